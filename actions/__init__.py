@@ -1,0 +1,1 @@
+"""Rasa custom actions: read slots, call ``bot.*``, utter, return events. No logic lives here."""

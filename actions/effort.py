@@ -1,0 +1,86 @@
+"""The Customer Effort Score question after a resolution (CES 2.0, 1..7)."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import in_thread, services
+from bot.ces.parse import is_skip, parse_effort_score
+from bot.ces.store import is_low_score, record_rating
+
+MAX_UNCLEAR_ANSWERS = 2
+MAX_COMMENT_CHARS = 2000
+SKIP_INTENTS = ("deny", "cancel")
+
+
+def _skipped_by(tracker: Tracker, text: Text) -> bool:
+    return tracker.get_intent_of_latest_message() in SKIP_INTENTS or is_skip(text, tracker.get_slot("language") or "en")
+
+
+class ValidateCesForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_ces_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return [] if tracker.get_slot("effort_skipped") else domain_slots
+
+    def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        if _skipped_by(tracker, text):
+            return {"effort_score": None, "effort_skipped": True}
+        score = parse_effort_score(text, tracker.get_slot("language") or "en")
+        if score is not None:
+            return {"effort_score": score, "effort_attempts": 0}
+        attempts = int(tracker.get_slot("effort_attempts") or 0) + 1
+        if attempts >= MAX_UNCLEAR_ANSWERS:  # one polite re-ask, then drop it
+            return {"effort_score": None, "effort_skipped": True, "effort_attempts": attempts}
+        return {"effort_score": None, "effort_attempts": attempts}
+
+    def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        if _skipped_by(tracker, text):
+            return {"effort_comment": ""}
+        return {"effort_comment": text[:MAX_COMMENT_CHARS]}
+
+
+class ActionAskEffortScore(Action):
+    """Ask the CES question, or re-ask once more clearly after an answer we could not read."""
+
+    def name(self) -> Text:
+        return "action_ask_effort_score"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if int(tracker.get_slot("effort_attempts") or 0) > 0:
+            dispatcher.utter_message(response="utter_effort_reask")
+        else:
+            dispatcher.utter_message(response="utter_ask_effort_score")
+        return []
+
+
+class ActionSaveEffortScore(Action):
+    """Store the rating once per resolution; a low score offers a follow-up by a person."""
+
+    def name(self) -> Text:
+        return "action_save_effort_score"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        svc = services()
+        score = tracker.get_slot("effort_score")
+        resolution_id = tracker.get_slot("resolution_id")
+        reset: List[EventType] = [
+            SlotSet("effort_score", None), SlotSet("effort_comment", None), SlotSet("effort_attempts", 0),
+            SlotSet("effort_skipped", False), SlotSet("resolution_id", None),
+        ]
+        if score is None or not resolution_id:
+            dispatcher.utter_message(response="utter_effort_skipped")
+            return reset + [SlotSet("next_step", None)]
+        await in_thread(
+            record_rating, svc.sessions, resolution_id=int(resolution_id), score=int(score),
+            comment=tracker.get_slot("effort_comment") or None,
+        )
+        dispatcher.utter_message(response="utter_effort_thanks")
+        if is_low_score(svc.settings, int(score)):
+            return reset + [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", "low_effort_score")]
+        return reset + [SlotSet("next_step", None)]

@@ -1,0 +1,186 @@
+"""Hand the conversation to a person: collect details, create the ticket, report its status."""
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import in_thread, services
+from bot.escalation.details import (
+    clean_description, clean_email, clean_name, last_unanswered_question, ticket_reference_in, transcript_from_events,
+)
+from bot.escalation.wording import next_open_text, offline_reason, wait_text
+from bot.helpdesk.errors import HelpdeskUnavailable
+from bot.kb.log import kb_attempts_for_conversation
+
+REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
+RETRY_DELAYS_S = (15, 30, 60, 120, 300)
+
+
+def _channel_identity(tracker: Tracker) -> Dict[Text, Text]:
+    """Name and email the channel already knows (e.g. Telegram's profile, a logged-in site)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    known = {}
+    name = clean_name(metadata.get("customer_name"))
+    email = clean_email(metadata.get("customer_email"))
+    if name:
+        known["customer_name"] = name
+    if email:
+        known["customer_email"] = email
+    return known
+
+
+class ActionStartEscalation(Action):
+    """Begin an escalation: a new idempotency id, the reason, what we already know about the customer."""
+
+    def name(self) -> Text:
+        return "action_start_escalation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        intent = tracker.get_intent_of_latest_message()
+        reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent, "customer_request")
+        dispatcher.utter_message(response="utter_escalation_intro")
+        events: List[EventType] = [
+            SlotSet("escalation_id", uuid.uuid4().hex),
+            SlotSet("escalation_reason", reason),
+            SlotSet("suggested_description", last_unanswered_question(tracker.events)),
+            SlotSet("issue_description", None),
+            SlotSet("ticket_attempts", 0),
+            SlotSet("next_step", None),
+            SlotSet("awaiting_feedback", False),
+        ]
+        events += [SlotSet(slot, value) for slot, value in _channel_identity(tracker).items()]
+        return events
+
+
+class ActionAskIssueDescription(Action):
+    """Offer the last unanswered question as the description, or ask for one."""
+
+    def name(self) -> Text:
+        return "action_ask_issue_description"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("suggested_description"):
+            dispatcher.utter_message(response="utter_confirm_issue_description")
+        else:
+            dispatcher.utter_message(response="utter_ask_issue_description")
+        return []
+
+
+class ValidateEscalationForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_escalation_form"
+
+    def validate_customer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        name = clean_name(value)
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_name")
+        return {"customer_name": name}
+
+    def validate_customer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        email = clean_email(value)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+        return {"customer_email": email}
+
+    def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        suggested = tracker.get_slot("suggested_description")
+        if suggested and tracker.get_intent_of_latest_message() == "affirm":
+            return {"issue_description": suggested}
+        description = clean_description(value)
+        if description is None:
+            dispatcher.utter_message(response="utter_invalid_description")
+        return {"issue_description": description}
+
+
+def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> Dict[Text, Any]:
+    description = tracker.get_slot("issue_description") or ""
+    return {
+        "idempotency_key": f"{tracker.sender_id}:{tracker.get_slot('escalation_id')}",
+        "conversation_id": tracker.sender_id,
+        "channel": tracker.get_latest_input_channel() or "rest",
+        "language": tracker.get_slot("language") or "en",
+        "customer_name": tracker.get_slot("customer_name"),
+        "customer_email": tracker.get_slot("customer_email"),
+        "subject": description[:300] or "Conversation escalated to a person",
+        "description": description,
+        "reason": tracker.get_slot("escalation_reason") or "customer_request",
+        "transcript": transcript_from_events(tracker.events),
+        "kb_attempts": kb_attempts,
+    }
+
+
+class ActionCreateTicket(Action):
+    """Create the ticket (idempotent per escalation) and tell the customer where they stand."""
+
+    def name(self) -> Text:
+        return "action_create_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if not tracker.get_slot("escalation_id") or tracker.get_slot("ticket_reference") and tracker.get_slot("handoff_active"):
+            return []  # a retry reminder that arrives after the ticket exists
+        svc = services()
+        attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id)
+        request = _ticket_request(tracker, attempts)
+        try:
+            created = await in_thread(svc.tickets.create_ticket, **request)
+        except HelpdeskUnavailable:
+            return self._retry_later(dispatcher, tracker)
+        language = request["language"]
+        common = {"customer_name": request["customer_name"] or "", "ticket_reference": created.reference}
+        if created.open_now and created.agents_online:
+            dispatcher.utter_message(
+                response="utter_ticket_created", queue_position=created.queue_position,
+                wait_text=wait_text(language, created.wait_estimate_minutes), **common,
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_ticket_created_offline", customer_email=request["customer_email"] or "",
+                offline_reason=offline_reason(language, created.open_now),
+                next_open_text=next_open_text(language, created.next_open), **common,
+            )
+        return [
+            SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", True),
+            SlotSet("escalation_reason", None), SlotSet("escalation_id", None), SlotSet("kb_misses", 0),
+            SlotSet("ticket_attempts", 0),
+        ]
+
+    @staticmethod
+    def _retry_later(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        attempt = int(tracker.get_slot("ticket_attempts") or 0)
+        if attempt == 0:
+            dispatcher.utter_message(response="utter_helpdesk_unavailable")
+        delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+        return [
+            SlotSet("ticket_attempts", attempt + 1),
+            ReminderScheduled(
+                "EXTERNAL_retry_escalation", datetime.now(timezone.utc) + timedelta(seconds=delay),
+                name="retry_escalation", kill_on_user_message=False,
+            ),
+        ]
+
+
+class ActionTicketStatus(Action):
+    """"What's the status of my ticket?" — by reference, this conversation, or the customer's email."""
+
+    def name(self) -> Text:
+        return "action_ticket_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        reference = ticket_reference_in(tracker.latest_message.get("text")) or tracker.get_slot("ticket_reference")
+        try:
+            tickets = await in_thread(
+                services().tickets.ticket_status, conversation_id=tracker.sender_id,
+                email=tracker.get_slot("customer_email"), reference=reference,
+            )
+        except HelpdeskUnavailable:
+            dispatcher.utter_message(response="utter_status_unavailable")
+            return []
+        if not tickets:
+            dispatcher.utter_message(response="utter_no_tickets")
+            return []
+        dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(t.describe() for t in tickets))
+        return []

@@ -1,0 +1,102 @@
+"""The live handoff: customer messages go to the agent, agent messages and events come back."""
+import time
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import in_thread, services
+from bot.ces.store import already_rated, should_ask
+from bot.escalation.details import customer_has_left
+from bot.helpdesk.errors import HelpdeskUnavailable, NoOpenTicket
+
+# socket.io delivers a bot message's `custom` payload as-is, so the web widget can show agent
+# messages as the agent's; channels without that see the agent's name in front of the text.
+RICH_CHANNELS = ("socketio",)
+
+
+def _entity(tracker: Tracker, name: Text) -> Text:
+    return next(tracker.get_latest_entity_values(name), None) or ""
+
+
+class ActionRelayToAgent(Action):
+    """Forward the customer's message to the agent; the bot itself says nothing."""
+
+    def name(self) -> Text:
+        return "action_relay_to_agent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or "[message without text]"
+        try:
+            await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer")
+        except NoOpenTicket:
+            dispatcher.utter_message(response="utter_handoff_ended")
+            return [SlotSet("handoff_active", False)]
+        except HelpdeskUnavailable:
+            dispatcher.utter_message(response="utter_relay_failed")
+        return []
+
+
+class ActionAgentJoined(Action):
+    def name(self) -> Text:
+        return "action_agent_joined"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_agent_joined", agent_name=_entity(tracker, "agent_name") or "An agent")
+        return [SlotSet("handoff_active", True)]
+
+
+class ActionDeliverAgentMessage(Action):
+    """Show an agent's reply in the customer's chat, on the channel the customer uses."""
+
+    def name(self) -> Text:
+        return "action_deliver_agent_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        text = _entity(tracker, "agent_message")
+        agent_name = _entity(tracker, "agent_name") or "Agent"
+        if not text:
+            return []
+        if tracker.get_latest_input_channel() in RICH_CHANNELS:
+            dispatcher.utter_message(json_message={"data": {"text": text, "from": "agent", "agent_name": agent_name}})
+        else:
+            dispatcher.utter_message(text=f"{agent_name}: {text}")
+        return []
+
+
+class ActionHandback(Action):
+    """The agent resolved the ticket: the bot takes over and, if configured, asks for the effort score."""
+
+    def name(self) -> Text:
+        return "action_handback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        svc = services()
+        reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
+        resolution_id = _entity(tracker, "resolution_id")
+        dispatcher.utter_message(response="utter_handback", agent_name=_entity(tracker, "agent_name") or "Our agent",
+                                 ticket_reference=reference)
+        events: List[EventType] = [
+            SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),
+            SlotSet("resolution_id", resolution_id or None),
+        ]
+        ask = (
+            resolution_id
+            and should_ask(svc.settings, "agent")
+            and not customer_has_left(tracker.events, now=time.time())
+            and not await in_thread(already_rated, svc.sessions, int(resolution_id))
+        )
+        return events + [SlotSet("next_step", "ask_effort" if ask else None)]
+
+
+class ActionTicketReopened(Action):
+    def name(self) -> Text:
+        return "action_ticket_reopened"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
+        dispatcher.utter_message(response="utter_ticket_reopened", ticket_reference=reference)
+        return [SlotSet("handoff_active", True), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]

@@ -1,0 +1,187 @@
+"""Answer questions from the knowledge base, ask whether it helped, try again or offer a person."""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import in_thread, services
+from bot.ces.store import record_resolution, should_ask
+from bot.escalation.triggers import is_frustrated, load_topics, matching_topic
+from bot.kb.log import mark_helped, record_query
+from bot.kb.search import Article, SearchResult
+
+MISSES_BEFORE_OFFERING_A_PERSON = 2
+CLARIFY_OPTIONS = 3
+
+
+def _escalate(reason: Text, question: Text) -> List[EventType]:
+    return [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", reason), SlotSet("kb_question", question)]
+
+
+def _earlier_complaints(tracker: Tracker) -> int:
+    user_events = [e for e in tracker.events if e.get("event") == "user"][:-1]
+    return sum(1 for e in user_events if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "complain")
+
+
+def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
+    answer = article.chat_answer()
+    if article.url:
+        dispatcher.utter_message(response="utter_kb_answer", answer=answer, url=article.url)
+    else:
+        dispatcher.utter_message(response="utter_kb_answer_no_link", answer=answer)
+    dispatcher.utter_message(response="utter_ask_kb_helped")
+
+
+async def _log(tracker: Tracker, question: Text, language: Text, result: SearchResult, outcome: Text, article_id: Optional[Text]) -> Text:
+    top = result.top
+    score = top.score if top is not None else None
+    query_id = await in_thread(
+        record_query, services().sessions, conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel(), question=question, language=language,
+        article_id=article_id, score=score, outcome=outcome,
+    )
+    return str(query_id)
+
+
+def _answered(article: Article, query_id: Text, tried: List[Text]) -> List[EventType]:
+    return [
+        SlotSet("kb_article_id", article.id), SlotSet("kb_query_id", query_id),
+        SlotSet("kb_tried", tried + [article.id]), SlotSet("awaiting_feedback", True),
+    ]
+
+
+class ActionAnswerQuestion(Action):
+    """Search the KB for the customer's message: answer, ask "did you mean", or admit not knowing."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        svc = services()
+        question = tracker.latest_message.get("text") or ""
+        language = tracker.get_slot("language") or "en"
+        topic = matching_topic(question, await in_thread(load_topics, svc.settings.always_human_topics))
+        if topic is not None:
+            return _escalate("sensitive_topic", question)
+        if is_frustrated(question, _earlier_complaints(tracker)):
+            return _escalate("frustration", question)
+
+        knowledge_base = await in_thread(svc.knowledge_base.current)
+        result = await in_thread(knowledge_base.search, question, language)
+        events: List[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
+        if result.decision == "answer":
+            article = knowledge_base.article(result.top.article_id)
+            query_id = await _log(tracker, question, language, result, "answer", article.id)
+            _utter_article(dispatcher, article)
+            return events + _answered(article, query_id, [])
+        if result.decision == "clarify":
+            options = result.candidates[:CLARIFY_OPTIONS]
+            await _log(tracker, question, language, result, "clarify", None)
+            dispatcher.utter_message(
+                response="utter_kb_did_you_mean",
+                buttons=[{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options],
+            )
+            return events + [SlotSet("awaiting_feedback", False)]
+        await _log(tracker, question, language, result, "abstain", None)
+        return events + _missed(dispatcher, tracker)
+
+
+def _missed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A miss (abstention or "no"): after two in a row, offer a person; otherwise ask to rephrase."""
+    misses = int(tracker.get_slot("kb_misses") or 0) + 1
+    events: List[EventType] = [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
+    if misses >= MISSES_BEFORE_OFFERING_A_PERSON:
+        dispatcher.utter_message(response="utter_offer_human")
+        return events + [SlotSet("escalation_reason", "kb_missed_twice")]
+    dispatcher.utter_message(response="utter_kb_dont_know")
+    return events
+
+
+class ActionShowArticle(Action):
+    """The customer picked an article from a "did you mean" list."""
+
+    def name(self) -> Text:
+        return "action_show_article"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        svc = services()
+        article_id = next(tracker.get_latest_entity_values("article_id"), None)
+        knowledge_base = await in_thread(svc.knowledge_base.current)
+        article = knowledge_base.article(article_id) if article_id else None
+        if article is None:
+            dispatcher.utter_message(response="utter_kb_rephrase")
+            return [SlotSet("awaiting_feedback", False)]
+        question = tracker.get_slot("kb_question") or article.title
+        query_id = await in_thread(
+            record_query, svc.sessions, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+            question=question, language=tracker.get_slot("language") or article.language,
+            article_id=article.id, score=None, outcome="answer",
+        )
+        _utter_article(dispatcher, article)
+        return _answered(article, str(query_id), list(tracker.get_slot("kb_tried") or []))
+
+
+class ActionKbFeedback(Action):
+    """Yes / no from the customer: after an answer, after an offer of a person, or out of context."""
+
+    def name(self) -> Text:
+        return "action_kb_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        said_yes = tracker.get_intent_of_latest_message() == "affirm"
+        if tracker.get_slot("awaiting_feedback"):
+            if said_yes:
+                return await self._helped(dispatcher, tracker)
+            return await self._did_not_help(dispatcher, tracker)
+        if tracker.get_slot("escalation_reason"):  # a person was offered
+            if said_yes:
+                return [SlotSet("next_step", "escalate")]
+            dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]
+        dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("next_step", None)]
+
+    async def _helped(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        svc = services()
+        query_id = tracker.get_slot("kb_query_id")
+        if query_id:
+            await in_thread(mark_helped, svc.sessions, int(query_id), True)
+        resolution_id = await in_thread(
+            record_resolution, svc.sessions, resolution_key=f"kb:{tracker.sender_id}:{query_id}",
+            conversation_id=tracker.sender_id, resolved_by="bot", article_id=tracker.get_slot("kb_article_id"),
+            channel=tracker.get_latest_input_channel(), language=tracker.get_slot("language") or "en",
+        )
+        dispatcher.utter_message(response="utter_glad_it_helped")
+        events: List[EventType] = [
+            SlotSet("awaiting_feedback", False), SlotSet("kb_misses", 0), SlotSet("kb_tried", []),
+            SlotSet("resolution_id", str(resolution_id)),
+        ]
+        if should_ask(svc.settings, "bot"):
+            return events + [SlotSet("next_step", "ask_effort")]
+        dispatcher.utter_message(response="utter_anything_else")
+        return events + [SlotSet("next_step", None)]
+
+    async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        svc = services()
+        query_id = tracker.get_slot("kb_query_id")
+        if query_id:
+            await in_thread(mark_helped, svc.sessions, int(query_id), False)
+        tried = list(tracker.get_slot("kb_tried") or [])
+        events: List[EventType] = [SlotSet("next_step", None)]
+        misses = int(tracker.get_slot("kb_misses") or 0) + 1
+        question = tracker.get_slot("kb_question") or ""
+        if misses < MISSES_BEFORE_OFFERING_A_PERSON and question:
+            language = tracker.get_slot("language") or "en"
+            knowledge_base = await in_thread(svc.knowledge_base.current)
+            result = await in_thread(knowledge_base.search, question, language, exclude_ids=tuple(tried))
+            if result.decision != "abstain":
+                article = knowledge_base.article(result.top.article_id)
+                query_id = await _log(tracker, question, language, result, "answer", article.id)
+                dispatcher.utter_message(response="utter_kb_try_next")
+                _utter_article(dispatcher, article)
+                return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)
+            dispatcher.utter_message(response="utter_kb_rephrase")
+            return events + [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
+        return events + _missed(dispatcher, tracker)

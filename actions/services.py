@@ -1,0 +1,44 @@
+"""Per-process services the actions share: settings, database sessions, KB index, ticket backend.
+
+Built on first use (never at import time) and holding no conversation state: everything about
+a conversation lives in its tracker's slots.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, TypeVar
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.helpdesk.backends import TicketBackend, make_backend
+from bot.kb.store import KnowledgeBaseStore
+from bot.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    sessions: sessionmaker
+    knowledge_base: KnowledgeBaseStore
+    tickets: TicketBackend
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    settings = load_settings()
+    return Services(
+        settings=settings,
+        sessions=make_session_factory(make_engine(settings.database_url)),
+        knowledge_base=KnowledgeBaseStore(settings),
+        tickets=make_backend(settings),
+    )
+
+
+async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work (database, HTTP, search) off the action server's event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)

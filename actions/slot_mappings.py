@@ -1,0 +1,22 @@
+"""Slots refreshed after every customer message: the customer's language and the company name."""
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.services import services
+from bot.conversation import conversation_language
+
+
+class ValidateSlotMappings(ValidationAction):
+    """``action_validate_slot_mappings``: Rasa runs it after each user message."""
+
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        message = tracker.latest_message or {}
+        hint = (message.get("metadata") or {}).get("language")
+        return {"language": conversation_language(message.get("text"), tracker.get_slot("language"), hint)}
+
+    async def extract_company(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"company": services().settings.company_name}

@@ -1,0 +1,1 @@
+"""Effortless: a customer-support assistant built on Rasa."""

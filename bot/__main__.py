@@ -1,0 +1,47 @@
+"""Command line: ``python -m bot <command> ...``.
+
+Each command lives with its feature; this module only dispatches, importing lazily so that
+one command's dependencies never slow down or break another.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "run": ("bot.stack", "main", "start the whole stack (Rasa, action server, helpdesk) and print the URLs"),
+    "train": ("bot.stack", "train_main", "train the Rasa model if data, domain or config changed"),
+    "migrate": ("bot.stack", "migrate_main", "apply database migrations"),
+    "action-server": ("bot.stack", "action_server_main", "run the Rasa action server (actions/)"),
+    "create-agent": ("bot.helpdesk.cli", "create_agent_main", "create an agent or admin account"),
+    "kb": ("bot.kb.cli", "main", "knowledge base: check, reload"),
+    "bench-kb": ("bot.kb.bench", "main", "benchmark KB search on a labelled CSV data set"),
+    "report": ("bot.ces.report", "main", "CES, containment and KB-gap report"),
+    "bench-stack": ("bot.benchmarks.stack", "main", "benchmark start-up, memory and reply latency"),
+    "bench-helpdesk": ("bot.benchmarks.helpdesk", "main", "benchmark claim and reply latency"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: python -m bot <command> [options]", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {help_text}" for name, (_, _, help_text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module_name, function_name, _ = COMMANDS[name]
+    function = getattr(importlib.import_module(module_name), function_name)
+    return int(function(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Group the questions the KB could not answer so near-duplicates count together.
+
+"How do I export my data?", "how can I export data" and "Export my data??" are one gap. Each
+question is normalised (lower case, no diacritics or punctuation), tokenised with spaCy's
+blank tokenizer for its language and stripped of stop words; two questions are alike when the
+Jaccard similarity of their word sets — or of their character trigrams, which also matches
+inflections like "export"/"exporting" and small typos — reaches ``threshold``. Grouping is greedy:
+questions are taken most frequent first, each joins the first group whose leading question it is
+alike to, or starts a new group. Deterministic, no model download, and fast enough for thousands
+of questions.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
+
+SPACY_LANGUAGES = ("en", "he", "ar", "cs")
+DEFAULT_THRESHOLD = 0.5
+MAX_EXAMPLES = 3
+MAX_QUESTION_CHARS = 200
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+# Hebrew and Arabic write "the", "and", "to", "in" as a prefix of the next word ("הנתונים",
+# "والدفع"); the first one is removed so "נתונים"/"הנתונים" are the same word.
+_PROCLITICS = {
+    "he": ("ו", "ה", "ב", "ל", "מ", "ש", "כ"),
+    "ar": ("وال", "بال", "لل", "ال", "و", "ب", "ل"),
+}
+MIN_STEM_CHARS = 3
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    """One unanswered question: what was asked, in which language and conversation, and why."""
+
+    text: str
+    language: str
+    conversation_id: str
+    source: str  # abstain | miss | ticket
+
+
+@dataclass
+class GapGroup:
+    questions: List[GapQuestion] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        texts = Counter(_display(question.text) for question in self.questions)
+        # Most frequent wording first; ties keep the order questions were seen in.
+        ordered = [text for text, _ in sorted(texts.items(), key=lambda item: -item[1])]
+        sources = Counter(question.source for question in self.questions)
+        return {
+            "representative": ordered[0],
+            "count": len(self.questions),
+            "conversations": len({question.conversation_id for question in self.questions}),
+            "languages": sorted({question.language for question in self.questions}),
+            "sources": dict(sorted(sources.items())),
+            "examples": ordered[1:1 + MAX_EXAMPLES],
+        }
+
+
+def _display(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_QUESTION_CHARS else line[: MAX_QUESTION_CHARS - 1].rstrip() + "…"
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return stripped.replace("ـ", "").replace("ى", "ي").replace("ة", "ه")
+
+
+@lru_cache(maxsize=None)
+def _tokenizer(language: str):
+    """spaCy's blank pipeline (tokenizer only) and its stop words, normalised like the text."""
+    import spacy  # imported on first use: only the KB-gap report needs it
+
+    nlp = spacy.blank(language if language in SPACY_LANGUAGES else "xx")
+    stop_words = frozenset(_strip_marks(word) for word in nlp.Defaults.stop_words)
+    return nlp, stop_words
+
+
+def question_words(text: str, language: str) -> FrozenSet[str]:
+    """The content words of a question: normalised, tokenised per language, stop words removed
+    (all words are kept when every word is a stop word, e.g. "how do I?")."""
+    language = (language or "en").lower()[:2]
+    nlp, stop_words = _tokenizer(language)
+    words = [token.text for token in nlp(_PUNCTUATION.sub(" ", _strip_marks(text))) if not token.is_space]
+    content = [word for word in words if word not in stop_words]
+    return frozenset(_without_proclitic(word, language) for word in content or words)
+
+
+def _without_proclitic(word: str, language: str) -> str:
+    for prefix in _PROCLITICS.get(language, ()):
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM_CHARS:
+            return word[len(prefix):]
+    return word
+
+
+def _trigrams(words: FrozenSet[str]) -> FrozenSet[str]:
+    grams: Set[str] = set()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
+def _jaccard(first: FrozenSet[str], second: FrozenSet[str]) -> float:
+    if not first and not second:
+        return 1.0
+    return len(first & second) / len(first | second)
+
+
+def similarity(first: Tuple[FrozenSet[str], FrozenSet[str]], second: Tuple[FrozenSet[str], FrozenSet[str]]) -> float:
+    """max(word-set Jaccard, character-trigram Jaccard) of two (words, trigrams) pairs."""
+    return max(_jaccard(first[0], second[0]), _jaccard(first[1], second[1]))
+
+
+def group_questions(questions: Sequence[GapQuestion], threshold: float = DEFAULT_THRESHOLD) -> List[GapGroup]:
+    """Greedy leader clustering; groups come back largest first (by conversations, then questions)."""
+    features: Dict[Tuple[str, str], Tuple[FrozenSet[str], FrozenSet[str]]] = {}
+    by_wording: Dict[FrozenSet[str], List[GapQuestion]] = {}
+    for question in questions:
+        key = (question.text, question.language)
+        if key not in features:
+            words = question_words(question.text, question.language)
+            features[key] = (words, _trigrams(words))
+        by_wording.setdefault(features[key][0], []).append(question)
+
+    leaders: List[Tuple[Tuple[FrozenSet[str], FrozenSet[str]], GapGroup]] = []
+    for words, same in sorted(by_wording.items(), key=lambda item: -len(item[1])):
+        feature = (words, _trigrams(words))
+        for leader, group in leaders:
+            if similarity(feature, leader) >= threshold:
+                group.questions.extend(same)
+                break
+        else:
+            leaders.append((feature, GapGroup(list(same))))
+    groups = [group for _, group in leaders]
+    groups.sort(key=lambda group: (
+        -len({question.conversation_id for question in group.questions}),
+        -len(group.questions),
+    ))
+    return groups

@@ -1,0 +1,481 @@
+"""Turn a customer's free-text answer to the CES question into a score from 1 to 7.
+
+The question is "<Company> made it easy for me to handle my issue" (1 = strongly disagree …
+7 = strongly agree). Customers answer with a digit ("6", "6/7", "I'd say 6", "٦"), a number word
+("six", "שש", "ستة", "šest") or a phrase ("very easy", "it was a pain", "קשה", "سهل جدا",
+"docela těžké"). The rules, in order:
+
+1. **Digits** win. Exactly one number, from 1 to 7, is the score; "N/7" and "N out of 7" are
+   read as N. Anything else — 0, 9, 100, "6/10", "6.5", "5-6", two different numbers — is not
+   a score (the bot re-asks instead of guessing).
+2. **Number words** (one … seven) count in short answers (up to six words), where they are
+   almost always the score; in a longer sentence "one" is usually not a rating.
+3. **Phrases** map onto the scale: effortless/perfect 7, easy/good/agree 6, ok/fine 5 (mildly
+   positive: the customer got what they needed), neutral/so-so 4, hard/difficult/bad 2,
+   nightmare/a pain/terrible 1. An intensifier ("very", "מאוד", "جدا", "velmi") pushes a word to
+   the end of the scale, a softener ("a bit", "קצת", "شوي", "trochu") towards the middle, and
+   a negation flips it to just past the middle ("not easy" 3, "not hard" 5). Several phrases
+   are averaged ("easy but slow" → 4).
+
+Markup (HTML tags), emoji-only messages, empty text and messages over 500 characters give
+``None``. Number words and phrases of all four languages are recognised whatever ``language``
+says — a customer's language is a guess — except Czech number words, which are only read when
+``language`` is ``cs`` because some collide with English ("pet", "tri").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+MIN_SCORE = 1
+MAX_SCORE = 7
+MAX_ANSWER_CHARS = 500
+MAX_WORDS_FOR_NUMBER_WORDS = 6
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+_NUMBER = re.compile(
+    r"(?P<sign>(?<![\w.,/-])-)?(?<![\w.,])(?P<value>\d+(?:[.,]\d+)?)"
+    r"(?:\s*(?:/|out\s+of|of|z|ze|מתוך|من)\s*(?P<out_of>\d+))?(?![\w])",
+)
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]{}\"،؛؟\n]+")
+_NON_WORD = re.compile(r"[^\w\s]+")
+
+# --- number words -------------------------------------------------------------------------
+
+_NUMBER_WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
+    "en": {1: ("one",), 2: ("two",), 3: ("three",), 4: ("four",), 5: ("five",), 6: ("six",), 7: ("seven",)},
+    "he": {
+        1: ("אחת", "אחד"),
+        2: ("שתיים", "שתים", "שניים", "שנים"),
+        3: ("שלוש", "שלושה"),
+        4: ("ארבע", "ארבעה"),
+        5: ("חמש", "חמישה"),
+        6: ("שש", "שישה"),
+        7: ("שבע", "שבעה"),
+    },
+    "ar": {
+        1: ("واحد", "واحدة"),
+        2: ("اثنان", "اثنين", "إثنان", "إثنين", "اتنين"),
+        3: ("ثلاثة", "ثلاث", "تلاتة", "تلات"),
+        4: ("أربعة", "أربع", "اربعة", "اربع"),
+        5: ("خمسة", "خمس"),
+        6: ("ستة", "ست"),
+        7: ("سبعة", "سبع"),
+    },
+    "cs": {
+        1: ("jedna", "jeden", "jedno", "jednička", "jedničku"),
+        2: ("dva", "dvě", "dvojka", "dvojku"),
+        3: ("tři", "trojka", "trojku"),
+        4: ("čtyři", "čtyřka", "čtyřku"),
+        5: ("pět", "pětka", "pětku"),
+        6: ("šest", "šestka", "šestku"),
+        7: ("sedm", "sedmička", "sedmičku"),
+    },
+}
+
+# --- phrases ------------------------------------------------------------------------------
+# Written as customers type them; keys are normalised once (see _normalise_token).
+
+_WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
+    "en": {
+        7: (
+            "effortless", "effortlessly", "breeze", "perfect", "perfectly", "excellent", "flawless",
+            "seamless", "easiest", "superb", "fantastic", "amazing", "awesome", "brilliant",
+            "outstanding", "wonderful", "super",
+        ),
+        6: (
+            "easy", "easily", "easier", "simple", "straightforward", "smooth", "smoothly",
+            "painless", "great", "good", "quick", "quickly", "fast", "helpful", "agree", "nice",
+            "convenient",
+        ),
+        5: (
+            "ok", "okay", "okey", "fine", "alright", "decent", "acceptable", "reasonable",
+            "manageable", "satisfactory",
+        ),
+        4: ("neutral", "meh", "average", "mixed", "mediocre", "middling", "soso"),
+        2: (
+            "hard", "difficult", "complicated", "confusing", "frustrating", "annoying", "tedious",
+            "slow", "bad", "disagree", "cumbersome", "hassle", "struggle", "tricky", "painful",
+            "poor", "messy", "unclear", "problem", "problems",
+        ),
+        1: (
+            "nightmare", "pain", "terrible", "awful", "horrible", "impossible", "worst", "useless",
+            "hell", "disaster", "disastrous", "dreadful", "atrocious", "hopeless",
+        ),
+    },
+    "he": {
+        7: ("מעולה", "מצוין", "מצויין", "מושלם", "מושלמת", "מדהים", "סופר"),
+        6: (
+            "קל", "קלה", "בקלות", "פשוט", "פשוטה", "טוב", "טובה", "נוח", "נוחה", "מהיר", "מהירה",
+            "מסכים", "מסכימה",
+        ),
+        5: ("בסדר", "סבבה", "אוקיי", "אוקי", "סביר", "סבירה"),
+        4: ("ניטרלי", "בינוני", "בינונית"),
+        2: ("קשה", "מסובך", "מסובכת", "מבלבל", "מתסכל", "מעצבן", "איטי", "רע", "מסורבל"),
+        1: ("גרוע", "נוראי", "נורא", "סיוט", "זוועה", "גיהנום"),
+    },
+    "ar": {
+        7: ("ممتاز", "ممتازة", "رائع", "رائعة", "مثالي", "سوبر"),
+        6: (
+            "سهل", "سهلة", "سهلا", "بسهولة", "بسيط", "بسيطة", "جيد", "جيدة", "كويس", "كويسة",
+            "حلو", "سريع", "مريح", "أوافق", "موافق",
+        ),
+        5: ("تمام", "مقبول", "ماشي", "اوكي"),
+        4: ("عادي", "متوسط", "محايد"),
+        2: (
+            "صعب", "صعبة", "معقد", "معقدة", "مربك", "مزعج", "مزعجة", "محبط", "بطيء", "سيء",
+            "سيئ", "سيئة", "متعب", "مرهق", "بأس",
+        ),
+        1: ("كابوس", "فظيع", "فظيعة", "مستحيل", "كارثة", "كارثي", "زفت", "أسوأ"),
+    },
+    "cs": {
+        7: ("perfektní", "perfektně", "výborné", "výborně", "výborný", "vynikající", "hračka", "brnkačka"),
+        6: (
+            "snadné", "snadný", "snadná", "snadno", "jednoduché", "jednoduchý", "jednoduchá",
+            "jednoduše", "lehké", "lehký", "lehká", "lehce", "dobré", "dobrý", "dobrá", "dobře",
+            "skvělé", "skvělý", "skvěle", "rychlé", "rychlý", "rychle", "příjemné", "pohodlné",
+            "souhlasím",
+        ),
+        5: ("fajn", "oukej", "pohoda", "přijatelné", "slušné"),
+        4: ("průměrné", "průměrný", "neutrální", "ujde"),
+        2: (
+            "těžké", "těžký", "těžká", "těžko", "obtížné", "obtížný", "obtížná", "složité",
+            "složitý", "složitá", "komplikované", "komplikovaný", "zmatené", "matoucí",
+            "otravné", "pomalé", "pomalu", "špatné", "špatný", "špatně", "nesouhlasím",
+        ),
+        1: (
+            "hrozné", "hrozný", "strašné", "strašný", "děsné", "příšerné", "katastrofa", "peklo",
+            "otřesné", "nejhorší", "nemožné",
+        ),
+    },
+}
+
+_PHRASES: Dict[str, int] = {
+    "piece of cake": 7,
+    "couldnt be easier": 7,
+    "no problem": 6,
+    "no problems": 6,
+    "no issue": 6,
+    "no issues": 6,
+    "no hassle": 6,
+    "all right": 5,
+    "could be better": 3,
+    "could have been easier": 3,
+    "so so": 4,
+    "neither agree nor disagree": 4,
+    "קלי קלות": 7,
+    "ככה ככה": 4,
+    "בלתי אפשרי": 1,
+    "نص نص": 4,
+    "bez problémů": 6,
+    "bez problému": 6,
+    "v pohodě": 5,
+    "nic moc": 3,
+    "tak napůl": 4,
+    "dá se": 4,
+    "noční můra": 1,
+}
+
+# Greetings that contain a rating word ("good morning", "dobrý den") are not a rating.
+_NOT_RATINGS = (
+    "good morning", "good afternoon", "good evening", "good night", "good day",
+    "dobrý den", "dobré ráno", "dobrý večer", "dobrou noc",
+    "בוקר טוב", "ערב טוב", "לילה טוב", "יום טוב",
+)
+
+_INTENSIFIERS = (
+    "very", "really", "super", "so", "extremely", "incredibly", "totally", "completely",
+    "absolutely", "too", "truly", "strongly", "utterly", "such", "insanely", "mega",
+    "מאוד", "מאד", "ממש", "הכי", "נורא", "לגמרי", "בהחלט", "סופר", "פשוט",
+    "جدا", "كثير", "كتير", "للغاية", "اوي", "أوي", "تماما", "بشدة",
+    "velmi", "moc", "hodně", "strašně", "hrozně", "děsně", "úplně", "naprosto", "fakt",
+    "opravdu", "extrémně", "tak", "zcela", "absolutně",
+)
+_SOFTENERS = (
+    "somewhat", "fairly", "slightly", "rather", "kinda", "kind", "bit", "little", "moderately",
+    "relatively", "reasonably",
+    "די", "קצת", "יחסית",
+    "نوعا", "شوي", "شوية", "شويه", "قليلا", "نسبيا",
+    "docela", "celkem", "trochu", "poměrně", "relativně", "spíše", "spíš", "vcelku",
+)
+# Negators that reach over a few words ("not very easy", "לא היה קשה", "nebylo to těžké") ...
+_NEGATORS = (
+    "not", "never", "hardly", "isnt", "wasnt", "arent", "werent", "dont", "didnt", "doesnt",
+    "wouldnt", "couldnt", "aint", "nothing",
+    "לא", "אין",
+    "ليس", "ليست", "مش", "مو", "غير", "لم", "ما", "مب",
+    "není", "nebylo", "nebyl", "nebyla", "nebude", "nijak",
+)
+# ... and short ones that are also a bare "no", so they only negate the very next word.
+_ADJACENT_NEGATORS = ("no", "لا", "ne")
+
+_SKIP_PHRASES = (
+    "skip", "skip it", "skip this", "skip that", "no thanks", "no thank you", "no thx", "nah",
+    "no", "nope", "not now", "pass", "i pass", "later", "maybe later", "rather not",
+    "id rather not", "prefer not", "id prefer not", "i dont want to", "dont want to",
+    "no comment", "never mind", "nevermind", "cancel", "stop", "next", "dismiss",
+    "přeskočit", "přeskoč", "přeskočte", "ne díky", "ne děkuji", "ne", "nechci", "radši ne",
+    "zrušit", "později", "teď ne", "další",
+    "דלג", "לדלג", "דילוג", "תדלג", "לא תודה", "לא", "לא עכשיו", "אין צורך", "עזוב", "ביטול",
+    "בטל", "אחר כך", "אולי אחר כך", "מעדיף שלא", "מעדיפה שלא", "פאס", "הבא",
+    "تخطي", "تخطى", "تخط", "تجاوز", "لا شكرا", "لا", "لاحقا", "إلغاء", "الغاء", "ليس الآن",
+    "مش الحين", "مش دلوقتي", "بدون", "لا أريد", "لا اريد", "التالي",
+)
+# Courtesy words that may follow a skip ("skip please", "no thanks, bye").
+_COURTESY = (
+    "please", "thanks", "thank", "you", "thx", "bye", "for", "now", "it", "this", "question",
+    "díky", "děkuji", "prosím", "nashle",
+    "תודה", "בבקשה", "ביי",
+    "شكرا", "من", "فضلك", "مع", "السلامة",
+)
+
+
+# --- normalisation ------------------------------------------------------------------------
+
+
+def _ascii_digits(text: str) -> str:
+    """Map every Unicode decimal digit (Arabic-Indic ٦, Persian ۶, full-width ６) to 0-9."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdigit() and unicodedata.decimal(ch, None) is not None else ch for ch in text)
+
+
+def _normalise_token(text: str) -> str:
+    """Lower-case, drop diacritics (Czech háčky, Hebrew niqqud, Arabic harakat and hamza
+    seats), unify Arabic letter variants and drop apostrophes ("wasn't" → "wasnt")."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = stripped.replace("ـ", "").replace("ى", "ي").replace("ة", "ه")
+    return re.sub(r"['’ʼ`]", "", stripped)
+
+
+def _clauses(text: str) -> List[List[str]]:
+    """Word lists per clause: punctuation ends a clause, so "no, hard" is not "no hard"."""
+    clauses = []
+    for part in _CLAUSE_BREAK.split(_normalise_token(text)):
+        words = _NON_WORD.sub(" ", part).replace("_", " ").split()
+        if words:
+            clauses.append(words)
+    return clauses
+
+
+def _normalised_set(words: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(_normalise_token(word) for word in words)
+
+
+@lru_cache(maxsize=None)
+def _number_words(language: str) -> Dict[str, int]:
+    languages = ["en", "he", "ar"] + (["cs"] if language == "cs" else [])
+    return {
+        _normalise_token(word): value
+        for lang in languages
+        for value, words in _NUMBER_WORDS[lang].items()
+        for word in words
+    }
+
+
+@lru_cache(maxsize=None)
+def _lexicon() -> Tuple[Dict[Tuple[str, ...], Optional[int]], int]:
+    """Phrase (tuple of normalised words) → score (``None`` for greetings), plus the longest
+    phrase length.
+
+    Czech adjectives negate with a "ne-" prefix ("nesnadné", "nesložité"); those forms are
+    derived here as negated entries unless listed themselves (e.g. "nesouhlasím").
+    """
+    entries: Dict[Tuple[str, ...], Optional[int]] = {}
+    for by_score in _WORDS.values():
+        for score, words in by_score.items():
+            for word in words:
+                entries[(_normalise_token(word),)] = score
+    for phrase, score in _PHRASES.items():
+        entries[tuple(_normalise_token(phrase).split())] = score
+    for phrase in _NOT_RATINGS:
+        entries[tuple(_normalise_token(phrase).split())] = None
+    for score, words in _WORDS["cs"].items():
+        for word in words:
+            entries.setdefault(("ne" + _normalise_token(word),), _negate(score))
+    return entries, max(len(key) for key in entries)
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def _clamp(score: int) -> int:
+    return max(MIN_SCORE, min(MAX_SCORE, score))
+
+
+def _intensify(score: int) -> int:
+    if score >= 5:
+        return _clamp(score + 1)
+    if score <= 3:
+        return _clamp(score - 1)
+    return score
+
+
+def _soften(score: int) -> int:
+    if score >= 5:
+        return max(5, score - 1)
+    if score <= 3:
+        return min(3, score + 1)
+    return score
+
+
+def _negate(score: int) -> int:
+    if score >= 5:
+        return 3
+    if score <= 3:
+        return 5
+    return score
+
+
+def _round_half_up(value: float) -> int:
+    return int(value + 0.5)
+
+
+def _digit_score(text: str) -> Tuple[bool, Optional[int]]:
+    """(any number present, the score it gives or None)."""
+    values = set()
+    for match in _NUMBER.finditer(text):
+        raw = match.group("value").replace(",", ".")
+        number = float(raw)
+        out_of = match.group("out_of")
+        if match.group("sign") or number != int(number) or (out_of is not None and int(out_of) != MAX_SCORE):
+            values.add(None)
+        else:
+            values.add(int(number))
+    if not values:
+        return False, None
+    if len(values) == 1:
+        (value,) = values
+        if value is not None and MIN_SCORE <= value <= MAX_SCORE:
+            return True, value
+    return True, None
+
+
+def _number_word_score(clauses: List[List[str]], language: str) -> Optional[int]:
+    words = [word for clause in clauses for word in clause]
+    if len(words) > MAX_WORDS_FOR_NUMBER_WORDS:
+        return None
+    table = _number_words(language)
+    values = {table[word] for word in words if word in table}
+    return values.pop() if len(values) == 1 else None
+
+
+def _lookup(words: List[str], start: int) -> Tuple[Optional[int], int]:
+    """The longest lexicon phrase starting at ``words[start]``: (score, length); the score is
+    ``None`` for a greeting and for a word that is not in the lexicon (length 1).
+
+    Hebrew and Arabic glue "and" to the next word ("וקל", "وسهل"); that prefix is tried off.
+    """
+    entries, longest = _lexicon()
+    for length in range(min(longest, len(words) - start), 0, -1):
+        key = tuple(words[start:start + length])
+        if key in entries:
+            return entries[key], length
+    word = words[start]
+    if len(word) > 2 and word[0] in "וو" and (word[1:],) in entries:
+        return entries[(word[1:],)], 1
+    return None, 1
+
+
+@lru_cache(maxsize=None)
+def _modifier_sets() -> Tuple[FrozenSet[str], FrozenSet[str], FrozenSet[str], FrozenSet[str]]:
+    return (
+        _normalised_set(_INTENSIFIERS),
+        _normalised_set(_SOFTENERS),
+        _normalised_set(_NEGATORS),
+        _normalised_set(_ADJACENT_NEGATORS),
+    )
+
+
+def _clause_scores(words: List[str]) -> List[int]:
+    """Scores of the sentiment phrases in one clause, after intensifiers, softeners and negation."""
+    intensifiers, softeners, negators, adjacent_negators = _modifier_sets()
+    phrases: List[Tuple[int, int, int]] = []  # (start, length, score)
+    position = 0
+    while position < len(words):
+        score, length = _lookup(words, position)
+        if score is not None:
+            phrases.append((position, length, score))
+        position += length
+    # A word that is both a modifier and a phrase ("super", "נורא", "hrozně") is a modifier
+    # when a phrase follows it ("super easy"), and a phrase of its own otherwise ("super!").
+    starts = {start for start, _, _ in phrases}
+    phrases = [
+        (start, length, score)
+        for start, length, score in phrases
+        if not (length == 1 and words[start] in intensifiers and start + 1 in starts)
+    ]
+
+    scores = []
+    for start, length, score in phrases:
+        before = words[max(0, start - 3):start]
+        near = before[-2:] + words[start + length:start + length + 1]
+        intensified = any(word in intensifiers for word in near)
+        softened = any(word in softeners for word in near)
+        if intensified and not softened:
+            score = _intensify(score)
+        elif softened and not intensified:
+            score = _soften(score)
+        if any(word in negators for word in before) or (before and before[-1] in adjacent_negators):
+            score = _negate(score)
+        scores.append(score)
+    return scores
+
+
+def _phrase_score(clauses: List[List[str]]) -> Optional[int]:
+    scores = [score for words in clauses for score in _clause_scores(words)]
+    if not scores:
+        return None
+    return _clamp(_round_half_up(sum(scores) / len(scores)))
+
+
+def _language_code(language: Optional[str]) -> str:
+    return (language or "en").strip().lower()[:2]
+
+
+def parse_effort_score(text: Optional[str], language: str = "en") -> Optional[int]:
+    """The CES score (1..7) a free-text answer gives, or ``None`` when it gives none.
+
+    ``None`` means "re-ask": the answer is empty, markup, emoji only, too long, out of range,
+    ambiguous (two numbers) or simply not about effort.
+    """
+    if not text or not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS or _TAG.search(text):
+        return None
+    digits_text = _ascii_digits(unicodedata.normalize("NFKC", text)).lower()
+    has_number, score = _digit_score(digits_text)
+    if has_number:
+        return score
+    clauses = _clauses(text)
+    if not clauses:
+        return None
+    number_word = _number_word_score(clauses, _language_code(language))
+    if number_word is not None:
+        return number_word
+    return _phrase_score(clauses)
+
+
+@lru_cache(maxsize=None)
+def _skip_tables() -> Tuple[FrozenSet[Tuple[str, ...]], FrozenSet[str]]:
+    phrases = frozenset(tuple(_normalise_token(phrase).split()) for phrase in _SKIP_PHRASES)
+    return phrases, _normalised_set(_COURTESY)
+
+
+def is_skip(text: Optional[str], language: str = "en") -> bool:
+    """Whether the customer declines to rate ("skip", "no thanks", "přeskočit", "דלג", "تخطي").
+
+    A skip phrase may be followed by courtesy words only ("skip please", "no thanks, bye");
+    "no, it was hard" is an answer, not a skip, and so is anything that carries a score.
+    ``language`` is accepted for symmetry with :func:`parse_effort_score`; the phrases of all
+    four languages are recognised because a customer's language is a guess.
+    """
+    if not text or not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS or _TAG.search(text):
+        return False
+    if parse_effort_score(text, language) is not None:
+        return False
+    words = [word for clause in _clauses(text) for word in clause]
+    phrases, courtesy = _skip_tables()
+    return any(
+        tuple(words[:length]) in phrases and all(word in courtesy for word in words[length:])
+        for length in range(len(words), 0, -1)
+    )

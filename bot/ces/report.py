@@ -1,0 +1,547 @@
+"""Support reports: CES, containment, escalations, ticket times and KB gaps over a date range.
+
+Every aggregate is a plain function of a session and a :class:`ReportRange`, so each can be
+tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
+(``python -m bot report``), the API and the admin page all use. Definitions are in docs/ces.md.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import statistics
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
+from bot.ces.parse import MAX_SCORE, MIN_SCORE
+from bot.db import utcnow
+from bot.helpdesk.tickets import REASON_TEXTS
+from bot.models import Agent, CesRating, KbQuery, Resolution, Ticket
+
+DEFAULT_DAYS = 30
+EASY_MIN_SCORE = 5
+GAP_OUTCOMES = ("abstain", "miss")
+GAP_TICKET_REASON = "kb_missed_twice"
+MAX_GAP_QUESTIONS = 5000
+DIMENSIONS = ("resolver", "channel", "language", "article", "agent")
+UNKNOWN = "unknown"
+FORMATS = ("text", "json", "csv")
+
+
+class ReportRangeError(ValueError):
+    """A --since/--until (or ?since=/?until=) value that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    """UTC days ``since`` … ``until``, both included."""
+
+    since: date
+    until: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.since, time.min, tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after ``until``."""
+        return datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+    def contains(self, column):
+        return (column >= self.start) & (column < self.end)
+
+
+def _parse_day(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ReportRangeError(f"{name} must be a date like 2026-03-01 (YYYY-MM-DD), got {value[:40]!r}") from None
+
+
+def parse_report_range(since: Optional[str], until: Optional[str], today: Optional[date] = None) -> ReportRange:
+    """The range for optional YYYY-MM-DD strings; by default the last 30 days up to today (UTC)."""
+    today = today or utcnow().date()
+    until_day = _parse_day("until", until) if until else None
+    since_day = _parse_day("since", since) if since else None
+    if until_day is None:
+        until_day = max(today, since_day) if since_day else today
+    if since_day is None:
+        since_day = until_day - timedelta(days=DEFAULT_DAYS - 1)
+    if since_day > until_day:
+        raise ReportRangeError(f"since ({since_day}) is after until ({until_day})")
+    return ReportRange(since_day, until_day)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _share(part: int, whole: int) -> Optional[float]:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(values: Sequence[float], digits: int) -> Optional[float]:
+    return round(statistics.fmean(values), digits) if values else None
+
+
+def score_stats(scores: Sequence[int]) -> dict:
+    """Responses, mean (2 decimals), easy count (5–7) and share of easy (4 decimals)."""
+    easy = sum(1 for score in scores if score >= EASY_MIN_SCORE)
+    return {
+        "responses": len(scores),
+        "mean": _mean(scores, 2),
+        "easy": easy,
+        "share_easy": _share(easy, len(scores)),
+    }
+
+
+def percentile(values: Sequence[float], fraction: float) -> Optional[float]:
+    """Nearest-rank percentile: the smallest value with at least ``fraction`` of values ≤ it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def duration_stats(minutes: Sequence[float]) -> dict:
+    """Count, mean, median and p90 of durations in minutes (1 decimal)."""
+    return {
+        "count": len(minutes),
+        "mean_minutes": _mean(minutes, 1),
+        "median_minutes": round(statistics.median(minutes), 1) if minutes else None,
+        "p90_minutes": round(percentile(minutes, 0.9), 1) if minutes else None,
+    }
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 60)
+
+
+# ---------------------------------------------------------------- CES
+
+
+def _ratings(session: Session, period: ReportRange, *columns):
+
+    return session.execute(select(*columns).where(period.contains(CesRating.created_at))).all()
+
+
+def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -> dict:
+    """Mean, share of 5–7, low scores (≤ threshold) and comments of the ratings in the range."""
+
+    rows = _ratings(session, period, CesRating.score, CesRating.comment)
+    scores = [row.score for row in rows]
+    low = sum(1 for score in scores if score <= low_threshold)
+    return {
+        **score_stats(scores),
+        "low": low,
+        "share_low": _share(low, len(scores)),
+        "low_threshold": low_threshold,
+        "comments": sum(1 for row in rows if row.comment),
+    }
+
+
+def ces_distribution(session: Session, period: ReportRange) -> List[dict]:
+    """Count and share of each score 1..7 (all seven, zeros included)."""
+
+    counts = dict(
+        session.execute(
+            select(CesRating.score, func.count())
+            .where(period.contains(CesRating.created_at))
+            .group_by(CesRating.score)
+        ).all()
+    )
+    total = sum(counts.values())
+    return [
+        {"score": score, "count": counts.get(score, 0), "share": _share(counts.get(score, 0), total)}
+        for score in range(MIN_SCORE, MAX_SCORE + 1)
+    ]
+
+
+def _bucket_start(moment: datetime, period: str) -> date:
+    day = moment.astimezone(timezone.utc).date()
+    return day - timedelta(days=day.weekday()) if period == "week" else day
+
+
+def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> List[dict]:
+    """CES per UTC day or ISO week (Monday-based), from the first to the last bucket with a
+    rating; empty buckets in between are included with ``responses`` 0 so charts show gaps."""
+
+    if period not in ("day", "week"):
+        raise ValueError(f"period must be 'day' or 'week', got {period!r}")
+    step = timedelta(days=7 if period == "week" else 1)
+    buckets: Dict[date, List[int]] = {}
+    for row in _ratings(session, report_range, CesRating.score, CesRating.created_at):
+        buckets.setdefault(_bucket_start(row.created_at, period), []).append(row.score)
+    if not buckets:
+        return []
+    trend = []
+    current, last = min(buckets), max(buckets)
+    while current <= last:
+        iso_year, iso_week, _ = current.isocalendar()
+        label = f"{iso_year}-W{iso_week:02d}" if period == "week" else current.isoformat()
+        trend.append({"start": current.isoformat(), "label": label, **score_stats(buckets.get(current, []))})
+        current += step
+    return trend
+
+
+def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
+    """CES split by resolver, channel, language, article or agent, most responses first.
+
+    Ratings without an article (or agent) are left out of that split; a missing channel is
+    "unknown".
+    """
+
+    columns = {
+        "resolver": CesRating.resolved_by,
+        "channel": CesRating.channel,
+        "language": CesRating.language,
+        "article": CesRating.article_id,
+        "agent": CesRating.agent_id,
+    }
+    if dimension not in columns:
+        raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, got {dimension!r}")
+    groups: Dict[str, List[int]] = {}
+    for key, score in _ratings(session, period, columns[dimension], CesRating.score):
+        if key is None and dimension in ("article", "agent"):
+            continue
+        groups.setdefault(UNKNOWN if key is None else str(key), []).append(score)
+    labels = {key: key for key in groups}
+    if dimension == "agent" and groups:
+        names = session.execute(select(Agent.id, Agent.name).where(Agent.id.in_([int(key) for key in groups]))).all()
+        labels.update({str(agent_id): name for agent_id, name in names})
+    items = [{"key": key, "label": labels[key], **score_stats(scores)} for key, scores in groups.items()]
+    return sorted(items, key=lambda item: (-item["responses"], item["label"]))
+
+
+# ---------------------------------------------------------------- containment and escalations
+
+
+def containment(session: Session, period: ReportRange) -> dict:
+    """Conversations with support activity (a KB query or a ticket in the range): contained ones
+    had a KB query and no ticket, escalated ones had a ticket. The two rates add up to 1."""
+
+    kb_conversations = set(session.scalars(
+        select(distinct(KbQuery.conversation_id)).where(period.contains(KbQuery.created_at))
+    ))
+    escalated = set(session.scalars(
+        select(distinct(Ticket.conversation_id)).where(period.contains(Ticket.created_at))
+    ))
+    bot_resolved = set(session.scalars(
+        select(distinct(Resolution.conversation_id))
+        .where(period.contains(Resolution.created_at), Resolution.resolved_by == "bot")
+    ))
+    contained = kb_conversations - escalated
+    total = len(contained) + len(escalated)
+    return {
+        "conversations": total,
+        "contained": len(contained),
+        "escalated": len(escalated),
+        "containment_rate": _share(len(contained), total),
+        "escalation_rate": _share(len(escalated), total),
+        "bot_resolved": len(bot_resolved & contained),
+    }
+
+
+def escalations_by_reason(session: Session, period: ReportRange) -> dict:
+    """Tickets opened in the range, by reason, most frequent first."""
+
+    rows = session.execute(
+        select(Ticket.reason, func.count())
+        .where(period.contains(Ticket.created_at))
+        .group_by(Ticket.reason)
+    ).all()
+    total = sum(count for _, count in rows)
+    reasons = [
+        {"reason": reason, "count": count, "share": _share(count, total)}
+        for reason, count in sorted(rows, key=lambda row: (-row[1], row[0]))
+    ]
+    return {"tickets": total, "reasons": reasons}
+
+
+def ticket_times(session: Session, period: ReportRange) -> dict:
+    """First-response and resolution times of tickets opened in the range, in minutes.
+
+    Measured from the ticket's creation to its first agent reply / its (latest) resolution,
+    whenever those happened; tickets still waiting for either are counted separately.
+    """
+
+    rows = session.execute(
+        select(Ticket.created_at, Ticket.first_reply_at, Ticket.resolved_at)
+        .where(period.contains(Ticket.created_at))
+    ).all()
+    first = [_minutes(row.created_at, row.first_reply_at) for row in rows if row.first_reply_at]
+    resolved = [_minutes(row.created_at, row.resolved_at) for row in rows if row.resolved_at]
+    return {
+        "tickets": len(rows),
+        "first_response": {**duration_stats(first), "waiting": len(rows) - len(first)},
+        "resolution": {**duration_stats(resolved), "unresolved": len(rows) - len(resolved)},
+    }
+
+
+# ---------------------------------------------------------------- KB gaps
+
+
+def _gap_questions(session: Session, period: ReportRange) -> List[GapQuestion]:
+    """Abstained and missed KB queries, plus the subject of "kb_missed_twice" tickets whose
+    conversation logged no such query in the range (so one gap is not counted twice); oldest
+    first, so the earliest wording of a group wins ties. At most the latest 5000 queries."""
+    queries = session.execute(
+        select(KbQuery.created_at, KbQuery.question, KbQuery.language, KbQuery.conversation_id, KbQuery.outcome)
+        .where(period.contains(KbQuery.created_at), KbQuery.outcome.in_(GAP_OUTCOMES))
+        .order_by(KbQuery.created_at.desc(), KbQuery.id.desc())
+        .limit(MAX_GAP_QUESTIONS)
+    ).all()
+    found = [(row.created_at, GapQuestion(row.question, row.language, row.conversation_id, row.outcome))
+             for row in queries if row.question.strip()]
+    seen = {question.conversation_id for _, question in found}
+    tickets = session.execute(
+        select(Ticket.created_at, Ticket.subject, Ticket.language, Ticket.conversation_id)
+        .where(period.contains(Ticket.created_at), Ticket.reason == GAP_TICKET_REASON)
+    ).all()
+    placeholder_subjects = set(REASON_TEXTS.values())
+    found += [
+        (row.created_at, GapQuestion(row.subject, row.language, row.conversation_id, "ticket"))
+        for row in tickets
+        if row.conversation_id not in seen and row.subject.strip() and row.subject not in placeholder_subjects
+    ]
+    found.sort(key=lambda item: item[0])
+    return [question for _, question in found]
+
+
+def kb_gaps(session: Session, period: ReportRange, limit: int = 10, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """The most frequent unanswered questions, near-duplicates grouped (see bot.ces.gaps)."""
+    questions = _gap_questions(session, period)
+    groups = group_questions(questions, threshold)
+    return {
+        "questions": len(questions),
+        "groups_total": len(groups),
+        "groups": [group.as_dict() for group in groups[:limit]],
+    }
+
+
+# ---------------------------------------------------------------- the whole report
+
+
+def build_report(
+    session: Session, since: date, until: date, *, low_threshold: int = 3, gap_limit: int = 10
+) -> dict:
+    """Every aggregate for UTC days ``since``..``until`` (inclusive), JSON-ready."""
+    period = ReportRange(since, until)
+    return {
+        "range": {"since": since.isoformat(), "until": until.isoformat()},
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "ces": {
+            "summary": ces_summary(session, period, low_threshold),
+            "distribution": ces_distribution(session, period),
+            "trend": {"day": ces_trend(session, period, "day"), "week": ces_trend(session, period, "week")},
+            "by": {dimension: ces_by(session, period, dimension) for dimension in DIMENSIONS},
+        },
+        "containment": containment(session, period),
+        "escalations": escalations_by_reason(session, period),
+        "ticket_times": ticket_times(session, period),
+        "kb_gaps": kb_gaps(session, period, gap_limit),
+    }
+
+
+# ---------------------------------------------------------------- output formats
+
+
+def report_rows(report: dict) -> Iterable[tuple]:
+    """The report as flat (section, dimension, key, metric, value) rows for a spreadsheet."""
+    ces = report["ces"]
+    yield ("range", "", "", "since", report["range"]["since"])
+    yield ("range", "", "", "until", report["range"]["until"])
+    for metric, value in ces["summary"].items():
+        yield ("ces_summary", "", "", metric, value)
+    for item in ces["distribution"]:
+        yield ("ces_distribution", "score", item["score"], "count", item["count"])
+        yield ("ces_distribution", "score", item["score"], "share", item["share"])
+    for period, buckets in ces["trend"].items():
+        for bucket in buckets:
+            for metric in ("responses", "mean", "share_easy"):
+                yield ("ces_trend", period, bucket["label"], metric, bucket[metric])
+    for dimension, items in ces["by"].items():
+        for item in items:
+            for metric in ("responses", "mean", "share_easy"):
+                yield ("ces_by", dimension, item["label"], metric, item[metric])
+    for metric, value in report["containment"].items():
+        yield ("containment", "", "", metric, value)
+    yield ("escalations", "", "", "tickets", report["escalations"]["tickets"])
+    for item in report["escalations"]["reasons"]:
+        yield ("escalations", "reason", item["reason"], "count", item["count"])
+        yield ("escalations", "reason", item["reason"], "share", item["share"])
+    times = report["ticket_times"]
+    yield ("ticket_times", "", "", "tickets", times["tickets"])
+    for kind in ("first_response", "resolution"):
+        for metric, value in times[kind].items():
+            yield ("ticket_times", kind, "", metric, value)
+    yield ("kb_gaps", "", "", "questions", report["kb_gaps"]["questions"])
+    for rank, group in enumerate(report["kb_gaps"]["groups"], start=1):
+        yield ("kb_gaps", "group", rank, "representative", group["representative"])
+        yield ("kb_gaps", "group", rank, "count", group["count"])
+        yield ("kb_gaps", "group", rank, "conversations", group["conversations"])
+        yield ("kb_gaps", "group", rank, "languages", " ".join(group["languages"]))
+        yield ("kb_gaps", "group", rank, "examples", " | ".join(group["examples"]))
+
+
+def _spreadsheet_safe(value) -> str:
+    """Cell text; customer text starting with = + - @ is prefixed with ' so a spreadsheet
+    shows it instead of running it as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def report_csv(report: dict) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("section", "dimension", "key", "metric", "value"))
+    for row in report_rows(report):
+        writer.writerow([_spreadsheet_safe(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _fmt(value, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}{suffix}"
+    return f"{value}{suffix}"
+
+
+def _pct(value: Optional[float]) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()  # noqa: E731
+    return ["  " + line(headers)] + ["  " + line(row) for row in rows]
+
+
+def report_text(report: dict) -> str:
+    """A readable console report."""
+    ces, containment_, times = report["ces"], report["containment"], report["ticket_times"]
+    summary = ces["summary"]
+    out = [f"Effortless support report {report['range']['since']} .. {report['range']['until']} (UTC)", ""]
+    out += [
+        "Customer Effort Score (1-7, 5-7 = easy)",
+        f"  responses {summary['responses']}   mean {_fmt(summary['mean'])}   "
+        f"easy {summary['easy']} ({_pct(summary['share_easy'])})   "
+        f"low (<= {summary['low_threshold']}) {summary['low']} ({_pct(summary['share_low'])})",
+        "",
+        "Distribution",
+    ]
+    peak = max((item["count"] for item in ces["distribution"]), default=0) or 1
+    out += [
+        f"  {item['score']}  {'#' * round(30 * item['count'] / peak):<30}  {item['count']}"
+        for item in ces["distribution"]
+    ]
+    for period in ("day", "week"):
+        rows = [(b["label"], b["responses"], _fmt(b["mean"]), _pct(b["share_easy"]))
+                for b in ces["trend"][period] if b["responses"]]
+        out += ["", f"Trend by {period}"] + (_table(("period", "responses", "mean", "easy"), rows) if rows else ["  no ratings"])
+    for dimension in DIMENSIONS:
+        rows = [(i["label"], i["responses"], _fmt(i["mean"]), _pct(i["share_easy"])) for i in ces["by"][dimension]]
+        out += ["", f"By {dimension}"] + (_table((dimension, "responses", "mean", "easy"), rows) if rows else ["  no ratings"])
+    out += [
+        "",
+        "Containment",
+        f"  conversations {containment_['conversations']}   contained {containment_['contained']} "
+        f"({_pct(containment_['containment_rate'])})   escalated {containment_['escalated']} "
+        f"({_pct(containment_['escalation_rate'])})   confirmed by customer {containment_['bot_resolved']}",
+        "",
+        f"Escalations by reason ({report['escalations']['tickets']} tickets)",
+    ]
+    reasons = [(r["reason"], r["count"], _pct(r["share"])) for r in report["escalations"]["reasons"]]
+    out += _table(("reason", "tickets", "share"), reasons) if reasons else ["  no tickets"]
+    out += ["", f"Ticket times in minutes ({times['tickets']} tickets)"]
+    out += _table(
+        ("", "count", "mean", "median", "p90", "pending"),
+        [
+            ("first response", times["first_response"]["count"], _fmt(times["first_response"]["mean_minutes"]),
+             _fmt(times["first_response"]["median_minutes"]), _fmt(times["first_response"]["p90_minutes"]),
+             times["first_response"]["waiting"]),
+            ("resolution", times["resolution"]["count"], _fmt(times["resolution"]["mean_minutes"]),
+             _fmt(times["resolution"]["median_minutes"]), _fmt(times["resolution"]["p90_minutes"]),
+             times["resolution"]["unresolved"]),
+        ],
+    )
+    gaps = report["kb_gaps"]
+    out += ["", f"KB gaps ({gaps['questions']} unanswered questions in {gaps['groups_total']} groups)"]
+    for rank, group in enumerate(gaps["groups"], start=1):
+        out.append(f"  {rank}. {group['representative']}  — {group['count']} questions, "
+                   f"{group['conversations']} conversations [{', '.join(group['languages'])}]")
+        out += [f"       also: {example}" for example in group["examples"]]
+    if not gaps["groups"]:
+        out.append("  none")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- CLI
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m bot report [--since DATE] [--until DATE] [--format text|json|csv]``."""
+    from bot.db import make_engine, make_session_factory, safe_url, session_scope
+    from bot.settings import SettingsError, load_settings
+
+    parser = _OneLineParser(
+        prog="python -m bot report",
+        description="CES, containment, escalation, ticket-time and KB-gap report over UTC days "
+                    f"(default: the last {DEFAULT_DAYS} days).",
+    )
+    parser.add_argument("--since", help="first day, YYYY-MM-DD (UTC)")
+    parser.add_argument("--until", help="last day, YYYY-MM-DD (UTC), included; default today")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--gaps", type=int, default=10, metavar="N", help="KB-gap groups to list (default: 10)")
+    args = parser.parse_args(argv)
+    try:
+        period = parse_report_range(args.since, args.until)
+        settings = load_settings()
+    except (ReportRangeError, SettingsError) as exc:
+        parser.error(str(exc))
+    if args.gaps < 1:
+        parser.error(f"--gaps must be at least 1, got {args.gaps}")
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            report = build_report(session, period.since, period.until,
+                                  low_threshold=settings.ces_low_score_threshold, gap_limit=args.gaps)
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"report: cannot read {safe_url(settings.database_url)}: {reason} "
+              "(run `python -m bot migrate` to create the schema)", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        sys.stdout.write(report_text(report))
+    return 0

@@ -1,0 +1,179 @@
+"""The Rasa channels to switch on, rendered from environment variables.
+
+Rasa's ``credentials.yml`` supports ``${VAR}`` but fails when a variable is unset, so the
+committed ``credentials.yml`` only documents every channel; at start-up the supervisor calls
+:func:`write_credentials` to produce ``var/credentials.yml`` with the channels whose variables
+are set (plus ``rest`` and ``socketio``, always on). The connectors themselves live in
+``bot/engine/channels.py`` (loaded by the Rasa server); this module never imports rasa.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+from bot.settings import SettingsError
+
+ENGINE = "bot.engine.channels"
+SOCKETIO_CREDENTIALS = {
+    "user_message_evt": "user_uttered",
+    "bot_message_evt": "bot_uttered",
+    "session_persistence": True,
+}
+
+
+class ChannelConfigError(SettingsError):
+    """A messaging channel is half configured or has an unusable value; the message names the variable."""
+
+
+def _url(name: str, value: str) -> None:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ChannelConfigError(f"{name} must be an http(s) URL, got {value!r}")
+
+
+def _telegram_token(name: str, value: str) -> None:
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value):
+        raise ChannelConfigError(f"{name} does not look like a Telegram bot token (digits:letters, from @BotFather)")
+
+
+def _whatsapp_number(name: str, value: str) -> None:
+    if not re.fullmatch(r"whatsapp:\+\d{6,15}", value):
+        raise ChannelConfigError(f"{name} must look like whatsapp:+14155238886, got {value!r}")
+
+
+Check = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One messaging channel: its ``credentials.yml`` key and which env var fills which field."""
+
+    title: str
+    key: str
+    required: Tuple[Tuple[str, str], ...]  # (credentials field, env var)
+    optional: Tuple[Tuple[str, str], ...] = ()
+    checks: Dict[str, Check] = field(default_factory=dict)  # env var -> validation
+    secrets: Tuple[str, ...] = ()  # env vars whose values must never be logged
+
+    @property
+    def variables(self) -> List[str]:
+        return [variable for _, variable in self.required + self.optional]
+
+    def credentials(self, env: Mapping[str, str]) -> Optional[dict]:
+        """This channel's credentials entry, or ``None`` when none of its required vars are set."""
+        present = [variable for _, variable in self.required if env.get(variable, "").strip()]
+        if not present:
+            return None
+        missing = [variable for _, variable in self.required if variable not in present]
+        if missing:
+            raise ChannelConfigError(
+                f"{self.title} is partly configured: {', '.join(present)} set but "
+                f"{', '.join(missing)} missing (set all of them, or none to turn {self.title} off)"
+            )
+        entry = {}
+        for credential, variable in self.required + self.optional:
+            value = env.get(variable, "").strip()
+            if not value:
+                continue
+            if "${" in value:
+                raise ChannelConfigError(f"{variable} must not contain '${{' (Rasa would read it as a variable)")
+            if variable in self.checks:
+                self.checks[variable](variable, value)
+            entry[credential] = value
+        return entry
+
+
+CHANNELS: Tuple[Channel, ...] = (
+    Channel(
+        title="Telegram",
+        key=f"{ENGINE}.TelegramInput",
+        required=(("access_token", "TELEGRAM_TOKEN"), ("verify", "TELEGRAM_VERIFY"),
+                  ("webhook_url", "TELEGRAM_WEBHOOK_URL")),
+        optional=(("secret_token", "TELEGRAM_SECRET_TOKEN"), ("api_url", "TELEGRAM_API_URL")),
+        checks={"TELEGRAM_TOKEN": _telegram_token, "TELEGRAM_WEBHOOK_URL": _url, "TELEGRAM_API_URL": _url},
+        secrets=("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN"),
+    ),
+    Channel(
+        title="Slack",
+        key=f"{ENGINE}.SlackInput",
+        required=(("slack_token", "SLACK_TOKEN"), ("slack_signing_secret", "SLACK_SIGNING_SECRET")),
+        optional=(("slack_channel", "SLACK_CHANNEL"),),
+        secrets=("SLACK_TOKEN", "SLACK_SIGNING_SECRET"),
+    ),
+    Channel(
+        title="Facebook Messenger",
+        key=f"{ENGINE}.FacebookInput",
+        required=(("verify", "FACEBOOK_VERIFY"), ("secret", "FACEBOOK_SECRET"),
+                  ("page-access-token", "FACEBOOK_PAGE_ACCESS_TOKEN")),
+        secrets=("FACEBOOK_VERIFY", "FACEBOOK_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"),
+    ),
+    Channel(
+        title="WhatsApp (Twilio)",
+        key=f"{ENGINE}.TwilioInput",
+        required=(("account_sid", "TWILIO_ACCOUNT_SID"), ("auth_token", "TWILIO_AUTH_TOKEN"),
+                  ("twilio_number", "TWILIO_WHATSAPP_NUMBER")),
+        optional=(("webhook_url", "TWILIO_WEBHOOK_URL"),),
+        checks={"TWILIO_WHATSAPP_NUMBER": _whatsapp_number, "TWILIO_WEBHOOK_URL": _url},
+        secrets=("TWILIO_AUTH_TOKEN",),
+    ),
+    Channel(
+        title="Callback (custom gateway)",
+        key=f"{ENGINE}.CallbackInput",
+        required=(("url", "CALLBACK_URL"), ("secret", "CALLBACK_SECRET")),
+        checks={"CALLBACK_URL": _url},
+        secrets=("CALLBACK_SECRET",),
+    ),
+)
+
+
+def render_credentials(env: Optional[Mapping[str, str]] = None) -> dict:
+    """The effective Rasa credentials: ``rest``, ``socketio`` and every fully configured channel.
+
+    Raises :class:`ChannelConfigError` for a half-configured channel or a malformed value.
+    """
+    env = os.environ if env is None else env
+    credentials: dict = {"rest": None, "socketio": dict(SOCKETIO_CREDENTIALS)}
+    for channel in CHANNELS:
+        entry = channel.credentials(env)
+        if entry is not None:
+            credentials[channel.key] = entry
+    return credentials
+
+
+def enabled_channels(credentials: Mapping[str, object]) -> List[str]:
+    """Human names of the channels in rendered credentials, for the start-up log."""
+    titles = {channel.key: channel.title for channel in CHANNELS}
+    return [titles.get(key, key) for key in credentials]
+
+
+def channel_secrets(env: Optional[Mapping[str, str]] = None) -> List[str]:
+    """Values of the channel credentials that the log redaction must mask."""
+    env = os.environ if env is None else env
+    return [env[name] for channel in CHANNELS for name in channel.secrets if env.get(name, "").strip()]
+
+
+class _QuotedDumper(yaml.SafeDumper):
+    """Double-quotes every string: Rasa then cannot mistake a value for ``${VAR}`` or a number."""
+
+
+_QuotedDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+)
+
+
+def write_credentials(env: Optional[Mapping[str, str]], path: Path) -> Path:
+    """Write :func:`render_credentials` to ``path`` (owner-only: it holds secrets); return ``path``."""
+    credentials = render_credentials(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write("# Rendered from environment variables by bot/channels.py at start-up; do not edit.\n")
+        yaml.dump(credentials, file, Dumper=_QuotedDumper, sort_keys=False, allow_unicode=True)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
+    return path

@@ -1,0 +1,1 @@
+"""When and how a conversation goes to a person: triggers, customer details, transcript, wording."""

@@ -1,0 +1,102 @@
+"""What the bot collects before a ticket: validation of customer details, the transcript."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional
+
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+MAX_NAME_CHARS = 100
+MAX_DESCRIPTION_CHARS = 300
+MAX_EMAIL_CHARS = 254
+TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
+
+
+def clean_email(text: Optional[str]) -> Optional[str]:
+    """The address in ``text`` if it is one valid email (surrounding words allowed), else None."""
+    if not text:
+        return None
+    candidates = [token.strip("<>()[],;:\"'") for token in text.split()]
+    emails = [c for c in candidates if "@" in c]
+    if len(emails) != 1 or len(emails[0]) > MAX_EMAIL_CHARS or not EMAIL_PATTERN.match(emails[0]):
+        return None
+    return emails[0]
+
+
+def clean_name(text: Optional[str]) -> Optional[str]:
+    """A display name: printable, 1..100 characters, not a command or an email."""
+    if not text:
+        return None
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
+        return None
+    if not any(ch.isalpha() for ch in name):
+        return None
+    return name
+
+
+def clean_description(text: Optional[str]) -> Optional[str]:
+    """A one-line issue description, cut to 300 characters on a word boundary."""
+    if not text:
+        return None
+    line = " ".join(text.split())
+    if not line or line.startswith("/"):
+        return None
+    if len(line) > MAX_DESCRIPTION_CHARS:
+        line = line[: MAX_DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return line
+
+
+def ticket_reference_in(text: Optional[str]) -> Optional[str]:
+    match = TICKET_REFERENCE.search(text or "")
+    return f"T-{match.group(1)}" if match else None
+
+
+def _timestamp(event: Dict[str, Any]) -> str:
+    return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc).isoformat()
+
+
+def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Customer and bot turns of a Rasa tracker, oldest first, for the agent's context.
+
+    Button clicks arrive as ``/intent`` payloads; they are shown as the intent so the agent
+    sees what the customer chose.
+    """
+    transcript = []
+    for event in events:
+        kind = event.get("event")
+        text = event.get("text")
+        if kind == "user" and text:
+            if text.startswith("/"):
+                text = f"[{(event.get('parse_data') or {}).get('intent', {}).get('name') or text[1:]}]"
+            transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
+        elif kind == "bot" and text:
+            author = "agent" if (event.get("data") or {}).get("custom", {}).get("from") == "agent" else "bot"
+            transcript.append({"author": author, "text": text, "timestamp": _timestamp(event)})
+    return transcript
+
+
+def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The customer's latest free-text message that the KB could not answer well, if any."""
+    last_question = None
+    for event in events:
+        if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in ("ask_question", "nlu_fallback", "complain", None):
+                last_question = event["text"]
+    return clean_description(last_question)
+
+
+def customer_has_left(events: Iterable[Dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
+    """True when the customer said goodbye last or has been silent for ``idle_seconds``.
+
+    Used to avoid asking questions (the effort score) of someone who is no longer there.
+    """
+    last_user = None
+    for event in events:
+        if event.get("event") == "user":
+            last_user = event
+    if last_user is None:
+        return True
+    intent = ((last_user.get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent == "goodbye" or now - float(last_user.get("timestamp") or 0) > idle_seconds

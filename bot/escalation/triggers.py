@@ -1,0 +1,112 @@
+"""Escalation triggers that do not need the NLU model: frustration and always-human topics.
+
+Both work on any language the customers use; the topic list is a YAML file a support lead
+edits (``data/always_human_topics.yml`` by default, ``ALWAYS_HUMAN_TOPICS`` to override).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import yaml
+
+# Words and phrases that signal an angry customer, matched on whole words after normalising.
+FRUSTRATION_PHRASES = (
+    # English
+    "useless", "waste of time", "ridiculous", "unacceptable", "worst", "terrible", "pathetic",
+    "fed up", "sick of", "fuck", "fucking", "shit", "crap", "damn", "wtf", "stupid", "idiot",
+    # Hebrew
+    "חסר תועלת", "מגוחך", "נמאס", "מטומטם", "זבל", "חרא",
+    # Arabic
+    "سيء جدا", "مقرف", "تافه", "غبي", "زفت", "مضيعة للوقت",
+    # Czech (diacritics folded)
+    "k nicemu", "hrozne", "nesmysl", "do prdele", "kurva", "hovno", "debil",
+)
+SHOUTING_MIN_LETTERS = 8
+SHOUTING_UPPER_SHARE = 0.7
+
+
+def normalise(text: str) -> str:
+    """Lowercase, fold Latin diacritics, strip Arabic/Hebrew vowel marks, collapse spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w\s]", " ", kept).split())
+
+
+def _contains_phrase(normalised_text: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(normalise(phrase))}(?!\w)", normalised_text) is not None
+
+
+def is_shouting(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha() and ch.lower() != ch.upper()]
+    if len(letters) < SHOUTING_MIN_LETTERS:
+        return False
+    return sum(ch.isupper() for ch in letters) / len(letters) >= SHOUTING_UPPER_SHARE
+
+
+def frustration_signals(text: str, earlier_complaints: int = 0) -> List[str]:
+    """Why this message looks frustrated (empty list when it does not).
+
+    ``earlier_complaints`` counts the customer's earlier complaints in this conversation, so
+    repeated complaints escalate even when each one is mild.
+    """
+    normalised = normalise(text)
+    signals = [f"said {phrase!r}" for phrase in FRUSTRATION_PHRASES if _contains_phrase(normalised, phrase)]
+    if is_shouting(text):
+        signals.append("shouting")
+    if text.count("!") >= 3 or text.count("?!") >= 2:
+        signals.append("repeated exclamation marks")
+    if signals and earlier_complaints >= 1:
+        signals.append("repeated complaints")
+    return signals
+
+
+def is_frustrated(text: str, earlier_complaints: int = 0) -> bool:
+    signals = frustration_signals(text, earlier_complaints)
+    strong = any(s.startswith("said") for s in signals) or "shouting" in signals
+    return strong or len(signals) >= 2
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    phrases: Sequence[str]
+
+
+class TopicFileError(ValueError):
+    """The always-human topic file cannot be used; the message names the file and the problem."""
+
+
+def load_topics(path: Path) -> List[Topic]:
+    """Read ``{topic: [phrase, ...]}`` from YAML. A missing file means no always-human topics."""
+    if not path.exists():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise TopicFileError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    topics = data.get("topics", data) if isinstance(data, dict) else None
+    if not isinstance(topics, dict):
+        raise TopicFileError(f"{path}: expected a mapping of topic name to a list of phrases")
+    result = []
+    for name, phrases in topics.items():
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise TopicFileError(f"{path}: topic {name!r} must be a list of non-empty phrases")
+        result.append(Topic(name=str(name), phrases=tuple(phrases)))
+    return result
+
+
+def matching_topic(text: str, topics: Iterable[Topic]) -> Optional[str]:
+    """The first always-human topic whose phrase occurs in ``text``, or None."""
+    normalised = normalise(text)
+    for topic in topics:
+        if any(_contains_phrase(normalised, phrase) for phrase in topic.phrases):
+            return topic.name
+    return None
+
+
+def topics_by_name(topics: Iterable[Topic]) -> Dict[str, Topic]:
+    return {topic.name: topic for topic in topics}

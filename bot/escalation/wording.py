@@ -1,0 +1,58 @@
+"""Sentences about waiting times and opening hours in the customer's language.
+
+Rasa responses hold the fixed wording; these fill their variables, because numbers and
+dates need grammar that a template cannot express.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+SUPPORTED = ("en", "he", "ar", "cs")
+
+_WAIT = {
+    "en": ("a person usually replies in about {n} minute{s}.", "a person will reply as soon as one is free."),
+    "he": ("נציג עונה בדרך כלל תוך כ-{n} דקות.", "נציג יענה ברגע שיתפנה."),
+    "ar": ("عادةً يرد موظف خلال {n} دقيقة تقريبًا.", "سيرد موظف فور توفره."),
+    "cs": ("člověk obvykle odpoví asi do {n} minut.", "odpoví vám první volný člověk."),
+}
+_OFFLINE = {
+    "en": ("Our team is offline right now (outside support hours).", "No one from our team is online right now."),
+    "he": ("הצוות שלנו לא זמין כרגע (מחוץ לשעות הפעילות).", "אף נציג לא מחובר כרגע."),
+    "ar": ("فريقنا غير متاح الآن (خارج ساعات الدعم).", "لا يوجد موظف متصل الآن."),
+    "cs": ("Náš tým teď nepracuje (mimo provozní dobu).", "Nikdo z týmu teď není online."),
+}
+_NEXT_OPEN = {
+    "en": ("from {when}", "as soon as possible"),
+    "he": ("החל מ-{when}", "בהקדם האפשרי"),
+    "ar": ("ابتداءً من {when}", "في أقرب وقت ممكن"),
+    "cs": ("od {when}", "co nejdříve"),
+}
+
+
+def _lang(language: Optional[str]) -> str:
+    return language if language in SUPPORTED else "en"
+
+
+def wait_text(language: Optional[str], minutes: Optional[int]) -> str:
+    known, unknown = _WAIT[_lang(language)]
+    if minutes is None:
+        return unknown
+    minutes = max(1, int(minutes))
+    return known.format(n=minutes, s="" if minutes == 1 else "s")
+
+
+def offline_reason(language: Optional[str], open_now: bool) -> str:
+    outside_hours, nobody_online = _OFFLINE[_lang(language)]
+    return outside_hours if not open_now else nobody_online
+
+
+def next_open_text(language: Optional[str], next_open: Optional[str]) -> str:
+    when_template, soon = _NEXT_OPEN[_lang(language)]
+    if not next_open:
+        return soon
+    try:
+        moment = datetime.fromisoformat(next_open.replace("Z", "+00:00"))
+    except ValueError:
+        return soon
+    return when_template.format(when=moment.strftime("%a %d %b %H:%M %Z").strip())

@@ -1,0 +1,224 @@
+"""Agent accounts, passwords (argon2), login throttling and sessions.
+
+Throttling lives in the ``agents`` row (``failed_logins``, ``locked_until``) so every replica sees
+it. A session token is shown to its owner once; only its SHA-256 is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import datetime, timedelta
+from typing import Optional, Tuple
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.helpdesk import events
+from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from bot.helpdesk.schemas import AgentOut
+from bot.helpdesk.text import normalize_email, one_line
+from bot.models import Agent, AgentSession
+
+SESSION_LIFETIME = timedelta(hours=12)
+# Presence "online" counts only while the console keeps talking to us (its event stream does).
+ONLINE_WINDOW = timedelta(minutes=2)
+LAST_SEEN_RESOLUTION = timedelta(seconds=30)
+FREE_LOGIN_FAILURES = 3
+MAX_LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+ROLES = ("agent", "admin")
+# Ids are 32-bit integers in the database; a larger id cannot exist (and must not reach the driver).
+MAX_DB_ID = 2**31 - 1
+BAD_CREDENTIALS = "wrong e-mail or password"
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$LdqZXVi41aAPBWv0XS5cFg$smrknpmnpxb0PSVb/UnlSCVatv0aqu/dH5VpE9Kdc0w"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_agent(session: Session, email: str, name: str, role: str, password: str) -> Agent:
+    """A new active account; :class:`Conflict` when the e-mail is taken."""
+    try:
+        email = normalize_email(email)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if not name.strip():
+        raise InvalidInput("the name must not be empty")
+    if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
+        raise Conflict(f"an agent with e-mail {email} already exists")
+    agent = Agent(email=email, name=one_line(name, 200), role=role, password_hash=hash_password(password))
+    session.add(agent)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"an agent with e-mail {email} already exists") from None
+    return agent
+
+
+def authenticate(session: Session, email: str, password: str, now: Optional[datetime] = None) -> Agent:
+    """The agent for these credentials; 401 with one generic message for any mismatch, 429 while locked.
+
+    After :data:`FREE_LOGIN_FAILURES` failures in a row each further failure locks the account for
+    2, 4, 8 ... seconds (at most :data:`MAX_LOCKOUT`); a success resets the count.
+    """
+    now = now or utcnow()
+    agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    if agent is None or not agent.is_active:
+        password_matches(_DUMMY_HASH, password)
+        raise Unauthorized(BAD_CREDENTIALS)
+    if agent.locked_until is not None and agent.locked_until > now:
+        retry_after = math.ceil((agent.locked_until - now).total_seconds())
+        raise TooManyAttempts(f"too many failed logins; try again in {retry_after} s", retry_after)
+    if password_matches(agent.password_hash, password):
+        agent.failed_logins = 0
+        agent.locked_until = None
+        session.commit()
+        return agent
+    # An SQL increment, so concurrent failures on several replicas are all counted.
+    session.execute(update(Agent).where(Agent.id == agent.id).values(failed_logins=Agent.failed_logins + 1))
+    session.refresh(agent)
+    excess = agent.failed_logins - FREE_LOGIN_FAILURES
+    if excess > 0:
+        agent.locked_until = now + min(timedelta(seconds=2**excess), MAX_LOCKOUT)
+    session.commit()
+    raise Unauthorized(BAD_CREDENTIALS)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(session: Session, agent: Agent, now: Optional[datetime] = None) -> Tuple[str, AgentSession]:
+    """A new session; returns the secret token (never stored) and the row (holding the CSRF token)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    agent_session = AgentSession(
+        agent_id=agent.id,
+        token_hash=_token_hash(token),
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+    )
+    session.add(agent_session)
+    session.commit()
+    return token, agent_session
+
+
+def session_for_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[AgentSession]:
+    """The live session of this token (not revoked, not expired, agent still active), else None."""
+    now = now or utcnow()
+    found = session.scalar(select(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
+    if found is None or found.revoked_at is not None or found.expires_at <= now or not found.agent.is_active:
+        return None
+    return found
+
+
+def revoke_session(session: Session, agent_session: AgentSession, now: Optional[datetime] = None) -> None:
+    agent_session.revoked_at = now or utcnow()
+    session.commit()
+
+
+def touch(session: Session, agent: Agent, now: Optional[datetime] = None) -> None:
+    """Record that the agent is active; written at most every :data:`LAST_SEEN_RESOLUTION`."""
+    now = now or utcnow()
+    if agent.last_seen_at is None or now - agent.last_seen_at >= LAST_SEEN_RESOLUTION:
+        agent.last_seen_at = now
+        session.commit()
+
+
+def is_online(agent: Agent, now: datetime) -> bool:
+    return (
+        agent.is_active
+        and agent.presence == "online"
+        and agent.last_seen_at is not None
+        and now - agent.last_seen_at < ONLINE_WINDOW
+    )
+
+
+def agent_view(agent: Agent, now: Optional[datetime] = None) -> AgentOut:
+    return AgentOut(
+        id=agent.id,
+        email=agent.email,
+        name=agent.name,
+        role=agent.role,
+        presence=agent.presence,
+        online=is_online(agent, now or utcnow()),
+        is_active=agent.is_active,
+        last_seen_at=agent.last_seen_at,
+    )
+
+
+def set_presence(session: Session, agent: Agent, presence: str, now: Optional[datetime] = None) -> Agent:
+    now = now or utcnow()
+    agent.presence = presence
+    agent.last_seen_at = now
+    events.record(session, "presence_changed", extra={"agent": agent_view(agent, now).model_dump(mode="json")})
+    session.commit()
+    return agent
+
+
+def get_agent(session: Session, agent_id: int) -> Agent:
+    agent = session.get(Agent, agent_id) if 0 < agent_id <= MAX_DB_ID else None
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    return agent
+
+
+def list_agents(session: Session) -> list:
+    return list(session.scalars(select(Agent).order_by(Agent.name, Agent.id)))
+
+
+def update_agent(
+    session: Session,
+    agent_id: int,
+    name: Optional[str] = None,
+    role: Optional[str] = None,
+    is_active: Optional[bool] = None,
+    now: Optional[datetime] = None,
+) -> Agent:
+    """Rename, change the role, or (de)activate; deactivating ends the agent's sessions at once."""
+    now = now or utcnow()
+    agent = get_agent(session, agent_id)
+    loses_admin = agent.role == "admin" and (is_active is False or role == "agent")
+    if loses_admin and _active_admin_count(session) <= 1:
+        raise Conflict("this is the last active admin; make another agent admin first")
+    if name is not None:
+        agent.name = one_line(name, 200)
+    if role is not None:
+        agent.role = role
+    if is_active is not None:
+        agent.is_active = is_active
+        if not is_active:
+            agent.presence = "offline"
+            session.execute(
+                update(AgentSession)
+                .where(AgentSession.agent_id == agent.id, AgentSession.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+    session.commit()
+    return agent
+
+
+def _active_admin_count(session: Session) -> int:
+    return len(session.scalars(select(Agent.id).where(Agent.role == "admin", Agent.is_active.is_(True))).all())

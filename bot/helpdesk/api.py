@@ -1,0 +1,257 @@
+"""The agent API (``/api/...``): login, queue, claim, context, reply, notes, transfer, resolve,
+reopen, close, presence, agents, saved replies and KB links. Every route needs a logged-in agent;
+admin-only routes say so. Bodies are JSON; message texts are plain text.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.helpdesk import accounts, library, tickets
+from bot.helpdesk.auth import SESSION_COOKIE, current_agent, current_session, db_session, require_admin
+from bot.helpdesk.schemas import (
+    AgentCreate,
+    AgentOut,
+    AgentUpdate,
+    KbArticleOut,
+    LoginRequest,
+    MessageOut,
+    PresenceRequest,
+    ReplyRequest,
+    SavedReplyCreate,
+    SavedReplyOut,
+    SessionInfo,
+    TicketDetail,
+    TicketStatusName,
+    TicketSummary,
+    TokenInfo,
+    TransferRequest,
+)
+from bot.models import Agent, AgentSession
+
+router = APIRouter(prefix="/api")
+NOT_FOUND = {404: {"description": "unknown ticket"}}
+STATE_ERRORS = {
+    **NOT_FOUND,
+    403: {"description": "the ticket is another agent's"},
+    409: {"description": "the ticket's status does not allow this"},
+}
+
+
+# ---------------------------------------------------------------- login
+
+
+@router.post("/auth/login", response_model=SessionInfo, tags=["auth"],
+             responses={401: {"description": "wrong e-mail or password"}, 429: {"description": "locked after failures; see Retry-After"}})
+def login(data: LoginRequest, request: Request, response: Response, db: Session = Depends(db_session)):
+    """Log in from the browser: sets the HttpOnly session cookie and returns the CSRF token."""
+    agent = accounts.authenticate(db, data.email, data.password)
+    token, agent_session = accounts.open_session(db, agent)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path="/",
+    )
+    return SessionInfo(agent=accounts.agent_view(agent), csrf_token=agent_session.csrf_token,
+                       expires_at=agent_session.expires_at)
+
+
+@router.post("/auth/token", response_model=TokenInfo, tags=["auth"],
+             responses={401: {"description": "wrong e-mail or password"}, 429: {"description": "locked after failures; see Retry-After"}})
+def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
+    """Log in from a script: returns a Bearer token (no cookie, no CSRF needed)."""
+    agent = accounts.authenticate(db, data.email, data.password)
+    token, agent_session = accounts.open_session(db, agent)
+    return TokenInfo(agent=accounts.agent_view(agent), token=token, expires_at=agent_session.expires_at)
+
+
+@router.get("/auth/me", response_model=SessionInfo, tags=["auth"])
+def me(agent_session: AgentSession = Depends(current_session)):
+    """Who is logged in, and the CSRF token of this session (for a console reloading the page)."""
+    return SessionInfo(agent=accounts.agent_view(agent_session.agent), csrf_token=agent_session.csrf_token,
+                       expires_at=agent_session.expires_at)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(agent_session: AgentSession = Depends(current_session), db: Session = Depends(db_session)):
+    """End this session (the token stops working at once) and go offline."""
+    accounts.set_presence(db, agent_session.agent, "offline")
+    accounts.revoke_session(db, agent_session)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+# ---------------------------------------------------------------- agents
+
+
+@router.get("/agents", response_model=List[AgentOut], tags=["agents"])
+def list_agents(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """All agents with their presence (for transfers and the team view)."""
+    now = utcnow()
+    return [accounts.agent_view(agent, now) for agent in accounts.list_agents(db)]
+
+
+@router.post("/agents", response_model=AgentOut, status_code=201, tags=["agents"])
+def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
+    """Create an account (admins only)."""
+    return accounts.agent_view(accounts.create_agent(db, data.email, data.name, data.role, data.password))
+
+
+@router.patch("/agents/{agent_id}", response_model=AgentOut, tags=["agents"])
+def update_agent(agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
+    """Rename, change role, or (de)activate an account (admins only); deactivating logs it out."""
+    agent = accounts.update_agent(db, agent_id, name=data.name, role=data.role, is_active=data.is_active)
+    return accounts.agent_view(agent)
+
+
+@router.put("/agents/me/presence", response_model=AgentOut, tags=["agents"])
+def set_presence(data: PresenceRequest, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """online / away / offline. The bot counts an agent as available only while online and active."""
+    return accounts.agent_view(accounts.set_presence(db, agent, data.presence))
+
+
+# ---------------------------------------------------------------- tickets
+
+
+@router.get("/queue", response_model=List[TicketSummary], tags=["tickets"])
+def get_queue(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Waiting tickets in the order they will be served: priority, then age."""
+    return [tickets.summary(ticket, position) for position, ticket in enumerate(tickets.queue(db), start=1)]
+
+
+@router.get("/tickets", response_model=List[TicketSummary], tags=["tickets"])
+def list_tickets(
+    status: Optional[TicketStatusName] = None,
+    mine: bool = Query(False, description="only tickets assigned to me"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
+    """Tickets, newest first."""
+    found = tickets.list_tickets(db, status=status, assignee_id=agent.id if mine else None, limit=limit, offset=offset)
+    return [tickets.summary(ticket, tickets.queue_position(db, ticket)) for ticket in found]
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)
+def get_ticket(ticket_id: int, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """The full context: customer, reason, KB articles the bot tried with their scores, the transcript."""
+    return tickets.detail(db, tickets.get_ticket(db, ticket_id))
+
+
+@router.post("/tickets/claim-next", response_model=TicketDetail, tags=["tickets"],
+             responses={204: {"description": "the queue is empty"}})
+def claim_next(request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
+               db: Session = Depends(db_session)):
+    """Claim the next ticket in queue order (atomic: concurrent claims never get the same ticket)."""
+    ticket = tickets.claim_next(db, agent)
+    if ticket is None:
+        return Response(status_code=204)
+    _deliver(request, background, ticket.id)
+    return tickets.detail(db, ticket)
+
+
+@router.post("/tickets/{ticket_id}/claim", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
+def claim(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
+          db: Session = Depends(db_session)):
+    """Claim this waiting ticket; 409 if another agent claimed it first."""
+    ticket = tickets.claim_ticket(db, ticket_id, agent)
+    _deliver(request, background, ticket.id)
+    return tickets.detail(db, ticket)
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=MessageOut, status_code=201, tags=["tickets"],
+             responses=STATE_ERRORS)
+def reply(ticket_id: int, data: ReplyRequest, request: Request, background: BackgroundTasks,
+          agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Reply to the customer in their chat (the ticket must be assigned to you)."""
+    message = tickets.reply(db, ticket_id, agent, data.text)
+    _deliver(request, background, ticket_id)
+    return MessageOut.model_validate(message)
+
+
+@router.post("/tickets/{ticket_id}/notes", response_model=MessageOut, status_code=201, tags=["tickets"],
+             responses=NOT_FOUND)
+def add_note(ticket_id: int, data: ReplyRequest, agent: Agent = Depends(current_agent),
+             db: Session = Depends(db_session)):
+    """An internal note, visible to agents only."""
+    return MessageOut.model_validate(tickets.add_note(db, ticket_id, agent, data.text))
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
+def transfer(ticket_id: int, data: TransferRequest, request: Request, background: BackgroundTasks,
+             agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Hand the ticket to another agent (its assignee or an admin); the customer is told who joined."""
+    ticket = tickets.transfer(db, ticket_id, agent, data.agent_id)
+    _deliver(request, background, ticket_id)
+    return tickets.detail(db, ticket)
+
+
+@router.post("/tickets/{ticket_id}/resolve", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
+def resolve(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
+            db: Session = Depends(db_session)):
+    """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
+    tickets.resolve(db, ticket_id, agent)
+    _deliver(request, background, ticket_id)
+    return tickets.detail(db, tickets.get_ticket(db, ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/reopen", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
+def reopen(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
+           db: Session = Depends(db_session)):
+    """Reopen a resolved ticket; it goes back to its agent and the bot hands the chat over again."""
+    ticket = tickets.reopen(db, ticket_id, agent)
+    _deliver(request, background, ticket_id)
+    return tickets.detail(db, ticket)
+
+
+@router.post("/tickets/{ticket_id}/close", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
+def close(ticket_id: int, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Close a resolved ticket for good."""
+    return tickets.detail(db, tickets.close(db, ticket_id, agent))
+
+
+def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> None:
+    """Send the ticket's new lines to the customer's chat right after the response goes out."""
+    background.add_task(request.app.state.bridge.deliver_ticket, ticket_id)
+
+
+# ---------------------------------------------------------------- saved replies and KB links
+
+
+@router.get("/saved-replies", response_model=List[SavedReplyOut], tags=["saved replies"])
+def list_saved_replies(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    return library.saved_replies(db)
+
+
+@router.post("/saved-replies", response_model=SavedReplyOut, status_code=201, tags=["saved replies"])
+def create_saved_reply(data: SavedReplyCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
+    """Admins only."""
+    return library.add_saved_reply(db, data.title, data.body)
+
+
+@router.delete("/saved-replies/{reply_id}", status_code=204, tags=["saved replies"], responses={404: {}})
+def delete_saved_reply(reply_id: int, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
+    """Admins only."""
+    library.delete_saved_reply(db, reply_id)
+    return Response(status_code=204)
+
+
+@router.get("/kb/articles", response_model=List[KbArticleOut], tags=["knowledge base"])
+def kb_articles(
+    request: Request,
+    q: str = Query("", max_length=200, description="words that must all appear in the title, id or tags"),
+    language: Optional[str] = Query(None, max_length=10),
+    limit: int = Query(20, ge=1, le=100),
+    _: Agent = Depends(current_agent),
+):
+    """KB articles to link in a reply (read from the KB files, so edits show up at once)."""
+    return library.find_articles(request.app.state.settings.kb_dir, q, language, limit)

@@ -1,0 +1,87 @@
+"""FastAPI dependencies: the database session, the logged-in agent, admin-only, and the service token.
+
+Agents authenticate with the session cookie the console gets at login, or with
+``Authorization: Bearer <token>`` from ``POST /api/auth/token`` (API clients). Cookie-authenticated
+state-changing requests must echo the session's CSRF token in ``X-CSRF-Token`` (double submit);
+Bearer requests are exempt, since a browser never adds that header by itself. The action server
+uses ``Authorization: Bearer <HELPDESK_SERVICE_TOKEN>`` on ``/api/internal/...`` only.
+
+Other routers (CES reports) reuse :func:`current_agent` and :func:`require_admin`.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Iterator, Optional, Tuple
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from bot.helpdesk import accounts
+from bot.helpdesk.errors import Forbidden, Unauthorized
+from bot.models import Agent, AgentSession
+
+SESSION_COOKIE = "effortless_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One session per request; service functions commit their own work, the rest is rolled back."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def bearer_token(request: Request) -> Optional[str]:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate_request(request: Request, db: Session) -> AgentSession:
+    """The live agent session behind this request; 401 without one, 403 on a missing CSRF token."""
+    token, via_cookie = _credentials(request)
+    if token is None:
+        raise Unauthorized("log in first")
+    agent_session = accounts.session_for_token(db, token)
+    if agent_session is None:
+        raise Unauthorized("your session has expired or was logged out; log in again")
+    if via_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), agent_session.csrf_token.encode()):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header (get it from GET /api/auth/me)")
+    accounts.touch(db, agent_session.agent)
+    return agent_session
+
+
+def _credentials(request: Request) -> Tuple[Optional[str], bool]:
+    token = bearer_token(request)
+    if token is not None:
+        return token, False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+def current_session(request: Request, db: Session = Depends(db_session)) -> AgentSession:
+    return authenticate_request(request, db)
+
+
+def current_agent(agent_session: AgentSession = Depends(current_session)) -> Agent:
+    """The logged-in agent (any role)."""
+    return agent_session.agent
+
+
+def require_admin(agent: Agent = Depends(current_agent)) -> Agent:
+    """The logged-in agent, who must be an admin (403 otherwise)."""
+    if agent.role != "admin":
+        raise Forbidden("only admins may do this")
+    return agent
+
+
+def require_service(request: Request) -> None:
+    """The caller must present the helpdesk service token (the action server)."""
+    token = bearer_token(request) or ""
+    expected = request.app.state.settings.service_token
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized("this endpoint needs the helpdesk service token")

@@ -1,0 +1,222 @@
+"""Where the bot's tickets go: the built-in helpdesk (default) or an external Zendesk.
+
+The actions only see :class:`TicketBackend`; ``TICKET_BACKEND`` picks the implementation through
+:func:`make_backend`. Both give the same answers (:class:`TicketReceipt`, :class:`CustomerTicket`,
+:class:`Availability`), with ``live_handoff`` telling the bot whether agents answer in the chat
+itself (built-in) or by e-mail from the external helpdesk (Zendesk; agents online unknown).
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Dict, List, Optional, Protocol
+
+import requests
+
+from bot.db import utcnow
+from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
+from bot.helpdesk.http import ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.policy import HelpdeskPolicy
+from bot.helpdesk.schemas import Availability, CustomerTicket, TicketCreate, TicketReceipt
+from bot.helpdesk.text import truncate_with_marker
+from bot.helpdesk.tickets import ticket_subject
+from bot.logs import Redactor
+from bot.settings import Settings, SettingsError
+
+
+class TicketBackend(Protocol):
+    def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
+        """Create the escalation's ticket; the same ``idempotency_key`` never creates a second one."""
+
+    def relay_message(
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+    ) -> bool:
+        """Pass a customer message on; False when the conversation has no open ticket."""
+
+    def ticket_status(
+        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
+    ) -> List[CustomerTicket]:
+        """The customer's tickets, newest first."""
+
+    def availability(self) -> Availability:
+        """Business hours and whether a person can answer now."""
+
+
+# The built-in helpdesk's client already speaks the interface.
+BuiltinBackend = HelpdeskClient
+
+
+def make_backend(settings: Settings) -> TicketBackend:
+    if settings.ticket_backend == "zendesk":
+        return ZendeskBackend(settings)
+    return BuiltinBackend(settings)
+
+
+# Zendesk ticket status → ours.
+ZENDESK_STATUSES: Dict[str, str] = {
+    "new": "waiting",
+    "open": "assigned",
+    "pending": "assigned",
+    "hold": "assigned",
+    "solved": "resolved",
+    "closed": "closed",
+}
+TAG = "effortless"
+
+
+class ZendeskBackend:
+    """Tickets in Zendesk through its Tickets API (``/api/v2``), authenticated with an API token.
+
+    Idempotency: the escalation's key is the ticket's ``external_id`` (looked up before creating)
+    and the ``Idempotency-Key`` header. Each ticket is tagged with a hash of the conversation id, so
+    relayed messages (public comments) and status questions find it again.
+    """
+
+    def __init__(self, settings: Settings):
+        missing = [name for name, value in (("ZENDESK_URL", settings.zendesk_url), ("ZENDESK_EMAIL", settings.zendesk_email),
+                                             ("ZENDESK_API_TOKEN", settings.zendesk_api_token)) if not value]
+        if missing:
+            raise SettingsError(f"TICKET_BACKEND=zendesk needs {', '.join(missing)}")
+        self._api = settings.zendesk_url.rstrip("/") + "/api/v2"
+        self._auth = (f"{settings.zendesk_email}/token", settings.zendesk_api_token)
+        self._timeout = settings.http_timeout_s
+        self._retries = settings.http_retries
+        self._redact = Redactor([settings.zendesk_api_token])
+        self._policy = HelpdeskPolicy.from_settings(settings)
+
+    # ------------------------------------------------------------ the interface
+
+    def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
+        existing = self._get("/tickets.json", params={"external_id": ticket.idempotency_key}).get("tickets") or []
+        if existing:
+            return self._receipt(existing[0], created=False)
+        payload = {
+            "ticket": {
+                "subject": ticket_subject(ticket),
+                "comment": {"body": _first_comment(ticket)},
+                "requester": {"name": ticket.customer_name or ticket.customer_email or "Chat customer",
+                              "email": ticket.customer_email},
+                "priority": self._policy.priority_for(ticket.reason, ticket.priority),
+                "tags": [TAG, conversation_tag(ticket.conversation_id), f"reason_{ticket.reason}",
+                         f"channel_{_tag_safe(ticket.channel)}", f"language_{_tag_safe(ticket.language)}"],
+                "external_id": ticket.idempotency_key,
+            }
+        }
+        if not ticket.customer_email:
+            del payload["ticket"]["requester"]["email"]
+        created = self._call("POST", "/tickets.json", json=payload, headers={"Idempotency-Key": ticket.idempotency_key})
+        return self._receipt(created["ticket"], created=True)
+
+    def relay_message(
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+    ) -> bool:
+        open_tickets = [t for t in self._search(f"tags:{conversation_tag(conversation_id)}") if t["status"] in
+                        ("new", "open", "pending", "hold")]
+        if not open_tickets:
+            return False
+        speaker = "Customer" if author == "customer" else "Bot"
+        self._call("PUT", f"/tickets/{open_tickets[0]['id']}.json",
+                   json={"ticket": {"comment": {"body": f"{speaker} (chat): {truncate_with_marker(text)}", "public": True}}})
+        return True
+
+    def ticket_status(
+        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
+    ) -> List[CustomerTicket]:
+        found: Dict[int, dict] = {}
+        if conversation_id:
+            found.update((t["id"], t) for t in self._search(f"tags:{conversation_tag(conversation_id)}"))
+        if email:
+            found.update((t["id"], t) for t in self._search(f"requester:{email.strip().lower()}"))
+        if reference:
+            wanted = reference.strip().lstrip("#")
+            if conversation_id or email:
+                found = {ticket_id: t for ticket_id, t in found.items() if str(ticket_id) == wanted}
+            else:
+                single = self._get_ticket(int(wanted)) if wanted.isdigit() else None
+                found = {single["id"]: single} if single else {}
+        tickets = sorted(found.values(), key=lambda t: t["id"], reverse=True)
+        return [
+            CustomerTicket(
+                reference=f"#{t['id']}",
+                status=ZENDESK_STATUSES.get(t.get("status", ""), "waiting"),
+                subject=t.get("subject") or "",
+                created_at=t["created_at"],
+                queue_position=None,
+                assignee_name=None,
+                resolved_at=None,
+            )
+            for t in tickets
+        ]
+
+    def availability(self) -> Availability:
+        now = utcnow()
+        next_open = self._policy.business_hours.next_open(now)
+        return Availability(agents_online=None, open_now=next_open == now, next_open=next_open, queue_length=None,
+                            wait_estimate_minutes=None, live_handoff=False)
+
+    # ------------------------------------------------------------ Zendesk calls
+
+    def _receipt(self, zendesk_ticket: dict, created: bool) -> TicketReceipt:
+        hours = self.availability()
+        return TicketReceipt(
+            reference=f"#{zendesk_ticket['id']}",
+            status=ZENDESK_STATUSES.get(zendesk_ticket.get("status", "new"), "waiting"),
+            created=created,
+            queue_position=None,
+            wait_estimate_minutes=None,
+            agents_online=None,
+            open_now=hours.open_now,
+            next_open=hours.next_open,
+            live_handoff=False,
+        )
+
+    def _search(self, terms: str) -> List[dict]:
+        results = self._get("/search.json", params={"query": f"type:ticket tags:{TAG} {terms}"}).get("results") or []
+        return [r for r in results if r.get("result_type", "ticket") == "ticket"]
+
+    def _get_ticket(self, ticket_id: int) -> Optional[dict]:
+        response = self._send("GET", f"/tickets/{ticket_id}.json")
+        if response.status_code == 404:
+            return None
+        return self._checked(response)["ticket"]
+
+    def _get(self, path: str, params: dict) -> dict:
+        return self._call("GET", path, params=params)
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        return self._checked(self._send(method, path, **kwargs))
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            return request_with_retries(method, self._api + path, auth=self._auth, timeout_s=self._timeout,
+                                        retries=self._retries, redact=self._redact, **kwargs)
+        except ServiceUnavailable as exc:
+            raise HelpdeskUnavailable(f"Zendesk is unavailable: {exc}") from None
+
+    def _checked(self, response: requests.Response) -> dict:
+        if response.status_code >= 400:
+            raise HelpdeskRejected(
+                f"Zendesk refused the request (HTTP {response.status_code}): {self._redact(error_detail(response))}"
+            )
+        return response.json()
+
+
+def conversation_tag(conversation_id: str) -> str:
+    """A Zendesk tag naming the conversation (tags allow few characters, so a hash of its id)."""
+    return "conversation_" + hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()[:20]
+
+
+def _tag_safe(value: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in value.lower())[:40]
+
+
+def _first_comment(ticket: TicketCreate) -> str:
+    """The ticket's first comment: description, why it escalated, what the bot tried, the transcript."""
+    lines = [ticket.description or ticket.subject, "", f"Escalated by the chat bot: {ticket.reason}",
+             f"Conversation: {ticket.conversation_id} ({ticket.channel}, {ticket.language})"]
+    if ticket.kb_attempts:
+        lines += ["", "Knowledge base articles tried:"]
+        lines += [f"- {a.title or a.article_id} (score {a.score}, {a.outcome})" for a in ticket.kb_attempts]
+    if ticket.transcript:
+        lines += ["", "Transcript:"]
+        lines += [f"{line.author}: {line.text}" for line in ticket.transcript]
+    return "\n".join(lines)

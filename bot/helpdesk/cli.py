@@ -1,0 +1,61 @@
+"""``python -m bot create-agent --email E --name N --role agent|admin [--password-stdin]``.
+
+Without ``--password-stdin`` the password is asked twice at a hidden prompt. The database is
+migrated first, so this works on a fresh install.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import List, Optional
+
+from bot.db import DatabaseUnreachable, make_engine, make_session_factory, migrate, session_scope
+from bot.helpdesk.accounts import MIN_PASSWORD_LENGTH, ROLES, create_agent
+from bot.helpdesk.errors import HelpdeskError
+from bot.settings import SettingsError, load_settings
+
+
+def create_agent_main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot create-agent", description="Create an agent or admin account.")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--role", choices=ROLES, default="agent")
+    parser.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    args = parser.parse_args(argv)
+
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return 1
+    try:
+        settings = load_settings()
+        migrate(settings)
+    except (SettingsError, DatabaseUnreachable) as exc:
+        print(f"create-agent: {exc}", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            agent = create_agent(session, args.email, args.name, args.role, password)
+            print(f"created {agent.role} {agent.name} <{agent.email}> (id {agent.id})")
+    except HelpdeskError as exc:
+        print(f"create-agent: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _read_password(from_stdin: bool) -> Optional[str]:
+    """The password, or None after printing why it cannot be used."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            print("create-agent: the two passwords differ", file=sys.stderr)
+            return None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"create-agent: the password must have at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return None
+    return password

@@ -1,0 +1,90 @@
+"""The action server's client for the built-in helpdesk's internal API.
+
+Every call has the configured timeout and retries (connection errors, timeouts and 5xx, with
+backoff); when the helpdesk stays unreachable it raises :class:`HelpdeskUnavailable`, so the bot
+can tell the customer honestly and retry the escalation later — creating a ticket is idempotent,
+and relayed messages carry an id, so retries never duplicate anything.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import List, Optional
+from urllib.parse import quote
+
+import requests
+
+from bot.helpdesk.http import ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.tickets import NO_OPEN_TICKET
+from bot.helpdesk.schemas import Availability, CustomerTicket, RelayMessage, TicketCreate, TicketReceipt
+from bot.logs import Redactor
+from bot.settings import Settings
+
+
+class HelpdeskUnavailable(RuntimeError):
+    """The helpdesk (or external helpdesk) did not answer after the retries."""
+
+
+class HelpdeskRejected(ValueError):
+    """The helpdesk refused the request as invalid; the message is its explanation."""
+
+
+class HelpdeskClient:
+    """Calls ``/api/internal/...`` with the service token. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, base_url: Optional[str] = None):
+        self._base_url = (base_url or settings.helpdesk_url).rstrip("/")
+        self._token = settings.service_token
+        self._timeout = settings.http_timeout_s
+        self._retries = settings.http_retries
+        self._redact = Redactor([settings.service_token])
+
+    def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
+        """Create (or, for a repeated ``idempotency_key``, find) the escalation's ticket."""
+        response = self._send("POST", "/api/internal/tickets", json=ticket.model_dump(mode="json"))
+        return TicketReceipt.model_validate(self._json(response))
+
+    def relay_message(
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+    ) -> bool:
+        """Pass a message to the agent; False when the conversation has no open ticket (handoff over)."""
+        message = RelayMessage(text=text, author=author, client_message_id=client_message_id or uuid.uuid4().hex)
+        response = self._send(
+            "POST",
+            f"/api/internal/conversations/{quote(conversation_id, safe='')}/messages",
+            json=message.model_dump(mode="json"),
+        )
+        if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
+            return False
+        self._json(response)
+        return True
+
+    def ticket_status(
+        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
+    ) -> List[CustomerTicket]:
+        """The customer's tickets, newest first (by conversation or e-mail; optionally one reference)."""
+        params = {k: v for k, v in (("conversation_id", conversation_id), ("email", email), ("reference", reference)) if v}
+        response = self._send("GET", "/api/internal/tickets/status", params=params)
+        return [CustomerTicket.model_validate(item) for item in self._json(response)["tickets"]]
+
+    def availability(self) -> Availability:
+        return Availability.model_validate(self._json(self._send("GET", "/api/internal/availability")))
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            return request_with_retries(
+                method,
+                self._base_url + path,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout_s=self._timeout,
+                retries=self._retries,
+                redact=self._redact,
+                **kwargs,
+            )
+        except ServiceUnavailable as exc:
+            raise HelpdeskUnavailable(f"the helpdesk is unavailable: {exc}") from None
+
+    def _json(self, response: requests.Response) -> dict:
+        if response.status_code >= 400:
+            raise HelpdeskRejected(f"the helpdesk refused the request (HTTP {response.status_code}): "
+                                   f"{self._redact(error_detail(response))}")
+        return response.json()

@@ -1,0 +1,70 @@
+"""The helpdesk event outbox behind the agent console's live updates (``GET /api/events``).
+
+Every change writes an event row in the same transaction as the change itself; each replica's
+stream polls for rows newer than what its client has seen. No in-process pub/sub, so it works
+with any number of replicas behind a load balancer.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import List, Optional, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.helpdesk.schemas import MessageOut, TicketSummary
+from bot.models import HelpdeskEvent, Ticket, TicketMessage
+
+KINDS = (
+    "ticket_created",
+    "ticket_claimed",
+    "ticket_transferred",
+    "ticket_resolved",
+    "ticket_reopened",
+    "ticket_closed",
+    "message_created",
+    "message_updated",
+    "presence_changed",
+)
+KEEP_EVENTS_FOR = timedelta(days=2)
+
+
+def record(
+    session: Session,
+    kind: str,
+    ticket: Optional[Ticket] = None,
+    message: Optional[TicketMessage] = None,
+    extra: Optional[dict] = None,
+) -> HelpdeskEvent:
+    """Add an event for ``kind`` (flushing first so the ticket and message have their ids)."""
+    assert kind in KINDS, kind
+    session.flush()
+    payload: dict = dict(extra or {})
+    if ticket is not None:
+        payload["ticket"] = TicketSummary.model_validate(ticket).model_dump(mode="json")
+    if message is not None:
+        payload["message"] = MessageOut.model_validate(message).model_dump(mode="json")
+    event = HelpdeskEvent(kind=kind, ticket_id=ticket.id if ticket is not None else None, payload=payload)
+    session.add(event)
+    return event
+
+
+def latest_event_id(session: Session) -> int:
+    return session.scalar(select(func.max(HelpdeskEvent.id))) or 0
+
+
+def events_after(
+    session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200
+) -> List[HelpdeskEvent]:
+    """Events with an id above ``after_id``, oldest first, leaving out ids in ``exclude``."""
+    query = select(HelpdeskEvent).where(HelpdeskEvent.id > after_id)
+    if exclude:
+        query = query.where(HelpdeskEvent.id.not_in(list(exclude)))
+    return list(session.scalars(query.order_by(HelpdeskEvent.id).limit(limit)))
+
+
+def prune_events(session: Session, now: datetime) -> int:
+    """Delete events older than :data:`KEEP_EVENTS_FOR` (a console reconnecting later reloads anyway)."""
+    result = session.execute(delete(HelpdeskEvent).where(HelpdeskEvent.created_at < now - KEEP_EVENTS_FOR))
+    session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,65 @@
+"""The action server's API (``/api/internal/...``, service token): escalate, relay, status, availability."""
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from bot.helpdesk import tickets
+from bot.helpdesk.auth import db_session, require_service
+from bot.helpdesk.schemas import (
+    Availability,
+    CustomerTickets,
+    RelayMessage,
+    RelayReceipt,
+    TicketCreate,
+    TicketReceipt,
+)
+
+router = APIRouter(prefix="/api/internal", tags=["internal (action server)"], dependencies=[Depends(require_service)])
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketReceipt,
+    status_code=201,
+    responses={200: {"description": "this escalation had already created the ticket", "model": TicketReceipt}},
+)
+def create_ticket(data: TicketCreate, request: Request, response: Response, db: Session = Depends(db_session)):
+    """Create the ticket for an escalation and put it in the queue (idempotent by ``idempotency_key``)."""
+    ticket, created = tickets.create_ticket(db, data, request.app.state.policy)
+    if not created:
+        response.status_code = 200
+    return tickets.receipt(db, ticket, created, request.app.state.policy)
+
+
+@router.post(
+    "/conversations/{conversation_id:path}/messages",
+    response_model=RelayReceipt,
+    status_code=201,
+    responses={404: {"description": "no open ticket: the handoff is over, the bot takes the conversation back"}},
+)
+def relay_message(conversation_id: str, data: RelayMessage, response: Response, db: Session = Depends(db_session)):
+    """Append a customer (or bot) message to the conversation's open ticket; the agent sees it live."""
+    ticket, message, created = tickets.relay_customer_message(db, conversation_id, data)
+    if not created:
+        response.status_code = 200  # a retry of a message stored before
+    return RelayReceipt(reference=ticket.reference, status=ticket.status, message_id=message.id)
+
+
+@router.get("/tickets/status", response_model=CustomerTickets)
+def ticket_status(
+    conversation_id: Optional[str] = Query(None, max_length=255),
+    email: Optional[str] = Query(None, max_length=254),
+    reference: Optional[str] = Query(None, max_length=20),
+    db: Session = Depends(db_session),
+):
+    """A customer's tickets (this conversation's, or this e-mail's from any conversation), newest first."""
+    return CustomerTickets(tickets=tickets.customer_tickets(db, conversation_id, email, reference))
+
+
+@router.get("/availability", response_model=Availability)
+def availability(request: Request, db: Session = Depends(db_session)):
+    """Business hours, agents online, queue length and the wait a ticket created now would have."""
+    return tickets.availability(db, request.app.state.policy)

@@ -1,0 +1,184 @@
+"""Delivering agent-side lines to the customer's own chat through Rasa's HTTP API.
+
+For each line the helpdesk triggers an external intent on the customer's conversation::
+
+    POST {RASA_URL}/conversations/{conversation_id}/trigger_intent?output_channel=latest&token=...
+    {"name": "EXTERNAL_agent_message", "entities": {"agent_message": "...", "agent_name": "Anna"}}
+
+Rasa runs the predicted action and pushes its messages to the channel the customer last used
+(web chat, Telegram, ...), so the customer never polls. Lines are delivered one at a time in id
+order by whoever holds the ticket's delivery lease (a conditional UPDATE, so replicas never send
+the same line twice at once); a line Rasa did not accept stays ``delivered = false`` and is retried
+by :meth:`RasaBridge.deliver_pending`, which the app runs every few seconds. Nothing is dropped.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+from urllib.parse import quote
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import session_scope, utcnow
+from bot.helpdesk import events
+from bot.helpdesk.http import ServiceUnavailable, backoff_s, error_detail, request_with_retries
+from bot.helpdesk.tickets import pending_delivery_ticket_ids
+from bot.logs import Redactor
+from bot.models import Ticket, TicketMessage
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Rasa refusing the request itself (bad intent, bad entities): retrying the same line cannot help.
+PERMANENT_STATUSES = frozenset({400, 404, 413, 422})
+RETRY_INTERVAL_S = 3.0
+
+
+class DeliveryFailed(Exception):
+    """Rasa did not take the line; ``permanent`` when retrying the same request cannot help."""
+
+    def __init__(self, message: str, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class RasaBridge:
+    """Sends a ticket's pending lines to Rasa; one instance per helpdesk process."""
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker):
+        self._rasa_url = settings.rasa_url
+        self._token = settings.rasa_token
+        self._timeout = settings.http_timeout_s
+        self._retries = max(0, settings.http_retries)
+        self._session_factory = session_factory
+        self._redact = Redactor([settings.rasa_token])
+        worst_send = self._timeout * (self._retries + 1) + sum(backoff_s(i) for i in range(self._retries))
+        self._lease_length = timedelta(seconds=worst_send + 10)
+
+    def trigger_intent(self, conversation_id: str, intent: str, entities: dict) -> None:
+        """One external intent, with timeout and retries; raises :class:`DeliveryFailed` (token masked)."""
+        try:
+            response = request_with_retries(
+                "POST",
+                f"{self._rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+                params={"output_channel": "latest", "token": self._token},
+                json={"name": intent, "entities": entities},
+                timeout_s=self._timeout,
+                retries=self._retries,
+                redact=self._redact,
+            )
+        except ServiceUnavailable as exc:
+            raise DeliveryFailed(f"Rasa is unavailable: {exc}", permanent=False) from None
+        if response.status_code >= 300:
+            detail = self._redact(error_detail(response))
+            raise DeliveryFailed(f"Rasa answered HTTP {response.status_code}: {detail}",
+                                 permanent=response.status_code in PERMANENT_STATUSES)
+
+    def deliver_pending(self) -> int:
+        """Retry every ticket with undelivered lines; stops at the first ticket Rasa cannot take now.
+
+        Returns how many tickets were fully delivered.
+        """
+        with session_scope(self._session_factory) as session:
+            ticket_ids = list(pending_delivery_ticket_ids(session))
+        delivered = 0
+        for ticket_id in ticket_ids:
+            if not self.deliver_ticket(ticket_id):
+                break
+            delivered += 1
+        return delivered
+
+    def deliver_ticket(self, ticket_id: int) -> bool:
+        """Deliver the ticket's pending lines in order; False when Rasa is unavailable (retry later)."""
+        while True:
+            lease = self._acquire_lease(ticket_id)
+            if lease is None:
+                return True  # another worker holds it and re-checks for new lines before letting go
+            try:
+                finished = self._deliver_while_leased(lease)
+            finally:
+                self._release_lease(lease)
+            if not finished:
+                return False
+            if self._next_pending(ticket_id) is None:
+                return True
+
+    def _deliver_while_leased(self, lease: "_Lease") -> bool:
+        while True:
+            pending = self._next_pending(lease.ticket_id)
+            if pending is None:
+                return True
+            message_id, conversation_id, intent, entities = pending
+            if not self._renew_lease(lease):
+                return True  # our lease ran out and someone else took over
+            try:
+                self.trigger_intent(conversation_id, intent, entities or {})
+            except DeliveryFailed as failure:
+                log.warning(
+                    "delivering message %s of ticket %s to Rasa failed: %s", message_id, lease.ticket_id, failure
+                )
+                if not failure.permanent:
+                    return False
+                self._mark(message_id, delivered=False, error=str(failure)[:300])
+                continue
+            self._mark(message_id, delivered=True, error=None)
+
+    def _next_pending(self, ticket_id: int):
+        with session_scope(self._session_factory) as session:
+            return session.execute(
+                select(TicketMessage.id, Ticket.conversation_id, TicketMessage.rasa_intent, TicketMessage.rasa_entities)
+                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+                .where(
+                    TicketMessage.ticket_id == ticket_id,
+                    TicketMessage.delivered.is_(False),
+                    TicketMessage.delivery_error.is_(None),
+                    TicketMessage.rasa_intent.is_not(None),
+                )
+                .order_by(TicketMessage.id)
+                .limit(1)
+            ).first()
+
+    def _acquire_lease(self, ticket_id: int) -> Optional["_Lease"]:
+        now = utcnow()
+        lease = _Lease(ticket_id, now + self._lease_length)
+        free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
+        return lease if self._set_lease(ticket_id, free, lease.until) else None
+
+    def _renew_lease(self, lease: "_Lease") -> bool:
+        """Extend our lease for one more send; False if it expired and someone else holds it now."""
+        until = utcnow() + self._lease_length
+        if not self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, until):
+            return False
+        lease.until = until
+        return True
+
+    def _release_lease(self, lease: "_Lease") -> None:
+        self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, None)
+
+    def _set_lease(self, ticket_id: int, condition, until: Optional[datetime]) -> bool:
+        with session_scope(self._session_factory) as session:
+            result = session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, condition)
+                .values(delivery_lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+        return result.rowcount == 1
+
+    def _mark(self, message_id: int, delivered: bool, error: Optional[str]) -> None:
+        with session_scope(self._session_factory) as session:
+            message = session.get(TicketMessage, message_id)
+            message.delivered = delivered
+            message.delivery_error = error
+            events.record(session, "message_updated", message.ticket, message)
+
+
+@dataclass
+class _Lease:
+    """Our hold on a ticket's delivery; ``until`` doubles as the owner check (only we wrote that value)."""
+
+    ticket_id: int
+    until: datetime

@@ -1,0 +1,262 @@
+"""Request and response bodies of the helpdesk HTTP API (separate input and output shapes).
+
+Output models list their fields explicitly, so a password hash or a session token can never leak
+into a response by accident. Message bodies are plain text: clients must render them as text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.helpdesk.policy import REASONS
+from bot.helpdesk.text import MESSAGE_MAX_CHARS, normalize_email
+
+Priority = Literal["urgent", "high", "normal", "low"]
+Presence = Literal["online", "away", "offline"]
+Role = Literal["agent", "admin"]
+TicketStatusName = Literal["waiting", "assigned", "resolved", "closed"]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    return value
+
+
+# ---------------------------------------------------------------- inputs
+
+
+class TranscriptLine(BaseModel):
+    author: Literal["customer", "bot", "agent"]
+    text: str
+    timestamp: Optional[datetime] = Field(None, description="ISO 8601 or Unix seconds; naive times are UTC")
+
+
+class KbAttempt(BaseModel):
+    """One KB article the bot tried before escalating."""
+
+    article_id: Optional[str] = Field(None, max_length=200)
+    title: Optional[str] = Field(None, max_length=500)
+    score: Optional[float] = Field(None, allow_inf_nan=False)
+    outcome: Optional[str] = Field(None, max_length=50)
+
+
+class TicketCreate(BaseModel):
+    """What the bot sends when it escalates. The same ``idempotency_key`` always yields the same ticket."""
+
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    conversation_id: str = Field(min_length=1, max_length=255)
+    channel: str = Field("rest", min_length=1, max_length=50)
+    language: str = Field("en", min_length=2, max_length=10)
+    customer_name: Optional[str] = Field(None, max_length=1000)
+    customer_email: Optional[str] = Field(None, max_length=254)
+    subject: str = Field("", description="one line; longer text is shortened with '…'")
+    description: str = Field("", description="longer text is truncated with a visible marker")
+    reason: str = Field(description=f"one of: {', '.join(REASONS)}")
+    priority: Optional[Priority] = Field(None, description="default: from PRIORITY_RULES by reason, else normal")
+    transcript: List[TranscriptLine] = Field(default_factory=list, max_length=5000)
+    kb_attempts: List[KbAttempt] = Field(default_factory=list, max_length=100)
+
+    @field_validator("reason")
+    @classmethod
+    def _known_reason(cls, value: str) -> str:
+        if value not in REASONS:
+            raise ValueError(f"unknown reason {value!r}; one of {', '.join(REASONS)}")
+        return value
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email(cls, value: Optional[str]) -> Optional[str]:
+        return normalize_email(value) if value and value.strip() else None
+
+
+class RelayMessage(BaseModel):
+    text: str = Field(description=f"longer than {MESSAGE_MAX_CHARS} characters is truncated with a visible marker")
+    author: Literal["customer", "bot"] = "customer"
+    client_message_id: Optional[str] = Field(
+        None, max_length=100, description="sender's id for this message; a retried request with the same id is stored once"
+    )
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class ReplyRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MESSAGE_MAX_CHARS)
+
+    _check = field_validator("text")(_not_blank)
+
+
+class TransferRequest(BaseModel):
+    agent_id: int
+
+
+class PresenceRequest(BaseModel):
+    presence: Presence
+
+
+class AgentCreate(BaseModel):
+    email: str = Field(max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = "agent"
+    password: str = Field(min_length=8, max_length=1024)
+
+    _check = field_validator("name")(_not_blank)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalize_email(value)
+
+
+class AgentUpdate(BaseModel):
+    name: Optional[str] = Field(None, min_length=1, max_length=200)
+    role: Optional[Role] = None
+    is_active: Optional[bool] = None
+
+
+class SavedReplyCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=MESSAGE_MAX_CHARS)
+
+    _check = field_validator("title", "body")(_not_blank)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+class _FromOrm(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AgentRef(_FromOrm):
+    id: int
+    name: str
+
+
+class AgentOut(_FromOrm):
+    id: int
+    email: str
+    name: str
+    role: Role
+    presence: Presence
+    online: bool = Field(description="presence is online and the agent was seen in the last minutes")
+    is_active: bool
+    last_seen_at: Optional[datetime]
+
+
+class MessageOut(_FromOrm):
+    id: int
+    ticket_id: int
+    author_type: Literal["customer", "bot", "agent", "note", "system"]
+    agent: Optional[AgentRef]
+    body: str = Field(description="plain text, shown as text (never as HTML)")
+    created_at: datetime
+    delivered: bool = Field(description="false while an agent reply has not reached the customer's chat yet")
+    delivery_error: Optional[str]
+
+
+class TicketSummary(_FromOrm):
+    id: int
+    reference: str
+    conversation_id: str
+    channel: str
+    language: str
+    customer_name: Optional[str]
+    customer_email: Optional[str]
+    subject: str
+    reason: str
+    priority: Priority
+    status: TicketStatusName
+    assignee: Optional[AgentRef]
+    created_at: datetime
+    assigned_at: Optional[datetime]
+    first_reply_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    updated_at: datetime
+    queue_position: Optional[int] = Field(None, description="1 = next to be served; only while waiting")
+
+
+class TicketDetail(TicketSummary):
+    """The full context an agent needs: why it escalated, what the bot tried, the whole transcript."""
+
+    description: str
+    reason_text: str
+    kb_attempts: List[KbAttempt]
+    messages: List[MessageOut]
+
+
+class TicketReceipt(BaseModel):
+    """What the bot tells the customer after escalating."""
+
+    reference: str
+    status: TicketStatusName
+    created: bool = Field(description="false when this idempotency key had already created the ticket")
+    queue_position: Optional[int]
+    wait_estimate_minutes: Optional[int] = Field(description="null when it cannot be estimated honestly")
+    agents_online: Optional[int] = Field(description="null when the helpdesk cannot tell (external helpdesk)")
+    open_now: bool
+    next_open: Optional[datetime]
+    live_handoff: bool = Field(True, description="agents answer in this chat (false for external helpdesks)")
+
+
+class Availability(BaseModel):
+    agents_online: Optional[int] = Field(description="null when the helpdesk cannot tell (external helpdesk)")
+    open_now: bool
+    next_open: Optional[datetime] = Field(description="now while open; null if business hours never open")
+    queue_length: Optional[int]
+    wait_estimate_minutes: Optional[int] = Field(description="for a ticket created now; null when unknown")
+    live_handoff: bool = True
+
+
+class CustomerTicket(BaseModel):
+    reference: str
+    status: TicketStatusName
+    subject: str
+    created_at: datetime
+    queue_position: Optional[int]
+    assignee_name: Optional[str]
+    resolved_at: Optional[datetime]
+
+
+class CustomerTickets(BaseModel):
+    tickets: List[CustomerTicket]
+
+
+class RelayReceipt(BaseModel):
+    reference: str
+    status: TicketStatusName
+    message_id: int
+
+
+class SessionInfo(BaseModel):
+    agent: AgentOut
+    csrf_token: str = Field(description="send it back as X-CSRF-Token on state-changing requests")
+    expires_at: datetime
+
+
+class TokenInfo(BaseModel):
+    agent: AgentOut
+    token: str = Field(description="send as 'Authorization: Bearer <token>'; shown only here")
+    expires_at: datetime
+
+
+class SavedReplyOut(_FromOrm):
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+
+
+class KbArticleOut(BaseModel):
+    id: str
+    title: str
+    language: str
+    url: Optional[str]
+    summary: str
+

@@ -1,0 +1,575 @@
+"""Ticket service functions: create (idempotent), queue, claim, relay, reply, notes, transfer,
+resolve, reopen, close, and what the bot tells customers (status, availability, wait estimate).
+
+Every state change is a conditional ``UPDATE ... WHERE status = <expected>`` whose row count says
+whether it won, so two agents (or two replicas) racing for the same ticket can never both succeed,
+on SQLite and on PostgreSQL alike. Lines that must reach the customer's chat are stored with the
+Rasa intent to trigger and delivered afterwards by :mod:`bot.helpdesk.rasa_bridge`.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import datetime, timedelta, timezone
+from typing import List, Optional, Sequence, Tuple
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.helpdesk import events
+from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
+from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.helpdesk.policy import PRIORITY_RANKS, HelpdeskPolicy
+from bot.helpdesk.schemas import (
+    Availability,
+    CustomerTicket,
+    MessageOut,
+    RelayMessage,
+    TicketCreate,
+    TicketDetail,
+    TicketReceipt,
+    TicketSummary,
+)
+from bot.helpdesk.text import clean_text, one_line, truncate_with_marker
+from bot.models import Agent, Resolution, Ticket, TicketMessage
+
+# Intents the lead's domain defines; triggered on the customer's conversation through Rasa's HTTP API.
+AGENT_JOINED = "EXTERNAL_agent_joined"
+AGENT_MESSAGE = "EXTERNAL_agent_message"
+TICKET_RESOLVED = "EXTERNAL_ticket_resolved"
+TICKET_REOPENED = "EXTERNAL_ticket_reopened"
+
+OPEN_STATUSES = ("waiting", "assigned")
+NO_OPEN_TICKET = "no open ticket"
+QUEUE_ORDER = (Ticket.priority_rank, Ticket.created_at, Ticket.id)
+REFERENCE_OFFSET = 1000
+# Used for wait estimates until enough tickets have been handled to take a median.
+DEFAULT_HANDLING_MINUTES = 10
+HANDLING_SAMPLE_SIZE = 50
+MIN_HANDLING_SAMPLES = 3
+HANDLING_LOOKBACK = timedelta(days=30)
+REASON_TEXTS = {
+    "customer_request": "The customer asked for a person.",
+    "kb_missed_twice": "The knowledge base did not answer the question twice.",
+    "frustration": "The customer seemed frustrated.",
+    "sensitive_topic": "The topic is always handled by a person.",
+    "low_effort_score": "The customer rated the effort as high (low CES).",
+    "fallback": "The bot did not understand the customer.",
+}
+
+
+def reference_for(ticket_id: int) -> str:
+    return f"T-{ticket_id + REFERENCE_OFFSET}"
+
+
+# ---------------------------------------------------------------- creating and reading
+
+
+def create_ticket(
+    session: Session, data: TicketCreate, policy: HelpdeskPolicy, now: Optional[datetime] = None
+) -> Tuple[Ticket, bool]:
+    """The ticket for this escalation and whether it was created now.
+
+    A repeated ``idempotency_key`` returns the first ticket; so does a second escalation of a
+    conversation that still has an open ticket (one open ticket per conversation, which is where
+    relayed messages go).
+    """
+    now = now or utcnow()
+    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(session, data.conversation_id)
+    if existing is not None:
+        return existing, False
+    priority = policy.priority_for(data.reason, data.priority)
+    ticket = Ticket(
+        idempotency_key=data.idempotency_key,
+        conversation_id=clean_text(data.conversation_id),
+        channel=one_line(data.channel, 50),
+        language=one_line(data.language, 10).lower(),
+        customer_name=one_line(data.customer_name, 200) if data.customer_name else None,
+        customer_email=data.customer_email,
+        subject=ticket_subject(data),
+        description=truncate_with_marker(data.description),
+        reason=data.reason,
+        priority=priority,
+        priority_rank=PRIORITY_RANKS[priority],
+        status="waiting",
+        kb_attempts=[attempt.model_dump() for attempt in data.kb_attempts],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    for line in data.transcript:
+        ticket.messages.append(
+            TicketMessage(
+                author_type=line.author,
+                body=truncate_with_marker(line.text),
+                created_at=_as_utc(line.timestamp) if line.timestamp else now,
+            )
+        )
+    try:
+        session.flush()
+    except IntegrityError:  # the same key raced in from another request; that one won
+        session.rollback()
+        winner = _ticket_by_key(session, data.idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
+    ticket.reference = reference_for(ticket.id)
+    events.record(session, "ticket_created", ticket)
+    session.commit()
+    return ticket, True
+
+
+def ticket_subject(data: TicketCreate) -> str:
+    """The one-line subject: as given, else the description's first line, else why it escalated."""
+    first_line = next((line for line in data.description.splitlines() if line.strip()), "")
+    return one_line(data.subject.strip() or first_line or REASON_TEXTS[data.reason], 300)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _ticket_by_key(session: Session, key: str) -> Optional[Ticket]:
+    return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+
+
+def open_ticket_for(session: Session, conversation_id: str) -> Optional[Ticket]:
+    return session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_DB_ID else None
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def queue(session: Session, limit: int = 200) -> List[Ticket]:
+    """Waiting tickets, most urgent first, then oldest first."""
+    return list(session.scalars(select(Ticket).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(limit)))
+
+
+def list_tickets(
+    session: Session, status: Optional[str] = None, assignee_id: Optional[int] = None, limit: int = 100, offset: int = 0
+) -> List[Ticket]:
+    """Newest first, optionally by status and assignee."""
+    query = select(Ticket)
+    if status:
+        query = query.where(Ticket.status == status)
+    if assignee_id is not None:
+        query = query.where(Ticket.assignee_id == assignee_id)
+    return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)))
+
+
+def queue_position(session: Session, ticket: Ticket) -> Optional[int]:
+    """1 for the next ticket to be served; None unless the ticket is waiting."""
+    if ticket.status != "waiting":
+        return None
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.status == "waiting",
+            or_(
+                Ticket.priority_rank < ticket.priority_rank,
+                and_(
+                    Ticket.priority_rank == ticket.priority_rank,
+                    or_(
+                        Ticket.created_at < ticket.created_at,
+                        and_(Ticket.created_at == ticket.created_at, Ticket.id < ticket.id),
+                    ),
+                ),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def summary(ticket: Ticket, position: Optional[int] = None) -> TicketSummary:
+    return TicketSummary.model_validate(ticket).model_copy(update={"queue_position": position})
+
+
+def detail(session: Session, ticket: Ticket) -> TicketDetail:
+    return TicketDetail(
+        **summary(ticket, queue_position(session, ticket)).model_dump(),
+        description=ticket.description,
+        reason_text=REASON_TEXTS.get(ticket.reason, ticket.reason),
+        kb_attempts=ticket.kb_attempts or [],
+        messages=[MessageOut.model_validate(message) for message in ticket.messages],
+    )
+
+
+# ---------------------------------------------------------------- agent actions
+
+
+def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+    """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
+    now = now or utcnow()
+    if not _try_claim(session, ticket_id, agent, now):
+        session.rollback()
+        ticket = get_ticket(session, ticket_id)
+        if ticket.status == "assigned":
+            holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name
+            raise Conflict(f"{ticket.reference} is already claimed by {holder}")
+        raise Conflict(f"{ticket.reference} is {ticket.status}, not waiting in the queue")
+    return _after_claim(session, ticket_id, agent, now)
+
+
+def claim_next(session: Session, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
+    """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty."""
+    now = now or utcnow()
+    while True:
+        candidates = session.scalars(
+            select(Ticket.id).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(10)
+        ).all()
+        session.rollback()  # end the read so the claim below starts a fresh transaction
+        if not candidates:
+            return None
+        for ticket_id in candidates:
+            if _try_claim(session, ticket_id, agent, now):
+                return _after_claim(session, ticket_id, agent, now)
+            session.rollback()
+
+
+def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> bool:
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+        .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, populate_existing=True)
+    message = _to_customer(ticket, "system", f"{agent.name} joined the conversation", AGENT_JOINED,
+                           {"agent_name": agent.name}, now, agent)
+    events.record(session, "ticket_claimed", ticket, message)
+    session.commit()
+    return ticket
+
+
+def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None) -> TicketMessage:
+    """An agent's answer to the customer, delivered to their chat; only the assignee may reply."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    _require_assigned_to(ticket, agent, allow_admin=False, action="reply to")
+    body = clean_text(text)
+    _guarded_update(session, ticket, agent, first_reply_at=ticket.first_reply_at or now)
+    message = _to_customer(ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name},
+                           now, agent)
+    events.record(session, "message_created", ticket, message)
+    session.commit()
+    return message
+
+
+def add_note(session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None) -> TicketMessage:
+    """An internal note: seen by agents only, allowed on any ticket."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    message = TicketMessage(author_type="note", agent=agent, body=clean_text(text), created_at=now)
+    ticket.messages.append(message)
+    events.record(session, "message_created", ticket, message)
+    session.commit()
+    return message
+
+
+def transfer(session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None) -> Ticket:
+    """Hand an assigned ticket to another active agent (by its assignee or an admin)."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    _require_assigned_to(ticket, agent, allow_admin=True, action="transfer")
+    try:
+        target = get_agent(session, to_agent_id)
+    except NotFound as exc:
+        raise InvalidInput(str(exc)) from None
+    if not target.is_active:
+        raise InvalidInput(f"{target.name} is deactivated and cannot take tickets")
+    if target.id == ticket.assignee_id:
+        raise Conflict(f"{ticket.reference} is already assigned to {target.name}")
+    _guarded_update(session, ticket, ticket.assignee, assignee_id=target.id)
+    message = _to_customer(ticket, "system", f"{agent.name} transferred the conversation to {target.name}",
+                           AGENT_JOINED, {"agent_name": target.name}, now, agent)
+    events.record(session, "ticket_transferred", ticket, message)
+    session.commit()
+    return ticket
+
+
+def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Resolution:
+    """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
+
+    Each resolve is its own :class:`Resolution` (key ``ticket:<id>:<n>``), so reopen + resolve
+    gives the customer a new one.
+    """
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    _require_assigned_to(ticket, agent, allow_admin=True, action="resolve")
+    handler_id = ticket.assignee_id
+    _guarded_update(session, ticket, ticket.assignee, status="resolved", resolved_at=now)
+    previous = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id))
+    resolution = Resolution(
+        resolution_key=f"ticket:{ticket.id}:{previous + 1}",
+        conversation_id=ticket.conversation_id,
+        resolved_by="agent",
+        ticket_id=ticket.id,
+        agent_id=handler_id,
+        channel=ticket.channel,
+        language=ticket.language,
+        created_at=now,
+    )
+    session.add(resolution)
+    session.flush()
+    entities = {"ticket_reference": ticket.reference, "resolution_id": resolution.id, "agent_name": agent.name}
+    message = _to_customer(ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent)
+    events.record(session, "ticket_resolved", ticket, message)
+    session.commit()
+    return resolution
+
+
+def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+    """Put a resolved ticket back to its agent (by that agent or an admin); closed tickets stay closed."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status != "resolved":
+        raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
+    _require_owner(ticket, agent, allow_admin=True, action="reopen")
+    _guarded_update(session, ticket, ticket.assignee, expected_status="resolved", status="assigned", resolved_at=None)
+    message = _to_customer(ticket, "system", f"{agent.name} reopened the ticket", TICKET_REOPENED,
+                           {"ticket_reference": ticket.reference}, now, agent)
+    events.record(session, "ticket_reopened", ticket, message)
+    session.commit()
+    return ticket
+
+
+def close(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+    """Close a resolved ticket for good (it can no longer be reopened)."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status != "resolved":
+        raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be closed")
+    _require_owner(ticket, agent, allow_admin=True, action="close")
+    _guarded_update(session, ticket, ticket.assignee, expected_status="resolved", status="closed", closed_at=now)
+    events.record(session, "ticket_closed", ticket)
+    session.commit()
+    return ticket
+
+
+def _require_assigned_to(ticket: Ticket, agent: Agent, allow_admin: bool, action: str) -> None:
+    if ticket.status in ("resolved", "closed"):
+        hint = "; reopen it first" if ticket.status == "resolved" else ""
+        raise Conflict(f"{ticket.reference} is already {ticket.status}{hint}")
+    if ticket.status == "waiting":
+        raise Conflict(f"{ticket.reference} is still waiting in the queue; claim it first")
+    _require_owner(ticket, agent, allow_admin, action)
+
+
+def _require_owner(ticket: Ticket, agent: Agent, allow_admin: bool, action: str) -> None:
+    if ticket.assignee_id == agent.id or (allow_admin and agent.role == "admin"):
+        return
+    owner = ticket.assignee.name if ticket.assignee else "nobody"
+    raise Forbidden(f"you cannot {action} {ticket.reference}: it is assigned to {owner}")
+
+
+def _guarded_update(
+    session: Session, ticket: Ticket, assignee: Optional[Agent], expected_status: str = "assigned", **values
+) -> None:
+    """Apply ``values`` only if the ticket still has the status and assignee we checked; else 409.
+
+    The UPDATE also locks the row until commit, so a concurrent change waits and then sees ours.
+    """
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(
+        update(Ticket)
+        .where(
+            Ticket.id == ticket.id,
+            Ticket.status == expected_status,
+            Ticket.assignee_id == (assignee.id if assignee else None),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict(f"{ticket.reference} was changed by someone else meanwhile; reload it and try again")
+    session.refresh(ticket)
+
+
+def _to_customer(
+    ticket: Ticket, author_type: str, body: str, intent: str, entities: dict, now: datetime, agent: Agent
+) -> TicketMessage:
+    """A transcript line that must also reach the customer's chat (delivered later, in id order)."""
+    message = TicketMessage(
+        author_type=author_type,
+        agent=agent,
+        body=body,
+        rasa_intent=intent,
+        rasa_entities=entities,
+        delivered=False,
+        created_at=now,
+    )
+    ticket.messages.append(message)
+    return message
+
+
+# ---------------------------------------------------------------- what the bot needs
+
+
+def relay_customer_message(
+    session: Session, conversation_id: str, data: RelayMessage, now: Optional[datetime] = None
+) -> Tuple[Ticket, TicketMessage, bool]:
+    """Append a customer (or bot) line to the conversation's open ticket; 404 when there is none.
+
+    Returns the ticket, the line and whether it is new: a retried request with the same
+    ``client_message_id`` gets the line stored the first time.
+    """
+    now = now or utcnow()
+    ticket = open_ticket_for(session, conversation_id)
+    if ticket is None:
+        raise NotFound(NO_OPEN_TICKET)
+    if data.client_message_id:
+        existing = _message_by_client_id(session, ticket.id, data.client_message_id)
+        if existing is not None:
+            return ticket, existing, False
+    message = TicketMessage(
+        author_type=data.author,
+        body=truncate_with_marker(data.text),
+        client_message_id=data.client_message_id,
+        created_at=now,
+    )
+    ticket.messages.append(message)
+    ticket.updated_at = now
+    try:
+        events.record(session, "message_created", ticket, message)
+        session.commit()
+    except IntegrityError:  # the same client_message_id raced in; keep the first
+        session.rollback()
+        return ticket, _message_by_client_id(session, ticket.id, data.client_message_id), False
+    return ticket, message, True
+
+
+def _message_by_client_id(session: Session, ticket_id: int, client_message_id: str) -> Optional[TicketMessage]:
+    return session.scalar(
+        select(TicketMessage).where(
+            TicketMessage.ticket_id == ticket_id, TicketMessage.client_message_id == client_message_id
+        )
+    )
+
+
+def customer_tickets(
+    session: Session,
+    conversation_id: Optional[str] = None,
+    email: Optional[str] = None,
+    reference: Optional[str] = None,
+    limit: int = 10,
+) -> List[CustomerTicket]:
+    """A customer's tickets, newest first: those of this conversation or this e-mail address.
+
+    With ``reference`` only that ticket, and (when a conversation or e-mail is given too) only if
+    it belongs to them — so a guessed reference reveals nothing.
+    """
+    owner_filters = []
+    if conversation_id:
+        owner_filters.append(Ticket.conversation_id == conversation_id)
+    if email:
+        owner_filters.append(Ticket.customer_email == email.strip().lower())
+    if not owner_filters and not reference:
+        raise InvalidInput("give a conversation_id, an email or a reference")
+    query = select(Ticket)
+    if reference:
+        query = query.where(Ticket.reference == reference.strip().upper())
+    if owner_filters:
+        query = query.where(or_(*owner_filters))
+    tickets = session.scalars(query.order_by(Ticket.id.desc()).limit(limit)).all()
+    return [
+        CustomerTicket(
+            reference=ticket.reference,
+            status=ticket.status,
+            subject=ticket.subject,
+            created_at=ticket.created_at,
+            queue_position=queue_position(session, ticket),
+            assignee_name=ticket.assignee.name if ticket.assignee else None,
+            resolved_at=ticket.resolved_at,
+        )
+        for ticket in tickets
+    ]
+
+
+def agents_online(session: Session, now: datetime) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Agent)
+        .where(Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at >= now - ONLINE_WINDOW)
+    )
+
+
+def median_handling_minutes(session: Session, now: datetime) -> float:
+    """Median minutes from claim to resolve over recent tickets (a default until there are enough)."""
+    rows = session.execute(
+        select(Ticket.assigned_at, Ticket.resolved_at)
+        .where(Ticket.resolved_at.is_not(None), Ticket.assigned_at.is_not(None), Ticket.resolved_at >= now - HANDLING_LOOKBACK)
+        .order_by(Ticket.resolved_at.desc())
+        .limit(HANDLING_SAMPLE_SIZE)
+    ).all()
+    durations = [(resolved - assigned).total_seconds() / 60 for assigned, resolved in rows if resolved >= assigned]
+    if len(durations) < MIN_HANDLING_SAMPLES:
+        return DEFAULT_HANDLING_MINUTES
+    return statistics.median(durations)
+
+
+def wait_estimate_minutes(session: Session, position: Optional[int], online: int, now: datetime) -> Optional[int]:
+    """position × median handling time ÷ agents online, in whole minutes; None when nobody is online."""
+    if position is None or online == 0:
+        return None
+    return max(1, math.ceil(position * median_handling_minutes(session, now) / online))
+
+
+def receipt(session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> TicketReceipt:
+    """What the bot tells the customer about their (new or existing) ticket."""
+    now = now or utcnow()
+    online = agents_online(session, now)
+    position = queue_position(session, ticket)
+    next_open = policy.business_hours.next_open(now)
+    return TicketReceipt(
+        reference=ticket.reference,
+        status=ticket.status,
+        created=created,
+        queue_position=position,
+        wait_estimate_minutes=wait_estimate_minutes(session, position, online, now),
+        agents_online=online,
+        open_now=next_open == now,
+        next_open=next_open,
+    )
+
+
+def availability(session: Session, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> Availability:
+    """Whether a person can answer now, and how long a ticket created now would wait."""
+    now = now or utcnow()
+    online = agents_online(session, now)
+    waiting = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting"))
+    next_open = policy.business_hours.next_open(now)
+    return Availability(
+        agents_online=online,
+        open_now=next_open == now,
+        next_open=next_open,
+        queue_length=waiting,
+        wait_estimate_minutes=wait_estimate_minutes(session, waiting + 1, online, now),
+    )
+
+
+def pending_delivery_ticket_ids(session: Session, limit: int = 100) -> Sequence[int]:
+    """Tickets with lines still to deliver to the customer's chat, oldest first."""
+    return session.scalars(
+        select(TicketMessage.ticket_id)
+        .where(TicketMessage.delivered.is_(False), TicketMessage.delivery_error.is_(None))
+        .group_by(TicketMessage.ticket_id)
+        .order_by(func.min(TicketMessage.id))
+        .limit(limit)
+    ).all()

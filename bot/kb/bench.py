@@ -1,0 +1,157 @@
+"""``python -m bot bench-kb``: measure KB search on a labelled CSV data set (e.g. Banking77).
+
+Each label of the training CSV becomes one article whose example questions are its rows; every
+test row then goes through :meth:`KnowledgeBase.search`, the same call the bot makes. Out-of-scope
+rows (``--oos`` file, or test rows labelled ``--oos-label``) must be abstained.
+
+Metrics (one JSON object on stdout):
+- ``hit_at_1``: in-scope rows whose top candidate is the right article and that were not abstained
+  (a "Did you mean …?" whose first option is right counts as a hit);
+- ``false_abstention``: in-scope rows abstained; ``oos_recall``: out-of-scope rows abstained;
+- ``wrong_answer_rate``: rows answered outright with a wrong article (or answered while out of scope);
+- ``accuracy``: all rows, an in-scope row correct when a hit, an out-of-scope row when abstained;
+- ``answer``/``clarify``/``abstain``: decision counts; ``build_s``; ``latency_ms`` p50/p95 per question.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from bot.kb.language import detect_language
+from bot.kb.search import Article, KnowledgeBase
+
+
+def _read_rows(path: Path, text_col: str, label_col: Optional[str]) -> List[Tuple[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        missing = [c for c in (text_col, label_col) if c and c not in columns]
+        if missing:
+            raise ValueError(f"{path}: no column {missing[0]!r} (columns: {', '.join(columns)})")
+        return [(row[text_col] or "", row[label_col] if label_col else "") for row in reader]
+
+
+def build_articles(
+    rows: List[Tuple[str, str]], shots: Optional[int], seed: int, language: str, exclude_label: Optional[str]
+) -> List[Article]:
+    """One article per label, its rows as example questions (``shots`` of them sampled with ``seed``)."""
+    by_label: Dict[str, List[str]] = defaultdict(list)
+    for text, label in rows:
+        if label != exclude_label and text.strip():
+            by_label[label].append(text)
+    rng = np.random.default_rng(seed)
+    articles = []
+    for label in sorted(by_label):
+        questions = by_label[label]
+        if shots is not None and len(questions) > shots:
+            questions = [questions[i] for i in sorted(rng.choice(len(questions), shots, replace=False))]
+        title = label.replace("_", " ")
+        articles.append(Article(id=label, title=title, language=language, body=title, questions=tuple(questions)))
+    return articles
+
+
+def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language: str) -> dict:
+    """Run every (text, expected article id or None for out-of-scope) row through ``kb.search``."""
+    counts = {"answer": 0, "clarify": 0, "abstain": 0}
+    hits = abstained_in = abstained_out = wrong_answers = top_right = 0
+    latencies = []
+    for text, expected in rows:
+        row_language = detect_language(text, default="en") if language == "auto" else language
+        started = time.perf_counter()
+        result = kb.search(text, language=row_language)
+        latencies.append((time.perf_counter() - started) * 1000)
+        counts[result.decision] += 1
+        top = result.top.article_id if result.top else None
+        abstained = result.decision == "abstain"
+        if expected is None:
+            abstained_out += abstained
+            wrong_answers += result.decision == "answer"
+        else:
+            top_right += top == expected
+            hits += top == expected and not abstained
+            abstained_in += abstained
+            wrong_answers += result.decision == "answer" and top != expected
+    n_in = sum(1 for _, e in rows if e is not None)
+    n_out = len(rows) - n_in
+    return {
+        "in_scope": n_in,
+        "out_of_scope": n_out,
+        "hit_at_1": round(hits / n_in, 4) if n_in else None,
+        "top1_accuracy": round(top_right / n_in, 4) if n_in else None,
+        "false_abstention": round(abstained_in / n_in, 4) if n_in else None,
+        "oos_recall": round(abstained_out / n_out, 4) if n_out else None,
+        "wrong_answer_rate": round(wrong_answers / len(rows), 4) if rows else None,
+        "accuracy": round((hits + abstained_out) / len(rows), 4) if rows else None,
+        **counts,
+        "latency_ms": {
+            "p50": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
+            "p95": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+        },
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot bench-kb", description=__doc__.splitlines()[0])
+    parser.add_argument("--train", required=True, type=Path, help="CSV whose rows become the articles' questions")
+    parser.add_argument("--test", required=True, type=Path, help="CSV of questions to evaluate")
+    parser.add_argument("--text-col", default="text")
+    parser.add_argument("--label-col", default="category")
+    parser.add_argument("--shots", type=int, default=None, help="keep K questions per label (default: all)")
+    parser.add_argument("--oos", type=Path, help="CSV (column 'text') of out-of-scope questions")
+    parser.add_argument("--oos-label", help="label of out-of-scope rows in the train/test CSVs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--language", default="en", help="language of the articles and questions, or 'auto' to detect per question")
+    parser.add_argument(
+        "--embedding-model", default=None, help="KB_EMBEDDING_MODEL to use (default: the setting; '' = lexical only)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the result to this file")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.shots is not None and args.shots < 1:
+        print("--shots must be at least 1", file=sys.stderr)
+        return 2
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    embedding_model = settings.kb_embedding_model if args.embedding_model is None else args.embedding_model
+    language = "en" if args.language == "auto" else args.language
+    try:
+        train = _read_rows(args.train, args.text_col, args.label_col)
+        test = _read_rows(args.test, args.text_col, args.label_col)
+        oos = _read_rows(args.oos, "text", None) if args.oos else []
+    except (OSError, ValueError) as exc:
+        print(f"bench-kb: {exc}", file=sys.stderr)
+        return 2
+    articles = build_articles(train, args.shots, args.seed, language, args.oos_label)
+    known = {a.id for a in articles}
+    rows: List[Tuple[str, Optional[str]]] = [
+        (text, None if label == args.oos_label else label) for text, label in test if label in known or label == args.oos_label
+    ]
+    rows += [(text, None) for text, _ in oos]
+    started = time.perf_counter()
+    kb = KnowledgeBase.build(articles, embedding_model=embedding_model, cache_dir=settings.var_dir / "kb" / "embeddings", seed=args.seed)
+    build_seconds = time.perf_counter() - started
+    result = {
+        "articles": len(articles),
+        "shots": args.shots,
+        "embedding_model": embedding_model or None,
+        "build_s": round(build_seconds, 2),
+        **evaluate(kb, rows, args.language),
+    }
+    output = json.dumps(result, ensure_ascii=False)
+    print(output)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(output + "\n")
+    return 0

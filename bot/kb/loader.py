@@ -1,0 +1,230 @@
+"""Read KB articles from ``Settings.kb_dir``: one Markdown file per article with YAML front matter.
+
+Written for non-developers editing files: every problem names the file and says what to fix, all
+problems are collected in one pass (not just the first), and nothing here raises anything but
+:class:`KbLoadError`.
+
+    ---
+    id: reset-password
+    title: How to reset your password
+    language: en            # en, he, ar or cs
+    url: https://help.example.com/reset-password   # optional
+    summary: Short chat answer.                    # optional; else the body's first paragraph
+    tags: [account, login]                         # optional
+    questions:                                     # example customer questions (recommended)
+      - I forgot my password
+    ---
+    Markdown body ...
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.kb.language import SUPPORTED_LANGUAGES
+
+ARTICLE_SUFFIX = ".md"
+MAX_FILE_BYTES = 1_000_000
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
+_HEADING_OR_RULE = re.compile(r"^\s*(#{1,6}\s|[-*_]{3,}\s*$)")
+_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One KB article, as the author wrote it (``path`` is where it came from)."""
+
+    id: str
+    title: str
+    language: str
+    body: str
+    url: Optional[str] = None
+    tags: Tuple[str, ...] = ()
+    questions: Tuple[str, ...] = ()
+    summary: str = ""
+    path: Optional[Path] = None
+
+    def chat_answer(self, max_chars: int = 600) -> str:
+        """A short plain-text answer for a chat bubble: the summary, else the body's first paragraph,
+        cut at a sentence end (or a word end with "…") to fit ``max_chars``."""
+        text = self.summary or _first_paragraph(self.body) or self.title
+        text = _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).strip()
+        if len(text) <= max_chars:
+            return text
+        cut = text[: max_chars - 1]
+        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(cut + " ")]
+        if sentence_ends and sentence_ends[-1] >= max_chars // 3:
+            return cut[: sentence_ends[-1]].rstrip()
+        return cut.rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _first_paragraph(body: str) -> str:
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = [line for line in block.splitlines() if line.strip() and not _HEADING_OR_RULE.match(line)]
+        if lines:
+            return " ".join(line.strip() for line in lines)
+    return ""
+
+
+@dataclass(frozen=True)
+class KbProblem:
+    """Something wrong with one file (or the KB folder itself)."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class KbLoadError(Exception):
+    """The KB folder cannot be loaded as it is; ``problems`` lists every file and reason."""
+
+    def __init__(self, problems: List[KbProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class KbScan:
+    """Everything found in a KB folder: the good articles and the problems (one per bad file)."""
+
+    articles: List[Article] = field(default_factory=list)
+    problems: List[KbProblem] = field(default_factory=list)
+
+
+def article_files(kb_dir: Path) -> List[Path]:
+    """The article files under ``kb_dir`` (any depth), sorted; hidden files and folders are skipped."""
+    kb_dir = Path(kb_dir)
+    return sorted(
+        p
+        for p in kb_dir.rglob(f"*{ARTICLE_SUFFIX}")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(kb_dir).parts)
+    )
+
+
+def scan_articles(kb_dir: Path) -> KbScan:
+    """Parse every article file, collecting problems instead of stopping at the first."""
+    kb_dir = Path(kb_dir)
+    scan = KbScan()
+    if not kb_dir.is_dir():
+        scan.problems.append(KbProblem(kb_dir, "the KB folder does not exist (set KB_DIR)"))
+        return scan
+    seen: Dict[str, Path] = {}
+    for path in article_files(kb_dir):
+        try:
+            article = parse_article(path)
+        except ValueError as exc:
+            scan.problems.append(KbProblem(path, str(exc)))
+            continue
+        if article.id in seen:
+            scan.problems.append(KbProblem(path, f"duplicate id {article.id!r} (already used by {seen[article.id]})"))
+            continue
+        seen[article.id] = path
+        scan.articles.append(article)
+    return scan
+
+
+def load_articles(kb_dir: Path) -> List[Article]:
+    """All articles of ``kb_dir``; raises :class:`KbLoadError` listing every bad file if any is bad.
+
+    An empty folder gives an empty list (the bot then abstains on everything); ``kb check`` flags it.
+    """
+    scan = scan_articles(kb_dir)
+    if scan.problems:
+        raise KbLoadError(scan.problems)
+    return scan.articles
+
+
+def parse_article(path: Path) -> Article:
+    """Parse one file; ``ValueError`` with a reason a non-developer can act on."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"is {len(raw)} bytes; an article may be at most {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise ValueError("front matter missing: the file must start with a line '---', the fields, then a line '---'")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 2})" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"front matter is not valid YAML{line}: {problem}") from None
+    if not isinstance(meta, dict):
+        raise ValueError("front matter must be 'field: value' lines")
+    body = match.group(2).strip()
+    return _article_from_meta(meta, body, path)
+
+
+def _text_field(meta: dict, name: str, required: bool) -> str:
+    value = meta.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(f"missing field '{name}'")
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "id":
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"field '{name}' must be text, got {type(value).__name__}")
+    return value.strip()
+
+
+def _list_field(meta: dict, name: str) -> Tuple[str, ...]:
+    value = meta.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError(f"field '{name}' must be a list ('- item' lines), got {type(value).__name__}")
+    items = []
+    for position, item in enumerate(value, start=1):
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            item = str(item)
+        if not isinstance(item, str):
+            raise ValueError(f"item {position} of '{name}' must be text (quote it if it contains ': ')")
+        if item.strip():
+            items.append(item.strip())
+    return tuple(items)
+
+
+def _article_from_meta(meta: dict, body: str, path: Path) -> Article:
+    article_id = _text_field(meta, "id", required=True)
+    if not _ID.match(article_id):
+        raise ValueError(f"id {article_id!r} may only contain letters, digits, '-', '_' and '.' (at most 200)")
+    title = _text_field(meta, "title", required=True)
+    language = _text_field(meta, "language", required=True).lower()
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"language {language!r} is not supported; use one of {', '.join(SUPPORTED_LANGUAGES)}")
+    url = _text_field(meta, "url", required=False) or None
+    if url and not url.startswith(("https://", "http://")):
+        raise ValueError(f"url {url!r} must start with https:// or http://")
+    summary = _text_field(meta, "summary", required=False)
+    if not body and not summary:
+        raise ValueError("the article has no text: write the answer below the closing '---'")
+    return Article(
+        id=article_id,
+        title=title,
+        language=language,
+        body=body,
+        url=url,
+        tags=_list_field(meta, "tags"),
+        questions=_list_field(meta, "questions"),
+        summary=summary,
+        path=path,
+    )

@@ -1,0 +1,567 @@
+"""KB search: an index per language, a calibrated confidence, and the answer / clarify / abstain decision.
+
+How a question is scored (per language, within the customer's language only):
+1. *Components* score every article: lexical nearest example (TF-IDF of words, stems and word pairs
+   plus character 2–5-grams), a linear classifier over the example questions, the article text itself,
+   and — when an embedding model is configured and understands the language — embedding nearest
+   example and an embedding classifier.
+2. Each article's component scores and its margins over the best *other* article go through a
+   logistic *calibrator* that outputs the probability that this article answers the question.
+   The calibrator is fitted at build time on held-out example questions (k-fold), with the true
+   article present (must answer) and hidden (simulated out-of-scope question: must not answer),
+   so its probabilities mean the same thing for a 10-article KB and a 1000-article KB.
+3. The decision: ``answer`` when the best article is probable enough and clearly ahead;
+   ``clarify`` ("Did you mean …?") when two articles are close; ``abstain`` otherwise.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import sparse
+
+from bot.kb import text as kbtext
+from bot.kb.language import SUPPORTED_LANGUAGES, normalize_language
+from bot.kb.loader import Article
+from bot.kb.out_of_scope import OUT_OF_SCOPE_QUESTIONS
+
+__all__ = ["Article", "Candidate", "DecisionPolicy", "KnowledgeBase", "SearchResult"]
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article that may answer the question; ``score`` is the calibrated probability (0..1) that it does."""
+
+    article_id: str
+    title: str
+    score: float
+    url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the bot should do with a question, and why."""
+
+    decision: str  # "answer" | "clarify" | "abstain"
+    candidates: List[Candidate]
+    reason: str
+    language: str
+    in_scope: float = 0.0
+    """How much the question looks covered by the KB at all (gate probability; 0 when not searched)."""
+
+    @property
+    def top(self) -> Optional[Candidate]:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def clarify_options(self) -> List[Candidate]:
+        """The titles to offer in "Did you mean …?" (empty unless the decision is clarify)."""
+        if self.decision != "clarify":
+            return []
+        minimum = DecisionPolicy().offer_min
+        return [c for c in self.candidates[:3] if c.score >= minimum]
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    """Thresholds on calibrated probabilities, applied after the in-scope gate let the question through.
+
+    - answer outright when the best article is at least ``answer_threshold`` probable, the question looks
+      in scope more likely than not (``in_scope`` ≥ 0.5) and no runner-up is close;
+    - a runner-up is *close* when it is at least ``clarify_min`` probable and within ``clarify_gap`` of the best;
+    - otherwise ask "Did you mean …?" when the best is at least ``offer_min`` probable, else abstain.
+    """
+
+    answer_threshold: float = 0.6
+    clarify_min: float = 0.3
+    clarify_gap: float = 0.5
+    offer_min: float = 0.15
+
+    def decide(self, scores: Sequence[float], in_scope: float) -> Tuple[str, str]:
+        first = scores[0] if scores else 0.0
+        second = scores[1] if len(scores) > 1 else 0.0
+        close = second >= self.clarify_min and first - second < self.clarify_gap
+        if first >= self.answer_threshold and in_scope >= 0.5 and not close:
+            return "answer", "confident"
+        if close:
+            return "clarify", "two close candidates"
+        if first >= self.offer_min:
+            return "clarify", "not sure enough to answer"
+        return "abstain", "low confidence"
+
+
+# ---------------------------------------------------------------------------------------------
+# Components: each turns questions into an (n_questions × n_articles) score matrix.
+
+
+@dataclass
+class _TrainingSet:
+    """Example texts (already cleaned) with the article index each belongs to, grouped by article."""
+
+    texts: List[str]
+    labels: np.ndarray
+    documents: List[str]  # one per article: title, tags and body
+    n_articles: int
+
+
+def _max_per_article(similarity: np.ndarray, labels: np.ndarray, n_articles: int) -> np.ndarray:
+    """Column-wise max over each article's examples (labels sorted ascending, every article present)."""
+    starts = np.searchsorted(labels, np.arange(n_articles))
+    return np.maximum.reduceat(similarity, starts, axis=1)
+
+
+def _linear_decision(classifier, features, n_articles: int) -> np.ndarray:
+    if classifier is None:
+        return np.zeros((features.shape[0], n_articles), dtype=np.float32)
+    decision = classifier.decision_function(features)
+    if decision.ndim == 1:  # two articles: sklearn returns one column for the second class
+        decision = np.stack([-decision, decision], axis=1)
+    return decision.astype(np.float32)
+
+
+def _fit_linear(features, labels: np.ndarray, n_articles: int, c: float):
+    if n_articles < 2:
+        return None
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=c, class_weight="balanced").fit(features, labels)
+
+
+class _LexicalComponent:
+    """TF-IDF over word features and character n-grams: nearest example, linear classifier, article text."""
+
+    names = ("lex_knn", "lex_clf", "lex_doc")
+    floors = (0.0, -1.5, 0.0)
+
+    def __init__(self, language: str, data: _TrainingSet):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.language = language
+        self.n_articles = data.n_articles
+        corpus = data.texts + data.documents
+        self.word_vectorizer = TfidfVectorizer(analyzer=self._word_features, sublinear_tf=True)
+        self.char_vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=False
+        )
+        self.word_vectorizer.fit(corpus)
+        self.char_vectorizer.fit([kbtext.char_text(t, language) for t in corpus])
+        self.labels = data.labels
+        examples = self.transform(data.texts)
+        self.examples_t = examples.T.tocsr()
+        self.documents_t = self.transform(data.documents).T.tocsr()
+        self.classifier = _fit_linear(examples, data.labels, data.n_articles, c=1.0)
+
+    def _word_features(self, text: str) -> List[str]:
+        return kbtext.word_features(text, self.language)
+
+    def transform(self, texts: Sequence[str]):
+        from sklearn.preprocessing import normalize
+
+        words = self.word_vectorizer.transform(texts)
+        chars = self.char_vectorizer.transform([kbtext.char_text(t, self.language) for t in texts])
+        return normalize(sparse.hstack([words, chars]).tocsr())
+
+    def coverage(self, texts: Sequence[str]) -> np.ndarray:
+        """Share of each question's words the KB knows, IDF-weighted (unknown words weigh as the rarest):
+        "will it snow tomorrow" is mostly unknown words to a shop's KB, a paraphrase of a covered question is not."""
+        vocabulary, idf = self.word_vectorizer.vocabulary_, self.word_vectorizer.idf_
+        unknown_weight = float(idf.max()) if len(idf) else 1.0
+        shares = np.zeros(len(texts), dtype=np.float32)
+        for i, text in enumerate(texts):
+            known = unknown = 0.0
+            for word in kbtext.words(text, self.language):
+                position = vocabulary.get(word)
+                if position is None:
+                    unknown += unknown_weight
+                else:
+                    known += float(idf[position])
+            shares[i] = known / (known + unknown) if known + unknown else 0.0
+        return shares
+
+    def score(self, texts: Sequence[str], _embeddings: Optional[np.ndarray]) -> List[np.ndarray]:
+        queries = self.transform(texts)
+        similarity = (queries @ self.examples_t).toarray().astype(np.float32)
+        knn = _max_per_article(similarity, self.labels, self.n_articles)
+        documents = (queries @ self.documents_t).toarray().astype(np.float32)
+        return [knn, _linear_decision(self.classifier, queries, self.n_articles), documents]
+
+
+class _EmbeddingComponent:
+    """Sentence embeddings: nearest example and a linear classifier (only where the model knows the language)."""
+
+    names = ("emb_knn", "emb_clf")
+    floors = (0.0, -1.5)
+
+    def __init__(self, example_embeddings: np.ndarray, data: _TrainingSet):
+        self.n_articles = data.n_articles
+        self.labels = data.labels
+        self.examples_t = np.ascontiguousarray(example_embeddings.T)
+        self.classifier = _fit_linear(example_embeddings, data.labels, data.n_articles, c=0.5)
+
+    def score(self, _texts: Sequence[str], embeddings: Optional[np.ndarray]) -> List[np.ndarray]:
+        assert embeddings is not None
+        knn = _max_per_article(embeddings @ self.examples_t, self.labels, self.n_articles)
+        return [knn, _linear_decision(self.classifier, embeddings, self.n_articles)]
+
+
+def _candidate_features(
+    matrices: Sequence[np.ndarray], floors: Sequence[float], hidden: Optional[np.ndarray] = None
+) -> np.ndarray:
+    """(n_questions, n_articles, 2·n_components): each score and its margin over the best other visible article.
+
+    ``hidden`` (bool, n_questions × n_articles) marks articles to leave out, as if they were not in the KB.
+    """
+    columns = []
+    for matrix, floor in zip(matrices, floors):
+        scores = matrix.astype(np.float32, copy=True)
+        if hidden is not None:
+            scores[hidden] = -np.inf
+        if scores.shape[1] > 1:
+            top_two = -np.partition(-scores, 1, axis=1)[:, :2]
+        else:
+            top_two = np.concatenate([scores, np.full_like(scores, -np.inf)], axis=1)
+        best, second = top_two[:, :1], top_two[:, 1:2]
+        best_other = np.where(scores >= best, second, best)
+        best_other = np.where(np.isfinite(best_other), best_other, floor)
+        columns.append(np.where(np.isfinite(scores), scores, floor))
+        columns.append(np.where(np.isfinite(scores), scores - best_other, 0.0))
+    return np.stack(columns, axis=2)
+
+
+class _Logistic:
+    """A standardised linear logistic model (fitted with scikit-learn, applied with numpy)."""
+
+    def __init__(self, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float):
+        self.mean, self.scale, self.coef, self.intercept = mean, scale, coef, intercept
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.coef + self.intercept
+
+    @classmethod
+    def fit(cls, features: np.ndarray, labels: np.ndarray, c: float = 1.0, sample_weight=None) -> "_Logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        mean = features.mean(axis=0)
+        scale = features.std(axis=0) + 1e-6
+        model = LogisticRegression(C=c, max_iter=1000).fit((features - mean) / scale, labels, sample_weight=sample_weight)
+        return cls(mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+class _Scorer:
+    """Candidate features → probabilities, in three learned steps.
+
+    - *ranker*: one logit per article from its component scores (which held-out question's article won);
+    - *calibrator*: an article's ranker logit and lead over the best other article → P(it is the right
+      article | the question is in scope), learned on the top two articles of held-out questions;
+    - *gate*: the best article's features → how in-scope the question looks, learned on held-out questions
+      (in scope) against generic off-topic questions and questions whose article was hidden (out of scope).
+      Its threshold is the ``target_false_abstention`` quantile of held-out in-scope questions, so the
+      share of in-scope questions abstained is controlled whatever the KB's size.
+    """
+
+    def __init__(self, ranker: _Logistic, calibrator: _Logistic, gate: _Logistic, gate_threshold: float, learned: bool):
+        self.ranker, self.calibrator, self.gate, self.gate_threshold, self.learned = (
+            ranker, calibrator, gate, gate_threshold, learned
+        )
+
+    def ranker_logits(self, features: np.ndarray, hidden: Optional[np.ndarray] = None) -> np.ndarray:
+        logits = self.ranker.logit(features)
+        if hidden is not None:
+            logits = np.where(hidden, -np.inf, logits)
+        return logits
+
+    @staticmethod
+    def calibration_features(logits: np.ndarray) -> np.ndarray:
+        """(n_questions, n_articles, 2): ranker logit and lead over the best other visible article."""
+        return _candidate_features([logits], [-30.0])
+
+    @staticmethod
+    def gate_features(
+        features: np.ndarray, question_features: np.ndarray, calibration: np.ndarray, best: np.ndarray
+    ) -> np.ndarray:
+        """(n_questions, n_features + 3): the best article's component scores, ranker logit and lead,
+        and the question's own features (vocabulary coverage)."""
+        rows = np.arange(len(best))
+        gate = np.concatenate([features[rows, best], calibration[rows, best], question_features], axis=1)
+        return np.where(np.isfinite(gate), gate, -30.0)
+
+    def score(
+        self, features: np.ndarray, question_features: np.ndarray, hidden: Optional[np.ndarray] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """Per-article P(right article | in scope) (0 for hidden ones) and per-question gate probability."""
+        logits = self.ranker_logits(features, hidden)
+        calibration = self.calibration_features(logits)
+        probabilities = np.where(np.isfinite(logits), _sigmoid(self.calibrator.logit(calibration)), 0.0)
+        best = np.argmax(logits, axis=1)
+        gate = _sigmoid(self.gate.logit(self.gate_features(features, question_features, calibration, best)))
+        return probabilities, gate
+
+    @classmethod
+    def fallback(cls, n_features: int) -> "_Scorer":
+        """For KBs too small to hold questions out: trust lexical similarity of the nearest example only
+        (cosine ≥ 0.55 ≈ a paraphrase → probable; ≤ 0.3 ≈ unrelated), ahead of the others."""
+        coef = np.zeros(n_features)
+        coef[0], coef[1] = 12.0, 4.0
+        ranker = _Logistic(np.zeros(n_features), np.ones(n_features), coef, -12.0 * 0.45)
+        calibrator = _Logistic(np.zeros(2), np.ones(2), np.array([1.0, 0.0]), 0.0)
+        gate_coef = np.zeros(n_features + 3)
+        gate_coef[0], gate_coef[-1] = 12.0, 4.0
+        gate = _Logistic(np.zeros(n_features + 3), np.ones(n_features + 3), gate_coef, -12.0 * 0.4 - 4.0 * 0.5)
+        return cls(ranker, calibrator, gate, 0.5, learned=False)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _LanguageIndex:
+    language: str
+    articles: List[Article]
+    components: list
+    scorer: _Scorer
+    policy: DecisionPolicy
+    uses_embeddings: bool
+
+    def features(self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden=None) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidate features (n_questions, n_articles, n) and question features (n_questions, 1)."""
+        matrices, floors = [], []
+        for component in self.components:
+            matrices += component.score(texts, embeddings)
+            floors += component.floors
+        return _candidate_features(matrices, floors, hidden), self.components[0].coverage(texts)[:, None]
+
+
+def _article_texts(article: Article) -> Tuple[str, List[str], str]:
+    title = kbtext.clean(article.title.replace("_", " "))
+    questions = [q for q in (kbtext.clean(q) for q in article.questions) if q]
+    document = kbtext.clean(" ".join([article.title, " ".join(article.tags), article.summary, article.body]), 5000)
+    return title, questions, document
+
+
+def _training_set(articles: Sequence[Article], held_out: Optional[set] = None) -> Tuple[_TrainingSet, List[Tuple[int, int]]]:
+    """Examples grouped by article (title first); ``held_out`` (article, question) pairs are left out."""
+    texts, labels, documents, positions = [], [], [], []
+    for a, article in enumerate(articles):
+        title, questions, document = _article_texts(article)
+        texts.append(title)
+        labels.append(a)
+        positions.append((a, -1))
+        for q, question in enumerate(questions):
+            if held_out and (a, q) in held_out:
+                continue
+            texts.append(question)
+            labels.append(a)
+            positions.append((a, q))
+        documents.append(document)
+    return _TrainingSet(texts, np.array(labels), documents, len(articles)), positions
+
+
+class _IndexBuilder:
+    """Builds one language's index: components on all examples, calibrator on k-fold held-out questions."""
+
+    MAX_FOLDS = 5
+    CANDIDATES_PER_QUESTION = 8
+    MIN_HELD_OUT = 8
+    HIDDEN_WEIGHT = 0.3
+    """Weight of hidden-article questions against generic off-topic ones when learning the gate:
+    they teach "in-domain but not covered", which is rarer than "not about us" and harder to tell."""
+    TARGET_FALSE_ABSTENTION = 0.03
+
+    def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Optional[Path], seed: int = 0):
+        self.language = language
+        self.articles = list(articles)
+        self.encoder = encoder if encoder is not None and language in encoder.languages else None
+        self.cache_dir = cache_dir
+        self.rng = np.random.default_rng(seed)
+        self.questions = [_article_texts(a)[1] for a in self.articles]
+        self.embeddings: Dict[Tuple[int, int], np.ndarray] = {}
+
+    def _embed_examples(self) -> None:
+        from bot.kb.embeddings import encode_groups_cached
+
+        groups = [[_article_texts(a)[0], *self.questions[i]] for i, a in enumerate(self.articles)]
+        for a, vectors in enumerate(encode_groups_cached(self.encoder, groups, self.cache_dir)):
+            self.embeddings[(a, -1)] = vectors[0]
+            for q in range(len(self.questions[a])):
+                self.embeddings[(a, q)] = vectors[q + 1]
+
+    def _components(self, held_out: Optional[set] = None) -> list:
+        data, positions = _training_set(self.articles, held_out)
+        components = [_LexicalComponent(self.language, data)]
+        if self.encoder is not None:
+            vectors = np.stack([self.embeddings[p] for p in positions]).astype(np.float32)
+            components.append(_EmbeddingComponent(vectors, data))
+        return components
+
+    def build(self) -> _LanguageIndex:
+        if self.encoder is not None:
+            self._embed_examples()
+        scorer = self._calibrate()
+        return _LanguageIndex(
+            self.language, self.articles, self._components(), scorer, DecisionPolicy(), self.encoder is not None
+        )
+
+    def _calibrate(self) -> _Scorer:
+        n_features = 2 * (3 + (2 if self.encoder is not None else 0))
+        folds = min(self.MAX_FOLDS, max((len(q) for q in self.questions), default=0))
+        held_out_total = sum(len(q) for q in self.questions)
+        if len(self.articles) < 2 or folds < 2 or held_out_total < self.MIN_HELD_OUT:
+            return _Scorer.fallback(n_features)
+        assignment = {}
+        for a, questions in enumerate(self.questions):
+            offset = int(self.rng.integers(folds))
+            for q in range(len(questions)):
+                assignment[(a, q)] = (q + offset) % folds
+        off_topic = OUT_OF_SCOPE_QUESTIONS.get(self.language, [])
+        off_topic_embeddings = self.encoder.encode(off_topic) if self.encoder is not None and off_topic else None
+        visible_all, hidden_all, truth_all, off_topic_all = [], [], [], []
+        for fold in range(folds):
+            keys = sorted(key for key, f in assignment.items() if f == fold)
+            if not keys:
+                continue
+            index = _LanguageIndex(self.language, self.articles, self._components(set(keys)), None, None, False)  # type: ignore[arg-type]
+            texts = [self.questions[a][q] for a, q in keys]
+            embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None
+            truth = np.array([a for a, _ in keys])
+            hidden = np.zeros((len(keys), len(self.articles)), dtype=bool)
+            hidden[np.arange(len(keys)), truth] = True
+            visible_all.append(index.features(texts, embeddings))
+            hidden_all.append(index.features(texts, embeddings, hidden))
+            truth_all.append(truth)
+            if off_topic:
+                off_topic_all.append(index.features(off_topic, off_topic_embeddings))
+        visible = np.concatenate([f for f, _ in visible_all])
+        unanswerable = np.concatenate([f for f, _ in hidden_all])
+        question_features = np.concatenate([q for _, q in visible_all])
+        truth = np.concatenate(truth_all)
+        rows = np.arange(len(truth))
+        is_true = np.zeros(visible.shape[:2], dtype=bool)
+        is_true[rows, truth] = True
+        # Ranker: which of a question's strongest candidates is its article.
+        prescore = visible[:, :, 0] + visible[:, :, 2]
+        shortlist = np.argsort(-prescore, axis=1)[:, : self.CANDIDATES_PER_QUESTION]
+        shortlist = np.concatenate([shortlist, truth[:, None]], axis=1)
+        ranker_y = is_true[rows[:, None], shortlist].reshape(-1)
+        if ranker_y.all() or not ranker_y.any():
+            return _Scorer.fallback(n_features)
+        ranker = _Logistic.fit(visible[rows[:, None], shortlist].reshape(-1, n_features), ranker_y)
+        scorer = _Scorer(ranker, None, None, 0.5, learned=True)  # type: ignore[arg-type]
+        # Calibrator: the top two candidates of in-scope questions.
+        logits = scorer.ranker_logits(visible)
+        calibration = scorer.calibration_features(logits)
+        top_two = np.argsort(-logits, axis=1)[:, :2]
+        x = calibration[rows[:, None], top_two].reshape(-1, 2)
+        y = is_true[rows[:, None], top_two].reshape(-1)
+        finite = np.isfinite(x).all(axis=1)
+        if y[finite].all() or not y[finite].any():
+            return _Scorer.fallback(n_features)
+        scorer.calibrator = _Logistic.fit(x[finite], y[finite])
+        # Gate: in-scope questions against off-topic ones and ones whose article is hidden.
+        groups = [(visible, question_features, None, 1, 1.0), (unanswerable, question_features, is_true, 0, self.HIDDEN_WEIGHT)]
+        groups += [(features, questions, None, 0, 1.0 / len(off_topic_all)) for features, questions in off_topic_all]
+        gate_x, gate_y, gate_w = [], [], []
+        for features, questions, mask, label, weight in groups:
+            group_logits = scorer.ranker_logits(features, mask)
+            best = np.argmax(group_logits, axis=1)
+            gate_x.append(scorer.gate_features(features, questions, scorer.calibration_features(group_logits), best))
+            gate_y.append(np.full(len(features), label))
+            gate_w.append(np.full(len(features), weight / len(features)))
+        x, y, w = np.concatenate(gate_x), np.concatenate(gate_y), np.concatenate(gate_w)
+        scorer.gate = _Logistic.fit(x, y, sample_weight=w * len(w))
+        in_scope = _sigmoid(scorer.gate.logit(x[y == 1]))
+        scorer.gate_threshold = float(max(np.quantile(in_scope, self.TARGET_FALSE_ABSTENTION), 0.01))
+        return scorer
+
+
+class KnowledgeBase:
+    """An immutable search index over a set of articles; build a new one to change content."""
+
+    def __init__(self, articles: Sequence[Article], indexes: Dict[str, _LanguageIndex], encoder, build_seconds: float):
+        self._articles = {a.id: a for a in articles}
+        self._indexes = indexes
+        self._encoder = encoder
+        self.build_seconds = build_seconds
+
+    @classmethod
+    def build(
+        cls,
+        articles: Iterable[Article],
+        embedding_model: str = "",
+        cache_dir: Optional[Path] = None,
+        seed: int = 0,
+    ) -> "KnowledgeBase":
+        """Index ``articles`` (one index per language). ``embedding_model``: ``KB_EMBEDDING_MODEL``
+        (empty = lexical only); ``cache_dir``: where article embeddings are cached between builds.
+        Raises :class:`bot.kb.embeddings.EmbeddingModelError` when the model is set but unusable."""
+        started = time.perf_counter()
+        articles = list(articles)
+        encoder = None
+        if embedding_model:
+            from bot.kb.embeddings import load_encoder
+
+            encoder = load_encoder(embedding_model)
+        indexes = {}
+        for language in SUPPORTED_LANGUAGES:
+            in_language = [a for a in articles if a.language == language]
+            if in_language:
+                indexes[language] = _IndexBuilder(language, in_language, encoder, cache_dir, seed).build()
+        return cls(articles, indexes, encoder, time.perf_counter() - started)
+
+    @property
+    def articles(self) -> List[Article]:
+        return list(self._articles.values())
+
+    def article_counts(self) -> Dict[str, int]:
+        """Articles per language, e.g. ``{"en": 12, "he": 8}``."""
+        return {language: len(index.articles) for language, index in self._indexes.items()}
+
+    def article(self, article_id: Optional[str]) -> Optional[Article]:
+        """The article with this id, or ``None`` (an unknown id, e.g. a stale button after a reload)."""
+        return self._articles.get(article_id) if isinstance(article_id, str) else None
+
+    def search(self, question: str, language: str = "en", exclude_ids: Iterable[str] = ()) -> SearchResult:
+        """Decide how to answer ``question`` from the articles in ``language`` (never another language).
+
+        ``exclude_ids``: articles already offered that did not help; they are treated as absent.
+        """
+        language = normalize_language(language, default=language or "")
+        cleaned = kbtext.clean(question or "")
+        if not cleaned:
+            return SearchResult("abstain", [], "empty question", language)
+        if language not in SUPPORTED_LANGUAGES:
+            return SearchResult("abstain", [], f"unsupported language {language!r}", language)
+        index = self._indexes.get(language)
+        if index is None:
+            reason = "the knowledge base is empty" if not self._articles else f"no articles in language {language}"
+            return SearchResult("abstain", [], reason, language)
+        if not kbtext.words(cleaned, language):
+            return SearchResult("abstain", [], "the question has no words", language)
+        excluded = set(exclude_ids or ())
+        hidden = np.array([[a.id in excluded for a in index.articles]])
+        if hidden.all():
+            return SearchResult("abstain", [], "every article was already offered", language)
+        embeddings = self._encoder.encode([cleaned]) if index.uses_embeddings else None
+        features, question_features = index.features([cleaned], embeddings, hidden if excluded else None)
+        probabilities, gate = index.scorer.score(features, question_features, hidden if excluded else None)
+        probabilities, in_scope = probabilities[0], float(gate[0])
+        order = [int(i) for i in np.argsort(-probabilities)[:MAX_CANDIDATES] if not hidden[0, i]]
+        candidates = [
+            Candidate(index.articles[i].id, index.articles[i].title, round(float(probabilities[i]), 4), index.articles[i].url)
+            for i in order
+        ]
+        if in_scope < index.scorer.gate_threshold:
+            return SearchResult("abstain", candidates, "low confidence: the question does not look covered", language, in_scope)
+        decision, reason = index.policy.decide([c.score for c in candidates], in_scope)
+        return SearchResult(decision, candidates, reason, language, in_scope)

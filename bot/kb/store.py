@@ -1,0 +1,148 @@
+"""The process-wide KB holder: builds the index lazily and hot-reloads it when the KB changes.
+
+Reload mechanism: every :meth:`KnowledgeBaseStore.current` call (at most once per ``check_interval_s``)
+compares a cheap fingerprint — names, sizes and modification times of the article files, plus
+``var/kb/reload-stamp`` written by ``python -m bot kb reload`` — with the one the index was built from.
+On a change it rebuilds; if the new build fails (a broken file), the error names the file and
+reason in the log and the previous index keeps serving. Conversations never notice: a search uses
+whichever complete index was current when it started.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from bot.kb.loader import KbLoadError, article_files, load_articles
+from bot.kb.search import KnowledgeBase
+from bot.settings import Settings
+
+log = logging.getLogger("effortless.kb")
+
+Fingerprint = Tuple[Tuple[str, int, int], ...]
+
+
+def reload_stamp_path(settings: Settings) -> Path:
+    """Touched by ``kb reload`` to make running action servers rebuild now."""
+    return settings.var_dir / "kb" / "reload-stamp"
+
+
+def embedding_cache_dir(settings: Settings) -> Path:
+    return settings.var_dir / "kb" / "embeddings"
+
+
+def kb_fingerprint(settings: Settings) -> Fingerprint:
+    """Names, sizes and mtimes of the article files and the reload stamp (no file is read)."""
+    entries = []
+    kb_dir = Path(settings.kb_dir)
+    paths = article_files(kb_dir) if kb_dir.is_dir() else []
+    for path in [*paths, reload_stamp_path(settings)]:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+@dataclass
+class BuildReport:
+    """The outcome of one (re)build, for logs and the ``kb`` commands."""
+
+    ok: bool
+    counts: Dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: Optional[str] = None
+
+    @property
+    def articles(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> str:
+        if not self.ok:
+            return f"KB not reloaded, the previous version keeps serving:\n{self.error}"
+        per_language = ", ".join(f"{language} {n}" for language, n in sorted(self.counts.items())) or "none"
+        return f"KB reloaded: {self.articles} articles ({per_language}) in {self.seconds:.1f} s"
+
+
+def build_knowledge_base(settings: Settings) -> Tuple[KnowledgeBase, BuildReport]:
+    """Load and index ``settings.kb_dir``. Raises :class:`KbLoadError` for bad files.
+
+    An unusable embedding model is logged and the index is built lexical-only, so a missing optional
+    extra never takes the bot's answers away.
+    """
+    from bot.kb.embeddings import EmbeddingModelError
+
+    started = time.perf_counter()
+    articles = load_articles(settings.kb_dir)
+    try:
+        knowledge_base = KnowledgeBase.build(
+            articles, embedding_model=settings.kb_embedding_model, cache_dir=embedding_cache_dir(settings)
+        )
+    except EmbeddingModelError as exc:
+        log.error("KB embeddings disabled: %s", exc)
+        knowledge_base = KnowledgeBase.build(articles)
+    return knowledge_base, BuildReport(True, knowledge_base.article_counts(), time.perf_counter() - started)
+
+
+class KnowledgeBaseStore:
+    """Holds the latest good :class:`KnowledgeBase` of one process; safe to share between threads."""
+
+    def __init__(self, settings: Settings, check_interval_s: float = 2.0):
+        self.settings = settings
+        self.check_interval_s = check_interval_s
+        self.last_report: Optional[BuildReport] = None
+        self._knowledge_base: Optional[KnowledgeBase] = None
+        self._fingerprint: Optional[Fingerprint] = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> KnowledgeBase:
+        """The latest good index, rebuilding first when the KB files changed since it was built."""
+        if self._knowledge_base is None:
+            with self._lock:
+                if self._knowledge_base is None:
+                    self._rebuild(kb_fingerprint(self.settings))
+        elif time.monotonic() - self._checked_at >= self.check_interval_s:
+            self.refresh()
+        assert self._knowledge_base is not None
+        return self._knowledge_base
+
+    def refresh(self) -> Optional[BuildReport]:
+        """Rebuild if the fingerprint changed; returns the build report, or None when nothing changed
+        (or another thread is rebuilding right now — callers keep using the current index meanwhile)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            self._checked_at = time.monotonic()
+            fingerprint = kb_fingerprint(self.settings)
+            if fingerprint == self._fingerprint and self._knowledge_base is not None:
+                return None
+            return self._rebuild(fingerprint)
+        finally:
+            self._lock.release()
+
+    def _rebuild(self, fingerprint: Fingerprint) -> BuildReport:
+        # Remember the fingerprint even when the build fails: retry only after the files change again.
+        self._fingerprint = fingerprint
+        self._checked_at = time.monotonic()
+        try:
+            knowledge_base, report = build_knowledge_base(self.settings)
+        except KbLoadError as exc:
+            report = BuildReport(False, error=str(exc))
+        except Exception as exc:  # a bug must not take the previous index (and every conversation) down
+            log.exception("KB build failed")
+            report = BuildReport(False, error=f"{self.settings.kb_dir}: {type(exc).__name__}: {exc}")
+        else:
+            self._knowledge_base = knowledge_base
+        if report.ok:
+            log.info(report.describe())
+        else:
+            log.error(report.describe())
+            if self._knowledge_base is None:  # nothing to keep serving: abstain on everything until fixed
+                self._knowledge_base = KnowledgeBase.build([])
+        self.last_report = report
+        return report

@@ -1,0 +1,132 @@
+"""Text processing for KB search: clean-up, per-language normalisation and tokenisation (spaCy).
+
+Every language gets the same treatment with its own rules, so Hebrew, Arabic and Czech are first-class:
+- Hebrew: niqqud and cantillation marks removed, final letter forms (ך ם ן ף ץ) unified, and the
+  one-letter prefixes (ו ה ב ל מ ש כ) split off as an extra token;
+- Arabic: diacritics (tashkeel) and tatweel removed, alef/ya/ta-marbuta/hamza variants unified, and
+  the article and conjunction prefixes (ال و ب ل ف) split off as an extra token;
+- Czech: diacritics folded (customers often type without them) and a light suffix stem added;
+- English: a light plural/verb suffix stem added.
+Tokenisation is spaCy's rule-based tokenizer of ``spacy.blank(lang)``: no model download.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import List, Tuple
+
+MAX_QUESTION_CHARS = 1000
+"""Longer questions are cut here: a 100 KB paste is not a question, and search time must stay bounded."""
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,500}>", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_SPACE = re.compile(r"\s+")
+
+_HEBREW_MARKS = re.compile(r"[\u0591-\u05C7]")
+_HEBREW_FINALS = str.maketrans("ךםןףץ", "כמנפצ")
+_HEBREW_PREFIXES = "והבלמשכ"
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+_CZECH_SUFFIXES = tuple(
+    sorted(
+        "ami emi ach ech ich ove ovi ova eho emu ymi imi ou em om um am at it et a e i o u y".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
+
+_tokenizer_lock = threading.Lock()
+
+
+def clean(text: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """Plain text from whatever a customer or author typed: tags and scripts dropped, entities decoded,
+    Markdown links reduced to their text, whitespace collapsed, length bounded."""
+    text = text[: max_chars * 4]
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") else c for c in text)
+    return _SPACE.sub(" ", text).strip()[:max_chars]
+
+
+def fold_diacritics(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def normalize(text: str, language: str) -> str:
+    """Lower-case and unify spelling variants that customers mix freely (see module doc)."""
+    text = text.casefold()
+    if language == "he":
+        return _HEBREW_MARKS.sub("", text).translate(_HEBREW_FINALS)
+    if language == "ar":
+        return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    return fold_diacritics(text)
+
+
+@lru_cache(maxsize=None)
+def _blank_pipeline(language: str):
+    import spacy
+
+    return spacy.blank(language)
+
+
+def _spacy_words(text: str, language: str) -> List[str]:
+    nlp = _blank_pipeline(language)
+    with _tokenizer_lock:  # spaCy's tokenizer cache is not documented as thread-safe
+        doc = nlp.make_doc(text)
+    return [t.text for t in doc if not (t.is_punct or t.is_space)]
+
+
+def _stem(word: str, language: str) -> str:
+    """A light, rule-based stem; returns ``word`` when no rule applies (an extra feature, never a replacement)."""
+    if language == "he":
+        if len(word) >= 4 and word[0] in _HEBREW_PREFIXES:
+            return word[1:]
+        return word
+    if language == "ar":
+        for prefix in _ARABIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                return word[len(prefix):]
+        return word
+    suffixes = _CZECH_SUFFIXES if language == "cs" else _ENGLISH_SUFFIXES
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=100_000)
+def _words(text: str, language: str) -> Tuple[str, ...]:
+    """Memoised: index builds tokenise every example once per cross-validation fold."""
+    tokens = _spacy_words(normalize(text, language), language)
+    return tuple(t for t in tokens if any(ch.isalnum() for ch in t))
+
+
+def words(text: str, language: str) -> List[str]:
+    """Normalised word tokens of already-cleaned text (no punctuation, no emoji)."""
+    return list(_words(text, language))
+
+
+def word_features(text: str, language: str) -> List[str]:
+    """Tokens for the word-level index: each word, its stem when different, and adjacent word pairs."""
+    tokens = _words(text, language)
+    features = list(tokens)
+    for token in tokens:
+        stem = _stem(token, language)
+        if stem != token:
+            features.append("~" + stem)
+    features += [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return features
+
+
+def char_text(text: str, language: str) -> str:
+    """Normalised text for character n-grams: words only, single-spaced."""
+    return " ".join(_words(text, language))

@@ -1,0 +1,238 @@
+"""SQLAlchemy 2 models: agents, tickets and their messages, KB query log, resolutions, CES ratings.
+
+Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alembic
+(``bot/migrations``); nothing here creates tables.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import List, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db import utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC and always hands back timezone-aware datetimes (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use bot.db.utcnow() or an aware datetime")
+        return value
+
+    def process_result_value(self, value, dialect):
+        from datetime import timezone
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agent(Base):
+    """A person who answers escalated conversations; ``admin`` can also manage agents and read reports."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False, default="agent")
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    presence: Mapped[str] = mapped_column(String(20), nullable=False, default="offline")
+    last_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AgentSession(Base):
+    """A logged-in browser or API client. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    agent: Mapped[Agent] = relationship()
+
+
+class Ticket(Base):
+    """An escalated conversation. ``reference`` (e.g. T-1042) is what customers and agents quote."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_queue", "status", "priority_rank", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False, default="rest")
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    customer_name: Mapped[Optional[str]] = mapped_column(String(200))
+    customer_email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reason: Mapped[str] = mapped_column(String(50), nullable=False)
+    priority: Mapped[str] = mapped_column(String(10), nullable=False, default="normal")
+    # Sort key for the queue: 0 = urgent ... 3 = low, so "priority, then age" is one index scan.
+    priority_rank: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="waiting")
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    external_id: Mapped[Optional[str]] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    assigned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    first_reply_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # Whoever holds this lease (a conditional UPDATE, so it works across replicas) delivers the
+    # ticket's pending messages to Rasa, one at a time in id order, so the customer sees them in order.
+    delivery_lease_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    assignee: Mapped[Optional[Agent]] = relationship()
+    messages: Mapped[List["TicketMessage"]] = relationship(
+        back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan"
+    )
+
+
+class TicketMessage(Base):
+    """One line of a ticket's transcript. ``author_type``: customer, bot, agent, note (internal), system.
+
+    Lines that must reach the customer's chat (agent replies, agent joined, resolved, reopened) carry
+    the Rasa intent and entities to trigger; ``delivered`` stays false until Rasa accepted them, and
+    ``delivery_error`` records a permanent refusal (those are not retried).
+    """
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "client_message_id", name="uq_ticket_messages_client_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # Set by the sender of a relayed message so a retried request does not add the line twice.
+    client_message_id: Mapped[Optional[str]] = mapped_column(String(100))
+    rasa_intent: Mapped[Optional[str]] = mapped_column(String(60))
+    rasa_entities: Mapped[Optional[dict]] = mapped_column(JSON)
+    delivered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
+    delivery_error: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    agent: Mapped[Optional[Agent]] = relationship()
+
+
+class HelpdeskEvent(Base):
+    """An outbox of what happened in the helpdesk, read by every replica's live-update stream.
+
+    ``payload`` is the JSON the agent console receives (ticket summary, message).
+    """
+
+    __tablename__ = "helpdesk_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    payload: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class SavedReply(Base):
+    """A canned answer agents can insert into a reply."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class KbQuery(Base):
+    """Every KB lookup the bot made: the raw material of the KB-gap report.
+
+    ``outcome``: answer, clarify, abstain (nothing good enough) or miss (customer said it did not help).
+    """
+
+    __tablename__ = "kb_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    question: Mapped[str] = mapped_column(Text, nullable=False)
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    article_id: Mapped[Optional[str]] = mapped_column(String(200))
+    score: Mapped[Optional[float]] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    helped: Mapped[Optional[bool]] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class Resolution(Base):
+    """A conversation's issue was resolved, by the bot (customer confirmed) or by an agent (ticket resolved).
+
+    CES is asked once per resolution; containment is computed from these and from tickets.
+    """
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resolution_key: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    resolved_by: Mapped[str] = mapped_column(String(10), nullable=False)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    article_id: Mapped[Optional[str]] = mapped_column(String(200))
+    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class CesRating(Base):
+    """A Customer Effort Score (CES 2.0, 1..7) given for one resolution."""
+
+    __tablename__ = "ces_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resolution_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resolutions.id"), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"))
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    resolved_by: Mapped[str] = mapped_column(String(10), nullable=False)
+    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    article_id: Mapped[Optional[str]] = mapped_column(String(200))
+    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""The web layer: the FastAPI app (:mod:`bot.web.app`) and the static console and chat widget."""

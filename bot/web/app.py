@@ -1,0 +1,168 @@
+"""The helpdesk web service: agent API, internal API for the action server, live updates, the agent
+console and the customer chat widget (static files).
+
+    uvicorn bot.web.app:create_app --factory --host 127.0.0.1 --port 8000
+
+Nothing happens at import time: :func:`create_app` reads the settings and builds the database
+engine; the app's lifespan runs the loop that re-delivers agent replies Rasa could not take yet.
+The OpenAPI spec is at ``/openapi.json`` (browsable at ``/docs``).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from bot.db import make_engine, make_session_factory, session_scope, utcnow
+from bot.helpdesk import api, events, internal_api, live
+from bot.helpdesk.errors import HelpdeskError, extra_headers
+from bot.helpdesk.policy import HelpdeskPolicy
+from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 2_000_000
+PRUNE_EVERY_S = 600.0
+# Routers other features add when present (another module may not exist in every checkout).
+OPTIONAL_ROUTERS = ("bot.ces.api",)
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    """Build the app; fails at once with a clear message on unusable helpdesk settings."""
+    settings = settings or load_settings()
+    policy = HelpdeskPolicy.from_settings(settings)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    bridge = RasaBridge(settings, session_factory)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        redelivery = asyncio.create_task(_redeliver_forever(bridge, session_factory))
+        try:
+            yield
+        finally:
+            redelivery.cancel()
+            with suppress(asyncio.CancelledError):
+                await redelivery
+            engine.dispose()
+
+    app = FastAPI(
+        title="Effortless helpdesk",
+        version="1.0",
+        description=(
+            "Tickets, the agent queue and live handoff. Agents log in (cookie + X-CSRF-Token, or Bearer "
+            "token); the action server uses the service token on /api/internal. Message texts are plain text."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.policy = policy
+    app.state.bridge = bridge
+
+    app.add_exception_handler(HelpdeskError, _helpdesk_error)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.include_router(api.router)
+    app.include_router(live.router)
+    app.include_router(internal_api.router)
+    for router in _optional_routers():
+        app.include_router(router)
+    _add_pages(app)
+    return app
+
+
+async def _helpdesk_error(_request: Request, error: HelpdeskError) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=error.status_code, headers=extra_headers(error))
+
+
+def _optional_routers() -> list:
+    routers = []
+    for module_name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that feature is not in this checkout
+            raise
+        routers.append(module.router)
+    return routers
+
+
+def _add_pages(app: FastAPI) -> None:
+    @app.get("/health", tags=["service"])
+    def health(request: Request):
+        """``{"status": "ok"}`` when the service can use its database, else 503."""
+        try:
+            with session_scope(request.app.state.session_factory) as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not healthy"; the log has the details
+            log.warning("health check: database unusable: %s", exc)
+            return JSONResponse({"status": "unavailable", "detail": "database unreachable"}, status_code=503)
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def home():
+        return RedirectResponse("/demo")
+
+    @app.get("/demo", include_in_schema=False)
+    def demo():
+        page = STATIC_DIR / "demo.html"
+        if not page.is_file():
+            return JSONResponse({"detail": "the demo page is not installed"}, status_code=404)
+        return FileResponse(page, media_type="text/html")
+
+    # check_dir=False: the app starts even before the console or widget files exist.
+    app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True, check_dir=False), name="agent")
+    app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget", check_dir=False), name="widget")
+
+
+async def _redeliver_forever(bridge: RasaBridge, session_factory: sessionmaker) -> None:
+    """Every few seconds, retry agent lines Rasa has not accepted yet; now and then prune old events."""
+    last_prune = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(RETRY_INTERVAL_S)
+        try:
+            await run_in_threadpool(bridge.deliver_pending)
+            if loop.time() - last_prune >= PRUNE_EVERY_S:
+                last_prune = loop.time()
+                await run_in_threadpool(_prune, session_factory)
+        except Exception:  # keep retrying whatever went wrong this round; the log says what
+            log.exception("re-delivering agent messages failed; will retry")
+
+
+def _prune(session_factory: sessionmaker) -> None:
+    with session_scope(session_factory) as session:
+        events.prune_events(session, utcnow())
+
+
+class BodySizeLimit:
+    """Refuse request bodies declared larger than ``max_bytes`` with 413 before reading them."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                response = JSONResponse(
+                    {"detail": f"request body too large: at most {self.max_bytes} bytes"}, status_code=413
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

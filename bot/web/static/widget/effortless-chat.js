@@ -1,0 +1,546 @@
+/*!
+ * Effortless web chat widget — talks to Rasa's socket.io channel.
+ *
+ * Embed with one tag (see docs/widget.md):
+ *   <script src="https://HELPDESK/widget/effortless-chat.js" data-socket-url="https://RASA:5005"
+ *           data-title="Acme support" data-lang="auto" defer></script>
+ *
+ * Design rules: no framework; customer and bot text is only ever put into the page through
+ * DOM nodes and textContent (never innerHTML); the session id and a transcript cache live in
+ * localStorage so a reload continues the same Rasa conversation; messages typed while the
+ * connection is down wait in an outbox and are sent once the session is confirmed again.
+ */
+(function () {
+  "use strict";
+
+  if (window.EffortlessChat) return; // the tag was included twice
+
+  var script = document.currentScript || document.querySelector('script[src*="effortless-chat.js"]');
+  var baseUrl = new URL(".", script.src);
+  var options = script.dataset;
+  var SUPPORTED_LANGUAGES = ["en", "he", "ar", "cs"];
+  var RTL_LANGUAGES = ["he", "ar"];
+  var TRANSCRIPT_LIMIT = 200;
+  var TYPING_TIMEOUT_MS = 20000;
+
+  var STRINGS = {
+    en: {
+      launcher: "Chat with us", close: "Close chat", placeholder: "Type your message…", send: "Send",
+      newConversation: "New conversation", connecting: "Connecting…",
+      reconnecting: "Connection lost — reconnecting…",
+      offline: "You are offline. Your messages will be sent when the connection is back.",
+      unavailable: "The chat is unavailable right now. Please try again later.",
+      tooLong: "Your message is too long ({count}/{max} characters). Please shorten it.",
+      typing: "Typing…", welcome: "Hi! How can we help you today?", sending: "Sending…",
+      agent: "{name} · support agent", agentNoName: "Support agent", unread: "{count} new messages"
+    },
+    he: {
+      launcher: "צ'אט איתנו", close: "סגירת הצ'אט", placeholder: "הקלידו הודעה…", send: "שליחה",
+      newConversation: "שיחה חדשה", connecting: "מתחבר…",
+      reconnecting: "החיבור נותק — מתחבר מחדש…",
+      offline: "אין חיבור לרשת. ההודעות יישלחו כשהחיבור יחזור.",
+      unavailable: "הצ'אט אינו זמין כרגע. נסו שוב מאוחר יותר.",
+      tooLong: "ההודעה ארוכה מדי ({count}/{max} תווים). נא לקצר אותה.",
+      typing: "מקליד…", welcome: "שלום! איך אפשר לעזור היום?", sending: "שולח…",
+      agent: "{name} · נציג/ת שירות", agentNoName: "נציג/ת שירות", unread: "{count} הודעות חדשות"
+    },
+    ar: {
+      launcher: "تحدث معنا", close: "إغلاق المحادثة", placeholder: "اكتب رسالتك…", send: "إرسال",
+      newConversation: "محادثة جديدة", connecting: "جارٍ الاتصال…",
+      reconnecting: "انقطع الاتصال — جارٍ إعادة الاتصال…",
+      offline: "أنت غير متصل. سيتم إرسال رسائلك عند عودة الاتصال.",
+      unavailable: "المحادثة غير متاحة حاليًا. يرجى المحاولة لاحقًا.",
+      tooLong: "رسالتك طويلة جدًا ({count}/{max} حرفًا). يرجى اختصارها.",
+      typing: "يكتب…", welcome: "مرحبًا! كيف يمكننا مساعدتك اليوم؟", sending: "جارٍ الإرسال…",
+      agent: "{name} · موظف الدعم", agentNoName: "موظف الدعم", unread: "{count} رسائل جديدة"
+    },
+    cs: {
+      launcher: "Napište nám", close: "Zavřít chat", placeholder: "Napište zprávu…", send: "Odeslat",
+      newConversation: "Nová konverzace", connecting: "Připojování…",
+      reconnecting: "Spojení přerušeno — znovu se připojuji…",
+      offline: "Jste offline. Zprávy odešleme, jakmile se spojení obnoví.",
+      unavailable: "Chat teď není dostupný. Zkuste to prosím později.",
+      tooLong: "Zpráva je příliš dlouhá ({count}/{max} znaků). Zkraťte ji prosím.",
+      typing: "Píše…", welcome: "Dobrý den! Jak vám můžeme pomoci?", sending: "Odesílání…",
+      agent: "{name} · podpora", agentNoName: "Pracovník podpory", unread: "Nové zprávy: {count}"
+    }
+  };
+
+  // "auto": the visitor's browser languages first (they may read an English page but write
+  // Hebrew), then the page's own language, then English.
+  function pickLanguage(requested) {
+    var candidates = requested && requested !== "auto"
+      ? [requested]
+      : (navigator.languages || [navigator.language]).concat(document.documentElement.lang);
+    for (var i = 0; i < candidates.length; i++) {
+      var code = String(candidates[i] || "").toLowerCase().slice(0, 2);
+      if (SUPPORTED_LANGUAGES.indexOf(code) !== -1) return code;
+    }
+    return "en";
+  }
+
+  var config = {
+    socketUrl: (options.socketUrl || baseUrl.protocol + "//" + baseUrl.hostname + ":5005").replace(/\/+$/, ""),
+    socketPath: options.socketPath || "/socket.io/",
+    title: options.title || "Support",
+    language: pickLanguage(options.lang),
+    maxLength: parseInt(options.maxLength, 10) > 0 ? parseInt(options.maxLength, 10) : 1000,
+    accent: options.color || ""
+  };
+  var text = STRINGS[config.language];
+  var storageKey = "effortless-chat:" + config.socketUrl;
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  // ---- persisted state: session id, transcript cache, whether the panel was open ----
+
+  function newSessionId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function loadState() {
+    try {
+      var saved = JSON.parse(localStorage.getItem(storageKey) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)) return saved;
+    } catch (error) { /* storage blocked or corrupt: start afresh */ }
+    return { sessionId: null, messages: [], open: false };
+  }
+
+  function saveState() {
+    state.messages = state.messages.slice(-TRANSCRIPT_LIMIT);
+    try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch (error) { /* private mode / quota */ }
+  }
+
+  var state = loadState();
+  var outbox = state.messages.filter(function (message) { return message.pending; });
+
+  // ---- DOM helpers (textContent only) ----
+
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content) node.textContent = content;
+    return node;
+  }
+
+  function safeUrl(href) {
+    try {
+      var url = new URL(href);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (error) { return null; }
+  }
+
+  // [title](https://…) | bare https://… (trailing punctuation excluded) | **bold**
+  var RICH_TEXT = /\[([^\]\n]{1,300})\]\((https?:\/\/[^\s)]+)\)|(https?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]])|\*\*([^*\n]+)\*\*/g;
+
+  function appendRichText(parent, value) {
+    var last = 0;
+    value.replace(RICH_TEXT, function (match, label, labelledUrl, bareUrl, bold, offset) {
+      parent.appendChild(document.createTextNode(value.slice(last, offset)));
+      last = offset + match.length;
+      if (bold) { parent.appendChild(el("strong", "", bold)); return match; }
+      var href = safeUrl(labelledUrl || bareUrl);
+      if (!href) { parent.appendChild(document.createTextNode(match)); return match; }
+      var link = el("a", "", label || bareUrl);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.appendChild(link);
+      return match;
+    });
+    parent.appendChild(document.createTextNode(value.slice(last)));
+  }
+
+  function icon(pathData) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", pathData);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // ---- the UI, inside a shadow root so the host page's CSS and ours never mix ----
+
+  var host = el("div");
+  host.id = "effortless-chat";
+  var shadow = host.attachShadow({ mode: "open" });
+  var stylesheet = el("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = new URL("effortless-chat.css", baseUrl).href;
+  shadow.appendChild(stylesheet);
+
+  var root = el("div", "ec-root");
+  root.lang = config.language;
+  root.dir = RTL_LANGUAGES.indexOf(config.language) !== -1 ? "rtl" : "ltr";
+  if (config.accent) root.style.setProperty("--ec-accent", config.accent);
+
+  var launcher = el("button", "ec-launcher");
+  launcher.type = "button";
+  launcher.setAttribute("aria-label", text.launcher);
+  launcher.setAttribute("aria-controls", "ec-panel");
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.appendChild(icon("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"));
+  var badge = el("span", "ec-badge");
+  badge.hidden = true;
+  launcher.appendChild(badge);
+
+  var panel = el("section", "ec-panel");
+  panel.id = "ec-panel";
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", config.title);
+  panel.hidden = true;
+
+  var header = el("header", "ec-header");
+  var heading = el("h2", "ec-title", config.title);
+  heading.dir = "auto";
+  var newButton = el("button", "ec-new", text.newConversation);
+  newButton.type = "button";
+  var closeButton = el("button", "ec-close");
+  closeButton.type = "button";
+  closeButton.setAttribute("aria-label", text.close);
+  closeButton.appendChild(icon("M6 6l12 12M18 6L6 18"));
+  header.append(heading, newButton, closeButton);
+
+  var status = el("div", "ec-status");
+  status.setAttribute("role", "status");
+  status.hidden = true;
+
+  var log = el("div", "ec-log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-relevant", "additions");
+  log.tabIndex = 0;
+
+  var typing = el("div", "ec-typing");
+  typing.setAttribute("aria-label", text.typing);
+  typing.setAttribute("role", "img");
+  typing.append(el("span"), el("span"), el("span"));
+  typing.hidden = true;
+
+  var notice = el("div", "ec-notice");
+  notice.setAttribute("role", "alert");
+  notice.hidden = true;
+
+  var composer = el("form", "ec-composer");
+  var input = el("textarea", "ec-input");
+  input.rows = 1;
+  input.dir = "auto";
+  input.placeholder = text.placeholder;
+  input.setAttribute("aria-label", text.placeholder);
+  var sendButton = el("button", "ec-send");
+  sendButton.type = "submit";
+  sendButton.setAttribute("aria-label", text.send);
+  sendButton.appendChild(icon("M3 20l18-8L3 4v6l12 2-12 2z"));
+  composer.append(input, sendButton);
+
+  panel.append(header, status, log, typing, notice, composer);
+  root.append(panel, launcher);
+  shadow.appendChild(root);
+
+  // ---- transcript rendering ----
+
+  var nodes = new WeakMap(); // message -> its row, kept out of the saved state
+
+  function renderMessage(message) {
+    var row = el("div", "ec-msg ec-from-" + message.from + (message.pending ? " ec-pending" : ""));
+    nodes.set(message, row);
+    if (message.from === "agent") {
+      row.appendChild(el("div", "ec-author", message.agentName ? format(text.agent, { name: message.agentName }) : text.agentNoName));
+    }
+    if (message.text) {
+      var bubble = el("div", "ec-bubble");
+      bubble.dir = "auto";
+      appendRichText(bubble, message.text);
+      row.appendChild(bubble);
+    }
+    var imageUrl = message.image && safeUrl(message.image);
+    if (imageUrl) {
+      var image = el("img", "ec-image");
+      image.src = imageUrl;
+      image.alt = "";
+      image.loading = "lazy";
+      row.appendChild(image);
+    }
+    if (message.buttons && message.buttons.length) {
+      var group = el("div", "ec-buttons");
+      group.setAttribute("role", "group");
+      message.buttons.forEach(function (choice) {
+        var button = el("button", "ec-choice", choice.title);
+        button.type = "button";
+        button.dir = "auto";
+        button.addEventListener("click", function () { sendUserMessage(choice.payload, choice.title); });
+        group.appendChild(button);
+      });
+      row.appendChild(group);
+    }
+    if (message.pending) row.appendChild(el("div", "ec-meta", text.sending));
+    log.appendChild(row);
+  }
+
+  function renderTranscript() {
+    log.textContent = "";
+    var welcome = el("div", "ec-msg ec-from-bot ec-welcome");
+    welcome.appendChild(el("div", "ec-bubble", text.welcome));
+    log.appendChild(welcome);
+    state.messages.forEach(renderMessage);
+    scrollToEnd();
+  }
+
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  function addMessage(message) {
+    state.messages.push(message);
+    renderMessage(message);
+    saveState();
+    scrollToEnd();
+    if (!state.open && message.from !== "user") showUnread(1);
+  }
+
+  // Quick replies answer the latest question only: once the customer says anything they go.
+  function removeChoices() {
+    state.messages.forEach(function (message) { delete message.buttons; });
+    Array.prototype.forEach.call(log.querySelectorAll(".ec-buttons"), function (group) { group.remove(); });
+  }
+
+  var unreadCount = 0;
+  function showUnread(increment) {
+    unreadCount = increment ? unreadCount + increment : 0;
+    badge.hidden = unreadCount === 0;
+    badge.textContent = unreadCount ? String(unreadCount) : "";
+    launcher.setAttribute("aria-label", unreadCount ? text.launcher + " — " + format(text.unread, { count: unreadCount }) : text.launcher);
+  }
+
+  var typingTimer = null;
+  function setTyping(visible) {
+    clearTimeout(typingTimer);
+    typing.hidden = !visible;
+    if (visible) {
+      typingTimer = setTimeout(function () { setTyping(false); }, TYPING_TIMEOUT_MS);
+      scrollToEnd();
+    }
+  }
+
+  function setStatus(message) {
+    status.textContent = message || "";
+    status.hidden = !message;
+  }
+
+  // ---- connection to Rasa's socket.io channel ----
+
+  var socket = null;
+  var sessionConfirmed = false;
+
+  // The vendored socket.io client defines window.io; the host page may have its own (another
+  // version), so ours is taken and the page's one put back.
+  function loadSocketIo() {
+    return new Promise(function (resolve, reject) {
+      var hadIo = Object.prototype.hasOwnProperty.call(window, "io");
+      var pageIo = window.io;
+      var tag = document.createElement("script");
+      tag.src = new URL("vendor/socket.io.min.js", baseUrl).href;
+      tag.async = true;
+      tag.onload = function () {
+        var ours = window.io;
+        if (hadIo) window.io = pageIo; else delete window.io;
+        if (typeof ours === "function") resolve(ours); else reject(new Error("socket.io client did not load"));
+      };
+      tag.onerror = function () { reject(new Error("socket.io client could not be fetched")); };
+      document.head.appendChild(tag);
+    });
+  }
+
+  function connect() {
+    if (socket) return;
+    if (!state.sessionId) { state.sessionId = newSessionId(); saveState(); }
+    socket = "loading";
+    setStatus(text.connecting);
+    loadSocketIo().then(function (io) {
+      socket = io(config.socketUrl, { path: config.socketPath, reconnectionDelayMax: 5000 });
+      socket.on("connect", requestSession);
+      socket.on("session_confirm", onSessionConfirm);
+      socket.on("bot_uttered", onBotMessage);
+      socket.on("disconnect", function (reason) {
+        sessionConfirmed = false;
+        if (reason === "io server disconnect") socket.connect(); // the server hung up: dial again
+        if (reason !== "io client disconnect") setStatus(navigator.onLine === false ? text.offline : text.reconnecting);
+      });
+      socket.on("connect_error", function () {
+        setStatus(navigator.onLine === false ? text.offline : text.reconnecting);
+      });
+    }).catch(function (error) {
+      socket = null;
+      setStatus(text.unavailable);
+      if (window.console) console.warn("Effortless chat:", error.message);
+    });
+  }
+
+  function requestSession() {
+    sessionConfirmed = false;
+    socket.emit("session_request", { session_id: state.sessionId });
+  }
+
+  function onSessionConfirm(confirmed) {
+    var id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
+    if (typeof id === "string" && id && id !== state.sessionId) { state.sessionId = id; saveState(); }
+    sessionConfirmed = true;
+    setStatus("");
+    flushOutbox();
+  }
+
+  // Nothing goes out before session_confirm: Rasa replies to the session's room, which this
+  // socket only joins on session_request, so an earlier message could lose its answer.
+  function flushOutbox() {
+    if (!socket || socket === "loading" || !socket.connected || !sessionConfirmed) return;
+    while (outbox.length) {
+      var message = outbox.shift();
+      socket.emit("user_uttered", {
+        message: message.payload || message.text,
+        session_id: state.sessionId,
+        metadata: { language: config.language }
+      });
+      delete message.pending;
+      var row = nodes.get(message);
+      if (row) {
+        row.classList.remove("ec-pending");
+        row.removeChild(row.querySelector(".ec-meta"));
+      }
+    }
+    saveState();
+  }
+
+  function normalizeChoices(choices) {
+    if (!Array.isArray(choices)) return [];
+    return choices.filter(function (choice) {
+      return choice && typeof choice.title === "string" && typeof choice.payload === "string";
+    }).map(function (choice) { return { title: choice.title, payload: choice.payload }; });
+  }
+
+  // bot_uttered carries {text, quick_replies}, {attachment} or a custom payload; a human
+  // agent's reply is marked with from: "agent" (top level, or under `custom`).
+  function onBotMessage(data) {
+    if (!data || typeof data !== "object") return;
+    var custom = data.custom && typeof data.custom === "object" ? data.custom : data;
+    var body = typeof data.text === "string" ? data.text : (typeof custom.text === "string" ? custom.text : "");
+    var attachment = data.attachment && data.attachment.payload;
+    var message = {
+      from: custom.from === "agent" ? "agent" : "bot",
+      text: body,
+      buttons: normalizeChoices(data.quick_replies || data.buttons || custom.buttons),
+      image: (attachment && attachment.src) || (typeof data.image === "string" ? data.image : "")
+    };
+    if (!message.text && !message.buttons.length && !message.image) return;
+    if (message.from === "agent" && typeof custom.agent_name === "string") message.agentName = custom.agent_name;
+    if (!message.buttons.length) delete message.buttons;
+    if (!message.image) delete message.image;
+    setTyping(false);
+    addMessage(message);
+  }
+
+  function sendUserMessage(payload, shownText) {
+    removeChoices();
+    var message = { from: "user", text: shownText, pending: true };
+    if (payload !== shownText) message.payload = payload;
+    outbox.push(message);
+    addMessage(message);
+    setTyping(true);
+    connect();
+    flushOutbox();
+  }
+
+  // ---- composer ----
+
+  function checkLength() {
+    var count = input.value.length;
+    var tooLong = count > config.maxLength;
+    notice.hidden = !tooLong;
+    notice.textContent = tooLong ? format(text.tooLong, { count: count, max: config.maxLength }) : "";
+    sendButton.disabled = tooLong;
+    input.setAttribute("aria-invalid", tooLong ? "true" : "false");
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    return !tooLong;
+  }
+
+  function submit() {
+    var value = input.value.trim();
+    if (!value || !checkLength()) return;
+    input.value = "";
+    checkLength();
+    sendUserMessage(value, value);
+  }
+
+  composer.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+  input.addEventListener("input", checkLength);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+
+  // ---- open / close / new conversation ----
+
+  function setOpen(open, moveFocus) {
+    state.open = open;
+    panel.hidden = !open;
+    root.classList.toggle("ec-open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    saveState();
+    if (open) {
+      showUnread(0);
+      connect();
+      scrollToEnd();
+      if (moveFocus) input.focus();
+    }
+  }
+
+  function newConversation() {
+    state = { sessionId: newSessionId(), messages: [], open: true };
+    outbox = [];
+    saveState();
+    renderTranscript();
+    setTyping(false);
+    // A fresh socket leaves the old conversation's room, so its late replies stay there.
+    if (socket && socket !== "loading") { socket.disconnect(); socket.connect(); }
+    input.focus();
+  }
+
+  launcher.addEventListener("click", function () { setOpen(!state.open, true); });
+  closeButton.addEventListener("click", function () { setOpen(false); launcher.focus(); });
+  newButton.addEventListener("click", newConversation);
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && state.open) { setOpen(false); launcher.focus(); }
+  });
+
+  window.addEventListener("offline", function () { setStatus(text.offline); });
+  window.addEventListener("online", function () {
+    if (!socket || socket === "loading") return;
+    setStatus(text.reconnecting);
+    // A socket that looked alive through the outage may be dead: start a fresh one.
+    socket.disconnect();
+    socket.connect();
+  });
+
+  function start() {
+    document.body.appendChild(host);
+    renderTranscript();
+    if (state.open) setOpen(true);
+    else if (state.sessionId && state.messages.length) connect(); // agent replies may arrive while closed
+  }
+
+  window.EffortlessChat = {
+    open: function () { setOpen(true, true); },
+    close: function () { setOpen(false); },
+    newConversation: newConversation
+  };
+
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

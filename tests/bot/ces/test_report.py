@@ -1,0 +1,322 @@
+"""Every report aggregate against the seeded two weeks (see seed.py); expected figures are
+worked out by hand in the comments next to them."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from typing import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from bot.ces.report import (
+    ReportRange,
+    ReportRangeError,
+    build_report,
+    ces_by,
+    ces_distribution,
+    ces_summary,
+    ces_trend,
+    containment,
+    escalations_by_reason,
+    kb_gaps,
+    parse_report_range,
+    percentile,
+    report_csv,
+    report_text,
+    ticket_times,
+)
+from bot.db import make_engine, make_session_factory
+from tests.bot.ces.seed import migrated_settings, seed_report_data
+
+TWO_WEEKS = ReportRange(date(2026, 3, 2), date(2026, 3, 15))
+EMPTY = ReportRange(date(2025, 1, 1), date(2025, 1, 31))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Iterator[tuple]:
+    settings = migrated_settings(tmp_path_factory.mktemp("report"))
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    agents = seed_report_data(factory)
+    yield factory, agents
+    engine.dispose()
+
+
+@pytest.fixture
+def session(seeded) -> Iterator[Session]:
+    factory, _ = seeded
+    with factory() as session:
+        yield session
+
+
+@pytest.fixture
+def agents(seeded) -> dict:
+    return seeded[1]
+
+
+# Ratings in range (c1..c7): 7, 6, 2, 4, 5, 1, 6 → n = 7, sum = 31, mean = 31/7 = 4.428… → 4.43
+# easy (5–7): 7, 6, 5, 6 → 4 → 4/7 = 0.5714; low (≤ 3): 2, 1 → 2 → 2/7 = 0.2857.
+# The ratings at 03-01 23:59:59 (7) and 03-16 00:00:00 (1) are outside the range.
+
+
+def test_ces_summary(session):
+    assert ces_summary(session, TWO_WEEKS) == {
+        "responses": 7, "mean": 4.43, "easy": 4, "share_easy": 0.5714,
+        "low": 2, "share_low": 0.2857, "low_threshold": 3, "comments": 0,
+    }
+
+
+def test_ces_summary_with_a_stricter_low_threshold(session):
+    # ≤ 4: 2, 4, 1 → 3/7 = 0.4286
+    summary = ces_summary(session, TWO_WEEKS, low_threshold=4)
+    assert (summary["low"], summary["share_low"]) == (3, 0.4286)
+
+
+def test_ces_summary_of_a_range_without_ratings(session):
+    assert ces_summary(session, EMPTY) == {
+        "responses": 0, "mean": None, "easy": 0, "share_easy": None,
+        "low": 0, "share_low": None, "low_threshold": 3, "comments": 0,
+    }
+
+
+def test_ces_distribution(session):
+    # scores 1: 1, 2: 1, 3: 0, 4: 1, 5: 1, 6: 2, 7: 1 of 7
+    assert ces_distribution(session, TWO_WEEKS) == [
+        {"score": 1, "count": 1, "share": 0.1429},
+        {"score": 2, "count": 1, "share": 0.1429},
+        {"score": 3, "count": 0, "share": 0.0},
+        {"score": 4, "count": 1, "share": 0.1429},
+        {"score": 5, "count": 1, "share": 0.1429},
+        {"score": 6, "count": 2, "share": 0.2857},
+        {"score": 7, "count": 1, "share": 0.1429},
+    ]
+
+
+def test_ces_trend_by_day_runs_from_the_first_to_the_last_rated_day_with_gaps(session):
+    trend = ces_trend(session, TWO_WEEKS, "day")
+
+    assert [bucket["start"] for bucket in trend] == [f"2026-03-{day:02d}" for day in range(2, 16)]
+    rated = {bucket["label"]: (bucket["responses"], bucket["mean"], bucket["share_easy"])
+             for bucket in trend if bucket["responses"]}
+    assert rated == {
+        "2026-03-02": (2, 6.5, 1.0),   # 7, 6
+        "2026-03-04": (1, 2.0, 0.0),   # 2
+        "2026-03-10": (1, 4.0, 0.0),   # 4
+        "2026-03-11": (1, 5.0, 1.0),   # 5
+        "2026-03-12": (1, 6.0, 1.0),   # 6
+        "2026-03-15": (1, 1.0, 0.0),   # 1 at 23:59:59
+    }
+    empty = next(bucket for bucket in trend if bucket["label"] == "2026-03-03")
+    assert (empty["responses"], empty["mean"], empty["share_easy"]) == (0, None, None)
+
+
+def test_ces_trend_by_iso_week(session):
+    assert ces_trend(session, TWO_WEEKS, "week") == [
+        # W10: 7, 6, 2 → mean 5.0, easy 2/3
+        {"start": "2026-03-02", "label": "2026-W10", "responses": 3, "mean": 5.0, "easy": 2, "share_easy": 0.6667},
+        # W11: 4, 5, 6, 1 → mean 4.0, easy 2/4
+        {"start": "2026-03-09", "label": "2026-W11", "responses": 4, "mean": 4.0, "easy": 2, "share_easy": 0.5},
+    ]
+
+
+def test_ces_trend_rejects_an_unknown_period(session):
+    with pytest.raises(ValueError, match="period must be 'day' or 'week'"):
+        ces_trend(session, TWO_WEEKS, "month")
+
+
+def summarise(items):
+    return [(item["label"], item["responses"], item["mean"], item["share_easy"]) for item in items]
+
+
+def test_ces_by_resolver(session):
+    # bot: 7, 6, 5, 6 → 24/4 = 6.0, all easy; agent: 2, 4, 1 → 7/3 = 2.33, none easy
+    assert summarise(ces_by(session, TWO_WEEKS, "resolver")) == [("bot", 4, 6.0, 1.0), ("agent", 3, 2.33, 0.0)]
+
+
+def test_ces_by_channel(session):
+    # web: 7, 6, 4, 6 → 23/4 = 5.75, easy 3/4; the rating without a channel is "unknown"
+    assert summarise(ces_by(session, TWO_WEEKS, "channel")) == [
+        ("web", 4, 5.75, 0.75), ("slack", 1, 5.0, 1.0), ("telegram", 1, 2.0, 0.0), ("unknown", 1, 1.0, 0.0),
+    ]
+
+
+def test_ces_by_language(session):
+    # en: 7, 6, 1 → 14/3 = 4.67, easy 2/3; he: 2, 6 → 4.0, easy 1/2
+    assert summarise(ces_by(session, TWO_WEEKS, "language")) == [
+        ("en", 3, 4.67, 0.6667), ("he", 2, 4.0, 0.5), ("ar", 1, 4.0, 0.0), ("cs", 1, 5.0, 1.0),
+    ]
+
+
+def test_ces_by_article_leaves_out_ratings_without_an_article(session):
+    # refund-status: 5, 6 → 5.5; reset-password: 7, 6 → 6.5
+    assert summarise(ces_by(session, TWO_WEEKS, "article")) == [
+        ("refund-status", 2, 5.5, 1.0), ("reset-password", 2, 6.5, 1.0),
+    ]
+
+
+def test_ces_by_agent_names_the_agent(session, agents):
+    # Dana: 2, 1 → 1.5; Omar: 4
+    items = ces_by(session, TWO_WEEKS, "agent")
+    assert summarise(items) == [("Dana Levi", 2, 1.5, 0.0), ("Omar Haddad", 1, 4.0, 0.0)]
+    assert [item["key"] for item in items] == [str(agents["Dana Levi"]), str(agents["Omar Haddad"])]
+
+
+def test_ces_by_rejects_an_unknown_dimension(session):
+    with pytest.raises(ValueError, match="dimension must be one of resolver, channel, language, article, agent"):
+        ces_by(session, TWO_WEEKS, "weather")
+
+
+def test_containment(session):
+    # KB activity in range: c1 c2 c3 c5 c6 c7 c8 c9; tickets in range: c3 c4 c6 c9
+    # contained = c1 c2 c5 c7 c8 (5), escalated = c3 c4 c6 c9 (4), of 9 → 5/9, 4/9
+    # confirmed by a bot resolution: c1 c2 c5 c7 (4)
+    assert containment(session, TWO_WEEKS) == {
+        "conversations": 9, "contained": 5, "escalated": 4,
+        "containment_rate": 0.5556, "escalation_rate": 0.4444, "bot_resolved": 4,
+    }
+
+
+def test_containment_of_an_empty_range_has_no_rates(session):
+    assert containment(session, EMPTY) == {
+        "conversations": 0, "contained": 0, "escalated": 0,
+        "containment_rate": None, "escalation_rate": None, "bot_resolved": 0,
+    }
+
+
+def test_escalations_by_reason(session):
+    # T1, T2, T3 kb_missed_twice; T4 frustration; T5 (03-16) is outside
+    assert escalations_by_reason(session, TWO_WEEKS) == {
+        "tickets": 4,
+        "reasons": [
+            {"reason": "kb_missed_twice", "count": 3, "share": 0.75},
+            {"reason": "frustration", "count": 1, "share": 0.25},
+        ],
+    }
+
+
+def test_ticket_times(session):
+    # first reply: T1 12 min, T2 5 min, T3 30 min; T4 still waiting
+    #   mean 47/3 = 15.67 → 15.7, median 12, p90 = ceil(0.9·3) = 3rd smallest = 30
+    # resolution: T1 23 h = 1380, T2 27 h = 1620, T3 24 h = 1440 min; T4 unresolved
+    #   mean 4440/3 = 1480, median 1440, p90 = 1620
+    assert ticket_times(session, TWO_WEEKS) == {
+        "tickets": 4,
+        "first_response": {"count": 3, "mean_minutes": 15.7, "median_minutes": 12.0, "p90_minutes": 30.0, "waiting": 1},
+        "resolution": {"count": 3, "mean_minutes": 1480.0, "median_minutes": 1440.0, "p90_minutes": 1620.0,
+                       "unresolved": 1},
+    }
+
+
+def test_percentile_is_nearest_rank():
+    values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert (percentile(values, 0.9), percentile(values, 0.5), percentile([42], 0.9), percentile([], 0.9)) == (9, 5, 42, None)
+
+
+def test_kb_gaps_group_near_duplicates(session):
+    # Gap questions in range (oldest first):
+    #   c2 "shipping to canada"; c3 "How do I export my data?" + "how can I export data" (same words
+    #   once stop words are gone: {export, data}); T2 "Can I pay with PayPal?" (a kb_missed_twice
+    #   ticket without logged queries); c7 Hebrew; c8 "Do you ship to Canada?" (trigram Jaccard 9/15
+    #   with "shipping to canada"); c6 "Exporting my data to CSV" (trigram Jaccard 9/17 with export
+    #   data). T1 and T3 are not counted again: their conversations logged the queries.
+    #   c11's question (03-01) is outside the range.
+    gaps = kb_gaps(session, TWO_WEEKS)
+
+    assert (gaps["questions"], gaps["groups_total"]) == (7, 4)
+    assert gaps["groups"] == [
+        {"representative": "How do I export my data?", "count": 3, "conversations": 2, "languages": ["en"],
+         "sources": {"abstain": 2, "miss": 1}, "examples": ["how can I export data", "Exporting my data to CSV"]},
+        {"representative": "shipping to canada", "count": 2, "conversations": 2, "languages": ["en"],
+         "sources": {"abstain": 2}, "examples": ["Do you ship to Canada?"]},
+        {"representative": "Can I pay with PayPal?", "count": 1, "conversations": 1, "languages": ["en"],
+         "sources": {"ticket": 1}, "examples": []},
+        {"representative": "איך לייצא נתונים?", "count": 1, "conversations": 1, "languages": ["he"],
+         "sources": {"abstain": 1}, "examples": []},
+    ]
+
+
+def test_kb_gaps_limit(session):
+    gaps = kb_gaps(session, TWO_WEEKS, limit=1)
+    assert [group["representative"] for group in gaps["groups"]] == ["How do I export my data?"]
+    assert gaps["groups_total"] == 4
+
+
+def test_build_report_puts_every_aggregate_together(session):
+    built = build_report(session, date(2026, 3, 2), date(2026, 3, 15))
+
+    assert built["range"] == {"since": "2026-03-02", "until": "2026-03-15"}
+    assert built["ces"]["summary"]["mean"] == 4.43
+    assert [item["count"] for item in built["ces"]["distribution"]] == [1, 1, 0, 1, 1, 2, 1]
+    assert [bucket["label"] for bucket in built["ces"]["trend"]["week"]] == ["2026-W10", "2026-W11"]
+    assert set(built["ces"]["by"]) == {"resolver", "channel", "language", "article", "agent"}
+    assert built["containment"]["containment_rate"] == 0.5556
+    assert built["escalations"]["tickets"] == 4
+    assert built["ticket_times"]["first_response"]["median_minutes"] == 12.0
+    assert built["kb_gaps"]["groups"][0]["count"] == 3
+
+
+def test_report_csv_is_a_flat_table(session):
+    rows = list(csv.reader(io.StringIO(report_csv(build_report(session, date(2026, 3, 2), date(2026, 3, 15))))))
+
+    assert rows[0] == ["section", "dimension", "key", "metric", "value"]
+    assert all(len(row) == 5 for row in rows)
+    assert ["ces_summary", "", "", "mean", "4.43"] in rows
+    assert ["ces_distribution", "score", "6", "count", "2"] in rows
+    assert ["ces_trend", "week", "2026-W11", "mean", "4.0"] in rows
+    assert ["ces_by", "agent", "Dana Levi", "mean", "1.5"] in rows
+    assert ["containment", "", "", "escalation_rate", "0.4444"] in rows
+    assert ["escalations", "reason", "frustration", "count", "1"] in rows
+    assert ["ticket_times", "resolution", "", "p90_minutes", "1620.0"] in rows
+    assert ["kb_gaps", "group", "2", "representative", "shipping to canada"] in rows
+
+
+def test_report_csv_neutralises_spreadsheet_formulas_in_customer_text():
+    built = {"range": {"since": "2026-03-02", "until": "2026-03-02"},
+             "ces": {"summary": {}, "distribution": [], "trend": {}, "by": {}},
+             "containment": {}, "escalations": {"tickets": 0, "reasons": []},
+             "ticket_times": {"tickets": 0, "first_response": {}, "resolution": {}},
+             "kb_gaps": {"questions": 1, "groups": [{"representative": "=HYPERLINK(\"http://evil\")", "count": 1,
+                                                     "conversations": 1, "languages": ["en"], "examples": []}]}}
+
+    assert "'=HYPERLINK" in report_csv(built)
+
+
+def test_report_text_reads_like_a_report(session):
+    text = report_text(build_report(session, date(2026, 3, 2), date(2026, 3, 15)))
+
+    assert "Effortless support report 2026-03-02 .. 2026-03-15 (UTC)" in text
+    assert "responses 7   mean 4.43   easy 4 (57.1%)" in text
+    assert "contained 5 (55.6%)   escalated 4 (44.4%)" in text
+    assert "1. How do I export my data?  — 3 questions, 2 conversations [en]" in text
+
+
+# ---------------------------------------------------------------- date ranges
+
+
+def test_the_default_range_is_the_last_30_days_including_today():
+    assert parse_report_range(None, None, today=date(2026, 3, 31)) == ReportRange(date(2026, 3, 2), date(2026, 3, 31))
+
+
+def test_a_range_with_only_one_end():
+    today = date(2026, 3, 31)
+    assert parse_report_range("2026-03-10", None, today=today) == ReportRange(date(2026, 3, 10), today)
+    assert parse_report_range(None, "2026-02-28", today=today) == ReportRange(date(2026, 1, 30), date(2026, 2, 28))
+
+
+def test_until_is_inclusive_up_to_midnight():
+    period = parse_report_range("2026-03-02", "2026-03-15")
+    assert (period.start.isoformat(), period.end.isoformat()) == ("2026-03-02T00:00:00+00:00", "2026-03-16T00:00:00+00:00")
+
+
+@pytest.mark.parametrize("since, until, message", [
+    ("yesterday", None, "since must be a date like 2026-03-01 (YYYY-MM-DD), got 'yesterday'"),
+    ("2026-02-30", None, "since must be a date"),
+    (None, "03/15/2026", "until must be a date"),
+    ("2026-03-15", "2026-03-02", "since (2026-03-15) is after until (2026-03-02)"),
+])
+def test_bad_dates_are_refused_with_a_clear_message(since, until, message):
+    with pytest.raises(ReportRangeError, match=re.escape(message)):
+        parse_report_range(since, until)

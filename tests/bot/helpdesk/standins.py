@@ -1,0 +1,216 @@
+"""Loopback stand-ins for the services the helpdesk calls, and a live helpdesk server.
+
+- :class:`RasaStandIn` — Rasa's ``POST /conversations/{id}/trigger_intent`` (token checked),
+  recording every accepted call; ``status`` makes it answer an error instead.
+- :class:`ZendeskStandIn` — the part of Zendesk's Tickets and Search API the backend uses, checking
+  API-token basic auth and the payload shape as Zendesk documents them.
+- :class:`LiveHelpdesk` — the real app under uvicorn in a thread, for tests that need real HTTP.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import uvicorn
+
+from tests.helpers.postgres import free_port
+
+Reply = Tuple[int, Any]
+
+
+class StandIn:
+    """A JSON HTTP server on 127.0.0.1 in a daemon thread; subclasses implement :meth:`handle`."""
+
+    def __init__(self, port: Optional[int] = None):
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._server: Optional[ThreadingHTTPServer] = None
+
+    def handle(self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str], body: Any) -> Reply:
+        raise NotImplementedError
+
+    def start(self) -> "StandIn":
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                body = json.loads(raw) if raw else None
+                status, payload = stand_in.handle(self.command, unquote(parts.path), query, dict(self.headers), body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout_s} s")
+
+
+class RasaStandIn(StandIn):
+    def __init__(self, token: str, port: Optional[int] = None):
+        super().__init__(port)
+        self.token = token
+        self.status = 200  # set to e.g. 503 or 400 to make Rasa refuse
+        self.calls: List[Dict[str, Any]] = []  # accepted calls, in arrival order
+        self.refused = 0
+
+    def handle(self, method, path, query, headers, body) -> Reply:
+        segments = path.strip("/").split("/")
+        if method != "POST" or len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
+            return 404, {"error": "not found"}
+        if query.get("token") != self.token:
+            return 401, {"status": "failure", "reason": "NotAuthenticated"}
+        if self.status != 200:
+            self.refused += 1
+            return self.status, {"status": "failure", "message": "stand-in told to fail"}
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not isinstance(body.get("entities"), dict):
+            return 400, {"status": "failure", "message": "body must be {name, entities}"}
+        self.calls.append({"conversation_id": segments[1], "intent": body["name"], "entities": body["entities"],
+                           "output_channel": query.get("output_channel")})
+        return 200, {"tracker": {"sender_id": segments[1]}, "messages": []}
+
+    def intents(self, conversation_id: str) -> List[str]:
+        return [call["intent"] for call in self.calls if call["conversation_id"] == conversation_id]
+
+
+class ZendeskStandIn(StandIn):
+    """Zendesk's Tickets API as documented: /api/v2/tickets.json, /tickets/{id}.json, /search.json."""
+
+    PRIORITIES = ("urgent", "high", "normal", "low")
+
+    def __init__(self, email: str, api_token: str):
+        super().__init__()
+        self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{api_token}".encode()).decode()
+        self.tickets: Dict[int, Dict[str, Any]] = {}
+        self.comments: Dict[int, List[Dict[str, Any]]] = {}
+        self.requests: List[Tuple[str, str]] = []
+        self.fail_next = 0  # answer this many requests with 503 first
+        self.delay_s = 0.0
+        self._idempotency: Dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, method, path, query, headers, body) -> Reply:
+        time.sleep(self.delay_s)
+        with self._lock:
+            self.requests.append((method, path))
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return 503, {"error": "ServiceUnavailable"}
+            if headers.get("Authorization") != self.expected_auth:
+                return 401, {"error": "Couldn't authenticate you"}
+            if path == "/api/v2/tickets.json" and method == "POST":
+                return self._create(headers, body)
+            if path == "/api/v2/tickets.json" and method == "GET":
+                matching = [t for t in self.tickets.values() if t["external_id"] == query.get("external_id")]
+                return 200, {"tickets": matching, "count": len(matching)}
+            if path == "/api/v2/search.json" and method == "GET":
+                return 200, self._search(query.get("query", ""))
+            if path.startswith("/api/v2/tickets/") and path.endswith(".json"):
+                ticket_id = int(path[len("/api/v2/tickets/"):-len(".json")])
+                if ticket_id not in self.tickets:
+                    return 404, {"error": "RecordNotFound", "description": "Not found"}
+                if method == "PUT":
+                    return self._update(ticket_id, body)
+                return 200, {"ticket": self.tickets[ticket_id]}
+            return 404, {"error": "InvalidEndpoint"}
+
+    def _create(self, headers, body) -> Reply:
+        key = headers.get("Idempotency-Key")
+        if key in self._idempotency:
+            return 201, {"ticket": self.tickets[self._idempotency[key]]}
+        ticket = (body or {}).get("ticket")
+        problems = []
+        if not isinstance(ticket, dict):
+            return 422, {"error": "RecordInvalid", "description": "body must be {\"ticket\": {...}}"}
+        if not isinstance(ticket.get("comment"), dict) or not str(ticket["comment"].get("body", "")).strip():
+            problems.append("comment.body is required")
+        requester = ticket.get("requester")
+        if not isinstance(requester, dict) or not requester.get("name"):
+            problems.append("requester.name is required")
+        if ticket.get("priority") not in self.PRIORITIES:
+            problems.append(f"priority must be one of {self.PRIORITIES}")
+        if not isinstance(ticket.get("tags"), list) or not all(isinstance(t, str) and " " not in t for t in ticket["tags"]):
+            problems.append("tags must be a list of words")
+        if problems:
+            return 422, {"error": "RecordInvalid", "description": "; ".join(problems)}
+        ticket_id = len(self.tickets) + 1
+        stored = {"id": ticket_id, "subject": ticket.get("subject"), "status": "new", "priority": ticket["priority"],
+                  "tags": ticket["tags"], "external_id": ticket.get("external_id"),
+                  "requester_email": requester.get("email"), "created_at": "2026-01-05T10:00:00Z"}
+        self.tickets[ticket_id] = stored
+        self.comments[ticket_id] = [{"body": ticket["comment"]["body"], "public": True}]
+        if key:
+            self._idempotency[key] = ticket_id
+        return 201, {"ticket": stored}
+
+    def _update(self, ticket_id: int, body) -> Reply:
+        comment = ((body or {}).get("ticket") or {}).get("comment")
+        if not isinstance(comment, dict) or not comment.get("body"):
+            return 422, {"error": "RecordInvalid", "description": "comment.body is required"}
+        self.comments[ticket_id].append(comment)
+        return 200, {"ticket": self.tickets[ticket_id]}
+
+    def _search(self, query: str) -> Dict[str, Any]:
+        results = list(self.tickets.values())
+        for term in query.split():
+            name, _, value = term.partition(":")
+            if name == "tags":
+                results = [t for t in results if value in t["tags"]]
+            elif name == "requester":
+                results = [t for t in results if t["requester_email"] == value]
+            elif name != "type":
+                raise AssertionError(f"the stand-in does not know the search term {term!r}")
+        return {"results": [dict(t, result_type="ticket") for t in results], "count": len(results)}
+
+
+class LiveHelpdesk:
+    """The real helpdesk app served by uvicorn on a loopback port, in a background thread."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> "LiveHelpdesk":
+        self._thread.start()
+        wait_until(lambda: self._server.started, what="uvicorn started")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

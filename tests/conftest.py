@@ -1,0 +1,27 @@
+"""Fixtures shared by every test: a real, migrated database per test."""
+from pathlib import Path
+
+import pytest
+
+from bot.db import make_engine, make_session_factory, migrate
+from bot.settings import load_settings
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path) -> dict:
+    """Environment for an isolated Effortless install under ``tmp_path``."""
+    return {"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "LOG_LEVEL": "WARNING"}
+
+
+@pytest.fixture
+def settings(settings_env: dict):
+    return load_settings(settings_env)
+
+
+@pytest.fixture
+def sessions(settings):
+    """A session factory on a freshly migrated SQLite database."""
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()

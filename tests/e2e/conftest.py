@@ -1,0 +1,103 @@
+"""The whole stack, started once per test session exactly as `make run` starts it.
+
+Rasa, the action server and the helpdesk run as real processes on free ports with their own
+``var/`` (SQLite databases, logs); the Telegram and callback stand-ins receive what the bot
+sends to those platforms.
+"""
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Dict, List
+
+import pytest
+import requests
+
+from bot.stack import RunningStack, free_port, start_stack
+from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Stack:
+    running: RunningStack
+    env: Dict[str, str]
+
+    @property
+    def rasa_url(self) -> str:
+        return self.running.settings.rasa_url
+
+    @property
+    def helpdesk_url(self) -> str:
+        return self.running.settings.helpdesk_url
+
+    @property
+    def rasa_token(self) -> str:
+        return self.running.settings.rasa_token
+
+    @property
+    def service_token(self) -> str:
+        return self.running.settings.service_token
+
+    @property
+    def database_url(self) -> str:
+        return self.running.settings.database_url
+
+    def create_agent(self, email: str, name: str, role: str = "agent", password: str = "correct horse battery") -> None:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", name, "--role", role, "--password-stdin"],
+            input=password + "\n", text=True, env=self.env, check=True, capture_output=True,
+        )
+
+    def say(self, sender: str, text: str, metadata: Dict = None) -> List[Dict]:
+        """Send a message through the REST channel and return the bot's replies."""
+        body = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> Dict:
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.rasa_token}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.1):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
+    var_dir = tmp_path_factory.mktemp("stack") / "var"
+    env = dict(os.environ)
+    env.update({
+        "EFFORTLESS_VAR_DIR": str(var_dir),
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "HELPDESK_PORT": str(free_port()),
+        "LOG_LEVEL": "INFO",
+        "COMPANY_NAME": "Acme",
+        # Always open, so the tests do not depend on the clock; out-of-hours has its own test.
+        "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+        **standin_env(standins),
+    })
+    for variable in ("DATABASE_URL", "TRACKER_STORE_URL", "RASA_URL", "HELPDESK_URL", "EFFORTLESS_PROFILE"):
+        env.pop(variable, None)
+    with start_stack(env) as running:
+        yield Stack(running=running, env=env)
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id."""
+    return f"test-{uuid.uuid4().hex[:12]}"

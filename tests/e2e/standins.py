@@ -1,0 +1,347 @@
+"""Local stand-ins for the messaging platforms the Rasa connectors talk to.
+
+- :class:`TelegramStandIn` speaks the subset of the Telegram Bot API that the connector uses
+  (``getMe``, ``setWebhook``, ``sendMessage``, ``answerCallbackQuery``, ...) and records
+  every call, so a test can wait for the bot's reply in a chat.
+- :class:`CallbackCollector` is a custom gateway: it receives the callback channel's outgoing
+  posts, checks their ``X-Effortless-Signature`` and records them per recipient.
+
+Both are stdlib HTTP servers on a loopback port, run in a thread. ``standins`` is a pytest
+fixture; ``tests/e2e/conftest.py`` re-exports it and passes :func:`standin_env` to the stack.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+TELEGRAM_TOKEN = "123456789:effortless-test-token"
+TELEGRAM_BOT_USERNAME = "effortless_test_bot"
+TELEGRAM_SECRET_TOKEN = "telegram-webhook-secret"
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CALLBACK_SECRET = "callback-shared-secret"
+CALLBACK_SIGNATURE_HEADER = "X-Effortless-Signature"
+
+Predicate = Callable[[Dict[str, Any]], bool]
+
+
+def any_message(_: Dict[str, Any]) -> bool:
+    return True
+
+
+class Recorder:
+    """Thread-safe lists of recorded items per key, with waiting for an item to arrive."""
+
+    def __init__(self) -> None:
+        self._items: Dict[str, List[Dict[str, Any]]] = {}
+        self._changed = threading.Condition()
+
+    def add(self, key: Any, item: Dict[str, Any]) -> None:
+        with self._changed:
+            self._items.setdefault(str(key), []).append(item)
+            self._changed.notify_all()
+
+    def items(self, key: Any) -> List[Dict[str, Any]]:
+        with self._changed:
+            return list(self._items.get(str(key), []))
+
+    def wait_for(self, key: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+        """The first recorded item for ``key`` matching ``predicate``; fails after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = next((item for item in self._items.get(str(key), []) if predicate(item)), None)
+                if match is not None:
+                    return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"nothing matching arrived for {key!r} within {timeout} s; "
+                        f"received: {self._items.get(str(key), [])!r}"
+                    )
+                self._changed.wait(remaining)
+
+
+class StandInServer:
+    """A loopback HTTP server in a daemon thread; subclasses implement :meth:`handle`."""
+
+    def __init__(self) -> None:
+        self._server: Optional[ThreadingHTTPServer] = None
+        self.base_url = ""
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        raise NotImplementedError
+
+    def start(self) -> str:
+        """Start serving; returns the base URL (``http://127.0.0.1:<port>``)."""
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, payload = stand_in.handle(self.command, self.path, dict(self.headers), body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *_: Any) -> None:  # keep test output quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True, name=type(self).__name__).start()
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _request_parameters(path: str, headers: Dict[str, str], body: bytes) -> Dict[str, Any]:
+    """Bot API parameters, sent as a query string, urlencoded form or JSON (all three are allowed)."""
+    parameters: Dict[str, Any] = dict(parse_qsl(urlsplit(path).query))
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if body and content_type.startswith("application/json"):
+        parameters.update(json.loads(body))
+    elif body:
+        parameters.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    if isinstance(parameters.get("reply_markup"), str):
+        parameters["reply_markup"] = json.loads(parameters["reply_markup"])
+    return parameters
+
+
+class TelegramStandIn(StandInServer):
+    """The Telegram Bot API, as far as the connector uses it, recording every call.
+
+    Set :attr:`failing` to make ``sendMessage`` answer 500, as during a Telegram outage.
+    """
+
+    def __init__(self, token: str = TELEGRAM_TOKEN, username: str = TELEGRAM_BOT_USERNAME) -> None:
+        super().__init__()
+        self.token = token
+        self.username = username
+        self.failing = False
+        self._calls = Recorder()
+        self._sent = Recorder()
+        self._message_ids = itertools.count(1)
+
+    def calls(self, method: str) -> List[Dict[str, Any]]:
+        """Parameters of every call of the Bot API ``method`` so far."""
+        return self._calls.items(method)
+
+    def wait_for_call(self, method: str, timeout: float = 15.0) -> Dict[str, Any]:
+        return self._calls.wait_for(method, timeout=timeout)
+
+    def messages(self, chat_id: Any) -> List[Dict[str, Any]]:
+        """Messages sent to ``chat_id``: ``{"text": ..., "reply_markup": ...}``, in order."""
+        return self._sent.items(chat_id)
+
+    def wait_for(self, chat_id: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+        return self._sent.wait_for(chat_id, predicate, timeout)
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        token, _, api_method = urlsplit(path).path.removeprefix("/bot").partition("/")
+        if token != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        parameters = _request_parameters(path, headers, body)
+        self._calls.add(api_method, parameters)
+        if api_method == "getMe":
+            return self._ok({"id": int(self.token.split(":")[0]), "is_bot": True,
+                             "first_name": "Effortless", "username": self.username})
+        if api_method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
+            return self._ok(True)
+        if api_method == "sendMessage":
+            return self._send_message(parameters)
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    def _send_message(self, parameters: Dict[str, Any]) -> Tuple[int, Any]:
+        if self.failing:
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        text, chat_id = parameters.get("text", ""), parameters.get("chat_id")
+        if not text.strip() or chat_id is None:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+        if len(text.encode("utf-16-le")) // 2 > 4096:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+        self._sent.add(chat_id, {"text": text, "reply_markup": parameters.get("reply_markup")})
+        return self._ok({"message_id": next(self._message_ids), "date": int(time.time()),
+                         "chat": {"id": int(chat_id), "type": "private"}, "text": text})
+
+    @staticmethod
+    def _ok(result: Any) -> Tuple[int, Any]:
+        return 200, {"ok": True, "result": result}
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The callback channel's signature of ``body``: ``sha256=`` + hex HMAC-SHA256."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class CallbackCollector(StandInServer):
+    """A custom gateway receiving the bot's messages; posts with a bad signature get 403."""
+
+    PATH = "/bot-messages"
+
+    def __init__(self, secret: str = CALLBACK_SECRET) -> None:
+        super().__init__()
+        self.secret = secret
+        self.rejected = 0
+        self._received = Recorder()
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.PATH
+
+    def messages(self, recipient_id: str) -> List[Dict[str, Any]]:
+        """Bot messages posted for ``recipient_id`` (Rasa's message dicts), in order."""
+        return self._received.items(recipient_id)
+
+    def wait_for(self, recipient_id: str, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+        return self._received.wait_for(recipient_id, predicate, timeout)
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        if method != "POST" or urlsplit(path).path != self.PATH:
+            return 404, {"error": "not found"}
+        signature = {k.lower(): v for k, v in headers.items()}.get(CALLBACK_SIGNATURE_HEADER.lower(), "")
+        if not hmac.compare_digest(sign(self.secret, body).encode(), signature.encode()):
+            self.rejected += 1
+            return 403, {"error": "bad signature"}
+        message = json.loads(body)
+        self._received.add(message["recipient_id"], message)
+        return 200, {"status": "ok"}
+
+
+# --- building and posting webhooks -------------------------------------------------------------
+
+_update_ids = itertools.count(1)
+
+
+def telegram_user(chat_id: int, first_name: str = "Dana", last_name: str = "Levi",
+                  username: str = "dana_l") -> Dict[str, Any]:
+    return {"id": chat_id, "is_bot": False, "first_name": first_name, "last_name": last_name,
+            "username": username, "language_code": "en"}
+
+
+def telegram_update(chat_id: int, text: str, **user: str) -> Dict[str, Any]:
+    """A Bot API ``Update`` carrying a private-chat text message from the user ``chat_id``."""
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_update_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": telegram_user(chat_id, **user),
+            "text": text,
+        },
+    }
+
+
+def telegram_button_press(chat_id: int, data: str) -> Dict[str, Any]:
+    """An ``Update`` for a press on an inline button whose callback data is ``data``."""
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": telegram_user(chat_id),
+            "chat_instance": "1",
+            "data": data,
+            "message": {"message_id": 1, "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"}, "text": "buttons"},
+        },
+    }
+
+
+def post_telegram_update(rasa_url: str, update: Any, secret_token: Optional[str] = TELEGRAM_SECRET_TOKEN,
+                         timeout: float = 60.0) -> requests.Response:
+    """POST an update (or raw bytes) to the Telegram webhook as Telegram would."""
+    body = update if isinstance(update, bytes) else json.dumps(update).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret_token is not None:
+        headers[TELEGRAM_SECRET_HEADER] = secret_token
+    return requests.post(f"{rasa_url}/webhooks/telegram/webhook", data=body, headers=headers, timeout=timeout)
+
+
+def post_callback(rasa_url: str, payload: Any, secret: Optional[str] = CALLBACK_SECRET,
+                  timeout: float = 60.0) -> requests.Response:
+    """POST a message (or raw bytes) to the callback channel as a gateway would, signed with ``secret``."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[CALLBACK_SIGNATURE_HEADER] = sign(secret, body)
+    return requests.post(f"{rasa_url}/webhooks/callback/webhook", data=body, headers=headers, timeout=timeout)
+
+
+def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], answers: Dict[str, str],
+             timeout: float = 90.0) -> List[str]:
+    """Ask for a human, answer the escalation form until the ticket is confirmed.
+
+    ``answers`` maps a regex for a question to the reply; returns the patterns of the
+    questions the bot asked, in order, so a test can check what it did *not* ask.
+    """
+    seen = len(bot_texts())
+    asked: List[str] = []
+    send("I want to talk to a human")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = bot_texts()
+        for text in texts[seen:]:
+            seen += 1
+            if re.search(r"your ticket is", text, re.IGNORECASE):
+                return asked
+            pattern = next((p for p in answers if re.search(p, text, re.IGNORECASE)), None)
+            if pattern is not None:
+                asked.append(pattern)
+                send(answers[pattern])
+        time.sleep(0.2)
+    raise AssertionError(f"no ticket confirmation within {timeout} s; the bot said: {bot_texts()!r}")
+
+
+# --- the fixture the stack is started with ---------------------------------------------------------
+
+
+@dataclass
+class StandIns:
+    telegram: TelegramStandIn
+    callback: CallbackCollector
+
+
+def standin_env(standins: StandIns) -> Dict[str, str]:
+    """Env vars that switch on the Telegram and callback channels, pointed at the stand-ins."""
+    return {
+        "TELEGRAM_TOKEN": standins.telegram.token,
+        "TELEGRAM_VERIFY": standins.telegram.username,
+        "TELEGRAM_WEBHOOK_URL": "https://effortless.example/webhooks/telegram/webhook",
+        "TELEGRAM_API_URL": standins.telegram.base_url,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
+        "CALLBACK_URL": standins.callback.url,
+        "CALLBACK_SECRET": standins.callback.secret,
+    }
+
+
+@pytest.fixture(scope="session")
+def standins() -> Iterator[StandIns]:
+    """A running Telegram stand-in and callback collector, shared by the whole session."""
+    running = StandIns(telegram=TelegramStandIn(), callback=CallbackCollector())
+    running.telegram.start()
+    running.callback.start()
+    yield running
+    running.telegram.stop()
+    running.callback.stop()

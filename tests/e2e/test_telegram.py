@@ -1,0 +1,91 @@
+"""Telegram end to end: the real Rasa server, action server and helpdesk, Telegram stood in for.
+
+Updates are posted to Rasa's Telegram webhook as Telegram would post them; the bot's replies
+and the agent's handoff replies arrive at the local Bot API stand-in (``TELEGRAM_API_URL``).
+"""
+from __future__ import annotations
+
+import json
+import random
+from typing import List
+
+import pytest
+
+from tests.e2e.standins import (
+    TELEGRAM_SECRET_TOKEN,
+    StandIns,
+    escalate,
+    post_telegram_update,
+    telegram_update,
+)
+from tests.e2e.test_widget import AgentClient
+
+pytestmark = pytest.mark.e2e
+
+GREETING = "support assistant"
+
+
+@pytest.fixture
+def chat_id() -> int:
+    """A fresh Telegram private chat (its id is the Rasa conversation id)."""
+    return random.randint(10**9, 10**10)
+
+
+def user_events(stack, chat_id: int) -> List[dict]:
+    return [event for event in stack.tracker(str(chat_id))["events"] if event["event"] == "user"]
+
+
+def test_rasa_registers_its_webhook_with_telegram_at_start(stack, standins: StandIns):
+    assert {"url": stack.env["TELEGRAM_WEBHOOK_URL"], "secret_token": TELEGRAM_SECRET_TOKEN} in \
+        standins.telegram.calls("setWebhook")
+
+
+def test_a_greeting_on_telegram_is_answered_in_the_chat(stack, standins: StandIns, chat_id):
+    response = post_telegram_update(stack.rasa_url, telegram_update(chat_id, "hi"))
+
+    assert response.status_code == 200
+    assert standins.telegram.wait_for(chat_id, lambda message: GREETING in message["text"], timeout=60)
+    [event] = user_events(stack, chat_id)
+    assert event["input_channel"] == "telegram"
+    assert event["metadata"] == {"customer_name": "Dana Levi", "telegram_username": "dana_l"}
+
+
+@pytest.mark.parametrize("secret", [None, "guessed"], ids=["missing", "wrong"])
+def test_an_update_without_the_secret_token_is_refused_and_never_reaches_the_bot(stack, standins, chat_id, secret):
+    response = post_telegram_update(stack.rasa_url, telegram_update(chat_id, "hi"), secret_token=secret)
+
+    assert response.status_code == 403
+    assert user_events(stack, chat_id) == []
+    assert standins.telegram.messages(chat_id) == []
+
+
+@pytest.mark.parametrize("malformed", [
+    lambda chat_id: b"{not json",
+    lambda chat_id: json.dumps({"update_id": 1, "message": {"chat": {"id": chat_id}, "text": ["hi"]}}).encode(),
+    lambda chat_id: json.dumps({"update_id": "1", "message": {"chat": {"id": chat_id}, "text": "hi"}}).encode(),
+], ids=["broken-json", "text-not-string", "string-update-id"])
+def test_a_malformed_update_is_a_400_and_never_reaches_the_bot(stack, standins, chat_id, malformed):
+    response = post_telegram_update(stack.rasa_url, malformed(chat_id))
+
+    assert response.status_code == 400
+    assert user_events(stack, chat_id) == []
+    assert standins.telegram.messages(chat_id) == []
+
+
+def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standins: StandIns, chat_id):
+    def send(text: str) -> None:
+        assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, text)).status_code == 200
+
+    asked = escalate(send, lambda: [m["text"] for m in standins.telegram.messages(chat_id)], {
+        r"your name": "Dana Levi",
+        r"email": "dana.levi@example.com",
+        r"what's the problem": "My parcel says delivered but it never arrived",
+    })
+    assert r"your name" not in asked  # Telegram told the bot who the customer is
+
+    agent = AgentClient.log_in(stack, email="telegram-agent@acme.example", name="Omer",
+                               password="correct horse battery staple")
+    ticket_id = agent.claim_ticket_for(str(chat_id))
+    agent.reply(ticket_id, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
+
+    assert standins.telegram.wait_for(chat_id, lambda message: "asked the courier" in message["text"], timeout=60)

@@ -1,0 +1,207 @@
+"""The customer web chat widget in a real browser (Debian Chromium, headless) against the whole stack.
+
+The demo page is served by the helpdesk service (``/demo``) with the widget embedded by its one
+script tag; the widget talks to the real Rasa server's socket.io channel, which calls the real
+action server. Screenshots land in ``tests/artifacts/screenshots/``.
+"""
+from __future__ import annotations
+
+import re
+from typing import List
+
+import pytest
+import requests
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.browser import DESKTOP, PHONE, BrowserTab, browser, open_page  # noqa: F401  (pytest fixtures)
+from tests.e2e.standins import escalate
+
+pytestmark = pytest.mark.e2e
+
+BOT_REPLY_TIMEOUT_MS = 30_000
+KB_QUESTION = "how do I reset my password"
+
+
+class ChatWidget:
+    """What a customer sees and does in the widget, in Playwright terms."""
+
+    def __init__(self, tab: BrowserTab) -> None:
+        self.tab = tab
+        self.page: Page = tab.page
+        self.root = self.page.locator("#effortless-chat")  # the widget's host; locators pierce its shadow root
+        self.input = self.root.locator("textarea.ec-input")
+
+    def open(self) -> "ChatWidget":
+        self.root.locator("button.ec-launcher").click()
+        expect(self.root.locator(".ec-panel")).to_be_visible()
+        return self
+
+    def send(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def bubbles(self, sender: str) -> Locator:
+        """Message bubbles from ``user``, ``bot`` or ``agent`` (the static welcome line excluded)."""
+        return self.root.locator(f".ec-from-{sender}:not(.ec-welcome) .ec-bubble")
+
+    def all_bubble_texts(self) -> List[str]:
+        return self.root.locator(".ec-msg:not(.ec-welcome) .ec-bubble").all_inner_texts()
+
+    def wait_for_bot(self, pattern: str, sender: str = "bot") -> Locator:
+        bubble = self.bubbles(sender).filter(has_text=re.compile(pattern, re.IGNORECASE)).last
+        expect(bubble).to_be_visible(timeout=BOT_REPLY_TIMEOUT_MS)
+        return bubble
+
+    def session_id(self) -> str:
+        return self.page.evaluate(
+            "() => { for (const key of Object.keys(localStorage)) if (key.startsWith('effortless-chat:'))"
+            " return JSON.parse(localStorage.getItem(key)).sessionId; }"
+        )
+
+
+def demo(open_page, stack, viewport=DESKTOP, locale="en-US") -> ChatWidget:
+    return ChatWidget(open_page(f"{stack.helpdesk_url}/demo", viewport=viewport, locale=locale))
+
+
+def user_texts_in_tracker(stack, session_id: str) -> List[str]:
+    response = requests.get(
+        f"{stack.rasa_url}/conversations/{session_id}/tracker",
+        params={"token": stack.rasa_token, "include_events": "ALL"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return [event.get("text") for event in response.json()["events"] if event["event"] == "user"]
+
+
+def test_a_question_gets_a_kb_answer_and_a_feedback_button_works(stack, open_page):
+    chat = demo(open_page, stack).open()
+
+    chat.send(KB_QUESTION)
+
+    chat.wait_for_bot(r"forgot password")
+    chat.wait_for_bot(r"did that answer your question")
+    expect(chat.root.get_by_role("button", name="Yes")).to_be_visible()
+    chat.tab.screenshot("widget-desktop")
+
+    chat.root.get_by_role("button", name="Yes").click()
+
+    expect(chat.bubbles("user").last).to_have_text("Yes")
+    chat.wait_for_bot(r"glad")
+    expect(chat.root.locator(".ec-buttons").filter(has_text="No")).to_have_count(0)
+    assert chat.tab.console_errors == []
+
+
+def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(stack, open_page):
+    chat = demo(open_page, stack).open()
+    chat.send(KB_QUESTION)
+    chat.wait_for_bot(r"did that answer your question")
+    before_reload = chat.all_bubble_texts()
+    session_id = chat.session_id()
+
+    chat.page.reload()
+
+    expect(chat.root.locator(".ec-panel")).to_be_visible()
+    assert chat.all_bubble_texts() == before_reload
+    chat.send("thank you")
+    chat.wait_for_bot(r"you're welcome")
+    assert chat.session_id() == session_id
+    assert user_texts_in_tracker(stack, session_id)[-2:] == [KB_QUESTION, "thank you"]
+
+    chat.root.get_by_role("button", name="New conversation").click()
+
+    expect(chat.root.locator(".ec-msg:not(.ec-welcome)")).to_have_count(0)
+    assert chat.session_id() != session_id
+    assert chat.tab.console_errors == []
+
+
+def test_hebrew_is_right_to_left_and_markup_is_shown_as_text_on_a_phone(stack, open_page):
+    chat = demo(open_page, stack, viewport=PHONE, locale="he-IL").open()
+    dialogs: List[str] = []
+    chat.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    panel_box = chat.root.locator(".ec-panel").bounding_box()
+    assert panel_box["width"] == PHONE["width"] and panel_box["height"] == PHONE["height"]
+
+    chat.send("איך מאפסים את הסיסמה?")
+    hebrew = chat.bubbles("user").last
+    assert hebrew.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    chat.wait_for_bot(r"[\u0590-\u05FF]")  # a Hebrew answer
+    chat.tab.screenshot("widget-phone")
+
+    attack = "<img src=x onerror=alert(1)>"
+    chat.send(attack)
+    expect(chat.bubbles("user").last).to_have_text(attack)
+    assert chat.root.locator(".ec-log img").count() == 0
+    chat.input.fill("א" * 1001)
+    expect(chat.root.locator(".ec-notice")).to_contain_text("1001/1000")
+    expect(chat.root.locator("button.ec-send")).to_be_disabled()
+    assert dialogs == []
+    assert chat.tab.console_errors == []
+
+
+def test_the_conversation_survives_a_network_drop(stack, open_page):
+    chat = demo(open_page, stack).open()
+    chat.send(KB_QUESTION)
+    chat.wait_for_bot(r"did that answer your question")
+    status = chat.root.locator(".ec-status")
+
+    chat.tab.context.set_offline(True)
+    expect(status).to_be_visible()
+    expect(status).to_contain_text(re.compile("offline|reconnecting"))
+    chat.send("thank you")  # typed during the outage: waits in the outbox
+    expect(chat.root.locator(".ec-from-user.ec-pending")).to_have_count(1)
+    chat.tab.context.set_offline(False)
+
+    expect(status).to_be_hidden(timeout=BOT_REPLY_TIMEOUT_MS)
+    chat.wait_for_bot(r"you're welcome")
+    expect(chat.root.locator(".ec-pending")).to_have_count(0)
+    # The browser itself logs the requests that failed while offline; nothing else may appear.
+    assert [error for error in chat.tab.console_errors if "ERR_INTERNET_DISCONNECTED" not in error] == []
+
+
+def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
+    chat = demo(open_page, stack).open()
+    asked = escalate(chat.send, chat.bubbles("bot").all_inner_texts, {
+        r"your name": "Maya Cohen",
+        r"email": "maya.cohen@example.com",
+        r"what's the problem": "My refund has not arrived after two weeks",
+    })
+    assert asked == [r"your name", r"email", r"what's the problem"]
+
+    agent = AgentClient.log_in(stack, email="dana@acme.example", name="Dana", password="correct horse battery staple")
+    ticket_id = agent.claim_ticket_for(chat.session_id())
+    agent.reply(ticket_id, "Hi Maya, Dana here. I'm checking your refund now.")
+
+    reply = chat.wait_for_bot(r"checking your refund", sender="agent")
+    expect(reply.locator("xpath=..").locator(".ec-author")).to_contain_text("Dana")
+    chat.tab.screenshot("widget-handoff")
+    assert chat.tab.console_errors == []
+
+
+class AgentClient:
+    """The agent's side of a handoff through the helpdesk HTTP API (what the console does)."""
+
+    def __init__(self, helpdesk_url: str, http: requests.Session) -> None:
+        self.helpdesk_url = helpdesk_url
+        self.http = http
+
+    @classmethod
+    def log_in(cls, stack, email: str, name: str, password: str) -> "AgentClient":
+        """Create the agent account, then log in as a script does (Bearer token)."""
+        stack.create_agent(email, name, "agent", password)
+        http = requests.Session()
+        response = http.post(f"{stack.helpdesk_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
+        response.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        return cls(stack.helpdesk_url, http)
+
+    def claim_ticket_for(self, conversation_id: str) -> int:
+        """Claim the waiting ticket of this conversation; returns its id."""
+        response = self.http.get(f"{self.helpdesk_url}/api/tickets", params={"status": "waiting"}, timeout=10)
+        response.raise_for_status()
+        ticket_id = next(ticket["id"] for ticket in response.json() if ticket["conversation_id"] == conversation_id)
+        self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/claim", timeout=10).raise_for_status()
+        return ticket_id
+
+    def reply(self, ticket_id: int, text: str) -> None:
+        response = self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/messages", json={"text": text}, timeout=10)
+        response.raise_for_status()
