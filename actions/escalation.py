@@ -12,8 +12,9 @@ from actions.services import in_thread, services
 from bot.escalation.details import (
     clean_description, clean_email, clean_name, last_unanswered_question, ticket_reference_in, transcript_from_events,
 )
-from bot.escalation.wording import next_open_text, offline_reason, wait_text
-from bot.helpdesk.errors import HelpdeskUnavailable
+from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
+from bot.helpdesk.client import HelpdeskUnavailable
+from bot.helpdesk.schemas import TicketCreate
 from bot.kb.log import kb_attempts_for_conversation
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
@@ -96,21 +97,21 @@ class ValidateEscalationForm(FormValidationAction):
         return {"issue_description": description}
 
 
-def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> Dict[Text, Any]:
+def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> TicketCreate:
     description = tracker.get_slot("issue_description") or ""
-    return {
-        "idempotency_key": f"{tracker.sender_id}:{tracker.get_slot('escalation_id')}",
-        "conversation_id": tracker.sender_id,
-        "channel": tracker.get_latest_input_channel() or "rest",
-        "language": tracker.get_slot("language") or "en",
-        "customer_name": tracker.get_slot("customer_name"),
-        "customer_email": tracker.get_slot("customer_email"),
-        "subject": description[:300] or "Conversation escalated to a person",
-        "description": description,
-        "reason": tracker.get_slot("escalation_reason") or "customer_request",
-        "transcript": transcript_from_events(tracker.events),
-        "kb_attempts": kb_attempts,
-    }
+    return TicketCreate(
+        idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('escalation_id')}",
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "rest",
+        language=tracker.get_slot("language") or "en",
+        customer_name=tracker.get_slot("customer_name"),
+        customer_email=tracker.get_slot("customer_email"),
+        subject=description or "Conversation escalated to a person",
+        description=description,
+        reason=tracker.get_slot("escalation_reason") or "customer_request",
+        transcript=transcript_from_events(tracker.events),
+        kb_attempts=kb_attempts,
+    )
 
 
 class ActionCreateTicket(Action):
@@ -123,27 +124,29 @@ class ActionCreateTicket(Action):
         if not tracker.get_slot("escalation_id") or tracker.get_slot("ticket_reference") and tracker.get_slot("handoff_active"):
             return []  # a retry reminder that arrives after the ticket exists
         svc = services()
-        attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id)
+        knowledge_base = await in_thread(svc.knowledge_base.current)
+        attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id, knowledge_base=knowledge_base)
         request = _ticket_request(tracker, attempts)
         try:
-            created = await in_thread(svc.tickets.create_ticket, **request)
+            created = await in_thread(svc.tickets.create_ticket, request)
         except HelpdeskUnavailable:
             return self._retry_later(dispatcher, tracker)
-        language = request["language"]
-        common = {"customer_name": request["customer_name"] or "", "ticket_reference": created.reference}
-        if created.open_now and created.agents_online:
+        language = request.language
+        common = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
+        if created.live_handoff and created.open_now and created.agents_online:
             dispatcher.utter_message(
                 response="utter_ticket_created", queue_position=created.queue_position,
                 wait_text=wait_text(language, created.wait_estimate_minutes), **common,
             )
         else:
             dispatcher.utter_message(
-                response="utter_ticket_created_offline", customer_email=request["customer_email"] or "",
+                response="utter_ticket_created_offline", customer_email=request.customer_email or "",
                 offline_reason=offline_reason(language, created.open_now),
                 next_open_text=next_open_text(language, created.next_open), **common,
             )
         return [
-            SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", True),
+            # With an external helpdesk the agent answers by email, so the bot keeps the chat.
+            SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", created.live_handoff),
             SlotSet("escalation_reason", None), SlotSet("escalation_id", None), SlotSet("kb_misses", 0),
             SlotSet("ticket_attempts", 0),
         ]
@@ -182,5 +185,6 @@ class ActionTicketStatus(Action):
         if not tickets:
             dispatcher.utter_message(response="utter_no_tickets")
             return []
-        dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(t.describe() for t in tickets))
+        language = tracker.get_slot("language") or "en"
+        dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(status_line(language, t) for t in tickets))
         return []

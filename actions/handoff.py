@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.services import in_thread, services
 from bot.ces.store import already_rated, should_ask
 from bot.escalation.details import customer_has_left
-from bot.helpdesk.errors import HelpdeskUnavailable, NoOpenTicket
+from bot.helpdesk.client import HelpdeskUnavailable
 
 # socket.io delivers a bot message's `custom` payload as-is, so the web widget can show agent
 # messages as the agent's; channels without that see the agent's name in front of the text.
@@ -31,12 +31,13 @@ class ActionRelayToAgent(Action):
         message = tracker.latest_message or {}
         text = message.get("text") or "[message without text]"
         try:
-            await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer")
-        except NoOpenTicket:
-            dispatcher.utter_message(response="utter_handoff_ended")
-            return [SlotSet("handoff_active", False)]
+            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer")
         except HelpdeskUnavailable:
             dispatcher.utter_message(response="utter_relay_failed")
+            return []
+        if not delivered:  # the ticket was closed while we were not told: the bot takes over again
+            dispatcher.utter_message(response="utter_handoff_ended")
+            return [SlotSet("handoff_active", False)]
         return []
 
 

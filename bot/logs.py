@@ -37,6 +37,7 @@ def logging_dict(level: str) -> dict:
             "uvicorn": {"level": level, "handlers": ["console"], "propagate": False},
             "uvicorn.error": {"level": level, "handlers": ["console"], "propagate": False},
             "uvicorn.access": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+            "alembic": {"level": "WARNING"},
         },
     }
 
@@ -49,6 +50,23 @@ def write_config(path: Path, config: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+_COLOREDLOGS_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) (DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+(\S+)\s+- (.*)$"
+)
+
+
+def rasa_line_to_common_format(line: str) -> str:
+    """Rasa 3.6 hard-codes a coloredlogs format; rewrite its lines into :data:`LOG_FORMAT`.
+
+    Its processes run with ``TZ=UTC``, so the local time it prints is UTC.
+    """
+    match = _COLOREDLOGS_LINE.match(line)
+    if match is None:
+        return line
+    day, clock, level, name, message = match.groups()
+    return f"{day}T{clock}Z {level} {name}: {message}"
 
 
 class Redactor:

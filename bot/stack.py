@@ -23,7 +23,7 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, TextIO
 import requests
 
 from bot.db import DatabaseUnreachable, migrate
-from bot.logs import Redactor, configure, logging_dict, write_config
+from bot.logs import Redactor, configure, logging_dict, rasa_line_to_common_format, write_config
 from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings, secret_values
 
 logger = logging.getLogger("effortless.stack")
@@ -100,6 +100,7 @@ class Service:
     env: Dict[str, str]
     url: str
     ready: Callable[[requests.Response], bool] = lambda response: response.ok
+    reformat: Callable[[str], str] = lambda line: line
     process: Optional[subprocess.Popen] = None
     tail: List[str] = field(default_factory=list)
 
@@ -172,9 +173,11 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> Li
             "--logging-config-file", str(logging_config),
         ],
         health_url=f"http://{host}:{settings.rasa_port}/status?token={settings.rasa_token}",
-        env={**env, **engine_endpoint_env(settings), "RASA_TELEMETRY_ENABLED": "false"},
+        # Rasa's pinned libraries print deprecation warnings that say nothing to an operator.
+        env={**env, **engine_endpoint_env(settings), "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
         url=f"http://{host}:{settings.rasa_port}",
         ready=lambda response: response.ok and bool(response.json().get("model_file")),
+        reformat=rasa_line_to_common_format,
     )
     actions = Service(
         name="actions",
@@ -221,7 +224,7 @@ class Supervisor:
         width = max(len(s.name) for s in self.services) if self.services else 8
         with open(self.log_dir / f"{service.name}.log", "a", encoding="utf-8") as log_file:
             for raw in service.process.stdout:
-                line = self.redact(raw.rstrip("\n"))
+                line = self.redact(service.reformat(raw.rstrip("\n")))
                 log_file.write(line + "\n")
                 log_file.flush()
                 service.tail = (service.tail + [line])[-30:]

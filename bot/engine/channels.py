@@ -50,6 +50,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 TELEGRAM_API_URL = "https://api.telegram.org"
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units per message, a Bot API limit
+# Telegram sends "/start" when someone opens the bot; Rasa would read it as an unknown intent.
+TELEGRAM_START_MESSAGE = "/greet"
 CALLBACK_SIGNATURE_HEADER = "X-Effortless-Signature"
 MAX_SENDER_ID_CHARS = 255  # the tracker store's sender_id column
 MAX_MESSAGE_CHARS = 10_000
@@ -138,8 +140,9 @@ def telegram_customer(user: Any) -> Dict[str, str]:
 def parse_telegram_update(update: Any) -> Optional[IncomingMessage]:
     """The user message in a Bot API ``Update``; ``None`` for updates the bot ignores.
 
-    Handled: text messages, edited text messages and inline-button presses. Other valid
-    updates (photos, stickers, channel posts, ...) are acknowledged and dropped.
+    Handled: text messages, edited text messages and inline-button presses; ``/start`` (sent
+    when someone opens the bot) becomes a greeting. Other valid updates (photos, stickers,
+    channel posts, ...) are acknowledged and dropped.
     """
     if not isinstance(update, dict) or not _is_id(update.get("update_id")):
         raise MalformedPayload("not a Telegram update: an object with an integer update_id is required")
@@ -167,6 +170,8 @@ def parse_telegram_update(update: Any) -> Optional[IncomingMessage]:
         raise MalformedPayload("the message text must be a string")
     if not text.strip():
         return None
+    if text == "/start" or text.startswith("/start "):
+        text = TELEGRAM_START_MESSAGE
     return IncomingMessage(str(chat["id"]), text, telegram_customer(user), callback_query_id)
 
 

@@ -6,7 +6,7 @@ dates need grammar that a template cannot express.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Protocol
 
 SUPPORTED = ("en", "he", "ar", "cs")
 
@@ -47,12 +47,39 @@ def offline_reason(language: Optional[str], open_now: bool) -> str:
     return outside_hours if not open_now else nobody_online
 
 
-def next_open_text(language: Optional[str], next_open: Optional[str]) -> str:
+def _moment(value: Optional[datetime]) -> str:
+    return value.strftime("%a %d %b %H:%M %Z").strip() if value else ""
+
+
+def next_open_text(language: Optional[str], next_open: Optional[datetime]) -> str:
     when_template, soon = _NEXT_OPEN[_lang(language)]
-    if not next_open:
-        return soon
-    try:
-        moment = datetime.fromisoformat(next_open.replace("Z", "+00:00"))
-    except ValueError:
-        return soon
-    return when_template.format(when=moment.strftime("%a %d %b %H:%M %Z").strip())
+    return when_template.format(when=_moment(next_open)) if next_open else soon
+
+
+_STATUS = {
+    "en": {"waiting": "waiting for an agent (number {position} in the queue)", "assigned": "{agent} is on it",
+           "resolved": "resolved {when}", "closed": "closed"},
+    "he": {"waiting": "ממתינה לנציג (מספר {position} בתור)", "assigned": "{agent} מטפל/ת בפנייה",
+           "resolved": "נפתרה {when}", "closed": "סגורה"},
+    "ar": {"waiting": "بانتظار موظف (رقم {position} في قائمة الانتظار)", "assigned": "{agent} يعمل عليها",
+           "resolved": "تم حلها {when}", "closed": "مغلقة"},
+    "cs": {"waiting": "čeká na operátora ({position}. v pořadí)", "assigned": "řeší ji {agent}",
+           "resolved": "vyřešeno {when}", "closed": "uzavřeno"},
+}
+
+
+class TicketSummary(Protocol):
+    reference: str
+    status: str
+    subject: str
+    queue_position: Optional[int]
+    assignee_name: Optional[str]
+    resolved_at: Optional[datetime]
+
+
+def status_line(language: Optional[str], ticket: TicketSummary) -> str:
+    """One line per ticket for "what's the status of my ticket?"."""
+    template = _STATUS[_lang(language)].get(ticket.status, "{status}")
+    state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or "an agent",
+                            when=_moment(ticket.resolved_at), status=ticket.status)
+    return f"{ticket.reference} — {ticket.subject}: {state}"

@@ -506,7 +506,7 @@ def agents_online(session: Session, now: datetime) -> int:
     return session.scalar(
         select(func.count())
         .select_from(Agent)
-        .where(Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at >= now - ONLINE_WINDOW)
+        .where(Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at > now - ONLINE_WINDOW)
     )
 
 

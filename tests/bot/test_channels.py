@@ -280,6 +280,12 @@ def test_a_telegram_button_press_reaches_the_bot_as_its_payload_and_is_acknowled
     assert {"callback_query_id": update["callback_query"]["id"]} in platforms.telegram.calls("answerCallbackQuery")
 
 
+@pytest.mark.parametrize("command", ["/start", "/start campaign-42"])
+def test_telegrams_start_command_reaches_the_bot_as_a_greeting(harness, command):
+    assert post_telegram_update(harness.url, telegram_update(1010, command)).status_code == 200
+    assert harness.messages_from("1010")[-1]["text"] == "/greet"
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret", "tökën"], ids=["missing", "wrong", "non-ascii"])
 def test_a_telegram_webhook_without_the_secret_token_is_refused_and_logged(harness, secret):
     response = post_telegram_update(harness.url, telegram_update(1003, "hello"), secret_token=secret)

@@ -13,6 +13,8 @@
     ["article", "KB article"],
     ["agent", "Agent"],
   ];
+  const SPLIT_LAYOUT = { width: 380, labelWidth: 110, valueWidth: 150 };
+  const WIDE_LAYOUT = { width: 520, labelWidth: 160, valueWidth: 110 };
   const state = { report: null, trendPeriod: "day" };
 
   // ------------------------------------------------------------------ DOM helpers
@@ -147,7 +149,8 @@
         point.appendChild(svgEl("title", {}, `${bucket.label}: mean ${fmtMean(bucket.mean)}, ${plural(bucket.responses, "rating", "ratings")}`));
         svg.appendChild(point);
       }
-      if (index % labelEvery === 0 || index === buckets.length - 1) {
+      // Labels are spaced evenly back from the newest bucket, so the latest day is always named.
+      if ((buckets.length - 1 - index) % labelEvery === 0) {
         const label = period === "week" ? bucket.label : bucket.label.slice(5);
         svg.appendChild(svgEl("text", { x: xFor(index).toFixed(2), y: height - 22, "text-anchor": "middle", class: "muted" }, label));
       }
@@ -156,16 +159,19 @@
     return svg;
   }
 
-  // Horizontal bars: rows of {label, value, text}; value is scaled against maxValue.
-  function barRows(rows, maxValue, label, className) {
-    const width = 520, rowHeight = 24, labelWidth = 150, valueWidth = 150;
+  // Horizontal bars: rows of {label, value, text, className}; value is scaled against maxValue.
+  // layout: {width, labelWidth, valueWidth} in SVG units (the SVG scales to its column).
+  function barRows(rows, maxValue, label, className, layout) {
+    const { width, labelWidth, valueWidth } = layout;
+    const rowHeight = 24;
     const barSpace = width - labelWidth - valueWidth;
+    const maxLabelChars = Math.floor(labelWidth / 6.5);
     const height = rows.length * rowHeight + 4;
     const svg = svgRoot(width, height, label + ": " + rows.map((row) => `${row.label}: ${row.text}`).join(", "), className);
     rows.forEach((row, index) => {
       const y = index * rowHeight + 2;
       const barWidth = maxValue > 0 ? (row.value / maxValue) * barSpace : 0;
-      const name = row.label.length > 22 ? row.label.slice(0, 21) + "…" : row.label;
+      const name = row.label.length > maxLabelChars ? row.label.slice(0, maxLabelChars - 1) + "…" : row.label;
       const text = svgEl("text", { x: 0, y: y + 15, class: "row-label" }, name);
       text.appendChild(svgEl("title", {}, row.label));
       svg.appendChild(text);
@@ -186,7 +192,7 @@
       className: item.mean >= 5 ? "easy" : item.mean >= 4 ? "neutral" : "hard",
       text: `${fmtMean(item.mean)} · ${fmtPct(item.share_easy)} easy · n=${item.responses}`,
     }));
-    return barRows(rows, 7, `CES mean by ${title.toLowerCase()}`, "split");
+    return barRows(rows, 7, `CES mean by ${title.toLowerCase()}`, "split", SPLIT_LAYOUT);
   }
 
   // ------------------------------------------------------------------ tables
@@ -218,7 +224,7 @@
     $("kpi-containment").textContent = fmtPct(containment.containment_rate);
     $("kpi-conversations").textContent = `${containment.contained} of ${plural(containment.conversations, "conversation", "conversations")}`;
     $("kpi-escalation").textContent = fmtPct(containment.escalation_rate);
-    $("kpi-tickets").textContent = plural(containment.escalated, "escalated", "escalated");
+    $("kpi-tickets").textContent = `${plural(containment.escalated, "conversation", "conversations")} escalated`;
     $("kpi-first-response").textContent = fmtMinutes(times.first_response.median_minutes);
     $("kpi-first-response-p90").textContent = `p90 ${fmtMinutes(times.first_response.p90_minutes)}`;
     $("kpi-resolution").textContent = fmtMinutes(times.resolution.median_minutes);
@@ -266,13 +272,13 @@
         text: `${containment.escalated} · ${fmtPct(containment.escalation_rate)}` },
     ];
     replaceContent($("containment-chart"), containment.conversations
-      ? barRows(rows, containment.conversations, "Conversations", "containment")
+      ? barRows(rows, containment.conversations, "Conversations", "containment", WIDE_LAYOUT)
       : emptyNote("No conversations with KB activity or tickets in this range."));
     const reasons = report.escalations.reasons;
     const maxCount = Math.max(1, ...reasons.map((item) => item.count));
     replaceContent($("reasons-chart"), reasons.length
       ? barRows(reasons.map((item) => ({ label: item.reason.replace(/_/g, " "), value: item.count,
-          text: `${item.count} · ${fmtPct(item.share)}` })), maxCount, "Escalation reasons", "reasons")
+          text: `${item.count} · ${fmtPct(item.share)}` })), maxCount, "Escalation reasons", "reasons", WIDE_LAYOUT)
       : emptyNote("No tickets in this range."));
   }
 
@@ -300,7 +306,11 @@
         `${plural(group.count, "question", "questions")} from ${plural(group.conversations, "conversation", "conversations")} · ${group.languages.join(", ")}`));
       if (group.examples.length) {
         const examples = el("ul", { class: "examples", "aria-label": "Other wordings" });
-        for (const example of group.examples) examples.appendChild(el("li", { dir: "auto" }, example));
+        for (const example of group.examples) {
+          const item = el("li");
+          item.appendChild(el("bdi", {}, example));
+          examples.appendChild(item);
+        }
         li.appendChild(examples);
       }
       return li;

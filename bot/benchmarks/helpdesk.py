@@ -1,0 +1,264 @@
+"""``python -m bot bench-helpdesk``: claim and reply latency with many agents working at once.
+
+Starts the real helpdesk (uvicorn, one process) on a free port against the given database, fills
+the queue, and lets ``--agents`` threads work it over HTTP at the same time: claim the next ticket,
+reply, resolve, until the queue is empty. Agent replies are really delivered, to a minimal Rasa
+stand-in that accepts everything. Prints one JSON object with p50/p95 latencies, and checks that
+no ticket was claimed twice.
+
+    python -m bot bench-helpdesk                                   # temporary SQLite file
+    python -m bot bench-helpdesk --database-url postgresql+psycopg2://user@127.0.0.1:5432/empty_db
+
+The database must be empty (the benchmark migrates it and fills it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope
+from bot.helpdesk import accounts, tickets
+from bot.helpdesk.policy import HelpdeskPolicy
+from bot.helpdesk.schemas import TicketCreate
+from bot.models import Agent, Ticket
+from bot.settings import Settings, load_settings
+
+STARTUP_TIMEOUT_S = 60
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot bench-helpdesk", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--tickets", type=int, default=500)
+    args = parser.parse_args(argv)
+    if args.agents < 1 or args.tickets < 1:
+        parser.error("--agents and --tickets must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="effortless-bench-") as workdir:
+        rasa = _AcceptingRasa()
+        database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
+        env = {
+            "DATABASE_URL": database_url,
+            "EFFORTLESS_VAR_DIR": str(Path(workdir) / "var"),
+            "RASA_URL": rasa.url,
+            "RASA_TOKEN": secrets.token_urlsafe(16),
+            "HELPDESK_SERVICE_TOKEN": secrets.token_urlsafe(16),
+            "BUSINESS_HOURS": "24/7",
+            "LOG_LEVEL": "WARNING",
+        }
+        settings = load_settings(env)
+        try:
+            tokens = _prepare(settings, args.agents, args.tickets)
+        except ValueError as exc:
+            print(f"bench-helpdesk: {exc}", file=sys.stderr)
+            return 2
+        server = _start_helpdesk(env, Path(workdir))
+        try:
+            result = _run_agents(server.url, tokens)
+        finally:
+            server.stop()
+            rasa.stop()
+    report = {
+        "database": make_url(database_url).get_backend_name(),
+        "agents": args.agents,
+        "tickets": args.tickets,
+        **result,
+        "rasa_deliveries": rasa.count,
+    }
+    print(json.dumps(report, indent=2))
+    healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
+    return 0 if healthy else 1
+
+
+def _prepare(settings: Settings, agents: int, ticket_count: int) -> List[str]:
+    """Migrate, then add agents (with session tokens) and a full queue; the database must be empty."""
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        factory = make_session_factory(engine)
+        with session_scope(factory) as session:
+            existing = session.scalar(select(func.count()).select_from(Ticket))
+            if existing:
+                raise ValueError(f"{safe_url(settings.database_url)} already has {existing} tickets; give an empty database")
+            password_hash = accounts.hash_password(secrets.token_urlsafe(16))
+            session.add_all(
+                Agent(email=f"bench-agent-{n}@example.com", name=f"Bench agent {n}", password_hash=password_hash)
+                for n in range(agents)
+            )
+            session.commit()
+            tokens = [accounts.open_session(session, agent)[0] for agent in session.scalars(select(Agent))]
+            policy = HelpdeskPolicy.from_settings(settings)
+            for n in range(ticket_count):
+                tickets.create_ticket(session, _escalation(n), policy)
+        return tokens
+    finally:
+        engine.dispose()
+
+
+def _escalation(n: int) -> TicketCreate:
+    return TicketCreate(
+        idempotency_key=f"bench-{n}",
+        conversation_id=f"bench-conversation-{n}",
+        customer_name="Bench Customer",
+        customer_email=f"customer{n}@example.com",
+        subject=f"Benchmark ticket {n}",
+        reason="frustration" if n % 5 == 0 else "kb_missed_twice",
+        transcript=[
+            {"author": "customer", "text": "I cannot log in"},
+            {"author": "bot", "text": "Try resetting your password."},
+            {"author": "customer", "text": "That did not work"},
+        ],
+    )
+
+
+def _run_agents(base_url: str, tokens: List[str]) -> Dict:
+    """Every agent claims, replies and resolves until the queue is empty; all start together."""
+    latencies: Dict[str, List[float]] = {"claim": [], "reply": [], "resolve": []}
+    claimed: List[int] = []
+    errors: List[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(tokens))
+
+    def timed(http: requests.Session, kind: str, path: str, **kwargs) -> requests.Response:
+        started = time.perf_counter()
+        response = http.post(base_url + path, timeout=60, **kwargs)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        with lock:
+            latencies[kind].append(elapsed_ms)
+            if response.status_code >= 300:
+                errors.append(f"{kind}: HTTP {response.status_code} {response.text[:200]}")
+        return response
+
+    def agent(token: str) -> None:
+        with requests.Session() as http:
+            http.headers["Authorization"] = f"Bearer {token}"
+            barrier.wait()
+            while True:
+                response = timed(http, "claim", "/api/tickets/claim-next")
+                if response.status_code != 200:
+                    return
+                ticket_id = response.json()["id"]
+                with lock:
+                    claimed.append(ticket_id)
+                timed(http, "reply", f"/api/tickets/{ticket_id}/messages", json={"text": "Here is what to do: ..."})
+                timed(http, "resolve", f"/api/tickets/{ticket_id}/resolve")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=agent, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall_s = time.perf_counter() - started
+    # The final claim of each agent finds the queue empty (204); those count as claim latency too.
+    return {
+        "claims": len(claimed),
+        "claimed_twice": len(claimed) - len(set(claimed)),
+        "errors": len(errors),
+        "first_errors": errors[:5],
+        "wall_s": round(wall_s, 2),
+        "tickets_per_s": round(len(claimed) / wall_s, 1),
+        **{f"{kind}_ms": _summary(values) for kind, values in latencies.items()},
+    }
+
+
+def _summary(values: List[float]) -> Dict[str, float]:
+    ordered = sorted(values)
+
+    def percentile(p: float) -> float:
+        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 1) if ordered else 0.0
+
+    return {"count": len(ordered), "p50": percentile(50), "p95": percentile(95), "max": percentile(100)}
+
+
+class _HelpdeskProcess:
+    def __init__(self, process: subprocess.Popen, url: str, log_path: Path):
+        self.process, self.url, self.log_path = process, url, log_path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _start_helpdesk(env: Dict[str, str], workdir: Path) -> _HelpdeskProcess:
+    port = _free_port()
+    log_path = workdir / "helpdesk.log"
+    command = [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    project_root = Path(__file__).resolve().parents[2]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env={**os.environ, **env}, cwd=project_root, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    server = _HelpdeskProcess(process, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the helpdesk exited at start-up:\n{log_path.read_text()[-2000:]}")
+        try:
+            if requests.get(server.url + "/health", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"the helpdesk did not answer within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-2000:]}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _AcceptingRasa:
+    """Stands in for Rasa's trigger_intent: accepts every delivery and counts it."""
+
+    def __init__(self):
+        rasa = self
+        self.count = 0
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with rasa._lock:
+                    rasa.count += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *_):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

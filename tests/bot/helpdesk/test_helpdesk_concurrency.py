@@ -1,0 +1,140 @@
+"""Agents claiming at the same moment never share a ticket — on SQLite and on a real PostgreSQL."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, List
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from bot.db import make_engine, make_session_factory, migrate, session_scope
+from bot.helpdesk import accounts, tickets
+from bot.helpdesk.errors import Conflict
+from bot.helpdesk.hours import BusinessHours
+from bot.helpdesk.policy import HelpdeskPolicy
+from bot.helpdesk.schemas import TicketCreate
+from bot.models import Agent, Ticket, TicketMessage
+from bot.settings import load_settings
+from bot.web.app import create_app
+from tests.bot.helpdesk.standins import LiveHelpdesk
+
+AGENTS = 20
+TICKETS = 10
+ALWAYS_OPEN = HelpdeskPolicy(BusinessHours.parse("24/7", "UTC"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path, settings_env):
+    """Settings and a session factory on a freshly migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'concurrency.db'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    settings = load_settings({**settings_env, "DATABASE_URL": url})
+    migrate(settings)
+    engine = make_engine(url)
+    yield settings, make_session_factory(engine)
+    engine.dispose()
+
+
+def seed(session_factory, agents: int, tickets_count: int) -> List[int]:
+    """Agents (sharing one password hash: hashing 20 times would only slow the test) and waiting tickets."""
+    password_hash = accounts.hash_password("long enough password")
+    with session_scope(session_factory) as session:
+        session.add_all(Agent(email=f"agent{n}@example.com", name=f"Agent {n}", password_hash=password_hash)
+                        for n in range(agents))
+        session.flush()
+        agent_ids = [a.id for a in session.scalars(select(Agent).order_by(Agent.id))]
+        for n in range(tickets_count):
+            tickets.create_ticket(session, TicketCreate(idempotency_key=f"k{n}", conversation_id=f"c{n}",
+                                                        subject=f"ticket {n}", reason="customer_request"), ALWAYS_OPEN)
+    return agent_ids
+
+
+def all_at_once(workers: int, work: Callable[[int], object]) -> list:
+    """Run ``work(i)`` for every worker, released together by a barrier."""
+    barrier = threading.Barrier(workers)
+
+    def run(index: int):
+        barrier.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, range(workers)))
+
+
+def test_twenty_agents_claiming_ten_tickets_at_once(database):
+    _, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, TICKETS)
+
+    def claim_next(index: int):
+        with session_scope(session_factory) as session:
+            ticket = tickets.claim_next(session, session.get(Agent, agent_ids[index]))
+            return (agent_ids[index], ticket.id) if ticket else None
+
+    wins = [result for result in all_at_once(AGENTS, claim_next) if result]
+    with session_scope(session_factory) as session:
+        owners = dict(session.execute(select(Ticket.id, Ticket.assignee_id)).all())
+        statuses = Counter(session.scalars(select(Ticket.status)))
+        joined = Counter(session.scalars(select(TicketMessage.ticket_id).where(
+            TicketMessage.rasa_intent == "EXTERNAL_agent_joined")))
+    assert len(wins) == TICKETS
+    assert sorted(ticket_id for _, ticket_id in wins) == sorted(owners)  # every ticket won exactly once
+    assert len({agent_id for agent_id, _ in wins}) == TICKETS  # no agent won twice
+    assert owners == {ticket_id: agent_id for agent_id, ticket_id in wins}  # the database agrees with the winners
+    assert statuses == {"assigned": TICKETS}
+    assert set(joined.values()) == {1}  # one "agent joined" per ticket, no double side effects
+
+
+def test_twenty_agents_claiming_the_same_ticket(database):
+    _, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, 1)
+
+    def claim(index: int):
+        with session_scope(session_factory) as session:
+            try:
+                tickets.claim_ticket(session, 1, session.get(Agent, agent_ids[index]))
+                return "won"
+            except Conflict:
+                return "conflict"
+
+    assert Counter(all_at_once(AGENTS, claim)) == {"won": 1, "conflict": AGENTS - 1}
+
+
+def test_a_retried_escalation_racing_itself_makes_one_ticket(database):
+    _, session_factory = database
+    request = TicketCreate(idempotency_key="same", conversation_id="c", subject="s", reason="frustration")
+
+    def create(_):
+        with session_scope(session_factory) as session:
+            ticket, created = tickets.create_ticket(session, request, ALWAYS_OPEN)
+            return ticket.reference, created
+
+    results = all_at_once(8, create)
+    assert len({reference for reference, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_concurrent_claims_over_http(database):
+    settings, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, TICKETS)
+    with session_scope(session_factory) as session:
+        tokens = [accounts.open_session(session, session.get(Agent, agent_id))[0] for agent_id in agent_ids]
+    server = LiveHelpdesk(create_app(settings)).start()
+    try:
+        def claim_next(index: int):
+            response = requests.post(f"{server.base_url}/api/tickets/claim-next", timeout=30,
+                                     headers={"Authorization": f"Bearer {tokens[index]}"})
+            return response.status_code, response.json()["id"] if response.status_code == 200 else None
+
+        results = all_at_once(AGENTS, claim_next)
+    finally:
+        server.stop()
+    assert Counter(status for status, _ in results) == {200: TICKETS, 204: AGENTS - TICKETS}
+    claimed = [ticket_id for status, ticket_id in results if status == 200]
+    assert len(set(claimed)) == TICKETS

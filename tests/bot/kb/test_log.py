@@ -1,0 +1,78 @@
+"""The KB query log against a real, migrated SQLite database."""
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.kb.log import kb_attempts_for_conversation, mark_helped, record_query
+from bot.models import KbQuery
+
+
+def _record(sessions, **overrides):
+    values = dict(conversation_id="c1", question="where is my order", language="en", outcome="answer",
+                  article_id="track-order", score=0.91, channel="socketio")
+    values.update(overrides)
+    return record_query(sessions, **values)
+
+
+def test_every_outcome_is_recorded_with_its_details(sessions):
+    ids = [
+        _record(sessions),
+        _record(sessions, outcome="clarify", article_id=None, score=0.4),
+        _record(sessions, outcome="abstain", article_id=None, score=None, question="weather?"),
+    ]
+    with session_scope(sessions) as session:
+        rows = session.scalars(select(KbQuery).order_by(KbQuery.id)).all()
+    assert [r.id for r in rows] == ids
+    assert [(r.outcome, r.article_id, r.score) for r in rows] == [
+        ("answer", "track-order", 0.91), ("clarify", None, 0.4), ("abstain", None, None)
+    ]
+    assert rows[0].channel == "socketio" and rows[0].helped is None
+    assert rows[0].created_at.tzinfo is not None
+
+
+def test_an_answer_that_did_not_help_becomes_a_miss(sessions):
+    helped, not_helped = _record(sessions), _record(sessions)
+    assert mark_helped(sessions, helped, True) and mark_helped(sessions, not_helped, False)
+    with session_scope(sessions) as session:
+        assert (session.get(KbQuery, helped).outcome, session.get(KbQuery, helped).helped) == ("answer", True)
+        assert (session.get(KbQuery, not_helped).outcome, session.get(KbQuery, not_helped).helped) == ("miss", False)
+
+
+def test_marking_an_unknown_query_says_so(sessions):
+    assert mark_helped(sessions, 999_999, True) is False
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["'; DROP TABLE kb_queries; --", "איפה ההזמנה שלי", "أين طلبي", "😀" * 10, "<script>alert(1)</script>"],
+)
+def test_any_question_text_is_stored_verbatim(sessions, question):
+    query_id = _record(sessions, question=question)
+    with session_scope(sessions) as session:
+        assert session.get(KbQuery, query_id).question == question
+
+
+def test_a_huge_question_is_stored_truncated(sessions):
+    query_id = _record(sessions, question="x" * 100_000)
+    with session_scope(sessions) as session:
+        stored = session.get(KbQuery, query_id).question
+    assert len(stored) == 10_000 and stored.endswith("…")
+
+
+@pytest.mark.parametrize("bad", [dict(outcome="maybe"), dict(score=1.5), dict(score=-0.1)])
+def test_invalid_values_are_refused_with_a_clear_message(sessions, bad):
+    with pytest.raises(ValueError):
+        _record(sessions, **bad)
+
+
+def test_attempts_of_one_conversation_in_order_for_the_ticket(sessions, demo_kb):
+    first = _record(sessions)
+    mark_helped(sessions, first, False)
+    _record(sessions, outcome="abstain", article_id=None, score=None, question="still lost")
+    _record(sessions, conversation_id="other")
+    attempts = kb_attempts_for_conversation(sessions, "c1", knowledge_base=demo_kb)
+    assert [(a["article_id"], a["outcome"], a["helped"]) for a in attempts] == [
+        ("track-order", "miss", False), (None, "abstain", None)
+    ]
+    assert attempts[0]["title"] == "Where is my order?" and attempts[0]["score"] == 0.91
+    assert kb_attempts_for_conversation(sessions, "nobody") == []

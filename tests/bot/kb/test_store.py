@@ -1,0 +1,128 @@
+"""Hot reload: edits are served without a restart; a broken edit keeps the previous index serving."""
+import logging
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.kb.store import KnowledgeBaseStore, reload_stamp_path
+from bot.kb.watch import watch_kb
+from tests.bot.kb.kb_articles import write_article, write_demo_kb
+
+
+@pytest.fixture
+def kb_settings(settings, tmp_path: Path):
+    kb_dir = write_demo_kb(tmp_path / "kb")
+    return replace(settings, kb_dir=kb_dir)
+
+
+def _touch_later(path: Path) -> None:
+    """Make sure the modification time differs even on coarse-grained file systems."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+
+
+def test_the_index_is_built_lazily_on_first_use(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    assert store.last_report is None
+    assert store.current().search("where is my order", "en").top.article_id == "track-order"
+    assert store.last_report.ok and store.last_report.articles == 17
+
+
+def test_an_edited_article_is_served_without_a_restart(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    before = store.current()
+    path = write_article(
+        kb_settings.kb_dir / "en", "gift-cards", "Gift cards", "en",
+        ["can I buy a gift card", "gift voucher", "redeem my gift card", "how do gift cards work", "present card"],
+    )
+    _touch_later(path)
+    after = store.current()
+    assert after is not before
+    assert after.search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
+    assert store.current() is after  # nothing changed since: no rebuild
+
+
+def test_a_broken_edit_is_reported_and_the_previous_index_keeps_serving(kb_settings, caplog):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    good = store.current()
+    broken = kb_settings.kb_dir / "en" / "track-order.md"
+    broken.write_text("---\nid: track-order\ntitle: [oops\n---\nbody\n", encoding="utf-8")
+    _touch_later(broken)
+    with caplog.at_level(logging.ERROR, logger="effortless.kb"):
+        assert store.current() is good
+    assert str(broken) in caplog.text and "not valid YAML" in caplog.text
+    assert not store.last_report.ok
+    assert good.search("where is my order", "en").top.article_id == "track-order"
+    write_article(kb_settings.kb_dir / "en", "track-order", "Where is my parcel?", "en", ["where is my parcel"],
+                  filename="track-order.md")
+    _touch_later(broken)
+    assert store.current().article("track-order").title == "Where is my parcel?"
+
+
+def test_changes_are_checked_at_most_every_interval(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=3600)
+    first = store.current()
+    _touch_later(write_article(kb_settings.kb_dir / "en", "new", "New", "en", ["new thing"]))
+    assert store.current() is first
+
+
+def test_the_reload_stamp_triggers_a_rebuild(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    first = store.current()
+    stamp = reload_stamp_path(kb_settings)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("1\n")
+    assert store.current() is not first
+
+
+def test_a_broken_kb_at_start_up_serves_an_empty_index(settings, tmp_path: Path):
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "bad.md").write_text("not an article")
+    store = KnowledgeBaseStore(replace(settings, kb_dir=tmp_path / "kb"), check_interval_s=0)
+    result = store.current().search("where is my order", "en")
+    assert (result.decision, result.reason) == ("abstain", "the knowledge base is empty")
+    assert "bad.md" in store.last_report.error
+
+
+def test_concurrent_readers_always_get_a_complete_index(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    store.current()
+    errors = []
+
+    def ask():
+        for _ in range(5):
+            try:
+                assert store.current().search("where is my order", "en").top is not None
+            except Exception as exc:  # collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    _touch_later(write_article(kb_settings.kb_dir / "en", "extra", "Extra", "en", ["extra question"]))
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_the_watch_logs_each_reload(kb_settings, caplog):
+    stop = threading.Event()
+    with caplog.at_level(logging.INFO, logger="effortless.kb"):
+        thread = threading.Thread(target=watch_kb, args=(kb_settings, stop, 0.05))
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while "KB reloaded: 17 articles" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _touch_later(write_article(kb_settings.kb_dir / "cs", "x-cs", "Dárkové poukazy", "cs", ["dárkový poukaz"]))
+            while "KB reloaded: 18 articles" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    assert "KB reloaded: 18 articles (ar 3, cs 4, en 8, he 3)" in caplog.text
+    assert not thread.is_alive()
