@@ -15,8 +15,9 @@ MAX_COMMENT_CHARS = 2000
 SKIP_INTENTS = ("deny", "cancel")
 
 
-def _skipped_by(tracker: Tracker, text: Text) -> bool:
-    return tracker.get_intent_of_latest_message() in SKIP_INTENTS or is_skip(text, tracker.get_slot("language") or "en")
+def _declined(tracker: Tracker, text: Text) -> bool:
+    """A "no comment" button (its payload is an intent), or words like "skip" in any language."""
+    return text.startswith("/") or is_skip(text, tracker.get_slot("language") or "en")
 
 
 class ValidateCesForm(FormValidationAction):
@@ -28,11 +29,11 @@ class ValidateCesForm(FormValidationAction):
 
     def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
-        if _skipped_by(tracker, text):
-            return {"effort_score": None, "effort_skipped": True}
         score = parse_effort_score(text, tracker.get_slot("language") or "en")
         if score is not None:
             return {"effort_score": score, "effort_attempts": 0}
+        if _declined(tracker, text) or tracker.get_intent_of_latest_message() in SKIP_INTENTS:
+            return {"effort_score": None, "effort_skipped": True}
         attempts = int(tracker.get_slot("effort_attempts") or 0) + 1
         if attempts >= MAX_UNCLEAR_ANSWERS:  # one polite re-ask, then drop it
             return {"effort_score": None, "effort_skipped": True, "effort_attempts": attempts}
@@ -40,7 +41,7 @@ class ValidateCesForm(FormValidationAction):
 
     def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
-        if _skipped_by(tracker, text):
+        if _declined(tracker, text):
             return {"effort_comment": ""}
         return {"effort_comment": text[:MAX_COMMENT_CHARS]}
 

@@ -90,6 +90,7 @@ class Settings:
     business_hours: str = "Mon-Fri 09:00-17:00"
     business_timezone: str = "UTC"
     always_human_topics: Path = PROJECT_ROOT / "data" / "always_human_topics.yml"
+    priority_rules: str = "frustration=high,sensitive_topic=high"
     ces_ask_after: str = "both"
     ces_low_score_threshold: int = 3
     cookie_secure: bool = False
@@ -157,16 +158,24 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         business_hours=env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
         business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",
         always_human_topics=Path(env.get("ALWAYS_HUMAN_TOPICS") or PROJECT_ROOT / "data" / "always_human_topics.yml"),
+        priority_rules=env.get("PRIORITY_RULES") or "frustration=high,sensitive_topic=high",
         ces_ask_after=ces_ask_after,
         ces_low_score_threshold=threshold,
         cookie_secure=_bool(env, "COOKIE_SECURE", False),
     )
 
 
+def _url_password(url: str) -> Optional[str]:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
 def secret_values(settings: Settings) -> list:
     """Values that must never appear in a log line (used by the log redaction filter)."""
-    return [
-        getattr(settings, f.name)
-        for f in fields(settings)
-        if not f.repr and getattr(settings, f.name)
-    ]
+    tokens = [getattr(settings, f.name) for f in fields(settings) if not f.repr and getattr(settings, f.name)]
+    passwords = [_url_password(url) for url in (settings.database_url, settings.tracker_store_url, settings.lock_store_url)]
+    return tokens + [p for p in passwords if p]

@@ -74,6 +74,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         finally:
             server.stop()
             rasa.stop()
+        if result["errors"]:
+            print(f"bench-helpdesk: the helpdesk's log ends with:\n{server.log_path.read_text()[-3000:]}", file=sys.stderr)
     report = {
         "database": make_url(database_url).get_backend_name(),
         "agents": args.agents,
@@ -135,13 +137,18 @@ def _run_agents(base_url: str, tokens: List[str]) -> Dict:
     lock = threading.Lock()
     barrier = threading.Barrier(len(tokens))
 
-    def timed(http: requests.Session, kind: str, path: str, **kwargs) -> requests.Response:
+    def timed(http: requests.Session, kind: str, path: str, **kwargs) -> Optional[requests.Response]:
         started = time.perf_counter()
-        response = http.post(base_url + path, timeout=60, **kwargs)
+        try:
+            response = http.post(base_url + path, timeout=60, **kwargs)
+        except requests.RequestException as exc:
+            with lock:
+                errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+            return None
         elapsed_ms = (time.perf_counter() - started) * 1000
         with lock:
             latencies[kind].append(elapsed_ms)
-            if response.status_code >= 300:
+            if response.status_code >= 300 and response.status_code != 204:
                 errors.append(f"{kind}: HTTP {response.status_code} {response.text[:200]}")
         return response
 
@@ -151,7 +158,7 @@ def _run_agents(base_url: str, tokens: List[str]) -> Dict:
             barrier.wait()
             while True:
                 response = timed(http, "claim", "/api/tickets/claim-next")
-                if response.status_code != 200:
+                if response is None or response.status_code != 200:
                     return
                 ticket_id = response.json()["id"]
                 with lock:

@@ -237,7 +237,9 @@ _COURTESY = (
 
 def _ascii_digits(text: str) -> str:
     """Map every Unicode decimal digit (Arabic-Indic ٦, Persian ۶, full-width ６) to 0-9."""
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdigit() and unicodedata.decimal(ch, None) is not None else ch for ch in text)
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch for ch in text
+    )
 
 
 def _normalise_token(text: str) -> str:
@@ -336,13 +338,12 @@ def _digit_score(text: str) -> Tuple[bool, Optional[int]]:
     """(any number present, the score it gives or None)."""
     values = set()
     for match in _NUMBER.finditer(text):
-        raw = match.group("value").replace(",", ".")
-        number = float(raw)
+        whole, _, fraction = match.group("value").replace(",", ".").partition(".")
         out_of = match.group("out_of")
-        if match.group("sign") or number != int(number) or (out_of is not None and int(out_of) != MAX_SCORE):
+        if match.group("sign") or fraction.strip("0") or (out_of is not None and int(out_of) != MAX_SCORE):
             values.add(None)
         else:
-            values.add(int(number))
+            values.add(int(whole))
     if not values:
         return False, None
     if len(values) == 1:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,6 @@ class ReportRangeError(ValueError):
 @dataclass(frozen=True)
 class ReportRange:
     """UTC days ``since`` … ``until``, both included."""
-
     since: date
     until: date
 
@@ -93,14 +92,14 @@ def _mean(values: Sequence[float], digits: int) -> Optional[float]:
     return round(statistics.fmean(values), digits) if values else None
 
 
-def score_stats(scores: Sequence[int]) -> dict:
-    """Responses, mean (2 decimals), easy count (5–7) and share of easy (4 decimals)."""
-    easy = sum(1 for score in scores if score >= EASY_MIN_SCORE)
+def score_stats(responses: int, total: int, easy: int) -> dict:
+    """Responses, mean (2 decimals), easy count (5–7) and share of easy (4 decimals), from the
+    number of ratings, the sum of their scores and the number of easy ones."""
     return {
-        "responses": len(scores),
-        "mean": _mean(scores, 2),
+        "responses": responses,
+        "mean": round(total / responses, 2) if responses else None,
         "easy": easy,
-        "share_easy": _share(easy, len(scores)),
+        "share_easy": _share(easy, responses),
     }
 
 
@@ -129,29 +128,32 @@ def _minutes(start: datetime, end: datetime) -> float:
 # ---------------------------------------------------------------- CES
 
 
-def _ratings(session: Session, period: ReportRange, *columns):
+def _count_where(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    return session.execute(select(*columns).where(period.contains(CesRating.created_at))).all()
+
+def _score_aggregates() -> tuple:
+    """SQL aggregates matching :func:`score_stats`: count, sum of scores, count of easy scores."""
+    return func.count(CesRating.id), func.coalesce(func.sum(CesRating.score), 0), _count_where(CesRating.score >= EASY_MIN_SCORE)
 
 
 def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -> dict:
     """Mean, share of 5–7, low scores (≤ threshold) and comments of the ratings in the range."""
-
-    rows = _ratings(session, period, CesRating.score, CesRating.comment)
-    scores = [row.score for row in rows]
-    low = sum(1 for score in scores if score <= low_threshold)
+    responses, total, easy, low, comments = session.execute(
+        select(*_score_aggregates(), _count_where(CesRating.score <= low_threshold), func.count(CesRating.comment))
+        .where(period.contains(CesRating.created_at))
+    ).one()
     return {
-        **score_stats(scores),
+        **score_stats(responses, total, easy),
         "low": low,
-        "share_low": _share(low, len(scores)),
+        "share_low": _share(low, responses),
         "low_threshold": low_threshold,
-        "comments": sum(1 for row in rows if row.comment),
+        "comments": comments,
     }
 
 
 def ces_distribution(session: Session, period: ReportRange) -> List[dict]:
     """Count and share of each score 1..7 (all seven, zeros included)."""
-
     counts = dict(
         session.execute(
             select(CesRating.score, func.count())
@@ -173,14 +175,23 @@ def _bucket_start(moment: datetime, period: str) -> date:
 
 def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> List[dict]:
     """CES per UTC day or ISO week (Monday-based), from the first to the last bucket with a
-    rating; empty buckets in between are included with ``responses`` 0 so charts show gaps."""
+    rating; empty buckets in between are included with ``responses`` 0 so charts show gaps.
 
+    Bucketing happens here rather than in SQL, where truncating a timestamp to a UTC day is
+    spelled differently by every database.
+    """
     if period not in ("day", "week"):
         raise ValueError(f"period must be 'day' or 'week', got {period!r}")
     step = timedelta(days=7 if period == "week" else 1)
     buckets: Dict[date, List[int]] = {}
-    for row in _ratings(session, report_range, CesRating.score, CesRating.created_at):
-        buckets.setdefault(_bucket_start(row.created_at, period), []).append(row.score)
+    rows = session.execute(
+        select(CesRating.score, CesRating.created_at).where(report_range.contains(CesRating.created_at))
+    )
+    for score, created_at in rows:
+        bucket = buckets.setdefault(_bucket_start(created_at, period), [0, 0, 0])
+        bucket[0] += 1
+        bucket[1] += score
+        bucket[2] += score >= EASY_MIN_SCORE
     if not buckets:
         return []
     trend = []
@@ -188,7 +199,7 @@ def ces_trend(session: Session, report_range: ReportRange, period: str = "day") 
     while current <= last:
         iso_year, iso_week, _ = current.isocalendar()
         label = f"{iso_year}-W{iso_week:02d}" if period == "week" else current.isoformat()
-        trend.append({"start": current.isoformat(), "label": label, **score_stats(buckets.get(current, []))})
+        trend.append({"start": current.isoformat(), "label": label, **score_stats(*buckets.get(current, (0, 0, 0)))})
         current += step
     return trend
 
@@ -199,7 +210,6 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
     Ratings without an article (or agent) are left out of that split; a missing channel is
     "unknown".
     """
-
     columns = {
         "resolver": CesRating.resolved_by,
         "channel": CesRating.channel,
@@ -209,16 +219,19 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
     }
     if dimension not in columns:
         raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, got {dimension!r}")
-    groups: Dict[str, List[int]] = {}
-    for key, score in _ratings(session, period, columns[dimension], CesRating.score):
-        if key is None and dimension in ("article", "agent"):
-            continue
-        groups.setdefault(UNKNOWN if key is None else str(key), []).append(score)
-    labels = {key: key for key in groups}
-    if dimension == "agent" and groups:
-        names = session.execute(select(Agent.id, Agent.name).where(Agent.id.in_([int(key) for key in groups]))).all()
-        labels.update({str(agent_id): name for agent_id, name in names})
-    items = [{"key": key, "label": labels[key], **score_stats(scores)} for key, scores in groups.items()]
+    column = columns[dimension]
+    query = select(column, *_score_aggregates()).where(period.contains(CesRating.created_at)).group_by(column)
+    if dimension in ("article", "agent"):
+        query = query.where(column.is_not(None))
+    rows = session.execute(query).all()
+    names: Dict[str, str] = {}
+    if dimension == "agent" and rows:
+        agents = select(Agent.id, Agent.name).where(Agent.id.in_([row[0] for row in rows]))
+        names = {str(agent_id): name for agent_id, name in session.execute(agents)}
+    items = []
+    for key, responses, total, easy in rows:
+        key = UNKNOWN if key is None else str(key)
+        items.append({"key": key, "label": names.get(key, key), **score_stats(responses, total, easy)})
     return sorted(items, key=lambda item: (-item["responses"], item["label"]))
 
 
@@ -228,7 +241,6 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
 def containment(session: Session, period: ReportRange) -> dict:
     """Conversations with support activity (a KB query or a ticket in the range): contained ones
     had a KB query and no ticket, escalated ones had a ticket. The two rates add up to 1."""
-
     kb_conversations = set(session.scalars(
         select(distinct(KbQuery.conversation_id)).where(period.contains(KbQuery.created_at))
     ))
@@ -253,7 +265,6 @@ def containment(session: Session, period: ReportRange) -> dict:
 
 def escalations_by_reason(session: Session, period: ReportRange) -> dict:
     """Tickets opened in the range, by reason, most frequent first."""
-
     rows = session.execute(
         select(Ticket.reason, func.count())
         .where(period.contains(Ticket.created_at))
@@ -273,7 +284,6 @@ def ticket_times(session: Session, period: ReportRange) -> dict:
     Measured from the ticket's creation to its first agent reply / its (latest) resolution,
     whenever those happened; tickets still waiting for either are counted separately.
     """
-
     rows = session.execute(
         select(Ticket.created_at, Ticket.first_reply_at, Ticket.resolved_at)
         .where(period.contains(Ticket.created_at))
@@ -425,6 +435,10 @@ def _pct(value: Optional[float]) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
     line = lambda cells: "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()  # noqa: E731
@@ -482,8 +496,8 @@ def report_text(report: dict) -> str:
     gaps = report["kb_gaps"]
     out += ["", f"KB gaps ({gaps['questions']} unanswered questions in {gaps['groups_total']} groups)"]
     for rank, group in enumerate(gaps["groups"], start=1):
-        out.append(f"  {rank}. {group['representative']}  — {group['count']} questions, "
-                   f"{group['conversations']} conversations [{', '.join(group['languages'])}]")
+        out.append(f"  {rank}. {group['representative']}  — {_plural(group['count'], 'question')}, "
+                   f"{_plural(group['conversations'], 'conversation')} [{', '.join(group['languages'])}]")
         out += [f"       also: {example}" for example in group["examples"]]
     if not gaps["groups"]:
         out.append("  none")
@@ -495,7 +509,6 @@ def report_text(report: dict) -> str:
 
 class _OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line on stderr, exit code 2."""
-
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -71,7 +71,8 @@ def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, s
                 text = f"[{(event.get('parse_data') or {}).get('intent', {}).get('name') or text[1:]}]"
             transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
         elif kind == "bot" and text:
-            author = "agent" if (event.get("data") or {}).get("custom", {}).get("from") == "agent" else "bot"
+            custom = (event.get("data") or {}).get("custom") or {}
+            author = "agent" if custom.get("from") == "agent" else "bot"
             transcript.append({"author": author, "text": text, "timestamp": _timestamp(event)})
     return transcript
 

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.helpdesk import accounts, library, tickets
-from bot.helpdesk.auth import SESSION_COOKIE, current_agent, current_session, db_session, require_admin
+from bot.helpdesk.auth import (
+    SESSION_COOKIE,
+    SessionReleasingRoute,
+    current_agent,
+    current_session,
+    db_session,
+    require_admin,
+)
 from bot.helpdesk.schemas import (
     AgentCreate,
     AgentOut,
@@ -32,7 +39,7 @@ from bot.helpdesk.schemas import (
 )
 from bot.models import Agent, AgentSession
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", route_class=SessionReleasingRoute)
 NOT_FOUND = {404: {"description": "unknown ticket"}}
 STATE_ERRORS = {
     **NOT_FOUND,

@@ -10,10 +10,13 @@ Other routers (CES reports) reuse :func:`current_agent` and :func:`require_admin
 """
 from __future__ import annotations
 
+import functools
 import hmac
-from typing import Iterator, Optional, Tuple
+import inspect
+from typing import AsyncIterator, Callable, Optional, Tuple
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from bot.helpdesk import accounts
@@ -25,13 +28,46 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """One session per request; service functions commit their own work, the rest is rolled back."""
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; service functions commit their own work, the rest is rolled back.
+
+    Async on purpose: its set-up and clean-up then run on the event loop, not in a worker thread
+    (see :class:`SessionReleasingRoute` for why that matters).
+    """
     session = request.app.state.session_factory()
     try:
         yield session
     finally:
         session.close()
+
+
+class SessionReleasingRoute(APIRoute):
+    """Closes the request's database session in the worker thread, as soon as a sync endpoint returns.
+
+    FastAPI runs a sync dependency, the endpoint and the response validation each in a separate call
+    to the worker-thread pool. A request that still held a pooled connection while waiting for its
+    next worker thread could wait forever once every worker waits for a connection — a deadlock
+    under load. So nothing holds a connection between those steps: this route closes the session
+    after the endpoint, and :func:`authenticate_request` ends its transaction.
+    """
+
+    def __init__(self, path: str, endpoint: Callable, **kwargs):
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _closing_sessions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _closing_sessions(endpoint: Callable) -> Callable:
+    @functools.wraps(endpoint)
+    def run_then_release(*args, **kwargs):
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run_then_release
 
 
 def bearer_token(request: Request) -> Optional[str]:
@@ -52,6 +88,7 @@ def authenticate_request(request: Request, db: Session) -> AgentSession:
         if not hmac.compare_digest(sent.encode(), agent_session.csrf_token.encode()):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header (get it from GET /api/auth/me)")
     accounts.touch(db, agent_session.agent)
+    db.commit()  # end the read transaction: no connection is held until the endpoint runs
     return agent_session
 
 

@@ -14,7 +14,7 @@ import requests
 
 from bot.db import utcnow
 from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.http import ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.http import KeepAlive, ServiceUnavailable, error_detail, request_with_retries
 from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import Availability, CustomerTicket, TicketCreate, TicketReceipt
 from bot.helpdesk.text import truncate_with_marker
@@ -81,6 +81,7 @@ class ZendeskBackend:
         self._timeout = settings.http_timeout_s
         self._retries = settings.http_retries
         self._redact = Redactor([settings.zendesk_api_token])
+        self._keep_alive = KeepAlive()
         self._policy = HelpdeskPolicy.from_settings(settings)
 
     # ------------------------------------------------------------ the interface
@@ -188,7 +189,7 @@ class ZendeskBackend:
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
         try:
             return request_with_retries(method, self._api + path, auth=self._auth, timeout_s=self._timeout,
-                                        retries=self._retries, redact=self._redact, **kwargs)
+                                        retries=self._retries, redact=self._redact, keep_alive=self._keep_alive, **kwargs)
         except ServiceUnavailable as exc:
             raise HelpdeskUnavailable(f"Zendesk is unavailable: {exc}") from None
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import requests
 
-from bot.helpdesk.http import ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.http import KeepAlive, ServiceUnavailable, error_detail, request_with_retries
 from bot.helpdesk.tickets import NO_OPEN_TICKET
 from bot.helpdesk.schemas import Availability, CustomerTicket, RelayMessage, TicketCreate, TicketReceipt
 from bot.logs import Redactor
@@ -37,6 +37,7 @@ class HelpdeskClient:
         self._timeout = settings.http_timeout_s
         self._retries = settings.http_retries
         self._redact = Redactor([settings.service_token])
+        self._keep_alive = KeepAlive()
 
     def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
         """Create (or, for a repeated ``idempotency_key``, find) the escalation's ticket."""
@@ -77,7 +78,7 @@ class HelpdeskClient:
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout_s=self._timeout,
                 retries=self._retries,
-                redact=self._redact,
+                redact=self._redact, keep_alive=self._keep_alive,
                 **kwargs,
             )
         except ServiceUnavailable as exc:

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable, Optional
 from urllib.parse import urlsplit
@@ -17,6 +18,20 @@ class ServiceUnavailable(RuntimeError):
     """The service did not answer usefully within the retries; the message says why."""
 
 
+class KeepAlive:
+    """One ``requests.Session`` per thread (a session is not thread-safe), so repeated calls to the
+    same service reuse their connection instead of opening a new one each time."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+
 def backoff_s(attempt: int) -> float:
     """Seconds to wait before retry ``attempt + 1``: 0.25, 0.5, 1, 2, then 4 at most."""
     return min(0.25 * 2**attempt, 4.0)
@@ -29,6 +44,7 @@ def request_with_retries(
     timeout_s: float,
     retries: int,
     redact: Optional[Callable[[str], str]] = None,
+    keep_alive: Optional[KeepAlive] = None,
     **kwargs,
 ) -> requests.Response:
     """Send the request up to ``retries + 1`` times on connection errors, timeouts and
@@ -42,7 +58,8 @@ def request_with_retries(
         if attempt:
             time.sleep(backoff_s(attempt - 1))
         try:
-            response = requests.request(method, url, timeout=timeout_s, **kwargs)
+            http = keep_alive.session() if keep_alive else requests
+            response = http.request(method, url, timeout=timeout_s, **kwargs)
         except requests.Timeout:
             problem = f"no answer within {timeout_s} s"
             continue

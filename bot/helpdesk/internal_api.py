@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from bot.helpdesk import tickets
-from bot.helpdesk.auth import db_session, require_service
+from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_service
 from bot.helpdesk.schemas import (
     Availability,
     CustomerTickets,
@@ -17,7 +17,12 @@ from bot.helpdesk.schemas import (
     TicketReceipt,
 )
 
-router = APIRouter(prefix="/api/internal", tags=["internal (action server)"], dependencies=[Depends(require_service)])
+router = APIRouter(
+    prefix="/api/internal",
+    tags=["internal (action server)"],
+    dependencies=[Depends(require_service)],
+    route_class=SessionReleasingRoute,
+)
 
 
 @router.post(

@@ -39,8 +39,7 @@ class HelpdeskPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "HelpdeskPolicy":
-        # PRIORITY_RULES is a proposed setting; until Settings has it the documented default applies.
-        rules = getattr(settings, "priority_rules", DEFAULT_PRIORITY_RULES)
+        rules = settings.priority_rules
         return cls(
             business_hours=BusinessHours.parse(settings.business_hours, settings.business_timezone),
             priority_rules=parse_priority_rules(rules),

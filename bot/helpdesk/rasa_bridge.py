@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_scope, utcnow
 from bot.helpdesk import events
-from bot.helpdesk.http import ServiceUnavailable, backoff_s, error_detail, request_with_retries
+from bot.helpdesk.http import KeepAlive, ServiceUnavailable, backoff_s, error_detail, request_with_retries
 from bot.helpdesk.tickets import pending_delivery_ticket_ids
 from bot.logs import Redactor
 from bot.models import Ticket, TicketMessage
@@ -55,6 +55,7 @@ class RasaBridge:
         self._retries = max(0, settings.http_retries)
         self._session_factory = session_factory
         self._redact = Redactor([settings.rasa_token])
+        self._keep_alive = KeepAlive()
         worst_send = self._timeout * (self._retries + 1) + sum(backoff_s(i) for i in range(self._retries))
         self._lease_length = timedelta(seconds=worst_send + 10)
 
@@ -68,7 +69,7 @@ class RasaBridge:
                 json={"name": intent, "entities": entities},
                 timeout_s=self._timeout,
                 retries=self._retries,
-                redact=self._redact,
+                redact=self._redact, keep_alive=self._keep_alive,
             )
         except ServiceUnavailable as exc:
             raise DeliveryFailed(f"Rasa is unavailable: {exc}", permanent=False) from None
@@ -99,21 +100,24 @@ class RasaBridge:
                 return True  # another worker holds it and re-checks for new lines before letting go
             try:
                 finished = self._deliver_while_leased(lease)
-            finally:
+            except BaseException:
                 self._release_lease(lease)
+                raise
             if not finished:
+                self._release_lease(lease)
                 return False
+            # A line committed while we released may have found the lease still taken: look once more.
             if self._next_pending(ticket_id) is None:
                 return True
 
     def _deliver_while_leased(self, lease: "_Lease") -> bool:
-        while True:
-            pending = self._next_pending(lease.ticket_id)
-            if pending is None:
-                return True
+        """Send lines until none is left (the lease is then released) or Rasa is unavailable (False)."""
+        pending = self._next_pending(lease.ticket_id)
+        if pending is None:
+            self._release_lease(lease)
+        while pending is not None:
             message_id, conversation_id, intent, entities = pending
-            if not self._renew_lease(lease):
-                return True  # our lease ran out and someone else took over
+            error = None
             try:
                 self.trigger_intent(conversation_id, intent, entities or {})
             except DeliveryFailed as failure:
@@ -122,38 +126,36 @@ class RasaBridge:
                 )
                 if not failure.permanent:
                     return False
-                self._mark(message_id, delivered=False, error=str(failure)[:300])
-                continue
-            self._mark(message_id, delivered=True, error=None)
+                error = str(failure)[:300]
+            pending = self._record(message_id, error, lease)
+        return True
 
     def _next_pending(self, ticket_id: int):
         with session_scope(self._session_factory) as session:
-            return session.execute(
-                select(TicketMessage.id, Ticket.conversation_id, TicketMessage.rasa_intent, TicketMessage.rasa_entities)
-                .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-                .where(
-                    TicketMessage.ticket_id == ticket_id,
-                    TicketMessage.delivered.is_(False),
-                    TicketMessage.delivery_error.is_(None),
-                    TicketMessage.rasa_intent.is_not(None),
-                )
-                .order_by(TicketMessage.id)
-                .limit(1)
-            ).first()
+            return self._pending_query(session, ticket_id)
+
+    @staticmethod
+    def _pending_query(session, ticket_id: int, after_id: int = 0):
+        """(message id, conversation id, intent, entities) of the ticket's oldest undelivered line."""
+        return session.execute(
+            select(TicketMessage.id, Ticket.conversation_id, TicketMessage.rasa_intent, TicketMessage.rasa_entities)
+            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+            .where(
+                TicketMessage.ticket_id == ticket_id,
+                TicketMessage.id > after_id,
+                TicketMessage.delivered.is_(False),
+                TicketMessage.delivery_error.is_(None),
+                TicketMessage.rasa_intent.is_not(None),
+            )
+            .order_by(TicketMessage.id)
+            .limit(1)
+        ).first()
 
     def _acquire_lease(self, ticket_id: int) -> Optional["_Lease"]:
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
         return lease if self._set_lease(ticket_id, free, lease.until) else None
-
-    def _renew_lease(self, lease: "_Lease") -> bool:
-        """Extend our lease for one more send; False if it expired and someone else holds it now."""
-        until = utcnow() + self._lease_length
-        if not self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, until):
-            return False
-        lease.until = until
-        return True
 
     def _release_lease(self, lease: "_Lease") -> None:
         self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, None)
@@ -168,12 +170,27 @@ class RasaBridge:
             )
         return result.rowcount == 1
 
-    def _mark(self, message_id: int, delivered: bool, error: Optional[str]) -> None:
+    def _record(self, message_id: int, error: Optional[str], lease: "_Lease"):
+        """Record one send's outcome and, in the same transaction, renew the lease for the next pending
+        line or release it when there is none. Returns that next line (None: done, or lease lost)."""
         with session_scope(self._session_factory) as session:
+            next_line = self._pending_query(session, lease.ticket_id, after_id=message_id)
+            until = utcnow() + self._lease_length if next_line is not None else None
+            renewed = session.execute(
+                update(Ticket)
+                .where(Ticket.id == lease.ticket_id, Ticket.delivery_lease_until == lease.until)
+                .values(delivery_lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:
+                session.rollback()
+                return None  # our lease ran out and another worker holds the ticket now
             message = session.get(TicketMessage, message_id)
-            message.delivered = delivered
+            message.delivered = error is None
             message.delivery_error = error
             events.record(session, "message_updated", message.ticket, message)
+        lease.until = until
+        return next_line
 
 
 @dataclass

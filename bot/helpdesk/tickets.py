@@ -45,6 +45,8 @@ OPEN_STATUSES = ("waiting", "assigned")
 NO_OPEN_TICKET = "no open ticket"
 QUEUE_ORDER = (Ticket.priority_rank, Ticket.created_at, Ticket.id)
 REFERENCE_OFFSET = 1000
+# How many of the most urgent waiting tickets concurrent claim-next calls spread over.
+CLAIM_WINDOW = 10
 # Used for wait estimates until enough tickets have been handled to take a median.
 DEFAULT_HANDLING_MINUTES = 10
 HANDLING_SAMPLE_SIZE = 50
@@ -223,16 +225,23 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[d
 
 
 def claim_next(session: Session, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
-    """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty."""
+    """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
+
+    Agents claiming at the same moment start at different tickets among the most urgent few (by
+    agent id), instead of all racing for the head of the queue; priority order is kept.
+    """
     now = now or utcnow()
     while True:
-        candidates = session.scalars(
-            select(Ticket.id).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(10)
+        head = session.execute(
+            select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER)
+            .limit(CLAIM_WINDOW)
         ).all()
         session.rollback()  # end the read so the claim below starts a fresh transaction
-        if not candidates:
+        if not head:
             return None
-        for ticket_id in candidates:
+        candidates = [ticket_id for ticket_id, rank in head if rank == head[0].priority_rank]
+        start = agent.id % len(candidates)
+        for ticket_id in candidates[start:] + candidates[:start]:
             if _try_claim(session, ticket_id, agent, now):
                 return _after_claim(session, ticket_id, agent, now)
             session.rollback()

@@ -414,7 +414,7 @@ class _IndexBuilder:
         )
 
     def _calibrate(self) -> _Scorer:
-        n_features = 2 * (3 + (2 if self.encoder is not None else 0))
+        n_features = 2 * (len(_LexicalComponent.names) + (len(_EmbeddingComponent.names) if self.encoder is not None else 0))
         folds = min(self.MAX_FOLDS, max((len(q) for q in self.questions), default=0))
         held_out_total = sum(len(q) for q in self.questions)
         if len(self.articles) < 2 or folds < 2 or held_out_total < self.MIN_HELD_OUT:
@@ -446,6 +446,7 @@ class _IndexBuilder:
         unanswerable = np.concatenate([f for f, _ in hidden_all])
         question_features = np.concatenate([q for _, q in visible_all])
         truth = np.concatenate(truth_all)
+        n_features = visible.shape[2]
         rows = np.arange(len(truth))
         is_true = np.zeros(visible.shape[:2], dtype=bool)
         is_true[rows, truth] = True

@@ -8,6 +8,8 @@
 
 Both are stdlib HTTP servers on a loopback port, run in a thread. ``standins`` is a pytest
 fixture; ``tests/e2e/conftest.py`` re-exports it and passes :func:`standin_env` to the stack.
+The helpers below build and post webhooks as the platforms would, push an agent line the way
+the helpdesk does, and drive a chat through the escalation form.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
+
+from tests.e2e.helpers import AgentClient
 
 TELEGRAM_TOKEN = "123456789:effortless-test-token"
 TELEGRAM_BOT_USERNAME = "effortless_test_bot"
@@ -289,11 +293,43 @@ def post_callback(rasa_url: str, payload: Any, secret: Optional[str] = CALLBACK_
     return requests.post(f"{rasa_url}/webhooks/callback/webhook", data=body, headers=headers, timeout=timeout)
 
 
+def log_in_agent(stack: Any, email: str, name: str, password: str = "correct horse battery") -> AgentClient:
+    """A new agent account on the stack, logged in through the helpdesk API and online."""
+    stack.create_agent(email, name, "agent", password)
+    agent = AgentClient.login(stack.helpdesk_url, email, password)
+    agent.go_online()
+    return agent
+
+
+def push_agent_line(rasa_url: str, rasa_token: str, conversation_id: str, text: str,
+                    agent_name: str = "Omer") -> requests.Response:
+    """What the helpdesk does for each agent line: an external intent, answered on the latest channel."""
+    return requests.post(
+        f"{rasa_url}/conversations/{conversation_id}/trigger_intent",
+        params={"output_channel": "latest", "token": rasa_token},
+        json={"name": "EXTERNAL_agent_message", "entities": {"agent_message": text, "agent_name": agent_name}},
+        timeout=60,
+    )
+
+
+@dataclass
+class Escalation:
+    """How the escalation form went: the questions the bot asked and its confirmation."""
+
+    asked: List[str]
+    confirmation: str
+
+    @property
+    def reference(self) -> str:
+        """The ticket reference (``T-1042``) the bot confirmed."""
+        return re.search(r"T-\d+", self.confirmation).group(0)
+
+
 def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], answers: Dict[str, str],
-             timeout: float = 90.0) -> List[str]:
+             timeout: float = 90.0) -> Escalation:
     """Ask for a human, answer the escalation form until the ticket is confirmed.
 
-    ``answers`` maps a regex for a question to the reply; returns the patterns of the
+    ``answers`` maps a regex for a question to the reply; the result lists the patterns of the
     questions the bot asked, in order, so a test can check what it did *not* ask.
     """
     seen = len(bot_texts())
@@ -304,8 +340,8 @@ def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], ans
         texts = bot_texts()
         for text in texts[seen:]:
             seen += 1
-            if re.search(r"your ticket is", text, re.IGNORECASE):
-                return asked
+            if re.search(r"your ticket is T-\d+", text, re.IGNORECASE):
+                return Escalation(asked, text)
             pattern = next((p for p in answers if re.search(p, text, re.IGNORECASE)), None)
             if pattern is not None:
                 asked.append(pattern)

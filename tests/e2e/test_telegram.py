@@ -15,10 +15,11 @@ from tests.e2e.standins import (
     TELEGRAM_SECRET_TOKEN,
     StandIns,
     escalate,
+    log_in_agent,
     post_telegram_update,
+    push_agent_line,
     telegram_update,
 )
-from tests.e2e.test_widget import AgentClient
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,10 @@ GREETING = "support assistant"
 def chat_id() -> int:
     """A fresh Telegram private chat (its id is the Rasa conversation id)."""
     return random.randint(10**9, 10**10)
+
+
+def rasa_log_mentions(stack, text: str) -> bool:
+    return text in (stack.running.settings.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
 
 
 def user_events(stack, chat_id: int) -> List[dict]:
@@ -47,7 +52,8 @@ def test_a_greeting_on_telegram_is_answered_in_the_chat(stack, standins: StandIn
     assert standins.telegram.wait_for(chat_id, lambda message: GREETING in message["text"], timeout=60)
     [event] = user_events(stack, chat_id)
     assert event["input_channel"] == "telegram"
-    assert event["metadata"] == {"customer_name": "Dana Levi", "telegram_username": "dana_l"}
+    # what the actions read as tracker.latest_message["metadata"]
+    assert event["parse_data"]["metadata"] == {"customer_name": "Dana Levi", "telegram_username": "dana_l"}
 
 
 @pytest.mark.parametrize("secret", [None, "guessed"], ids=["missing", "wrong"])
@@ -57,6 +63,8 @@ def test_an_update_without_the_secret_token_is_refused_and_never_reaches_the_bot
     assert response.status_code == 403
     assert user_events(stack, chat_id) == []
     assert standins.telegram.messages(chat_id) == []
+    assert stack.wait_for(lambda: rasa_log_mentions(stack, "Rejected telegram webhook"))
+    assert not rasa_log_mentions(stack, TELEGRAM_SECRET_TOKEN)
 
 
 @pytest.mark.parametrize("malformed", [
@@ -72,20 +80,28 @@ def test_a_malformed_update_is_a_400_and_never_reaches_the_bot(stack, standins, 
     assert standins.telegram.messages(chat_id) == []
 
 
+def test_a_line_rasa_pushes_for_the_helpdesk_reaches_the_chat_the_customer_wrote_from(stack, standins, chat_id):
+    assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, "hi")).status_code == 200
+
+    response = push_agent_line(stack.rasa_url, stack.rasa_token, str(chat_id), "שלום דנה, אני בודק את ההזמנה")
+
+    assert response.status_code == 200
+    assert standins.telegram.wait_for(chat_id, lambda message: "אני בודק את ההזמנה" in message["text"])
+
+
 def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standins: StandIns, chat_id):
     def send(text: str) -> None:
         assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, text)).status_code == 200
 
-    asked = escalate(send, lambda: [m["text"] for m in standins.telegram.messages(chat_id)], {
+    escalation = escalate(send, lambda: [m["text"] for m in standins.telegram.messages(chat_id)], {
         r"your name": "Dana Levi",
         r"email": "dana.levi@example.com",
         r"what's the problem": "My parcel says delivered but it never arrived",
     })
-    assert r"your name" not in asked  # Telegram told the bot who the customer is
+    assert r"your name" not in escalation.asked  # Telegram told the bot who the customer is
 
-    agent = AgentClient.log_in(stack, email="telegram-agent@acme.example", name="Omer",
-                               password="correct horse battery staple")
-    ticket_id = agent.claim_ticket_for(str(chat_id))
-    agent.reply(ticket_id, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
+    agent = log_in_agent(stack, "telegram-agent@acme.example", "Omer")
+    agent.claim(escalation.reference)
+    agent.reply(escalation.reference, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
 
     assert standins.telegram.wait_for(chat_id, lambda message: "asked the courier" in message["text"], timeout=60)

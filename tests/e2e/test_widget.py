@@ -73,6 +73,36 @@ def user_texts_in_tracker(stack, session_id: str) -> List[str]:
     return [event.get("text") for event in response.json()["events"] if event["event"] == "user"]
 
 
+class AgentClient:
+    """The agent's side of a handoff through the helpdesk HTTP API (what the console does)."""
+
+    def __init__(self, helpdesk_url: str, http: requests.Session) -> None:
+        self.helpdesk_url = helpdesk_url
+        self.http = http
+
+    @classmethod
+    def log_in(cls, stack, email: str, name: str, password: str) -> "AgentClient":
+        """Create the agent account, then log in as a script does (Bearer token)."""
+        stack.create_agent(email, name, "agent", password)
+        http = requests.Session()
+        response = http.post(f"{stack.helpdesk_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
+        response.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        return cls(stack.helpdesk_url, http)
+
+    def claim_ticket_for(self, conversation_id: str) -> int:
+        """Claim the waiting ticket of this conversation; returns its id."""
+        response = self.http.get(f"{self.helpdesk_url}/api/tickets", params={"status": "waiting"}, timeout=10)
+        response.raise_for_status()
+        ticket_id = next(ticket["id"] for ticket in response.json() if ticket["conversation_id"] == conversation_id)
+        self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/claim", timeout=10).raise_for_status()
+        return ticket_id
+
+    def reply(self, ticket_id: int, text: str) -> None:
+        response = self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/messages", json={"text": text}, timeout=10)
+        response.raise_for_status()
+
+
 def test_a_question_gets_a_kb_answer_and_a_feedback_button_works(stack, open_page):
     chat = demo(open_page, stack).open()
 
@@ -175,33 +205,3 @@ def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
     expect(reply.locator("xpath=..").locator(".ec-author")).to_contain_text("Dana")
     chat.tab.screenshot("widget-handoff")
     assert chat.tab.console_errors == []
-
-
-class AgentClient:
-    """The agent's side of a handoff through the helpdesk HTTP API (what the console does)."""
-
-    def __init__(self, helpdesk_url: str, http: requests.Session) -> None:
-        self.helpdesk_url = helpdesk_url
-        self.http = http
-
-    @classmethod
-    def log_in(cls, stack, email: str, name: str, password: str) -> "AgentClient":
-        """Create the agent account, then log in as a script does (Bearer token)."""
-        stack.create_agent(email, name, "agent", password)
-        http = requests.Session()
-        response = http.post(f"{stack.helpdesk_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
-        response.raise_for_status()
-        http.headers["Authorization"] = f"Bearer {response.json()['token']}"
-        return cls(stack.helpdesk_url, http)
-
-    def claim_ticket_for(self, conversation_id: str) -> int:
-        """Claim the waiting ticket of this conversation; returns its id."""
-        response = self.http.get(f"{self.helpdesk_url}/api/tickets", params={"status": "waiting"}, timeout=10)
-        response.raise_for_status()
-        ticket_id = next(ticket["id"] for ticket in response.json() if ticket["conversation_id"] == conversation_id)
-        self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/claim", timeout=10).raise_for_status()
-        return ticket_id
-
-    def reply(self, ticket_id: int, text: str) -> None:
-        response = self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/messages", json={"text": text}, timeout=10)
-        response.raise_for_status()

@@ -13,6 +13,7 @@ SCORED = [
     ("6/7", "en", 6),
     ("I'd say 6", "en", 6),
     ("6!", "en", 6),
+    ("6.0", "en", 6),
     ("I give it 7 out of 7", "en", 7),
     ("٦", "ar", 6),
     ("۶", "ar", 6),
@@ -120,6 +121,8 @@ NOT_SCORES = [
     ("yes", "en"),
     ("what do you mean?", "en"),
     ("6" * 600, "en"),
+    ("9" * 400, "en"),
+    ("6.0001", "en"),
     ("easy " * 20_000, "en"),  # 100 KB
     ("\x00\x01\x02", "en"),
     ("sest", "en"),  # Czech number words only when the conversation is Czech

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Iterator
 
@@ -28,8 +29,10 @@ from bot.ces.report import (
     report_text,
     ticket_times,
 )
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, migrate
+from bot.settings import load_settings
 from tests.bot.ces.seed import migrated_settings, seed_report_data
+from tests.helpers.postgres import postgres_cluster  # noqa: F401  (fixture)
 
 TWO_WEEKS = ReportRange(date(2026, 3, 2), date(2026, 3, 15))
 EMPTY = ReportRange(date(2025, 1, 1), date(2025, 1, 31))
@@ -320,3 +323,24 @@ def test_until_is_inclusive_up_to_midnight():
 def test_bad_dates_are_refused_with_a_clear_message(since, until, message):
     with pytest.raises(ReportRangeError, match=re.escape(message)):
         parse_report_range(since, until)
+
+
+@pytest.mark.postgres
+def test_the_report_is_the_same_on_postgresql(session, postgres_cluster, tmp_path):  # noqa: F811
+    settings = replace(load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var")}),
+                       database_url=postgres_cluster.create_database())
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        seed_report_data(make_session_factory(engine))
+        with make_session_factory(engine)() as postgres_session:
+            on_postgres = build_report(postgres_session, date(2026, 3, 2), date(2026, 3, 15))
+    finally:
+        engine.dispose()
+    on_sqlite = build_report(session, date(2026, 3, 2), date(2026, 3, 15))
+
+    for built in (on_postgres, on_sqlite):
+        built.pop("generated_at")
+        for item in built["ces"]["by"]["agent"]:
+            item.pop("key")  # agent ids depend on each database's sequence
+    assert on_postgres == on_sqlite

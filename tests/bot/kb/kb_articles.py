@@ -1,4 +1,5 @@
 """Helpers for KB tests: write articles, and a small realistic multilingual demo KB."""
+import csv
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -105,3 +106,24 @@ def write_demo_kb(folder: Path) -> Path:
         write_article(folder / language, article_id, title, language, questions, body,
                       url=f"https://help.example.com/{article_id}")
     return folder
+
+
+# A tiny banking-like labelled data set for bench-kb.
+INTENTS = {
+    "card_arrival": ["where is my new card", "my card has not arrived", "card still not delivered",
+                     "when will my card come", "how long does the card take to arrive", "card delivery status"],
+    "lost_card": ["I lost my card", "my card was stolen", "can't find my card", "block my lost card",
+                  "card missing from wallet", "report a stolen card"],
+    "exchange_rate": ["what is the exchange rate", "how much is a euro in dollars", "currency conversion rate",
+                      "exchange rates today", "which rate do you use to convert", "conversion fee and rate"],
+    "top_up": ["how do I top up", "add money to my account", "top up with a card", "my top up failed",
+               "load funds", "put money in my account"],
+}
+
+
+def write_csv(path: Path, rows, header=("text", "category")) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path

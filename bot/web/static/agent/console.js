@@ -35,6 +35,7 @@ class AgentConsole {
     this.unread = new Set(); // ids of my tickets with customer messages I have not looked at
     this.heartbeat = null;
     this.queueTimer = null;
+    this.composeOnOpen = null; // reference of a ticket whose reply box takes the focus when it opens
     this.dom = {
       topbar: document.getElementById("topbar"),
       main: document.getElementById("main"),
@@ -206,8 +207,10 @@ class AgentConsole {
     replaceChildren(this.dom.main);
   }
 
-  openTicket(ticket) {
+  /** Show this ticket; `compose`: the agent just claimed it, so the reply box gets the focus. */
+  openTicket(ticket, { compose = false } = {}) {
     this.rememberTicket(ticket);
+    this.composeOnOpen = compose ? ticket.reference : null;
     window.location.hash = `#/ticket/${encodeURIComponent(ticket.reference)}`;
   }
 
@@ -282,7 +285,6 @@ class AgentConsole {
     this.queueLoaded = true;
     this.queue.forEach((ticket) => this.rememberTicket(ticket));
     this.dom.queueBadge.textContent = String(this.queue.length);
-    this.dom.queueBadge.setAttribute("aria-label", `${this.queue.length} waiting`);
     if (this.view && this.view.showQueue) this.view.showQueue(this.queue);
   }
 

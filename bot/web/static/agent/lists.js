@@ -21,9 +21,10 @@ class TicketTable {
       el("thead", {}, el("tr", {}, columns.map((column) => el("th", { scope: "col", class: column.className }, column.header)))),
       this.body,
     );
-    this.empty = el("p", { class: "empty" }, emptyText);
+    this.emptyText = emptyText;
+    this.empty = el("p", { class: "empty" }, "Loading…");
+    this.table.hidden = true;
     this.element = el("div", { class: "table-wrap" }, this.table, this.empty);
-    this.show([]);
   }
 
   /** Show `tickets` in this order; `extra(ticket)` adds view state (e.g. unread) to the row's signature. */
@@ -51,6 +52,7 @@ class TicketTable {
     });
     this.table.hidden = tickets.length === 0;
     this.empty.hidden = tickets.length !== 0;
+    this.empty.textContent = this.emptyText;
   }
 
   fill(row, ticket) {
@@ -183,7 +185,7 @@ export class QueueView extends ListView {
     const button = el("button", { type: "button", class: "small", "data-focus-key": "claim", "aria-label": `Claim ${ticket.reference}` }, "Claim");
     button.addEventListener("click", () => this.act(button, async () => {
       try {
-        this.app.openTicket(await this.app.api.post(`/api/tickets/${ticket.id}/claim`));
+        this.app.openTicket(await this.app.api.post(`/api/tickets/${ticket.id}/claim`), { compose: true });
       } finally {
         this.app.refreshQueue();
       }
@@ -195,7 +197,7 @@ export class QueueView extends ListView {
     await this.act(this.claimNext, async () => {
       const ticket = await this.app.api.post("/api/tickets/claim-next");
       if (ticket === null) this.showError("The queue is empty: there is nothing to claim.");
-      else this.app.openTicket(ticket);
+      else this.app.openTicket(ticket, { compose: true });
     });
     this.claimNext.disabled = this.app.queue.length === 0;
   }

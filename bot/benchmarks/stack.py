@@ -1,0 +1,152 @@
+"""Benchmark of the whole stack: start-up, training, memory, reply latency.
+
+``python -m bot bench-stack [--messages 200] [--cold] [--train] [--json OUT]`` prints one JSON object:
+
+- ``warm_start_s``: ``python -m bot run`` to "ready" with venvs and a model already there;
+- ``cold_start_s`` (``--cold``): ``make run`` in a fresh clone (creates both venvs, trains, migrates, starts);
+- ``training_s`` (``--train``): ``rasa train`` of the current data into a temporary directory;
+- ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
+- ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from bot.settings import PROJECT_ROOT
+from bot.stack import TRAINING_DATA_DIRS, engine_bin, free_port, start_stack
+
+READY_MARKER = "Effortless is running"
+
+
+def _rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+        pending.extend(int(child) for child in children)
+    return total
+
+
+def _percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _isolated_env(var_dir: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "TRACKER_STORE_URL", "RASA_URL", "HELPDESK_URL", "EFFORTLESS_PROFILE"):
+        env.pop(name, None)
+    env.update({
+        "EFFORTLESS_VAR_DIR": str(var_dir), "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        "HELPDESK_PORT": str(free_port()), "LOG_LEVEL": "WARNING",
+    })
+    return env
+
+
+def time_until_ready(command: List[str], cwd: Path, env: Dict[str, str], timeout_s: float) -> float:
+    """Seconds from starting ``command`` until it prints the ready banner; then stops it with Ctrl-C."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    try:
+        for line in process.stdout:
+            if READY_MARKER in line:
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout_s:
+                break
+        raise RuntimeError(f"{' '.join(command)} did not become ready (exit {process.poll()})")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def measure_warm(work: Path) -> float:
+    return time_until_ready([sys.executable, "-m", "bot", "run"], PROJECT_ROOT, _isolated_env(work / "warm"), 600)
+
+
+def measure_cold(work: Path) -> float:
+    clone = work / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True)
+    shared = PROJECT_ROOT.parent / "shared"
+    if shared.exists():
+        (work / "shared").symlink_to(shared)
+    return time_until_ready(["make", "run"], clone, _isolated_env(work / "cold"), 3600)
+
+
+def measure_training(work: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [str(engine_bin("rasa")), "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
+         *TRAINING_DATA_DIRS, "--out", str(work / "models"), "--quiet"],
+        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def measure_running(work: Path, messages: int) -> Dict[str, object]:
+    env = _isolated_env(work / "running")
+    with start_stack(env) as stack:
+        rss_ready = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
+        latencies = []
+        with requests.Session() as http:
+            for index in range(messages):
+                started = time.perf_counter()
+                response = http.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                     json={"sender": f"bench-{uuid.uuid4().hex[:6]}", "message": "hello"}, timeout=30)
+                response.raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+        rss_after = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
+    return {
+        "rss_mb": {"ready": rss_ready, "after_messages": rss_after},
+        "latency_ms": {"messages": messages, "p50": round(statistics.median(latencies), 1),
+                       "p95": round(_percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
+    }
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
+    parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.messages < 1:
+        parser.error("--messages must be at least 1")
+    results: Dict[str, object] = {"cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
+        work = Path(tmp)
+        if args.cold:
+            results["cold_start_s"] = round(measure_cold(work), 1)
+        if args.train:
+            results["training_s"] = round(measure_training(work), 1)
+        results["warm_start_s"] = round(measure_warm(work), 1)
+        results.update(measure_running(work, args.messages))
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0

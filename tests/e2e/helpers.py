@@ -1,0 +1,50 @@
+"""An agent's side of the helpdesk API, as a script (Bearer token) would use it."""
+from dataclasses import dataclass
+from typing import Any, Dict, List
+
+import requests
+
+
+@dataclass
+class AgentClient:
+    base_url: str
+    token: str
+
+    @classmethod
+    def login(cls, base_url: str, email: str, password: str) -> "AgentClient":
+        response = requests.post(f"{base_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
+        response.raise_for_status()
+        return cls(base_url=base_url, token=response.json()["token"])
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return requests.request(method, f"{self.base_url}/api{path}", headers=headers, timeout=15, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.call(method, path, **kwargs)
+        assert response.ok, f"{method} {path} -> {response.status_code}: {response.text}"
+        return response.json() if response.content else None
+
+    def go_online(self) -> None:
+        self.ok("PUT", "/agents/me/presence", json={"presence": "online"})
+
+    def queue(self) -> List[Dict[str, Any]]:
+        return self.ok("GET", "/queue")
+
+    def ticket_id(self, reference: str) -> int:
+        """The API addresses tickets by id; customers and tests know the reference (T-1042)."""
+        found = [t["id"] for t in self.ok("GET", "/tickets", params={"limit": 500}) if t["reference"] == reference]
+        assert found, f"no ticket {reference}"
+        return found[0]
+
+    def ticket(self, reference: str) -> Dict[str, Any]:
+        return self.ok("GET", f"/tickets/{self.ticket_id(reference)}")
+
+    def claim(self, reference: str) -> Dict[str, Any]:
+        return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/claim")
+
+    def reply(self, reference: str, body: str) -> Dict[str, Any]:
+        return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/messages", json={"text": body})
+
+    def resolve(self, reference: str) -> Dict[str, Any]:
+        return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/resolve")

@@ -1,0 +1,140 @@
+"""Escalation to a person and back, with every process real: Rasa, actions, helpdesk, database.
+
+The customer chats through the callback channel (a gateway that receives pushed messages), so
+agent replies can be seen arriving in the customer's own chat.
+"""
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import make_engine, make_session_factory, session_scope
+from bot.models import CesRating
+from tests.e2e.helpers import AgentClient
+from tests.e2e.standins import post_callback
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def agent(stack):
+    email = f"agent-{uuid.uuid4().hex[:6]}@example.com"
+    stack.create_agent(email, "Dana", "agent", PASSWORD)
+    client = AgentClient.login(stack.helpdesk_url, email, PASSWORD)
+    client.go_online()
+    return client
+
+
+class Customer:
+    """A customer on the callback channel: sends messages, reads what reached their chat."""
+
+    def __init__(self, stack, standins):
+        self.stack = stack
+        self.collector = standins.callback
+        self.id = f"cb-{uuid.uuid4().hex[:10]}"
+
+    def say(self, text: str) -> None:
+        response = post_callback(self.stack.rasa_url, {"sender": self.id, "message": text})
+        assert response.status_code == 200, response.text
+
+    def texts(self):
+        return [m.get("text") or "" for m in self.collector.messages(self.id)]
+
+    def wait_for_text(self, pattern: str, timeout: float = 15.0) -> str:
+        message = self.collector.wait_for(self.id, lambda m: re.search(pattern, m.get("text") or "", re.I), timeout)
+        return message["text"]
+
+
+def escalate(customer: Customer) -> str:
+    customer.say("I want to talk to a person")
+    customer.wait_for_text("your name")
+    customer.say("Noa Cohen")
+    customer.wait_for_text("email")
+    customer.say("noa@example.com")
+    customer.wait_for_text("what's the problem|pass this on as")
+    customer.say("My refund for order 1182 never arrived")
+    confirmation = customer.wait_for_text(r"your ticket is T-\d+")
+    return re.search(r"T-\d+", confirmation).group(0)
+
+
+def test_escalation_live_handoff_and_handback(stack, standins, agent):
+    customer = Customer(stack, standins)
+    customer.say("how do I reset my password")
+    customer.wait_for_text("did that answer your question")
+
+    reference = escalate(customer)
+    assert re.search(r"number \d+ in the queue", customer.texts()[-1])
+
+    queue_refs = [t["reference"] for t in agent.queue()]
+    assert reference in queue_refs
+    detail = agent.claim(reference)
+    assert detail["status"] == "assigned"
+    assert detail["reason"] == "customer_request"
+    assert detail["customer_email"] == "noa@example.com"
+    transcript = [m["body"] for m in detail["messages"]]
+    assert any("reset my password" in body for body in transcript), "the agent sees what the customer asked the bot"
+    assert detail["kb_attempts"], "the agent sees which articles the bot tried"
+    customer.wait_for_text("Dana from the support team has joined")
+
+    agent.reply(reference, "Hi Noa, I can see the refund — checking it now.")
+    delivered = customer.wait_for_text("checking it now", timeout=10)
+    assert delivered.startswith("Dana:")
+
+    bot_messages_before = len(customer.texts())
+    customer.say("thank you, order 1182")
+    stack.wait_for(lambda: any("order 1182" in m["body"] and m["author_type"] == "customer"
+                               for m in agent.ticket(reference)["messages"]), timeout=10)
+    assert len(customer.texts()) == bot_messages_before, "the bot stays silent while a person owns the chat"
+
+    agent.resolve(reference)
+    customer.wait_for_text(f"marked your request {reference} as resolved")
+    customer.wait_for_text("made it easy for me to handle my issue")
+    customer.say("6")
+    customer.wait_for_text("anything we could have done better")
+    customer.say("quick and friendly")
+    customer.wait_for_text("thanks for your feedback")
+
+    engine = make_engine(stack.database_url)
+    with session_scope(make_session_factory(engine)) as session:
+        rating = session.scalars(select(CesRating).where(CesRating.conversation_id == customer.id)).one()
+        assert (rating.score, rating.resolved_by, rating.comment, rating.channel) == (6, "agent", "quick and friendly", "callback")
+    engine.dispose()
+
+    customer.say("what's the status of my ticket?")
+    assert "resolved" in customer.wait_for_text(f"{reference} —")
+
+
+def test_ticket_status_in_a_later_conversation(stack, standins, agent):
+    customer = Customer(stack, standins)
+    reference = escalate(customer)
+    customer.say("/restart")  # a new conversation from the same customer (same chat on their channel)
+    customer.wait_for_text("start over")
+    customer.say(f"any update on {reference}?")
+    assert "waiting for an agent" in customer.wait_for_text(f"{reference} —")
+
+
+def test_ticket_status_is_not_shown_to_someone_else(stack, standins, agent):
+    reference = escalate(Customer(stack, standins))
+    stranger = Customer(stack, standins)
+    stranger.say(f"any update on {reference}?")
+    assert "can't find a ticket" in stranger.wait_for_text("ticket")
+
+
+def test_cancelling_the_escalation_creates_no_ticket(stack, standins, agent):
+    customer = Customer(stack, standins)
+    customer.say("connect me to an agent")
+    customer.wait_for_text("your name")
+    customer.say("cancel")
+    customer.wait_for_text("no ticket was created")
+    assert all(t["conversation_id"] != customer.id for t in agent.queue())
+
+
+def test_an_invalid_email_is_asked_again(stack, standins, agent):
+    customer = Customer(stack, standins)
+    customer.say("I want to talk to a person")
+    customer.wait_for_text("your name")
+    customer.say("Noa")
+    customer.wait_for_text("email")
+    customer.say("noa at example dot com")
+    customer.wait_for_text("doesn't look like an email address")

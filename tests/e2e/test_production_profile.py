@@ -1,0 +1,91 @@
+"""The production profile: two replicas of every process sharing PostgreSQL and Redis.
+
+Each replica set is started by the same code as `make run` (EFFORTLESS_PROFILE=production):
+Rasa keeps conversations in PostgreSQL (SQLTrackerStore) and locks them in Redis
+(RedisLockStore); the helpdesk replicas share the ticket database. A customer whose messages
+alternate between replicas keeps one coherent conversation, and agents on different helpdesk
+replicas see the same queue.
+"""
+import os
+import re
+import subprocess
+import sys
+import uuid
+from contextlib import ExitStack
+
+import pytest
+import requests
+
+from bot.stack import free_port, start_stack
+from tests.e2e.helpers import AgentClient
+from tests.helpers.postgres import postgres_cluster, postgres_url, redis_url  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+REPLICAS = 2
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory, postgres_url, redis_url):  # noqa: F811
+    shared = {
+        "EFFORTLESS_PROFILE": "production",
+        "DATABASE_URL": postgres_url,
+        "TRACKER_STORE_URL": postgres_url,
+        "LOCK_STORE_URL": f"{redis_url.rstrip('/')}/1",
+        "RASA_TOKEN": uuid.uuid4().hex,
+        "HELPDESK_SERVICE_TOKEN": uuid.uuid4().hex,
+        "SESSION_SECRET": uuid.uuid4().hex,
+        "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+        "LOG_LEVEL": "INFO",
+    }
+    with ExitStack() as running:
+        stacks = []
+        for index in range(REPLICAS):
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CALLBACK_"))}
+            env.pop("RASA_URL", None)
+            env.pop("HELPDESK_URL", None)
+            env.update(shared)
+            env.update({
+                "EFFORTLESS_VAR_DIR": str(tmp_path_factory.mktemp(f"replica{index}") / "var"),
+                "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "HELPDESK_PORT": str(free_port()),
+            })
+            stacks.append((running.enter_context(start_stack(env, timeout_s=240)), env))
+        yield stacks
+
+
+def say(stack, sender, text):
+    response = requests.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}, timeout=60)
+    response.raise_for_status()
+    return [reply.get("text", "") for reply in response.json()]
+
+
+def test_a_conversation_continues_across_replicas(replicas):
+    (first, _), (second, _) = replicas
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    assert any("name" in t for t in say(first, sender, "I want to talk to a person"))
+    assert any("email" in t for t in say(second, sender, "Noa Cohen"))
+    assert any("problem" in t for t in say(first, sender, "noa@example.com"))
+    replies = say(second, sender, "my parcel is lost")
+    assert any(re.search(r"Your ticket is T-\d+", t) for t in replies), replies
+
+
+def create_agent(env, email):
+    subprocess.run([sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", email.split("@")[0],
+                    "--role", "agent", "--password-stdin"], input="correct horse battery\n", text=True, env=env,
+                   check=True, capture_output=True)
+
+
+def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
+    (first, first_env), (second, _) = replicas
+    emails = [f"prod-{name}-{uuid.uuid4().hex[:6]}@example.com" for name in ("avi", "bea")]
+    for email in emails:
+        create_agent(first_env, email)
+    avi = AgentClient.login(first.settings.helpdesk_url, emails[0], "correct horse battery")
+    bea = AgentClient.login(second.settings.helpdesk_url, emails[1], "correct horse battery")
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    for text in ("I want to talk to a person", "Avi's customer", "c@example.com", "refund missing"):
+        say(first, sender, text)
+    waiting = [t for t in bea.queue() if t["conversation_id"] == sender]
+    assert len(waiting) == 1
+    assert avi.claim(waiting[0]["reference"])["status"] == "assigned"
+    assert bea.call("POST", f"/tickets/{waiting[0]['id']}/claim").status_code == 409
