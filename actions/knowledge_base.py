@@ -8,7 +8,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_thread, services
 from bot.ces.store import record_resolution, should_ask
-from bot.escalation.triggers import is_frustrated, load_topics, matching_topic
+from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.log import mark_helped, record_query
 from bot.kb.search import Article, SearchResult
 
@@ -62,7 +62,7 @@ class ActionAnswerQuestion(Action):
         svc = services()
         question = tracker.latest_message.get("text") or ""
         language = tracker.get_slot("language") or "en"
-        topic = matching_topic(question, await in_thread(load_topics, svc.settings.always_human_topics))
+        topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)
         if topic is not None:
             return _escalate("sensitive_topic", question)
         if is_frustrated(question, _earlier_complaints(tracker)):

@@ -1,13 +1,17 @@
 """Conversation-level decisions that are not tied to one feature."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from bot.kb.language import detect_language, normalize_language
 
 # Below this many words a Latin-script message ("ok", "yes", "6") says nothing about the
-# language, so a Czech conversation must not flip to English because of it.
+# language, so a Czech conversation must not flip to English because of it — nor an English one
+# to Czech because of a word that happens to be Czech too ("pro plan", "u there?"). Only letters
+# no English word has ("děkuji") are evidence enough in so few words.
 MIN_WORDS_TO_SWITCH_LATIN = 3
+CZECH_ONLY_LETTERS = re.compile(r"[ěščřžůťďňĚŠČŘŽŮŤĎŇ]")
 
 
 def conversation_language(text: Optional[str], current: Optional[str], hint: Optional[str] = None) -> str:
@@ -16,10 +20,12 @@ def conversation_language(text: Optional[str], current: Optional[str], hint: Opt
     ``hint`` is what the channel says (e.g. the browser's language) and is used when the
     conversation has no language yet.
     """
-    fallback = normalize_language(current or hint, default="en")
+    known = normalize_language(current or hint, default="")
+    fallback = known or "en"
     if not text or text.startswith("/"):
         return fallback
     detected = detect_language(text, default=fallback)
-    if detected in ("en", "cs") and len(text.split()) < MIN_WORDS_TO_SWITCH_LATIN and detected != "cs":
-        return fallback
+    short = len(text.split()) < MIN_WORDS_TO_SWITCH_LATIN
+    if known and detected in ("en", "cs") and short and not CZECH_ONLY_LETTERS.search(text):
+        return known
     return detected

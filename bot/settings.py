@@ -6,6 +6,7 @@ The README's configuration table mirrors the fields below.
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field, fields
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ("local", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -50,8 +53,18 @@ def _persistent_secret(var_dir: Path, name: str) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    # Written privately under a temporary name, then linked into place: the secret is never
+    # world-readable, and processes starting together all end up with the first one written.
+    draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        value = path.read_text().strip()
+    finally:
+        draft.unlink()
     return value
 
 
@@ -125,7 +138,18 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     try:
         timeout = float(env.get("HTTP_TIMEOUT_S") or 5.0)
     except ValueError:
-        raise SettingsError(f"HTTP_TIMEOUT_S must be a number, got {env.get('HTTP_TIMEOUT_S')!r}") from None
+        timeout = math.nan
+    if not 0 < timeout < math.inf:
+        raise SettingsError(f"HTTP_TIMEOUT_S must be a number of seconds above 0, got {env.get('HTTP_TIMEOUT_S')!r}")
+    retries = _int(env, "HTTP_RETRIES", 3)
+    if retries < 0:
+        raise SettingsError(f"HTTP_RETRIES must be 0 or more, got {retries}")
+    profile = (env.get("EFFORTLESS_PROFILE") or "local").lower()
+    if profile not in PROFILES:
+        raise SettingsError(f"EFFORTLESS_PROFILE must be {' or '.join(PROFILES)}, got {profile!r}")
+    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
     return Settings(
         var_dir=var_dir,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'effortless.db'}",
@@ -143,8 +167,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_token=env.get("RASA_TOKEN") or _persistent_secret(var_dir, "rasa_token"),
         service_token=env.get("HELPDESK_SERVICE_TOKEN") or _persistent_secret(var_dir, "service_token"),
         session_secret=env.get("SESSION_SECRET") or _persistent_secret(var_dir, "session_secret"),
-        profile=(env.get("EFFORTLESS_PROFILE") or "local").lower(),
-        log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        profile=profile,
+        log_level=log_level,
         log_dir=Path(env.get("LOG_DIR") or var_dir / "log"),
         company_name=env.get("COMPANY_NAME") or "Acme",
         kb_dir=Path(env.get("KB_DIR") or PROJECT_ROOT / "data" / "kb"),
@@ -154,7 +178,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         zendesk_email=env.get("ZENDESK_EMAIL") or "",
         zendesk_api_token=env.get("ZENDESK_API_TOKEN") or "",
         http_timeout_s=timeout,
-        http_retries=_int(env, "HTTP_RETRIES", 3),
+        http_retries=retries,
         business_hours=env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
         business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",
         always_human_topics=Path(env.get("ALWAYS_HUMAN_TOPICS") or PROJECT_ROOT / "data" / "always_human_topics.yml"),

@@ -22,7 +22,8 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, TextIO
 
 import requests
 
-from bot.db import DatabaseUnreachable, migrate
+from bot.channels import ChannelConfigError, channel_secrets, enabled_channels, render_credentials, write_credentials
+from bot.db import DatabaseUnreachable, migrate, safe_url
 from bot.logs import Redactor, configure, logging_dict, rasa_line_to_common_format, write_config
 from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings, secret_values
 
@@ -50,11 +51,14 @@ def engine_bin(name: str) -> Path:
 
 
 def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
-    """Hash of everything training reads; KB content (data/kb) is deliberately not part of it."""
+    """Hash of everything training reads; KB content (data/kb) is deliberately not part of it.
+
+    A missing input counts as empty: git keeps no empty folders, so a fresh clone has no data/stories.
+    """
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
@@ -77,7 +81,8 @@ def train_if_needed(models_dir: Path = PROJECT_ROOT / "models", env: Optional[Ma
     command = [
         str(engine_bin("rasa")), "train",
         "--config", "config.yml", "--domain", "domain.yml",
-        "--data", *TRAINING_DATA_DIRS,
+        # Rasa replaces a missing --data folder with the whole data/ (KB and topic files included).
+        "--data", *(name for name in TRAINING_DATA_DIRS if (PROJECT_ROOT / name).is_dir()),
         "--out", str(models_dir), "--fixed-model-name", model.name[: -len(".tar.gz")],
     ]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=_child_env(env or os.environ))
@@ -158,8 +163,6 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> Li
     """The three processes of the stack, configured from ``settings``."""
     var = settings.var_dir
     logging_config = write_config(var / "logging.yml", logging_dict(settings.log_level))
-    from bot.channels import write_credentials
-
     credentials = write_credentials(base_env, var / "credentials.yml")
     endpoints = PROJECT_ROOT / ("endpoints.production.yml" if settings.profile == "production" else "endpoints.yml")
     env = _child_env(base_env, LOG_LEVEL=settings.log_level)
@@ -296,9 +299,16 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
     """Checks and one-off work before any process starts; returns the model to serve."""
     check_ports(settings)
     try:
+        enabled = enabled_channels(render_credentials(env))
+    except ChannelConfigError as exc:
+        raise StackError(str(exc)) from None
+    logger.info("channels: %s", ", ".join(enabled))
+    try:
         migrate(settings)
     except DatabaseUnreachable as exc:
         raise StackError(str(exc)) from None
+    except OSError as exc:  # e.g. the folder of a SQLite DATABASE_URL cannot be created
+        raise StackError(f"database {safe_url(settings.database_url)} cannot be used: {exc}") from None
     return train_if_needed(env=env)
 
 
@@ -307,7 +317,7 @@ def start_stack(env: Mapping[str, str], console: Optional[TextIO] = None, timeou
     """Start every process with settings from ``env`` and stop them all on exit."""
     settings = load_settings(env)
     model = prepare(settings, env)
-    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings)), console)
+    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(env)), console)
     try:
         for service in services(settings, model, env):
             supervisor.start(service)

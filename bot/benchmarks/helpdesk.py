@@ -11,6 +11,7 @@ no ticket was claimed twice.
 
 The database must be empty (the benchmark migrates it and fills it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,7 +76,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             server.stop()
             rasa.stop()
         if result["errors"]:
-            print(f"bench-helpdesk: the helpdesk's log ends with:\n{server.log_path.read_text()[-3000:]}", file=sys.stderr)
+            print(
+                f"bench-helpdesk: the helpdesk's log ends with:\n{server.log_path.read_text()[-3000:]}", file=sys.stderr
+            )
     report = {
         "database": make_url(database_url).get_backend_name(),
         "agents": args.agents,
@@ -97,7 +100,9 @@ def _prepare(settings: Settings, agents: int, ticket_count: int) -> List[str]:
         with session_scope(factory) as session:
             existing = session.scalar(select(func.count()).select_from(Ticket))
             if existing:
-                raise ValueError(f"{safe_url(settings.database_url)} already has {existing} tickets; give an empty database")
+                raise ValueError(
+                    f"{safe_url(settings.database_url)} already has {existing} tickets; give an empty database"
+                )
             password_hash = accounts.hash_password(secrets.token_urlsafe(16))
             session.add_all(
                 Agent(email=f"bench-agent-{n}@example.com", name=f"Bench agent {n}", password_hash=password_hash)
@@ -210,12 +215,25 @@ class _HelpdeskProcess:
 def _start_helpdesk(env: Dict[str, str], workdir: Path) -> _HelpdeskProcess:
     port = _free_port()
     log_path = workdir / "helpdesk.log"
-    command = [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bot.web.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     project_root = Path(__file__).resolve().parents[2]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env={**os.environ, **env}, cwd=project_root, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, cwd=project_root, stdout=log, stderr=subprocess.STDOUT
+        )
     server = _HelpdeskProcess(process, f"http://127.0.0.1:{port}", log_path)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -10,6 +11,11 @@ MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 300
 MAX_EMAIL_CHARS = 254
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
+
+
+def _one_line(text: str) -> str:
+    """Whitespace collapsed to single spaces and control characters (NUL, escapes) dropped."""
+    return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
 
 
 def clean_email(text: Optional[str]) -> Optional[str]:
@@ -27,7 +33,7 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     """A display name: printable, 1..100 characters, not a command or an email."""
     if not text:
         return None
-    name = " ".join(text.split())
+    name = _one_line(text)
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     if not any(ch.isalpha() for ch in name):
@@ -39,7 +45,7 @@ def clean_description(text: Optional[str]) -> Optional[str]:
     """A one-line issue description, cut to 300 characters on a word boundary."""
     if not text:
         return None
-    line = " ".join(text.split())
+    line = _one_line(text)
     if not line or line.startswith("/"):
         return None
     if len(line) > MAX_DESCRIPTION_CHARS:
@@ -50,6 +56,10 @@ def clean_description(text: Optional[str]) -> Optional[str]:
 def ticket_reference_in(text: Optional[str]) -> Optional[str]:
     match = TICKET_REFERENCE.search(text or "")
     return f"T-{match.group(1)}" if match else None
+
+
+def _intent_name(user_event: Dict[str, Any]) -> Optional[str]:
+    return ((user_event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 def _timestamp(event: Dict[str, Any]) -> str:
@@ -68,7 +78,7 @@ def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, s
         text = event.get("text")
         if kind == "user" and text:
             if text.startswith("/"):
-                text = f"[{(event.get('parse_data') or {}).get('intent', {}).get('name') or text[1:]}]"
+                text = f"[{_intent_name(event) or text[1:]}]"
             transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
         elif kind == "bot" and text:
             custom = (event.get("data") or {}).get("custom") or {}
@@ -82,7 +92,7 @@ def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
     last_question = None
     for event in events:
         if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            intent = _intent_name(event)
             if intent in ("ask_question", "nlu_fallback", "complain", None):
                 last_question = event["text"]
     return clean_description(last_question)
@@ -99,5 +109,4 @@ def customer_has_left(events: Iterable[Dict[str, Any]], now: float, idle_seconds
             last_user = event
     if last_user is None:
         return True
-    intent = ((last_user.get("parse_data") or {}).get("intent") or {}).get("name")
-    return intent == "goodbye" or now - float(last_user.get("timestamp") or 0) > idle_seconds
+    return _intent_name(last_user) == "goodbye" or now - float(last_user.get("timestamp") or 0) > idle_seconds

@@ -5,6 +5,7 @@ edits (``data/always_human_topics.yml`` by default, ``ALWAYS_HUMAN_TOPICS`` to o
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
 import yaml
+
+log = logging.getLogger(__name__)
 
 # Words and phrases that signal an angry customer, matched on whole words after normalising.
 FRUSTRATION_PHRASES = (
@@ -36,8 +39,25 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", kept).split())
 
 
+# Hebrew and Arabic write prepositions, "and" and "the" joined to the next word ("לעורך דין" = to
+# a lawyer, "بمحامي" = with a lawyer), so a phrase in those scripts may start after such a prefix.
+_HEBREW_PREFIX = "[והבלמשכ]{0,2}"
+_ARABIC_PREFIX = "[وفبلك]{0,2}(?:ال)?"
+
+
+def _attached_prefix(phrase: str) -> str:
+    first = phrase[:1]
+    if "\u0590" <= first <= "\u05ff":
+        return _HEBREW_PREFIX
+    if "\u0600" <= first <= "\u06ff":
+        return _ARABIC_PREFIX
+    return ""
+
+
 def _contains_phrase(normalised_text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(normalise(phrase))}(?!\w)", normalised_text) is not None
+    wanted = normalise(phrase)
+    pattern = rf"(?<!\w){_attached_prefix(wanted)}{re.escape(wanted)}(?!\w)"
+    return re.search(pattern, normalised_text) is not None
 
 
 def is_shouting(text: str) -> bool:
@@ -88,6 +108,10 @@ def load_topics(path: Path) -> List[Topic]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise TopicFileError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise TopicFileError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise TopicFileError(f"{path}: cannot be read ({exc.strerror or exc.__class__.__name__})") from None
     topics = data.get("topics", data) if isinstance(data, dict) else None
     if not isinstance(topics, dict):
         raise TopicFileError(f"{path}: expected a mapping of topic name to a list of phrases")
@@ -106,6 +130,19 @@ def matching_topic(text: str, topics: Iterable[Topic]) -> Optional[str]:
         if any(_contains_phrase(normalised, phrase) for phrase in topic.phrases):
             return topic.name
     return None
+
+
+def always_human_topic(text: str, path: Path) -> Optional[str]:
+    """The always-human topic of ``text`` per the file at ``path`` (re-read each time: edits apply at once).
+
+    A broken file is logged and treated as empty, so a support lead's typo never stops the bot answering.
+    """
+    try:
+        topics = load_topics(path)
+    except TopicFileError as exc:
+        log.error("always-human topics ignored until the file is fixed: %s", exc)
+        return None
+    return matching_topic(text, topics)
 
 
 def topics_by_name(topics: Iterable[Topic]) -> Dict[str, Topic]:

@@ -11,11 +11,22 @@ from typing import Optional, Protocol
 SUPPORTED = ("en", "he", "ar", "cs")
 
 _WAIT = {
-    "en": ("a person usually replies in about {n} minute{s}.", "a person will reply as soon as one is free."),
-    "he": ("נציג עונה בדרך כלל תוך כ-{n} דקות.", "נציג יענה ברגע שיתפנה."),
-    "ar": ("عادةً يرد موظف خلال {n} دقيقة تقريبًا.", "سيرد موظف فور توفره."),
-    "cs": ("člověk obvykle odpoví asi do {n} minut.", "odpoví vám první volný člověk."),
+    "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free."),
+    "he": ("נציג עונה בדרך כלל תוך {minutes}.", "נציג יענה ברגע שיתפנה."),
+    "ar": ("عادةً يرد موظف خلال {minutes} تقريبًا.", "سيرد موظف فور توفره."),
+    "cs": ("člověk obvykle odpoví asi do {minutes}.", "odpoví vám první volný člověk."),
 }
+
+
+def _minutes(language: str, n: int) -> str:
+    """``n`` minutes with the noun form each language needs after that number."""
+    if language == "he":
+        return "כדקה" if n == 1 else f"כ-{n} דקות"
+    if language == "ar":  # 1 and 2 have their own forms; 3-10 take the plural, 11+ the singular
+        return {1: "دقيقة واحدة", 2: "دقيقتين"}.get(n) or f"{n} {'دقائق' if n <= 10 else 'دقيقة'}"
+    if language == "cs":  # genitive after "do": 1 minuty, 2+ minut
+        return f"{n} minuty" if n == 1 else f"{n} minut"
+    return f"{n} minute" if n == 1 else f"{n} minutes"
 _OFFLINE = {
     "en": ("Our team is offline right now (outside support hours).", "No one from our team is online right now."),
     "he": ("הצוות שלנו לא זמין כרגע (מחוץ לשעות הפעילות).", "אף נציג לא מחובר כרגע."),
@@ -38,8 +49,7 @@ def wait_text(language: Optional[str], minutes: Optional[int]) -> str:
     known, unknown = _WAIT[_lang(language)]
     if minutes is None:
         return unknown
-    minutes = max(1, int(minutes))
-    return known.format(n=minutes, s="" if minutes == 1 else "s")
+    return known.format(minutes=_minutes(_lang(language), max(1, int(minutes))))
 
 
 def offline_reason(language: Optional[str], open_now: bool) -> str:
@@ -47,13 +57,18 @@ def offline_reason(language: Optional[str], open_now: bool) -> str:
     return outside_hours if not open_now else nobody_online
 
 
-def _moment(value: Optional[datetime]) -> str:
-    return value.strftime("%a %d %b %H:%M %Z").strip() if value else ""
+# Day and month names would come out in English whatever the language: other languages get numbers.
+_MOMENT_FORMATS = {"en": "%a %d %b %H:%M %Z", "he": "%d/%m/%Y %H:%M %Z", "ar": "%d/%m/%Y %H:%M %Z",
+                   "cs": "%d. %m. %Y %H:%M %Z"}
+
+
+def _moment(language: str, value: Optional[datetime]) -> str:
+    return value.strftime(_MOMENT_FORMATS[language]).strip() if value else ""
 
 
 def next_open_text(language: Optional[str], next_open: Optional[datetime]) -> str:
     when_template, soon = _NEXT_OPEN[_lang(language)]
-    return when_template.format(when=_moment(next_open)) if next_open else soon
+    return when_template.format(when=_moment(_lang(language), next_open)) if next_open else soon
 
 
 _STATUS = {
@@ -68,6 +83,9 @@ _STATUS = {
 }
 
 
+_AN_AGENT = {"en": "an agent", "he": "נציג", "ar": "موظف", "cs": "operátor"}
+
+
 class TicketSummary(Protocol):
     reference: str
     status: str
@@ -79,7 +97,8 @@ class TicketSummary(Protocol):
 
 def status_line(language: Optional[str], ticket: TicketSummary) -> str:
     """One line per ticket for "what's the status of my ticket?"."""
-    template = _STATUS[_lang(language)].get(ticket.status, "{status}")
-    state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or "an agent",
-                            when=_moment(ticket.resolved_at), status=ticket.status)
+    language = _lang(language)
+    template = _STATUS[language].get(ticket.status, "{status}")
+    state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or _AN_AGENT[language],
+                            when=_moment(language, ticket.resolved_at), status=ticket.status)
     return f"{ticket.reference} — {ticket.subject}: {state}"

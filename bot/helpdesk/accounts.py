@@ -3,6 +3,7 @@
 Throttling lives in the ``agents`` row (``failed_logins``, ``locked_until``) so every replica sees
 it. A session token is shown to its owner once; only its SHA-256 is stored.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.helpdesk import events
-from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from bot.helpdesk.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
 from bot.helpdesk.schemas import AgentOut
 from bot.helpdesk.text import normalize_email, one_line
 from bot.models import Agent, AgentSession

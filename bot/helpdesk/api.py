@@ -2,6 +2,7 @@
 reopen, close, presence, agents, saved replies and KB links. Every route needs a logged-in agent;
 admin-only routes say so. Bodies are JSON; message texts are plain text.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional
@@ -51,8 +52,15 @@ STATE_ERRORS = {
 # ---------------------------------------------------------------- login
 
 
-@router.post("/auth/login", response_model=SessionInfo, tags=["auth"],
-             responses={401: {"description": "wrong e-mail or password"}, 429: {"description": "locked after failures; see Retry-After"}})
+@router.post(
+    "/auth/login",
+    response_model=SessionInfo,
+    tags=["auth"],
+    responses={
+        401: {"description": "wrong e-mail or password"},
+        429: {"description": "locked after failures; see Retry-After"},
+    },
+)
 def login(data: LoginRequest, request: Request, response: Response, db: Session = Depends(db_session)):
     """Log in from the browser: sets the HttpOnly session cookie and returns the CSRF token."""
     agent = accounts.authenticate(db, data.email, data.password)
@@ -66,12 +74,20 @@ def login(data: LoginRequest, request: Request, response: Response, db: Session 
         secure=request.app.state.settings.cookie_secure,
         path="/",
     )
-    return SessionInfo(agent=accounts.agent_view(agent), csrf_token=agent_session.csrf_token,
-                       expires_at=agent_session.expires_at)
+    return SessionInfo(
+        agent=accounts.agent_view(agent), csrf_token=agent_session.csrf_token, expires_at=agent_session.expires_at
+    )
 
 
-@router.post("/auth/token", response_model=TokenInfo, tags=["auth"],
-             responses={401: {"description": "wrong e-mail or password"}, 429: {"description": "locked after failures; see Retry-After"}})
+@router.post(
+    "/auth/token",
+    response_model=TokenInfo,
+    tags=["auth"],
+    responses={
+        401: {"description": "wrong e-mail or password"},
+        429: {"description": "locked after failures; see Retry-After"},
+    },
+)
 def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
     """Log in from a script: returns a Bearer token (no cookie, no CSRF needed)."""
     agent = accounts.authenticate(db, data.email, data.password)
@@ -82,8 +98,11 @@ def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
 @router.get("/auth/me", response_model=SessionInfo, tags=["auth"])
 def me(agent_session: AgentSession = Depends(current_session)):
     """Who is logged in, and the CSRF token of this session (for a console reloading the page)."""
-    return SessionInfo(agent=accounts.agent_view(agent_session.agent), csrf_token=agent_session.csrf_token,
-                       expires_at=agent_session.expires_at)
+    return SessionInfo(
+        agent=accounts.agent_view(agent_session.agent),
+        csrf_token=agent_session.csrf_token,
+        expires_at=agent_session.expires_at,
+    )
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
@@ -113,7 +132,9 @@ def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Sessi
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut, tags=["agents"])
-def update_agent(agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
+def update_agent(
+    agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)
+):
     """Rename, change role, or (de)activate an account (admins only); deactivating logs it out."""
     agent = accounts.update_agent(db, agent_id, name=data.name, role=data.role, is_active=data.is_active)
     return accounts.agent_view(agent)
@@ -154,10 +175,18 @@ def get_ticket(ticket_id: int, _: Agent = Depends(current_agent), db: Session = 
     return tickets.detail(db, tickets.get_ticket(db, ticket_id))
 
 
-@router.post("/tickets/claim-next", response_model=TicketDetail, tags=["tickets"],
-             responses={204: {"description": "the queue is empty"}})
-def claim_next(request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
-               db: Session = Depends(db_session)):
+@router.post(
+    "/tickets/claim-next",
+    response_model=TicketDetail,
+    tags=["tickets"],
+    responses={204: {"description": "the queue is empty"}},
+)
+def claim_next(
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Claim the next ticket in queue order (atomic: concurrent claims never get the same ticket)."""
     ticket = tickets.claim_next(db, agent)
     if ticket is None:
@@ -167,35 +196,59 @@ def claim_next(request: Request, background: BackgroundTasks, agent: Agent = Dep
 
 
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
-def claim(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
-          db: Session = Depends(db_session)):
+def claim(
+    ticket_id: int,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Claim this waiting ticket; 409 if another agent claimed it first."""
     ticket = tickets.claim_ticket(db, ticket_id, agent)
     _deliver(request, background, ticket.id)
     return tickets.detail(db, ticket)
 
 
-@router.post("/tickets/{ticket_id}/messages", response_model=MessageOut, status_code=201, tags=["tickets"],
-             responses=STATE_ERRORS)
-def reply(ticket_id: int, data: ReplyRequest, request: Request, background: BackgroundTasks,
-          agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+@router.post(
+    "/tickets/{ticket_id}/messages",
+    response_model=MessageOut,
+    status_code=201,
+    tags=["tickets"],
+    responses=STATE_ERRORS,
+)
+def reply(
+    ticket_id: int,
+    data: ReplyRequest,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Reply to the customer in their chat (the ticket must be assigned to you)."""
     message = tickets.reply(db, ticket_id, agent, data.text)
     _deliver(request, background, ticket_id)
     return MessageOut.model_validate(message)
 
 
-@router.post("/tickets/{ticket_id}/notes", response_model=MessageOut, status_code=201, tags=["tickets"],
-             responses=NOT_FOUND)
-def add_note(ticket_id: int, data: ReplyRequest, agent: Agent = Depends(current_agent),
-             db: Session = Depends(db_session)):
+@router.post(
+    "/tickets/{ticket_id}/notes", response_model=MessageOut, status_code=201, tags=["tickets"], responses=NOT_FOUND
+)
+def add_note(
+    ticket_id: int, data: ReplyRequest, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)
+):
     """An internal note, visible to agents only."""
     return MessageOut.model_validate(tickets.add_note(db, ticket_id, agent, data.text))
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
-def transfer(ticket_id: int, data: TransferRequest, request: Request, background: BackgroundTasks,
-             agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+def transfer(
+    ticket_id: int,
+    data: TransferRequest,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Hand the ticket to another agent (its assignee or an admin); the customer is told who joined."""
     ticket = tickets.transfer(db, ticket_id, agent, data.agent_id)
     _deliver(request, background, ticket_id)
@@ -203,8 +256,13 @@ def transfer(ticket_id: int, data: TransferRequest, request: Request, background
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
-def resolve(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
-            db: Session = Depends(db_session)):
+def resolve(
+    ticket_id: int,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
     tickets.resolve(db, ticket_id, agent)
     _deliver(request, background, ticket_id)
@@ -212,8 +270,13 @@ def resolve(ticket_id: int, request: Request, background: BackgroundTasks, agent
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
-def reopen(ticket_id: int, request: Request, background: BackgroundTasks, agent: Agent = Depends(current_agent),
-           db: Session = Depends(db_session)):
+def reopen(
+    ticket_id: int,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
     """Reopen a resolved ticket; it goes back to its agent and the bot hands the chat over again."""
     ticket = tickets.reopen(db, ticket_id, agent)
     _deliver(request, background, ticket_id)

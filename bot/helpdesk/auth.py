@@ -8,6 +8,7 @@ uses ``Authorization: Bearer <HELPDESK_SERVICE_TOKEN>`` on ``/api/internal/...``
 
 Other routers (CES reports) reuse :func:`current_agent` and :func:`require_admin`.
 """
+
 from __future__ import annotations
 
 import functools

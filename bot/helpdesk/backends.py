@@ -5,6 +5,7 @@ The actions only see :class:`TicketBackend`; ``TICKET_BACKEND`` picks the implem
 :class:`Availability`), with ``live_handoff`` telling the bot whether agents answer in the chat
 itself (built-in) or by e-mail from the external helpdesk (Zendesk; agents online unknown).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,9 +15,19 @@ import requests
 
 from bot.db import utcnow
 from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.http import KeepAlive, ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.http import (
+    KeepAlive,
+    ServiceUnavailable,
+    error_detail,
+    request_with_retries,
+)
 from bot.helpdesk.policy import HelpdeskPolicy
-from bot.helpdesk.schemas import Availability, CustomerTicket, TicketCreate, TicketReceipt
+from bot.helpdesk.schemas import (
+    Availability,
+    CustomerTicket,
+    TicketCreate,
+    TicketReceipt,
+)
 from bot.helpdesk.text import truncate_with_marker
 from bot.helpdesk.tickets import ticket_subject
 from bot.logs import Redactor
@@ -72,8 +83,15 @@ class ZendeskBackend:
     """
 
     def __init__(self, settings: Settings):
-        missing = [name for name, value in (("ZENDESK_URL", settings.zendesk_url), ("ZENDESK_EMAIL", settings.zendesk_email),
-                                             ("ZENDESK_API_TOKEN", settings.zendesk_api_token)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("ZENDESK_URL", settings.zendesk_url),
+                ("ZENDESK_EMAIL", settings.zendesk_email),
+                ("ZENDESK_API_TOKEN", settings.zendesk_api_token),
+            )
+            if not value
+        ]
         if missing:
             raise SettingsError(f"TICKET_BACKEND=zendesk needs {', '.join(missing)}")
         self._api = settings.zendesk_url.rstrip("/") + "/api/v2"
@@ -94,11 +112,18 @@ class ZendeskBackend:
             "ticket": {
                 "subject": ticket_subject(ticket),
                 "comment": {"body": _first_comment(ticket)},
-                "requester": {"name": ticket.customer_name or ticket.customer_email or "Chat customer",
-                              "email": ticket.customer_email},
+                "requester": {
+                    "name": ticket.customer_name or ticket.customer_email or "Chat customer",
+                    "email": ticket.customer_email,
+                },
                 "priority": self._policy.priority_for(ticket.reason, ticket.priority),
-                "tags": [TAG, conversation_tag(ticket.conversation_id), f"reason_{ticket.reason}",
-                         f"channel_{_tag_safe(ticket.channel)}", f"language_{_tag_safe(ticket.language)}"],
+                "tags": [
+                    TAG,
+                    conversation_tag(ticket.conversation_id),
+                    f"reason_{ticket.reason}",
+                    f"channel_{_tag_safe(ticket.channel)}",
+                    f"language_{_tag_safe(ticket.language)}",
+                ],
                 "external_id": ticket.idempotency_key,
             }
         }
@@ -110,13 +135,19 @@ class ZendeskBackend:
     def relay_message(
         self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
     ) -> bool:
-        open_tickets = [t for t in self._search(f"tags:{conversation_tag(conversation_id)}") if t["status"] in
-                        ("new", "open", "pending", "hold")]
+        open_tickets = [
+            t
+            for t in self._search(f"tags:{conversation_tag(conversation_id)}")
+            if t["status"] in ("new", "open", "pending", "hold")
+        ]
         if not open_tickets:
             return False
         speaker = "Customer" if author == "customer" else "Bot"
-        self._call("PUT", f"/tickets/{open_tickets[0]['id']}.json",
-                   json={"ticket": {"comment": {"body": f"{speaker} (chat): {truncate_with_marker(text)}", "public": True}}})
+        self._call(
+            "PUT",
+            f"/tickets/{open_tickets[0]['id']}.json",
+            json={"ticket": {"comment": {"body": f"{speaker} (chat): {truncate_with_marker(text)}", "public": True}}},
+        )
         return True
 
     def ticket_status(
@@ -151,8 +182,14 @@ class ZendeskBackend:
     def availability(self) -> Availability:
         now = utcnow()
         next_open = self._policy.business_hours.next_open(now)
-        return Availability(agents_online=None, open_now=next_open == now, next_open=next_open, queue_length=None,
-                            wait_estimate_minutes=None, live_handoff=False)
+        return Availability(
+            agents_online=None,
+            open_now=next_open == now,
+            next_open=next_open,
+            queue_length=None,
+            wait_estimate_minutes=None,
+            live_handoff=False,
+        )
 
     # ------------------------------------------------------------ Zendesk calls
 
@@ -188,8 +225,16 @@ class ZendeskBackend:
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
         try:
-            return request_with_retries(method, self._api + path, auth=self._auth, timeout_s=self._timeout,
-                                        retries=self._retries, redact=self._redact, keep_alive=self._keep_alive, **kwargs)
+            return request_with_retries(
+                method,
+                self._api + path,
+                auth=self._auth,
+                timeout_s=self._timeout,
+                retries=self._retries,
+                redact=self._redact,
+                keep_alive=self._keep_alive,
+                **kwargs,
+            )
         except ServiceUnavailable as exc:
             raise HelpdeskUnavailable(f"Zendesk is unavailable: {exc}") from None
 
@@ -212,8 +257,12 @@ def _tag_safe(value: str) -> str:
 
 def _first_comment(ticket: TicketCreate) -> str:
     """The ticket's first comment: description, why it escalated, what the bot tried, the transcript."""
-    lines = [ticket.description or ticket.subject, "", f"Escalated by the chat bot: {ticket.reason}",
-             f"Conversation: {ticket.conversation_id} ({ticket.channel}, {ticket.language})"]
+    lines = [
+        ticket.description or ticket.subject,
+        "",
+        f"Escalated by the chat bot: {ticket.reason}",
+        f"Conversation: {ticket.conversation_id} ({ticket.channel}, {ticket.language})",
+    ]
     if ticket.kb_attempts:
         lines += ["", "Knowledge base articles tried:"]
         lines += [f"- {a.title or a.article_id} (score {a.score}, {a.outcome})" for a in ticket.kb_attempts]

@@ -3,6 +3,7 @@
 Without ``--password-stdin`` the password is asked twice at a hidden prompt. The database is
 migrated first, so this works on a fresh install.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,16 @@ import getpass
 import sys
 from typing import List, Optional
 
-from bot.db import DatabaseUnreachable, make_engine, make_session_factory, migrate, session_scope
+from bot.db import (
+    DatabaseUnreachable,
+    make_engine,
+    make_session_factory,
+    migrate,
+    session_scope,
+)
 from bot.helpdesk.accounts import MIN_PASSWORD_LENGTH, ROLES, create_agent
 from bot.helpdesk.errors import HelpdeskError
+from bot.helpdesk.text import normalize_email
 from bot.settings import SettingsError, load_settings
 
 
@@ -24,6 +32,11 @@ def create_agent_main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     args = parser.parse_args(argv)
 
+    try:
+        email = normalize_email(args.email)
+    except ValueError as exc:
+        print(f"create-agent: {exc}", file=sys.stderr)
+        return 1
     password = _read_password(args.password_stdin)
     if password is None:
         return 1
@@ -36,7 +49,7 @@ def create_agent_main(argv: Optional[List[str]] = None) -> int:
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            agent = create_agent(session, args.email, args.name, args.role, password)
+            agent = create_agent(session, email, args.name, args.role, password)
             print(f"created {agent.role} {agent.name} <{agent.email}> (id {agent.id})")
     except HelpdeskError as exc:
         print(f"create-agent: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ backoff); when the helpdesk stays unreachable it raises :class:`HelpdeskUnavaila
 can tell the customer honestly and retry the escalation later — creating a ticket is idempotent,
 and relayed messages carry an id, so retries never duplicate anything.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -13,9 +14,20 @@ from urllib.parse import quote
 
 import requests
 
-from bot.helpdesk.http import KeepAlive, ServiceUnavailable, error_detail, request_with_retries
+from bot.helpdesk.http import (
+    KeepAlive,
+    ServiceUnavailable,
+    error_detail,
+    request_with_retries,
+)
+from bot.helpdesk.schemas import (
+    Availability,
+    CustomerTicket,
+    RelayMessage,
+    TicketCreate,
+    TicketReceipt,
+)
 from bot.helpdesk.tickets import NO_OPEN_TICKET
-from bot.helpdesk.schemas import Availability, CustomerTicket, RelayMessage, TicketCreate, TicketReceipt
 from bot.logs import Redactor
 from bot.settings import Settings
 
@@ -63,7 +75,9 @@ class HelpdeskClient:
         self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
     ) -> List[CustomerTicket]:
         """The customer's tickets, newest first (by conversation or e-mail; optionally one reference)."""
-        params = {k: v for k, v in (("conversation_id", conversation_id), ("email", email), ("reference", reference)) if v}
+        params = {
+            k: v for k, v in (("conversation_id", conversation_id), ("email", email), ("reference", reference)) if v
+        }
         response = self._send("GET", "/api/internal/tickets/status", params=params)
         return [CustomerTicket.model_validate(item) for item in self._json(response)["tickets"]]
 
@@ -78,7 +92,8 @@ class HelpdeskClient:
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout_s=self._timeout,
                 retries=self._retries,
-                redact=self._redact, keep_alive=self._keep_alive,
+                redact=self._redact,
+                keep_alive=self._keep_alive,
                 **kwargs,
             )
         except ServiceUnavailable as exc:
@@ -86,6 +101,8 @@ class HelpdeskClient:
 
     def _json(self, response: requests.Response) -> dict:
         if response.status_code >= 400:
-            raise HelpdeskRejected(f"the helpdesk refused the request (HTTP {response.status_code}): "
-                                   f"{self._redact(error_detail(response))}")
+            raise HelpdeskRejected(
+                f"the helpdesk refused the request (HTTP {response.status_code}): "
+                f"{self._redact(error_detail(response))}"
+            )
         return response.json()

@@ -1,4 +1,5 @@
 """Errors the service functions raise; the web layer turns each into its HTTP status and message."""
+
 from __future__ import annotations
 
 from typing import Optional

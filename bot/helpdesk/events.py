@@ -4,6 +4,7 @@ Every change writes an event row in the same transaction as the change itself; e
 stream polls for rows newer than what its client has seen. No in-process pub/sub, so it works
 with any number of replicas behind a load balancer.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -53,9 +54,7 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(HelpdeskEvent.id))) or 0
 
 
-def events_after(
-    session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200
-) -> List[HelpdeskEvent]:
+def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200) -> List[HelpdeskEvent]:
     """Events with an id above ``after_id``, oldest first, leaving out ids in ``exclude``."""
     query = select(HelpdeskEvent).where(HelpdeskEvent.id > after_id)
     if exclude:

@@ -5,6 +5,7 @@ by ``;`` (``Sun-Thu 08:00-16:00; Fri 08:00-12:00``), several ranges per part
 (``Mon-Fri 09:00-12:00 13:00-17:00``), day lists (``Mon,Wed``), ``Daily``, or ``24/7``.
 Times are local to ``BUSINESS_TIMEZONE`` (an IANA name such as ``Europe/Prague``).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,9 @@ class BusinessHours:
         for part in spec.split(";"):
             words = part.split()
             if len(words) < 2:
-                raise BusinessHoursError(f"BUSINESS_HOURS part {part.strip()!r} needs days and hours, e.g. 'Mon-Fri 09:00-17:00'")
+                raise BusinessHoursError(
+                    f"BUSINESS_HOURS part {part.strip()!r} needs days and hours, e.g. 'Mon-Fri 09:00-17:00'"
+                )
             days = _parse_days(words[0])
             for word in words[1:]:
                 start, end = _parse_range(word)

@@ -1,6 +1,7 @@
 """Outbound HTTP with a timeout and retries, shared by every call the helpdesk code makes
 (helpdesk client, Zendesk, Rasa). Errors never show secrets: the caller's redactor masks them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -70,8 +71,9 @@ def request_with_retries(
             return response
         problem = f"answered HTTP {response.status_code}"
     where = urlsplit(url)
-    raise ServiceUnavailable(redact(f"{method} {where.scheme}://{where.netloc}{where.path}: {problem} "
-                                    f"(tried {max(0, retries) + 1} times)"))
+    raise ServiceUnavailable(
+        redact(f"{method} {where.scheme}://{where.netloc}{where.path}: {problem} (tried {max(0, retries) + 1} times)")
+    )
 
 
 def error_detail(response: requests.Response) -> str:

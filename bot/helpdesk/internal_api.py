@@ -1,4 +1,5 @@
 """The action server's API (``/api/internal/...``, service token): escalate, relay, status, availability."""
+
 from __future__ import annotations
 
 from typing import Optional

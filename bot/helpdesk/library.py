@@ -1,4 +1,5 @@
 """What agents insert into replies: saved replies and links to KB articles."""
+
 from __future__ import annotations
 
 from pathlib import Path

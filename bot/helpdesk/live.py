@@ -9,6 +9,7 @@ high-water mark for late commits and remembers what it sent, to send nothing twi
 While connected, the agent counts as seen (presence), and the session is re-checked so a logout
 or deactivation ends the stream.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -119,8 +120,13 @@ def _latest_id(factory) -> int:
 def _load(factory, floor: int, already_sent: List[int]) -> List[dict]:
     with session_scope(factory) as session:
         return [
-            {"id": row.id, "kind": row.kind, "ticket_id": row.ticket_id, "created_at": row.created_at.isoformat(),
-             **row.payload}
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "ticket_id": row.ticket_id,
+                "created_at": row.created_at.isoformat(),
+                **row.payload,
+            }
             for row in events.events_after(session, floor, exclude=already_sent)
         ]
 

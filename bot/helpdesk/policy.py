@@ -1,4 +1,5 @@
 """The configurable rules of the helpdesk, parsed once from settings when a process starts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -11,6 +11,7 @@ order by whoever holds the ticket's delivery lease (a conditional UPDATE, so rep
 the same line twice at once); a line Rasa did not accept stays ``delivered = false`` and is retried
 by :meth:`RasaBridge.deliver_pending`, which the app runs every few seconds. Nothing is dropped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,13 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_scope, utcnow
 from bot.helpdesk import events
-from bot.helpdesk.http import KeepAlive, ServiceUnavailable, backoff_s, error_detail, request_with_retries
+from bot.helpdesk.http import (
+    KeepAlive,
+    ServiceUnavailable,
+    backoff_s,
+    error_detail,
+    request_with_retries,
+)
 from bot.helpdesk.tickets import pending_delivery_ticket_ids
 from bot.logs import Redactor
 from bot.models import Ticket, TicketMessage
@@ -69,14 +76,17 @@ class RasaBridge:
                 json={"name": intent, "entities": entities},
                 timeout_s=self._timeout,
                 retries=self._retries,
-                redact=self._redact, keep_alive=self._keep_alive,
+                redact=self._redact,
+                keep_alive=self._keep_alive,
             )
         except ServiceUnavailable as exc:
             raise DeliveryFailed(f"Rasa is unavailable: {exc}", permanent=False) from None
         if response.status_code >= 300:
             detail = self._redact(error_detail(response))
-            raise DeliveryFailed(f"Rasa answered HTTP {response.status_code}: {detail}",
-                                 permanent=response.status_code in PERMANENT_STATUSES)
+            raise DeliveryFailed(
+                f"Rasa answered HTTP {response.status_code}: {detail}",
+                permanent=response.status_code in PERMANENT_STATUSES,
+            )
 
     def deliver_pending(self) -> int:
         """Retry every ticket with undelivered lines; stops at the first ticket Rasa cannot take now.

@@ -3,6 +3,7 @@
 Output models list their fields explicitly, so a password hash or a session token can never leak
 into a response by accident. Message bodies are plain text: clients must render them as text.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -76,7 +77,9 @@ class RelayMessage(BaseModel):
     text: str = Field(description=f"longer than {MESSAGE_MAX_CHARS} characters is truncated with a visible marker")
     author: Literal["customer", "bot"] = "customer"
     client_message_id: Optional[str] = Field(
-        None, max_length=100, description="sender's id for this message; a retried request with the same id is stored once"
+        None,
+        max_length=100,
+        description="sender's id for this message; a retried request with the same id is stored once",
     )
 
 
@@ -259,4 +262,3 @@ class KbArticleOut(BaseModel):
     language: str
     url: Optional[str]
     summary: str
-

@@ -3,6 +3,7 @@
 PostgreSQL rejects NUL characters and every driver rejects lone surrogates, so those are replaced
 rather than letting a pasted binary blob fail the request.
 """
+
 from __future__ import annotations
 
 import re

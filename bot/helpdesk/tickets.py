@@ -6,6 +6,7 @@ whether it won, so two agents (or two replicas) racing for the same ticket can n
 on SQLite and on PostgreSQL alike. Lines that must reach the customer's chat are stored with the
 Rasa intent to trigger and delivered afterwards by :mod:`bot.helpdesk.rasa_bridge`.
 """
+
 from __future__ import annotations
 
 import math
@@ -227,21 +228,23 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[d
 def claim_next(session: Session, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
     """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
 
-    Agents claiming at the same moment start at different tickets among the most urgent few (by
-    agent id), instead of all racing for the head of the queue; priority order is kept.
+    Everyone tries the head of the queue first; whoever loses that race goes on at a different
+    ticket among the next most urgent few (by agent id) instead of all racing for the same next one.
     """
     now = now or utcnow()
     while True:
         head = session.execute(
-            select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER)
+            select(Ticket.id, Ticket.priority_rank)
+            .where(Ticket.status == "waiting")
+            .order_by(*QUEUE_ORDER)
             .limit(CLAIM_WINDOW)
         ).all()
         session.rollback()  # end the read so the claim below starts a fresh transaction
         if not head:
             return None
-        candidates = [ticket_id for ticket_id, rank in head if rank == head[0].priority_rank]
-        start = agent.id % len(candidates)
-        for ticket_id in candidates[start:] + candidates[:start]:
+        first, *others = [ticket_id for ticket_id, rank in head if rank == head[0].priority_rank]
+        start = agent.id % len(others) if others else 0
+        for ticket_id in [first] + others[start:] + others[:start]:
             if _try_claim(session, ticket_id, agent, now):
                 return _after_claim(session, ticket_id, agent, now)
             session.rollback()
@@ -259,8 +262,9 @@ def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) ->
 
 def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket:
     ticket = session.get(Ticket, ticket_id, populate_existing=True)
-    message = _to_customer(ticket, "system", f"{agent.name} joined the conversation", AGENT_JOINED,
-                           {"agent_name": agent.name}, now, agent)
+    message = _to_customer(
+        ticket, "system", f"{agent.name} joined the conversation", AGENT_JOINED, {"agent_name": agent.name}, now, agent
+    )
     events.record(session, "ticket_claimed", ticket, message)
     session.commit()
     return ticket
@@ -273,14 +277,17 @@ def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Option
     _require_assigned_to(ticket, agent, allow_admin=False, action="reply to")
     body = clean_text(text)
     _guarded_update(session, ticket, agent, first_reply_at=ticket.first_reply_at or now)
-    message = _to_customer(ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name},
-                           now, agent)
+    message = _to_customer(
+        ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
+    )
     events.record(session, "message_created", ticket, message)
     session.commit()
     return message
 
 
-def add_note(session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None) -> TicketMessage:
+def add_note(
+    session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None
+) -> TicketMessage:
     """An internal note: seen by agents only, allowed on any ticket."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -291,7 +298,9 @@ def add_note(session: Session, ticket_id: int, agent: Agent, text: str, now: Opt
     return message
 
 
-def transfer(session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None) -> Ticket:
+def transfer(
+    session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None
+) -> Ticket:
     """Hand an assigned ticket to another active agent (by its assignee or an admin)."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -305,8 +314,15 @@ def transfer(session: Session, ticket_id: int, agent: Agent, to_agent_id: int, n
     if target.id == ticket.assignee_id:
         raise Conflict(f"{ticket.reference} is already assigned to {target.name}")
     _guarded_update(session, ticket, ticket.assignee, assignee_id=target.id)
-    message = _to_customer(ticket, "system", f"{agent.name} transferred the conversation to {target.name}",
-                           AGENT_JOINED, {"agent_name": target.name}, now, agent)
+    message = _to_customer(
+        ticket,
+        "system",
+        f"{agent.name} transferred the conversation to {target.name}",
+        AGENT_JOINED,
+        {"agent_name": target.name},
+        now,
+        agent,
+    )
     events.record(session, "ticket_transferred", ticket, message)
     session.commit()
     return ticket
@@ -351,8 +367,15 @@ def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetim
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
     _require_owner(ticket, agent, allow_admin=True, action="reopen")
     _guarded_update(session, ticket, ticket.assignee, expected_status="resolved", status="assigned", resolved_at=None)
-    message = _to_customer(ticket, "system", f"{agent.name} reopened the ticket", TICKET_REOPENED,
-                           {"ticket_reference": ticket.reference}, now, agent)
+    message = _to_customer(
+        ticket,
+        "system",
+        f"{agent.name} reopened the ticket",
+        TICKET_REOPENED,
+        {"ticket_reference": ticket.reference},
+        now,
+        agent,
+    )
     events.record(session, "ticket_reopened", ticket, message)
     session.commit()
     return ticket
@@ -523,7 +546,11 @@ def median_handling_minutes(session: Session, now: datetime) -> float:
     """Median minutes from claim to resolve over recent tickets (a default until there are enough)."""
     rows = session.execute(
         select(Ticket.assigned_at, Ticket.resolved_at)
-        .where(Ticket.resolved_at.is_not(None), Ticket.assigned_at.is_not(None), Ticket.resolved_at >= now - HANDLING_LOOKBACK)
+        .where(
+            Ticket.resolved_at.is_not(None),
+            Ticket.assigned_at.is_not(None),
+            Ticket.resolved_at >= now - HANDLING_LOOKBACK,
+        )
         .order_by(Ticket.resolved_at.desc())
         .limit(HANDLING_SAMPLE_SIZE)
     ).all()
@@ -540,7 +567,9 @@ def wait_estimate_minutes(session: Session, position: Optional[int], online: int
     return max(1, math.ceil(position * median_handling_minutes(session, now) / online))
 
 
-def receipt(session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> TicketReceipt:
+def receipt(
+    session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None
+) -> TicketReceipt:
     """What the bot tells the customer about their (new or existing) ticket."""
     now = now or utcnow()
     online = agents_online(session, now)

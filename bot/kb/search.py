@@ -378,6 +378,7 @@ class _IndexBuilder:
     """Weight of hidden-article questions against generic off-topic ones when learning the gate:
     they teach "in-domain but not covered", which is rarer than "not about us" and harder to tell."""
     TARGET_FALSE_ABSTENTION = 0.03
+    MAX_CALIBRATION_QUESTIONS = 3000
 
     def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Optional[Path], seed: int = 0):
         self.language = language
@@ -427,10 +428,14 @@ class _IndexBuilder:
         off_topic = OUT_OF_SCOPE_QUESTIONS.get(self.language, [])
         off_topic_embeddings = self.encoder.encode(off_topic) if self.encoder is not None and off_topic else None
         visible_all, hidden_all, truth_all, off_topic_all = [], [], [], []
+        held_out_so_far = 0
         for fold in range(folds):
             keys = sorted(key for key, f in assignment.items() if f == fold)
             if not keys:
                 continue
+            if held_out_so_far >= self.MAX_CALIBRATION_QUESTIONS:
+                break  # plenty to calibrate on; more folds would only slow big KBs down
+            held_out_so_far += len(keys)
             index = _LanguageIndex(self.language, self.articles, self._components(set(keys)), None, None, False)  # type: ignore[arg-type]
             texts = [self.questions[a][q] for a, q in keys]
             embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None

@@ -7,6 +7,7 @@ Nothing happens at import time: :func:`create_app` reads the settings and builds
 engine; the app's lifespan runs the loop that re-delivers agent replies Rasa could not take yet.
 The OpenAPI spec is at ``/openapi.json`` (browsable at ``/docs``).
 """
+
 from __future__ import annotations
 
 import asyncio

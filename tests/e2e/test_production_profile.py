@@ -30,7 +30,7 @@ def replicas(tmp_path_factory, postgres_url, redis_url):  # noqa: F811
         "EFFORTLESS_PROFILE": "production",
         "DATABASE_URL": postgres_url,
         "TRACKER_STORE_URL": postgres_url,
-        "LOCK_STORE_URL": f"{redis_url.rstrip('/')}/1",
+        "LOCK_STORE_URL": redis_url,
         "RASA_TOKEN": uuid.uuid4().hex,
         "HELPDESK_SERVICE_TOKEN": uuid.uuid4().hex,
         "SESSION_SECRET": uuid.uuid4().hex,
@@ -83,8 +83,9 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
     avi = AgentClient.login(first.settings.helpdesk_url, emails[0], "correct horse battery")
     bea = AgentClient.login(second.settings.helpdesk_url, emails[1], "correct horse battery")
     sender = f"prod-{uuid.uuid4().hex[:8]}"
-    for text in ("I want to talk to a person", "Avi's customer", "c@example.com", "refund missing"):
-        say(first, sender, text)
+    replies = [say(first, sender, text) for text in ("I want to talk to a person", "Dana Levi", "dana@example.com",
+                                                     "my refund is missing")]
+    assert any("Your ticket is" in text for text in replies[-1]), replies
     waiting = [t for t in bea.queue() if t["conversation_id"] == sender]
     assert len(waiting) == 1
     assert avi.claim(waiting[0]["reference"])["status"] == "assigned"

@@ -190,12 +190,12 @@ def test_the_conversation_survives_a_network_drop(stack, open_page):
 
 def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
     chat = demo(open_page, stack).open()
-    asked = escalate(chat.send, chat.bubbles("bot").all_inner_texts, {
+    escalation = escalate(chat.send, chat.bubbles("bot").all_inner_texts, {
         r"your name": "Maya Cohen",
         r"email": "maya.cohen@example.com",
         r"what's the problem": "My refund has not arrived after two weeks",
     })
-    assert asked == [r"your name", r"email", r"what's the problem"]
+    assert escalation.asked == [r"your name", r"email", r"what's the problem"]
 
     agent = AgentClient.log_in(stack, email="dana@acme.example", name="Dana", password="correct horse battery staple")
     ticket_id = agent.claim_ticket_for(chat.session_id())

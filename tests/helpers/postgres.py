@@ -11,6 +11,7 @@ PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres
 
 Run ``python -m tests.helpers.postgres`` to get a cluster for manual work; Ctrl-C removes it.
 """
+
 from __future__ import annotations
 
 import glob
@@ -74,12 +75,26 @@ class TemporaryPostgres:
         if self._run_as:
             account = pwd.getpwnam(self._run_as)
             os.chown(self.root, account.pw_uid, account.pw_gid)
-        self._run(["initdb", "-D", str(self.data_dir), "-U", self.user, "--auth=trust", "-E", "UTF8",
-                   "--locale=C", "--no-sync"])
+        self._run(
+            [
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                self.user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", "60", "start"])
+        self._run(
+            ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", "60", "start"]
+        )
         return self
 
     def create_database(self, name: Optional[str] = None) -> str:

@@ -3,6 +3,7 @@
 ``desk`` wraps a TestClient with the few steps most tests need (make an agent and log in,
 escalate a conversation as the action server does).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -91,7 +92,12 @@ class Desk:
         assert response.status_code == 200, response.text
         login = AgentLogin(agent_id, name, email, {"Authorization": f"Bearer {response.json()['token']}"})
         if online:
-            assert self.client.put("/api/agents/me/presence", json={"presence": "online"}, headers=login.headers).status_code == 200
+            assert (
+                self.client.put(
+                    "/api/agents/me/presence", json={"presence": "online"}, headers=login.headers
+                ).status_code
+                == 200
+            )
         return login
 
     def escalate(self, conversation_id: str = "", expect: int = 201, **fields) -> dict:
@@ -112,8 +118,14 @@ class Desk:
                 {"author": "bot", "text": "Here is how: ...", "timestamp": "2026-01-05T09:00:01Z"},
                 {"author": "customer", "text": "The link expired", "timestamp": "2026-01-05T09:00:30Z"},
             ],
-            "kb_attempts": [{"article_id": "reset-password", "title": "How to reset your password",
-                             "score": 0.82, "outcome": "miss"}],
+            "kb_attempts": [
+                {
+                    "article_id": "reset-password",
+                    "title": "How to reset your password",
+                    "score": 0.82,
+                    "outcome": "miss",
+                }
+            ],
             **fields,
         }
         response = self.client.post("/api/internal/tickets", json=body, headers=self.service)

@@ -6,6 +6,7 @@
   API-token basic auth and the payload shape as Zendesk documents them.
 - :class:`LiveHelpdesk` — the real app under uvicorn in a thread, for tests that need real HTTP.
 """
+
 from __future__ import annotations
 
 import base64
@@ -95,10 +96,20 @@ class RasaStandIn(StandIn):
         if self.status != 200:
             self.refused += 1
             return self.status, {"status": "failure", "message": "stand-in told to fail"}
-        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not isinstance(body.get("entities"), dict):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("name"), str)
+            or not isinstance(body.get("entities"), dict)
+        ):
             return 400, {"status": "failure", "message": "body must be {name, entities}"}
-        self.calls.append({"conversation_id": segments[1], "intent": body["name"], "entities": body["entities"],
-                           "output_channel": query.get("output_channel")})
+        self.calls.append(
+            {
+                "conversation_id": segments[1],
+                "intent": body["name"],
+                "entities": body["entities"],
+                "output_channel": query.get("output_channel"),
+            }
+        )
         return 200, {"tracker": {"sender_id": segments[1]}, "messages": []}
 
     def intents(self, conversation_id: str) -> List[str]:
@@ -138,7 +149,7 @@ class ZendeskStandIn(StandIn):
             if path == "/api/v2/search.json" and method == "GET":
                 return 200, self._search(query.get("query", ""))
             if path.startswith("/api/v2/tickets/") and path.endswith(".json"):
-                ticket_id = int(path[len("/api/v2/tickets/"):-len(".json")])
+                ticket_id = int(path[len("/api/v2/tickets/") : -len(".json")])
                 if ticket_id not in self.tickets:
                     return 404, {"error": "RecordNotFound", "description": "Not found"}
                 if method == "PUT":
@@ -153,7 +164,7 @@ class ZendeskStandIn(StandIn):
         ticket = (body or {}).get("ticket")
         problems = []
         if not isinstance(ticket, dict):
-            return 422, {"error": "RecordInvalid", "description": "body must be {\"ticket\": {...}}"}
+            return 422, {"error": "RecordInvalid", "description": 'body must be {"ticket": {...}}'}
         if not isinstance(ticket.get("comment"), dict) or not str(ticket["comment"].get("body", "")).strip():
             problems.append("comment.body is required")
         requester = ticket.get("requester")
@@ -161,14 +172,23 @@ class ZendeskStandIn(StandIn):
             problems.append("requester.name is required")
         if ticket.get("priority") not in self.PRIORITIES:
             problems.append(f"priority must be one of {self.PRIORITIES}")
-        if not isinstance(ticket.get("tags"), list) or not all(isinstance(t, str) and " " not in t for t in ticket["tags"]):
+        if not isinstance(ticket.get("tags"), list) or not all(
+            isinstance(t, str) and " " not in t for t in ticket["tags"]
+        ):
             problems.append("tags must be a list of words")
         if problems:
             return 422, {"error": "RecordInvalid", "description": "; ".join(problems)}
         ticket_id = len(self.tickets) + 1
-        stored = {"id": ticket_id, "subject": ticket.get("subject"), "status": "new", "priority": ticket["priority"],
-                  "tags": ticket["tags"], "external_id": ticket.get("external_id"),
-                  "requester_email": requester.get("email"), "created_at": "2026-01-05T10:00:00Z"}
+        stored = {
+            "id": ticket_id,
+            "subject": ticket.get("subject"),
+            "status": "new",
+            "priority": ticket["priority"],
+            "tags": ticket["tags"],
+            "external_id": ticket.get("external_id"),
+            "requester_email": requester.get("email"),
+            "created_at": "2026-01-05T10:00:00Z",
+        }
         self.tickets[ticket_id] = stored
         self.comments[ticket_id] = [{"body": ticket["comment"]["body"], "public": True}]
         if key:
@@ -201,8 +221,7 @@ class LiveHelpdesk:
     def __init__(self, app):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -1,4 +1,5 @@
 """The helpdesk HTTP API as agents and the action server use it (real app, real SQLite database)."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,21 @@ from bot.helpdesk.errors import TooManyAttempts, Unauthorized
 from bot.models import Agent
 from tests.bot.helpdesk.conftest import PASSWORD
 
-
 # ---------------------------------------------------------------- service basics
 
 
 def test_health_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok"}
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/auth/login", "/api/queue", "/api/tickets/claim-next", "/api/tickets/{ticket_id}/resolve",
-                 "/api/internal/tickets", "/api/internal/conversations/{conversation_id}/messages", "/api/events"):
+    for path in (
+        "/api/auth/login",
+        "/api/queue",
+        "/api/tickets/claim-next",
+        "/api/tickets/{ticket_id}/resolve",
+        "/api/internal/tickets",
+        "/api/internal/conversations/{conversation_id}/messages",
+        "/api/events",
+    ):
         assert path in paths
 
 
@@ -32,8 +39,12 @@ def test_internal_api_needs_the_service_token(desk):
 
 
 def test_agent_api_needs_a_login(desk):
-    for method, path in (("GET", "/api/queue"), ("POST", "/api/tickets/claim-next"), ("GET", "/api/tickets/1"),
-                         ("GET", "/api/agents")):
+    for method, path in (
+        ("GET", "/api/queue"),
+        ("POST", "/api/tickets/claim-next"),
+        ("GET", "/api/tickets/1"),
+        ("GET", "/api/agents"),
+    ):
         response = desk.client.request(method, path, headers=desk.service)
         assert response.status_code == 401, path
         assert response.json() == {"detail": "your session has expired or was logged out; log in again"}
@@ -44,9 +55,17 @@ def test_agent_api_needs_a_login(desk):
 
 def test_escalation_is_idempotent_and_tells_the_customer_what_to_expect(desk):
     receipt = desk.escalate("conv-1")
-    assert receipt == {"reference": receipt["reference"], "status": "waiting", "created": True, "queue_position": 1,
-                       "wait_estimate_minutes": None, "agents_online": 0, "open_now": True,
-                       "next_open": receipt["next_open"], "live_handoff": True}
+    assert receipt == {
+        "reference": receipt["reference"],
+        "status": "waiting",
+        "created": True,
+        "queue_position": 1,
+        "wait_estimate_minutes": None,
+        "agents_online": 0,
+        "open_now": True,
+        "next_open": receipt["next_open"],
+        "live_handoff": True,
+    }
     again = desk.escalate("conv-1", expect=200)
     assert (again["reference"], again["created"]) == (receipt["reference"], False)
     assert len(desk.client.get("/api/queue", headers=desk.agent().headers).json()) == 1
@@ -62,11 +81,16 @@ def test_with_an_agent_online_the_wait_is_estimated(desk):
 
 
 def test_bad_escalations_get_clear_errors(desk):
-    for fields, message in (({"reason": "bored"}, "unknown reason 'bored'"),
-                            ({"customer_email": "not-an-address"}, "is not an e-mail address"),
-                            ({"idempotency_key": ""}, "at least 1 character")):
-        response = desk.client.post("/api/internal/tickets", headers=desk.service, json={
-            "idempotency_key": "k", "conversation_id": "c", "reason": "customer_request", **fields})
+    for fields, message in (
+        ({"reason": "bored"}, "unknown reason 'bored'"),
+        ({"customer_email": "not-an-address"}, "is not an e-mail address"),
+        ({"idempotency_key": ""}, "at least 1 character"),
+    ):
+        response = desk.client.post(
+            "/api/internal/tickets",
+            headers=desk.service,
+            json={"idempotency_key": "k", "conversation_id": "c", "reason": "customer_request", **fields},
+        )
         assert response.status_code == 422
         assert message in json.dumps(response.json())
 
@@ -85,17 +109,24 @@ def test_relay_reaches_the_ticket_and_ends_when_none_is_open(desk):
 
 def test_conversation_ids_with_slashes_and_unicode_work(desk):
     desk.escalate("telegram/שלום 1")
-    response = desk.client.post("/api/internal/conversations/telegram%2F%D7%A9%D7%9C%D7%95%D7%9D%201/messages",
-                                json={"text": "hi"}, headers=desk.service)
+    response = desk.client.post(
+        "/api/internal/conversations/telegram%2F%D7%A9%D7%9C%D7%95%D7%9D%201/messages",
+        json={"text": "hi"},
+        headers=desk.service,
+    )
     assert response.status_code == 201, response.text
 
 
 def test_customer_can_ask_for_status_from_a_later_conversation(desk):
     reference = desk.escalate("conv-1", customer_email="dana@example.com")["reference"]
-    response = desk.client.get("/api/internal/tickets/status", headers=desk.service,
-                               params={"conversation_id": "a-new-chat", "email": "DANA@example.com"})
+    response = desk.client.get(
+        "/api/internal/tickets/status",
+        headers=desk.service,
+        params={"conversation_id": "a-new-chat", "email": "DANA@example.com"},
+    )
     assert [(t["reference"], t["status"], t["queue_position"]) for t in response.json()["tickets"]] == [
-        (reference, "waiting", 1)]
+        (reference, "waiting", 1)
+    ]
     assert desk.client.get("/api/internal/tickets/status", headers=desk.service).status_code == 422
 
 
@@ -108,19 +139,31 @@ def test_queue_order_claim_and_full_context(desk):
     desk.escalate("angry", reason="frustration")
     queue = desk.client.get("/api/queue", headers=anna.headers).json()
     assert [(t["conversation_id"], t["priority"], t["queue_position"]) for t in queue] == [
-        ("angry", "high", 1), ("calm", "normal", 2)]
+        ("angry", "high", 1),
+        ("calm", "normal", 2),
+    ]
 
     ticket = desk.client.post("/api/tickets/claim-next", headers=anna.headers).json()
-    assert (ticket["conversation_id"], ticket["status"], ticket["assignee"]) == ("angry", "assigned",
-                                                                                 {"id": anna.id, "name": "Anna"})
+    assert (ticket["conversation_id"], ticket["status"], ticket["assignee"]) == (
+        "angry",
+        "assigned",
+        {"id": anna.id, "name": "Anna"},
+    )
     assert ticket["reason_text"] == "The customer seemed frustrated."
-    assert ticket["kb_attempts"] == [{"article_id": "reset-password", "title": "How to reset your password",
-                                      "score": 0.82, "outcome": "miss"}]
+    assert ticket["kb_attempts"] == [
+        {"article_id": "reset-password", "title": "How to reset your password", "score": 0.82, "outcome": "miss"}
+    ]
     assert (ticket["customer_name"], ticket["customer_email"], ticket["channel"]) == (
-        "Dana Customer", "dana@example.com", "socketio")
+        "Dana Customer",
+        "dana@example.com",
+        "socketio",
+    )
     assert [(m["author_type"], m["body"]) for m in ticket["messages"]] == [
-        ("customer", "How do I reset my password?"), ("bot", "Here is how: ..."), ("customer", "The link expired"),
-        ("system", "Anna joined the conversation")]
+        ("customer", "How do I reset my password?"),
+        ("bot", "Here is how: ..."),
+        ("customer", "The link expired"),
+        ("system", "Anna joined the conversation"),
+    ]
     assert desk.client.post("/api/tickets/claim-next", headers=anna.headers).json()["conversation_id"] == "calm"
     assert desk.client.post("/api/tickets/claim-next", headers=anna.headers).status_code == 204
 
@@ -144,8 +187,9 @@ def test_reply_notes_transfer_resolve_reopen(desk):
     assert [t["id"] for t in mine] == [ticket_id]
 
 
-@pytest.mark.parametrize("action, body", [("messages", {"text": "hi"}), ("resolve", None),
-                                          ("transfer", {"agent_id": 1}), ("claim", None)])
+@pytest.mark.parametrize(
+    "action, body", [("messages", {"text": "hi"}), ("resolve", None), ("transfer", {"agent_id": 1}), ("claim", None)]
+)
 def test_unknown_tickets_are_404(desk, action, body):
     anna = desk.agent()
     for ticket_id in (424242, 2**40):
@@ -160,7 +204,10 @@ def test_another_agents_ticket_is_403_and_state_errors_are_409(desk):
     base = f"/api/tickets/{ticket_id}"
     desk.client.post(f"{base}/claim", headers=anna.headers)
     claim_again = desk.client.post(f"{base}/claim", headers=ben.headers)
-    assert (claim_again.status_code, claim_again.json()["detail"]) == (409, f"T-{ticket_id + 1000} is already claimed by Anna")
+    assert (claim_again.status_code, claim_again.json()["detail"]) == (
+        409,
+        f"T-{ticket_id + 1000} is already claimed by Anna",
+    )
     for action, body in (("messages", {"text": "let me"}), ("resolve", None), ("transfer", {"agent_id": ben.id})):
         response = desk.client.post(f"{base}/{action}", json=body, headers=ben.headers)
         assert response.status_code == 403, action
@@ -182,8 +229,11 @@ def test_replies_must_be_text_of_sensible_size(desk):
     unicode_text = "שלום! مرحبا 👋 Dobrý den ' OR 1=1; --"
     stored = desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": unicode_text}, headers=anna.headers)
     assert stored.json()["body"] == unicode_text
-    huge = desk.client.post(f"/api/tickets/{ticket_id}/messages", content=b"{" + b" " * 3_000_000 + b"}",
-                            headers={**anna.headers, "Content-Type": "application/json"})
+    huge = desk.client.post(
+        f"/api/tickets/{ticket_id}/messages",
+        content=b"{" + b" " * 3_000_000 + b"}",
+        headers={**anna.headers, "Content-Type": "application/json"},
+    )
     assert huge.status_code == 413
 
 
@@ -236,9 +286,15 @@ def test_wrong_password_and_unknown_email_look_the_same_and_repeats_are_slowed(d
     desk.agent("Anna")
     unknown = desk.client.post("/api/auth/login", json={"email": "nobody@example.com", "password": "x" * 10})
     wrong = desk.client.post("/api/auth/login", json={"email": "agent1@example.com", "password": "x" * 10})
-    assert (unknown.status_code, unknown.json()) == (wrong.status_code, wrong.json()) == (401, {"detail": "wrong e-mail or password"})
-    statuses = [desk.client.post("/api/auth/token", json={"email": "agent1@example.com", "password": "nope"}).status_code
-                for _ in range(3)]
+    assert (
+        (unknown.status_code, unknown.json())
+        == (wrong.status_code, wrong.json())
+        == (401, {"detail": "wrong e-mail or password"})
+    )
+    statuses = [
+        desk.client.post("/api/auth/token", json={"email": "agent1@example.com", "password": "nope"}).status_code
+        for _ in range(3)
+    ]
     assert statuses == [401, 401, 401]  # the 4th failure in a row locks the account for a moment
     locked = desk.client.post("/api/auth/token", json={"email": "agent1@example.com", "password": PASSWORD})
     assert locked.status_code == 429
@@ -250,7 +306,7 @@ def test_lockouts_grow_and_end(sessions):
     with session_scope(sessions) as db:
         accounts.create_agent(db, "anna@example.com", "Anna", "agent", PASSWORD)
         lock_lengths = []
-        for failure in range(1, 7):
+        for _ in range(6):
             with pytest.raises(Unauthorized):
                 accounts.authenticate(db, "anna@example.com", "wrong password", now=now)
             agent = db.query(Agent).one()
@@ -268,8 +324,11 @@ def test_no_response_contains_a_password_hash_or_another_agents_token(desk):
     responses = [
         desk.client.get("/api/agents", headers=boss.headers),
         desk.client.get("/api/auth/me", headers=boss.headers),
-        desk.client.post("/api/agents", headers=boss.headers,
-                         json={"email": "new@example.com", "name": "New", "role": "agent", "password": "long password"}),
+        desk.client.post(
+            "/api/agents",
+            headers=boss.headers,
+            json={"email": "new@example.com", "name": "New", "role": "agent", "password": "long password"},
+        ),
         desk.client.patch("/api/agents/2", headers=boss.headers, json={"name": "Anna B."}),
         desk.client.post("/api/auth/login", json={"email": "agent1@example.com", "password": PASSWORD}),
     ]
@@ -311,8 +370,10 @@ def test_kb_article_lookup_for_links(settings_env, sessions, tmp_path):
 
     kb = tmp_path / "kb"
     kb.mkdir()
-    (kb / "reset.md").write_text("---\nid: reset-password\ntitle: How to reset your password\nlanguage: en\n"
-                                 "url: https://help.example.com/reset\ntags: [account]\n---\nOpen settings.\n")
+    (kb / "reset.md").write_text(
+        "---\nid: reset-password\ntitle: How to reset your password\nlanguage: en\n"
+        "url: https://help.example.com/reset\ntags: [account]\n---\nOpen settings.\n"
+    )
     (kb / "reset-he.md").write_text("---\nid: reset-password-he\ntitle: איפוס סיסמה\nlanguage: he\n---\nפתחו הגדרות.\n")
     (kb / "broken.md").write_text("no front matter")
     with session_scope(sessions) as session:
@@ -321,10 +382,18 @@ def test_kb_article_lookup_for_links(settings_env, sessions, tmp_path):
         token = client.post("/api/auth/token", json={"email": "anna@example.com", "password": PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         found = client.get("/api/kb/articles", params={"q": "Reset PASSWORD", "language": "en"}, headers=headers).json()
-        assert found == [{"id": "reset-password", "title": "How to reset your password", "language": "en",
-                          "url": "https://help.example.com/reset", "summary": "Open settings."}]
+        assert found == [
+            {
+                "id": "reset-password",
+                "title": "How to reset your password",
+                "language": "en",
+                "url": "https://help.example.com/reset",
+                "summary": "Open settings.",
+            }
+        ]
         assert [a["id"] for a in client.get("/api/kb/articles", params={"q": "סיסמה"}, headers=headers).json()] == [
-            "reset-password-he"]
+            "reset-password-he"
+        ]
 
 
 # ---------------------------------------------------------------- live updates
@@ -336,7 +405,7 @@ def first_events(url: str, headers: dict, count: int, **params) -> list:
     with requests.get(url, params=params, headers=headers, stream=True, timeout=10) as stream:
         for line in stream.iter_lines(decode_unicode=True):
             if line.startswith("data: "):
-                received.append(json.loads(line[len("data: "):]))
+                received.append(json.loads(line[len("data: ") :]))
             if len(received) == count:
                 return received
     return received
@@ -358,11 +427,13 @@ def test_event_stream_delivers_new_tickets_and_customer_messages(desk, live_help
     with requests.get(f"{live_helpdesk.base_url}/api/events", headers=anna.headers, stream=True, timeout=10) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         desk.escalate("conv-live")
-        desk.client.post("/api/internal/conversations/conv-live/messages", json={"text": "anyone?"}, headers=desk.service)
+        desk.client.post(
+            "/api/internal/conversations/conv-live/messages", json={"text": "anyone?"}, headers=desk.service
+        )
         received = []
         for line in stream.iter_lines(decode_unicode=True):
             if line.startswith("data: "):
-                received.append(json.loads(line[len("data: "):]))
+                received.append(json.loads(line[len("data: ") :]))
             if len(received) == 2:
                 break
     assert [event["kind"] for event in received] == ["ticket_created", "message_created"]

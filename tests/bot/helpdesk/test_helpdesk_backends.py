@@ -1,5 +1,6 @@
 """The ticket backends the actions use: the built-in helpdesk's client against the real service,
 and the Zendesk backend against a stand-in speaking Zendesk's Tickets API; plus outbound retries."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,12 @@ from typing import Iterator
 
 import pytest
 
-from bot.helpdesk.backends import BuiltinBackend, ZendeskBackend, conversation_tag, make_backend
+from bot.helpdesk.backends import (
+    BuiltinBackend,
+    ZendeskBackend,
+    conversation_tag,
+    make_backend,
+)
 from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.http import ServiceUnavailable, request_with_retries
 from bot.helpdesk.schemas import TicketCreate
@@ -21,15 +27,22 @@ ZENDESK_TOKEN = "zendesk-api-token"
 
 
 def escalation(conversation_id: str = "chat-1", **fields) -> TicketCreate:
-    return TicketCreate(**{
-        "idempotency_key": f"escalation-{conversation_id}", "conversation_id": conversation_id,
-        "channel": "telegram", "language": "cs", "customer_name": "Jana Nováková",
-        "customer_email": "jana@example.com", "subject": "Faktura", "description": "Chybí mi faktura za leden.",
-        "reason": "frustration",
-        "transcript": [{"author": "customer", "text": "Kde je moje faktura?!"}],
-        "kb_attempts": [{"article_id": "invoices", "title": "Invoices", "score": 0.41, "outcome": "miss"}],
-        **fields,
-    })
+    return TicketCreate(
+        **{
+            "idempotency_key": f"escalation-{conversation_id}",
+            "conversation_id": conversation_id,
+            "channel": "telegram",
+            "language": "cs",
+            "customer_name": "Jana Nováková",
+            "customer_email": "jana@example.com",
+            "subject": "Faktura",
+            "description": "Chybí mi faktura za leden.",
+            "reason": "frustration",
+            "transcript": [{"author": "customer", "text": "Kde je moje faktura?!"}],
+            "kb_attempts": [{"article_id": "invoices", "title": "Invoices", "score": 0.41, "outcome": "miss"}],
+            **fields,
+        }
+    )
 
 
 # ---------------------------------------------------------------- built-in helpdesk
@@ -97,8 +110,17 @@ def zendesk() -> Iterator[ZendeskStandIn]:
 
 @pytest.fixture
 def zendesk_backend(zendesk, settings_env) -> ZendeskBackend:
-    backend = make_backend(load_settings({**settings_env, "TICKET_BACKEND": "zendesk", "ZENDESK_URL": zendesk.base_url,
-                                          "ZENDESK_EMAIL": ZENDESK_EMAIL, "ZENDESK_API_TOKEN": ZENDESK_TOKEN}))
+    backend = make_backend(
+        load_settings(
+            {
+                **settings_env,
+                "TICKET_BACKEND": "zendesk",
+                "ZENDESK_URL": zendesk.base_url,
+                "ZENDESK_EMAIL": ZENDESK_EMAIL,
+                "ZENDESK_API_TOKEN": ZENDESK_TOKEN,
+            }
+        )
+    )
     assert isinstance(backend, ZendeskBackend)
     return backend
 
@@ -111,9 +133,18 @@ def test_zendesk_ticket_is_created_once_with_the_documented_payload(zendesk, zen
     assert [r for r in zendesk.requests if r[0] == "POST"] == [("POST", "/api/v2/tickets.json")]
     ticket = zendesk.tickets[1]
     assert (ticket["subject"], ticket["priority"], ticket["external_id"], ticket["requester_email"]) == (
-        "Faktura", "high", "escalation-chat-1", "jana@example.com")
-    assert set(ticket["tags"]) == {"effortless", conversation_tag("chat-1"), "reason_frustration", "channel_telegram",
-                                   "language_cs"}
+        "Faktura",
+        "high",
+        "escalation-chat-1",
+        "jana@example.com",
+    )
+    assert set(ticket["tags"]) == {
+        "effortless",
+        conversation_tag("chat-1"),
+        "reason_frustration",
+        "channel_telegram",
+        "language_cs",
+    }
     first_comment = zendesk.comments[1][0]["body"]
     for expected in ("Chybí mi faktura za leden.", "customer: Kde je moje faktura?!", "Invoices (score 0.41, miss)"):
         assert expected in first_comment
@@ -124,8 +155,12 @@ def test_zendesk_relay_adds_public_comments_and_status_finds_the_ticket(zendesk,
     assert zendesk_backend.relay_message("chat-1", "<b>any news?</b>") is True
     assert zendesk.comments[1][-1] == {"body": "Customer (chat): <b>any news?</b>", "public": True}
     assert zendesk_backend.relay_message("other-chat", "hello?") is False
-    for lookup in ({"conversation_id": "chat-1"}, {"email": "Jana@Example.com"}, {"reference": "#1"},
-                   {"email": "jana@example.com", "reference": "1"}):
+    for lookup in (
+        {"conversation_id": "chat-1"},
+        {"email": "Jana@Example.com"},
+        {"reference": "#1"},
+        {"email": "jana@example.com", "reference": "1"},
+    ):
         assert [(t.reference, t.status) for t in zendesk_backend.ticket_status(**lookup)] == [("#1", "waiting")], lookup
     assert zendesk_backend.ticket_status(email="someone@example.com", reference="#1") == []
     assert zendesk_backend.ticket_status(reference="#99") == []
@@ -140,8 +175,17 @@ def test_zendesk_outage_is_retried_then_reported(zendesk, zendesk_backend):
 
 
 def test_zendesk_with_a_wrong_api_token_is_rejected_without_showing_it(zendesk, settings_env):
-    backend = ZendeskBackend(load_settings({**settings_env, "TICKET_BACKEND": "zendesk", "ZENDESK_URL": zendesk.base_url,
-                                            "ZENDESK_EMAIL": ZENDESK_EMAIL, "ZENDESK_API_TOKEN": "wrong-token-123"}))
+    backend = ZendeskBackend(
+        load_settings(
+            {
+                **settings_env,
+                "TICKET_BACKEND": "zendesk",
+                "ZENDESK_URL": zendesk.base_url,
+                "ZENDESK_EMAIL": ZENDESK_EMAIL,
+                "ZENDESK_API_TOKEN": "wrong-token-123",
+            }
+        )
+    )
     with pytest.raises(HelpdeskRejected, match="HTTP 401.*Couldn't authenticate you") as failure:
         backend.create_ticket(escalation())
     assert "wrong-token-123" not in str(failure.value)

@@ -1,4 +1,5 @@
 """Agents claiming at the same moment never share a ticket — on SQLite and on a real PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -44,13 +45,19 @@ def seed(session_factory, agents: int, tickets_count: int) -> List[int]:
     """Agents (sharing one password hash: hashing 20 times would only slow the test) and waiting tickets."""
     password_hash = accounts.hash_password("long enough password")
     with session_scope(session_factory) as session:
-        session.add_all(Agent(email=f"agent{n}@example.com", name=f"Agent {n}", password_hash=password_hash)
-                        for n in range(agents))
+        session.add_all(
+            Agent(email=f"agent{n}@example.com", name=f"Agent {n}", password_hash=password_hash) for n in range(agents)
+        )
         session.flush()
         agent_ids = [a.id for a in session.scalars(select(Agent).order_by(Agent.id))]
         for n in range(tickets_count):
-            tickets.create_ticket(session, TicketCreate(idempotency_key=f"k{n}", conversation_id=f"c{n}",
-                                                        subject=f"ticket {n}", reason="customer_request"), ALWAYS_OPEN)
+            tickets.create_ticket(
+                session,
+                TicketCreate(
+                    idempotency_key=f"k{n}", conversation_id=f"c{n}", subject=f"ticket {n}", reason="customer_request"
+                ),
+                ALWAYS_OPEN,
+            )
     return agent_ids
 
 
@@ -79,8 +86,9 @@ def test_twenty_agents_claiming_ten_tickets_at_once(database):
     with session_scope(session_factory) as session:
         owners = dict(session.execute(select(Ticket.id, Ticket.assignee_id)).all())
         statuses = Counter(session.scalars(select(Ticket.status)))
-        joined = Counter(session.scalars(select(TicketMessage.ticket_id).where(
-            TicketMessage.rasa_intent == "EXTERNAL_agent_joined")))
+        joined = Counter(
+            session.scalars(select(TicketMessage.ticket_id).where(TicketMessage.rasa_intent == "EXTERNAL_agent_joined"))
+        )
     assert len(wins) == TICKETS
     assert sorted(ticket_id for _, ticket_id in wins) == sorted(owners)  # every ticket won exactly once
     assert len({agent_id for agent_id, _ in wins}) == TICKETS  # no agent won twice
@@ -127,9 +135,13 @@ def test_concurrent_claims_over_http(database):
         tokens = [accounts.open_session(session, session.get(Agent, agent_id))[0] for agent_id in agent_ids]
     server = LiveHelpdesk(create_app(settings)).start()
     try:
+
         def claim_next(index: int):
-            response = requests.post(f"{server.base_url}/api/tickets/claim-next", timeout=30,
-                                     headers={"Authorization": f"Bearer {tokens[index]}"})
+            response = requests.post(
+                f"{server.base_url}/api/tickets/claim-next",
+                timeout=30,
+                headers={"Authorization": f"Bearer {tokens[index]}"},
+            )
             return response.status_code, response.json()["id"] if response.status_code == 200 else None
 
         results = all_at_once(AGENTS, claim_next)

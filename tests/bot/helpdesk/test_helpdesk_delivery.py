@@ -1,5 +1,6 @@
 """Agent-side lines reach the customer's chat through Rasa's trigger_intent, in order, and nothing
 is lost while Rasa is down (a Rasa stand-in on loopback records what arrives)."""
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,14 @@ def test_the_whole_handoff_reaches_the_customers_conversation(desk, rasa):
     assert [(c["intent"], c["entities"]) for c in rasa.calls] == [
         ("EXTERNAL_agent_joined", {"agent_name": "Anna"}),
         ("EXTERNAL_agent_message", {"agent_message": "Hi, I'm Anna", "agent_name": "Anna"}),
-        ("EXTERNAL_ticket_resolved", {"ticket_reference": resolved["reference"], "agent_name": "Anna",
-                                      "resolution_id": rasa.calls[2]["entities"]["resolution_id"]}),
+        (
+            "EXTERNAL_ticket_resolved",
+            {
+                "ticket_reference": resolved["reference"],
+                "agent_name": "Anna",
+                "resolution_id": rasa.calls[2]["entities"]["resolution_id"],
+            },
+        ),
         ("EXTERNAL_ticket_reopened", {"ticket_reference": resolved["reference"]}),
     ]
     assert isinstance(rasa.calls[2]["entities"]["resolution_id"], int)
@@ -55,8 +62,11 @@ def test_replies_written_while_rasa_is_down_arrive_later_in_order(desk, rasa, ap
     assert rasa.refused >= 3
 
     rasa.status = 200
-    wait_until(lambda: all(m["delivered"] for m in messages(desk, anna, ticket_id)), timeout_s=15,
-               what="the app's retry loop delivered everything")
+    wait_until(
+        lambda: all(m["delivered"] for m in messages(desk, anna, ticket_id)),
+        timeout_s=15,
+        what="the app's retry loop delivered everything",
+    )
     assert [c["entities"].get("agent_message") for c in rasa.calls[1:]] == ["first", "second", "third"]
 
 
@@ -79,7 +89,9 @@ def test_an_unreachable_rasa_is_retried_and_its_token_never_logged(settings_env,
         desk = Desk(client, sessions)
         with caplog.at_level(logging.WARNING):
             anna, ticket_id = claimed_ticket(desk, "chat-unreachable")
-            desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "are you there?"}, headers=anna.headers)
+            desk.client.post(
+                f"/api/tickets/{ticket_id}/messages", json={"text": "are you there?"}, headers=anna.headers
+            )
         assert "Rasa is unavailable" in caplog.text and "tried 3 times" in caplog.text
         assert RASA_TOKEN not in caplog.text
 

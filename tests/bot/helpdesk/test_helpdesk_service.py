@@ -1,5 +1,6 @@
 """The ticket service on a real migrated SQLite database: creating, queue order, claiming, the
 ticket life cycle, relaying, customer status, availability; and the rules it is configured with."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,13 +16,20 @@ from bot.helpdesk.schemas import RelayMessage, TicketCreate
 from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, truncate_with_marker
 from bot.models import Resolution, TicketMessage
 
-POLICY = HelpdeskPolicy(BusinessHours.parse("24/7", "UTC"), parse_priority_rules("frustration=high,sensitive_topic=high"))
+POLICY = HelpdeskPolicy(
+    BusinessHours.parse("24/7", "UTC"), parse_priority_rules("frustration=high,sensitive_topic=high")
+)
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)  # a Monday
 
 
 def escalation(conversation_id: str, **fields) -> TicketCreate:
-    values = {"idempotency_key": f"key-{conversation_id}", "conversation_id": conversation_id,
-              "subject": "Help", "reason": "customer_request", **fields}
+    values = {
+        "idempotency_key": f"key-{conversation_id}",
+        "conversation_id": conversation_id,
+        "subject": "Help",
+        "reason": "customer_request",
+        **fields,
+    }
     return TicketCreate(**values)
 
 
@@ -53,10 +61,13 @@ def test_a_conversation_with_an_open_ticket_gets_that_ticket_back(db):
 
 
 def test_the_transcript_is_stored_with_its_own_times(db):
-    data = escalation("c1", transcript=[
-        {"author": "customer", "text": "<b>hi</b>", "timestamp": 1767607200},
-        {"author": "bot", "text": "Hello", "timestamp": "2026-01-05T10:00:01+02:00"},
-    ])
+    data = escalation(
+        "c1",
+        transcript=[
+            {"author": "customer", "text": "<b>hi</b>", "timestamp": 1767607200},
+            {"author": "bot", "text": "Hello", "timestamp": "2026-01-05T10:00:01+02:00"},
+        ],
+    )
     ticket, _ = tickets.create_ticket(db, data, POLICY, now=T0)
     lines = [(m.author_type, m.body, m.created_at) for m in ticket.messages]
     assert lines == [
@@ -65,12 +76,15 @@ def test_the_transcript_is_stored_with_its_own_times(db):
     ]
 
 
-@pytest.mark.parametrize("reason, requested, expected", [
-    ("frustration", None, "high"),
-    ("sensitive_topic", None, "high"),
-    ("kb_missed_twice", None, "normal"),
-    ("customer_request", "urgent", "urgent"),
-])
+@pytest.mark.parametrize(
+    "reason, requested, expected",
+    [
+        ("frustration", None, "high"),
+        ("sensitive_topic", None, "high"),
+        ("kb_missed_twice", None, "normal"),
+        ("customer_request", "urgent", "urgent"),
+    ],
+)
 def test_priority_follows_the_rules_unless_given(db, reason, requested, expected):
     ticket, _ = tickets.create_ticket(db, escalation("c1", reason=reason, priority=requested), POLICY, now=T0)
     assert ticket.priority == expected
@@ -86,7 +100,8 @@ def test_priority_rules_are_checked():
 
 def test_subject_falls_back_to_the_description_then_the_reason(db):
     from_description, _ = tickets.create_ticket(
-        db, escalation("c1", subject="", description="\n  My parcel is late\nmore"), POLICY, now=T0)
+        db, escalation("c1", subject="", description="\n  My parcel is late\nmore"), POLICY, now=T0
+    )
     from_reason, _ = tickets.create_ticket(db, escalation("c2", subject="", reason="frustration"), POLICY, now=T0)
     assert from_description.subject == "My parcel is late"
     assert from_reason.subject == "The customer seemed frustrated."
@@ -97,7 +112,9 @@ def test_subject_falls_back_to_the_description_then_the_reason(db):
 
 def test_queue_is_priority_then_age(db):
     normal_old, _ = tickets.create_ticket(db, escalation("old"), POLICY, now=T0)
-    high_new, _ = tickets.create_ticket(db, escalation("angry", reason="frustration"), POLICY, now=T0 + timedelta(minutes=5))
+    high_new, _ = tickets.create_ticket(
+        db, escalation("angry", reason="frustration"), POLICY, now=T0 + timedelta(minutes=5)
+    )
     normal_new, _ = tickets.create_ticket(db, escalation("new"), POLICY, now=T0 + timedelta(minutes=1))
     low, _ = tickets.create_ticket(db, escalation("low", priority="low"), POLICY, now=T0 - timedelta(hours=1))
     assert [t.conversation_id for t in tickets.queue(db)] == ["angry", "old", "new", "low"]
@@ -130,7 +147,10 @@ def test_claiming_tells_the_customer_who_joined(db):
     tickets.claim_ticket(db, ticket.id, anna)
     joined = ticket.messages[-1]
     assert (joined.rasa_intent, joined.rasa_entities, joined.delivered) == (
-        "EXTERNAL_agent_joined", {"agent_name": "Anna"}, False)
+        "EXTERNAL_agent_joined",
+        {"agent_name": "Anna"},
+        False,
+    )
 
 
 # ---------------------------------------------------------------- life cycle
@@ -142,7 +162,9 @@ def test_reply_resolve_reopen_resolve_close(db):
     tickets.claim_ticket(db, ticket.id, anna, now=T0 + timedelta(minutes=1))
     reply = tickets.reply(db, ticket.id, anna, "Try this link", now=T0 + timedelta(minutes=2))
     assert (reply.rasa_intent, reply.rasa_entities) == (
-        "EXTERNAL_agent_message", {"agent_message": "Try this link", "agent_name": "Anna"})
+        "EXTERNAL_agent_message",
+        {"agent_message": "Try this link", "agent_name": "Anna"},
+    )
     assert ticket.first_reply_at == T0 + timedelta(minutes=2)
 
     first = tickets.resolve(db, ticket.id, anna, now=T0 + timedelta(minutes=3))
@@ -158,8 +180,14 @@ def test_reply_resolve_reopen_resolve_close(db):
     keys = [r.resolution_key for r in db.query(Resolution).order_by(Resolution.id)]
     assert keys == [f"ticket:{ticket.id}:1", f"ticket:{ticket.id}:2"]
     assert (first.resolved_by, first.agent_id, first.conversation_id) == ("agent", anna.id, "c1")
-    resolved_line = db.query(TicketMessage).filter_by(rasa_intent="EXTERNAL_ticket_resolved").order_by(TicketMessage.id).all()[-1]
-    assert resolved_line.rasa_entities == {"ticket_reference": ticket.reference, "resolution_id": second.id, "agent_name": "Anna"}
+    resolved_line = (
+        db.query(TicketMessage).filter_by(rasa_intent="EXTERNAL_ticket_resolved").order_by(TicketMessage.id).all()[-1]
+    )
+    assert resolved_line.rasa_entities == {
+        "ticket_reference": ticket.reference,
+        "resolution_id": second.id,
+        "agent_name": "Anna",
+    }
 
     tickets.close(db, ticket.id, anna)
     assert ticket.status == "closed" and ticket.closed_at is not None
@@ -173,10 +201,12 @@ def test_only_the_assignee_replies_and_admins_may_resolve_or_transfer(db):
     with pytest.raises(Conflict, match="claim it first"):
         tickets.reply(db, ticket.id, anna, "hello")
     tickets.claim_ticket(db, ticket.id, anna)
-    for action in (lambda: tickets.reply(db, ticket.id, ben, "mine now"),
-                   lambda: tickets.resolve(db, ticket.id, ben),
-                   lambda: tickets.transfer(db, ticket.id, ben, ben.id),
-                   lambda: tickets.reply(db, ticket.id, boss, "admin talking")):
+    for action in (
+        lambda: tickets.reply(db, ticket.id, ben, "mine now"),
+        lambda: tickets.resolve(db, ticket.id, ben),
+        lambda: tickets.transfer(db, ticket.id, ben, ben.id),
+        lambda: tickets.reply(db, ticket.id, boss, "admin talking"),
+    ):
         with pytest.raises(Forbidden, match="assigned to Anna"):
             action()
     tickets.transfer(db, ticket.id, boss, ben.id)
@@ -259,14 +289,17 @@ def test_availability_outside_business_hours(db):
 # ---------------------------------------------------------------- rules and text
 
 
-@pytest.mark.parametrize("spec, moment, open_now, next_open", [
-    ("Mon-Fri 09:00-17:00", "2026-01-05T08:59", False, "2026-01-05T09:00"),
-    ("Mon-Fri 09:00-17:00", "2026-01-05T16:59", True, "2026-01-05T16:59"),
-    ("Mon-Fri 09:00-17:00", "2026-01-09T17:00", False, "2026-01-12T09:00"),
-    ("Sun-Thu 08:00-16:00; Fri 08:00-12:00", "2026-01-09T12:30", False, "2026-01-11T08:00"),
-    ("Mon-Fri 09:00-12:00 13:00-17:00", "2026-01-05T12:30", False, "2026-01-05T13:00"),
-    ("Daily 00:00-24:00", "2026-01-10T03:00", True, "2026-01-10T03:00"),
-])
+@pytest.mark.parametrize(
+    "spec, moment, open_now, next_open",
+    [
+        ("Mon-Fri 09:00-17:00", "2026-01-05T08:59", False, "2026-01-05T09:00"),
+        ("Mon-Fri 09:00-17:00", "2026-01-05T16:59", True, "2026-01-05T16:59"),
+        ("Mon-Fri 09:00-17:00", "2026-01-09T17:00", False, "2026-01-12T09:00"),
+        ("Sun-Thu 08:00-16:00; Fri 08:00-12:00", "2026-01-09T12:30", False, "2026-01-11T08:00"),
+        ("Mon-Fri 09:00-12:00 13:00-17:00", "2026-01-05T12:30", False, "2026-01-05T13:00"),
+        ("Daily 00:00-24:00", "2026-01-10T03:00", True, "2026-01-10T03:00"),
+    ],
+)
 def test_business_hours(spec, moment, open_now, next_open):
     hours = BusinessHours.parse(spec, "UTC")
     at = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
@@ -274,13 +307,16 @@ def test_business_hours(spec, moment, open_now, next_open):
     assert hours.next_open(at) == datetime.fromisoformat(next_open).replace(tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("spec, zone, message", [
-    ("", "UTC", "is empty"),
-    ("Weekdays 09:00-17:00", "UTC", "is not a day"),
-    ("Mon-Fri 9-5", "UTC", "must look like 09:00-17:00"),
-    ("Mon-Fri 17:00-09:00", "UTC", "end must be after the start"),
-    ("Mon-Fri 09:00-17:00", "Mars/Olympus", "not a known time zone"),
-])
+@pytest.mark.parametrize(
+    "spec, zone, message",
+    [
+        ("", "UTC", "is empty"),
+        ("Weekdays 09:00-17:00", "UTC", "is not a day"),
+        ("Mon-Fri 9-5", "UTC", "must look like 09:00-17:00"),
+        ("Mon-Fri 17:00-09:00", "UTC", "end must be after the start"),
+        ("Mon-Fri 09:00-17:00", "Mars/Olympus", "not a known time zone"),
+    ],
+)
 def test_bad_business_hours_say_what_to_write(spec, zone, message):
     with pytest.raises(BusinessHoursError, match=message):
         BusinessHours.parse(spec, zone)

@@ -53,6 +53,11 @@ class AgentConsole {
   }
 
   async start() {
+    if (window.top !== window.self) {
+      // Another site framing the console could trick an agent into clicking; refuse to run there.
+      document.body.replaceChildren(el("p", { class: "notice" }, "The agent console cannot be shown inside another page."));
+      return;
+    }
     document.getElementById("skip-link").addEventListener("click", (event) => {
       event.preventDefault(); // the hash is the router's; just move focus
       this.dom.main.focus();
@@ -146,7 +151,6 @@ class AgentConsole {
   showPresence(presence) {
     const select = this.dom.presence;
     select.value = presence === "away" ? "away" : "online";
-    select.dataset.presence = presence;
     select.closest(".presence").dataset.presence = presence;
     if (this.agent) this.agent.presence = presence;
   }

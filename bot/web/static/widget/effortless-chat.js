@@ -79,8 +79,18 @@
     return "en";
   }
 
+  // An absolute http(s)/ws(s) URL, or null for a value that is not one (a typo, a template
+  // placeholder left unfilled): the widget then says it is unavailable instead of guessing.
+  function socketUrlFrom(value) {
+    if (!value) return baseUrl.protocol + "//" + baseUrl.hostname + ":5005";
+    try {
+      if (/^(https?|wss?):$/.test(new URL(value).protocol)) return value.replace(/\/+$/, "");
+    } catch (error) { /* not a URL */ }
+    return null;
+  }
+
   var config = {
-    socketUrl: (options.socketUrl || baseUrl.protocol + "//" + baseUrl.hostname + ":5005").replace(/\/+$/, ""),
+    socketUrl: socketUrlFrom(options.socketUrl),
     socketPath: options.socketPath || "/socket.io/",
     title: options.title || "Support",
     language: pickLanguage(options.lang),
@@ -359,6 +369,11 @@
 
   function connect() {
     if (socket) return;
+    if (!config.socketUrl) {
+      setStatus(text.unavailable);
+      console.error("Effortless chat: data-socket-url must be an absolute http(s) URL, got " + JSON.stringify(options.socketUrl));
+      return;
+    }
     if (!state.sessionId) { state.sessionId = newSessionId(); saveState(); }
     socket = "loading";
     setStatus(text.connecting);
@@ -378,7 +393,7 @@
     }).catch(function (error) {
       socket = null;
       setStatus(text.unavailable);
-      if (window.console) console.warn("Effortless chat:", error.message);
+      console.error("Effortless chat: " + error.message);
     });
   }
 

@@ -1,0 +1,257 @@
+"""What the bot collects before a ticket: the customer's details, checked, and the transcript."""
+import pytest
+
+from bot.escalation.details import (
+    MAX_DESCRIPTION_CHARS, clean_description, clean_email, clean_name, customer_has_left, last_unanswered_question,
+    ticket_reference_in, transcript_from_events,
+)
+
+HUGE = "a" * 100_000
+
+
+def user(text, intent=None, timestamp=1_767_603_600.0, **extra):
+    event = {"event": "user", "text": text, "timestamp": timestamp, **extra}
+    if intent is not None:
+        event["parse_data"] = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    return event
+
+
+def bot(text, timestamp=1_767_603_601.0, data=None):
+    return {"event": "bot", "text": text, "timestamp": timestamp, "data": data}
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, email", [
+    ("dana@example.com", "dana@example.com"),
+    ("  dana@example.com  ", "dana@example.com"),
+    ("my email is dana@example.com, thanks", "dana@example.com"),
+    ("<dana@example.com>", "dana@example.com"),
+    ("(dana.o'neil+support@mail.example.co.uk)", "dana.o'neil+support@mail.example.co.uk"),
+    ("DANA@EXAMPLE.COM", "DANA@EXAMPLE.COM"),
+    ("האימייל שלי dana@example.com", "dana@example.com"),
+    ("بريدي dana@example.com", "dana@example.com"),
+    ("dana@example.com'; DROP TABLE tickets;--", "dana@example.com"),
+])
+def test_a_valid_email_is_found_among_other_words(text, email):
+    assert clean_email(text) == email
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "   ", "dana", "dana@", "@example.com", "dana@example", "dana@@example.com", "dana@exa_mple.com",
+    "dana@example..com", "dana@-example.com", "dana@example.com.", "a@b.com and c@d.com",
+    "<script>alert(1)</script>@example.com", "דנה@example.com", "dana@例え.jp", "😀@example.com",
+    "x" * 250 + "@example.com", HUGE + "@example.com", "\x00dana@example.com", "mailto:dana@example.com",
+])
+def test_anything_but_exactly_one_valid_email_is_refused(text):
+    assert clean_email(text) is None
+
+
+# --- name ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Dana", "Dana"),
+    ("  Dana \n  Cohen\t", "Dana Cohen"),
+    ("דנה כהן", "דנה כהן"),
+    ("دانة الأحمد", "دانة الأحمد"),
+    ("Jiří Novák", "Jiří Novák"),
+    ("Dana 😀", "Dana 😀"),
+    ("O'Brien-Smith Jr.", "O'Brien-Smith Jr."),
+    ("<b>Dana</b>", "<b>Dana</b>"),  # kept as text; every page renders it as text, never as HTML
+    ("Robert'); DROP TABLE students;--", "Robert'); DROP TABLE students;--"),  # stored as a parameter, harmless
+    ("Da\x00na\x07", "Dana"),  # control characters are not part of a name
+    ("x" * 100, "x" * 100),
+])
+def test_a_usable_name_is_tidied(text, name):
+    assert clean_name(text) == name
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
+    "x" * 101, HUGE,
+])
+def test_an_unusable_name_is_refused(text):
+    assert clean_name(text) is None
+
+
+# --- description -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, description", [
+    ("My parcel never arrived", "My parcel never arrived"),
+    ("  several\n\nlines\tof   text ", "several lines of text"),
+    ("לא קיבלתי את החבילה", "לא קיבלתי את החבילה"),
+    ("لم يصل طلبي", "لم يصل طلبي"),
+    ("😡 still waiting", "😡 still waiting"),
+    ("<script>alert('x')</script>", "<script>alert('x')</script>"),
+    ("a'; DROP TABLE tickets;--", "a'; DROP TABLE tickets;--"),
+    ("null\x00byte", "nullbyte"),
+])
+def test_a_description_is_one_tidy_line(text, description):
+    assert clean_description(text) == description
+
+
+def test_a_long_description_is_cut_on_a_word_boundary_with_a_marker():
+    text = " ".join(f"word{i}" for i in range(200))
+
+    description = clean_description(text)
+
+    assert len(description) <= MAX_DESCRIPTION_CHARS
+    assert description.endswith("…")
+    assert text.startswith(description[:-1])
+    assert description[:-1].split()[-1] in text.split()  # no half word before the marker
+
+
+@pytest.mark.parametrize("text", [HUGE, "ש" * 5000, "😀" * 1000])
+def test_a_huge_description_without_spaces_is_still_bounded(text):
+    description = clean_description(text)
+    assert len(description) == MAX_DESCRIPTION_CHARS
+    assert description.endswith("…")
+
+
+@pytest.mark.parametrize("text", [None, "", "  \n ", "/affirm", "/deny"])
+def test_no_description_from_empty_text_or_a_button(text):
+    assert clean_description(text) is None
+
+
+# --- ticket references -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, reference", [
+    ("what's the status of T-123?", "T-123"),
+    ("ticket t42 please", "T-42"),
+    ("מה המצב של T-7", "T-7"),
+    ("T-1 and T-2", "T-1"),
+])
+def test_a_ticket_reference_is_found(text, reference):
+    assert ticket_reference_in(text) == reference
+
+
+@pytest.mark.parametrize("text", [None, "", "my ticket", "T-", "AT-12", "T-1234567890", "order 12345"])
+def test_no_ticket_reference(text):
+    assert ticket_reference_in(text) is None
+
+
+# --- transcript --------------------------------------------------------------------------
+
+
+def test_the_transcript_has_customer_bot_and_agent_turns_oldest_first():
+    events = [
+        {"event": "action", "name": "action_listen", "timestamp": 1_767_603_599.0},
+        user("How do I reset my password?", "ask_question", timestamp=1_767_603_600.0),
+        bot("Go to the sign-in page...", timestamp=1_767_603_601.0, data={"buttons": None}),
+        {"event": "slot", "name": "kb_misses", "value": 1, "timestamp": 1_767_603_601.5},
+        user("/deny", "deny", timestamp=1_767_603_610.0),
+        bot("Dana: I can help", timestamp=1_767_603_620.0,
+            data={"custom": {"text": "I can help", "from": "agent", "agent_name": "Dana"}}),
+        bot("Anything else?", timestamp=1_767_603_630.0, data=None),
+    ]
+
+    transcript = transcript_from_events(events)
+
+    assert [(line["author"], line["text"]) for line in transcript] == [
+        ("customer", "How do I reset my password?"),
+        ("bot", "Go to the sign-in page..."),
+        ("customer", "[deny]"),
+        ("agent", "Dana: I can help"),
+        ("bot", "Anything else?"),
+    ]
+    assert transcript[0]["timestamp"] == "2026-01-05T09:00:00+00:00"
+
+
+def test_a_button_payload_is_shown_as_its_intent_even_without_nlu_data():
+    events = [
+        user("/choose_article", "choose_article"),
+        user("/affirm"),  # no parse data at all
+        user("/request_human", parse_data={"intent": None}),
+        user("/deny", parse_data={"intent": {"name": None}}),
+    ]
+
+    assert [line["text"] for line in transcript_from_events(events)] == [
+        "[choose_article]", "[affirm]", "[request_human]", "[deny]"]
+
+
+def test_events_without_text_or_timestamp_are_handled():
+    events = [
+        {"event": "user", "text": None},
+        {"event": "bot", "text": "", "data": None},
+        {"event": "bot", "text": "image only?", "data": {"custom": None}},
+        {"event": "user", "text": "hello"},  # no timestamp
+        {"event": "reminder"},
+    ]
+
+    transcript = transcript_from_events(events)
+
+    assert [(line["author"], line["text"]) for line in transcript] == [("bot", "image only?"), ("customer", "hello")]
+    assert transcript[1]["timestamp"] == "1970-01-01T00:00:00+00:00"
+
+
+def test_an_empty_conversation_has_an_empty_transcript():
+    assert transcript_from_events([]) == []
+
+
+# --- the question the KB could not answer ------------------------------------------------------
+
+
+def test_the_last_unanswered_question_is_the_latest_free_text_question():
+    events = [
+        user("hi", "greet"),
+        user("How do I export my data?", "ask_question"),
+        bot("I'm not sure..."),
+        user("/deny", "deny"),
+        user("is there a way to export everything as CSV?", "nlu_fallback"),
+        user("yes", "affirm"),
+        user("/request_human", "request_human"),
+    ]
+
+    assert last_unanswered_question(events) == "is there a way to export everything as CSV?"
+
+
+def test_complaints_and_messages_without_nlu_data_count_as_questions():
+    assert last_unanswered_question([user("the app crashes on start", "complain")]) == "the app crashes on start"
+    assert last_unanswered_question([user("the app crashes on start")]) == "the app crashes on start"
+
+
+def test_no_unanswered_question_in_small_talk():
+    events = [user("hi", "greet"), user("thanks", "thank"), user("/affirm", "affirm")]
+    assert last_unanswered_question(events) is None
+
+
+def test_the_unanswered_question_is_tidied_and_bounded():
+    question = last_unanswered_question([user("  where\n is   " + "my order " * 100, "ask_question")])
+    assert question.startswith("where is my order")
+    assert len(question) <= MAX_DESCRIPTION_CHARS
+
+
+# --- has the customer left? --------------------------------------------------------------------
+
+
+def test_a_customer_who_said_goodbye_has_left():
+    assert customer_has_left([user("thanks, bye", "goodbye", timestamp=1000.0)], now=1001.0)
+
+
+def test_a_customer_who_just_wrote_is_still_there():
+    assert not customer_has_left([user("still here", "ask_question", timestamp=1000.0)], now=1060.0)
+
+
+def test_a_customer_silent_for_longer_than_the_limit_has_left():
+    events = [user("hello", "greet", timestamp=1000.0), bot("Hi!", timestamp=1001.0)]
+    assert customer_has_left(events, now=1000.0 + 3601)
+    assert not customer_has_left(events, now=1000.0 + 3599)
+    assert customer_has_left(events, now=1000.0 + 61, idle_seconds=60)
+
+
+def test_only_the_latest_customer_message_counts():
+    events = [user("bye", "goodbye", timestamp=1000.0), user("oh wait, one more thing", "ask_question", timestamp=1010.0)]
+    assert not customer_has_left(events, now=1020.0)
+
+
+def test_a_conversation_without_customer_messages_has_no_one_to_ask():
+    assert customer_has_left([], now=1000.0)
+    assert customer_has_left([bot("Hi!")], now=1000.0)
+
+
+def test_a_customer_message_with_broken_nlu_data_is_still_judged_by_time():
+    assert not customer_has_left([user("hi", parse_data={"intent": None}, timestamp=1000.0)], now=1001.0)

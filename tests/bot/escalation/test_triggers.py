@@ -1,0 +1,247 @@
+"""Escalation triggers that need no NLU model: an angry customer, and topics that always go to a person."""
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.escalation.triggers import (
+    TopicFileError, always_human_topic, frustration_signals, is_frustrated, is_shouting, load_topics, matching_topic,
+    normalise, topics_by_name,
+)
+from bot.settings import PROJECT_ROOT
+
+SHIPPED_TOPICS = PROJECT_ROOT / "data" / "always_human_topics.yml"
+
+
+@pytest.fixture(scope="module")
+def shipped_topics():
+    return load_topics(SHIPPED_TOPICS)
+
+
+# --- frustration ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "This is useless",
+    "what a waste of time",
+    "this is fucking ridiculous",
+    "wtf, still not working",
+    "you stupid bot",
+    "I'm fed up with this",
+    "USELESS!",
+    "זה חסר תועלת",
+    "נמאס לי מהבוט הזה",
+    "ונמאס לי לחכות",  # "and fed up": the conjunction is part of the word
+    "هذا سيء جدا",
+    "انت غبي",
+    "والبوت غبي",
+    "To je k ničemu",  # diacritics folded: matches "k nicemu"
+    "TO JE K NICEMU",
+    "do prdele, zase to nefunguje",
+])
+def test_swearing_and_angry_phrases_are_frustration(text):
+    assert is_frustrated(text)
+    assert any(signal.startswith("said") for signal in frustration_signals(text))
+
+
+@pytest.mark.parametrize("text", [
+    "WHY IS MY ORDER NOT HERE YET",
+    "I NEED MY REFUND NOW",
+])
+def test_shouting_is_frustration(text):
+    assert is_shouting(text)
+    assert "shouting" in frustration_signals(text)
+    assert is_frustrated(text)
+
+
+@pytest.mark.parametrize("text", [
+    "NASA API",  # too few letters to call it shouting
+    "My order T-123 from ACME",
+    "שלום, איפה ההזמנה שלי?",  # Hebrew has no upper case
+    "أين طلبي؟",
+    "12345 67890 !!",
+])
+def test_acronyms_and_scripts_without_case_are_not_shouting(text):
+    assert not is_shouting(text)
+
+
+@pytest.mark.parametrize("text", [
+    "How do I reset my password?",
+    "my parcel has not arrived yet, can you check?",
+    "this is a bit slow but ok",
+    "Thanks, that helped!",
+    "I'd like to talk to a person",
+    "Shiitake mushrooms are not on my order",  # "shit" only as a whole word
+    "scrap the last order please",  # "crap" only as a whole word
+    "איפה ההזמנה שלי",
+    "أين طلبي",
+    "Kde je moje objednávka?",
+    "מתי ההזמנה תגיע",
+    "كيف أغير عنوان التوصيل",
+    "",
+])
+def test_mild_messages_are_not_frustrated(text):
+    assert not is_frustrated(text)
+    assert frustration_signals(text) == []
+
+
+def test_one_exclamation_burst_alone_is_not_frustration():
+    assert frustration_signals("Hello!!!") == ["repeated exclamation marks"]
+    assert not is_frustrated("Hello!!!")
+    assert not is_frustrated("really?!?!")
+
+
+def test_repeated_complaints_escalate_even_when_each_is_mild():
+    text = "still no answer?!?!"
+    assert not is_frustrated(text, earlier_complaints=0)
+
+    assert is_frustrated(text, earlier_complaints=1)
+    assert "repeated complaints" in frustration_signals(text, earlier_complaints=2)
+
+
+def test_earlier_complaints_alone_do_not_make_a_calm_message_frustrated():
+    assert frustration_signals("ok, thanks", earlier_complaints=5) == []
+    assert not is_frustrated("ok, thanks", earlier_complaints=5)
+
+
+@pytest.mark.parametrize("text", ["x" * 100_000, "\x00\x01\x02", "<script>alert(1)</script>", "'; DROP TABLE x;--",
+                                  "😡😡😡", "\u202e\u200f"])
+def test_any_input_gives_an_answer(text):
+    assert isinstance(is_frustrated(text), bool)
+
+
+def test_normalise_folds_case_accents_and_punctuation():
+    assert normalise("  Žluťoučký   KŮŇ!! ") == "zlutoucky kun"
+    assert normalise("إغلاق") == normalise("اغلاق")  # hamza forms of alef count as the same letter
+    assert normalise("שָׁלוֹם") == "שלום"  # Hebrew vowel points are ignored
+
+
+# --- always-human topics --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("I'm going to sue you", "legal_threat"),
+    ("My lawyer will be in touch", "legal_threat"),
+    ("I will take legal action!", "legal_threat"),
+    ("אני אתבע אתכם", "legal_threat"),
+    ("אני פונה לעורך דין", "legal_threat"),  # "to a lawyer": the preposition is part of the word
+    ("ואז התביעה תגיע", "legal_threat"),
+    ("سأتصل بمحامي", "legal_threat"),  # "with a lawyer": the preposition is part of the word
+    ("سأذهب إلى المحكمة", "legal_threat"),
+    ("لدي محامي", "legal_threat"),
+    ("سأرفع دعوى قضائية", "legal_threat"),
+    ("Můj právník vám napíše", "legal_threat"),
+    ("Please close my account", "account_closure"),
+    ("I want to terminate my account now", "account_closure"),
+    ("אני רוצה לסגור את החשבון", "account_closure"),
+    ("أريد إغلاق حسابي", "account_closure"),
+    ("أريد اغلاق الحساب", "account_closure"),
+    ("Chci zrušit účet", "account_closure"),
+    ("chci ZRUSIT UCET", "account_closure"),  # without diacritics, in capitals
+    ("I want to complain about an agent", "agent_complaint"),
+    ("your agent was rude to me", "agent_complaint"),
+    ("אני רוצה להגיש תלונה על נציג", "agent_complaint"),
+    ("أريد تقديم شكوى على موظف", "agent_complaint"),
+    ("Chci podat stížnost na operátora", "agent_complaint"),
+])
+def test_shipped_topics_match_in_every_language(shipped_topics, text, topic):
+    assert matching_topic(text, shipped_topics) == topic
+
+
+@pytest.mark.parametrize("text", [
+    "How do I reset my password?",
+    "Where is my order?",
+    "How do I cancel my subscription?",
+    "Can I change my delivery address?",
+    "I was charged twice",
+    "איפה ההזמנה שלי",
+    "كيف أعيد تعيين كلمة المرور",
+    "Jak zrušit předplatné?",
+    "How do I close the app?",
+    "account settings",
+])
+def test_ordinary_kb_questions_match_no_topic(shipped_topics, text):
+    assert matching_topic(text, shipped_topics) is None
+
+
+def test_the_shipped_file_has_the_three_topics(shipped_topics):
+    by_name = topics_by_name(shipped_topics)
+    assert set(by_name) == {"legal_threat", "account_closure", "agent_complaint"}
+    assert all(topic.phrases for topic in shipped_topics)
+
+
+def test_a_plain_mapping_without_the_topics_key_works(tmp_path):
+    path = tmp_path / "topics.yml"
+    path.write_text("refunds_over_limit:\n  - refund of 1000\n  - chargeback\n", encoding="utf-8")
+
+    topics = load_topics(path)
+
+    assert [topic.name for topic in topics] == ["refunds_over_limit"]
+    assert matching_topic("I will file a CHARGEBACK", topics) == "refunds_over_limit"
+
+
+def test_a_missing_file_means_no_topics(tmp_path):
+    assert load_topics(tmp_path / "absent.yml") == []
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n", "topics: {}\n"])
+def test_an_empty_file_means_no_topics(tmp_path, content):
+    path = tmp_path / "topics.yml"
+    path.write_text(content, encoding="utf-8")
+    assert load_topics(path) == []
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("topics:\n  legal: [lawyer\n", "not valid YAML"),
+    ("topics:\n\tlegal: x\n", "not valid YAML"),
+    ("- lawyer\n- court\n", "expected a mapping"),
+    ("just a sentence\n", "expected a mapping"),
+    ("topics: [lawyer, court]\n", "expected a mapping"),
+    ("topics:\n  legal: lawyer\n", "'legal' must be a list"),
+    ("topics:\n  legal:\n    - lawyer\n    - ''\n", "'legal' must be a list of non-empty phrases"),
+    ("topics:\n  legal:\n    - 42\n", "'legal' must be a list"),
+    ("topics:\n  legal:\n    - {nested: map}\n", "'legal' must be a list"),
+    ("topics:\n  legal:\n", "'legal' must be a list"),
+])
+def test_a_broken_topic_file_is_an_error_naming_the_file(tmp_path, content, problem):
+    path = tmp_path / "always_human_topics.yml"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(TopicFileError) as error:
+        load_topics(path)
+
+    assert str(error.value).startswith(f"{path}:")
+    assert problem in str(error.value)
+
+
+def test_a_binary_topic_file_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "topics.yml"
+    path.write_bytes(b"\xff\xfe\x00\x01 not text \x89PNG")
+
+    with pytest.raises(TopicFileError, match=f"^{path}: not UTF-8 text$"):
+        load_topics(path)
+
+
+def test_a_folder_instead_of_a_file_is_an_error_naming_it(tmp_path):
+    with pytest.raises(TopicFileError, match=f"^{tmp_path}: cannot be read"):
+        load_topics(tmp_path)
+
+
+def test_always_human_topic_reads_the_file_at_each_call(tmp_path):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics:\n  press: [journalist]\n", encoding="utf-8")
+    assert always_human_topic("I am a journalist", path) == "press"
+
+    path.write_text("topics:\n  press: [reporter]\n", encoding="utf-8")
+    assert always_human_topic("I am a journalist", path) is None
+    assert always_human_topic("I am a reporter", path) == "press"
+
+
+def test_a_broken_file_is_logged_and_ignored_so_the_bot_keeps_answering(tmp_path, caplog):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics: [oops\n", encoding="utf-8")
+
+    with caplog.at_level(logging.ERROR, logger="bot.escalation.triggers"):
+        assert always_human_topic("I will sue you", path) is None
+
+    assert str(path) in caplog.text
