@@ -142,7 +142,7 @@ class ActionCreateTicket(Action):
             dispatcher.utter_message(
                 response="utter_ticket_created_offline", customer_email=request.customer_email or "",
                 offline_reason=offline_reason(language, created.open_now),
-                next_open_text=next_open_text(language, created.next_open), **common,
+                next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
             )
         return [
             # With an external helpdesk the agent answers by email, so the bot keeps the chat.

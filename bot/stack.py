@@ -195,6 +195,8 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> Li
             sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
             "--host", host, "--port", str(settings.helpdesk_port), "--log-config", str(logging_config),
             "--no-server-header",
+            # Live-update streams (SSE) of open consoles would otherwise hold shutdown indefinitely.
+            "--timeout-graceful-shutdown", "5",
         ],
         health_url=f"http://{host}:{settings.helpdesk_port}/health",
         env=env,

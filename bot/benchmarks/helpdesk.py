@@ -47,9 +47,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1, help="helpdesk processes (uvicorn --workers)")
     args = parser.parse_args(argv)
-    if args.agents < 1 or args.tickets < 1:
-        parser.error("--agents and --tickets must be at least 1")
+    if min(args.agents, args.tickets, args.workers) < 1:
+        parser.error("--agents, --tickets and --workers must be at least 1")
 
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as workdir:
         rasa = _AcceptingRasa()
@@ -69,7 +70,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         except ValueError as exc:
             print(f"bench-helpdesk: {exc}", file=sys.stderr)
             return 2
-        server = _start_helpdesk(env, Path(workdir))
+        server = _start_helpdesk(env, Path(workdir), args.workers)
         try:
             result = _run_agents(server.url, tokens)
         finally:
@@ -83,6 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "database": make_url(database_url).get_backend_name(),
         "agents": args.agents,
         "tickets": args.tickets,
+        "workers": args.workers,
         **result,
         "rasa_deliveries": rasa.count,
     }
@@ -212,7 +214,7 @@ class _HelpdeskProcess:
             self.process.wait()
 
 
-def _start_helpdesk(env: Dict[str, str], workdir: Path) -> _HelpdeskProcess:
+def _start_helpdesk(env: Dict[str, str], workdir: Path, workers: int) -> _HelpdeskProcess:
     port = _free_port()
     log_path = workdir / "helpdesk.log"
     command = [
@@ -228,6 +230,8 @@ def _start_helpdesk(env: Dict[str, str], workdir: Path) -> _HelpdeskProcess:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
     project_root = Path(__file__).resolve().parents[2]
     with open(log_path, "wb") as log:

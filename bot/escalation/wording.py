@@ -100,5 +100,5 @@ def status_line(language: Optional[str], ticket: TicketSummary) -> str:
     language = _lang(language)
     template = _STATUS[language].get(ticket.status, "{status}")
     state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or _AN_AGENT[language],
-                            when=_moment(language, ticket.resolved_at), status=ticket.status)
+                            when=_moment(language, ticket.resolved_at), status=ticket.status).strip()
     return f"{ticket.reference} — {ticket.subject}: {state}"

@@ -45,7 +45,8 @@ def record(
         payload["ticket"] = TicketSummary.model_validate(ticket).model_dump(mode="json")
     if message is not None:
         payload["message"] = MessageOut.model_validate(message).model_dump(mode="json")
-    event = HelpdeskEvent(kind=kind, ticket_id=ticket.id if ticket is not None else None, payload=payload)
+    ticket_id = ticket.id if ticket is not None else message.ticket_id if message is not None else None
+    event = HelpdeskEvent(kind=kind, ticket_id=ticket_id, payload=payload)
     session.add(event)
     return event
 

@@ -11,6 +11,7 @@ The OpenAPI spec is at ``/openapi.json`` (browsable at ``/docs``).
 from __future__ import annotations
 
 import asyncio
+import html
 import importlib
 import logging
 from contextlib import asynccontextmanager, suppress
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
@@ -119,11 +120,13 @@ def _add_pages(app: FastAPI) -> None:
         return RedirectResponse("/demo")
 
     @app.get("/demo", include_in_schema=False)
-    def demo():
+    def demo(request: Request):
+        """The demo shop page; the widget on it talks to the Rasa server browsers can reach."""
         page = STATIC_DIR / "demo.html"
         if not page.is_file():
             return JSONResponse({"detail": "the demo page is not installed"}, status_code=404)
-        return FileResponse(page, media_type="text/html")
+        rasa_url = html.escape(request.app.state.settings.public_rasa_url, quote=True)
+        return HTMLResponse(page.read_text(encoding="utf-8").replace("__PUBLIC_RASA_URL__", rasa_url))
 
     # check_dir=False: the app starts even before the console or widget files exist.
     app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True, check_dir=False), name="agent")

@@ -11,6 +11,14 @@ class AgentClient:
     token: str
 
     @classmethod
+    def new_online_agent(cls, stack: Any, email: str, name: str, password: str = "correct horse battery") -> "AgentClient":
+        """Create an agent account on the test stack, log it in and set it online."""
+        stack.create_agent(email, name, "agent", password)
+        agent = cls.login(stack.helpdesk_url, email, password)
+        agent.go_online()
+        return agent
+
+    @classmethod
     def login(cls, base_url: str, email: str, password: str) -> "AgentClient":
         response = requests.post(f"{base_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
         response.raise_for_status()
@@ -36,6 +44,13 @@ class AgentClient:
         found = [t["id"] for t in self.ok("GET", "/tickets", params={"limit": 500}) if t["reference"] == reference]
         assert found, f"no ticket {reference}"
         return found[0]
+
+    def claim_for_conversation(self, conversation_id: str) -> str:
+        """Claim the waiting ticket of this conversation; returns its reference."""
+        waiting = self.ok("GET", "/tickets", params={"status": "waiting", "limit": 500})
+        reference = next(t["reference"] for t in waiting if t["conversation_id"] == conversation_id)
+        self.claim(reference)
+        return reference
 
     def ticket(self, reference: str) -> Dict[str, Any]:
         return self.ok("GET", f"/tickets/{self.ticket_id(reference)}")

@@ -28,7 +28,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from tests.e2e.helpers import AgentClient
 
 TELEGRAM_TOKEN = "123456789:effortless-test-token"
 TELEGRAM_BOT_USERNAME = "effortless_test_bot"
@@ -291,14 +290,6 @@ def post_callback(rasa_url: str, payload: Any, secret: Optional[str] = CALLBACK_
     if secret is not None:
         headers[CALLBACK_SIGNATURE_HEADER] = sign(secret, body)
     return requests.post(f"{rasa_url}/webhooks/callback/webhook", data=body, headers=headers, timeout=timeout)
-
-
-def log_in_agent(stack: Any, email: str, name: str, password: str = "correct horse battery") -> AgentClient:
-    """A new agent account on the stack, logged in through the helpdesk API and online."""
-    stack.create_agent(email, name, "agent", password)
-    agent = AgentClient.login(stack.helpdesk_url, email, password)
-    agent.go_online()
-    return agent
 
 
 def push_agent_line(rasa_url: str, rasa_token: str, conversation_id: str, text: str,

@@ -11,7 +11,8 @@ from typing import List
 
 import pytest
 
-from tests.e2e.standins import StandIns, escalate, log_in_agent, post_callback, push_agent_line
+from tests.e2e.helpers import AgentClient
+from tests.e2e.standins import StandIns, escalate, post_callback, push_agent_line
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +99,7 @@ def test_an_agent_reply_during_a_handoff_reaches_the_gateway(stack, standins: St
     })
     assert escalation.asked == [r"what's the problem"]  # the gateway told the bot who the customer is
 
-    agent = log_in_agent(stack, "callback-agent@acme.example", "Lena")
+    agent = AgentClient.new_online_agent(stack, "callback-agent@acme.example", "Lena")
     agent.claim(escalation.reference)
     agent.reply(escalation.reference, "Hello Karel, Lena here. I've refunded the second charge.")
 

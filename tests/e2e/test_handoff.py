@@ -14,16 +14,10 @@ from bot.models import CesRating
 from tests.e2e.helpers import AgentClient
 from tests.e2e.standins import post_callback
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture(scope="module")
 def agent(stack):
-    email = f"agent-{uuid.uuid4().hex[:6]}@example.com"
-    stack.create_agent(email, "Dana", "agent", PASSWORD)
-    client = AgentClient.login(stack.helpdesk_url, email, PASSWORD)
-    client.go_online()
-    return client
+    return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
 
 
 class Customer:

@@ -11,11 +11,11 @@ from typing import List
 
 import pytest
 
+from tests.e2e.helpers import AgentClient
 from tests.e2e.standins import (
     TELEGRAM_SECRET_TOKEN,
     StandIns,
     escalate,
-    log_in_agent,
     post_telegram_update,
     push_agent_line,
     telegram_update,
@@ -100,7 +100,7 @@ def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standi
     })
     assert r"your name" not in escalation.asked  # Telegram told the bot who the customer is
 
-    agent = log_in_agent(stack, "telegram-agent@acme.example", "Omer")
+    agent = AgentClient.new_online_agent(stack, "telegram-agent@acme.example", "Omer")
     agent.claim(escalation.reference)
     agent.reply(escalation.reference, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
 

@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTab, browser, open_page  # noqa: F401  (pytest fixtures)
+from tests.e2e.helpers import AgentClient
 from tests.e2e.standins import escalate
 
 pytestmark = pytest.mark.e2e
@@ -71,36 +72,6 @@ def user_texts_in_tracker(stack, session_id: str) -> List[str]:
     )
     response.raise_for_status()
     return [event.get("text") for event in response.json()["events"] if event["event"] == "user"]
-
-
-class AgentClient:
-    """The agent's side of a handoff through the helpdesk HTTP API (what the console does)."""
-
-    def __init__(self, helpdesk_url: str, http: requests.Session) -> None:
-        self.helpdesk_url = helpdesk_url
-        self.http = http
-
-    @classmethod
-    def log_in(cls, stack, email: str, name: str, password: str) -> "AgentClient":
-        """Create the agent account, then log in as a script does (Bearer token)."""
-        stack.create_agent(email, name, "agent", password)
-        http = requests.Session()
-        response = http.post(f"{stack.helpdesk_url}/api/auth/token", json={"email": email, "password": password}, timeout=10)
-        response.raise_for_status()
-        http.headers["Authorization"] = f"Bearer {response.json()['token']}"
-        return cls(stack.helpdesk_url, http)
-
-    def claim_ticket_for(self, conversation_id: str) -> int:
-        """Claim the waiting ticket of this conversation; returns its id."""
-        response = self.http.get(f"{self.helpdesk_url}/api/tickets", params={"status": "waiting"}, timeout=10)
-        response.raise_for_status()
-        ticket_id = next(ticket["id"] for ticket in response.json() if ticket["conversation_id"] == conversation_id)
-        self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/claim", timeout=10).raise_for_status()
-        return ticket_id
-
-    def reply(self, ticket_id: int, text: str) -> None:
-        response = self.http.post(f"{self.helpdesk_url}/api/tickets/{ticket_id}/messages", json={"text": text}, timeout=10)
-        response.raise_for_status()
 
 
 def test_a_question_gets_a_kb_answer_and_a_feedback_button_works(stack, open_page):
@@ -197,9 +168,9 @@ def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
     })
     assert escalation.asked == [r"your name", r"email", r"what's the problem"]
 
-    agent = AgentClient.log_in(stack, email="dana@acme.example", name="Dana", password="correct horse battery staple")
-    ticket_id = agent.claim_ticket_for(chat.session_id())
-    agent.reply(ticket_id, "Hi Maya, Dana here. I'm checking your refund now.")
+    agent = AgentClient.new_online_agent(stack, email="dana@acme.example", name="Dana")
+    reference = agent.claim_for_conversation(chat.session_id())
+    agent.reply(reference, "Hi Maya, Dana here. I'm checking your refund now.")
 
     reply = chat.wait_for_bot(r"checking your refund", sender="agent")
     expect(reply.locator("xpath=..").locator(".ec-author")).to_contain_text("Dana")
