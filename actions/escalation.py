@@ -100,7 +100,8 @@ class ValidateEscalationForm(FormValidationAction):
 def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> TicketCreate:
     description = tracker.get_slot("issue_description") or ""
     return TicketCreate(
-        idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('escalation_id')}",
+        # The escalation id alone is unique; the sender id (any length a channel uses) is cut to fit.
+        idempotency_key=f"{tracker.sender_id[:100]}:{tracker.get_slot('escalation_id')}",
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "rest",
         language=tracker.get_slot("language") or "en",

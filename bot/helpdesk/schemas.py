@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.helpdesk.policy import REASONS
-from bot.helpdesk.text import MESSAGE_MAX_CHARS, normalize_email
+from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, normalize_email
 
 Priority = Literal["urgent", "high", "normal", "low"]
 Presence = Literal["online", "away", "offline"]
@@ -29,13 +29,34 @@ def _not_blank(value: str) -> str:
 # ---------------------------------------------------------------- inputs
 
 
-class TranscriptLine(BaseModel):
+class _TextInput(BaseModel):
+    """Texts arrive as the customer typed or pasted them: NULs and lone surrogates (which no
+    database stores and pydantic refuses) become U+FFFD before validation, so nothing is rejected
+    for them."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_strings(cls, data):
+        return _cleaned(data)
+
+
+def _cleaned(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
+
+
+class TranscriptLine(_TextInput):
     author: Literal["customer", "bot", "agent"]
     text: str
     timestamp: Optional[datetime] = Field(None, description="ISO 8601 or Unix seconds; naive times are UTC")
 
 
-class KbAttempt(BaseModel):
+class KbAttempt(_TextInput):
     """One KB article the bot tried before escalating."""
 
     article_id: Optional[str] = Field(None, max_length=200)
@@ -44,7 +65,7 @@ class KbAttempt(BaseModel):
     outcome: Optional[str] = Field(None, max_length=50)
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(_TextInput):
     """What the bot sends when it escalates. The same ``idempotency_key`` always yields the same ticket."""
 
     idempotency_key: str = Field(min_length=1, max_length=200)
@@ -73,7 +94,7 @@ class TicketCreate(BaseModel):
         return normalize_email(value) if value and value.strip() else None
 
 
-class RelayMessage(BaseModel):
+class RelayMessage(_TextInput):
     text: str = Field(description=f"longer than {MESSAGE_MAX_CHARS} characters is truncated with a visible marker")
     author: Literal["customer", "bot"] = "customer"
     client_message_id: Optional[str] = Field(
@@ -88,7 +109,7 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=1024)
 
 
-class ReplyRequest(BaseModel):
+class ReplyRequest(_TextInput):
     text: str = Field(min_length=1, max_length=MESSAGE_MAX_CHARS)
 
     _check = field_validator("text")(_not_blank)
@@ -122,7 +143,7 @@ class AgentUpdate(BaseModel):
     is_active: Optional[bool] = None
 
 
-class SavedReplyCreate(BaseModel):
+class SavedReplyCreate(_TextInput):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=MESSAGE_MAX_CHARS)
 

@@ -80,13 +80,14 @@ def create_ticket(
     relayed messages go).
     """
     now = now or utcnow()
-    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(session, data.conversation_id)
+    conversation_id = clean_text(data.conversation_id)
+    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(session, conversation_id)
     if existing is not None:
         return existing, False
     priority = policy.priority_for(data.reason, data.priority)
     ticket = Ticket(
         idempotency_key=data.idempotency_key,
-        conversation_id=clean_text(data.conversation_id),
+        conversation_id=conversation_id,
         channel=one_line(data.channel, 50),
         language=one_line(data.language, 10).lower(),
         customer_name=one_line(data.customer_name, 200) if data.customer_name else None,
@@ -215,9 +216,9 @@ def detail(session: Session, ticket: Ticket) -> TicketDetail:
 def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
+    ticket = get_ticket(session, ticket_id)
     if not _try_claim(session, ticket_id, agent, now):
-        session.rollback()
-        ticket = get_ticket(session, ticket_id)
+        session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
             holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name
             raise Conflict(f"{ticket.reference} is already claimed by {holder}")
@@ -263,7 +264,14 @@ def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) ->
 def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket:
     ticket = session.get(Ticket, ticket_id, populate_existing=True)
     message = _to_customer(
-        ticket, "system", f"{agent.name} joined the conversation", AGENT_JOINED, {"agent_name": agent.name}, now, agent
+        session,
+        ticket,
+        "system",
+        f"{agent.name} joined the conversation",
+        AGENT_JOINED,
+        {"agent_name": agent.name},
+        now,
+        agent,
     )
     events.record(session, "ticket_claimed", ticket, message)
     session.commit()
@@ -276,9 +284,9 @@ def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Option
     ticket = get_ticket(session, ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=False, action="reply to")
     body = clean_text(text)
-    _guarded_update(session, ticket, agent, first_reply_at=ticket.first_reply_at or now)
+    _guarded_update(session, ticket, agent, now, first_reply_at=ticket.first_reply_at or now)
     message = _to_customer(
-        ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
+        session, ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
     )
     events.record(session, "message_created", ticket, message)
     session.commit()
@@ -291,8 +299,9 @@ def add_note(
     """An internal note: seen by agents only, allowed on any ticket."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
-    message = TicketMessage(author_type="note", agent=agent, body=clean_text(text), created_at=now)
-    ticket.messages.append(message)
+    message = _add_line(
+        session, TicketMessage(ticket=ticket, author_type="note", agent=agent, body=clean_text(text), created_at=now)
+    )
     events.record(session, "message_created", ticket, message)
     session.commit()
     return message
@@ -313,8 +322,9 @@ def transfer(
         raise InvalidInput(f"{target.name} is deactivated and cannot take tickets")
     if target.id == ticket.assignee_id:
         raise Conflict(f"{ticket.reference} is already assigned to {target.name}")
-    _guarded_update(session, ticket, ticket.assignee, assignee_id=target.id)
+    _guarded_update(session, ticket, ticket.assignee, now, assignee_id=target.id)
     message = _to_customer(
+        session,
         ticket,
         "system",
         f"{agent.name} transferred the conversation to {target.name}",
@@ -338,7 +348,7 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[dateti
     ticket = get_ticket(session, ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=True, action="resolve")
     handler_id = ticket.assignee_id
-    _guarded_update(session, ticket, ticket.assignee, status="resolved", resolved_at=now)
+    _guarded_update(session, ticket, ticket.assignee, now, status="resolved", resolved_at=now)
     previous = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id))
     resolution = Resolution(
         resolution_key=f"ticket:{ticket.id}:{previous + 1}",
@@ -353,7 +363,9 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[dateti
     session.add(resolution)
     session.flush()
     entities = {"ticket_reference": ticket.reference, "resolution_id": resolution.id, "agent_name": agent.name}
-    message = _to_customer(ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent)
+    message = _to_customer(
+        session, ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent
+    )
     events.record(session, "ticket_resolved", ticket, message)
     session.commit()
     return resolution
@@ -366,8 +378,11 @@ def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetim
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
     _require_owner(ticket, agent, allow_admin=True, action="reopen")
-    _guarded_update(session, ticket, ticket.assignee, expected_status="resolved", status="assigned", resolved_at=None)
+    _guarded_update(
+        session, ticket, ticket.assignee, now, expected_status="resolved", status="assigned", resolved_at=None
+    )
     message = _to_customer(
+        session,
         ticket,
         "system",
         f"{agent.name} reopened the ticket",
@@ -388,7 +403,7 @@ def close(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be closed")
     _require_owner(ticket, agent, allow_admin=True, action="close")
-    _guarded_update(session, ticket, ticket.assignee, expected_status="resolved", status="closed", closed_at=now)
+    _guarded_update(session, ticket, ticket.assignee, now, expected_status="resolved", status="closed", closed_at=now)
     events.record(session, "ticket_closed", ticket)
     session.commit()
     return ticket
@@ -411,13 +426,18 @@ def _require_owner(ticket: Ticket, agent: Agent, allow_admin: bool, action: str)
 
 
 def _guarded_update(
-    session: Session, ticket: Ticket, assignee: Optional[Agent], expected_status: str = "assigned", **values
+    session: Session,
+    ticket: Ticket,
+    assignee: Optional[Agent],
+    now: datetime,
+    expected_status: str = "assigned",
+    **values,
 ) -> None:
     """Apply ``values`` only if the ticket still has the status and assignee we checked; else 409.
 
     The UPDATE also locks the row until commit, so a concurrent change waits and then sees ours.
     """
-    values.setdefault("updated_at", utcnow())
+    values["updated_at"] = now
     result = session.execute(
         update(Ticket)
         .where(
@@ -435,19 +455,34 @@ def _guarded_update(
 
 
 def _to_customer(
-    ticket: Ticket, author_type: str, body: str, intent: str, entities: dict, now: datetime, agent: Agent
+    session: Session,
+    ticket: Ticket,
+    author_type: str,
+    body: str,
+    intent: str,
+    entities: dict,
+    now: datetime,
+    agent: Agent,
 ) -> TicketMessage:
     """A transcript line that must also reach the customer's chat (delivered later, in id order)."""
-    message = TicketMessage(
-        author_type=author_type,
-        agent=agent,
-        body=body,
-        rasa_intent=intent,
-        rasa_entities=entities,
-        delivered=False,
-        created_at=now,
+    return _add_line(
+        session,
+        TicketMessage(
+            ticket=ticket,
+            author_type=author_type,
+            agent=agent,
+            body=body,
+            rasa_intent=intent,
+            rasa_entities=entities,
+            delivered=False,
+            created_at=now,
+        ),
     )
-    ticket.messages.append(message)
+
+
+def _add_line(session: Session, message: TicketMessage) -> TicketMessage:
+    """Add a line to its ticket without loading the ticket's whole transcript."""
+    session.add(message)
     return message
 
 
@@ -470,13 +505,16 @@ def relay_customer_message(
         existing = _message_by_client_id(session, ticket.id, data.client_message_id)
         if existing is not None:
             return ticket, existing, False
-    message = TicketMessage(
-        author_type=data.author,
-        body=truncate_with_marker(data.text),
-        client_message_id=data.client_message_id,
-        created_at=now,
+    message = _add_line(
+        session,
+        TicketMessage(
+            ticket=ticket,
+            author_type=data.author,
+            body=truncate_with_marker(data.text),
+            client_message_id=data.client_message_id,
+            created_at=now,
+        ),
     )
-    ticket.messages.append(message)
     ticket.updated_at = now
     try:
         events.record(session, "message_created", ticket, message)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import html
 import importlib
+import json
 import logging
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Optional
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -76,6 +78,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.bridge = bridge
 
     app.add_exception_handler(HelpdeskError, _helpdesk_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(api.router)
     app.include_router(live.router)
@@ -88,6 +91,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
 async def _helpdesk_error(_request: Request, error: HelpdeskError) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=error.status_code, headers=extra_headers(error))
+
+
+async def _invalid_request(_request: Request, error: RequestValidationError) -> Response:
+    """422 with where and what, without echoing the input back (it may be huge, or not encodable)."""
+    problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    body = json.dumps({"detail": problems}, ensure_ascii=True, default=str)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def _optional_routers() -> list:

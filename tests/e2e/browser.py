@@ -5,9 +5,8 @@ Chromium comes from ``scripts/install_browser.sh`` and is launched by path. Ever
 console errors and uncaught exceptions so a test can assert the page ran cleanly, and
 screenshots go to the git-ignored ``tests/artifacts/screenshots/``.
 
-Use the fixtures by importing them into a test module::
-
-    from tests.e2e.browser import browser, open_page  # noqa: F401  (pytest fixtures)
+``tests/e2e/conftest.py`` registers the ``browser`` and ``open_page`` fixtures once for every
+end-to-end test (one Playwright instance per test session: two at once cannot share a thread).
 """
 from __future__ import annotations
 

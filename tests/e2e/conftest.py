@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from bot.stack import RunningStack, free_port, start_stack
+from tests.e2e.browser import browser, open_page  # noqa: F401  (fixtures: one browser for the whole session)
 from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser import BrowserTab, browser, open_page  # noqa: F401  (pytest fixtures)
+from tests.e2e.browser import BrowserTab
 from tests.e2e.standins import escalate
 
 pytestmark = pytest.mark.e2e

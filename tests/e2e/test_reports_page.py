@@ -22,7 +22,7 @@ from bot.models import KbQuery
 from bot.settings import PROJECT_ROOT
 from bot.stack import free_port
 from tests.bot.ces.seed import ADMIN_EMAIL, ADMIN_PASSWORD, SINCE, UNTIL, at, migrated_settings, seed_report_data
-from tests.e2e.browser import DESKTOP, BrowserTab, browser, open_page  # noqa: F401  (pytest fixtures)
+from tests.e2e.browser import DESKTOP, BrowserTab
 
 pytestmark = pytest.mark.e2e
 

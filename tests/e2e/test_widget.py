@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser import DESKTOP, PHONE, BrowserTab, browser, open_page  # noqa: F401  (pytest fixtures)
+from tests.e2e.browser import DESKTOP, PHONE, BrowserTab
 from tests.e2e.helpers import AgentClient
 from tests.e2e.standins import escalate
 

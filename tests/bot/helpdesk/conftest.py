@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.db import make_engine, make_session_factory, migrate, session_scope
 from bot.helpdesk import accounts
 from bot.models import Ticket
+from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.standins import LiveHelpdesk, RasaStandIn
 from tests.helpers.postgres import postgres_cluster, postgres_url  # noqa: F401  (fixture re-export)
@@ -44,6 +45,20 @@ def settings_env(settings_env: dict, rasa: RasaStandIn) -> dict:
         "HTTP_TIMEOUT_S": "2",
         "BUSINESS_HOURS": "24/7",
     }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path, settings_env):
+    """Settings and a session factory on a freshly migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    settings = load_settings({**settings_env, "DATABASE_URL": url})
+    migrate(settings)
+    engine = make_engine(url)
+    yield settings, make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

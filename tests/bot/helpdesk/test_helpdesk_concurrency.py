@@ -7,38 +7,22 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, List
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot.db import make_engine, make_session_factory, migrate, session_scope
+from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.errors import Conflict
 from bot.helpdesk.hours import BusinessHours
 from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import TicketCreate
 from bot.models import Agent, Ticket, TicketMessage
-from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.standins import LiveHelpdesk
 
 AGENTS = 20
 TICKETS = 10
 ALWAYS_OPEN = HelpdeskPolicy(BusinessHours.parse("24/7", "UTC"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request, tmp_path, settings_env):
-    """Settings and a session factory on a freshly migrated database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'concurrency.db'}"
-    else:
-        url = request.getfixturevalue("postgres_cluster").create_database()
-    settings = load_settings({**settings_env, "DATABASE_URL": url})
-    migrate(settings)
-    engine = make_engine(url)
-    yield settings, make_session_factory(engine)
-    engine.dispose()
 
 
 def seed(session_factory, agents: int, tickets_count: int) -> List[int]:

@@ -1,0 +1,224 @@
+"""Fixtures for the Rasa action tests, in the style of RasaHQ/rasa-demo: a ``CollectingDispatcher``,
+the domain loaded from ``domain.yml``, trackers built with ``Tracker.from_dict``.
+
+Nothing of ours is mocked: the actions run against a migrated SQLite database, a small real KB and a
+real helpdesk service (uvicorn in a subprocess on a free port). ``actions.services.services()`` reads
+the environment once per process, so the fixtures set the variables and clear its cache.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import requests
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services import Services, services
+from bot.db import migrate
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack import free_port
+from tests.bot.kb.kb_articles import write_demo_kb
+
+SERVICE_TOKEN = "service-token-for-action-tests"
+
+
+def run(action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    """``await action.run(...)`` from a plain test (pytest-asyncio is not a dependency)."""
+    return asyncio.run(action.run(dispatcher, tracker, domain))
+
+
+def responses(dispatcher: CollectingDispatcher) -> List[Optional[str]]:
+    return [message.get("response") for message in dispatcher.messages]
+
+
+def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The slot values the events set (the last one wins, as in Rasa)."""
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+def user_event(text: str, intent: Optional[str] = None, channel: str = "rest", entities=None, metadata=None,
+               timestamp: Optional[float] = None) -> Dict[str, Any]:
+    """A ``UserUttered`` event as Rasa stores it (button payloads arrive as ``/intent`` text)."""
+    ranking = [{"name": intent, "confidence": 0.95}] if intent else []
+    return {
+        "event": "user",
+        "text": text,
+        "timestamp": timestamp or time.time(),
+        "input_channel": channel,
+        "metadata": metadata or {},
+        "parse_data": {"text": text, "intent": ranking[0] if ranking else None, "intent_ranking": ranking,
+                       "entities": entities or []},
+    }
+
+
+def make_tracker(domain: DomainDict, text: str = "", intent: Optional[str] = None, slots: Optional[Dict] = None,
+                 history: Optional[List[Dict]] = None, channel: str = "rest", entities=None, metadata=None,
+                 sender_id: Optional[str] = None, active_loop: Optional[Dict] = None,
+                 trailing: Optional[List[Dict]] = None) -> Tracker:
+    """A tracker whose latest message is ``text``; slots start at the domain's initial values.
+
+    ``trailing`` events come after the message (e.g. the slot candidates a form validates).
+    """
+    values = {name: spec.get("initial_value") for name, spec in domain["slots"].items()}
+    values.update(slots or {})
+    latest = user_event(text, intent, channel, entities, metadata)
+    events = list(history or []) + [latest] + list(trailing or [])
+    return Tracker.from_dict({
+        "sender_id": sender_id or f"test-{uuid.uuid4().hex[:12]}",
+        "slots": values,
+        "latest_message": {**latest["parse_data"], "metadata": latest["metadata"]},
+        "events": events,
+        "paused": False,
+        "followup_action": None,
+        "active_loop": active_loop or {},
+        "latest_action_name": "action_listen",
+    })
+
+
+@pytest.fixture(scope="session")
+def domain() -> DomainDict:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("actions-var")
+
+
+@pytest.fixture(scope="session")
+def database_url(var_dir) -> str:
+    url = f"sqlite:///{var_dir / 'effortless.db'}"
+    migrate(load_settings({"EFFORTLESS_VAR_DIR": str(var_dir), "DATABASE_URL": url}))
+    return url
+
+
+@pytest.fixture(scope="session")
+def kb_dir(tmp_path_factory) -> Path:
+    return write_demo_kb(tmp_path_factory.mktemp("kb"))
+
+
+@pytest.fixture(scope="session")
+def topics_file(tmp_path_factory) -> Path:
+    """A copy of the shipped always-human topics that a test may break for a moment."""
+    path = tmp_path_factory.mktemp("topics") / "always_human_topics.yml"
+    path.write_text((PROJECT_ROOT / "data" / "always_human_topics.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+class HelpdeskProcess:
+    """The real helpdesk web service (``uvicorn bot.web.app:create_app --factory``) in a subprocess."""
+
+    def __init__(self, port: int, env: Dict[str, str]):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._env = env
+        self._process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout_s: float = 60.0) -> "HelpdeskProcess":
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning"],
+            cwd=PROJECT_ROOT, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the helpdesk exited during start-up: {self._process.stderr.read()[-2000:]}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the helpdesk did not answer on {self.url}/health within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stderr.close()
+        self._process = None
+
+
+def helpdesk_env(var_dir: Path, database_url: str) -> Dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "EFFORTLESS_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url,
+        "HELPDESK_SERVICE_TOKEN": SERVICE_TOKEN,
+        "BUSINESS_HOURS": "24/7",
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # agent replies are not part of these tests
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def start_helpdesk(var_dir, database_url):
+    """Start helpdesk processes on the shared database; all are stopped at the end of the session."""
+    started: List[HelpdeskProcess] = []
+
+    def start(port: Optional[int] = None) -> HelpdeskProcess:
+        process = HelpdeskProcess(port or free_port(), helpdesk_env(var_dir, database_url)).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def helpdesk(start_helpdesk) -> HelpdeskProcess:
+    return start_helpdesk()
+
+
+def action_server_env(var_dir: Path, database_url: str, kb_dir: Path, topics_file: Path, helpdesk_url: str) -> Dict[str, str]:
+    return {
+        "EFFORTLESS_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url,
+        "KB_DIR": str(kb_dir),
+        "ALWAYS_HUMAN_TOPICS": str(topics_file),
+        "HELPDESK_URL": helpdesk_url,
+        "HELPDESK_SERVICE_TOKEN": SERVICE_TOKEN,
+        "HTTP_RETRIES": "1",
+        "HTTP_TIMEOUT_S": "5",
+        "CES_ASK_AFTER": "both",
+        "CES_LOW_SCORE_THRESHOLD": "3",
+        "COMPANY_NAME": "Acme",
+        "TICKET_BACKEND": "builtin",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="module")
+def action_services(var_dir, database_url, kb_dir, topics_file, helpdesk) -> Iterator[Services]:
+    """The action server's services, configured like a local install; shared by a module's tests
+    (conversations are kept apart by their sender ids)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url).items():
+            patch.setenv(name, value)
+        services.cache_clear()
+        yield services()
+    services.cache_clear()

@@ -1,0 +1,300 @@
+"""Handing a conversation to a person: the customer's details, then a real ticket in the real helpdesk."""
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.escalation import (
+    ActionAskIssueDescription, ActionCreateTicket, ActionStartEscalation, ActionTicketStatus, ValidateEscalationForm,
+)
+from bot.db import session_scope
+from bot.helpdesk import accounts
+from bot.kb.log import record_query
+from bot.models import Agent, Ticket
+from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+
+
+@pytest.fixture(autouse=True)
+def _services(action_services):
+    return action_services
+
+
+def tickets_of(action_services, conversation_id):
+    with session_scope(action_services.sessions) as session:
+        tickets = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).all()
+        for ticket in tickets:
+            ticket.messages  # load the transcript while the session is open
+        return tickets
+
+
+def form_turn(domain, slot, value, intent="inform", slots=None):
+    """The tracker the escalation form's validation sees after the customer answered ``slot``."""
+    return make_tracker(
+        domain, value, intent, slots={"requested_slot": slot, **(slots or {})},
+        active_loop={"name": "escalation_form"},
+        trailing=[{"event": "slot", "timestamp": None, "name": slot, "value": value}],
+    )
+
+
+def escalation_slots(**overrides):
+    return {"escalation_id": uuid.uuid4().hex, "escalation_reason": "kb_missed_twice", "customer_name": "Dana Levi",
+            "customer_email": "dana@example.com", "issue_description": "My reset link has expired", **overrides}
+
+
+# --- starting an escalation -------------------------------------------------------------------
+
+
+def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(dispatcher, domain):
+    history = [user_event("how do I export all my data as CSV?", "ask_question"), user_event("/deny", "deny")]
+    tracker = make_tracker(domain, "I want a human", "request_human", history=history)
+
+    events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_escalation_intro"]
+    slots = slots_set(events)
+    assert len(slots["escalation_id"]) == 32
+    assert slots["escalation_reason"] == "customer_request"
+    assert slots["suggested_description"] == "how do I export all my data as CSV?"
+    assert (slots["issue_description"], slots["ticket_attempts"], slots["next_step"]) == (None, 0, None)
+
+
+def test_each_escalation_gets_a_new_id(domain):
+    tracker = make_tracker(domain, "agent please", "request_human")
+    first = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
+    second = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
+    assert first != second
+
+
+def test_a_reason_decided_earlier_is_kept(dispatcher, domain):
+    tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "sensitive_topic"})
+    assert slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))["escalation_reason"] == "sensitive_topic"
+
+
+def test_a_complaint_escalates_as_frustration(dispatcher, domain):
+    tracker = make_tracker(domain, "this is not ok", "complain")
+    assert slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))["escalation_reason"] == "frustration"
+
+
+def test_name_and_email_the_channel_knows_are_not_asked_again(dispatcher, domain):
+    metadata = {"customer_name": "  Noa   Cohen ", "customer_email": "noa@example.com"}
+    tracker = make_tracker(domain, "agent", "request_human", metadata=metadata)
+
+    slots = slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))
+
+    assert (slots["customer_name"], slots["customer_email"]) == ("Noa Cohen", "noa@example.com")
+
+
+def test_unusable_channel_details_are_ignored(dispatcher, domain):
+    metadata = {"customer_name": "/restart", "customer_email": "not-an-email"}
+    slots = slots_set(run(ActionStartEscalation(), dispatcher, make_tracker(domain, "agent", "request_human",
+                                                                            metadata=metadata), domain))
+    assert "customer_name" not in slots and "customer_email" not in slots
+
+
+def test_the_open_question_is_offered_as_the_description(dispatcher, domain):
+    tracker = make_tracker(domain, "", slots={"suggested_description": "my parcel never arrived"})
+    run(ActionAskIssueDescription(), dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_confirm_issue_description"]
+
+
+def test_without_an_open_question_the_description_is_asked_for(dispatcher, domain):
+    run(ActionAskIssueDescription(), dispatcher, make_tracker(domain, ""), domain)
+    assert responses(dispatcher) == ["utter_ask_issue_description"]
+
+
+# --- ValidateEscalationForm --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["dana at example dot com", "dana@", "a@b.com c@d.com", "<script>@x.com", "😀",
+                                   "x" * 100_000])
+def test_a_bad_email_is_refused_with_a_hint(dispatcher, domain, value):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_email", value), domain)
+
+    assert responses(dispatcher) == ["utter_invalid_email"]
+    assert slots_set(events)["customer_email"] is None
+
+
+def test_an_email_among_other_words_is_accepted(dispatcher, domain):
+    events = run(ValidateEscalationForm(), dispatcher,
+                 form_turn(domain, "customer_email", "sure, it's dana@example.com"), domain)
+
+    assert dispatcher.messages == []
+    assert slots_set(events)["customer_email"] == "dana@example.com"
+
+
+@pytest.mark.parametrize("value, expected", [("  Dana   Levi ", "Dana Levi"), ("דנה לוי", "דנה לוי"), ("12345", None),
+                                             ("dana@example.com", None)])
+def test_the_name_is_tidied_or_refused(dispatcher, domain, value, expected):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
+
+    assert slots_set(events)["customer_name"] == expected
+    assert responses(dispatcher) == ([] if expected else ["utter_invalid_name"])
+
+
+def test_yes_takes_the_suggested_description(dispatcher, domain):
+    tracker = form_turn(domain, "issue_description", "/affirm", intent="affirm",
+                        slots={"suggested_description": "my parcel never arrived"})
+
+    events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
+
+    assert slots_set(events)["issue_description"] == "my parcel never arrived"
+    assert dispatcher.messages == []
+
+
+def test_a_typed_description_replaces_the_suggestion(dispatcher, domain):
+    tracker = form_turn(domain, "issue_description", "Actually it is about a double charge\non my card",
+                        slots={"suggested_description": "my parcel never arrived"})
+
+    events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
+
+    assert slots_set(events)["issue_description"] == "Actually it is about a double charge on my card"
+
+
+def test_a_button_instead_of_a_description_is_refused(dispatcher, domain):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "issue_description", "/deny", intent="deny"),
+                 domain)
+
+    assert slots_set(events)["issue_description"] is None
+    assert responses(dispatcher) == ["utter_invalid_description"]
+
+
+# --- ActionCreateTicket against the real helpdesk ---------------------------------------------
+
+
+def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_services, dispatcher, domain):
+    history = [user_event("how do I reset my password", "ask_question"), user_event("/deny", "deny")]
+    tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots(), history=history,
+                           channel="socketio")
+    record_query(action_services.sessions, conversation_id=tracker.sender_id, question="how do I reset my password",
+                 language="en", outcome="miss", article_id="reset-password", score=0.91)
+
+    events = run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert responses(dispatcher) == ["utter_ticket_created_offline"]  # nobody is online
+    message = dispatcher.messages[0]
+    assert message["ticket_reference"] == ticket.reference
+    assert (message["customer_name"], message["customer_email"]) == ("Dana Levi", "dana@example.com")
+    assert message["offline_reason"] == "No one from our team is online right now."
+    assert message["next_open_text"] == "as soon as possible"
+    slots = slots_set(events)
+    assert slots["ticket_reference"] == ticket.reference
+    assert slots["handoff_active"] is True
+    assert (slots["escalation_id"], slots["escalation_reason"], slots["ticket_attempts"]) == (None, None, 0)
+    assert (ticket.channel, ticket.reason, ticket.customer_email, ticket.status) == (
+        "socketio", "kb_missed_twice", "dana@example.com", "waiting")
+    assert ticket.description == "My reset link has expired"
+    assert [(m.author_type, m.body) for m in ticket.messages][:2] == [
+        ("customer", "how do I reset my password"), ("customer", "[deny]")]
+    assert ticket.kb_attempts[0]["article_id"] == "reset-password"
+    assert ticket.kb_attempts[0]["title"] == "How to reset your password"
+
+
+def test_running_the_action_twice_makes_one_ticket(action_services, domain):
+    tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots())
+
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    run(ActionCreateTicket(), first, tracker, domain)
+    run(ActionCreateTicket(), second, tracker, domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert first.messages[0]["ticket_reference"] == second.messages[0]["ticket_reference"] == ticket.reference
+
+
+def test_a_late_retry_after_the_ticket_exists_does_nothing(dispatcher, domain):
+    slots = {**escalation_slots(), "ticket_reference": "T-1001", "handoff_active": True}
+    assert run(ActionCreateTicket(), dispatcher, make_tracker(domain, "", "EXTERNAL_retry_escalation", slots=slots),
+               domain) == []
+    assert dispatcher.messages == []
+
+
+def test_without_an_escalation_nothing_is_created(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_retry_escalation")
+    assert run(ActionCreateTicket(), dispatcher, tracker, domain) == []
+    assert tickets_of(action_services, tracker.sender_id) == []
+
+
+@contextmanager
+def an_agent_online(action_services):
+    with session_scope(action_services.sessions) as session:
+        agent = accounts.create_agent(session, f"agent-{uuid.uuid4().hex[:8]}@example.com", "Avi", "agent",
+                                      "correct horse battery staple")
+        accounts.set_presence(session, agent, "online")
+        agent_id = agent.id
+    try:
+        yield
+    finally:
+        with session_scope(action_services.sessions) as session:
+            accounts.set_presence(session, session.get(Agent, agent_id), "offline")
+
+
+def test_with_an_agent_online_the_customer_hears_the_queue_position(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "noa@example.com", "inform", slots=escalation_slots(language="he"))
+
+    with an_agent_online(action_services):
+        run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_created"]
+    message = dispatcher.messages[0]
+    assert message["queue_position"] >= 1
+    assert "נציג" in message["wait_text"]  # in the customer's language
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert ticket.language == "he"
+
+
+def test_a_very_long_sender_id_still_gets_its_ticket(action_services, dispatcher, domain):
+    sender = "web-" + "x" * 240  # REST clients choose their own sender ids
+    tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots(), sender_id=sender)
+
+    run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_created_offline"]
+    assert len(tickets_of(action_services, sender)) == 1
+
+
+def test_hostile_customer_details_are_stored_as_plain_text(action_services, dispatcher, domain):
+    slots = escalation_slots(customer_name="<img src=x onerror=alert(1)>",
+                             issue_description="'; DROP TABLE tickets; -- 😡 לא עובד")
+    tracker = make_tracker(domain, "x", "inform", slots=slots)
+
+    run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert ticket.customer_name == "<img src=x onerror=alert(1)>"
+    assert ticket.description == "'; DROP TABLE tickets; -- 😡 לא עובד"
+
+
+# --- ActionTicketStatus -------------------------------------------------------------------------
+
+
+def test_the_customer_can_ask_for_the_status_of_their_ticket(action_services, domain):
+    tracker = make_tracker(domain, "x", "inform", slots=escalation_slots())
+    run(ActionCreateTicket(), CollectingDispatcher(), tracker, domain)
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+
+    dispatcher = CollectingDispatcher()
+    status = make_tracker(domain, f"what's the status of {ticket.reference}?", "check_ticket_status",
+                          sender_id=tracker.sender_id)
+    run(ActionTicketStatus(), dispatcher, status, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_status"]
+    assert dispatcher.messages[0]["status_lines"].startswith(f"{ticket.reference} — My reset link has expired: waiting")
+
+
+def test_someone_elses_ticket_reference_reveals_nothing(action_services, domain):
+    owner = make_tracker(domain, "x", "inform", slots=escalation_slots())
+    run(ActionCreateTicket(), CollectingDispatcher(), owner, domain)
+    [ticket] = tickets_of(action_services, owner.sender_id)
+
+    dispatcher = CollectingDispatcher()
+    run(ActionTicketStatus(), dispatcher, make_tracker(domain, f"status of {ticket.reference}", "check_ticket_status"),
+        domain)
+
+    assert responses(dispatcher) == ["utter_no_tickets"]
+
+
+def test_no_tickets_is_said_plainly(dispatcher, domain):
+    run(ActionTicketStatus(), dispatcher, make_tracker(domain, "any news?", "check_ticket_status"), domain)
+    assert responses(dispatcher) == ["utter_no_tickets"]

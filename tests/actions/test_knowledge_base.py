@@ -1,0 +1,303 @@
+"""Answering from the knowledge base: answer, admit not knowing, offer a person, and record it all."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionShowArticle
+from bot.db import session_scope
+from bot.models import KbQuery, Resolution
+from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+
+# Questions whose outcome on the demo KB (tests/bot/kb/kb_articles.py) is clear-cut.
+ANSWERED = "how do I reset my password"
+NOT_IN_THE_KB = "tell me a joke about penguins"
+
+
+@pytest.fixture(autouse=True)
+def _services(action_services):
+    return action_services
+
+
+def kb_queries(action_services, conversation_id):
+    with session_scope(action_services.sessions) as session:
+        return session.scalars(select(KbQuery).where(KbQuery.conversation_id == conversation_id)
+                               .order_by(KbQuery.id)).all()
+
+
+# --- ActionAnswerQuestion ----------------------------------------------------------------------
+
+
+def test_a_known_question_is_answered_and_the_customer_asked_if_it_helped(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, ANSWERED, "ask_question", channel="socketio")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_answer", "utter_ask_kb_helped"]
+    answer = dispatcher.messages[0]
+    assert "Forgot password" in answer["answer"]
+    assert answer["url"] == "https://help.example.com/reset-password"
+    slots = slots_set(events)
+    assert slots["kb_article_id"] == "reset-password"
+    assert slots["kb_tried"] == ["reset-password"]
+    assert slots["awaiting_feedback"] is True
+    assert slots["next_step"] is None
+    assert slots["kb_question"] == ANSWERED
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert str(query.id) == slots["kb_query_id"]
+    assert (query.article_id, query.outcome, query.channel, query.language) == ("reset-password", "answer", "socketio", "en")
+    assert 0.0 <= query.score <= 1.0
+
+
+@pytest.mark.parametrize("question, language, article", [
+    ("שכחתי את הסיסמה", "he", "reset-password-he"),
+    ("نسيت كلمة المرور", "ar", "reset-password-ar"),
+    ("zapomněl jsem heslo", "cs", "reset-password-cs"),
+])
+def test_questions_are_answered_from_the_articles_in_the_customers_language(dispatcher, domain, question, language, article):
+    tracker = make_tracker(domain, question, "ask_question", slots={"language": language})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert slots_set(events)["kb_article_id"] == article
+    assert responses(dispatcher)[-1] == "utter_ask_kb_helped"
+
+
+@pytest.mark.parametrize("question, topic_words", [
+    ("I'm going to sue you over this", "legal"),
+    ("Please close my account", "closure"),
+    ("אני רוצה לסגור את החשבון", "closure"),
+    ("أريد تقديم شكوى على موظف", "complaint"),
+    ("Můj právník vám napíše", "legal"),
+])
+def test_an_always_human_topic_goes_to_a_person_without_searching(action_services, dispatcher, domain, question, topic_words):
+    tracker = make_tracker(domain, question, "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert slots_set(events) == {"next_step": "escalate", "escalation_reason": "sensitive_topic", "kb_question": question}
+    assert dispatcher.messages == []  # the escalation rule speaks next
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
+@pytest.mark.parametrize("question", ["This is fucking useless", "WHY DOES NOTHING WORK HERE", "זה חסר תועלת"])
+def test_a_frustrated_customer_goes_to_a_person(dispatcher, domain, question):
+    events = run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, question, "complain"), domain)
+
+    assert slots_set(events)["next_step"] == "escalate"
+    assert slots_set(events)["escalation_reason"] == "frustration"
+
+
+def test_a_second_mild_complaint_goes_to_a_person(dispatcher, domain):
+    mild = "still no reset email?!?!"
+    first = run(ActionAnswerQuestion(), CollectingDispatcher(), make_tracker(domain, mild, "complain"), domain)
+    assert slots_set(first).get("next_step") is None
+
+    history = [user_event("my password reset never arrives!!!", "complain")]
+    events = run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, mild, "complain", history=history), domain)
+
+    assert slots_set(events)["escalation_reason"] == "frustration"
+
+
+def test_a_question_the_kb_cannot_answer_is_admitted_not_guessed(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, NOT_IN_THE_KB, "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_dont_know"]
+    slots = slots_set(events)
+    assert slots["kb_misses"] == 1
+    assert slots["awaiting_feedback"] is False
+    assert "escalation_reason" not in slots
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert (query.outcome, query.article_id, query.question) == ("abstain", None, NOT_IN_THE_KB)
+
+
+def test_a_second_miss_in_a_row_offers_a_person(dispatcher, domain):
+    tracker = make_tracker(domain, NOT_IN_THE_KB, "ask_question", slots={"kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["kb_misses"] == 2
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE kb_queries;--",
+                                      "\x00\x01\x02", "password " * 12_000])
+def test_odd_messages_get_an_answer_and_are_logged_safely(action_services, dispatcher, domain, question):
+    tracker = make_tracker(domain, question, "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)  # the customer always hears something
+    assert slots_set(events)["next_step"] is None
+    queries = kb_queries(action_services, tracker.sender_id)
+    assert len(queries) == 1
+    assert len(queries[0].question) <= 10_000
+
+
+def test_a_broken_topic_file_does_not_stop_the_bot_answering(dispatcher, domain, topics_file):
+    shipped = topics_file.read_text(encoding="utf-8")
+    topics_file.write_text("topics: [this is not\n", encoding="utf-8")
+    try:
+        events = run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, ANSWERED, "ask_question"), domain)
+    finally:
+        topics_file.write_text(shipped, encoding="utf-8")
+
+    assert slots_set(events)["kb_article_id"] == "reset-password"
+
+
+def test_a_vague_question_offers_articles_to_choose_from(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "I want to cancel", "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_did_you_mean"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert 2 <= len(buttons) <= 3
+    assert {b["payload"] for b in buttons} >= {'/choose_article{"article_id": "cancel-order"}',
+                                               '/choose_article{"article_id": "cancel-subscription"}'}
+    assert slots_set(events)["awaiting_feedback"] is False
+    assert kb_queries(action_services, tracker.sender_id)[0].outcome == "clarify"
+
+
+# --- ActionShowArticle -------------------------------------------------------------------------
+
+
+def test_a_chosen_article_is_shown(action_services, dispatcher, domain):
+    entities = [{"entity": "article_id", "value": "cancel-subscription"}]
+    tracker = make_tracker(domain, '/choose_article{"article_id": "cancel-subscription"}', "choose_article",
+                           entities=entities, slots={"kb_question": "I want to cancel"})
+
+    events = run(ActionShowArticle(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_answer", "utter_ask_kb_helped"]
+    assert slots_set(events)["kb_article_id"] == "cancel-subscription"
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert (query.question, query.outcome) == ("I want to cancel", "answer")
+
+
+@pytest.mark.parametrize("article_id", ["no-such-article", "../../etc/passwd", ""])
+def test_an_unknown_chosen_article_asks_to_rephrase(dispatcher, domain, article_id):
+    entities = [{"entity": "article_id", "value": article_id}] if article_id else []
+    tracker = make_tracker(domain, "/choose_article", "choose_article", entities=entities)
+
+    events = run(ActionShowArticle(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]
+    assert slots_set(events) == {"awaiting_feedback": False}
+
+
+# --- ActionKbFeedback --------------------------------------------------------------------------
+
+
+def answered(domain, question=ANSWERED, **slots):
+    """The sender and slots after the bot answered ``question`` (a real first turn, its own dispatcher)."""
+    first = make_tracker(domain, question, "ask_question", channel="socketio", **({"slots": slots} if slots else {}))
+    events = run(ActionAnswerQuestion(), CollectingDispatcher(), first, domain)
+    return first.sender_id, {**slots, **slots_set(events)}
+
+
+def test_yes_records_a_bot_resolution_and_asks_for_the_effort_score(action_services, dispatcher, domain):
+    sender, slots = answered(domain)
+    tracker = make_tracker(domain, "/affirm", "affirm", slots=slots, sender_id=sender, channel="socketio")
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_glad_it_helped"]
+    new_slots = slots_set(events)
+    assert new_slots["next_step"] == "ask_effort"
+    assert new_slots["awaiting_feedback"] is False
+    assert new_slots["kb_misses"] == 0
+    with session_scope(action_services.sessions) as session:
+        resolution = session.get(Resolution, int(new_slots["resolution_id"]))
+        assert (resolution.conversation_id, resolution.resolved_by, resolution.article_id, resolution.channel) == (
+            sender, "bot", "reset-password", "socketio")
+    [query] = kb_queries(action_services, sender)
+    assert query.helped is True
+
+
+def test_yes_twice_records_one_resolution(action_services, dispatcher, domain):
+    sender, slots = answered(domain)
+    tracker = make_tracker(domain, "/affirm", "affirm", slots=slots, sender_id=sender)
+
+    first = slots_set(run(ActionKbFeedback(), dispatcher, tracker, domain))["resolution_id"]
+    second = slots_set(run(ActionKbFeedback(), dispatcher, tracker, domain))["resolution_id"]
+
+    assert first == second
+    with session_scope(action_services.sessions) as session:
+        assert len(session.scalars(select(Resolution).where(Resolution.conversation_id == sender)).all()) == 1
+
+
+def test_no_tries_the_next_best_article(action_services, dispatcher, domain):
+    sender, slots = answered(domain, question="how do I cancel")
+    first_article = slots["kb_article_id"]
+    tracker = make_tracker(domain, "/deny", "deny", slots=slots, sender_id=sender)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    new_slots = slots_set(events)
+    assert new_slots["kb_article_id"] != first_article
+    assert new_slots["kb_tried"] == [first_article, new_slots["kb_article_id"]]
+    assert new_slots["kb_misses"] == 1
+    queries = kb_queries(action_services, sender)
+    assert [q.outcome for q in queries] == ["miss", "answer"]
+    assert queries[0].helped is False
+
+
+def test_no_with_nothing_else_to_offer_asks_to_rephrase(dispatcher, domain):
+    sender, slots = answered(domain, question="refund")
+    tracker = make_tracker(domain, "/deny", "deny", slots=slots, sender_id=sender)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]
+    assert slots_set(events)["kb_misses"] == 1
+    assert slots_set(events)["awaiting_feedback"] is False
+
+
+def test_no_after_an_earlier_miss_offers_a_person(dispatcher, domain):
+    sender, slots = answered(domain, kb_misses=1)
+    tracker = make_tracker(domain, "/deny", "deny", slots=slots, sender_id=sender)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_yes_after_a_person_was_offered_escalates(dispatcher, domain):
+    tracker = make_tracker(domain, "/affirm", "affirm", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2})
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert events == [{"event": "slot", "timestamp": None, "name": "next_step", "value": "escalate"}]
+    assert dispatcher.messages == []
+
+
+def test_no_after_a_person_was_offered_moves_on(dispatcher, domain):
+    tracker = make_tracker(domain, "/deny", "deny", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2})
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_anything_else"]
+    assert slots_set(events) == {"next_step": None, "escalation_reason": None, "kb_misses": 0}
+
+
+def test_yes_or_no_out_of_context_just_moves_on(dispatcher, domain):
+    events = run(ActionKbFeedback(), dispatcher, make_tracker(domain, "yes", "affirm"), domain)
+
+    assert responses(dispatcher) == ["utter_anything_else"]
+    assert slots_set(events) == {"next_step": None}
+
+
+def test_feedback_for_a_query_from_before_a_database_reset_still_works(dispatcher, domain):
+    slots = {"awaiting_feedback": True, "kb_query_id": "987654321", "kb_article_id": "reset-password",
+             "kb_question": ANSWERED}
+    tracker = make_tracker(domain, "/affirm", "affirm", slots=slots)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_glad_it_helped"]
+    assert slots_set(events)["resolution_id"]
