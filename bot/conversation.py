@@ -8,10 +8,10 @@ from bot.kb.language import detect_language, normalize_language
 
 # Below this many words a Latin-script message ("ok", "yes", "6") says nothing about the
 # language, so a Czech conversation must not flip to English because of it — nor an English one
-# to Czech because of a word that happens to be Czech too ("pro plan", "u there?"). Only letters
-# no English word has ("děkuji") are evidence enough in so few words.
+# to Czech because of a word that happens to be Czech too ("pro plan", "u there?"). Czech written
+# with its accents ("děkuji", "dobrý den") is evidence enough even in so few words.
 MIN_WORDS_TO_SWITCH_LATIN = 3
-CZECH_ONLY_LETTERS = re.compile(r"[ěščřžůťďňĚŠČŘŽŮŤĎŇ]")
+ACCENTED_LATIN = re.compile(r"[\u00C0-\u024F]")
 
 
 def conversation_language(text: Optional[str], current: Optional[str], hint: Optional[str] = None) -> str:
@@ -26,6 +26,7 @@ def conversation_language(text: Optional[str], current: Optional[str], hint: Opt
         return fallback
     detected = detect_language(text, default=fallback)
     short = len(text.split()) < MIN_WORDS_TO_SWITCH_LATIN
-    if known and detected in ("en", "cs") and short and not CZECH_ONLY_LETTERS.search(text):
+    accented_czech = detected == "cs" and ACCENTED_LATIN.search(text)
+    if known and detected in ("en", "cs") and short and not accented_czech:
         return known
     return detected

@@ -63,8 +63,10 @@ def _persistent_secret(var_dir: Path, name: str) -> str:
         os.link(draft, path)
     except FileExistsError:
         value = path.read_text().strip()
+    except OSError:  # a file system without hard links: still never partly written
+        os.replace(draft, path)
     finally:
-        draft.unlink()
+        draft.unlink(missing_ok=True)
     return value
 
 

@@ -6,7 +6,9 @@
 - ``cold_start_s`` (``--cold``): ``make run`` in a fresh clone (creates both venvs, trains, migrates, starts);
 - ``training_s`` (``--train``): ``rasa train`` of the current data into a temporary directory;
 - ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
-- ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time.
+- ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time;
+- ``handoff_ms``: during a live handoff, customer message → visible in the agent's ticket, and agent
+  reply → in the customer's conversation (``--handoff-rounds`` of each).
 """
 from __future__ import annotations
 
@@ -106,7 +108,62 @@ def measure_training(work: Path) -> float:
     return time.monotonic() - started
 
 
-def measure_running(work: Path, messages: int) -> Dict[str, object]:
+def _wait(predicate, timeout_s: float = 15.0) -> float:
+    """Poll ``predicate`` every 10 ms; return the seconds it took to become true."""
+    started = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - started > timeout_s:
+            raise RuntimeError("timed out waiting for a handoff message")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+def measure_handoff(stack, env: Dict[str, str], rounds: int) -> Dict[str, object]:
+    """Relay latency both ways through the real processes (REST customer, Bearer-token agent)."""
+    helpdesk, rasa = stack.helpdesk_url, stack.rasa_url
+    email = f"bench-{uuid.uuid4().hex[:6]}@example.com"
+    subprocess.run([sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", "Bench", "--role",
+                    "agent", "--password-stdin"], input="benchmark password\n", text=True, env=env, check=True,
+                   capture_output=True)
+    token = requests.post(f"{helpdesk}/api/auth/token", json={"email": email, "password": "benchmark password"},
+                          timeout=10).json()["token"]
+    agent = requests.Session()
+    agent.headers["Authorization"] = f"Bearer {token}"
+    agent.put(f"{helpdesk}/api/agents/me/presence", json={"presence": "online"}, timeout=10).raise_for_status()
+    sender = f"bench-{uuid.uuid4().hex[:8]}"
+    for text in ("I want to talk to a person", "Sam Taylor", "sam.taylor@example.com", "benchmarking the handoff"):
+        requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    ticket = next(t for t in agent.get(f"{helpdesk}/api/queue", timeout=10).json() if t["conversation_id"] == sender)
+    agent.post(f"{helpdesk}/api/tickets/{ticket['id']}/claim", timeout=10).raise_for_status()
+
+    def ticket_has(text: str) -> bool:
+        messages = agent.get(f"{helpdesk}/api/tickets/{ticket['id']}", timeout=10).json()["messages"]
+        return any(m["body"] == text for m in messages)
+
+    def conversation_has(text: str) -> bool:
+        tracker = requests.get(f"{rasa}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_token},
+                               timeout=10).json()
+        return any(e.get("event") == "bot" and text in (e.get("text") or json.dumps(e.get("data") or {}))
+                   for e in tracker["events"])
+
+    to_agent, to_customer = [], []
+    for index in range(rounds):
+        customer_text = f"customer line {index} {uuid.uuid4().hex[:6]}"
+        started = time.perf_counter()
+        requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": customer_text}, timeout=30)
+        to_agent.append((time.perf_counter() - started + _wait(lambda: ticket_has(customer_text))) * 1000)
+        agent_text = f"agent line {index} {uuid.uuid4().hex[:6]}"
+        started = time.perf_counter()
+        agent.post(f"{helpdesk}/api/tickets/{ticket['id']}/messages", json={"text": agent_text}, timeout=30)
+        to_customer.append((time.perf_counter() - started + _wait(lambda: conversation_has(agent_text))) * 1000)
+
+    def summary(values: List[float]) -> Dict[str, float]:
+        return {"p50": round(statistics.median(values), 1), "p95": round(_percentile(values, 0.95), 1)}
+
+    return {"rounds": rounds, "customer_to_agent": summary(to_agent), "agent_to_customer": summary(to_customer)}
+
+
+def measure_running(work: Path, messages: int, handoff_rounds: int) -> Dict[str, object]:
     env = _isolated_env(work / "running")
     with start_stack(env) as stack:
         rss_ready = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
@@ -119,7 +176,9 @@ def measure_running(work: Path, messages: int) -> Dict[str, object]:
                 response.raise_for_status()
                 latencies.append((time.perf_counter() - started) * 1000)
         rss_after = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
+        handoff = measure_handoff(stack, env, handoff_rounds)
     return {
+        "handoff_ms": handoff,
         "rss_mb": {"ready": rss_ready, "after_messages": rss_after},
         "latency_ms": {"messages": messages, "p50": round(statistics.median(latencies), 1),
                        "p95": round(_percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
@@ -130,12 +189,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--handoff-rounds", type=int, default=20)
     parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
     parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if args.messages < 1:
-        parser.error("--messages must be at least 1")
+    if args.messages < 1 or args.handoff_rounds < 1:
+        parser.error("--messages and --handoff-rounds must be at least 1")
     results: Dict[str, object] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
         work = Path(tmp)
@@ -144,7 +204,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.train:
             results["training_s"] = round(measure_training(work), 1)
         results["warm_start_s"] = round(measure_warm(work), 1)
-        results.update(measure_running(work, args.messages))
+        results.update(measure_running(work, args.messages, args.handoff_rounds))
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

@@ -62,6 +62,12 @@ def _intent_name(user_event: Dict[str, Any]) -> Optional[str]:
     return ((user_event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+def _from_customer(event: Dict[str, Any]) -> bool:
+    """A user event the customer sent: Rasa also stores the helpdesk's triggered intents (agent
+    joined, agent message, ticket resolved) as user events, marked external."""
+    return event.get("event") == "user" and not (event.get("metadata") or {}).get("is_external")
+
+
 def _timestamp(event: Dict[str, Any]) -> str:
     return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc).isoformat()
 
@@ -76,7 +82,7 @@ def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, s
     for event in events:
         kind = event.get("event")
         text = event.get("text")
-        if kind == "user" and text:
+        if _from_customer(event) and text:
             if text.startswith("/"):
                 text = f"[{_intent_name(event) or text[1:]}]"
             transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
@@ -91,7 +97,7 @@ def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
     """The customer's latest free-text message that the KB could not answer well, if any."""
     last_question = None
     for event in events:
-        if event.get("event") == "user" and event.get("text") and not event["text"].startswith("/"):
+        if _from_customer(event) and event.get("text") and not event["text"].startswith("/"):
             intent = _intent_name(event)
             if intent in ("ask_question", "nlu_fallback", "complain", None):
                 last_question = event["text"]
@@ -105,7 +111,7 @@ def customer_has_left(events: Iterable[Dict[str, Any]], now: float, idle_seconds
     """
     last_user = None
     for event in events:
-        if event.get("event") == "user":
+        if _from_customer(event):
             last_user = event
     if last_user is None:
         return True

@@ -159,13 +159,16 @@ def get_queue(_: Agent = Depends(current_agent), db: Session = Depends(db_sessio
 def list_tickets(
     status: Optional[TicketStatusName] = None,
     mine: bool = Query(False, description="only tickets assigned to me"),
+    reference: Optional[str] = Query(None, max_length=20, description="only this reference, e.g. T-1042"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     agent: Agent = Depends(current_agent),
     db: Session = Depends(db_session),
 ):
     """Tickets, newest first."""
-    found = tickets.list_tickets(db, status=status, assignee_id=agent.id if mine else None, limit=limit, offset=offset)
+    found = tickets.list_tickets(
+        db, status=status, assignee_id=agent.id if mine else None, reference=reference, limit=limit, offset=offset
+    )
     return [tickets.summary(ticket, tickets.queue_position(db, ticket)) for ticket in found]
 
 

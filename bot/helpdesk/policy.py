@@ -11,7 +11,6 @@ from bot.settings import Settings
 REASONS = ("customer_request", "kb_missed_twice", "frustration", "sensitive_topic", "low_effort_score", "fallback")
 # Queue order: a lower rank is served first.
 PRIORITY_RANKS: Mapping[str, int] = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-DEFAULT_PRIORITY_RULES = "frustration=high,sensitive_topic=high"
 
 
 class PolicyError(ValueError):
@@ -40,10 +39,9 @@ class HelpdeskPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "HelpdeskPolicy":
-        rules = settings.priority_rules
         return cls(
             business_hours=BusinessHours.parse(settings.business_hours, settings.business_timezone),
-            priority_rules=parse_priority_rules(rules),
+            priority_rules=parse_priority_rules(settings.priority_rules),
         )
 
     def priority_for(self, reason: str, requested: str | None) -> str:

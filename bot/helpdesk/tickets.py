@@ -161,14 +161,21 @@ def queue(session: Session, limit: int = 200) -> List[Ticket]:
 
 
 def list_tickets(
-    session: Session, status: Optional[str] = None, assignee_id: Optional[int] = None, limit: int = 100, offset: int = 0
+    session: Session,
+    status: Optional[str] = None,
+    assignee_id: Optional[int] = None,
+    reference: Optional[str] = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> List[Ticket]:
-    """Newest first, optionally by status and assignee."""
+    """Newest first, optionally by status, assignee and reference."""
     query = select(Ticket)
     if status:
         query = query.where(Ticket.status == status)
     if assignee_id is not None:
         query = query.where(Ticket.assignee_id == assignee_id)
+    if reference:
+        query = query.where(Ticket.reference == reference.strip().upper())
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)))
 
 

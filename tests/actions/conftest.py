@@ -48,7 +48,12 @@ def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def user_event(text: str, intent: Optional[str] = None, channel: str = "rest", entities=None, metadata=None,
                timestamp: Optional[float] = None) -> Dict[str, Any]:
-    """A ``UserUttered`` event as Rasa stores it (button payloads arrive as ``/intent`` text)."""
+    """A ``UserUttered`` event as Rasa stores it (button payloads arrive as ``/intent`` text).
+
+    ``EXTERNAL_*`` intents are what the helpdesk triggers; Rasa stores them as external user events.
+    """
+    if intent and intent.startswith("EXTERNAL_"):
+        text, metadata = f"EXTERNAL: {intent}", {"is_external": True, **(metadata or {})}
     ranking = [{"name": intent, "confidence": 0.95}] if intent else []
     return {
         "event": "user",

@@ -62,14 +62,14 @@ def test_questions_are_answered_from_the_articles_in_the_customers_language(disp
     assert responses(dispatcher)[-1] == "utter_ask_kb_helped"
 
 
-@pytest.mark.parametrize("question, topic_words", [
-    ("I'm going to sue you over this", "legal"),
-    ("Please close my account", "closure"),
-    ("אני רוצה לסגור את החשבון", "closure"),
-    ("أريد تقديم شكوى على موظف", "complaint"),
-    ("Můj právník vám napíše", "legal"),
+@pytest.mark.parametrize("question", [
+    "I'm going to sue you over this",
+    "Please close my account",
+    "אני רוצה לסגור את החשבון",
+    "أريد تقديم شكوى على موظف",
+    "Můj právník vám napíše",
 ])
-def test_an_always_human_topic_goes_to_a_person_without_searching(action_services, dispatcher, domain, question, topic_words):
+def test_an_always_human_topic_goes_to_a_person_without_searching(action_services, dispatcher, domain, question):
     tracker = make_tracker(domain, question, "ask_question")
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)

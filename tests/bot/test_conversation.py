@@ -10,9 +10,13 @@ def test_short_latin_or_letterless_messages_keep_the_conversation_language(text,
     assert conversation_language(text, current) == current
 
 
-@pytest.mark.parametrize("text", ["pro plan", "u there?", "ale why"])
+@pytest.mark.parametrize("text", ["pro plan", "u there?", "ale why", "café ok"])
 def test_a_short_english_message_with_a_czech_looking_word_stays_english(text):
     assert conversation_language(text, "en") == "en"
+
+
+def test_short_czech_without_accents_keeps_the_conversation_language():
+    assert conversation_language("dobry den", "ar") == "ar"
 
 
 @pytest.mark.parametrize("text, current, expected", [
@@ -21,7 +25,8 @@ def test_a_short_english_message_with_a_czech_looking_word_stays_english(text):
     ("نسيت كلمة المرور", "en", "ar"),
     ("نعم", "he", "ar"),
     ("Zapomněl jsem heslo", "en", "cs"),
-    ("děkuji", "en", "cs"),  # short, but only Czech has these letters
+    ("děkuji", "en", "cs"),  # short, but written with Czech accents
+    ("dobrý den", "ar", "cs"),
     ("zapomnel jsem heslo", "en", "cs"),  # Czech typed without diacritics, long enough to tell
     ("How do I reset my password?", "cs", "en"),
     ("I forgot my password", "he", "en"),

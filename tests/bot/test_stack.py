@@ -224,7 +224,7 @@ def test_run_with_a_taken_port_exits_1_with_one_line(tmp_path, listening_port):
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("effortless:")
-    assert f"({'HELPDESK_PORT'})" in lines[0] and str(listening_port) in lines[0]
+    assert f"port {listening_port} (HELPDESK_PORT) is already in use" in lines[0]
 
 
 def test_run_with_a_bad_setting_exits_2_with_one_line(tmp_path):

@@ -20,6 +20,11 @@ def bot(text, timestamp=1_767_603_601.0, data=None):
     return {"event": "bot", "text": text, "timestamp": timestamp, "data": data}
 
 
+def external(intent, timestamp=1_767_603_700.0):
+    """An intent the helpdesk triggered (agent joined, agent message, ...), as Rasa stores it."""
+    return user(f"EXTERNAL: {intent}", intent, timestamp=timestamp, metadata={"is_external": True})
+
+
 # --- email ---------------------------------------------------------------------------------
 
 
@@ -188,6 +193,16 @@ def test_events_without_text_or_timestamp_are_handled():
     assert transcript[1]["timestamp"] == "1970-01-01T00:00:00+00:00"
 
 
+def test_events_the_helpdesk_triggered_are_not_customer_lines():
+    events = [user("my card was charged twice", "ask_question"), external("EXTERNAL_agent_joined"),
+              external("EXTERNAL_agent_message"), bot("Avi: refunded", data={"custom": {"from": "agent"}}),
+              external("EXTERNAL_ticket_resolved")]
+
+    assert [(line["author"], line["text"]) for line in transcript_from_events(events)] == [
+        ("customer", "my card was charged twice"), ("agent", "Avi: refunded")]
+    assert last_unanswered_question(events) == "my card was charged twice"
+
+
 def test_an_empty_conversation_has_an_empty_transcript():
     assert transcript_from_events([]) == []
 
@@ -246,6 +261,14 @@ def test_a_customer_silent_for_longer_than_the_limit_has_left():
 def test_only_the_latest_customer_message_counts():
     events = [user("bye", "goodbye", timestamp=1000.0), user("oh wait, one more thing", "ask_question", timestamp=1010.0)]
     assert not customer_has_left(events, now=1020.0)
+
+
+def test_helpdesk_events_do_not_count_as_the_customer_being_there():
+    events = [user("bye", "goodbye", timestamp=1000.0), external("EXTERNAL_ticket_resolved", timestamp=1500.0)]
+    assert customer_has_left(events, now=1501.0)
+
+    quiet = [user("thanks", "thank", timestamp=1000.0), external("EXTERNAL_agent_message", timestamp=1000.0 + 3600)]
+    assert customer_has_left(quiet, now=1000.0 + 3700)
 
 
 def test_a_conversation_without_customer_messages_has_no_one_to_ask():

@@ -1,6 +1,6 @@
 """Escalation triggers that need no NLU model: an angry customer, and topics that always go to a person."""
 import logging
-from pathlib import Path
+import re
 
 import pytest
 
@@ -218,12 +218,12 @@ def test_a_binary_topic_file_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_bytes(b"\xff\xfe\x00\x01 not text \x89PNG")
 
-    with pytest.raises(TopicFileError, match=f"^{path}: not UTF-8 text$"):
+    with pytest.raises(TopicFileError, match=f"^{re.escape(str(path))}: not UTF-8 text$"):
         load_topics(path)
 
 
 def test_a_folder_instead_of_a_file_is_an_error_naming_it(tmp_path):
-    with pytest.raises(TopicFileError, match=f"^{tmp_path}: cannot be read"):
+    with pytest.raises(TopicFileError, match=f"^{re.escape(str(tmp_path))}: cannot be read"):
         load_topics(tmp_path)
 
 

@@ -185,6 +185,10 @@ def test_reply_notes_transfer_resolve_reopen(desk):
     assert desk.client.post(f"{base}/reopen", headers=ben.headers).json()["status"] == "assigned"
     mine = desk.client.get("/api/tickets", params={"mine": True}, headers=ben.headers).json()
     assert [t["id"] for t in mine] == [ticket_id]
+    by_reference = desk.client.get(
+        "/api/tickets", params={"reference": resolved["reference"].lower()}, headers=anna.headers
+    )
+    assert [t["id"] for t in by_reference.json()] == [ticket_id]
 
 
 @pytest.mark.parametrize(

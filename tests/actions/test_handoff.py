@@ -1,0 +1,180 @@
+"""The live handoff: customer lines go to the agent, agent lines and events come back to the chat."""
+import time
+import uuid
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.escalation import ActionCreateTicket
+from actions.handoff import (
+    ActionAgentJoined, ActionDeliverAgentMessage, ActionHandback, ActionRelayToAgent, ActionTicketReopened,
+)
+from bot.ces.store import record_rating, record_resolution
+from bot.db import session_scope
+from bot.models import Ticket
+from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+
+
+@pytest.fixture(autouse=True)
+def _services(action_services):
+    return action_services
+
+
+def entities(**values):
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
+# --- ActionRelayToAgent ------------------------------------------------------------------------
+
+
+def test_without_an_open_ticket_the_bot_takes_the_conversation_back(dispatcher, domain):
+    tracker = make_tracker(domain, "hello? anyone?", "greet", slots={"handoff_active": True})
+
+    events = run(ActionRelayToAgent(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_handoff_ended"]
+    assert slots_set(events) == {"handoff_active": False}
+
+
+def test_with_an_open_ticket_the_message_reaches_the_agent_silently(action_services, domain):
+    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
+             "issue_description": "double charge"}
+    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
+    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
+
+    dispatcher = CollectingDispatcher()
+    text = "I also see a third charge 😡 — <b>please</b> hurry"
+    events = run(ActionRelayToAgent(), dispatcher,
+                 make_tracker(domain, text, "complain", slots={"handoff_active": True}, sender_id=escalated.sender_id),
+                 domain)
+
+    assert dispatcher.messages == []
+    assert events == []
+    with session_scope(action_services.sessions) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == escalated.sender_id)).one()
+        assert ticket.messages[-1].body == text
+        assert ticket.messages[-1].author_type == "customer"
+
+
+# --- agent events -------------------------------------------------------------------------------
+
+
+def test_an_agent_joining_is_announced(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_joined", entities=entities(agent_name="Avi"))
+
+    events = run(ActionAgentJoined(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_agent_joined"]
+    assert dispatcher.messages[0]["agent_name"] == "Avi"
+    assert slots_set(events) == {"handoff_active": True}
+
+
+def test_an_agent_without_a_name_is_announced_generically(dispatcher, domain):
+    run(ActionAgentJoined(), dispatcher, make_tracker(domain, "", "EXTERNAL_agent_joined"), domain)
+    assert dispatcher.messages[0]["agent_name"] == "An agent"
+
+
+def test_the_web_chat_gets_the_agents_reply_as_the_agents(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_message", channel="socketio",
+                           entities=entities(agent_message="Refund issued ✅ — ראה מייל", agent_name="Avi"))
+
+    assert run(ActionDeliverAgentMessage(), dispatcher, tracker, domain) == []
+
+    [message] = dispatcher.messages
+    assert message["custom"] == {"data": {"text": "Refund issued ✅ — ראה מייל", "from": "agent", "agent_name": "Avi"}}
+    assert message["text"] is None
+
+
+@pytest.mark.parametrize("channel", ["telegram", "slack", "twilio", "rest", "callback", None])
+def test_other_channels_get_the_agents_name_in_front(dispatcher, domain, channel):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_message", channel=channel,
+                           entities=entities(agent_message="<b>Hi</b>, I'm on it", agent_name="Avi"))
+
+    run(ActionDeliverAgentMessage(), dispatcher, tracker, domain)
+
+    [message] = dispatcher.messages
+    assert message["text"] == "Avi: <b>Hi</b>, I'm on it"
+    assert message["custom"] == {}
+
+
+def test_an_agent_reply_without_a_name_says_agent(dispatcher, domain):
+    run(ActionDeliverAgentMessage(), dispatcher,
+        make_tracker(domain, "", "EXTERNAL_agent_message", entities=entities(agent_message="Done")), domain)
+    assert dispatcher.messages[0]["text"] == "Agent: Done"
+
+
+def test_an_empty_agent_reply_shows_nothing(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_message", entities=entities(agent_message="", agent_name="Avi"))
+    assert run(ActionDeliverAgentMessage(), dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []
+
+
+# --- handback and reopening ------------------------------------------------------------------
+
+
+@pytest.fixture
+def agent_resolution(action_services):
+    conversation_id = f"test-{uuid.uuid4().hex[:12]}"
+    resolution_id = record_resolution(action_services.sessions, resolution_key=f"test:{conversation_id}",
+                                      conversation_id=conversation_id, resolved_by="agent", channel="socketio")
+    return conversation_id, resolution_id
+
+
+def handback_tracker(domain, conversation_id, resolution_id, history=None):
+    return make_tracker(domain, "", "EXTERNAL_ticket_resolved", sender_id=conversation_id,
+                        slots={"handoff_active": True, "ticket_reference": "T-1001"},
+                        entities=entities(ticket_reference="T-1001", resolution_id=str(resolution_id), agent_name="Avi"),
+                        history=history if history is not None else [user_event("thanks!", "thank")])
+
+
+def test_after_the_agent_resolves_the_bot_takes_over_and_asks_for_the_effort_score(dispatcher, domain, agent_resolution):
+    conversation_id, resolution_id = agent_resolution
+
+    events = run(ActionHandback(), dispatcher, handback_tracker(domain, conversation_id, resolution_id), domain)
+
+    assert responses(dispatcher) == ["utter_handback"]
+    assert (dispatcher.messages[0]["agent_name"], dispatcher.messages[0]["ticket_reference"]) == ("Avi", "T-1001")
+    assert slots_set(events) == {"handoff_active": False, "ticket_reference": "T-1001",
+                                 "resolution_id": str(resolution_id), "next_step": "ask_effort"}
+
+
+def test_a_customer_who_has_left_is_not_asked(dispatcher, domain, agent_resolution):
+    conversation_id, resolution_id = agent_resolution
+    gone = [user_event("bye", "goodbye")]
+    long_ago = [user_event("thanks", "thank", timestamp=time.time() - 2 * 3600)]
+
+    for history in (gone, long_ago, []):
+        events = run(ActionHandback(), CollectingDispatcher(), handback_tracker(domain, conversation_id, resolution_id,
+                                                                                 history), domain)
+        assert slots_set(events)["next_step"] is None
+
+
+def test_a_resolution_already_rated_is_not_asked_again(action_services, dispatcher, domain, agent_resolution):
+    conversation_id, resolution_id = agent_resolution
+    record_rating(action_services.sessions, resolution_id=resolution_id, score=7)
+
+    events = run(ActionHandback(), dispatcher, handback_tracker(domain, conversation_id, resolution_id), domain)
+
+    assert slots_set(events)["next_step"] is None
+
+
+def test_a_handback_without_a_resolution_asks_nothing(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_ticket_resolved", slots={"ticket_reference": "T-1002"},
+                           history=[user_event("thanks", "thank")])
+
+    events = run(ActionHandback(), dispatcher, tracker, domain)
+
+    assert dispatcher.messages[0]["agent_name"] == "Our agent"
+    assert slots_set(events) == {"handoff_active": False, "ticket_reference": "T-1002", "resolution_id": None,
+                                 "next_step": None}
+
+
+def test_a_reopened_ticket_hands_the_conversation_back_to_the_agent(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_ticket_reopened", entities=entities(ticket_reference="T-1003"))
+
+    events = run(ActionTicketReopened(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_reopened"]
+    assert dispatcher.messages[0]["ticket_reference"] == "T-1003"
+    assert slots_set(events) == {"handoff_active": True, "ticket_reference": "T-1003", "next_step": None}
