@@ -1,7 +1,7 @@
 """Hand the conversation to a person: collect details, create the ticket, report its status."""
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, ReminderScheduled, SlotSet

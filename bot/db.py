@@ -68,15 +68,17 @@ def session_scope(factory: sessionmaker) -> Iterator[Session]:
 
 def check_reachable(database_url: str) -> None:
     """Raise :class:`DatabaseUnreachable` with a one-line reason when the database cannot be used."""
-    engine = make_engine(database_url)
+    engine = None
     try:
+        engine = make_engine(database_url)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # driver errors differ per backend; the message is what matters
+    except Exception as exc:  # driver and file-system errors differ per backend; the message is what matters
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnreachable(f"database {safe_url(database_url)} is unreachable: {reason}") from exc
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def safe_url(database_url: str) -> str:

@@ -1,23 +1,23 @@
-"""KB search: an index per language, a calibrated confidence, and the answer / clarify / abstain decision.
+"""KB search: an index per language, calibrated probabilities, and the answer / clarify / abstain decision.
 
-How a question is scored (per language, within the customer's language only):
+How a question is scored (within the customer's language only):
 1. *Components* score every article: lexical nearest example (TF-IDF of words, stems and word pairs
    plus character 2–5-grams), a linear classifier over the example questions, the article text itself,
    and — when an embedding model is configured and understands the language — embedding nearest
    example and an embedding classifier.
-2. Each article's component scores and its margins over the best *other* article go through a
-   logistic *calibrator* that outputs the probability that this article answers the question.
-   The calibrator is fitted at build time on held-out example questions (k-fold), with the true
-   article present (must answer) and hidden (simulated out-of-scope question: must not answer),
-   so its probabilities mean the same thing for a 10-article KB and a 1000-article KB.
-3. The decision: ``answer`` when the best article is probable enough and clearly ahead;
-   ``clarify`` ("Did you mean …?") when two articles are close; ``abstain`` otherwise.
+2. A *ranker* combines each article's component scores and its margins over the best other article;
+   a *calibrator* turns that into P(this article answers the question); a *gate* estimates whether the
+   KB covers the question at all (see :class:`_Scorer`). All three are fitted when the index is built,
+   on example questions held out by k-fold — with their article present (must be found) and hidden
+   (a question the KB does not cover) — and on built-in off-topic questions, so the numbers mean the
+   same for a 10-article KB as for a 1000-article one.
+3. :class:`DecisionPolicy` turns those probabilities into ``answer``, ``clarify`` ("Did you mean …?")
+   or ``abstain``.
 """
 from __future__ import annotations
 
-import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -30,8 +30,6 @@ from bot.kb.loader import Article
 from bot.kb.out_of_scope import OUT_OF_SCOPE_QUESTIONS
 
 __all__ = ["Article", "Candidate", "DecisionPolicy", "KnowledgeBase", "SearchResult"]
-
-log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 5
 
@@ -204,7 +202,7 @@ class _EmbeddingComponent:
         self.n_articles = data.n_articles
         self.labels = data.labels
         self.examples_t = np.ascontiguousarray(example_embeddings.T)
-        self.classifier = _fit_linear(example_embeddings, data.labels, data.n_articles, c=0.5)
+        self.classifier = _fit_linear(example_embeddings, data.labels, data.n_articles, c=2.0)
 
     def score(self, _texts: Sequence[str], embeddings: Optional[np.ndarray]) -> List[np.ndarray]:
         assert embeddings is not None
@@ -542,12 +540,13 @@ class KnowledgeBase:
 
         ``exclude_ids``: articles already offered that did not help; they are treated as absent.
         """
-        language = normalize_language(language, default=language or "")
+        requested = language
+        language = normalize_language(requested, default="")
         cleaned = kbtext.clean(question or "")
         if not cleaned:
-            return SearchResult("abstain", [], "empty question", language)
-        if language not in SUPPORTED_LANGUAGES:
-            return SearchResult("abstain", [], f"unsupported language {language!r}", language)
+            return SearchResult("abstain", [], "empty question", language or str(requested))
+        if not language:
+            return SearchResult("abstain", [], f"unsupported language {requested!r}", str(requested))
         index = self._indexes.get(language)
         if index is None:
             reason = "the knowledge base is empty" if not self._articles else f"no articles in language {language}"

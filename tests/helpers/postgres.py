@@ -9,7 +9,8 @@ the reason, except in CI (``CI=true``), where a missing server is a failure: ins
 PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres`` user (or
 ``nobody``) through ``runuser``.
 
-Run ``python -m tests.helpers.postgres`` to get a cluster for manual work; Ctrl-C removes it.
+Run ``python -m tests.helpers.postgres`` to get a cluster for manual work (benchmarks); Ctrl-C or
+``kill`` removes it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -202,11 +205,12 @@ def redis_url() -> Iterator[str]:
 
 
 def main() -> None:
-    """Start a durable cluster with one database, print its URL, remove everything on Ctrl-C."""
+    """Start a durable cluster with one database, print its URL, remove everything on Ctrl-C or kill."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise SystemExit(f"PostgreSQL server binaries not found; {INSTALL_HINT}")
     cluster = TemporaryPostgres(bin_dir, durable=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` cleans up too, like Ctrl-C
     try:
         print(cluster.create_database("effortless"), flush=True)
         while True:
