@@ -1,4 +1,5 @@
 """Hand the conversation to a person: collect details, create the ticket, report its status."""
+import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Text
@@ -13,9 +14,11 @@ from bot.escalation.details import (
     clean_description, clean_email, clean_name, last_unanswered_question, ticket_reference_in, transcript_from_events,
 )
 from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
-from bot.helpdesk.client import HelpdeskUnavailable
+from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import TicketCreate
 from bot.kb.log import kb_attempts_for_conversation
+
+logger = logging.getLogger(__name__)
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
 RETRY_DELAYS_S = (15, 30, 60, 120, 300)
@@ -132,6 +135,10 @@ class ActionCreateTicket(Action):
             created = await in_thread(svc.tickets.create_ticket, request)
         except HelpdeskUnavailable:
             return self._retry_later(dispatcher, tracker)
+        except HelpdeskRejected as rejected:  # our request is wrong: retrying the same one cannot help
+            logger.error("the helpdesk refused the ticket for %s: %s", tracker.sender_id, rejected)
+            dispatcher.utter_message(response="utter_ticket_refused")
+            return [SlotSet("escalation_id", None), SlotSet("escalation_reason", None)]
         language = request.language
         common = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
         if created.live_handoff and created.open_now and created.agents_online:

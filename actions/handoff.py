@@ -31,7 +31,9 @@ class ActionRelayToAgent(Action):
         message = tracker.latest_message or {}
         text = message.get("text") or "[message without text]"
         try:
-            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer")
+            # Rasa's message id makes a retried action deliver the line only once.
+            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer",
+                                        message.get("message_id"))
         except HelpdeskUnavailable:
             dispatcher.utter_message(response="utter_relay_failed")
             return []

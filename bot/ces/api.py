@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from bot.ces.report import ReportRangeError, build_report, parse_report_range, report_csv
-from bot.helpdesk.auth import db_session, require_admin
+from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_admin
 from bot.helpdesk.errors import InvalidInput, NotFound
 from bot.models import Agent
 
@@ -36,7 +36,7 @@ PAGE_HEADERS = {
 PRIVATE = {"Cache-Control": "no-store"}
 DATE_HELP = "first UTC day, YYYY-MM-DD (default: 29 days before until)"
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _report(request: Request, db: Session, since: Optional[str], until: Optional[str]) -> dict:

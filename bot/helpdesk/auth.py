@@ -46,10 +46,10 @@ class SessionReleasingRoute(APIRoute):
     """Closes the request's database session in the worker thread, as soon as a sync endpoint returns.
 
     FastAPI runs a sync dependency, the endpoint and the response validation each in a separate call
-    to the worker-thread pool. A request that still held a pooled connection while waiting for its
-    next worker thread could wait forever once every worker waits for a connection — a deadlock
-    under load. So nothing holds a connection between those steps: this route closes the session
-    after the endpoint, and :func:`authenticate_request` ends its transaction.
+    to the worker-thread pool. Under load, requests holding pooled connections while waiting for a
+    worker thread, and workers waiting for a connection, block each other until the pool gives up
+    (HTTP 500 after 30 s). So nothing holds a connection between those steps: this route closes
+    the session after the endpoint, and :func:`authenticate_request` ends its transaction.
     """
 
     def __init__(self, path: str, endpoint: Callable, **kwargs):
