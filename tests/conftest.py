@@ -1,10 +1,12 @@
-"""Fixtures shared by every test: a real, migrated database per test."""
+"""Fixtures shared by every test: a real, migrated database per test; PostgreSQL and Redis servers
+(one each per test session, started on loopback by ``tests/helpers/postgres.py``)."""
 from pathlib import Path
 
 import pytest
 
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import load_settings
+from tests.helpers.postgres import postgres_cluster, postgres_url, redis_url  # noqa: F401  (session fixtures)
 
 
 @pytest.fixture

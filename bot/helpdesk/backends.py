@@ -11,16 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import Dict, List, Optional, Protocol
 
-import requests
-
 from bot.db import utcnow
-from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.http import (
-    KeepAlive,
-    ServiceUnavailable,
-    error_detail,
-    request_with_retries,
-)
+from bot.helpdesk.client import HelpdeskClient, ServiceCaller
 from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import (
     Availability,
@@ -30,7 +22,6 @@ from bot.helpdesk.schemas import (
 )
 from bot.helpdesk.text import truncate_with_marker
 from bot.helpdesk.tickets import ticket_subject
-from bot.logs import Redactor
 from bot.settings import Settings, SettingsError
 
 
@@ -94,12 +85,12 @@ class ZendeskBackend:
         ]
         if missing:
             raise SettingsError(f"TICKET_BACKEND=zendesk needs {', '.join(missing)}")
-        self._api = settings.zendesk_url.rstrip("/") + "/api/v2"
-        self._auth = (f"{settings.zendesk_email}/token", settings.zendesk_api_token)
-        self._timeout = settings.http_timeout_s
-        self._retries = settings.http_retries
-        self._redact = Redactor([settings.zendesk_api_token])
-        self._keep_alive = KeepAlive()
+        self._service = ServiceCaller(
+            "Zendesk", settings.zendesk_url.rstrip("/") + "/api/v2", settings, settings.zendesk_api_token,
+            auth=(f"{settings.zendesk_email}/token", settings.zendesk_api_token),
+        )
+        self._send = self._service.send
+        self._checked = self._service.json
         self._policy = HelpdeskPolicy.from_settings(settings)
 
     # ------------------------------------------------------------ the interface
@@ -222,28 +213,6 @@ class ZendeskBackend:
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         return self._checked(self._send(method, path, **kwargs))
-
-    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            return request_with_retries(
-                method,
-                self._api + path,
-                auth=self._auth,
-                timeout_s=self._timeout,
-                retries=self._retries,
-                redact=self._redact,
-                keep_alive=self._keep_alive,
-                **kwargs,
-            )
-        except ServiceUnavailable as exc:
-            raise HelpdeskUnavailable(f"Zendesk is unavailable: {exc}") from None
-
-    def _checked(self, response: requests.Response) -> dict:
-        if response.status_code >= 400:
-            raise HelpdeskRejected(
-                f"Zendesk refused the request (HTTP {response.status_code}): {self._redact(error_detail(response))}"
-            )
-        return response.json()
 
 
 def conversation_tag(conversation_id: str) -> str:

@@ -40,16 +40,56 @@ class HelpdeskRejected(ValueError):
     """The helpdesk refused the request as invalid; the message is its explanation."""
 
 
+class ServiceCaller:
+    """One outbound HTTP service: base URL, credentials, the configured timeout and retries.
+
+    Connection failures and 5xx after the retries become :class:`HelpdeskUnavailable`; a 4xx
+    becomes :class:`HelpdeskRejected` with the service's explanation (secrets masked).
+    """
+
+    def __init__(self, service_name: str, base_url: str, settings: Settings, secret: str, **credentials):
+        self._name = service_name
+        self._base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self._timeout = settings.http_timeout_s
+        self._retries = settings.http_retries
+        self.redact = Redactor([secret])
+        self._keep_alive = KeepAlive()
+
+    def send(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            return request_with_retries(
+                method,
+                self._base_url + path,
+                timeout_s=self._timeout,
+                retries=self._retries,
+                redact=self.redact,
+                keep_alive=self._keep_alive,
+                **self._credentials,
+                **kwargs,
+            )
+        except ServiceUnavailable as exc:
+            raise HelpdeskUnavailable(f"{self._name} is unavailable: {exc}") from None
+
+    def json(self, response: requests.Response) -> dict:
+        if response.status_code >= 400:
+            raise HelpdeskRejected(
+                f"{self._name} refused the request (HTTP {response.status_code}): "
+                f"{self.redact(error_detail(response))}"
+            )
+        return response.json()
+
+
 class HelpdeskClient:
     """Calls ``/api/internal/...`` with the service token. Safe to share between threads."""
 
     def __init__(self, settings: Settings, base_url: Optional[str] = None):
-        self._base_url = (base_url or settings.helpdesk_url).rstrip("/")
-        self._token = settings.service_token
-        self._timeout = settings.http_timeout_s
-        self._retries = settings.http_retries
-        self._redact = Redactor([settings.service_token])
-        self._keep_alive = KeepAlive()
+        self._service = ServiceCaller(
+            "the helpdesk", base_url or settings.helpdesk_url, settings, settings.service_token,
+            headers={"Authorization": f"Bearer {settings.service_token}"},
+        )
+        self._send = self._service.send
+        self._json = self._service.json
 
     def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
         """Create (or, for a repeated ``idempotency_key``, find) the escalation's ticket."""
@@ -83,26 +123,3 @@ class HelpdeskClient:
 
     def availability(self) -> Availability:
         return Availability.model_validate(self._json(self._send("GET", "/api/internal/availability")))
-
-    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
-        try:
-            return request_with_retries(
-                method,
-                self._base_url + path,
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout_s=self._timeout,
-                retries=self._retries,
-                redact=self._redact,
-                keep_alive=self._keep_alive,
-                **kwargs,
-            )
-        except ServiceUnavailable as exc:
-            raise HelpdeskUnavailable(f"the helpdesk is unavailable: {exc}") from None
-
-    def _json(self, response: requests.Response) -> dict:
-        if response.status_code >= 400:
-            raise HelpdeskRejected(
-                f"the helpdesk refused the request (HTTP {response.status_code}): "
-                f"{self._redact(error_detail(response))}"
-            )
-        return response.json()

@@ -18,14 +18,13 @@ import requests
 
 from bot.stack import free_port, start_stack
 from tests.e2e.helpers import AgentClient
-from tests.helpers.postgres import postgres_cluster, postgres_url, redis_url  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 REPLICAS = 2
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory, postgres_url, redis_url):  # noqa: F811
+def replicas(tmp_path_factory, postgres_url, redis_url):
     shared = {
         "EFFORTLESS_PROFILE": "production",
         "DATABASE_URL": postgres_url,

@@ -32,7 +32,6 @@ from bot.ces.report import (
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import load_settings
 from tests.bot.ces.seed import migrated_settings, seed_report_data
-from tests.helpers.postgres import postgres_cluster  # noqa: F401  (fixture)
 
 TWO_WEEKS = ReportRange(date(2026, 3, 2), date(2026, 3, 15))
 EMPTY = ReportRange(date(2025, 1, 1), date(2025, 1, 31))

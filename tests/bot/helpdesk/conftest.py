@@ -20,7 +20,6 @@ from bot.models import Ticket
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.standins import LiveHelpdesk, RasaStandIn
-from tests.helpers.postgres import postgres_cluster, postgres_url  # noqa: F401  (fixture re-export)
 
 PASSWORD = "correct horse battery"
 SERVICE_TOKEN = "service-token-for-tests"
