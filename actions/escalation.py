@@ -125,8 +125,8 @@ class ActionCreateTicket(Action):
         return "action_create_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("escalation_id") or tracker.get_slot("ticket_reference") and tracker.get_slot("handoff_active"):
-            return []  # a retry reminder that arrives after the ticket exists
+        if not tracker.get_slot("escalation_id"):
+            return []  # a retry reminder that arrives after the ticket was created
         svc = services()
         knowledge_base = await in_thread(svc.knowledge_base.current)
         attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id, knowledge_base=knowledge_base)
@@ -141,7 +141,10 @@ class ActionCreateTicket(Action):
             return [SlotSet("escalation_id", None), SlotSet("escalation_reason", None)]
         language = request.language
         common = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
-        if created.live_handoff and created.open_now and created.agents_online:
+        if not created.live_handoff:  # an external helpdesk: its agents answer by email
+            dispatcher.utter_message(response="utter_ticket_created_email", customer_email=request.customer_email or "",
+                                     **common)
+        elif created.open_now and created.agents_online:
             dispatcher.utter_message(
                 response="utter_ticket_created", queue_position=created.queue_position,
                 wait_text=wait_text(language, created.wait_estimate_minutes), **common,

@@ -3,8 +3,9 @@
 ``python -m bot bench-stack [--messages 200] [--cold] [--train] [--json OUT]`` prints one JSON object:
 
 - ``warm_start_s``: ``python -m bot run`` to "ready" with venvs and a model already there;
-- ``cold_start_s`` (``--cold``): ``make run`` in a fresh clone (creates both venvs, trains, migrates, starts);
-- ``training_s`` (``--train``): ``rasa train`` of the current data into a temporary directory;
+- ``cold_start_s`` (``--cold``): ``make run`` in a fresh clone (creates both venvs, trains, migrates, starts;
+  pip's download cache is whatever the machine has, Rasa's training cache is empty);
+- ``training_s`` (``--train``): ``rasa train`` of the current data with an empty training cache;
 - ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
 - ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time;
 - ``handoff_ms``: during a live handoff, customer message → visible in the agent's ticket, and agent
@@ -89,13 +90,19 @@ def measure_warm(work: Path) -> float:
     return time_until_ready([sys.executable, "-m", "bot", "run"], PROJECT_ROOT, _isolated_env(work / "warm"), 600)
 
 
+def _without_training_cache(env: Dict[str, str], work: Path, name: str) -> Dict[str, str]:
+    """Rasa reuses trained components from ~/.rasa/cache; an empty cache makes training real."""
+    return {**env, "RASA_CACHE_DIRECTORY": str(work / f"{name}-rasa-cache")}
+
+
 def measure_cold(work: Path) -> float:
     clone = work / "clone"
     subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True)
     shared = PROJECT_ROOT.parent / "shared"
     if shared.exists():
         (work / "shared").symlink_to(shared)
-    return time_until_ready(["make", "run"], clone, _isolated_env(work / "cold"), 3600)
+    env = _without_training_cache(_isolated_env(work / "cold"), work, "cold")
+    return time_until_ready(["make", "run"], clone, env, 3600)
 
 
 def measure_training(work: Path) -> float:
@@ -104,6 +111,7 @@ def measure_training(work: Path) -> float:
         [str(engine_bin("rasa")), "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
          *TRAINING_DATA_DIRS, "--out", str(work / "models"), "--quiet"],
         cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=_without_training_cache(dict(os.environ), work, "train"),
     )
     return time.monotonic() - started
 

@@ -73,6 +73,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised BERT sentence embeddings (sentence-transformers semantics)."""
 
+    SINGLE_THREAD_MAX_TEXTS = 4
+
     def __init__(self, model_dir: Path):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
@@ -130,6 +132,12 @@ class SentenceEncoder:
         name = str(self.model_dir).lower()
         self.languages: Tuple[str, ...] = ALL_LANGUAGES if "multilingual" in name else ("en",)
         """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            self._threadpools = ThreadpoolController()
+        except ImportError:  # comes with scikit-learn; without it only latency under load suffers
+            self._threadpools = None
         stat = (self.model_dir / "model.safetensors").stat()
         self.fingerprint = hashlib.sha256(f"{self.model_dir}|{stat.st_size}".encode()).hexdigest()[:16]
 
@@ -157,7 +165,17 @@ class SentenceEncoder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Unit-length embeddings, one row per text; batches group texts of similar length."""
+        """Unit-length embeddings, one row per text; batches group texts of similar length.
+
+        A few texts (a customer's question) are encoded with single-threaded BLAS: the matrices are
+        too small to share, and on a busy machine waiting for a second core multiplies the latency.
+        """
+        if len(texts) <= self.SINGLE_THREAD_MAX_TEXTS and self._threadpools is not None:
+            with self._threadpools.limit(limits=1, user_api="blas"):
+                return self._encode(texts, batch_size)
+        return self._encode(texts, batch_size)
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return result

@@ -108,6 +108,7 @@ class _TrainingSet:
     labels: np.ndarray
     documents: List[str]  # one per article: title, tags and body
     n_articles: int
+    off_topic: List[str]  # built-in questions no article should answer (bot.kb.out_of_scope)
 
 
 def _max_per_article(similarity: np.ndarray, labels: np.ndarray, n_articles: int) -> np.ndarray:
@@ -149,12 +150,14 @@ class _LexicalComponent:
         self.char_vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=False
         )
-        self.word_vectorizer.fit(corpus)
-        self.char_vectorizer.fit([kbtext.char_text(t, language) for t in corpus])
+        self.word_vectorizer.fit(corpus + data.off_topic)
+        self.char_vectorizer.fit([kbtext.char_text(t, language) for t in corpus + data.off_topic])
+        self.kb_words = {word for text in corpus for word in kbtext.words(text, language)}
         self.labels = data.labels
         examples = self.transform(data.texts)
         self.examples_t = examples.T.tocsr()
         self.documents_t = self.transform(data.documents).T.tocsr()
+        self.off_topic_t = self.transform(data.off_topic).T.tocsr() if data.off_topic else None
         self.classifier = _fit_linear(examples, data.labels, data.n_articles, c=1.0)
 
     def _word_features(self, text: str) -> List[str]:
@@ -168,7 +171,7 @@ class _LexicalComponent:
         return normalize(sparse.hstack([words, chars]).tocsr())
 
     def coverage(self, texts: Sequence[str]) -> np.ndarray:
-        """Share of each question's words the KB knows, IDF-weighted (unknown words weigh as the rarest):
+        """Share of each question's words the KB uses, IDF-weighted (unknown words weigh as the rarest):
         "will it snow tomorrow" is mostly unknown words to a shop's KB, a paraphrase of a covered question is not."""
         vocabulary, idf = self.word_vectorizer.vocabulary_, self.word_vectorizer.idf_
         unknown_weight = float(idf.max()) if len(idf) else 1.0
@@ -176,13 +179,17 @@ class _LexicalComponent:
         for i, text in enumerate(texts):
             known = unknown = 0.0
             for word in kbtext.words(text, self.language):
-                position = vocabulary.get(word)
-                if position is None:
-                    unknown += unknown_weight
+                if word in self.kb_words:
+                    known += float(idf[vocabulary[word]])
                 else:
-                    known += float(idf[position])
+                    unknown += unknown_weight
             shares[i] = known / (known + unknown) if known + unknown else 0.0
         return shares
+
+    def question_features(self, texts: Sequence[str], _embeddings: Optional[np.ndarray], off_topic_itself: bool) -> List[np.ndarray]:
+        """Vocabulary coverage and similarity to the nearest built-in off-topic question."""
+        similarity = None if self.off_topic_t is None else self.transform(texts) @ self.off_topic_t
+        return [self.coverage(texts), _nearest_off_topic(similarity, off_topic_itself, len(texts))]
 
     def score(self, texts: Sequence[str], _embeddings: Optional[np.ndarray]) -> List[np.ndarray]:
         queries = self.transform(texts)
@@ -198,16 +205,34 @@ class _EmbeddingComponent:
     names = ("emb_knn", "emb_clf")
     floors = (0.0, -1.5)
 
-    def __init__(self, example_embeddings: np.ndarray, data: _TrainingSet):
+    def __init__(self, example_embeddings: np.ndarray, off_topic_embeddings: Optional[np.ndarray], data: _TrainingSet):
         self.n_articles = data.n_articles
         self.labels = data.labels
         self.examples_t = np.ascontiguousarray(example_embeddings.T)
+        self.off_topic_t = None if off_topic_embeddings is None else np.ascontiguousarray(off_topic_embeddings.T)
         self.classifier = _fit_linear(example_embeddings, data.labels, data.n_articles, c=2.0)
+
+    def question_features(self, _texts: Sequence[str], embeddings: Optional[np.ndarray], off_topic_itself: bool) -> List[np.ndarray]:
+        """Similarity to the nearest built-in off-topic question."""
+        assert embeddings is not None
+        similarity = None if self.off_topic_t is None else embeddings @ self.off_topic_t
+        return [_nearest_off_topic(similarity, off_topic_itself, len(embeddings))]
 
     def score(self, _texts: Sequence[str], embeddings: Optional[np.ndarray]) -> List[np.ndarray]:
         assert embeddings is not None
         knn = _max_per_article(embeddings @ self.examples_t, self.labels, self.n_articles)
         return [knn, _linear_decision(self.classifier, embeddings, self.n_articles)]
+
+
+def _nearest_off_topic(similarity, off_topic_itself: bool, n_questions: int) -> np.ndarray:
+    """Max similarity of each question to the off-topic list; ``off_topic_itself``: the questions *are*
+    that list (calibration), so each one's match with itself is ignored."""
+    if similarity is None:
+        return np.zeros(n_questions, dtype=np.float32)
+    similarity = similarity.toarray() if sparse.issparse(similarity) else np.array(similarity)
+    if off_topic_itself:
+        np.fill_diagonal(similarity, -1.0)
+    return similarity.max(axis=1).astype(np.float32)
 
 
 def _candidate_features(
@@ -289,8 +314,8 @@ class _Scorer:
     def gate_features(
         features: np.ndarray, question_features: np.ndarray, calibration: np.ndarray, best: np.ndarray
     ) -> np.ndarray:
-        """(n_questions, n_features + 3): the best article's component scores, ranker logit and lead,
-        and the question's own features (vocabulary coverage)."""
+        """The best article's component scores, ranker logit and lead, and the question's own features
+        (vocabulary coverage, similarity to the nearest off-topic question)."""
         rows = np.arange(len(best))
         gate = np.concatenate([features[rows, best], calibration[rows, best], question_features], axis=1)
         return np.where(np.isfinite(gate), gate, -30.0)
@@ -307,16 +332,17 @@ class _Scorer:
         return probabilities, gate
 
     @classmethod
-    def fallback(cls, n_features: int) -> "_Scorer":
+    def fallback(cls, n_features: int, n_question_features: int) -> "_Scorer":
         """For KBs too small to hold questions out: trust lexical similarity of the nearest example only
         (cosine ≥ 0.55 ≈ a paraphrase → probable; ≤ 0.3 ≈ unrelated), ahead of the others."""
         coef = np.zeros(n_features)
         coef[0], coef[1] = 12.0, 4.0
         ranker = _Logistic(np.zeros(n_features), np.ones(n_features), coef, -12.0 * 0.45)
         calibrator = _Logistic(np.zeros(2), np.ones(2), np.array([1.0, 0.0]), 0.0)
-        gate_coef = np.zeros(n_features + 3)
-        gate_coef[0], gate_coef[-1] = 12.0, 4.0
-        gate = _Logistic(np.zeros(n_features + 3), np.ones(n_features + 3), gate_coef, -12.0 * 0.4 - 4.0 * 0.5)
+        n_gate = n_features + 2 + n_question_features
+        gate_coef = np.zeros(n_gate)
+        gate_coef[0] = 12.0
+        gate = _Logistic(np.zeros(n_gate), np.ones(n_gate), gate_coef, -12.0 * 0.4)
         return cls(ranker, calibrator, gate, 0.5, learned=False)
 
 
@@ -332,13 +358,16 @@ class _LanguageIndex:
     policy: DecisionPolicy
     uses_embeddings: bool
 
-    def features(self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden=None) -> Tuple[np.ndarray, np.ndarray]:
-        """Candidate features (n_questions, n_articles, n) and question features (n_questions, 1)."""
-        matrices, floors = [], []
+    def features(
+        self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden=None, off_topic_itself: bool = False
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidate features (n_questions, n_articles, n) and question features (n_questions, m)."""
+        matrices, floors, question_columns = [], [], []
         for component in self.components:
             matrices += component.score(texts, embeddings)
             floors += component.floors
-        return _candidate_features(matrices, floors, hidden), self.components[0].coverage(texts)[:, None]
+            question_columns += component.question_features(texts, embeddings, off_topic_itself)
+        return _candidate_features(matrices, floors, hidden), np.stack(question_columns, axis=1)
 
 
 def _article_texts(article: Article) -> Tuple[str, List[str], str]:
@@ -363,7 +392,8 @@ def _training_set(articles: Sequence[Article], held_out: Optional[set] = None) -
             labels.append(a)
             positions.append((a, q))
         documents.append(document)
-    return _TrainingSet(texts, np.array(labels), documents, len(articles)), positions
+    off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(articles[0].language, [])] if articles else []
+    return _TrainingSet(texts, np.array(labels), documents, len(articles), off_topic), positions
 
 
 class _IndexBuilder:
@@ -386,11 +416,15 @@ class _IndexBuilder:
         self.rng = np.random.default_rng(seed)
         self.questions = [_article_texts(a)[1] for a in self.articles]
         self.embeddings: Dict[Tuple[int, int], np.ndarray] = {}
+        self.off_topic_embeddings: Optional[np.ndarray] = None
 
     def _embed_examples(self) -> None:
         from bot.kb.embeddings import encode_groups_cached
 
         groups = [[_article_texts(a)[0], *self.questions[i]] for i, a in enumerate(self.articles)]
+        off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(self.language, [])]
+        if off_topic:
+            [self.off_topic_embeddings] = encode_groups_cached(self.encoder, [off_topic], self.cache_dir)
         for a, vectors in enumerate(encode_groups_cached(self.encoder, groups, self.cache_dir)):
             self.embeddings[(a, -1)] = vectors[0]
             for q in range(len(self.questions[a])):
@@ -401,7 +435,7 @@ class _IndexBuilder:
         components = [_LexicalComponent(self.language, data)]
         if self.encoder is not None:
             vectors = np.stack([self.embeddings[p] for p in positions]).astype(np.float32)
-            components.append(_EmbeddingComponent(vectors, data))
+            components.append(_EmbeddingComponent(vectors, self.off_topic_embeddings, data))
         return components
 
     def build(self) -> _LanguageIndex:
@@ -414,17 +448,17 @@ class _IndexBuilder:
 
     def _calibrate(self) -> _Scorer:
         n_features = 2 * (len(_LexicalComponent.names) + (len(_EmbeddingComponent.names) if self.encoder is not None else 0))
+        n_question_features = 2 + (1 if self.encoder is not None else 0)
         folds = min(self.MAX_FOLDS, max((len(q) for q in self.questions), default=0))
         held_out_total = sum(len(q) for q in self.questions)
         if len(self.articles) < 2 or folds < 2 or held_out_total < self.MIN_HELD_OUT:
-            return _Scorer.fallback(n_features)
+            return _Scorer.fallback(n_features, n_question_features)
         assignment = {}
         for a, questions in enumerate(self.questions):
             offset = int(self.rng.integers(folds))
             for q in range(len(questions)):
                 assignment[(a, q)] = (q + offset) % folds
-        off_topic = OUT_OF_SCOPE_QUESTIONS.get(self.language, [])
-        off_topic_embeddings = self.encoder.encode(off_topic) if self.encoder is not None and off_topic else None
+        off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(self.language, [])]
         visible_all, hidden_all, truth_all, off_topic_all = [], [], [], []
         held_out_so_far = 0
         for fold in range(folds):
@@ -444,7 +478,7 @@ class _IndexBuilder:
             hidden_all.append(index.features(texts, embeddings, hidden))
             truth_all.append(truth)
             if off_topic:
-                off_topic_all.append(index.features(off_topic, off_topic_embeddings))
+                off_topic_all.append(index.features(off_topic, self.off_topic_embeddings, off_topic_itself=True))
         visible = np.concatenate([f for f, _ in visible_all])
         unanswerable = np.concatenate([f for f, _ in hidden_all])
         question_features = np.concatenate([q for _, q in visible_all])
@@ -459,7 +493,7 @@ class _IndexBuilder:
         shortlist = np.concatenate([shortlist, truth[:, None]], axis=1)
         ranker_y = is_true[rows[:, None], shortlist].reshape(-1)
         if ranker_y.all() or not ranker_y.any():
-            return _Scorer.fallback(n_features)
+            return _Scorer.fallback(n_features, n_question_features)
         ranker = _Logistic.fit(visible[rows[:, None], shortlist].reshape(-1, n_features), ranker_y)
         scorer = _Scorer(ranker, None, None, 0.5, learned=True)  # type: ignore[arg-type]
         # Calibrator: the top two candidates of in-scope questions.
@@ -470,7 +504,7 @@ class _IndexBuilder:
         y = is_true[rows[:, None], top_two].reshape(-1)
         finite = np.isfinite(x).all(axis=1)
         if y[finite].all() or not y[finite].any():
-            return _Scorer.fallback(n_features)
+            return _Scorer.fallback(n_features, n_question_features)
         scorer.calibrator = _Logistic.fit(x[finite], y[finite])
         # Gate: in-scope questions against off-topic ones and ones whose article is hidden.
         groups = [(visible, question_features, None, 1, 1.0), (unanswerable, question_features, is_true, 0, self.HIDDEN_WEIGHT)]

@@ -55,9 +55,19 @@ def test_paraphrases_are_closer_than_unrelated_sentences_and_batching_changes_no
     assert np.allclose(vectors[2], encoder.encode([texts[2]])[0], atol=1e-5)  # padding does not leak
 
 
+@pytest.fixture(scope="module")
+def embedding_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture(scope="module")
+def embedding_kb(demo_kb_dir, embedding_cache) -> KnowledgeBase:
+    return KnowledgeBase.build(load_articles(demo_kb_dir), embedding_model=MODEL, cache_dir=embedding_cache)
+
+
 @needs_extra
-def test_embeddings_find_paraphrases_without_shared_words(demo_kb_dir, tmp_path):
-    kb = KnowledgeBase.build(load_articles(demo_kb_dir), embedding_model=MODEL, cache_dir=tmp_path / "cache")
+def test_embeddings_find_paraphrases_without_shared_words(embedding_kb):
+    kb = embedding_kb
     result = kb.search("my shipment is late", language="en")
     assert result.top.article_id == "track-order" and result.decision in ("answer", "clarify")
     assert kb.search("what's a good lasagna recipe", language="en").decision == "abstain"
@@ -66,14 +76,14 @@ def test_embeddings_find_paraphrases_without_shared_words(demo_kb_dir, tmp_path)
 
 
 @needs_extra
-def test_article_embeddings_are_cached_between_builds(demo_kb_dir, tmp_path):
-    cache = tmp_path / "cache"
+def test_article_embeddings_are_cached_between_builds(embedding_kb, demo_kb_dir, embedding_cache):
     articles = load_articles(demo_kb_dir)
-    KnowledgeBase.build(articles, embedding_model=MODEL, cache_dir=cache)
-    files = {p: p.stat().st_mtime_ns for p in cache.rglob("*.npy")}
-    assert len(files) == sum(1 for a in articles if a.language == "en")
-    KnowledgeBase.build(articles, embedding_model=MODEL, cache_dir=cache)
-    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.npy")} == files
+    files = {p: p.stat().st_mtime_ns for p in embedding_cache.rglob("*.npy")}
+    english = sum(1 for a in articles if a.language == "en")
+    assert len(files) == english + 1  # one per English article, plus the built-in off-topic questions
+    rebuilt = KnowledgeBase.build(articles, embedding_model=MODEL, cache_dir=embedding_cache)
+    assert {p: p.stat().st_mtime_ns for p in embedding_cache.rglob("*.npy")} == files
+    assert rebuilt.search("my shipment is late", "en").top == embedding_kb.search("my shipment is late", "en").top
 
 
 @needs_extra
