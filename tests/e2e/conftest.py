@@ -5,6 +5,7 @@ Rasa, the action server and the helpdesk run as real processes on free ports wit
 sends to those platforms.
 """
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from typing import Dict, List
 import pytest
 import requests
 
+from bot.settings import PROJECT_ROOT
 from bot.stack import RunningStack, free_port, start_stack
 from tests.e2e.browser import browser, open_page  # noqa: F401  (fixtures: one browser for the whole session)
 from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
@@ -79,10 +81,14 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
-    var_dir = tmp_path_factory.mktemp("stack") / "var"
+    base = tmp_path_factory.mktemp("stack")
+    var_dir = base / "var"
+    kb_dir = base / "kb"  # a copy, so tests can edit articles while the stack runs
+    shutil.copytree(PROJECT_ROOT / "data" / "kb", kb_dir)
     env = dict(os.environ)
     env.update({
         "EFFORTLESS_VAR_DIR": str(var_dir),
+        "KB_DIR": str(kb_dir),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "HELPDESK_PORT": str(free_port()),
