@@ -13,7 +13,6 @@ from bot.kb.log import mark_helped, record_query
 from bot.kb.search import Article, SearchResult
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
-CLARIFY_OPTIONS = 3
 
 
 def _escalate(reason: Text, question: Text) -> List[EventType]:
@@ -77,7 +76,7 @@ class ActionAnswerQuestion(Action):
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":
-            options = result.candidates[:CLARIFY_OPTIONS]
+            options = result.clarify_options
             await _log(tracker, question, language, result, "clarify", None)
             dispatcher.utter_message(
                 response="utter_kb_did_you_mean",
