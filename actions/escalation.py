@@ -125,8 +125,8 @@ class ActionCreateTicket(Action):
         return "action_create_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        if not tracker.get_slot("escalation_id"):
-            return []  # a retry reminder that arrives after the ticket was created
+        if not tracker.get_slot("escalation_id") or tracker.get_slot("handoff_active"):
+            return []  # nothing to create, or a late retry after the ticket was created
         svc = services()
         knowledge_base = await in_thread(svc.knowledge_base.current)
         attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id, knowledge_base=knowledge_base)

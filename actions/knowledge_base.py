@@ -10,7 +10,7 @@ from actions.services import in_thread, services
 from bot.ces.store import record_resolution, should_ask
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.log import mark_helped, record_query
-from bot.kb.search import Article, SearchResult
+from bot.kb.search import Article, Candidate
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
 
@@ -33,13 +33,13 @@ def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
     dispatcher.utter_message(response="utter_ask_kb_helped")
 
 
-async def _log(tracker: Tracker, question: Text, language: Text, result: SearchResult, outcome: Text, article_id: Optional[Text]) -> Text:
-    top = result.top
-    score = top.score if top is not None else None
+async def _log(tracker: Tracker, question: Text, language: Text, outcome: Text, candidate: Optional[Candidate]) -> Text:
+    """Record the lookup for the KB-gap report; ``candidate`` is the article shown (or the best one)."""
     query_id = await in_thread(
         record_query, services().sessions, conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel(), question=question, language=language,
-        article_id=article_id, score=score, outcome=outcome,
+        article_id=candidate.article_id if candidate is not None and outcome == "answer" else None,
+        score=candidate.score if candidate is not None else None, outcome=outcome,
     )
     return str(query_id)
 
@@ -72,18 +72,18 @@ class ActionAnswerQuestion(Action):
         events: List[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
         if result.decision == "answer":
             article = knowledge_base.article(result.top.article_id)
-            query_id = await _log(tracker, question, language, result, "answer", article.id)
+            query_id = await _log(tracker, question, language, "answer", result.top)
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":
             options = result.clarify_options
-            await _log(tracker, question, language, result, "clarify", None)
+            await _log(tracker, question, language, "clarify", result.top)
             dispatcher.utter_message(
                 response="utter_kb_did_you_mean",
                 buttons=[{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options],
             )
             return events + [SlotSet("awaiting_feedback", False)]
-        await _log(tracker, question, language, result, "abstain", None)
+        await _log(tracker, question, language, "abstain", result.top)
         return events + _missed(dispatcher, tracker)
 
 
@@ -174,10 +174,11 @@ class ActionKbFeedback(Action):
         if misses < MISSES_BEFORE_OFFERING_A_PERSON and question:
             language = tracker.get_slot("language") or "en"
             knowledge_base = await in_thread(svc.knowledge_base.current)
-            result = await in_thread(knowledge_base.search, question, language, exclude_ids=tuple(tried))
-            if result.decision != "abstain":
-                article = knowledge_base.article(result.top.article_id)
-                query_id = await _log(tracker, question, language, result, "answer", article.id)
+            result = await in_thread(knowledge_base.search, question, language)
+            runner_up = result.next_best(tried)
+            if runner_up is not None:
+                article = knowledge_base.article(runner_up.article_id)
+                query_id = await _log(tracker, question, language, "answer", runner_up)
                 dispatcher.utter_message(response="utter_kb_try_next")
                 _utter_article(dispatcher, article)
                 return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)

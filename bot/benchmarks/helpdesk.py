@@ -38,6 +38,7 @@ from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import TicketCreate
 from bot.models import Agent, Ticket
 from bot.settings import Settings, load_settings
+from bot.stack import free_port
 
 STARTUP_TIMEOUT_S = 60
 
@@ -215,7 +216,7 @@ class _HelpdeskProcess:
 
 
 def _start_helpdesk(env: Dict[str, str], workdir: Path, workers: int) -> _HelpdeskProcess:
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "helpdesk.log"
     command = [
         sys.executable,
@@ -251,14 +252,6 @@ def _start_helpdesk(env: Dict[str, str], workdir: Path, workers: int) -> _Helpde
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"the helpdesk did not answer within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-2000:]}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _AcceptingRasa:

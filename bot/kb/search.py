@@ -59,6 +59,14 @@ class SearchResult:
     def top(self) -> Optional[Candidate]:
         return self.candidates[0] if self.candidates else None
 
+    def next_best(self, tried: Iterable[str]) -> Optional[Candidate]:
+        """After "that didn't help": the best article not yet tried, if its probability from this same
+        search is at least "Did you mean" level. (Searching again with ``exclude_ids`` would not do:
+        with the right-looking article removed, the rest are renormalised to look plausible.)"""
+        tried = set(tried)
+        minimum = DecisionPolicy().offer_min
+        return next((c for c in self.candidates if c.article_id not in tried and c.score >= minimum), None)
+
     @property
     def clarify_options(self) -> List[Candidate]:
         """The titles to offer in "Did you mean …?" (empty unless the decision is clarify)."""

@@ -31,13 +31,9 @@ from typing import Iterator, List, Optional
 
 import pytest
 
+from bot.stack import free_port
+
 INSTALL_HINT = "install them with: sudo scripts/install_services.sh"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def missing_service(reason: str) -> None:

@@ -78,6 +78,16 @@ def test_excluded_articles_are_never_offered_again(demo_kb: KnowledgeBase):
     assert demo_kb.search("where is my order", "en", exclude_ids=everything).reason == "every article was already offered"
 
 
+def test_after_a_no_the_runner_up_is_offered_only_when_it_was_plausible(demo_kb: KnowledgeBase):
+    cancel = demo_kb.search("how do I cancel", "en")
+    assert cancel.top.article_id == "cancel-order"
+    assert cancel.next_best(["cancel-order"]).article_id == "cancel-subscription"
+
+    password = demo_kb.search("zapomněl jsem heslo", "cs")
+    assert password.top.article_id == "reset-password-cs"
+    assert password.next_best(["reset-password-cs"]) is None  # orders and refunds are no answer to it
+
+
 def test_article_lookup_returns_none_for_unknown_ids(demo_kb: KnowledgeBase):
     assert demo_kb.article("track-order").title == "Where is my order?"
     assert demo_kb.article("no-such-article") is None
