@@ -23,7 +23,7 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, TextIO
 import requests
 
 from bot.channels import ChannelConfigError, channel_secrets, enabled_channels, render_credentials, write_credentials
-from bot.db import DatabaseUnreachable, migrate, safe_url
+from bot.db import DatabaseUnreachable, migrate
 from bot.logs import Redactor, configure, logging_dict, rasa_line_to_common_format, write_config
 from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings, secret_values
 
@@ -307,10 +307,8 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
     logger.info("channels: %s", ", ".join(enabled))
     try:
         migrate(settings)
-    except DatabaseUnreachable as exc:
+    except DatabaseUnreachable as exc:  # also a SQLite path whose folder cannot be created
         raise StackError(str(exc)) from None
-    except OSError as exc:  # e.g. the folder of a SQLite DATABASE_URL cannot be created
-        raise StackError(f"database {safe_url(settings.database_url)} cannot be used: {exc}") from None
     return train_if_needed(env=env)
 
 
