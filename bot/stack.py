@@ -189,20 +189,25 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> Li
         env={**env, "SANIC_HOST": host},
         url=f"http://{host}:{settings.action_port}",
     )
-    helpdesk = Service(
+    helpdesk = helpdesk_service(host, settings.helpdesk_port, env, "--log-config", str(logging_config))
+    return [helpdesk, actions, rasa]
+
+
+def helpdesk_service(host: str, port: int, env: Dict[str, str], *uvicorn_options: str) -> Service:
+    """The helpdesk web service (agent API, console, widget) under uvicorn."""
+    return Service(
         name="helpdesk",
         argv=[
             sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
-            "--host", host, "--port", str(settings.helpdesk_port), "--log-config", str(logging_config),
-            "--no-server-header",
+            "--host", host, "--port", str(port), "--no-server-header",
             # Live-update streams (SSE) of open consoles would otherwise hold shutdown indefinitely.
             "--timeout-graceful-shutdown", "5",
+            *uvicorn_options,
         ],
-        health_url=f"http://{host}:{settings.helpdesk_port}/health",
+        health_url=f"http://{host}:{port}/health",
         env=env,
-        url=f"http://{host}:{settings.helpdesk_port}",
+        url=f"http://{host}:{port}",
     )
-    return [helpdesk, actions, rasa]
 
 
 class Supervisor:
@@ -323,6 +328,23 @@ def start_stack(env: Mapping[str, str], console: Optional[TextIO] = None, timeou
             supervisor.start(service)
         supervisor.wait_ready(timeout_s)
         yield RunningStack(settings=settings, supervisor=supervisor, model=model)
+    finally:
+        supervisor.stop()
+
+
+@contextmanager
+def run_helpdesk(env: Mapping[str, str], port: int, log_dir: Path, *uvicorn_options: str,
+                 timeout_s: float = 60.0) -> Iterator[Service]:
+    """Only the helpdesk service, supervised like in the stack (benchmarks, tests without Rasa).
+
+    ``env`` is the process's whole environment (PATH included), as for :func:`start_stack`.
+    """
+    supervisor = Supervisor(log_dir, Redactor([]), console=None)
+    service = helpdesk_service("127.0.0.1", port, _child_env(env), *uvicorn_options)
+    try:
+        supervisor.start(service)
+        supervisor.wait_ready(timeout_s)
+        yield service
     finally:
         supervisor.stop()
 

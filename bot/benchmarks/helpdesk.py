@@ -19,7 +19,6 @@ import json
 import math
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +37,7 @@ from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import TicketCreate
 from bot.models import Agent, Ticket
 from bot.settings import Settings, load_settings
-from bot.stack import free_port
+from bot.stack import free_port, run_helpdesk
 
 STARTUP_TIMEOUT_S = 60
 
@@ -71,16 +70,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         except ValueError as exc:
             print(f"bench-helpdesk: {exc}", file=sys.stderr)
             return 2
-        server = _start_helpdesk(env, Path(workdir), args.workers)
+        log_dir = Path(workdir) / "log"
+        uvicorn_options = ("--log-level", "warning", "--no-access-log", "--workers", str(args.workers))
         try:
-            result = _run_agents(server.url, tokens)
+            with run_helpdesk({**os.environ, **env}, free_port(), log_dir, *uvicorn_options, timeout_s=STARTUP_TIMEOUT_S) as server:
+                result = _run_agents(server.url, tokens)
         finally:
-            server.stop()
             rasa.stop()
         if result["errors"]:
-            print(
-                f"bench-helpdesk: the helpdesk's log ends with:\n{server.log_path.read_text()[-3000:]}", file=sys.stderr
-            )
+            log_tail = (log_dir / "helpdesk.log").read_text()[-3000:]
+            print(f"bench-helpdesk: the helpdesk's log ends with:\n{log_tail}", file=sys.stderr)
     report = {
         "database": make_url(database_url).get_backend_name(),
         "agents": args.agents,
@@ -200,58 +199,6 @@ def _summary(values: List[float]) -> Dict[str, float]:
         return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 1) if ordered else 0.0
 
     return {"count": len(ordered), "p50": percentile(50), "p95": percentile(95), "max": percentile(100)}
-
-
-class _HelpdeskProcess:
-    def __init__(self, process: subprocess.Popen, url: str, log_path: Path):
-        self.process, self.url, self.log_path = process, url, log_path
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _start_helpdesk(env: Dict[str, str], workdir: Path, workers: int) -> _HelpdeskProcess:
-    port = free_port()
-    log_path = workdir / "helpdesk.log"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bot.web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        str(workers),
-    ]
-    project_root = Path(__file__).resolve().parents[2]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, env={**os.environ, **env}, cwd=project_root, stdout=log, stderr=subprocess.STDOUT
-        )
-    server = _HelpdeskProcess(process, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the helpdesk exited at start-up:\n{log_path.read_text()[-2000:]}")
-        try:
-            if requests.get(server.url + "/health", timeout=1).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the helpdesk did not answer within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-2000:]}")
 
 
 class _AcceptingRasa:

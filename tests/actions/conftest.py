@@ -8,16 +8,15 @@ the environment once per process, so the fixtures set the variables and clear it
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
-import subprocess
-import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-import requests
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,7 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions.services import Services, services
 from bot.db import migrate
 from bot.settings import PROJECT_ROOT, load_settings
-from bot.stack import free_port
+from bot.stack import Service, free_port, run_helpdesk
 from tests.bot.kb.kb_articles import write_demo_kb
 
 SERVICE_TOKEN = "service-token-for-action-tests"
@@ -125,47 +124,6 @@ def topics_file(tmp_path_factory) -> Path:
     return path
 
 
-class HelpdeskProcess:
-    """The real helpdesk web service (``uvicorn bot.web.app:create_app --factory``) in a subprocess."""
-
-    def __init__(self, port: int, env: Dict[str, str]):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self._env = env
-        self._process: Optional[subprocess.Popen] = None
-
-    def start(self, timeout_s: float = 60.0) -> "HelpdeskProcess":
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=PROJECT_ROOT, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the helpdesk exited during start-up: {self._process.stderr.read()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"the helpdesk did not answer on {self.url}/health within {timeout_s:.0f} s")
-
-    def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process.stderr.close()
-        self._process = None
-
-
 def helpdesk_env(var_dir: Path, database_url: str) -> Dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -181,21 +139,20 @@ def helpdesk_env(var_dir: Path, database_url: str) -> Dict[str, str]:
 
 @pytest.fixture(scope="session")
 def start_helpdesk(var_dir, database_url):
-    """Start helpdesk processes on the shared database; all are stopped at the end of the session."""
-    started: List[HelpdeskProcess] = []
+    """Start the real helpdesk service (on a given or free port) on the shared database; every one
+    started is stopped at the end of the session."""
+    numbers = itertools.count()
+    with ExitStack() as running:
+        def start(port: Optional[int] = None) -> Service:
+            log_dir = var_dir / f"helpdesk-log-{next(numbers)}"
+            return running.enter_context(run_helpdesk(helpdesk_env(var_dir, database_url), port or free_port(), log_dir,
+                                                      "--log-level", "warning"))
 
-    def start(port: Optional[int] = None) -> HelpdeskProcess:
-        process = HelpdeskProcess(port or free_port(), helpdesk_env(var_dir, database_url)).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
+        yield start
 
 
 @pytest.fixture(scope="session")
-def helpdesk(start_helpdesk) -> HelpdeskProcess:
+def helpdesk(start_helpdesk) -> Service:
     return start_helpdesk()
 
 

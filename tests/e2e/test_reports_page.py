@@ -10,17 +10,15 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from typing import Iterator, List
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import KbQuery
 from bot.settings import PROJECT_ROOT
-from bot.stack import free_port
+from bot.stack import free_port, run_helpdesk
 from tests.bot.ces.seed import ADMIN_EMAIL, ADMIN_PASSWORD, SINCE, UNTIL, at, migrated_settings, seed_report_data
 from tests.e2e.browser import DESKTOP, BrowserTab
 
@@ -53,37 +51,8 @@ def helpdesk_url(tmp_path_factory) -> Iterator[str]:
          "--password-stdin"],
         input=ADMIN_PASSWORD + "\n", text=True, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True,
     )
-    log_path = directory / "helpdesk.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base_url, server, log_path)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen, log_path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the helpdesk exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the helpdesk did not become healthy in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+    with run_helpdesk(env, port, directory / "log", timeout_s=STARTUP_TIMEOUT_S) as server:
+        yield server.url
 
 
 def logged_in_tab(helpdesk_url: str, open_page) -> BrowserTab:
