@@ -12,7 +12,7 @@ import itertools
 import os
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -174,13 +174,22 @@ def action_server_env(var_dir: Path, database_url: str, kb_dir: Path, topics_fil
     }
 
 
+@contextmanager
+def configured_services(env: Dict[str, str]) -> Iterator[Services]:
+    """The action server's services as built from ``env`` (the per-process cache is reset around it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        services.cache_clear()
+        try:
+            yield services()
+        finally:
+            services.cache_clear()
+
+
 @pytest.fixture(scope="module")
 def action_services(var_dir, database_url, kb_dir, topics_file, helpdesk) -> Iterator[Services]:
     """The action server's services, configured like a local install; shared by a module's tests
     (conversations are kept apart by their sender ids)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url).items():
-            patch.setenv(name, value)
-        services.cache_clear()
-        yield services()
-    services.cache_clear()
+    with configured_services(action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url)) as built:
+        yield built

@@ -6,9 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from actions.escalation import ActionCreateTicket
-from actions.services import services
 from bot.stack import free_port, run_helpdesk
-from tests.actions.conftest import action_server_env, helpdesk_env, make_tracker, responses, run, slots_set
+from tests.actions.conftest import action_server_env, configured_services, helpdesk_env, make_tracker, responses, run, slots_set
 
 
 def closed_now() -> str:
@@ -20,12 +19,8 @@ def closed_now() -> str:
 def closed_helpdesk(var_dir, database_url, kb_dir, topics_file, tmp_path):
     env = {**helpdesk_env(var_dir, database_url), "BUSINESS_HOURS": closed_now(), "BUSINESS_TIMEZONE": "UTC"}
     with run_helpdesk(env, free_port(), tmp_path / "log", "--log-level", "warning") as helpdesk:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url).items():
-                patch.setenv(name, value)
-            services.cache_clear()
+        with configured_services(action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url)):
             yield helpdesk
-        services.cache_clear()
 
 
 def test_outside_business_hours_the_customer_learns_when_a_person_will_answer(closed_helpdesk, dispatcher, domain):

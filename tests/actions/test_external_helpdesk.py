@@ -5,8 +5,7 @@ import uuid
 import pytest
 
 from actions.escalation import ActionCreateTicket
-from actions.services import services
-from tests.actions.conftest import action_server_env, make_tracker, responses, run, slots_set
+from tests.actions.conftest import action_server_env, configured_services, make_tracker, responses, run, slots_set
 from tests.bot.helpdesk.standins import ZendeskStandIn
 
 EMAIL, TOKEN = "bot@acme.example", "zendesk-api-token"
@@ -17,13 +16,11 @@ def zendesk(var_dir, database_url, kb_dir, topics_file):
     stand_in = ZendeskStandIn(EMAIL, TOKEN).start()
     env = action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk_url="http://127.0.0.1:9")
     env.update(TICKET_BACKEND="zendesk", ZENDESK_URL=stand_in.base_url, ZENDESK_EMAIL=EMAIL, ZENDESK_API_TOKEN=TOKEN)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        services.cache_clear()
-        yield stand_in
-    services.cache_clear()
-    stand_in.stop()
+    try:
+        with configured_services(env):
+            yield stand_in
+    finally:
+        stand_in.stop()
 
 
 def test_the_ticket_goes_to_zendesk_and_the_customer_is_told_to_expect_an_email(zendesk, dispatcher, domain):

@@ -12,18 +12,17 @@ from actions.services import services
 from bot.db import session_scope
 from bot.models import Ticket
 from bot.stack import free_port
-from tests.actions.conftest import action_server_env, make_tracker, responses, run, slots_set, user_event
+from tests.actions.conftest import (
+    action_server_env, configured_services, make_tracker, responses, run, slots_set, user_event,
+)
 
 
 @pytest.fixture
-def helpdesk_port(monkeypatch, var_dir, database_url, kb_dir, topics_file) -> int:
+def helpdesk_port(var_dir, database_url, kb_dir, topics_file) -> int:
     """The action server configured for a helpdesk on a port where nothing listens (yet)."""
     port = free_port()
-    for name, value in action_server_env(var_dir, database_url, kb_dir, topics_file, f"http://127.0.0.1:{port}").items():
-        monkeypatch.setenv(name, value)
-    services.cache_clear()
-    yield port
-    services.cache_clear()
+    with configured_services(action_server_env(var_dir, database_url, kb_dir, topics_file, f"http://127.0.0.1:{port}")):
+        yield port
 
 
 def reminders(events):
