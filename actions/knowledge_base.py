@@ -8,6 +8,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_thread, services
 from bot.ces.store import record_resolution, should_ask
+from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.log import mark_helped, record_query
 from bot.kb.search import Article, Candidate
@@ -17,11 +18,6 @@ MISSES_BEFORE_OFFERING_A_PERSON = 2
 
 def _escalate(reason: Text, question: Text) -> List[EventType]:
     return [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", reason), SlotSet("kb_question", question)]
-
-
-def _earlier_complaints(tracker: Tracker) -> int:
-    user_events = [e for e in tracker.events if e.get("event") == "user"][:-1]
-    return sum(1 for e in user_events if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == "complain")
 
 
 def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
@@ -64,7 +60,7 @@ class ActionAnswerQuestion(Action):
         topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)
         if topic is not None:
             return _escalate("sensitive_topic", question)
-        if is_frustrated(question, _earlier_complaints(tracker)):
+        if is_frustrated(question, earlier_complaints(tracker.events)):
             return _escalate("frustration", question)
 
         knowledge_base = await in_thread(svc.knowledge_base.current)

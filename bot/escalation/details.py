@@ -104,6 +104,12 @@ def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
     return clean_description(last_question)
 
 
+def earlier_complaints(events: Iterable[Dict[str, Any]]) -> int:
+    """How often the customer complained before their latest message (for repeated-complaint frustration)."""
+    from_customer = [event for event in events if _from_customer(event)][:-1]
+    return sum(1 for event in from_customer if _intent_name(event) == "complain")
+
+
 def customer_has_left(events: Iterable[Dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
     """True when the customer said goodbye last or has been silent for ``idle_seconds``.
 

@@ -2,7 +2,7 @@
 import pytest
 
 from bot.escalation.details import (
-    MAX_DESCRIPTION_CHARS, clean_description, clean_email, clean_name, customer_has_left, last_unanswered_question,
+    MAX_DESCRIPTION_CHARS, clean_description, clean_email, clean_name, customer_has_left, earlier_complaints, last_unanswered_question,
     ticket_reference_in, transcript_from_events,
 )
 
@@ -278,3 +278,15 @@ def test_a_conversation_without_customer_messages_has_no_one_to_ask():
 
 def test_a_customer_message_with_broken_nlu_data_is_still_judged_by_time():
     assert not customer_has_left([user("hi", parse_data={"intent": None}, timestamp=1000.0)], now=1001.0)
+
+
+def test_earlier_complaints_count_the_customers_complaints_before_the_latest_message():
+    def said(intent, external=False):
+        return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent}},
+                "metadata": {"is_external": True} if external else {}}
+
+    events = [said("complain"), said("ask_question"), said("EXTERNAL_agent_message", external=True),
+              said("complain"), said("complain")]
+    assert earlier_complaints(events) == 2  # the latest message is not "earlier"
+    assert earlier_complaints([said("complain")]) == 0
+    assert earlier_complaints([]) == 0
