@@ -430,6 +430,10 @@ def action_server_main(argv: List[str]) -> int:
     configure(settings.log_level)
     from rasa_sdk.endpoint import run
 
+    from bot.kb.threads import answer_questions_single_threaded
+
+    answer_questions_single_threaded()
+
     os.environ.setdefault("SANIC_HOST", settings.host)
     run("actions", port=settings.action_port)
     return 0

@@ -27,6 +27,7 @@ import numpy as np
 
 from bot.kb.language import detect_language
 from bot.kb.search import Article, KnowledgeBase
+from bot.kb.threads import answer_questions_single_threaded
 
 
 def _read_rows(path: Path, text_col: str, label_col: Optional[str]) -> List[Tuple[str, str]]:
@@ -133,6 +134,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"bench-kb: {exc}", file=sys.stderr)
         return 2
+    answer_questions_single_threaded()  # as the action server does
     articles = build_articles(train, args.shots, args.seed, language, args.oos_label)
     known = {a.id for a in articles}
     rows: List[Tuple[str, Optional[str]]] = [

