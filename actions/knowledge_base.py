@@ -80,6 +80,9 @@ class ActionAnswerQuestion(Action):
             )
             return events + [SlotSet("awaiting_feedback", False)]
         await _log(tracker, question, language, "abstain", result.top)
+        if result.other_company:  # not a gap in our KB, so not a miss that leads to offering a person
+            dispatcher.utter_message(response="utter_kb_other_company", other_company=result.other_company)
+            return events + [SlotSet("awaiting_feedback", False)]
         return events + _missed(dispatcher, tracker)
 
 

@@ -27,6 +27,7 @@ from scipy import sparse
 from bot.kb import text as kbtext
 from bot.kb.language import SUPPORTED_LANGUAGES, normalize_language
 from bot.kb.loader import Article
+from bot.kb.other_companies import OtherCompanyNames
 from bot.kb.out_of_scope import OUT_OF_SCOPE_QUESTIONS
 
 __all__ = ["Article", "Candidate", "DecisionPolicy", "KnowledgeBase", "SearchResult"]
@@ -54,6 +55,8 @@ class SearchResult:
     language: str
     in_scope: float = 0.0
     """How much the question looks covered by the KB at all (gate probability; 0 when not searched)."""
+    other_company: Optional[str] = None
+    """Set when the question is about another company's product (e.g. "Netflix") the KB never mentions."""
 
     @property
     def top(self) -> Optional[Candidate]:
@@ -365,6 +368,7 @@ class _LanguageIndex:
     scorer: _Scorer
     policy: DecisionPolicy
     uses_embeddings: bool
+    other_companies: Optional[OtherCompanyNames] = None
 
     def features(
         self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden=None, off_topic_itself: bool = False
@@ -383,6 +387,11 @@ def _article_texts(article: Article) -> Tuple[str, List[str], str]:
     questions = [q for q in (kbtext.clean(q) for q in article.questions) if q]
     document = kbtext.clean(" ".join([article.title, " ".join(article.tags), article.summary, article.body]), 5000)
     return title, questions, document
+
+
+def _kb_texts(article: Article) -> List[str]:
+    _title, questions, document = _article_texts(article)  # the document holds title, tags and body
+    return [document, *questions]
 
 
 def _training_set(articles: Sequence[Article], held_out: Optional[set] = None) -> Tuple[_TrainingSet, List[Tuple[int, int]]]:
@@ -450,8 +459,10 @@ class _IndexBuilder:
         if self.encoder is not None:
             self._embed_examples()
         scorer = self._calibrate()
+        kb_texts = [text for article in self.articles for text in _kb_texts(article)]
         return _LanguageIndex(
-            self.language, self.articles, self._components(), scorer, DecisionPolicy(), self.encoder is not None
+            self.language, self.articles, self._components(), scorer, DecisionPolicy(), self.encoder is not None,
+            OtherCompanyNames(self.language, kb_texts),
         )
 
     def _calibrate(self) -> _Scorer:
@@ -595,6 +606,10 @@ class KnowledgeBase:
             return SearchResult("abstain", [], reason, language)
         if not kbtext.words(cleaned, language):
             return SearchResult("abstain", [], "the question has no words", language)
+        other_company = index.other_companies.find(cleaned) if index.other_companies else None
+        if other_company:
+            return SearchResult("abstain", [], f"about another company's product: {other_company}", language,
+                                other_company=other_company)
         excluded = set(exclude_ids or ())
         hidden = np.array([[a.id in excluded for a in index.articles]])
         if hidden.all():

@@ -85,7 +85,7 @@ def _spacy_words(text: str, language: str) -> List[str]:
     return [t.text for t in doc if not (t.is_punct or t.is_space)]
 
 
-def _stem(word: str, language: str) -> str:
+def stem(word: str, language: str) -> str:
     """A light, rule-based stem; returns ``word`` when no rule applies (an extra feature, never a replacement)."""
     if language == "he":
         if len(word) >= 4 and word[0] in _HEBREW_PREFIXES:
@@ -120,9 +120,9 @@ def word_features(text: str, language: str) -> List[str]:
     tokens = _words(text, language)
     features = list(tokens)
     for token in tokens:
-        stem = _stem(token, language)
-        if stem != token:
-            features.append("~" + stem)
+        stemmed = stem(token, language)
+        if stemmed != token:
+            features.append("~" + stemmed)
     features += [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
     return features
 

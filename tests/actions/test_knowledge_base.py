@@ -112,6 +112,20 @@ def test_a_question_the_kb_cannot_answer_is_admitted_not_guessed(action_services
     assert (query.outcome, query.article_id, query.question) == ("abstain", None, NOT_IN_THE_KB)
 
 
+def test_a_question_about_another_companys_product_says_whose_it_is_without_counting_a_miss(
+    action_services, dispatcher, domain
+):
+    tracker = make_tracker(domain, "how do I cancel my netflix subscription", "ask_question", slots={"kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    [message] = dispatcher.messages
+    assert (message["response"], message["other_company"]) == ("utter_kb_other_company", "Netflix")
+    assert "kb_misses" not in slots_set(events) and "escalation_reason" not in slots_set(events)
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert (query.outcome, query.article_id) == ("abstain", None)
+
+
 def test_a_second_miss_in_a_row_offers_a_person(dispatcher, domain):
     tracker = make_tracker(domain, NOT_IN_THE_KB, "ask_question", slots={"kb_misses": 1})
 
