@@ -422,7 +422,7 @@ class _IndexBuilder:
     HIDDEN_WEIGHT = 0.3
     """Weight of hidden-article questions against generic off-topic ones when learning the gate:
     they teach "in-domain but not covered", which is rarer than "not about us" and harder to tell."""
-    TARGET_FALSE_ABSTENTION = 0.03
+    TARGET_FALSE_ABSTENTION = 0.02
     MAX_CALIBRATION_QUESTIONS = 3000
 
     def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Optional[Path], seed: int = 0):
