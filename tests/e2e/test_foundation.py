@@ -23,6 +23,12 @@ def test_a_question_is_answered_by_the_custom_action_from_the_knowledge_base(sta
     assert buttons == ["/affirm", "/deny"]
 
 
+def test_a_question_about_another_companys_product_is_not_answered_from_the_kb(stack, sender):
+    replies = texts(stack.say(sender, "my fedex parcel is late"))
+    assert any("question about FedEx" in text and "Acme" in text for text in replies), replies
+    assert "Did that answer your question?" not in replies
+
+
 def test_the_customers_language_is_followed(stack, sender):
     replies = stack.say(sender, "שלום")
     assert any("שלום" in text for text in texts(replies))
