@@ -137,22 +137,9 @@ def _linear_decision(classifier, features, n_articles: int) -> np.ndarray:
     return decision.astype(np.float32)
 
 
-def _fit_linear(features, labels: np.ndarray, n_articles: int, c: float):
-    if n_articles < 2:
-        return None
-    from sklearn.svm import LinearSVC
-
-    return LinearSVC(C=c, class_weight="balanced").fit(features, labels)
-
-
-def _fit_logistic(features, labels: np.ndarray, n_articles: int, c: float):
-    """Multinomial logistic regression: on sentence embeddings with few examples per article it ranks
-    the right article first more often than a one-vs-rest SVM (Banking77, 10 per label)."""
-    if n_articles < 2:
-        return None
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=c, max_iter=2000).fit(features, labels)
+def _fit_classifier(classifier, features, labels: np.ndarray, n_articles: int):
+    """``classifier`` fitted on the example questions, or ``None`` when one article leaves nothing to tell apart."""
+    return classifier.fit(features, labels) if n_articles >= 2 else None
 
 
 class _LexicalComponent:
@@ -163,6 +150,7 @@ class _LexicalComponent:
 
     def __init__(self, language: str, data: _TrainingSet):
         from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
 
         self.language = language
         self.n_articles = data.n_articles
@@ -179,7 +167,7 @@ class _LexicalComponent:
         self.examples_t = examples.T.tocsr()
         self.documents_t = self.transform(data.documents).T.tocsr()
         self.off_topic_t = self.transform(data.off_topic).T.tocsr() if data.off_topic else None
-        self.classifier = _fit_linear(examples, data.labels, data.n_articles, c=1.0)
+        self.classifier = _fit_classifier(LinearSVC(C=1.0, class_weight="balanced"), examples, data.labels, data.n_articles)
 
     def _word_features(self, text: str) -> List[str]:
         return kbtext.word_features(text, self.language)
@@ -230,11 +218,17 @@ class _EmbeddingComponent:
     floors = (0.0, -1.5)
 
     def __init__(self, example_embeddings: np.ndarray, off_topic_embeddings: Optional[np.ndarray], data: _TrainingSet):
+        from sklearn.linear_model import LogisticRegression
+
         self.n_articles = data.n_articles
         self.labels = data.labels
         self.examples_t = np.ascontiguousarray(example_embeddings.T)
         self.off_topic_t = None if off_topic_embeddings is None else np.ascontiguousarray(off_topic_embeddings.T)
-        self.classifier = _fit_logistic(example_embeddings, data.labels, data.n_articles, c=30.0)
+        # Multinomial logistic regression: on sentence embeddings with few examples per article it ranks
+        # the right article first more often than a one-vs-rest SVM (Banking77, 10 per label).
+        self.classifier = _fit_classifier(
+            LogisticRegression(C=30.0, max_iter=2000), example_embeddings, data.labels, data.n_articles
+        )
 
     def represent(self, _texts: Sequence[str], embeddings: Optional[np.ndarray]) -> np.ndarray:
         assert embeddings is not None
