@@ -185,18 +185,21 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length embeddings, one row per text.
 
-        numpy batches texts of similar length. ONNX Runtime encodes one text per call — its activations are quantised
-        per call, so a batch would make a text's vector depend on its neighbours — and many texts on
-        two threads (a run releases the GIL).
+        numpy batches texts of similar length. ONNX Runtime encodes one text per call — its activations
+        are quantised per call, so a batch would make a text's vector depend on its neighbours — and
+        many texts on two threads (a run releases the GIL).
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self.tokenizer.encode_batch([t or " " for t in texts])
         if self.runtime != "numpy":
+            def encode_alone(encoding):
+                return self._forward_batch([encoding])
+
             if len(texts) < self.PARALLEL_MIN_TEXTS:
-                return np.concatenate([self._forward_batch([e]) for e in encodings])
+                return np.concatenate([encode_alone(e) for e in encodings])
             with ThreadPoolExecutor(max_workers=2) as pool:
-                return np.concatenate(list(pool.map(lambda e: self._forward_batch([e]), encodings)))
+                return np.concatenate(list(pool.map(encode_alone, encodings)))
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
