@@ -51,15 +51,17 @@ STATE_ERRORS = {
 
 # ---------------------------------------------------------------- login
 
+LOGIN_ERRORS = {
+    401: {"description": "wrong e-mail or password"},
+    429: {"description": "locked after failures; see Retry-After"},
+}
+
 
 @router.post(
     "/auth/login",
     response_model=SessionInfo,
     tags=["auth"],
-    responses={
-        401: {"description": "wrong e-mail or password"},
-        429: {"description": "locked after failures; see Retry-After"},
-    },
+    responses=LOGIN_ERRORS,
 )
 def login(data: LoginRequest, request: Request, response: Response, db: Session = Depends(db_session)):
     """Log in from the browser: sets the HttpOnly session cookie and returns the CSRF token."""
@@ -83,10 +85,7 @@ def login(data: LoginRequest, request: Request, response: Response, db: Session 
     "/auth/token",
     response_model=TokenInfo,
     tags=["auth"],
-    responses={
-        401: {"description": "wrong e-mail or password"},
-        429: {"description": "locked after failures; see Retry-After"},
-    },
+    responses=LOGIN_ERRORS,
 )
 def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
     """Log in from a script: returns a Bearer token (no cookie, no CSRF needed)."""
