@@ -399,16 +399,12 @@ def _article_texts(article: Article) -> Tuple[str, List[str], str]:
     return title, questions, document
 
 
-def _kb_texts(article: Article) -> List[str]:
-    _title, questions, document = _article_texts(article)  # the document holds title, tags and body
-    return [document, *questions]
-
-
-def _training_set(articles: Sequence[Article], held_out: Optional[set] = None) -> Tuple[_TrainingSet, List[Tuple[int, int]]]:
+def _training_set(
+    article_texts: Sequence[Tuple[str, List[str], str]], off_topic: List[str], held_out: Optional[set] = None
+) -> Tuple[_TrainingSet, List[Tuple[int, int]]]:
     """Examples grouped by article (title first); ``held_out`` (article, question) pairs are left out."""
     texts, labels, documents, positions = [], [], [], []
-    for a, article in enumerate(articles):
-        title, questions, document = _article_texts(article)
+    for a, (title, questions, document) in enumerate(article_texts):
         texts.append(title)
         labels.append(a)
         positions.append((a, -1))
@@ -419,8 +415,7 @@ def _training_set(articles: Sequence[Article], held_out: Optional[set] = None) -
             labels.append(a)
             positions.append((a, q))
         documents.append(document)
-    off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(articles[0].language, [])] if articles else []
-    return _TrainingSet(texts, np.array(labels), documents, len(articles), off_topic), positions
+    return _TrainingSet(texts, np.array(labels), documents, len(article_texts), off_topic), positions
 
 
 class _IndexBuilder:
@@ -441,24 +436,26 @@ class _IndexBuilder:
         self.encoder = encoder if encoder is not None and language in encoder.languages else None
         self.cache_dir = cache_dir
         self.rng = np.random.default_rng(seed)
-        self.questions = [_article_texts(a)[1] for a in self.articles]
+        self.texts = [_article_texts(a) for a in self.articles]
+        """(title, example questions, document) per article, cleaned once for every fold."""
+        self.questions = [questions for _, questions, _ in self.texts]
+        self.off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(language, [])]
         self.embeddings: Dict[Tuple[int, int], np.ndarray] = {}
         self.off_topic_embeddings: Optional[np.ndarray] = None
 
     def _embed_examples(self) -> None:
         from bot.kb.embeddings import encode_groups_cached
 
-        groups = [[_article_texts(a)[0], *self.questions[i]] for i, a in enumerate(self.articles)]
-        off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(self.language, [])]
-        if off_topic:
-            [self.off_topic_embeddings] = encode_groups_cached(self.encoder, [off_topic], self.cache_dir)
+        groups = [[title, *questions] for title, questions, _ in self.texts]
+        if self.off_topic:
+            [self.off_topic_embeddings] = encode_groups_cached(self.encoder, [self.off_topic], self.cache_dir)
         for a, vectors in enumerate(encode_groups_cached(self.encoder, groups, self.cache_dir)):
             self.embeddings[(a, -1)] = vectors[0]
             for q in range(len(self.questions[a])):
                 self.embeddings[(a, q)] = vectors[q + 1]
 
     def _components(self, held_out: Optional[set] = None) -> list:
-        data, positions = _training_set(self.articles, held_out)
+        data, positions = _training_set(self.texts, self.off_topic, held_out)
         components = [_LexicalComponent(self.language, data)]
         if self.encoder is not None:
             vectors = np.stack([self.embeddings[p] for p in positions]).astype(np.float32)
@@ -469,7 +466,8 @@ class _IndexBuilder:
         if self.encoder is not None:
             self._embed_examples()
         scorer = self._calibrate()
-        kb_texts = [text for article in self.articles for text in _kb_texts(article)]
+        # Everything the articles say (the document holds title, tags and body), for names the KB itself uses.
+        kb_texts = [text for _, questions, document in self.texts for text in (document, *questions)]
         return _LanguageIndex(
             self.language, self.articles, self._components(), scorer, DecisionPolicy(), self.encoder is not None,
             OtherCompanyNames(self.language, kb_texts),
@@ -487,7 +485,6 @@ class _IndexBuilder:
             offset = int(self.rng.integers(folds))
             for q in range(len(questions)):
                 assignment[(a, q)] = (q + offset) % folds
-        off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(self.language, [])]
         visible_all, hidden_all, truth_all, off_topic_all = [], [], [], []
         held_out_so_far = 0
         for fold in range(folds):
@@ -506,8 +503,8 @@ class _IndexBuilder:
             visible_all.append(index.features(texts, embeddings))
             hidden_all.append(index.features(texts, embeddings, hidden))
             truth_all.append(truth)
-            if off_topic:
-                off_topic_all.append(index.features(off_topic, self.off_topic_embeddings, off_topic_itself=True))
+            if self.off_topic:
+                off_topic_all.append(index.features(self.off_topic, self.off_topic_embeddings, off_topic_itself=True))
         visible = np.concatenate([f for f, _ in visible_all])
         unanswerable = np.concatenate([f for f, _ in hidden_all])
         question_features = np.concatenate([q for _, q in visible_all])
