@@ -3,7 +3,8 @@
 The format (``BUSINESS_HOURS``) is written by people: ``Mon-Fri 09:00-17:00``, several parts joined
 by ``;`` (``Sun-Thu 08:00-16:00; Fri 08:00-12:00``), several ranges per part
 (``Mon-Fri 09:00-12:00 13:00-17:00``), day lists (``Mon,Wed``), ``Daily``, or ``24/7``.
-Times are local to ``BUSINESS_TIMEZONE`` (an IANA name such as ``Europe/Prague``).
+A range that ends before it starts runs overnight: ``Fri 22:00-06:00`` is Friday 22:00 to Saturday
+06:00, as night shifts are written. Times are local to ``BUSINESS_TIMEZONE`` (an IANA name such as ``Europe/Prague``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class BusinessHours:
             days = _parse_days(words[0])
             for word in words[1:]:
                 start, end = _parse_range(word)
-                windows.extend((day, start, end) for day in days)
+                for day in days:
+                    windows.extend(_day_windows(day, start, end))
         return cls(zone=zone, windows=tuple(sorted(windows)))
 
     def is_open(self, moment: datetime) -> bool:
@@ -87,6 +89,16 @@ def _local_moment(day, minute_of_day: int, zone: ZoneInfo) -> datetime:
     return start_of_day + timedelta(minutes=minute_of_day) if minute_of_day else start_of_day
 
 
+def _day_windows(day: int, start: int, end: int) -> List[Window]:
+    """One window, or two when the range runs past midnight into the next day."""
+    if end > start:
+        return [(day, start, end)]
+    overnight = [(day, start, 24 * 60)]
+    if end:
+        overnight.append(((day + 1) % 7, 0, end))
+    return overnight
+
+
 def _parse_days(word: str) -> List[int]:
     word = word.lower()
     if word in ("daily", "every-day", "mon-sun"):
@@ -112,8 +124,10 @@ def _parse_range(word: str) -> Tuple[int, int]:
         raise BusinessHoursError(f"BUSINESS_HOURS hours {word!r} must look like 09:00-17:00")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = h1 * 60 + m1, h2 * 60 + m2
-    if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60 or end <= start:
+    if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60:
+        raise BusinessHoursError(f"BUSINESS_HOURS hours {word!r}: times go from 00:00 to 24:00")
+    if end == start:
         raise BusinessHoursError(
-            f"BUSINESS_HOURS hours {word!r}: times go from 00:00 to 24:00 and the end must be after the start"
+            f"BUSINESS_HOURS hours {word!r} open and close at the same time; for all day write 00:00-24:00"
         )
     return start, end

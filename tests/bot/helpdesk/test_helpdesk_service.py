@@ -298,6 +298,13 @@ def test_availability_outside_business_hours(db):
         ("Sun-Thu 08:00-16:00; Fri 08:00-12:00", "2026-01-09T12:30", False, "2026-01-11T08:00"),
         ("Mon-Fri 09:00-12:00 13:00-17:00", "2026-01-05T12:30", False, "2026-01-05T13:00"),
         ("Daily 00:00-24:00", "2026-01-10T03:00", True, "2026-01-10T03:00"),
+        # overnight shifts: Friday night runs into Saturday morning, not into Friday morning
+        ("Mon-Fri 22:00-06:00", "2026-01-10T05:59", True, "2026-01-10T05:59"),
+        ("Mon-Fri 22:00-06:00", "2026-01-10T06:00", False, "2026-01-12T22:00"),
+        ("Mon-Fri 22:00-06:00", "2026-01-05T03:00", False, "2026-01-05T22:00"),
+        ("Mon-Fri 22:00-06:00", "2026-01-09T23:30", True, "2026-01-09T23:30"),
+        ("Sun 20:00-00:00", "2026-01-11T23:59", True, "2026-01-11T23:59"),
+        ("Sun 20:00-00:00", "2026-01-12T00:00", False, "2026-01-18T20:00"),
     ],
 )
 def test_business_hours(spec, moment, open_now, next_open):
@@ -313,7 +320,8 @@ def test_business_hours(spec, moment, open_now, next_open):
         ("", "UTC", "is empty"),
         ("Weekdays 09:00-17:00", "UTC", "is not a day"),
         ("Mon-Fri 9-5", "UTC", "must look like 09:00-17:00"),
-        ("Mon-Fri 17:00-09:00", "UTC", "end must be after the start"),
+        ("Mon-Fri 09:00-09:00", "UTC", "open and close at the same time"),
+        ("Mon-Fri 09:00-25:00", "UTC", "times go from 00:00 to 24:00"),
         ("Mon-Fri 09:00-17:00", "Mars/Olympus", "not a known time zone"),
     ],
 )
