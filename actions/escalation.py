@@ -14,6 +14,7 @@ from bot.escalation.details import (
     clean_description, clean_email, clean_name, last_unanswered_question, ticket_reference_in, transcript_from_events,
 )
 from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
+from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import TicketCreate
 from bot.kb.log import kb_attempts_for_conversation
@@ -103,8 +104,7 @@ class ValidateEscalationForm(FormValidationAction):
 def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> TicketCreate:
     description = tracker.get_slot("issue_description") or ""
     return TicketCreate(
-        # The escalation id alone is unique; the sender id (any length a channel uses) is cut to fit.
-        idempotency_key=f"{tracker.sender_id[:100]}:{tracker.get_slot('escalation_id')}",
+        idempotency_key=escalation_key(tracker.sender_id, tracker.get_slot("escalation_id")),
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "rest",
         language=tracker.get_slot("language") or "en",
@@ -144,6 +144,8 @@ class ActionCreateTicket(Action):
         if not created.live_handoff:  # an external helpdesk: its agents answer by email
             dispatcher.utter_message(response="utter_ticket_created_email", customer_email=request.customer_email or "",
                                      **common)
+        elif created.open_now and created.agents_online is None:  # Zendesk answering here: no queue figures
+            dispatcher.utter_message(response="utter_ticket_created_team", **common)
         elif created.open_now and created.agents_online:
             dispatcher.utter_message(
                 response="utter_ticket_created", queue_position=created.queue_position,
@@ -156,7 +158,7 @@ class ActionCreateTicket(Action):
                 next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
             )
         return [
-            # With an external helpdesk the agent answers by email, so the bot keeps the chat.
+            # When agents answer by email only, the bot keeps the chat.
             SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", created.live_handoff),
             SlotSet("escalation_reason", None), SlotSet("escalation_id", None), SlotSet("kb_misses", 0),
             SlotSet("ticket_attempts", 0),

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: agents, tickets and their messages, KB query log, resolutions, CES ratings.
+"""SQLAlchemy 2 models: agents, tickets and their messages, Zendesk sync cursors, KB query log,
+resolutions, CES ratings.
 
 Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alembic
 (``bot/migrations``); nothing here creates tables.
@@ -10,6 +11,7 @@ from typing import List, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -151,6 +153,24 @@ class TicketMessage(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Optional[Agent]] = relationship()
+
+
+class ZendeskTicket(Base):
+    """How far a Zendesk ticket's replies have reached the customer's chat (``TICKET_BACKEND=zendesk``).
+
+    Zendesk stays the record of what was said; this row is the cursor (last comment delivered, last
+    status seen), the "webhook said something changed" flag, and a lease so one replica syncs it.
+    """
+
+    __tablename__ = "zendesk_tickets"
+
+    zendesk_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    conversation_id: Mapped[Optional[str]] = mapped_column(String(255))
+    last_comment_id: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_status: Mapped[Optional[str]] = mapped_column(String(20))
+    needs_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
+    sync_lease_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class HelpdeskEvent(Base):

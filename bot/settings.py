@@ -100,6 +100,8 @@ class Settings:
     zendesk_url: str = ""
     zendesk_email: str = ""
     zendesk_api_token: str = field(default="", repr=False)
+    # Set: Zendesk agents' public replies reach the customer's chat through our signed webhook.
+    zendesk_webhook_secret: str = field(default="", repr=False)
     http_timeout_s: float = 5.0
     http_retries: int = 3
     business_hours: str = "Mon-Fri 09:00-17:00"
@@ -179,6 +181,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         zendesk_url=(env.get("ZENDESK_URL") or "").rstrip("/"),
         zendesk_email=env.get("ZENDESK_EMAIL") or "",
         zendesk_api_token=env.get("ZENDESK_API_TOKEN") or "",
+        zendesk_webhook_secret=env.get("ZENDESK_WEBHOOK_SECRET") or "",
         http_timeout_s=timeout,
         http_retries=retries,
         business_hours=env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",

@@ -3,7 +3,8 @@
 The actions only see :class:`TicketBackend`; ``TICKET_BACKEND`` picks the implementation through
 :func:`make_backend`. Both give the same answers (:class:`TicketReceipt`, :class:`CustomerTicket`,
 :class:`Availability`), with ``live_handoff`` telling the bot whether agents answer in the chat
-itself (built-in) or by e-mail from the external helpdesk (Zendesk; agents online unknown).
+itself (built-in, or Zendesk with its webhook set up: :mod:`bot.helpdesk.zendesk_live`) or only
+by e-mail from Zendesk.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class ZendeskBackend:
         self._send = self._service.send
         self._checked = self._service.json
         self._policy = HelpdeskPolicy.from_settings(settings)
+        # With the webhook, agents' public replies reach the chat, so the bot hands the chat over.
+        self._live_handoff = bool(settings.zendesk_webhook_secret)
 
     # ------------------------------------------------------------ the interface
 
@@ -179,7 +182,7 @@ class ZendeskBackend:
             next_open=next_open,
             queue_length=None,
             wait_estimate_minutes=None,
-            live_handoff=False,
+            live_handoff=self._live_handoff,
         )
 
     # ------------------------------------------------------------ Zendesk calls
@@ -195,7 +198,7 @@ class ZendeskBackend:
             agents_online=None,
             open_now=hours.open_now,
             next_open=hours.next_open,
-            live_handoff=False,
+            live_handoff=self._live_handoff,
         )
 
     def _search(self, terms: str) -> List[dict]:
@@ -213,6 +216,30 @@ class ZendeskBackend:
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         return self._checked(self._send(method, path, **kwargs))
+
+
+# An escalation id is 32 hex digits; a key must fit the helpdesk's 200 characters.
+_MAX_WHOLE_CONVERSATION_ID = 200 - 1 - 32
+_CUT_MARK = ":cut"
+
+
+def escalation_key(conversation_id: str, escalation_id: str) -> str:
+    """The ticket's idempotency key (Zendesk's ``external_id``): ``{conversation id}:{escalation id}``.
+
+    It names the conversation whole, so Zendesk's webhook finds the chat again; a conversation id too
+    long for that is cut and the key marked, and such a ticket is answered by e-mail only.
+    """
+    if len(conversation_id) <= _MAX_WHOLE_CONVERSATION_ID:
+        return f"{conversation_id}:{escalation_id}"
+    return f"{conversation_id[:100]}:{escalation_id}{_CUT_MARK}"
+
+
+def conversation_from_escalation_key(key: str) -> Optional[str]:
+    """The conversation an :func:`escalation_key` names; None when it is cut or not such a key."""
+    conversation_id, separator, escalation_id = key.rpartition(":")
+    if not separator or not conversation_id or len(escalation_id) != 32 or key.endswith(_CUT_MARK):
+        return None
+    return conversation_id
 
 
 def conversation_tag(conversation_id: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Iterable, Optional
 from urllib.parse import quote
 
 from sqlalchemy import select, update
@@ -42,6 +42,17 @@ log = logging.getLogger(__name__)
 # Rasa refusing the request itself (bad intent, bad entities): retrying the same line cannot help.
 PERMANENT_STATUSES = frozenset({400, 404, 413, 422})
 RETRY_INTERVAL_S = 3.0
+
+
+def until_first_failure(ticket_ids: Iterable[int], attempt: Callable[[int], bool]) -> int:
+    """Try each ticket in turn and stop at the first that must wait: the service it needs is down,
+    so the rest would wait too. Returns how many went through."""
+    done = 0
+    for ticket_id in ticket_ids:
+        if not attempt(ticket_id):
+            break
+        done += 1
+    return done
 
 
 class DeliveryFailed(Exception):
@@ -95,12 +106,7 @@ class RasaBridge:
         """
         with session_scope(self._session_factory) as session:
             ticket_ids = list(pending_delivery_ticket_ids(session))
-        delivered = 0
-        for ticket_id in ticket_ids:
-            if not self.deliver_ticket(ticket_id):
-                break
-            delivered += 1
-        return delivered
+        return until_first_failure(ticket_ids, self.deliver_ticket)
 
     def deliver_ticket(self, ticket_id: int) -> bool:
         """Deliver the ticket's pending lines in order; False when Rasa is unavailable (retry later)."""

@@ -226,7 +226,7 @@ class TicketReceipt(BaseModel):
     agents_online: Optional[int] = Field(description="null when the helpdesk cannot tell (external helpdesk)")
     open_now: bool
     next_open: Optional[datetime]
-    live_handoff: bool = Field(True, description="agents answer in this chat (false for external helpdesks)")
+    live_handoff: bool = Field(True, description="agents answer in this chat (false for Zendesk without its webhook)")
 
 
 class Availability(BaseModel):

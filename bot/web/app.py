@@ -28,10 +28,11 @@ from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
-from bot.helpdesk import api, events, internal_api, live
+from bot.helpdesk import api, events, integrations_api, internal_api, live
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
+from bot.helpdesk.zendesk_live import ZendeskLive
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,15 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     bridge = RasaBridge(settings, session_factory)
+    zendesk_live = (
+        ZendeskLive(settings, session_factory, bridge)
+        if settings.ticket_backend == "zendesk" and settings.zendesk_webhook_secret
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        redelivery = asyncio.create_task(_redeliver_forever(bridge, session_factory))
+        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_live, session_factory))
         try:
             yield
         finally:
@@ -76,6 +82,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.policy = policy
     app.state.bridge = bridge
+    app.state.zendesk_live = zendesk_live
 
     app.add_exception_handler(HelpdeskError, _helpdesk_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -83,6 +90,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(live.router)
     app.include_router(internal_api.router)
+    app.include_router(integrations_api.router)
     for router in _optional_routers():
         app.include_router(router)
     _add_pages(app)
@@ -143,14 +151,19 @@ def _add_pages(app: FastAPI) -> None:
     app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget", check_dir=False), name="widget")
 
 
-async def _redeliver_forever(bridge: RasaBridge, session_factory: sessionmaker) -> None:
-    """Every few seconds, retry agent lines Rasa has not accepted yet; now and then prune old events."""
+async def _redeliver_forever(
+    bridge: RasaBridge, zendesk_live: Optional[ZendeskLive], session_factory: sessionmaker
+) -> None:
+    """Every few seconds, retry agent lines Rasa has not accepted yet (and Zendesk tickets not yet
+    brought to the chat); now and then prune old events."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
             await run_in_threadpool(bridge.deliver_pending)
+            if zendesk_live is not None:
+                await run_in_threadpool(zendesk_live.sync_pending)
             if loop.time() - last_prune >= PRUNE_EVERY_S:
                 last_prune = loop.time()
                 await run_in_threadpool(_prune, session_factory)

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -84,10 +86,12 @@ class RasaStandIn(StandIn):
         super().__init__(port)
         self.token = token
         self.status = 200  # set to e.g. 503 or 400 to make Rasa refuse
+        self.delay_s = 0.0  # a slow Rasa, so concurrent senders overlap
         self.calls: List[Dict[str, Any]] = []  # accepted calls, in arrival order
         self.refused = 0
 
     def handle(self, method, path, query, headers, body) -> Reply:
+        time.sleep(self.delay_s)
         segments = path.strip("/").split("/")
         if method != "POST" or len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
             return 404, {"error": "not found"}
@@ -117,15 +121,25 @@ class RasaStandIn(StandIn):
 
 
 class ZendeskStandIn(StandIn):
-    """Zendesk's Tickets API as documented: /api/v2/tickets.json, /tickets/{id}.json, /search.json."""
+    """Zendesk's Tickets API as documented: /api/v2/tickets.json, /tickets/{id}.json, /search.json,
+    /tickets/{id}/comments.json (with ``include=users``, paged by ``next_page``) and /users/me.json.
+
+    Agents answer with :meth:`agent_comment` and change the status with :meth:`set_status`, as they
+    would in Zendesk's agent workspace; :func:`zendesk_signature` signs the webhook Zendesk would send.
+    """
 
     PRIORITIES = ("urgent", "high", "normal", "low")
+    API_USER_ID = 9001
 
     def __init__(self, email: str, api_token: str):
         super().__init__()
         self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{api_token}".encode()).decode()
         self.tickets: Dict[int, Dict[str, Any]] = {}
         self.comments: Dict[int, List[Dict[str, Any]]] = {}
+        self.users: Dict[int, Dict[str, Any]] = {
+            self.API_USER_ID: {"id": self.API_USER_ID, "name": "Acme bot", "email": email, "role": "admin"}
+        }
+        self.comments_page_size = 100
         self.requests: List[Tuple[str, str]] = []
         self.fail_next = 0  # answer this many requests with 503 first
         self.delay_s = 0.0
@@ -148,6 +162,10 @@ class ZendeskStandIn(StandIn):
                 return 200, {"tickets": matching, "count": len(matching)}
             if path == "/api/v2/search.json" and method == "GET":
                 return 200, self._search(query.get("query", ""))
+            if path == "/api/v2/users/me.json" and method == "GET":
+                return 200, {"user": self.users[self.API_USER_ID]}
+            if path.startswith("/api/v2/tickets/") and path.endswith("/comments.json") and method == "GET":
+                return self._list_comments(int(path.split("/")[4]), query)
             if path.startswith("/api/v2/tickets/") and path.endswith(".json"):
                 ticket_id = int(path[len("/api/v2/tickets/") : -len(".json")])
                 if ticket_id not in self.tickets:
@@ -190,7 +208,8 @@ class ZendeskStandIn(StandIn):
             "created_at": "2026-01-05T10:00:00Z",
         }
         self.tickets[ticket_id] = stored
-        self.comments[ticket_id] = [{"body": ticket["comment"]["body"], "public": True}]
+        self.comments[ticket_id] = []
+        self._add_comment(ticket_id, self.API_USER_ID, ticket["comment"]["body"], True)
         if key:
             self._idempotency[key] = ticket_id
         return 201, {"ticket": stored}
@@ -199,8 +218,51 @@ class ZendeskStandIn(StandIn):
         comment = ((body or {}).get("ticket") or {}).get("comment")
         if not isinstance(comment, dict) or not comment.get("body"):
             return 422, {"error": "RecordInvalid", "description": "comment.body is required"}
-        self.comments[ticket_id].append(comment)
+        self._add_comment(ticket_id, self.API_USER_ID, comment["body"], comment.get("public", True))
         return 200, {"ticket": self.tickets[ticket_id]}
+
+    # ------------------------------------------------------------ what agents do in Zendesk
+
+    def add_user(self, name: str, role: str = "agent") -> int:
+        with self._lock:
+            user_id = max(self.users) + 1
+            self.users[user_id] = {"id": user_id, "name": name, "email": f"user{user_id}@example.com", "role": role}
+            return user_id
+
+    def agent_comment(self, ticket_id: int, author_id: int, body: str, public: bool = True) -> None:
+        with self._lock:
+            self._add_comment(ticket_id, author_id, body, public)
+            if self.tickets[ticket_id]["status"] == "new":
+                self.tickets[ticket_id]["status"] = "open"
+
+    def set_status(self, ticket_id: int, status: str) -> None:
+        with self._lock:
+            self.tickets[ticket_id]["status"] = status
+
+    def _add_comment(self, ticket_id: int, author_id: int, body: str, public: bool) -> None:
+        comment_id = 1000 + sum(len(c) for c in self.comments.values())
+        self.comments[ticket_id].append(
+            {"id": comment_id, "type": "Comment", "author_id": author_id, "body": body, "plain_body": body,
+             "public": public, "created_at": "2026-01-05T10:00:00Z"}
+        )
+
+    def _list_comments(self, ticket_id: int, query: Dict[str, str]) -> Reply:
+        if ticket_id not in self.tickets:
+            return 404, {"error": "RecordNotFound", "description": "Not found"}
+        page = int(query.get("page", "1"))
+        size = self.comments_page_size
+        comments = self.comments[ticket_id][(page - 1) * size : page * size]
+        more = len(self.comments[ticket_id]) > page * size
+        include = query.get("include") == "users"
+        return 200, {
+            "comments": comments,
+            "users": [self.users[c["author_id"]] for c in comments] if include else [],
+            "next_page": (
+                f"{self.base_url}/api/v2/tickets/{ticket_id}/comments.json?include=users&sort_order=asc&page={page + 1}"
+                if more else None
+            ),
+            "count": len(self.comments[ticket_id]),
+        }
 
     def _search(self, query: str) -> Dict[str, Any]:
         results = list(self.tickets.values())
@@ -213,6 +275,16 @@ class ZendeskStandIn(StandIn):
             elif name != "type":
                 raise AssertionError(f"the stand-in does not know the search term {term!r}")
         return {"results": [dict(t, result_type="ticket") for t in results], "count": len(results)}
+
+
+def zendesk_signature(secret: str, body: bytes, timestamp: str) -> Dict[str, str]:
+    """The headers Zendesk signs a webhook request with: base64(HMAC-SHA256(timestamp + body))."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    return {
+        "X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+        "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
 
 
 class LiveHelpdesk:

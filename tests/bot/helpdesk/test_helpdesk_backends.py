@@ -153,7 +153,9 @@ def test_zendesk_ticket_is_created_once_with_the_documented_payload(zendesk, zen
 def test_zendesk_relay_adds_public_comments_and_status_finds_the_ticket(zendesk, zendesk_backend):
     zendesk_backend.create_ticket(escalation())
     assert zendesk_backend.relay_message("chat-1", "<b>any news?</b>") is True
-    assert zendesk.comments[1][-1] == {"body": "Customer (chat): <b>any news?</b>", "public": True}
+    relayed = zendesk.comments[1][-1]
+    assert (relayed["body"], relayed["public"], relayed["author_id"]) == (
+        "Customer (chat): <b>any news?</b>", True, ZendeskStandIn.API_USER_ID)
     assert zendesk_backend.relay_message("other-chat", "hello?") is False
     for lookup in (
         {"conversation_id": "chat-1"},
