@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterator, List, Optional
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
@@ -88,9 +89,8 @@ class ZendeskReader:
     """The reads a sync needs from Zendesk's API: the ticket, its comments with authors, who we are."""
 
     def __init__(self, settings: Settings):
-        self._base_url = settings.zendesk_url.rstrip("/") + "/api/v2"
         self._service = ServiceCaller(
-            "Zendesk", self._base_url, settings, settings.zendesk_api_token,
+            "Zendesk", settings.zendesk_url.rstrip("/") + "/api/v2", settings, settings.zendesk_api_token,
             auth=(f"{settings.zendesk_email}/token", settings.zendesk_api_token),
         )
         self._own_user_id: Optional[int] = None
@@ -115,8 +115,16 @@ class ZendeskReader:
             users = {user["id"]: user for user in page.get("users") or []}
             for comment in page.get("comments") or []:
                 yield dict(comment, author=users.get(comment.get("author_id"), {}))
-            next_page = page.get("next_page") or ""
-            path = next_page[len(self._base_url):] if next_page.startswith(self._base_url) else ""
+            path = _api_path(page.get("next_page") or "")
+
+
+def _api_path(url: str) -> str:
+    """``next_page`` is an absolute URL (on whatever host name Zendesk uses): keep what follows /api/v2."""
+    parts = urlsplit(url)
+    _, found, path = parts.path.partition("/api/v2")
+    if not found:
+        return ""
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: ZendeskTicket) -> List[ChatLine]:

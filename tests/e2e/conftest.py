@@ -79,9 +79,8 @@ class Stack:
         raise AssertionError(f"condition not met within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
-    base = tmp_path_factory.mktemp("stack")
+def stack_env(base, standins: StandIns, **overrides: str) -> Dict[str, str]:  # noqa: F811
+    """The environment `make run` would see, on free ports and its own ``var/`` under ``base``."""
     var_dir = base / "var"
     kb_dir = base / "kb"  # a copy, so tests can edit articles while the stack runs
     shutil.copytree(PROJECT_ROOT / "data" / "kb", kb_dir)
@@ -97,9 +96,16 @@ def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
         # Always open, so the tests do not depend on the clock; out-of-hours has its own test.
         "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
         **standin_env(standins),
+        **overrides,
     })
     for variable in ("DATABASE_URL", "TRACKER_STORE_URL", "RASA_URL", "HELPDESK_URL", "EFFORTLESS_PROFILE"):
         env.pop(variable, None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
+    env = stack_env(tmp_path_factory.mktemp("stack"), standins)
     with start_stack(env) as running:
         yield Stack(running=running, env=env)
 

@@ -1,8 +1,13 @@
-"""An agent's side of the helpdesk API, as a script (Bearer token) would use it."""
+"""The two sides of a support conversation in end-to-end tests: an agent using the helpdesk API as
+a script would (Bearer token), and a customer on the callback channel."""
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
 import requests
+
+from tests.e2e.standins import post_callback
 
 
 @dataclass
@@ -63,3 +68,34 @@ class AgentClient:
 
     def resolve(self, reference: str) -> Dict[str, Any]:
         return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/resolve")
+
+
+class Customer:
+    """A customer on the callback channel: sends messages, reads what reached their chat."""
+
+    def __init__(self, stack, standins):
+        self.stack = stack
+        self.collector = standins.callback
+        self.id = f"cb-{uuid.uuid4().hex[:10]}"
+
+    def say(self, text: str) -> None:
+        response = post_callback(self.stack.rasa_url, {"sender": self.id, "message": text})
+        assert response.status_code == 200, response.text
+
+    def texts(self):
+        return [m.get("text") or "" for m in self.collector.messages(self.id)]
+
+    def wait_for_text(self, pattern: str, timeout: float = 15.0) -> str:
+        message = self.collector.wait_for(self.id, lambda m: re.search(pattern, m.get("text") or "", re.I), timeout)
+        return message["text"]
+
+    def escalate(self, confirmation: str) -> str:
+        """Ask for a person and answer the bot's questions; returns the message matching ``confirmation``."""
+        self.say("I want to talk to a person")
+        self.wait_for_text("your name")
+        self.say("Noa Cohen")
+        self.wait_for_text("email")
+        self.say("noa@example.com")
+        self.wait_for_text("what's the problem|pass this on as")
+        self.say("My refund for order 1182 never arrived")
+        return self.wait_for_text(confirmation)

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import CesRating
-from tests.e2e.helpers import AgentClient
-from tests.e2e.standins import post_callback
+from tests.e2e.helpers import AgentClient, Customer
 
 
 @pytest.fixture(scope="module")
@@ -20,36 +19,8 @@ def agent(stack):
     return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
 
 
-class Customer:
-    """A customer on the callback channel: sends messages, reads what reached their chat."""
-
-    def __init__(self, stack, standins):
-        self.stack = stack
-        self.collector = standins.callback
-        self.id = f"cb-{uuid.uuid4().hex[:10]}"
-
-    def say(self, text: str) -> None:
-        response = post_callback(self.stack.rasa_url, {"sender": self.id, "message": text})
-        assert response.status_code == 200, response.text
-
-    def texts(self):
-        return [m.get("text") or "" for m in self.collector.messages(self.id)]
-
-    def wait_for_text(self, pattern: str, timeout: float = 15.0) -> str:
-        message = self.collector.wait_for(self.id, lambda m: re.search(pattern, m.get("text") or "", re.I), timeout)
-        return message["text"]
-
-
 def escalate(customer: Customer) -> str:
-    customer.say("I want to talk to a person")
-    customer.wait_for_text("your name")
-    customer.say("Noa Cohen")
-    customer.wait_for_text("email")
-    customer.say("noa@example.com")
-    customer.wait_for_text("what's the problem|pass this on as")
-    customer.say("My refund for order 1182 never arrived")
-    confirmation = customer.wait_for_text(r"your ticket is T-\d+")
-    return re.search(r"T-\d+", confirmation).group(0)
+    return re.search(r"T-\d+", customer.escalate(r"your ticket is T-\d+")).group(0)
 
 
 def test_escalation_live_handoff_and_handback(stack, standins, agent):

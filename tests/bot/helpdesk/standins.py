@@ -258,7 +258,9 @@ class ZendeskStandIn(StandIn):
             "comments": comments,
             "users": [self.users[c["author_id"]] for c in comments] if include else [],
             "next_page": (
-                f"{self.base_url}/api/v2/tickets/{ticket_id}/comments.json?include=users&sort_order=asc&page={page + 1}"
+                # Zendesk answers with its own host name, which need not be the one the client was given
+                f"http://localhost:{self.port}/api/v2/tickets/{ticket_id}/comments.json"
+                f"?include=users&sort_order=asc&page={page + 1}"
                 if more else None
             ),
             "count": len(self.comments[ticket_id]),
