@@ -137,7 +137,8 @@ def test_replies_wait_while_rasa_is_down_and_then_arrive_in_order(app, client, z
         assert (row.needs_sync, row.conversation_id, row.sync_lease_until) == (False, CONVERSATION, None)
 
 
-def test_two_replicas_syncing_the_same_ticket_show_each_reply_once(settings, sessions, zendesk, rasa, ticket_id):
+def test_two_replicas_syncing_the_same_ticket_show_each_reply_once(database, zendesk, rasa, backend, ticket_id):
+    settings, sessions = database  # SQLite and PostgreSQL
     anna = zendesk.add_user("Anna")
     for text in ("one", "two"):
         zendesk.agent_comment(ticket_id, anna, text)
