@@ -127,14 +127,23 @@ def _api_path(url: str) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
+def _reply_text(comment: dict) -> str:
+    """The comment's plain text, then a link per attachment (the links Zendesk's own e-mails carry)."""
+    files = [
+        f"📎 {attachment.get('file_name') or 'attachment'}: {attachment['content_url']}"
+        for attachment in comment.get("attachments") or []
+        if attachment.get("content_url")
+    ]
+    return "\n".join([(comment.get("plain_body") or comment.get("body") or "").strip(), *files]).strip()
+
+
 def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: ZendeskTicket) -> List[ChatLine]:
     """What the customer has not seen yet: agents' new public comments, then a change of status."""
     reference = f"#{ticket['id']}"
     lines = [
         ChatLine(
             "EXTERNAL_agent_message",
-            {"agent_message": (c.get("plain_body") or c.get("body") or "").strip(),
-             "agent_name": c["author"].get("name") or "Agent"},
+            {"agent_message": _reply_text(c), "agent_name": c["author"].get("name") or "Agent"},
             comment_id=int(c["id"]),
         )
         for c in comments
@@ -142,7 +151,7 @@ def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: Zen
         and c.get("public")
         and c.get("author_id") != own_user_id
         and c["author"].get("role") in ("agent", "admin")
-        and (c.get("plain_body") or c.get("body") or "").strip()
+        and _reply_text(c)
     ]
     status = ticket.get("status") or ""
     was_closed = (cursor.last_status or "") in CLOSED_STATUSES

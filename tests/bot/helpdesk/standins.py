@@ -229,9 +229,15 @@ class ZendeskStandIn(StandIn):
             self.users[user_id] = {"id": user_id, "name": name, "email": f"user{user_id}@example.com", "role": role}
             return user_id
 
-    def agent_comment(self, ticket_id: int, author_id: int, body: str, public: bool = True) -> None:
+    def agent_comment(self, ticket_id: int, author_id: int, body: str, public: bool = True, files=()) -> None:
+        """``files``: names of attachments, each given a content URL as Zendesk does."""
         with self._lock:
             self._add_comment(ticket_id, author_id, body, public)
+            self.comments[ticket_id][-1]["attachments"] = [
+                {"id": n, "file_name": name, "content_type": "application/octet-stream",
+                 "content_url": f"https://acme.zendesk.com/attachments/token/t{n}/?name={name}"}
+                for n, name in enumerate(files, 1)
+            ]
             if self.tickets[ticket_id]["status"] == "new":
                 self.tickets[ticket_id]["status"] = "open"
 

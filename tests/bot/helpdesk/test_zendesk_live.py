@@ -90,6 +90,18 @@ def test_an_agents_public_reply_reaches_the_chat_once(client, zendesk, rasa, tic
     assert len(delivered(rasa)) == 1
 
 
+def test_attachments_reach_the_chat_as_links(client, zendesk, rasa, ticket_id):
+    anna = zendesk.add_user("Anna")
+    zendesk.agent_comment(ticket_id, anna, "Here is your invoice.", files=["invoice-1182.pdf"])
+    zendesk.agent_comment(ticket_id, anna, "", files=["label.png"])  # a file without words is still a reply
+
+    webhook(client, ticket_id)
+    assert [entities["agent_message"] for _, entities in delivered(rasa)] == [
+        "Here is your invoice.\n📎 invoice-1182.pdf: https://acme.zendesk.com/attachments/token/t1/?name=invoice-1182.pdf",
+        "📎 label.png: https://acme.zendesk.com/attachments/token/t1/?name=label.png",
+    ]
+
+
 def test_notes_customer_emails_and_the_bots_own_lines_stay_out_of_the_chat(client, zendesk, rasa, backend, ticket_id):
     anna, customer = zendesk.add_user("Anna"), zendesk.add_user("Noa", role="end-user")
     zendesk.agent_comment(ticket_id, anna, "internal: refund approved by finance", public=False)
