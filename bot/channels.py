@@ -101,7 +101,8 @@ CHANNELS: Tuple[Channel, ...] = (
         title="Slack",
         key=f"{ENGINE}.SlackInput",
         required=(("slack_token", "SLACK_TOKEN"), ("slack_signing_secret", "SLACK_SIGNING_SECRET")),
-        optional=(("slack_channel", "SLACK_CHANNEL"),),
+        optional=(("slack_channel", "SLACK_CHANNEL"), ("api_url", "SLACK_API_URL")),
+        checks={"SLACK_API_URL": _url},
         secrets=("SLACK_TOKEN", "SLACK_SIGNING_SECRET"),
     ),
     Channel(
@@ -109,6 +110,8 @@ CHANNELS: Tuple[Channel, ...] = (
         key=f"{ENGINE}.FacebookInput",
         required=(("verify", "FACEBOOK_VERIFY"), ("secret", "FACEBOOK_SECRET"),
                   ("page-access-token", "FACEBOOK_PAGE_ACCESS_TOKEN")),
+        optional=(("api_url", "FACEBOOK_GRAPH_URL"),),
+        checks={"FACEBOOK_GRAPH_URL": _url},
         secrets=("FACEBOOK_VERIFY", "FACEBOOK_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"),
     ),
     Channel(
@@ -116,8 +119,8 @@ CHANNELS: Tuple[Channel, ...] = (
         key=f"{ENGINE}.TwilioInput",
         required=(("account_sid", "TWILIO_ACCOUNT_SID"), ("auth_token", "TWILIO_AUTH_TOKEN"),
                   ("twilio_number", "TWILIO_WHATSAPP_NUMBER")),
-        optional=(("webhook_url", "TWILIO_WEBHOOK_URL"),),
-        checks={"TWILIO_WHATSAPP_NUMBER": _whatsapp_number, "TWILIO_WEBHOOK_URL": _url},
+        optional=(("webhook_url", "TWILIO_WEBHOOK_URL"), ("api_url", "TWILIO_API_URL")),
+        checks={"TWILIO_WHATSAPP_NUMBER": _whatsapp_number, "TWILIO_WEBHOOK_URL": _url, "TWILIO_API_URL": _url},
         secrets=("TWILIO_AUTH_TOKEN",),
     ),
     Channel(

@@ -15,8 +15,8 @@ deployment needs and Rasa leaves out:
 - a platform that cannot be reached is handled per direction: a reply to an incoming
   webhook logs the failure, so the customer's message is still saved in the tracker; a
   push (``get_output_channel()``) raises, so Rasa answers 500 and the helpdesk retries;
-- the Telegram API base URL is configurable (``api_url``), for a local Bot API server or a
-  test stand-in.
+- each platform's API base URL is configurable (``api_url``: Telegram Bot API, Slack Web API,
+  Facebook Graph API, Twilio REST API), for a local API server, a proxy or a test stand-in.
 
 Configured by ``var/credentials.yml``, which ``bot/channels.py`` renders from env vars.
 """
@@ -33,13 +33,14 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 import aiohttp
 from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
+from fbmessenger import MessengerClient
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from rasa.core.channels import callback, facebook, slack, telegram, twilio
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
@@ -48,6 +49,9 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 TELEGRAM_API_URL = "https://api.telegram.org"
+SLACK_API_URL = "https://slack.com/api/"
+FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
+TWILIO_API_URL = "https://api.twilio.com"
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units per message, a Bot API limit
 # Telegram sends "/start" when someone opens the bot; Rasa would read it as an unknown intent.
@@ -469,7 +473,7 @@ class TwilioInput(twilio.TwilioInput):
     """Twilio (WhatsApp) webhook that verifies ``X-Twilio-Signature`` and names the customer.
 
     Credentials add ``webhook_url``: the exact URL configured in Twilio, needed for the
-    signature when a proxy rewrites the URL the server sees.
+    signature when a proxy rewrites the URL the server sees; and ``api_url``.
     """
 
     @classmethod
@@ -481,6 +485,7 @@ class TwilioInput(twilio.TwilioInput):
             credentials.get("auth_token"),
             credentials.get("twilio_number"),
             webhook_url=credentials.get("webhook_url") or None,
+            api_url=credentials.get("api_url") or TWILIO_API_URL,
         )
 
     def __init__(
@@ -489,9 +494,16 @@ class TwilioInput(twilio.TwilioInput):
         auth_token: Optional[Text],
         twilio_number: Optional[Text],
         webhook_url: Optional[str] = None,
+        api_url: str = TWILIO_API_URL,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
         self.webhook_url = webhook_url
+        self.api_url = api_url
+
+    def get_output_channel(self) -> OutputChannel:
+        output = super().get_output_channel()
+        output.api.base_url = self.api_url  # the client's REST API domain (api.twilio.com)
+        return output
 
     def get_metadata(self, request: Request) -> Dict[Text, Any]:
         """WhatsApp tells Twilio the sender's profile name."""
@@ -516,24 +528,55 @@ class TwilioInput(twilio.TwilioInput):
         return twilio_webhook
 
 
-class FacebookInput(facebook.FacebookInput):
-    """Facebook Messenger webhook answering bad signatures with 403 (Rasa answers 200)."""
+class ApiUrlFromCredentials:
+    """For Rasa connectors built by their own ``from_credentials``: the platform API's base URL
+    comes from the credentials' ``api_url``, else the platform's own (``api_url`` here)."""
+
+    api_url = ""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)  # type: ignore[misc]
+        channel.api_url = (credentials or {}).get("api_url") or cls.api_url
+        return channel
+
+
+class FacebookInput(ApiUrlFromCredentials, facebook.FacebookInput):
+    """Facebook Messenger webhook answering bad signatures with 403 (Rasa answers 200).
+
+    Credentials add ``api_url``, the Graph API's base URL. Rasa's handler builds its own
+    Messenger client for each request, so messages are handled here, with ours.
+    """
+
+    api_url = FACEBOOK_GRAPH_URL
+
+    def messenger_client(self) -> MessengerClient:
+        client = MessengerClient(self.fb_access_token)
+        client.graph_url = f"{self.api_url.rstrip('/')}/v{client.api_version}"
+        return client
+
+    def get_output_channel(self) -> OutputChannel:
+        return facebook.MessengerBot(self.messenger_client())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         fb_webhook = super().blueprint(on_new_message)
 
         @fb_webhook.middleware("request")
-        async def verify_signature(request: Request) -> Optional[HTTPResponse]:
+        async def verify_and_handle(request: Request) -> Optional[HTTPResponse]:
             if request.method != "POST":
                 return None
             if not self.signature_valid(request):
                 return reject(request, "facebook", 403, "missing or wrong X-Hub-Signature")
             try:
-                if not isinstance(json_body(request), dict):
+                payload = json_body(request)
+                if not isinstance(payload, dict):
                     raise MalformedPayload("the body must be a JSON object")
             except MalformedPayload as error:
                 return reject(request, "facebook", 400, str(error))
-            return None
+            messenger = facebook.Messenger(self.fb_access_token, on_new_message)
+            messenger.client = self.messenger_client()
+            await messenger.handle(payload, self.get_metadata(request))
+            return response.text("success")
 
         return fb_webhook
 
@@ -547,8 +590,18 @@ class FacebookInput(facebook.FacebookInput):
             return False
 
 
-class SlackInput(slack.SlackInput):
-    """Slack's connector (it answers bad signatures with 400), with the rejections logged."""
+class SlackInput(ApiUrlFromCredentials, slack.SlackInput):
+    """Slack's connector (it answers bad signatures with 400), with the rejections logged.
+
+    Credentials add ``api_url``, the Web API's base URL (ending in ``/api/``).
+    """
+
+    api_url = SLACK_API_URL
+
+    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
+        output = super().get_output_channel(channel, thread_id)
+        output.client.base_url = self.api_url.rstrip("/") + "/"
+        return output
 
     def is_request_from_slack_authentic(self, request: Request) -> bool:
         authentic = super().is_request_from_slack_authentic(request)

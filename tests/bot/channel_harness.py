@@ -4,8 +4,8 @@ usage: python tests/bot/channel_harness.py CREDENTIALS_YML PORT
 
 The channels in the credentials file are created and mounted under ``/webhooks/`` by Rasa's
 own code (``create_http_input_channels`` and ``register``); only the agent is replaced: it
-records every user message and, on the channels whose platform the tests stand in for
-(Telegram, callback), answers ``echo: <text>`` on the message's output channel.
+records every user message and answers ``echo: <text>`` on the message's output channel, which
+the tests point at stand-ins of each platform's API.
 
 - ``GET /harness/messages``: the messages that reached the "bot".
 - ``POST /harness/push?output_channel=<name>`` with ``{"recipient": ..., "text": ...}``: send a
@@ -25,9 +25,6 @@ from rasa.core.run import create_http_input_channels
 from rasa.server import _get_output_channel
 
 
-ECHO_CHANNELS = ("telegram", "callback")  # the others would call the real platform
-
-
 class EchoAgent:
     """Stands in for ``rasa.core.agent.Agent``: records messages and echoes them back."""
 
@@ -41,8 +38,7 @@ class EchoAgent:
             "input_channel": message.input_channel,
             "metadata": message.metadata,
         })
-        if message.input_channel in ECHO_CHANNELS:
-            await message.output_channel.send_response(message.sender_id, {"text": f"echo: {message.text}"})
+        await message.output_channel.send_response(message.sender_id, {"text": f"echo: {message.text}"})
 
 
 def main(credentials_file: str, port: int) -> None:

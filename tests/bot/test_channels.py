@@ -2,8 +2,9 @@
 
 The connectors (``bot/engine/channels.py``) need rasa, which the app env does not have, so they
 run in the engine env inside ``channel_harness.py``: Rasa's own code builds and mounts them
-from a credentials file rendered here; only the bot is replaced by an echo. Outgoing calls go
-to the Telegram stand-in and the callback collector from ``tests/e2e/standins.py``.
+from a credentials file rendered here; only the bot is replaced by an echo. Outgoing calls go,
+through each platform's own client library, to stand-ins of the Telegram Bot API, the callback
+gateway, Slack's Web API, Facebook's Send API and Twilio's Messages API (``tests/e2e/standins.py``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping
+from typing import Any, Dict, Iterator, List, Mapping, Tuple
 
 import pytest
 import requests
@@ -38,8 +39,11 @@ from tests.e2e.standins import (
     CALLBACK_SECRET,
     TELEGRAM_SECRET_TOKEN,
     CallbackCollector,
+    MessengerStandIn,
+    SlackStandIn,
     StandIns,
     TelegramStandIn,
+    TwilioStandIn,
     post_callback,
     post_telegram_update,
     standin_env,
@@ -247,9 +251,32 @@ def platforms() -> Iterator[StandIns]:
     running.callback.stop()
 
 
+@dataclass
+class MessagingApps:
+    slack: SlackStandIn
+    messenger: MessengerStandIn
+    twilio: TwilioStandIn
+
+    def env(self) -> Dict[str, str]:
+        return {**SLACK_ENV, **FACEBOOK_ENV, **TWILIO_ENV, "SLACK_API_URL": self.slack.api_url,
+                "FACEBOOK_GRAPH_URL": self.messenger.base_url, "TWILIO_API_URL": self.twilio.base_url}
+
+
 @pytest.fixture(scope="module")
-def harness(platforms, tmp_path_factory) -> Iterator[Harness]:
-    env = {**standin_env(platforms), **SLACK_ENV, **FACEBOOK_ENV, **TWILIO_ENV}
+def apps() -> Iterator[MessagingApps]:
+    running = MessagingApps(SlackStandIn(SLACK_ENV["SLACK_TOKEN"]),
+                            MessengerStandIn(FACEBOOK_ENV["FACEBOOK_PAGE_ACCESS_TOKEN"]),
+                            TwilioStandIn(TWILIO_ENV["TWILIO_ACCOUNT_SID"], TWILIO_ENV["TWILIO_AUTH_TOKEN"]))
+    for stand_in in (running.slack, running.messenger, running.twilio):
+        stand_in.start()
+    yield running
+    for stand_in in (running.slack, running.messenger, running.twilio):
+        stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def harness(platforms, apps, tmp_path_factory) -> Iterator[Harness]:
+    env = {**standin_env(platforms), **apps.env()}
     with start_harness(env, tmp_path_factory.mktemp("harness")) as running:
         yield running
 
@@ -491,9 +518,9 @@ def test_a_signed_but_malformed_facebook_webhook_is_a_400(harness):
     assert response.status_code == 400
 
 
-def slack_event(user: str, text: str) -> bytes:
+def slack_event(user: str, text: str, channel: str = "D1") -> bytes:
     return json.dumps({"type": "event_callback", "event": {
-        "type": "message", "channel_type": "im", "user": user, "text": text, "channel": "D1", "ts": "1.0"}}).encode()
+        "type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel, "ts": "1.0"}}).encode()
 
 
 def slack_headers(body: bytes, secret: str = SLACK_ENV["SLACK_SIGNING_SECRET"]) -> Dict[str, str]:
@@ -518,3 +545,59 @@ def test_a_slack_message_with_a_bad_signature_is_refused_and_logged(harness):
     time.sleep(0.3)  # Slack messages are handled in a background task
     assert harness.messages_from("U5002") == []
     assert "Rejected slack webhook" in harness.log()
+
+
+# Slack, Messenger and WhatsApp: replies and agent pushes reach the platform's API
+
+
+def test_a_slack_reply_goes_to_the_conversation_the_message_came_from(harness, apps):
+    body = slack_event("U6001", "where is my refund", channel="D6001")
+    assert requests.post(f"{harness.url}/webhooks/slack/webhook", data=body, headers=slack_headers(body),
+                         timeout=10).status_code == 200
+    assert apps.slack.wait_for("D6001")["text"] == "echo: where is my refund"
+
+
+def test_an_agent_reply_is_pushed_to_the_customers_slack_direct_messages(harness, apps):
+    response = harness.push("slack", "U6002", "Hi, Anna from support here 👋")
+    assert response.status_code == 200, harness.log()[-2000:]
+    assert apps.slack.wait_for("U6002")["text"] == "Hi, Anna from support here 👋"
+
+
+def facebook_event(sender: str, text: str) -> Tuple[bytes, Dict[str, str]]:
+    body = json.dumps({"object": "page", "entry": [{"id": "page-1", "time": 1, "messaging": [{
+        "sender": {"id": sender}, "recipient": {"id": "page-1"}, "timestamp": 1,
+        "message": {"mid": f"m-{sender}", "text": text}}]}]}).encode()
+    signature = "sha1=" + hmac.new(FACEBOOK_ENV["FACEBOOK_SECRET"].encode(), body, hashlib.sha1).hexdigest()
+    return body, {"X-Hub-Signature": signature, "Content-Type": "application/json"}
+
+
+def test_a_signed_messenger_message_reaches_the_bot_and_the_reply_reaches_messenger(harness, apps):
+    body, headers = facebook_event("fb-6001", "ahoj, kde je moje objednávka?")
+    response = requests.post(f"{harness.url}/webhooks/facebook/webhook", data=body, headers=headers, timeout=10)
+    assert response.status_code == 200
+    assert [m["text"] for m in harness.wait_for_messages_from("fb-6001")] == ["ahoj, kde je moje objednávka?"]
+    assert apps.messenger.wait_for("fb-6001") == {"text": "echo: ahoj, kde je moje objednávka?",
+                                                  "messaging_type": "RESPONSE"}
+
+
+def test_an_agent_reply_is_pushed_to_messenger(harness, apps):
+    assert harness.push("facebook", "fb-6002", "مرحبا، أنا من فريق الدعم").status_code == 200
+    assert apps.messenger.wait_for("fb-6002")["text"] == "مرحبا، أنا من فريق الدعم"
+
+
+def twilio_message(sender: str, text: str, url: str) -> Tuple[Dict[str, str], Dict[str, str]]:
+    form = {"From": sender, "To": TWILIO_ENV["TWILIO_WHATSAPP_NUMBER"], "Body": text, "ProfileName": "Yael"}
+    return form, {"X-Twilio-Signature": twilio_signature(url, form, TWILIO_ENV["TWILIO_AUTH_TOKEN"])}
+
+
+def test_a_whatsapp_reply_is_sent_through_twilio_from_the_business_number(harness, apps):
+    url = f"{harness.url}/webhooks/twilio/webhook"
+    form, headers = twilio_message("whatsapp:+972501110001", "שלום, איפה ההזמנה?", url)
+    assert requests.post(url, data=form, headers=headers, timeout=10).status_code == 204
+    assert apps.twilio.wait_for("whatsapp:+972501110001") == {"text": "echo: שלום, איפה ההזמנה?",
+                                                              "from": TWILIO_ENV["TWILIO_WHATSAPP_NUMBER"]}
+
+
+def test_an_agent_reply_is_pushed_to_whatsapp_through_twilio(harness, apps):
+    assert harness.push("twilio", "whatsapp:+972501110002", "Your refund is on its way").status_code == 200
+    assert apps.twilio.wait_for("whatsapp:+972501110002")["text"] == "Your refund is on its way"

@@ -13,6 +13,7 @@ the helpdesk does, and drive a chat through the escalation form.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -230,6 +231,92 @@ class CallbackCollector(StandInServer):
         message = json.loads(body)
         self._received.add(message["recipient_id"], message)
         return 200, {"status": "ok"}
+
+
+class MessagingPlatform(StandInServer):
+    """A platform's send-message API: checks its credentials, records each message per recipient."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sent = Recorder()
+
+    def messages(self, recipient: str) -> List[Dict[str, Any]]:
+        return self._sent.items(recipient)
+
+    def wait_for(self, recipient: str, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+        return self._sent.wait_for(recipient, predicate, timeout)
+
+
+class SlackStandIn(MessagingPlatform):
+    """Slack's Web API ``chat.postMessage`` (Bearer bot token; JSON or form body)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/api/"
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        if urlsplit(path).path != "/api/chat.postMessage":
+            return 200, {"ok": False, "error": "unknown_method"}  # Slack answers errors with 200
+        if {k.lower(): v for k, v in headers.items()}.get("authorization") != f"Bearer {self.token}":
+            return 200, {"ok": False, "error": "invalid_auth"}
+        parameters = _request_parameters(path, headers, body)
+        if not parameters.get("channel") or not (parameters.get("text") or parameters.get("blocks")):
+            return 200, {"ok": False, "error": "no_text"}
+        self._sent.add(parameters["channel"], {"text": parameters.get("text", "")})
+        return 200, {"ok": True, "channel": parameters["channel"], "ts": f"{time.time():.6f}"}
+
+
+class MessengerStandIn(MessagingPlatform):
+    """Facebook's Graph API ``POST /v{version}/me/messages?access_token=...`` (Send API)."""
+
+    def __init__(self, page_access_token: str) -> None:
+        super().__init__()
+        self.page_access_token = page_access_token
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        parts = urlsplit(path)
+        if method != "POST" or not re.fullmatch(r"/v[\d.]+/me/messages", parts.path):
+            return 400, {"error": {"message": "Unknown path components", "type": "OAuthException", "code": 2500}}
+        if dict(parse_qsl(parts.query)).get("access_token") != self.page_access_token:
+            return 400, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}
+        payload = json.loads(body)
+        recipient = (payload.get("recipient") or {}).get("id")
+        if "sender_action" in payload:
+            return 200, {"recipient_id": recipient}
+        text = (payload.get("message") or {}).get("text")
+        if not recipient or not text:
+            return 400, {"error": {"message": "(#100) The parameter message is required", "code": 100}}
+        self._sent.add(recipient, {"text": text, "messaging_type": payload.get("messaging_type")})
+        return 200, {"recipient_id": recipient, "message_id": f"m_{next(_message_ids)}"}
+
+
+class TwilioStandIn(MessagingPlatform):
+    """Twilio's REST API ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (basic auth sid:token)."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.expected_auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        if urlsplit(path).path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json" or method != "POST":
+            return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+        if {k.lower(): v for k, v in headers.items()}.get("authorization") != self.expected_auth:
+            return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        if not form.get("To") or not form.get("From") or not form.get("Body"):
+            return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
+        self._sent.add(form["To"], {"text": form["Body"], "from": form["From"]})
+        return 201, {"sid": f"SM{next(_message_ids):032d}", "account_sid": self.account_sid, "to": form["To"],
+                     "from": form["From"], "body": form["Body"], "status": "queued", "num_segments": "1",
+                     "direction": "outbound-api", "api_version": "2010-04-01"}
+
+
+_message_ids = itertools.count(1)
 
 
 # --- building and posting webhooks -------------------------------------------------------------
