@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 import aiohttp
+import requests
 from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
 from fbmessenger import MessengerClient
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioException
 from twilio.request_validator import RequestValidator
 
 from rasa.core.channels import callback, facebook, slack, telegram, twilio
@@ -501,31 +503,69 @@ class TwilioInput(twilio.TwilioInput):
         self.api_url = api_url
 
     def get_output_channel(self) -> OutputChannel:
-        output = super().get_output_channel()
-        output.api.base_url = self.api_url  # the client's REST API domain (api.twilio.com)
-        return output
+        """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url, raise_on_failure=True)
 
     def get_metadata(self, request: Request) -> Dict[Text, Any]:
         """WhatsApp tells Twilio the sender's profile name."""
         name = (request.form.get("ProfileName") or "").strip()
         return {"customer_name": name} if name else {}
 
+    def incoming_text(self, request: Request) -> Optional[str]:
+        """The message text, as Rasa reads it: a shared location becomes ``/locationData``."""
+        if self._is_location_message(request):
+            return "/locationData{{'Latitude': {},'Longitude': {}}}".format(
+                request.form.get("Latitude"), request.form.get("Longitude"))
+        text = request.form.get("Body")
+        return text.replace("¡", "@") if text else None  # some carriers turn @ into ¡
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Rasa's routes; POSTs are verified and handled here, answered with a client that logs failures."""
         twilio_webhook = super().blueprint(on_new_message)
         validator = RequestValidator(self.auth_token or "")
 
         @twilio_webhook.middleware("request")
-        async def verify_signature(request: Request) -> Optional[HTTPResponse]:
+        async def verify_and_handle(request: Request) -> Optional[HTTPResponse]:
             if request.method != "POST":
                 return None
             signature = request.headers.get("X-Twilio-Signature", "")
             if not validator.validate(self.webhook_url or request.url, request.form, signature):
                 return reject(request, "twilio", 403, "missing or wrong X-Twilio-Signature")
-            if not request.form.get("From"):
+            sender = request.form.get("From")
+            if not sender:
                 return reject(request, "twilio", 400, "the message has no From")
-            return None
+            text = self.incoming_text(request)
+            if text is not None:
+                reply = TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url)
+                message = UserMessage(text, reply, sender, input_channel=self.name(),
+                                      metadata=self.get_metadata(request))
+                await deliver(on_new_message, message, "twilio")
+            return response.text("", status=204)
 
         return twilio_webhook
+
+
+class TwilioOutput(twilio.TwilioOutput):
+    """WhatsApp messages through Twilio's REST API at ``api_url``, sent off the event loop (the
+    client blocks). A send Twilio refuses is logged, and re-raised when ``raise_on_failure``
+    (pushes), so the helpdesk retries the agent's reply; Rasa's version only logs it."""
+
+    def __init__(
+        self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
+        api_url: str = TWILIO_API_URL, raise_on_failure: bool = False,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        self.api.base_url = api_url
+        self.raise_on_failure = raise_on_failure
+
+    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        try:
+            return await asyncio.to_thread(self.messages.create, **message_data)
+        except (TwilioException, requests.RequestException) as error:
+            logger.error("Could not deliver a WhatsApp message to %s through Twilio: %s", message_data.get("to"), error)
+            if self.raise_on_failure:
+                raise
+            return None
 
 
 class ApiUrlFromCredentials:
@@ -550,13 +590,9 @@ class FacebookInput(ApiUrlFromCredentials, facebook.FacebookInput):
 
     api_url = FACEBOOK_GRAPH_URL
 
-    def messenger_client(self) -> MessengerClient:
-        client = MessengerClient(self.fb_access_token)
-        client.graph_url = f"{self.api_url.rstrip('/')}/v{client.api_version}"
-        return client
-
     def get_output_channel(self) -> OutputChannel:
-        return facebook.MessengerBot(self.messenger_client())
+        """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
+        return facebook.MessengerBot(GraphApiClient(self.fb_access_token, self.api_url, raise_on_failure=True))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         fb_webhook = super().blueprint(on_new_message)
@@ -574,8 +610,11 @@ class FacebookInput(ApiUrlFromCredentials, facebook.FacebookInput):
             except MalformedPayload as error:
                 return reject(request, "facebook", 400, str(error))
             messenger = facebook.Messenger(self.fb_access_token, on_new_message)
-            messenger.client = self.messenger_client()
-            await messenger.handle(payload, self.get_metadata(request))
+            messenger.client = GraphApiClient(self.fb_access_token, self.api_url)
+            try:
+                await messenger.handle(payload, self.get_metadata(request))
+            except Exception:  # noqa: BLE001 - answered 200 all the same, or Facebook sends it again
+                logger.exception("The bot failed to handle a facebook message")
             return response.text("success")
 
         return fb_webhook
@@ -588,6 +627,31 @@ class FacebookInput(ApiUrlFromCredentials, facebook.FacebookInput):
             )
         except (AttributeError, TypeError, ValueError):  # e.g. an unknown hash name in the header
             return False
+
+
+class GraphApiClient(MessengerClient):
+    """fbmessenger's client on a configurable Graph API URL. fbmessenger hands back the Send API's
+    error answers as if they were results; here each is logged, and raised when
+    ``raise_on_failure`` (pushes), so the helpdesk retries the agent's reply."""
+
+    def __init__(self, page_access_token: Text, api_url: str, raise_on_failure: bool = False) -> None:
+        super().__init__(page_access_token)
+        self.graph_url = f"{api_url.rstrip('/')}/v{self.api_version}"
+        self.raise_on_failure = raise_on_failure
+
+    def send(self, payload: Dict[Text, Any], recipient_id: Text, *args: Any, **kwargs: Any) -> Any:
+        answer = super().send(payload, recipient_id, *args, **kwargs)
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if error:
+            reason = error.get("message", error) if isinstance(error, dict) else error
+            logger.error("Could not deliver a Messenger message to %s: %s", recipient_id, reason)
+            if self.raise_on_failure:
+                raise MessengerRefused(str(reason))
+        return answer
+
+
+class MessengerRefused(RasaException):
+    """Facebook's Send API answered with an error."""
 
 
 class SlackInput(ApiUrlFromCredentials, slack.SlackInput):

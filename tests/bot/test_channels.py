@@ -601,3 +601,38 @@ def test_a_whatsapp_reply_is_sent_through_twilio_from_the_business_number(harnes
 def test_an_agent_reply_is_pushed_to_whatsapp_through_twilio(harness, apps):
     assert harness.push("twilio", "whatsapp:+972501110002", "Your refund is on its way").status_code == 200
     assert apps.twilio.wait_for("whatsapp:+972501110002")["text"] == "Your refund is on its way"
+
+
+@contextmanager
+def refusing(platform):
+    platform.failing = True
+    try:
+        yield
+    finally:
+        platform.failing = False
+
+
+def test_during_a_messenger_or_whatsapp_outage_the_message_still_reaches_the_bot_and_the_failure_is_logged(
+        harness, apps):
+    body, headers = facebook_event("fb-6003", "are you there?")
+    url = f"{harness.url}/webhooks/twilio/webhook"
+    form, twilio_headers = twilio_message("whatsapp:+972501110003", "are you there?", url)
+    with refusing(apps.messenger), refusing(apps.twilio):
+        assert requests.post(f"{harness.url}/webhooks/facebook/webhook", data=body, headers=headers,
+                             timeout=10).status_code == 200
+        assert requests.post(url, data=form, headers=twilio_headers, timeout=10).status_code == 204
+    assert [m["text"] for m in harness.wait_for_messages_from("fb-6003")] == ["are you there?"]
+    assert [m["text"] for m in harness.messages_from("whatsapp:+972501110003")] == ["are you there?"]
+    assert "Could not deliver a Messenger message to fb-6003" in harness.log()
+    assert "Could not deliver a WhatsApp message to whatsapp:+972501110003 through Twilio" in harness.log()
+
+
+@pytest.mark.parametrize("channel_name, recipient", [
+    ("slack", "U6009"), ("facebook", "fb-6009"), ("twilio", "whatsapp:+972501110009")])
+def test_an_agent_reply_the_platform_refuses_fails_the_push_so_the_helpdesk_can_retry_it(
+        harness, apps, channel_name, recipient):
+    platform = {"slack": apps.slack, "facebook": apps.messenger, "twilio": apps.twilio}[channel_name]
+    with refusing(platform):
+        response = harness.push(channel_name, recipient, "your refund is on its way")
+    assert response.status_code == 500
+    assert platform.messages(recipient) == []

@@ -234,10 +234,14 @@ class CallbackCollector(StandInServer):
 
 
 class MessagingPlatform(StandInServer):
-    """A platform's send-message API: checks its credentials, records each message per recipient."""
+    """A platform's send-message API: checks its credentials, records each message per recipient.
+
+    Set :attr:`failing` to make it refuse every message the way that platform does in an outage.
+    """
 
     def __init__(self) -> None:
         super().__init__()
+        self.failing = False
         self._sent = Recorder()
 
     def messages(self, recipient: str) -> List[Dict[str, Any]]:
@@ -263,6 +267,8 @@ class SlackStandIn(MessagingPlatform):
             return 200, {"ok": False, "error": "unknown_method"}  # Slack answers errors with 200
         if {k.lower(): v for k, v in headers.items()}.get("authorization") != f"Bearer {self.token}":
             return 200, {"ok": False, "error": "invalid_auth"}
+        if self.failing:
+            return 200, {"ok": False, "error": "fatal_error"}
         parameters = _request_parameters(path, headers, body)
         if not parameters.get("channel") or not (parameters.get("text") or parameters.get("blocks")):
             return 200, {"ok": False, "error": "no_text"}
@@ -283,6 +289,9 @@ class MessengerStandIn(MessagingPlatform):
             return 400, {"error": {"message": "Unknown path components", "type": "OAuthException", "code": 2500}}
         if dict(parse_qsl(parts.query)).get("access_token") != self.page_access_token:
             return 400, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}
+        if self.failing:
+            return 500, {"error": {"message": "An unexpected error has occurred.", "type": "OAuthException",
+                                   "code": 2, "is_transient": True}}
         payload = json.loads(body)
         recipient = (payload.get("recipient") or {}).get("id")
         if "sender_action" in payload:
@@ -307,6 +316,8 @@ class TwilioStandIn(MessagingPlatform):
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
         if {k.lower(): v for k, v in headers.items()}.get("authorization") != self.expected_auth:
             return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+        if self.failing:
+            return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}
         form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         if not form.get("To") or not form.get("From") or not form.get("Body"):
             return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
