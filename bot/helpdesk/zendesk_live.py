@@ -26,6 +26,7 @@ from typing import Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_scope, utcnow
@@ -172,13 +173,21 @@ class ZendeskLive:
         self._bridge = bridge
 
     def note_change(self, ticket_id: int) -> None:
-        """Flag the ticket for a sync (the webhook's only write: cheap, and safe to repeat)."""
+        """Flag the ticket for a sync (the webhook's only write: cheap, and safe to repeat).
+
+        Two replicas may see the first webhook of a ticket at once: the second insert loses the
+        race on the primary key and flags the row the first one made.
+        """
+        flag = update(ZendeskTicket).where(ZendeskTicket.zendesk_id == ticket_id).values(needs_sync=True)
         with session_scope(self._sessions) as session:
-            row = session.get(ZendeskTicket, ticket_id)
-            if row is None:
+            if session.execute(flag).rowcount == 1:
+                return
+        try:
+            with session_scope(self._sessions) as session:
                 session.add(ZendeskTicket(zendesk_id=ticket_id, needs_sync=True))
-            else:
-                row.needs_sync = True
+        except IntegrityError:
+            with session_scope(self._sessions) as session:
+                session.execute(flag)
 
     def sync_pending(self) -> int:
         """Sync every flagged ticket; stops at the first that Zendesk or Rasa cannot serve now."""

@@ -166,6 +166,18 @@ def test_two_replicas_syncing_the_same_ticket_show_each_reply_once(database, zen
     assert [entities["agent_message"] for _, entities in delivered(rasa)] == ["one", "two"]
 
 
+def test_webhooks_for_a_new_ticket_arriving_at_once_at_several_replicas_flag_it_once(database):
+    settings, sessions = database
+    replicas = [ZendeskLive(settings, sessions, RasaBridge(settings, sessions)) for _ in range(8)]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda replica: replica.note_change(4242), replicas))
+
+    with session_scope(sessions) as session:
+        [row] = session.scalars(select(ZendeskTicket)).all()
+        assert (row.zendesk_id, row.needs_sync) == (4242, True)
+
+
 def test_a_ticket_the_bot_did_not_create_is_left_alone(client, zendesk, rasa, backend):
     zendesk.tickets[77] = {"id": 77, "status": "open", "external_id": None, "tags": [], "subject": "by phone"}
     zendesk.comments[77] = []
