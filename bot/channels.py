@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 import yaml
 
 from bot.settings import SettingsError
 
 ENGINE = "bot.engine.channels"
+SOCKETIO_REDIS_KEY = f"{ENGINE}.SocketIOInput"
 SOCKETIO_CREDENTIALS = {
     "user_message_evt": "user_uttered",
     "bot_message_evt": "bot_uttered",
@@ -139,7 +141,8 @@ def render_credentials(env: Optional[Mapping[str, str]] = None) -> dict:
     Raises :class:`ChannelConfigError` for a half-configured channel or a malformed value.
     """
     env = os.environ if env is None else env
-    credentials: dict = {"rest": None, "socketio": dict(SOCKETIO_CREDENTIALS)}
+    credentials: dict = {"rest": None}
+    credentials.update(_socketio_credentials(env))
     for channel in CHANNELS:
         entry = channel.credentials(env)
         if entry is not None:
@@ -147,16 +150,30 @@ def render_credentials(env: Optional[Mapping[str, str]] = None) -> dict:
     return credentials
 
 
+def _socketio_credentials(env: Mapping[str, str]) -> dict:
+    """Rasa's socket.io channel; with ``SOCKETIO_REDIS_URL``, ours, which shares emits through
+    Redis so that any Rasa replica can push to a web chat another replica holds."""
+    redis_url = env.get("SOCKETIO_REDIS_URL", "").strip()
+    if not redis_url:
+        return {"socketio": dict(SOCKETIO_CREDENTIALS)}
+    if not re.match(r"^rediss?://", redis_url) or "${" in redis_url:
+        raise ChannelConfigError("SOCKETIO_REDIS_URL must be a redis:// or rediss:// URL")
+    return {SOCKETIO_REDIS_KEY: {**SOCKETIO_CREDENTIALS, "redis_url": redis_url}}
+
+
 def enabled_channels(credentials: Mapping[str, object]) -> List[str]:
     """Human names of the channels in rendered credentials, for the start-up log."""
     titles = {channel.key: channel.title for channel in CHANNELS}
+    titles[SOCKETIO_REDIS_KEY] = "socketio (shared through Redis)"
     return [titles.get(key, key) for key in credentials]
 
 
 def channel_secrets(env: Optional[Mapping[str, str]] = None) -> List[str]:
     """Values of the channel credentials that the log redaction must mask."""
     env = os.environ if env is None else env
-    return [env[name] for channel in CHANNELS for name in channel.secrets if env.get(name, "").strip()]
+    secrets = [env[name] for channel in CHANNELS for name in channel.secrets if env.get(name, "").strip()]
+    redis_password = urlsplit(env.get("SOCKETIO_REDIS_URL", "").strip()).password
+    return secrets + ([redis_password] if redis_password else [])
 
 
 class _QuotedDumper(yaml.SafeDumper):

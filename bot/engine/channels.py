@@ -36,12 +36,13 @@ from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
 from fbmessenger import MessengerClient
 from sanic import Blueprint, response
+from socketio import AsyncRedisManager
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioException
 from twilio.request_validator import RequestValidator
 
-from rasa.core.channels import callback, facebook, slack, telegram, twilio
+from rasa.core.channels import callback, facebook, slack, socketio, telegram, twilio
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
@@ -652,6 +653,34 @@ class GraphApiClient(MessengerClient):
 
 class MessengerRefused(RasaException):
     """Facebook's Send API answered with an error."""
+
+
+class SocketIOInput(socketio.SocketIOInput):
+    """Rasa's socket.io channel with its emits shared through Redis (credential ``redis_url``).
+
+    A socket lives in one Rasa replica, but the helpdesk's push (an agent reply) may reach any
+    replica. With python-socketio's Redis manager every replica publishes its emits and each
+    delivers those for the sockets it holds, so the reply reaches the customer's web chat.
+    """
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.redis_url = (credentials or {}).get("redis_url") or ""
+        return channel
+
+    redis_url = ""
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        socketio_webhook = super().blueprint(on_new_message)
+        if self.redis_url:
+            # Rasa builds the server itself; the manager is swapped before any client connects,
+            # which is what passing ``client_manager`` to the constructor does.
+            manager = AsyncRedisManager(self.redis_url, channel="effortless-socketio")
+            self.sio.manager = manager
+            manager.set_server(self.sio)
+            self.sio.manager_initialized = False
+        return socketio_webhook
 
 
 class SlackInput(ApiUrlFromCredentials, slack.SlackInput):

@@ -28,6 +28,7 @@ import yaml
 
 from bot.channels import (
     CHANNELS,
+    SOCKETIO_REDIS_KEY,
     ChannelConfigError,
     channel_secrets,
     enabled_channels,
@@ -80,6 +81,19 @@ def test_without_channel_variables_only_rest_and_the_web_widget_are_on():
         "socketio": {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
                      "session_persistence": True},
     }
+
+
+def test_with_a_socketio_redis_url_the_web_chat_channel_shares_its_emits_through_redis():
+    credentials = render_credentials({"SOCKETIO_REDIS_URL": "redis://:p4ss@redis.internal:6379/1"})
+    assert credentials == {
+        "rest": None,
+        SOCKETIO_REDIS_KEY: {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                             "session_persistence": True, "redis_url": "redis://:p4ss@redis.internal:6379/1"},
+    }
+    assert enabled_channels(credentials) == ["rest", "socketio (shared through Redis)"]
+    assert channel_secrets({"SOCKETIO_REDIS_URL": "redis://:p4ss@redis.internal:6379/1"}) == ["p4ss"]
+    with pytest.raises(ChannelConfigError, match="SOCKETIO_REDIS_URL must be a redis://"):
+        render_credentials({"SOCKETIO_REDIS_URL": "http://redis.internal"})
 
 
 @pytest.mark.parametrize("title, env, expected", [

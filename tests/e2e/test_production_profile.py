@@ -4,17 +4,22 @@ Each replica set is started by the same code as `make run` (EFFORTLESS_PROFILE=p
 Rasa keeps conversations in PostgreSQL (SQLTrackerStore) and locks them in Redis
 (RedisLockStore); the helpdesk replicas share the ticket database. A customer whose messages
 alternate between replicas keeps one coherent conversation, and agents on different helpdesk
-replicas see the same queue.
+replicas see the same queue. A web chat held by one Rasa replica gets the agent replies pushed
+through the other (socket.io emits shared through Redis).
 """
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from contextlib import ExitStack
 
 import pytest
 import requests
+import socketio
 
 from bot.stack import free_port, start_stack
 from tests.e2e.helpers import AgentClient
@@ -89,3 +94,33 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
     assert len(waiting) == 1
     assert avi.claim(waiting[0]["reference"])["status"] == "assigned"
     assert bea.call("POST", f"/tickets/{waiting[0]['id']}/claim").status_code == 409
+
+
+def test_an_agent_reply_reaches_a_web_chat_held_by_the_other_rasa_replica(replicas):
+    (first, _), (second, _) = replicas
+    session_id = f"prod-web-{uuid.uuid4().hex[:8]}"
+    received: "queue.Queue[dict]" = queue.Queue()
+    confirmed = threading.Event()
+    web_chat = socketio.Client(reconnection=False)
+    web_chat.on("session_confirm", lambda _: confirmed.set())
+    web_chat.on("bot_uttered", received.put)
+    web_chat.connect(first.settings.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        web_chat.emit("session_request", {"session_id": session_id})
+        assert confirmed.wait(10)
+        web_chat.emit("user_uttered", {"message": "hi", "session_id": session_id})
+        assert "support assistant" in str(received.get(timeout=60))  # the first replica answers its socket
+
+        response = requests.post(
+            f"{second.settings.rasa_url}/conversations/{session_id}/trigger_intent",
+            params={"output_channel": "latest", "token": second.settings.rasa_token},
+            json={"name": "EXTERNAL_agent_message",
+                  "entities": {"agent_message": "Hi, Omer here from the second replica", "agent_name": "Omer"}},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        deadline = time.monotonic() + 20
+        while "Omer here from the second replica" not in str(received.get(timeout=max(0.1, deadline - time.monotonic()))):
+            pass
+    finally:
+        web_chat.disconnect()
