@@ -159,16 +159,18 @@ def engine_endpoint_env(settings: Settings) -> Dict[str, str]:
     return env
 
 
-def socketio_env(settings: Settings) -> Dict[str, str]:
-    """Several Rasa replicas share socket.io emits through the lock store's Redis (production)."""
-    return {"SOCKETIO_REDIS_URL": settings.lock_store_url} if settings.profile == "production" else {}
+def channel_env(settings: Settings, env: Mapping[str, str]) -> Dict[str, str]:
+    """The variables Rasa's channel credentials are rendered from: ``env``, plus, in production,
+    the lock store's Redis for several Rasa replicas to share socket.io emits."""
+    shared = {"SOCKETIO_REDIS_URL": settings.lock_store_url} if settings.profile == "production" else {}
+    return {**shared, **env}
 
 
 def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> List[Service]:
     """The three processes of the stack, configured from ``settings``."""
     var = settings.var_dir
     logging_config = write_config(var / "logging.yml", logging_dict(settings.log_level))
-    credentials = write_credentials({**socketio_env(settings), **base_env}, var / "credentials.yml")
+    credentials = write_credentials(channel_env(settings, base_env), var / "credentials.yml")
     endpoints = PROJECT_ROOT / ("endpoints.production.yml" if settings.profile == "production" else "endpoints.yml")
     env = _child_env(base_env, LOG_LEVEL=settings.log_level)
     host = settings.host
@@ -311,7 +313,7 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
     """Checks and one-off work before any process starts; returns the model to serve."""
     check_ports(settings)
     try:
-        enabled = enabled_channels(render_credentials({**socketio_env(settings), **env}))
+        enabled = enabled_channels(render_credentials(channel_env(settings, env)))
     except ChannelConfigError as exc:
         raise StackError(str(exc)) from None
     logger.info("channels: %s", ", ".join(enabled))
@@ -327,7 +329,7 @@ def start_stack(env: Mapping[str, str], console: Optional[TextIO] = None, timeou
     """Start every process with settings from ``env`` and stop them all on exit."""
     settings = load_settings(env)
     model = prepare(settings, env)
-    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(env)), console)
+    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))), console)
     try:
         for service in services(settings, model, env):
             supervisor.start(service)

@@ -36,9 +36,9 @@ from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
 from fbmessenger import MessengerClient
 from sanic import Blueprint, response
-from socketio import AsyncRedisManager
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager
 from twilio.base.exceptions import TwilioException
 from twilio.request_validator import RequestValidator
 
@@ -505,7 +505,10 @@ class TwilioInput(twilio.TwilioInput):
 
     def get_output_channel(self) -> OutputChannel:
         """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
-        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url, raise_on_failure=True)
+        return self.twilio_output(raise_on_failure=True)
+
+    def twilio_output(self, raise_on_failure: bool = False) -> "TwilioOutput":
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url, raise_on_failure)
 
     def get_metadata(self, request: Request) -> Dict[Text, Any]:
         """WhatsApp tells Twilio the sender's profile name."""
@@ -537,8 +540,7 @@ class TwilioInput(twilio.TwilioInput):
                 return reject(request, "twilio", 400, "the message has no From")
             text = self.incoming_text(request)
             if text is not None:
-                reply = TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url)
-                message = UserMessage(text, reply, sender, input_channel=self.name(),
+                message = UserMessage(text, self.twilio_output(), sender, input_channel=self.name(),
                                       metadata=self.get_metadata(request))
                 await deliver(on_new_message, message, "twilio")
             return response.text("", status=204)
@@ -663,13 +665,13 @@ class SocketIOInput(socketio.SocketIOInput):
     delivers those for the sockets it holds, so the reply reaches the customer's web chat.
     """
 
+    redis_url = ""
+
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
         channel.redis_url = (credentials or {}).get("redis_url") or ""
         return channel
-
-    redis_url = ""
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
