@@ -54,6 +54,33 @@ def make_backend(settings: Settings) -> TicketBackend:
     return BuiltinBackend(settings)
 
 
+def zendesk_api(settings: Settings) -> ServiceCaller:
+    """Zendesk's API (``/api/v2``) with API-token authentication; says which setting is missing."""
+    missing = [
+        name
+        for name, value in (
+            ("ZENDESK_URL", settings.zendesk_url),
+            ("ZENDESK_EMAIL", settings.zendesk_email),
+            ("ZENDESK_API_TOKEN", settings.zendesk_api_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(f"TICKET_BACKEND=zendesk needs {', '.join(missing)}")
+    return ServiceCaller(
+        "Zendesk", settings.zendesk_url.rstrip("/") + "/api/v2", settings, settings.zendesk_api_token,
+        auth=(f"{settings.zendesk_email}/token", settings.zendesk_api_token),
+    )
+
+
+def zendesk_ticket(service: ServiceCaller, ticket_id: int) -> Optional[dict]:
+    """One Zendesk ticket; None when Zendesk does not have it (404)."""
+    response = service.send("GET", f"/tickets/{ticket_id}.json")
+    if response.status_code == 404:
+        return None
+    return service.json(response)["ticket"]
+
+
 # Zendesk ticket status → ours.
 ZENDESK_STATUSES: Dict[str, str] = {
     "new": "waiting",
@@ -75,21 +102,7 @@ class ZendeskBackend:
     """
 
     def __init__(self, settings: Settings):
-        missing = [
-            name
-            for name, value in (
-                ("ZENDESK_URL", settings.zendesk_url),
-                ("ZENDESK_EMAIL", settings.zendesk_email),
-                ("ZENDESK_API_TOKEN", settings.zendesk_api_token),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(f"TICKET_BACKEND=zendesk needs {', '.join(missing)}")
-        self._service = ServiceCaller(
-            "Zendesk", settings.zendesk_url.rstrip("/") + "/api/v2", settings, settings.zendesk_api_token,
-            auth=(f"{settings.zendesk_email}/token", settings.zendesk_api_token),
-        )
+        self._service = zendesk_api(settings)
         self._send = self._service.send
         self._checked = self._service.json
         self._policy = HelpdeskPolicy.from_settings(settings)
@@ -157,7 +170,7 @@ class ZendeskBackend:
             if conversation_id or email:
                 found = {ticket_id: t for ticket_id, t in found.items() if str(ticket_id) == wanted}
             else:
-                single = self._get_ticket(int(wanted)) if wanted.isdigit() else None
+                single = zendesk_ticket(self._service, int(wanted)) if wanted.isdigit() else None
                 found = {single["id"]: single} if single else {}
         tickets = sorted(found.values(), key=lambda t: t["id"], reverse=True)
         return [
@@ -204,12 +217,6 @@ class ZendeskBackend:
     def _search(self, terms: str) -> List[dict]:
         results = self._get("/search.json", params={"query": f"type:ticket tags:{TAG} {terms}"}).get("results") or []
         return [r for r in results if r.get("result_type", "ticket") == "ticket"]
-
-    def _get_ticket(self, ticket_id: int) -> Optional[dict]:
-        response = self._send("GET", f"/tickets/{ticket_id}.json")
-        if response.status_code == 404:
-            return None
-        return self._checked(response)["ticket"]
 
     def _get(self, path: str, params: dict) -> dict:
         return self._call("GET", path, params=params)

@@ -30,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_scope, utcnow
-from bot.helpdesk.backends import conversation_from_escalation_key
-from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable, ServiceCaller
+from bot.helpdesk.backends import conversation_from_escalation_key, zendesk_api, zendesk_ticket
+from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.errors import HelpdeskError, Unauthorized
 from bot.helpdesk.rasa_bridge import DeliveryFailed, RasaBridge, until_first_failure
 from bot.models import ZendeskTicket
@@ -90,17 +90,11 @@ class ZendeskReader:
     """The reads a sync needs from Zendesk's API: the ticket, its comments with authors, who we are."""
 
     def __init__(self, settings: Settings):
-        self._service = ServiceCaller(
-            "Zendesk", settings.zendesk_url.rstrip("/") + "/api/v2", settings, settings.zendesk_api_token,
-            auth=(f"{settings.zendesk_email}/token", settings.zendesk_api_token),
-        )
+        self._service = zendesk_api(settings)
         self._own_user_id: Optional[int] = None
 
     def ticket(self, ticket_id: int) -> Optional[dict]:
-        response = self._service.send("GET", f"/tickets/{ticket_id}.json")
-        if response.status_code == 404:
-            return None
-        return self._service.json(response)["ticket"]
+        return zendesk_ticket(self._service, ticket_id)
 
     def own_user_id(self) -> int:
         """The API user's id: comments it wrote are the bot's relayed chat lines."""
