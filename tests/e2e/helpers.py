@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 import requests
 
-from tests.e2e.standins import post_callback
+from tests.e2e.standins import escalate, post_callback
 
 
 @dataclass
@@ -91,11 +91,8 @@ class Customer:
 
     def escalate(self, confirmation: str) -> str:
         """Ask for a person and answer the bot's questions; returns the message matching ``confirmation``."""
-        self.say("I want to talk to a person")
-        self.wait_for_text("your name")
-        self.say("Noa Cohen")
-        self.wait_for_text("email")
-        self.say("noa@example.com")
-        self.wait_for_text("what's the problem|pass this on as")
-        self.say("My refund for order 1182 never arrived")
-        return self.wait_for_text(confirmation)
+        return escalate(self.say, self.texts, {
+            r"your name": "Noa Cohen",
+            r"email": "noa@example.com",
+            r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
+        }, confirmation=confirmation).confirmation

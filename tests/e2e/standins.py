@@ -415,11 +415,12 @@ class Escalation:
 
 
 def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], answers: Dict[str, str],
-             timeout: float = 90.0) -> Escalation:
+             timeout: float = 90.0, confirmation: str = r"your ticket is T-\d+") -> Escalation:
     """Ask for a human, answer the escalation form until the ticket is confirmed.
 
     ``answers`` maps a regex for a question to the reply; the result lists the patterns of the
-    questions the bot asked, in order, so a test can check what it did *not* ask.
+    questions the bot asked, in order, so a test can check what it did *not* ask. ``confirmation``
+    matches the bot's ticket confirmation (the built-in helpdesk's references look like T-1042).
     """
     seen = len(bot_texts())
     asked: List[str] = []
@@ -429,7 +430,7 @@ def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], ans
         texts = bot_texts()
         for text in texts[seen:]:
             seen += 1
-            if re.search(r"your ticket is T-\d+", text, re.IGNORECASE):
+            if re.search(confirmation, text, re.IGNORECASE):
                 return Escalation(asked, text)
             pattern = next((p for p in answers if re.search(p, text, re.IGNORECASE)), None)
             if pattern is not None:
