@@ -120,10 +120,15 @@ class StandInServer:
             self._server = None
 
 
+def header(headers: Dict[str, str], name: str) -> str:
+    """A request header's value ("" when absent); HTTP header names are case-insensitive."""
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), "")
+
+
 def _request_parameters(path: str, headers: Dict[str, str], body: bytes) -> Dict[str, Any]:
     """Bot API parameters, sent as a query string, urlencoded form or JSON (all three are allowed)."""
     parameters: Dict[str, Any] = dict(parse_qsl(urlsplit(path).query))
-    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    content_type = header(headers, "Content-Type")
     if body and content_type.startswith("application/json"):
         parameters.update(json.loads(body))
     elif body:
@@ -224,7 +229,7 @@ class CallbackCollector(StandInServer):
     def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
         if method != "POST" or urlsplit(path).path != self.PATH:
             return 404, {"error": "not found"}
-        signature = {k.lower(): v for k, v in headers.items()}.get(CALLBACK_SIGNATURE_HEADER.lower(), "")
+        signature = header(headers, CALLBACK_SIGNATURE_HEADER)
         if not hmac.compare_digest(sign(self.secret, body).encode(), signature.encode()):
             self.rejected += 1
             return 403, {"error": "bad signature"}
@@ -265,7 +270,7 @@ class SlackStandIn(MessagingPlatform):
     def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
         if urlsplit(path).path != "/api/chat.postMessage":
             return 200, {"ok": False, "error": "unknown_method"}  # Slack answers errors with 200
-        if {k.lower(): v for k, v in headers.items()}.get("authorization") != f"Bearer {self.token}":
+        if header(headers, "Authorization") != f"Bearer {self.token}":
             return 200, {"ok": False, "error": "invalid_auth"}
         if self.failing:
             return 200, {"ok": False, "error": "fatal_error"}
@@ -314,7 +319,7 @@ class TwilioStandIn(MessagingPlatform):
     def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
         if urlsplit(path).path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json" or method != "POST":
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
-        if {k.lower(): v for k, v in headers.items()}.get("authorization") != self.expected_auth:
+        if header(headers, "Authorization") != self.expected_auth:
             return 401, {"code": 20003, "message": "Authenticate", "status": 401}
         if self.failing:
             return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}
