@@ -138,7 +138,7 @@ def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: Zen
     lines = [
         ChatLine(
             "EXTERNAL_agent_message",
-            {"agent_message": _reply_text(c), "agent_name": c["author"].get("name") or "Agent"},
+            {"agent_message": text, "agent_name": c["author"].get("name") or "Agent"},
             comment_id=int(c["id"]),
         )
         for c in comments
@@ -146,7 +146,7 @@ def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: Zen
         and c.get("public")
         and c.get("author_id") != own_user_id
         and c["author"].get("role") in ("agent", "admin")
-        and _reply_text(c)
+        and (text := _reply_text(c))
     ]
     status = ticket.get("status") or ""
     was_closed = (cursor.last_status or "") in CLOSED_STATUSES
