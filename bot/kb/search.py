@@ -57,6 +57,11 @@ class SearchResult:
     """How much the question looks covered by the KB at all (gate probability; 0 when not searched)."""
     other_company: Optional[str] = None
     """Set when the question is about another company's product (e.g. "Netflix") the KB never mentions."""
+    coverage: str = "covered"
+    """Why the bot answers or not, for the wording of the reply: ``covered`` (answer or clarify),
+    ``not_covered`` (a question about the company's domain that no article answers: a KB gap),
+    ``out_of_domain`` (not something this company's support answers: weather, jokes) or
+    ``other_company`` (another company's product)."""
 
     @property
     def top(self) -> Optional[Candidate]:
@@ -604,23 +609,23 @@ class KnowledgeBase:
         language = normalize_language(requested, default="")
         cleaned = kbtext.clean(question or "")
         if not cleaned:
-            return SearchResult("abstain", [], "empty question", language or str(requested))
+            return SearchResult("abstain", [], "empty question", language or str(requested), coverage="out_of_domain")
         if not language:
-            return SearchResult("abstain", [], f"unsupported language {requested!r}", str(requested))
+            return SearchResult("abstain", [], f"unsupported language {requested!r}", str(requested), coverage="not_covered")
         index = self._indexes.get(language)
         if index is None:
             reason = "the knowledge base is empty" if not self._articles else f"no articles in language {language}"
-            return SearchResult("abstain", [], reason, language)
+            return SearchResult("abstain", [], reason, language, coverage="not_covered")
         if not kbtext.words(cleaned, language):
-            return SearchResult("abstain", [], "the question has no words", language)
+            return SearchResult("abstain", [], "the question has no words", language, coverage="out_of_domain")
         other_company = index.other_companies.find(cleaned) if index.other_companies else None
         if other_company:
             return SearchResult("abstain", [], f"about another company's product: {other_company}", language,
-                                other_company=other_company)
+                                other_company=other_company, coverage="other_company")
         excluded = set(exclude_ids or ())
         hidden = np.array([[a.id in excluded for a in index.articles]])
         if hidden.all():
-            return SearchResult("abstain", [], "every article was already offered", language)
+            return SearchResult("abstain", [], "every article was already offered", language, coverage="not_covered")
         embeddings = self._encoder.encode([cleaned]) if index.uses_embeddings else None
         features, question_features = index.features([cleaned], embeddings, hidden if excluded else None)
         probabilities, gate = index.scorer.score(features, question_features, hidden if excluded else None)
@@ -631,6 +636,8 @@ class KnowledgeBase:
             for i in order
         ]
         if in_scope < index.scorer.gate_threshold:
-            return SearchResult("abstain", candidates, "low confidence: the question does not look covered", language, in_scope)
+            return SearchResult("abstain", candidates, "low confidence: the question does not look covered", language, in_scope,
+                                coverage="not_covered")
         decision, reason = index.policy.decide([c.score for c in candidates], in_scope)
-        return SearchResult(decision, candidates, reason, language, in_scope)
+        return SearchResult(decision, candidates, reason, language, in_scope,
+                            coverage="covered" if decision != "abstain" else "not_covered")
