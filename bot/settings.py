@@ -2,7 +2,7 @@
 
 Every process (helpdesk service, action server, CLI, supervisor) builds its own
 ``Settings`` at start-up with :func:`load_settings`; nothing is read at import time.
-The README's configuration table mirrors the fields below.
+docs/configuration.md documents every variable these fields are read from.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _persistent_secret(var_dir: Path, name: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """All configuration of Effortless. Field docs live in the README table."""
+    """All configuration of Effortless. Each variable is documented in docs/configuration.md."""
 
     var_dir: Path
     database_url: str

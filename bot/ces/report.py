@@ -2,8 +2,8 @@
 
 Every aggregate is a plain function of a session and a :class:`ReportRange`, so each can be
 tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
-(``python -m bot report``), the API and the admin page all use. Definitions are in the README
-(section "Customer Effort Score and support reports").
+(``python -m bot report``), the API and the admin page all use. Definitions are in
+docs/surveys-and-reports.md (section "Definitions").
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 service on a seeded database (tests/bot/ces/seed.py): the charts show the seeded figures.
 
 The screenshot is saved to tests/artifacts/screenshots/reports.png and copied to
-docs/screenshots/reports.png for the README.
+docs/screenshots/reports.png for docs/surveys-and-reports.md.
 """
 from __future__ import annotations
 
