@@ -59,11 +59,12 @@ def anchors(path: Path) -> Set[str]:
 
 
 def links(path: Path) -> List[Tuple[int, str]]:
-    found = []
+    """(line number, target) of every link outside code; a link's text may span lines."""
+    prose = [""] * len(path.read_text(encoding="utf-8").splitlines())
     for number, line in _prose_lines(path.read_text(encoding="utf-8")):
-        for match in LINK.finditer(INLINE_CODE.sub("", line)):
-            found.append((number, match.group(1)))
-    return found
+        prose[number - 1] = INLINE_CODE.sub("", line)
+    text = "\n".join(prose)
+    return [(text.count("\n", 0, match.end()) + 1, match.group(1)) for match in LINK.finditer(text)]
 
 
 def broken_links(path: Path, root: Path = ROOT) -> List[str]:
@@ -97,13 +98,14 @@ def test_the_check_finds_a_missing_file_and_a_missing_anchor(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
         "# Page\n\n[fine](other.md#a-section) [gone](missing.md) [bad](other.md#no-such) [self](#page)\n"
-        "[web](https://example.com/x.md) `[code](missing-in-code.md)`\n"
+        "[web](https://example.com/x.md) `[code](missing-in-code.md)` [two\nlines](gone-too.md)\n"
         "```\n[fenced](missing-in-fence.md)\n```\n",
         encoding="utf-8",
     )
     assert broken_links(page, root=tmp_path) == [
         "page.md:3: missing.md: no such file",
         "page.md:3: other.md#no-such: no heading with the anchor #no-such in other.md",
+        "page.md:5: gone-too.md: no such file",
     ]
 
 
