@@ -11,9 +11,8 @@ from bot.ces.store import record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.log import mark_helped, record_query
+from bot.kb.replies import MISSES_BEFORE_OFFERING_A_PERSON, OFFER_A_PERSON, abstention_response, after_a_miss, clarify_buttons
 from bot.kb.search import Article, Candidate
-
-MISSES_BEFORE_OFFERING_A_PERSON = 2
 
 
 def _escalate(reason: Text, question: Text) -> List[EventType]:
@@ -72,29 +71,39 @@ class ActionAnswerQuestion(Action):
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":
-            options = result.clarify_options
-            await _log(tracker, question, language, "clarify", result.top)
-            dispatcher.utter_message(
-                response="utter_kb_did_you_mean",
-                buttons=[{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options],
-            )
-            return events + [SlotSet("awaiting_feedback", False)]
+            query_id = await _log(tracker, question, language, "clarify", result.top)
+            dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=clarify_buttons(result.clarify_options, language))
+            # The query id lets "None of these" mark this clarification as a miss in the query log.
+            return events + [SlotSet("awaiting_feedback", False), SlotSet("kb_query_id", query_id)]
         await _log(tracker, question, language, "abstain", result.top)
-        if result.other_company:  # not a gap in our KB, so not a miss that leads to offering a person
-            dispatcher.utter_message(response="utter_kb_other_company", other_company=result.other_company)
+        response = abstention_response(result.coverage)
+        if response is not None:  # not a gap in our KB, so not a miss that leads to offering a person
+            dispatcher.utter_message(response=response, other_company=result.other_company)
             return events + [SlotSet("awaiting_feedback", False)]
-        return events + _missed(dispatcher, tracker)
+        return events + _missed(dispatcher, tracker, "utter_kb_no_article")
 
 
-def _missed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """A miss (abstention or "no"): after two in a row, offer a person; otherwise ask to rephrase."""
-    misses = int(tracker.get_slot("kb_misses") or 0) + 1
+def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> List[EventType]:
+    """A miss (no article, "None of these" or "no"): ``first_response``, or after two in a row the offer of a person."""
+    misses, response = after_a_miss(int(tracker.get_slot("kb_misses") or 0), first_response)
+    dispatcher.utter_message(response=response)
     events: List[EventType] = [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
-    if misses >= MISSES_BEFORE_OFFERING_A_PERSON:
-        dispatcher.utter_message(response="utter_offer_human")
+    if response == OFFER_A_PERSON:
         return events + [SlotSet("escalation_reason", "kb_missed_twice")]
-    dispatcher.utter_message(response="utter_kb_dont_know")
     return events
+
+
+class ActionRejectSuggestions(Action):
+    """The customer pressed "None of these" under "Did you mean …?": a miss, logged for the KB-gap report."""
+
+    def name(self) -> Text:
+        return "action_reject_suggestions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        query_id = tracker.get_slot("kb_query_id")
+        if query_id:
+            await in_thread(mark_helped, services().sessions, int(query_id), False)
+        return _missed(dispatcher, tracker, "utter_kb_rephrase")
 
 
 class ActionShowArticle(Action):
@@ -183,4 +192,4 @@ class ActionKbFeedback(Action):
                 return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)
             dispatcher.utter_message(response="utter_kb_rephrase")
             return events + [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
-        return events + _missed(dispatcher, tracker)
+        return events + _missed(dispatcher, tracker, "utter_kb_rephrase")

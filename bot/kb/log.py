@@ -54,7 +54,8 @@ def record_query(
 
 
 def mark_helped(session_factory: sessionmaker, query_id: int, helped: bool) -> bool:
-    """Record the customer's answer to "did this help?"; an answer that did not help becomes a ``miss``.
+    """Record the customer's answer to "did this help?"; an answer that did not help, or a "Did you mean …?"
+    answered with "None of these", becomes a ``miss`` (so the KB-gap report counts it).
 
     Returns False when there is no such query (e.g. a slot from before a database reset).
     """
@@ -63,7 +64,7 @@ def mark_helped(session_factory: sessionmaker, query_id: int, helped: bool) -> b
         if row is None:
             return False
         row.helped = bool(helped)
-        if not helped and row.outcome == "answer":
+        if not helped and row.outcome in ("answer", "clarify"):
             row.outcome = "miss"
         return True
 

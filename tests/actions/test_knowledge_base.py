@@ -1,10 +1,14 @@
 """Answering from the knowledge base: answer, admit not knowing, offer a person, and record it all."""
+from types import SimpleNamespace
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionShowArticle
+from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionRejectSuggestions, ActionShowArticle
 from bot.db import session_scope
+from bot.kb.replies import NONE_OF_THESE, NONE_OF_THESE_PAYLOAD
+from bot.kb.search import Candidate, SearchResult
 from bot.models import KbQuery, Resolution
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
 
@@ -98,12 +102,32 @@ def test_a_second_mild_complaint_goes_to_a_person(dispatcher, domain):
     assert slots_set(events)["escalation_reason"] == "frustration"
 
 
-def test_a_question_the_kb_cannot_answer_is_admitted_not_guessed(action_services, dispatcher, domain):
+@pytest.fixture
+def kb_decides(action_services, monkeypatch):
+    """Make every search return ``result``: the situation is set exactly, whatever the search would decide."""
+    def decide(result: SearchResult) -> None:
+        real = action_services.knowledge_base.current()
+        stub = SimpleNamespace(search=lambda question, language="en", exclude_ids=(): result, article=real.article)
+        monkeypatch.setattr(action_services.knowledge_base, "current", lambda: stub)
+    return decide
+
+
+def abstention(coverage: str) -> SearchResult:
+    return SearchResult("abstain", [Candidate("track-order", "Where is my order?", 0.2)], "test", "en", 0.1,
+                        coverage=coverage)
+
+
+CANCEL_OPTIONS = [Candidate("cancel-order", "Cancel an order", 0.45), Candidate("cancel-subscription", "Cancel your subscription", 0.4)]
+UNSURE = SearchResult("clarify", CANCEL_OPTIONS, "two close candidates", "en", 0.8)
+
+
+def test_a_question_the_kb_cannot_answer_is_admitted_not_guessed(action_services, dispatcher, domain, kb_decides):
+    kb_decides(abstention("not_covered"))
     tracker = make_tracker(domain, NOT_IN_THE_KB, "ask_question")
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
-    assert responses(dispatcher) == ["utter_kb_dont_know"]
+    assert responses(dispatcher) == ["utter_kb_no_article"]
     slots = slots_set(events)
     assert slots["kb_misses"] == 1
     assert slots["awaiting_feedback"] is False
@@ -126,7 +150,34 @@ def test_a_question_about_another_companys_product_says_whose_it_is_without_coun
     assert (query.outcome, query.article_id) == ("abstain", None)
 
 
-def test_a_second_miss_in_a_row_offers_a_person(dispatcher, domain):
+def test_a_question_that_is_not_for_this_support_says_so_without_counting_a_miss(action_services, dispatcher, domain,
+                                                                                 kb_decides):
+    kb_decides(abstention("out_of_domain"))
+    tracker = make_tracker(domain, "what's the weather like in london today", "nlu_fallback", slots={"kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+    assert "kb_misses" not in slots_set(events) and "escalation_reason" not in slots_set(events)
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert query.outcome == "abstain"
+
+
+@pytest.mark.parametrize("question", [
+    "how do i switch to yearly billing",
+    "i put the wrong password in like 5 times and now it wont let me in at all",
+    "why was I charged twice for one order",
+    "can i get my order gift wrapped",
+])
+def test_a_question_about_account_or_billing_is_never_called_outside_what_the_bot_helps_with(dispatcher, domain, question):
+    run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, question, "nlu_fallback"), domain)
+
+    assert responses(dispatcher)
+    assert "utter_out_of_scope" not in responses(dispatcher)
+
+
+def test_a_second_miss_in_a_row_offers_a_person(dispatcher, domain, kb_decides):
+    kb_decides(abstention("not_covered"))
     tracker = make_tracker(domain, NOT_IN_THE_KB, "ask_question", slots={"kb_misses": 1})
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
@@ -161,18 +212,84 @@ def test_a_broken_topic_file_does_not_stop_the_bot_answering(dispatcher, domain,
     assert slots_set(events)["kb_article_id"] == "reset-password"
 
 
-def test_a_vague_question_offers_articles_to_choose_from(action_services, dispatcher, domain):
+def test_a_vague_question_offers_articles_to_choose_from_and_none_of_these(action_services, dispatcher, domain):
     tracker = make_tracker(domain, "I want to cancel", "ask_question")
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_kb_did_you_mean"]
     buttons = dispatcher.messages[0]["buttons"]
-    assert 2 <= len(buttons) <= 3
+    assert 3 <= len(buttons) <= 4
     assert {b["payload"] for b in buttons} >= {'/choose_article{"article_id": "cancel-order"}',
                                                '/choose_article{"article_id": "cancel-subscription"}'}
+    assert buttons[-1] == {"title": "None of these", "payload": NONE_OF_THESE_PAYLOAD}
     assert slots_set(events)["awaiting_feedback"] is False
-    assert kb_queries(action_services, tracker.sender_id)[0].outcome == "clarify"
+    [query] = kb_queries(action_services, tracker.sender_id)
+    assert (query.outcome, str(query.id)) == ("clarify", slots_set(events)["kb_query_id"])
+
+
+@pytest.mark.parametrize("language, title", [("en", "None of these"), ("he", "אף אחד מאלה"), ("ar", "لا شيء مما سبق"),
+                                              ("cs", "Nic z toho")])
+def test_none_of_these_is_offered_in_the_customers_language(dispatcher, domain, kb_decides, language, title):
+    kb_decides(UNSURE)
+
+    run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, "cancel?", "nlu_fallback", slots={"language": language}),
+        domain)
+
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == [
+        "Cancel an order", "Cancel your subscription", title]
+
+
+# --- ActionRejectSuggestions ("None of these") ---------------------------------------------------
+
+
+def clarified(domain, **slots):
+    """The sender and slots after the bot asked "Did you mean …?" (a real first turn, its own dispatcher)."""
+    first = make_tracker(domain, "I want to cancel", "ask_question", slots=slots)
+    events = run(ActionAnswerQuestion(), CollectingDispatcher(), first, domain)
+    return first.sender_id, {**slots, **slots_set(events)}
+
+
+def test_none_of_these_asks_to_rephrase_and_logs_a_miss_for_the_kb_gap_report(action_services, dispatcher, domain):
+    sender, slots = clarified(domain)
+    tracker = make_tracker(domain, NONE_OF_THESE_PAYLOAD, "reject_suggestions", slots=slots, sender_id=sender)
+
+    events = run(ActionRejectSuggestions(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]
+    assert slots_set(events) == {"kb_misses": 1, "awaiting_feedback": False}
+    [query] = kb_queries(action_services, sender)
+    assert (query.outcome, query.helped, query.question) == ("miss", False, "I want to cancel")
+
+
+def test_none_of_these_after_an_earlier_miss_offers_a_person(dispatcher, domain):
+    sender, slots = clarified(domain, kb_misses=1)
+    tracker = make_tracker(domain, NONE_OF_THESE_PAYLOAD, "reject_suggestions", slots=slots, sender_id=sender)
+
+    events = run(ActionRejectSuggestions(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["kb_misses"] == 2
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_none_of_these_twice_in_a_conversation_offers_a_person(action_services, domain):
+    sender, slots = clarified(domain)
+    replies = []
+    for _ in range(2):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(domain, NONE_OF_THESE_PAYLOAD, "reject_suggestions", slots=slots, sender_id=sender)
+        slots = {**slots, **slots_set(run(ActionRejectSuggestions(), dispatcher, tracker, domain))}
+        replies += responses(dispatcher)
+
+    assert replies == ["utter_kb_rephrase", "utter_offer_human"]
+
+
+def test_none_of_these_without_a_logged_clarification_still_counts_a_miss(dispatcher, domain):
+    events = run(ActionRejectSuggestions(), dispatcher, make_tracker(domain, "none of these", "reject_suggestions"), domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]
+    assert slots_set(events)["kb_misses"] == 1
 
 
 # --- ActionShowArticle -------------------------------------------------------------------------

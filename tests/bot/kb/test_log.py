@@ -38,6 +38,13 @@ def test_an_answer_that_did_not_help_becomes_a_miss(sessions):
         assert (session.get(KbQuery, not_helped).outcome, session.get(KbQuery, not_helped).helped) == ("miss", False)
 
 
+def test_a_clarification_answered_with_none_of_these_becomes_a_miss(sessions):
+    clarification = _record(sessions, outcome="clarify", article_id=None, score=0.4)
+    assert mark_helped(sessions, clarification, False)
+    with session_scope(sessions) as session:
+        assert (session.get(KbQuery, clarification).outcome, session.get(KbQuery, clarification).helped) == ("miss", False)
+
+
 def test_marking_an_unknown_query_says_so(sessions):
     assert mark_helped(sessions, 999_999, True) is False
 

@@ -1,0 +1,80 @@
+"""ControlIntentArbiter: a question that DIET mistakes for a control intent goes to the knowledge base.
+
+Placed after DIETClassifier and FallbackClassifier in config.yml. It learns the control vocabulary from
+the training examples of the arbitrated intents, and when ``bot.engine.arbitration`` says a message reads
+as a question it predicts ``nlu_fallback``, which the rules send to ``action_answer_question`` (the same
+path as any message DIET is unsure about). Like Rasa's FallbackClassifier it puts ``nlu_fallback`` in front
+of the intent ranking, so the overruled intent stays visible there for debugging.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, FrozenSet, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
+
+from bot.engine.arbitration import ARBITRATED_INTENTS, MAX_CONFIDENCE, MIN_TOPIC_WORDS, Arbitration, control_vocabulary
+
+logger = logging.getLogger(__name__)
+VOCABULARY_FILE = "control_vocabulary.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class ControlIntentArbiter(GraphComponent, IntentClassifier):
+    """Overrules a control intent with ``nlu_fallback`` when the message reads as a KB question."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
+                "max_confidence": MAX_CONFIDENCE}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 vocabulary: Optional[FrozenSet[str]] = None) -> None:
+        self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
+                                        float(config["max_confidence"]))
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary or frozenset()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ControlIntentArbiter:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._vocabulary = control_vocabulary(
+            example.get(TEXT) for example in training_data.intent_examples
+            if example.get(INTENT) in self._arbitration.intents
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            dump_obj_as_json_to_file(directory / VOCABULARY_FILE, sorted(self._vocabulary))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> ControlIntentArbiter:
+        with model_storage.read_from(resource) as directory:
+            vocabulary = frozenset(read_json_file(directory / VOCABULARY_FILE))
+        return cls(config, model_storage, resource, vocabulary)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+            if not self._arbitration.reads_as_question(message.get(TEXT) or "", name, confidence, self._vocabulary):
+                continue
+            logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
+            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: confidence}
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [dict(fallback)] + list(message.get(INTENT_RANKING_KEY) or []),
+                        add_to_output=True)
+        return messages

@@ -1,0 +1,43 @@
+"""What the customer hears when the knowledge base does not answer outright, and when that is a miss.
+
+Three honest messages (their wording is in domain.yml, in all four languages):
+
+- the question is not for this support (``out_of_domain``) or about another company's product
+  (``other_company``): say so; not a miss, because no article is missing;
+- the question is for this support but no article answers it (``not_covered``): "I don't have an article
+  about that yet" with a button to a person; a miss;
+- unsure (clarify): "Did you mean …?" with up to three titles and "None of these", which is a miss too.
+
+A miss asks the customer to put it another way; the second miss in a row offers a person.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.kb.search import Candidate
+
+MISSES_BEFORE_OFFERING_A_PERSON = 2
+OFFER_A_PERSON = "utter_offer_human"
+NONE_OF_THESE_PAYLOAD = "/reject_suggestions"
+# A button title, not a response: Rasa appends an action's buttons after a response's own, and
+# "None of these" belongs after the article titles.
+NONE_OF_THESE = {"en": "None of these", "he": "אף אחד מאלה", "ar": "لا شيء مما سبق", "cs": "Nic z toho"}
+_NOT_A_GAP = {"out_of_domain": "utter_out_of_scope", "other_company": "utter_kb_other_company"}
+
+
+def clarify_buttons(options: Sequence[Candidate], language: Optional[str]) -> List[Dict[str, str]]:
+    """One button per article title, then "None of these" in the customer's language."""
+    buttons = [{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options]
+    return buttons + [{"title": NONE_OF_THESE.get(language or "en", NONE_OF_THESE["en"]), "payload": NONE_OF_THESE_PAYLOAD}]
+
+
+def abstention_response(coverage: str) -> Optional[str]:
+    """The response for an abstention that is no gap in the KB (so no miss), or ``None`` for a gap."""
+    return _NOT_A_GAP.get(coverage)
+
+
+def after_a_miss(misses_before: int, first_response: str) -> Tuple[int, str]:
+    """The miss count including this one, and what to say: ``first_response`` until the second miss in a
+    row, then the offer of a person."""
+    misses = misses_before + 1
+    return misses, OFFER_A_PERSON if misses >= MISSES_BEFORE_OFFERING_A_PERSON else first_response
