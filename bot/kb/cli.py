@@ -1,6 +1,8 @@
 """``python -m bot kb check|reload``: validate the KB files, or rebuild the index now.
 
-``check`` prints one problem per line (file: reason) and exits 1 if there is any.
+``check`` prints one problem per line (file: reason) and exits 1 if there is any; it also loads the
+embedding model and prints one line saying which languages use it (its exit status is only about
+the article files: without the model, search still works, lexically).
 ``reload`` builds the index (warming the embedding cache), prints articles per language and the time
 taken, then touches ``var/kb/reload-stamp`` so running action servers rebuild on their next question.
 """
@@ -12,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional
 
+from bot.kb.embeddings import embedding_status
 from bot.kb.loader import KbLoadError, scan_articles
 from bot.kb.store import build_knowledge_base, reload_stamp_path
 from bot.settings import SettingsError, load_settings
@@ -27,6 +30,7 @@ def _check(settings) -> int:
     for article in scan.articles:
         if not article.questions:
             print(f"warning: {article.path}: no example questions; add a few under 'questions:' to make it findable")
+    print(embedding_status(settings.kb_embedding_model).describe())
     if problems:
         print(f"{len(problems)} problem(s) in {settings.kb_dir}", file=sys.stderr)
         return 1

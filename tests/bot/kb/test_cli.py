@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -11,8 +12,12 @@ from tests.bot.kb.kb_articles import write_article
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-def run_kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "KB_DIR": str(tmp_path / "kb"), "KB_EMBEDDING_MODEL": ""}
+def run_kb(tmp_path: Path, *args: str, embedding_model: Optional[str] = "") -> subprocess.CompletedProcess:
+    """``embedding_model=None`` leaves KB_EMBEDDING_MODEL unset (the default model); ``""`` keeps a test lexical and fast."""
+    env = {**os.environ, "EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "KB_DIR": str(tmp_path / "kb")}
+    env.pop("KB_EMBEDDING_MODEL", None)
+    if embedding_model is not None:
+        env["KB_EMBEDDING_MODEL"] = embedding_model
     return subprocess.run(
         [sys.executable, "-m", "bot", "kb", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -29,6 +34,12 @@ def test_check_passes_on_a_good_kb_and_counts_articles(tmp_path, kb_dir):
     result = run_kb(tmp_path, "check")
     assert result.returncode == 0, result.stderr
     assert f"OK: 2 articles (en 1, he 1) in {kb_dir}" in result.stdout
+
+
+def test_check_loads_the_default_embedding_model_and_names_the_lexical_languages(tmp_path, kb_dir):
+    result = run_kb(tmp_path, "check", embedding_model=None)
+    assert result.returncode == 0, result.stderr
+    assert "embeddings: all-MiniLM-L6-v2 loaded (en); he, ar, cs use the lexical engine" in result.stdout.splitlines()
 
 
 def test_check_lists_each_problem_on_its_own_line_and_fails(tmp_path, kb_dir):
