@@ -9,6 +9,9 @@ Metrics (one JSON object on stdout):
   (a "Did you mean …?" whose first option is right counts as a hit);
 - ``false_abstention``: in-scope rows abstained; ``oos_recall``: out-of-scope rows abstained;
 - ``wrong_answer_rate``: rows answered outright with a wrong article (or answered while out of scope);
+- ``answered_right_rate``: in-scope rows answered outright with the right article (no clarification needed);
+- ``none_of_these_rate``: rows where the customer would have to pick "None of these": a "Did you mean …?"
+  whose options do not include the right article (every clarification of an out-of-scope row);
 - ``accuracy``: all rows, an in-scope row correct when a hit, an out-of-scope row when abstained;
 - ``answer``/``clarify``/``abstain``: decision counts; ``build_s``; ``latency_ms`` p50/p95 per question.
 """
@@ -62,7 +65,7 @@ def build_articles(
 def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language: str) -> dict:
     """Run every (text, expected article id or None for out-of-scope) row through ``kb.search``."""
     counts = {"answer": 0, "clarify": 0, "abstain": 0}
-    hits = abstained_in = abstained_out = wrong_answers = top_right = 0
+    hits = abstained_in = abstained_out = wrong_answers = top_right = answered_right = none_of_these = 0
     latencies = []
     for text, expected in rows:
         row_language = detect_language(text, default="en") if language == "auto" else language
@@ -72,6 +75,8 @@ def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language:
         counts[result.decision] += 1
         top = result.top.article_id if result.top else None
         abstained = result.decision == "abstain"
+        if result.decision == "clarify":
+            none_of_these += expected not in {c.article_id for c in result.clarify_options}
         if expected is None:
             abstained_out += abstained
             wrong_answers += result.decision == "answer"
@@ -80,6 +85,7 @@ def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language:
             hits += top == expected and not abstained
             abstained_in += abstained
             wrong_answers += result.decision == "answer" and top != expected
+            answered_right += result.decision == "answer" and top == expected
     n_in = sum(1 for _, e in rows if e is not None)
     n_out = len(rows) - n_in
     return {
@@ -90,6 +96,8 @@ def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language:
         "false_abstention": round(abstained_in / n_in, 4) if n_in else None,
         "oos_recall": round(abstained_out / n_out, 4) if n_out else None,
         "wrong_answer_rate": round(wrong_answers / len(rows), 4) if rows else None,
+        "answered_right_rate": round(answered_right / n_in, 4) if n_in else None,
+        "none_of_these_rate": round(none_of_these / len(rows), 4) if rows else None,
         "accuracy": round((hits + abstained_out) / len(rows), 4) if rows else None,
         **counts,
         "latency_ms": {
@@ -111,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--language", default="en", help="language of the articles and questions, or 'auto' to detect per question")
     parser.add_argument(
-        "--embedding-model", default=None, help="KB_EMBEDDING_MODEL to use (default: the setting; '' = lexical only)"
+        "--embedding-model", default=None, help="KB_EMBEDDING_MODEL to use (default: the setting; 'none' or '' = lexical only)"
     )
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     return parser
@@ -122,10 +130,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.shots is not None and args.shots < 1:
         print("--shots must be at least 1", file=sys.stderr)
         return 2
-    from bot.settings import load_settings
+    from bot.settings import embedding_model_choice, load_settings
 
     settings = load_settings()
-    embedding_model = settings.kb_embedding_model if args.embedding_model is None else args.embedding_model
+    embedding_model = settings.kb_embedding_model if args.embedding_model is None else embedding_model_choice(args.embedding_model)
     language = "en" if args.language == "auto" else args.language
     try:
         train = _read_rows(args.train, args.text_col, args.label_col)

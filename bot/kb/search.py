@@ -89,7 +89,8 @@ class DecisionPolicy:
     """Thresholds on calibrated probabilities, applied after the in-scope gate let the question through.
 
     - answer outright when the best article is at least ``answer_threshold`` probable, the question looks
-      in scope more likely than not (``in_scope`` ≥ 0.5) and no runner-up is close;
+      in scope enough (``in_scope`` ≥ ``answer_in_scope``, learned per index so that few questions the KB
+      does not cover pass) and no runner-up is close;
     - a runner-up is *close* when it is at least ``clarify_min`` probable and within ``clarify_gap`` of the best;
     - otherwise ask "Did you mean …?" when the best is at least ``offer_min`` probable, else abstain.
     """
@@ -98,12 +99,13 @@ class DecisionPolicy:
     clarify_min: float = 0.3
     clarify_gap: float = 0.5
     offer_min: float = 0.15
+    answer_in_scope: float = 0.5
 
     def decide(self, scores: Sequence[float], in_scope: float) -> Tuple[str, str]:
         first = scores[0] if scores else 0.0
         second = scores[1] if len(scores) > 1 else 0.0
         close = second >= self.clarify_min and first - second < self.clarify_gap
-        if first >= self.answer_threshold and in_scope >= 0.5 and not close:
+        if first >= self.answer_threshold and in_scope >= self.answer_in_scope and not close:
             return "answer", "confident"
         if close:
             return "clarify", "two close candidates"
@@ -307,6 +309,53 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
+class _BoostedTrees:
+    """Gradient-boosted shallow trees (fitted with scikit-learn, applied with numpy).
+
+    The gate uses them when there are enough held-out questions: telling an uncovered question from a
+    covered one depends on interactions a linear model misses (a high similarity means little when two
+    articles are equally close). Applying them in numpy costs ~0.1 ms a question; scikit-learn's own
+    ``predict`` costs several milliseconds of overhead per call.
+    """
+
+    def __init__(self, feature, threshold, left, right, leaf, value, baseline: float, depth: int):
+        self.feature, self.threshold, self.left, self.right = feature, threshold, left, right
+        self.leaf, self.value, self.baseline, self.depth = leaf, value, baseline, depth
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        x = np.asarray(features, dtype=np.float64)
+        trees = np.arange(self.feature.shape[0])
+        rows = np.arange(len(x))[:, None]
+        node = np.zeros((len(x), len(trees)), dtype=np.intp)
+        for _ in range(self.depth):
+            go_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
+            step = np.where(go_left, self.left[trees, node], self.right[trees, node])
+            node = np.where(self.leaf[trees, node], node, step)
+        return self.baseline + self.value[trees, node].sum(axis=1)
+
+    @classmethod
+    def fit(cls, features: np.ndarray, labels: np.ndarray, sample_weight=None) -> "_BoostedTrees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        model = HistGradientBoostingClassifier(
+            max_depth=3, max_iter=100, learning_rate=0.1, early_stopping=False, random_state=0
+        ).fit(features, labels, sample_weight=sample_weight)
+        nodes = [predictors[0].nodes for predictors in model._predictors]
+        width = max(len(tree) for tree in nodes)
+
+        def table(field: str, dtype, fill) -> np.ndarray:
+            out = np.full((len(nodes), width), fill, dtype=dtype)
+            for t, tree in enumerate(nodes):
+                out[t, : len(tree)] = tree[field]
+            return out
+
+        return cls(
+            table("feature_idx", np.intp, 0), table("num_threshold", np.float64, 0.0), table("left", np.intp, 0),
+            table("right", np.intp, 0), table("is_leaf", bool, True), table("value", np.float64, 0.0),
+            float(np.ravel(model._baseline_prediction)[0]), max(int(tree["depth"].max()) for tree in nodes),
+        )
+
+
 class _Scorer:
     """Candidate features → probabilities, in three learned steps.
 
@@ -319,10 +368,13 @@ class _Scorer:
       share of in-scope questions abstained is controlled whatever the KB's size.
     """
 
-    def __init__(self, ranker: _Logistic, calibrator: _Logistic, gate: _Logistic, gate_threshold: float, learned: bool):
-        self.ranker, self.calibrator, self.gate, self.gate_threshold, self.learned = (
-            ranker, calibrator, gate, gate_threshold, learned
-        )
+    def __init__(self, ranker: _Logistic, calibrator: _Logistic, gate: _Logistic, gate_threshold: float):
+        self.ranker, self.calibrator, self.gate, self.gate_threshold = ranker, calibrator, gate, gate_threshold
+        self.answer_in_scope = 0.5
+        """Gate probability a question needs before it is answered outright (lower ones are clarified)."""
+        self.domain: Optional[_Logistic] = None
+        """Gate features → P(the question is about the KB's domain at all), to word an abstention:
+        "no article about that yet" (a KB gap) or "not something I can help with" (weather, jokes)."""
 
     def ranker_logits(self, features: np.ndarray, hidden: Optional[np.ndarray] = None) -> np.ndarray:
         logits = self.ranker.logit(features)
@@ -345,16 +397,23 @@ class _Scorer:
         gate = np.concatenate([features[rows, best], calibration[rows, best], question_features], axis=1)
         return np.where(np.isfinite(gate), gate, -30.0)
 
+    def best_gate_features(self, features: np.ndarray, question_features: np.ndarray) -> np.ndarray:
+        """Gate features of each question's best-ranked article (for learning the gate)."""
+        logits = self.ranker_logits(features)
+        return self.gate_features(features, question_features, self.calibration_features(logits), np.argmax(logits, axis=1))
+
     def score(
         self, features: np.ndarray, question_features: np.ndarray, hidden: Optional[np.ndarray] = None
-    ) -> Tuple[np.ndarray, np.ndarray]:
-        """Per-article P(right article | in scope) (0 for hidden ones) and per-question gate probability."""
+    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-article P(right article | in scope) (0 for hidden ones), and per question the gate
+        probability and P(about the KB's domain) (1 when no domain model could be learned)."""
         logits = self.ranker_logits(features, hidden)
         calibration = self.calibration_features(logits)
         probabilities = np.where(np.isfinite(logits), _sigmoid(self.calibrator.logit(calibration)), 0.0)
-        best = np.argmax(logits, axis=1)
-        gate = _sigmoid(self.gate.logit(self.gate_features(features, question_features, calibration, best)))
-        return probabilities, gate
+        gate_features = self.gate_features(features, question_features, calibration, np.argmax(logits, axis=1))
+        gate = _sigmoid(self.gate.logit(gate_features))
+        in_domain = np.ones(len(gate)) if self.domain is None else _sigmoid(self.domain.logit(gate_features))
+        return probabilities, gate, in_domain
 
     @classmethod
     def fallback(cls, n_features: int, n_question_features: int) -> "_Scorer":
@@ -368,7 +427,7 @@ class _Scorer:
         gate_coef = np.zeros(n_gate)
         gate_coef[0] = 12.0
         gate = _Logistic(np.zeros(n_gate), np.ones(n_gate), gate_coef, -12.0 * 0.4)
-        return cls(ranker, calibrator, gate, 0.5, learned=False)
+        return cls(ranker, calibrator, gate, 0.5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,35 +464,67 @@ def _article_texts(article: Article) -> Tuple[str, List[str], str]:
 
 
 def _training_set(
-    article_texts: Sequence[Tuple[str, List[str], str]], off_topic: List[str], held_out: Optional[set] = None
+    article_texts: Sequence[Tuple[str, List[str], str]],
+    off_topic: List[str],
+    held_out: Optional[set] = None,
+    removed: frozenset = frozenset(),
 ) -> Tuple[_TrainingSet, List[Tuple[int, int]]]:
-    """Examples grouped by article (title first); ``held_out`` (article, question) pairs are left out."""
+    """Examples grouped by article (title first); ``held_out`` (article, question) pairs are left out, and
+    ``removed`` articles entirely (the others are numbered consecutively, in their original order)."""
     texts, labels, documents, positions = [], [], [], []
-    for a, (title, questions, document) in enumerate(article_texts):
+    kept = [a for a in range(len(article_texts)) if a not in removed]
+    for label, a in enumerate(kept):
+        title, questions, document = article_texts[a]
         texts.append(title)
-        labels.append(a)
+        labels.append(label)
         positions.append((a, -1))
         for q, question in enumerate(questions):
             if held_out and (a, q) in held_out:
                 continue
             texts.append(question)
-            labels.append(a)
+            labels.append(label)
             positions.append((a, q))
         documents.append(document)
-    return _TrainingSet(texts, np.array(labels), documents, len(article_texts), off_topic), positions
+    return _TrainingSet(texts, np.array(labels), documents, len(kept), off_topic), positions
+
+
+@dataclass
+class _Fold:
+    """One calibration fold's features: questions whose article is present (``truth`` is its column), questions
+    whose article was removed from the KB before training (what an uncovered question looks like), off-topic ones."""
+
+    covered: Tuple[np.ndarray, np.ndarray]
+    truth: np.ndarray
+    hidden: Tuple[np.ndarray, np.ndarray]
+    """The covered questions again with their article masked out: uncovered questions for a small KB."""
+    uncovered: Optional[Tuple[np.ndarray, np.ndarray]]
+    off_topic: Optional[Tuple[np.ndarray, np.ndarray]]
 
 
 class _IndexBuilder:
-    """Builds one language's index: components on all examples, calibrator on k-fold held-out questions."""
+    """Builds one language's index: components on all examples, scorer on k-fold held-out questions.
+
+    Each fold holds out a share of every article's questions *and* removes a share of the articles
+    altogether, so the gate learns from questions the KB really does not cover — in the KB's own domain,
+    scored by components that never saw their article — not only from generic off-topic questions.
+    """
 
     MAX_FOLDS = 5
     CANDIDATES_PER_QUESTION = 8
     MIN_HELD_OUT = 8
+    MIN_ARTICLES_TO_REMOVE = 4
+    """Below this many articles no fold removes one (too few would be left to learn from)."""
+    MAX_UNCOVERED_PER_FOLD = 600
+    UNCOVERED_WEIGHT = 0.5
     HIDDEN_WEIGHT = 0.3
-    """Weight of hidden-article questions against generic off-topic ones when learning the gate:
-    they teach "in-domain but not covered", which is rarer than "not about us" and harder to tell."""
+    """Weight of covered questions with their article masked out (scored by components that did see it)."""
+    """Weight of removed-article questions against generic off-topic ones when learning the gate."""
     TARGET_FALSE_ABSTENTION = 0.02
+    TARGET_UNCOVERED_ANSWERED = 0.15
+    """Share of removed-article (uncovered) questions that may look in scope enough to be answered outright."""
     MAX_CALIBRATION_QUESTIONS = 3000
+    MIN_SAMPLES_FOR_TREES = 1000
+    """Fewer gate samples than this (a small KB) get a linear gate: trees would learn the noise."""
 
     def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Optional[Path], seed: int = 0):
         self.language = language
@@ -459,8 +550,8 @@ class _IndexBuilder:
             for q in range(len(self.questions[a])):
                 self.embeddings[(a, q)] = vectors[q + 1]
 
-    def _components(self, held_out: Optional[set] = None) -> list:
-        data, positions = _training_set(self.texts, self.off_topic, held_out)
+    def _components(self, held_out: Optional[set] = None, removed: frozenset = frozenset()) -> list:
+        data, positions = _training_set(self.texts, self.off_topic, held_out, removed)
         components = [_LexicalComponent(self.language, data)]
         if self.encoder is not None:
             vectors = np.stack([self.embeddings[p] for p in positions]).astype(np.float32)
@@ -474,9 +565,76 @@ class _IndexBuilder:
         # Everything the articles say (the document holds title, tags and body), for names the KB itself uses.
         kb_texts = [text for _, questions, document in self.texts for text in (document, *questions)]
         return _LanguageIndex(
-            self.language, self.articles, self._components(), scorer, DecisionPolicy(), self.encoder is not None,
+            self.language, self.articles, self._components(), scorer,
+            DecisionPolicy(answer_in_scope=scorer.answer_in_scope), self.encoder is not None,
             OtherCompanyNames(self.language, kb_texts),
         )
+
+    def _features(
+        self, index: _LanguageIndex, keys: Sequence[Tuple[int, int]], hidden: Optional[np.ndarray] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        texts = [self.questions[a][q] for a, q in keys]
+        embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None
+        return index.features(texts, embeddings, hidden)
+
+    def _folds(self, folds: int) -> List[_Fold]:
+        assignment = {}
+        for a, questions in enumerate(self.questions):
+            offset = int(self.rng.integers(folds))
+            for q in range(len(questions)):
+                assignment[(a, q)] = (q + offset) % folds
+        n_articles = len(self.articles)
+        removed_in = self.rng.permutation(n_articles) % folds if n_articles >= self.MIN_ARTICLES_TO_REMOVE else None
+        result: List[_Fold] = []
+        held_out_so_far = 0
+        for fold in range(folds):
+            removed = frozenset(np.flatnonzero(removed_in == fold).tolist()) if removed_in is not None else frozenset()
+            keys = sorted(key for key, f in assignment.items() if f == fold and key[0] not in removed)
+            if not keys:
+                continue
+            if held_out_so_far >= self.MAX_CALIBRATION_QUESTIONS:
+                break  # plenty to calibrate on; more folds would only slow big KBs down
+            held_out_so_far += len(keys)
+            kept = [a for a in range(n_articles) if a not in removed]
+            column = {a: i for i, a in enumerate(kept)}
+            index = _LanguageIndex(
+                self.language, [self.articles[a] for a in kept], self._components(set(keys), removed),
+                None, None, False,  # type: ignore[arg-type]
+            )
+            uncovered_keys = [(a, q) for a in sorted(removed) for q in range(len(self.questions[a]))]
+            if len(uncovered_keys) > self.MAX_UNCOVERED_PER_FOLD:
+                chosen = self.rng.choice(len(uncovered_keys), self.MAX_UNCOVERED_PER_FOLD, replace=False)
+                uncovered_keys = [uncovered_keys[i] for i in sorted(chosen)]
+            truth = np.array([column[a] for a, _ in keys])
+            hidden = np.zeros((len(keys), len(kept)), dtype=bool)
+            hidden[np.arange(len(keys)), truth] = True
+            result.append(_Fold(
+                covered=self._features(index, keys),
+                truth=truth,
+                hidden=self._features(index, keys, hidden),
+                uncovered=self._features(index, uncovered_keys) if uncovered_keys else None,
+                off_topic=(index.features(self.off_topic, self.off_topic_embeddings, off_topic_itself=True)
+                           if self.off_topic else None),
+            ))
+        return result
+
+    def _fit_gate(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray):
+        if len(x) >= self.MIN_SAMPLES_FOR_TREES:
+            return _BoostedTrees.fit(x, y, sample_weight=weight * len(weight))
+        return _Logistic.fit(x, y, sample_weight=weight * len(weight))
+
+    def _out_of_fold_gate(self, gate, x: np.ndarray, y: np.ndarray, weight: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
+        """Each sample's gate probability, from a gate fitted without its fold where the gate is trees
+        (their in-sample probabilities flatter them; a linear gate's are fair and steadier on small KBs)."""
+        if isinstance(gate, _Logistic):
+            return _sigmoid(gate.logit(x))
+        probabilities = np.zeros(len(x))
+        for fold in np.unique(fold_of):
+            out = fold_of == fold
+            if y[~out].all() or not y[~out].any():
+                return _sigmoid(gate.logit(x))
+            probabilities[out] = _sigmoid(self._fit_gate(x[~out], y[~out], weight[~out]).logit(x[out]))
+        return probabilities
 
     def _calibrate(self) -> _Scorer:
         n_features = 2 * (len(_LexicalComponent.names) + (len(_EmbeddingComponent.names) if self.encoder is not None else 0))
@@ -485,72 +643,62 @@ class _IndexBuilder:
         held_out_total = sum(len(q) for q in self.questions)
         if len(self.articles) < 2 or folds < 2 or held_out_total < self.MIN_HELD_OUT:
             return _Scorer.fallback(n_features, n_question_features)
-        assignment = {}
-        for a, questions in enumerate(self.questions):
-            offset = int(self.rng.integers(folds))
-            for q in range(len(questions)):
-                assignment[(a, q)] = (q + offset) % folds
-        visible_all, hidden_all, truth_all, off_topic_all = [], [], [], []
-        held_out_so_far = 0
-        for fold in range(folds):
-            keys = sorted(key for key, f in assignment.items() if f == fold)
-            if not keys:
-                continue
-            if held_out_so_far >= self.MAX_CALIBRATION_QUESTIONS:
-                break  # plenty to calibrate on; more folds would only slow big KBs down
-            held_out_so_far += len(keys)
-            index = _LanguageIndex(self.language, self.articles, self._components(set(keys)), None, None, False)  # type: ignore[arg-type]
-            texts = [self.questions[a][q] for a, q in keys]
-            embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None
-            truth = np.array([a for a, _ in keys])
-            hidden = np.zeros((len(keys), len(self.articles)), dtype=bool)
-            hidden[np.arange(len(keys)), truth] = True
-            visible_all.append(index.features(texts, embeddings))
-            hidden_all.append(index.features(texts, embeddings, hidden))
-            truth_all.append(truth)
-            if self.off_topic:
-                off_topic_all.append(index.features(self.off_topic, self.off_topic_embeddings, off_topic_itself=True))
-        visible = np.concatenate([f for f, _ in visible_all])
-        unanswerable = np.concatenate([f for f, _ in hidden_all])
-        question_features = np.concatenate([q for _, q in visible_all])
-        truth = np.concatenate(truth_all)
-        n_features = visible.shape[2]
-        rows = np.arange(len(truth))
-        is_true = np.zeros(visible.shape[:2], dtype=bool)
-        is_true[rows, truth] = True
+        samples = self._folds(folds)
         # Ranker: which of a question's strongest candidates is its article.
-        prescore = visible[:, :, 0] + visible[:, :, 2]
-        shortlist = np.argsort(-prescore, axis=1)[:, : self.CANDIDATES_PER_QUESTION]
-        shortlist = np.concatenate([shortlist, truth[:, None]], axis=1)
-        ranker_y = is_true[rows[:, None], shortlist].reshape(-1)
-        if ranker_y.all() or not ranker_y.any():
+        ranker_x, ranker_y = [], []
+        for fold in samples:
+            visible, rows = fold.covered[0], np.arange(len(fold.truth))
+            prescore = visible[:, :, 0] + visible[:, :, 2]
+            shortlist = np.argsort(-prescore, axis=1)[:, : self.CANDIDATES_PER_QUESTION]
+            shortlist = np.concatenate([shortlist, fold.truth[:, None]], axis=1)
+            ranker_x.append(visible[rows[:, None], shortlist].reshape(-1, n_features))
+            ranker_y.append((shortlist == fold.truth[:, None]).reshape(-1))
+        y = np.concatenate(ranker_y)
+        if y.all() or not y.any():
             return _Scorer.fallback(n_features, n_question_features)
-        ranker = _Logistic.fit(visible[rows[:, None], shortlist].reshape(-1, n_features), ranker_y)
-        scorer = _Scorer(ranker, None, None, 0.5, learned=True)  # type: ignore[arg-type]
+        ranker = _Logistic.fit(np.concatenate(ranker_x), y)
+        scorer = _Scorer(ranker, None, None, 0.5)  # type: ignore[arg-type]
         # Calibrator: the top two candidates of in-scope questions.
-        logits = scorer.ranker_logits(visible)
-        calibration = scorer.calibration_features(logits)
-        top_two = np.argsort(-logits, axis=1)[:, :2]
-        x = calibration[rows[:, None], top_two].reshape(-1, 2)
-        y = is_true[rows[:, None], top_two].reshape(-1)
+        calibration_x, calibration_y = [], []
+        for fold in samples:
+            logits = scorer.ranker_logits(fold.covered[0])
+            rows = np.arange(len(fold.truth))
+            top_two = np.argsort(-logits, axis=1)[:, :2]
+            calibration_x.append(scorer.calibration_features(logits)[rows[:, None], top_two].reshape(-1, 2))
+            calibration_y.append((top_two == fold.truth[:, None]).reshape(-1))
+        x, y = np.concatenate(calibration_x), np.concatenate(calibration_y)
         finite = np.isfinite(x).all(axis=1)
         if y[finite].all() or not y[finite].any():
             return _Scorer.fallback(n_features, n_question_features)
         scorer.calibrator = _Logistic.fit(x[finite], y[finite])
-        # Gate: in-scope questions against off-topic ones and ones whose article is hidden.
-        groups = [(visible, question_features, None, 1, 1.0), (unanswerable, question_features, is_true, 0, self.HIDDEN_WEIGHT)]
-        groups += [(features, questions, None, 0, 1.0 / len(off_topic_all)) for features, questions in off_topic_all]
-        gate_x, gate_y, gate_w = [], [], []
-        for features, questions, mask, label, weight in groups:
-            group_logits = scorer.ranker_logits(features, mask)
-            best = np.argmax(group_logits, axis=1)
-            gate_x.append(scorer.gate_features(features, questions, scorer.calibration_features(group_logits), best))
-            gate_y.append(np.full(len(features), label))
-            gate_w.append(np.full(len(features), weight / len(features)))
-        x, y, w = np.concatenate(gate_x), np.concatenate(gate_y), np.concatenate(gate_w)
-        scorer.gate = _Logistic.fit(x, y, sample_weight=w * len(w))
-        in_scope = _sigmoid(scorer.gate.logit(x[y == 1]))
-        scorer.gate_threshold = float(max(np.quantile(in_scope, self.TARGET_FALSE_ABSTENTION), 0.01))
+        # Gate: in-scope questions against questions whose article was removed and off-topic ones.
+        parts = []  # (gate features, kind, fold)
+        for f, fold in enumerate(samples):
+            pairs = (("covered", fold.covered), ("uncovered", fold.uncovered), ("hidden", fold.hidden), ("off_topic", fold.off_topic))
+            for kind, pair in pairs:
+                if pair is not None:
+                    parts.append((scorer.best_gate_features(*pair), kind, f))
+        x = np.concatenate([features for features, _, _ in parts])
+        kind = np.concatenate([np.full(len(features), k) for features, k, _ in parts])
+        fold_of = np.concatenate([np.full(len(features), f) for features, _, f in parts])
+        weight = np.zeros(len(x))
+        for name, share in (("covered", 1.0), ("uncovered", self.UNCOVERED_WEIGHT), ("hidden", self.HIDDEN_WEIGHT), ("off_topic", 1.0)):
+            chosen = kind == name
+            weight[chosen] = share / max(int(chosen.sum()), 1)
+        y = kind == "covered"
+        if y.all():
+            return _Scorer.fallback(n_features, n_question_features)
+        scorer.gate = self._fit_gate(x, y, weight)
+        in_scope = self._out_of_fold_gate(scorer.gate, x, y, weight, fold_of)
+        scorer.gate_threshold = float(max(np.quantile(in_scope[y], self.TARGET_FALSE_ABSTENTION), 0.01))
+        if (kind == "uncovered").any():
+            uncovered = in_scope[kind == "uncovered"]
+            scorer.answer_in_scope = float(max(np.quantile(uncovered, 1 - self.TARGET_UNCOVERED_ANSWERED), 0.5))
+        off_topic = kind == "off_topic"
+        if off_topic.any():
+            # Both sides weigh the same: the domain model says which side a question is on, not how rare each is.
+            balanced = np.where(off_topic, 1.0 / off_topic.sum(), 1.0 / (~off_topic).sum())
+            scorer.domain = _Logistic.fit(x, ~off_topic, sample_weight=balanced * len(balanced))
         return scorer
 
 
@@ -628,16 +776,18 @@ class KnowledgeBase:
             return SearchResult("abstain", [], "every article was already offered", language, coverage="not_covered")
         embeddings = self._encoder.encode([cleaned]) if index.uses_embeddings else None
         features, question_features = index.features([cleaned], embeddings, hidden if excluded else None)
-        probabilities, gate = index.scorer.score(features, question_features, hidden if excluded else None)
+        probabilities, gate, in_domain = index.scorer.score(features, question_features, hidden if excluded else None)
         probabilities, in_scope = probabilities[0], float(gate[0])
+        gap = "not_covered" if in_domain[0] >= 0.5 else "out_of_domain"
         order = [int(i) for i in np.argsort(-probabilities)[:MAX_CANDIDATES] if not hidden[0, i]]
         candidates = [
             Candidate(index.articles[i].id, index.articles[i].title, round(float(probabilities[i]), 4), index.articles[i].url)
             for i in order
         ]
-        if in_scope < index.scorer.gate_threshold:
+        # Not about the domain and not confidently in scope either: no "Did you mean …?" for the weather.
+        if in_scope < index.scorer.gate_threshold or (gap == "out_of_domain" and in_scope < index.policy.answer_in_scope):
             return SearchResult("abstain", candidates, "low confidence: the question does not look covered", language, in_scope,
-                                coverage="not_covered")
+                                coverage=gap)
         decision, reason = index.policy.decide([c.score for c in candidates], in_scope)
         return SearchResult(decision, candidates, reason, language, in_scope,
-                            coverage="covered" if decision != "abstain" else "not_covered")
+                            coverage="covered" if decision != "abstain" else gap)

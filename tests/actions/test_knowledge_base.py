@@ -361,7 +361,7 @@ def test_yes_twice_records_one_resolution(action_services, dispatcher, domain):
 
 
 def test_no_tries_the_next_best_article(action_services, dispatcher, domain):
-    sender, slots = answered(domain, question="how do I cancel")
+    sender, slots = answered(domain, question="can I cancel")
     first_article = slots["kb_article_id"]
     tracker = make_tracker(domain, "/deny", "deny", slots=slots, sender_id=sender)
 

@@ -1,0 +1,60 @@
+"""The shipped KB (data/kb) with the default embedding model: the cases the KB-trust issue was found with."""
+from pathlib import Path
+
+import pytest
+
+from bot.kb.loader import load_articles
+from bot.kb.search import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def shipped_kb(tmp_path_factory) -> KnowledgeBase:
+    cache = tmp_path_factory.mktemp("embeddings")
+    return KnowledgeBase.build(load_articles(ROOT / "data" / "kb"), embedding_model="all-MiniLM-L6-v2", cache_dir=cache)
+
+
+@pytest.mark.parametrize(
+    "question, language",
+    [
+        ("will it snow in prague on friday", "en"),
+        ("who is the best footballer ever", "en"),
+        ("recommend a pizza place", "en"),
+        ("how do I bake bread", "en"),
+        ("tell me a joke", "en"),
+        ("jak upéct chleba", "cs"),
+        ("מי ינצח בבחירות", "he"),
+        ("ما هو أفضل هاتف", "ar"),
+    ],
+)
+def test_the_shipped_kb_abstains_out_of_domain_questions(shipped_kb: KnowledgeBase, question, language):
+    result = shipped_kb.search(question, language)
+    assert (result.decision, result.coverage) == ("abstain", "out_of_domain"), result
+
+
+@pytest.mark.parametrize(
+    "question, language, article_id",
+    [
+        ("how do i switch to yearly billing", "en", "change-plan"),
+        ("I can't remember my password", "en", "reset-password"),
+        ("chci zrušit předplatné", "cs", "cancel-subscription-cs"),
+    ],
+)
+def test_plain_in_scope_questions_are_answered(shipped_kb: KnowledgeBase, question, language, article_id):
+    result = shipped_kb.search(question, language)
+    assert (result.decision, result.top.article_id) == ("answer", article_id), result
+
+
+@pytest.mark.parametrize(
+    "question, article_id",
+    [
+        ("i put the wrong password in like 5 times and now it wont let me in at all", "reset-password"),
+        ("i sent the jacket back last week when do i see the money", "refund-status"),
+    ],
+)
+def test_in_scope_questions_are_never_refused(shipped_kb: KnowledgeBase, question, article_id):
+    """Answered, or at worst "Did you mean …?" with the right article first; never "outside what I can help with"."""
+    result = shipped_kb.search(question, "en")
+    assert result.decision in ("answer", "clarify"), result
+    assert result.top.article_id == article_id
