@@ -34,7 +34,7 @@ def services() -> Services:
     return Services(
         settings=settings,
         sessions=make_session_factory(make_engine(settings.database_url)),
-        knowledge_base=KnowledgeBaseStore(settings),
+        knowledge_base=KnowledgeBaseStore(settings, rebuild_in_background=True),
         tickets=make_backend(settings),
     )
 

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -440,6 +439,11 @@ def action_server_main(argv: List[str]) -> int:
     from bot.kb.threads import answer_questions_single_threaded
 
     answer_questions_single_threaded()
+    # Build the KB index before serving (10-50 s with embeddings, while Rasa loads its model): the server is
+    # healthy, and `make run` ready, only once it can answer, so no customer's question pays for the build.
+    from actions.services import services
+
+    services().knowledge_base.current()
 
     os.environ.setdefault("SANIC_HOST", settings.host)
     run("actions", port=settings.action_port)

@@ -520,7 +520,7 @@ class _IndexBuilder:
     """Weight of covered questions with their article masked out (scored by components that did see it)."""
     """Weight of removed-article questions against generic off-topic ones when learning the gate."""
     TARGET_FALSE_ABSTENTION = 0.02
-    TARGET_UNCOVERED_ANSWERED = 0.15
+    TARGET_UNCOVERED_ANSWERED = 0.13
     """Share of removed-article (uncovered) questions that may look in scope enough to be answered outright."""
     MAX_CALIBRATION_QUESTIONS = 3000
     MIN_SAMPLES_FOR_TREES = 1000

@@ -87,9 +87,13 @@ def build_knowledge_base(settings: Settings) -> Tuple[KnowledgeBase, BuildReport
 class KnowledgeBaseStore:
     """Holds the latest good :class:`KnowledgeBase` of one process; safe to share between threads."""
 
-    def __init__(self, settings: Settings, check_interval_s: float = 2.0):
+    def __init__(self, settings: Settings, check_interval_s: float = 2.0, rebuild_in_background: bool = False):
         self.settings = settings
         self.check_interval_s = check_interval_s
+        self.rebuild_in_background = rebuild_in_background
+        """Rebuild after an edit in a thread of its own, serving the previous index meanwhile: an action server
+        must not make the question that notices an edit wait for a build (seconds with embeddings)."""
+        self.reload_thread: Optional[threading.Thread] = None
         self.last_report: Optional[BuildReport] = None
         self._knowledge_base: Optional[KnowledgeBase] = None
         self._fingerprint: Optional[Fingerprint] = None
@@ -103,7 +107,10 @@ class KnowledgeBaseStore:
                 if self._knowledge_base is None:
                     self._rebuild(kb_fingerprint(self.settings))
         elif time.monotonic() - self._checked_at >= self.check_interval_s:
-            self.refresh()
+            if self.rebuild_in_background:
+                self._refresh_in_background()
+            else:
+                self.refresh()
         assert self._knowledge_base is not None
         return self._knowledge_base
 
@@ -120,6 +127,13 @@ class KnowledgeBaseStore:
             return self._rebuild(fingerprint)
         finally:
             self._lock.release()
+
+    def _refresh_in_background(self) -> None:
+        if self._lock.locked() or (self.reload_thread is not None and self.reload_thread.is_alive()):
+            return  # a build is under way
+        self._checked_at = time.monotonic()
+        self.reload_thread = threading.Thread(target=self.refresh, name="kb-reload", daemon=True)
+        self.reload_thread.start()
 
     def _rebuild(self, fingerprint: Fingerprint) -> BuildReport:
         # Remember the fingerprint even when the build fails: retry only after the files change again.

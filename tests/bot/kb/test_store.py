@@ -131,3 +131,28 @@ def test_the_watch_logs_each_reload(kb_settings, caplog):
             thread.join(timeout=30)
     assert "KB reloaded: 6 articles (cs 2, en 4) in" in caplog.text
     assert not thread.is_alive()
+
+
+def test_an_action_server_rebuilds_after_an_edit_without_making_the_question_wait(kb_settings, monkeypatch):
+    import bot.kb.store as store_module
+
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0, rebuild_in_background=True)
+    before = store.current()
+    build_may_finish = threading.Event()
+    real_build = store_module.build_knowledge_base
+
+    def slow_build(settings):
+        assert build_may_finish.wait(30)
+        return real_build(settings)
+
+    monkeypatch.setattr(store_module, "build_knowledge_base", slow_build)
+    _touch_later(write_article(kb_settings.kb_dir / "en", "gift-cards", "Gift cards", "en",
+                               ["can I buy a gift card", "gift voucher", "redeem my gift card", "how do gift cards work"]))
+
+    assert store.current() is before  # the build is still running: the question gets the previous index
+    assert store.reload_thread is not None and store.reload_thread.is_alive()
+    build_may_finish.set()
+    store.reload_thread.join(30)
+    after = store.current()
+    assert after is not before
+    assert after.search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
