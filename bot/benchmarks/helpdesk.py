@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url
 
 from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope
 from bot.helpdesk import accounts, tickets
-from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import TicketCreate
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, Ticket
 from bot.settings import Settings, load_settings
 from bot.stack import free_port, run_helpdesk

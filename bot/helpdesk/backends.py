@@ -14,7 +14,6 @@ from typing import Dict, List, Optional, Protocol
 
 from bot.db import utcnow
 from bot.helpdesk.client import HelpdeskClient, ServiceCaller
-from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import (
     Availability,
     CustomerTicket,
@@ -22,6 +21,7 @@ from bot.helpdesk.schemas import (
     TicketReceipt,
 )
 from bot.helpdesk.text import truncate_with_marker
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.tickets import ticket_subject
 from bot.settings import Settings, SettingsError
 

@@ -11,8 +11,8 @@ from typing import List, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.helpdesk.policy import REASONS
 from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, normalize_email
+from bot.helpdesk.ticket_rules import REASONS
 
 Priority = Literal["urgent", "high", "normal", "low"]
 Presence = Literal["online", "away", "offline"]

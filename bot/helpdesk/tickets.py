@@ -22,7 +22,6 @@ from bot.db import utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
 from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.helpdesk.policy import PRIORITY_RANKS, HelpdeskPolicy
 from bot.helpdesk.schemas import (
     Availability,
     CustomerTicket,
@@ -34,6 +33,7 @@ from bot.helpdesk.schemas import (
     TicketSummary,
 )
 from bot.helpdesk.text import clean_text, one_line, truncate_with_marker
+from bot.helpdesk.ticket_rules import PRIORITY_RANKS, HelpdeskPolicy
 from bot.models import Agent, Resolution, Ticket, TicketMessage
 
 # Intents the lead's domain defines; triggered on the customer's conversation through Rasa's HTTP API.

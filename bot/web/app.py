@@ -30,8 +30,8 @@ from starlette.concurrency import run_in_threadpool
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
 from bot.helpdesk import api, events, integrations_api, internal_api, live
 from bot.helpdesk.errors import HelpdeskError, extra_headers
-from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.zendesk_live import ZendeskLive
 from bot.settings import Settings, load_settings
 

@@ -14,8 +14,8 @@ from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.errors import Conflict
 from bot.helpdesk.hours import BusinessHours
-from bot.helpdesk.policy import HelpdeskPolicy
 from bot.helpdesk.schemas import TicketCreate
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, Ticket, TicketMessage
 from bot.web.app import create_app
 from tests.bot.helpdesk.standins import LiveHelpdesk

@@ -11,9 +11,9 @@ from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.helpdesk.hours import BusinessHours, BusinessHoursError
-from bot.helpdesk.policy import HelpdeskPolicy, PolicyError, parse_priority_rules
 from bot.helpdesk.schemas import RelayMessage, TicketCreate
 from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, truncate_with_marker
+from bot.helpdesk.ticket_rules import HelpdeskPolicy, PolicyError, parse_priority_rules
 from bot.models import Resolution, TicketMessage
 
 POLICY = HelpdeskPolicy(
