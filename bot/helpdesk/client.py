@@ -28,7 +28,7 @@ from bot.helpdesk.schemas import (
     TicketReceipt,
 )
 from bot.helpdesk.tickets import NO_OPEN_TICKET
-from bot.logs import Redactor
+from bot.logging_setup import Redactor
 from bot.settings import Settings
 
 

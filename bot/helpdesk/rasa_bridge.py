@@ -33,7 +33,7 @@ from bot.helpdesk.http import (
     request_with_retries,
 )
 from bot.helpdesk.tickets import pending_delivery_ticket_ids
-from bot.logs import Redactor
+from bot.logging_setup import Redactor
 from bot.models import Ticket, TicketMessage
 from bot.settings import Settings
 

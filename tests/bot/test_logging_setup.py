@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from bot.logs import DATE_FORMAT, LOG_FORMAT, Redactor, logging_dict, rasa_line_to_common_format, write_config
+from bot.logging_setup import DATE_FORMAT, LOG_FORMAT, Redactor, logging_dict, rasa_line_to_common_format, write_config
 
 COMMON_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+: .*$")
 
