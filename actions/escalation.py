@@ -17,7 +17,7 @@ from bot.escalation.wording import next_open_text, offline_reason, status_line, 
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import TicketCreate
-from bot.kb.log import kb_attempts_for_conversation
+from bot.kb.query_log import kb_attempts_for_conversation
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from actions.services import in_thread, services
 from bot.ces.store import record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
-from bot.kb.log import mark_helped, record_query
+from bot.kb.query_log import mark_helped, record_query
 from bot.kb.replies import MISSES_BEFORE_OFFERING_A_PERSON, OFFER_A_PERSON, abstention_response, after_a_miss, clarify_buttons
 from bot.kb.search import Article, Candidate
 

@@ -11,7 +11,7 @@ from actions.escalation import (
 )
 from bot.db import session_scope
 from bot.helpdesk import accounts
-from bot.kb.log import record_query
+from bot.kb.query_log import record_query
 from bot.models import Agent, Ticket
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
 

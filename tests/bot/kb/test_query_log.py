@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.kb.log import kb_attempts_for_conversation, mark_helped, record_query
+from bot.kb.query_log import kb_attempts_for_conversation, mark_helped, record_query
 from bot.models import KbQuery
 
 
