@@ -28,7 +28,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
-from bot.helpdesk import api, events, integrations_api, internal_api, live
+from bot.helpdesk import api, event_stream, events, integrations_api, internal_api
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
@@ -88,7 +88,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(api.router)
-    app.include_router(live.router)
+    app.include_router(event_stream.router)
     app.include_router(internal_api.router)
     app.include_router(integrations_api.router)
     for router in _optional_routers():
