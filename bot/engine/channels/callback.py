@@ -1,0 +1,122 @@
+"""The callback channel for custom gateways: HMAC-signed webhooks in both directions."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Dict, Optional, Text
+
+import aiohttp
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels import callback as rasa_callback
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.engine.channels.common import OnNewMessage, reject
+from bot.engine.channels.payloads import (
+    CALLBACK_SIGNATURE_HEADER,
+    MalformedPayload,
+    callback_signature,
+    parse_callback_payload,
+    parse_json,
+    secrets_match,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class CallbackOutput(CollectingOutputChannel):
+    """Posts each bot message, signed, to the gateway's URL.
+
+    A delivery failure is logged, and re-raised when ``raise_on_failure`` (pushes).
+    """
+
+    @classmethod
+    def name(cls) -> Text:
+        return "callback"
+
+    def __init__(self, endpoint: EndpointConfig, secret: str, raise_on_failure: bool = False) -> None:
+        super().__init__()
+        self.callback_endpoint = endpoint
+        self.secret = secret
+        self.raise_on_failure = raise_on_failure
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        await super()._persist_message(message)
+        body = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        try:
+            await self.callback_endpoint.request(
+                "post",
+                content_type="application/json",
+                data=body,
+                headers={CALLBACK_SIGNATURE_HEADER: callback_signature(self.secret, body)},
+            )
+        except ClientResponseError as error:
+            logger.error(
+                "The callback URL refused a message for %s: status %s", message.get("recipient_id"), error.status
+            )
+            if self.raise_on_failure:
+                raise
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.error(
+                "Could not deliver a message for %s to the callback URL: %s: %s",
+                message.get("recipient_id"), type(error).__name__, error,
+            )
+            if self.raise_on_failure:
+                raise
+
+
+class CallbackInput(rasa_callback.CallbackInput):
+    """The callback channel with HMAC-signed webhooks in both directions.
+
+    Credentials: ``url`` (where bot messages are posted), ``secret`` (shared with the
+    gateway), plus any other :class:`EndpointConfig` keys (``headers``, ``token``, ...).
+    """
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = dict(credentials or {})
+        secret = credentials.pop("secret", None)
+        if not credentials.get("url") or not secret:
+            raise RasaException("The callback channel needs both 'url' and 'secret' in its credentials.")
+        return cls(EndpointConfig.from_dict(credentials), secret)
+
+    def __init__(self, endpoint: EndpointConfig, secret: str) -> None:
+        super().__init__(endpoint)
+        self.secret = secret
+
+    def get_output_channel(self) -> CallbackOutput:
+        """The channel Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
+        return CallbackOutput(self.callback_endpoint, self.secret, raise_on_failure=True)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        callback_webhook = Blueprint("callback_webhook", __name__)
+
+        @callback_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @callback_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            expected = callback_signature(self.secret, request.body)
+            if not secrets_match(expected, request.headers.get(CALLBACK_SIGNATURE_HEADER)):
+                return reject(request, "callback", 403, f"missing or wrong {CALLBACK_SIGNATURE_HEADER}")
+            try:
+                incoming = parse_callback_payload(parse_json(request.body))
+            except MalformedPayload as error:
+                return reject(request, "callback", 400, str(error))
+            message = UserMessage(
+                incoming.text,
+                CallbackOutput(self.callback_endpoint, self.secret),
+                incoming.sender_id,
+                input_channel=self.name(),
+                metadata=incoming.metadata,
+            )
+            await on_new_message(message)
+            return response.text("success")
+
+        return callback_webhook

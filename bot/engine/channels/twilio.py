@@ -1,0 +1,114 @@
+"""WhatsApp through Twilio: webhooks checked against ``X-Twilio-Signature``, replies through a
+configurable REST API URL, sent off the event loop."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, Optional, Text
+
+import requests
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioException
+from twilio.request_validator import RequestValidator
+
+from rasa.core.channels import twilio as rasa_twilio
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+
+from bot.engine.channels.common import OnNewMessage, deliver, reject
+from bot.engine.channels.payloads import twilio_customer, twilio_text
+
+logger = logging.getLogger(__name__)
+
+TWILIO_API_URL = "https://api.twilio.com"
+
+
+class TwilioInput(rasa_twilio.TwilioInput):
+    """Twilio (WhatsApp) webhook that verifies ``X-Twilio-Signature`` and names the customer.
+
+    Credentials add ``webhook_url``: the exact URL configured in Twilio, needed for the
+    signature when a proxy rewrites the URL the server sees; and ``api_url``.
+    """
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("account_sid"),
+            credentials.get("auth_token"),
+            credentials.get("twilio_number"),
+            webhook_url=credentials.get("webhook_url") or None,
+            api_url=credentials.get("api_url") or TWILIO_API_URL,
+        )
+
+    def __init__(
+        self,
+        account_sid: Optional[Text],
+        auth_token: Optional[Text],
+        twilio_number: Optional[Text],
+        webhook_url: Optional[str] = None,
+        api_url: str = TWILIO_API_URL,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
+        self.webhook_url = webhook_url
+        self.api_url = api_url
+
+    def get_output_channel(self) -> OutputChannel:
+        """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
+        return self.twilio_output(raise_on_failure=True)
+
+    def twilio_output(self, raise_on_failure: bool = False) -> "TwilioOutput":
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url, raise_on_failure)
+
+    def get_metadata(self, request: Request) -> Dict[Text, Any]:
+        """WhatsApp tells Twilio the sender's profile name."""
+        return twilio_customer(request.form)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Rasa's routes; POSTs are verified and handled here, answered with a client that logs failures."""
+        twilio_webhook = super().blueprint(on_new_message)
+        validator = RequestValidator(self.auth_token or "")
+
+        @twilio_webhook.middleware("request")
+        async def verify_and_handle(request: Request) -> Optional[HTTPResponse]:
+            if request.method != "POST":
+                return None
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not validator.validate(self.webhook_url or request.url, request.form, signature):
+                return reject(request, "twilio", 403, "missing or wrong X-Twilio-Signature")
+            sender = request.form.get("From")
+            if not sender:
+                return reject(request, "twilio", 400, "the message has no From")
+            text = twilio_text(request.form)
+            if text is not None:
+                message = UserMessage(text, self.twilio_output(), sender, input_channel=self.name(),
+                                      metadata=self.get_metadata(request))
+                await deliver(on_new_message, message, "twilio")
+            return response.text("", status=204)
+
+        return twilio_webhook
+
+
+class TwilioOutput(rasa_twilio.TwilioOutput):
+    """WhatsApp messages through Twilio's REST API at ``api_url``, sent off the event loop (the
+    client blocks). A send Twilio refuses is logged, and re-raised when ``raise_on_failure``
+    (pushes), so the helpdesk retries the agent's reply; Rasa's version only logs it."""
+
+    def __init__(
+        self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
+        api_url: str = TWILIO_API_URL, raise_on_failure: bool = False,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        self.api.base_url = api_url
+        self.raise_on_failure = raise_on_failure
+
+    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        try:
+            return await asyncio.to_thread(self.messages.create, **message_data)
+        except (TwilioException, requests.RequestException) as error:
+            logger.error("Could not deliver a WhatsApp message to %s through Twilio: %s", message_data.get("to"), error)
+            if self.raise_on_failure:
+                raise
+            return None
