@@ -3,7 +3,7 @@
 The actions only see :class:`TicketBackend`; ``TICKET_BACKEND`` picks the implementation through
 :func:`make_backend`. Both give the same answers (:class:`TicketReceipt`, :class:`CustomerTicket`,
 :class:`Availability`), with ``live_handoff`` telling the bot whether agents answer in the chat
-itself (built-in, or Zendesk with its webhook set up: :mod:`bot.helpdesk.zendesk_live`) or only
+itself (built-in, or Zendesk with its webhook set up: :mod:`bot.helpdesk.zendesk_sync`) or only
 by e-mail from Zendesk.
 """
 

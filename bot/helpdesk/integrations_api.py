@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.db import utcnow
 from bot.helpdesk.errors import NotFound
-from bot.helpdesk.zendesk_live import ticket_id_from_body, verify_signature
+from bot.helpdesk.zendesk_sync import ticket_id_from_body, verify_signature
 
 router = APIRouter(prefix="/api/integrations", tags=["integrations"])
 
@@ -26,18 +26,18 @@ async def zendesk_webhook(request: Request, background: BackgroundTasks):
 
     The body names the ticket, ``{"ticket_id": "{{ticket.id}}"}``; the rest is read from Zendesk.
     """
-    live = request.app.state.zendesk_live
-    if live is None:
+    zendesk = request.app.state.zendesk_sync
+    if zendesk is None:
         raise NotFound("the Zendesk webhook is not configured: set TICKET_BACKEND=zendesk and ZENDESK_WEBHOOK_SECRET")
     body = await request.body()
     verify_signature(
-        live.secret,
+        zendesk.secret,
         body,
         request.headers.get("X-Zendesk-Webhook-Signature", ""),
         request.headers.get("X-Zendesk-Webhook-Signature-Timestamp", ""),
         utcnow(),
     )
     ticket_id = ticket_id_from_body(body)
-    await run_in_threadpool(live.note_change, ticket_id)
-    background.add_task(live.sync, ticket_id)  # answer Zendesk now; its webhook has a short timeout
+    await run_in_threadpool(zendesk.note_change, ticket_id)
+    background.add_task(zendesk.sync, ticket_id)  # answer Zendesk now; its webhook has a short timeout
     return {"status": "accepted", "ticket_id": ticket_id}

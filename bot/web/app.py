@@ -32,7 +32,7 @@ from bot.helpdesk import api, event_stream, events, integrations_api, internal_a
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.helpdesk.zendesk_live import ZendeskLive
+from bot.helpdesk.zendesk_sync import ZendeskSync
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -51,15 +51,15 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     bridge = RasaBridge(settings, session_factory)
-    zendesk_live = (
-        ZendeskLive(settings, session_factory, bridge)
+    zendesk_sync = (
+        ZendeskSync(settings, session_factory, bridge)
         if settings.ticket_backend == "zendesk" and settings.zendesk_webhook_secret
         else None
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_live, session_factory))
+        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, session_factory))
         try:
             yield
         finally:
@@ -82,7 +82,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.policy = policy
     app.state.bridge = bridge
-    app.state.zendesk_live = zendesk_live
+    app.state.zendesk_sync = zendesk_sync
 
     app.add_exception_handler(HelpdeskError, _helpdesk_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -152,7 +152,7 @@ def _add_pages(app: FastAPI) -> None:
 
 
 async def _redeliver_forever(
-    bridge: RasaBridge, zendesk_live: Optional[ZendeskLive], session_factory: sessionmaker
+    bridge: RasaBridge, zendesk_sync: Optional[ZendeskSync], session_factory: sessionmaker
 ) -> None:
     """Every few seconds, retry agent lines Rasa has not accepted yet (and Zendesk tickets not yet
     brought to the chat); now and then prune old events."""
@@ -162,8 +162,8 @@ async def _redeliver_forever(
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
             await run_in_threadpool(bridge.deliver_pending)
-            if zendesk_live is not None:
-                await run_in_threadpool(zendesk_live.sync_pending)
+            if zendesk_sync is not None:
+                await run_in_threadpool(zendesk_sync.sync_pending)
             if loop.time() - last_prune >= PRUNE_EVERY_S:
                 last_prune = loop.time()
                 await run_in_threadpool(_prune, session_factory)

@@ -16,7 +16,7 @@ from bot.db import session_scope, utcnow
 from bot.helpdesk.backends import ZendeskBackend, conversation_from_escalation_key, escalation_key, make_backend
 from bot.helpdesk.rasa_bridge import RasaBridge
 from bot.helpdesk.schemas import TicketCreate
-from bot.helpdesk.zendesk_live import ZendeskLive
+from bot.helpdesk.zendesk_sync import ZendeskSync
 from bot.models import ZendeskTicket
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -142,7 +142,7 @@ def test_replies_wait_while_rasa_is_down_and_then_arrive_in_order(app, client, z
         assert session.get(ZendeskTicket, ticket_id).needs_sync is True
 
     rasa.status = 200
-    assert app.state.zendesk_live.sync_pending() == 1  # what the app's retry loop runs
+    assert app.state.zendesk_sync.sync_pending() == 1  # what the app's retry loop runs
     assert [entities["agent_message"] for _, entities in delivered(rasa)] == ["one", "two", "three"]
     with session_scope(sessions) as session:
         row = session.get(ZendeskTicket, ticket_id)
@@ -154,7 +154,7 @@ def test_two_replicas_syncing_the_same_ticket_show_each_reply_once(database, zen
     anna = zendesk.add_user("Anna")
     for text in ("one", "two"):
         zendesk.agent_comment(ticket_id, anna, text)
-    replicas = [ZendeskLive(settings, sessions, RasaBridge(settings, sessions)) for _ in range(2)]
+    replicas = [ZendeskSync(settings, sessions, RasaBridge(settings, sessions)) for _ in range(2)]
     for replica in replicas:
         replica.note_change(ticket_id)
     rasa.delay_s = 0.3  # the first replica is still sending when the second one starts
@@ -168,7 +168,7 @@ def test_two_replicas_syncing_the_same_ticket_show_each_reply_once(database, zen
 
 def test_webhooks_for_a_new_ticket_arriving_at_once_at_several_replicas_flag_it_once(database):
     settings, sessions = database
-    replicas = [ZendeskLive(settings, sessions, RasaBridge(settings, sessions)) for _ in range(8)]
+    replicas = [ZendeskSync(settings, sessions, RasaBridge(settings, sessions)) for _ in range(8)]
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda replica: replica.note_change(4242), replicas))

@@ -157,7 +157,7 @@ def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: Zen
     return lines
 
 
-class ZendeskLive:
+class ZendeskSync:
     """Brings Zendesk agents' replies to the chat; one per helpdesk process, safe across replicas."""
 
     def __init__(self, settings: Settings, session_factory: sessionmaker, bridge: RasaBridge):
