@@ -1,7 +1,8 @@
-"""Which of the supported languages a customer's message is written in.
+"""Which of the supported languages a customer's message is written in, and so which to answer in.
 
 Script decides Hebrew and Arabic outright; Latin-script text is Czech when it carries Czech-only
 letters or common Czech function words (customers often type Czech without diacritics), else English.
+:func:`conversation_language` keeps a conversation's language through short messages ("ok", "6").
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ SUPPORTED_LANGUAGES = ("en", "he", "ar", "cs")
 _HEBREW = re.compile(r"[\u0590-\u05FF\uFB1D-\uFB4F]")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_ACCENTED_LATIN = re.compile(r"[\u00C0-\u024F]")
 # Letters that occur in Czech but not in English (nor in most other Latin-script languages together).
 _CZECH_LETTERS = re.compile(r"[ěščřžůťďňĚŠČŘŽŮŤĎŇ]")
 _ACUTE_LETTERS = re.compile(r"[áéíóúýÁÉÍÓÚÝ]")
@@ -28,6 +30,11 @@ _ENGLISH_WORDS = frozenset(
     "the a an is are i my me you your to of and in on for how what why can do does not it with".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Below this many words a Latin-script message ("ok", "yes", "6") says nothing about the
+# language, so a Czech conversation must not flip to English because of it — nor an English one
+# to Czech because of a word that happens to be Czech too ("pro plan", "u there?"). Czech written
+# with its accents ("děkuji", "dobrý den") is evidence enough even in so few words.
+MIN_WORDS_TO_SWITCH_LATIN = 3
 
 
 def normalize_language(language: str | None, default: str = "en") -> str:
@@ -68,3 +75,21 @@ def detect_language(text: str | None, default: str = "en") -> str:
     if english or latin:
         return "en"
     return default
+
+
+def conversation_language(text: str | None, current: str | None, hint: str | None = None) -> str:
+    """The language to answer in after ``text``: detected, but sticky for short Latin messages.
+
+    ``hint`` is what the channel says (e.g. the browser's language) and is used when the
+    conversation has no language yet.
+    """
+    known = normalize_language(current or hint, default="")
+    fallback = known or "en"
+    if not text or text.startswith("/"):
+        return fallback
+    detected = detect_language(text, default=fallback)
+    short = len(text.split()) < MIN_WORDS_TO_SWITCH_LATIN
+    accented_czech = detected == "cs" and _ACCENTED_LATIN.search(text)
+    if known and detected in ("en", "cs") and short and not accented_czech:
+        return known
+    return detected
