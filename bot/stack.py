@@ -22,7 +22,13 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, TextIO
 
 import requests
 
-from bot.channels import ChannelConfigError, channel_secrets, enabled_channels, render_credentials, write_credentials
+from bot.channel_credentials import (
+    ChannelConfigError,
+    channel_secrets,
+    enabled_channels,
+    render_credentials,
+    write_credentials,
+)
 from bot.db import DatabaseUnreachable, migrate
 from bot.logging_setup import Redactor, configure, logging_dict, rasa_line_to_common_format, write_config
 from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings, secret_values

@@ -26,7 +26,7 @@ import pytest
 import requests
 import yaml
 
-from bot.channels import (
+from bot.channel_credentials import (
     CHANNELS,
     SOCKETIO_REDIS_KEY,
     ChannelConfigError,

@@ -22,7 +22,7 @@ Modules: ``telegram``, ``callback`` (custom gateways), ``twilio`` (WhatsApp), ``
 (Messenger), ``slack``, ``socketio`` (the web chat); ``common`` holds what they share, and
 ``payloads`` the pure parsers and signatures (standard library only, tested in the app env).
 
-Configured by ``var/credentials.yml``, which ``bot/channels.py`` renders from env
+Configured by ``var/credentials.yml``, which ``bot/channel_credentials.py`` renders from env
 vars. Rasa loads each connector by the dotted path there, ``bot.engine.channels.<Class>``:
 this package names every connector class, and imports a platform's module (and with it rasa)
 only when that class is asked for, so ``bot.engine.channels.payloads`` imports without rasa.

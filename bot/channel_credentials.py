@@ -3,8 +3,8 @@
 Rasa's ``credentials.yml`` supports ``${VAR}`` but fails when a variable is unset, so the
 committed ``credentials.yml`` only documents every channel; at start-up the supervisor calls
 :func:`write_credentials` to produce ``var/credentials.yml`` with the channels whose variables
-are set (plus ``rest`` and ``socketio``, always on). The connectors themselves live in
-``bot/engine/channels.py`` (loaded by the Rasa server); this module never imports rasa.
+are set (plus ``rest`` and ``socketio``, always on). The connectors themselves live in the
+``bot/engine/channels/`` package (loaded by the Rasa server); this module never imports rasa.
 """
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def write_credentials(env: Optional[Mapping[str, str]], path: Path) -> Path:
     partial = path.with_name(path.name + ".tmp")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write("# Rendered from environment variables by bot/channels.py at start-up; do not edit.\n")
+        file.write("# Rendered from environment variables by bot/channel_credentials.py at start-up; do not edit.\n")
         yaml.dump(credentials, file, Dumper=_QuotedDumper, sort_keys=False, allow_unicode=True)
     os.chmod(partial, 0o600)
     os.replace(partial, path)
