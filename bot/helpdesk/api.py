@@ -11,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.helpdesk import accounts, library, tickets
+from bot.helpdesk import accounts, saved_replies, tickets
 from bot.helpdesk.auth import (
     SESSION_COOKIE,
     SessionReleasingRoute,
@@ -301,19 +301,19 @@ def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> N
 
 @router.get("/saved-replies", response_model=List[SavedReplyOut], tags=["saved replies"])
 def list_saved_replies(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
-    return library.saved_replies(db)
+    return saved_replies.saved_replies(db)
 
 
 @router.post("/saved-replies", response_model=SavedReplyOut, status_code=201, tags=["saved replies"])
 def create_saved_reply(data: SavedReplyCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Admins only."""
-    return library.add_saved_reply(db, data.title, data.body)
+    return saved_replies.add_saved_reply(db, data.title, data.body)
 
 
 @router.delete("/saved-replies/{reply_id}", status_code=204, tags=["saved replies"], responses={404: {}})
 def delete_saved_reply(reply_id: int, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Admins only."""
-    library.delete_saved_reply(db, reply_id)
+    saved_replies.delete_saved_reply(db, reply_id)
     return Response(status_code=204)
 
 
@@ -326,4 +326,4 @@ def kb_articles(
     _: Agent = Depends(current_agent),
 ):
     """KB articles to link in a reply (read from the KB files, so edits show up at once)."""
-    return library.find_articles(request.app.state.settings.kb_dir, q, language, limit)
+    return saved_replies.find_articles(request.app.state.settings.kb_dir, q, language, limit)
