@@ -44,14 +44,11 @@ class TicketBackend(Protocol):
         """Business hours and whether a person can answer now."""
 
 
-# The built-in helpdesk's client already speaks the interface.
-BuiltinBackend = HelpdeskClient
-
-
 def make_backend(settings: Settings) -> TicketBackend:
+    """The backend ``TICKET_BACKEND`` names; the built-in helpdesk's client already speaks the interface."""
     if settings.ticket_backend == "zendesk":
         return ZendeskBackend(settings)
-    return BuiltinBackend(settings)
+    return HelpdeskClient(settings)
 
 
 def zendesk_api(settings: Settings) -> ServiceCaller:

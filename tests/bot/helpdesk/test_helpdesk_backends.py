@@ -8,12 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.helpdesk.backends import (
-    BuiltinBackend,
-    ZendeskBackend,
-    conversation_tag,
-    make_backend,
-)
+from bot.helpdesk.backends import ZendeskBackend, conversation_tag, make_backend
 from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.http import ServiceUnavailable, request_with_retries
 from bot.helpdesk.schemas import TicketCreate
@@ -93,7 +88,7 @@ def test_builtin_client_with_a_wrong_token_is_rejected_clearly(live_helpdesk, se
 
 
 def test_make_backend_follows_the_setting(settings_env):
-    assert isinstance(make_backend(load_settings(settings_env)), BuiltinBackend)
+    assert isinstance(make_backend(load_settings(settings_env)), HelpdeskClient)
     with pytest.raises(SettingsError, match="ZENDESK_URL, ZENDESK_EMAIL, ZENDESK_API_TOKEN"):
         make_backend(load_settings({**settings_env, "TICKET_BACKEND": "zendesk"}))
 
