@@ -184,26 +184,6 @@ def _rating_for(session: Session, resolution_id: int) -> Optional[CesRating]:
     return session.scalar(select(CesRating).where(CesRating.resolution_id == resolution_id))
 
 
-def add_comment(factory: sessionmaker, *, resolution_id: int, comment: Optional[str]) -> bool:
-    """Attach the customer's optional comment to the rating of a resolution.
-
-    Returns ``False`` when there is no rating yet or the comment is empty. Sending the same
-    comment twice stores it once; a different later comment is appended, never overwritten.
-    """
-    cleaned = clean_comment(comment)
-    if cleaned is None:
-        return False
-    with session_scope(factory) as session:
-        rating = _rating_for(session, resolution_id)
-        if rating is None:
-            return False
-        if not rating.comment:
-            rating.comment = cleaned
-        elif cleaned not in rating.comment:
-            rating.comment = clean_comment(f"{rating.comment}\n{cleaned}")
-        return True
-
-
 def already_rated(factory: sessionmaker, resolution_id: int) -> bool:
     """Whether this resolution has a rating (so the question is never asked twice)."""
     with session_scope(factory) as session:

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from bot.ces.store import (
     MAX_COMMENT_CHARS,
     RatingOutcome,
-    add_comment,
     already_rated,
     is_low_score,
     record_rating,
@@ -143,34 +142,17 @@ def test_an_out_of_range_or_non_integer_score_is_a_value_error(sessions, score):
     assert already_rated(sessions, resolution_id) is False
 
 
-def test_a_comment_is_added_once_and_a_different_one_is_appended(sessions):
-    resolution_id = bot_resolution(sessions)
-    assert add_comment(sessions, resolution_id=resolution_id, comment="too early") is False  # no rating yet
-    record_rating(sessions, resolution_id=resolution_id, score=3)
-
-    assert add_comment(sessions, resolution_id=resolution_id, comment="<b>slow</b> reply") is True
-    assert add_comment(sessions, resolution_id=resolution_id, comment="<b>slow</b> reply") is True
-    assert add_comment(sessions, resolution_id=resolution_id, comment="ההסבר היה ארוך") is True
-    assert add_comment(sessions, resolution_id=resolution_id, comment="   ") is False
-
-    with session_scope(sessions) as session:
-        assert session.scalar(select(CesRating.comment)) == "<b>slow</b> reply\nההסבר היה ארוך"
-
-
 def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):
     resolution_id = bot_resolution(sessions)
-    record_rating(sessions, resolution_id=resolution_id, score=4)
+    huge_binary = "a\x00b\x07c\ud800" + "x" * 100_000
+    outcome = record_rating(sessions, resolution_id=resolution_id, score=4, comment=huge_binary)
 
-    assert add_comment(sessions, resolution_id=resolution_id, comment="a\x00b\x07c\ud800" + "x" * 100_000) is True
+    assert outcome == RatingOutcome.SAVED
 
     with session_scope(sessions) as session:
         comment = session.scalar(select(CesRating.comment))
     assert len(comment) == MAX_COMMENT_CHARS
     assert comment.startswith("abc\ufffdxxx") and comment.endswith("…")
-
-
-def test_a_comment_for_an_unknown_resolution_is_refused(sessions):
-    assert add_comment(sessions, resolution_id=12345, comment="hello") is False
 
 
 @pytest.mark.parametrize("ask_after, bot, agent", [
