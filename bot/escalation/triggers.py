@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 import yaml
 
@@ -143,7 +143,3 @@ def always_human_topic(text: str, path: Path) -> Optional[str]:
         log.error("always-human topics ignored until the file is fixed: %s", exc)
         return None
     return matching_topic(text, topics)
-
-
-def topics_by_name(topics: Iterable[Topic]) -> Dict[str, Topic]:
-    return {topic.name: topic for topic in topics}
