@@ -16,7 +16,6 @@ How a question is scored (within the customer's language only):
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -705,11 +704,10 @@ class _IndexBuilder:
 class KnowledgeBase:
     """An immutable search index over a set of articles; build a new one to change content."""
 
-    def __init__(self, articles: Sequence[Article], indexes: Dict[str, _LanguageIndex], encoder, build_seconds: float):
+    def __init__(self, articles: Sequence[Article], indexes: Dict[str, _LanguageIndex], encoder):
         self._articles = {a.id: a for a in articles}
         self._indexes = indexes
         self._encoder = encoder
-        self.build_seconds = build_seconds
 
     @classmethod
     def build(
@@ -722,7 +720,6 @@ class KnowledgeBase:
         """Index ``articles`` (one index per language). ``embedding_model``: ``KB_EMBEDDING_MODEL``
         (empty = lexical only); ``cache_dir``: where article embeddings are cached between builds.
         Raises :class:`bot.kb.embeddings.EmbeddingModelError` when the model is set but unusable."""
-        started = time.perf_counter()
         articles = list(articles)
         encoder = None
         if embedding_model:
@@ -734,7 +731,7 @@ class KnowledgeBase:
             in_language = [a for a in articles if a.language == language]
             if in_language:
                 indexes[language] = _IndexBuilder(language, in_language, encoder, cache_dir, seed).build()
-        return cls(articles, indexes, encoder, time.perf_counter() - started)
+        return cls(articles, indexes, encoder)
 
     @property
     def articles(self) -> List[Article]:
