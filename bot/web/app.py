@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import importlib
 import json
 import logging
 from contextlib import asynccontextmanager, suppress
@@ -27,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
 from bot.helpdesk import api, event_stream, events, integrations_api, internal_api
 from bot.helpdesk.errors import HelpdeskError, extra_headers
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 2_000_000
 PRUNE_EVERY_S = 600.0
-# Routers other features add when present (another module may not exist in every checkout).
-OPTIONAL_ROUTERS = ("bot.ces.api",)
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -91,8 +89,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(event_stream.router)
     app.include_router(internal_api.router)
     app.include_router(integrations_api.router)
-    for router in _optional_routers():
-        app.include_router(router)
+    app.include_router(ces_api.router)
     _add_pages(app)
     return app
 
@@ -106,19 +103,6 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
     problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
     body = json.dumps({"detail": problems}, ensure_ascii=True, default=str)
     return Response(body, status_code=422, media_type="application/json")
-
-
-def _optional_routers() -> list:
-    routers = []
-    for module_name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that feature is not in this checkout
-            raise
-        routers.append(module.router)
-    return routers
 
 
 def _add_pages(app: FastAPI) -> None:
@@ -140,15 +124,12 @@ def _add_pages(app: FastAPI) -> None:
     @app.get("/demo", include_in_schema=False)
     def demo(request: Request):
         """The demo shop page; the widget on it talks to the Rasa server browsers can reach."""
-        page = STATIC_DIR / "demo.html"
-        if not page.is_file():
-            return JSONResponse({"detail": "the demo page is not installed"}, status_code=404)
+        page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
         rasa_url = html.escape(request.app.state.settings.public_rasa_url, quote=True)
-        return HTMLResponse(page.read_text(encoding="utf-8").replace("__PUBLIC_RASA_URL__", rasa_url))
+        return HTMLResponse(page.replace("__PUBLIC_RASA_URL__", rasa_url))
 
-    # check_dir=False: the app starts even before the console or widget files exist.
-    app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True, check_dir=False), name="agent")
-    app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget", check_dir=False), name="widget")
+    app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True), name="agent")
+    app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget"), name="widget")
 
 
 async def _redeliver_forever(
