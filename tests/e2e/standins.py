@@ -21,6 +21,7 @@ import json
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -467,12 +468,21 @@ def standin_env(standins: StandIns) -> Dict[str, str]:
     }
 
 
+@contextmanager
+def serving(*stand_ins: StandInServer) -> Iterator[None]:
+    """Start the stand-ins; stop them on the way out."""
+    for stand_in in stand_ins:
+        stand_in.start()
+    try:
+        yield
+    finally:
+        for stand_in in stand_ins:
+            stand_in.stop()
+
+
 @pytest.fixture(scope="session")
 def standins() -> Iterator[StandIns]:
     """A running Telegram stand-in and callback collector, shared by the whole session."""
     running = StandIns(telegram=TelegramStandIn(), callback=CallbackCollector())
-    running.telegram.start()
-    running.callback.start()
-    yield running
-    running.telegram.stop()
-    running.callback.stop()
+    with serving(running.telegram, running.callback):
+        yield running

@@ -1,6 +1,6 @@
-"""Serve the engine-side connectors without a model (run in the engine env by test_channels.py).
+"""Serve the engine-side connectors without a model (run in the engine env by ``harness.py``).
 
-usage: python tests/bot/channel_harness.py CREDENTIALS_YML PORT
+usage: python tests/bot/engine/channels/harness_server.py CREDENTIALS_YML PORT
 
 The channels in the credentials file are created and mounted under ``/webhooks/`` by Rasa's
 own code (``create_http_input_channels`` and ``register``); only the agent is replaced: it

@@ -1,0 +1,156 @@
+"""The engine-side connectors, served by Rasa's own channel code in the engine env.
+
+The connectors (``bot/engine/channels/``) need rasa, which the app env does not have, so they run
+in the engine env inside ``harness_server.py``: Rasa's own code builds and mounts them from a
+credentials file rendered here; only the bot is replaced by an echo. Outgoing calls go, through
+each platform's own client library, to stand-ins of the Telegram Bot API, the callback gateway,
+Slack's Web API, Facebook's Send API and Twilio's Messages API (``tests/e2e/standins.py``).
+
+Below: starting the harness, and building webhooks as Slack, Facebook and Twilio sign them.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Tuple
+
+import requests
+
+from bot.channel_credentials import channel_secrets, write_credentials
+from bot.settings import PROJECT_ROOT
+from tests.bot.channel_env import FACEBOOK_ENV, SLACK_ENV, TWILIO_ENV
+from tests.e2e.standins import MessengerStandIn, SlackStandIn, TwilioStandIn
+
+ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+HARNESS_SERVER = Path(__file__).with_name("harness_server.py")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Harness:
+    url: str
+    log_path: Path
+    env: Mapping[str, str]
+
+    def messages_from(self, sender_id: str) -> List[Dict[str, Any]]:
+        """User messages from ``sender_id`` that reached the bot."""
+        received = requests.get(f"{self.url}/harness/messages", timeout=5).json()
+        return [message for message in received if message["sender_id"] == sender_id]
+
+    def wait_for_messages_from(self, sender_id: str, timeout: float = 10.0) -> List[Dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while not (messages := self.messages_from(sender_id)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return messages
+
+    def push(self, channel_name: str, recipient: str, text: str) -> requests.Response:
+        return requests.post(f"{self.url}/harness/push", params={"output_channel": channel_name},
+                             json={"recipient": recipient, "text": text}, timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def assert_no_secret_logged(self) -> None:
+        log = self.log()
+        assert not [secret for secret in channel_secrets(self.env) if secret in log]
+
+
+@contextmanager
+def start_harness(env: Mapping[str, str], workdir: Path) -> Iterator[Harness]:
+    credentials = write_credentials(env, workdir / "credentials.yml")
+    port, log_path = free_port(), workdir / "harness.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(ENGINE_PYTHON), str(HARNESS_SERVER), str(credentials), str(port)],
+            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+    harness = Harness(f"http://127.0.0.1:{port}", log_path, env)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, f"the channel harness exited:\n{harness.log()[-3000:]}"
+            try:
+                requests.get(f"{harness.url}/harness/messages", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, f"the channel harness did not start:\n{harness.log()[-3000:]}"
+                time.sleep(0.2)
+        yield harness
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class MessagingApps:
+    slack: SlackStandIn
+    messenger: MessengerStandIn
+    twilio: TwilioStandIn
+
+    def env(self) -> Dict[str, str]:
+        return {**SLACK_ENV, **FACEBOOK_ENV, **TWILIO_ENV, "SLACK_API_URL": self.slack.api_url,
+                "FACEBOOK_GRAPH_URL": self.messenger.base_url, "TWILIO_API_URL": self.twilio.base_url}
+
+
+@contextmanager
+def refusing(platform):
+    platform.failing = True
+    try:
+        yield
+    finally:
+        platform.failing = False
+
+
+# --- webhooks as the platforms sign them --------------------------------------------------------
+
+
+def twilio_signature(url: str, form: Dict[str, str], auth_token: str) -> str:
+    """Twilio's documented scheme: base64 HMAC-SHA1 of the URL followed by the sorted form fields."""
+    signed = url + "".join(name + form[name] for name in sorted(form))
+    return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+
+def twilio_message(sender: str, text: str, url: str) -> Tuple[Dict[str, str], Dict[str, str]]:
+    form = {"From": sender, "To": TWILIO_ENV["TWILIO_WHATSAPP_NUMBER"], "Body": text, "ProfileName": "Yael"}
+    return form, {"X-Twilio-Signature": twilio_signature(url, form, TWILIO_ENV["TWILIO_AUTH_TOKEN"])}
+
+
+def facebook_event(sender: str, text: str) -> Tuple[bytes, Dict[str, str]]:
+    body = json.dumps({"object": "page", "entry": [{"id": "page-1", "time": 1, "messaging": [{
+        "sender": {"id": sender}, "recipient": {"id": "page-1"}, "timestamp": 1,
+        "message": {"mid": f"m-{sender}", "text": text}}]}]}).encode()
+    signature = "sha1=" + hmac.new(FACEBOOK_ENV["FACEBOOK_SECRET"].encode(), body, hashlib.sha1).hexdigest()
+    return body, {"X-Hub-Signature": signature, "Content-Type": "application/json"}
+
+
+def slack_event(user: str, text: str, channel: str = "D1") -> bytes:
+    return json.dumps({"type": "event_callback", "event": {
+        "type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel, "ts": "1.0"}}).encode()
+
+
+def slack_headers(body: bytes, secret: str = SLACK_ENV["SLACK_SIGNING_SECRET"]) -> Dict[str, str]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/json"}
+
+
+def post_slack(rasa_url: str, body: bytes, secret: str = SLACK_ENV["SLACK_SIGNING_SECRET"]) -> requests.Response:
+    """Post a Slack event to the connector's webhook, signed with ``secret``."""
+    return requests.post(f"{rasa_url}/webhooks/slack/webhook", data=body, headers=slack_headers(body, secret),
+                         timeout=10)
