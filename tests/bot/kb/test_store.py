@@ -93,25 +93,68 @@ def test_a_broken_kb_at_start_up_serves_an_empty_index(settings, tmp_path: Path)
     assert "bad.md" in store.last_report.error
 
 
-def test_concurrent_readers_always_get_a_complete_index(kb_settings):
+def test_concurrent_readers_always_get_a_complete_index(kb_settings, monkeypatch):
+    """Readers keep searching while another reader rebuilds: each gets the old or the new index, complete."""
+    import bot.kb.store as store_module
+
     store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
-    store.current()
+    old = store.current()
+    readers = 4
+    all_reading = threading.Barrier(readers + 1)
+    building, built = threading.Event(), threading.Event()
+    reads_during_build = []  # indexes returned by calls that began and ended while the rebuild ran
+    seen = [[] for _ in range(readers)]
     errors = []
+    real_build = store_module.build_knowledge_base
 
-    def ask():
-        for _ in range(5):
-            try:
-                assert store.current().search("where is my order", "en").top is not None
-            except Exception as exc:  # collected and asserted below
-                errors.append(exc)
+    def slow_build(settings):
+        """The rebuild finishes only after the other readers were answered while it ran (or 30 s)."""
+        building.set()
+        deadline = time.monotonic() + 30
+        while len(reads_during_build) < readers - 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        result = real_build(settings)
+        built.set()
+        return result
 
-    threads = [threading.Thread(target=ask) for _ in range(4)]
+    def ask(reader: int) -> None:
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline:
+                during = building.is_set() and not built.is_set()
+                index = store.current()
+                if during and not built.is_set():
+                    reads_during_build.append(index)
+                seen[reader].append(index)
+                assert index.search("where is my order", "en").top.article_id == "track-order"
+                if len(seen[reader]) == 1:
+                    all_reading.wait(30)
+                if index is not old:
+                    return
+                time.sleep(0.002)  # leave the rebuilding thread some of the GIL
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    monkeypatch.setattr(store_module, "build_knowledge_base", slow_build)
+    threads = [threading.Thread(target=ask, args=(reader,)) for reader in range(readers)]
     for thread in threads:
         thread.start()
-    _touch_later(write_article(kb_settings.kb_dir / "en", "extra", "Extra", "en", ["extra question"]))
+    all_reading.wait(30)  # every reader has the old index before the edit
+    _touch_later(write_article(kb_settings.kb_dir / "en", "gift-cards", "Gift cards", "en",
+                               ["can I buy a gift card", "gift voucher", "redeem my gift card", "how do gift cards work"]))
     for thread in threads:
-        thread.join()
+        thread.join(90)
+
     assert errors == []
+    new = store.current()
+    assert new is not old
+    assert (old.article_counts(), new.article_counts()) == ({"cs": 1, "en": 4}, {"cs": 1, "en": 5})
+    assert new.search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
+    assert len(reads_during_build) >= readers - 1  # the rebuild ran while the others kept reading...
+    assert all(index is old for index in reads_during_build)  # ...and they got the complete old index
+    for indexes in seen:  # each reader saw the old index, then the new one, and nothing else
+        assert indexes[0] is old and indexes[-1] is new
+        assert all(index is old for index in indexes[:-1])
 
 
 def test_the_watch_logs_each_reload(kb_settings, caplog):
