@@ -104,10 +104,14 @@ def test_earlier_complaints_alone_do_not_make_a_calm_message_frustrated():
     assert not is_frustrated("ok, thanks", earlier_complaints=5)
 
 
-@pytest.mark.parametrize("text", ["x" * 100_000, "\x00\x01\x02", "<script>alert(1)</script>", "'; DROP TABLE x;--",
-                                  "😡😡😡", "\u202e\u200f"])
-def test_any_input_gives_an_answer(text):
-    assert isinstance(is_frustrated(text), bool)
+@pytest.mark.parametrize("text, signals", [
+    ("x" * 100_000, []), ("\x00\x01\x02", []), ("<script>alert(1)</script>", []),
+    ("'; DROP TABLE x;--", ["shouting"]),  # capitals read as shouting, whatever they say
+    ("😡😡😡", []), ("\u202e\u200f", []),
+])
+def test_any_input_gives_an_answer(text, signals):
+    assert frustration_signals(text) == signals
+    assert is_frustrated(text) is bool(signals)
 
 
 def test_normalise_folds_case_accents_and_punctuation():

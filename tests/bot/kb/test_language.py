@@ -111,4 +111,4 @@ def test_no_text_keeps_the_language(text):
     "\x00\x01 binary \xff junk with my order",
 ])
 def test_hostile_or_huge_messages_still_get_a_supported_language(text):
-    assert conversation_language(text, "he") in ("en", "he", "ar", "cs")
+    assert conversation_language(text, "he") == "en"  # each is written in English, long enough to switch

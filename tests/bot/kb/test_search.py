@@ -134,8 +134,7 @@ def test_a_100_kb_question_is_searched_by_its_start_quickly(demo_kb: KnowledgeBa
 )
 def test_sql_looking_questions_are_just_text(demo_kb: KnowledgeBase, question):
     result = demo_kb.search(question, language="en")
-    assert result.decision in ("answer", "clarify", "abstain")
-    assert result.decision != "answer" or result.in_scope >= 0.5
+    assert result.decision == "abstain", result  # searched like any text, and no article covers it
 
 
 def test_a_language_without_articles_or_an_unsupported_one_abstains(demo_kb: KnowledgeBase):
