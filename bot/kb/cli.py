@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional
 
@@ -68,5 +67,5 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"effortless: {exc}", file=sys.stderr)
         return 2
     if args.kb_dir is not None:
-        settings = replace(settings, kb_dir=args.kb_dir)
+        settings = settings.model_copy(update={"kb_dir": args.kb_dir})
     return _check(settings) if args.command == "check" else _reload(settings)

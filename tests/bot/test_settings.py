@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, SettingsError, load_settings, secret_values
+from pydantic import ValidationError
+
+from bot.settings import (DOC_COMMAND, DOC_PATH, PROJECT_ROOT, SettingsError, configuration_markdown, load_settings,
+                          secret_values)
 
 
 @pytest.fixture
@@ -21,7 +24,6 @@ def test_defaults_give_a_working_laptop_install(env, tmp_path):
     var = (tmp_path / "var").resolve()
     assert settings.var_dir == var
     assert settings.database_url == f"sqlite:///{var / 'effortless.db'}"
-    assert settings.is_sqlite
     assert settings.tracker_store_url == f"sqlite:///{var / 'rasa_tracker.db'}"
     assert settings.lock_store_url == "redis://127.0.0.1:6379/1"
     assert (settings.host, settings.rasa_port, settings.action_port, settings.helpdesk_port) == ("127.0.0.1", 5005, 5055, 8000)
@@ -89,7 +91,6 @@ def test_every_variable_is_read(tmp_path):
     assert settings.host == "0.0.0.0"
     assert (settings.rasa_port, settings.action_port, settings.helpdesk_port) == (6005, 6055, 9000)
     assert settings.database_url == env["DATABASE_URL"]
-    assert not settings.is_sqlite
     assert settings.tracker_store_url == env["TRACKER_STORE_URL"]
     assert settings.lock_store_url == env["LOCK_STORE_URL"]
     # Trailing slashes are dropped so paths can be appended.
@@ -194,6 +195,24 @@ def test_hostile_values_in_a_number_setting_are_refused_not_crashed_on(env, valu
         load_settings({**env, "RASA_PORT": value})
 
 
+def test_an_unusable_setting_generates_no_secret(env, tmp_path):
+    with pytest.raises(SettingsError):
+        load_settings({**env, "CES_ASK_AFTER": "sometimes"})
+
+    assert not (tmp_path / "var" / "secrets").exists()
+
+
+def test_settings_are_immutable_and_copied_with_changes(env, tmp_path):
+    settings = load_settings(env)
+    with pytest.raises(ValidationError):
+        settings.kb_dir = tmp_path  # type: ignore[misc]
+
+    changed = settings.model_copy(update={"kb_dir": tmp_path / "kb"})
+
+    assert (changed.kb_dir, settings.kb_dir) == (tmp_path / "kb", PROJECT_ROOT / "data" / "kb")
+    assert changed.rasa_token == settings.rasa_token
+
+
 def test_generated_secrets_are_private_files_created_once_and_reused(env, tmp_path):
     first = load_settings(env)
     secrets_dir = tmp_path / "var" / "secrets"
@@ -272,3 +291,13 @@ def test_the_process_environment_is_the_default_source(monkeypatch, tmp_path):
     assert settings.company_name == "Initech"
     assert settings.var_dir == (tmp_path / "from-os").resolve()
     assert os.environ["COMPANY_NAME"] == "Initech"  # read, never changed
+
+
+def test_the_configuration_page_is_generated_from_the_settings():
+    """docs/configuration.md lists every variable with its default and meaning, as declared in bot/settings.py."""
+    text = configuration_markdown()
+    for variable in ("RASA_PORT", "DATABASE_URL", "KB_EMBEDDING_MODEL", "ZENDESK_WEBHOOK_SECRET", "SESSION_SECRET",
+                     "CES_LOW_SCORE_THRESHOLD", "SOCKETIO_REDIS_URL"):
+        assert f"| `{variable}` |" in text
+    assert DOC_PATH.read_text(encoding="utf-8") == text, (
+        f"{DOC_PATH.relative_to(PROJECT_ROOT)} differs from the settings declarations: run `{DOC_COMMAND}`")

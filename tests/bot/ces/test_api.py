@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from typing import Iterator
 
 import pytest
@@ -54,7 +53,7 @@ def test_an_admin_gets_the_report_as_json(client):
 
 
 def test_the_report_uses_the_configured_low_score_threshold(sessions, settings):
-    strict = replace(settings, ces_low_score_threshold=4)
+    strict = settings.model_copy(update={"ces_low_score_threshold": 4})
     seed_report_data(sessions)
     with session_scope(sessions) as session:
         accounts.create_agent(session, ADMIN_EMAIL, "Lead", "admin", ADMIN_PASSWORD)

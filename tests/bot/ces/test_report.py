@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import replace
 from datetime import date
 from typing import Iterator
 
@@ -326,8 +325,7 @@ def test_bad_dates_are_refused_with_a_clear_message(since, until, message):
 
 @pytest.mark.postgres
 def test_the_report_is_the_same_on_postgresql(session, postgres_cluster, tmp_path):  # noqa: F811
-    settings = replace(load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var")}),
-                       database_url=postgres_cluster.create_database())
+    settings = load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": postgres_cluster.create_database()})
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:

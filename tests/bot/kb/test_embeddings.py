@@ -4,7 +4,6 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ def test_a_model_folder_without_its_files_is_a_clear_error(tmp_path: Path):
 
 
 def test_an_unusable_model_setting_falls_back_to_lexical_search(settings, demo_kb_dir, caplog):
-    store = KnowledgeBaseStore(replace(settings, kb_dir=demo_kb_dir, kb_embedding_model="no-such-model"), 0)
+    store = KnowledgeBaseStore(settings.model_copy(update={"kb_dir": demo_kb_dir, "kb_embedding_model": "no-such-model"}), 0)
     with caplog.at_level(logging.ERROR, logger="effortless.kb"):
         assert store.current().search("where is my order", "en").top.article_id == "track-order"
     assert "KB embeddings disabled" in caplog.text and "no-such-model" in caplog.text

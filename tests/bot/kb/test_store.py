@@ -3,7 +3,6 @@ import logging
 import os
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ def kb_settings(settings, tmp_path: Path):
     for article_id, title, language, questions, body in DEMO_ARTICLES:
         if article_id in SMALL_KB:
             write_article(tmp_path / "kb" / language, article_id, title, language, questions, body)
-    return replace(settings, kb_dir=tmp_path / "kb")
+    return settings.model_copy(update={"kb_dir": tmp_path / "kb"})
 
 
 def _touch_later(path: Path) -> None:
@@ -87,7 +86,7 @@ def test_the_reload_stamp_triggers_a_rebuild(kb_settings):
 def test_a_broken_kb_at_start_up_serves_an_empty_index(settings, tmp_path: Path):
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "bad.md").write_text("not an article")
-    store = KnowledgeBaseStore(replace(settings, kb_dir=tmp_path / "kb"), check_interval_s=0)
+    store = KnowledgeBaseStore(settings.model_copy(update={"kb_dir": tmp_path / "kb"}), check_interval_s=0)
     result = store.current().search("where is my order", "en")
     assert (result.decision, result.reason) == ("abstain", "the knowledge base is empty")
     assert "bad.md" in store.last_report.error
