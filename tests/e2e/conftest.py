@@ -95,9 +95,6 @@ def stack_env(base, standins: StandIns, **overrides: str) -> Dict[str, str]:  # 
         "COMPANY_NAME": "Acme",
         # Always open, so the tests do not depend on the clock; out-of-hours has its own test.
         "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
-        # Lexical KB: with the embedding model an index build takes 30-50 s on a 2-core machine, longer than
-        # a chat request may wait; tests/bot/kb covers the model.
-        "KB_EMBEDDING_MODEL": "none",
         **standin_env(standins),
         **overrides,
     })
