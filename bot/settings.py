@@ -360,7 +360,8 @@ def configuration_markdown() -> str:
             for field in Settings.model_fields.values()]
     lines = [_DOC_INTRO, "| Variable | Default | Meaning |", "|---|---|---|"]
     lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in rows]
-    lines += ["", "Rendered into Rasa's `credentials.yml` by `bot/channels.py` rather than read by `bot/settings.py`:", "",
+    lines += ["", "Rendered into Rasa's `credentials.yml` by `bot/channel_credentials.py` rather than read by "
+              "`bot/settings.py`:", "",
               "| Variable | Default | Meaning |", "|---|---|---|"]
     lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in _DOC_OTHER_VARIABLES]
     return "\n".join(lines) + "\n"
