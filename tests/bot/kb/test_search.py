@@ -183,12 +183,12 @@ def test_the_gates_boosted_trees_give_scikit_learns_own_predictions():
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from bot.kb.search import _BoostedTrees
+    from bot.kb.scorer import BoostedTrees
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2000, 6))
     y = (x[:, 0] * x[:, 1] + x[:, 2] > 0.3).astype(int)
-    trees = _BoostedTrees.fit(x, y)
+    trees = BoostedTrees.fit(x, y)
     reference = HistGradientBoostingClassifier(
         max_depth=3, max_iter=100, learning_rate=0.1, early_stopping=False, random_state=0
     ).fit(x, y)

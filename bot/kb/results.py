@@ -1,0 +1,90 @@
+"""What a KB search returns, and the thresholds that turn probabilities into answer / clarify / abstain."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article that may answer the question; ``score`` is the calibrated probability (0..1) that it does."""
+
+    article_id: str
+    title: str
+    score: float
+    url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What the bot should do with a question, and why."""
+
+    decision: str  # "answer" | "clarify" | "abstain"
+    candidates: List[Candidate]
+    reason: str
+    language: str
+    in_scope: float = 0.0
+    """How much the question looks covered by the KB at all (gate probability; 0 when not searched)."""
+    other_company: Optional[str] = None
+    """Set when the question is about another company's product (e.g. "Netflix") the KB never mentions."""
+    coverage: str = "covered"
+    """Why the bot answers or not, for the wording of the reply: ``covered`` (answer or clarify),
+    ``not_covered`` (a question about the company's domain that no article answers: a KB gap),
+    ``out_of_domain`` (not something this company's support answers: weather, jokes) or
+    ``other_company`` (another company's product)."""
+
+    @property
+    def top(self) -> Optional[Candidate]:
+        return self.candidates[0] if self.candidates else None
+
+    def next_best(self, tried: Iterable[str]) -> Optional[Candidate]:
+        """After "that didn't help": the best article not yet tried, if its probability from this same
+        search is at least "Did you mean" level. (Searching again with ``exclude_ids`` would not do:
+        with the right-looking article removed, the rest are renormalised to look plausible.)"""
+        tried = set(tried)
+        minimum = DecisionPolicy().offer_min
+        return next((c for c in self.candidates if c.article_id not in tried and c.score >= minimum), None)
+
+    @property
+    def clarify_options(self) -> List[Candidate]:
+        """The titles to offer in "Did you mean …?" (empty unless the decision is clarify)."""
+        if self.decision != "clarify":
+            return []
+        minimum = DecisionPolicy().offer_min
+        return [c for c in self.candidates[:3] if c.score >= minimum]
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    """Thresholds on calibrated probabilities, applied after the in-scope gate let the question through.
+
+    - answer outright when the best article is at least ``answer_threshold`` probable, the question looks
+      in scope enough (``in_scope`` ≥ ``answer_in_scope``, learned per index so that few questions the KB
+      does not cover pass) and no runner-up is close;
+    - a runner-up is *close* when it is at least ``clarify_min`` probable and within ``clarify_gap`` of the best;
+    - otherwise ask "Did you mean …?" when the best is at least ``offer_min`` probable, else abstain.
+    """
+
+    answer_threshold: float = 0.6
+    clarify_min: float = 0.3
+    clarify_gap: float = 0.5
+    offer_min: float = 0.15
+    answer_in_scope: float = 0.5
+
+    def decide(self, scores: Sequence[float], in_scope: float) -> Tuple[str, str]:
+        first = scores[0] if scores else 0.0
+        second = scores[1] if len(scores) > 1 else 0.0
+        close = second >= self.clarify_min and first - second < self.clarify_gap
+        if first >= self.answer_threshold and in_scope >= self.answer_in_scope and not close:
+            return "answer", "confident"
+        if close:
+            return "clarify", "two close candidates"
+        if first >= self.offer_min:
+            return "clarify", "not sure enough to answer"
+        return "abstain", "low confidence"
+
+
+# ---------------------------------------------------------------------------------------------
+# Components: each turns questions into an (n_questions × n_articles) score matrix.
