@@ -1,5 +1,5 @@
 # Effortless — the two commands are `make run` and `make test`; the rest are their parts.
-.PHONY: run test venvs test-deps train migrate validate kb-check kb-reload bench clean help
+.PHONY: run test lint venvs test-deps train migrate validate kb-check kb-reload bench clean help
 
 PY := .venv/bin/python
 RASA := .venv-engine/bin/rasa
@@ -12,8 +12,12 @@ help:  ## list the targets
 run: venvs  ## install if needed, train if needed, migrate, start everything, print the URLs
 	@$(PY) -m bot run
 
-test: test-deps  ## install what the tests need, then validate data, pytest, conversation tests
+test: test-deps  ## install what the tests need, then lint, validate data, pytest, conversation tests
 	@scripts/test.sh
+
+lint:  ## ruff and mypy (configured in pyproject.toml); also the first step of `make test`
+	@scripts/bootstrap.sh --test
+	@scripts/lint.sh
 
 venvs:  ## create/refresh .venv-engine and .venv from the lock files (no-op when up to date)
 	@scripts/bootstrap.sh

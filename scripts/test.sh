@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test suite behind `make test` (and CI's .ci/run): data validation, pytest (unit, actions,
-# end to end), and Rasa conversation tests. Fails on the first failing step.
+# The test suite behind `make test` (and CI's .ci/run): lint and type checks, data validation,
+# pytest (unit, actions, end to end), and Rasa conversation tests. Fails on the first failing step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
@@ -12,6 +12,8 @@ export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite://}"
 
 step() { printf '\n== %s\n' "$*"; }
+
+scripts/lint.sh
 
 step "train the Rasa model if needed"
 $PY -m bot train
