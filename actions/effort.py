@@ -1,5 +1,5 @@
 """The Customer Effort Score question after a resolution (CES 2.0, 1..7)."""
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,19 +15,19 @@ MAX_COMMENT_CHARS = 2000
 SKIP_INTENTS = ("deny", "cancel")
 
 
-def _declined(tracker: Tracker, text: Text) -> bool:
+def _declined(tracker: Tracker, text: str) -> bool:
     """A "no comment" button (its payload is an intent), or words like "skip" in any language."""
     return text.startswith("/") or is_skip(text, tracker.get_slot("language") or "en")
 
 
 class ValidateCesForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_ces_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
         return [] if tracker.get_slot("effort_skipped") else domain_slots
 
-    def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
         score = parse_effort_score(text, tracker.get_slot("language") or "en")
         if score is not None:
@@ -39,7 +39,7 @@ class ValidateCesForm(FormValidationAction):
             return {"effort_score": None, "effort_skipped": True, "effort_attempts": attempts}
         return {"effort_score": None, "effort_attempts": attempts}
 
-    def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
         if _declined(tracker, text):
             return {"effort_comment": ""}
@@ -49,10 +49,10 @@ class ValidateCesForm(FormValidationAction):
 class ActionAskEffortScore(Action):
     """Ask the CES question, or re-ask once more clearly after an answer we could not read."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_effort_score"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if int(tracker.get_slot("effort_attempts") or 0) > 0:
             dispatcher.utter_message(response="utter_effort_reask")
         else:
@@ -63,14 +63,14 @@ class ActionAskEffortScore(Action):
 class ActionSaveEffortScore(Action):
     """Store the rating once per resolution; a low score offers a follow-up by a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_save_effort_score"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         score = tracker.get_slot("effort_score")
         resolution_id = tracker.get_slot("resolution_id")
-        reset: List[EventType] = [
+        reset: list[EventType] = [
             SlotSet("effort_score", None), SlotSet("effort_comment", None), SlotSet("effort_attempts", 0),
             SlotSet("effort_skipped", False), SlotSet("resolution_id", None),
         ]

@@ -2,7 +2,7 @@
 import logging
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
@@ -11,7 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_thread, services
 from bot.escalation.details import (
-    clean_description, clean_email, clean_name, last_unanswered_question, ticket_reference_in, transcript_from_events,
+    clean_description,
+    clean_email,
+    clean_name,
+    last_unanswered_question,
+    ticket_reference_in,
+    transcript_from_events,
 )
 from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
 from bot.helpdesk.backends import escalation_key
@@ -25,7 +30,7 @@ REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_reques
 RETRY_DELAYS_S = (15, 30, 60, 120, 300)
 
 
-def _channel_identity(tracker: Tracker) -> Dict[Text, Text]:
+def _channel_identity(tracker: Tracker) -> dict[str, str]:
     """Name and email the channel already knows (e.g. Telegram's profile, a logged-in site)."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     known = {}
@@ -41,14 +46,14 @@ def _channel_identity(tracker: Tracker) -> Dict[Text, Text]:
 class ActionStartEscalation(Action):
     """Begin an escalation: a new idempotency id, the reason, what we already know about the customer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_escalation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
         reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent, "customer_request")
         dispatcher.utter_message(response="utter_escalation_intro")
-        events: List[EventType] = [
+        events: list[EventType] = [
             SlotSet("escalation_id", uuid.uuid4().hex),
             SlotSet("escalation_reason", reason),
             SlotSet("suggested_description", last_unanswered_question(tracker.events)),
@@ -64,10 +69,10 @@ class ActionStartEscalation(Action):
 class ActionAskIssueDescription(Action):
     """Offer the last unanswered question as the description, or ask for one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_issue_description"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if tracker.get_slot("suggested_description"):
             dispatcher.utter_message(response="utter_confirm_issue_description")
         else:
@@ -76,22 +81,22 @@ class ActionAskIssueDescription(Action):
 
 
 class ValidateEscalationForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_escalation_form"
 
-    def validate_customer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_customer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         name = clean_name(value)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_name")
         return {"customer_name": name}
 
-    def validate_customer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_customer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         email = clean_email(value)
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
         return {"customer_email": email}
 
-    def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         suggested = tracker.get_slot("suggested_description")
         if suggested and tracker.get_intent_of_latest_message() == "affirm":
             return {"issue_description": suggested}
@@ -101,7 +106,7 @@ class ValidateEscalationForm(FormValidationAction):
         return {"issue_description": description}
 
 
-def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> TicketCreate:
+def _ticket_request(tracker: Tracker, kb_attempts: list[dict[str, Any]]) -> TicketCreate:
     description = tracker.get_slot("issue_description") or ""
     return TicketCreate(
         idempotency_key=escalation_key(tracker.sender_id, tracker.get_slot("escalation_id")),
@@ -121,10 +126,10 @@ def _ticket_request(tracker: Tracker, kb_attempts: List[Dict[Text, Any]]) -> Tic
 class ActionCreateTicket(Action):
     """Create the ticket (idempotent per escalation) and tell the customer where they stand."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_create_ticket"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if not tracker.get_slot("escalation_id") or tracker.get_slot("handoff_active"):
             return []  # nothing to create, or a late retry after the ticket was created
         svc = services()
@@ -165,7 +170,7 @@ class ActionCreateTicket(Action):
         ]
 
     @staticmethod
-    def _retry_later(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def _retry_later(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         attempt = int(tracker.get_slot("ticket_attempts") or 0)
         if attempt == 0:
             dispatcher.utter_message(response="utter_helpdesk_unavailable")
@@ -182,10 +187,10 @@ class ActionCreateTicket(Action):
 class ActionTicketStatus(Action):
     """"What's the status of my ticket?" — by reference, this conversation, or the customer's email."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ticket_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = ticket_reference_in(tracker.latest_message.get("text")) or tracker.get_slot("ticket_reference")
         try:
             tickets = await in_thread(

@@ -1,6 +1,6 @@
 """The live handoff: customer messages go to the agent, agent messages and events come back."""
 import time
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,17 +17,17 @@ from bot.helpdesk.client import HelpdeskUnavailable
 RICH_CHANNELS = ("socketio",)
 
 
-def _entity(tracker: Tracker, name: Text) -> Text:
+def _entity(tracker: Tracker, name: str) -> str:
     return next(tracker.get_latest_entity_values(name), None) or ""
 
 
 class ActionRelayToAgent(Action):
     """Forward the customer's message to the agent; the bot itself says nothing."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_relay_to_agent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         text = message.get("text") or "[message without text]"
         try:
@@ -44,10 +44,10 @@ class ActionRelayToAgent(Action):
 
 
 class ActionAgentJoined(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_agent_joined"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_agent_joined", agent_name=_entity(tracker, "agent_name") or "An agent")
         return [SlotSet("handoff_active", True)]
 
@@ -55,10 +55,10 @@ class ActionAgentJoined(Action):
 class ActionDeliverAgentMessage(Action):
     """Show an agent's reply in the customer's chat, on the channel the customer uses."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_deliver_agent_message"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = _entity(tracker, "agent_message")
         agent_name = _entity(tracker, "agent_name") or "Agent"
         if not text:
@@ -73,16 +73,16 @@ class ActionDeliverAgentMessage(Action):
 class ActionHandback(Action):
     """The agent resolved the ticket: the bot takes over and, if configured, asks for the effort score."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
         resolution_id = _entity(tracker, "resolution_id")
         dispatcher.utter_message(response="utter_handback", agent_name=_entity(tracker, "agent_name") or "Our agent",
                                  ticket_reference=reference)
-        events: List[EventType] = [
+        events: list[EventType] = [
             SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),
             SlotSet("resolution_id", resolution_id or None),
         ]
@@ -96,10 +96,10 @@ class ActionHandback(Action):
 
 
 class ActionTicketReopened(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ticket_reopened"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
         dispatcher.utter_message(response="utter_ticket_reopened", ticket_reference=reference)
         return [SlotSet("handoff_active", True), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]

@@ -1,5 +1,5 @@
 """Answer questions from the knowledge base, ask whether it helped, try again or offer a person."""
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,7 +15,7 @@ from bot.kb.replies import MISSES_BEFORE_OFFERING_A_PERSON, OFFER_A_PERSON, abst
 from bot.kb.search import Article, Candidate
 
 
-def _escalate(reason: Text, question: Text) -> List[EventType]:
+def _escalate(reason: str, question: str) -> list[EventType]:
     return [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", reason), SlotSet("kb_question", question)]
 
 
@@ -28,7 +28,7 @@ def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
     dispatcher.utter_message(response="utter_ask_kb_helped")
 
 
-async def _log(tracker: Tracker, question: Text, language: Text, outcome: Text, candidate: Optional[Candidate]) -> Text:
+async def _log(tracker: Tracker, question: str, language: str, outcome: str, candidate: Candidate | None) -> str:
     """Record the lookup for the KB-gap report; ``candidate`` is the article shown (or the best one)."""
     query_id = await in_thread(
         record_query, services().sessions, conversation_id=tracker.sender_id,
@@ -39,7 +39,7 @@ async def _log(tracker: Tracker, question: Text, language: Text, outcome: Text, 
     return str(query_id)
 
 
-def _answered(article: Article, query_id: Text, tried: List[Text]) -> List[EventType]:
+def _answered(article: Article, query_id: str, tried: list[str]) -> list[EventType]:
     return [
         SlotSet("kb_article_id", article.id), SlotSet("kb_query_id", query_id),
         SlotSet("kb_tried", tried + [article.id]), SlotSet("awaiting_feedback", True),
@@ -49,10 +49,10 @@ def _answered(article: Article, query_id: Text, tried: List[Text]) -> List[Event
 class ActionAnswerQuestion(Action):
     """Search the KB for the customer's message: answer, ask "did you mean", or admit not knowing."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_question"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         question = tracker.latest_message.get("text") or ""
         language = tracker.get_slot("language") or "en"
@@ -64,7 +64,7 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base = await in_thread(svc.knowledge_base.current)
         result = await in_thread(knowledge_base.search, question, language)
-        events: List[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
+        events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
         if result.decision == "answer":
             article = knowledge_base.article(result.top.article_id)
             query_id = await _log(tracker, question, language, "answer", result.top)
@@ -83,11 +83,11 @@ class ActionAnswerQuestion(Action):
         return events + _missed(dispatcher, tracker, "utter_kb_no_article")
 
 
-def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> List[EventType]:
+def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> list[EventType]:
     """A miss (no article, "None of these" or "no"): ``first_response``, or after two in a row the offer of a person."""
     misses, response = after_a_miss(int(tracker.get_slot("kb_misses") or 0), first_response)
     dispatcher.utter_message(response=response)
-    events: List[EventType] = [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
+    events: list[EventType] = [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
     if response == OFFER_A_PERSON:
         return events + [SlotSet("escalation_reason", "kb_missed_twice")]
     return events
@@ -96,10 +96,10 @@ def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: 
 class ActionRejectSuggestions(Action):
     """The customer pressed "None of these" under "Did you mean …?": a miss, logged for the KB-gap report."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reject_suggestions"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
             await in_thread(mark_helped, services().sessions, int(query_id), False)
@@ -109,10 +109,10 @@ class ActionRejectSuggestions(Action):
 class ActionShowArticle(Action):
     """The customer picked an article from a "did you mean" list."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_article"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         article_id = next(tracker.get_latest_entity_values("article_id"), None)
         knowledge_base = await in_thread(svc.knowledge_base.current)
@@ -133,10 +133,10 @@ class ActionShowArticle(Action):
 class ActionKbFeedback(Action):
     """Yes / no from the customer: after an answer, after an offer of a person, or out of context."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_kb_feedback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         said_yes = tracker.get_intent_of_latest_message() == "affirm"
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
@@ -150,7 +150,7 @@ class ActionKbFeedback(Action):
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("next_step", None)]
 
-    async def _helped(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    async def _helped(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
@@ -161,7 +161,7 @@ class ActionKbFeedback(Action):
             channel=tracker.get_latest_input_channel(), language=tracker.get_slot("language") or "en",
         )
         dispatcher.utter_message(response="utter_glad_it_helped")
-        events: List[EventType] = [
+        events: list[EventType] = [
             SlotSet("awaiting_feedback", False), SlotSet("kb_misses", 0), SlotSet("kb_tried", []),
             SlotSet("resolution_id", str(resolution_id)),
         ]
@@ -170,13 +170,13 @@ class ActionKbFeedback(Action):
         dispatcher.utter_message(response="utter_anything_else")
         return events + [SlotSet("next_step", None)]
 
-    async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
             await in_thread(mark_helped, svc.sessions, int(query_id), False)
         tried = list(tracker.get_slot("kb_tried") or [])
-        events: List[EventType] = [SlotSet("next_step", None)]
+        events: list[EventType] = [SlotSet("next_step", None)]
         misses = int(tracker.get_slot("kb_misses") or 0) + 1
         question = tracker.get_slot("kb_question") or ""
         if misses < MISSES_BEFORE_OFFERING_A_PERSON and question:

@@ -6,9 +6,10 @@ a conversation lives in its tracker's slots.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import sessionmaker
 

@@ -1,5 +1,5 @@
 """Slots refreshed after every customer message: the customer's language and the company name."""
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,10 +13,10 @@ from bot.kb.language import conversation_language
 class ValidateSlotMappings(ValidationAction):
     """``action_validate_slot_mappings``: Rasa runs it after each user message."""
 
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         message = tracker.latest_message or {}
         hint = (message.get("metadata") or {}).get("language")
         return {"language": conversation_language(message.get("text"), tracker.get_slot("language"), hint)}
 
-    async def extract_company(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_company(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return {"company": services().settings.company_name}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -56,16 +56,16 @@ class Channel:
 
     title: str
     key: str
-    required: Tuple[Tuple[str, str], ...]  # (credentials field, env var)
-    optional: Tuple[Tuple[str, str], ...] = ()
-    checks: Dict[str, Check] = field(default_factory=dict)  # env var -> validation
-    secrets: Tuple[str, ...] = ()  # env vars whose values must never be logged
+    required: tuple[tuple[str, str], ...]  # (credentials field, env var)
+    optional: tuple[tuple[str, str], ...] = ()
+    checks: dict[str, Check] = field(default_factory=dict)  # env var -> validation
+    secrets: tuple[str, ...] = ()  # env vars whose values must never be logged
 
     @property
-    def variables(self) -> List[str]:
+    def variables(self) -> list[str]:
         return [variable for _, variable in self.required + self.optional]
 
-    def credentials(self, env: Mapping[str, str]) -> Optional[dict]:
+    def credentials(self, env: Mapping[str, str]) -> dict | None:
         """This channel's credentials entry, or ``None`` when none of its required vars are set."""
         present = [variable for _, variable in self.required if env.get(variable, "").strip()]
         if not present:
@@ -89,7 +89,7 @@ class Channel:
         return entry
 
 
-CHANNELS: Tuple[Channel, ...] = (
+CHANNELS: tuple[Channel, ...] = (
     Channel(
         title="Telegram",
         key=f"{ENGINE}.TelegramInput",
@@ -135,7 +135,7 @@ CHANNELS: Tuple[Channel, ...] = (
 )
 
 
-def render_credentials(env: Optional[Mapping[str, str]] = None) -> dict:
+def render_credentials(env: Mapping[str, str] | None = None) -> dict:
     """The effective Rasa credentials: ``rest``, ``socketio`` and every fully configured channel.
 
     Raises :class:`ChannelConfigError` for a half-configured channel or a malformed value.
@@ -161,14 +161,14 @@ def _socketio_credentials(env: Mapping[str, str]) -> dict:
     return {SOCKETIO_REDIS_KEY: {**SOCKETIO_CREDENTIALS, "redis_url": redis_url}}
 
 
-def enabled_channels(credentials: Mapping[str, object]) -> List[str]:
+def enabled_channels(credentials: Mapping[str, object]) -> list[str]:
     """Human names of the channels in rendered credentials, for the start-up log."""
     titles = {channel.key: channel.title for channel in CHANNELS}
     titles[SOCKETIO_REDIS_KEY] = "socketio (shared through Redis)"
     return [titles.get(key, key) for key in credentials]
 
 
-def channel_secrets(env: Optional[Mapping[str, str]] = None) -> List[str]:
+def channel_secrets(env: Mapping[str, str] | None = None) -> list[str]:
     """Values of the channel credentials that the log redaction must mask."""
     env = os.environ if env is None else env
     secrets = [env[name] for channel in CHANNELS for name in channel.secrets if env.get(name, "").strip()]
@@ -185,7 +185,7 @@ _QuotedDumper.add_representer(
 )
 
 
-def write_credentials(env: Optional[Mapping[str, str]], path: Path) -> Path:
+def write_credentials(env: Mapping[str, str] | None, path: Path) -> Path:
     """Write :func:`render_credentials` to ``path`` (owner-only: it holds secrets); return ``path``."""
     credentials = render_credentials(env)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 

@@ -7,7 +7,6 @@ Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alemb
 from __future__ import annotations
 
 from datetime import datetime
-from typing import List, Optional
 
 from sqlalchemy import (
     JSON,
@@ -62,9 +61,9 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(20), nullable=False, default="agent")
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     presence: Mapped[str] = mapped_column(String(20), nullable=False, default="offline")
-    last_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
@@ -80,7 +79,7 @@ class AgentSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     agent: Mapped[Agent] = relationship()
 
@@ -92,13 +91,13 @@ class Ticket(Base):
     __table_args__ = (Index("ix_tickets_queue", "status", "priority_rank", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     channel: Mapped[str] = mapped_column(String(50), nullable=False, default="rest")
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
-    customer_name: Mapped[Optional[str]] = mapped_column(String(200))
-    customer_email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_email: Mapped[str | None] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reason: Mapped[str] = mapped_column(String(50), nullable=False)
@@ -106,21 +105,21 @@ class Ticket(Base):
     # Sort key for the queue: 0 = urgent ... 3 = low, so "priority, then age" is one index scan.
     priority_rank: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="waiting")
-    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    external_id: Mapped[Optional[str]] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
-    assigned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    first_reply_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Whoever holds this lease (a conditional UPDATE, so it works across replicas) delivers the
     # ticket's pending messages to Rasa, one at a time in id order, so the customer sees them in order.
-    delivery_lease_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    delivery_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    assignee: Mapped[Optional[Agent]] = relationship()
-    messages: Mapped[List["TicketMessage"]] = relationship(
+    assignee: Mapped[Agent | None] = relationship()
+    messages: Mapped[list[TicketMessage]] = relationship(
         back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan"
     )
 
@@ -141,18 +140,18 @@ class TicketMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
     author_type: Mapped[str] = mapped_column(String(20), nullable=False)
-    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     body: Mapped[str] = mapped_column(Text, nullable=False)
     # Set by the sender of a relayed message so a retried request does not add the line twice.
-    client_message_id: Mapped[Optional[str]] = mapped_column(String(100))
-    rasa_intent: Mapped[Optional[str]] = mapped_column(String(60))
-    rasa_entities: Mapped[Optional[dict]] = mapped_column(JSON)
+    client_message_id: Mapped[str | None] = mapped_column(String(100))
+    rasa_intent: Mapped[str | None] = mapped_column(String(60))
+    rasa_entities: Mapped[dict | None] = mapped_column(JSON)
     delivered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
-    delivery_error: Mapped[Optional[str]] = mapped_column(String(300))
+    delivery_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
-    agent: Mapped[Optional[Agent]] = relationship()
+    agent: Mapped[Agent | None] = relationship()
 
 
 class ZendeskTicket(Base):
@@ -165,11 +164,11 @@ class ZendeskTicket(Base):
     __tablename__ = "zendesk_tickets"
 
     zendesk_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    conversation_id: Mapped[Optional[str]] = mapped_column(String(255))
+    conversation_id: Mapped[str | None] = mapped_column(String(255))
     last_comment_id: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    last_status: Mapped[Optional[str]] = mapped_column(String(20))
+    last_status: Mapped[str | None] = mapped_column(String(20))
     needs_sync: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
-    sync_lease_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
@@ -183,7 +182,7 @@ class HelpdeskEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
-    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     payload: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
@@ -209,13 +208,13 @@ class KbQuery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
-    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    channel: Mapped[str | None] = mapped_column(String(50))
     question: Mapped[str] = mapped_column(Text, nullable=False)
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
-    article_id: Mapped[Optional[str]] = mapped_column(String(200))
-    score: Mapped[Optional[float]] = mapped_column(Float)
+    article_id: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(20), nullable=False)
-    helped: Mapped[Optional[bool]] = mapped_column(Boolean)
+    helped: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
 
@@ -231,10 +230,10 @@ class Resolution(Base):
     resolution_key: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     resolved_by: Mapped[str] = mapped_column(String(10), nullable=False)
-    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"))
-    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
-    article_id: Mapped[Optional[str]] = mapped_column(String(200))
-    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    article_id: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
@@ -245,14 +244,14 @@ class CesRating(Base):
     __tablename__ = "ces_ratings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resolution_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resolutions.id"), unique=True)
+    resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"), unique=True)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
-    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     score: Mapped[int] = mapped_column(Integer, nullable=False)
-    comment: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str] = mapped_column(String(10), nullable=False)
-    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agents.id"))
-    article_id: Mapped[Optional[str]] = mapped_column(String(200))
-    channel: Mapped[Optional[str]] = mapped_column(String(50))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    article_id: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)

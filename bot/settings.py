@@ -13,8 +13,9 @@ import math
 import os
 import secrets
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
@@ -32,7 +33,7 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names it."""
 
 
-def embedding_model_choice(value: Optional[str]) -> str:
+def embedding_model_choice(value: str | None) -> str:
     """The model a ``KB_EMBEDDING_MODEL`` value (or ``bench-kb --embedding-model``) selects; ``""`` means
     lexical only. Unset gives the default model; ``none`` turns embeddings off, and so does an empty
     value, which meant "lexical" when that was the default."""
@@ -140,7 +141,7 @@ _EMPTY_IS_A_VALUE = frozenset({"KB_EMBEDDING_MODEL"})
 _PORT_OF = {"rasa_url": "rasa_port", "action_server_url": "action_port", "helpdesk_url": "helpdesk_port"}
 
 
-def _setting(variable: str, default: Any, meaning: str, *, shown: Optional[str] = None, secret: bool = False) -> Any:
+def _setting(variable: str, default: Any, meaning: str, *, shown: str | None = None, secret: bool = False) -> Any:
     """A field read from ``variable``. ``meaning`` (Markdown) and ``shown`` (the default as the
     docs print it, when the value itself would mislead) go into docs/configuration.md; a
     ``secret`` is left out of the repr and redacted from logs."""
@@ -286,11 +287,11 @@ class _Environment(EnvSettingsSource):
         self._env = env
         super().__init__(Settings, case_sensitive=True)
 
-    def _load_env_vars(self) -> Mapping[str, Optional[str]]:
+    def _load_env_vars(self) -> Mapping[str, str | None]:
         return self._env
 
 
-def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``env`` (default ``os.environ``), applying the documented defaults.
 
     Raises:
@@ -307,7 +308,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         raise SettingsError(f"{variable} {reason}") from None
 
 
-def _url_password(url: str) -> Optional[str]:
+def _url_password(url: str) -> str | None:
     from urllib.parse import urlsplit
 
     try:
@@ -335,7 +336,7 @@ working default (`bot/settings.py` reads them once per process). Nothing needs t
 A variable set to an empty value means its default.
 """
 
-_DOC_OTHER_VARIABLES: List[Tuple[str, str, str]] = [
+_DOC_OTHER_VARIABLES: list[tuple[str, str, str]] = [
     ("`SOCKETIO_REDIS_URL`", "`LOCK_STORE_URL` in the production profile, else unset",
      "Redis through which Rasa replicas share socket.io emits, so an agent reply pushed through any replica "
      "reaches the web chat"),
@@ -344,7 +345,7 @@ _DOC_OTHER_VARIABLES: List[Tuple[str, str, str]] = [
 
 
 def _shown_default(field: Any) -> str:
-    extra: Dict[str, str] = field.json_schema_extra or {}
+    extra: dict[str, str] = field.json_schema_extra or {}
     if "shown_default" in extra:
         return extra["shown_default"]
     if field.default in ("", None):
@@ -367,7 +368,7 @@ def configuration_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def doc_main(argv: Optional[Sequence[str]] = None) -> int:
+def doc_main(argv: Sequence[str] | None = None) -> int:
     """``python -m bot settings-doc``: rewrite docs/configuration.md from the settings declarations."""
     if argv:
         print(f"usage: {DOC_COMMAND}  (takes no options)", file=sys.stderr)

@@ -15,10 +15,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, TextIO
+from typing import TextIO
 
 import requests
 
@@ -75,7 +76,7 @@ def model_path_for(fingerprint: str, models_dir: Path) -> Path:
     return models_dir / f"{MODEL_PREFIX}{fingerprint}.tar.gz"
 
 
-def train_if_needed(models_dir: Path = PROJECT_ROOT / "models", env: Optional[Mapping[str, str]] = None) -> Path:
+def train_if_needed(models_dir: Path = PROJECT_ROOT / "models", env: Mapping[str, str] | None = None) -> Path:
     """Return the model for the current training data, training it only when none exists yet."""
     fingerprint = training_fingerprint()
     model = model_path_for(fingerprint, models_dir)
@@ -106,17 +107,17 @@ class Service:
     """One supervised process and how to tell that it is ready."""
 
     name: str
-    argv: List[str]
+    argv: list[str]
     health_url: str
-    env: Dict[str, str]
+    env: dict[str, str]
     url: str
     ready: Callable[[requests.Response], bool] = lambda response: response.ok
     reformat: Callable[[str], str] = lambda line: line
-    process: Optional[subprocess.Popen] = None
-    tail: List[str] = field(default_factory=list)
+    process: subprocess.Popen | None = None
+    tail: list[str] = field(default_factory=list)
 
 
-def _child_env(base: Mapping[str, str], **extra: str) -> Dict[str, str]:
+def _child_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
     env = dict(base)
     env.update(extra)
     env["TZ"] = "UTC"
@@ -149,7 +150,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def engine_endpoint_env(settings: Settings) -> Dict[str, str]:
+def engine_endpoint_env(settings: Settings) -> dict[str, str]:
     """The variables endpoints.yml / endpoints.production.yml read."""
     from sqlalchemy.engine import make_url
 
@@ -165,14 +166,14 @@ def engine_endpoint_env(settings: Settings) -> Dict[str, str]:
     return env
 
 
-def channel_env(settings: Settings, env: Mapping[str, str]) -> Dict[str, str]:
+def channel_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
     """The variables Rasa's channel credentials are rendered from: ``env``, plus, in production,
     the lock store's Redis for several Rasa replicas to share socket.io emits."""
     shared = {"SOCKETIO_REDIS_URL": settings.lock_store_url} if settings.profile == "production" else {}
     return {**shared, **env}
 
 
-def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> List[Service]:
+def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> list[Service]:
     """The three processes of the stack, configured from ``settings``."""
     var = settings.var_dir
     logging_config = write_config(var / "logging.yml", logging_dict(settings.log_level))
@@ -206,7 +207,7 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> Li
     return [helpdesk, actions, rasa]
 
 
-def helpdesk_service(host: str, port: int, env: Dict[str, str], *uvicorn_options: str) -> Service:
+def helpdesk_service(host: str, port: int, env: dict[str, str], *uvicorn_options: str) -> Service:
     """The helpdesk web service (agent API, console, widget) under uvicorn."""
     return Service(
         name="helpdesk",
@@ -226,11 +227,11 @@ def helpdesk_service(host: str, port: int, env: Dict[str, str], *uvicorn_options
 class Supervisor:
     """Starts processes in their own process groups, copies their output, stops them all."""
 
-    def __init__(self, log_dir: Path, redact: Redactor, console: Optional[TextIO]):
+    def __init__(self, log_dir: Path, redact: Redactor, console: TextIO | None):
         self.log_dir = log_dir
         self.redact = redact
         self.console = console
-        self.services: List[Service] = []
+        self.services: list[Service] = []
         self._console_lock = threading.Lock()
 
     def start(self, service: Service) -> None:
@@ -277,7 +278,7 @@ class Supervisor:
                 raise StackError(f"{names} not ready after {timeout_s:.0f} s; see var/log/")
             time.sleep(0.25)
 
-    def first_exited(self) -> Optional[Service]:
+    def first_exited(self) -> Service | None:
         return next((s for s in self.services if s.process.poll() is not None), None)
 
     def stop(self, timeout_s: float = 15.0) -> None:
@@ -331,7 +332,7 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
 
 
 @contextmanager
-def start_stack(env: Mapping[str, str], console: Optional[TextIO] = None, timeout_s: float = 180.0) -> Iterator[RunningStack]:
+def start_stack(env: Mapping[str, str], console: TextIO | None = None, timeout_s: float = 180.0) -> Iterator[RunningStack]:
     """Start every process with settings from ``env`` and stop them all on exit."""
     settings = load_settings(env)
     model = prepare(settings, env)
@@ -379,7 +380,7 @@ def banner(settings: Settings) -> str:
     ])
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     """``make run``: start everything, print the URLs, stop everything on Ctrl-C."""
     argparse.ArgumentParser(prog="python -m bot run", description="Run the whole Effortless stack.").parse_args(argv)
     try:
@@ -412,7 +413,7 @@ def _start_kb_watch(settings: Settings, stop: threading.Event) -> None:
     threading.Thread(target=watch_kb, args=(settings, stop), daemon=True, name="kb-watch").start()
 
 
-def train_main(argv: List[str]) -> int:
+def train_main(argv: list[str]) -> int:
     argparse.ArgumentParser(prog="python -m bot train", description="Train the Rasa model if its inputs changed.").parse_args(argv)
     configure(os.environ.get("LOG_LEVEL", "INFO").upper())
     try:
@@ -423,7 +424,7 @@ def train_main(argv: List[str]) -> int:
     return 0
 
 
-def migrate_main(argv: List[str]) -> int:
+def migrate_main(argv: list[str]) -> int:
     argparse.ArgumentParser(prog="python -m bot migrate", description="Apply database migrations.").parse_args(argv)
     try:
         settings = load_settings()
@@ -435,7 +436,7 @@ def migrate_main(argv: List[str]) -> int:
     return 0
 
 
-def action_server_main(argv: List[str]) -> int:
+def action_server_main(argv: list[str]) -> int:
     """The Rasa action server for ``actions/``, with our logging and settings."""
     parser = argparse.ArgumentParser(prog="python -m bot action-server")
     parser.parse_args(argv)

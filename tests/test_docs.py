@@ -6,7 +6,6 @@ spaces dropped, spaces turned into ``-``; a repeated heading gets ``-1``, ``-2``
 """
 import re
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
 
 import pytest
 
@@ -23,7 +22,7 @@ INLINE_CODE = re.compile(r"`+[^`]*`+")
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # https:, mailto:, ...
 
 
-def _prose_lines(text: str) -> List[Tuple[int, str]]:
+def _prose_lines(text: str) -> list[tuple[int, str]]:
     """(line number, line) outside fenced code blocks."""
     lines, fenced = [], False
     for number, line in enumerate(text.splitlines(), 1):
@@ -44,9 +43,9 @@ def github_slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-def anchors(path: Path) -> Set[str]:
-    found: Set[str] = set()
-    seen: Dict[str, int] = {}
+def anchors(path: Path) -> set[str]:
+    found: set[str] = set()
+    seen: dict[str, int] = {}
     for _, line in _prose_lines(path.read_text(encoding="utf-8")):
         match = HEADING.match(line)
         if not match:
@@ -58,7 +57,7 @@ def anchors(path: Path) -> Set[str]:
     return found
 
 
-def links(path: Path) -> List[Tuple[int, str]]:
+def links(path: Path) -> list[tuple[int, str]]:
     """(line number, target) of every link outside code; a link's text may span lines."""
     prose = [""] * len(path.read_text(encoding="utf-8").splitlines())
     for number, line in _prose_lines(path.read_text(encoding="utf-8")):
@@ -67,7 +66,7 @@ def links(path: Path) -> List[Tuple[int, str]]:
     return [(text.count("\n", 0, match.end()) + 1, match.group(1)) for match in LINK.finditer(text)]
 
 
-def broken_links(path: Path, root: Path = ROOT) -> List[str]:
+def broken_links(path: Path, root: Path = ROOT) -> list[str]:
     """One line per link in ``path`` whose file or heading does not exist."""
     problems = []
     for number, target in links(path):

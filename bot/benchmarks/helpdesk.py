@@ -25,7 +25,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import requests
 from sqlalchemy import func, select
@@ -42,7 +41,7 @@ from bot.stack import free_port, run_helpdesk
 STARTUP_TIMEOUT_S = 60
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot bench-helpdesk", description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
     parser.add_argument("--agents", type=int, default=50)
@@ -93,7 +92,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0 if healthy else 1
 
 
-def _prepare(settings: Settings, agents: int, ticket_count: int) -> List[str]:
+def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
     """Migrate, then add agents (with session tokens) and a full queue; the database must be empty."""
     migrate(settings)
     engine = make_engine(settings.database_url)
@@ -136,15 +135,15 @@ def _escalation(n: int) -> TicketCreate:
     )
 
 
-def _run_agents(base_url: str, tokens: List[str]) -> Dict:
+def _run_agents(base_url: str, tokens: list[str]) -> dict:
     """Every agent claims, replies and resolves until the queue is empty; all start together."""
-    latencies: Dict[str, List[float]] = {"claim": [], "reply": [], "resolve": []}
-    claimed: List[int] = []
-    errors: List[str] = []
+    latencies: dict[str, list[float]] = {"claim": [], "reply": [], "resolve": []}
+    claimed: list[int] = []
+    errors: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(tokens))
 
-    def timed(http: requests.Session, kind: str, path: str, **kwargs) -> Optional[requests.Response]:
+    def timed(http: requests.Session, kind: str, path: str, **kwargs) -> requests.Response | None:
         started = time.perf_counter()
         try:
             response = http.post(base_url + path, timeout=60, **kwargs)
@@ -192,7 +191,7 @@ def _run_agents(base_url: str, tokens: List[str]) -> Dict:
     }
 
 
-def _summary(values: List[float]) -> Dict[str, float]:
+def _summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
 
     def percentile(p: float) -> float:
@@ -210,7 +209,7 @@ class _AcceptingRasa:
         self._lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):  # http.server's naming
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with rasa._lock:
                     rasa.count += 1

@@ -24,7 +24,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import requests
 
@@ -50,12 +49,12 @@ def _rss_kb(pid: int) -> int:
     return total
 
 
-def _percentile(values: List[float], share: float) -> float:
+def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def _isolated_env(var_dir: Path) -> Dict[str, str]:
+def _isolated_env(var_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "TRACKER_STORE_URL", "RASA_URL", "HELPDESK_URL", "EFFORTLESS_PROFILE"):
         env.pop(name, None)
@@ -66,7 +65,7 @@ def _isolated_env(var_dir: Path) -> Dict[str, str]:
     return env
 
 
-def time_until_ready(command: List[str], cwd: Path, env: Dict[str, str], timeout_s: float) -> float:
+def time_until_ready(command: list[str], cwd: Path, env: dict[str, str], timeout_s: float) -> float:
     """Seconds from starting ``command`` until it prints the ready banner; then stops it with Ctrl-C."""
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -90,7 +89,7 @@ def measure_warm(work: Path) -> float:
     return time_until_ready([sys.executable, "-m", "bot", "run"], PROJECT_ROOT, _isolated_env(work / "warm"), 600)
 
 
-def _without_training_cache(env: Dict[str, str], work: Path, name: str) -> Dict[str, str]:
+def _without_training_cache(env: dict[str, str], work: Path, name: str) -> dict[str, str]:
     """Rasa reuses trained components from ~/.rasa/cache; an empty cache makes training real."""
     return {**env, "RASA_CACHE_DIRECTORY": str(work / f"{name}-rasa-cache")}
 
@@ -126,7 +125,7 @@ def _wait(predicate, timeout_s: float = 15.0) -> float:
     return time.perf_counter() - started
 
 
-def measure_handoff(stack, env: Dict[str, str], rounds: int) -> Dict[str, object]:
+def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object]:
     """Relay latency both ways through the real processes (REST customer, Bearer-token agent)."""
     helpdesk, rasa = stack.helpdesk_url, stack.rasa_url
     email = f"bench-{uuid.uuid4().hex[:6]}@example.com"
@@ -159,25 +158,25 @@ def measure_handoff(stack, env: Dict[str, str], rounds: int) -> Dict[str, object
         customer_text = f"customer line {index} {uuid.uuid4().hex[:6]}"
         started = time.perf_counter()
         requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": customer_text}, timeout=30)
-        to_agent.append((time.perf_counter() - started + _wait(lambda: ticket_has(customer_text))) * 1000)
+        to_agent.append((time.perf_counter() - started + _wait(lambda text=customer_text: ticket_has(text))) * 1000)
         agent_text = f"agent line {index} {uuid.uuid4().hex[:6]}"
         started = time.perf_counter()
         agent.post(f"{helpdesk}/api/tickets/{ticket['id']}/messages", json={"text": agent_text}, timeout=30)
-        to_customer.append((time.perf_counter() - started + _wait(lambda: conversation_has(agent_text))) * 1000)
+        to_customer.append((time.perf_counter() - started + _wait(lambda text=agent_text: conversation_has(text))) * 1000)
 
-    def summary(values: List[float]) -> Dict[str, float]:
+    def summary(values: list[float]) -> dict[str, float]:
         return {"p50": round(statistics.median(values), 1), "p95": round(_percentile(values, 0.95), 1)}
 
     return {"rounds": rounds, "customer_to_agent": summary(to_agent), "agent_to_customer": summary(to_customer)}
 
 
-def measure_running(work: Path, messages: int, handoff_rounds: int) -> Dict[str, object]:
+def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str, object]:
     env = _isolated_env(work / "running")
     with start_stack(env) as stack:
         rss_ready = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
         latencies = []
         with requests.Session() as http:
-            for index in range(messages):
+            for _ in range(messages):
                 started = time.perf_counter()
                 response = http.post(f"{stack.rasa_url}/webhooks/rest/webhook",
                                      json={"sender": f"bench-{uuid.uuid4().hex[:6]}", "message": "hello"}, timeout=30)
@@ -193,7 +192,7 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> Dict[str,
     }
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200)
@@ -204,7 +203,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.messages < 1 or args.handoff_rounds < 1:
         parser.error("--messages and --handoff-rounds must be at least 1")
-    results: Dict[str, object] = {"cpus": os.cpu_count()}
+    results: dict[str, object] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
         work = Path(tmp)
         if args.cold:

@@ -11,7 +11,6 @@ The helpdesk app includes :data:`router`; authentication and the per-request ses
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -39,7 +38,7 @@ DATE_HELP = "first UTC day, YYYY-MM-DD (default: 29 days before until)"
 router = APIRouter(route_class=SessionReleasingRoute)
 
 
-def _report(request: Request, db: Session, since: Optional[str], until: Optional[str]) -> dict:
+def _report(request: Request, db: Session, since: str | None, until: str | None) -> dict:
     try:
         period = parse_report_range(since, until)
     except ReportRangeError as exc:
@@ -53,8 +52,8 @@ def _report(request: Request, db: Session, since: Optional[str], until: Optional
 def get_report(
     request: Request,
     response: Response,
-    since: Optional[str] = Query(None, description=DATE_HELP),
-    until: Optional[str] = Query(None, description="last UTC day, YYYY-MM-DD, included (default: today)"),
+    since: str | None = Query(None, description=DATE_HELP),
+    until: str | None = Query(None, description="last UTC day, YYYY-MM-DD, included (default: today)"),
     _admin: Agent = Depends(require_admin),
     db: Session = Depends(db_session),
 ) -> dict:
@@ -65,8 +64,8 @@ def get_report(
 @router.get("/api/reports.csv", tags=["reports"], summary="The report as CSV (section, dimension, key, metric, value)")
 def get_report_csv(
     request: Request,
-    since: Optional[str] = Query(None, description=DATE_HELP),
-    until: Optional[str] = Query(None, description="last UTC day, YYYY-MM-DD, included (default: today)"),
+    since: str | None = Query(None, description=DATE_HELP),
+    until: str | None = Query(None, description="last UTC day, YYYY-MM-DD, included (default: today)"),
     _admin: Agent = Depends(require_admin),
     db: Session = Depends(db_session),
 ) -> Response:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
+from functools import cache
 
 SPACY_LANGUAGES = ("en", "he", "ar", "cs")
 DEFAULT_THRESHOLD = 0.5
@@ -44,7 +44,7 @@ class GapQuestion:
 
 @dataclass
 class GapGroup:
-    questions: List[GapQuestion] = field(default_factory=list)
+    questions: list[GapQuestion] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         texts = Counter(_display(question.text) for question in self.questions)
@@ -72,7 +72,7 @@ def _strip_marks(text: str) -> str:
     return stripped.replace("ـ", "").replace("ى", "ي").replace("ة", "ه")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tokenizer(language: str):
     """spaCy's blank pipeline (tokenizer only) and its stop words, normalised like the text."""
     import spacy  # imported on first use: only the KB-gap report needs it
@@ -82,7 +82,7 @@ def _tokenizer(language: str):
     return nlp, stop_words
 
 
-def question_words(text: str, language: str) -> FrozenSet[str]:
+def question_words(text: str, language: str) -> frozenset[str]:
     """The content words of a question: normalised, tokenised per language, stop words removed
     (all words are kept when every word is a stop word, e.g. "how do I?")."""
     language = (language or "en").lower()[:2]
@@ -99,29 +99,29 @@ def _without_proclitic(word: str, language: str) -> str:
     return word
 
 
-def _trigrams(words: FrozenSet[str]) -> FrozenSet[str]:
-    grams: Set[str] = set()
+def _trigrams(words: frozenset[str]) -> frozenset[str]:
+    grams: set[str] = set()
     for word in words:
         padded = f" {word} "
         grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
     return frozenset(grams)
 
 
-def _jaccard(first: FrozenSet[str], second: FrozenSet[str]) -> float:
+def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:
     if not first and not second:
         return 1.0
     return len(first & second) / len(first | second)
 
 
-def similarity(first: Tuple[FrozenSet[str], FrozenSet[str]], second: Tuple[FrozenSet[str], FrozenSet[str]]) -> float:
+def similarity(first: tuple[frozenset[str], frozenset[str]], second: tuple[frozenset[str], frozenset[str]]) -> float:
     """max(word-set Jaccard, character-trigram Jaccard) of two (words, trigrams) pairs."""
     return max(_jaccard(first[0], second[0]), _jaccard(first[1], second[1]))
 
 
-def group_questions(questions: Sequence[GapQuestion], threshold: float = DEFAULT_THRESHOLD) -> List[GapGroup]:
+def group_questions(questions: Sequence[GapQuestion], threshold: float = DEFAULT_THRESHOLD) -> list[GapGroup]:
     """Greedy leader clustering; groups come back largest first (by conversations, then questions)."""
-    features: Dict[Tuple[str, str], Tuple[FrozenSet[str], FrozenSet[str]]] = {}
-    by_wording: Dict[FrozenSet[str], List[GapQuestion]] = {}
+    features: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+    by_wording: dict[frozenset[str], list[GapQuestion]] = {}
     for question in questions:
         key = (question.text, question.language)
         if key not in features:
@@ -129,7 +129,7 @@ def group_questions(questions: Sequence[GapQuestion], threshold: float = DEFAULT
             features[key] = (words, _trigrams(words))
         by_wording.setdefault(features[key][0], []).append(question)
 
-    leaders: List[Tuple[Tuple[FrozenSet[str], FrozenSet[str]], GapGroup]] = []
+    leaders: list[tuple[tuple[frozenset[str], frozenset[str]], GapGroup]] = []
     for words, same in sorted(by_wording.items(), key=lambda item: -len(item[1])):
         feature = (words, _trigrams(words))
         for leader, group in leaders:

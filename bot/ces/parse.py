@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
+from functools import cache
 
 MIN_SCORE = 1
 MAX_SCORE = 7
@@ -44,7 +44,7 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 
 # --- number words -------------------------------------------------------------------------
 
-_NUMBER_WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
+_NUMBER_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
     "en": {1: ("one",), 2: ("two",), 3: ("three",), 4: ("four",), 5: ("five",), 6: ("six",), 7: ("seven",)},
     "he": {
         1: ("אחת", "אחד"),
@@ -78,7 +78,7 @@ _NUMBER_WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
 # --- phrases ------------------------------------------------------------------------------
 # Written as customers type them; keys are normalised once (see _normalise_token).
 
-_WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
+_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
     "en": {
         7: (
             "effortless", "effortlessly", "breeze", "perfect", "perfectly", "excellent", "flawless",
@@ -152,7 +152,7 @@ _WORDS: Dict[str, Dict[int, Tuple[str, ...]]] = {
     },
 }
 
-_PHRASES: Dict[str, int] = {
+_PHRASES: dict[str, int] = {
     "piece of cake": 7,
     "couldnt be easier": 7,
     "no problem": 6,
@@ -251,7 +251,7 @@ def _normalise_token(text: str) -> str:
     return re.sub(r"['’ʼ`]", "", stripped)
 
 
-def _clauses(text: str) -> List[List[str]]:
+def _clauses(text: str) -> list[list[str]]:
     """Word lists per clause: punctuation ends a clause, so "no, hard" is not "no hard"."""
     clauses = []
     for part in _CLAUSE_BREAK.split(_normalise_token(text)):
@@ -261,12 +261,12 @@ def _clauses(text: str) -> List[List[str]]:
     return clauses
 
 
-def _normalised_set(words: Iterable[str]) -> FrozenSet[str]:
+def _normalised_set(words: Iterable[str]) -> frozenset[str]:
     return frozenset(_normalise_token(word) for word in words)
 
 
-@lru_cache(maxsize=None)
-def _number_words(language: str) -> Dict[str, int]:
+@cache
+def _number_words(language: str) -> dict[str, int]:
     languages = ["en", "he", "ar"] + (["cs"] if language == "cs" else [])
     return {
         _normalise_token(word): value
@@ -276,15 +276,15 @@ def _number_words(language: str) -> Dict[str, int]:
     }
 
 
-@lru_cache(maxsize=None)
-def _lexicon() -> Tuple[Dict[Tuple[str, ...], Optional[int]], int]:
+@cache
+def _lexicon() -> tuple[dict[tuple[str, ...], int | None], int]:
     """Phrase (tuple of normalised words) → score (``None`` for greetings), plus the longest
     phrase length.
 
     Czech adjectives negate with a "ne-" prefix ("nesnadné", "nesložité"); those forms are
     derived here as negated entries unless listed themselves (e.g. "nesouhlasím").
     """
-    entries: Dict[Tuple[str, ...], Optional[int]] = {}
+    entries: dict[tuple[str, ...], int | None] = {}
     for by_score in _WORDS.values():
         for score, words in by_score.items():
             for word in words:
@@ -334,7 +334,7 @@ def _round_half_up(value: float) -> int:
     return int(value + 0.5)
 
 
-def _digit_score(text: str) -> Tuple[bool, Optional[int]]:
+def _digit_score(text: str) -> tuple[bool, int | None]:
     """(any number present, the score it gives or None)."""
     values = set()
     for match in _NUMBER.finditer(text):
@@ -353,7 +353,7 @@ def _digit_score(text: str) -> Tuple[bool, Optional[int]]:
     return True, None
 
 
-def _number_word_score(clauses: List[List[str]], language: str) -> Optional[int]:
+def _number_word_score(clauses: list[list[str]], language: str) -> int | None:
     words = [word for clause in clauses for word in clause]
     if len(words) > MAX_WORDS_FOR_NUMBER_WORDS:
         return None
@@ -362,7 +362,7 @@ def _number_word_score(clauses: List[List[str]], language: str) -> Optional[int]
     return values.pop() if len(values) == 1 else None
 
 
-def _lookup(words: List[str], start: int) -> Tuple[Optional[int], int]:
+def _lookup(words: list[str], start: int) -> tuple[int | None, int]:
     """The longest lexicon phrase starting at ``words[start]``: (score, length); the score is
     ``None`` for a greeting and for a word that is not in the lexicon (length 1).
 
@@ -379,8 +379,8 @@ def _lookup(words: List[str], start: int) -> Tuple[Optional[int], int]:
     return None, 1
 
 
-@lru_cache(maxsize=None)
-def _modifier_sets() -> Tuple[FrozenSet[str], FrozenSet[str], FrozenSet[str], FrozenSet[str]]:
+@cache
+def _modifier_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
     return (
         _normalised_set(_INTENSIFIERS),
         _normalised_set(_SOFTENERS),
@@ -389,10 +389,10 @@ def _modifier_sets() -> Tuple[FrozenSet[str], FrozenSet[str], FrozenSet[str], Fr
     )
 
 
-def _clause_scores(words: List[str]) -> List[int]:
+def _clause_scores(words: list[str]) -> list[int]:
     """Scores of the sentiment phrases in one clause, after intensifiers, softeners and negation."""
     intensifiers, softeners, negators, adjacent_negators = _modifier_sets()
-    phrases: List[Tuple[int, int, int]] = []  # (start, length, score)
+    phrases: list[tuple[int, int, int]] = []  # (start, length, score)
     position = 0
     while position < len(words):
         score, length = _lookup(words, position)
@@ -424,18 +424,18 @@ def _clause_scores(words: List[str]) -> List[int]:
     return scores
 
 
-def _phrase_score(clauses: List[List[str]]) -> Optional[int]:
+def _phrase_score(clauses: list[list[str]]) -> int | None:
     scores = [score for words in clauses for score in _clause_scores(words)]
     if not scores:
         return None
     return _clamp(_round_half_up(sum(scores) / len(scores)))
 
 
-def _language_code(language: Optional[str]) -> str:
+def _language_code(language: str | None) -> str:
     return (language or "en").strip().lower()[:2]
 
 
-def parse_effort_score(text: Optional[str], language: str = "en") -> Optional[int]:
+def parse_effort_score(text: str | None, language: str = "en") -> int | None:
     """The CES score (1..7) a free-text answer gives, or ``None`` when it gives none.
 
     ``None`` means "re-ask": the answer is empty, markup, emoji only, too long, out of range,
@@ -456,13 +456,13 @@ def parse_effort_score(text: Optional[str], language: str = "en") -> Optional[in
     return _phrase_score(clauses)
 
 
-@lru_cache(maxsize=None)
-def _skip_tables() -> Tuple[FrozenSet[Tuple[str, ...]], FrozenSet[str]]:
+@cache
+def _skip_tables() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
     phrases = frozenset(tuple(_normalise_token(phrase).split()) for phrase in _SKIP_PHRASES)
     return phrases, _normalised_set(_COURTESY)
 
 
-def is_skip(text: Optional[str], language: str = "en") -> bool:
+def is_skip(text: str | None, language: str = "en") -> bool:
     """Whether the customer declines to rate ("skip", "no thanks", "přeskočit", "דלג", "تخطي").
 
     A skip phrase may be followed by courtesy words only ("skip please", "no thanks, bye");

@@ -14,9 +14,9 @@ import json
 import math
 import statistics
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -68,7 +68,7 @@ def _parse_day(name: str, value: str) -> date:
         raise ReportRangeError(f"{name} must be a date like 2026-03-01 (YYYY-MM-DD), got {value[:40]!r}") from None
 
 
-def parse_report_range(since: Optional[str], until: Optional[str], today: Optional[date] = None) -> ReportRange:
+def parse_report_range(since: str | None, until: str | None, today: date | None = None) -> ReportRange:
     """The range for optional YYYY-MM-DD strings; by default the last 30 days up to today (UTC)."""
     today = today or utcnow().date()
     until_day = _parse_day("until", until) if until else None
@@ -85,11 +85,11 @@ def parse_report_range(since: Optional[str], until: Optional[str], today: Option
 # ---------------------------------------------------------------- small helpers
 
 
-def _share(part: int, whole: int) -> Optional[float]:
+def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _mean(values: Sequence[float], digits: int) -> Optional[float]:
+def _mean(values: Sequence[float], digits: int) -> float | None:
     return round(statistics.fmean(values), digits) if values else None
 
 
@@ -104,7 +104,7 @@ def score_stats(responses: int, total: int, easy: int) -> dict:
     }
 
 
-def percentile(values: Sequence[float], fraction: float) -> Optional[float]:
+def percentile(values: Sequence[float], fraction: float) -> float | None:
     """Nearest-rank percentile: the smallest value with at least ``fraction`` of values ≤ it."""
     if not values:
         return None
@@ -153,7 +153,7 @@ def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -
     }
 
 
-def ces_distribution(session: Session, period: ReportRange) -> List[dict]:
+def ces_distribution(session: Session, period: ReportRange) -> list[dict]:
     """Count and share of each score 1..7 (all seven, zeros included)."""
     counts = dict(
         session.execute(
@@ -174,7 +174,7 @@ def _bucket_start(moment: datetime, period: str) -> date:
     return day - timedelta(days=day.weekday()) if period == "week" else day
 
 
-def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> List[dict]:
+def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> list[dict]:
     """CES per UTC day or ISO week (Monday-based), from the first to the last bucket with a
     rating; empty buckets in between are included with ``responses`` 0 so charts show gaps.
 
@@ -184,7 +184,7 @@ def ces_trend(session: Session, report_range: ReportRange, period: str = "day") 
     if period not in ("day", "week"):
         raise ValueError(f"period must be 'day' or 'week', got {period!r}")
     step = timedelta(days=7 if period == "week" else 1)
-    buckets: Dict[date, List[int]] = {}
+    buckets: dict[date, list[int]] = {}
     rows = session.execute(
         select(CesRating.score, CesRating.created_at).where(report_range.contains(CesRating.created_at))
     )
@@ -205,7 +205,7 @@ def ces_trend(session: Session, report_range: ReportRange, period: str = "day") 
     return trend
 
 
-def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
+def ces_by(session: Session, period: ReportRange, dimension: str) -> list[dict]:
     """CES split by resolver, channel, language, article or agent, most responses first.
 
     Ratings without an article (or agent) are left out of that split; a missing channel is
@@ -225,7 +225,7 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> List[dict]:
     if dimension in ("article", "agent"):
         query = query.where(column.is_not(None))
     rows = session.execute(query).all()
-    names: Dict[str, str] = {}
+    names: dict[str, str] = {}
     if dimension == "agent" and rows:
         agents = select(Agent.id, Agent.name).where(Agent.id.in_([row[0] for row in rows]))
         names = {str(agent_id): name for agent_id, name in session.execute(agents)}
@@ -301,7 +301,7 @@ def ticket_times(session: Session, period: ReportRange) -> dict:
 # ---------------------------------------------------------------- KB gaps
 
 
-def _gap_questions(session: Session, period: ReportRange) -> List[GapQuestion]:
+def _gap_questions(session: Session, period: ReportRange) -> list[GapQuestion]:
     """Abstained and missed KB queries, plus the subject of "kb_missed_twice" tickets whose
     conversation logged no such query in the range (so one gap is not counted twice); oldest
     first, so the earliest wording of a group wins ties. At most the latest 5000 queries."""
@@ -432,7 +432,7 @@ def _fmt(value, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
@@ -440,9 +440,9 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()  # noqa: E731
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    line = lambda cells: "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
     return ["  " + line(headers)] + ["  " + line(row) for row in rows]
 
 
@@ -514,7 +514,7 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m bot report [--since DATE] [--until DATE] [--format text|json|csv]``."""
     from bot.db import make_engine, make_session_factory, safe_url, session_scope
     from bot.settings import SettingsError, load_settings

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import numbers
 import re
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +34,7 @@ class RatingOutcome(str, enum.Enum):
     UNKNOWN_RESOLUTION = "unknown_resolution"
 
 
-def _required_text(name: str, value: Optional[str], max_length: int) -> str:
+def _required_text(name: str, value: str | None, max_length: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} is required")
     if len(value) > max_length:
@@ -43,7 +42,7 @@ def _required_text(name: str, value: Optional[str], max_length: int) -> str:
     return value
 
 
-def _optional_text(name: str, value: Optional[str], max_length: int) -> Optional[str]:
+def _optional_text(name: str, value: str | None, max_length: int) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _required_text(name, value, max_length)
@@ -55,7 +54,7 @@ def _checked_score(score: object) -> int:
     return int(score)
 
 
-def clean_comment(comment: Optional[str]) -> Optional[str]:
+def clean_comment(comment: str | None) -> str | None:
     """The comment as plain text to store: control characters and lone surrogates removed,
     capped, ``None`` if empty.
 
@@ -71,7 +70,7 @@ def clean_comment(comment: Optional[str]) -> Optional[str]:
     return cleaned
 
 
-def _existing_resolution_id(session: Session, resolution_key: str) -> Optional[int]:
+def _existing_resolution_id(session: Session, resolution_key: str) -> int | None:
     return session.scalar(select(Resolution.id).where(Resolution.resolution_key == resolution_key))
 
 
@@ -81,10 +80,10 @@ def record_resolution(
     resolution_key: str,
     conversation_id: str,
     resolved_by: str,
-    ticket_id: Optional[int] = None,
-    agent_id: Optional[int] = None,
-    article_id: Optional[str] = None,
-    channel: Optional[str] = None,
+    ticket_id: int | None = None,
+    agent_id: int | None = None,
+    article_id: str | None = None,
+    channel: str | None = None,
     language: str = "en",
 ) -> int:
     """Store that a conversation's issue was resolved; returns the resolution id.
@@ -143,7 +142,7 @@ def record_rating(
     *,
     resolution_id: int,
     score: int,
-    comment: Optional[str] = None,
+    comment: str | None = None,
 ) -> RatingOutcome:
     """Store the customer's score for a resolution, at most once.
 
@@ -180,7 +179,7 @@ def record_rating(
     return RatingOutcome.SAVED
 
 
-def _rating_for(session: Session, resolution_id: int) -> Optional[CesRating]:
+def _rating_for(session: Session, resolution_id: int) -> CesRating | None:
     return session.scalar(select(CesRating).where(CesRating.resolution_id == resolution_id))
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List
 
 ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge", "out_of_scope")
 MIN_TOPIC_WORDS = 2
@@ -29,7 +29,7 @@ MAX_CONFIDENCE = 0.999
 _WORD = re.compile(r"\w+")
 
 
-def words(text: str) -> List[str]:
+def words(text: str) -> list[str]:
     """Lower-cased words without diacritics ("Zrušit" and "zrusit" are one word); numbers are not words
     (a ticket reference like T-1042 is not a topic)."""
     decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
@@ -37,12 +37,12 @@ def words(text: str) -> List[str]:
     return [word for word in _WORD.findall(plain) if any(ch.isalpha() for ch in word)]
 
 
-def control_vocabulary(examples: Iterable[str]) -> FrozenSet[str]:
+def control_vocabulary(examples: Iterable[str]) -> frozenset[str]:
     """Every word the training examples of the arbitrated intents use."""
     return frozenset(word for example in examples for word in words(example))
 
 
-def topic_words(text: str, vocabulary: FrozenSet[str]) -> List[str]:
+def topic_words(text: str, vocabulary: frozenset[str]) -> list[str]:
     """The words of ``text`` that no control example uses: what the message is about, if anything."""
     return [word for word in words(text) if word not in vocabulary]
 
@@ -51,11 +51,11 @@ def topic_words(text: str, vocabulary: FrozenSet[str]) -> List[str]:
 class Arbitration:
     """When a control intent gives way to the knowledge base (thresholds explained in the module doc)."""
 
-    intents: FrozenSet[str] = frozenset(ARBITRATED_INTENTS)
+    intents: frozenset[str] = frozenset(ARBITRATED_INTENTS)
     min_topic_words: int = MIN_TOPIC_WORDS
     max_confidence: float = MAX_CONFIDENCE
 
-    def reads_as_question(self, text: str, intent: str, confidence: float, vocabulary: FrozenSet[str]) -> bool:
+    def reads_as_question(self, text: str, intent: str, confidence: float, vocabulary: frozenset[str]) -> bool:
         """True when ``intent`` (DIET's pick, ``confidence``) should give way to the knowledge base."""
         if intent not in self.intents or confidence >= self.max_confidence:
             return False

@@ -9,7 +9,7 @@ of the intent ranking, so the overruled intent stays visible there for debugging
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, FrozenSet, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,12 +33,12 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     """Overrules a control intent with ``nlu_fallback`` when the message reads as a KB question."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
                 "max_confidence": MAX_CONFIDENCE}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: Optional[FrozenSet[str]] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 vocabulary: frozenset[str] | None = None) -> None:
         self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
                                         float(config["max_confidence"]))
         self._model_storage = model_storage
@@ -46,7 +46,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         self._vocabulary = vocabulary or frozenset()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> ControlIntentArbiter:
         return cls(config, model_storage, resource)
 
@@ -60,13 +60,13 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> ControlIntentArbiter:
         with model_storage.read_from(resource) as directory:
             vocabulary = frozenset(read_json_file(directory / VOCABULARY_FILE))
         return cls(config, model_storage, resource, vocabulary)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0

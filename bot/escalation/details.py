@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 MAX_NAME_CHARS = 100
@@ -18,7 +19,7 @@ def _one_line(text: str) -> str:
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
 
 
-def clean_email(text: Optional[str]) -> Optional[str]:
+def clean_email(text: str | None) -> str | None:
     """The address in ``text`` if it is one valid email (surrounding words allowed), else None."""
     if not text:
         return None
@@ -29,7 +30,7 @@ def clean_email(text: Optional[str]) -> Optional[str]:
     return emails[0]
 
 
-def clean_name(text: Optional[str]) -> Optional[str]:
+def clean_name(text: str | None) -> str | None:
     """A display name: printable, 1..100 characters, not a command or an email."""
     if not text:
         return None
@@ -41,7 +42,7 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     return name
 
 
-def clean_description(text: Optional[str]) -> Optional[str]:
+def clean_description(text: str | None) -> str | None:
     """A one-line issue description, cut to 300 characters on a word boundary."""
     if not text:
         return None
@@ -53,26 +54,26 @@ def clean_description(text: Optional[str]) -> Optional[str]:
     return line
 
 
-def ticket_reference_in(text: Optional[str]) -> Optional[str]:
+def ticket_reference_in(text: str | None) -> str | None:
     match = TICKET_REFERENCE.search(text or "")
     return f"T-{match.group(1)}" if match else None
 
 
-def _intent_name(user_event: Dict[str, Any]) -> Optional[str]:
+def _intent_name(user_event: dict[str, Any]) -> str | None:
     return ((user_event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def _from_customer(event: Dict[str, Any]) -> bool:
+def _from_customer(event: dict[str, Any]) -> bool:
     """A user event the customer sent: Rasa also stores the helpdesk's triggered intents (agent
     joined, agent message, ticket resolved) as user events, marked external."""
     return event.get("event") == "user" and not (event.get("metadata") or {}).get("is_external")
 
 
-def _timestamp(event: Dict[str, Any]) -> str:
+def _timestamp(event: dict[str, Any]) -> str:
     return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc).isoformat()
 
 
-def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, str]]:
+def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """Customer and bot turns of a Rasa tracker, oldest first, for the agent's context.
 
     Button clicks arrive as ``/intent`` payloads; they are shown as the intent so the agent
@@ -93,7 +94,7 @@ def transcript_from_events(events: Iterable[Dict[str, Any]]) -> List[Dict[str, s
     return transcript
 
 
-def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
     """The customer's latest free-text message that the KB could not answer well, if any."""
     last_question = None
     for event in events:
@@ -104,13 +105,13 @@ def last_unanswered_question(events: Iterable[Dict[str, Any]]) -> Optional[str]:
     return clean_description(last_question)
 
 
-def earlier_complaints(events: Iterable[Dict[str, Any]]) -> int:
+def earlier_complaints(events: Iterable[dict[str, Any]]) -> int:
     """How often the customer complained before their latest message (for repeated-complaint frustration)."""
     from_customer = [event for event in events if _from_customer(event)][:-1]
     return sum(1 for event in from_customer if _intent_name(event) == "complain")
 
 
-def customer_has_left(events: Iterable[Dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
+def customer_has_left(events: Iterable[dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
     """True when the customer said goodbye last or has been silent for ``idle_seconds``.
 
     Used to avoid asking questions (the effort score) of someone who is no longer there.

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence
 
 import yaml
 
@@ -67,7 +67,7 @@ def is_shouting(text: str) -> bool:
     return sum(ch.isupper() for ch in letters) / len(letters) >= SHOUTING_UPPER_SHARE
 
 
-def frustration_signals(text: str, earlier_complaints: int = 0) -> List[str]:
+def frustration_signals(text: str, earlier_complaints: int = 0) -> list[str]:
     """Why this message looks frustrated (empty list when it does not).
 
     ``earlier_complaints`` counts the customer's earlier complaints in this conversation, so
@@ -100,7 +100,7 @@ class TopicFileError(ValueError):
     """The always-human topic file cannot be used; the message names the file and the problem."""
 
 
-def load_topics(path: Path) -> List[Topic]:
+def load_topics(path: Path) -> list[Topic]:
     """Read ``{topic: [phrase, ...]}`` from YAML. A missing file means no always-human topics."""
     if not path.exists():
         return []
@@ -123,7 +123,7 @@ def load_topics(path: Path) -> List[Topic]:
     return result
 
 
-def matching_topic(text: str, topics: Iterable[Topic]) -> Optional[str]:
+def matching_topic(text: str, topics: Iterable[Topic]) -> str | None:
     """The first always-human topic whose phrase occurs in ``text``, or None."""
     normalised = normalise(text)
     for topic in topics:
@@ -132,7 +132,7 @@ def matching_topic(text: str, topics: Iterable[Topic]) -> Optional[str]:
     return None
 
 
-def always_human_topic(text: str, path: Path) -> Optional[str]:
+def always_human_topic(text: str, path: Path) -> str | None:
     """The always-human topic of ``text`` per the file at ``path`` (re-read each time: edits apply at once).
 
     A broken file is logged and treated as empty, so a support lead's typo never stops the bot answering.

@@ -6,7 +6,7 @@ dates need grammar that a template cannot express.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, Protocol
+from typing import Protocol
 
 SUPPORTED = ("en", "he", "ar", "cs")
 
@@ -41,18 +41,18 @@ _NEXT_OPEN = {
 }
 
 
-def _lang(language: Optional[str]) -> str:
+def _lang(language: str | None) -> str:
     return language if language in SUPPORTED else "en"
 
 
-def wait_text(language: Optional[str], minutes: Optional[int]) -> str:
+def wait_text(language: str | None, minutes: int | None) -> str:
     known, unknown = _WAIT[_lang(language)]
     if minutes is None:
         return unknown
     return known.format(minutes=_minutes(_lang(language), max(1, int(minutes))))
 
 
-def offline_reason(language: Optional[str], open_now: bool) -> str:
+def offline_reason(language: str | None, open_now: bool) -> str:
     outside_hours, nobody_online = _OFFLINE[_lang(language)]
     return outside_hours if not open_now else nobody_online
 
@@ -62,11 +62,11 @@ _MOMENT_FORMATS = {"en": "%a %d %b %H:%M %Z", "he": "%d/%m/%Y %H:%M %Z", "ar": "
                    "cs": "%d. %m. %Y %H:%M %Z"}
 
 
-def _moment(language: str, value: Optional[datetime]) -> str:
+def _moment(language: str, value: datetime | None) -> str:
     return value.strftime(_MOMENT_FORMATS[language]).strip() if value else ""
 
 
-def next_open_text(language: Optional[str], next_open: Optional[datetime]) -> str:
+def next_open_text(language: str | None, next_open: datetime | None) -> str:
     when_template, soon = _NEXT_OPEN[_lang(language)]
     return when_template.format(when=_moment(_lang(language), next_open)) if next_open else soon
 
@@ -90,12 +90,12 @@ class TicketSummary(Protocol):
     reference: str
     status: str
     subject: str
-    queue_position: Optional[int]
-    assignee_name: Optional[str]
-    resolved_at: Optional[datetime]
+    queue_position: int | None
+    assignee_name: str | None
+    resolved_at: datetime | None
 
 
-def status_line(language: Optional[str], ticket: TicketSummary) -> str:
+def status_line(language: str | None, ticket: TicketSummary) -> str:
     """One line per ticket for "what's the status of my ticket?"."""
     language = _lang(language)
     template = _STATUS[language].get(ticket.status, "{status}")

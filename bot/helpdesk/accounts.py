@@ -10,7 +10,6 @@ import hashlib
 import math
 import secrets
 from datetime import datetime, timedelta
-from typing import Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -83,7 +82,7 @@ def create_agent(session: Session, email: str, name: str, role: str, password: s
     return agent
 
 
-def authenticate(session: Session, email: str, password: str, now: Optional[datetime] = None) -> Agent:
+def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> Agent:
     """The agent for these credentials; 401 with one generic message for any mismatch, 429 while locked.
 
     After :data:`FREE_LOGIN_FAILURES` failures in a row each further failure locks the account for
@@ -116,7 +115,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(session: Session, agent: Agent, now: Optional[datetime] = None) -> Tuple[str, AgentSession]:
+def open_session(session: Session, agent: Agent, now: datetime | None = None) -> tuple[str, AgentSession]:
     """A new session; returns the secret token (never stored) and the row (holding the CSRF token)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
@@ -132,7 +131,7 @@ def open_session(session: Session, agent: Agent, now: Optional[datetime] = None)
     return token, agent_session
 
 
-def session_for_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[AgentSession]:
+def session_for_token(session: Session, token: str, now: datetime | None = None) -> AgentSession | None:
     """The live session of this token (not revoked, not expired, agent still active), else None."""
     now = now or utcnow()
     found = session.scalar(select(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
@@ -141,12 +140,12 @@ def session_for_token(session: Session, token: str, now: Optional[datetime] = No
     return found
 
 
-def revoke_session(session: Session, agent_session: AgentSession, now: Optional[datetime] = None) -> None:
+def revoke_session(session: Session, agent_session: AgentSession, now: datetime | None = None) -> None:
     agent_session.revoked_at = now or utcnow()
     session.commit()
 
 
-def touch(session: Session, agent: Agent, now: Optional[datetime] = None) -> None:
+def touch(session: Session, agent: Agent, now: datetime | None = None) -> None:
     """Record that the agent is active; written at most every :data:`LAST_SEEN_RESOLUTION`."""
     now = now or utcnow()
     if agent.last_seen_at is None or now - agent.last_seen_at >= LAST_SEEN_RESOLUTION:
@@ -163,7 +162,7 @@ def is_online(agent: Agent, now: datetime) -> bool:
     )
 
 
-def agent_view(agent: Agent, now: Optional[datetime] = None) -> AgentOut:
+def agent_view(agent: Agent, now: datetime | None = None) -> AgentOut:
     return AgentOut(
         id=agent.id,
         email=agent.email,
@@ -176,7 +175,7 @@ def agent_view(agent: Agent, now: Optional[datetime] = None) -> AgentOut:
     )
 
 
-def set_presence(session: Session, agent: Agent, presence: str, now: Optional[datetime] = None) -> Agent:
+def set_presence(session: Session, agent: Agent, presence: str, now: datetime | None = None) -> Agent:
     now = now or utcnow()
     agent.presence = presence
     agent.last_seen_at = now
@@ -199,10 +198,10 @@ def list_agents(session: Session) -> list:
 def update_agent(
     session: Session,
     agent_id: int,
-    name: Optional[str] = None,
-    role: Optional[str] = None,
-    is_active: Optional[bool] = None,
-    now: Optional[datetime] = None,
+    name: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+    now: datetime | None = None,
 ) -> Agent:
     """Rename, change the role, or (de)activate; deactivating ends the agent's sessions at once."""
     now = now or utcnow()

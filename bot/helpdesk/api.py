@@ -5,8 +5,6 @@ admin-only routes say so. Bodies are JSON; message texts are plain text.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
@@ -117,7 +115,7 @@ def logout(agent_session: AgentSession = Depends(current_session), db: Session =
 # ---------------------------------------------------------------- agents
 
 
-@router.get("/agents", response_model=List[AgentOut], tags=["agents"])
+@router.get("/agents", response_model=list[AgentOut], tags=["agents"])
 def list_agents(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """All agents with their presence (for transfers and the team view)."""
     now = utcnow()
@@ -148,17 +146,17 @@ def set_presence(data: PresenceRequest, agent: Agent = Depends(current_agent), d
 # ---------------------------------------------------------------- tickets
 
 
-@router.get("/queue", response_model=List[TicketSummary], tags=["tickets"])
+@router.get("/queue", response_model=list[TicketSummary], tags=["tickets"])
 def get_queue(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """Waiting tickets in the order they will be served: priority, then age."""
     return [tickets.summary(ticket, position) for position, ticket in enumerate(tickets.queue(db), start=1)]
 
 
-@router.get("/tickets", response_model=List[TicketSummary], tags=["tickets"])
+@router.get("/tickets", response_model=list[TicketSummary], tags=["tickets"])
 def list_tickets(
-    status: Optional[TicketStatusName] = None,
+    status: TicketStatusName | None = None,
     mine: bool = Query(False, description="only tickets assigned to me"),
-    reference: Optional[str] = Query(None, max_length=20, description="only this reference, e.g. T-1042"),
+    reference: str | None = Query(None, max_length=20, description="only this reference, e.g. T-1042"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     agent: Agent = Depends(current_agent),
@@ -299,7 +297,7 @@ def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> N
 # ---------------------------------------------------------------- saved replies and KB links
 
 
-@router.get("/saved-replies", response_model=List[SavedReplyOut], tags=["saved replies"])
+@router.get("/saved-replies", response_model=list[SavedReplyOut], tags=["saved replies"])
 def list_saved_replies(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     return saved_replies.saved_replies(db)
 
@@ -317,11 +315,11 @@ def delete_saved_reply(reply_id: int, _: Agent = Depends(require_admin), db: Ses
     return Response(status_code=204)
 
 
-@router.get("/kb/articles", response_model=List[KbArticleOut], tags=["knowledge base"])
+@router.get("/kb/articles", response_model=list[KbArticleOut], tags=["knowledge base"])
 def kb_articles(
     request: Request,
     q: str = Query("", max_length=200, description="words that must all appear in the title, id or tags"),
-    language: Optional[str] = Query(None, max_length=10),
+    language: str | None = Query(None, max_length=10),
     limit: int = Query(20, ge=1, le=100),
     _: Agent = Depends(current_agent),
 ):

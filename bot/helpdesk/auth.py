@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hmac
 import inspect
-from typing import AsyncIterator, Callable, Optional, Tuple
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -71,7 +71,7 @@ def _closing_sessions(endpoint: Callable) -> Callable:
     return run_then_release
 
 
-def bearer_token(request: Request) -> Optional[str]:
+def bearer_token(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
@@ -93,7 +93,7 @@ def authenticate_request(request: Request, db: Session) -> AgentSession:
     return agent_session
 
 
-def _credentials(request: Request) -> Tuple[Optional[str], bool]:
+def _credentials(request: Request) -> tuple[str | None, bool]:
     token = bearer_token(request)
     if token is not None:
         return token, False

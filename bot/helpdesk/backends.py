@@ -10,7 +10,7 @@ by e-mail from Zendesk.
 from __future__ import annotations
 
 import hashlib
-from typing import Dict, List, Optional, Protocol
+from typing import Protocol
 
 from bot.db import utcnow
 from bot.helpdesk.client import HelpdeskClient, ServiceCaller
@@ -31,13 +31,13 @@ class TicketBackend(Protocol):
         """Create the escalation's ticket; the same ``idempotency_key`` never creates a second one."""
 
     def relay_message(
-        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: str | None = None
     ) -> bool:
         """Pass a customer message on; False when the conversation has no open ticket."""
 
     def ticket_status(
-        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
-    ) -> List[CustomerTicket]:
+        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+    ) -> list[CustomerTicket]:
         """The customer's tickets, newest first."""
 
     def availability(self) -> Availability:
@@ -70,7 +70,7 @@ def zendesk_api(settings: Settings) -> ServiceCaller:
     )
 
 
-def zendesk_ticket(service: ServiceCaller, ticket_id: int) -> Optional[dict]:
+def zendesk_ticket(service: ServiceCaller, ticket_id: int) -> dict | None:
     """One Zendesk ticket; None when Zendesk does not have it (404)."""
     response = service.send("GET", f"/tickets/{ticket_id}.json")
     if response.status_code == 404:
@@ -79,7 +79,7 @@ def zendesk_ticket(service: ServiceCaller, ticket_id: int) -> Optional[dict]:
 
 
 # Zendesk ticket status → ours.
-ZENDESK_STATUSES: Dict[str, str] = {
+ZENDESK_STATUSES: dict[str, str] = {
     "new": "waiting",
     "open": "assigned",
     "pending": "assigned",
@@ -137,7 +137,7 @@ class ZendeskBackend:
         return self._receipt(created["ticket"], created=True)
 
     def relay_message(
-        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: str | None = None
     ) -> bool:
         open_tickets = [
             t
@@ -155,9 +155,9 @@ class ZendeskBackend:
         return True
 
     def ticket_status(
-        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
-    ) -> List[CustomerTicket]:
-        found: Dict[int, dict] = {}
+        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+    ) -> list[CustomerTicket]:
+        found: dict[int, dict] = {}
         if conversation_id:
             found.update((t["id"], t) for t in self._search(f"tags:{conversation_tag(conversation_id)}"))
         if email:
@@ -211,7 +211,7 @@ class ZendeskBackend:
             live_handoff=self._live_handoff,
         )
 
-    def _search(self, terms: str) -> List[dict]:
+    def _search(self, terms: str) -> list[dict]:
         results = self._get("/search.json", params={"query": f"type:ticket tags:{TAG} {terms}"}).get("results") or []
         return [r for r in results if r.get("result_type", "ticket") == "ticket"]
 
@@ -238,7 +238,7 @@ def escalation_key(conversation_id: str, escalation_id: str) -> str:
     return f"{conversation_id[:100]}:{escalation_id}{_CUT_MARK}"
 
 
-def conversation_from_escalation_key(key: str) -> Optional[str]:
+def conversation_from_escalation_key(key: str) -> str | None:
     """The conversation an :func:`escalation_key` names; None when it is cut or not such a key."""
     conversation_id, separator, escalation_id = key.rpartition(":")
     if not separator or not conversation_id or len(escalation_id) != 32 or key.endswith(_CUT_MARK):

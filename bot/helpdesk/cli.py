@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import List, Optional
 
 from bot.db import (
     DatabaseUnreachable,
@@ -24,7 +23,7 @@ from bot.helpdesk.text import normalize_email
 from bot.settings import SettingsError, load_settings
 
 
-def create_agent_main(argv: Optional[List[str]] = None) -> int:
+def create_agent_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot create-agent", description="Create an agent or admin account.")
     parser.add_argument("--email", required=True)
     parser.add_argument("--name", required=True)
@@ -59,7 +58,7 @@ def create_agent_main(argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def _read_password(from_stdin: bool) -> Optional[str]:
+def _read_password(from_stdin: bool) -> str | None:
     """The password, or None after printing why it cannot be used."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -9,7 +9,6 @@ and relayed messages carry an id, so retries never duplicate anything.
 from __future__ import annotations
 
 import uuid
-from typing import List, Optional
 from urllib.parse import quote
 
 import requests
@@ -83,7 +82,7 @@ class ServiceCaller:
 class HelpdeskClient:
     """Calls ``/api/internal/...`` with the service token. Safe to share between threads."""
 
-    def __init__(self, settings: Settings, base_url: Optional[str] = None):
+    def __init__(self, settings: Settings, base_url: str | None = None):
         self._service = ServiceCaller(
             "the helpdesk", base_url or settings.helpdesk_url, settings, settings.service_token,
             headers={"Authorization": f"Bearer {settings.service_token}"},
@@ -97,7 +96,7 @@ class HelpdeskClient:
         return TicketReceipt.model_validate(self._json(response))
 
     def relay_message(
-        self, conversation_id: str, text: str, author: str = "customer", client_message_id: Optional[str] = None
+        self, conversation_id: str, text: str, author: str = "customer", client_message_id: str | None = None
     ) -> bool:
         """Pass a message to the agent; False when the conversation has no open ticket (handoff over)."""
         message = RelayMessage(text=text, author=author, client_message_id=client_message_id or uuid.uuid4().hex)
@@ -112,8 +111,8 @@ class HelpdeskClient:
         return True
 
     def ticket_status(
-        self, conversation_id: Optional[str] = None, email: Optional[str] = None, reference: Optional[str] = None
-    ) -> List[CustomerTicket]:
+        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+    ) -> list[CustomerTicket]:
         """The customer's tickets, newest first (by conversation or e-mail; optionally one reference)."""
         params = {
             k: v for k, v in (("conversation_id", conversation_id), ("email", email), ("reference", reference)) if v

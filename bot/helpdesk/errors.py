@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 
 class HelpdeskError(Exception):
     """Base class: ``str(error)`` is the message shown to the caller."""
@@ -43,7 +41,7 @@ class TooManyAttempts(HelpdeskError):
         self.retry_after_s = retry_after_s
 
 
-def extra_headers(error: HelpdeskError) -> Optional[dict]:
+def extra_headers(error: HelpdeskError) -> dict | None:
     """HTTP headers that belong with this error (Retry-After on 429, WWW-Authenticate on 401)."""
     if isinstance(error, TooManyAttempts):
         return {"Retry-After": str(error.retry_after_s)}

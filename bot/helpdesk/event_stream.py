@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import AsyncIterator, Dict, List, Optional
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -42,8 +42,8 @@ SETTLE_S = 5.0
 )
 async def stream_events(
     request: Request,
-    after: Optional[int] = Query(None, ge=0, description="last event id seen; default: only new events"),
-    last_event_id: Optional[str] = Header(None),
+    after: int | None = Query(None, ge=0, description="last event id seen; default: only new events"),
+    last_event_id: str | None = Header(None),
 ):
     """Server-Sent Events: ticket_created, ticket_claimed, ticket_transferred, ticket_resolved,
     ticket_reopened, ticket_closed, message_created, message_updated (delivered to the customer),
@@ -63,7 +63,7 @@ async def stream_events(
 
 async def _stream(request: Request, factory, agent_session_id: int, start: int) -> AsyncIterator[str]:
     floor = start
-    recent: Dict[int, datetime] = {}  # sent ids above ``floor`` and when they were written
+    recent: dict[int, datetime] = {}  # sent ids above ``floor`` and when they were written
     last_output = last_check = time.monotonic()
     yield "retry: 2000\n\n"
     while not await request.is_disconnected():
@@ -85,7 +85,7 @@ async def _stream(request: Request, factory, agent_session_id: int, start: int) 
         await asyncio.sleep(POLL_INTERVAL_S)
 
 
-def _settle(floor: int, recent: Dict[int, datetime], now: datetime):
+def _settle(floor: int, recent: dict[int, datetime], now: datetime):
     """Raise the floor past events older than :data:`SETTLE_S`; nothing below them can still commit."""
     settled = [event_id for event_id, written in recent.items() if now - written > timedelta(seconds=SETTLE_S)]
     if settled:
@@ -117,7 +117,7 @@ def _latest_id(factory) -> int:
         return events.latest_event_id(session)
 
 
-def _load(factory, floor: int, already_sent: List[int]) -> List[dict]:
+def _load(factory, floor: int, already_sent: list[int]) -> list[dict]:
     with session_scope(factory) as session:
         return [
             {
@@ -131,5 +131,5 @@ def _load(factory, floor: int, already_sent: List[int]) -> List[dict]:
         ]
 
 
-def _parse_id(value: Optional[str]) -> Optional[int]:
+def _parse_id(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None

@@ -7,8 +7,8 @@ with any number of replicas behind a load balancer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import List, Optional, Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -33,9 +33,9 @@ KEEP_EVENTS_FOR = timedelta(days=2)
 def record(
     session: Session,
     kind: str,
-    ticket: Optional[Ticket] = None,
-    message: Optional[TicketMessage] = None,
-    extra: Optional[dict] = None,
+    ticket: Ticket | None = None,
+    message: TicketMessage | None = None,
+    extra: dict | None = None,
 ) -> HelpdeskEvent:
     """Add an event for ``kind`` (flushing first so the ticket and message have their ids)."""
     assert kind in KINDS, kind
@@ -55,7 +55,7 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(HelpdeskEvent.id))) or 0
 
 
-def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200) -> List[HelpdeskEvent]:
+def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200) -> list[HelpdeskEvent]:
     """Events with an id above ``after_id``, oldest first, leaving out ids in ``exclude``."""
     query = select(HelpdeskEvent).where(HelpdeskEvent.id > after_id)
     if exclude:

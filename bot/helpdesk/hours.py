@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 # (weekday 0=Monday, start minute of the day, end minute of the day; end may be 1440)
-Window = Tuple[int, int, int]
+Window = tuple[int, int, int]
 
 
 class BusinessHoursError(ValueError):
@@ -29,11 +28,11 @@ class BusinessHoursError(ValueError):
 @dataclass(frozen=True)
 class BusinessHours:
     zone: ZoneInfo
-    windows: Tuple[Window, ...]
+    windows: tuple[Window, ...]
     always_open: bool = False
 
     @classmethod
-    def parse(cls, spec: str, timezone_name: str) -> "BusinessHours":
+    def parse(cls, spec: str, timezone_name: str) -> BusinessHours:
         try:
             zone = ZoneInfo(timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
@@ -45,7 +44,7 @@ class BusinessHours:
             return cls(zone=zone, windows=(), always_open=True)
         if not spec:
             raise BusinessHoursError("BUSINESS_HOURS is empty; write e.g. 'Mon-Fri 09:00-17:00' or '24/7'")
-        windows: List[Window] = []
+        windows: list[Window] = []
         for part in spec.split(";"):
             words = part.split()
             if len(words) < 2:
@@ -62,12 +61,12 @@ class BusinessHours:
     def is_open(self, moment: datetime) -> bool:
         return self.next_open(moment) == moment
 
-    def next_open(self, moment: datetime) -> Optional[datetime]:
+    def next_open(self, moment: datetime) -> datetime | None:
         """``moment`` itself when open then, else the next opening (UTC); None when never open."""
         if self.always_open:
             return moment
         local = moment.astimezone(self.zone)
-        best: Optional[datetime] = None
+        best: datetime | None = None
         for day_offset in range(8):
             day = local.date() + timedelta(days=day_offset)
             for weekday, start, end in self.windows:
@@ -89,7 +88,7 @@ def _local_moment(day, minute_of_day: int, zone: ZoneInfo) -> datetime:
     return start_of_day + timedelta(minutes=minute_of_day) if minute_of_day else start_of_day
 
 
-def _day_windows(day: int, start: int, end: int) -> List[Window]:
+def _day_windows(day: int, start: int, end: int) -> list[Window]:
     """One window, or two when the range runs past midnight into the next day."""
     if end > start:
         return [(day, start, end)]
@@ -99,11 +98,11 @@ def _day_windows(day: int, start: int, end: int) -> List[Window]:
     return overnight
 
 
-def _parse_days(word: str) -> List[int]:
+def _parse_days(word: str) -> list[int]:
     word = word.lower()
     if word in ("daily", "every-day", "mon-sun"):
         return list(range(7))
-    days: List[int] = []
+    days: list[int] = []
     for item in word.split(","):
         first, _, last = item.partition("-")
         try:
@@ -118,7 +117,7 @@ def _parse_days(word: str) -> List[int]:
     return days
 
 
-def _parse_range(word: str) -> Tuple[int, int]:
+def _parse_range(word: str) -> tuple[int, int]:
     match = _RANGE.match(word)
     if not match:
         raise BusinessHoursError(f"BUSINESS_HOURS hours {word!r} must look like 09:00-17:00")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -44,8 +44,8 @@ def request_with_retries(
     *,
     timeout_s: float,
     retries: int,
-    redact: Optional[Callable[[str], str]] = None,
-    keep_alive: Optional[KeepAlive] = None,
+    redact: Callable[[str], str] | None = None,
+    keep_alive: KeepAlive | None = None,
     **kwargs,
 ) -> requests.Response:
     """Send the request up to ``retries + 1`` times on connection errors, timeouts and

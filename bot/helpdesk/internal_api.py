@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
@@ -56,9 +54,9 @@ def relay_message(conversation_id: str, data: RelayMessage, response: Response, 
 
 @router.get("/tickets/status", response_model=CustomerTickets)
 def ticket_status(
-    conversation_id: Optional[str] = Query(None, max_length=255),
-    email: Optional[str] = Query(None, max_length=254),
-    reference: Optional[str] = Query(None, max_length=20),
+    conversation_id: str | None = Query(None, max_length=255),
+    email: str | None = Query(None, max_length=254),
+    reference: str | None = Query(None, max_length=20),
     db: Session = Depends(db_session),
 ):
     """A customer's tickets (this conversation's, or this e-mail's from any conversation), newest first."""

@@ -15,9 +15,9 @@ by :meth:`RasaBridge.deliver_pending`, which the app runs every few seconds. Not
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Optional
 from urllib.parse import quote
 
 from sqlalchemy import select, update
@@ -126,7 +126,7 @@ class RasaBridge:
             if self._next_pending(ticket_id) is None:
                 return True
 
-    def _deliver_while_leased(self, lease: "_Lease") -> bool:
+    def _deliver_while_leased(self, lease: _Lease) -> bool:
         """Send lines until none is left (the lease is then released) or Rasa is unavailable (False)."""
         pending = self._next_pending(lease.ticket_id)
         if pending is None:
@@ -167,16 +167,16 @@ class RasaBridge:
             .limit(1)
         ).first()
 
-    def _acquire_lease(self, ticket_id: int) -> Optional["_Lease"]:
+    def _acquire_lease(self, ticket_id: int) -> _Lease | None:
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
         return lease if self._set_lease(ticket_id, free, lease.until) else None
 
-    def _release_lease(self, lease: "_Lease") -> None:
+    def _release_lease(self, lease: _Lease) -> None:
         self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, None)
 
-    def _set_lease(self, ticket_id: int, condition, until: Optional[datetime]) -> bool:
+    def _set_lease(self, ticket_id: int, condition, until: datetime | None) -> bool:
         with session_scope(self._session_factory) as session:
             result = session.execute(
                 update(Ticket)
@@ -186,7 +186,7 @@ class RasaBridge:
             )
         return result.rowcount == 1
 
-    def _record(self, message_id: int, error: Optional[str], lease: "_Lease"):
+    def _record(self, message_id: int, error: str | None, lease: _Lease):
         """Record one send's outcome and, in the same transaction, renew the lease for the next pending
         line or release it when there is none. Returns that next line (None: done, or lease lost)."""
         with session_scope(self._session_factory) as session:

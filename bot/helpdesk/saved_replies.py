@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +15,7 @@ from bot.kb.loader import scan_articles
 from bot.models import SavedReply
 
 
-def saved_replies(session: Session) -> List[SavedReply]:
+def saved_replies(session: Session) -> list[SavedReply]:
     return list(session.scalars(select(SavedReply).order_by(SavedReply.title, SavedReply.id)))
 
 
@@ -35,7 +34,7 @@ def delete_saved_reply(session: Session, reply_id: int) -> None:
     session.commit()
 
 
-def find_articles(kb_dir: Path, query: str, language: Optional[str], limit: int) -> List[KbArticleOut]:
+def find_articles(kb_dir: Path, query: str, language: str | None, limit: int) -> list[KbArticleOut]:
     """Articles whose title, id or tags contain every word of ``query``, by title.
 
     Files with problems are skipped here (``python -m bot kb check`` reports them), so one bad file

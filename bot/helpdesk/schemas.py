@@ -7,7 +7,7 @@ into a response by accident. Message bodies are plain text: clients must render 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import List, Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -53,16 +53,16 @@ def _cleaned(value):
 class TranscriptLine(_TextInput):
     author: Literal["customer", "bot", "agent"]
     text: str
-    timestamp: Optional[datetime] = Field(None, description="ISO 8601 or Unix seconds; naive times are UTC")
+    timestamp: datetime | None = Field(None, description="ISO 8601 or Unix seconds; naive times are UTC")
 
 
 class KbAttempt(_TextInput):
     """One KB article the bot tried before escalating."""
 
-    article_id: Optional[str] = Field(None, max_length=200)
-    title: Optional[str] = Field(None, max_length=500)
-    score: Optional[float] = Field(None, allow_inf_nan=False)
-    outcome: Optional[str] = Field(None, max_length=50)
+    article_id: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=500)
+    score: float | None = Field(None, allow_inf_nan=False)
+    outcome: str | None = Field(None, max_length=50)
 
 
 class TicketCreate(_TextInput):
@@ -72,14 +72,14 @@ class TicketCreate(_TextInput):
     conversation_id: str = Field(min_length=1, max_length=255)
     channel: str = Field("rest", min_length=1, max_length=50)
     language: str = Field("en", min_length=2, max_length=10)
-    customer_name: Optional[str] = Field(None, max_length=1000)
-    customer_email: Optional[str] = Field(None, max_length=254)
+    customer_name: str | None = Field(None, max_length=1000)
+    customer_email: str | None = Field(None, max_length=254)
     subject: str = Field("", description="one line; longer text is shortened with '…'")
     description: str = Field("", description="longer text is truncated with a visible marker")
     reason: str = Field(description=f"one of: {', '.join(REASONS)}")
-    priority: Optional[Priority] = Field(None, description="default: from PRIORITY_RULES by reason, else normal")
-    transcript: List[TranscriptLine] = Field(default_factory=list, max_length=5000)
-    kb_attempts: List[KbAttempt] = Field(default_factory=list, max_length=100)
+    priority: Priority | None = Field(None, description="default: from PRIORITY_RULES by reason, else normal")
+    transcript: list[TranscriptLine] = Field(default_factory=list, max_length=5000)
+    kb_attempts: list[KbAttempt] = Field(default_factory=list, max_length=100)
 
     @field_validator("reason")
     @classmethod
@@ -90,14 +90,14 @@ class TicketCreate(_TextInput):
 
     @field_validator("customer_email")
     @classmethod
-    def _email(cls, value: Optional[str]) -> Optional[str]:
+    def _email(cls, value: str | None) -> str | None:
         return normalize_email(value) if value and value.strip() else None
 
 
 class RelayMessage(_TextInput):
     text: str = Field(description=f"longer than {MESSAGE_MAX_CHARS} characters is truncated with a visible marker")
     author: Literal["customer", "bot"] = "customer"
-    client_message_id: Optional[str] = Field(
+    client_message_id: str | None = Field(
         None,
         max_length=100,
         description="sender's id for this message; a retried request with the same id is stored once",
@@ -138,9 +138,9 @@ class AgentCreate(BaseModel):
 
 
 class AgentUpdate(BaseModel):
-    name: Optional[str] = Field(None, min_length=1, max_length=200)
-    role: Optional[Role] = None
-    is_active: Optional[bool] = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    role: Role | None = None
+    is_active: bool | None = None
 
 
 class SavedReplyCreate(_TextInput):
@@ -170,18 +170,18 @@ class AgentOut(_FromOrm):
     presence: Presence
     online: bool = Field(description="presence is online and the agent was seen in the last minutes")
     is_active: bool
-    last_seen_at: Optional[datetime]
+    last_seen_at: datetime | None
 
 
 class MessageOut(_FromOrm):
     id: int
     ticket_id: int
     author_type: Literal["customer", "bot", "agent", "note", "system"]
-    agent: Optional[AgentRef]
+    agent: AgentRef | None
     body: str = Field(description="plain text, shown as text (never as HTML)")
     created_at: datetime
     delivered: bool = Field(description="false while an agent reply has not reached the customer's chat yet")
-    delivery_error: Optional[str]
+    delivery_error: str | None
 
 
 class TicketSummary(_FromOrm):
@@ -190,20 +190,20 @@ class TicketSummary(_FromOrm):
     conversation_id: str
     channel: str
     language: str
-    customer_name: Optional[str]
-    customer_email: Optional[str]
+    customer_name: str | None
+    customer_email: str | None
     subject: str
     reason: str
     priority: Priority
     status: TicketStatusName
-    assignee: Optional[AgentRef]
+    assignee: AgentRef | None
     created_at: datetime
-    assigned_at: Optional[datetime]
-    first_reply_at: Optional[datetime]
-    resolved_at: Optional[datetime]
-    closed_at: Optional[datetime]
+    assigned_at: datetime | None
+    first_reply_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
     updated_at: datetime
-    queue_position: Optional[int] = Field(None, description="1 = next to be served; only while waiting")
+    queue_position: int | None = Field(None, description="1 = next to be served; only while waiting")
 
 
 class TicketDetail(TicketSummary):
@@ -211,8 +211,8 @@ class TicketDetail(TicketSummary):
 
     description: str
     reason_text: str
-    kb_attempts: List[KbAttempt]
-    messages: List[MessageOut]
+    kb_attempts: list[KbAttempt]
+    messages: list[MessageOut]
 
 
 class TicketReceipt(BaseModel):
@@ -221,20 +221,20 @@ class TicketReceipt(BaseModel):
     reference: str
     status: TicketStatusName
     created: bool = Field(description="false when this idempotency key had already created the ticket")
-    queue_position: Optional[int]
-    wait_estimate_minutes: Optional[int] = Field(description="null when it cannot be estimated honestly")
-    agents_online: Optional[int] = Field(description="null when the helpdesk cannot tell (external helpdesk)")
+    queue_position: int | None
+    wait_estimate_minutes: int | None = Field(description="null when it cannot be estimated honestly")
+    agents_online: int | None = Field(description="null when the helpdesk cannot tell (external helpdesk)")
     open_now: bool
-    next_open: Optional[datetime]
+    next_open: datetime | None
     live_handoff: bool = Field(True, description="agents answer in this chat (false for Zendesk without its webhook)")
 
 
 class Availability(BaseModel):
-    agents_online: Optional[int] = Field(description="null when the helpdesk cannot tell (external helpdesk)")
+    agents_online: int | None = Field(description="null when the helpdesk cannot tell (external helpdesk)")
     open_now: bool
-    next_open: Optional[datetime] = Field(description="now while open; null if business hours never open")
-    queue_length: Optional[int]
-    wait_estimate_minutes: Optional[int] = Field(description="for a ticket created now; null when unknown")
+    next_open: datetime | None = Field(description="now while open; null if business hours never open")
+    queue_length: int | None
+    wait_estimate_minutes: int | None = Field(description="for a ticket created now; null when unknown")
     live_handoff: bool = True
 
 
@@ -243,13 +243,13 @@ class CustomerTicket(BaseModel):
     status: TicketStatusName
     subject: str
     created_at: datetime
-    queue_position: Optional[int]
-    assignee_name: Optional[str]
-    resolved_at: Optional[datetime]
+    queue_position: int | None
+    assignee_name: str | None
+    resolved_at: datetime | None
 
 
 class CustomerTickets(BaseModel):
-    tickets: List[CustomerTicket]
+    tickets: list[CustomerTicket]
 
 
 class RelayReceipt(BaseModel):
@@ -281,5 +281,5 @@ class KbArticleOut(BaseModel):
     id: str
     title: str
     language: str
-    url: Optional[str]
+    url: str | None
     summary: str

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Dict, Mapping
 
 from bot.helpdesk.hours import BusinessHours
 from bot.settings import Settings
@@ -17,9 +17,9 @@ class PolicyError(ValueError):
     """A helpdesk setting cannot be used; the message names it and says what to write."""
 
 
-def parse_priority_rules(spec: str) -> Dict[str, str]:
+def parse_priority_rules(spec: str) -> dict[str, str]:
     """``"frustration=high,sensitive_topic=high"`` → ``{"frustration": "high", ...}``, checked."""
-    rules: Dict[str, str] = {}
+    rules: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         reason, _, priority = (x.strip().lower() for x in item.partition("="))
         if reason not in REASONS:
@@ -38,7 +38,7 @@ class HelpdeskPolicy:
     priority_rules: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "HelpdeskPolicy":
+    def from_settings(cls, settings: Settings) -> HelpdeskPolicy:
         return cls(
             business_hours=BusinessHours.parse(settings.business_hours, settings.business_timezone),
             priority_rules=parse_priority_rules(settings.priority_rules),

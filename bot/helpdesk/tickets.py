@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -71,8 +71,8 @@ def reference_for(ticket_id: int) -> str:
 
 
 def create_ticket(
-    session: Session, data: TicketCreate, policy: HelpdeskPolicy, now: Optional[datetime] = None
-) -> Tuple[Ticket, bool]:
+    session: Session, data: TicketCreate, policy: HelpdeskPolicy, now: datetime | None = None
+) -> tuple[Ticket, bool]:
     """The ticket for this escalation and whether it was created now.
 
     A repeated ``idempotency_key`` returns the first ticket; so does a second escalation of a
@@ -135,11 +135,11 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _ticket_by_key(session: Session, key: str) -> Optional[Ticket]:
+def _ticket_by_key(session: Session, key: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 
-def open_ticket_for(session: Session, conversation_id: str) -> Optional[Ticket]:
+def open_ticket_for(session: Session, conversation_id: str) -> Ticket | None:
     return session.scalar(
         select(Ticket)
         .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
@@ -155,19 +155,19 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def queue(session: Session, limit: int = 200) -> List[Ticket]:
+def queue(session: Session, limit: int = 200) -> list[Ticket]:
     """Waiting tickets, most urgent first, then oldest first."""
     return list(session.scalars(select(Ticket).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(limit)))
 
 
 def list_tickets(
     session: Session,
-    status: Optional[str] = None,
-    assignee_id: Optional[int] = None,
-    reference: Optional[str] = None,
+    status: str | None = None,
+    assignee_id: int | None = None,
+    reference: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> List[Ticket]:
+) -> list[Ticket]:
     """Newest first, optionally by status, assignee and reference."""
     query = select(Ticket)
     if status:
@@ -179,7 +179,7 @@ def list_tickets(
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)))
 
 
-def queue_position(session: Session, ticket: Ticket) -> Optional[int]:
+def queue_position(session: Session, ticket: Ticket) -> int | None:
     """1 for the next ticket to be served; None unless the ticket is waiting."""
     if ticket.status != "waiting":
         return None
@@ -203,7 +203,7 @@ def queue_position(session: Session, ticket: Ticket) -> Optional[int]:
     return ahead + 1
 
 
-def summary(ticket: Ticket, position: Optional[int] = None) -> TicketSummary:
+def summary(ticket: Ticket, position: int | None = None) -> TicketSummary:
     return TicketSummary.model_validate(ticket).model_copy(update={"queue_position": position})
 
 
@@ -220,7 +220,7 @@ def detail(session: Session, ticket: Ticket) -> TicketDetail:
 # ---------------------------------------------------------------- agent actions
 
 
-def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -233,7 +233,7 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[d
     return _after_claim(session, ticket_id, agent, now)
 
 
-def claim_next(session: Session, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
+def claim_next(session: Session, agent: Agent, now: datetime | None = None) -> Ticket | None:
     """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
 
     Everyone tries the head of the queue first; whoever loses that race goes on at a different
@@ -285,7 +285,7 @@ def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) 
     return ticket
 
 
-def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None) -> TicketMessage:
+def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: datetime | None = None) -> TicketMessage:
     """An agent's answer to the customer, delivered to their chat; only the assignee may reply."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -301,7 +301,7 @@ def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Option
 
 
 def add_note(
-    session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None
+    session: Session, ticket_id: int, agent: Agent, text: str, now: datetime | None = None
 ) -> TicketMessage:
     """An internal note: seen by agents only, allowed on any ticket."""
     now = now or utcnow()
@@ -315,7 +315,7 @@ def add_note(
 
 
 def transfer(
-    session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None
+    session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: datetime | None = None
 ) -> Ticket:
     """Hand an assigned ticket to another active agent (by its assignee or an admin)."""
     now = now or utcnow()
@@ -345,7 +345,7 @@ def transfer(
     return ticket
 
 
-def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Resolution:
+def resolve(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Resolution:
     """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
 
     Each resolve is its own :class:`Resolution` (key ``ticket:<id>:<n>``), so reopen + resolve
@@ -378,7 +378,7 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[dateti
     return resolution
 
 
-def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def reopen(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Put a resolved ticket back to its agent (by that agent or an admin); closed tickets stay closed."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -403,7 +403,7 @@ def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetim
     return ticket
 
 
-def close(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def close(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Close a resolved ticket for good (it can no longer be reopened)."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -435,7 +435,7 @@ def _require_owner(ticket: Ticket, agent: Agent, allow_admin: bool, action: str)
 def _guarded_update(
     session: Session,
     ticket: Ticket,
-    assignee: Optional[Agent],
+    assignee: Agent | None,
     now: datetime,
     expected_status: str = "assigned",
     **values,
@@ -497,8 +497,8 @@ def _add_line(session: Session, message: TicketMessage) -> TicketMessage:
 
 
 def relay_customer_message(
-    session: Session, conversation_id: str, data: RelayMessage, now: Optional[datetime] = None
-) -> Tuple[Ticket, TicketMessage, bool]:
+    session: Session, conversation_id: str, data: RelayMessage, now: datetime | None = None
+) -> tuple[Ticket, TicketMessage, bool]:
     """Append a customer (or bot) line to the conversation's open ticket; 404 when there is none.
 
     Returns the ticket, the line and whether it is new: a retried request with the same
@@ -532,7 +532,7 @@ def relay_customer_message(
     return ticket, message, True
 
 
-def _message_by_client_id(session: Session, ticket_id: int, client_message_id: str) -> Optional[TicketMessage]:
+def _message_by_client_id(session: Session, ticket_id: int, client_message_id: str) -> TicketMessage | None:
     return session.scalar(
         select(TicketMessage).where(
             TicketMessage.ticket_id == ticket_id, TicketMessage.client_message_id == client_message_id
@@ -542,11 +542,11 @@ def _message_by_client_id(session: Session, ticket_id: int, client_message_id: s
 
 def customer_tickets(
     session: Session,
-    conversation_id: Optional[str] = None,
-    email: Optional[str] = None,
-    reference: Optional[str] = None,
+    conversation_id: str | None = None,
+    email: str | None = None,
+    reference: str | None = None,
     limit: int = 10,
-) -> List[CustomerTicket]:
+) -> list[CustomerTicket]:
     """A customer's tickets, newest first: those of this conversation or this e-mail address.
 
     With ``reference`` only that ticket, and (when a conversation or e-mail is given too) only if
@@ -605,7 +605,7 @@ def median_handling_minutes(session: Session, now: datetime) -> float:
     return statistics.median(durations)
 
 
-def wait_estimate_minutes(session: Session, position: Optional[int], online: int, now: datetime) -> Optional[int]:
+def wait_estimate_minutes(session: Session, position: int | None, online: int, now: datetime) -> int | None:
     """position × median handling time ÷ agents online, in whole minutes; None when nobody is online."""
     if position is None or online == 0:
         return None
@@ -613,7 +613,7 @@ def wait_estimate_minutes(session: Session, position: Optional[int], online: int
 
 
 def receipt(
-    session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None
+    session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: datetime | None = None
 ) -> TicketReceipt:
     """What the bot tells the customer about their (new or existing) ticket."""
     now = now or utcnow()
@@ -632,7 +632,7 @@ def receipt(
     )
 
 
-def availability(session: Session, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> Availability:
+def availability(session: Session, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:
     """Whether a person can answer now, and how long a ticket created now would wait."""
     now = now or utcnow()
     online = agents_online(session, now)

@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
@@ -81,9 +81,9 @@ class ChatLine:
     """One thing to show in the customer's chat, and the cursor position it moves to once shown."""
 
     intent: str
-    entities: Dict[str, str]
-    comment_id: Optional[int] = None
-    status: Optional[str] = None
+    entities: dict[str, str]
+    comment_id: int | None = None
+    status: str | None = None
 
 
 class ZendeskReader:
@@ -91,9 +91,9 @@ class ZendeskReader:
 
     def __init__(self, settings: Settings):
         self._service = zendesk_api(settings)
-        self._own_user_id: Optional[int] = None
+        self._own_user_id: int | None = None
 
-    def ticket(self, ticket_id: int) -> Optional[dict]:
+    def ticket(self, ticket_id: int) -> dict | None:
         return zendesk_ticket(self._service, ticket_id)
 
     def own_user_id(self) -> int:
@@ -132,7 +132,7 @@ def _reply_text(comment: dict) -> str:
     return "\n".join([(comment.get("plain_body") or comment.get("body") or "").strip(), *files]).strip()
 
 
-def chat_lines(ticket: dict, comments: List[dict], own_user_id: int, cursor: ZendeskTicket) -> List[ChatLine]:
+def chat_lines(ticket: dict, comments: list[dict], own_user_id: int, cursor: ZendeskTicket) -> list[ChatLine]:
     """What the customer has not seen yet: agents' new public comments, then a change of status."""
     reference = f"#{ticket['id']}"
     lines = [
@@ -236,7 +236,7 @@ class ZendeskSync:
                 row.last_status = line.status
             row.sync_lease_until = utcnow() + SYNC_LEASE
 
-    def _acquire(self, ticket_id: int) -> Optional[datetime]:
+    def _acquire(self, ticket_id: int) -> datetime | None:
         now = utcnow()
         until = now + SYNC_LEASE
         free = ZendeskTicket.sync_lease_until.is_(None) | (ZendeskTicket.sync_lease_until < now)

@@ -24,7 +24,6 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -33,7 +32,7 @@ from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
 
 
-def _read_rows(path: Path, text_col: str, label_col: Optional[str]) -> List[Tuple[str, str]]:
+def _read_rows(path: Path, text_col: str, label_col: str | None) -> list[tuple[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
@@ -44,10 +43,10 @@ def _read_rows(path: Path, text_col: str, label_col: Optional[str]) -> List[Tupl
 
 
 def build_articles(
-    rows: List[Tuple[str, str]], shots: Optional[int], seed: int, language: str, exclude_label: Optional[str]
-) -> List[Article]:
+    rows: list[tuple[str, str]], shots: int | None, seed: int, language: str, exclude_label: str | None
+) -> list[Article]:
     """One article per label, its rows as example questions (``shots`` of them sampled with ``seed``)."""
-    by_label: Dict[str, List[str]] = defaultdict(list)
+    by_label: dict[str, list[str]] = defaultdict(list)
     for text, label in rows:
         if label != exclude_label and text.strip():
             by_label[label].append(text)
@@ -62,7 +61,7 @@ def build_articles(
     return articles
 
 
-def evaluate(kb: KnowledgeBase, rows: List[Tuple[str, Optional[str]]], language: str) -> dict:
+def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str | None]], language: str) -> dict:
     """Run every (text, expected article id or None for out-of-scope) row through ``kb.search``."""
     counts = {"answer": 0, "clarify": 0, "abstain": 0}
     hits = abstained_in = abstained_out = wrong_answers = top_right = answered_right = none_of_these = 0
@@ -125,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.shots is not None and args.shots < 1:
         print("--shots must be at least 1", file=sys.stderr)
@@ -145,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     answer_questions_single_threaded()  # as the action server does
     articles = build_articles(train, args.shots, args.seed, language, args.oos_label)
     known = {a.id for a in articles}
-    rows: List[Tuple[str, Optional[str]]] = [
+    rows: list[tuple[str, str | None]] = [
         (text, None if label == args.oos_label else label) for text, label in test if label in known or label == args.oos_label
     ]
     rows += [(text, None) for text, _ in oos]

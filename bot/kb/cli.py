@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 from bot.kb.embeddings import embedding_status
 from bot.kb.loader import KbLoadError, scan_articles
@@ -56,7 +55,7 @@ def _reload(settings) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot kb", description="Knowledge base commands.")
     parser.add_argument("command", choices=("check", "reload"))
     parser.add_argument("--kb-dir", type=Path, help="KB folder (default: KB_DIR)")

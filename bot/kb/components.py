@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -22,11 +22,11 @@ from bot.kb import text as kbtext
 class TrainingSet:
     """Example texts (already cleaned) with the article index each belongs to, grouped by article."""
 
-    texts: List[str]
+    texts: list[str]
     labels: np.ndarray
-    documents: List[str]  # one per article: title, tags and body
+    documents: list[str]  # one per article: title, tags and body
     n_articles: int
-    off_topic: List[str]  # built-in questions no article should answer (bot.kb.out_of_scope)
+    off_topic: list[str]  # built-in questions no article should answer (bot.kb.out_of_scope)
 
 
 def max_per_article(similarity: np.ndarray, labels: np.ndarray, n_articles: int) -> np.ndarray:
@@ -76,7 +76,7 @@ class LexicalComponent:
         self.off_topic_t = self.transform(data.off_topic).T.tocsr() if data.off_topic else None
         self.classifier = fit_classifier(LinearSVC(C=1.0, class_weight="balanced"), examples, data.labels, data.n_articles)
 
-    def _word_features(self, text: str) -> List[str]:
+    def _word_features(self, text: str) -> list[str]:
         return kbtext.word_features(text, self.language)
 
     def transform(self, texts: Sequence[str]):
@@ -102,16 +102,16 @@ class LexicalComponent:
             shares[i] = known / (known + unknown) if known + unknown else 0.0
         return shares
 
-    def represent(self, texts: Sequence[str], _embeddings: Optional[np.ndarray]):
+    def represent(self, texts: Sequence[str], _embeddings: np.ndarray | None):
         """The questions as this component sees them (TF-IDF rows), computed once per search."""
         return self.transform(texts)
 
-    def question_features(self, texts: Sequence[str], queries, off_topic_itself: bool) -> List[np.ndarray]:
+    def question_features(self, texts: Sequence[str], queries, off_topic_itself: bool) -> list[np.ndarray]:
         """Vocabulary coverage and similarity to the nearest built-in off-topic question."""
         similarity = None if self.off_topic_t is None else queries @ self.off_topic_t
         return [self.coverage(texts), nearest_off_topic(similarity, off_topic_itself, len(texts))]
 
-    def score(self, queries) -> List[np.ndarray]:
+    def score(self, queries) -> list[np.ndarray]:
         similarity = (queries @ self.examples_t).toarray().astype(np.float32)
         knn = max_per_article(similarity, self.labels, self.n_articles)
         documents = (queries @ self.documents_t).toarray().astype(np.float32)
@@ -124,7 +124,7 @@ class EmbeddingComponent:
     names = ("emb_knn", "emb_clf")
     floors = (0.0, -1.5)
 
-    def __init__(self, example_embeddings: np.ndarray, off_topic_embeddings: Optional[np.ndarray], data: TrainingSet):
+    def __init__(self, example_embeddings: np.ndarray, off_topic_embeddings: np.ndarray | None, data: TrainingSet):
         from sklearn.linear_model import LogisticRegression
 
         self.n_articles = data.n_articles
@@ -137,16 +137,16 @@ class EmbeddingComponent:
             LogisticRegression(C=30.0, max_iter=2000), example_embeddings, data.labels, data.n_articles
         )
 
-    def represent(self, _texts: Sequence[str], embeddings: Optional[np.ndarray]) -> np.ndarray:
+    def represent(self, _texts: Sequence[str], embeddings: np.ndarray | None) -> np.ndarray:
         assert embeddings is not None
         return embeddings
 
-    def question_features(self, _texts: Sequence[str], embeddings: np.ndarray, off_topic_itself: bool) -> List[np.ndarray]:
+    def question_features(self, _texts: Sequence[str], embeddings: np.ndarray, off_topic_itself: bool) -> list[np.ndarray]:
         """Similarity to the nearest built-in off-topic question."""
         similarity = None if self.off_topic_t is None else embeddings @ self.off_topic_t
         return [nearest_off_topic(similarity, off_topic_itself, len(embeddings))]
 
-    def score(self, embeddings: np.ndarray) -> List[np.ndarray]:
+    def score(self, embeddings: np.ndarray) -> list[np.ndarray]:
         knn = max_per_article(embeddings @ self.examples_t, self.labels, self.n_articles)
         return [knn, linear_decision(self.classifier, embeddings, self.n_articles)]
 
@@ -163,14 +163,14 @@ def nearest_off_topic(similarity, off_topic_itself: bool, n_questions: int) -> n
 
 
 def candidate_features(
-    matrices: Sequence[np.ndarray], floors: Sequence[float], hidden: Optional[np.ndarray] = None
+    matrices: Sequence[np.ndarray], floors: Sequence[float], hidden: np.ndarray | None = None
 ) -> np.ndarray:
     """(n_questions, n_articles, 2·n_components): each score and its margin over the best other visible article.
 
     ``hidden`` (bool, n_questions × n_articles) marks articles to leave out, as if they were not in the KB.
     """
     columns = []
-    for matrix, floor in zip(matrices, floors):
+    for matrix, floor in zip(matrices, floors, strict=True):
         scores = matrix.astype(np.float32, copy=True)
         if hidden is not None:
             scores[hidden] = -np.inf

@@ -19,10 +19,10 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -135,7 +135,7 @@ class SentenceEncoder:
             )
         self.dimension = int(config["hidden_size"])
         name = str(self.model_dir).lower()
-        self.languages: Tuple[str, ...] = SUPPORTED_LANGUAGES if "multilingual" in name else ("en",)
+        self.languages: tuple[str, ...] = SUPPORTED_LANGUAGES if "multilingual" in name else ("en",)
         """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
         self.runtime, self._run_layers = self._layer_runner(runtime)
         stat = (self.model_dir / "model.safetensors").stat()
@@ -217,11 +217,11 @@ class SentenceEncoder:
         return self._forward(ids, mask)
 
 
-_encoders: Dict[str, SentenceEncoder] = {}
+_encoders: dict[str, SentenceEncoder] = {}
 _encoders_lock = threading.Lock()
 
 
-def load_encoder(model: str) -> Optional[SentenceEncoder]:
+def load_encoder(model: str) -> SentenceEncoder | None:
     """The encoder for a ``KB_EMBEDDING_MODEL`` value (``""`` or ``none`` → ``None``), loaded once per
     process: its weights are read-only, so every reload and every conversation can share them.
 
@@ -248,8 +248,8 @@ class EmbeddingStatus:
     """What a ``KB_EMBEDDING_MODEL`` value gave this process: the encoder, or why search stays lexical."""
 
     model: str
-    encoder: Optional[SentenceEncoder] = None
-    error: Optional[str] = None
+    encoder: SentenceEncoder | None = None
+    error: str | None = None
 
     def describe(self) -> str:
         """One line for ``kb check``: which languages use the model and which the lexical engine."""
@@ -261,7 +261,7 @@ class EmbeddingStatus:
         return f"{line}; {', '.join(lexical)} use the lexical engine" if lexical else line
 
 
-_statuses: Dict[str, EmbeddingStatus] = {}
+_statuses: dict[str, EmbeddingStatus] = {}
 _statuses_lock = threading.Lock()
 
 
@@ -280,8 +280,8 @@ def embedding_status(model: str) -> EmbeddingStatus:
 
 
 def encode_groups_cached(
-    encoder: SentenceEncoder, groups: Sequence[Sequence[str]], cache_dir: Optional[Path]
-) -> List[np.ndarray]:
+    encoder: SentenceEncoder, groups: Sequence[Sequence[str]], cache_dir: Path | None
+) -> list[np.ndarray]:
     """Embeddings for groups of texts (one group per article), cached on disk per group content hash,
     so a reload only encodes articles that changed. Cache write failures only cost speed."""
     keys = [
@@ -289,7 +289,7 @@ def encode_groups_cached(
         for group in groups
     ]
     folder = Path(cache_dir) / encoder.fingerprint if cache_dir else None
-    results: List[Optional[np.ndarray]] = [None] * len(groups)
+    results: list[np.ndarray | None] = [None] * len(groups)
     if folder is not None:
         for i, key in enumerate(keys):
             path = folder / f"{key}.npy"

@@ -1,9 +1,9 @@
 """Building one language's index: components on all examples, the scorer fitted on k-fold held-out questions."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -24,16 +24,16 @@ from bot.kb.scorer import BoostedTrees, Logistic, Scorer, sigmoid
 @dataclass
 class LanguageIndex:
     language: str
-    articles: List[Article]
+    articles: list[Article]
     components: list
     scorer: Scorer
     policy: DecisionPolicy
     uses_embeddings: bool
-    other_companies: Optional[OtherCompanyNames] = None
+    other_companies: OtherCompanyNames | None = None
 
     def features(
-        self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden=None, off_topic_itself: bool = False
-    ) -> Tuple[np.ndarray, np.ndarray]:
+        self, texts: Sequence[str], embeddings: np.ndarray | None, hidden=None, off_topic_itself: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Candidate features (n_questions, n_articles, n) and question features (n_questions, m)."""
         matrices, floors, question_columns = [], [], []
         for component in self.components:
@@ -44,7 +44,7 @@ class LanguageIndex:
         return candidate_features(matrices, floors, hidden), np.stack(question_columns, axis=1)
 
 
-def article_texts(article: Article) -> Tuple[str, List[str], str]:
+def article_texts(article: Article) -> tuple[str, list[str], str]:
     title = kbtext.clean(article.title.replace("_", " "))
     questions = [q for q in (kbtext.clean(q) for q in article.questions) if q]
     document = kbtext.clean(" ".join([article.title, " ".join(article.tags), article.summary, article.body]), 5000)
@@ -52,11 +52,11 @@ def article_texts(article: Article) -> Tuple[str, List[str], str]:
 
 
 def training_set(
-    article_texts: Sequence[Tuple[str, List[str], str]],
-    off_topic: List[str],
-    held_out: Optional[set] = None,
+    article_texts: Sequence[tuple[str, list[str], str]],
+    off_topic: list[str],
+    held_out: set | None = None,
     removed: frozenset = frozenset(),
-) -> Tuple[TrainingSet, List[Tuple[int, int]]]:
+) -> tuple[TrainingSet, list[tuple[int, int]]]:
     """Examples grouped by article (title first); ``held_out`` (article, question) pairs are left out, and
     ``removed`` articles entirely (the others are numbered consecutively, in their original order)."""
     texts, labels, documents, positions = [], [], [], []
@@ -81,12 +81,12 @@ class Fold:
     """One calibration fold's features: questions whose article is present (``truth`` is its column), questions
     whose article was removed from the KB before training (what an uncovered question looks like), off-topic ones."""
 
-    covered: Tuple[np.ndarray, np.ndarray]
+    covered: tuple[np.ndarray, np.ndarray]
     truth: np.ndarray
-    hidden: Tuple[np.ndarray, np.ndarray]
+    hidden: tuple[np.ndarray, np.ndarray]
     """The covered questions again with their article masked out: uncovered questions for a small KB."""
-    uncovered: Optional[Tuple[np.ndarray, np.ndarray]]
-    off_topic: Optional[Tuple[np.ndarray, np.ndarray]]
+    uncovered: tuple[np.ndarray, np.ndarray] | None
+    off_topic: tuple[np.ndarray, np.ndarray] | None
 
 
 class IndexBuilder:
@@ -114,7 +114,7 @@ class IndexBuilder:
     MIN_SAMPLES_FOR_TREES = 1000
     """Fewer gate samples than this (a small KB) get a linear gate: trees would learn the noise."""
 
-    def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Optional[Path], seed: int = 0):
+    def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Path | None, seed: int = 0):
         self.language = language
         self.articles = list(articles)
         self.encoder = encoder if encoder is not None and language in encoder.languages else None
@@ -124,8 +124,8 @@ class IndexBuilder:
         """(title, example questions, document) per article, cleaned once for every fold."""
         self.questions = [questions for _, questions, _ in self.texts]
         self.off_topic = [kbtext.clean(q) for q in OUT_OF_SCOPE_QUESTIONS.get(language, [])]
-        self.embeddings: Dict[Tuple[int, int], np.ndarray] = {}
-        self.off_topic_embeddings: Optional[np.ndarray] = None
+        self.embeddings: dict[tuple[int, int], np.ndarray] = {}
+        self.off_topic_embeddings: np.ndarray | None = None
 
     def _embed_examples(self) -> None:
         from bot.kb.embeddings import encode_groups_cached
@@ -138,7 +138,7 @@ class IndexBuilder:
             for q in range(len(self.questions[a])):
                 self.embeddings[(a, q)] = vectors[q + 1]
 
-    def _components(self, held_out: Optional[set] = None, removed: frozenset = frozenset()) -> list:
+    def _components(self, held_out: set | None = None, removed: frozenset = frozenset()) -> list:
         data, positions = training_set(self.texts, self.off_topic, held_out, removed)
         components = [LexicalComponent(self.language, data)]
         if self.encoder is not None:
@@ -159,13 +159,13 @@ class IndexBuilder:
         )
 
     def _features(
-        self, index: LanguageIndex, keys: Sequence[Tuple[int, int]], hidden: Optional[np.ndarray] = None
-    ) -> Tuple[np.ndarray, np.ndarray]:
+        self, index: LanguageIndex, keys: Sequence[tuple[int, int]], hidden: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         texts = [self.questions[a][q] for a, q in keys]
         embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None
         return index.features(texts, embeddings, hidden)
 
-    def _folds(self, folds: int) -> List[Fold]:
+    def _folds(self, folds: int) -> list[Fold]:
         assignment = {}
         for a, questions in enumerate(self.questions):
             offset = int(self.rng.integers(folds))
@@ -173,7 +173,7 @@ class IndexBuilder:
                 assignment[(a, q)] = (q + offset) % folds
         n_articles = len(self.articles)
         removed_in = self.rng.permutation(n_articles) % folds if n_articles >= self.MIN_ARTICLES_TO_REMOVE else None
-        result: List[Fold] = []
+        result: list[Fold] = []
         held_out_so_far = 0
         for fold in range(folds):
             removed = frozenset(np.flatnonzero(removed_in == fold).tolist()) if removed_in is not None else frozenset()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -45,11 +44,11 @@ class Article:
     title: str
     language: str
     body: str
-    url: Optional[str] = None
-    tags: Tuple[str, ...] = ()
-    questions: Tuple[str, ...] = ()
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
     summary: str = ""
-    path: Optional[Path] = None
+    path: Path | None = None
 
     def chat_answer(self, max_chars: int = 600) -> str:
         """A short plain-text answer for a chat bubble: the summary, else the body's first paragraph,
@@ -87,7 +86,7 @@ class KbProblem:
 class KbLoadError(Exception):
     """The KB folder cannot be loaded as it is; ``problems`` lists every file and reason."""
 
-    def __init__(self, problems: List[KbProblem]):
+    def __init__(self, problems: list[KbProblem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
@@ -96,11 +95,11 @@ class KbLoadError(Exception):
 class KbScan:
     """Everything found in a KB folder: the good articles and the problems (one per bad file)."""
 
-    articles: List[Article] = field(default_factory=list)
-    problems: List[KbProblem] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    problems: list[KbProblem] = field(default_factory=list)
 
 
-def article_files(kb_dir: Path) -> List[Path]:
+def article_files(kb_dir: Path) -> list[Path]:
     """The article files under ``kb_dir`` (any depth), sorted; hidden files and folders are skipped."""
     kb_dir = Path(kb_dir)
     return sorted(
@@ -117,7 +116,7 @@ def scan_articles(kb_dir: Path) -> KbScan:
     if not kb_dir.is_dir():
         scan.problems.append(KbProblem(kb_dir, "the KB folder does not exist (set KB_DIR)"))
         return scan
-    seen: Dict[str, Path] = {}
+    seen: dict[str, Path] = {}
     for path in article_files(kb_dir):
         try:
             article = parse_article(path)
@@ -132,7 +131,7 @@ def scan_articles(kb_dir: Path) -> KbScan:
     return scan
 
 
-def load_articles(kb_dir: Path) -> List[Article]:
+def load_articles(kb_dir: Path) -> list[Article]:
     """All articles of ``kb_dir``; raises :class:`KbLoadError` listing every bad file if any is bad.
 
     An empty folder gives an empty list (the bot then abstains on everything); ``kb check`` flags it.
@@ -184,7 +183,7 @@ def _text_field(meta: dict, name: str, required: bool) -> str:
     return value.strip()
 
 
-def _list_field(meta: dict, name: str) -> Tuple[str, ...]:
+def _list_field(meta: dict, name: str) -> tuple[str, ...]:
     value = meta.get(name)
     if value is None:
         return ()

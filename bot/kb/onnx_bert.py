@@ -13,15 +13,15 @@ encoder's output, so they see no shift.
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
 OPSET = 20  # LayerNormalization and Gelu are standard operators from here on
-LayerWeights = Tuple[np.ndarray, ...]
+LayerWeights = tuple[np.ndarray, ...]
 
 
-def quantize_columns(weight: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def quantize_columns(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 weights and one float scale per output column (``weight ≈ quantized * scale``)."""
     scale = np.abs(weight).max(axis=0) / 127.0
     scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
@@ -71,7 +71,7 @@ class _GraphWriter:
         )
 
 
-def build_encoder_graph(layers: List[LayerWeights], heads: int, hidden: int, eps: float) -> bytes:
+def build_encoder_graph(layers: list[LayerWeights], heads: int, hidden: int, eps: float) -> bytes:
     """A serialized ONNX model: ``hidden`` (batch × length × hidden, the normalised input embeddings)
     and ``attention_bias`` (batch × 1 × 1 × length: 0 for tokens, -1e9 for padding) → ``output``
     (batch × length × hidden), the last layer's states. ``layers`` as built by ``SentenceEncoder``."""
@@ -122,7 +122,7 @@ class OnnxEncoderLayers:
     Single-threaded per call: a question's matrices are too small to split, and conversations run in
     parallel threads of their own."""
 
-    def __init__(self, layers: List[LayerWeights], heads: int, hidden: int, eps: float):
+    def __init__(self, layers: list[LayerWeights], heads: int, hidden: int, eps: float):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()

@@ -12,11 +12,11 @@ names that are also common words ("Target", "Steam", "Zoom", "UPS" as in "top up
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from collections.abc import Iterable
 
 from bot.kb import text as kbtext
 
-OTHER_COMPANIES: Dict[str, Tuple[str, ...]] = {
+OTHER_COMPANIES: dict[str, tuple[str, ...]] = {
     # display name → spellings customers type (Latin, and Hebrew / Arabic transliterations)
     "Netflix": ("netflix", "נטפליקס", "نتفليكس"),
     "Spotify": ("spotify", "ספוטיפיי", "سبوتيفاي"),
@@ -89,19 +89,19 @@ class OtherCompanyNames:
 
     def __init__(self, language: str, kb_texts: Iterable[str]):
         self.language = language
-        self._by_first_word: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        self._by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for name, spellings in OTHER_COMPANIES.items():
             for spelling in spellings:
                 words = tuple(kbtext.words(spelling, language))
                 if words:
                     self._by_first_word.setdefault(words[0], []).append((words, name))
-        mentioned_by_kb: Set[str] = set()
+        mentioned_by_kb: set[str] = set()
         for text in kb_texts:
             mentioned_by_kb.update(self._names_in(text))
         for first_word, entries in list(self._by_first_word.items()):
             self._by_first_word[first_word] = [(w, n) for w, n in entries if n not in mentioned_by_kb]
 
-    def _names_in(self, text: str) -> List[str]:
+    def _names_in(self, text: str) -> list[str]:
         # A word matches in its typed form or its light stem: "netflixu" (Czech), "בנטפליקס" (Hebrew "on Netflix").
         forms = [{word, kbtext.stem(word, self.language)} for word in kbtext.words(text, self.language)]
         found = []
@@ -109,10 +109,10 @@ class OtherCompanyNames:
             for first_word in first_forms:
                 for words, name in self._by_first_word.get(first_word, ()):
                     following = forms[start + 1 : start + len(words)]
-                    if len(following) == len(words) - 1 and all(w in f for w, f in zip(words[1:], following)):
+                    if len(following) == len(words) - 1 and all(w in f for w, f in zip(words[1:], following, strict=True)):
                         found.append(name)
         return found
 
-    def find(self, question: str) -> Optional[str]:
+    def find(self, question: str) -> str | None:
         """The first other company's name in ``question`` that the KB never mentions, or ``None``."""
         return next(iter(self._names_in(question)), None)

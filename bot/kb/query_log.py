@@ -5,7 +5,7 @@ actions call them through ``asyncio.to_thread``.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -26,9 +26,9 @@ def record_query(
     question: str,
     language: str,
     outcome: str,
-    article_id: Optional[str] = None,
-    score: Optional[float] = None,
-    channel: Optional[str] = None,
+    article_id: str | None = None,
+    score: float | None = None,
+    channel: str | None = None,
 ) -> int:
     """Store one KB lookup and return its id (kept in a slot so the customer's "did it help?" can be attached)."""
     if outcome not in OUTCOMES:
@@ -71,7 +71,7 @@ def mark_helped(session_factory: sessionmaker, query_id: int, helped: bool) -> b
 
 def kb_attempts_for_conversation(
     session_factory: sessionmaker, conversation_id: str, limit: int = 20, knowledge_base=None
-) -> List[Dict[str, Any]]:
+) -> list[dict[str, Any]]:
     """What the bot tried in this conversation, oldest first, for the ticket an agent receives.
 
     Each item: ``article_id``, ``title`` (when ``knowledge_base`` knows the article), ``score``, ``outcome``,

@@ -12,7 +12,7 @@ A miss asks the customer to put it another way; the second miss in a row offers 
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from bot.kb.search import Candidate
 
@@ -25,18 +25,18 @@ NONE_OF_THESE = {"en": "None of these", "he": "אף אחד מאלה", "ar": "ل�
 _NOT_A_GAP = {"out_of_domain": "utter_out_of_scope", "other_company": "utter_kb_other_company"}
 
 
-def clarify_buttons(options: Sequence[Candidate], language: Optional[str]) -> List[Dict[str, str]]:
+def clarify_buttons(options: Sequence[Candidate], language: str | None) -> list[dict[str, str]]:
     """One button per article title, then "None of these" in the customer's language."""
     buttons = [{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options]
     return buttons + [{"title": NONE_OF_THESE.get(language or "en", NONE_OF_THESE["en"]), "payload": NONE_OF_THESE_PAYLOAD}]
 
 
-def abstention_response(coverage: str) -> Optional[str]:
+def abstention_response(coverage: str) -> str | None:
     """The response for an abstention that is no gap in the KB (so no miss), or ``None`` for a gap."""
     return _NOT_A_GAP.get(coverage)
 
 
-def after_a_miss(misses_before: int, first_response: str) -> Tuple[int, str]:
+def after_a_miss(misses_before: int, first_response: str) -> tuple[int, str]:
     """The miss count including this one, and what to say: ``first_response`` until the second miss in a
     row, then the offer of a person."""
     misses = misses_before + 1

@@ -1,8 +1,8 @@
 """What a KB search returns, and the thresholds that turn probabilities into answer / clarify / abstain."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple
 
 MAX_CANDIDATES = 5
 
@@ -14,7 +14,7 @@ class Candidate:
     article_id: str
     title: str
     score: float
-    url: Optional[str] = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,12 @@ class SearchResult:
     """What the bot should do with a question, and why."""
 
     decision: str  # "answer" | "clarify" | "abstain"
-    candidates: List[Candidate]
+    candidates: list[Candidate]
     reason: str
     language: str
     in_scope: float = 0.0
     """How much the question looks covered by the KB at all (gate probability; 0 when not searched)."""
-    other_company: Optional[str] = None
+    other_company: str | None = None
     """Set when the question is about another company's product (e.g. "Netflix") the KB never mentions."""
     coverage: str = "covered"
     """Why the bot answers or not, for the wording of the reply: ``covered`` (answer or clarify),
@@ -36,10 +36,10 @@ class SearchResult:
     ``other_company`` (another company's product)."""
 
     @property
-    def top(self) -> Optional[Candidate]:
+    def top(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
-    def next_best(self, tried: Iterable[str]) -> Optional[Candidate]:
+    def next_best(self, tried: Iterable[str]) -> Candidate | None:
         """After "that didn't help": the best article not yet tried, if its probability from this same
         search is at least "Did you mean" level. (Searching again with ``exclude_ids`` would not do:
         with the right-looking article removed, the rest are renormalised to look plausible.)"""
@@ -48,7 +48,7 @@ class SearchResult:
         return next((c for c in self.candidates if c.article_id not in tried and c.score >= minimum), None)
 
     @property
-    def clarify_options(self) -> List[Candidate]:
+    def clarify_options(self) -> list[Candidate]:
         """The titles to offer in "Did you mean …?" (empty unless the decision is clarify)."""
         if self.decision != "clarify":
             return []
@@ -73,7 +73,7 @@ class DecisionPolicy:
     offer_min: float = 0.15
     answer_in_scope: float = 0.5
 
-    def decide(self, scores: Sequence[float], in_scope: float) -> Tuple[str, str]:
+    def decide(self, scores: Sequence[float], in_scope: float) -> tuple[str, str]:
         first = scores[0] if scores else 0.0
         second = scores[1] if len(scores) > 1 else 0.0
         close = second >= self.clarify_min and first - second < self.clarify_gap

@@ -1,8 +1,6 @@
 """The learned models that turn component scores into probabilities: ranker, calibrator, gate, domain model."""
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 import numpy as np
 
 from bot.kb.components import candidate_features
@@ -18,7 +16,7 @@ class Logistic:
         return ((features - self.mean) / self.scale) @ self.coef + self.intercept
 
     @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray, c: float = 1.0, sample_weight=None) -> "Logistic":
+    def fit(cls, features: np.ndarray, labels: np.ndarray, c: float = 1.0, sample_weight=None) -> Logistic:
         from sklearn.linear_model import LogisticRegression
 
         mean = features.mean(axis=0)
@@ -56,7 +54,7 @@ class BoostedTrees:
         return self.baseline + self.value[trees, node].sum(axis=1)
 
     @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray, sample_weight=None) -> "BoostedTrees":
+    def fit(cls, features: np.ndarray, labels: np.ndarray, sample_weight=None) -> BoostedTrees:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         model = HistGradientBoostingClassifier(
@@ -94,11 +92,11 @@ class Scorer:
         self.ranker, self.calibrator, self.gate, self.gate_threshold = ranker, calibrator, gate, gate_threshold
         self.answer_in_scope = 0.5
         """Gate probability a question needs before it is answered outright (lower ones are clarified)."""
-        self.domain: Optional[Logistic] = None
+        self.domain: Logistic | None = None
         """Gate features → P(the question is about the KB's domain at all), to word an abstention:
         "no article about that yet" (a KB gap) or "not something I can help with" (weather, jokes)."""
 
-    def ranker_logits(self, features: np.ndarray, hidden: Optional[np.ndarray] = None) -> np.ndarray:
+    def ranker_logits(self, features: np.ndarray, hidden: np.ndarray | None = None) -> np.ndarray:
         logits = self.ranker.logit(features)
         if hidden is not None:
             logits = np.where(hidden, -np.inf, logits)
@@ -125,8 +123,8 @@ class Scorer:
         return self.gate_features(features, question_features, self.calibration_features(logits), np.argmax(logits, axis=1))
 
     def score(
-        self, features: np.ndarray, question_features: np.ndarray, hidden: Optional[np.ndarray] = None
-    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, features: np.ndarray, question_features: np.ndarray, hidden: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-article P(right article | in scope) (0 for hidden ones), and per question the gate
         probability and P(about the KB's domain) (1 when no domain model could be learned)."""
         logits = self.ranker_logits(features, hidden)
@@ -138,7 +136,7 @@ class Scorer:
         return probabilities, gate, in_domain
 
     @classmethod
-    def fallback(cls, n_features: int, n_question_features: int) -> "Scorer":
+    def fallback(cls, n_features: int, n_question_features: int) -> Scorer:
         """For KBs too small to hold questions out: trust lexical similarity of the nearest example only
         (cosine ≥ 0.55 ≈ a paraphrase → probable; ≤ 0.3 ≈ unrelated), ahead of the others."""
         coef = np.zeros(n_features)

@@ -16,8 +16,8 @@ How a question is scored (within the customer's language only):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ __all__ = ["Article", "Candidate", "DecisionPolicy", "KnowledgeBase", "SearchRes
 class KnowledgeBase:
     """An immutable search index over a set of articles; build a new one to change content."""
 
-    def __init__(self, articles: Sequence[Article], indexes: Dict[str, LanguageIndex], encoder):
+    def __init__(self, articles: Sequence[Article], indexes: dict[str, LanguageIndex], encoder):
         self._articles = {a.id: a for a in articles}
         self._indexes = indexes
         self._encoder = encoder
@@ -43,9 +43,9 @@ class KnowledgeBase:
         cls,
         articles: Iterable[Article],
         embedding_model: str = "",
-        cache_dir: Optional[Path] = None,
+        cache_dir: Path | None = None,
         seed: int = 0,
-    ) -> "KnowledgeBase":
+    ) -> KnowledgeBase:
         """Index ``articles`` (one index per language). ``embedding_model``: ``KB_EMBEDDING_MODEL``
         (empty = lexical only); ``cache_dir``: where article embeddings are cached between builds.
         Raises :class:`bot.kb.embeddings.EmbeddingModelError` when the model is set but unusable."""
@@ -63,14 +63,14 @@ class KnowledgeBase:
         return cls(articles, indexes, encoder)
 
     @property
-    def articles(self) -> List[Article]:
+    def articles(self) -> list[Article]:
         return list(self._articles.values())
 
-    def article_counts(self) -> Dict[str, int]:
+    def article_counts(self) -> dict[str, int]:
         """Articles per language, e.g. ``{"en": 12, "he": 8}``."""
         return {language: len(index.articles) for language, index in self._indexes.items()}
 
-    def article(self, article_id: Optional[str]) -> Optional[Article]:
+    def article(self, article_id: str | None) -> Article | None:
         """The article with this id, or ``None`` (an unknown id, e.g. a stale button after a reload)."""
         return self._articles.get(article_id) if isinstance(article_id, str) else None
 

@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional, Tuple
 
 from bot.kb.embeddings import embedding_status
 from bot.kb.loader import KbLoadError, article_files, load_articles
@@ -23,7 +22,7 @@ from bot.settings import Settings
 
 log = logging.getLogger("effortless.kb")
 
-Fingerprint = Tuple[Tuple[str, int, int], ...]
+Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 def reload_stamp_path(settings: Settings) -> Path:
@@ -54,9 +53,9 @@ class BuildReport:
     """The outcome of one (re)build, for logs and the ``kb`` commands."""
 
     ok: bool
-    counts: Dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    error: Optional[str] = None
+    error: str | None = None
 
     @property
     def articles(self) -> int:
@@ -69,7 +68,7 @@ class BuildReport:
         return f"KB reloaded: {self.articles} articles ({per_language}) in {self.seconds:.1f} s"
 
 
-def build_knowledge_base(settings: Settings) -> Tuple[KnowledgeBase, BuildReport]:
+def build_knowledge_base(settings: Settings) -> tuple[KnowledgeBase, BuildReport]:
     """Load and index ``settings.kb_dir``. Raises :class:`KbLoadError` for bad files.
 
     An unusable embedding model leaves the index lexical-only (logged once per process, by
@@ -93,10 +92,10 @@ class KnowledgeBaseStore:
         self.rebuild_in_background = rebuild_in_background
         """Rebuild after an edit in a thread of its own, serving the previous index meanwhile: an action server
         must not make the question that notices an edit wait for a build (seconds with embeddings)."""
-        self.reload_thread: Optional[threading.Thread] = None
-        self.last_report: Optional[BuildReport] = None
-        self._knowledge_base: Optional[KnowledgeBase] = None
-        self._fingerprint: Optional[Fingerprint] = None
+        self.reload_thread: threading.Thread | None = None
+        self.last_report: BuildReport | None = None
+        self._knowledge_base: KnowledgeBase | None = None
+        self._fingerprint: Fingerprint | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -114,7 +113,7 @@ class KnowledgeBaseStore:
         assert self._knowledge_base is not None
         return self._knowledge_base
 
-    def refresh(self) -> Optional[BuildReport]:
+    def refresh(self) -> BuildReport | None:
         """Rebuild if the fingerprint changed; returns the build report, or None when nothing changed
         (or another thread is rebuilding right now — callers keep using the current index meanwhile)."""
         if not self._lock.acquire(blocking=False):

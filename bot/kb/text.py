@@ -15,8 +15,7 @@ import html
 import re
 import threading
 import unicodedata
-from functools import lru_cache
-from typing import List, Tuple
+from functools import cache, lru_cache
 
 MAX_QUESTION_CHARS = 1000
 """Longer questions are cut here: a 100 KB paste is not a question, and search time must stay bounded."""
@@ -71,14 +70,14 @@ def normalize(text: str, language: str) -> str:
     return fold_diacritics(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _blank_pipeline(language: str):
     import spacy
 
     return spacy.blank(language)
 
 
-def _spacy_words(text: str, language: str) -> List[str]:
+def _spacy_words(text: str, language: str) -> list[str]:
     nlp = _blank_pipeline(language)
     with _tokenizer_lock:  # spaCy's tokenizer cache is not documented as thread-safe
         doc = nlp.make_doc(text)
@@ -104,18 +103,18 @@ def stem(word: str, language: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
-def _words(text: str, language: str) -> Tuple[str, ...]:
+def _words(text: str, language: str) -> tuple[str, ...]:
     """Memoised: index builds tokenise every example once per cross-validation fold."""
     tokens = _spacy_words(normalize(text, language), language)
     return tuple(t for t in tokens if any(ch.isalnum() for ch in t))
 
 
-def words(text: str, language: str) -> List[str]:
+def words(text: str, language: str) -> list[str]:
     """Normalised word tokens of already-cleaned text (no punctuation, no emoji)."""
     return list(_words(text, language))
 
 
-def word_features(text: str, language: str) -> List[str]:
+def word_features(text: str, language: str) -> list[str]:
     """Tokens for the word-level index: each word, its stem when different, and adjacent word pairs."""
     tokens = _words(text, language)
     features = list(tokens)
@@ -123,7 +122,7 @@ def word_features(text: str, language: str) -> List[str]:
         stemmed = stem(token, language)
         if stemmed != token:
             features.append("~" + stemmed)
-    features += [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    features += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     return features
 
 

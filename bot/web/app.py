@@ -16,7 +16,6 @@ import json
 import logging
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Optional
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -42,7 +41,7 @@ MAX_BODY_BYTES = 2_000_000
 PRUNE_EVERY_S = 600.0
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; fails at once with a clear message on unusable helpdesk settings."""
     settings = settings or load_settings()
     policy = HelpdeskPolicy.from_settings(settings)
@@ -133,7 +132,7 @@ def _add_pages(app: FastAPI) -> None:
 
 
 async def _redeliver_forever(
-    bridge: RasaBridge, zendesk_sync: Optional[ZendeskSync], session_factory: sessionmaker
+    bridge: RasaBridge, zendesk_sync: ZendeskSync | None, session_factory: sessionmaker
 ) -> None:
     """Every few seconds, retry agent lines Rasa has not accepted yet (and Zendesk tickets not yet
     brought to the chat); now and then prune old events."""

@@ -12,9 +12,10 @@ import itertools
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -31,22 +32,22 @@ from tests.bot.kb.kb_articles import write_demo_kb
 SERVICE_TOKEN = "service-token-for-action-tests"
 
 
-def run(action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+def run(action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
     """``await action.run(...)`` from a plain test (pytest-asyncio is not a dependency)."""
     return asyncio.run(action.run(dispatcher, tracker, domain))
 
 
-def responses(dispatcher: CollectingDispatcher) -> List[Optional[str]]:
+def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
     return [message.get("response") for message in dispatcher.messages]
 
 
-def slots_set(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+def slots_set(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The slot values the events set (the last one wins, as in Rasa)."""
     return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
 
 
-def user_event(text: str, intent: Optional[str] = None, channel: str = "rest", entities=None, metadata=None,
-               timestamp: Optional[float] = None) -> Dict[str, Any]:
+def user_event(text: str, intent: str | None = None, channel: str = "rest", entities=None, metadata=None,
+               timestamp: float | None = None) -> dict[str, Any]:
     """A ``UserUttered`` event as Rasa stores it (button payloads arrive as ``/intent`` text).
 
     ``EXTERNAL_*`` intents are what the helpdesk triggers; Rasa stores them as external user events.
@@ -65,10 +66,10 @@ def user_event(text: str, intent: Optional[str] = None, channel: str = "rest", e
     }
 
 
-def make_tracker(domain: DomainDict, text: str = "", intent: Optional[str] = None, slots: Optional[Dict] = None,
-                 history: Optional[List[Dict]] = None, channel: str = "rest", entities=None, metadata=None,
-                 sender_id: Optional[str] = None, active_loop: Optional[Dict] = None,
-                 trailing: Optional[List[Dict]] = None) -> Tracker:
+def make_tracker(domain: DomainDict, text: str = "", intent: str | None = None, slots: dict | None = None,
+                 history: list[dict] | None = None, channel: str = "rest", entities=None, metadata=None,
+                 sender_id: str | None = None, active_loop: dict | None = None,
+                 trailing: list[dict] | None = None) -> Tracker:
     """A tracker whose latest message is ``text``; slots start at the domain's initial values.
 
     ``trailing`` events come after the message (e.g. the slot candidates a form validates).
@@ -124,7 +125,7 @@ def topics_file(tmp_path_factory) -> Path:
     return path
 
 
-def helpdesk_env(var_dir: Path, database_url: str) -> Dict[str, str]:
+def helpdesk_env(var_dir: Path, database_url: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(PROJECT_ROOT),
@@ -143,7 +144,7 @@ def start_helpdesk(var_dir, database_url):
     started is stopped at the end of the session."""
     numbers = itertools.count()
     with ExitStack() as running:
-        def start(port: Optional[int] = None) -> Service:
+        def start(port: int | None = None) -> Service:
             log_dir = var_dir / f"helpdesk-log-{next(numbers)}"
             return running.enter_context(run_helpdesk(helpdesk_env(var_dir, database_url), port or free_port(), log_dir,
                                                       "--log-level", "warning"))
@@ -156,7 +157,7 @@ def helpdesk(start_helpdesk) -> Service:
     return start_helpdesk()
 
 
-def action_server_env(var_dir: Path, database_url: str, kb_dir: Path, topics_file: Path, helpdesk_url: str) -> Dict[str, str]:
+def action_server_env(var_dir: Path, database_url: str, kb_dir: Path, topics_file: Path, helpdesk_url: str) -> dict[str, str]:
     return {
         "EFFORTLESS_VAR_DIR": str(var_dir),
         "DATABASE_URL": database_url,
@@ -175,7 +176,7 @@ def action_server_env(var_dir: Path, database_url: str, kb_dir: Path, topics_fil
 
 
 @contextmanager
-def configured_services(env: Dict[str, str]) -> Iterator[Services]:
+def configured_services(env: dict[str, str]) -> Iterator[Services]:
     """The action server's services as built from ``env`` (the per-process cache is reset around it)."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():

@@ -7,7 +7,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.escalation import (
-    ActionAskIssueDescription, ActionCreateTicket, ActionStartEscalation, ActionTicketStatus, ValidateEscalationForm,
+    ActionAskIssueDescription,
+    ActionCreateTicket,
+    ActionStartEscalation,
+    ActionTicketStatus,
+    ValidateEscalationForm,
 )
 from bot.db import session_scope
 from bot.helpdesk import accounts
@@ -25,7 +29,7 @@ def tickets_of(action_services, conversation_id):
     with session_scope(action_services.sessions) as session:
         tickets = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).all()
         for ticket in tickets:
-            ticket.messages  # load the transcript while the session is open
+            ticket.messages  # noqa: B018 - load the transcript while the session is open
         return tickets
 
 

@@ -8,7 +8,11 @@ from sqlalchemy import select
 
 from actions.escalation import ActionCreateTicket
 from actions.handoff import (
-    ActionAgentJoined, ActionDeliverAgentMessage, ActionHandback, ActionRelayToAgent, ActionTicketReopened,
+    ActionAgentJoined,
+    ActionDeliverAgentMessage,
+    ActionHandback,
+    ActionRelayToAgent,
+    ActionTicketReopened,
 )
 from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope

@@ -13,7 +13,13 @@ from bot.db import session_scope
 from bot.models import Ticket
 from bot.stack import free_port
 from tests.actions.conftest import (
-    action_server_env, configured_services, make_tracker, responses, run, slots_set, user_event,
+    action_server_env,
+    configured_services,
+    make_tracker,
+    responses,
+    run,
+    slots_set,
+    user_event,
 )
 
 

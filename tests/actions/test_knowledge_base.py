@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionRejectSuggestions, ActionShowArticle
 from bot.db import session_scope
-from bot.kb.replies import NONE_OF_THESE, NONE_OF_THESE_PAYLOAD
+from bot.kb.replies import NONE_OF_THESE_PAYLOAD
 from bot.kb.search import Candidate, SearchResult
 from bot.models import KbQuery, Resolution
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import List
 
 import pytest
 import yaml
@@ -19,7 +18,7 @@ from bot.settings import PROJECT_ROOT
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 
 
-def training_examples(intents) -> List[str]:
+def training_examples(intents) -> list[str]:
     examples = []
     for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:

@@ -6,11 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from pydantic import ValidationError
 
-from bot.settings import (DOC_COMMAND, DOC_PATH, PROJECT_ROOT, SettingsError, configuration_markdown, load_settings,
-                          secret_values)
+from bot.settings import DOC_COMMAND, DOC_PATH, PROJECT_ROOT, SettingsError, configuration_markdown, load_settings, secret_values
 
 
 @pytest.fixture

@@ -4,14 +4,21 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack import (
-    StackError, banner, check_ports, engine_endpoint_env, free_port, model_path_for, port_in_use, prepare,
+    StackError,
+    banner,
+    check_ports,
+    engine_endpoint_env,
+    free_port,
+    model_path_for,
+    port_in_use,
+    prepare,
     training_fingerprint,
 )
 

@@ -10,9 +10,9 @@ end-to-end test (one Playwright instance per test session: two at once cannot sh
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, sync_playwright
@@ -39,7 +39,7 @@ class BrowserTab:
 
     context: BrowserContext
     page: Page
-    console_errors: List[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
     def screenshot(self, name: str) -> Path:
         """Save a screenshot of the viewport as ``tests/artifacts/screenshots/<name>.png``."""
@@ -76,9 +76,9 @@ def open_page(browser: Browser) -> Iterator[Callable[..., BrowserTab]]:
     Each call gets a new context, so two calls are two unrelated visitors. Contexts close at
     the end of the test.
     """
-    contexts: List[BrowserContext] = []
+    contexts: list[BrowserContext] = []
 
-    def open_(url: Optional[str] = None, viewport: Optional[dict] = None, locale: str = "en-US") -> BrowserTab:
+    def open_(url: str | None = None, viewport: dict | None = None, locale: str = "en-US") -> BrowserTab:
         context = browser.new_context(viewport=viewport or DESKTOP, locale=locale)
         context.set_default_timeout(15_000)
         contexts.append(context)

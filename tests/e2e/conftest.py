@@ -11,7 +11,6 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Dict, List
 
 import pytest
 import requests
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.e2e
 @dataclass
 class Stack:
     running: RunningStack
-    env: Dict[str, str]
+    env: dict[str, str]
 
     @property
     def rasa_url(self) -> str:
@@ -55,7 +54,7 @@ class Stack:
             input=password + "\n", text=True, env=self.env, check=True, capture_output=True,
         )
 
-    def say(self, sender: str, text: str, metadata: Dict = None) -> List[Dict]:
+    def say(self, sender: str, text: str, metadata: dict = None) -> list[dict]:
         """Send a message through the REST channel and return the bot's replies."""
         body = {"sender": sender, "message": text}
         if metadata:
@@ -64,7 +63,7 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
-    def tracker(self, sender: str) -> Dict:
+    def tracker(self, sender: str) -> dict:
         response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.rasa_token}, timeout=10)
         response.raise_for_status()
         return response.json()
@@ -79,7 +78,7 @@ class Stack:
         raise AssertionError(f"condition not met within {timeout} s")
 
 
-def stack_env(base, standins: StandIns, **overrides: str) -> Dict[str, str]:  # noqa: F811
+def stack_env(base, standins: StandIns, **overrides: str) -> dict[str, str]:  # noqa: F811
     """The environment `make run` would see, on free ports and its own ``var/`` under ``base``."""
     var_dir = base / "var"
     kb_dir = base / "kb"  # a copy, so tests can edit articles while the stack runs

@@ -3,7 +3,7 @@ a script would (Bearer token), and a customer on the callback channel."""
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List
+from typing import Any
 
 import requests
 
@@ -41,7 +41,7 @@ class AgentClient:
     def go_online(self) -> None:
         self.ok("PUT", "/agents/me/presence", json={"presence": "online"})
 
-    def queue(self) -> List[Dict[str, Any]]:
+    def queue(self) -> list[dict[str, Any]]:
         return self.ok("GET", "/queue")
 
     def ticket_id(self, reference: str) -> int:
@@ -57,16 +57,16 @@ class AgentClient:
         self.claim(reference)
         return reference
 
-    def ticket(self, reference: str) -> Dict[str, Any]:
+    def ticket(self, reference: str) -> dict[str, Any]:
         return self.ok("GET", f"/tickets/{self.ticket_id(reference)}")
 
-    def claim(self, reference: str) -> Dict[str, Any]:
+    def claim(self, reference: str) -> dict[str, Any]:
         return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/claim")
 
-    def reply(self, reference: str, body: str) -> Dict[str, Any]:
+    def reply(self, reference: str, body: str) -> dict[str, Any]:
         return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/messages", json={"text": body})
 
-    def resolve(self, reference: str) -> Dict[str, Any]:
+    def resolve(self, reference: str) -> dict[str, Any]:
         return self.ok("POST", f"/tickets/{self.ticket_id(reference)}/resolve")
 
 

@@ -21,15 +21,15 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-
 
 TELEGRAM_TOKEN = "123456789:effortless-test-token"
 TELEGRAM_BOT_USERNAME = "effortless_test_bot"
@@ -38,10 +38,10 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CALLBACK_SECRET = "callback-shared-secret"
 CALLBACK_SIGNATURE_HEADER = "X-Effortless-Signature"
 
-Predicate = Callable[[Dict[str, Any]], bool]
+Predicate = Callable[[dict[str, Any]], bool]
 
 
-def any_message(_: Dict[str, Any]) -> bool:
+def any_message(_: dict[str, Any]) -> bool:
     return True
 
 
@@ -49,19 +49,19 @@ class Recorder:
     """Thread-safe lists of recorded items per key, with waiting for an item to arrive."""
 
     def __init__(self) -> None:
-        self._items: Dict[str, List[Dict[str, Any]]] = {}
+        self._items: dict[str, list[dict[str, Any]]] = {}
         self._changed = threading.Condition()
 
-    def add(self, key: Any, item: Dict[str, Any]) -> None:
+    def add(self, key: Any, item: dict[str, Any]) -> None:
         with self._changed:
             self._items.setdefault(str(key), []).append(item)
             self._changed.notify_all()
 
-    def items(self, key: Any) -> List[Dict[str, Any]]:
+    def items(self, key: Any) -> list[dict[str, Any]]:
         with self._changed:
             return list(self._items.get(str(key), []))
 
-    def wait_for(self, key: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+    def wait_for(self, key: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> dict[str, Any]:
         """The first recorded item for ``key`` matching ``predicate``; fails after ``timeout`` s."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -82,10 +82,10 @@ class StandInServer:
     """A loopback HTTP server in a daemon thread; subclasses implement :meth:`handle`."""
 
     def __init__(self) -> None:
-        self._server: Optional[ThreadingHTTPServer] = None
+        self._server: ThreadingHTTPServer | None = None
         self.base_url = ""
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         raise NotImplementedError
 
     def start(self) -> str:
@@ -121,14 +121,14 @@ class StandInServer:
             self._server = None
 
 
-def header(headers: Dict[str, str], name: str) -> str:
+def header(headers: dict[str, str], name: str) -> str:
     """A request header's value ("" when absent); HTTP header names are case-insensitive."""
     return next((value for key, value in headers.items() if key.lower() == name.lower()), "")
 
 
-def _request_parameters(path: str, headers: Dict[str, str], body: bytes) -> Dict[str, Any]:
+def _request_parameters(path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     """Bot API parameters, sent as a query string, urlencoded form or JSON (all three are allowed)."""
-    parameters: Dict[str, Any] = dict(parse_qsl(urlsplit(path).query))
+    parameters: dict[str, Any] = dict(parse_qsl(urlsplit(path).query))
     content_type = header(headers, "Content-Type")
     if body and content_type.startswith("application/json"):
         parameters.update(json.loads(body))
@@ -154,21 +154,21 @@ class TelegramStandIn(StandInServer):
         self._sent = Recorder()
         self._message_ids = itertools.count(1)
 
-    def calls(self, method: str) -> List[Dict[str, Any]]:
+    def calls(self, method: str) -> list[dict[str, Any]]:
         """Parameters of every call of the Bot API ``method`` so far."""
         return self._calls.items(method)
 
-    def wait_for_call(self, method: str, timeout: float = 15.0) -> Dict[str, Any]:
+    def wait_for_call(self, method: str, timeout: float = 15.0) -> dict[str, Any]:
         return self._calls.wait_for(method, timeout=timeout)
 
-    def messages(self, chat_id: Any) -> List[Dict[str, Any]]:
+    def messages(self, chat_id: Any) -> list[dict[str, Any]]:
         """Messages sent to ``chat_id``: ``{"text": ..., "reply_markup": ...}``, in order."""
         return self._sent.items(chat_id)
 
-    def wait_for(self, chat_id: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+    def wait_for(self, chat_id: Any, predicate: Predicate = any_message, timeout: float = 15.0) -> dict[str, Any]:
         return self._sent.wait_for(chat_id, predicate, timeout)
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         token, _, api_method = urlsplit(path).path.removeprefix("/bot").partition("/")
         if token != self.token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -183,7 +183,7 @@ class TelegramStandIn(StandInServer):
             return self._send_message(parameters)
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
-    def _send_message(self, parameters: Dict[str, Any]) -> Tuple[int, Any]:
+    def _send_message(self, parameters: dict[str, Any]) -> tuple[int, Any]:
         if self.failing:
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         text, chat_id = parameters.get("text", ""), parameters.get("chat_id")
@@ -196,7 +196,7 @@ class TelegramStandIn(StandInServer):
                          "chat": {"id": int(chat_id), "type": "private"}, "text": text})
 
     @staticmethod
-    def _ok(result: Any) -> Tuple[int, Any]:
+    def _ok(result: Any) -> tuple[int, Any]:
         return 200, {"ok": True, "result": result}
 
 
@@ -220,14 +220,14 @@ class CallbackCollector(StandInServer):
     def url(self) -> str:
         return self.base_url + self.PATH
 
-    def messages(self, recipient_id: str) -> List[Dict[str, Any]]:
+    def messages(self, recipient_id: str) -> list[dict[str, Any]]:
         """Bot messages posted for ``recipient_id`` (Rasa's message dicts), in order."""
         return self._received.items(recipient_id)
 
-    def wait_for(self, recipient_id: str, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+    def wait_for(self, recipient_id: str, predicate: Predicate = any_message, timeout: float = 15.0) -> dict[str, Any]:
         return self._received.wait_for(recipient_id, predicate, timeout)
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         if method != "POST" or urlsplit(path).path != self.PATH:
             return 404, {"error": "not found"}
         signature = header(headers, CALLBACK_SIGNATURE_HEADER)
@@ -250,10 +250,10 @@ class MessagingPlatform(StandInServer):
         self.failing = False
         self._sent = Recorder()
 
-    def messages(self, recipient: str) -> List[Dict[str, Any]]:
+    def messages(self, recipient: str) -> list[dict[str, Any]]:
         return self._sent.items(recipient)
 
-    def wait_for(self, recipient: str, predicate: Predicate = any_message, timeout: float = 15.0) -> Dict[str, Any]:
+    def wait_for(self, recipient: str, predicate: Predicate = any_message, timeout: float = 15.0) -> dict[str, Any]:
         return self._sent.wait_for(recipient, predicate, timeout)
 
 
@@ -268,7 +268,7 @@ class SlackStandIn(MessagingPlatform):
     def api_url(self) -> str:
         return self.base_url + "/api/"
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         if urlsplit(path).path != "/api/chat.postMessage":
             return 200, {"ok": False, "error": "unknown_method"}  # Slack answers errors with 200
         if header(headers, "Authorization") != f"Bearer {self.token}":
@@ -289,7 +289,7 @@ class MessengerStandIn(MessagingPlatform):
         super().__init__()
         self.page_access_token = page_access_token
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         parts = urlsplit(path)
         if method != "POST" or not re.fullmatch(r"/v[\d.]+/me/messages", parts.path):
             return 400, {"error": {"message": "Unknown path components", "type": "OAuthException", "code": 2500}}
@@ -317,7 +317,7 @@ class TwilioStandIn(MessagingPlatform):
         self.account_sid = account_sid
         self.expected_auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
 
-    def handle(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
         if urlsplit(path).path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json" or method != "POST":
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
         if header(headers, "Authorization") != self.expected_auth:
@@ -342,12 +342,12 @@ _update_ids = itertools.count(1)
 
 
 def telegram_user(chat_id: int, first_name: str = "Dana", last_name: str = "Levi",
-                  username: str = "dana_l") -> Dict[str, Any]:
+                  username: str = "dana_l") -> dict[str, Any]:
     return {"id": chat_id, "is_bot": False, "first_name": first_name, "last_name": last_name,
             "username": username, "language_code": "en"}
 
 
-def telegram_update(chat_id: int, text: str, **user: str) -> Dict[str, Any]:
+def telegram_update(chat_id: int, text: str, **user: str) -> dict[str, Any]:
     """A Bot API ``Update`` carrying a private-chat text message from the user ``chat_id``."""
     return {
         "update_id": next(_update_ids),
@@ -361,7 +361,7 @@ def telegram_update(chat_id: int, text: str, **user: str) -> Dict[str, Any]:
     }
 
 
-def telegram_button_press(chat_id: int, data: str) -> Dict[str, Any]:
+def telegram_button_press(chat_id: int, data: str) -> dict[str, Any]:
     """An ``Update`` for a press on an inline button whose callback data is ``data``."""
     return {
         "update_id": next(_update_ids),
@@ -376,7 +376,7 @@ def telegram_button_press(chat_id: int, data: str) -> Dict[str, Any]:
     }
 
 
-def post_telegram_update(rasa_url: str, update: Any, secret_token: Optional[str] = TELEGRAM_SECRET_TOKEN,
+def post_telegram_update(rasa_url: str, update: Any, secret_token: str | None = TELEGRAM_SECRET_TOKEN,
                          timeout: float = 60.0) -> requests.Response:
     """POST an update (or raw bytes) to the Telegram webhook as Telegram would."""
     body = update if isinstance(update, bytes) else json.dumps(update).encode()
@@ -386,7 +386,7 @@ def post_telegram_update(rasa_url: str, update: Any, secret_token: Optional[str]
     return requests.post(f"{rasa_url}/webhooks/telegram/webhook", data=body, headers=headers, timeout=timeout)
 
 
-def post_callback(rasa_url: str, payload: Any, secret: Optional[str] = CALLBACK_SECRET,
+def post_callback(rasa_url: str, payload: Any, secret: str | None = CALLBACK_SECRET,
                   timeout: float = 60.0) -> requests.Response:
     """POST a message (or raw bytes) to the callback channel as a gateway would, signed with ``secret``."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -411,7 +411,7 @@ def push_agent_line(rasa_url: str, rasa_token: str, conversation_id: str, text: 
 class Escalation:
     """How the escalation form went: the questions the bot asked and its confirmation."""
 
-    asked: List[str]
+    asked: list[str]
     confirmation: str
 
     @property
@@ -420,7 +420,7 @@ class Escalation:
         return re.search(r"T-\d+", self.confirmation).group(0)
 
 
-def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], answers: Dict[str, str],
+def escalate(send: Callable[[str], Any], bot_texts: Callable[[], list[str]], answers: dict[str, str],
              timeout: float = 90.0, confirmation: str = r"your ticket is T-\d+") -> Escalation:
     """Ask for a human, answer the escalation form until the ticket is confirmed.
 
@@ -429,7 +429,7 @@ def escalate(send: Callable[[str], Any], bot_texts: Callable[[], List[str]], ans
     matches the bot's ticket confirmation (the built-in helpdesk's references look like T-1042).
     """
     seen = len(bot_texts())
-    asked: List[str] = []
+    asked: list[str] = []
     send("I want to talk to a human")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -455,7 +455,7 @@ class StandIns:
     callback: CallbackCollector
 
 
-def standin_env(standins: StandIns) -> Dict[str, str]:
+def standin_env(standins: StandIns) -> dict[str, str]:
     """Env vars that switch on the Telegram and callback channels, pointed at the stand-ins."""
     return {
         "TELEGRAM_TOKEN": standins.telegram.token,

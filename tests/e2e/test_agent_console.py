@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Dict, List
 
 import pytest
 import requests
@@ -31,9 +30,9 @@ class RestCustomer:
     def __init__(self, stack, sender: str) -> None:
         self.stack = stack
         self.sender = sender
-        self.replies: List[str] = []
+        self.replies: list[str] = []
 
-    def say(self, text: str) -> List[str]:
+    def say(self, text: str) -> list[str]:
         replies = [message.get("text", "") for message in self.stack.say(self.sender, text)]
         self.replies.extend(replies)
         return replies
@@ -44,7 +43,7 @@ class RestCustomer:
         confirmation = next(text for text in reversed(self.replies) if TICKET_REFERENCE.search(text))
         return TICKET_REFERENCE.search(confirmation).group(0)
 
-    def bot_texts_in_tracker(self) -> List[str]:
+    def bot_texts_in_tracker(self) -> list[str]:
         return [event.get("text") or "" for event in self.stack.tracker(self.sender)["events"] if event["event"] == "bot"]
 
 
@@ -57,7 +56,7 @@ class AgentConsole:
         self.helpdesk_url = helpdesk_url
 
     @classmethod
-    def open(cls, open_page, stack) -> "AgentConsole":
+    def open(cls, open_page, stack) -> AgentConsole:
         return cls(open_page(f"{stack.helpdesk_url}/agent/"), stack.helpdesk_url)
 
     def log_in(self, email: str, password: str = PASSWORD) -> None:
@@ -82,7 +81,7 @@ class AgentConsole:
     def action(self, name: str) -> Locator:
         return self.page.locator(".ticket-actions").get_by_role("button", name=name, exact=True)
 
-    def session_cookie(self) -> Dict[str, object]:
+    def session_cookie(self) -> dict[str, object]:
         return next(cookie for cookie in self.tab.context.cookies() if cookie["name"] == "effortless_session")
 
 
@@ -154,7 +153,7 @@ def test_an_agent_takes_a_live_escalation_from_the_queue_to_resolved(stack, open
 def test_customer_text_is_shown_as_text_right_to_left_where_it_is_and_markup_never_runs(stack, open_page, sender):
     email = new_agent(stack, "Omar Haddad")
     console = AgentConsole.open(open_page, stack)
-    dialogs: List[str] = []
+    dialogs: list[str] = []
     console.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     console.log_in(email)
     image_attack = "<img src=x onerror=alert(1)>"
@@ -192,7 +191,7 @@ def test_presence_csrf_cookie_flags_and_logout(stack, open_page):
     http = requests.Session()
     http.cookies.set("effortless_session", cookie["value"])
 
-    def my_presence() -> Dict[str, object]:
+    def my_presence() -> dict[str, object]:
         agents = http.get(f"{stack.helpdesk_url}/api/agents", timeout=10).json()
         return next(agent for agent in agents if agent["email"] == email)
 

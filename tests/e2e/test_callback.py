@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import List
 
 import pytest
 
@@ -29,7 +28,7 @@ def rasa_log_mentions(stack, text: str) -> bool:
     return text in (stack.running.settings.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
 
 
-def user_events(stack, customer: str) -> List[dict]:
+def user_events(stack, customer: str) -> list[dict]:
     return [event for event in stack.tracker(customer)["events"] if event["event"] == "user"]
 
 

@@ -99,7 +99,7 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
 def test_an_agent_reply_reaches_a_web_chat_held_by_the_other_rasa_replica(replicas):
     (first, _), (second, _) = replicas
     session_id = f"prod-web-{uuid.uuid4().hex[:8]}"
-    received: "queue.Queue[dict]" = queue.Queue()
+    received: queue.Queue[dict] = queue.Queue()
     confirmed = threading.Event()
     web_chat = socketio.Client(reconnection=False)
     web_chat.on("session_confirm", lambda _: confirmed.set())

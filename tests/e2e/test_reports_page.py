@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -66,7 +66,7 @@ def logged_in_tab(helpdesk_url: str, open_page) -> BrowserTab:
     return tab
 
 
-def attribute_list(page: Page, selector: str, name: str) -> List[str]:
+def attribute_list(page: Page, selector: str, name: str) -> list[str]:
     return page.eval_on_selector_all(selector, "(nodes, name) => nodes.map((node) => node.getAttribute(name))", name)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-from typing import List
 
 import pytest
 
@@ -36,7 +35,7 @@ def rasa_log_mentions(stack, text: str) -> bool:
     return text in (stack.running.settings.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
 
 
-def user_events(stack, chat_id: int) -> List[dict]:
+def user_events(stack, chat_id: int) -> list[dict]:
     return [event for event in stack.tracker(str(chat_id))["events"] if event["event"] == "user"]
 
 

@@ -7,7 +7,6 @@ action server. Screenshots land in ``tests/artifacts/screenshots/``.
 from __future__ import annotations
 
 import re
-from typing import List
 
 import pytest
 import requests
@@ -32,7 +31,7 @@ class ChatWidget:
         self.root = self.page.locator("#effortless-chat")  # the widget's host; locators pierce its shadow root
         self.input = self.root.locator("textarea.ec-input")
 
-    def open(self) -> "ChatWidget":
+    def open(self) -> ChatWidget:
         self.root.locator("button.ec-launcher").click()
         expect(self.root.locator(".ec-panel")).to_be_visible()
         return self
@@ -45,7 +44,7 @@ class ChatWidget:
         """Message bubbles from ``user``, ``bot`` or ``agent`` (the static welcome line excluded)."""
         return self.root.locator(f".ec-from-{sender}:not(.ec-welcome) .ec-bubble")
 
-    def all_bubble_texts(self) -> List[str]:
+    def all_bubble_texts(self) -> list[str]:
         return self.root.locator(".ec-msg:not(.ec-welcome) .ec-bubble").all_inner_texts()
 
     def wait_for_bot(self, pattern: str, sender: str = "bot") -> Locator:
@@ -64,7 +63,7 @@ def demo(open_page, stack, viewport=DESKTOP, locale="en-US") -> ChatWidget:
     return ChatWidget(open_page(f"{stack.helpdesk_url}/demo", viewport=viewport, locale=locale))
 
 
-def user_texts_in_tracker(stack, session_id: str) -> List[str]:
+def user_texts_in_tracker(stack, session_id: str) -> list[str]:
     response = requests.get(
         f"{stack.rasa_url}/conversations/{session_id}/tracker",
         params={"token": stack.rasa_token, "include_events": "ALL"},
@@ -117,7 +116,7 @@ def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(sta
 
 def test_hebrew_is_right_to_left_and_markup_is_shown_as_text_on_a_phone(stack, open_page):
     chat = demo(open_page, stack, viewport=PHONE, locale="he-IL").open()
-    dialogs: List[str] = []
+    dialogs: list[str] = []
     chat.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     panel_box = chat.root.locator(".ec-panel").bounding_box()
     assert panel_box["width"] == PHONE["width"] and panel_box["height"] == PHONE["height"]

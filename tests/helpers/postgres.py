@@ -26,8 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List, Optional
 
 import pytest
 
@@ -43,7 +43,7 @@ def missing_service(reason: str) -> None:
     pytest.skip(f"{reason} ({INSTALL_HINT})")
 
 
-def postgres_bin_dir() -> Optional[Path]:
+def postgres_bin_dir() -> Path | None:
     """The newest PostgreSQL server bin directory (Debian layout first, then PATH)."""
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
     for candidate in candidates:
@@ -70,7 +70,7 @@ class TemporaryPostgres:
     def base_url(self) -> str:
         return f"postgresql+psycopg2://{self.user}@127.0.0.1:{self.port}"
 
-    def start(self) -> "TemporaryPostgres":
+    def start(self) -> TemporaryPostgres:
         if self._run_as:
             account = pwd.getpwnam(self._run_as)
             os.chown(self.root, account.pw_uid, account.pw_gid)
@@ -96,7 +96,7 @@ class TemporaryPostgres:
         )
         return self
 
-    def create_database(self, name: Optional[str] = None) -> str:
+    def create_database(self, name: str | None = None) -> str:
         """A new empty database; returns its SQLAlchemy URL."""
         import psycopg2
 
@@ -115,7 +115,7 @@ class TemporaryPostgres:
             self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"], check=False)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _run(self, command: List[str], check: bool = True) -> None:
+    def _run(self, command: list[str], check: bool = True) -> None:
         command = [str(self.bin_dir / command[0])] + command[1:]
         if self._run_as:
             command = ["runuser", "-u", self._run_as, "--"] + command

@@ -30,7 +30,7 @@ only when that class is asked for, so ``bot.engine.channels.payloads`` imports w
 from __future__ import annotations
 
 import importlib
-from typing import Any, List
+from typing import Any
 
 _CONNECTORS = {
     "CallbackInput": "callback",
@@ -51,5 +51,5 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{_CONNECTORS[name]}"), name)
 
 
-def __dir__() -> List[str]:
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

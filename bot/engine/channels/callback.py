@@ -4,17 +4,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 import aiohttp
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
-
 from rasa.core.channels import callback as rasa_callback
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.engine.channels.common import OnNewMessage, reject
 from bot.engine.channels.payloads import (
@@ -36,7 +35,7 @@ class CallbackOutput(CollectingOutputChannel):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "callback"
 
     def __init__(self, endpoint: EndpointConfig, secret: str, raise_on_failure: bool = False) -> None:
@@ -45,7 +44,7 @@ class CallbackOutput(CollectingOutputChannel):
         self.secret = secret
         self.raise_on_failure = raise_on_failure
 
-    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+    async def _persist_message(self, message: dict[str, Any]) -> None:
         await super()._persist_message(message)
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
         try:
@@ -78,7 +77,7 @@ class CallbackInput(rasa_callback.CallbackInput):
     """
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = dict(credentials or {})
         secret = credentials.pop("secret", None)
         if not credentials.get("url") or not secret:

@@ -3,13 +3,13 @@ and a platform API base URL taken from the credentials."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, UserMessage
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ async def deliver(on_new_message: OnNewMessage, message: UserMessage, channel: s
     """Hand a message to the bot; a failure is logged, never turned into a platform retry storm."""
     try:
         await on_new_message(message)
-    except Exception:  # noqa: BLE001 - the webhook must still be acknowledged
+    except Exception:  # the webhook must still be acknowledged
         logger.exception("The bot failed to handle a %s message from %s", channel, message.sender_id)
 
 
@@ -37,7 +37,7 @@ class ApiUrlFromCredentials:
     api_url = ""
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         channel = super().from_credentials(credentials)  # type: ignore[misc]
         channel.api_url = (credentials or {}).get("api_url") or cls.api_url
         return channel

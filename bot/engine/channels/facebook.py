@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from fbmessenger import MessengerClient
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
-
 from rasa.core.channels import facebook as rasa_facebook
 from rasa.core.channels.channel import OutputChannel
 from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.engine.channels.common import ApiUrlFromCredentials, OnNewMessage, reject
 from bot.engine.channels.payloads import MalformedPayload, parse_json_object
@@ -38,7 +37,7 @@ class FacebookInput(ApiUrlFromCredentials, rasa_facebook.FacebookInput):
         fb_webhook = super().blueprint(on_new_message)
 
         @fb_webhook.middleware("request")
-        async def verify_and_handle(request: Request) -> Optional[HTTPResponse]:
+        async def verify_and_handle(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
             if not self.signature_valid(request):
@@ -51,7 +50,7 @@ class FacebookInput(ApiUrlFromCredentials, rasa_facebook.FacebookInput):
             messenger.client = GraphApiClient(self.fb_access_token, self.api_url)
             try:
                 await messenger.handle(payload, self.get_metadata(request))
-            except Exception:  # noqa: BLE001 - answered 200 all the same, or Facebook sends it again
+            except Exception:  # answered 200 all the same, or Facebook sends it again
                 logger.exception("The bot failed to handle a facebook message")
             return response.text("success")
 
@@ -72,12 +71,12 @@ class GraphApiClient(MessengerClient):
     error answers as if they were results; here each is logged, and raised when
     ``raise_on_failure`` (pushes), so the helpdesk retries the agent's reply."""
 
-    def __init__(self, page_access_token: Text, api_url: str, raise_on_failure: bool = False) -> None:
+    def __init__(self, page_access_token: str, api_url: str, raise_on_failure: bool = False) -> None:
         super().__init__(page_access_token)
         self.graph_url = f"{api_url.rstrip('/')}/v{self.api_version}"
         self.raise_on_failure = raise_on_failure
 
-    def send(self, payload: Dict[Text, Any], recipient_id: Text, *args: Any, **kwargs: Any) -> Any:
+    def send(self, payload: dict[str, Any], recipient_id: str, *args: Any, **kwargs: Any) -> Any:
         answer = super().send(payload, recipient_id, *args, **kwargs)
         error = answer.get("error") if isinstance(answer, dict) else None
         if error:

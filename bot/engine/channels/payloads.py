@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units per message, a Bot API limit
@@ -30,8 +31,8 @@ class IncomingMessage:
 
     sender_id: str
     text: str
-    metadata: Dict[str, Any] = field(default_factory=dict)
-    callback_query_id: Optional[str] = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    callback_query_id: str | None = None
 
 
 def parse_json(body: bytes) -> Any:
@@ -42,7 +43,7 @@ def parse_json(body: bytes) -> Any:
         raise MalformedPayload("the body is not valid JSON") from None
 
 
-def parse_json_object(body: bytes) -> Dict[str, Any]:
+def parse_json_object(body: bytes) -> dict[str, Any]:
     """A request body that must be a JSON object, or :class:`MalformedPayload`."""
     payload = parse_json(body)
     if not isinstance(payload, dict):
@@ -50,7 +51,7 @@ def parse_json_object(body: bytes) -> Dict[str, Any]:
     return payload
 
 
-def secrets_match(expected: str, provided: Optional[str]) -> bool:
+def secrets_match(expected: str, provided: str | None) -> bool:
     """Constant-time comparison that also copes with non-ASCII header values.
 
     Sanic decodes undecodable header bytes as surrogates, hence ``surrogateescape``.
@@ -63,7 +64,7 @@ def secrets_match(expected: str, provided: Optional[str]) -> bool:
 # --- Telegram --------------------------------------------------------------------------------
 
 
-def _object(container: Dict[str, Any], key: str, what: str) -> Dict[str, Any]:
+def _object(container: dict[str, Any], key: str, what: str) -> dict[str, Any]:
     value = container.get(key)
     if not isinstance(value, dict):
         raise MalformedPayload(f"{what} must be an object")
@@ -74,7 +75,7 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def telegram_customer(user: Any) -> Dict[str, str]:
+def telegram_customer(user: Any) -> dict[str, str]:
     """Metadata naming the Telegram user: ``customer_name`` and ``telegram_username``."""
     if not isinstance(user, dict):
         return {}
@@ -88,7 +89,7 @@ def telegram_customer(user: Any) -> Dict[str, str]:
     return metadata
 
 
-def parse_telegram_update(update: Any) -> Optional[IncomingMessage]:
+def parse_telegram_update(update: Any) -> IncomingMessage | None:
     """The user message in a Bot API ``Update``; ``None`` for updates the bot ignores.
 
     Handled: text messages, edited text messages and inline-button presses; ``/start`` (sent
@@ -175,18 +176,18 @@ def parse_callback_payload(payload: Any) -> IncomingMessage:
 # --- Twilio (WhatsApp) -----------------------------------------------------------------------
 
 
-def twilio_text(form: Mapping[str, Any]) -> Optional[str]:
+def twilio_text(form: Mapping[str, Any]) -> str | None:
     """The message text in a Twilio webhook's form, as Rasa reads it: a shared location becomes
     ``/locationData``; ``None`` when there is no text. ``form.get`` gives a field's first value
     (as Sanic's ``request.form`` does)."""
     latitude, longitude = form.get("Latitude"), form.get("Longitude")
     if latitude and longitude:
-        return "/locationData{{'Latitude': {},'Longitude': {}}}".format(latitude, longitude)
+        return f"/locationData{{'Latitude': {latitude},'Longitude': {longitude}}}"
     text = form.get("Body")
     return text.replace("¡", "@") if text else None  # some carriers turn @ into ¡
 
 
-def twilio_customer(form: Mapping[str, Any]) -> Dict[str, str]:
+def twilio_customer(form: Mapping[str, Any]) -> dict[str, str]:
     """Metadata naming the WhatsApp user: ``customer_name`` from the profile name Twilio passes on."""
     name = (form.get("ProfileName") or "").strip()
     return {"customer_name": name} if name else {}

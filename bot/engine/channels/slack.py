@@ -3,12 +3,10 @@ configurable Web API URL."""
 from __future__ import annotations
 
 import logging
-from typing import Optional, Text
-
-from sanic.request import Request
 
 from rasa.core.channels import slack as rasa_slack
 from rasa.core.channels.channel import OutputChannel
+from sanic.request import Request
 
 from bot.engine.channels.common import ApiUrlFromCredentials
 
@@ -25,7 +23,7 @@ class SlackInput(ApiUrlFromCredentials, rasa_slack.SlackInput):
 
     api_url = SLACK_API_URL
 
-    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         output = super().get_output_channel(channel, thread_id)
         output.client.base_url = self.api_url.rstrip("/") + "/"
         return output

@@ -1,13 +1,12 @@
 """The web chat's socket.io channel, with its emits shared through Redis between Rasa replicas."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
-
-from sanic import Blueprint
-from socketio import AsyncRedisManager
+from typing import Any
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel
+from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from bot.engine.channels.common import OnNewMessage
 
@@ -23,7 +22,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     redis_url = ""
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         channel = super().from_credentials(credentials)
         channel.redis_url = (credentials or {}).get("redis_url") or ""
         return channel

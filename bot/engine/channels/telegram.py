@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 import aiohttp
 from aiogram.bot.api import Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels import telegram as rasa_telegram
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels import telegram as rasa_telegram
-from rasa.core.channels.channel import InputChannel, UserMessage
 
 from bot.engine.channels.common import OnNewMessage, deliver, reject
 from bot.engine.channels.payloads import (
@@ -38,13 +37,13 @@ class TelegramOutput(rasa_telegram.TelegramOutput):
     """
 
     def __init__(
-        self, access_token: Optional[Text], api_url: str = TELEGRAM_API_URL, raise_on_failure: bool = False
+        self, access_token: str | None, api_url: str = TELEGRAM_API_URL, raise_on_failure: bool = False
     ) -> None:
         super().__init__(access_token)
         self.server = TelegramAPIServer.from_base(api_url)
         self.raise_on_failure = raise_on_failure
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         try:
             await super().send_response(recipient_id, message)
         except DELIVERY_ERRORS as error:
@@ -52,7 +51,7 @@ class TelegramOutput(rasa_telegram.TelegramOutput):
             if self.raise_on_failure:
                 raise
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in telegram_text_parts(text):
             await self.send_message(recipient_id, part)
 
@@ -74,7 +73,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
     """
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -87,17 +86,17 @@ class TelegramInput(rasa_telegram.TelegramInput):
 
     def __init__(
         self,
-        access_token: Optional[Text],
-        verify: Optional[Text],
-        webhook_url: Optional[Text],
+        access_token: str | None,
+        verify: str | None,
+        webhook_url: str | None,
         api_url: str = TELEGRAM_API_URL,
-        secret_token: Optional[str] = None,
+        secret_token: str | None = None,
     ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.api_url = api_url
         self.secret_token = secret_token
-        self._reply_output: Optional[TelegramOutput] = None
-        self._push_output: Optional[TelegramOutput] = None
+        self._reply_output: TelegramOutput | None = None
+        self._push_output: TelegramOutput | None = None
 
     def get_output_channel(self) -> TelegramOutput:
         """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure.

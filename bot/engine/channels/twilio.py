@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 import requests
+from rasa.core.channels import twilio as rasa_twilio
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioException
 from twilio.request_validator import RequestValidator
-
-from rasa.core.channels import twilio as rasa_twilio
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
 from bot.engine.channels.common import OnNewMessage, deliver, reject
 from bot.engine.channels.payloads import twilio_customer, twilio_text
@@ -32,7 +31,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
     """
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -45,10 +44,10 @@ class TwilioInput(rasa_twilio.TwilioInput):
 
     def __init__(
         self,
-        account_sid: Optional[Text],
-        auth_token: Optional[Text],
-        twilio_number: Optional[Text],
-        webhook_url: Optional[str] = None,
+        account_sid: str | None,
+        auth_token: str | None,
+        twilio_number: str | None,
+        webhook_url: str | None = None,
         api_url: str = TWILIO_API_URL,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
@@ -59,10 +58,10 @@ class TwilioInput(rasa_twilio.TwilioInput):
         """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
         return self.twilio_output(raise_on_failure=True)
 
-    def twilio_output(self, raise_on_failure: bool = False) -> "TwilioOutput":
+    def twilio_output(self, raise_on_failure: bool = False) -> TwilioOutput:
         return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.api_url, raise_on_failure)
 
-    def get_metadata(self, request: Request) -> Dict[Text, Any]:
+    def get_metadata(self, request: Request) -> dict[str, Any]:
         """WhatsApp tells Twilio the sender's profile name."""
         return twilio_customer(request.form)
 
@@ -72,7 +71,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
         validator = RequestValidator(self.auth_token or "")
 
         @twilio_webhook.middleware("request")
-        async def verify_and_handle(request: Request) -> Optional[HTTPResponse]:
+        async def verify_and_handle(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
             signature = request.headers.get("X-Twilio-Signature", "")
@@ -97,14 +96,14 @@ class TwilioOutput(rasa_twilio.TwilioOutput):
     (pushes), so the helpdesk retries the agent's reply; Rasa's version only logs it."""
 
     def __init__(
-        self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
+        self, account_sid: str | None, auth_token: str | None, twilio_number: str | None,
         api_url: str = TWILIO_API_URL, raise_on_failure: bool = False,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
         self.api.base_url = api_url
         self.raise_on_failure = raise_on_failure
 
-    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+    async def _send_message(self, message_data: dict[str, Any]) -> Any:
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except (TwilioException, requests.RequestException) as error:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Optional
 
 from sqlalchemy.orm import sessionmaker
 
@@ -43,7 +42,7 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, second, tzinfo=timezone.utc)
 
 
-def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-hash") -> Dict[str, int]:
+def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-hash") -> dict[str, int]:
     """Insert the data above; returns the agent ids by name."""
     with session_scope(factory) as session:
         dana = Agent(email="dana@example.com", name="Dana Levi", role="agent", password_hash=password_hash)
@@ -52,13 +51,13 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
         session.flush()
 
         def kb(conversation: str, when: datetime, question: str, outcome: str, language: str = "en",
-               channel: str = "web", article: Optional[str] = None) -> None:
+               channel: str = "web", article: str | None = None) -> None:
             session.add(KbQuery(conversation_id=conversation, channel=channel, question=question, language=language,
                                 article_id=article, outcome=outcome, created_at=when))
 
         def ticket(key: str, conversation: str, created: datetime, reason: str, subject: str, language: str,
-                   channel: str, assignee: Optional[Agent] = None, first_reply: Optional[datetime] = None,
-                   resolved: Optional[datetime] = None) -> Ticket:
+                   channel: str, assignee: Agent | None = None, first_reply: datetime | None = None,
+                   resolved: datetime | None = None) -> Ticket:
             row = Ticket(idempotency_key=key, reference=f"T-{key}", conversation_id=conversation, channel=channel,
                          language=language, subject=subject, reason=reason,
                          status="resolved" if resolved else "waiting", assignee_id=assignee.id if assignee else None,
@@ -68,8 +67,8 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
             return row
 
         def rated(conversation: str, when: datetime, score: int, resolved_by: str, language: str,
-                  channel: Optional[str], article: Optional[str] = None, agent: Optional[Agent] = None,
-                  on_ticket: Optional[Ticket] = None) -> None:
+                  channel: str | None, article: str | None = None, agent: Agent | None = None,
+                  on_ticket: Ticket | None = None) -> None:
             resolution = Resolution(resolution_key=f"seed:{conversation}", conversation_id=conversation,
                                     resolved_by=resolved_by, ticket_id=on_ticket.id if on_ticket else None,
                                     agent_id=agent.id if agent else None, article_id=article, channel=channel,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
-from typing import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -324,7 +324,7 @@ def test_bad_dates_are_refused_with_a_clear_message(since, until, message):
 
 
 @pytest.mark.postgres
-def test_the_report_is_the_same_on_postgresql(session, postgres_cluster, tmp_path):  # noqa: F811
+def test_the_report_is_the_same_on_postgresql(session, postgres_cluster, tmp_path):
     settings = load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": postgres_cluster.create_database()})
     migrate(settings)
     engine = make_engine(settings.database_url)

@@ -2,8 +2,15 @@
 import pytest
 
 from bot.escalation.details import (
-    MAX_DESCRIPTION_CHARS, clean_description, clean_email, clean_name, customer_has_left, earlier_complaints, last_unanswered_question,
-    ticket_reference_in, transcript_from_events,
+    MAX_DESCRIPTION_CHARS,
+    clean_description,
+    clean_email,
+    clean_name,
+    customer_has_left,
+    earlier_complaints,
+    last_unanswered_question,
+    ticket_reference_in,
+    transcript_from_events,
 )
 
 HUGE = "a" * 100_000

@@ -5,7 +5,13 @@ import re
 import pytest
 
 from bot.escalation.triggers import (
-    TopicFileError, always_human_topic, frustration_signals, is_frustrated, is_shouting, load_topics, matching_topic,
+    TopicFileError,
+    always_human_topic,
+    frustration_signals,
+    is_frustrated,
+    is_shouting,
+    load_topics,
+    matching_topic,
     normalise,
 )
 from bot.settings import PROJECT_ROOT

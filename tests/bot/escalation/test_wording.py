@@ -2,7 +2,6 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,9 +29,9 @@ class Ticket:
     reference: str = "T-7"
     status: str = "waiting"
     subject: str = "Refund not received"
-    queue_position: Optional[int] = 2
-    assignee_name: Optional[str] = None
-    resolved_at: Optional[datetime] = None
+    queue_position: int | None = 2
+    assignee_name: str | None = None
+    resolved_at: datetime | None = None
 
 
 # --- waiting time ----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ escalate a conversation as the action server does).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Dict, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -83,7 +83,7 @@ class AgentLogin:
     id: int
     name: str
     email: str
-    headers: Dict[str, str]
+    headers: dict[str, str]
 
 
 class Desk:

@@ -15,29 +15,30 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import uvicorn
 
 from tests.helpers.postgres import free_port
 
-Reply = Tuple[int, Any]
+Reply = tuple[int, Any]
 
 
 class StandIn:
     """A JSON HTTP server on 127.0.0.1 in a daemon thread; subclasses implement :meth:`handle`."""
 
-    def __init__(self, port: Optional[int] = None):
+    def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._server: Optional[ThreadingHTTPServer] = None
+        self._server: ThreadingHTTPServer | None = None
 
-    def handle(self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str], body: Any) -> Reply:
+    def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any) -> Reply:
         raise NotImplementedError
 
-    def start(self) -> "StandIn":
+    def start(self) -> StandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,12 +83,12 @@ def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0, what: str 
 
 
 class RasaStandIn(StandIn):
-    def __init__(self, token: str, port: Optional[int] = None):
+    def __init__(self, token: str, port: int | None = None):
         super().__init__(port)
         self.token = token
         self.status = 200  # set to e.g. 503 or 400 to make Rasa refuse
         self.delay_s = 0.0  # a slow Rasa, so concurrent senders overlap
-        self.calls: List[Dict[str, Any]] = []  # accepted calls, in arrival order
+        self.calls: list[dict[str, Any]] = []  # accepted calls, in arrival order
         self.refused = 0
 
     def handle(self, method, path, query, headers, body) -> Reply:
@@ -116,7 +117,7 @@ class RasaStandIn(StandIn):
         )
         return 200, {"tracker": {"sender_id": segments[1]}, "messages": []}
 
-    def intents(self, conversation_id: str) -> List[str]:
+    def intents(self, conversation_id: str) -> list[str]:
         return [call["intent"] for call in self.calls if call["conversation_id"] == conversation_id]
 
 
@@ -134,16 +135,16 @@ class ZendeskStandIn(StandIn):
     def __init__(self, email: str, api_token: str):
         super().__init__()
         self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{api_token}".encode()).decode()
-        self.tickets: Dict[int, Dict[str, Any]] = {}
-        self.comments: Dict[int, List[Dict[str, Any]]] = {}
-        self.users: Dict[int, Dict[str, Any]] = {
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.users: dict[int, dict[str, Any]] = {
             self.API_USER_ID: {"id": self.API_USER_ID, "name": "Acme bot", "email": email, "role": "admin"}
         }
         self.comments_page_size = 100
-        self.requests: List[Tuple[str, str]] = []
+        self.requests: list[tuple[str, str]] = []
         self.fail_next = 0  # answer this many requests with 503 first
         self.delay_s = 0.0
-        self._idempotency: Dict[str, int] = {}
+        self._idempotency: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def handle(self, method, path, query, headers, body) -> Reply:
@@ -252,7 +253,7 @@ class ZendeskStandIn(StandIn):
              "public": public, "created_at": "2026-01-05T10:00:00Z"}
         )
 
-    def _list_comments(self, ticket_id: int, query: Dict[str, str]) -> Reply:
+    def _list_comments(self, ticket_id: int, query: dict[str, str]) -> Reply:
         if ticket_id not in self.tickets:
             return 404, {"error": "RecordNotFound", "description": "Not found"}
         page = int(query.get("page", "1"))
@@ -272,7 +273,7 @@ class ZendeskStandIn(StandIn):
             "count": len(self.comments[ticket_id]),
         }
 
-    def _search(self, query: str) -> Dict[str, Any]:
+    def _search(self, query: str) -> dict[str, Any]:
         results = list(self.tickets.values())
         for term in query.split():
             name, _, value = term.partition(":")
@@ -285,7 +286,7 @@ class ZendeskStandIn(StandIn):
         return {"results": [dict(t, result_type="ticket") for t in results], "count": len(results)}
 
 
-def zendesk_signature(secret: str, body: bytes, timestamp: str) -> Dict[str, str]:
+def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
     """The headers Zendesk signs a webhook request with: base64(HMAC-SHA256(timestamp + body))."""
     digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
     return {
@@ -305,7 +306,7 @@ class LiveHelpdesk:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    def start(self) -> "LiveHelpdesk":
+    def start(self) -> LiveHelpdesk:
         self._thread.start()
         wait_until(lambda: self._server.started, what="uvicorn started")
         return self

@@ -4,7 +4,7 @@ and the Zendesk backend against a stand-in speaking Zendesk's Tickets API; plus 
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

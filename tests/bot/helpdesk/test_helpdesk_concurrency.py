@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, List
 
 import requests
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ TICKETS = 10
 ALWAYS_OPEN = HelpdeskPolicy(BusinessHours.parse("24/7", "UTC"))
 
 
-def seed(session_factory, agents: int, tickets_count: int) -> List[int]:
+def seed(session_factory, agents: int, tickets_count: int) -> list[int]:
     """Agents (sharing one password hash: hashing 20 times would only slow the test) and waiting tickets."""
     password_hash = accounts.hash_password("long enough password")
     with session_scope(session_factory) as session:

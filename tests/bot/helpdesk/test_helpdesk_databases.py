@@ -3,7 +3,7 @@ that SQLite takes, so what the helpdesk stores and answers must not depend on th
 
 from __future__ import annotations
 
-from typing import Iterator, Tuple
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -18,7 +18,7 @@ NASTY = "\x00 <script>alert('x')</script> '; DROP TABLE tickets; -- שלום م�
 
 
 @pytest.fixture
-def server(database) -> Iterator[Tuple[str, dict, dict]]:
+def server(database) -> Iterator[tuple[str, dict, dict]]:
     """The live helpdesk on each database, with the service headers and a logged-in agent's headers."""
     settings, session_factory = database
     with session_scope(session_factory) as session:

@@ -1,8 +1,7 @@
 """Helpers for KB tests: write articles, and a small realistic multilingual demo KB."""
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
-
 
 
 def write_article(
@@ -12,8 +11,8 @@ def write_article(
     language: str,
     questions: Iterable[str],
     body: str = "",
-    url: Optional[str] = None,
-    filename: Optional[str] = None,
+    url: str | None = None,
+    filename: str | None = None,
 ) -> Path:
     lines = ["---", f"id: {article_id}", f'title: "{title}"', f"language: {language}"]
     if url:

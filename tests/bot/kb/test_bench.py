@@ -7,6 +7,7 @@ import pytest
 from bot.kb.bench import build_articles, main
 from tests.bot.kb.kb_articles import INTENTS, write_csv
 
+
 @pytest.fixture(autouse=True)
 def isolated_var_dir(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("EFFORTLESS_VAR_DIR", str(tmp_path / "var"))

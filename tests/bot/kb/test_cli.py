@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -12,7 +11,7 @@ from tests.bot.kb.kb_articles import write_article
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
-def run_kb(tmp_path: Path, *args: str, embedding_model: Optional[str] = "") -> subprocess.CompletedProcess:
+def run_kb(tmp_path: Path, *args: str, embedding_model: str | None = "") -> subprocess.CompletedProcess:
     """``embedding_model=None`` leaves KB_EMBEDDING_MODEL unset (the default model); ``""`` keeps a test lexical and fast."""
     env = {**os.environ, "EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "KB_DIR": str(tmp_path / "kb")}
     env.pop("KB_EMBEDDING_MODEL", None)

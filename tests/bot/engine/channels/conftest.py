@@ -1,7 +1,7 @@
 """One channel harness (and the platform stand-ins it talks to) for all the connector tests here."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

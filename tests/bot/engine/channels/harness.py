@@ -18,10 +18,11 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Tuple
+from typing import Any
 
 import requests
 
@@ -46,12 +47,12 @@ class Harness:
     log_path: Path
     env: Mapping[str, str]
 
-    def messages_from(self, sender_id: str) -> List[Dict[str, Any]]:
+    def messages_from(self, sender_id: str) -> list[dict[str, Any]]:
         """User messages from ``sender_id`` that reached the bot."""
         received = requests.get(f"{self.url}/harness/messages", timeout=5).json()
         return [message for message in received if message["sender_id"] == sender_id]
 
-    def wait_for_messages_from(self, sender_id: str, timeout: float = 10.0) -> List[Dict[str, Any]]:
+    def wait_for_messages_from(self, sender_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while not (messages := self.messages_from(sender_id)) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -102,7 +103,7 @@ class MessagingApps:
     messenger: MessengerStandIn
     twilio: TwilioStandIn
 
-    def env(self) -> Dict[str, str]:
+    def env(self) -> dict[str, str]:
         return {**SLACK_ENV, **FACEBOOK_ENV, **TWILIO_ENV, "SLACK_API_URL": self.slack.api_url,
                 "FACEBOOK_GRAPH_URL": self.messenger.base_url, "TWILIO_API_URL": self.twilio.base_url}
 
@@ -119,18 +120,18 @@ def refusing(platform):
 # --- webhooks as the platforms sign them --------------------------------------------------------
 
 
-def twilio_signature(url: str, form: Dict[str, str], auth_token: str) -> str:
+def twilio_signature(url: str, form: dict[str, str], auth_token: str) -> str:
     """Twilio's documented scheme: base64 HMAC-SHA1 of the URL followed by the sorted form fields."""
     signed = url + "".join(name + form[name] for name in sorted(form))
     return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
 
 
-def twilio_message(sender: str, text: str, url: str) -> Tuple[Dict[str, str], Dict[str, str]]:
+def twilio_message(sender: str, text: str, url: str) -> tuple[dict[str, str], dict[str, str]]:
     form = {"From": sender, "To": TWILIO_ENV["TWILIO_WHATSAPP_NUMBER"], "Body": text, "ProfileName": "Yael"}
     return form, {"X-Twilio-Signature": twilio_signature(url, form, TWILIO_ENV["TWILIO_AUTH_TOKEN"])}
 
 
-def facebook_event(sender: str, text: str) -> Tuple[bytes, Dict[str, str]]:
+def facebook_event(sender: str, text: str) -> tuple[bytes, dict[str, str]]:
     body = json.dumps({"object": "page", "entry": [{"id": "page-1", "time": 1, "messaging": [{
         "sender": {"id": sender}, "recipient": {"id": "page-1"}, "timestamp": 1,
         "message": {"mid": f"m-{sender}", "text": text}}]}]}).encode()
@@ -143,7 +144,7 @@ def slack_event(user: str, text: str, channel: str = "D1") -> bytes:
         "type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel, "ts": "1.0"}}).encode()
 
 
-def slack_headers(body: bytes, secret: str = SLACK_ENV["SLACK_SIGNING_SECRET"]) -> Dict[str, str]:
+def slack_headers(body: bytes, secret: str = SLACK_ENV["SLACK_SIGNING_SECRET"]) -> dict[str, str]:
     timestamp = str(int(time.time()))
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}",

@@ -14,22 +14,21 @@ the tests point at stand-ins of each platform's API.
 """
 import logging
 import sys
-from typing import Any, Dict, List
-
-from sanic import Sanic, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.run import create_http_input_channels
 from rasa.server import _get_output_channel
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 
 class EchoAgent:
     """Stands in for ``rasa.core.agent.Agent``: records messages and echoes them back."""
 
     def __init__(self) -> None:
-        self.received: List[Dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append({

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -24,7 +23,7 @@ CONNECTOR_PATHS = sorted(
 )
 
 
-def imported_modules(path: Path) -> List[str]:
+def imported_modules(path: Path) -> list[str]:
     modules = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

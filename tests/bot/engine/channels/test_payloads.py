@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -91,7 +91,7 @@ def test_telegrams_start_command_becomes_a_greeting_and_nothing_else_does(text, 
     assert parse_telegram_update(telegram_update(1010, text)).text == expected
 
 
-def without_text(**content: Any) -> Dict[str, Any]:
+def without_text(**content: Any) -> dict[str, Any]:
     """A message update from chat 1005 that carries ``content`` instead of text."""
     update = telegram_update(1005, "")
     del update["message"]["text"]
