@@ -51,7 +51,7 @@ class ActionStartEscalation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
-        reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent, "customer_request")
+        reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent or "", "customer_request")
         dispatcher.utter_message(response="utter_escalation_intro")
         events: list[EventType] = [
             SlotSet("escalation_id", uuid.uuid4().hex),
@@ -106,10 +106,10 @@ class ValidateEscalationForm(FormValidationAction):
         return {"issue_description": description}
 
 
-def _ticket_request(tracker: Tracker, kb_attempts: list[dict[str, Any]]) -> TicketCreate:
+def _ticket_request(tracker: Tracker, escalation_id: str, kb_attempts: list[dict[str, Any]]) -> TicketCreate:
     description = tracker.get_slot("issue_description") or ""
     return TicketCreate(
-        idempotency_key=escalation_key(tracker.sender_id, tracker.get_slot("escalation_id")),
+        idempotency_key=escalation_key(tracker.sender_id, escalation_id),
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "rest",
         language=tracker.get_slot("language") or "en",
@@ -130,12 +130,13 @@ class ActionCreateTicket(Action):
         return "action_create_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if not tracker.get_slot("escalation_id") or tracker.get_slot("handoff_active"):
+        escalation_id = tracker.get_slot("escalation_id")
+        if not escalation_id or tracker.get_slot("handoff_active"):
             return []  # nothing to create, or a late retry after the ticket was created
         svc = services()
         knowledge_base = await in_thread(svc.knowledge_base.current)
         attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id, knowledge_base=knowledge_base)
-        request = _ticket_request(tracker, attempts)
+        request = _ticket_request(tracker, escalation_id, attempts)
         try:
             created = await in_thread(svc.tickets.create_ticket, request)
         except HelpdeskUnavailable:
@@ -145,7 +146,7 @@ class ActionCreateTicket(Action):
             dispatcher.utter_message(response="utter_ticket_refused")
             return [SlotSet("escalation_id", None), SlotSet("escalation_reason", None)]
         language = request.language
-        common = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
+        common: dict[str, Any] = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
         if not created.live_handoff:  # an external helpdesk: its agents answer by email
             dispatcher.utter_message(response="utter_ticket_created_email", customer_email=request.customer_email or "",
                                      **common)

@@ -12,11 +12,19 @@ from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.query_log import mark_helped, record_query
 from bot.kb.replies import MISSES_BEFORE_OFFERING_A_PERSON, OFFER_A_PERSON, abstention_response, after_a_miss, clarify_buttons
-from bot.kb.search import Article, Candidate
+from bot.kb.search import Article, Candidate, KnowledgeBase
 
 
 def _escalate(reason: str, question: str) -> list[EventType]:
     return [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", reason), SlotSet("kb_question", question)]
+
+
+def _shown_article(knowledge_base: KnowledgeBase, candidate: Candidate | None) -> Article:
+    """The article a search chose to show: it comes from the index that was searched, so it is there."""
+    article = knowledge_base.article(candidate.article_id) if candidate is not None else None
+    if article is None:
+        raise LookupError(f"the search chose an article that its index does not have: {candidate}")
+    return article
 
 
 def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
@@ -66,7 +74,7 @@ class ActionAnswerQuestion(Action):
         result = await in_thread(knowledge_base.search, question, language)
         events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
         if result.decision == "answer":
-            article = knowledge_base.article(result.top.article_id)
+            article = _shown_article(knowledge_base, result.top)
             query_id = await _log(tracker, question, language, "answer", result.top)
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])
@@ -185,7 +193,7 @@ class ActionKbFeedback(Action):
             result = await in_thread(knowledge_base.search, question, language)
             runner_up = result.next_best(tried)
             if runner_up is not None:
-                article = knowledge_base.article(runner_up.article_id)
+                article = _shown_article(knowledge_base, runner_up)
                 query_id = await _log(tracker, question, language, "answer", runner_up)
                 dispatcher.utter_message(response="utter_kb_try_next")
                 _utter_article(dispatcher, article)

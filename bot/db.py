@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import UpdateBase
 
 from bot.settings import Settings
 
@@ -64,6 +65,18 @@ def session_scope(factory: sessionmaker) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rows_changed(session: Session, statement: UpdateBase) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed.
+
+    ``Session.execute`` is typed as returning a ``Result``; for these statements it is a
+    ``CursorResult``, which has the count.
+    """
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(statement).__name__} returned {type(result).__name__}, not a CursorResult")
+    return result.rowcount
 
 
 def check_reachable(database_url: str) -> None:

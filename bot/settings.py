@@ -149,6 +149,13 @@ def _setting(variable: str, default: Any, meaning: str, *, shown: str | None = N
                  json_schema_extra=None if shown is None else {"shown_default": shown})
 
 
+def _field(info: ValidationInfo) -> str:
+    """The field a field validator runs for (pydantic's type allows None, which only model validators get)."""
+    if info.field_name is None:
+        raise TypeError("a field validator was called without a field name")
+    return info.field_name
+
+
 class Settings(BaseSettings):
     """All configuration of Effortless. Each variable is documented in docs/configuration.md.
 
@@ -255,29 +262,30 @@ class Settings(BaseSettings):
         var_dir = info.data["var_dir"]
         return {"database_url": f"sqlite:///{var_dir / 'effortless.db'}",
                 "tracker_store_url": f"sqlite:///{var_dir / 'rasa_tracker.db'}",
-                "log_dir": var_dir / "log"}[info.field_name]
+                "log_dir": var_dir / "log"}[_field(info)]
 
     @field_validator("rasa_url", "action_server_url", "helpdesk_url")
     @classmethod
     def _from_host_and_port(cls, value: str, info: ValidationInfo) -> str:
-        port = info.data.get(_PORT_OF[info.field_name])
+        name = _field(info)
+        port = info.data.get(_PORT_OF[name])
         if value or port is None:
             return value
-        path = "/webhook" if info.field_name == "action_server_url" else ""
+        path = "/webhook" if name == "action_server_url" else ""
         return f"http://{info.data['host']}:{port}{path}"
 
     @field_validator("public_rasa_url", "public_helpdesk_url")
     @classmethod
     def _as_internal(cls, value: str, info: ValidationInfo) -> str:
-        return value or info.data.get(info.field_name.replace("public_", ""), "")
+        return value or info.data.get(_field(info).replace("public_", ""), "")
 
     @field_validator("rasa_token", "service_token", "session_secret")
     @classmethod
     def _generated(cls, value: str, info: ValidationInfo) -> str:
-        names = list(cls.model_fields)
-        if value or any(name not in info.data for name in names[:names.index(info.field_name)]):
+        field, names = _field(info), list(cls.model_fields)
+        if value or any(name not in info.data for name in names[:names.index(field)]):
             return value  # set, or another setting is unusable and load_settings will refuse: write nothing
-        return _persistent_secret(info.data["var_dir"], info.field_name)
+        return _persistent_secret(info.data["var_dir"], field)
 
 
 class _Environment(EnvSettingsSource):

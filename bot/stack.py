@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import requests
 
@@ -113,8 +113,15 @@ class Service:
     url: str
     ready: Callable[[requests.Response], bool] = lambda response: response.ok
     reformat: Callable[[str], str] = lambda line: line
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[str] | None = None
     tail: list[str] = field(default_factory=list)
+
+    @property
+    def running(self) -> subprocess.Popen[str]:
+        """The process, once :meth:`Supervisor.start` started it (the supervisor only lists started ones)."""
+        if self.process is None:
+            raise StackError(f"{self.name} was never started")
+        return self.process
 
 
 def _child_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
@@ -241,13 +248,16 @@ class Supervisor:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             text=True, encoding="utf-8", errors="replace", bufsize=1,
         )
+        assert service.process.stdout is not None  # stdout=PIPE
         self.services.append(service)
-        threading.Thread(target=self._copy_output, args=(service,), daemon=True, name=f"log-{service.name}").start()
+        threading.Thread(
+            target=self._copy_output, args=(service, service.process.stdout), daemon=True, name=f"log-{service.name}"
+        ).start()
 
-    def _copy_output(self, service: Service) -> None:
+    def _copy_output(self, service: Service, output: IO[str]) -> None:
         width = max(len(s.name) for s in self.services) if self.services else 8
         with open(self.log_dir / f"{service.name}.log", "a", encoding="utf-8") as log_file:
-            for raw in service.process.stdout:
+            for raw in output:
                 line = self.redact(service.reformat(raw.rstrip("\n")))
                 log_file.write(line + "\n")
                 log_file.flush()
@@ -262,10 +272,10 @@ class Supervisor:
         pending = list(self.services)
         while pending:
             for service in list(pending):
-                if service.process.poll() is not None:
+                if service.running.poll() is not None:
                     time.sleep(0.3)  # let the output thread copy the last lines
                     last = next((l for l in reversed(service.tail) if l.strip()), "no output")
-                    raise StackError(f"{service.name} exited with code {service.process.returncode} during start-up: {last}")
+                    raise StackError(f"{service.name} exited with code {service.running.returncode} during start-up: {last}")
                 try:
                     response = requests.get(service.health_url, timeout=2)
                     if service.ready(response):
@@ -279,26 +289,26 @@ class Supervisor:
             time.sleep(0.25)
 
     def first_exited(self) -> Service | None:
-        return next((s for s in self.services if s.process.poll() is not None), None)
+        return next((s for s in self.services if s.running.poll() is not None), None)
 
     def stop(self, timeout_s: float = 15.0) -> None:
         for service in self.services:
-            if service.process.poll() is None:
+            if service.running.poll() is None:
                 try:
-                    os.killpg(service.process.pid, signal.SIGTERM)
+                    os.killpg(service.running.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
         deadline = time.monotonic() + timeout_s
         for service in self.services:
             try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                service.running.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 logger.warning("%s did not stop in time; killing it", service.name)
             try:
-                os.killpg(service.process.pid, signal.SIGKILL)  # also any grandchildren left behind
+                os.killpg(service.running.pid, signal.SIGKILL)  # also any grandchildren left behind
             except ProcessLookupError:
                 pass
-            service.process.wait()
+            service.running.wait()
 
 
 @dataclass
@@ -399,7 +409,7 @@ def main(argv: list[str]) -> int:
             while not stop.wait(0.5):
                 exited = stack.supervisor.first_exited()
                 if exited is not None:
-                    raise StackError(f"{exited.name} stopped unexpectedly (exit {exited.process.returncode}); see {settings.log_dir}/{exited.name}.log")
+                    raise StackError(f"{exited.name} stopped unexpectedly (exit {exited.running.returncode}); see {settings.log_dir}/{exited.name}.log")
             print("effortless: stopping…", flush=True)
     except StackError as exc:
         print(f"effortless: {exc}", file=sys.stderr)

@@ -70,6 +70,7 @@ def time_until_ready(command: list[str], cwd: Path, env: dict[str, str], timeout
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
+    assert process.stdout is not None  # stdout=PIPE
     try:
         for line in process.stdout:
             if READY_MARKER in line:
@@ -173,7 +174,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
 def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str, object]:
     env = _isolated_env(work / "running")
     with start_stack(env) as stack:
-        rss_ready = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
+        rss_ready = {s.name: round(_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
         latencies = []
         with requests.Session() as http:
             for _ in range(messages):
@@ -182,7 +183,7 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str,
                                      json={"sender": f"bench-{uuid.uuid4().hex[:6]}", "message": "hello"}, timeout=30)
                 response.raise_for_status()
                 latencies.append((time.perf_counter() - started) * 1000)
-        rss_after = {s.name: round(_rss_kb(s.process.pid) / 1024) for s in stack.supervisor.services}
+        rss_after = {s.name: round(_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
         handoff = measure_handoff(stack, env, handoff_rounds)
     return {
         "handoff_ms": handoff,

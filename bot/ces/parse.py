@@ -336,7 +336,7 @@ def _round_half_up(value: float) -> int:
 
 def _digit_score(text: str) -> tuple[bool, int | None]:
     """(any number present, the score it gives or None)."""
-    values = set()
+    values: set[int | None] = set()
     for match in _NUMBER.finditer(text):
         whole, _, fraction = match.group("value").replace(",", ".").partition(".")
         out_of = match.group("out_of")

@@ -114,11 +114,12 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 def duration_stats(minutes: Sequence[float]) -> dict:
     """Count, mean, median and p90 of durations in minutes (1 decimal)."""
+    p90 = percentile(minutes, 0.9)
     return {
         "count": len(minutes),
         "mean_minutes": _mean(minutes, 1),
         "median_minutes": round(statistics.median(minutes), 1) if minutes else None,
-        "p90_minutes": round(percentile(minutes, 0.9), 1) if minutes else None,
+        "p90_minutes": round(p90, 1) if p90 is not None else None,
     }
 
 
@@ -160,7 +161,7 @@ def ces_distribution(session: Session, period: ReportRange) -> list[dict]:
             select(CesRating.score, func.count())
             .where(period.contains(CesRating.created_at))
             .group_by(CesRating.score)
-        ).all()
+        ).tuples().all()
     )
     total = sum(counts.values())
     return [

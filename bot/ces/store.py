@@ -49,7 +49,7 @@ def _optional_text(name: str, value: str | None, max_length: int) -> str | None:
 
 
 def _checked_score(score: object) -> int:
-    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not MIN_SCORE <= score <= MAX_SCORE:
+    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not MIN_SCORE <= int(score) <= MAX_SCORE:
         raise ValueError(f"a CES score is a whole number from {MIN_SCORE} to {MAX_SCORE}, got {score!r}")
     return int(score)
 

@@ -70,7 +70,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         for message in messages:
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
-            if not self._arbitration.reads_as_question(message.get(TEXT) or "", name, confidence, self._vocabulary):
+            if name is None or not self._arbitration.reads_as_question(message.get(TEXT) or "", name, confidence, self._vocabulary):
                 continue
             logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: confidence}

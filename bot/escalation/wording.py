@@ -87,12 +87,20 @@ _AN_AGENT = {"en": "an agent", "he": "נציג", "ar": "موظف", "cs": "operá
 
 
 class TicketSummary(Protocol):
-    reference: str
-    status: str
-    subject: str
-    queue_position: int | None
-    assignee_name: str | None
-    resolved_at: datetime | None
+    """What a status line reads from a ticket (read-only, so a narrower ``status`` type fits too)."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def queue_position(self) -> int | None: ...
+    @property
+    def assignee_name(self) -> str | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
 
 
 def status_line(language: str | None, ticket: TicketSummary) -> str:

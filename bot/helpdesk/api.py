@@ -5,6 +5,8 @@ admin-only routes say so. Bodies are JSON; message texts are plain text.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
@@ -39,8 +41,9 @@ from bot.helpdesk.schemas import (
 from bot.models import Agent, AgentSession
 
 router = APIRouter(prefix="/api", route_class=SessionReleasingRoute)
-NOT_FOUND = {404: {"description": "unknown ticket"}}
-STATE_ERRORS = {
+# OpenAPI descriptions of the error answers, in FastAPI's ``responses`` type.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown ticket"}}
+STATE_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     403: {"description": "the ticket is another agent's"},
     409: {"description": "the ticket's status does not allow this"},
@@ -49,7 +52,7 @@ STATE_ERRORS = {
 
 # ---------------------------------------------------------------- login
 
-LOGIN_ERRORS = {
+LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "wrong e-mail or password"},
     429: {"description": "locked after failures; see Retry-After"},
 }

@@ -10,7 +10,7 @@ by e-mail from Zendesk.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.db import utcnow
 from bot.helpdesk.client import HelpdeskClient, ServiceCaller
@@ -112,7 +112,7 @@ class ZendeskBackend:
         existing = self._get("/tickets.json", params={"external_id": ticket.idempotency_key}).get("tickets") or []
         if existing:
             return self._receipt(existing[0], created=False)
-        payload = {
+        payload: dict[str, Any] = {
             "ticket": {
                 "subject": ticket_subject(ticket),
                 "comment": {"body": _first_comment(ticket)},

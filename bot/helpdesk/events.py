@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.db import rows_changed
 from bot.helpdesk.schemas import MessageOut, TicketSummary
 from bot.models import HelpdeskEvent, Ticket, TicketMessage
 
@@ -65,6 +66,6 @@ def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), l
 
 def prune_events(session: Session, now: datetime) -> int:
     """Delete events older than :data:`KEEP_EVENTS_FOR` (a console reconnecting later reloads anyway)."""
-    result = session.execute(delete(HelpdeskEvent).where(HelpdeskEvent.created_at < now - KEEP_EVENTS_FOR))
+    deleted = rows_changed(session, delete(HelpdeskEvent).where(HelpdeskEvent.created_at < now - KEEP_EVENTS_FOR))
     session.commit()
-    return result.rowcount or 0
+    return deleted or 0

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import session_scope, utcnow
+from bot.db import rows_changed, session_scope, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.http import (
     KeepAlive,
@@ -178,13 +178,14 @@ class RasaBridge:
 
     def _set_lease(self, ticket_id: int, condition, until: datetime | None) -> bool:
         with session_scope(self._session_factory) as session:
-            result = session.execute(
+            changed = rows_changed(
+                session,
                 update(Ticket)
                 .where(Ticket.id == ticket_id, condition)
                 .values(delivery_lease_until=until)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
-        return result.rowcount == 1
+        return changed == 1
 
     def _record(self, message_id: int, error: str | None, lease: _Lease):
         """Record one send's outcome and, in the same transaction, renew the lease for the next pending
@@ -192,16 +193,17 @@ class RasaBridge:
         with session_scope(self._session_factory) as session:
             next_line = self._pending_query(session, lease.ticket_id, after_id=message_id)
             until = utcnow() + self._lease_length if next_line is not None else None
-            renewed = session.execute(
+            renewed = rows_changed(
+                session,
                 update(Ticket)
                 .where(Ticket.id == lease.ticket_id, Ticket.delivery_lease_until == lease.until)
                 .values(delivery_lease_until=until)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
-            if renewed.rowcount != 1:
+            if renewed != 1:
                 session.rollback()
                 return None  # our lease ran out and another worker holds the ticket now
-            message = session.get(TicketMessage, message_id)
+            message = session.get_one(TicketMessage, message_id)
             message.delivered = error is None
             message.delivery_error = error
             events.record(session, "message_updated", message=message)
@@ -211,7 +213,8 @@ class RasaBridge:
 
 @dataclass
 class _Lease:
-    """Our hold on a ticket's delivery; ``until`` doubles as the owner check (only we wrote that value)."""
+    """Our hold on a ticket's delivery; ``until`` doubles as the owner check (only we wrote that value),
+    and is None once :meth:`_record` released the lease."""
 
     ticket_id: int
-    until: datetime
+    until: datetime | None

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.db import rows_changed, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
 from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -183,7 +183,7 @@ def queue_position(session: Session, ticket: Ticket) -> int | None:
     """1 for the next ticket to be served; None unless the ticket is waiting."""
     if ticket.status != "waiting":
         return None
-    ahead = session.scalar(
+    ahead = session.scalars(
         select(func.count())
         .select_from(Ticket)
         .where(
@@ -199,7 +199,7 @@ def queue_position(session: Session, ticket: Ticket) -> int | None:
                 ),
             ),
         )
-    )
+    ).one()
     return ahead + 1
 
 
@@ -227,7 +227,7 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: datetime |
     if not _try_claim(session, ticket_id, agent, now):
         session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
-            holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name
+            holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name if ticket.assignee else "another agent"
             raise Conflict(f"{ticket.reference} is already claimed by {holder}")
         raise Conflict(f"{ticket.reference} is {ticket.status}, not waiting in the queue")
     return _after_claim(session, ticket_id, agent, now)
@@ -259,17 +259,18 @@ def claim_next(session: Session, agent: Agent, now: datetime | None = None) -> T
 
 
 def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> bool:
-    result = session.execute(
+    claimed = rows_changed(
+        session,
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status == "waiting")
         .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount == 1
+    return claimed == 1
 
 
 def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket:
-    ticket = session.get(Ticket, ticket_id, populate_existing=True)
+    ticket = session.get_one(Ticket, ticket_id, populate_existing=True)
     message = _to_customer(
         session,
         ticket,
@@ -356,7 +357,7 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: datetime | None
     _require_assigned_to(ticket, agent, allow_admin=True, action="resolve")
     handler_id = ticket.assignee_id
     _guarded_update(session, ticket, ticket.assignee, now, status="resolved", resolved_at=now)
-    previous = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id))
+    previous = session.scalars(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id)).one()
     resolution = Resolution(
         resolution_key=f"ticket:{ticket.id}:{previous + 1}",
         conversation_id=ticket.conversation_id,
@@ -445,7 +446,8 @@ def _guarded_update(
     The UPDATE also locks the row until commit, so a concurrent change waits and then sees ours.
     """
     values["updated_at"] = now
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Ticket)
         .where(
             Ticket.id == ticket.id,
@@ -453,9 +455,9 @@ def _guarded_update(
             Ticket.assignee_id == (assignee.id if assignee else None),
         )
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         session.rollback()
         raise Conflict(f"{ticket.reference} was changed by someone else meanwhile; reload it and try again")
     session.refresh(ticket)
@@ -528,7 +530,10 @@ def relay_customer_message(
         session.commit()
     except IntegrityError:  # the same client_message_id raced in; keep the first
         session.rollback()
-        return ticket, _message_by_client_id(session, ticket.id, data.client_message_id), False
+        first = _message_by_client_id(session, ticket.id, data.client_message_id) if data.client_message_id else None
+        if first is None:  # not that race
+            raise
+        return ticket, first, False
     return ticket, message, True
 
 
@@ -580,11 +585,11 @@ def customer_tickets(
 
 
 def agents_online(session: Session, now: datetime) -> int:
-    return session.scalar(
+    return session.scalars(
         select(func.count())
         .select_from(Agent)
         .where(Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at > now - ONLINE_WINDOW)
-    )
+    ).one()
 
 
 def median_handling_minutes(session: Session, now: datetime) -> float:
@@ -636,7 +641,7 @@ def availability(session: Session, policy: HelpdeskPolicy, now: datetime | None 
     """Whether a person can answer now, and how long a ticket created now would wait."""
     now = now or utcnow()
     online = agents_online(session, now)
-    waiting = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting"))
+    waiting = session.scalars(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting")).one()
     next_open = policy.business_hours.next_open(now)
     return Availability(
         agents_online=online,

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import session_scope, utcnow
+from bot.db import rows_changed, session_scope, utcnow
 from bot.helpdesk.backends import conversation_from_escalation_key, zendesk_api, zendesk_ticket
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.errors import HelpdeskError, Unauthorized
@@ -174,7 +174,7 @@ class ZendeskSync:
         """
         flag = update(ZendeskTicket).where(ZendeskTicket.zendesk_id == ticket_id).values(needs_sync=True)
         with session_scope(self._sessions) as session:
-            if session.execute(flag).rowcount == 1:
+            if rows_changed(session, flag) == 1:
                 return
         try:
             with session_scope(self._sessions) as session:
@@ -209,11 +209,11 @@ class ZendeskSync:
         except HelpdeskRejected as exc:
             log.error("Zendesk ticket %s cannot be read (check ZENDESK_* settings): %s", ticket_id, exc)
             return False
-        conversation_id = conversation_from_escalation_key((ticket or {}).get("external_id") or "")
-        if conversation_id is None:
+        conversation_id = conversation_from_escalation_key(ticket.get("external_id") or "") if ticket is not None else None
+        if ticket is None or conversation_id is None:
             return True  # not one of the bot's tickets (or gone): nothing to bring to a chat
         with session_scope(self._sessions) as session:
-            cursor = session.get(ZendeskTicket, ticket_id)
+            cursor = session.get_one(ZendeskTicket, ticket_id)  # the row our lease is on
             session.expunge(cursor)
         own_user_id = self._reader.own_user_id()
         for line in chat_lines(ticket, list(self._reader.comments(ticket_id)), own_user_id, cursor):
@@ -228,7 +228,7 @@ class ZendeskSync:
 
     def _advance(self, ticket_id: int, conversation_id: str, line: ChatLine) -> None:
         with session_scope(self._sessions) as session:
-            row = session.get(ZendeskTicket, ticket_id)
+            row = session.get_one(ZendeskTicket, ticket_id)
             row.conversation_id = conversation_id
             if line.comment_id is not None:
                 row.last_comment_id = line.comment_id
@@ -241,17 +241,18 @@ class ZendeskSync:
         until = now + SYNC_LEASE
         free = ZendeskTicket.sync_lease_until.is_(None) | (ZendeskTicket.sync_lease_until < now)
         with session_scope(self._sessions) as session:
-            taken = session.execute(
+            taken = rows_changed(
+                session,
                 update(ZendeskTicket)
                 .where(ZendeskTicket.zendesk_id == ticket_id, free)
                 .values(sync_lease_until=until, needs_sync=False)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
         return until if taken == 1 else None
 
     def _release(self, ticket_id: int, lease_until: datetime, caught_up: bool) -> None:
         """Let go; a ticket not caught up is flagged again (a webhook during the sync flags it too)."""
-        values = {"sync_lease_until": None}
+        values: dict[str, datetime | bool | None] = {"sync_lease_until": None}
         if not caught_up:
             values["needs_sync"] = True
         with session_scope(self._sessions) as session:

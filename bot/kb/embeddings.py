@@ -110,7 +110,7 @@ class SentenceEncoder:
             weights["embeddings.LayerNorm.weight"],
             weights["embeddings.LayerNorm.bias"],
         )
-        self._layers = []
+        self._layers: list[tuple[np.ndarray, ...]] = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
             qkv_weight = np.concatenate(
@@ -306,14 +306,14 @@ def encode_groups_cached(
         encoded = encoder.encode(flat)
         offset = 0
         for i in missing:
-            results[i] = encoded[offset : offset + len(groups[i])]
+            group = results[i] = encoded[offset : offset + len(groups[i])]
             offset += len(groups[i])
             if folder is not None:
                 try:
                     folder.mkdir(parents=True, exist_ok=True)
                     temporary = folder / f".{keys[i]}.{os.getpid()}.npy"
-                    np.save(temporary, results[i])
+                    np.save(temporary, group)
                     temporary.replace(folder / f"{keys[i]}.npy")
                 except OSError:
                     pass
-    return [r for r in results]  # type: ignore[misc]
+    return [r for r in results if r is not None]  # none is: each missing group was just encoded

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from bot.kb.out_of_scope import OUT_OF_SCOPE_QUESTIONS
 from bot.kb.results import DecisionPolicy
 from bot.kb.scorer import BoostedTrees, Logistic, Scorer, sigmoid
 
+if TYPE_CHECKING:  # imported where used: loading it is only needed with an embedding model
+    from bot.kb.embeddings import SentenceEncoder
+
 
 @dataclass
 class LanguageIndex:
@@ -35,13 +39,20 @@ class LanguageIndex:
         self, texts: Sequence[str], embeddings: np.ndarray | None, hidden=None, off_topic_itself: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """Candidate features (n_questions, n_articles, n) and question features (n_questions, m)."""
-        matrices, floors, question_columns = [], [], []
-        for component in self.components:
-            questions = component.represent(texts, embeddings)
-            matrices += component.score(questions)
-            floors += component.floors
-            question_columns += component.question_features(texts, questions, off_topic_itself)
-        return candidate_features(matrices, floors, hidden), np.stack(question_columns, axis=1)
+        return features_of(self.components, texts, embeddings, hidden, off_topic_itself)
+
+
+def features_of(
+    components: Sequence, texts: Sequence[str], embeddings: np.ndarray | None, hidden=None, off_topic_itself: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`LanguageIndex.features` for ``components`` alone (the calibration folds have no scorer yet)."""
+    matrices, floors, question_columns = [], [], []
+    for component in components:
+        questions = component.represent(texts, embeddings)
+        matrices += component.score(questions)
+        floors += component.floors
+        question_columns += component.question_features(texts, questions, off_topic_itself)
+    return candidate_features(matrices, floors, hidden), np.stack(question_columns, axis=1)
 
 
 def article_texts(article: Article) -> tuple[str, list[str], str]:
@@ -114,7 +125,9 @@ class IndexBuilder:
     MIN_SAMPLES_FOR_TREES = 1000
     """Fewer gate samples than this (a small KB) get a linear gate: trees would learn the noise."""
 
-    def __init__(self, language: str, articles: Sequence[Article], encoder, cache_dir: Path | None, seed: int = 0):
+    def __init__(
+        self, language: str, articles: Sequence[Article], encoder: SentenceEncoder | None, cache_dir: Path | None, seed: int = 0
+    ):
         self.language = language
         self.articles = list(articles)
         self.encoder = encoder if encoder is not None and language in encoder.languages else None
@@ -127,20 +140,20 @@ class IndexBuilder:
         self.embeddings: dict[tuple[int, int], np.ndarray] = {}
         self.off_topic_embeddings: np.ndarray | None = None
 
-    def _embed_examples(self) -> None:
+    def _embed_examples(self, encoder: SentenceEncoder) -> None:
         from bot.kb.embeddings import encode_groups_cached
 
         groups = [[title, *questions] for title, questions, _ in self.texts]
         if self.off_topic:
-            [self.off_topic_embeddings] = encode_groups_cached(self.encoder, [self.off_topic], self.cache_dir)
-        for a, vectors in enumerate(encode_groups_cached(self.encoder, groups, self.cache_dir)):
+            [self.off_topic_embeddings] = encode_groups_cached(encoder, [self.off_topic], self.cache_dir)
+        for a, vectors in enumerate(encode_groups_cached(encoder, groups, self.cache_dir)):
             self.embeddings[(a, -1)] = vectors[0]
             for q in range(len(self.questions[a])):
                 self.embeddings[(a, q)] = vectors[q + 1]
 
     def _components(self, held_out: set | None = None, removed: frozenset = frozenset()) -> list:
         data, positions = training_set(self.texts, self.off_topic, held_out, removed)
-        components = [LexicalComponent(self.language, data)]
+        components: list[LexicalComponent | EmbeddingComponent] = [LexicalComponent(self.language, data)]
         if self.encoder is not None:
             vectors = np.stack([self.embeddings[p] for p in positions]).astype(np.float32)
             components.append(EmbeddingComponent(vectors, self.off_topic_embeddings, data))
@@ -148,7 +161,7 @@ class IndexBuilder:
 
     def build(self) -> LanguageIndex:
         if self.encoder is not None:
-            self._embed_examples()
+            self._embed_examples(self.encoder)
         scorer = self._calibrate()
         # Everything the articles say (the document holds title, tags and body), for names the KB itself uses.
         kb_texts = [text for _, questions, document in self.texts for text in (document, *questions)]
@@ -159,11 +172,11 @@ class IndexBuilder:
         )
 
     def _features(
-        self, index: LanguageIndex, keys: Sequence[tuple[int, int]], hidden: np.ndarray | None = None
+        self, components: Sequence, keys: Sequence[tuple[int, int]], hidden: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         texts = [self.questions[a][q] for a, q in keys]
         embeddings = np.stack([self.embeddings[k] for k in keys]) if self.encoder is not None else None
-        return index.features(texts, embeddings, hidden)
+        return features_of(components, texts, embeddings, hidden)
 
     def _folds(self, folds: int) -> list[Fold]:
         assignment = {}
@@ -185,10 +198,7 @@ class IndexBuilder:
             held_out_so_far += len(keys)
             kept = [a for a in range(n_articles) if a not in removed]
             column = {a: i for i, a in enumerate(kept)}
-            index = LanguageIndex(
-                self.language, [self.articles[a] for a in kept], self._components(set(keys), removed),
-                None, None, False,  # type: ignore[arg-type]
-            )
+            components = self._components(set(keys), removed)  # trained on the kept articles only
             uncovered_keys = [(a, q) for a in sorted(removed) for q in range(len(self.questions[a]))]
             if len(uncovered_keys) > self.MAX_UNCOVERED_PER_FOLD:
                 chosen = self.rng.choice(len(uncovered_keys), self.MAX_UNCOVERED_PER_FOLD, replace=False)
@@ -197,11 +207,11 @@ class IndexBuilder:
             hidden = np.zeros((len(keys), len(kept)), dtype=bool)
             hidden[np.arange(len(keys)), truth] = True
             result.append(Fold(
-                covered=self._features(index, keys),
+                covered=self._features(components, keys),
                 truth=truth,
-                hidden=self._features(index, keys, hidden),
-                uncovered=self._features(index, uncovered_keys) if uncovered_keys else None,
-                off_topic=(index.features(self.off_topic, self.off_topic_embeddings, off_topic_itself=True)
+                hidden=self._features(components, keys, hidden),
+                uncovered=self._features(components, uncovered_keys) if uncovered_keys else None,
+                off_topic=(features_of(components, self.off_topic, self.off_topic_embeddings, off_topic_itself=True)
                            if self.off_topic else None),
             ))
         return result
@@ -245,6 +255,7 @@ class IndexBuilder:
         if y.all() or not y.any():
             return Scorer.fallback(n_features, n_question_features)
         ranker = Logistic.fit(np.concatenate(ranker_x), y)
+        # Built in steps: the calibrator and the gate below are fitted on this scorer's ranker logits.
         scorer = Scorer(ranker, None, None, 0.5)  # type: ignore[arg-type]
         # Calibrator: the top two candidates of in-scope questions.
         calibration_x, calibration_y = [], []

@@ -46,7 +46,7 @@ class BoostedTrees:
         x = np.asarray(features, dtype=np.float64)
         trees = np.arange(self.feature.shape[0])
         rows = np.arange(len(x))[:, None]
-        node = np.zeros((len(x), len(trees)), dtype=np.intp)
+        node: np.ndarray = np.zeros((len(x), len(trees)), dtype=np.intp)
         for _ in range(self.depth):
             go_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
             step = np.where(go_left, self.left[trees, node], self.right[trees, node])

@@ -81,8 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bridge = bridge
     app.state.zendesk_sync = zendesk_sync
 
-    app.add_exception_handler(HelpdeskError, _helpdesk_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    # FastAPI's decorator form: Starlette's add_exception_handler is typed for handlers of any Exception.
+    app.exception_handler(HelpdeskError)(_helpdesk_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(api.router)
     app.include_router(event_stream.router)

@@ -38,6 +38,7 @@ class ApiUrlFromCredentials:
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        # A mixin: the Rasa connector after it in the class's MRO has from_credentials; mypy sees object.
         channel = super().from_credentials(credentials)  # type: ignore[misc]
         channel.api_url = (credentials or {}).get("api_url") or cls.api_url
         return channel

@@ -135,7 +135,8 @@ def telegram_text_parts(text: str, limit: int = TELEGRAM_MAX_TEXT) -> Iterator[s
     """Split a reply into Telegram messages: one per paragraph, long paragraphs cut to ``limit``."""
     for paragraph in text.strip().split("\n\n"):
         paragraph = paragraph.strip()
-        part, part_length = [], 0
+        part: list[str] = []
+        part_length = 0
         for char in paragraph:
             char_length = utf16_length(char)
             if part_length + char_length > limit:

@@ -75,7 +75,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
-            cls.raise_missing_credentials_exception()
+            return cls.raise_missing_credentials_exception()  # raises (Rasa's message for a missing credentials file)
         return cls(
             credentials.get("access_token"),
             credentials.get("verify"),

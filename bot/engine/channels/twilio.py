@@ -33,7 +33,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
-            cls.raise_missing_credentials_exception()
+            return cls.raise_missing_credentials_exception()  # raises (Rasa's message for a missing credentials file)
         return cls(
             credentials.get("account_sid"),
             credentials.get("auth_token"),
