@@ -31,7 +31,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 
-from bot.stack import free_port
+from bot.stack.supervisor import free_port
 
 INSTALL_HINT = "install them with: sudo scripts/install_services.sh"
 
