@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.ces.store import new_resolution, ticket_resolution_key
 from bot.db import utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
@@ -348,8 +349,8 @@ def transfer(
 def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Resolution:
     """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
 
-    Each resolve is its own :class:`Resolution` (key ``ticket:<id>:<n>``), so reopen + resolve
-    gives the customer a new one.
+    Each resolve is its own :class:`Resolution` (keyed by ``bot.ces.store.ticket_resolution_key``),
+    so reopen + resolve gives the customer a new one.
     """
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id)
@@ -357,17 +358,17 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[dateti
     handler_id = ticket.assignee_id
     _guarded_update(session, ticket, ticket.assignee, now, status="resolved", resolved_at=now)
     previous = session.scalar(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id))
-    resolution = Resolution(
-        resolution_key=f"ticket:{ticket.id}:{previous + 1}",
+    resolution = new_resolution(
+        session,
+        resolution_key=ticket_resolution_key(ticket.id, previous + 1),
         conversation_id=ticket.conversation_id,
         resolved_by="agent",
+        created_at=now,
         ticket_id=ticket.id,
         agent_id=handler_id,
         channel=ticket.channel,
         language=ticket.language,
-        created_at=now,
     )
-    session.add(resolution)
     session.flush()
     entities = {"ticket_reference": ticket.reference, "resolution_id": resolution.id, "agent_name": agent.name}
     message = _to_customer(

@@ -14,6 +14,7 @@ from bot.helpdesk import accounts
 from bot.kb.query_log import record_query
 from bot.models import Agent, Ticket
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+from tests.helpers.sessions import in_session
 
 
 @pytest.fixture(autouse=True)
@@ -167,8 +168,8 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     history = [user_event("how do I reset my password", "ask_question"), user_event("/deny", "deny")]
     tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots(), history=history,
                            channel="socketio")
-    record_query(action_services.sessions, conversation_id=tracker.sender_id, question="how do I reset my password",
-                 language="en", outcome="miss", article_id="reset-password", score=0.91)
+    in_session(action_services.sessions, record_query, conversation_id=tracker.sender_id,
+               question="how do I reset my password", language="en", outcome="miss", article_id="reset-password", score=0.91)
 
     events = run(ActionCreateTicket(), dispatcher, tracker, domain)
 
