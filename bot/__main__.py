@@ -17,7 +17,7 @@ COMMANDS = {
     "create-agent": ("bot.helpdesk.cli:create_agent_main", "create an agent or admin account"),
     "kb": ("bot.kb.cli:main", "knowledge base: check, reload"),
     "bench-kb": ("bot.kb.cli:bench_main", "benchmark KB search on a labelled CSV data set"),
-    "report": ("bot.ces.report:main", "CES, containment and KB-gap report"),
+    "report": ("bot.ces.cli:report_main", "CES, containment and KB-gap report"),
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
     "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),
