@@ -204,7 +204,7 @@ def record_rating(
     Conversation, ticket, resolver, agent, article, channel and language are copied from the
     resolution so reports never need a join. Raises ``ValueError`` for a score outside 1..7.
 
-    Still takes a session factory (its own transaction) until ``actions/effort.py`` calls it
+    Still takes a session factory (its own transaction) until ``actions/ces.py`` calls it
     through ``actions.services.in_session`` like the other service functions.
     """
     score = _checked_score(score)

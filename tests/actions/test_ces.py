@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.effort import ActionAskEffortScore, ActionSaveEffortScore, ValidateCesForm
+from actions.ces import ActionAskEffortScore, ActionSaveEffortScore, ValidateCesForm
 from bot.ces.store import record_resolution
 from bot.db import session_scope
 from bot.models import CesRating
