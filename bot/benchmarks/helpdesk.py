@@ -104,10 +104,10 @@ def _prepare(settings: Settings, agents: int, ticket_count: int) -> List[str]:
                 for n in range(agents)
             )
             session.commit()
-            tokens = [accounts.open_session(session, agent)[0] for agent in session.scalars(select(Agent))]
+            tokens = [accounts.open_session(session, agent=agent)[0] for agent in session.scalars(select(Agent))]
             policy = HelpdeskPolicy.from_settings(settings)
             for n in range(ticket_count):
-                tickets.create_ticket(session, _escalation(n), policy)
+                tickets.create_ticket(session, data=_escalation(n), policy=policy)
         return tokens
     finally:
         engine.dispose()

@@ -5,6 +5,11 @@ Every state change is a conditional ``UPDATE ... WHERE status = <expected>`` who
 whether it won, so two agents (or two replicas) racing for the same ticket can never both succeed,
 on SQLite and on PostgreSQL alike. Lines that must reach the customer's chat are stored with the
 Rasa intent to trigger and delivered afterwards by :mod:`bot.helpdesk.rasa_bridge`.
+
+Like every service function, these take the caller's ``Session`` first and the rest by keyword;
+the caller opens and closes the session (a request's ``db_session`` dependency, or
+``bot.db.session_scope``). Those that change a ticket commit their own unit of work, since a lost
+compare-and-set must roll back before they raise.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ def reference_for(ticket_id: int) -> str:
 
 
 def create_ticket(
-    session: Session, data: TicketCreate, policy: HelpdeskPolicy, now: Optional[datetime] = None
+    session: Session, *, data: TicketCreate, policy: HelpdeskPolicy, now: Optional[datetime] = None
 ) -> Tuple[Ticket, bool]:
     """The ticket for this escalation and whether it was created now.
 
@@ -82,7 +87,9 @@ def create_ticket(
     """
     now = now or utcnow()
     conversation_id = clean_text(data.conversation_id)
-    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(session, conversation_id)
+    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(
+        session, conversation_id=conversation_id
+    )
     if existing is not None:
         return existing, False
     priority = policy.priority_for(data.reason, data.priority)
@@ -121,7 +128,7 @@ def create_ticket(
             raise
         return winner, False
     ticket.reference = reference_for(ticket.id)
-    events.record(session, "ticket_created", ticket)
+    events.record(session, kind="ticket_created", ticket=ticket)
     session.commit()
     return ticket, True
 
@@ -140,7 +147,7 @@ def _ticket_by_key(session: Session, key: str) -> Optional[Ticket]:
     return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 
-def open_ticket_for(session: Session, conversation_id: str) -> Optional[Ticket]:
+def open_ticket_for(session: Session, *, conversation_id: str) -> Optional[Ticket]:
     return session.scalar(
         select(Ticket)
         .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
@@ -149,20 +156,21 @@ def open_ticket_for(session: Session, conversation_id: str) -> Optional[Ticket]:
     )
 
 
-def get_ticket(session: Session, ticket_id: int) -> Ticket:
+def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_DB_ID else None
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
 
 
-def queue(session: Session, limit: int = 200) -> List[Ticket]:
+def queue(session: Session, *, limit: int = 200) -> List[Ticket]:
     """Waiting tickets, most urgent first, then oldest first."""
     return list(session.scalars(select(Ticket).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(limit)))
 
 
 def list_tickets(
     session: Session,
+    *,
     status: Optional[str] = None,
     assignee_id: Optional[int] = None,
     reference: Optional[str] = None,
@@ -180,7 +188,7 @@ def list_tickets(
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)))
 
 
-def queue_position(session: Session, ticket: Ticket) -> Optional[int]:
+def queue_position(session: Session, *, ticket: Ticket) -> Optional[int]:
     """1 for the next ticket to be served; None unless the ticket is waiting."""
     if ticket.status != "waiting":
         return None
@@ -208,9 +216,9 @@ def summary(ticket: Ticket, position: Optional[int] = None) -> TicketSummary:
     return TicketSummary.model_validate(ticket).model_copy(update={"queue_position": position})
 
 
-def detail(session: Session, ticket: Ticket) -> TicketDetail:
+def detail(session: Session, *, ticket: Ticket) -> TicketDetail:
     return TicketDetail(
-        **summary(ticket, queue_position(session, ticket)).model_dump(),
+        **summary(ticket, queue_position(session, ticket=ticket)).model_dump(),
         description=ticket.description,
         reason_text=REASON_TEXTS.get(ticket.reason, ticket.reason),
         kb_attempts=ticket.kb_attempts or [],
@@ -221,10 +229,10 @@ def detail(session: Session, ticket: Ticket) -> TicketDetail:
 # ---------------------------------------------------------------- agent actions
 
 
-def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def claim_ticket(session: Session, *, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if not _try_claim(session, ticket_id, agent, now):
         session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
@@ -234,7 +242,7 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: Optional[d
     return _after_claim(session, ticket_id, agent, now)
 
 
-def claim_next(session: Session, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
+def claim_next(session: Session, *, agent: Agent, now: Optional[datetime] = None) -> Optional[Ticket]:
     """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
 
     Everyone tries the head of the queue first; whoever loses that race goes on at a different
@@ -281,49 +289,51 @@ def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) 
         now,
         agent,
     )
-    events.record(session, "ticket_claimed", ticket, message)
+    events.record(session, kind="ticket_claimed", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None) -> TicketMessage:
+def reply(
+    session: Session, *, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None
+) -> TicketMessage:
     """An agent's answer to the customer, delivered to their chat; only the assignee may reply."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=False, action="reply to")
     body = clean_text(text)
     _guarded_update(session, ticket, agent, now, first_reply_at=ticket.first_reply_at or now)
     message = _to_customer(
         session, ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
     )
-    events.record(session, "message_created", ticket, message)
+    events.record(session, kind="message_created", ticket=ticket, message=message)
     session.commit()
     return message
 
 
 def add_note(
-    session: Session, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None
+    session: Session, *, ticket_id: int, agent: Agent, text: str, now: Optional[datetime] = None
 ) -> TicketMessage:
     """An internal note: seen by agents only, allowed on any ticket."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     message = _add_line(
         session, TicketMessage(ticket=ticket, author_type="note", agent=agent, body=clean_text(text), created_at=now)
     )
-    events.record(session, "message_created", ticket, message)
+    events.record(session, kind="message_created", ticket=ticket, message=message)
     session.commit()
     return message
 
 
 def transfer(
-    session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None
+    session: Session, *, ticket_id: int, agent: Agent, to_agent_id: int, now: Optional[datetime] = None
 ) -> Ticket:
     """Hand an assigned ticket to another active agent (by its assignee or an admin)."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=True, action="transfer")
     try:
-        target = get_agent(session, to_agent_id)
+        target = get_agent(session, agent_id=to_agent_id)
     except NotFound as exc:
         raise InvalidInput(str(exc)) from None
     if not target.is_active:
@@ -341,19 +351,19 @@ def transfer(
         now,
         agent,
     )
-    events.record(session, "ticket_transferred", ticket, message)
+    events.record(session, kind="ticket_transferred", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Resolution:
+def resolve(session: Session, *, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Resolution:
     """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
 
     Each resolve is its own :class:`Resolution` (keyed by ``bot.ces.store.ticket_resolution_key``),
     so reopen + resolve gives the customer a new one.
     """
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=True, action="resolve")
     handler_id = ticket.assignee_id
     _guarded_update(session, ticket, ticket.assignee, now, status="resolved", resolved_at=now)
@@ -374,15 +384,15 @@ def resolve(session: Session, ticket_id: int, agent: Agent, now: Optional[dateti
     message = _to_customer(
         session, ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent
     )
-    events.record(session, "ticket_resolved", ticket, message)
+    events.record(session, kind="ticket_resolved", ticket=ticket, message=message)
     session.commit()
     return resolution
 
 
-def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def reopen(session: Session, *, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
     """Put a resolved ticket back to its agent (by that agent or an admin); closed tickets stay closed."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
     _require_owner(ticket, agent, allow_admin=True, action="reopen")
@@ -399,20 +409,20 @@ def reopen(session: Session, ticket_id: int, agent: Agent, now: Optional[datetim
         now,
         agent,
     )
-    events.record(session, "ticket_reopened", ticket, message)
+    events.record(session, kind="ticket_reopened", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def close(session: Session, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
+def close(session: Session, *, ticket_id: int, agent: Agent, now: Optional[datetime] = None) -> Ticket:
     """Close a resolved ticket for good (it can no longer be reopened)."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be closed")
     _require_owner(ticket, agent, allow_admin=True, action="close")
     _guarded_update(session, ticket, ticket.assignee, now, expected_status="resolved", status="closed", closed_at=now)
-    events.record(session, "ticket_closed", ticket)
+    events.record(session, kind="ticket_closed", ticket=ticket)
     session.commit()
     return ticket
 
@@ -498,7 +508,7 @@ def _add_line(session: Session, message: TicketMessage) -> TicketMessage:
 
 
 def relay_customer_message(
-    session: Session, conversation_id: str, data: RelayMessage, now: Optional[datetime] = None
+    session: Session, *, conversation_id: str, data: RelayMessage, now: Optional[datetime] = None
 ) -> Tuple[Ticket, TicketMessage, bool]:
     """Append a customer (or bot) line to the conversation's open ticket; 404 when there is none.
 
@@ -506,7 +516,7 @@ def relay_customer_message(
     ``client_message_id`` gets the line stored the first time.
     """
     now = now or utcnow()
-    ticket = open_ticket_for(session, conversation_id)
+    ticket = open_ticket_for(session, conversation_id=conversation_id)
     if ticket is None:
         raise NotFound(NO_OPEN_TICKET)
     if data.client_message_id:
@@ -525,7 +535,7 @@ def relay_customer_message(
     )
     ticket.updated_at = now
     try:
-        events.record(session, "message_created", ticket, message)
+        events.record(session, kind="message_created", ticket=ticket, message=message)
         session.commit()
     except IntegrityError:  # the same client_message_id raced in; keep the first
         session.rollback()
@@ -543,6 +553,7 @@ def _message_by_client_id(session: Session, ticket_id: int, client_message_id: s
 
 def customer_tickets(
     session: Session,
+    *,
     conversation_id: Optional[str] = None,
     email: Optional[str] = None,
     reference: Optional[str] = None,
@@ -572,7 +583,7 @@ def customer_tickets(
             status=ticket.status,
             subject=ticket.subject,
             created_at=ticket.created_at,
-            queue_position=queue_position(session, ticket),
+            queue_position=queue_position(session, ticket=ticket),
             assignee_name=ticket.assignee.name if ticket.assignee else None,
             resolved_at=ticket.resolved_at,
         )
@@ -580,7 +591,7 @@ def customer_tickets(
     ]
 
 
-def agents_online(session: Session, now: datetime) -> int:
+def agents_online(session: Session, *, now: datetime) -> int:
     return session.scalar(
         select(func.count())
         .select_from(Agent)
@@ -588,7 +599,7 @@ def agents_online(session: Session, now: datetime) -> int:
     )
 
 
-def median_handling_minutes(session: Session, now: datetime) -> float:
+def median_handling_minutes(session: Session, *, now: datetime) -> float:
     """Median minutes from claim to resolve over recent tickets (a default until there are enough)."""
     rows = session.execute(
         select(Ticket.assigned_at, Ticket.resolved_at)
@@ -606,37 +617,37 @@ def median_handling_minutes(session: Session, now: datetime) -> float:
     return statistics.median(durations)
 
 
-def wait_estimate_minutes(session: Session, position: Optional[int], online: int, now: datetime) -> Optional[int]:
+def wait_estimate_minutes(session: Session, *, position: Optional[int], online: int, now: datetime) -> Optional[int]:
     """position × median handling time ÷ agents online, in whole minutes; None when nobody is online."""
     if position is None or online == 0:
         return None
-    return max(1, math.ceil(position * median_handling_minutes(session, now) / online))
+    return max(1, math.ceil(position * median_handling_minutes(session, now=now) / online))
 
 
 def receipt(
-    session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None
+    session: Session, *, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: Optional[datetime] = None
 ) -> TicketReceipt:
     """What the bot tells the customer about their (new or existing) ticket."""
     now = now or utcnow()
-    online = agents_online(session, now)
-    position = queue_position(session, ticket)
+    online = agents_online(session, now=now)
+    position = queue_position(session, ticket=ticket)
     next_open = policy.business_hours.next_open(now)
     return TicketReceipt(
         reference=ticket.reference,
         status=ticket.status,
         created=created,
         queue_position=position,
-        wait_estimate_minutes=wait_estimate_minutes(session, position, online, now),
+        wait_estimate_minutes=wait_estimate_minutes(session, position=position, online=online, now=now),
         agents_online=online,
         open_now=next_open == now,
         next_open=next_open,
     )
 
 
-def availability(session: Session, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> Availability:
+def availability(session: Session, *, policy: HelpdeskPolicy, now: Optional[datetime] = None) -> Availability:
     """Whether a person can answer now, and how long a ticket created now would wait."""
     now = now or utcnow()
-    online = agents_online(session, now)
+    online = agents_online(session, now=now)
     waiting = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting"))
     next_open = policy.business_hours.next_open(now)
     return Availability(
@@ -644,11 +655,11 @@ def availability(session: Session, policy: HelpdeskPolicy, now: Optional[datetim
         open_now=next_open == now,
         next_open=next_open,
         queue_length=waiting,
-        wait_estimate_minutes=wait_estimate_minutes(session, waiting + 1, online, now),
+        wait_estimate_minutes=wait_estimate_minutes(session, position=waiting + 1, online=online, now=now),
     )
 
 
-def pending_delivery_ticket_ids(session: Session, limit: int = 100) -> Sequence[int]:
+def pending_delivery_ticket_ids(session: Session, *, limit: int = 100) -> Sequence[int]:
     """Tickets with lines still to deliver to the customer's chat, oldest first."""
     return session.scalars(
         select(TicketMessage.ticket_id)

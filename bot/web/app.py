@@ -154,7 +154,7 @@ async def _redeliver_forever(
 
 def _prune(session_factory: sessionmaker) -> None:
     with session_scope(session_factory) as session:
-        events.prune_events(session, utcnow())
+        events.prune_events(session, now=utcnow())
 
 
 class BodySizeLimit:

@@ -220,15 +220,15 @@ def test_without_an_escalation_nothing_is_created(action_services, dispatcher, d
 @contextmanager
 def an_agent_online(action_services):
     with session_scope(action_services.sessions) as session:
-        agent = accounts.create_agent(session, f"agent-{uuid.uuid4().hex[:8]}@example.com", "Avi", "agent",
-                                      "correct horse battery staple")
-        accounts.set_presence(session, agent, "online")
+        agent = accounts.create_agent(session, email=f"agent-{uuid.uuid4().hex[:8]}@example.com", name="Avi", role="agent",
+                                      password="correct horse battery staple")
+        accounts.set_presence(session, agent=agent, presence="online")
         agent_id = agent.id
     try:
         yield
     finally:
         with session_scope(action_services.sessions) as session:
-            accounts.set_presence(session, session.get(Agent, agent_id), "offline")
+            accounts.set_presence(session, agent=session.get(Agent, agent_id), presence="offline")
 
 
 def test_with_an_agent_online_the_customer_hears_the_queue_position(action_services, dispatcher, domain):
