@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import in_thread, services
+from actions.services import in_session, in_thread, services
 from bot.escalation.details import (
     clean_description,
     clean_email,
@@ -135,7 +135,9 @@ class ActionCreateTicket(Action):
             return []  # nothing to create, or a late retry after the ticket was created
         svc = services()
         knowledge_base = await in_thread(svc.knowledge_base.current)
-        attempts = await in_thread(kb_attempts_for_conversation, svc.sessions, tracker.sender_id, knowledge_base=knowledge_base)
+        attempts = await in_session(
+            kb_attempts_for_conversation, conversation_id=tracker.sender_id, knowledge_base=knowledge_base
+        )
         request = _ticket_request(tracker, escalation_id, attempts)
         try:
             created = await in_thread(svc.tickets.create_ticket, request)

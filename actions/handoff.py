@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import in_thread, services
+from actions.services import in_session, in_thread, services
 from bot.ces.store import already_rated, should_ask
 from bot.escalation.details import customer_has_left
 from bot.helpdesk.client import HelpdeskUnavailable
@@ -90,7 +90,7 @@ class ActionHandback(Action):
             resolution_id
             and should_ask(svc.settings, "agent")
             and not customer_has_left(tracker.events, now=time.time())
-            and not await in_thread(already_rated, svc.sessions, int(resolution_id))
+            and not await in_session(already_rated, resolution_id=int(resolution_id))
         )
         return events + [SlotSet("next_step", "ask_effort" if ask else None)]
 

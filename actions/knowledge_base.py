@@ -6,8 +6,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import in_thread, services
-from bot.ces.store import record_resolution, should_ask
+from actions.services import in_session, in_thread, services
+from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.query_log import mark_helped, record_query
@@ -38,8 +38,8 @@ def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
 
 async def _log(tracker: Tracker, question: str, language: str, outcome: str, candidate: Candidate | None) -> str:
     """Record the lookup for the KB-gap report; ``candidate`` is the article shown (or the best one)."""
-    query_id = await in_thread(
-        record_query, services().sessions, conversation_id=tracker.sender_id,
+    query_id = await in_session(
+        record_query, conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel(), question=question, language=language,
         article_id=candidate.article_id if candidate is not None and outcome == "answer" else None,
         score=candidate.score if candidate is not None else None, outcome=outcome,
@@ -110,7 +110,7 @@ class ActionRejectSuggestions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
-            await in_thread(mark_helped, services().sessions, int(query_id), False)
+            await in_session(mark_helped, query_id=int(query_id), helped=False)
         return _missed(dispatcher, tracker, "utter_kb_rephrase")
 
 
@@ -129,8 +129,8 @@ class ActionShowArticle(Action):
             dispatcher.utter_message(response="utter_kb_rephrase")
             return [SlotSet("awaiting_feedback", False)]
         question = tracker.get_slot("kb_question") or article.title
-        query_id = await in_thread(
-            record_query, svc.sessions, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+        query_id = await in_session(
+            record_query, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
             question=question, language=tracker.get_slot("language") or article.language,
             article_id=article.id, score=None, outcome="answer",
         )
@@ -162,9 +162,9 @@ class ActionKbFeedback(Action):
         svc = services()
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
-            await in_thread(mark_helped, svc.sessions, int(query_id), True)
-        resolution_id = await in_thread(
-            record_resolution, svc.sessions, resolution_key=f"kb:{tracker.sender_id}:{query_id}",
+            await in_session(mark_helped, query_id=int(query_id), helped=True)
+        resolution_id = await in_session(
+            record_resolution, resolution_key=kb_resolution_key(tracker.sender_id, query_id),
             conversation_id=tracker.sender_id, resolved_by="bot", article_id=tracker.get_slot("kb_article_id"),
             channel=tracker.get_latest_input_channel(), language=tracker.get_slot("language") or "en",
         )
@@ -182,7 +182,7 @@ class ActionKbFeedback(Action):
         svc = services()
         query_id = tracker.get_slot("kb_query_id")
         if query_id:
-            await in_thread(mark_helped, svc.sessions, int(query_id), False)
+            await in_session(mark_helped, query_id=int(query_id), helped=False)
         tried = list(tracker.get_slot("kb_tried") or [])
         events: list[EventType] = [SlotSet("next_step", None)]
         misses = int(tracker.get_slot("kb_misses") or 0) + 1

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine, make_session_factory
+from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.backends import TicketBackend, make_backend
 from bot.kb.store import KnowledgeBaseStore
 from bot.settings import Settings, load_settings
@@ -43,3 +43,15 @@ def services() -> Services:
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking work (database, HTTP, search) off the action server's event loop."""
     return await asyncio.to_thread(function, *args, **kwargs)
+
+
+async def in_session(function: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a ``Session``-taking service function off the event loop, in a transaction of its own
+    (committed when it returns, rolled back when it raises): ``function(session, **kwargs)``."""
+    sessions = services().sessions
+
+    def unit_of_work() -> T:
+        with session_scope(sessions) as session:
+            return function(session, **kwargs)
+
+    return await in_thread(unit_of_work)

@@ -1,7 +1,8 @@
 """Command line: ``python -m bot <command> ...``.
 
-Each command lives with its feature; this module only dispatches, importing lazily so that
-one command's dependencies never slow down or break another.
+Each command lives in its feature's ``cli.py``; this module is only a table from command name to
+``module:function``, imported lazily so that one command's dependencies never slow down or break
+another.
 """
 from __future__ import annotations
 
@@ -9,24 +10,24 @@ import importlib
 import sys
 
 COMMANDS = {
-    "run": ("bot.stack", "main", "start the whole stack (Rasa, action server, helpdesk) and print the URLs"),
-    "train": ("bot.stack", "train_main", "train the Rasa model if data, domain or config changed"),
-    "migrate": ("bot.stack", "migrate_main", "apply database migrations"),
-    "action-server": ("bot.stack", "action_server_main", "run the Rasa action server (actions/)"),
-    "create-agent": ("bot.helpdesk.cli", "create_agent_main", "create an agent or admin account"),
-    "kb": ("bot.kb.cli", "main", "knowledge base: check, reload"),
-    "bench-kb": ("bot.kb.bench", "main", "benchmark KB search on a labelled CSV data set"),
-    "report": ("bot.ces.report", "main", "CES, containment and KB-gap report"),
-    "bench-stack": ("bot.benchmarks.stack", "main", "benchmark start-up, memory and reply latency"),
-    "bench-helpdesk": ("bot.benchmarks.helpdesk", "main", "benchmark claim and reply latency"),
-    "settings-doc": ("bot.settings", "doc_main", "write docs/configuration.md from the settings declarations"),
+    "run": ("bot.stack.cli:run_main", "start the whole stack (Rasa, action server, helpdesk) and print the URLs"),
+    "train": ("bot.stack.cli:train_main", "train the Rasa model if data, domain or config changed"),
+    "migrate": ("bot.stack.cli:migrate_main", "apply database migrations"),
+    "action-server": ("bot.stack.cli:action_server_main", "run the Rasa action server (actions/)"),
+    "create-agent": ("bot.helpdesk.cli:create_agent_main", "create an agent or admin account"),
+    "kb": ("bot.kb.cli:main", "knowledge base: check, reload"),
+    "bench-kb": ("bot.kb.cli:bench_main", "benchmark KB search on a labelled CSV data set"),
+    "report": ("bot.ces.cli:report_main", "CES, containment and KB-gap report"),
+    "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
+    "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
+    "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),
 }
 
 
 def usage() -> str:
     width = max(map(len, COMMANDS))
     lines = ["usage: python -m bot <command> [options]", "", "commands:"]
-    lines += [f"  {name.ljust(width)}  {help_text}" for name, (_, _, help_text) in COMMANDS.items()]
+    lines += [f"  {name.ljust(width)}  {help_text}" for name, (_, help_text) in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -39,7 +40,7 @@ def main(argv=None) -> int:
     if name not in COMMANDS:
         print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module_name, function_name, _ = COMMANDS[name]
+    module_name, function_name = COMMANDS[name][0].split(":")
     function = getattr(importlib.import_module(module_name), function_name)
     return int(function(rest) or 0)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import secrets
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -374,13 +373,3 @@ def configuration_markdown() -> str:
               "| Variable | Default | Meaning |", "|---|---|---|"]
     lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in _DOC_OTHER_VARIABLES]
     return "\n".join(lines) + "\n"
-
-
-def doc_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bot settings-doc``: rewrite docs/configuration.md from the settings declarations."""
-    if argv:
-        print(f"usage: {DOC_COMMAND}  (takes no options)", file=sys.stderr)
-        return 2
-    DOC_PATH.write_text(configuration_markdown(), encoding="utf-8")
-    print(f"wrote {DOC_PATH.relative_to(PROJECT_ROOT)}")
-    return 0

@@ -9,13 +9,12 @@ no ticket was claimed twice.
     python -m bot bench-helpdesk                                   # temporary SQLite file
     python -m bot bench-helpdesk --database-url postgresql+psycopg2://user@127.0.0.1:5432/empty_db
 
-The database must be empty (the benchmark migrates it and fills it).
+The database must be empty (the benchmark migrates it and fills it). The command line is in
+bot/benchmarks/cli.py; :func:`run_benchmark` does the work.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
 import secrets
@@ -36,24 +35,21 @@ from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, Ticket
 from bot.settings import Settings, load_settings
-from bot.stack import free_port, run_helpdesk
+from bot.stack.assembly import run_helpdesk
+from bot.stack.supervisor import free_port
 
 STARTUP_TIMEOUT_S = 60
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot bench-helpdesk", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
-    parser.add_argument("--agents", type=int, default=50)
-    parser.add_argument("--tickets", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=1, help="helpdesk processes (uvicorn --workers)")
-    args = parser.parse_args(argv)
-    if min(args.agents, args.tickets, args.workers) < 1:
-        parser.error("--agents, --tickets and --workers must be at least 1")
+def run_benchmark(database_url: str | None, agents: int, ticket_count: int, workers: int) -> dict:
+    """Fill the queue of an empty database (default: a temporary SQLite file), let ``agents`` threads work
+    it against a real helpdesk with ``workers`` processes; the figures as a JSON-ready dict.
 
+    Raises ValueError when the database is not empty.
+    """
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as workdir:
         rasa = _AcceptingRasa()
-        database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
+        database_url = database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
         env = {
             "DATABASE_URL": database_url,
             "EFFORTLESS_VAR_DIR": str(Path(workdir) / "var"),
@@ -65,12 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         settings = load_settings(env)
         try:
-            tokens = _prepare(settings, args.agents, args.tickets)
-        except ValueError as exc:
-            print(f"bench-helpdesk: {exc}", file=sys.stderr)
-            return 2
+            tokens = _prepare(settings, agents, ticket_count)
+        except ValueError:
+            rasa.stop()
+            raise
         log_dir = Path(workdir) / "log"
-        uvicorn_options = ("--log-level", "warning", "--no-access-log", "--workers", str(args.workers))
+        uvicorn_options = ("--log-level", "warning", "--no-access-log", "--workers", str(workers))
         try:
             with run_helpdesk({**os.environ, **env}, free_port(), log_dir, *uvicorn_options, timeout_s=STARTUP_TIMEOUT_S) as server:
                 result = _run_agents(server.url, tokens)
@@ -79,17 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         if result["errors"]:
             log_tail = (log_dir / "helpdesk.log").read_text()[-3000:]
             print(f"bench-helpdesk: the helpdesk's log ends with:\n{log_tail}", file=sys.stderr)
-    report = {
+    return {
         "database": make_url(database_url).get_backend_name(),
-        "agents": args.agents,
-        "tickets": args.tickets,
-        "workers": args.workers,
+        "agents": agents,
+        "tickets": ticket_count,
+        "workers": workers,
         **result,
         "rasa_deliveries": rasa.count,
     }
-    print(json.dumps(report, indent=2))
-    healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
-    return 0 if healthy else 1
 
 
 def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
@@ -110,10 +103,10 @@ def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
                 for n in range(agents)
             )
             session.commit()
-            tokens = [accounts.open_session(session, agent)[0] for agent in session.scalars(select(Agent))]
+            tokens = [accounts.open_session(session, agent=agent)[0] for agent in session.scalars(select(Agent))]
             policy = HelpdeskPolicy.from_settings(settings)
             for n in range(ticket_count):
-                tickets.create_ticket(session, _escalation(n), policy)
+                tickets.create_ticket(session, data=_escalation(n), policy=policy)
         return tokens
     finally:
         engine.dispose()

@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -28,7 +27,9 @@ from pathlib import Path
 import requests
 
 from bot.settings import PROJECT_ROOT
-from bot.stack import TRAINING_DATA_DIRS, engine_bin, free_port, start_stack
+from bot.stack.assembly import start_stack
+from bot.stack.model import TRAINING_DATA_DIRS
+from bot.stack.supervisor import engine_bin, free_port
 
 READY_MARKER = "Effortless is running"
 
@@ -193,28 +194,15 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--handoff-rounds", type=int, default=20)
-    parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
-    parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    if args.messages < 1 or args.handoff_rounds < 1:
-        parser.error("--messages and --handoff-rounds must be at least 1")
+def run_benchmark(messages: int, handoff_rounds: int, cold: bool = False, train: bool = False) -> dict[str, object]:
+    """Every figure above as a JSON-ready dict; ``cold`` and ``train`` add the slow ones."""
     results: dict[str, object] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
         work = Path(tmp)
-        if args.cold:
+        if cold:
             results["cold_start_s"] = round(measure_cold(work), 1)
-        if args.train:
+        if train:
             results["training_s"] = round(measure_training(work), 1)
         results["warm_start_s"] = round(measure_warm(work), 1)
-        results.update(measure_running(work, args.messages, args.handoff_rounds))
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+        results.update(measure_running(work, messages, handoff_rounds))
+    return results

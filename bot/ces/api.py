@@ -16,7 +16,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from bot.ces.report import ReportRangeError, build_report, parse_report_range, report_csv
+from bot.ces.periods import ReportRangeError, parse_report_range
+from bot.ces.render import report_csv
+from bot.ces.report import build_report
 from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_admin
 from bot.helpdesk.errors import InvalidInput, NotFound
 from bot.models import Agent

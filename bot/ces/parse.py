@@ -435,7 +435,7 @@ def _language_code(language: str | None) -> str:
     return (language or "en").strip().lower()[:2]
 
 
-def parse_effort_score(text: str | None, language: str = "en") -> int | None:
+def parse_ces_score(text: str | None, language: str = "en") -> int | None:
     """The CES score (1..7) a free-text answer gives, or ``None`` when it gives none.
 
     ``None`` means "re-ask": the answer is empty, markup, emoji only, too long, out of range,
@@ -467,12 +467,12 @@ def is_skip(text: str | None, language: str = "en") -> bool:
 
     A skip phrase may be followed by courtesy words only ("skip please", "no thanks, bye");
     "no, it was hard" is an answer, not a skip, and so is anything that carries a score.
-    ``language`` is accepted for symmetry with :func:`parse_effort_score`; the phrases of all
+    ``language`` is accepted for symmetry with :func:`parse_ces_score`; the phrases of all
     four languages are recognised because a customer's language is a guess.
     """
     if not text or not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS or _TAG.search(text):
         return False
-    if parse_effort_score(text, language) is not None:
+    if parse_ces_score(text, language) is not None:
         return False
     words = [word for clause in _clauses(text) for word in clause]
     phrases, courtesy = _skip_tables()

@@ -1,85 +1,33 @@
 """Support reports: CES, containment, escalations, ticket times and KB gaps over a date range.
 
-Every aggregate is a plain function of a session and a :class:`ReportRange`, so each can be
-tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
-(``python -m bot report``), the API and the admin page all use. Definitions are in
-docs/surveys-and-reports.md (section "Definitions").
+Every aggregate is a plain function of a session and a :class:`~bot.ces.periods.ReportRange`, so
+each can be tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
+(``python -m bot report``, bot/ces/cli.py), the API and the admin page all use; bot/ces/render.py
+turns it into text or CSV. Definitions are in docs/surveys-and-reports.md (section "Definitions").
 """
 from __future__ import annotations
 
-import argparse
-import csv
-import io
-import json
 import math
 import statistics
-import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import case, distinct, func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
 from bot.ces.parse import MAX_SCORE, MIN_SCORE
+from bot.ces.periods import ReportRange
 from bot.db import utcnow
 from bot.helpdesk.tickets import REASON_TEXTS
 from bot.models import Agent, CesRating, KbQuery, Resolution, Ticket
 
-DEFAULT_DAYS = 30
 EASY_MIN_SCORE = 5
 GAP_OUTCOMES = ("abstain", "miss")
 GAP_TICKET_REASON = "kb_missed_twice"
 MAX_GAP_QUESTIONS = 5000
 DIMENSIONS = ("resolver", "channel", "language", "article", "agent")
 UNKNOWN = "unknown"
-FORMATS = ("text", "json", "csv")
-
-
-class ReportRangeError(ValueError):
-    """A --since/--until (or ?since=/?until=) value that cannot be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class ReportRange:
-    """UTC days ``since`` … ``until``, both included."""
-    since: date
-    until: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.since, time.min, tzinfo=timezone.utc)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight after ``until``."""
-        return datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=timezone.utc)
-
-    def contains(self, column):
-        return (column >= self.start) & (column < self.end)
-
-
-def _parse_day(name: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ReportRangeError(f"{name} must be a date like 2026-03-01 (YYYY-MM-DD), got {value[:40]!r}") from None
-
-
-def parse_report_range(since: str | None, until: str | None, today: date | None = None) -> ReportRange:
-    """The range for optional YYYY-MM-DD strings; by default the last 30 days up to today (UTC)."""
-    today = today or utcnow().date()
-    until_day = _parse_day("until", until) if until else None
-    since_day = _parse_day("since", since) if since else None
-    if until_day is None:
-        until_day = max(today, since_day) if since_day else today
-    if since_day is None:
-        since_day = until_day - timedelta(days=DEFAULT_DAYS - 1)
-    if since_day > until_day:
-        raise ReportRangeError(f"since ({since_day}) is after until ({until_day})")
-    return ReportRange(since_day, until_day)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -362,201 +310,3 @@ def build_report(
         "ticket_times": ticket_times(session, period),
         "kb_gaps": kb_gaps(session, period, gap_limit),
     }
-
-
-# ---------------------------------------------------------------- output formats
-
-
-def report_rows(report: dict) -> Iterable[tuple]:
-    """The report as flat (section, dimension, key, metric, value) rows for a spreadsheet."""
-    ces = report["ces"]
-    yield ("range", "", "", "since", report["range"]["since"])
-    yield ("range", "", "", "until", report["range"]["until"])
-    for metric, value in ces["summary"].items():
-        yield ("ces_summary", "", "", metric, value)
-    for item in ces["distribution"]:
-        yield ("ces_distribution", "score", item["score"], "count", item["count"])
-        yield ("ces_distribution", "score", item["score"], "share", item["share"])
-    for period, buckets in ces["trend"].items():
-        for bucket in buckets:
-            for metric in ("responses", "mean", "share_easy"):
-                yield ("ces_trend", period, bucket["label"], metric, bucket[metric])
-    for dimension, items in ces["by"].items():
-        for item in items:
-            for metric in ("responses", "mean", "share_easy"):
-                yield ("ces_by", dimension, item["label"], metric, item[metric])
-    for metric, value in report["containment"].items():
-        yield ("containment", "", "", metric, value)
-    yield ("escalations", "", "", "tickets", report["escalations"]["tickets"])
-    for item in report["escalations"]["reasons"]:
-        yield ("escalations", "reason", item["reason"], "count", item["count"])
-        yield ("escalations", "reason", item["reason"], "share", item["share"])
-    times = report["ticket_times"]
-    yield ("ticket_times", "", "", "tickets", times["tickets"])
-    for kind in ("first_response", "resolution"):
-        for metric, value in times[kind].items():
-            yield ("ticket_times", kind, "", metric, value)
-    yield ("kb_gaps", "", "", "questions", report["kb_gaps"]["questions"])
-    for rank, group in enumerate(report["kb_gaps"]["groups"], start=1):
-        yield ("kb_gaps", "group", rank, "representative", group["representative"])
-        yield ("kb_gaps", "group", rank, "count", group["count"])
-        yield ("kb_gaps", "group", rank, "conversations", group["conversations"])
-        yield ("kb_gaps", "group", rank, "languages", " ".join(group["languages"]))
-        yield ("kb_gaps", "group", rank, "examples", " | ".join(group["examples"]))
-
-
-def _spreadsheet_safe(value) -> str:
-    """Cell text; customer text starting with = + - @ is prefixed with ' so a spreadsheet
-    shows it instead of running it as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def report_csv(report: dict) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("section", "dimension", "key", "metric", "value"))
-    for row in report_rows(report):
-        writer.writerow([_spreadsheet_safe(cell) for cell in row])
-    return buffer.getvalue()
-
-
-def _fmt(value, suffix: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.2f}{suffix}"
-    return f"{value}{suffix}"
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    line = lambda cells: "  ".join(str(cell).ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-    return ["  " + line(headers)] + ["  " + line(row) for row in rows]
-
-
-def report_text(report: dict) -> str:
-    """A readable console report."""
-    ces, containment_, times = report["ces"], report["containment"], report["ticket_times"]
-    summary = ces["summary"]
-    out = [f"Effortless support report {report['range']['since']} .. {report['range']['until']} (UTC)", ""]
-    out += [
-        "Customer Effort Score (1-7, 5-7 = easy)",
-        f"  responses {summary['responses']}   mean {_fmt(summary['mean'])}   "
-        f"easy {summary['easy']} ({_pct(summary['share_easy'])})   "
-        f"low (<= {summary['low_threshold']}) {summary['low']} ({_pct(summary['share_low'])})",
-        "",
-        "Distribution",
-    ]
-    peak = max((item["count"] for item in ces["distribution"]), default=0) or 1
-    out += [
-        f"  {item['score']}  {'#' * round(30 * item['count'] / peak):<30}  {item['count']}"
-        for item in ces["distribution"]
-    ]
-    for period in ("day", "week"):
-        rows = [(b["label"], b["responses"], _fmt(b["mean"]), _pct(b["share_easy"]))
-                for b in ces["trend"][period] if b["responses"]]
-        out += ["", f"Trend by {period}"] + (_table(("period", "responses", "mean", "easy"), rows) if rows else ["  no ratings"])
-    for dimension in DIMENSIONS:
-        rows = [(i["label"], i["responses"], _fmt(i["mean"]), _pct(i["share_easy"])) for i in ces["by"][dimension]]
-        out += ["", f"By {dimension}"] + (_table((dimension, "responses", "mean", "easy"), rows) if rows else ["  no ratings"])
-    out += [
-        "",
-        "Containment",
-        f"  conversations {containment_['conversations']}   contained {containment_['contained']} "
-        f"({_pct(containment_['containment_rate'])})   escalated {containment_['escalated']} "
-        f"({_pct(containment_['escalation_rate'])})   confirmed by customer {containment_['bot_resolved']}",
-        "",
-        f"Escalations by reason ({report['escalations']['tickets']} tickets)",
-    ]
-    reasons = [(r["reason"], r["count"], _pct(r["share"])) for r in report["escalations"]["reasons"]]
-    out += _table(("reason", "tickets", "share"), reasons) if reasons else ["  no tickets"]
-    out += ["", f"Ticket times in minutes ({times['tickets']} tickets)"]
-    out += _table(
-        ("", "count", "mean", "median", "p90", "pending"),
-        [
-            ("first response", times["first_response"]["count"], _fmt(times["first_response"]["mean_minutes"]),
-             _fmt(times["first_response"]["median_minutes"]), _fmt(times["first_response"]["p90_minutes"]),
-             times["first_response"]["waiting"]),
-            ("resolution", times["resolution"]["count"], _fmt(times["resolution"]["mean_minutes"]),
-             _fmt(times["resolution"]["median_minutes"]), _fmt(times["resolution"]["p90_minutes"]),
-             times["resolution"]["unresolved"]),
-        ],
-    )
-    gaps = report["kb_gaps"]
-    out += ["", f"KB gaps ({gaps['questions']} unanswered questions in {gaps['groups_total']} groups)"]
-    for rank, group in enumerate(gaps["groups"], start=1):
-        out.append(f"  {rank}. {group['representative']}  — {_plural(group['count'], 'question')}, "
-                   f"{_plural(group['conversations'], 'conversation')} [{', '.join(group['languages'])}]")
-        out += [f"       also: {example}" for example in group["examples"]]
-    if not gaps["groups"]:
-        out.append("  none")
-    return "\n".join(out) + "\n"
-
-
-# ---------------------------------------------------------------- CLI
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr, exit code 2."""
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bot report [--since DATE] [--until DATE] [--format text|json|csv]``."""
-    from bot.db import make_engine, make_session_factory, safe_url, session_scope
-    from bot.settings import SettingsError, load_settings
-
-    parser = _OneLineParser(
-        prog="python -m bot report",
-        description="CES, containment, escalation, ticket-time and KB-gap report over UTC days "
-                    f"(default: the last {DEFAULT_DAYS} days).",
-    )
-    parser.add_argument("--since", help="first day, YYYY-MM-DD (UTC)")
-    parser.add_argument("--until", help="last day, YYYY-MM-DD (UTC), included; default today")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--gaps", type=int, default=10, metavar="N", help="KB-gap groups to list (default: 10)")
-    args = parser.parse_args(argv)
-    try:
-        period = parse_report_range(args.since, args.until)
-        settings = load_settings()
-    except (ReportRangeError, SettingsError) as exc:
-        parser.error(str(exc))
-    if args.gaps < 1:
-        parser.error(f"--gaps must be at least 1, got {args.gaps}")
-
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            report = build_report(session, period.since, period.until,
-                                  low_threshold=settings.ces_low_score_threshold, gap_limit=args.gaps)
-    except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        print(f"report: cannot read {safe_url(settings.database_url)}: {reason} "
-              "(run `python -m bot migrate` to create the schema)", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="replace")
-    if args.format == "json":
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    elif args.format == "csv":
-        sys.stdout.write(report_csv(report))
-    else:
-        sys.stdout.write(report_text(report))
-    return 0

@@ -1,15 +1,18 @@
-"""Resolutions and CES ratings in the database, for the Rasa actions (called via ``asyncio.to_thread``).
+"""Resolutions and CES ratings in the database.
 
+Service functions take the caller's ``Session`` and keyword arguments; the caller owns the
+transaction (the actions use ``actions.services.in_session``, which wraps ``bot.db.session_scope``;
+:func:`record_rating` still opens its own, see there).
 Every write is idempotent so a retried action never double-counts: a resolution is identified
-by the caller's ``resolution_key`` (e.g. ``"bot:<conversation>:<kb query id>"`` or
-``"ticket:<id>"``), and a resolution holds at most one rating (a unique constraint backs this
-up when two replicas race).
+by its ``resolution_key`` (see :func:`kb_resolution_key` and :func:`ticket_resolution_key`), and a
+resolution holds at most one rating (a unique constraint backs this up when two replicas race).
 """
 from __future__ import annotations
 
 import enum
 import numbers
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +51,11 @@ def _optional_text(name: str, value: str | None, max_length: int) -> str | None:
     return _required_text(name, value, max_length)
 
 
+def _check_resolver(resolved_by: str) -> None:
+    if resolved_by not in RESOLVERS:
+        raise ValueError(f"resolved_by must be 'bot' or 'agent', got {resolved_by!r}")
+
+
 def _checked_score(score: object) -> int:
     if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not MIN_SCORE <= int(score) <= MAX_SCORE:
         raise ValueError(f"a CES score is a whole number from {MIN_SCORE} to {MAX_SCORE}, got {score!r}")
@@ -70,12 +78,58 @@ def clean_comment(comment: str | None) -> str | None:
     return cleaned
 
 
+def kb_resolution_key(conversation_id: str, kb_query_id: object) -> str:
+    """The key of a bot resolution: the KB answer (its query-log id) that helped in this conversation."""
+    return f"kb:{conversation_id}:{kb_query_id}"
+
+
+def ticket_resolution_key(ticket_id: int, number: int) -> str:
+    """The key of an agent resolution: the ``number``-th resolve of the ticket (1, 2, …), so a
+    reopen + resolve gives the customer a new resolution to rate."""
+    return f"ticket:{ticket_id}:{number}"
+
+
+def new_resolution(
+    session: Session,
+    *,
+    resolution_key: str,
+    conversation_id: str,
+    resolved_by: str,
+    created_at: datetime,
+    ticket_id: int | None = None,
+    agent_id: int | None = None,
+    article_id: str | None = None,
+    channel: str | None = None,
+    language: str = "en",
+) -> Resolution:
+    """Build a :class:`Resolution` row and add it to the session (the caller flushes).
+
+    The only place resolution rows are made: :func:`record_resolution` (the bot's, keyed by
+    :func:`kb_resolution_key`) and ``bot.helpdesk.tickets.resolve`` (an agent's, keyed by
+    :func:`ticket_resolution_key`).
+    """
+    _check_resolver(resolved_by)
+    resolution = Resolution(
+        resolution_key=resolution_key,
+        conversation_id=conversation_id,
+        resolved_by=resolved_by,
+        ticket_id=ticket_id,
+        agent_id=agent_id,
+        article_id=article_id,
+        channel=channel,
+        language=language,
+        created_at=created_at,
+    )
+    session.add(resolution)
+    return resolution
+
+
 def _existing_resolution_id(session: Session, resolution_key: str) -> int | None:
     return session.scalar(select(Resolution.id).where(Resolution.resolution_key == resolution_key))
 
 
 def record_resolution(
-    factory: sessionmaker,
+    session: Session,
     *,
     resolution_key: str,
     conversation_id: str,
@@ -90,51 +144,51 @@ def record_resolution(
 
     Idempotent by ``resolution_key``: recording the same key again returns the first id and
     changes nothing. With a ticket, a missing channel is the ticket's, and for an agent
-    resolution a missing agent is the ticket's assignee.
+    resolution a missing agent is the ticket's assignee. When another replica records the same
+    key at the same moment, the session is rolled back and the winner's id returned, so call it
+    in a transaction of its own.
     """
     _required_text("resolution_key", resolution_key, 255)
     _required_text("conversation_id", conversation_id, 255)
-    if resolved_by not in RESOLVERS:
-        raise ValueError(f"resolved_by must be 'bot' or 'agent', got {resolved_by!r}")
+    _check_resolver(resolved_by)
     article_id = _optional_text("article_id", article_id, 200)
     channel = _optional_text("channel", channel, 50)
     language = _optional_text("language", language, 10) or "en"
 
-    with session_scope(factory) as session:
+    existing = _existing_resolution_id(session, resolution_key)
+    if existing is not None:
+        return existing
+    if ticket_id is not None:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise ValueError(f"unknown ticket id {ticket_id}")
+        if resolved_by == "agent" and agent_id is None:
+            agent_id = ticket.assignee_id
+        channel = channel or ticket.channel
+    if agent_id is not None and session.get(Agent, agent_id) is None:
+        raise ValueError(f"unknown agent id {agent_id}")
+    resolution = new_resolution(
+        session,
+        resolution_key=resolution_key,
+        conversation_id=conversation_id,
+        resolved_by=resolved_by,
+        created_at=utcnow(),
+        ticket_id=ticket_id,
+        agent_id=agent_id,
+        article_id=article_id,
+        channel=channel,
+        language=language,
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another replica recorded the same key between our read and write.
+        session.rollback()
         existing = _existing_resolution_id(session, resolution_key)
-        if existing is not None:
-            return existing
-        if ticket_id is not None:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise ValueError(f"unknown ticket id {ticket_id}")
-            if resolved_by == "agent" and agent_id is None:
-                agent_id = ticket.assignee_id
-            channel = channel or ticket.channel
-        if agent_id is not None and session.get(Agent, agent_id) is None:
-            raise ValueError(f"unknown agent id {agent_id}")
-        resolution = Resolution(
-            resolution_key=resolution_key,
-            conversation_id=conversation_id,
-            resolved_by=resolved_by,
-            ticket_id=ticket_id,
-            agent_id=agent_id,
-            article_id=article_id,
-            channel=channel,
-            language=language,
-            created_at=utcnow(),
-        )
-        session.add(resolution)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another replica recorded the same key between our read and write.
-            session.rollback()
-            existing = _existing_resolution_id(session, resolution_key)
-            if existing is None:
-                raise
-            return existing
-        return resolution.id
+        if existing is None:
+            raise
+        return existing
+    return resolution.id
 
 
 def record_rating(
@@ -148,6 +202,9 @@ def record_rating(
 
     Conversation, ticket, resolver, agent, article, channel and language are copied from the
     resolution so reports never need a join. Raises ``ValueError`` for a score outside 1..7.
+
+    Still takes a session factory (its own transaction) until ``actions/ces.py`` calls it
+    through ``actions.services.in_session`` like the other service functions.
     """
     score = _checked_score(score)
     with session_scope(factory) as session:
@@ -183,16 +240,14 @@ def _rating_for(session: Session, resolution_id: int) -> CesRating | None:
     return session.scalar(select(CesRating).where(CesRating.resolution_id == resolution_id))
 
 
-def already_rated(factory: sessionmaker, resolution_id: int) -> bool:
+def already_rated(session: Session, *, resolution_id: int) -> bool:
     """Whether this resolution has a rating (so the question is never asked twice)."""
-    with session_scope(factory) as session:
-        return _rating_for(session, resolution_id) is not None
+    return _rating_for(session, resolution_id) is not None
 
 
 def should_ask(settings: Settings, resolved_by: str) -> bool:
     """Whether to ask the CES question after a resolution of this kind (``CES_ASK_AFTER``)."""
-    if resolved_by not in RESOLVERS:
-        raise ValueError(f"resolved_by must be 'bot' or 'agent', got {resolved_by!r}")
+    _check_resolver(resolved_by)
     return settings.ces_ask_after in ("both", resolved_by)
 
 

@@ -58,7 +58,7 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_agent(session: Session, email: str, name: str, role: str, password: str) -> Agent:
+def create_agent(session: Session, *, email: str, name: str, role: str, password: str) -> Agent:
     """A new active account; :class:`Conflict` when the e-mail is taken."""
     try:
         email = normalize_email(email)
@@ -82,7 +82,7 @@ def create_agent(session: Session, email: str, name: str, role: str, password: s
     return agent
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> Agent:
+def authenticate(session: Session, *, email: str, password: str, now: datetime | None = None) -> Agent:
     """The agent for these credentials; 401 with one generic message for any mismatch, 429 while locked.
 
     After :data:`FREE_LOGIN_FAILURES` failures in a row each further failure locks the account for
@@ -115,7 +115,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(session: Session, agent: Agent, now: datetime | None = None) -> tuple[str, AgentSession]:
+def open_session(session: Session, *, agent: Agent, now: datetime | None = None) -> tuple[str, AgentSession]:
     """A new session; returns the secret token (never stored) and the row (holding the CSRF token)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
@@ -131,7 +131,7 @@ def open_session(session: Session, agent: Agent, now: datetime | None = None) ->
     return token, agent_session
 
 
-def session_for_token(session: Session, token: str, now: datetime | None = None) -> AgentSession | None:
+def session_for_token(session: Session, *, token: str, now: datetime | None = None) -> AgentSession | None:
     """The live session of this token (not revoked, not expired, agent still active), else None."""
     now = now or utcnow()
     found = session.scalar(select(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
@@ -140,12 +140,12 @@ def session_for_token(session: Session, token: str, now: datetime | None = None)
     return found
 
 
-def revoke_session(session: Session, agent_session: AgentSession, now: datetime | None = None) -> None:
+def revoke_session(session: Session, *, agent_session: AgentSession, now: datetime | None = None) -> None:
     agent_session.revoked_at = now or utcnow()
     session.commit()
 
 
-def touch(session: Session, agent: Agent, now: datetime | None = None) -> None:
+def touch(session: Session, *, agent: Agent, now: datetime | None = None) -> None:
     """Record that the agent is active; written at most every :data:`LAST_SEEN_RESOLUTION`."""
     now = now or utcnow()
     if agent.last_seen_at is None or now - agent.last_seen_at >= LAST_SEEN_RESOLUTION:
@@ -175,16 +175,16 @@ def agent_view(agent: Agent, now: datetime | None = None) -> AgentOut:
     )
 
 
-def set_presence(session: Session, agent: Agent, presence: str, now: datetime | None = None) -> Agent:
+def set_presence(session: Session, *, agent: Agent, presence: str, now: datetime | None = None) -> Agent:
     now = now or utcnow()
     agent.presence = presence
     agent.last_seen_at = now
-    events.record(session, "presence_changed", extra={"agent": agent_view(agent, now).model_dump(mode="json")})
+    events.record(session, kind="presence_changed", extra={"agent": agent_view(agent, now).model_dump(mode="json")})
     session.commit()
     return agent
 
 
-def get_agent(session: Session, agent_id: int) -> Agent:
+def get_agent(session: Session, *, agent_id: int) -> Agent:
     agent = session.get(Agent, agent_id) if 0 < agent_id <= MAX_DB_ID else None
     if agent is None:
         raise NotFound(f"agent {agent_id} not found")
@@ -197,6 +197,7 @@ def list_agents(session: Session) -> list:
 
 def update_agent(
     session: Session,
+    *,
     agent_id: int,
     name: str | None = None,
     role: str | None = None,
@@ -205,7 +206,7 @@ def update_agent(
 ) -> Agent:
     """Rename, change the role, or (de)activate; deactivating ends the agent's sessions at once."""
     now = now or utcnow()
-    agent = get_agent(session, agent_id)
+    agent = get_agent(session, agent_id=agent_id)
     loses_admin = agent.role == "admin" and (is_active is False or role == "agent")
     if loses_admin and _active_admin_count(session) <= 1:
         raise Conflict("this is the last active admin; make another agent admin first")

@@ -66,8 +66,8 @@ LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
 )
 def login(data: LoginRequest, request: Request, response: Response, db: Session = Depends(db_session)):
     """Log in from the browser: sets the HttpOnly session cookie and returns the CSRF token."""
-    agent = accounts.authenticate(db, data.email, data.password)
-    token, agent_session = accounts.open_session(db, agent)
+    agent = accounts.authenticate(db, email=data.email, password=data.password)
+    token, agent_session = accounts.open_session(db, agent=agent)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -90,8 +90,8 @@ def login(data: LoginRequest, request: Request, response: Response, db: Session 
 )
 def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
     """Log in from a script: returns a Bearer token (no cookie, no CSRF needed)."""
-    agent = accounts.authenticate(db, data.email, data.password)
-    token, agent_session = accounts.open_session(db, agent)
+    agent = accounts.authenticate(db, email=data.email, password=data.password)
+    token, agent_session = accounts.open_session(db, agent=agent)
     return TokenInfo(agent=accounts.agent_view(agent), token=token, expires_at=agent_session.expires_at)
 
 
@@ -108,8 +108,8 @@ def me(agent_session: AgentSession = Depends(current_session)):
 @router.post("/auth/logout", status_code=204, tags=["auth"])
 def logout(agent_session: AgentSession = Depends(current_session), db: Session = Depends(db_session)):
     """End this session (the token stops working at once) and go offline."""
-    accounts.set_presence(db, agent_session.agent, "offline")
-    accounts.revoke_session(db, agent_session)
+    accounts.set_presence(db, agent=agent_session.agent, presence="offline")
+    accounts.revoke_session(db, agent_session=agent_session)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -128,7 +128,8 @@ def list_agents(_: Agent = Depends(current_agent), db: Session = Depends(db_sess
 @router.post("/agents", response_model=AgentOut, status_code=201, tags=["agents"])
 def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Create an account (admins only)."""
-    return accounts.agent_view(accounts.create_agent(db, data.email, data.name, data.role, data.password))
+    agent = accounts.create_agent(db, email=data.email, name=data.name, role=data.role, password=data.password)
+    return accounts.agent_view(agent)
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut, tags=["agents"])
@@ -136,14 +137,14 @@ def update_agent(
     agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)
 ):
     """Rename, change role, or (de)activate an account (admins only); deactivating logs it out."""
-    agent = accounts.update_agent(db, agent_id, name=data.name, role=data.role, is_active=data.is_active)
+    agent = accounts.update_agent(db, agent_id=agent_id, name=data.name, role=data.role, is_active=data.is_active)
     return accounts.agent_view(agent)
 
 
 @router.put("/agents/me/presence", response_model=AgentOut, tags=["agents"])
 def set_presence(data: PresenceRequest, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """online / away / offline. The bot counts an agent as available only while online and active."""
-    return accounts.agent_view(accounts.set_presence(db, agent, data.presence))
+    return accounts.agent_view(accounts.set_presence(db, agent=agent, presence=data.presence))
 
 
 # ---------------------------------------------------------------- tickets
@@ -169,13 +170,13 @@ def list_tickets(
     found = tickets.list_tickets(
         db, status=status, assignee_id=agent.id if mine else None, reference=reference, limit=limit, offset=offset
     )
-    return [tickets.summary(ticket, tickets.queue_position(db, ticket)) for ticket in found]
+    return [tickets.summary(ticket, tickets.queue_position(db, ticket=ticket)) for ticket in found]
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)
 def get_ticket(ticket_id: int, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """The full context: customer, reason, KB articles the bot tried with their scores, the transcript."""
-    return tickets.detail(db, tickets.get_ticket(db, ticket_id))
+    return tickets.detail(db, ticket=tickets.get_ticket(db, ticket_id=ticket_id))
 
 
 @router.post(
@@ -191,11 +192,11 @@ def claim_next(
     db: Session = Depends(db_session),
 ):
     """Claim the next ticket in queue order (atomic: concurrent claims never get the same ticket)."""
-    ticket = tickets.claim_next(db, agent)
+    ticket = tickets.claim_next(db, agent=agent)
     if ticket is None:
         return Response(status_code=204)
     _deliver(request, background, ticket.id)
-    return tickets.detail(db, ticket)
+    return tickets.detail(db, ticket=ticket)
 
 
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -207,9 +208,9 @@ def claim(
     db: Session = Depends(db_session),
 ):
     """Claim this waiting ticket; 409 if another agent claimed it first."""
-    ticket = tickets.claim_ticket(db, ticket_id, agent)
+    ticket = tickets.claim_ticket(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket.id)
-    return tickets.detail(db, ticket)
+    return tickets.detail(db, ticket=ticket)
 
 
 @router.post(
@@ -228,7 +229,7 @@ def reply(
     db: Session = Depends(db_session),
 ):
     """Reply to the customer in their chat (the ticket must be assigned to you)."""
-    message = tickets.reply(db, ticket_id, agent, data.text)
+    message = tickets.reply(db, ticket_id=ticket_id, agent=agent, text=data.text)
     _deliver(request, background, ticket_id)
     return MessageOut.model_validate(message)
 
@@ -240,7 +241,7 @@ def add_note(
     ticket_id: int, data: ReplyRequest, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)
 ):
     """An internal note, visible to agents only."""
-    return MessageOut.model_validate(tickets.add_note(db, ticket_id, agent, data.text))
+    return MessageOut.model_validate(tickets.add_note(db, ticket_id=ticket_id, agent=agent, text=data.text))
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -253,9 +254,9 @@ def transfer(
     db: Session = Depends(db_session),
 ):
     """Hand the ticket to another agent (its assignee or an admin); the customer is told who joined."""
-    ticket = tickets.transfer(db, ticket_id, agent, data.agent_id)
+    ticket = tickets.transfer(db, ticket_id=ticket_id, agent=agent, to_agent_id=data.agent_id)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, ticket)
+    return tickets.detail(db, ticket=ticket)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -267,9 +268,9 @@ def resolve(
     db: Session = Depends(db_session),
 ):
     """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
-    tickets.resolve(db, ticket_id, agent)
+    tickets.resolve(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, tickets.get_ticket(db, ticket_id))
+    return tickets.detail(db, ticket=tickets.get_ticket(db, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -281,15 +282,15 @@ def reopen(
     db: Session = Depends(db_session),
 ):
     """Reopen a resolved ticket; it goes back to its agent and the bot hands the chat over again."""
-    ticket = tickets.reopen(db, ticket_id, agent)
+    ticket = tickets.reopen(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, ticket)
+    return tickets.detail(db, ticket=ticket)
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
 def close(ticket_id: int, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """Close a resolved ticket for good."""
-    return tickets.detail(db, tickets.close(db, ticket_id, agent))
+    return tickets.detail(db, ticket=tickets.close(db, ticket_id=ticket_id, agent=agent))
 
 
 def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> None:
@@ -308,13 +309,13 @@ def list_saved_replies(_: Agent = Depends(current_agent), db: Session = Depends(
 @router.post("/saved-replies", response_model=SavedReplyOut, status_code=201, tags=["saved replies"])
 def create_saved_reply(data: SavedReplyCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Admins only."""
-    return saved_replies.add_saved_reply(db, data.title, data.body)
+    return saved_replies.add_saved_reply(db, title=data.title, body=data.body)
 
 
 @router.delete("/saved-replies/{reply_id}", status_code=204, tags=["saved replies"], responses={404: {}})
 def delete_saved_reply(reply_id: int, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Admins only."""
-    saved_replies.delete_saved_reply(db, reply_id)
+    saved_replies.delete_saved_reply(db, reply_id=reply_id)
     return Response(status_code=204)
 
 

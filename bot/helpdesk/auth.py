@@ -81,14 +81,14 @@ def authenticate_request(request: Request, db: Session) -> AgentSession:
     token, via_cookie = _credentials(request)
     if token is None:
         raise Unauthorized("log in first")
-    agent_session = accounts.session_for_token(db, token)
+    agent_session = accounts.session_for_token(db, token=token)
     if agent_session is None:
         raise Unauthorized("your session has expired or was logged out; log in again")
     if via_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), agent_session.csrf_token.encode()):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header (get it from GET /api/auth/me)")
-    accounts.touch(db, agent_session.agent)
+    accounts.touch(db, agent=agent_session.agent)
     db.commit()  # end the read transaction: no connection is held until the endpoint runs
     return agent_session
 

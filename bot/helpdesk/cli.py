@@ -48,7 +48,7 @@ def create_agent_main(argv: list[str] | None = None) -> int:
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as session:
-            agent = create_agent(session, email, args.name, args.role, password)
+            agent = create_agent(session, email=email, name=args.name, role=args.role, password=password)
             print(f"created {agent.role} {agent.name} <{agent.email}> (id {agent.id})")
     except HelpdeskError as exc:
         print(f"create-agent: {exc}", file=sys.stderr)

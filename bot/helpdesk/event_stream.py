@@ -108,7 +108,7 @@ def _still_logged_in(factory, agent_session_id: int) -> bool:
             return False
         if not agent_session.agent.is_active:
             return False
-        accounts.touch(session, agent_session.agent, now)
+        accounts.touch(session, agent=agent_session.agent, now=now)
         return True
 
 
@@ -127,7 +127,7 @@ def _load(factory, floor: int, already_sent: list[int]) -> list[dict]:
                 "created_at": row.created_at.isoformat(),
                 **row.payload,
             }
-            for row in events.events_after(session, floor, exclude=already_sent)
+            for row in events.events_after(session, after_id=floor, exclude=already_sent)
         ]
 
 

@@ -33,6 +33,7 @@ KEEP_EVENTS_FOR = timedelta(days=2)
 
 def record(
     session: Session,
+    *,
     kind: str,
     ticket: Ticket | None = None,
     message: TicketMessage | None = None,
@@ -56,7 +57,9 @@ def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(HelpdeskEvent.id))) or 0
 
 
-def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), limit: int = 200) -> list[HelpdeskEvent]:
+def events_after(
+    session: Session, *, after_id: int, exclude: Sequence[int] = (), limit: int = 200
+) -> list[HelpdeskEvent]:
     """Events with an id above ``after_id``, oldest first, leaving out ids in ``exclude``."""
     query = select(HelpdeskEvent).where(HelpdeskEvent.id > after_id)
     if exclude:
@@ -64,7 +67,7 @@ def events_after(session: Session, after_id: int, exclude: Sequence[int] = (), l
     return list(session.scalars(query.order_by(HelpdeskEvent.id).limit(limit)))
 
 
-def prune_events(session: Session, now: datetime) -> int:
+def prune_events(session: Session, *, now: datetime) -> int:
     """Delete events older than :data:`KEEP_EVENTS_FOR` (a console reconnecting later reloads anyway)."""
     deleted = rows_changed(session, delete(HelpdeskEvent).where(HelpdeskEvent.created_at < now - KEEP_EVENTS_FOR))
     session.commit()

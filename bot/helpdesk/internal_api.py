@@ -32,10 +32,10 @@ router = APIRouter(
 )
 def create_ticket(data: TicketCreate, request: Request, response: Response, db: Session = Depends(db_session)):
     """Create the ticket for an escalation and put it in the queue (idempotent by ``idempotency_key``)."""
-    ticket, created = tickets.create_ticket(db, data, request.app.state.policy)
+    ticket, created = tickets.create_ticket(db, data=data, policy=request.app.state.policy)
     if not created:
         response.status_code = 200
-    return tickets.receipt(db, ticket, created, request.app.state.policy)
+    return tickets.receipt(db, ticket=ticket, created=created, policy=request.app.state.policy)
 
 
 @router.post(
@@ -46,7 +46,7 @@ def create_ticket(data: TicketCreate, request: Request, response: Response, db: 
 )
 def relay_message(conversation_id: str, data: RelayMessage, response: Response, db: Session = Depends(db_session)):
     """Append a customer (or bot) message to the conversation's open ticket; the agent sees it live."""
-    ticket, message, created = tickets.relay_customer_message(db, conversation_id, data)
+    ticket, message, created = tickets.relay_customer_message(db, conversation_id=conversation_id, data=data)
     if not created:
         response.status_code = 200  # a retry of a message stored before
     return RelayReceipt(reference=ticket.reference, status=ticket.status, message_id=message.id)
@@ -60,10 +60,11 @@ def ticket_status(
     db: Session = Depends(db_session),
 ):
     """A customer's tickets (this conversation's, or this e-mail's from any conversation), newest first."""
-    return CustomerTickets(tickets=tickets.customer_tickets(db, conversation_id, email, reference))
+    found = tickets.customer_tickets(db, conversation_id=conversation_id, email=email, reference=reference)
+    return CustomerTickets(tickets=found)
 
 
 @router.get("/availability", response_model=Availability)
 def availability(request: Request, db: Session = Depends(db_session)):
     """Business hours, agents online, queue length and the wait a ticket created now would have."""
-    return tickets.availability(db, request.app.state.policy)
+    return tickets.availability(db, policy=request.app.state.policy)

@@ -206,7 +206,7 @@ class RasaBridge:
             message = session.get_one(TicketMessage, message_id)
             message.delivered = error is None
             message.delivery_error = error
-            events.record(session, "message_updated", message=message)
+            events.record(session, kind="message_updated", message=message)
         lease.until = until
         return next_line
 

@@ -19,14 +19,14 @@ def saved_replies(session: Session) -> list[SavedReply]:
     return list(session.scalars(select(SavedReply).order_by(SavedReply.title, SavedReply.id)))
 
 
-def add_saved_reply(session: Session, title: str, body: str) -> SavedReply:
+def add_saved_reply(session: Session, *, title: str, body: str) -> SavedReply:
     saved = SavedReply(title=one_line(title, 200), body=clean_text(body))
     session.add(saved)
     session.commit()
     return saved
 
 
-def delete_saved_reply(session: Session, reply_id: int) -> None:
+def delete_saved_reply(session: Session, *, reply_id: int) -> None:
     saved = session.get(SavedReply, reply_id) if 0 < reply_id <= MAX_DB_ID else None
     if saved is None:
         raise NotFound(f"saved reply {reply_id} not found")

@@ -5,6 +5,11 @@ Every state change is a conditional ``UPDATE ... WHERE status = <expected>`` who
 whether it won, so two agents (or two replicas) racing for the same ticket can never both succeed,
 on SQLite and on PostgreSQL alike. Lines that must reach the customer's chat are stored with the
 Rasa intent to trigger and delivered afterwards by :mod:`bot.helpdesk.rasa_bridge`.
+
+Like every service function, these take the caller's ``Session`` first and the rest by keyword;
+the caller opens and closes the session (a request's ``db_session`` dependency, or
+``bot.db.session_scope``). Those that change a ticket commit their own unit of work, since a lost
+compare-and-set must roll back before they raise.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.ces.store import new_resolution, ticket_resolution_key
 from bot.db import rows_changed, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
@@ -71,7 +77,7 @@ def reference_for(ticket_id: int) -> str:
 
 
 def create_ticket(
-    session: Session, data: TicketCreate, policy: HelpdeskPolicy, now: datetime | None = None
+    session: Session, *, data: TicketCreate, policy: HelpdeskPolicy, now: datetime | None = None
 ) -> tuple[Ticket, bool]:
     """The ticket for this escalation and whether it was created now.
 
@@ -81,7 +87,9 @@ def create_ticket(
     """
     now = now or utcnow()
     conversation_id = clean_text(data.conversation_id)
-    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(session, conversation_id)
+    existing = _ticket_by_key(session, data.idempotency_key) or open_ticket_for(
+        session, conversation_id=conversation_id
+    )
     if existing is not None:
         return existing, False
     priority = policy.priority_for(data.reason, data.priority)
@@ -120,7 +128,7 @@ def create_ticket(
             raise
         return winner, False
     ticket.reference = reference_for(ticket.id)
-    events.record(session, "ticket_created", ticket)
+    events.record(session, kind="ticket_created", ticket=ticket)
     session.commit()
     return ticket, True
 
@@ -139,7 +147,7 @@ def _ticket_by_key(session: Session, key: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 
-def open_ticket_for(session: Session, conversation_id: str) -> Ticket | None:
+def open_ticket_for(session: Session, *, conversation_id: str) -> Ticket | None:
     return session.scalar(
         select(Ticket)
         .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
@@ -148,20 +156,21 @@ def open_ticket_for(session: Session, conversation_id: str) -> Ticket | None:
     )
 
 
-def get_ticket(session: Session, ticket_id: int) -> Ticket:
+def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_DB_ID else None
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
 
 
-def queue(session: Session, limit: int = 200) -> list[Ticket]:
+def queue(session: Session, *, limit: int = 200) -> list[Ticket]:
     """Waiting tickets, most urgent first, then oldest first."""
     return list(session.scalars(select(Ticket).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(limit)))
 
 
 def list_tickets(
     session: Session,
+    *,
     status: str | None = None,
     assignee_id: int | None = None,
     reference: str | None = None,
@@ -179,7 +188,7 @@ def list_tickets(
     return list(session.scalars(query.order_by(Ticket.id.desc()).limit(limit).offset(offset)))
 
 
-def queue_position(session: Session, ticket: Ticket) -> int | None:
+def queue_position(session: Session, *, ticket: Ticket) -> int | None:
     """1 for the next ticket to be served; None unless the ticket is waiting."""
     if ticket.status != "waiting":
         return None
@@ -207,9 +216,9 @@ def summary(ticket: Ticket, position: int | None = None) -> TicketSummary:
     return TicketSummary.model_validate(ticket).model_copy(update={"queue_position": position})
 
 
-def detail(session: Session, ticket: Ticket) -> TicketDetail:
+def detail(session: Session, *, ticket: Ticket) -> TicketDetail:
     return TicketDetail(
-        **summary(ticket, queue_position(session, ticket)).model_dump(),
+        **summary(ticket, queue_position(session, ticket=ticket)).model_dump(),
         description=ticket.description,
         reason_text=REASON_TEXTS.get(ticket.reason, ticket.reason),
         kb_attempts=ticket.kb_attempts or [],
@@ -220,10 +229,10 @@ def detail(session: Session, ticket: Ticket) -> TicketDetail:
 # ---------------------------------------------------------------- agent actions
 
 
-def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
+def claim_ticket(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if not _try_claim(session, ticket_id, agent, now):
         session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
@@ -233,7 +242,7 @@ def claim_ticket(session: Session, ticket_id: int, agent: Agent, now: datetime |
     return _after_claim(session, ticket_id, agent, now)
 
 
-def claim_next(session: Session, agent: Agent, now: datetime | None = None) -> Ticket | None:
+def claim_next(session: Session, *, agent: Agent, now: datetime | None = None) -> Ticket | None:
     """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
 
     Everyone tries the head of the queue first; whoever loses that race goes on at a different
@@ -281,49 +290,51 @@ def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) 
         now,
         agent,
     )
-    events.record(session, "ticket_claimed", ticket, message)
+    events.record(session, kind="ticket_claimed", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def reply(session: Session, ticket_id: int, agent: Agent, text: str, now: datetime | None = None) -> TicketMessage:
+def reply(
+    session: Session, *, ticket_id: int, agent: Agent, text: str, now: datetime | None = None
+) -> TicketMessage:
     """An agent's answer to the customer, delivered to their chat; only the assignee may reply."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=False, action="reply to")
     body = clean_text(text)
     _guarded_update(session, ticket, agent, now, first_reply_at=ticket.first_reply_at or now)
     message = _to_customer(
         session, ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
     )
-    events.record(session, "message_created", ticket, message)
+    events.record(session, kind="message_created", ticket=ticket, message=message)
     session.commit()
     return message
 
 
 def add_note(
-    session: Session, ticket_id: int, agent: Agent, text: str, now: datetime | None = None
+    session: Session, *, ticket_id: int, agent: Agent, text: str, now: datetime | None = None
 ) -> TicketMessage:
     """An internal note: seen by agents only, allowed on any ticket."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     message = _add_line(
         session, TicketMessage(ticket=ticket, author_type="note", agent=agent, body=clean_text(text), created_at=now)
     )
-    events.record(session, "message_created", ticket, message)
+    events.record(session, kind="message_created", ticket=ticket, message=message)
     session.commit()
     return message
 
 
 def transfer(
-    session: Session, ticket_id: int, agent: Agent, to_agent_id: int, now: datetime | None = None
+    session: Session, *, ticket_id: int, agent: Agent, to_agent_id: int, now: datetime | None = None
 ) -> Ticket:
     """Hand an assigned ticket to another active agent (by its assignee or an admin)."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=True, action="transfer")
     try:
-        target = get_agent(session, to_agent_id)
+        target = get_agent(session, agent_id=to_agent_id)
     except NotFound as exc:
         raise InvalidInput(str(exc)) from None
     if not target.is_active:
@@ -341,48 +352,48 @@ def transfer(
         now,
         agent,
     )
-    events.record(session, "ticket_transferred", ticket, message)
+    events.record(session, kind="ticket_transferred", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def resolve(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Resolution:
+def resolve(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Resolution:
     """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
 
-    Each resolve is its own :class:`Resolution` (key ``ticket:<id>:<n>``), so reopen + resolve
-    gives the customer a new one.
+    Each resolve is its own :class:`Resolution` (keyed by ``bot.ces.store.ticket_resolution_key``),
+    so reopen + resolve gives the customer a new one.
     """
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     _require_assigned_to(ticket, agent, allow_admin=True, action="resolve")
     handler_id = ticket.assignee_id
     _guarded_update(session, ticket, ticket.assignee, now, status="resolved", resolved_at=now)
     previous = session.scalars(select(func.count()).select_from(Resolution).where(Resolution.ticket_id == ticket.id)).one()
-    resolution = Resolution(
-        resolution_key=f"ticket:{ticket.id}:{previous + 1}",
+    resolution = new_resolution(
+        session,
+        resolution_key=ticket_resolution_key(ticket.id, previous + 1),
         conversation_id=ticket.conversation_id,
         resolved_by="agent",
+        created_at=now,
         ticket_id=ticket.id,
         agent_id=handler_id,
         channel=ticket.channel,
         language=ticket.language,
-        created_at=now,
     )
-    session.add(resolution)
     session.flush()
     entities = {"ticket_reference": ticket.reference, "resolution_id": resolution.id, "agent_name": agent.name}
     message = _to_customer(
         session, ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent
     )
-    events.record(session, "ticket_resolved", ticket, message)
+    events.record(session, kind="ticket_resolved", ticket=ticket, message=message)
     session.commit()
     return resolution
 
 
-def reopen(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
+def reopen(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Put a resolved ticket back to its agent (by that agent or an admin); closed tickets stay closed."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
     _require_owner(ticket, agent, allow_admin=True, action="reopen")
@@ -399,20 +410,20 @@ def reopen(session: Session, ticket_id: int, agent: Agent, now: datetime | None 
         now,
         agent,
     )
-    events.record(session, "ticket_reopened", ticket, message)
+    events.record(session, kind="ticket_reopened", ticket=ticket, message=message)
     session.commit()
     return ticket
 
 
-def close(session: Session, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
+def close(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Close a resolved ticket for good (it can no longer be reopened)."""
     now = now or utcnow()
-    ticket = get_ticket(session, ticket_id)
+    ticket = get_ticket(session, ticket_id=ticket_id)
     if ticket.status != "resolved":
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be closed")
     _require_owner(ticket, agent, allow_admin=True, action="close")
     _guarded_update(session, ticket, ticket.assignee, now, expected_status="resolved", status="closed", closed_at=now)
-    events.record(session, "ticket_closed", ticket)
+    events.record(session, kind="ticket_closed", ticket=ticket)
     session.commit()
     return ticket
 
@@ -499,7 +510,7 @@ def _add_line(session: Session, message: TicketMessage) -> TicketMessage:
 
 
 def relay_customer_message(
-    session: Session, conversation_id: str, data: RelayMessage, now: datetime | None = None
+    session: Session, *, conversation_id: str, data: RelayMessage, now: datetime | None = None
 ) -> tuple[Ticket, TicketMessage, bool]:
     """Append a customer (or bot) line to the conversation's open ticket; 404 when there is none.
 
@@ -507,7 +518,7 @@ def relay_customer_message(
     ``client_message_id`` gets the line stored the first time.
     """
     now = now or utcnow()
-    ticket = open_ticket_for(session, conversation_id)
+    ticket = open_ticket_for(session, conversation_id=conversation_id)
     if ticket is None:
         raise NotFound(NO_OPEN_TICKET)
     if data.client_message_id:
@@ -526,7 +537,7 @@ def relay_customer_message(
     )
     ticket.updated_at = now
     try:
-        events.record(session, "message_created", ticket, message)
+        events.record(session, kind="message_created", ticket=ticket, message=message)
         session.commit()
     except IntegrityError:  # the same client_message_id raced in; keep the first
         session.rollback()
@@ -547,6 +558,7 @@ def _message_by_client_id(session: Session, ticket_id: int, client_message_id: s
 
 def customer_tickets(
     session: Session,
+    *,
     conversation_id: str | None = None,
     email: str | None = None,
     reference: str | None = None,
@@ -576,7 +588,7 @@ def customer_tickets(
             status=ticket.status,
             subject=ticket.subject,
             created_at=ticket.created_at,
-            queue_position=queue_position(session, ticket),
+            queue_position=queue_position(session, ticket=ticket),
             assignee_name=ticket.assignee.name if ticket.assignee else None,
             resolved_at=ticket.resolved_at,
         )
@@ -584,7 +596,7 @@ def customer_tickets(
     ]
 
 
-def agents_online(session: Session, now: datetime) -> int:
+def agents_online(session: Session, *, now: datetime) -> int:
     return session.scalars(
         select(func.count())
         .select_from(Agent)
@@ -592,7 +604,7 @@ def agents_online(session: Session, now: datetime) -> int:
     ).one()
 
 
-def median_handling_minutes(session: Session, now: datetime) -> float:
+def median_handling_minutes(session: Session, *, now: datetime) -> float:
     """Median minutes from claim to resolve over recent tickets (a default until there are enough)."""
     rows = session.execute(
         select(Ticket.assigned_at, Ticket.resolved_at)
@@ -610,37 +622,37 @@ def median_handling_minutes(session: Session, now: datetime) -> float:
     return statistics.median(durations)
 
 
-def wait_estimate_minutes(session: Session, position: int | None, online: int, now: datetime) -> int | None:
+def wait_estimate_minutes(session: Session, *, position: int | None, online: int, now: datetime) -> int | None:
     """position × median handling time ÷ agents online, in whole minutes; None when nobody is online."""
     if position is None or online == 0:
         return None
-    return max(1, math.ceil(position * median_handling_minutes(session, now) / online))
+    return max(1, math.ceil(position * median_handling_minutes(session, now=now) / online))
 
 
 def receipt(
-    session: Session, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: datetime | None = None
+    session: Session, *, ticket: Ticket, created: bool, policy: HelpdeskPolicy, now: datetime | None = None
 ) -> TicketReceipt:
     """What the bot tells the customer about their (new or existing) ticket."""
     now = now or utcnow()
-    online = agents_online(session, now)
-    position = queue_position(session, ticket)
+    online = agents_online(session, now=now)
+    position = queue_position(session, ticket=ticket)
     next_open = policy.business_hours.next_open(now)
     return TicketReceipt(
         reference=ticket.reference,
         status=ticket.status,
         created=created,
         queue_position=position,
-        wait_estimate_minutes=wait_estimate_minutes(session, position, online, now),
+        wait_estimate_minutes=wait_estimate_minutes(session, position=position, online=online, now=now),
         agents_online=online,
         open_now=next_open == now,
         next_open=next_open,
     )
 
 
-def availability(session: Session, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:
+def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:
     """Whether a person can answer now, and how long a ticket created now would wait."""
     now = now or utcnow()
-    online = agents_online(session, now)
+    online = agents_online(session, now=now)
     waiting = session.scalars(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting")).one()
     next_open = policy.business_hours.next_open(now)
     return Availability(
@@ -648,11 +660,11 @@ def availability(session: Session, policy: HelpdeskPolicy, now: datetime | None 
         open_now=next_open == now,
         next_open=next_open,
         queue_length=waiting,
-        wait_estimate_minutes=wait_estimate_minutes(session, waiting + 1, online, now),
+        wait_estimate_minutes=wait_estimate_minutes(session, position=waiting + 1, online=online, now=now),
     )
 
 
-def pending_delivery_ticket_ids(session: Session, limit: int = 100) -> Sequence[int]:
+def pending_delivery_ticket_ids(session: Session, *, limit: int = 100) -> Sequence[int]:
     """Tickets with lines still to deliver to the customer's chat, oldest first."""
     return session.scalars(
         select(TicketMessage.ticket_id)

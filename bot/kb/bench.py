@@ -1,4 +1,4 @@
-"""``python -m bot bench-kb``: measure KB search on a labelled CSV data set (e.g. Banking77).
+"""Measure KB search on a labelled CSV data set (e.g. Banking77); ``python -m bot bench-kb`` (bot/kb/cli.py) runs it.
 
 Each label of the training CSV becomes one article whose example questions are its rows; every
 test row then goes through :meth:`KnowledgeBase.search`, the same call the bot makes. Out-of-scope
@@ -17,10 +17,7 @@ Metrics (one JSON object on stdout):
 """
 from __future__ import annotations
 
-import argparse
 import csv
-import json
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -32,7 +29,7 @@ from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
 
 
-def _read_rows(path: Path, text_col: str, label_col: str | None) -> list[tuple[str, str]]:
+def read_rows(path: Path, text_col: str, label_col: str | None) -> list[tuple[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
@@ -106,61 +103,35 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str | None]], language: st
     }
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot bench-kb", description=__doc__.splitlines()[0])
-    parser.add_argument("--train", required=True, type=Path, help="CSV whose rows become the articles' questions")
-    parser.add_argument("--test", required=True, type=Path, help="CSV of questions to evaluate")
-    parser.add_argument("--text-col", default="text")
-    parser.add_argument("--label-col", default="category")
-    parser.add_argument("--shots", type=int, default=None, help="keep K questions per label (default: all)")
-    parser.add_argument("--oos", type=Path, help="CSV (column 'text') of out-of-scope questions")
-    parser.add_argument("--oos-label", help="label of out-of-scope rows in the train/test CSVs")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--language", default="en", help="language of the articles and questions, or 'auto' to detect per question")
-    parser.add_argument(
-        "--embedding-model", default=None, help="KB_EMBEDDING_MODEL to use (default: the setting; 'none' or '' = lexical only)"
-    )
-    parser.add_argument("--json", type=Path, help="also write the result to this file")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.shots is not None and args.shots < 1:
-        print("--shots must be at least 1", file=sys.stderr)
-        return 2
-    from bot.settings import embedding_model_choice, load_settings
-
-    settings = load_settings()
-    embedding_model = settings.kb_embedding_model if args.embedding_model is None else embedding_model_choice(args.embedding_model)
-    language = "en" if args.language == "auto" else args.language
-    try:
-        train = _read_rows(args.train, args.text_col, args.label_col)
-        test = _read_rows(args.test, args.text_col, args.label_col)
-        oos = _read_rows(args.oos, "text", None) if args.oos else []
-    except (OSError, ValueError) as exc:
-        print(f"bench-kb: {exc}", file=sys.stderr)
-        return 2
+def run_benchmark(
+    train: list[tuple[str, str]],
+    test: list[tuple[str, str]],
+    oos: list[tuple[str, str]],
+    *,
+    shots: int | None,
+    seed: int,
+    language: str,
+    oos_label: str | None,
+    embedding_model: str,
+    cache_dir: Path,
+) -> dict:
+    """Articles from the ``train`` rows, then every ``test`` row of a known label (or ``oos_label``) and every
+    ``oos`` row through the search; the figures of :func:`evaluate` plus the build time."""
     answer_questions_single_threaded()  # as the action server does
-    articles = build_articles(train, args.shots, args.seed, language, args.oos_label)
+    article_language = "en" if language == "auto" else language
+    articles = build_articles(train, shots, seed, article_language, oos_label)
     known = {a.id for a in articles}
     rows: list[tuple[str, str | None]] = [
-        (text, None if label == args.oos_label else label) for text, label in test if label in known or label == args.oos_label
+        (text, None if label == oos_label else label) for text, label in test if label in known or label == oos_label
     ]
     rows += [(text, None) for text, _ in oos]
     started = time.perf_counter()
-    kb = KnowledgeBase.build(articles, embedding_model=embedding_model, cache_dir=settings.var_dir / "kb" / "embeddings", seed=args.seed)
+    kb = KnowledgeBase.build(articles, embedding_model=embedding_model, cache_dir=cache_dir, seed=seed)
     build_seconds = time.perf_counter() - started
-    result = {
+    return {
         "articles": len(articles),
-        "shots": args.shots,
+        "shots": shots,
         "embedding_model": embedding_model or None,
         "build_s": round(build_seconds, 2),
-        **evaluate(kb, rows, args.language),
+        **evaluate(kb, rows, language),
     }
-    output = json.dumps(result, ensure_ascii=False)
-    print(output)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(output + "\n")
-    return 0

@@ -1,21 +1,25 @@
-"""``python -m bot kb check|reload``: validate the KB files, or rebuild the index now.
+"""The knowledge base's command line: ``python -m bot kb check|reload`` and ``python -m bot bench-kb``.
+
+``kb check|reload``: validate the KB files, or rebuild the index now.
 
 ``check`` prints one problem per line (file: reason) and exits 1 if there is any; it also loads the
 embedding model and prints one line saying which languages use it (its exit status is only about
 the article files: without the model, search still works, lexically).
 ``reload`` builds the index (warming the embedding cache), prints articles per language and the time
 taken, then touches ``var/kb/reload-stamp`` so running action servers rebuild on their next question.
+``bench-kb`` measures KB search on a labelled CSV data set (see :mod:`bot.kb.bench` for the metrics).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from bot.kb.embeddings import embedding_status
 from bot.kb.loader import KbLoadError, scan_articles
 from bot.kb.store import build_knowledge_base, reload_stamp_path
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, embedding_model_choice, load_settings
 
 
 def _check(settings) -> int:
@@ -68,3 +72,53 @@ def main(argv: list[str] | None = None) -> int:
     if args.kb_dir is not None:
         settings = settings.model_copy(update={"kb_dir": args.kb_dir})
     return _check(settings) if args.command == "check" else _reload(settings)
+
+
+def _bench_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot bench-kb",
+        description="``python -m bot bench-kb``: measure KB search on a labelled CSV data set (e.g. Banking77).",
+    )
+    parser.add_argument("--train", required=True, type=Path, help="CSV whose rows become the articles' questions")
+    parser.add_argument("--test", required=True, type=Path, help="CSV of questions to evaluate")
+    parser.add_argument("--text-col", default="text")
+    parser.add_argument("--label-col", default="category")
+    parser.add_argument("--shots", type=int, default=None, help="keep K questions per label (default: all)")
+    parser.add_argument("--oos", type=Path, help="CSV (column 'text') of out-of-scope questions")
+    parser.add_argument("--oos-label", help="label of out-of-scope rows in the train/test CSVs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--language", default="en", help="language of the articles and questions, or 'auto' to detect per question")
+    parser.add_argument(
+        "--embedding-model", default=None, help="KB_EMBEDDING_MODEL to use (default: the setting; 'none' or '' = lexical only)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the result to this file")
+    return parser
+
+
+def bench_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-kb``: one JSON object of search metrics on stdout (and in ``--json``)."""
+    from bot.kb.bench import read_rows, run_benchmark
+
+    args = _bench_parser().parse_args(argv)
+    if args.shots is not None and args.shots < 1:
+        print("--shots must be at least 1", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    embedding_model = settings.kb_embedding_model if args.embedding_model is None else embedding_model_choice(args.embedding_model)
+    try:
+        train = read_rows(args.train, args.text_col, args.label_col)
+        test = read_rows(args.test, args.text_col, args.label_col)
+        oos = read_rows(args.oos, "text", None) if args.oos else []
+    except (OSError, ValueError) as exc:
+        print(f"bench-kb: {exc}", file=sys.stderr)
+        return 2
+    result = run_benchmark(
+        train, test, oos, shots=args.shots, seed=args.seed, language=args.language, oos_label=args.oos_label,
+        embedding_model=embedding_model, cache_dir=settings.var_dir / "kb" / "embeddings",
+    )
+    output = json.dumps(result, ensure_ascii=False)
+    print(output)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(output + "\n")
+    return 0

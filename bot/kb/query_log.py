@@ -1,16 +1,15 @@
 """The KB query log: every answer, clarification, abstention and miss, for the KB-gap report.
 
-Functions take a session factory (``bot.db.make_session_factory``) and do one unit of work each;
-actions call them through ``asyncio.to_thread``.
+Functions take the caller's ``Session`` and keyword arguments; the caller owns the transaction
+(the actions use ``actions.services.in_session``, which wraps ``bot.db.session_scope``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.db import session_scope
 from bot.models import KbQuery
 
 OUTCOMES = ("answer", "clarify", "abstain", "miss")
@@ -20,7 +19,7 @@ report, bounded for the database."""
 
 
 def record_query(
-    session_factory: sessionmaker,
+    session: Session,
     *,
     conversation_id: str,
     question: str,
@@ -38,52 +37,46 @@ def record_query(
         question = question[: MAX_LOGGED_QUESTION_CHARS - 1] + "…"
     if score is not None and not (0.0 <= float(score) <= 1.0):
         raise ValueError(f"score must be between 0 and 1, got {score!r}")
-    with session_scope(session_factory) as session:
-        row = KbQuery(
-            conversation_id=conversation_id,
-            channel=(channel or None) and channel[:50],
-            question=question,
-            language=(language or "en")[:10],
-            article_id=article_id,
-            score=None if score is None else float(score),
-            outcome=outcome,
-        )
-        session.add(row)
-        session.flush()
-        return int(row.id)
+    row = KbQuery(
+        conversation_id=conversation_id,
+        channel=(channel or None) and channel[:50],
+        question=question,
+        language=(language or "en")[:10],
+        article_id=article_id,
+        score=None if score is None else float(score),
+        outcome=outcome,
+    )
+    session.add(row)
+    session.flush()
+    return int(row.id)
 
 
-def mark_helped(session_factory: sessionmaker, query_id: int, helped: bool) -> bool:
+def mark_helped(session: Session, *, query_id: int, helped: bool) -> bool:
     """Record the customer's answer to "did this help?"; an answer that did not help, or a "Did you mean …?"
     answered with "None of these", becomes a ``miss`` (so the KB-gap report counts it).
 
     Returns False when there is no such query (e.g. a slot from before a database reset).
     """
-    with session_scope(session_factory) as session:
-        row = session.get(KbQuery, int(query_id))
-        if row is None:
-            return False
-        row.helped = bool(helped)
-        if not helped and row.outcome in ("answer", "clarify"):
-            row.outcome = "miss"
-        return True
+    row = session.get(KbQuery, int(query_id))
+    if row is None:
+        return False
+    row.helped = bool(helped)
+    if not helped and row.outcome in ("answer", "clarify"):
+        row.outcome = "miss"
+    return True
 
 
 def kb_attempts_for_conversation(
-    session_factory: sessionmaker, conversation_id: str, limit: int = 20, knowledge_base=None
+    session: Session, *, conversation_id: str, limit: int = 20, knowledge_base=None
 ) -> list[dict[str, Any]]:
     """What the bot tried in this conversation, oldest first, for the ticket an agent receives.
 
     Each item: ``article_id``, ``title`` (when ``knowledge_base`` knows the article), ``score``, ``outcome``,
     ``question``, ``language``, ``helped``, ``created_at`` (ISO 8601 UTC).
     """
-    with session_scope(session_factory) as session:
-        rows = session.scalars(
-            select(KbQuery)
-            .where(KbQuery.conversation_id == conversation_id)
-            .order_by(KbQuery.id.desc())
-            .limit(limit)
-        ).all()
+    rows = session.scalars(
+        select(KbQuery).where(KbQuery.conversation_id == conversation_id).order_by(KbQuery.id.desc()).limit(limit)
+    ).all()
     attempts = []
     for row in reversed(rows):
         article = knowledge_base.article(row.article_id) if knowledge_base is not None and row.article_id else None

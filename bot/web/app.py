@@ -130,6 +130,8 @@ def _add_pages(app: FastAPI) -> None:
 
     app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True), name="agent")
     app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget"), name="widget")
+    # DOM helpers the console and the reports page (bot/ces/static) both import.
+    app.mount("/shared", StaticFiles(directory=STATIC_DIR / "shared"), name="shared")
 
 
 async def _redeliver_forever(
@@ -154,7 +156,7 @@ async def _redeliver_forever(
 
 def _prune(session_factory: sessionmaker) -> None:
     with session_scope(session_factory) as session:
-        events.prune_events(session, utcnow())
+        events.prune_events(session, now=utcnow())
 
 
 class BodySizeLimit:

@@ -26,7 +26,8 @@ from rasa_sdk.types import DomainDict
 from actions.services import Services, services
 from bot.db import migrate
 from bot.settings import PROJECT_ROOT, load_settings
-from bot.stack import Service, free_port, run_helpdesk
+from bot.stack.assembly import run_helpdesk
+from bot.stack.supervisor import Service, free_port
 from tests.bot.kb.kb_articles import write_demo_kb
 
 SERVICE_TOKEN = "service-token-for-action-tests"

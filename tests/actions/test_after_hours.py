@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from actions.escalation import ActionCreateTicket
-from bot.stack import free_port, run_helpdesk
+from bot.stack.assembly import run_helpdesk
+from bot.stack.supervisor import free_port
 from tests.actions.conftest import action_server_env, configured_services, helpdesk_env, make_tracker, responses, run, slots_set
 
 

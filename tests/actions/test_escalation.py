@@ -18,6 +18,7 @@ from bot.helpdesk import accounts
 from bot.kb.query_log import record_query
 from bot.models import Agent, Ticket
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+from tests.helpers.sessions import in_session
 
 
 @pytest.fixture(autouse=True)
@@ -171,8 +172,8 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     history = [user_event("how do I reset my password", "ask_question"), user_event("/deny", "deny")]
     tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots(), history=history,
                            channel="socketio")
-    record_query(action_services.sessions, conversation_id=tracker.sender_id, question="how do I reset my password",
-                 language="en", outcome="miss", article_id="reset-password", score=0.91)
+    in_session(action_services.sessions, record_query, conversation_id=tracker.sender_id,
+               question="how do I reset my password", language="en", outcome="miss", article_id="reset-password", score=0.91)
 
     events = run(ActionCreateTicket(), dispatcher, tracker, domain)
 
@@ -223,15 +224,15 @@ def test_without_an_escalation_nothing_is_created(action_services, dispatcher, d
 @contextmanager
 def an_agent_online(action_services):
     with session_scope(action_services.sessions) as session:
-        agent = accounts.create_agent(session, f"agent-{uuid.uuid4().hex[:8]}@example.com", "Avi", "agent",
-                                      "correct horse battery staple")
-        accounts.set_presence(session, agent, "online")
+        agent = accounts.create_agent(session, email=f"agent-{uuid.uuid4().hex[:8]}@example.com", name="Avi", role="agent",
+                                      password="correct horse battery staple")
+        accounts.set_presence(session, agent=agent, presence="online")
         agent_id = agent.id
     try:
         yield
     finally:
         with session_scope(action_services.sessions) as session:
-            accounts.set_presence(session, session.get(Agent, agent_id), "offline")
+            accounts.set_presence(session, agent=session.get(Agent, agent_id), presence="offline")
 
 
 def test_with_an_agent_online_the_customer_hears_the_queue_position(action_services, dispatcher, domain):

@@ -18,6 +18,7 @@ from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope
 from bot.models import Ticket
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+from tests.helpers.sessions import in_session
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +121,8 @@ def test_an_empty_agent_reply_shows_nothing(dispatcher, domain):
 @pytest.fixture
 def agent_resolution(action_services):
     conversation_id = f"test-{uuid.uuid4().hex[:12]}"
-    resolution_id = record_resolution(action_services.sessions, resolution_key=f"test:{conversation_id}",
-                                      conversation_id=conversation_id, resolved_by="agent", channel="socketio")
+    resolution_id = in_session(action_services.sessions, record_resolution, resolution_key=f"test:{conversation_id}",
+                               conversation_id=conversation_id, resolved_by="agent", channel="socketio")
     return conversation_id, resolution_id
 
 

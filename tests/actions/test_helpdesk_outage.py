@@ -11,7 +11,7 @@ from actions.handoff import ActionRelayToAgent
 from actions.services import services
 from bot.db import session_scope
 from bot.models import Ticket
-from bot.stack import free_port
+from bot.stack.supervisor import free_port
 from tests.actions.conftest import (
     action_server_env,
     configured_services,

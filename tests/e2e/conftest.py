@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from bot.settings import PROJECT_ROOT
-from bot.stack import RunningStack, free_port, start_stack
+from bot.stack.assembly import RunningStack, start_stack
+from bot.stack.supervisor import free_port
 from tests.e2e.browser import browser, open_page  # noqa: F401  (fixtures: one browser for the whole session)
 from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
 

@@ -21,7 +21,8 @@ import pytest
 import requests
 import socketio
 
-from bot.stack import free_port, start_stack
+from bot.stack.assembly import start_stack
+from bot.stack.supervisor import free_port
 from tests.e2e.helpers import AgentClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]

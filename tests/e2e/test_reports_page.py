@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import KbQuery
 from bot.settings import PROJECT_ROOT
-from bot.stack import free_port, run_helpdesk
+from bot.stack.assembly import run_helpdesk
+from bot.stack.supervisor import free_port
 from tests.bot.ces.seed import ADMIN_EMAIL, ADMIN_PASSWORD, SINCE, UNTIL, at, migrated_settings, seed_report_data
 from tests.e2e.browser import DESKTOP, BrowserTab
 

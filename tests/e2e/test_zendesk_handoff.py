@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from bot.db import utcnow
-from bot.stack import start_stack
+from bot.stack.assembly import start_stack
 from tests.bot.helpdesk.standins import ZendeskStandIn, wait_until, zendesk_signature
 from tests.e2e.conftest import Stack, stack_env
 from tests.e2e.helpers import Customer

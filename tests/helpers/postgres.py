@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import free_port
+from bot.stack.supervisor import free_port
 
 INSTALL_HINT = "install them with: sudo scripts/install_services.sh"
 

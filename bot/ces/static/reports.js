@@ -1,10 +1,13 @@
 // Support report page: fetches /api/reports for the chosen UTC date range and draws it as inline
 // SVG charts and tables. Every value from the server is rendered with textContent or as an SVG
 // attribute, never parsed as HTML. No libraries, no build step.
+//
+// A classic deferred script (the page's markup stays as it is); the DOM helpers come from the
+// module the agent console uses too, /shared/dom.js. The page is parsed by the time it runs.
 "use strict";
 
-(function () {
-  const SVG_NS = "http://www.w3.org/2000/svg";
+(async function () {
+  const { el, replaceChildren, svgEl } = await import("/shared/dom.js");
   const SCORES = [1, 2, 3, 4, 5, 6, 7];
   const SPLITS = [
     ["resolver", "Resolver"],
@@ -23,20 +26,6 @@
     return document.getElementById(id);
   }
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, String(value));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function svgEl(tag, attrs, text) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, String(value));
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
   function svgRoot(width, height, label, className) {
     const svg = svgEl("svg", {
       viewBox: `0 0 ${width} ${height}`,
@@ -47,10 +36,6 @@
     });
     svg.appendChild(svgEl("title", {}, label));
     return svg;
-  }
-
-  function replaceContent(container, ...children) {
-    container.replaceChildren(...children);
   }
 
   function emptyNote(text) {
@@ -208,7 +193,7 @@
       row.forEach((cell, index) => tr.appendChild(el(index === 0 ? "th" : "td", index === 0 ? { scope: "row" } : { class: index >= numericFrom ? "num" : "" }, cell)));
       body.appendChild(tr);
     }
-    replaceContent(target, head, body);
+    replaceChildren(target, head, body);
   }
 
   // ------------------------------------------------------------------ sections
@@ -234,7 +219,7 @@
   function renderDistribution(report) {
     const distribution = report.ces.distribution;
     const total = report.ces.summary.responses;
-    replaceContent($("distribution-chart"),
+    replaceChildren($("distribution-chart"),
       total ? distributionChart(distribution, report.ces.summary.low_threshold) : emptyNote("No ratings in this range."));
     table($("distribution-table"), ["Score", "Ratings", "Share"],
       distribution.map((item) => [item.score, item.count, fmtPct(item.share)]), 1);
@@ -246,7 +231,7 @@
     const buckets = report.ces.trend[period];
     $("trend-day").setAttribute("aria-pressed", String(period === "day"));
     $("trend-week").setAttribute("aria-pressed", String(period === "week"));
-    replaceContent($("trend-chart"), buckets.length ? trendChart(buckets, period) : emptyNote("No ratings in this range."));
+    replaceChildren($("trend-chart"), buckets.length ? trendChart(buckets, period) : emptyNote("No ratings in this range."));
     table($("trend-table"), [period === "week" ? "Week" : "Day", "Ratings", "Mean", "Easy"],
       buckets.filter((bucket) => bucket.responses > 0)
         .map((bucket) => [bucket.label, bucket.responses, fmtMean(bucket.mean), fmtPct(bucket.share_easy)]), 1);
@@ -260,7 +245,7 @@
       block.appendChild(items.length ? splitChart(items, title) : emptyNote("No ratings."));
       return block;
     });
-    replaceContent($("splits"), ...blocks);
+    replaceChildren($("splits"), ...blocks);
   }
 
   function renderContainment(report) {
@@ -271,12 +256,12 @@
       { label: "Escalated to a person", value: containment.escalated, className: "hard",
         text: `${containment.escalated} · ${fmtPct(containment.escalation_rate)}` },
     ];
-    replaceContent($("containment-chart"), containment.conversations
+    replaceChildren($("containment-chart"), containment.conversations
       ? barRows(rows, containment.conversations, "Conversations", "containment", WIDE_LAYOUT)
       : emptyNote("No conversations with KB activity or tickets in this range."));
     const reasons = report.escalations.reasons;
     const maxCount = Math.max(1, ...reasons.map((item) => item.count));
-    replaceContent($("reasons-chart"), reasons.length
+    replaceChildren($("reasons-chart"), reasons.length
       ? barRows(reasons.map((item) => ({ label: item.reason.replace(/_/g, " "), value: item.count,
           text: `${item.count} · ${fmtPct(item.share)}` })), maxCount, "Escalation reasons", "reasons", WIDE_LAYOUT)
       : emptyNote("No tickets in this range."));
@@ -315,7 +300,7 @@
       }
       return li;
     });
-    replaceContent($("gaps"), ...items);
+    replaceChildren($("gaps"), ...items);
   }
 
   function render(report) {
@@ -422,11 +407,9 @@
     if (state.report) renderTrend();
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
-    $("range-form").addEventListener("submit", onApply);
-    $("trend-day").addEventListener("click", () => setTrendPeriod("day"));
-    $("trend-week").addEventListener("click", () => setTrendPeriod("week"));
-    window.addEventListener("popstate", load);
-    load();
-  });
+  $("range-form").addEventListener("submit", onApply);
+  $("trend-day").addEventListener("click", () => setTrendPeriod("day"));
+  $("trend-week").addEventListener("click", () => setTrendPeriod("week"));
+  window.addEventListener("popstate", load);
+  load();
 })();

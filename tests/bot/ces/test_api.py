@@ -21,8 +21,8 @@ AGENT_EMAIL = "sam@example.com"
 def client(settings, sessions) -> Iterator[TestClient]:
     seed_report_data(sessions)
     with session_scope(sessions) as session:
-        accounts.create_agent(session, ADMIN_EMAIL, "Lead", "admin", ADMIN_PASSWORD)
-        accounts.create_agent(session, AGENT_EMAIL, "Sam", "agent", ADMIN_PASSWORD)
+        accounts.create_agent(session, email=ADMIN_EMAIL, name="Lead", role="admin", password=ADMIN_PASSWORD)
+        accounts.create_agent(session, email=AGENT_EMAIL, name="Sam", role="agent", password=ADMIN_PASSWORD)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -56,7 +56,7 @@ def test_the_report_uses_the_configured_low_score_threshold(sessions, settings):
     strict = settings.model_copy(update={"ces_low_score_threshold": 4})
     seed_report_data(sessions)
     with session_scope(sessions) as session:
-        accounts.create_agent(session, ADMIN_EMAIL, "Lead", "admin", ADMIN_PASSWORD)
+        accounts.create_agent(session, email=ADMIN_EMAIL, name="Lead", role="admin", password=ADMIN_PASSWORD)
     with TestClient(create_app(strict)) as client:
         summary = client.get("/api/reports", params=RANGE, headers=bearer(client, ADMIN_EMAIL)).json()["ces"]["summary"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ces.parse import is_skip, parse_effort_score
+from bot.ces.parse import is_skip, parse_ces_score
 
 SCORED = [
     # digits, in any script and common "out of" forms
@@ -134,24 +134,24 @@ NOT_SCORES = [
 
 @pytest.mark.parametrize("text, language, expected", SCORED)
 def test_an_answer_maps_to_its_score(text, language, expected):
-    assert parse_effort_score(text, language) == expected
+    assert parse_ces_score(text, language) == expected
 
 
 @pytest.mark.parametrize("text, language", NOT_SCORES)
 def test_an_answer_without_a_clear_score_gives_none_so_the_bot_re_asks(text, language):
-    assert parse_effort_score(text, language) is None
+    assert parse_ces_score(text, language) is None
 
 
 def test_a_non_string_answer_gives_none():
-    assert parse_effort_score(None) is None
-    assert parse_effort_score(b"6") is None  # type: ignore[arg-type]
+    assert parse_ces_score(None) is None
+    assert parse_ces_score(b"6") is None  # type: ignore[arg-type]
 
 
 def test_words_of_every_language_are_read_whatever_the_detected_language():
-    assert parse_effort_score("קל מאוד", "en") == 7
-    assert parse_effort_score("very easy", "he") == 7
-    assert parse_effort_score("سهل", "cs") == 6
-    assert parse_effort_score("six", "en-US") == 6
+    assert parse_ces_score("קל מאוד", "en") == 7
+    assert parse_ces_score("very easy", "he") == 7
+    assert parse_ces_score("سهل", "cs") == 6
+    assert parse_ces_score("six", "en-US") == 6
 
 
 SKIPS = [

@@ -2,18 +2,12 @@
 worked out by hand in the comments next to them."""
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy.orm import Session
 
+from bot.ces.periods import ReportRange
 from bot.ces.report import (
-    ReportRange,
-    ReportRangeError,
     build_report,
     ces_by,
     ces_distribution,
@@ -22,40 +16,15 @@ from bot.ces.report import (
     containment,
     escalations_by_reason,
     kb_gaps,
-    parse_report_range,
     percentile,
-    report_csv,
-    report_text,
     ticket_times,
 )
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import load_settings
-from tests.bot.ces.seed import migrated_settings, seed_report_data
+from tests.bot.ces.seed import seed_report_data
 
 TWO_WEEKS = ReportRange(date(2026, 3, 2), date(2026, 3, 15))
 EMPTY = ReportRange(date(2025, 1, 1), date(2025, 1, 31))
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Iterator[tuple]:
-    settings = migrated_settings(tmp_path_factory.mktemp("report"))
-    engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
-    agents = seed_report_data(factory)
-    yield factory, agents
-    engine.dispose()
-
-
-@pytest.fixture
-def session(seeded) -> Iterator[Session]:
-    factory, _ = seeded
-    with factory() as session:
-        yield session
-
-
-@pytest.fixture
-def agents(seeded) -> dict:
-    return seeded[1]
 
 
 # Ratings in range (c1..c7): 7, 6, 2, 4, 5, 1, 6 → n = 7, sum = 31, mean = 31/7 = 4.428… → 4.43
@@ -257,70 +226,6 @@ def test_build_report_puts_every_aggregate_together(session):
     assert built["escalations"]["tickets"] == 4
     assert built["ticket_times"]["first_response"]["median_minutes"] == 12.0
     assert built["kb_gaps"]["groups"][0]["count"] == 3
-
-
-def test_report_csv_is_a_flat_table(session):
-    rows = list(csv.reader(io.StringIO(report_csv(build_report(session, date(2026, 3, 2), date(2026, 3, 15))))))
-
-    assert rows[0] == ["section", "dimension", "key", "metric", "value"]
-    assert all(len(row) == 5 for row in rows)
-    assert ["ces_summary", "", "", "mean", "4.43"] in rows
-    assert ["ces_distribution", "score", "6", "count", "2"] in rows
-    assert ["ces_trend", "week", "2026-W11", "mean", "4.0"] in rows
-    assert ["ces_by", "agent", "Dana Levi", "mean", "1.5"] in rows
-    assert ["containment", "", "", "escalation_rate", "0.4444"] in rows
-    assert ["escalations", "reason", "frustration", "count", "1"] in rows
-    assert ["ticket_times", "resolution", "", "p90_minutes", "1620.0"] in rows
-    assert ["kb_gaps", "group", "2", "representative", "shipping to canada"] in rows
-
-
-def test_report_csv_neutralises_spreadsheet_formulas_in_customer_text():
-    built = {"range": {"since": "2026-03-02", "until": "2026-03-02"},
-             "ces": {"summary": {}, "distribution": [], "trend": {}, "by": {}},
-             "containment": {}, "escalations": {"tickets": 0, "reasons": []},
-             "ticket_times": {"tickets": 0, "first_response": {}, "resolution": {}},
-             "kb_gaps": {"questions": 1, "groups": [{"representative": "=HYPERLINK(\"http://evil\")", "count": 1,
-                                                     "conversations": 1, "languages": ["en"], "examples": []}]}}
-
-    assert "'=HYPERLINK" in report_csv(built)
-
-
-def test_report_text_reads_like_a_report(session):
-    text = report_text(build_report(session, date(2026, 3, 2), date(2026, 3, 15)))
-
-    assert "Effortless support report 2026-03-02 .. 2026-03-15 (UTC)" in text
-    assert "responses 7   mean 4.43   easy 4 (57.1%)" in text
-    assert "contained 5 (55.6%)   escalated 4 (44.4%)" in text
-    assert "1. How do I export my data?  — 3 questions, 2 conversations [en]" in text
-
-
-# ---------------------------------------------------------------- date ranges
-
-
-def test_the_default_range_is_the_last_30_days_including_today():
-    assert parse_report_range(None, None, today=date(2026, 3, 31)) == ReportRange(date(2026, 3, 2), date(2026, 3, 31))
-
-
-def test_a_range_with_only_one_end():
-    today = date(2026, 3, 31)
-    assert parse_report_range("2026-03-10", None, today=today) == ReportRange(date(2026, 3, 10), today)
-    assert parse_report_range(None, "2026-02-28", today=today) == ReportRange(date(2026, 1, 30), date(2026, 2, 28))
-
-
-def test_until_is_inclusive_up_to_midnight():
-    period = parse_report_range("2026-03-02", "2026-03-15")
-    assert (period.start.isoformat(), period.end.isoformat()) == ("2026-03-02T00:00:00+00:00", "2026-03-16T00:00:00+00:00")
-
-
-@pytest.mark.parametrize("since, until, message", [
-    ("yesterday", None, "since must be a date like 2026-03-01 (YYYY-MM-DD), got 'yesterday'"),
-    ("2026-02-30", None, "since must be a date"),
-    (None, "03/15/2026", "until must be a date"),
-    ("2026-03-15", "2026-03-02", "since (2026-03-15) is after until (2026-03-02)"),
-])
-def test_bad_dates_are_refused_with_a_clear_message(since, until, message):
-    with pytest.raises(ReportRangeError, match=re.escape(message)):
-        parse_report_range(since, until)
 
 
 @pytest.mark.postgres

@@ -18,6 +18,7 @@ from bot.ces.store import (
 from bot.db import session_scope, utcnow
 from bot.models import Agent, CesRating, Resolution, Ticket
 from bot.settings import load_settings
+from tests.helpers.sessions import in_session
 
 
 def add_agent_and_ticket(sessions) -> tuple:
@@ -38,7 +39,7 @@ def bot_resolution(sessions, key="bot:conv-1:1", **overrides) -> int:
     fields = dict(resolution_key=key, conversation_id="conv-1", resolved_by="bot",
                   article_id="reset-password", channel="socketio", language="cs")
     fields.update(overrides)
-    return record_resolution(sessions, **fields)
+    return in_session(sessions, record_resolution, **fields)
 
 
 def count(sessions, model) -> int:
@@ -67,8 +68,8 @@ def test_concurrent_recordings_of_one_resolution_store_one_row(sessions):
 def test_an_agent_resolution_takes_agent_and_channel_from_its_ticket(sessions):
     agent_id, ticket_id = add_agent_and_ticket(sessions)
 
-    resolution_id = record_resolution(sessions, resolution_key="ticket:1:1", conversation_id="conv-9",
-                                      resolved_by="agent", ticket_id=ticket_id, language="he")
+    resolution_id = in_session(sessions, record_resolution, resolution_key="ticket:1:1", conversation_id="conv-9",
+                               resolved_by="agent", ticket_id=ticket_id, language="he")
 
     with session_scope(sessions) as session:
         resolution = session.get(Resolution, resolution_id)
@@ -109,7 +110,7 @@ def test_a_resolution_is_never_rated_twice(sessions):
     resolution_id = bot_resolution(sessions)
     record_rating(sessions, resolution_id=resolution_id, score=2)
 
-    assert already_rated(sessions, resolution_id) is True
+    assert in_session(sessions, already_rated, resolution_id=resolution_id) is True
     assert record_rating(sessions, resolution_id=resolution_id, score=7) == RatingOutcome.ALREADY_RATED
     with session_scope(sessions) as session:
         assert session.scalars(select(CesRating.score)).all() == [2]
@@ -128,7 +129,7 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
 
 
 def test_rating_an_unknown_resolution_stores_nothing(sessions):
-    assert already_rated(sessions, 999) is False
+    assert in_session(sessions, already_rated, resolution_id=999) is False
     assert record_rating(sessions, resolution_id=999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
     assert count(sessions, CesRating) == 0
 
@@ -139,7 +140,7 @@ def test_an_out_of_range_or_non_integer_score_is_a_value_error(sessions, score):
 
     with pytest.raises(ValueError, match="a CES score is a whole number from 1 to 7"):
         record_rating(sessions, resolution_id=resolution_id, score=score)
-    assert already_rated(sessions, resolution_id) is False
+    assert in_session(sessions, already_rated, resolution_id=resolution_id) is False
 
 
 def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):

@@ -101,7 +101,7 @@ class Desk:
         name = name or f"Agent {number}"
         email = f"agent{number}@example.com"
         with session_scope(self.sessions) as session:
-            agent_id = accounts.create_agent(session, email, name, role, PASSWORD).id
+            agent_id = accounts.create_agent(session, email=email, name=name, role=role, password=PASSWORD).id
         response = self.client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.text
         login = AgentLogin(agent_id, name, email, {"Authorization": f"Bearer {response.json()['token']}"})

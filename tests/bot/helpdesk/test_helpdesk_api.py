@@ -274,7 +274,7 @@ def test_secure_cookies_when_configured(settings_env, sessions):
 
     settings = load_settings({**settings_env, "COOKIE_SECURE": "true"})
     with session_scope(sessions) as session:
-        accounts.create_agent(session, "anna@example.com", "Anna", "agent", PASSWORD)
+        accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         login = client.post("/api/auth/login", json={"email": "anna@example.com", "password": PASSWORD})
         assert "Secure" in login.headers["set-cookie"]
@@ -308,18 +308,18 @@ def test_wrong_password_and_unknown_email_look_the_same_and_repeats_are_slowed(d
 def test_lockouts_grow_and_end(sessions):
     now = utcnow()
     with session_scope(sessions) as db:
-        accounts.create_agent(db, "anna@example.com", "Anna", "agent", PASSWORD)
+        accounts.create_agent(db, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
         lock_lengths = []
         for _ in range(6):
             with pytest.raises(Unauthorized):
-                accounts.authenticate(db, "anna@example.com", "wrong password", now=now)
+                accounts.authenticate(db, email="anna@example.com", password="wrong password", now=now)
             agent = db.query(Agent).one()
             lock_lengths.append((agent.locked_until - now).total_seconds() if agent.locked_until else 0)
             now = (agent.locked_until or now) + timedelta(milliseconds=1)
         assert lock_lengths == [0, 0, 0, 2, 4, 8]
         with pytest.raises(TooManyAttempts):
-            accounts.authenticate(db, "anna@example.com", PASSWORD, now=now - timedelta(seconds=1))
-        assert accounts.authenticate(db, "anna@example.com", PASSWORD, now=now).failed_logins == 0
+            accounts.authenticate(db, email="anna@example.com", password=PASSWORD, now=now - timedelta(seconds=1))
+        assert accounts.authenticate(db, email="anna@example.com", password=PASSWORD, now=now).failed_logins == 0
 
 
 def test_no_response_contains_a_password_hash_or_another_agents_token(desk):
@@ -381,7 +381,7 @@ def test_kb_article_lookup_for_links(settings_env, sessions, tmp_path):
     (kb / "reset-he.md").write_text("---\nid: reset-password-he\ntitle: איפוס סיסמה\nlanguage: he\n---\nפתחו הגדרות.\n")
     (kb / "broken.md").write_text("no front matter")
     with session_scope(sessions) as session:
-        accounts.create_agent(session, "anna@example.com", "Anna", "agent", PASSWORD)
+        accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
     with TestClient(create_app(load_settings({**settings_env, "KB_DIR": str(kb)}))) as client:
         token = client.post("/api/auth/token", json={"email": "anna@example.com", "password": PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}

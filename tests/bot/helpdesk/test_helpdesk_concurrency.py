@@ -37,10 +37,10 @@ def seed(session_factory, agents: int, tickets_count: int) -> list[int]:
         for n in range(tickets_count):
             tickets.create_ticket(
                 session,
-                TicketCreate(
+                data=TicketCreate(
                     idempotency_key=f"k{n}", conversation_id=f"c{n}", subject=f"ticket {n}", reason="customer_request"
                 ),
-                ALWAYS_OPEN,
+                policy=ALWAYS_OPEN,
             )
     return agent_ids
 
@@ -63,7 +63,7 @@ def test_twenty_agents_claiming_ten_tickets_at_once(database):
 
     def claim_next(index: int):
         with session_scope(session_factory) as session:
-            ticket = tickets.claim_next(session, session.get(Agent, agent_ids[index]))
+            ticket = tickets.claim_next(session, agent=session.get(Agent, agent_ids[index]))
             return (agent_ids[index], ticket.id) if ticket else None
 
     wins = [result for result in all_at_once(AGENTS, claim_next) if result]
@@ -88,7 +88,7 @@ def test_twenty_agents_claiming_the_same_ticket(database):
     def claim(index: int):
         with session_scope(session_factory) as session:
             try:
-                tickets.claim_ticket(session, 1, session.get(Agent, agent_ids[index]))
+                tickets.claim_ticket(session, ticket_id=1, agent=session.get(Agent, agent_ids[index]))
                 return "won"
             except Conflict:
                 return "conflict"
@@ -102,7 +102,7 @@ def test_a_retried_escalation_racing_itself_makes_one_ticket(database):
 
     def create(_):
         with session_scope(session_factory) as session:
-            ticket, created = tickets.create_ticket(session, request, ALWAYS_OPEN)
+            ticket, created = tickets.create_ticket(session, data=request, policy=ALWAYS_OPEN)
             return ticket.reference, created
 
     results = all_at_once(8, create)
@@ -116,7 +116,7 @@ def test_concurrent_claims_over_http(database):
     settings, session_factory = database
     agent_ids = seed(session_factory, AGENTS, TICKETS)
     with session_scope(session_factory) as session:
-        tokens = [accounts.open_session(session, session.get(Agent, agent_id))[0] for agent_id in agent_ids]
+        tokens = [accounts.open_session(session, agent=session.get(Agent, agent_id))[0] for agent_id in agent_ids]
     server = LiveHelpdesk(create_app(settings)).start()
     try:
 

@@ -22,8 +22,8 @@ def server(database) -> Iterator[tuple[str, dict, dict]]:
     """The live helpdesk on each database, with the service headers and a logged-in agent's headers."""
     settings, session_factory = database
     with session_scope(session_factory) as session:
-        agent = accounts.create_agent(session, "anna@example.com", "Anna", "agent", "long enough password")
-        token, _ = accounts.open_session(session, agent)
+        agent = accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent", password="long enough password")
+        token, _ = accounts.open_session(session, agent=agent)
     live = LiveHelpdesk(create_app(settings)).start()
     yield live.base_url, {"Authorization": f"Bearer {SERVICE_TOKEN}"}, {"Authorization": f"Bearer {token}"}
     live.stop()

@@ -40,23 +40,23 @@ def db(sessions):
 
 
 def make_agent(db, name: str, role: str = "agent"):
-    return accounts.create_agent(db, f"{name.lower()}@example.com", name, role, "long enough password")
+    return accounts.create_agent(db, email=f"{name.lower()}@example.com", name=name, role=role, password="long enough password")
 
 
 # ---------------------------------------------------------------- creating
 
 
 def test_the_same_escalation_creates_one_ticket(db):
-    first, created_first = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    again, created_again = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0 + timedelta(seconds=5))
+    first, created_first = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    again, created_again = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0 + timedelta(seconds=5))
     assert (created_first, created_again) == (True, False)
     assert again.id == first.id
     assert first.reference == f"T-{first.id + 1000}"
 
 
 def test_a_conversation_with_an_open_ticket_gets_that_ticket_back(db):
-    first, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    second, created = tickets.create_ticket(db, escalation("c1", idempotency_key="another-escalation"), POLICY, now=T0)
+    first, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    second, created = tickets.create_ticket(db, data=escalation("c1", idempotency_key="another-escalation"), policy=POLICY, now=T0)
     assert not created and second.id == first.id
 
 
@@ -68,7 +68,7 @@ def test_the_transcript_is_stored_with_its_own_times(db):
             {"author": "bot", "text": "Hello", "timestamp": "2026-01-05T10:00:01+02:00"},
         ],
     )
-    ticket, _ = tickets.create_ticket(db, data, POLICY, now=T0)
+    ticket, _ = tickets.create_ticket(db, data=data, policy=POLICY, now=T0)
     lines = [(m.author_type, m.body, m.created_at) for m in ticket.messages]
     assert lines == [
         ("customer", "<b>hi</b>", datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)),
@@ -86,7 +86,7 @@ def test_the_transcript_is_stored_with_its_own_times(db):
     ],
 )
 def test_priority_follows_the_rules_unless_given(db, reason, requested, expected):
-    ticket, _ = tickets.create_ticket(db, escalation("c1", reason=reason, priority=requested), POLICY, now=T0)
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1", reason=reason, priority=requested), policy=POLICY, now=T0)
     assert ticket.priority == expected
 
 
@@ -100,9 +100,9 @@ def test_priority_rules_are_checked():
 
 def test_subject_falls_back_to_the_description_then_the_reason(db):
     from_description, _ = tickets.create_ticket(
-        db, escalation("c1", subject="", description="\n  My parcel is late\nmore"), POLICY, now=T0
+        db, data=escalation("c1", subject="", description="\n  My parcel is late\nmore"), policy=POLICY, now=T0
     )
-    from_reason, _ = tickets.create_ticket(db, escalation("c2", subject="", reason="frustration"), POLICY, now=T0)
+    from_reason, _ = tickets.create_ticket(db, data=escalation("c2", subject="", reason="frustration"), policy=POLICY, now=T0)
     assert from_description.subject == "My parcel is late"
     assert from_reason.subject == "The customer seemed frustrated."
 
@@ -111,40 +111,40 @@ def test_subject_falls_back_to_the_description_then_the_reason(db):
 
 
 def test_queue_is_priority_then_age(db):
-    normal_old, _ = tickets.create_ticket(db, escalation("old"), POLICY, now=T0)
+    normal_old, _ = tickets.create_ticket(db, data=escalation("old"), policy=POLICY, now=T0)
     high_new, _ = tickets.create_ticket(
-        db, escalation("angry", reason="frustration"), POLICY, now=T0 + timedelta(minutes=5)
+        db, data=escalation("angry", reason="frustration"), policy=POLICY, now=T0 + timedelta(minutes=5)
     )
-    normal_new, _ = tickets.create_ticket(db, escalation("new"), POLICY, now=T0 + timedelta(minutes=1))
-    low, _ = tickets.create_ticket(db, escalation("low", priority="low"), POLICY, now=T0 - timedelta(hours=1))
+    normal_new, _ = tickets.create_ticket(db, data=escalation("new"), policy=POLICY, now=T0 + timedelta(minutes=1))
+    low, _ = tickets.create_ticket(db, data=escalation("low", priority="low"), policy=POLICY, now=T0 - timedelta(hours=1))
     assert [t.conversation_id for t in tickets.queue(db)] == ["angry", "old", "new", "low"]
-    assert [tickets.queue_position(db, t) for t in (high_new, normal_old, normal_new, low)] == [1, 2, 3, 4]
+    assert [tickets.queue_position(db, ticket=t) for t in (high_new, normal_old, normal_new, low)] == [1, 2, 3, 4]
 
 
 def test_claim_next_takes_the_head_of_the_queue_and_then_nothing(db):
     anna = make_agent(db, "Anna")
-    tickets.create_ticket(db, escalation("first"), POLICY, now=T0)
-    tickets.create_ticket(db, escalation("second"), POLICY, now=T0 + timedelta(minutes=1))
-    assert tickets.claim_next(db, anna).conversation_id == "first"
-    assert tickets.claim_next(db, anna).conversation_id == "second"
-    assert tickets.claim_next(db, anna) is None
+    tickets.create_ticket(db, data=escalation("first"), policy=POLICY, now=T0)
+    tickets.create_ticket(db, data=escalation("second"), policy=POLICY, now=T0 + timedelta(minutes=1))
+    assert tickets.claim_next(db, agent=anna).conversation_id == "first"
+    assert tickets.claim_next(db, agent=anna).conversation_id == "second"
+    assert tickets.claim_next(db, agent=anna) is None
 
 
 def test_a_claimed_ticket_cannot_be_claimed_again(db):
     anna, ben = make_agent(db, "Anna"), make_agent(db, "Ben")
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    claimed = tickets.claim_ticket(db, ticket.id, anna)
-    assert (claimed.status, claimed.assignee_id, tickets.queue_position(db, claimed)) == ("assigned", anna.id, None)
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    claimed = tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna)
+    assert (claimed.status, claimed.assignee_id, tickets.queue_position(db, ticket=claimed)) == ("assigned", anna.id, None)
     with pytest.raises(Conflict, match="already claimed by Anna"):
-        tickets.claim_ticket(db, ticket.id, ben)
+        tickets.claim_ticket(db, ticket_id=ticket.id, agent=ben)
     with pytest.raises(NotFound):
-        tickets.claim_ticket(db, 987654, ben)
+        tickets.claim_ticket(db, ticket_id=987654, agent=ben)
 
 
 def test_claiming_tells_the_customer_who_joined(db):
     anna = make_agent(db, "Anna")
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    tickets.claim_ticket(db, ticket.id, anna)
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna)
     joined = ticket.messages[-1]
     assert (joined.rasa_intent, joined.rasa_entities, joined.delivered) == (
         "EXTERNAL_agent_joined",
@@ -158,25 +158,25 @@ def test_claiming_tells_the_customer_who_joined(db):
 
 def test_reply_resolve_reopen_resolve_close(db):
     anna = make_agent(db, "Anna")
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    tickets.claim_ticket(db, ticket.id, anna, now=T0 + timedelta(minutes=1))
-    reply = tickets.reply(db, ticket.id, anna, "Try this link", now=T0 + timedelta(minutes=2))
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna, now=T0 + timedelta(minutes=1))
+    reply = tickets.reply(db, ticket_id=ticket.id, agent=anna, text="Try this link", now=T0 + timedelta(minutes=2))
     assert (reply.rasa_intent, reply.rasa_entities) == (
         "EXTERNAL_agent_message",
         {"agent_message": "Try this link", "agent_name": "Anna"},
     )
     assert ticket.first_reply_at == T0 + timedelta(minutes=2)
 
-    first = tickets.resolve(db, ticket.id, anna, now=T0 + timedelta(minutes=3))
+    first = tickets.resolve(db, ticket_id=ticket.id, agent=anna, now=T0 + timedelta(minutes=3))
     assert (ticket.status, ticket.resolved_at) == ("resolved", T0 + timedelta(minutes=3))
     with pytest.raises(Conflict, match="already resolved"):
-        tickets.resolve(db, ticket.id, anna)
+        tickets.resolve(db, ticket_id=ticket.id, agent=anna)
     with pytest.raises(Conflict, match="already resolved; reopen it first"):
-        tickets.reply(db, ticket.id, anna, "one more thing")
+        tickets.reply(db, ticket_id=ticket.id, agent=anna, text="one more thing")
 
-    tickets.reopen(db, ticket.id, anna)
+    tickets.reopen(db, ticket_id=ticket.id, agent=anna)
     assert (ticket.status, ticket.assignee_id, ticket.resolved_at) == ("assigned", anna.id, None)
-    second = tickets.resolve(db, ticket.id, anna)
+    second = tickets.resolve(db, ticket_id=ticket.id, agent=anna)
     keys = [r.resolution_key for r in db.query(Resolution).order_by(Resolution.id)]
     assert keys == [f"ticket:{ticket.id}:1", f"ticket:{ticket.id}:2"]
     assert (first.resolved_by, first.agent_id, first.conversation_id) == ("agent", anna.id, "c1")
@@ -189,41 +189,41 @@ def test_reply_resolve_reopen_resolve_close(db):
         "agent_name": "Anna",
     }
 
-    tickets.close(db, ticket.id, anna)
+    tickets.close(db, ticket_id=ticket.id, agent=anna)
     assert ticket.status == "closed" and ticket.closed_at is not None
     with pytest.raises(Conflict, match="only resolved tickets can be reopened"):
-        tickets.reopen(db, ticket.id, anna)
+        tickets.reopen(db, ticket_id=ticket.id, agent=anna)
 
 
 def test_only_the_assignee_replies_and_admins_may_resolve_or_transfer(db):
     anna, ben, boss = make_agent(db, "Anna"), make_agent(db, "Ben"), make_agent(db, "Boss", role="admin")
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
     with pytest.raises(Conflict, match="claim it first"):
-        tickets.reply(db, ticket.id, anna, "hello")
-    tickets.claim_ticket(db, ticket.id, anna)
+        tickets.reply(db, ticket_id=ticket.id, agent=anna, text="hello")
+    tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna)
     for action in (
-        lambda: tickets.reply(db, ticket.id, ben, "mine now"),
-        lambda: tickets.resolve(db, ticket.id, ben),
-        lambda: tickets.transfer(db, ticket.id, ben, ben.id),
-        lambda: tickets.reply(db, ticket.id, boss, "admin talking"),
+        lambda: tickets.reply(db, ticket_id=ticket.id, agent=ben, text="mine now"),
+        lambda: tickets.resolve(db, ticket_id=ticket.id, agent=ben),
+        lambda: tickets.transfer(db, ticket_id=ticket.id, agent=ben, to_agent_id=ben.id),
+        lambda: tickets.reply(db, ticket_id=ticket.id, agent=boss, text="admin talking"),
     ):
         with pytest.raises(Forbidden, match="assigned to Anna"):
             action()
-    tickets.transfer(db, ticket.id, boss, ben.id)
+    tickets.transfer(db, ticket_id=ticket.id, agent=boss, to_agent_id=ben.id)
     assert ticket.assignee_id == ben.id
     assert ticket.messages[-1].rasa_entities == {"agent_name": "Ben"}
     with pytest.raises(Conflict, match="already assigned to Ben"):
-        tickets.transfer(db, ticket.id, ben, ben.id)
+        tickets.transfer(db, ticket_id=ticket.id, agent=ben, to_agent_id=ben.id)
     with pytest.raises(InvalidInput, match="agent 999999 not found"):
-        tickets.transfer(db, ticket.id, ben, 999999)
-    tickets.resolve(db, ticket.id, boss)
+        tickets.transfer(db, ticket_id=ticket.id, agent=ben, to_agent_id=999999)
+    tickets.resolve(db, ticket_id=ticket.id, agent=boss)
     assert ticket.status == "resolved"
 
 
 def test_notes_are_internal_and_allowed_on_any_ticket(db):
     anna = make_agent(db, "Anna")
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    note = tickets.add_note(db, ticket.id, anna, "VIP customer")
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    note = tickets.add_note(db, ticket_id=ticket.id, agent=anna, text="VIP customer")
     assert (note.author_type, note.rasa_intent, note.delivered) == ("note", None, True)
 
 
@@ -231,19 +231,19 @@ def test_notes_are_internal_and_allowed_on_any_ticket(db):
 
 
 def test_relay_appends_to_the_open_ticket_once_per_client_message_id(db):
-    ticket, _ = tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
+    ticket, _ = tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
     message = RelayMessage(text="still there?", client_message_id="m-1")
-    _, first, created_first = tickets.relay_customer_message(db, "c1", message)
-    _, again, created_again = tickets.relay_customer_message(db, "c1", message)
+    _, first, created_first = tickets.relay_customer_message(db, conversation_id="c1", data=message)
+    _, again, created_again = tickets.relay_customer_message(db, conversation_id="c1", data=message)
     assert (created_first, created_again, again.id) == (True, False, first.id)
     assert [m.body for m in ticket.messages].count("still there?") == 1
     with pytest.raises(NotFound, match="no open ticket"):
-        tickets.relay_customer_message(db, "someone-else", message)
+        tickets.relay_customer_message(db, conversation_id="someone-else", data=message)
 
 
 def test_oversized_customer_messages_are_cut_with_a_visible_marker(db):
-    tickets.create_ticket(db, escalation("c1"), POLICY, now=T0)
-    _, message, _ = tickets.relay_customer_message(db, "c1", RelayMessage(text="x" * 100_000))
+    tickets.create_ticket(db, data=escalation("c1"), policy=POLICY, now=T0)
+    _, message, _ = tickets.relay_customer_message(db, conversation_id="c1", data=RelayMessage(text="x" * 100_000))
     kept, marker = message.body.split("\n[… message truncated: ")
     omitted = int(marker.removesuffix(" more characters not shown]"))
     assert len(message.body) <= MESSAGE_MAX_CHARS
@@ -251,8 +251,8 @@ def test_oversized_customer_messages_are_cut_with_a_visible_marker(db):
 
 
 def test_customer_status_by_conversation_or_email_and_references_are_not_guessable(db):
-    mine, _ = tickets.create_ticket(db, escalation("c1", customer_email="Dana@Example.com"), POLICY, now=T0)
-    tickets.create_ticket(db, escalation("c2", customer_email="other@example.com"), POLICY, now=T0)
+    mine, _ = tickets.create_ticket(db, data=escalation("c1", customer_email="Dana@Example.com"), policy=POLICY, now=T0)
+    tickets.create_ticket(db, data=escalation("c2", customer_email="other@example.com"), policy=POLICY, now=T0)
     later_conversation = tickets.customer_tickets(db, conversation_id="c-new", email="dana@example.com")
     assert [(t.reference, t.status, t.queue_position) for t in later_conversation] == [(mine.reference, "waiting", 1)]
     assert tickets.customer_tickets(db, conversation_id="c2", reference=mine.reference) == []
@@ -265,22 +265,22 @@ def test_wait_estimate_is_position_times_median_handling_over_agents_online(db):
     anna, ben = make_agent(db, "Anna"), make_agent(db, "Ben")
     now = T0 + timedelta(hours=1)
     for minutes, name in ((4, "a"), (6, "b"), (20, "c")):
-        ticket, _ = tickets.create_ticket(db, escalation(name), POLICY, now=T0)
-        tickets.claim_ticket(db, ticket.id, anna, now=T0)
-        tickets.resolve(db, ticket.id, anna, now=T0 + timedelta(minutes=minutes))
-    assert tickets.median_handling_minutes(db, now) == 6
-    assert tickets.wait_estimate_minutes(db, 3, 2, now) == 9
-    assert tickets.wait_estimate_minutes(db, 3, 0, now) is None
+        ticket, _ = tickets.create_ticket(db, data=escalation(name), policy=POLICY, now=T0)
+        tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna, now=T0)
+        tickets.resolve(db, ticket_id=ticket.id, agent=anna, now=T0 + timedelta(minutes=minutes))
+    assert tickets.median_handling_minutes(db, now=now) == 6
+    assert tickets.wait_estimate_minutes(db, position=3, online=2, now=now) == 9
+    assert tickets.wait_estimate_minutes(db, position=3, online=0, now=now) is None
     for agent in (anna, ben):
-        accounts.set_presence(db, agent, "online", now=now)
-    assert tickets.agents_online(db, now) == 2
-    assert tickets.agents_online(db, now + accounts.ONLINE_WINDOW) == 0  # the console went quiet
+        accounts.set_presence(db, agent=agent, presence="online", now=now)
+    assert tickets.agents_online(db, now=now) == 2
+    assert tickets.agents_online(db, now=now + accounts.ONLINE_WINDOW) == 0  # the console went quiet
 
 
 def test_availability_outside_business_hours(db):
     policy = HelpdeskPolicy(BusinessHours.parse("Mon-Fri 09:00-17:00", "Europe/Prague"), {})
     saturday = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
-    availability = tickets.availability(db, policy, now=saturday)
+    availability = tickets.availability(db, policy=policy, now=saturday)
     assert not availability.open_now
     assert availability.next_open == datetime(2026, 1, 12, 8, 0, tzinfo=timezone.utc)  # 09:00 in Prague
     assert (availability.agents_online, availability.wait_estimate_minutes) == (0, None)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.bench import build_articles, main
+from bot.kb.bench import build_articles
+from bot.kb.cli import bench_main
 from tests.bot.kb.kb_articles import INTENTS, write_csv
 
 
@@ -28,7 +29,7 @@ def dataset(tmp_path: Path):
 def test_prints_one_json_object_with_every_metric(dataset, tmp_path, capsys):
     train, test, oos = dataset
     out = tmp_path / "result.json"
-    code = main(["--train", str(train), "--test", str(test), "--oos", str(oos), "--oos-label", "oos",
+    code = bench_main(["--train", str(train), "--test", str(test), "--oos", str(oos), "--oos-label", "oos",
                  "--shots", "5", "--seed", "1", "--embedding-model", "", "--json", str(out)])
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
@@ -60,5 +61,5 @@ def test_out_of_scope_training_rows_make_no_article():
 
 def test_a_missing_column_is_a_clear_error(dataset, capsys):
     train, test, _ = dataset
-    assert main(["--train", str(train), "--test", str(test), "--label-col", "intent", "--embedding-model", ""]) == 2
+    assert bench_main(["--train", str(train), "--test", str(test), "--label-col", "intent", "--embedding-model", ""]) == 2
     assert "no column 'intent'" in capsys.readouterr().err

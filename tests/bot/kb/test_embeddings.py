@@ -186,14 +186,14 @@ def test_article_embeddings_are_cached_between_builds(embedding_kb, demo_kb_dir,
 
 
 def test_bench_runs_the_recommended_embedding_configuration(tmp_path, capsys, monkeypatch):
-    from bot.kb.bench import main
+    from bot.kb.cli import bench_main
     from tests.bot.kb.kb_articles import INTENTS, write_csv
 
     monkeypatch.setenv("EFFORTLESS_VAR_DIR", str(tmp_path / "var"))
     train = write_csv(tmp_path / "train.csv", [(q, label) for label, qs in INTENTS.items() for q in qs])
     test = write_csv(tmp_path / "test.csv", [("my card never came", "card_arrival"), ("what's the rate for euros", "exchange_rate"),
                                            ("sing me a song", "oos")])
-    assert main(["--train", str(train), "--test", str(test), "--oos-label", "oos", "--embedding-model", MODEL]) == 0
+    assert bench_main(["--train", str(train), "--test", str(test), "--oos-label", "oos", "--embedding-model", MODEL]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["embedding_model"] == MODEL
     assert result["hit_at_1"] == 1.0 and result["oos_recall"] == 1.0

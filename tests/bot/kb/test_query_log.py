@@ -5,13 +5,14 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.kb.query_log import kb_attempts_for_conversation, mark_helped, record_query
 from bot.models import KbQuery
+from tests.helpers.sessions import in_session
 
 
 def _record(sessions, **overrides):
     values = dict(conversation_id="c1", question="where is my order", language="en", outcome="answer",
                   article_id="track-order", score=0.91, channel="socketio")
     values.update(overrides)
-    return record_query(sessions, **values)
+    return in_session(sessions, record_query, **values)
 
 
 def test_every_outcome_is_recorded_with_its_details(sessions):
@@ -32,7 +33,9 @@ def test_every_outcome_is_recorded_with_its_details(sessions):
 
 def test_an_answer_that_did_not_help_becomes_a_miss(sessions):
     helped, not_helped = _record(sessions), _record(sessions)
-    assert mark_helped(sessions, helped, True) and mark_helped(sessions, not_helped, False)
+    assert in_session(sessions, mark_helped, query_id=helped, helped=True) and in_session(
+        sessions, mark_helped, query_id=not_helped, helped=False
+    )
     with session_scope(sessions) as session:
         assert (session.get(KbQuery, helped).outcome, session.get(KbQuery, helped).helped) == ("answer", True)
         assert (session.get(KbQuery, not_helped).outcome, session.get(KbQuery, not_helped).helped) == ("miss", False)
@@ -40,13 +43,13 @@ def test_an_answer_that_did_not_help_becomes_a_miss(sessions):
 
 def test_a_clarification_answered_with_none_of_these_becomes_a_miss(sessions):
     clarification = _record(sessions, outcome="clarify", article_id=None, score=0.4)
-    assert mark_helped(sessions, clarification, False)
+    assert in_session(sessions, mark_helped, query_id=clarification, helped=False)
     with session_scope(sessions) as session:
         assert (session.get(KbQuery, clarification).outcome, session.get(KbQuery, clarification).helped) == ("miss", False)
 
 
 def test_marking_an_unknown_query_says_so(sessions):
-    assert mark_helped(sessions, 999_999, True) is False
+    assert in_session(sessions, mark_helped, query_id=999_999, helped=True) is False
 
 
 @pytest.mark.parametrize(
@@ -74,12 +77,12 @@ def test_invalid_values_are_refused_with_a_clear_message(sessions, bad):
 
 def test_attempts_of_one_conversation_in_order_for_the_ticket(sessions, demo_kb):
     first = _record(sessions)
-    mark_helped(sessions, first, False)
+    in_session(sessions, mark_helped, query_id=first, helped=False)
     _record(sessions, outcome="abstain", article_id=None, score=None, question="still lost")
     _record(sessions, conversation_id="other")
-    attempts = kb_attempts_for_conversation(sessions, "c1", knowledge_base=demo_kb)
+    attempts = in_session(sessions, kb_attempts_for_conversation, conversation_id="c1", knowledge_base=demo_kb)
     assert [(a["article_id"], a["outcome"], a["helped"]) for a in attempts] == [
         ("track-order", "miss", False), (None, "abstain", None)
     ]
     assert attempts[0]["title"] == "Where is my order?" and attempts[0]["score"] == 0.91
-    assert kb_attempts_for_conversation(sessions, "nobody") == []
+    assert in_session(sessions, kb_attempts_for_conversation, conversation_id="nobody") == []

@@ -3,7 +3,8 @@
 
 import { Api } from "./api.js";
 import { ConversationView } from "./conversation.js";
-import { el, refreshAges, replaceChildren, whileBusy } from "./dom.js";
+import { el, replaceChildren } from "/shared/dom.js";
+import { refreshAges, whileBusy } from "./ui.js";
 import { LiveUpdates } from "./live.js";
 import { MineView, QueueView } from "./lists.js";
 

@@ -2,7 +2,8 @@
 // box, and the ticket actions (claim, transfer, resolve, reopen, close, internal notes).
 
 import { ApiError } from "./api.js";
-import { REASON_LABELS, STATUS_LABELS, chip, el, languageName, replaceChildren, timeElement, whileBusy } from "./dom.js";
+import { el, replaceChildren } from "/shared/dom.js";
+import { REASON_LABELS, STATUS_LABELS, chip, languageName, timeElement, whileBusy } from "./ui.js";
 
 const MAX_CHARS = 10_000; // the API's limit for one message
 const COUNTER_FROM = 9_000;

@@ -1,7 +1,8 @@
 // The two ticket lists: the queue (waiting tickets, live) and "My conversations".
 
 import { ApiError } from "./api.js";
-import { REASON_LABELS, STATUS_LABELS, ageElement, chip, el, languageName, whileBusy } from "./dom.js";
+import { el } from "/shared/dom.js";
+import { REASON_LABELS, STATUS_LABELS, ageElement, chip, languageName, whileBusy } from "./ui.js";
 
 const RELOAD_DELAY_MS = 200;
 const MINE_LIMIT = 200;

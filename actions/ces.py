@@ -1,4 +1,12 @@
-"""The Customer Effort Score question after a resolution (CES 2.0, 1..7)."""
+"""The Customer Effort Score question after a resolution (CES 2.0, 1..7).
+
+Naming: Python modules and functions call this feature ``ces`` (actions/ces.py, bot/ces/,
+:func:`bot.ces.parse.parse_ces_score`). The Rasa names keep "effort": the intent ``rate_effort``, the
+slots ``effort_score``/``effort_comment``/``effort_attempts``/``effort_skipped``, the ``utter_effort_*``
+responses and the actions ``action_ask_effort_score``/``action_save_effort_score`` (so the classes
+:class:`ActionAskEffortScore`/:class:`ActionSaveEffortScore` and the ``validate_effort_*`` methods, whose
+names follow them); renaming those would change the trained model and the conversation tests.
+"""
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -7,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_thread, services
-from bot.ces.parse import is_skip, parse_effort_score
+from bot.ces.parse import is_skip, parse_ces_score
 from bot.ces.store import is_low_score, record_rating
 
 MAX_UNCLEAR_ANSWERS = 2
@@ -29,7 +37,7 @@ class ValidateCesForm(FormValidationAction):
 
     def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        score = parse_effort_score(text, tracker.get_slot("language") or "en")
+        score = parse_ces_score(text, tracker.get_slot("language") or "en")
         if score is not None:
             return {"effort_score": score, "effort_attempts": 0}
         if _declined(tracker, text) or tracker.get_intent_of_latest_message() in SKIP_INTENTS:

@@ -1,39 +1,7 @@
-// Building the page from data without ever parsing data as HTML: every text goes in as a text node.
+// Console helpers: busy buttons, times and ages, language names, reason and status chips.
+// Elements are built with the shared DOM helpers (never by parsing data as HTML).
 
-/**
- * el("button", {class: "primary", type: "button", onclick: fn}, "Claim") → <button>.
- * Attributes are set with setAttribute (values are never interpreted as markup); `on*` keys add
- * listeners; children may be strings, nodes, arrays, or null/false (skipped).
- */
-export function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") {
-      node.addEventListener(name.slice(2), value);
-    } else if (value === true) {
-      node.setAttribute(name, "");
-    } else {
-      node.setAttribute(name, String(value));
-    }
-  }
-  append(node, children);
-  return node;
-}
-
-function append(node, children) {
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(node, child);
-    else node.append(child instanceof Node ? child : String(child));
-  }
-}
-
-/** Replace everything inside `node` with `children`. */
-export function replaceChildren(node, ...children) {
-  node.replaceChildren();
-  append(node, children);
-}
+import { el } from "/shared/dom.js";
 
 /**
  * Disable `button` (and mark the region busy) while `work` runs, so a request is never sent twice.

@@ -5,11 +5,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.effort import ActionAskEffortScore, ActionSaveEffortScore, ValidateCesForm
+from actions.ces import ActionAskEffortScore, ActionSaveEffortScore, ValidateCesForm
 from bot.ces.store import record_resolution
 from bot.db import session_scope
 from bot.models import CesRating
 from tests.actions.conftest import make_tracker, responses, run, slots_set
+from tests.helpers.sessions import in_session
 
 
 @pytest.fixture(autouse=True)
@@ -29,9 +30,9 @@ def ces_turn(domain, slot, value, intent="rate_effort", slots=None):
 def resolution(action_services):
     """A bot resolution waiting for its rating; returns (conversation id, resolution id)."""
     conversation_id = f"test-{uuid.uuid4().hex[:12]}"
-    resolution_id = record_resolution(action_services.sessions, resolution_key=f"kb:{conversation_id}:1",
-                                      conversation_id=conversation_id, resolved_by="bot", article_id="reset-password",
-                                      channel="socketio", language="en")
+    resolution_id = in_session(action_services.sessions, record_resolution, resolution_key=f"kb:{conversation_id}:1",
+                               conversation_id=conversation_id, resolved_by="bot", article_id="reset-password",
+                               channel="socketio", language="en")
     return conversation_id, resolution_id
 
 

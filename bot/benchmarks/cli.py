@@ -1,0 +1,56 @@
+"""The benchmarks' command line: ``python -m bot bench-stack`` and ``python -m bot bench-helpdesk``.
+
+Each prints one JSON object; what the figures mean is in the docstring of
+:mod:`bot.benchmarks.stack` and :mod:`bot.benchmarks.helpdesk` (and in docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def stack_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-stack [--messages N] [--handoff-rounds N] [--cold] [--train] [--json OUT]``."""
+    from bot.benchmarks import stack
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=stack.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--handoff-rounds", type=int, default=20)
+    parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
+    parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.messages < 1 or args.handoff_rounds < 1:
+        parser.error("--messages and --handoff-rounds must be at least 1")
+    results = stack.run_benchmark(args.messages, args.handoff_rounds, cold=args.cold, train=args.train)
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+def helpdesk_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-helpdesk [--database-url URL] [--agents N] [--tickets N] [--workers N]``;
+    exits 1 when a request failed, a ticket was claimed twice or the queue was not emptied."""
+    from bot.benchmarks import helpdesk
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-helpdesk", description=helpdesk.__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite file)")
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--tickets", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1, help="helpdesk processes (uvicorn --workers)")
+    args = parser.parse_args(argv)
+    if min(args.agents, args.tickets, args.workers) < 1:
+        parser.error("--agents, --tickets and --workers must be at least 1")
+    try:
+        report = helpdesk.run_benchmark(args.database_url, args.agents, args.tickets, args.workers)
+    except ValueError as exc:
+        print(f"bench-helpdesk: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
+    return 0 if healthy else 1

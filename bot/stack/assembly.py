@@ -1,0 +1,171 @@
+"""The stack assembled from the settings: the three services (Rasa, action server, helpdesk) and
+their environment, the checks and one-off work before any of them starts, and :func:`start_stack` /
+:func:`run_helpdesk`, which start them under a :class:`~bot.stack.supervisor.Supervisor`.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from bot.channel_credentials import (
+    ChannelConfigError,
+    channel_secrets,
+    enabled_channels,
+    render_credentials,
+    write_credentials,
+)
+from bot.db import DatabaseUnreachable, migrate
+from bot.logging_setup import Redactor, logging_dict, rasa_line_to_common_format, write_config
+from bot.settings import PROJECT_ROOT, Settings, load_settings, secret_values
+from bot.stack.model import train_if_needed
+from bot.stack.supervisor import Service, StackError, Supervisor, child_env, engine_bin, port_in_use
+
+logger = logging.getLogger("effortless.stack")
+
+
+def check_ports(settings: Settings) -> None:
+    for variable, port in (("RASA_PORT", settings.rasa_port), ("ACTION_PORT", settings.action_port),
+                           ("HELPDESK_PORT", settings.helpdesk_port)):
+        if port_in_use(settings.host, port):
+            raise StackError(f"port {port} ({variable}) is already in use: stop what uses it or set {variable} to a free port")
+
+
+def engine_endpoint_env(settings: Settings) -> dict[str, str]:
+    """The variables endpoints.yml / endpoints.production.yml read."""
+    from sqlalchemy.engine import make_url
+
+    env = {"ACTION_ENDPOINT_URL": settings.action_server_url, "TRACKER_STORE_URL": settings.tracker_store_url}
+    if settings.profile == "production":
+        redis = make_url(settings.lock_store_url)
+        env.update(
+            LOCK_REDIS_HOST=redis.host or "localhost",
+            LOCK_REDIS_PORT=str(redis.port or 6379),
+            LOCK_REDIS_PASSWORD=redis.password or "",
+            LOCK_REDIS_DB=(redis.database or "1"),
+        )
+    return env
+
+
+def channel_env(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The variables Rasa's channel credentials are rendered from: ``env``, plus, in production,
+    the lock store's Redis for several Rasa replicas to share socket.io emits."""
+    shared = {"SOCKETIO_REDIS_URL": settings.lock_store_url} if settings.profile == "production" else {}
+    return {**shared, **env}
+
+
+def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> list[Service]:
+    """The three processes of the stack, configured from ``settings``."""
+    var = settings.var_dir
+    logging_config = write_config(var / "logging.yml", logging_dict(settings.log_level))
+    credentials = write_credentials(channel_env(settings, base_env), var / "credentials.yml")
+    endpoints = PROJECT_ROOT / ("endpoints.production.yml" if settings.profile == "production" else "endpoints.yml")
+    env = child_env(base_env, LOG_LEVEL=settings.log_level)
+    host = settings.host
+    rasa = Service(
+        name="rasa",
+        argv=[
+            str(engine_bin("rasa")), "run", "--enable-api", "--auth-token", settings.rasa_token, "--cors", "*",
+            "-i", host, "-p", str(settings.rasa_port), "-m", str(model),
+            "--endpoints", str(endpoints), "--credentials", str(credentials),
+            "--logging-config-file", str(logging_config),
+        ],
+        health_url=f"http://{host}:{settings.rasa_port}/status?token={settings.rasa_token}",
+        # Rasa's pinned libraries print deprecation warnings that say nothing to an operator.
+        env={**env, **engine_endpoint_env(settings), "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        url=f"http://{host}:{settings.rasa_port}",
+        ready=lambda response: response.ok and bool(response.json().get("model_file")),
+        reformat=rasa_line_to_common_format,
+    )
+    actions = Service(
+        name="actions",
+        argv=[sys.executable, "-m", "bot", "action-server"],
+        health_url=f"http://{host}:{settings.action_port}/health",
+        env={**env, "SANIC_HOST": host},
+        url=f"http://{host}:{settings.action_port}",
+    )
+    helpdesk = helpdesk_service(host, settings.helpdesk_port, env, "--log-config", str(logging_config))
+    return [helpdesk, actions, rasa]
+
+
+def helpdesk_service(host: str, port: int, env: dict[str, str], *uvicorn_options: str) -> Service:
+    """The helpdesk web service (agent API, console, widget) under uvicorn."""
+    return Service(
+        name="helpdesk",
+        argv=[
+            sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+            "--host", host, "--port", str(port), "--no-server-header",
+            # Live-update streams (SSE) of open consoles would otherwise hold shutdown indefinitely.
+            "--timeout-graceful-shutdown", "5",
+            *uvicorn_options,
+        ],
+        health_url=f"http://{host}:{port}/health",
+        env=env,
+        url=f"http://{host}:{port}",
+    )
+
+
+@dataclass
+class RunningStack:
+    settings: Settings
+    supervisor: Supervisor
+    model: Path
+
+    @property
+    def rasa_url(self) -> str:
+        return self.settings.rasa_url
+
+    @property
+    def helpdesk_url(self) -> str:
+        return self.settings.helpdesk_url
+
+
+def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
+    """Checks and one-off work before any process starts; returns the model to serve."""
+    check_ports(settings)
+    try:
+        enabled = enabled_channels(render_credentials(channel_env(settings, env)))
+    except ChannelConfigError as exc:
+        raise StackError(str(exc)) from None
+    logger.info("channels: %s", ", ".join(enabled))
+    try:
+        migrate(settings)
+    except DatabaseUnreachable as exc:  # also a SQLite path whose folder cannot be created
+        raise StackError(str(exc)) from None
+    return train_if_needed(env=env)
+
+
+@contextmanager
+def start_stack(env: Mapping[str, str], console: TextIO | None = None, timeout_s: float = 180.0) -> Iterator[RunningStack]:
+    """Start every process with settings from ``env`` and stop them all on exit."""
+    settings = load_settings(env)
+    model = prepare(settings, env)
+    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))), console)
+    try:
+        for service in services(settings, model, env):
+            supervisor.start(service)
+        supervisor.wait_ready(timeout_s)
+        yield RunningStack(settings=settings, supervisor=supervisor, model=model)
+    finally:
+        supervisor.stop()
+
+
+@contextmanager
+def run_helpdesk(env: Mapping[str, str], port: int, log_dir: Path, *uvicorn_options: str,
+                 timeout_s: float = 60.0) -> Iterator[Service]:
+    """Only the helpdesk service, supervised like in the stack (benchmarks, tests without Rasa).
+
+    ``env`` is the process's whole environment (PATH included), as for :func:`start_stack`.
+    """
+    supervisor = Supervisor(log_dir, Redactor([]), console=None)
+    service = helpdesk_service("127.0.0.1", port, child_env(env), *uvicorn_options)
+    try:
+        supervisor.start(service)
+        supervisor.wait_ready(timeout_s)
+        yield service
+    finally:
+        supervisor.stop()

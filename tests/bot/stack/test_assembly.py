@@ -1,0 +1,86 @@
+"""Start-up of the whole stack: one clear line for every reason it cannot start, and what Rasa is given."""
+import pytest
+
+from bot.settings import load_settings
+from bot.stack.assembly import check_ports, engine_endpoint_env, prepare
+from bot.stack.supervisor import StackError
+from tests.bot.stack.stack_env import closed_port, local_env
+
+# --- ports -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["RASA_PORT", "ACTION_PORT", "HELPDESK_PORT"])
+def test_a_taken_port_is_one_line_naming_the_variable(tmp_path, listening_port, variable):
+    settings = load_settings(local_env(tmp_path, **{variable: str(listening_port)}))
+
+    with pytest.raises(StackError) as error:
+        check_ports(settings)
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"port {listening_port} ({variable}) is already in use" in message
+    assert f"set {variable} to a free port" in message
+
+
+def test_free_ports_pass_the_check(tmp_path):
+    check_ports(load_settings(local_env(tmp_path)))
+
+
+def test_prepare_checks_ports_before_touching_the_database(tmp_path, listening_port):
+    var = tmp_path / "var"
+    settings = load_settings(local_env(tmp_path, HELPDESK_PORT=str(listening_port)))
+
+    with pytest.raises(StackError, match="HELPDESK_PORT"):
+        prepare(settings, {})
+    assert not (var / "effortless.db").exists()
+
+
+# --- an unreachable database --------------------------------------------------------------------
+
+
+def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path):
+    port = closed_port()
+    url = f"postgresql://effortless:db-password-1@127.0.0.1:{port}/effortless"
+    settings = load_settings(local_env(tmp_path, DATABASE_URL=url))
+
+    with pytest.raises(StackError) as error:
+        prepare(settings, {})
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert "unreachable" in message
+    assert f"127.0.0.1:{port}" in message
+    assert "db-password-1" not in message  # the password is masked
+
+
+def test_an_unusable_sqlite_path_stops_start_up_with_one_line(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    settings = load_settings(local_env(tmp_path, DATABASE_URL=f"sqlite:///{blocker}/effortless.db"))
+
+    with pytest.raises(StackError) as error:
+        prepare(settings, {})
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(blocker) in message
+
+
+# --- what Rasa is given -----------------------------------------------------------------------
+
+
+def test_the_production_profile_passes_the_redis_lock_store_to_rasa(tmp_path):
+    settings = load_settings(local_env(tmp_path, EFFORTLESS_PROFILE="production",
+                                       LOCK_STORE_URL="redis://:lock-pass@cache.internal:6380/4"))
+
+    env = engine_endpoint_env(settings)
+
+    assert env["ACTION_ENDPOINT_URL"] == settings.action_server_url
+    assert env["TRACKER_STORE_URL"] == settings.tracker_store_url
+    assert (env["LOCK_REDIS_HOST"], env["LOCK_REDIS_PORT"], env["LOCK_REDIS_PASSWORD"], env["LOCK_REDIS_DB"]) == (
+        "cache.internal", "6380", "lock-pass", "4")
+
+
+def test_the_local_profile_needs_no_redis(tmp_path):
+    env = engine_endpoint_env(load_settings(local_env(tmp_path)))
+    assert not any(name.startswith("LOCK_REDIS") for name in env)
