@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import in_thread, services
+from actions.services import in_session, services
 from bot.ces.parse import is_skip, parse_ces_score
 from bot.ces.store import is_low_score, record_rating
 
@@ -85,8 +85,8 @@ class ActionSaveEffortScore(Action):
         if score is None or not resolution_id:
             dispatcher.utter_message(response="utter_effort_skipped")
             return reset + [SlotSet("next_step", None)]
-        await in_thread(
-            record_rating, svc.sessions, resolution_id=int(resolution_id), score=int(score),
+        await in_session(
+            record_rating, resolution_id=int(resolution_id), score=int(score),
             comment=tracker.get_slot("effort_comment") or None,
         )
         dispatcher.utter_message(response="utter_effort_thanks")

@@ -1,8 +1,7 @@
 """Resolutions and CES ratings in the database.
 
 Service functions take the caller's ``Session`` and keyword arguments; the caller owns the
-transaction (the actions use ``actions.services.in_session``, which wraps ``bot.db.session_scope``;
-:func:`record_rating` still opens its own, see there).
+transaction (the actions use ``actions.services.in_session``, which wraps ``bot.db.session_scope``).
 Every write is idempotent so a retried action never double-counts: a resolution is identified
 by its ``resolution_key`` (see :func:`kb_resolution_key` and :func:`ticket_resolution_key`), and a
 resolution holds at most one rating (a unique constraint backs this up when two replicas race).
@@ -16,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.ces.parse import MAX_SCORE, MIN_SCORE
-from bot.db import session_scope, utcnow
+from bot.db import utcnow
 from bot.helpdesk.text import clean_text
 from bot.models import Agent, CesRating, Resolution, Ticket
 from bot.settings import Settings
@@ -192,7 +191,7 @@ def record_resolution(
 
 
 def record_rating(
-    factory: sessionmaker,
+    session: Session,
     *,
     resolution_id: int,
     score: int,
@@ -202,37 +201,34 @@ def record_rating(
 
     Conversation, ticket, resolver, agent, article, channel and language are copied from the
     resolution so reports never need a join. Raises ``ValueError`` for a score outside 1..7.
-
-    Still takes a session factory (its own transaction) until ``actions/ces.py`` calls it
-    through ``actions.services.in_session`` like the other service functions.
+    A rating racing in from another replica rolls the session back (call it in a transaction of its own).
     """
     score = _checked_score(score)
-    with session_scope(factory) as session:
-        resolution = session.get(Resolution, resolution_id)
-        if resolution is None:
-            return RatingOutcome.UNKNOWN_RESOLUTION
-        if _rating_for(session, resolution_id) is not None:
-            return RatingOutcome.ALREADY_RATED
-        session.add(
-            CesRating(
-                resolution_id=resolution.id,
-                conversation_id=resolution.conversation_id,
-                ticket_id=resolution.ticket_id,
-                score=score,
-                comment=clean_comment(comment),
-                resolved_by=resolution.resolved_by,
-                agent_id=resolution.agent_id,
-                article_id=resolution.article_id,
-                channel=resolution.channel,
-                language=resolution.language,
-                created_at=utcnow(),
-            )
+    resolution = session.get(Resolution, resolution_id)
+    if resolution is None:
+        return RatingOutcome.UNKNOWN_RESOLUTION
+    if _rating_for(session, resolution_id) is not None:
+        return RatingOutcome.ALREADY_RATED
+    session.add(
+        CesRating(
+            resolution_id=resolution.id,
+            conversation_id=resolution.conversation_id,
+            ticket_id=resolution.ticket_id,
+            score=score,
+            comment=clean_comment(comment),
+            resolved_by=resolution.resolved_by,
+            agent_id=resolution.agent_id,
+            article_id=resolution.article_id,
+            channel=resolution.channel,
+            language=resolution.language,
+            created_at=utcnow(),
         )
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return RatingOutcome.ALREADY_RATED
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return RatingOutcome.ALREADY_RATED
     return RatingOutcome.SAVED
 
 

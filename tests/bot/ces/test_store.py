@@ -95,7 +95,7 @@ def test_a_bad_resolution_is_refused_with_a_clear_message(sessions, bad, message
 def test_a_rating_copies_the_resolution_context(sessions):
     resolution_id = bot_resolution(sessions)
 
-    outcome = record_rating(sessions, resolution_id=resolution_id, score=6, comment="rychlé a jasné")
+    outcome = in_session(sessions, record_rating, resolution_id=resolution_id, score=6, comment="rychlé a jasné")
 
     assert outcome == RatingOutcome.SAVED == "saved"
     with session_scope(sessions) as session:
@@ -108,10 +108,10 @@ def test_a_rating_copies_the_resolution_context(sessions):
 
 def test_a_resolution_is_never_rated_twice(sessions):
     resolution_id = bot_resolution(sessions)
-    record_rating(sessions, resolution_id=resolution_id, score=2)
+    in_session(sessions, record_rating, resolution_id=resolution_id, score=2)
 
     assert in_session(sessions, already_rated, resolution_id=resolution_id) is True
-    assert record_rating(sessions, resolution_id=resolution_id, score=7) == RatingOutcome.ALREADY_RATED
+    assert in_session(sessions, record_rating, resolution_id=resolution_id, score=7) == RatingOutcome.ALREADY_RATED
     with session_scope(sessions) as session:
         assert session.scalars(select(CesRating.score)).all() == [2]
 
@@ -120,8 +120,9 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
     resolution_id = bot_resolution(sessions)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = list(pool.map(lambda score: record_rating(sessions, resolution_id=resolution_id, score=score),
-                                 [1, 2, 3, 4, 5, 6]))
+        outcomes = list(pool.map(
+            lambda score: in_session(sessions, record_rating, resolution_id=resolution_id, score=score), [1, 2, 3, 4, 5, 6]
+        ))
 
     assert outcomes.count(RatingOutcome.SAVED) == 1
     assert outcomes.count(RatingOutcome.ALREADY_RATED) == 5
@@ -130,7 +131,7 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
 
 def test_rating_an_unknown_resolution_stores_nothing(sessions):
     assert in_session(sessions, already_rated, resolution_id=999) is False
-    assert record_rating(sessions, resolution_id=999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
+    assert in_session(sessions, record_rating, resolution_id=999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
     assert count(sessions, CesRating) == 0
 
 
@@ -139,14 +140,14 @@ def test_an_out_of_range_or_non_integer_score_is_a_value_error(sessions, score):
     resolution_id = bot_resolution(sessions)
 
     with pytest.raises(ValueError, match="a CES score is a whole number from 1 to 7"):
-        record_rating(sessions, resolution_id=resolution_id, score=score)
+        in_session(sessions, record_rating, resolution_id=resolution_id, score=score)
     assert in_session(sessions, already_rated, resolution_id=resolution_id) is False
 
 
 def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):
     resolution_id = bot_resolution(sessions)
     huge_binary = "a\x00b\x07c\ud800" + "x" * 100_000
-    outcome = record_rating(sessions, resolution_id=resolution_id, score=4, comment=huge_binary)
+    outcome = in_session(sessions, record_rating, resolution_id=resolution_id, score=4, comment=huge_binary)
 
     assert outcome == RatingOutcome.SAVED
 
