@@ -1,15 +1,15 @@
 """Arbitration between control intents and knowledge-base questions (pure functions, standard library only).
 
-A control intent (``cancel``, ``deny``, ``check_ticket_status``, ``bot_challenge``, ``out_of_scope``) answers
-with a fixed reply, so when DIET picks one for a real question the customer gets "Okay, anything else?" or
-"that's outside what I can help with" instead of an article. DIET's confidence does not tell these apart:
+A control intent (``cancel``, ``deny``, ``check_ticket_status``, ``bot_challenge``) answers with a fixed reply,
+so when DIET picks one for a real question the customer gets "Okay, anything else?" or "I can't find a ticket"
+instead of an article. (``out_of_scope`` needs no arbitration: its rule sends it to the knowledge base, whose
+domain model decides whether "outside what I can help with" is the honest reply.) DIET's confidence does not tell these apart:
 "chci zrušit předplatné" (cancel my subscription) scores 0.99 for ``cancel`` because "zrušit" is a cancel word.
 What does tell them apart is the vocabulary: control messages are short and made of the words control
 intents are trained on ("cancel that", "no thanks", "ticket status", "are you a bot"), while a question
 brings words of its own ("předplatné", "jacket", "money"). So a control intent is overruled, and the message
 goes to the knowledge base, when it carries at least ``min_topic_words`` words that no training example of
-the arbitrated intents uses, unless DIET is all but certain (``max_confidence``): that keeps near-certain
-predictions such as "what's the weather like in london today" → ``out_of_scope``.
+the arbitrated intents uses, unless DIET is all but certain (``max_confidence``).
 
 The Rasa component that applies this is ``bot.engine.nlu.ControlIntentArbiter``.
 """
@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge", "out_of_scope")
+ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge")
 MIN_TOPIC_WORDS = 2
 """One unknown word is tolerated ("ok cancel", "zrušit objednávku"): a stray word does not make a question."""
 MAX_CONFIDENCE = 0.999

@@ -35,7 +35,6 @@ ARBITRATION = Arbitration()
     ("i sent the jacket back last week when do i see the money", "check_ticket_status", 0.57),
     ("chci zrušit předplatné", "cancel", 0.993),
     ("zrušit předplatné prosím", "cancel", 0.992),
-    ("how do i switch to yearly billing", "out_of_scope", 0.903),
     ("מה הסטטוס של ההחזר על הנעליים שהחזרתי", "check_ticket_status", 0.90),
     ("האם אתה בוט שיכול לעזור לי לשנות כתובת משלוח", "bot_challenge", 0.94),
     ("לא קיבלתי את הכסף על ההחזרה", "deny", 0.8),
@@ -57,15 +56,13 @@ def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(te
     ("ticket status", "check_ticket_status"), ("status of T-1042 please", "check_ticket_status"),
     ("jaký je stav mého požadavku", "check_ticket_status"), ("ما حالة تذكرتي", "check_ticket_status"),
     ("are you a bot", "bot_challenge"), ("אתה בוט?", "bot_challenge"), ("jste člověk?", "bot_challenge"),
-    ("will it rain tomorrow", "out_of_scope"),
 ])
 def test_short_control_messages_stay_controls(text, intent):
     assert not ARBITRATION.reads_as_question(text, intent, 0.9, VOCABULARY), topic_words(text, VOCABULARY)
 
 
 def test_a_near_certain_prediction_is_kept():
-    assert not ARBITRATION.reads_as_question("what's the weather in prague this weekend", "out_of_scope", 0.9995,
-                                             VOCABULARY)
+    assert not ARBITRATION.reads_as_question("chci zrušit předplatné", "cancel", 0.9995, VOCABULARY)
 
 
 @pytest.mark.parametrize("intent", ["request_human", "complain", "ask_question", "greet", "nlu_fallback"])

@@ -3,7 +3,7 @@ control messages stay controls (bot.engine.nlu.ControlIntentArbiter), and "None 
 import pytest
 import requests
 
-KB_INTENTS = {"ask_question", "nlu_fallback"}  # both are answered by action_answer_question
+KB_INTENTS = {"ask_question", "nlu_fallback", "out_of_scope"}  # all answered by action_answer_question
 
 
 def parse(stack, text):
@@ -19,8 +19,8 @@ def texts(replies):
 
 @pytest.fixture(scope="module")
 def kb_built(stack):
-    """The action server builds the KB index on its first question, which can take minutes on a busy 2-core
-    machine; the REST channel would time out (30 s) on it."""
+    """One question through the whole stack first, so the tests below never wait on first-call set-up
+    (the KB index itself is built before the action server reports healthy)."""
     requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "where is my order"},
                   timeout=600).raise_for_status()
 
@@ -66,3 +66,13 @@ def test_none_of_these_asks_to_rephrase_then_offers_a_person(stack, sender):
     assert any("other words" in text for text in first), first
     assert any("connect you with a person" in text for text in texts(second)), second
     assert "/request_human" in [b["payload"] for reply in second for b in reply.get("buttons", [])]
+
+
+def test_a_payment_question_nlu_calls_out_of_scope_is_answered_from_the_kb(stack, kb_built, sender):
+    replies = " ".join(texts(stack.say(sender, "can I pay with bitcoin")))
+    assert "outside what I can help with" not in replies and "payment-methods" in replies, replies
+
+
+def test_the_weather_is_still_outside_what_the_bot_helps_with(stack, kb_built, sender):
+    replies = " ".join(texts(stack.say(sender, "what's the weather like in london today")))
+    assert "outside what I can help with" in replies, replies
