@@ -32,6 +32,7 @@ def kb_built(stack):
     "zrušit předplatné prosím",
     "מה הסטטוס של ההחזר על הנעליים שהחזרתי",
     "האם אתה בוט שיכול לעזור לי לשנות כתובת משלוח",
+    "אני רוצה לבטל את המנוי",  # "I want to cancel the subscription": not a request for a person
     "ما حالة استرداد المبلغ للحذاء الذي أعدته",
     "إلغاء الطلب الذي قدمته أمس",
 ])
@@ -44,6 +45,7 @@ def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(st
     ("cancel", "cancel"), ("zrušit", "cancel"), ("no", "deny"), ("ne", "deny"), ("לא", "deny"), ("لا", "deny"),
     ("ticket status", "check_ticket_status"), ("are you a bot", "bot_challenge"),
     ("what's the weather like in london today", "out_of_scope"),
+    ("אני רוצה לדבר עם נציג", "request_human"), ("i want to talk to a person", "request_human"),
 ])
 def test_short_control_messages_stay_controls(stack, text, intent):
     assert parse(stack, text)["intent"]["name"] == intent
