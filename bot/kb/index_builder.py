@@ -115,9 +115,9 @@ class IndexBuilder:
     """Below this many articles no fold removes one (too few would be left to learn from)."""
     MAX_UNCOVERED_PER_FOLD = 600
     UNCOVERED_WEIGHT = 0.5
+    """Weight of removed-article questions against generic off-topic ones when learning the gate."""
     HIDDEN_WEIGHT = 0.3
     """Weight of covered questions with their article masked out (scored by components that did see it)."""
-    """Weight of removed-article questions against generic off-topic ones when learning the gate."""
     TARGET_FALSE_ABSTENTION = 0.02
     TARGET_UNCOVERED_ANSWERED = 0.13
     """Share of removed-article (uncovered) questions that may look in scope enough to be answered outright."""

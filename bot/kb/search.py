@@ -7,12 +7,13 @@ How a question is scored (within the customer's language only):
    example and an embedding classifier.
 2. A *ranker* combines each article's component scores and its margins over the best other article;
    a *calibrator* turns that into P(this article answers the question); a *gate* estimates whether the
-   KB covers the question at all (see :class:`bot.kb.scorer.Scorer`). All three are fitted when the index is built,
-   on example questions held out by k-fold — with their article present (must be found) and hidden
-   (a question the KB does not cover) — and on built-in off-topic questions, so the numbers mean the
-   same for a 10-article KB as for a 1000-article one.
+   KB covers the question at all, and a *domain model* whether it is about the company's domain (see
+   :class:`bot.kb.scorer.Scorer`). All are fitted when the index is built (:mod:`bot.kb.index_builder`), on
+   example questions held out by k-fold — with their article present (must be found), with whole articles
+   removed (what a question the KB does not cover looks like) — and on built-in off-topic questions, so
+   the numbers mean the same for a 10-article KB as for a 1000-article one.
 3. :class:`DecisionPolicy` turns those probabilities into ``answer``, ``clarify`` ("Did you mean …?")
-   or ``abstain``.
+   or ``abstain``; an abstention says whether it is a KB gap or out of the domain (``coverage``).
 """
 from __future__ import annotations
 
