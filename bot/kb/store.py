@@ -100,7 +100,8 @@ class KnowledgeBaseStore:
         self._lock = threading.Lock()
 
     def current(self) -> KnowledgeBase:
-        """The latest good index, rebuilding first when the KB files changed since it was built."""
+        """The latest good index. When the KB files changed since it was built, it is rebuilt first, or, with
+        ``rebuild_in_background``, in a thread of its own while this call returns the previous index."""
         if self._knowledge_base is None:
             with self._lock:
                 if self._knowledge_base is None:
