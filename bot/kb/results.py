@@ -84,7 +84,3 @@ class DecisionPolicy:
         if first >= self.offer_min:
             return "clarify", "not sure enough to answer"
         return "abstain", "low confidence"
-
-
-# ---------------------------------------------------------------------------------------------
-# Components: each turns questions into an (n_questions × n_articles) score matrix.

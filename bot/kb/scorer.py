@@ -148,6 +148,3 @@ class Scorer:
         gate_coef[0] = 12.0
         gate = Logistic(np.zeros(n_gate), np.ones(n_gate), gate_coef, -12.0 * 0.4)
         return cls(ranker, calibrator, gate, 0.5)
-
-
-# ---------------------------------------------------------------------------------------------
