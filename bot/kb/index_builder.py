@@ -167,7 +167,7 @@ class IndexBuilder:
         kb_texts = [text for _, questions, document in self.texts for text in (document, *questions)]
         return LanguageIndex(
             self.language, self.articles, self._components(), scorer,
-            DecisionPolicy(answer_in_scope=scorer.answer_in_scope), self.encoder is not None,
+            DecisionPolicy(answer_in_scope=scorer.answer_in_scope, abstain_below=scorer.gate_threshold), self.encoder is not None,
             OtherCompanyNames(self.language, kb_texts),
         )
 

@@ -58,8 +58,11 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class DecisionPolicy:
-    """Thresholds on calibrated probabilities, applied after the in-scope gate let the question through.
+    """Thresholds on the calibrated probabilities and the gate; the two gate levels are learned per index.
 
+    - abstain when the gate is below ``abstain_below`` (the KB does not seem to cover the question), or when
+      the question is not about the KB's domain and not confidently in scope either (no "Did you mean …?"
+      for the weather);
     - answer outright when the best article is at least ``answer_threshold`` probable, the question looks
       in scope enough (``in_scope`` ≥ ``answer_in_scope``, learned per index so that few questions the KB
       does not cover pass) and no runner-up is close;
@@ -72,8 +75,11 @@ class DecisionPolicy:
     clarify_gap: float = 0.5
     offer_min: float = 0.15
     answer_in_scope: float = 0.5
+    abstain_below: float = 0.0
 
-    def decide(self, scores: Sequence[float], in_scope: float) -> tuple[str, str]:
+    def decide(self, scores: Sequence[float], in_scope: float, in_domain: float = 1.0) -> tuple[str, str]:
+        if in_scope < self.abstain_below or (in_domain < 0.5 and in_scope < self.answer_in_scope):
+            return "abstain", "low confidence: the question does not look covered"
         first = scores[0] if scores else 0.0
         second = scores[1] if len(scores) > 1 else 0.0
         close = second >= self.clarify_min and first - second < self.clarify_gap

@@ -105,16 +105,14 @@ class KnowledgeBase:
         features, question_features = index.features([cleaned], embeddings, hidden if excluded else None)
         probabilities, gate, in_domain = index.scorer.score(features, question_features, hidden if excluded else None)
         probabilities, in_scope = probabilities[0], float(gate[0])
-        gap = "not_covered" if in_domain[0] >= 0.5 else "out_of_domain"
         order = [int(i) for i in np.argsort(-probabilities)[:MAX_CANDIDATES] if not hidden[0, i]]
         candidates = [
             Candidate(index.articles[i].id, index.articles[i].title, round(float(probabilities[i]), 4), index.articles[i].url)
             for i in order
         ]
-        # Not about the domain and not confidently in scope either: no "Did you mean …?" for the weather.
-        if in_scope < index.scorer.gate_threshold or (gap == "out_of_domain" and in_scope < index.policy.answer_in_scope):
-            return SearchResult("abstain", candidates, "low confidence: the question does not look covered", language, in_scope,
-                                coverage=gap)
-        decision, reason = index.policy.decide([c.score for c in candidates], in_scope)
-        return SearchResult(decision, candidates, reason, language, in_scope,
-                            coverage="covered" if decision != "abstain" else gap)
+        decision, reason = index.policy.decide([c.score for c in candidates], in_scope, float(in_domain[0]))
+        if decision != "abstain":
+            coverage = "covered"
+        else:
+            coverage = "not_covered" if in_domain[0] >= 0.5 else "out_of_domain"
+        return SearchResult(decision, candidates, reason, language, in_scope, coverage=coverage)
