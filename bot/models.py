@@ -1,5 +1,5 @@
-"""SQLAlchemy 2 models: agents, tickets and their messages, Zendesk sync cursors, KB query log,
-resolutions, CES ratings.
+"""SQLAlchemy 2 models: agents, tickets and their messages, the escalation outbox, Zendesk sync
+cursors, KB query log, resolutions, CES ratings.
 
 Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alembic
 (``bot/migrations``); nothing here creates tables.
@@ -117,6 +117,10 @@ class Ticket(Base):
     # Whoever holds this lease (a conditional UPDATE, so it works across replicas) delivers the
     # ticket's pending messages to Rasa, one at a time in id order, so the customer sees them in order.
     delivery_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the customer's channel refused a line for good (blocked bot, closed messaging window):
+    # later lines fail at once with this reason instead of waiting, until the customer writes again
+    # or an agent retries a line.
+    unreachable_reason: Mapped[str | None] = mapped_column(String(300))
 
     assignee: Mapped[Agent | None] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(
@@ -127,9 +131,11 @@ class Ticket(Base):
 class TicketMessage(Base):
     """One line of a ticket's transcript. ``author_type``: customer, bot, agent, note (internal), system.
 
-    Lines that must reach the customer's chat (agent replies, agent joined, resolved, reopened) carry
-    the Rasa intent and entities to trigger; ``delivered`` stays false until Rasa accepted them, and
-    ``delivery_error`` records a permanent refusal (those are not retried).
+    Lines that must reach the customer's chat (agent replies, agent joined, resolved, reopened, the
+    ticket announcement) carry the Rasa intent and entities to trigger; ``delivered`` stays false
+    until Rasa accepted them. Each such line has its own retry schedule (``delivery_attempts``,
+    ``next_delivery_at``, ``last_delivery_error``); ``delivery_error`` records a permanent refusal,
+    and such a failed line is not retried unless an agent asks.
     """
 
     __tablename__ = "ticket_messages"
@@ -148,10 +154,44 @@ class TicketMessage(Base):
     rasa_entities: Mapped[dict | None] = mapped_column(JSON)
     delivered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, index=True)
     delivery_error: Mapped[str | None] = mapped_column(String(300))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # None: due now. A line waits for this time only while it is the first undelivered one of its ticket.
+    next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_delivery_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()
+
+
+class EscalationRequest(Base):
+    """An escalation the bot promised the customer, kept until its ticket exists (a transactional outbox).
+
+    The action server writes it (keyed like the ticket, by ``idempotency_key``) before it calls the
+    ticket backend; when that call cannot be made, the helpdesk's drainer creates the ticket later
+    and tells the customer. ``status``: ``pending`` (no ticket yet), ``announcing`` (a Zendesk ticket
+    exists, the customer is still to be told), ``done``, ``failed`` (refused; ``last_error`` says why).
+    ``request`` holds the ticket request until then, and is emptied once done.
+    """
+
+    __tablename__ = "escalation_requests"
+    __table_args__ = (Index("ix_escalation_requests_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    request: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Whoever holds it (the action making its own call, or one drainer) is the only one working on it.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    ticket_reference: Mapped[str | None] = mapped_column(String(20))
+    # The receipt to announce (Zendesk tickets only: built-in tickets announce through a ticket line).
+    receipt: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class ZendeskTicket(Base):
