@@ -235,6 +235,27 @@ def reply(
 
 
 @router.post(
+    "/tickets/{ticket_id}/messages/{message_id}/retry",
+    response_model=MessageOut,
+    tags=["tickets"],
+    responses=STATE_ERRORS,
+)
+def retry_delivery(
+    ticket_id: int,
+    message_id: int,
+    request: Request,
+    background: BackgroundTasks,
+    agent: Agent = Depends(current_agent),
+    db: Session = Depends(db_session),
+):
+    """Send a line that failed to reach the customer again, with the failed lines after it (the
+    ticket's assignee or an admin), e.g. once the customer unblocked the bot."""
+    message = tickets.retry_delivery(db, ticket_id=ticket_id, message_id=message_id, agent=agent)
+    _deliver(request, background, ticket_id)
+    return MessageOut.model_validate(message)
+
+
+@router.post(
     "/tickets/{ticket_id}/notes", response_model=MessageOut, status_code=201, tags=["tickets"], responses=NOT_FOUND
 )
 def add_note(

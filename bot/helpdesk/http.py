@@ -46,10 +46,12 @@ def request_with_retries(
     retries: int,
     redact: Callable[[str], str] | None = None,
     keep_alive: KeepAlive | None = None,
+    final: Callable[[requests.Response], bool] | None = None,
     **kwargs,
 ) -> requests.Response:
     """Send the request up to ``retries + 1`` times on connection errors, timeouts and
-    :data:`RETRY_STATUSES`; any other answer is returned for the caller to interpret.
+    :data:`RETRY_STATUSES`; any other answer, or one that ``final`` says retrying cannot change (a
+    server error that names a permanent cause), is returned for the caller to interpret.
 
     Raises :class:`ServiceUnavailable` after the last attempt.
     """
@@ -67,7 +69,7 @@ def request_with_retries(
         except requests.RequestException as exc:
             problem = f"cannot connect ({type(exc).__name__})"
             continue
-        if response.status_code not in RETRY_STATUSES:
+        if response.status_code not in RETRY_STATUSES or (final is not None and final(response)):
             return response
         problem = f"answered HTTP {response.status_code}"
     where = urlsplit(url)

@@ -6,33 +6,52 @@ For each line the helpdesk triggers an external intent on the customer's convers
     {"name": "EXTERNAL_agent_message", "entities": {"agent_message": "...", "agent_name": "Anna"}}
 
 Rasa runs the predicted action and pushes its messages to the channel the customer last used
-(web chat, Telegram, ...), so the customer never polls. Lines are delivered one at a time in id
-order by whoever holds the ticket's delivery lease (a conditional UPDATE, so replicas never send
-the same line twice at once); a line Rasa did not accept stays ``delivered = false`` and is retried
-by :meth:`RasaBridge.deliver_pending`, which the app runs every few seconds. Nothing is dropped.
+(web chat, Telegram, ...), so the customer never polls.
+
+Each line is a small state machine kept in ``ticket_messages`` (so nothing is lost across restarts):
+
+- **pending** (``delivered`` false, no ``delivery_error``): sent as soon as it is due. A ticket's lines
+  go out one at a time in id order by whoever holds the ticket's delivery lease (a conditional
+  UPDATE, so replicas never send the same line twice at once); only the first pending line of a
+  ticket is ever tried, so the customer sees them in order.
+- A **transient** failure (Rasa down, slow, a 5xx) counts an attempt, keeps the error and sets the
+  line's next attempt time (:mod:`bot.helpdesk.schedule`); its ticket waits for that time, every
+  other ticket goes on.
+- **failed** (``delivery_error``): retrying the same request cannot help. Rasa refused the request
+  itself (HTTP 400, 404, 413, 422), or the customer's channel refused the message for good: Rasa's
+  connectors raise ``recipient unreachable: <reason>`` (a blocked Telegram bot, a closed WhatsApp
+  window), which Rasa answers with HTTP 500. The ticket then remembers the customer as unreachable
+  and its later lines fail at once with that reason, until the customer writes again or an agent
+  retries a line (:func:`bot.helpdesk.tickets.retry_delivery`).
+- **delivered**.
+
+Every change of a line's state is an event, so the agent console shows it live.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
+import requests
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import rows_changed, session_scope, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.http import (
     KeepAlive,
     ServiceUnavailable,
-    backoff_s,
     error_detail,
     request_with_retries,
 )
-from bot.helpdesk.tickets import pending_delivery_ticket_ids
+from bot.helpdesk.schedule import next_attempt_at, worst_call_s
+from bot.helpdesk.tickets import due_delivery_ticket_ids
 from bot.logging_setup import Redactor
 from bot.models import Ticket, TicketMessage
 from bot.settings import Settings
@@ -41,12 +60,18 @@ log = logging.getLogger(__name__)
 
 # Rasa refusing the request itself (bad intent, bad entities): retrying the same line cannot help.
 PERMANENT_STATUSES = frozenset({400, 404, 413, 422})
+# What Rasa's channel connectors raise when the platform refuses a message for good.
+UNREACHABLE_MARK = "recipient unreachable:"
 RETRY_INTERVAL_S = 3.0
+# Tickets delivered side by side, so one slow conversation does not hold up the others.
+DELIVERY_WORKERS = 4
+MAX_ERROR_CHARS = 300
 
 
 def until_first_failure(ticket_ids: Iterable[int], attempt: Callable[[int], bool]) -> int:
     """Try each ticket in turn and stop at the first that must wait: the service it needs is down,
-    so the rest would wait too. Returns how many went through."""
+    so the rest would wait too (the Zendesk sync, whose tickets all need Zendesk). Returns how many
+    went through."""
     done = 0
     for ticket_id in ticket_ids:
         if not attempt(ticket_id):
@@ -56,15 +81,55 @@ def until_first_failure(ticket_ids: Iterable[int], attempt: Callable[[int], bool
 
 
 class DeliveryFailed(Exception):
-    """Rasa did not take the line; ``permanent`` when retrying the same request cannot help."""
+    """Rasa did not take the line. ``permanent`` when retrying the same request cannot help;
+    ``unreachable`` when that is because the customer's channel refuses messages for good."""
 
-    def __init__(self, message: str, permanent: bool):
+    def __init__(self, message: str, permanent: bool, unreachable: bool = False):
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unreachable
+        self.unreachable = unreachable
+
+
+def unreachable_reason(response: requests.Response) -> str | None:
+    """``recipient unreachable: <reason>`` from a Rasa error answer, else None.
+
+    Rasa wraps a connector's exception as ``{"message": "An unexpected error occurred. Error: ..."}``.
+    """
+    if response.status_code < 500:
+        return None
+    try:
+        body = response.json()
+        text = str(body.get("message", "")) if isinstance(body, dict) else ""
+    except ValueError:
+        text = response.text
+    start = text.find(UNREACHABLE_MARK)
+    return text[start:].strip()[:MAX_ERROR_CHARS] if start >= 0 else None
+
+
+@dataclass(frozen=True)
+class PendingLine:
+    """The first undelivered line of a ticket, with what sending it needs."""
+
+    id: int
+    conversation_id: str
+    intent: str
+    entities: dict
+    attempts: int
+    due_at: datetime | None
+    unreachable_reason: str | None
+
+
+@dataclass
+class _Lease:
+    """Our hold on a ticket's delivery; ``until`` doubles as the owner check (only we wrote that value),
+    and is None once :meth:`RasaBridge._record` released the lease."""
+
+    ticket_id: int
+    until: datetime | None
 
 
 class RasaBridge:
-    """Sends a ticket's pending lines to Rasa; one instance per helpdesk process."""
+    """Sends tickets' pending lines to Rasa; one instance per helpdesk process."""
 
     def __init__(self, settings: Settings, session_factory: sessionmaker):
         self._rasa_url = settings.rasa_url
@@ -74,8 +139,7 @@ class RasaBridge:
         self._session_factory = session_factory
         self._redact = Redactor([settings.rasa_token])
         self._keep_alive = KeepAlive()
-        worst_send = self._timeout * (self._retries + 1) + sum(backoff_s(i) for i in range(self._retries))
-        self._lease_length = timedelta(seconds=worst_send + 10)
+        self._lease_length = timedelta(seconds=worst_call_s(self._timeout, self._retries) + 10)
 
     def trigger_intent(self, conversation_id: str, intent: str, entities: dict) -> None:
         """One external intent, with timeout and retries; raises :class:`DeliveryFailed` (token masked)."""
@@ -89,27 +153,32 @@ class RasaBridge:
                 retries=self._retries,
                 redact=self._redact,
                 keep_alive=self._keep_alive,
+                final=lambda answer: unreachable_reason(answer) is not None,
             )
         except ServiceUnavailable as exc:
             raise DeliveryFailed(f"Rasa is unavailable: {exc}", permanent=False) from None
-        if response.status_code >= 300:
-            detail = self._redact(error_detail(response))
-            raise DeliveryFailed(
-                f"Rasa answered HTTP {response.status_code}: {detail}",
-                permanent=response.status_code in PERMANENT_STATUSES,
-            )
+        if response.status_code < 300:
+            return
+        reason = unreachable_reason(response)
+        if reason is not None:
+            raise DeliveryFailed(self._redact(reason), permanent=True, unreachable=True)
+        raise DeliveryFailed(
+            f"Rasa answered HTTP {response.status_code}: {self._redact(error_detail(response))}",
+            permanent=response.status_code in PERMANENT_STATUSES,
+        )
 
     def deliver_pending(self) -> int:
-        """Retry every ticket with undelivered lines; stops at the first ticket Rasa cannot take now.
-
-        Returns how many tickets were fully delivered.
-        """
+        """Deliver every ticket whose next line is due, several tickets side by side; a ticket that
+        fails only reschedules its own line. Returns how many tickets have nothing due left."""
         with session_scope(self._session_factory) as session:
-            ticket_ids = list(pending_delivery_ticket_ids(session))
-        return until_first_failure(ticket_ids, self.deliver_ticket)
+            ticket_ids = list(due_delivery_ticket_ids(session, now=utcnow()))
+        if not ticket_ids:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(DELIVERY_WORKERS, len(ticket_ids))) as pool:
+            return sum(pool.map(self.deliver_ticket, ticket_ids))
 
     def deliver_ticket(self, ticket_id: int) -> bool:
-        """Deliver the ticket's pending lines in order; False when Rasa is unavailable (retry later)."""
+        """Deliver the ticket's due lines in order; False when one must wait for a later attempt."""
         while True:
             lease = self._acquire_lease(ticket_id)
             if lease is None:
@@ -120,52 +189,44 @@ class RasaBridge:
                 self._release_lease(lease)
                 raise
             if not finished:
-                self._release_lease(lease)
                 return False
             # A line committed while we released may have found the lease still taken: look once more.
-            if self._next_pending(ticket_id) is None:
+            line = self._next_pending(ticket_id)
+            if line is None or not _is_due(line, utcnow()):
                 return True
 
     def _deliver_while_leased(self, lease: _Lease) -> bool:
-        """Send lines until none is left (the lease is then released) or Rasa is unavailable (False)."""
-        pending = self._next_pending(lease.ticket_id)
-        if pending is None:
+        """Send due lines until none is left (the lease is then released) or one must wait (False;
+        released too)."""
+        line = self._next_pending(lease.ticket_id)
+        while line is not None and _is_due(line, utcnow()):
+            outcome = self._send(line)
+            if outcome.retry_at is not None:
+                self._record(line, outcome, lease)
+                return False
+            line = self._record(line, outcome, lease)
+        if lease.until is not None:
             self._release_lease(lease)
-        while pending is not None:
-            message_id, conversation_id, intent, entities = pending
-            error = None
-            try:
-                self.trigger_intent(conversation_id, intent, entities or {})
-            except DeliveryFailed as failure:
-                log.warning(
-                    "delivering message %s of ticket %s to Rasa failed: %s", message_id, lease.ticket_id, failure
-                )
-                if not failure.permanent:
-                    return False
-                error = str(failure)[:300]
-            pending = self._record(message_id, error, lease)
         return True
 
-    def _next_pending(self, ticket_id: int):
-        with session_scope(self._session_factory) as session:
-            return self._pending_query(session, ticket_id)
+    def _send(self, line: PendingLine) -> _Outcome:
+        if line.unreachable_reason:
+            return _Outcome(failed=f"not sent: the customer's chat refused an earlier line ({line.unreachable_reason})")
+        try:
+            self.trigger_intent(line.conversation_id, line.intent, line.entities or {})
+        except DeliveryFailed as failure:
+            log.warning("delivering message %s to Rasa failed (attempt %s): %s", line.id, line.attempts + 1, failure)
+            error = str(failure)[:MAX_ERROR_CHARS]
+            if failure.unreachable:
+                return _Outcome(failed=error, unreachable=error)
+            if failure.permanent:
+                return _Outcome(failed=error)
+            return _Outcome(last_error=error, retry_at=next_attempt_at(utcnow(), line.attempts + 1))
+        return _Outcome()
 
-    @staticmethod
-    def _pending_query(session, ticket_id: int, after_id: int = 0):
-        """(message id, conversation id, intent, entities) of the ticket's oldest undelivered line."""
-        return session.execute(
-            select(TicketMessage.id, Ticket.conversation_id, TicketMessage.rasa_intent, TicketMessage.rasa_entities)
-            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-            .where(
-                TicketMessage.ticket_id == ticket_id,
-                TicketMessage.id > after_id,
-                TicketMessage.delivered.is_(False),
-                TicketMessage.delivery_error.is_(None),
-                TicketMessage.rasa_intent.is_not(None),
-            )
-            .order_by(TicketMessage.id)
-            .limit(1)
-        ).first()
+    def _next_pending(self, ticket_id: int) -> PendingLine | None:
+        with session_scope(self._session_factory) as session:
+            return _first_pending(session, ticket_id)
 
     def _acquire_lease(self, ticket_id: int) -> _Lease | None:
         now = utcnow()
@@ -175,6 +236,7 @@ class RasaBridge:
 
     def _release_lease(self, lease: _Lease) -> None:
         self._set_lease(lease.ticket_id, Ticket.delivery_lease_until == lease.until, None)
+        lease.until = None
 
     def _set_lease(self, ticket_id: int, condition, until: datetime | None) -> bool:
         with session_scope(self._session_factory) as session:
@@ -187,34 +249,84 @@ class RasaBridge:
             )
         return changed == 1
 
-    def _record(self, message_id: int, error: str | None, lease: _Lease):
-        """Record one send's outcome and, in the same transaction, renew the lease for the next pending
-        line or release it when there is none. Returns that next line (None: done, or lease lost)."""
+    def _record(self, line: PendingLine, outcome: _Outcome, lease: _Lease) -> PendingLine | None:
+        """Record one send's outcome and, in the same transaction, renew the lease for the ticket's
+        next due line or release it. Returns that next line (None: none due, or the lease was lost)."""
+        ticket_id = lease.ticket_id
         with session_scope(self._session_factory) as session:
-            next_line = self._pending_query(session, lease.ticket_id, after_id=message_id)
+            message = session.get_one(TicketMessage, line.id)
+            message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
+            message.delivered = outcome.delivered
+            message.delivery_error = outcome.failed
+            message.last_delivery_error = outcome.last_error or outcome.failed
+            message.next_delivery_at = outcome.retry_at
+            ticket_values: dict[str, Any] = {}
+            if outcome.unreachable:
+                ticket_values["unreachable_reason"] = outcome.unreachable
+            session.flush()
+            next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
+            if next_line is not None and not _is_due(next_line, utcnow()):
+                next_line = None
             until = utcnow() + self._lease_length if next_line is not None else None
             renewed = rows_changed(
                 session,
                 update(Ticket)
-                .where(Ticket.id == lease.ticket_id, Ticket.delivery_lease_until == lease.until)
-                .values(delivery_lease_until=until)
+                .where(Ticket.id == ticket_id, Ticket.delivery_lease_until == lease.until)
+                .values(delivery_lease_until=until, **ticket_values)
                 .execution_options(synchronize_session=False),
             )
             if renewed != 1:
                 session.rollback()
+                lease.until = None
                 return None  # our lease ran out and another worker holds the ticket now
-            message = session.get_one(TicketMessage, message_id)
-            message.delivered = error is None
-            message.delivery_error = error
             events.record(session, kind="message_updated", message=message)
         lease.until = until
         return next_line
 
 
-@dataclass
-class _Lease:
-    """Our hold on a ticket's delivery; ``until`` doubles as the owner check (only we wrote that value),
-    and is None once :meth:`_record` released the lease."""
+@dataclass(frozen=True)
+class _Outcome:
+    """What one try did: delivered (the default), failed for good (``failed``, and ``unreachable``
+    when the customer's channel refused it), or to be tried again at ``retry_at``."""
 
-    ticket_id: int
-    until: datetime | None
+    failed: str | None = None
+    unreachable: str | None = None
+    last_error: str | None = None
+    retry_at: datetime | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.failed is None and self.retry_at is None
+
+
+def _is_due(line: PendingLine, now: datetime) -> bool:
+    return line.due_at is None or line.due_at <= now
+
+
+def _first_pending(session: Session, ticket_id: int) -> PendingLine | None:
+    """The ticket's oldest line still to deliver (not failed), with its ticket's unreachable reason."""
+    row = session.execute(
+        select(
+            TicketMessage.id,
+            Ticket.conversation_id,
+            TicketMessage.rasa_intent,
+            TicketMessage.rasa_entities,
+            TicketMessage.delivery_attempts,
+            TicketMessage.next_delivery_at,
+            Ticket.unreachable_reason,
+        )
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(
+            TicketMessage.ticket_id == ticket_id,
+            TicketMessage.delivered.is_(False),
+            TicketMessage.delivery_error.is_(None),
+            TicketMessage.rasa_intent.is_not(None),
+        )
+        .order_by(TicketMessage.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    message_id, conversation_id, intent, entities, attempts, due_at, unreachable = row
+    return PendingLine(message_id, conversation_id, intent, entities or {}, attempts or 0, due_at, unreachable)
+

@@ -180,8 +180,13 @@ class MessageOut(_FromOrm):
     agent: AgentRef | None
     body: str = Field(description="plain text, shown as text (never as HTML)")
     created_at: datetime
-    delivered: bool = Field(description="false while an agent reply has not reached the customer's chat yet")
-    delivery_error: str | None
+    delivered: bool = Field(description="false while a line for the customer's chat has not reached it yet")
+    delivery_error: str | None = Field(
+        description="set when the line failed for good (e.g. `recipient unreachable: ...`); retried only on request"
+    )
+    delivery_attempts: int = Field(0, description="tries so far to hand the line to the customer's chat")
+    next_delivery_at: datetime | None = Field(None, description="when a line not delivered yet is tried again")
+    last_delivery_error: str | None = Field(None, description="why the last try failed")
 
 
 class TicketSummary(_FromOrm):

@@ -47,6 +47,7 @@ AGENT_JOINED = "EXTERNAL_agent_joined"
 AGENT_MESSAGE = "EXTERNAL_agent_message"
 TICKET_RESOLVED = "EXTERNAL_ticket_resolved"
 TICKET_REOPENED = "EXTERNAL_ticket_reopened"
+TICKET_CREATED = "EXTERNAL_ticket_created"
 
 OPEN_STATUSES = ("waiting", "assigned")
 NO_OPEN_TICKET = "no open ticket"
@@ -536,6 +537,8 @@ def relay_customer_message(
         ),
     )
     ticket.updated_at = now
+    if data.author == "customer":
+        ticket.unreachable_reason = None  # they wrote, so their chat takes messages again (e.g. a new window)
     try:
         events.record(session, kind="message_created", ticket=ticket, message=message)
         session.commit()
@@ -664,12 +667,82 @@ def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | No
     )
 
 
-def pending_delivery_ticket_ids(session: Session, *, limit: int = 100) -> Sequence[int]:
-    """Tickets with lines still to deliver to the customer's chat, oldest first."""
+def due_delivery_ticket_ids(session: Session, *, now: datetime, limit: int = 100) -> Sequence[int]:
+    """Tickets whose first line still to deliver is due now, oldest first.
+
+    Only a ticket's first such line counts (a later line never overtakes it); a ticket waiting for
+    that line's next attempt is left out, so it holds up no other ticket.
+    """
+    heads = (
+        select(func.min(TicketMessage.id).label("id"))
+        .where(*_DELIVERABLE)
+        .group_by(TicketMessage.ticket_id)
+        .subquery()
+    )
     return session.scalars(
         select(TicketMessage.ticket_id)
-        .where(TicketMessage.delivered.is_(False), TicketMessage.delivery_error.is_(None))
-        .group_by(TicketMessage.ticket_id)
-        .order_by(func.min(TicketMessage.id))
+        .join(heads, heads.c.id == TicketMessage.id)
+        .where(or_(TicketMessage.next_delivery_at.is_(None), TicketMessage.next_delivery_at <= now))
+        .order_by(TicketMessage.id)
         .limit(limit)
     ).all()
+
+
+_DELIVERABLE = (
+    TicketMessage.delivered.is_(False),
+    TicketMessage.delivery_error.is_(None),
+    TicketMessage.rasa_intent.is_not(None),
+)
+
+
+def retry_delivery(
+    session: Session, *, ticket_id: int, message_id: int, agent: Agent, now: datetime | None = None
+) -> TicketMessage:
+    """Send a failed line again, with the failed lines after it (in order), e.g. once the customer
+    unblocked the bot; the ticket no longer counts the customer as unreachable. By the assignee or
+    an admin."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id=ticket_id)
+    message = session.get(TicketMessage, message_id) if 0 < message_id <= MAX_DB_ID else None
+    if message is None or message.ticket_id != ticket.id:
+        raise NotFound(f"message {message_id} not found in {ticket.reference}")
+    if message.delivery_error is None:
+        raise Conflict("only a line that failed to reach the customer can be retried")
+    _require_owner(ticket, agent, allow_admin=True, action="retry a line of")
+    failed = session.scalars(
+        select(TicketMessage)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.id >= message.id,
+            TicketMessage.delivery_error.is_not(None),
+            TicketMessage.delivered.is_(False),
+        )
+        .order_by(TicketMessage.id)
+    ).all()
+    ticket.unreachable_reason = None
+    for line in failed:
+        line.delivery_error = None
+        line.next_delivery_at = now
+        events.record(session, kind="message_updated", message=line)
+    session.commit()
+    return message
+
+
+def announce_ticket(session: Session, *, ticket: Ticket, receipt_json: str, now: datetime | None = None) -> TicketMessage:
+    """A line telling the customer, in their chat, the ticket they were promised now exists (the
+    helpdesk was down when they escalated). Part of the caller's transaction; delivered like any line."""
+    now = now or utcnow()
+    message = _add_line(
+        session,
+        TicketMessage(
+            ticket=ticket,
+            author_type="system",
+            body=f"The customer was promised a ticket while the helpdesk was unavailable: told it is {ticket.reference}",
+            rasa_intent=TICKET_CREATED,
+            rasa_entities={"ticket_receipt": receipt_json},
+            delivered=False,
+            created_at=now,
+        ),
+    )
+    events.record(session, kind="message_created", ticket=ticket, message=message)
+    return message

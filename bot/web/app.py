@@ -27,7 +27,9 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
+from bot.escalation.outbox import EscalationDrainer, prune_done
 from bot.helpdesk import api, event_stream, events, integrations_api, internal_api
+from bot.helpdesk.backends import make_backend
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
@@ -53,10 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.ticket_backend == "zendesk" and settings.zendesk_webhook_secret
         else None
     )
+    external_backend = make_backend(settings) if settings.ticket_backend != "builtin" else None
+    drainer = EscalationDrainer(settings, session_factory, bridge, policy, external_backend)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, session_factory))
+        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, drainer, session_factory))
         try:
             yield
         finally:
@@ -135,15 +139,17 @@ def _add_pages(app: FastAPI) -> None:
 
 
 async def _redeliver_forever(
-    bridge: RasaBridge, zendesk_sync: ZendeskSync | None, session_factory: sessionmaker
+    bridge: RasaBridge, zendesk_sync: ZendeskSync | None, drainer: EscalationDrainer, session_factory: sessionmaker
 ) -> None:
-    """Every few seconds, retry agent lines Rasa has not accepted yet (and Zendesk tickets not yet
-    brought to the chat); now and then prune old events."""
+    """Every few seconds, create the tickets of escalations the action server could not hand over,
+    deliver the chat lines that are due (and Zendesk tickets not yet brought to the chat); now and
+    then prune old events."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
+            await run_in_threadpool(drainer.drain_due)
             await run_in_threadpool(bridge.deliver_pending)
             if zendesk_sync is not None:
                 await run_in_threadpool(zendesk_sync.sync_pending)
@@ -157,6 +163,7 @@ async def _redeliver_forever(
 def _prune(session_factory: sessionmaker) -> None:
     with session_scope(session_factory) as session:
         events.prune_events(session, now=utcnow())
+        prune_done(session, now=utcnow())
 
 
 class BodySizeLimit:

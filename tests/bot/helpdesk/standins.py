@@ -87,6 +87,10 @@ class RasaStandIn(StandIn):
         super().__init__(port)
         self.token = token
         self.status = 200  # set to e.g. 503 or 400 to make Rasa refuse
+        # conversation id → (status, message): how Rasa answers for that conversation only, e.g. a
+        # connector's "recipient unreachable: ..." wrapped as Rasa does (HTTP 500)
+        self.refuse_for: dict[str, tuple[int, str]] = {}
+        self.tries: list[str] = []  # every conversation id asked for, refused or not
         self.delay_s = 0.0  # a slow Rasa, so concurrent senders overlap
         self.calls: list[dict[str, Any]] = []  # accepted calls, in arrival order
         self.refused = 0
@@ -98,6 +102,10 @@ class RasaStandIn(StandIn):
             return 404, {"error": "not found"}
         if query.get("token") != self.token:
             return 401, {"status": "failure", "reason": "NotAuthenticated"}
+        self.tries.append(segments[1])
+        if segments[1] in self.refuse_for:
+            status, message = self.refuse_for[segments[1]]
+            return status, {"status": "failure", "reason": "ConversationError", "message": message, "code": status}
         if self.status != 200:
             self.refused += 1
             return self.status, {"status": "failure", "message": "stand-in told to fail"}

@@ -1,13 +1,19 @@
-"""Agent-side lines reach the customer's chat through Rasa's trigger_intent, in order, and nothing
-is lost while Rasa is down (a Rasa stand-in on loopback records what arrives)."""
+"""Agent-side lines reach the customer's chat through Rasa's trigger_intent, in order; each line
+retries on its own schedule, so nothing is lost while Rasa is down and one conversation that keeps
+failing holds up no other; a customer whose channel refuses lines for good is shown to the agent
+(a Rasa stand-in on loopback records what arrives)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from bot.db import session_scope, utcnow
 from bot.helpdesk.rasa_bridge import RasaBridge
+from bot.models import TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
@@ -24,6 +30,25 @@ def claimed_ticket(desk: Desk, conversation_id: str):
 
 def messages(desk: Desk, agent, ticket_id: int) -> list:
     return desk.client.get(f"/api/tickets/{ticket_id}", headers=agent.headers).json()["messages"]
+
+
+def line(desk: Desk, agent, ticket_id: int, body: str) -> dict:
+    return next(m for m in messages(desk, agent, ticket_id) if m["body"] == body)
+
+
+def reply(desk: Desk, agent, ticket_id: int, text: str) -> None:
+    response = desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": text}, headers=agent.headers)
+    assert response.status_code == 201, response.text
+
+
+def make_due_now(desk: Desk) -> None:
+    """Skip the wait of every scheduled line (what the clock would do)."""
+    with session_scope(desk.sessions) as session:
+        session.execute(update(TicketMessage).values(next_delivery_at=utcnow() - timedelta(seconds=1))
+                        .where(TicketMessage.next_delivery_at.is_not(None)))
+
+
+BLOCKED = "An unexpected error occurred. Error: recipient unreachable: Forbidden: bot was blocked by the user"
 
 
 def test_the_whole_handoff_reaches_the_customers_conversation(desk, rasa):
@@ -57,9 +82,14 @@ def test_replies_written_while_rasa_is_down_arrive_later_in_order(desk, rasa, ap
     for text in ("first", "second", "third"):
         response = desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": text}, headers=anna.headers)
         assert response.status_code == 201  # the agent is not blocked by Rasa being down
-    undelivered = [m["body"] for m in messages(desk, anna, ticket_id) if not m["delivered"]]
-    assert undelivered == ["first", "second", "third"]
-    assert rasa.refused >= 3
+    lines = [m for m in messages(desk, anna, ticket_id) if not m["delivered"]]
+    assert [m["body"] for m in lines] == ["first", "second", "third"]
+    # Only the first line was tried (the others wait behind it, in order); it has its next attempt.
+    assert rasa.refused == 2  # HTTP_RETRIES=1
+    first, second, _ = lines
+    assert first["delivery_attempts"] == 1 and "HTTP 503" in first["last_delivery_error"]
+    assert first["next_delivery_at"] is not None and first["delivery_error"] is None
+    assert second["delivery_attempts"] == 0
 
     rasa.status = 200
     wait_until(
@@ -97,7 +127,90 @@ def test_an_unreachable_rasa_is_retried_and_its_token_never_logged(settings_env,
 
         rasa = RasaStandIn(RASA_TOKEN, port=port).start()
         try:
+            make_due_now(desk)
             RasaBridge(settings, client.app.state.session_factory).deliver_pending()
             assert rasa.intents("chat-unreachable") == ["EXTERNAL_agent_joined", "EXTERNAL_agent_message"]
         finally:
             rasa.stop()
+
+
+def test_a_conversation_rasa_keeps_failing_holds_up_no_other_ticket(desk, rasa, app):
+    anna, stuck = claimed_ticket(desk, "chat-stuck")
+    bob, flowing = claimed_ticket(desk, "chat-flowing")
+    rasa.refuse_for["chat-stuck"] = (503, "overloaded")
+    reply(desk, anna, stuck, "waiting for Rasa")
+    reply(desk, bob, flowing, "sent at once")
+    assert line(desk, bob, flowing, "sent at once")["delivered"] is True
+    assert line(desk, anna, stuck, "waiting for Rasa")["delivery_attempts"] == 1
+
+    tries = len(rasa.tries)
+    reply(desk, bob, flowing, "and another")
+    app.state.bridge.deliver_pending()  # the stuck line is not due yet: not even tried
+    assert line(desk, bob, flowing, "and another")["delivered"] is True
+    assert rasa.tries[tries:] == ["chat-flowing"]
+
+    make_due_now(desk)
+    app.state.bridge.deliver_pending()
+    stuck_line = line(desk, anna, stuck, "waiting for Rasa")
+    assert stuck_line["delivery_attempts"] == 2 and not stuck_line["delivered"]
+
+    del rasa.refuse_for["chat-stuck"]
+    make_due_now(desk)
+    app.state.bridge.deliver_pending()
+    assert line(desk, anna, stuck, "waiting for Rasa")["delivered"] is True
+
+
+def test_a_customer_who_blocked_the_bot_fails_fast_and_the_agent_can_retry(desk, rasa, app):
+    anna, ticket_id = claimed_ticket(desk, "chat-blocked")
+    rasa.refuse_for["chat-blocked"] = (500, BLOCKED)
+    reply(desk, anna, ticket_id, "are you there?")
+    failed = line(desk, anna, ticket_id, "are you there?")
+    assert failed["delivered"] is False
+    assert failed["delivery_error"] == "recipient unreachable: Forbidden: bot was blocked by the user"
+    assert rasa.tries.count("chat-blocked") == 2, "agent joined, then one try: a refusal for good is not retried"
+
+    reply(desk, anna, ticket_id, "hello?")  # fails at once: no call, no waiting
+    fast = line(desk, anna, ticket_id, "hello?")
+    assert "refused an earlier line" in fast["delivery_error"] and "blocked by the user" in fast["delivery_error"]
+    assert rasa.tries.count("chat-blocked") == 2
+    assert app.state.bridge.deliver_pending() == 0  # nothing left that a retry could deliver
+
+    del rasa.refuse_for["chat-blocked"]  # the customer unblocked the bot; the agent retries
+    response = desk.client.post(f"/api/tickets/{ticket_id}/messages/{failed['id']}/retry", headers=anna.headers)
+    assert response.status_code == 200, response.text
+    lines = messages(desk, anna, ticket_id)
+    assert all(m["delivered"] for m in lines)
+    assert [c["entities"].get("agent_message") for c in rasa.calls if c["conversation_id"] == "chat-blocked"][1:] == [
+        "are you there?", "hello?"]
+    again = desk.client.post(f"/api/tickets/{ticket_id}/messages/{failed['id']}/retry", headers=anna.headers)
+    assert again.status_code == 409  # delivered lines are not sent twice
+
+
+def test_the_customer_writing_again_ends_fail_fast(desk, rasa, app):
+    anna, ticket_id = claimed_ticket(desk, "chat-window")
+    rasa.refuse_for["chat-window"] = (500, "An unexpected error occurred. Error: recipient unreachable: "
+                                           "the 24-hour WhatsApp window is closed")
+    reply(desk, anna, ticket_id, "your refund is on its way")
+    assert "window is closed" in line(desk, anna, ticket_id, "your refund is on its way")["delivery_error"]
+
+    del rasa.refuse_for["chat-window"]
+    relayed = desk.client.post("/api/internal/conversations/chat-window/messages", headers=desk.service,
+                               json={"text": "hi again", "author": "customer"})
+    assert relayed.status_code == 201, relayed.text
+    reply(desk, anna, ticket_id, "welcome back")
+    assert line(desk, anna, ticket_id, "welcome back")["delivered"] is True
+    assert line(desk, anna, ticket_id, "your refund is on its way")["delivered"] is False  # until the agent retries
+
+
+def test_only_the_assignee_or_an_admin_retries_a_line(desk, rasa):
+    anna, ticket_id = claimed_ticket(desk, "chat-others")
+    rasa.refuse_for["chat-others"] = (404, "no such conversation")
+    reply(desk, anna, ticket_id, "refused")
+    failed = line(desk, anna, ticket_id, "refused")
+    assert "HTTP 404" in failed["delivery_error"]
+    stranger = desk.agent("Stranger")
+    path = f"/api/tickets/{ticket_id}/messages/{failed['id']}/retry"
+    assert desk.client.post(path, headers=stranger.headers).status_code == 403
+    assert desk.client.post(f"/api/tickets/{ticket_id}/messages/999999/retry", headers=anna.headers).status_code == 404
+    admin = desk.agent("Admin", role="admin")
+    assert desk.client.post(path, headers=admin.headers).status_code == 200
