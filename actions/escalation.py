@@ -1,15 +1,16 @@
 """Hand the conversation to a person: collect details, create the ticket, report its status."""
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from pydantic import ValidationError
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, ReminderScheduled, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, in_thread, services
+from bot.escalation import outbox
 from bot.escalation.details import (
     clean_description,
     clean_email,
@@ -21,13 +22,14 @@ from bot.escalation.details import (
 from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.schemas import TicketCreate
+from bot.helpdesk.schemas import TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
 
 logger = logging.getLogger(__name__)
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
-RETRY_DELAYS_S = (15, 30, 60, 120, 300)
+# This conversation's escalation is handled (or, kept in the outbox, will be): a new request starts afresh.
+ESCALATION_HANDED_OVER: tuple[EventType, ...] = (SlotSet("escalation_id", None), SlotSet("escalation_reason", None))
 
 
 def _channel_identity(tracker: Tracker) -> dict[str, str]:
@@ -58,7 +60,6 @@ class ActionStartEscalation(Action):
             SlotSet("escalation_reason", reason),
             SlotSet("suggested_description", last_unanswered_question(tracker.events)),
             SlotSet("issue_description", None),
-            SlotSet("ticket_attempts", 0),
             SlotSet("next_step", None),
             SlotSet("awaiting_feedback", False),
         ]
@@ -124,7 +125,12 @@ def _ticket_request(tracker: Tracker, escalation_id: str, kb_attempts: list[dict
 
 
 class ActionCreateTicket(Action):
-    """Create the ticket (idempotent per escalation) and tell the customer where they stand."""
+    """Create the ticket (idempotent per escalation) and tell the customer where they stand.
+
+    The request is recorded in the escalation outbox first (:mod:`bot.escalation.outbox`): when the
+    ticket backend cannot be reached, the customer is told so, and the helpdesk creates the ticket
+    later and tells them its reference in this chat, whatever restarts in between.
+    """
 
     def name(self) -> str:
         return "action_create_ticket"
@@ -132,59 +138,75 @@ class ActionCreateTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         escalation_id = tracker.get_slot("escalation_id")
         if not escalation_id or tracker.get_slot("handoff_active"):
-            return []  # nothing to create, or a late retry after the ticket was created
+            return []  # nothing to create, or a late re-run after the ticket was created
         svc = services()
         knowledge_base = await in_thread(svc.knowledge_base.current)
         attempts = await in_session(
             kb_attempts_for_conversation, conversation_id=tracker.sender_id, knowledge_base=knowledge_base
         )
         request = _ticket_request(tracker, escalation_id, attempts)
+        hold = await in_session(outbox.hold_for_call, request=request, hold_for=outbox.hold_length(svc.settings))
+        if hold is None:  # done before, refused, or the helpdesk is creating it now and tells the customer
+            return list(ESCALATION_HANDED_OVER)
         try:
             created = await in_thread(svc.tickets.create_ticket, request)
-        except HelpdeskUnavailable:
-            return self._retry_later(dispatcher, tracker)
+        except HelpdeskUnavailable as unavailable:
+            await in_session(outbox.retry_later, hold=hold, error=str(unavailable))
+            dispatcher.utter_message(response="utter_helpdesk_unavailable")
+            return list(ESCALATION_HANDED_OVER)
         except HelpdeskRejected as rejected:  # our request is wrong: retrying the same one cannot help
             logger.error("the helpdesk refused the ticket for %s: %s", tracker.sender_id, rejected)
+            await in_session(outbox.refuse, hold=hold, error=str(rejected))
             dispatcher.utter_message(response="utter_ticket_refused")
-            return [SlotSet("escalation_id", None), SlotSet("escalation_reason", None)]
-        language = request.language
-        common: dict[str, Any] = {"customer_name": request.customer_name or "", "ticket_reference": created.reference}
-        if not created.live_handoff:  # an external helpdesk: its agents answer by email
-            dispatcher.utter_message(response="utter_ticket_created_email", customer_email=request.customer_email or "",
-                                     **common)
-        elif created.open_now and created.agents_online is None:  # Zendesk answering here: no queue figures
-            dispatcher.utter_message(response="utter_ticket_created_team", **common)
-        elif created.open_now and created.agents_online:
-            dispatcher.utter_message(
-                response="utter_ticket_created", queue_position=created.queue_position,
-                wait_text=wait_text(language, created.wait_estimate_minutes), **common,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_ticket_created_offline", customer_email=request.customer_email or "",
-                offline_reason=offline_reason(language, created.open_now),
-                next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
-            )
-        return [
-            # When agents answer by email only, the bot keeps the chat.
-            SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", created.live_handoff),
-            SlotSet("escalation_reason", None), SlotSet("escalation_id", None), SlotSet("kb_misses", 0),
-            SlotSet("ticket_attempts", 0),
-        ]
+            return list(ESCALATION_HANDED_OVER)
+        if not await in_session(outbox.finish_own_call, hold=hold, reference=created.reference):
+            return list(ESCALATION_HANDED_OVER)  # the helpdesk's drainer got there first and tells the customer
+        return announce_ticket(dispatcher, tracker, created)
 
-    @staticmethod
-    def _retry_later(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        attempt = int(tracker.get_slot("ticket_attempts") or 0)
-        if attempt == 0:
-            dispatcher.utter_message(response="utter_helpdesk_unavailable")
-        delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
-        return [
-            SlotSet("ticket_attempts", attempt + 1),
-            ReminderScheduled(
-                "EXTERNAL_retry_escalation", datetime.now(timezone.utc) + timedelta(seconds=delay),
-                name="retry_escalation", kill_on_user_message=False,
-            ),
-        ]
+
+class ActionAnnounceTicket(Action):
+    """The helpdesk created the ticket it could not take when the customer escalated: tell them now
+    (``EXTERNAL_ticket_created``, with the receipt as entity ``ticket_receipt``)."""
+
+    def name(self) -> str:
+        return "action_announce_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        raw = next(tracker.get_latest_entity_values("ticket_receipt"), None) or ""
+        try:
+            receipt = TicketReceipt.model_validate_json(raw)
+        except ValidationError as invalid:
+            logger.error("EXTERNAL_ticket_created for %s without a usable receipt: %s", tracker.sender_id, invalid)
+            return []
+        return announce_ticket(dispatcher, tracker, receipt)
+
+
+def announce_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, created: TicketReceipt) -> list[EventType]:
+    """Tell the customer their ticket's reference and what happens next; the chat goes to a person when
+    agents answer here."""
+    language = tracker.get_slot("language") or "en"
+    name, email = tracker.get_slot("customer_name") or "", tracker.get_slot("customer_email") or ""
+    common: dict[str, Any] = {"customer_name": name, "ticket_reference": created.reference}
+    if not created.live_handoff:  # an external helpdesk: its agents answer by email
+        dispatcher.utter_message(response="utter_ticket_created_email", customer_email=email, **common)
+    elif created.open_now and created.agents_online is None:  # Zendesk answering here: no queue figures
+        dispatcher.utter_message(response="utter_ticket_created_team", **common)
+    elif created.open_now and created.agents_online:
+        dispatcher.utter_message(
+            response="utter_ticket_created", queue_position=created.queue_position,
+            wait_text=wait_text(language, created.wait_estimate_minutes), **common,
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_ticket_created_offline", customer_email=email,
+            offline_reason=offline_reason(language, created.open_now),
+            next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
+        )
+    return [
+        # When agents answer by email only, the bot keeps the chat.
+        SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", created.live_handoff),
+        *ESCALATION_HANDED_OVER, SlotSet("kb_misses", 0),
+    ]
 
 
 class ActionTicketStatus(Action):

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.escalation import (
+    ActionAnnounceTicket,
     ActionAskIssueDescription,
     ActionCreateTicket,
     ActionStartEscalation,
@@ -62,7 +63,7 @@ def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(d
     assert len(slots["escalation_id"]) == 32
     assert slots["escalation_reason"] == "customer_request"
     assert slots["suggested_description"] == "how do I export all my data as CSV?"
-    assert (slots["issue_description"], slots["ticket_attempts"], slots["next_step"]) == (None, 0, None)
+    assert (slots["issue_description"], slots["next_step"]) == (None, None)
 
 
 def test_each_escalation_gets_a_new_id(domain):
@@ -187,7 +188,7 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     slots = slots_set(events)
     assert slots["ticket_reference"] == ticket.reference
     assert slots["handoff_active"] is True
-    assert (slots["escalation_id"], slots["escalation_reason"], slots["ticket_attempts"]) == (None, None, 0)
+    assert (slots["escalation_id"], slots["escalation_reason"]) == (None, None)
     assert (ticket.channel, ticket.reason, ticket.customer_email, ticket.status) == (
         "socketio", "kb_missed_twice", "dana@example.com", "waiting")
     assert ticket.description == "My reset link has expired"
@@ -197,26 +198,26 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     assert ticket.kb_attempts[0]["title"] == "How to reset your password"
 
 
-def test_running_the_action_twice_makes_one_ticket(action_services, domain):
+def test_running_the_action_twice_makes_one_ticket_and_tells_the_customer_once(action_services, domain):
     tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots())
 
     first, second = CollectingDispatcher(), CollectingDispatcher()
     run(ActionCreateTicket(), first, tracker, domain)
-    run(ActionCreateTicket(), second, tracker, domain)
+    events = run(ActionCreateTicket(), second, tracker, domain)
 
     [ticket] = tickets_of(action_services, tracker.sender_id)
-    assert first.messages[0]["ticket_reference"] == second.messages[0]["ticket_reference"] == ticket.reference
+    assert first.messages[0]["ticket_reference"] == ticket.reference
+    assert second.messages == [] and slots_set(events) == {"escalation_id": None, "escalation_reason": None}
 
 
-def test_a_late_retry_after_the_ticket_exists_does_nothing(dispatcher, domain):
+def test_a_late_run_after_the_ticket_exists_does_nothing(dispatcher, domain):
     slots = {**escalation_slots(), "ticket_reference": "T-1001", "handoff_active": True}
-    assert run(ActionCreateTicket(), dispatcher, make_tracker(domain, "", "EXTERNAL_retry_escalation", slots=slots),
-               domain) == []
+    assert run(ActionCreateTicket(), dispatcher, make_tracker(domain, "", "inform", slots=slots), domain) == []
     assert dispatcher.messages == []
 
 
 def test_without_an_escalation_nothing_is_created(action_services, dispatcher, domain):
-    tracker = make_tracker(domain, "", "EXTERNAL_retry_escalation")
+    tracker = make_tracker(domain, "", "inform")
     assert run(ActionCreateTicket(), dispatcher, tracker, domain) == []
     assert tickets_of(action_services, tracker.sender_id) == []
 
@@ -303,3 +304,10 @@ def test_someone_elses_ticket_reference_reveals_nothing(action_services, domain)
 def test_no_tickets_is_said_plainly(dispatcher, domain):
     run(ActionTicketStatus(), dispatcher, make_tracker(domain, "any news?", "check_ticket_status"), domain)
     assert responses(dispatcher) == ["utter_no_tickets"]
+
+
+def test_an_announcement_without_a_usable_receipt_says_nothing(dispatcher, domain, caplog):
+    tracker = make_tracker(domain, "", "EXTERNAL_ticket_created", slots=escalation_slots(),
+                           entities=[{"entity": "ticket_receipt", "value": "{not json"}])
+    assert run(ActionAnnounceTicket(), dispatcher, tracker, domain) == []
+    assert dispatcher.messages == [] and "without a usable receipt" in caplog.text

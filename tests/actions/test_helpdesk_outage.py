@@ -1,16 +1,16 @@
-"""When the helpdesk is down the customer is told once, the escalation is retried, and nothing is lost."""
+"""When the helpdesk is down the customer is told, the escalation waits in the database (the outbox), the
+helpdesk creates the ticket once it is back, and nothing is lost."""
 import uuid
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.escalation import ActionCreateTicket, ActionTicketStatus
+from actions.escalation import ActionAnnounceTicket, ActionCreateTicket, ActionTicketStatus
 from actions.handoff import ActionRelayToAgent
 from actions.services import services
 from bot.db import session_scope
-from bot.models import Ticket
+from bot.models import EscalationRequest, Ticket
 from bot.stack.supervisor import free_port
 from tests.actions.conftest import (
     action_server_env,
@@ -21,6 +21,7 @@ from tests.actions.conftest import (
     slots_set,
     user_event,
 )
+from tests.bot.helpdesk.standins import wait_until
 
 
 @pytest.fixture
@@ -31,8 +32,11 @@ def helpdesk_port(var_dir, database_url, kb_dir, topics_file) -> int:
         yield port
 
 
-def reminders(events):
-    return [event for event in events if event["event"] == "reminder"]
+def outbox_row(sender_id: str) -> EscalationRequest:
+    with session_scope(services().sessions) as session:
+        row = session.scalars(select(EscalationRequest).where(EscalationRequest.conversation_id == sender_id)).one()
+        session.expunge(row)
+        return row
 
 
 def test_an_escalation_survives_a_helpdesk_outage(helpdesk_port, start_helpdesk, domain):
@@ -41,60 +45,45 @@ def test_an_escalation_survives_a_helpdesk_outage(helpdesk_port, start_helpdesk,
              "customer_email": "dana@example.com", "issue_description": "my parcel never arrived"}
     tracker = make_tracker(domain, "dana@example.com", "inform", slots=slots, history=history)
 
-    # 1. The helpdesk is down: the customer is told once, and a retry is scheduled.
+    # 1. The helpdesk is down: the customer is told, and the escalation waits in the outbox (not in Rasa).
     dispatcher = CollectingDispatcher()
-    before = datetime.now(timezone.utc)
     events = run(ActionCreateTicket(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_helpdesk_unavailable"]
-    assert slots_set(events) == {"ticket_attempts": 1}
-    [reminder] = reminders(events)
-    assert (reminder["intent"], reminder["name"], reminder["kill_on_user_msg"]) == (
-        "EXTERNAL_retry_escalation", "retry_escalation", False)
-    due = datetime.fromisoformat(reminder["date_time"])
-    assert before + timedelta(seconds=14) <= due <= datetime.now(timezone.utc) + timedelta(seconds=16)
+    assert slots_set(events) == {"escalation_id": None, "escalation_reason": None}
+    assert [event for event in events if event["event"] == "reminder"] == []
+    pending = outbox_row(tracker.sender_id)
+    assert (pending.status, pending.attempts, pending.lease_until) == ("pending", 1, None)
+    assert "unavailable" in pending.last_error
+    assert pending.request["description"] == "my parcel never arrived"
 
-    # 2. Still down at the first retry: no second apology, a longer wait.
-    dispatcher = CollectingDispatcher()
-    retry = make_tracker(domain, "", "EXTERNAL_retry_escalation", slots={**slots, "ticket_attempts": 1},
-                         history=history, sender_id=tracker.sender_id)
-    events = run(ActionCreateTicket(), dispatcher, retry, domain)
-
-    assert dispatcher.messages == []
-    assert slots_set(events) == {"ticket_attempts": 2}
-    assert datetime.fromisoformat(reminders(events)[0]["date_time"]) >= before + timedelta(seconds=29)
-
-    # 3. The helpdesk is back: the next retry creates the ticket with everything the customer said.
+    # 2. The helpdesk is back: its drainer creates the ticket with everything the customer said, and
+    #    queues the announcement for the customer's chat.
     start_helpdesk(helpdesk_port)
-    dispatcher = CollectingDispatcher()
-    retry = make_tracker(domain, "", "EXTERNAL_retry_escalation", slots={**slots, "ticket_attempts": 2},
-                         history=history, sender_id=tracker.sender_id)
-    events = run(ActionCreateTicket(), dispatcher, retry, domain)
-
-    assert responses(dispatcher) == ["utter_ticket_created_offline"]
-    assert slots_set(events)["ticket_attempts"] == 0
-    assert reminders(events) == []
+    wait_until(lambda: outbox_row(tracker.sender_id).status == "done", timeout_s=20, what="the drainer finished")
     with session_scope(services().sessions) as session:
         [ticket] = session.scalars(select(Ticket).where(Ticket.conversation_id == tracker.sender_id)).all()
         bodies = [message.body for message in ticket.messages]
+        [announcement] = [m for m in ticket.messages if m.rasa_intent == "EXTERNAL_ticket_created"]
         assert (ticket.description, ticket.customer_email) == ("my parcel never arrived", "dana@example.com")
+        receipt = announcement.rasa_entities["ticket_receipt"]
+        reference = ticket.reference
     assert bodies[:2] == ["my parcel never arrived", "[request_human]"]
-    assert dispatcher.messages[0]["ticket_reference"] == ticket.reference
 
+    # 3. What the customer sees when that line reaches the chat.
+    dispatcher = CollectingDispatcher()
+    announced = make_tracker(domain, "", "EXTERNAL_ticket_created", slots=slots, history=history,
+                             sender_id=tracker.sender_id, entities=[{"entity": "ticket_receipt", "value": receipt}])
+    events = run(ActionAnnounceTicket(), dispatcher, announced, domain)
+    assert responses(dispatcher) == ["utter_ticket_created_offline"]  # nobody is online
+    assert dispatcher.messages[0]["ticket_reference"] == reference
+    assert slots_set(events)["handoff_active"] is True and slots_set(events)["ticket_reference"] == reference
 
-def test_retries_wait_longer_and_longer_up_to_five_minutes(helpdesk_port, domain):
-    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com"}
-    for attempt, expected_delay_s in ((3, 120), (4, 300), (9, 300)):
-        before = datetime.now(timezone.utc)
-        events = run(ActionCreateTicket(), CollectingDispatcher(),
-                     make_tracker(domain, "", "EXTERNAL_retry_escalation", slots={**slots, "ticket_attempts": attempt}),
-                     domain)
-        after = datetime.now(timezone.utc)
-        due = datetime.fromisoformat(reminders(events)[0]["date_time"])
-        # The reminder is set at some moment during the run (which waits for the dead helpdesk): the delay
-        # lies between what it looks like from the run's end and from its start.
-        assert (due - after).total_seconds() - 1 <= expected_delay_s <= (due - before).total_seconds() + 1
-        assert slots_set(events) == {"ticket_attempts": attempt + 1}
+    # 4. Rasa re-running the action later changes nothing.
+    dispatcher = CollectingDispatcher()
+    assert slots_set(run(ActionCreateTicket(), dispatcher, tracker, domain)) == {"escalation_id": None,
+                                                                                 "escalation_reason": None}
+    assert dispatcher.messages == []
 
 
 def test_a_message_for_the_agent_that_cannot_be_passed_on_is_admitted(helpdesk_port, dispatcher, domain):
