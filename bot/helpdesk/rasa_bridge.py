@@ -14,9 +14,10 @@ Each line is a small state machine kept in ``ticket_messages`` (so nothing is lo
   go out one at a time in id order by whoever holds the ticket's delivery lease (a conditional
   UPDATE, so replicas never send the same line twice at once); only the first pending line of a
   ticket is ever tried, so the customer sees them in order.
-- A **transient** failure (Rasa down, slow, a 5xx) counts an attempt, keeps the error and sets the
-  line's next attempt time (:mod:`bot.helpdesk.schedule`); its ticket waits for that time, every
-  other ticket goes on.
+- A **transient** failure (Rasa down, slow, a 5xx, or an answer in which the bot said nothing:
+  Rasa answers 200 even when it could not reach the action server, and drops the action's
+  messages) counts an attempt, keeps the error and sets the line's next attempt time
+  (:mod:`bot.helpdesk.schedule`); its ticket waits for that time, every other ticket goes on.
 - **failed** (``delivery_error``): retrying the same request cannot help. Rasa refused the request
   itself (HTTP 400, 404, 413, 422), or the customer's channel refused the message for good: Rasa's
   connectors raise ``recipient unreachable: <reason>`` (a blocked Telegram bot, a closed WhatsApp
@@ -63,6 +64,8 @@ PERMANENT_STATUSES = frozenset({400, 404, 413, 422})
 # What Rasa's channel connectors raise when the platform refuses a message for good.
 UNREACHABLE_MARK = "recipient unreachable:"
 RETRY_INTERVAL_S = 3.0
+# With Rasa up, a line the bot keeps not answering (its conversation cannot take it) fails after this many tries.
+MAX_UNANSWERED_ATTEMPTS = 5
 # Tickets delivered side by side, so one slow conversation does not hold up the others.
 DELIVERY_WORKERS = 4
 MAX_ERROR_CHARS = 300
@@ -84,10 +87,11 @@ class DeliveryFailed(Exception):
     """Rasa did not take the line. ``permanent`` when retrying the same request cannot help;
     ``unreachable`` when that is because the customer's channel refuses messages for good."""
 
-    def __init__(self, message: str, permanent: bool, unreachable: bool = False):
+    def __init__(self, message: str, permanent: bool, unreachable: bool = False, unanswered: bool = False):
         super().__init__(message)
         self.permanent = permanent or unreachable
         self.unreachable = unreachable
+        self.unanswered = unanswered
 
 
 def unreachable_reason(response: requests.Response) -> str | None:
@@ -104,6 +108,25 @@ def unreachable_reason(response: requests.Response) -> str | None:
         text = response.text
     start = text.find(UNREACHABLE_MARK)
     return text[start:].strip()[:MAX_ERROR_CHARS] if start >= 0 else None
+
+
+def bot_answered(response: requests.Response) -> bool:
+    """Whether the triggered turn made the bot say something (every action our lines trigger does).
+
+    Rasa answers 200 with the conversation's events even when the action could not run (the action
+    server was down): the events after the triggered intent then hold no ``bot`` message.
+    """
+    try:
+        events = (response.json().get("tracker") or {}).get("events") or []
+    except (ValueError, AttributeError):
+        return False
+    for event in reversed(events):
+        kind = event.get("event") if isinstance(event, dict) else None
+        if kind == "bot":
+            return True
+        if kind == "user":
+            return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -158,6 +181,9 @@ class RasaBridge:
         except ServiceUnavailable as exc:
             raise DeliveryFailed(f"Rasa is unavailable: {exc}", permanent=False) from None
         if response.status_code < 300:
+            if not bot_answered(response):
+                raise DeliveryFailed("Rasa took the line but the bot said nothing (is the action server down?)",
+                                     permanent=False, unanswered=True)
             return
         reason = unreachable_reason(response)
         if reason is not None:
@@ -219,7 +245,7 @@ class RasaBridge:
             error = str(failure)[:MAX_ERROR_CHARS]
             if failure.unreachable:
                 return _Outcome(failed=error, unreachable=error)
-            if failure.permanent:
+            if failure.permanent or (failure.unanswered and line.attempts + 1 >= MAX_UNANSWERED_ATTEMPTS):
                 return _Outcome(failed=error)
             return _Outcome(last_error=error, retry_at=next_attempt_at(utcnow(), line.attempts + 1))
         return _Outcome()

@@ -91,6 +91,7 @@ class RasaStandIn(StandIn):
         # connector's "recipient unreachable: ..." wrapped as Rasa does (HTTP 500)
         self.refuse_for: dict[str, tuple[int, str]] = {}
         self.tries: list[str] = []  # every conversation id asked for, refused or not
+        self.silent = False  # accept, but the bot says nothing (as when Rasa cannot reach the action server)
         self.delay_s = 0.0  # a slow Rasa, so concurrent senders overlap
         self.calls: list[dict[str, Any]] = []  # accepted calls, in arrival order
         self.refused = 0
@@ -123,7 +124,11 @@ class RasaStandIn(StandIn):
                 "output_channel": query.get("output_channel"),
             }
         )
-        return 200, {"tracker": {"sender_id": segments[1]}, "messages": []}
+        # What Rasa answers: the conversation's events, the triggered intent and what the bot said.
+        events = [{"event": "user", "text": f"EXTERNAL: {body['name']}"}]
+        if not self.silent:
+            events.append({"event": "bot", "text": "(the action's message)"})
+        return 200, {"tracker": {"sender_id": segments[1], "events": events}, "messages": []}
 
     def intents(self, conversation_id: str) -> list[str]:
         return [call["intent"] for call in self.calls if call["conversation_id"] == conversation_id]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from bot.db import session_scope, utcnow
-from bot.helpdesk.rasa_bridge import RasaBridge
+from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
 from bot.models import TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -214,3 +214,19 @@ def test_only_the_assignee_or_an_admin_retries_a_line(desk, rasa):
     assert desk.client.post(f"/api/tickets/{ticket_id}/messages/999999/retry", headers=anna.headers).status_code == 404
     admin = desk.agent("Admin", role="admin")
     assert desk.client.post(path, headers=admin.headers).status_code == 200
+
+
+def test_a_line_the_bot_did_not_answer_is_not_counted_as_delivered(desk, rasa, app):
+    anna, ticket_id = claimed_ticket(desk, "chat-silent")
+    rasa.silent = True  # Rasa is up but cannot reach the action server: it answers 200 and shows nothing
+    reply(desk, anna, ticket_id, "did this arrive?")
+    waiting = line(desk, anna, ticket_id, "did this arrive?")
+    assert waiting["delivered"] is False and waiting["delivery_attempts"] == 1
+    assert "the bot said nothing" in waiting["last_delivery_error"]
+
+    for _ in range(MAX_UNANSWERED_ATTEMPTS - 1):  # with Rasa up, a line nobody answers does not retry forever
+        make_due_now(desk)
+        app.state.bridge.deliver_pending()
+    given_up = line(desk, anna, ticket_id, "did this arrive?")
+    assert "the bot said nothing" in given_up["delivery_error"]
+    assert given_up["delivery_attempts"] == MAX_UNANSWERED_ATTEMPTS

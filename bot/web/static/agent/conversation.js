@@ -359,14 +359,41 @@ export class ConversationView {
     const kind = message.author_type;
     const body = el("p", { class: "msg-body", dir: "auto" }, message.body);
     if (kind === "system") {
+      // System lines for the customer's chat (joined, resolved, the ticket number) say so only when not delivered.
+      const undelivered = !message.delivered || message.delivery_error;
       return el("li", { class: "msg msg-system", "data-message-id": message.id },
-        body, el("span", { class: "msg-time" }, timeElement(message.created_at)));
+        body, el("span", { class: "msg-time" }, timeElement(message.created_at)),
+        undelivered ? this.deliveryLine(message) : null);
     }
     return el("li", { class: `msg msg-${kind}`, "data-message-id": message.id },
       el("div", { class: "msg-meta" }, this.authorLabel(message), " ", el("span", { class: "msg-time" }, timeElement(message.created_at))),
       body,
-      kind === "agent" ? deliveryLine(message) : null,
+      kind === "agent" ? this.deliveryLine(message) : null,
     );
+  }
+
+  /** Whether the line reached the customer's chat; a failed line shows why, and a way to send it again. */
+  deliveryLine(message) {
+    if (message.delivery_error) {
+      const retry = el("button", { type: "button", class: "small msg-retry" }, "Retry");
+      retry.addEventListener("click", () => whileBusy(retry, () => this.retryDelivery(message)));
+      return el("p", { class: "msg-delivery is-failed" }, `Not delivered: ${message.delivery_error} `, retry);
+    }
+    if (message.delivered) return el("p", { class: "msg-delivery" }, "Delivered");
+    if (message.delivery_attempts > 0) {
+      return el("p", { class: "msg-delivery is-waiting", title: message.last_delivery_error || "" },
+        `Not delivered yet (${message.delivery_attempts} ${message.delivery_attempts === 1 ? "try" : "tries"}); trying again at `,
+        timeElement(message.next_delivery_at));
+    }
+    return el("p", { class: "msg-delivery" }, "Sending…");
+  }
+
+  async retryDelivery(message) {
+    try {
+      this.addMessage(await this.app.api.post(`/api/tickets/${message.ticket_id}/messages/${message.id}/retry`));
+    } catch (error) {
+      this.handleFailure(error);
+    }
   }
 
   authorLabel(message) {
@@ -653,11 +680,6 @@ function attemptItem(attempt) {
   return el("li", {},
     el("span", { class: "kb-title", dir: "auto" }, attempt.title || attempt.article_id || "Untitled article"),
     details ? el("span", { class: "kb-details" }, details) : null);
-}
-
-function deliveryLine(message) {
-  if (message.delivery_error) return el("p", { class: "msg-delivery is-failed" }, `Not delivered: ${message.delivery_error}`);
-  return el("p", { class: "msg-delivery" }, message.delivered ? "Delivered" : "Sending…");
 }
 
 function preview(text) {
