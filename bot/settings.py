@@ -137,7 +137,8 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 # Where a default depends on other settings, the field's default is "" and a validator below
 # fills it in; a variable set to "" means the default, except these, where "" is a value.
 _EMPTY_IS_A_VALUE = frozenset({"KB_EMBEDDING_MODEL"})
-_PORT_OF = {"rasa_url": "rasa_port", "action_server_url": "action_port", "helpdesk_url": "helpdesk_port"}
+_ADDRESS_OF = {"rasa_url": ("host", "rasa_port"), "action_server_url": ("action_host", "action_port"),
+               "helpdesk_url": ("host", "helpdesk_port")}
 
 
 def _setting(variable: str, default: Any, meaning: str, *, shown: str | None = None, secret: bool = False) -> Any:
@@ -165,7 +166,11 @@ class Settings(BaseSettings):
 
     var_dir: Path = _setting("EFFORTLESS_VAR_DIR", PROJECT_ROOT / "var",
                              "databases, logs, generated secrets, KB index cache", shown="`./var`")
-    host: str = _setting("EFFORTLESS_HOST", "127.0.0.1", "interface the processes listen on")
+    host: str = _setting("EFFORTLESS_HOST", "127.0.0.1", "interface Rasa and the helpdesk listen on")
+    action_host: str = _setting(
+        "ACTION_HOST", "127.0.0.1",
+        "interface the action server listens on; only Rasa calls it (see "
+        "[The action server](deployment.md#the-action-server))")
     rasa_port: Port = _setting("RASA_PORT", 5005, "port of the Rasa server")
     action_port: Port = _setting("ACTION_PORT", 5055, "port of the action server")
     helpdesk_port: Port = _setting("HELPDESK_PORT", 8000, "port of the helpdesk service (agent console and API)")
@@ -183,7 +188,7 @@ class Settings(BaseSettings):
     public_rasa_url: Url = _setting("PUBLIC_RASA_URL", "", "address browsers use for Rasa (web widget)",
                                     shown="`RASA_URL`")
     action_server_url: str = _setting("ACTION_SERVER_URL", "", "how Rasa reaches the action server",
-                                      shown="from `EFFORTLESS_HOST` and `ACTION_PORT`, path `/webhook`")
+                                      shown="from `ACTION_HOST` and `ACTION_PORT`, path `/webhook`")
     helpdesk_url: Url = _setting("HELPDESK_URL", "", "how the other processes reach the helpdesk",
                                  shown="from `EFFORTLESS_HOST` and `HELPDESK_PORT`")
     public_helpdesk_url: Url = _setting("PUBLIC_HELPDESK_URL", "", "address browsers use for the helpdesk (links)",
@@ -233,11 +238,17 @@ class Settings(BaseSettings):
         "[When the bot asks](surveys-and-reports.md#when-the-bot-asks))")
     ces_low_score_threshold: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 7))] = _setting(
         "CES_LOW_SCORE_THRESHOLD", 3, "scores up to this offer a follow-up by a person")
+    restart_limit_per_minute: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(0, 60))] = _setting(
+        "RESTART_LIMIT_PER_MINUTE", 5,
+        "`make run` restarts a crashed process at most this often a minute; `0` stops the stack instead (see "
+        "[Process supervision](deployment.md#process-supervision))")
     # Last, so that a secret is generated only when every other setting is usable.
     rasa_token: str = _setting("RASA_TOKEN", "", "token protecting Rasa's HTTP API",
                                shown="generated into `var/secrets/`", secret=True)
     service_token: str = _setting("HELPDESK_SERVICE_TOKEN", "", "action server → helpdesk internal API",
                                   shown="generated into `var/secrets/`", secret=True)
+    action_server_token: str = _setting("ACTION_SERVER_TOKEN", "", "Rasa → action server (`Authorization: Bearer`)",
+                                        shown="generated into `var/secrets/`", secret=True)
     session_secret: str = _setting("SESSION_SECRET", "", "agent console sessions",
                                    shown="generated into `var/secrets/`", secret=True)
 
@@ -267,18 +278,19 @@ class Settings(BaseSettings):
     @classmethod
     def _from_host_and_port(cls, value: str, info: ValidationInfo) -> str:
         name = _field(info)
-        port = info.data.get(_PORT_OF[name])
+        host_field, port_field = _ADDRESS_OF[name]
+        port = info.data.get(port_field)
         if value or port is None:
             return value
         path = "/webhook" if name == "action_server_url" else ""
-        return f"http://{info.data['host']}:{port}{path}"
+        return f"http://{info.data[host_field]}:{port}{path}"
 
     @field_validator("public_rasa_url", "public_helpdesk_url")
     @classmethod
     def _as_internal(cls, value: str, info: ValidationInfo) -> str:
         return value or info.data.get(_field(info).replace("public_", ""), "")
 
-    @field_validator("rasa_token", "service_token", "session_secret")
+    @field_validator("rasa_token", "service_token", "action_server_token", "session_secret")
     @classmethod
     def _generated(cls, value: str, info: ValidationInfo) -> str:
         field, names = _field(info), list(cls.model_fields)
@@ -347,6 +359,8 @@ _DOC_OTHER_VARIABLES: list[tuple[str, str, str]] = [
     ("`SOCKETIO_REDIS_URL`", "`LOCK_STORE_URL` in the production profile, else unset",
      "Redis through which Rasa replicas share socket.io emits, so an agent reply pushed through any replica "
      "reaches the web chat"),
+    ("`RASA_TOKEN_FILE`", "unset", "read by the Rasa launcher (`bot/engine/serve.py`) when `RASA_TOKEN` is unset: a "
+     "file holding Rasa's API token (see [Tokens stay off the command line](deployment.md#tokens-stay-off-the-command-line))"),
     ("channel variables", "unset (channel off)", "see [Messaging channels](channels.md)"),
 ]
 
@@ -368,8 +382,8 @@ def configuration_markdown() -> str:
             for field in Settings.model_fields.values()]
     lines = [_DOC_INTRO, "| Variable | Default | Meaning |", "|---|---|---|"]
     lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in rows]
-    lines += ["", "Rendered into Rasa's `credentials.yml` by `bot/channel_credentials.py` rather than read by "
-              "`bot/settings.py`:", "",
+    lines += ["", "Read by the Rasa process rather than by `bot/settings.py` (most are rendered into its "
+              "`credentials.yml` by `bot/channel_credentials.py`):", "",
               "| Variable | Default | Meaning |", "|---|---|---|"]
     lines += [f"| {variable} | {default} | {meaning} |" for variable, default, meaning in _DOC_OTHER_VARIABLES]
     return "\n".join(lines) + "\n"

@@ -23,15 +23,16 @@ from bot.db import DatabaseUnreachable, migrate
 from bot.logging_setup import Redactor, logging_dict, rasa_line_to_common_format, write_config
 from bot.settings import PROJECT_ROOT, Settings, load_settings, secret_values
 from bot.stack.model import train_if_needed
-from bot.stack.supervisor import Service, StackError, Supervisor, child_env, engine_bin, port_in_use
+from bot.stack.supervisor import RestartPolicy, Service, StackError, Supervisor, child_env, engine_bin, port_in_use
 
 logger = logging.getLogger("effortless.stack")
 
 
 def check_ports(settings: Settings) -> None:
-    for variable, port in (("RASA_PORT", settings.rasa_port), ("ACTION_PORT", settings.action_port),
-                           ("HELPDESK_PORT", settings.helpdesk_port)):
-        if port_in_use(settings.host, port):
+    for variable, host, port in (("RASA_PORT", settings.host, settings.rasa_port),
+                                 ("ACTION_PORT", settings.action_host, settings.action_port),
+                                 ("HELPDESK_PORT", settings.host, settings.helpdesk_port)):
+        if port_in_use(host, port):
             raise StackError(f"port {port} ({variable}) is already in use: stop what uses it or set {variable} to a free port")
 
 
@@ -39,7 +40,8 @@ def engine_endpoint_env(settings: Settings) -> dict[str, str]:
     """The variables endpoints.yml / endpoints.production.yml read."""
     from sqlalchemy.engine import make_url
 
-    env = {"ACTION_ENDPOINT_URL": settings.action_server_url, "TRACKER_STORE_URL": settings.tracker_store_url}
+    env = {"ACTION_ENDPOINT_URL": settings.action_server_url, "ACTION_SERVER_TOKEN": settings.action_server_token,
+           "TRACKER_STORE_URL": settings.tracker_store_url}
     if settings.profile == "production":
         redis = make_url(settings.lock_store_url)
         env.update(
@@ -62,21 +64,24 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> li
     """The three processes of the stack, configured from ``settings``."""
     var = settings.var_dir
     logging_config = write_config(var / "logging.yml", logging_dict(settings.log_level))
-    credentials = write_credentials(channel_env(settings, base_env), var / "credentials.yml")
+    credentials = write_credentials(channel_env(settings, base_env), settings, var / "credentials.yml")
     endpoints = PROJECT_ROOT / ("endpoints.production.yml" if settings.profile == "production" else "endpoints.yml")
     env = child_env(base_env, LOG_LEVEL=settings.log_level)
     host = settings.host
     rasa = Service(
         name="rasa",
+        # `rasa run` through bot/engine/serve.py, which adds the API token from RASA_TOKEN inside the
+        # process: on the command line, `ps` would show it to every user of the machine.
         argv=[
-            str(engine_bin("rasa")), "run", "--enable-api", "--auth-token", settings.rasa_token, "--cors", "*",
+            str(engine_bin("python")), "-m", "bot.engine.serve", "--enable-api", "--cors", "*",
             "-i", host, "-p", str(settings.rasa_port), "-m", str(model),
             "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--logging-config-file", str(logging_config),
         ],
         health_url=f"http://{host}:{settings.rasa_port}/status?token={settings.rasa_token}",
         # Rasa's pinned libraries print deprecation warnings that say nothing to an operator.
-        env={**env, **engine_endpoint_env(settings), "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        env={**env, **engine_endpoint_env(settings), "RASA_TOKEN": settings.rasa_token,
+             "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
         url=f"http://{host}:{settings.rasa_port}",
         ready=lambda response: response.ok and bool(response.json().get("model_file")),
         reformat=rasa_line_to_common_format,
@@ -84,9 +89,9 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> li
     actions = Service(
         name="actions",
         argv=[sys.executable, "-m", "bot", "action-server"],
-        health_url=f"http://{host}:{settings.action_port}/health",
-        env={**env, "SANIC_HOST": host},
-        url=f"http://{host}:{settings.action_port}",
+        health_url=f"http://{settings.action_host}:{settings.action_port}/health",
+        env=env,
+        url=f"http://{settings.action_host}:{settings.action_port}",
     )
     helpdesk = helpdesk_service(host, settings.helpdesk_port, env, "--log-config", str(logging_config))
     return [helpdesk, actions, rasa]
@@ -101,6 +106,9 @@ def helpdesk_service(host: str, port: int, env: dict[str, str], *uvicorn_options
             "--host", host, "--port", str(port), "--no-server-header",
             # Live-update streams (SSE) of open consoles would otherwise hold shutdown indefinitely.
             "--timeout-graceful-shutdown", "5",
+            # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (login throttling);
+            # uvicorn would otherwise believe it from any local process.
+            "--no-proxy-headers",
             *uvicorn_options,
         ],
         health_url=f"http://{host}:{port}/health",
@@ -111,6 +119,9 @@ def helpdesk_service(host: str, port: int, env: dict[str, str], *uvicorn_options
 
 @dataclass
 class RunningStack:
+    """A started stack. Its processes are ``supervisor.service("rasa" | "actions" | "helpdesk")``; tests
+    inject faults with ``supervisor.kill(name)`` and wait for the replacement with ``supervisor.wait_healthy(name)``."""
+
     settings: Settings
     supervisor: Supervisor
     model: Path
@@ -128,7 +139,7 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
     """Checks and one-off work before any process starts; returns the model to serve."""
     check_ports(settings)
     try:
-        enabled = enabled_channels(render_credentials(channel_env(settings, env)))
+        enabled = enabled_channels(render_credentials(channel_env(settings, env), settings))
     except ChannelConfigError as exc:
         raise StackError(str(exc)) from None
     logger.info("channels: %s", ", ".join(enabled))
@@ -141,14 +152,17 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
 
 @contextmanager
 def start_stack(env: Mapping[str, str], console: TextIO | None = None, timeout_s: float = 180.0) -> Iterator[RunningStack]:
-    """Start every process with settings from ``env`` and stop them all on exit."""
+    """Start every process with settings from ``env``, restart one that dies (``RESTART_LIMIT_PER_MINUTE``),
+    and stop them all on exit."""
     settings = load_settings(env)
     model = prepare(settings, env)
-    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))), console)
+    supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))),
+                            console, RestartPolicy(settings.restart_limit_per_minute))
     try:
         for service in services(settings, model, env):
             supervisor.start(service)
         supervisor.wait_ready(timeout_s)
+        supervisor.keep_alive()
         yield RunningStack(settings=settings, supervisor=supervisor, model=model)
     finally:
         supervisor.stop()

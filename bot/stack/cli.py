@@ -25,7 +25,7 @@ def banner(settings: Settings) -> str:
         f"  Support reports     {helpdesk}/agent/reports",
         f"  Helpdesk API docs   {helpdesk}/docs   (OpenAPI: {helpdesk}/openapi.json)",
         f"  Rasa server         {settings.rasa_url}   (REST: {settings.rasa_url}/webhooks/rest/webhook)",
-        f"  Action server       http://{settings.host}:{settings.action_port}",
+        f"  Action server       http://{settings.action_host}:{settings.action_port}",
         f"Logs: {settings.log_dir}/   Create an agent: .venv/bin/python -m bot create-agent --email you@example.com --name You --role admin",
         "Press Ctrl-C to stop.",
         "",
@@ -33,7 +33,7 @@ def banner(settings: Settings) -> str:
 
 
 def run_main(argv: list[str]) -> int:
-    """``make run``: start everything, print the URLs, stop everything on Ctrl-C."""
+    """``make run``: start everything, print the URLs, restart a process that dies, stop everything on Ctrl-C."""
     argparse.ArgumentParser(prog="python -m bot run", description="Run the whole Effortless stack.").parse_args(argv)
     try:
         settings = load_settings()
@@ -49,9 +49,10 @@ def run_main(argv: list[str]) -> int:
             print(banner(stack.settings), flush=True)
             _start_kb_watch(stack.settings, stop)
             while not stop.wait(0.5):
-                exited = stack.supervisor.first_exited()
-                if exited is not None:
-                    raise StackError(f"{exited.name} stopped unexpectedly (exit {exited.running.returncode}); see {settings.log_dir}/{exited.name}.log")
+                given_up = stack.supervisor.given_up
+                if given_up is not None:
+                    raise StackError(f"{given_up.name} {given_up.exits[-1].reason} and restarts are off "
+                                     f"(RESTART_LIMIT_PER_MINUTE=0); see {settings.log_dir}/{given_up.name}.log")
             print("effortless: stopping…", flush=True)
     except StackError as exc:
         print(f"effortless: {exc}", file=sys.stderr)
@@ -89,14 +90,13 @@ def migrate_main(argv: list[str]) -> int:
 
 
 def action_server_main(argv: list[str]) -> int:
-    """The Rasa action server for ``actions/``, with our logging and settings."""
+    """The Rasa action server for ``actions/``, with our logging and settings, behind ``ACTION_SERVER_TOKEN``."""
     parser = argparse.ArgumentParser(prog="python -m bot action-server")
     parser.parse_args(argv)
     settings = load_settings()
     configure(settings.log_level)
-    from rasa_sdk.endpoint import run
-
     from bot.kb.threads import answer_questions_single_threaded
+    from bot.stack.action_server import serve
 
     answer_questions_single_threaded()
     # Build the KB index before serving (10-50 s with embeddings, while Rasa loads its model): the server is
@@ -105,6 +105,5 @@ def action_server_main(argv: list[str]) -> int:
 
     services().knowledge_base.current()
 
-    os.environ.setdefault("SANIC_HOST", settings.host)
-    run("actions", port=settings.action_port)
+    serve(settings)
     return 0

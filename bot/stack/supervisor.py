@@ -1,6 +1,6 @@
 """Supervised processes: how one is started and checked (:class:`Service`), the :class:`Supervisor`
-that starts, watches and stops them, and the small helpers every process needs (ports, env, the
-engine env's executables)."""
+that starts them, restarts one that dies (:class:`RestartPolicy`) and stops them all, and the small
+helpers every process needs (ports, env, the engine env's executables)."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
@@ -63,9 +63,57 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Exit:
+    """How one run of a process ended: what the supervisor logs when it restarts it."""
+
+    returncode: int
+    last_line: str
+
+    @property
+    def reason(self) -> str:
+        if self.returncode >= 0:
+            return f"exited with code {self.returncode}"
+        try:
+            name = signal.Signals(-self.returncode).name
+        except ValueError:
+            name = f"signal {-self.returncode}"
+        # SIGKILL is what both `kill -9` and the kernel's out-of-memory killer send.
+        return f"was killed by {name}" + (" (kill -9 or out of memory)" if name == "SIGKILL" else "")
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a process that died is started again: exponential backoff, at most ``limit_per_minute``
+    restarts in any ``window_s``. The backoff grows with the restarts still inside the window, so a
+    process that stayed up for a minute is restarted after ``first_delay_s`` again. A limit of 0
+    turns restarts off (a death stops the stack, for hosts where systemd or Kubernetes restarts it).
+    """
+
+    limit_per_minute: int
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    window_s: float = 60.0
+
+    @property
+    def restarts(self) -> bool:
+        return self.limit_per_minute > 0
+
+    def next_delay(self, restarts: Sequence[float], now: float) -> tuple[float, bool]:
+        """Seconds to wait before the next restart, given the times of the earlier ones, and whether
+        it is the limit (rather than the backoff) that makes it wait that long."""
+        recent = [at for at in restarts if now - at < self.window_s]
+        backoff = min(self.first_delay_s * 2 ** len(recent), self.max_delay_s)
+        if len(recent) < self.limit_per_minute:
+            return backoff, False
+        # The next restart may happen once the oldest restart that counts leaves the window.
+        window_frees_at = recent[-self.limit_per_minute] + self.window_s
+        return max(backoff, window_frees_at - now), window_frees_at - now > backoff
+
+
 @dataclass
 class Service:
-    """One supervised process and how to tell that it is ready."""
+    """One supervised process, how to tell that it is ready, and what happened to it so far."""
 
     name: str
     argv: list[str]
@@ -76,6 +124,12 @@ class Service:
     reformat: Callable[[str], str] = lambda line: line
     process: subprocess.Popen[str] | None = None
     tail: list[str] = field(default_factory=list)
+    healthy: threading.Event = field(default_factory=threading.Event)
+    """Set while the current process answers its health check; cleared as soon as it is seen dead."""
+    exits: list[Exit] = field(default_factory=list)
+    restarts: list[float] = field(default_factory=list)
+    """``time.monotonic()`` of each restart."""
+    output: threading.Thread | None = None
 
     @property
     def running(self) -> subprocess.Popen[str]:
@@ -84,31 +138,76 @@ class Service:
             raise StackError(f"{self.name} was never started")
         return self.process
 
-class Supervisor:
-    """Starts processes in their own process groups, copies their output, stops them all."""
+    def last_line(self) -> str:
+        return next((line for line in reversed(self.tail) if line.strip()), "no output")
 
-    def __init__(self, log_dir: Path, redact: Redactor, console: TextIO | None):
+
+class Supervisor:
+    """Starts processes in their own process groups, copies their output, restarts one that dies
+    once every process was ready (:meth:`keep_alive`), and stops them all."""
+
+    POLL_S = 0.25
+
+    def __init__(self, log_dir: Path, redact: Redactor, console: TextIO | None,
+                 restart_policy: RestartPolicy = RestartPolicy(limit_per_minute=0)):
         self.log_dir = log_dir
         self.redact = redact
         self.console = console
+        self.restart_policy = restart_policy
         self.services: list[Service] = []
+        self.given_up: Service | None = None
+        """A process that died and is not restarted (restarts off); ``make run`` stops on it."""
         self._console_lock = threading.Lock()
+        self._spawn_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._keepers: list[threading.Thread] = []
+        self._ready_timeout_s = 180.0
+
+    def service(self, name: str) -> Service:
+        found = next((s for s in self.services if s.name == name), None)
+        if found is None:
+            raise StackError(f"no process named {name!r}; there are {', '.join(s.name for s in self.services)}")
+        return found
+
+    def kill(self, name: str, signum: int = signal.SIGKILL) -> int:
+        """Send ``signum`` to a process as an outage would (default: ``kill -9``). Returns its pid once the
+        supervisor has seen it die, so that a following :meth:`wait_healthy` waits for its replacement."""
+        service = self.service(name)
+        pid = service.running.pid
+        os.kill(pid, signum)
+        deadline = time.monotonic() + 10
+        while service.healthy.is_set():
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} (pid {pid}) still counts as healthy 10 s after signal {signum}")
+            time.sleep(0.05)
+        return pid
+
+    def wait_healthy(self, name: str, timeout_s: float = 180.0) -> Service:
+        """Wait until the process answers its health check (again, after a restart)."""
+        service = self.service(name)
+        if not service.healthy.wait(timeout_s):
+            raise StackError(f"{name} not healthy after {timeout_s:.0f} s; its last line: {service.last_line()}")
+        return service
 
     def start(self, service: Service) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.services.append(service)
+        self._spawn(service)
+
+    def _spawn(self, service: Service) -> None:
         service.process = subprocess.Popen(
             service.argv, cwd=PROJECT_ROOT, env=service.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             text=True, encoding="utf-8", errors="replace", bufsize=1,
         )
         assert service.process.stdout is not None  # stdout=PIPE
-        self.services.append(service)
-        threading.Thread(
+        service.output = threading.Thread(
             target=self._copy_output, args=(service, service.process.stdout), daemon=True, name=f"log-{service.name}"
-        ).start()
+        )
+        service.output.start()
 
     def _copy_output(self, service: Service, output: IO[str]) -> None:
-        width = max(len(s.name) for s in self.services) if self.services else 8
+        width = max([8, *(len(s.name) for s in self.services)])
         with open(self.log_dir / f"{service.name}.log", "a", encoding="utf-8") as log_file:
             for raw in output:
                 line = self.redact(service.reformat(raw.rstrip("\n")))
@@ -117,48 +216,117 @@ class Supervisor:
                 service.tail = (service.tail + [line])[-30:]
                 if self.console is not None:
                     with self._console_lock:
-                        self.console.write(f"{service.name.ljust(max(width, 8))} | {line}\n")
+                        self.console.write(f"{service.name.ljust(width)} | {line}\n")
                         self.console.flush()
 
+    @staticmethod
+    def _answers(service: Service) -> bool:
+        try:
+            return service.ready(requests.get(service.health_url, timeout=2))
+        except (requests.RequestException, ValueError):
+            return False
+
     def wait_ready(self, timeout_s: float) -> None:
+        """Wait for every process to be ready; one that exits or stays unready fails start-up at once."""
+        self._ready_timeout_s = timeout_s
         deadline = time.monotonic() + timeout_s
         pending = list(self.services)
         while pending:
             for service in list(pending):
                 if service.running.poll() is not None:
-                    time.sleep(0.3)  # let the output thread copy the last lines
-                    last = next((l for l in reversed(service.tail) if l.strip()), "no output")
-                    raise StackError(f"{service.name} exited with code {service.running.returncode} during start-up: {last}")
-                try:
-                    response = requests.get(service.health_url, timeout=2)
-                    if service.ready(response):
-                        pending.remove(service)
-                        logger.info("%s is ready at %s", service.name, service.url)
-                except (requests.RequestException, ValueError):
-                    pass
+                    ended = self._ended(service)
+                    raise StackError(f"{service.name} {ended.reason} during start-up: {ended.last_line}")
+                if self._answers(service):
+                    pending.remove(service)
+                    service.healthy.set()
+                    logger.info("%s is ready at %s", service.name, service.url)
             if pending and time.monotonic() > deadline:
                 names = ", ".join(s.name for s in pending)
                 raise StackError(f"{names} not ready after {timeout_s:.0f} s; see var/log/")
-            time.sleep(0.25)
+            time.sleep(self.POLL_S)
 
-    def first_exited(self) -> Service | None:
-        return next((s for s in self.services if s.running.poll() is not None), None)
+    def keep_alive(self) -> None:
+        """From now on, restart a process that dies, by :attr:`restart_policy`, while the others keep serving."""
+        for service in self.services:
+            keeper = threading.Thread(target=self._keep_alive, args=(service,), daemon=True, name=f"keep-{service.name}")
+            self._keepers.append(keeper)
+            keeper.start()
+
+    def _keep_alive(self, service: Service) -> None:
+        while True:
+            process = service.running
+            while process.poll() is None:
+                if self._stopping.wait(self.POLL_S):
+                    return
+            if self._stopping.is_set():
+                return
+            service.healthy.clear()
+            ended = self._ended(service)
+            service.exits.append(ended)
+            why = f"{service.name} {ended.reason}; its last line: {ended.last_line}"
+            if not self.restart_policy.restarts:
+                logger.error("%s. Restarts are off (RESTART_LIMIT_PER_MINUTE=0): stopping", why)
+                self.given_up = service
+                return
+            delay, limited = self.restart_policy.next_delay(service.restarts, time.monotonic())
+            if limited:
+                logger.error("%s. Restart limit reached (%d in the last minute, RESTART_LIMIT_PER_MINUTE): "
+                             "restarting it in %.3g s", why, self.restart_policy.limit_per_minute, delay)
+            else:
+                logger.error("%s. Restarting it in %.3g s", why, delay)
+            if self._stopping.wait(delay):
+                return
+            with self._spawn_lock:  # stop() takes it too, so no process starts once stopping began
+                if self._stopping.is_set():
+                    return
+                self._spawn(service)
+            service.restarts.append(time.monotonic())
+            self._await_health(service)
+
+    def _ended(self, service: Service) -> Exit:
+        """How the process ended, once its last output was copied; also ends what it left in its group."""
+        process = service.running
+        if service.output is not None:
+            service.output.join(timeout=2)
+        self._signal_group(process, signal.SIGKILL)  # leftovers could hold its port
+        return Exit(process.returncode, service.last_line())
+
+    def _await_health(self, service: Service) -> None:
+        """Wait until a restarted process answers its health check; kill it if it never does."""
+        process, started = service.running, time.monotonic()
+        while not self._stopping.is_set() and process.poll() is None:
+            if self._answers(service):
+                service.healthy.set()
+                logger.info("%s is back: healthy %.0f s after its restart (restart %d)",
+                            service.name, time.monotonic() - started, len(service.restarts))
+                return
+            if time.monotonic() - started > self._ready_timeout_s:
+                logger.error("%s not healthy %.0f s after its restart: killing it", service.name, self._ready_timeout_s)
+                self._signal_group(process, signal.SIGKILL)
+                return
+            self._stopping.wait(self.POLL_S)
+
+    @staticmethod
+    def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass
 
     def stop(self, timeout_s: float = 15.0) -> None:
+        """Stop every process (a pending restart is cancelled): SIGTERM, then SIGKILL after ``timeout_s``."""
+        with self._spawn_lock:
+            self._stopping.set()
         for service in self.services:
             if service.running.poll() is None:
-                try:
-                    os.killpg(service.running.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                self._signal_group(service.running, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         for service in self.services:
             try:
                 service.running.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 logger.warning("%s did not stop in time; killing it", service.name)
-            try:
-                os.killpg(service.running.pid, signal.SIGKILL)  # also any grandchildren left behind
-            except ProcessLookupError:
-                pass
+            self._signal_group(service.running, signal.SIGKILL)  # also any grandchildren left behind
             service.running.wait()
+        for keeper in self._keepers:
+            keeper.join(timeout=2)

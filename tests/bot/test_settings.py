@@ -28,6 +28,8 @@ def test_defaults_give_a_working_laptop_install(env, tmp_path):
     assert settings.rasa_url == settings.public_rasa_url == "http://127.0.0.1:5005"
     assert settings.helpdesk_url == settings.public_helpdesk_url == "http://127.0.0.1:8000"
     assert settings.action_server_url == "http://127.0.0.1:5055/webhook"
+    assert settings.action_host == "127.0.0.1"
+    assert settings.restart_limit_per_minute == 5
     assert settings.profile == "local"
     assert settings.log_level == "INFO"
     assert settings.log_dir == var / "log"
@@ -49,6 +51,7 @@ def test_every_variable_is_read(tmp_path):
     env = {
         "EFFORTLESS_VAR_DIR": str(tmp_path / "elsewhere"),
         "EFFORTLESS_HOST": "0.0.0.0",
+        "ACTION_HOST": "10.0.0.7",
         "RASA_PORT": "6005",
         "ACTION_PORT": "6055",
         "HELPDESK_PORT": " 9000 ",
@@ -63,6 +66,7 @@ def test_every_variable_is_read(tmp_path):
         "RASA_TOKEN": "rasa-token-123",
         "HELPDESK_SERVICE_TOKEN": "service-token-123",
         "SESSION_SECRET": "session-secret-123",
+        "ACTION_SERVER_TOKEN": "action-token-123",
         "EFFORTLESS_PROFILE": "Production",
         "LOG_LEVEL": "debug",
         "LOG_DIR": str(tmp_path / "logs"),
@@ -82,11 +86,12 @@ def test_every_variable_is_read(tmp_path):
         "CES_ASK_AFTER": "Agent",
         "CES_LOW_SCORE_THRESHOLD": "2",
         "COOKIE_SECURE": "yes",
+        "RESTART_LIMIT_PER_MINUTE": "0",
     }
     settings = load_settings(env)
 
     assert settings.var_dir == (tmp_path / "elsewhere").resolve()
-    assert settings.host == "0.0.0.0"
+    assert (settings.host, settings.action_host) == ("0.0.0.0", "10.0.0.7")
     assert (settings.rasa_port, settings.action_port, settings.helpdesk_port) == (6005, 6055, 9000)
     assert settings.database_url == env["DATABASE_URL"]
     assert settings.tracker_store_url == env["TRACKER_STORE_URL"]
@@ -99,6 +104,8 @@ def test_every_variable_is_read(tmp_path):
     assert settings.public_helpdesk_url == "https://help.example.com"
     assert (settings.rasa_token, settings.service_token, settings.session_secret) == (
         "rasa-token-123", "service-token-123", "session-secret-123")
+    assert settings.action_server_token == "action-token-123"
+    assert settings.restart_limit_per_minute == 0
     assert settings.profile == "production"
     assert settings.log_level == "DEBUG"
     assert settings.log_dir == tmp_path / "logs"
@@ -135,7 +142,9 @@ def test_urls_follow_host_and_ports_when_not_given(env):
 
     assert settings.rasa_url == settings.public_rasa_url == "http://10.0.0.5:7005"
     assert settings.helpdesk_url == settings.public_helpdesk_url == "http://10.0.0.5:7000"
-    assert settings.action_server_url == "http://10.0.0.5:7055/webhook"
+    # The action server stays on loopback: only Rasa calls it.
+    assert settings.action_server_url == "http://127.0.0.1:7055/webhook"
+    assert load_settings({**env, "ACTION_HOST": "10.0.0.6"}).action_server_url == "http://10.0.0.6:5055/webhook"
 
 
 def test_empty_variables_mean_the_default(env):
@@ -176,6 +185,9 @@ def test_cookie_secure_accepts_the_usual_spellings(env, value, expected):
     ("COOKIE_SECURE", "maybe"),
     ("LOG_LEVEL", "verbose"),
     ("EFFORTLESS_PROFILE", "prodution"),
+    ("RESTART_LIMIT_PER_MINUTE", "-1"),
+    ("RESTART_LIMIT_PER_MINUTE", "61"),
+    ("RESTART_LIMIT_PER_MINUTE", "often"),
 ])
 def test_unusable_values_are_refused_naming_the_variable(env, variable, value):
     with pytest.raises(SettingsError) as error:
@@ -216,10 +228,10 @@ def test_generated_secrets_are_private_files_created_once_and_reused(env, tmp_pa
     secrets_dir = tmp_path / "var" / "secrets"
 
     files = {path.name: path for path in secrets_dir.iterdir()}
-    assert sorted(files) == ["rasa_token", "service_token", "session_secret"]
+    assert sorted(files) == ["action_server_token", "rasa_token", "service_token", "session_secret"]
     for path in files.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len({first.rasa_token, first.service_token, first.session_secret}) == 3
+    assert len({first.rasa_token, first.service_token, first.action_server_token, first.session_secret}) == 4
     assert all(len(secret) >= 32 for secret in (first.rasa_token, first.service_token, first.session_secret))
     assert files["rasa_token"].read_text() == first.rasa_token
 
@@ -267,7 +279,7 @@ def test_secret_values_include_tokens_and_url_passwords(env):
     values = secret_values(settings)
 
     for secret in ("rasa-token-123", "zendesk-token-123", settings.service_token, settings.session_secret,
-                   "db-password-1", "tracker-password-2", "redis-password-3"):
+                   settings.action_server_token, "db-password-1", "tracker-password-2", "redis-password-3"):
         assert secret in values
     assert "effortless" not in values  # user names are not secrets
 

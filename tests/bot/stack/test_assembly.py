@@ -1,8 +1,8 @@
 """Start-up of the whole stack: one clear line for every reason it cannot start, and what Rasa is given."""
 import pytest
 
-from bot.settings import load_settings
-from bot.stack.assembly import check_ports, engine_endpoint_env, prepare
+from bot.settings import load_settings, secret_values
+from bot.stack.assembly import check_ports, engine_endpoint_env, prepare, services
 from bot.stack.supervisor import StackError
 from tests.bot.stack.stack_env import closed_port, local_env
 
@@ -24,6 +24,15 @@ def test_a_taken_port_is_one_line_naming_the_variable(tmp_path, listening_port, 
 
 def test_free_ports_pass_the_check(tmp_path):
     check_ports(load_settings(local_env(tmp_path)))
+
+
+def test_the_action_port_is_checked_on_the_action_servers_own_interface(tmp_path, listening_port):
+    """The listener is on 127.0.0.1; Rasa and the helpdesk would use 127.0.0.2, the action server 127.0.0.1."""
+    settings = load_settings(local_env(tmp_path, EFFORTLESS_HOST="127.0.0.2", ACTION_HOST="127.0.0.1",
+                                       ACTION_PORT=str(listening_port)))
+
+    with pytest.raises(StackError, match="ACTION_PORT"):
+        check_ports(settings)
 
 
 def test_prepare_checks_ports_before_touching_the_database(tmp_path, listening_port):
@@ -76,6 +85,7 @@ def test_the_production_profile_passes_the_redis_lock_store_to_rasa(tmp_path):
     env = engine_endpoint_env(settings)
 
     assert env["ACTION_ENDPOINT_URL"] == settings.action_server_url
+    assert env["ACTION_SERVER_TOKEN"] == settings.action_server_token
     assert env["TRACKER_STORE_URL"] == settings.tracker_store_url
     assert (env["LOCK_REDIS_HOST"], env["LOCK_REDIS_PORT"], env["LOCK_REDIS_PASSWORD"], env["LOCK_REDIS_DB"]) == (
         "cache.internal", "6380", "lock-pass", "4")
@@ -84,3 +94,26 @@ def test_the_production_profile_passes_the_redis_lock_store_to_rasa(tmp_path):
 def test_the_local_profile_needs_no_redis(tmp_path):
     env = engine_endpoint_env(load_settings(local_env(tmp_path)))
     assert not any(name.startswith("LOCK_REDIS") for name in env)
+
+
+def test_the_action_server_stays_on_loopback_when_rasa_and_the_helpdesk_are_exposed(tmp_path):
+    settings = load_settings(local_env(tmp_path, EFFORTLESS_HOST="0.0.0.0"))
+
+    by_name = {service.name: service for service in services(settings, tmp_path / "model.tar.gz", {})}
+
+    assert by_name["actions"].health_url.startswith("http://127.0.0.1:")
+    assert settings.action_server_url.startswith("http://127.0.0.1:")
+    assert "0.0.0.0" in by_name["rasa"].argv and by_name["helpdesk"].url.startswith("http://0.0.0.0:")
+
+
+def test_no_secret_is_on_any_command_line_and_rasa_gets_its_tokens_in_its_environment(tmp_path):
+    settings = load_settings(local_env(tmp_path))
+
+    stack = services(settings, tmp_path / "model.tar.gz", {})
+
+    secrets = secret_values(settings)
+    for service in stack:
+        assert not [arg for arg in service.argv for secret in secrets if secret in arg], service.name
+    rasa = next(service for service in stack if service.name == "rasa")
+    assert rasa.argv[1:3] == ["-m", "bot.engine.serve"]
+    assert (rasa.env["RASA_TOKEN"], rasa.env["ACTION_SERVER_TOKEN"]) == (settings.rasa_token, settings.action_server_token)

@@ -1,0 +1,92 @@
+"""The action server answers only Rasa: it listens on ACTION_HOST (not EFFORTLESS_HOST) and requires
+ACTION_SERVER_TOKEN on everything but /health. A real action server, started as the stack starts it,
+on a one-article KB so that it is ready in seconds."""
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.logging_setup import Redactor
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.stack.action_server import bearer_token_matches
+from bot.stack.assembly import services
+from bot.stack.supervisor import Service, Supervisor
+from tests.bot.stack.stack_env import local_env
+
+TOKEN = "action-token-0123456789"
+
+
+@pytest.mark.parametrize("header, matches", [
+    (f"Bearer {TOKEN}", True),
+    (f"bearer {TOKEN}", True),
+    (None, False),
+    ("", False),
+    ("Bearer", False),
+    ("Bearer ", False),
+    (f"Bearer {TOKEN[:-1]}", False),
+    (f"Bearer {TOKEN}x", False),
+    (f"Basic {TOKEN}", False),
+    (TOKEN, False),
+    ("Bearer tökén-ünïcode", False),
+])
+def test_only_the_exact_bearer_token_matches(header, matches):
+    assert bearer_token_matches(header, TOKEN) is matches
+
+
+@pytest.fixture(scope="module")
+def action_server(tmp_path_factory) -> Iterator[Service]:
+    base = tmp_path_factory.mktemp("actions")
+    kb = base / "kb" / "en"
+    kb.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "data" / "kb" / "en" / "reset-password.md", kb)
+    # Rasa and the helpdesk would be on 127.0.0.2; the action server must stay on ACTION_HOST.
+    env = local_env(base, KB_DIR=str(base / "kb"), KB_EMBEDDING_MODEL="none", ACTION_SERVER_TOKEN=TOKEN,
+                    EFFORTLESS_HOST="127.0.0.2", ACTION_HOST="127.0.0.1")
+    settings = load_settings(env)
+    actions = next(s for s in services(settings, Path("unused-model.tar.gz"), env) if s.name == "actions")
+    supervisor = Supervisor(settings.log_dir, Redactor([TOKEN]), console=None)
+    try:
+        supervisor.start(actions)
+        supervisor.wait_ready(120)
+        yield actions
+    finally:
+        supervisor.stop()
+
+
+def test_health_is_open(action_server):
+    assert requests.get(f"{action_server.url}/health", timeout=5).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-token"}, {"Authorization": f"Basic {TOKEN}"}],
+                         ids=["no token", "wrong token", "not bearer"])
+def test_a_call_without_the_token_is_refused(action_server, headers):
+    call = {"next_action": "action_answer_question", "sender_id": "intruder", "tracker": {}, "domain": {}}
+
+    webhook = requests.post(f"{action_server.url}/webhook", json=call, headers=headers, timeout=5)
+    listing = requests.get(f"{action_server.url}/actions", headers=headers, timeout=5)
+
+    assert (webhook.status_code, listing.status_code) == (401, 401)
+    assert webhook.headers["WWW-Authenticate"] == "Bearer"
+    assert "ACTION_SERVER_TOKEN" in webhook.json()["error"]
+
+
+def test_rasas_token_is_let_through(action_server):
+    authorised = {"Authorization": f"Bearer {TOKEN}"}
+
+    listing = requests.get(f"{action_server.url}/actions", headers=authorised, timeout=5)
+    unknown = requests.post(f"{action_server.url}/webhook", headers=authorised, timeout=5,
+                            json={"next_action": "action_that_does_not_exist", "tracker": {"sender_id": "rasa"}})
+
+    assert listing.status_code == 200
+    assert {"name": "action_answer_question"} in listing.json()
+    assert unknown.status_code == 404  # reached rasa-sdk's executor, which knows no such action
+
+
+def test_it_listens_on_action_host_only(action_server):
+    port = action_server.url.rsplit(":", 1)[1]
+    assert action_server.url == f"http://127.0.0.1:{port}"
+
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.2:{port}/health", timeout=5)
