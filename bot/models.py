@@ -1,5 +1,5 @@
-"""SQLAlchemy 2 models: agents, tickets and their messages, the escalation outbox, Zendesk sync
-cursors, KB query log, resolutions, CES ratings.
+"""SQLAlchemy 2 models: agents, login throttles, tickets and their messages, the escalation outbox,
+Zendesk sync cursors, KB query log, resolutions, CES ratings.
 
 Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alembic
 (``bot/migrations``); nothing here creates tables.
@@ -62,8 +62,6 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     presence: Mapped[str] = mapped_column(String(20), nullable=False, default="offline")
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
@@ -82,6 +80,18 @@ class AgentSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     agent: Mapped[Agent] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins counted under one key: a client address, or an account from an address
+    (:mod:`bot.helpdesk.login_throttle`). The key is a SHA-256, so no typed e-mail is stored."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
 
 
 class Ticket(Base):

@@ -9,6 +9,7 @@ start-up with :func:`load_settings`; nothing is read at import time.
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -126,11 +127,21 @@ def _one_of(options: Sequence[str], normalise: Callable[[str], str] = str.lower)
     return check
 
 
+def _ip_networks(value: str) -> str:
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"must be IP addresses or networks separated by commas, got {part!r}") from None
+    return value
+
+
 def _no_trailing_slash(value: str) -> str:
     return value.rstrip("/")
 
 
 Port = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 65535))]
+ByteCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1024, 10**10))]
 Url = Annotated[str, AfterValidator(_no_trailing_slash)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
@@ -194,6 +205,21 @@ class Settings(BaseSettings):
     public_helpdesk_url: Url = _setting("PUBLIC_HELPDESK_URL", "", "address browsers use for the helpdesk (links)",
                                         shown="`HELPDESK_URL`")
     cookie_secure: Flag = _setting("COOKIE_SECURE", False, "set true behind HTTPS")
+    hsts_max_age_s: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_not_negative)] = _setting(
+        "HSTS_MAX_AGE_S", 0, "behind HTTPS only: `Strict-Transport-Security` max-age the helpdesk sends; 0 = no "
+        "HSTS header (see [Security headers](helpdesk-api.md#security-headers))")
+    trusted_proxies: Annotated[str, AfterValidator(_ip_networks)] = _setting(
+        "TRUSTED_PROXIES", "", "reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` "
+        "the helpdesk believes; unset = the connecting address is the client (see "
+        "[Login throttling](helpdesk-api.md#login-throttling))")
+    max_body_bytes: ByteCount = _setting(
+        "MAX_BODY_BYTES", 1_000_000, "largest request body the helpdesk's agent API accepts (413 above; see "
+        "[Limits](helpdesk-api.md#request-size-limits))")
+    max_login_body_bytes: ByteCount = _setting(
+        "MAX_LOGIN_BODY_BYTES", 8192, "largest body of `/api/auth/...` (login) requests")
+    max_internal_body_bytes: ByteCount = _setting(
+        "MAX_INTERNAL_BODY_BYTES", 8_000_000, "largest body of `/api/internal/...` requests (escalations carry "
+        "the whole transcript)")
     log_level: Annotated[str, AfterValidator(_one_of(LOG_LEVELS, str.upper))] = _setting(
         "LOG_LEVEL", "INFO", "logging: DEBUG, INFO, WARNING, ERROR or CRITICAL")
     log_dir: Path = _setting("LOG_DIR", "", "log files", shown="`var/log`")

@@ -25,15 +25,8 @@ from bot.models import Agent
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"reports.js": "text/javascript", "reports.css": "text/css"}
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-cache",
-}
+# The security headers (CSP, nosniff, ...) come from bot.web.security for every response.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 PRIVATE = {"Cache-Control": "no-store"}
 DATE_HELP = "first UTC day, YYYY-MM-DD (default: 29 days before until)"
 
@@ -63,7 +56,13 @@ def get_report(
     return _report(request, db, since, until)
 
 
-@router.get("/api/reports.csv", tags=["reports"], summary="The report as CSV (section, dimension, key, metric, value)")
+@router.get(
+    "/api/reports.csv",
+    tags=["reports"],
+    summary="The report as CSV (section, dimension, key, metric, value)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "the report, one figure a row"}},
+)
 def get_report_csv(
     request: Request,
     since: str | None = Query(None, description=DATE_HELP),
@@ -90,5 +89,4 @@ def report_page() -> FileResponse:
 def report_static(name: str) -> FileResponse:
     if name not in STATIC_FILES:
         raise NotFound(f"no file {name[:80]!r}")
-    return FileResponse(STATIC_DIR / name, media_type=f"{STATIC_FILES[name]}; charset=utf-8",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+    return FileResponse(STATIC_DIR / name, media_type=f"{STATIC_FILES[name]}; charset=utf-8", headers=PAGE_HEADERS)

@@ -1,13 +1,13 @@
-"""Agent accounts, passwords (argon2), login throttling and sessions.
+"""Agent accounts, passwords (argon2), logins and sessions.
 
-Throttling lives in the ``agents`` row (``failed_logins``, ``locked_until``) so every replica sees
-it. A session token is shown to its owner once; only its SHA-256 is stored.
+Failed logins are throttled per client address and per account from an address
+(:mod:`bot.helpdesk.login_throttle`), never by locking the account itself. A session token is
+shown to its owner once; only its SHA-256 is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,14 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.helpdesk import events
-from bot.helpdesk.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    TooManyAttempts,
-    Unauthorized,
-)
+from bot.helpdesk import events, login_throttle
+from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from bot.helpdesk.schemas import AgentOut
 from bot.helpdesk.text import normalize_email, one_line
 from bot.models import Agent, AgentSession
@@ -34,8 +28,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 # Presence "online" counts only while the console keeps talking to us (its event stream does).
 ONLINE_WINDOW = timedelta(minutes=2)
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)
-FREE_LOGIN_FAILURES = 3
-MAX_LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 ROLES = ("agent", "admin")
 # Ids are 32-bit integers in the database; a larger id cannot exist (and must not reach the driver).
@@ -82,32 +74,20 @@ def create_agent(session: Session, *, email: str, name: str, role: str, password
     return agent
 
 
-def authenticate(session: Session, *, email: str, password: str, now: datetime | None = None) -> Agent:
-    """The agent for these credentials; 401 with one generic message for any mismatch, 429 while locked.
-
-    After :data:`FREE_LOGIN_FAILURES` failures in a row each further failure locks the account for
-    2, 4, 8 ... seconds (at most :data:`MAX_LOCKOUT`); a success resets the count.
-    """
+def authenticate(session: Session, *, email: str, password: str, address: str, now: datetime | None = None) -> Agent:
+    """The agent for these credentials, tried from client ``address``; 401 with one generic message
+    for any mismatch, 429 (before any password hashing) while this address or this account from it
+    is throttled."""
     now = now or utcnow()
-    agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    account = email.strip().lower()
+    login_throttle.check(session, account=account, address=address, now=now)
+    agent = session.scalar(select(Agent).where(Agent.email == account))
     if agent is None or not agent.is_active:
         password_matches(_DUMMY_HASH, password)
-        raise Unauthorized(BAD_CREDENTIALS)
-    if agent.locked_until is not None and agent.locked_until > now:
-        retry_after = math.ceil((agent.locked_until - now).total_seconds())
-        raise TooManyAttempts(f"too many failed logins; try again in {retry_after} s", retry_after)
-    if password_matches(agent.password_hash, password):
-        agent.failed_logins = 0
-        agent.locked_until = None
-        session.commit()
+    elif password_matches(agent.password_hash, password):
+        login_throttle.record_success(session, account=account, address=address)
         return agent
-    # An SQL increment, so concurrent failures on several replicas are all counted.
-    session.execute(update(Agent).where(Agent.id == agent.id).values(failed_logins=Agent.failed_logins + 1))
-    session.refresh(agent)
-    excess = agent.failed_logins - FREE_LOGIN_FAILURES
-    if excess > 0:
-        agent.locked_until = now + min(timedelta(seconds=2**excess), MAX_LOCKOUT)
-    session.commit()
+    login_throttle.record_failure(session, account=account, address=address, now=now)
     raise Unauthorized(BAD_CREDENTIALS)
 
 

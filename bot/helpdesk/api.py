@@ -5,8 +5,6 @@ admin-only routes say so. Bodies are JSON; message texts are plain text.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
@@ -15,12 +13,15 @@ from bot.helpdesk import accounts, saved_replies, tickets
 from bot.helpdesk.auth import (
     SESSION_COOKIE,
     SessionReleasingRoute,
+    client_address,
     current_agent,
     current_session,
     db_session,
     require_admin,
 )
 from bot.helpdesk.schemas import (
+    BAD_BODY,
+    NEEDS_LOGIN,
     AgentCreate,
     AgentOut,
     AgentUpdate,
@@ -37,25 +38,25 @@ from bot.helpdesk.schemas import (
     TicketSummary,
     TokenInfo,
     TransferRequest,
+    error_responses,
 )
 from bot.models import Agent, AgentSession
 
-router = APIRouter(prefix="/api", route_class=SessionReleasingRoute)
-# OpenAPI descriptions of the error answers, in FastAPI's ``responses`` type.
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown ticket"}}
-STATE_ERRORS: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND,
-    403: {"description": "the ticket is another agent's"},
-    409: {"description": "the ticket's status does not allow this"},
-}
+router = APIRouter(
+    prefix="/api", route_class=SessionReleasingRoute, responses=error_responses({**BAD_BODY, **NEEDS_LOGIN})
+)
+NOT_FOUND = error_responses({404: "unknown ticket"})
+STATE_ERRORS = error_responses(
+    {404: "unknown ticket", 403: "the ticket is another agent's", 409: "the ticket's status does not allow this"}
+)
 
 
 # ---------------------------------------------------------------- login
 
-LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "wrong e-mail or password"},
-    429: {"description": "locked after failures; see Retry-After"},
-}
+LOGIN_ERRORS = error_responses({
+    401: "wrong e-mail or password",
+    429: "too many failures from this address (for this account or any); see Retry-After",
+})
 
 
 @router.post(
@@ -64,9 +65,15 @@ LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
     tags=["auth"],
     responses=LOGIN_ERRORS,
 )
-def login(data: LoginRequest, request: Request, response: Response, db: Session = Depends(db_session)):
+def login(
+    data: LoginRequest,
+    request: Request,
+    response: Response,
+    address: str = Depends(client_address),
+    db: Session = Depends(db_session),
+):
     """Log in from the browser: sets the HttpOnly session cookie and returns the CSRF token."""
-    agent = accounts.authenticate(db, email=data.email, password=data.password)
+    agent = accounts.authenticate(db, email=data.email, password=data.password, address=address)
     token, agent_session = accounts.open_session(db, agent=agent)
     response.set_cookie(
         SESSION_COOKIE,
@@ -88,9 +95,9 @@ def login(data: LoginRequest, request: Request, response: Response, db: Session 
     tags=["auth"],
     responses=LOGIN_ERRORS,
 )
-def issue_token(data: LoginRequest, db: Session = Depends(db_session)):
+def issue_token(data: LoginRequest, address: str = Depends(client_address), db: Session = Depends(db_session)):
     """Log in from a script: returns a Bearer token (no cookie, no CSRF needed)."""
-    agent = accounts.authenticate(db, email=data.email, password=data.password)
+    agent = accounts.authenticate(db, email=data.email, password=data.password, address=address)
     token, agent_session = accounts.open_session(db, agent=agent)
     return TokenInfo(agent=accounts.agent_view(agent), token=token, expires_at=agent_session.expires_at)
 
@@ -125,14 +132,25 @@ def list_agents(_: Agent = Depends(current_agent), db: Session = Depends(db_sess
     return [accounts.agent_view(agent, now) for agent in accounts.list_agents(db)]
 
 
-@router.post("/agents", response_model=AgentOut, status_code=201, tags=["agents"])
+@router.post(
+    "/agents",
+    response_model=AgentOut,
+    status_code=201,
+    tags=["agents"],
+    responses=error_responses({409: "an agent with this e-mail exists"}),
+)
 def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Create an account (admins only)."""
     agent = accounts.create_agent(db, email=data.email, name=data.name, role=data.role, password=data.password)
     return accounts.agent_view(agent)
 
 
-@router.patch("/agents/{agent_id}", response_model=AgentOut, tags=["agents"])
+@router.patch(
+    "/agents/{agent_id}",
+    response_model=AgentOut,
+    tags=["agents"],
+    responses=error_responses({404: "unknown agent", 409: "this would leave no active admin"}),
+)
 def update_agent(
     agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)
 ):
@@ -333,7 +351,7 @@ def create_saved_reply(data: SavedReplyCreate, _: Agent = Depends(require_admin)
     return saved_replies.add_saved_reply(db, title=data.title, body=data.body)
 
 
-@router.delete("/saved-replies/{reply_id}", status_code=204, tags=["saved replies"], responses={404: {}})
+@router.delete("/saved-replies/{reply_id}", status_code=204, tags=["saved replies"], responses=error_responses({404: "unknown saved reply"}))
 def delete_saved_reply(reply_id: int, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Admins only."""
     saved_replies.delete_saved_reply(db, reply_id=reply_id)

@@ -7,6 +7,9 @@ Bearer requests are exempt, since a browser never adds that header by itself. Th
 uses ``Authorization: Bearer <HELPDESK_SERVICE_TOKEN>`` on ``/api/internal/...`` only.
 
 Other routers (CES reports) reuse :func:`current_agent` and :func:`require_admin`.
+
+:func:`client_address` is the address login throttling counts by: the connecting peer, unless that
+is one of the ``TRUSTED_PROXIES``, whose ``X-Forwarded-For`` then says who it forwarded for.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import functools
 import hmac
 import inspect
-from collections.abc import AsyncIterator, Callable
+import ipaddress
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -69,6 +73,52 @@ def _closing_sessions(endpoint: Callable) -> Callable:
                     value.close()
 
     return run_then_release
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(setting: str) -> tuple[Network, ...]:
+    """The networks of a ``TRUSTED_PROXIES`` value (validated by the settings)."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip())
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    peer = request.client.host if request.client else ""
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return forwarded_client(peer, forwarded, request.app.state.trusted_proxies)
+
+
+def forwarded_client(peer: str, forwarded_for: str, trusted: Sequence[Network]) -> str:
+    """Walk the forwarding chain from the nearest hop back while each hop is a trusted proxy.
+
+    Each proxy appends the address it received from, so only entries added by trusted proxies
+    can be believed; the first untrusted (or unreadable) one is the client.
+    """
+    address = peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    while _is_trusted(address, trusted) and hops:
+        hop = hops.pop()
+        if not _is_ip(hop):
+            break
+        address = hop
+    return address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    if not trusted or not _is_ip(address):
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in trusted)
 
 
 def bearer_token(request: Request) -> str | None:

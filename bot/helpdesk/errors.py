@@ -32,7 +32,7 @@ class Unauthorized(HelpdeskError):
 
 
 class TooManyAttempts(HelpdeskError):
-    """Login refused while the account is locked after repeated failures."""
+    """Login refused while this client address (or this account from it) is throttled after failures."""
 
     status_code = 429
 

@@ -7,7 +7,7 @@ into a response by accident. Message bodies are plain text: clients must render 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -280,6 +280,36 @@ class SavedReplyOut(_FromOrm):
     title: str
     body: str
     created_at: datetime
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request: where (``["body", "text"]``) and what."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a sentence, or for a request that does not fit the schema, its problems."""
+
+    detail: str | list[Problem]
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the :class:`ErrorOut` body."""
+    return {status: {"model": ErrorOut, "description": description} for status, description in descriptions.items()}
+
+
+BAD_BODY = {
+    400: "the body is not JSON text",
+    413: "the body is over this route's size limit; the connection is closed",
+    422: "the request does not fit the schema, or a value cannot be used",
+}
+NEEDS_LOGIN = {
+    401: "not logged in, or the session ended",
+    403: "not allowed: an admin-only action, another agent's ticket, or (cookie login) no X-CSRF-Token",
+}
 
 
 class KbArticleOut(BaseModel):

@@ -14,11 +14,13 @@ import asyncio
 import html
 import json
 import logging
+import re
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -28,18 +30,22 @@ from starlette.concurrency import run_in_threadpool
 from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
 from bot.escalation.outbox import EscalationDrainer, prune_done
-from bot.helpdesk import api, event_stream, events, integrations_api, internal_api
+from bot.helpdesk import api, event_stream, events, integrations_api, internal_api, login_throttle
+from bot.helpdesk.auth import trusted_networks
 from bot.helpdesk.backends import make_backend
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
+from bot.helpdesk.schemas import BAD_BODY, NEEDS_LOGIN, error_responses
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.zendesk_sync import ZendeskSync
+from bot.privacy.retention import RetentionSchedule
 from bot.settings import Settings, load_settings
+from bot.web.limits import BodyLimit, BodyLimits
+from bot.web.security import CSP, SecurityHeaders, content_security_policy, script_hash, socket_origins
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_BODY_BYTES = 2_000_000
 PRUNE_EVERY_S = 600.0
 
 
@@ -61,12 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, drainer, session_factory))
+        retention = asyncio.create_task(RetentionSchedule(settings, session_factory).run_daily())  # RETENTION_DAYS
         try:
             yield
         finally:
             redelivery.cancel()
+            retention.cancel()
             with suppress(asyncio.CancelledError):
                 await redelivery
+            with suppress(asyncio.CancelledError):
+                await retention
             engine.dispose()
 
     app = FastAPI(
@@ -77,23 +87,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "token); the action server uses the service token on /api/internal. Message texts are plain text."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by _add_pages, with a content security policy that fits Swagger UI
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.policy = policy
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.state.bridge = bridge
     app.state.zendesk_sync = zendesk_sync
 
     # FastAPI's decorator form: Starlette's add_exception_handler is typed for handlers of any Exception.
     app.exception_handler(HelpdeskError)(_helpdesk_error)
     app.exception_handler(RequestValidationError)(_invalid_request)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, limit_for=BodyLimits.from_settings(settings).for_path)
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
+    # Every error a route can answer is in the spec (the fuzz test holds the service to it).
     app.include_router(api.router)
-    app.include_router(event_stream.router)
-    app.include_router(internal_api.router)
-    app.include_router(integrations_api.router)
-    app.include_router(ces_api.router)
+    app.include_router(event_stream.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
+    app.include_router(internal_api.router, responses=error_responses(
+        {**BAD_BODY, 401: "missing or wrong service token"}))
+    app.include_router(integrations_api.router, responses=error_responses(BAD_BODY))
+    app.include_router(ces_api.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
     _add_pages(app)
     return app
 
@@ -110,7 +126,7 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
 
 
 def _add_pages(app: FastAPI) -> None:
-    @app.get("/health", tags=["service"])
+    @app.get("/health", tags=["service"], responses={503: {"description": "the database cannot be used"}})
     def health(request: Request):
         """``{"status": "ok"}`` when the service can use its database, else 503."""
         try:
@@ -129,13 +145,35 @@ def _add_pages(app: FastAPI) -> None:
     def demo(request: Request):
         """The demo shop page; the widget on it talks to the Rasa server browsers can reach."""
         page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
-        rasa_url = html.escape(request.app.state.settings.public_rasa_url, quote=True)
-        return HTMLResponse(page.replace("__PUBLIC_RASA_URL__", rasa_url))
+        public_rasa_url = request.app.state.settings.public_rasa_url
+        policy = content_security_policy(connect_src=socket_origins(public_rasa_url))
+        page = page.replace("__PUBLIC_RASA_URL__", html.escape(public_rasa_url, quote=True))
+        return HTMLResponse(page, headers={CSP: policy})
+
+    docs_page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API")
+    docs_policy = _docs_policy(bytes(docs_page.body).decode("utf-8"))
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """Swagger UI for the OpenAPI spec."""
+        return HTMLResponse(docs_page.body, headers={CSP: docs_policy})
 
     app.mount("/agent", StaticFiles(directory=STATIC_DIR / "agent", html=True), name="agent")
     app.mount("/widget", StaticFiles(directory=STATIC_DIR / "widget"), name="widget")
+    app.mount("/demo/static", StaticFiles(directory=STATIC_DIR / "demo"), name="demo")
     # DOM helpers the console and the reports page (bot/ces/static) both import.
     app.mount("/shared", StaticFiles(directory=STATIC_DIR / "shared"), name="shared")
+
+
+def _docs_policy(page: str) -> str:
+    """Swagger UI comes from its CDN and starts from one inline script, allowed by its hash."""
+    cdn = "https://cdn.jsdelivr.net"
+    inline_scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    return content_security_policy(
+        script_src=[cdn, *map(script_hash, inline_scripts)],
+        style_src=[cdn, "'unsafe-inline'"],  # Swagger UI styles elements from its script
+        img_src=["https://fastapi.tiangolo.com"],  # its favicon
+    )
 
 
 async def _redeliver_forever(
@@ -163,23 +201,5 @@ async def _redeliver_forever(
 def _prune(session_factory: sessionmaker) -> None:
     with session_scope(session_factory) as session:
         events.prune_events(session, now=utcnow())
+        login_throttle.prune(session, now=utcnow())
         prune_done(session, now=utcnow())
-
-
-class BodySizeLimit:
-    """Refuse request bodies declared larger than ``max_bytes`` with 413 before reading them."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            declared = dict(scope["headers"]).get(b"content-length", b"")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                response = JSONResponse(
-                    {"detail": f"request body too large: at most {self.max_bytes} bytes"}, status_code=413
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 import requests
+from fastapi.testclient import TestClient
 
-from bot.db import session_scope, utcnow
+from bot.db import session_scope
 from bot.helpdesk import accounts
-from bot.helpdesk.errors import TooManyAttempts, Unauthorized
-from bot.models import Agent
+from bot.helpdesk.auth import forwarded_client, trusted_networks
+from bot.settings import load_settings
+from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import PASSWORD
 
 # ---------------------------------------------------------------- service basics
@@ -267,11 +268,6 @@ def test_cookie_login_sets_a_strict_httponly_cookie_and_needs_csrf_for_changes(d
 
 
 def test_secure_cookies_when_configured(settings_env, sessions):
-    from fastapi.testclient import TestClient
-
-    from bot.settings import load_settings
-    from bot.web.app import create_app
-
     settings = load_settings({**settings_env, "COOKIE_SECURE": "true"})
     with session_scope(sessions) as session:
         accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
@@ -299,27 +295,65 @@ def test_wrong_password_and_unknown_email_look_the_same_and_repeats_are_slowed(d
         desk.client.post("/api/auth/token", json={"email": "agent1@example.com", "password": "nope"}).status_code
         for _ in range(3)
     ]
-    assert statuses == [401, 401, 401]  # the 4th failure in a row locks the account for a moment
+    assert statuses == [401, 401, 401]  # the 4th failure in a row locks this account from here for a moment
     locked = desk.client.post("/api/auth/token", json={"email": "agent1@example.com", "password": PASSWORD})
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) >= 1
 
 
-def test_lockouts_grow_and_end(sessions):
-    now = utcnow()
+def test_a_flood_against_one_account_does_not_keep_its_owner_out(settings, sessions, monkeypatch):
+    """The attacker's address is throttled, and its throttled attempts cost no password hash; the
+    owner, from another address, logs in at once."""
     with session_scope(sessions) as db:
-        accounts.create_agent(db, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
-        lock_lengths = []
-        for _ in range(6):
-            with pytest.raises(Unauthorized):
-                accounts.authenticate(db, email="anna@example.com", password="wrong password", now=now)
-            agent = db.query(Agent).one()
-            lock_lengths.append((agent.locked_until - now).total_seconds() if agent.locked_until else 0)
-            now = (agent.locked_until or now) + timedelta(milliseconds=1)
-        assert lock_lengths == [0, 0, 0, 2, 4, 8]
-        with pytest.raises(TooManyAttempts):
-            accounts.authenticate(db, email="anna@example.com", password=PASSWORD, now=now - timedelta(seconds=1))
-        assert accounts.authenticate(db, email="anna@example.com", password=PASSWORD, now=now).failed_logins == 0
+        accounts.create_agent(db, email="boss@example.com", name="Boss", role="admin", password=PASSWORD)
+    hashes = []
+    real_check = accounts.password_matches
+    monkeypatch.setattr(accounts, "password_matches", lambda *args: hashes.append(1) or real_check(*args))
+    app = create_app(settings)
+    with TestClient(app, client=("198.51.100.66", 40000)) as attacker, \
+            TestClient(app, client=("203.0.113.5", 40000)) as owner:
+        statuses = [
+            attacker.post("/api/auth/login", json={"email": "boss@example.com", "password": f"guess {n}"}).status_code
+            for n in range(30)
+        ]
+        assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}
+        assert len(hashes) == 4  # the 26 throttled guesses were refused before hashing
+        assert owner.post("/api/auth/login", json={"email": "boss@example.com", "password": PASSWORD}).status_code == 200
+        # The attacker's address is refused even with the right password, until its lock ends.
+        refused = attacker.post("/api/auth/login", json={"email": "boss@example.com", "password": PASSWORD})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_forwarded_for_counts_only_through_a_trusted_proxy(settings_env, sessions):
+    """Behind TRUSTED_PROXIES, each forwarded client is throttled on its own; anyone else's
+    X-Forwarded-For is ignored, so changing it does not escape the throttle."""
+    settings = load_settings({**settings_env, "TRUSTED_PROXIES": "10.0.0.0/8"})
+    guess = {"email": "nobody@example.com", "password": "wrong password"}
+    app = create_app(settings)
+    with TestClient(app, client=("10.0.0.2", 40000)) as proxy, TestClient(app, client=("198.51.100.9", 1)) as direct:
+        for _ in range(4):
+            assert proxy.post("/api/auth/token", json=guess, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 401
+        assert proxy.post("/api/auth/token", json=guess, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+        assert proxy.post("/api/auth/token", json=guess, headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 401
+
+        spoofed = [
+            direct.post("/api/auth/token", json=guess, headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code
+            for n in range(10, 15)
+        ]
+        assert spoofed == [401, 401, 401, 401, 429]
+
+
+@pytest.mark.parametrize(("peer", "forwarded_for", "client"), [
+    ("198.51.100.9", "192.0.2.1", "198.51.100.9"),  # not a trusted proxy: its header means nothing
+    ("10.0.0.2", "192.0.2.1", "192.0.2.1"),
+    ("10.0.0.2", "192.0.2.66, 192.0.2.1", "192.0.2.1"),  # the client's own entry is not believed
+    ("10.0.0.2", "192.0.2.1, 10.0.0.3", "192.0.2.1"),  # through two trusted proxies
+    ("10.0.0.2", "10.0.0.3, 10.0.0.4", "10.0.0.3"),  # every hop trusted: the farthest one
+    ("10.0.0.2", "", "10.0.0.2"),
+    ("10.0.0.2", "192.0.2.1, not-an-address", "10.0.0.2"),  # garbage: stop at the last known hop
+])
+def test_forwarded_client(peer, forwarded_for, client):
+    assert forwarded_client(peer, forwarded_for, trusted_networks("10.0.0.0/8")) == client
 
 
 def test_no_response_contains_a_password_hash_or_another_agents_token(desk):
@@ -367,11 +401,6 @@ def test_saved_replies(desk):
 
 
 def test_kb_article_lookup_for_links(settings_env, sessions, tmp_path):
-    from fastapi.testclient import TestClient
-
-    from bot.settings import load_settings
-    from bot.web.app import create_app
-
     kb = tmp_path / "kb"
     kb.mkdir()
     (kb / "reset.md").write_text(

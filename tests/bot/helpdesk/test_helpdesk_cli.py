@@ -49,7 +49,8 @@ def test_create_agent_on_a_fresh_install_then_log_in(settings_env, settings):
     with session_scope(make_session_factory(engine)) as session:
         agent = session.query(Agent).one()
         assert agent.password_hash.startswith("$argon2")
-        assert accounts.authenticate(session, email="boss@example.com", password="correct horse battery").role == "admin"
+        assert accounts.authenticate(session, email="boss@example.com", password="correct horse battery",
+                                     address="127.0.0.1").role == "admin"
     engine.dispose()
 
 
