@@ -1,4 +1,4 @@
-"""One log format for every process, and secrets masked before a line is shown or stored."""
+"""One log format for every process, and secrets and personal data masked before a line is shown or stored."""
 import copy
 import io
 import logging
@@ -8,7 +8,16 @@ import re
 import pytest
 import yaml
 
-from bot.logging_setup import DATE_FORMAT, LOG_FORMAT, Redactor, logging_dict, rasa_line_to_common_format, write_config
+from bot.logging_setup import (
+    DATE_FORMAT,
+    EMAIL_MASK,
+    LOG_FORMAT,
+    PHONE_MASK,
+    Redactor,
+    logging_dict,
+    rasa_line_to_common_format,
+    write_config,
+)
 
 COMMON_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+: .*$")
 
@@ -38,7 +47,7 @@ def test_short_and_empty_secrets_are_ignored_so_ordinary_words_survive():
 
 @pytest.mark.parametrize("line, expected", [
     ("GET /status?token=abc123XYZ HTTP/1.1", "GET /status?token=*** HTTP/1.1"),
-    ("GET /conversations/1/tracker?TOKEN=abc&include_events=ALL", "GET /conversations/1/tracker?TOKEN=***&include_events=ALL"),
+    ("POST /model/parse?TOKEN=abc&emulation_mode=rasa", "POST /model/parse?TOKEN=***&emulation_mode=rasa"),
     ("url=https://api.telegram.org/x?auth_token=t0k3n", "url=https://api.telegram.org/x?auth_token=***"),
     ("login password=hunter22 user=dana", "login password=*** user=dana"),
     ('{"url": "http://x/?secret=shh"}', '{"url": "http://x/?secret=***"}'),
@@ -75,6 +84,104 @@ def test_a_huge_line_is_redacted_completely():
     assert "abcdef" not in redacted
     assert "s3cr3t-value" not in redacted
     assert redacted.startswith("filler filler")
+
+
+# --- personal data: e-mail addresses, phone numbers, conversation ids -----------------------
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("escalated for noa@example.com", f"escalated for {EMAIL_MASK}"),
+    ("from NOA.Cohen+tag@Example.co.uk.", f"from {EMAIL_MASK}."),
+    ('{"customer_email": "dana_o\'hara@mail.example.org"}', f'{{"customer_email": "{EMAIL_MASK}"}}'),
+    ("{'email': 'noa@example.com'}", f"{{'email': '{EMAIL_MASK}'}}"),
+    ("GET /api/tickets?email=noa%40example.com HTTP/1.1", f"GET /api/tickets?email={EMAIL_MASK} HTTP/1.1"),
+    ("mailto:jiří@příklad.cz", f"mailto:{EMAIL_MASK}"),
+    ("call me on +1 (555) 123-4567 please", f"call me on {PHONE_MASK} please"),
+    ("+15551234567", PHONE_MASK),
+    ("+44 20 7946 0958", PHONE_MASK),
+    ("+972-54-123-4567", PHONE_MASK),
+    ("my number is 020 7946 0958", f"my number is {PHONE_MASK}"),
+    ("054-123-4567", PHONE_MASK),
+    ("06 12 34 56 78", PHONE_MASK),
+    ("(555) 123-4567", PHONE_MASK),
+    ("555-123-4567", PHONE_MASK),
+])
+def test_emails_and_phone_numbers_are_masked(line, expected):
+    assert Redactor([])(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "ticket T-1042 resolved, order 1182, reference #35436892",
+    "2026-01-05T09:15:02Z INFO rasa.core.processor: ready",
+    "event at 1733061234.5678 (epoch ms 1733061234567) in 2026-01-05 09:15:02+00:00, UTC+02:00",
+    "listening on http://127.0.0.1:5005 and [::1]:8000, port 65535",
+    "rasa 3.6.21, SQLAlchemy 2.0.58, Python 3.10.12, model 20260105-091502-sparse-glade.tar.gz",
+    "request 550e8400-e29b-41d4-a716-446655440000 took 1234.5 ms, 2000000 bytes, HTTP 413",
+    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "a score of +1234567 and a date 01-05-2026, offset +0200",
+    "Zendesk ticket 35436 synced; 12 of 15 lines delivered",
+    "bot.engine.channels.telegram: Could not register the Telegram webhook",
+    "channels: rest, socketio, telegram, callback",
+    "the rest: nothing to do",
+    "postgresql://app:***@db:5432/effortless is unreachable",
+    "conversation started",
+])
+def test_numbers_and_words_that_are_not_personal_data_stay(line):
+    assert Redactor(["a-secret-value"])(line) == line
+
+
+def test_conversation_ids_become_one_stable_pseudonym_per_conversation():
+    redact = Redactor(["s3cr3t-service-token"])
+
+    lines = [
+        redact("the helpdesk refused the ticket for telegram:123456789."),
+        redact("POST /conversations/telegram%3A123456789/trigger_intent?token=abc HTTP/1.1"),
+        redact("Could not deliver a message to Telegram chat 123456789: Forbidden: bot was blocked by the user"),
+    ]
+
+    assert all("123456789" not in line for line in lines)
+    pseudonym = redact.pseudonym("123456789")
+    assert lines == [
+        f"the helpdesk refused the ticket for telegram:{pseudonym}.",
+        f"POST /conversations/telegram:{pseudonym}/trigger_intent?token=*** HTTP/1.1",
+        f"Could not deliver a message to Telegram chat {pseudonym}: Forbidden: bot was blocked by the user",
+    ]
+    assert pseudonym.startswith("~") and len(pseudonym) == 9
+
+
+def test_a_whatsapp_conversation_id_hides_the_phone_number():
+    redact = Redactor([])
+    line = redact("Could not deliver a WhatsApp message to whatsapp:+15551234567 through Twilio: 63016")
+
+    assert "5551234567" not in line
+    assert line == f"Could not deliver a WhatsApp message to whatsapp:{redact.pseudonym('+15551234567')} through Twilio: 63016"
+
+
+@pytest.mark.parametrize("line, identifier", [
+    ("sender_id=cb-0a1b2c3d", "cb-0a1b2c3d"),
+    ('{"conversation_id": "rest-42"}', "rest-42"),
+    ("recipient: 9876543210", "9876543210"),
+    ("GET /conversations/5f3e2b9ac01d/tracker", "5f3e2b9ac01d"),
+])
+def test_ids_named_by_the_word_before_them_or_a_rasa_path_are_pseudonymised(line, identifier):
+    redact = Redactor([])
+    assert redact(line) == line.replace(identifier, redact.pseudonym(identifier))
+
+
+def test_pseudonyms_depend_on_the_key_and_not_on_the_moment():
+    same_secrets = Redactor(["s3cr3t-service-token"]), Redactor(["s3cr3t-service-token"])
+    other = Redactor(["another-secret-token"])
+
+    assert same_secrets[0].pseudonym("+15551234567") == same_secrets[1].pseudonym("+15551234567")
+    assert other.pseudonym("+15551234567") != same_secrets[0].pseudonym("+15551234567")
+    assert Redactor([]).pseudonym("+15551234567") != Redactor([]).pseudonym("+15551234567")  # random key
+
+
+def test_a_line_is_redacted_once_and_redacting_it_again_changes_nothing():
+    redact = Redactor([])
+    line = redact("chat telegram:42424242 from noa@example.com, +972 54 123 4567")
+    assert redact(line) == line
+    assert line.count("~") == 1
 
 
 # --- Rasa's coloredlogs lines ---------------------------------------------------------------
