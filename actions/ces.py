@@ -7,6 +7,7 @@ responses and the actions ``action_ask_effort_score``/``action_save_effort_score
 :class:`ActionAskEffortScore`/:class:`ActionSaveEffortScore` and the ``validate_effort_*`` methods, whose
 names follow them); renaming those would change the trained model and the conversation tests.
 """
+import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,11 +17,20 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, services
 from bot.ces.parse import is_skip, parse_ces_score
-from bot.ces.store import is_low_score, record_rating
+from bot.ces.store import RatingOutcome, is_low_score, record_rating
+from bot.helpdesk.accounts import MAX_DB_ID
+
+logger = logging.getLogger(__name__)
 
 MAX_UNCLEAR_ANSWERS = 2
 MAX_COMMENT_CHARS = 2000
 SKIP_INTENTS = ("deny", "cancel")
+
+
+def _resolution_id(value: Any) -> int | None:
+    """The slot's resolution id as a database id, or None when it cannot be one."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_DB_ID else None
 
 
 def _declined(tracker: Tracker, text: str) -> bool:
@@ -69,7 +79,11 @@ class ActionAskEffortScore(Action):
 
 
 class ActionSaveEffortScore(Action):
-    """Store the rating once per resolution; a low score offers a follow-up by a person."""
+    """Store the rating once per resolution; a low score offers a follow-up by a person.
+
+    The resolution must belong to this conversation (``tracker.sender_id``): an id from anywhere
+    else is ignored and logged, and the customer is thanked as for any rating.
+    """
 
     def name(self) -> str:
         return "action_save_effort_score"
@@ -77,19 +91,23 @@ class ActionSaveEffortScore(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         score = tracker.get_slot("effort_score")
-        resolution_id = tracker.get_slot("resolution_id")
+        resolution_id = _resolution_id(tracker.get_slot("resolution_id"))
         reset: list[EventType] = [
             SlotSet("effort_score", None), SlotSet("effort_comment", None), SlotSet("effort_attempts", 0),
             SlotSet("effort_skipped", False), SlotSet("resolution_id", None),
         ]
-        if score is None or not resolution_id:
+        if score is None or resolution_id is None:
             dispatcher.utter_message(response="utter_effort_skipped")
             return reset + [SlotSet("next_step", None)]
-        await in_session(
-            record_rating, resolution_id=int(resolution_id), score=int(score),
+        outcome = await in_session(
+            record_rating, resolution_id=resolution_id, conversation_id=tracker.sender_id, score=int(score),
             comment=tracker.get_slot("effort_comment") or None,
         )
         dispatcher.utter_message(response="utter_effort_thanks")
+        if outcome is RatingOutcome.OTHER_CONVERSATION:
+            logger.warning("ignored a rating of resolution %s by conversation %s: the resolution is another "
+                           "conversation's", resolution_id, tracker.sender_id)
+            return reset + [SlotSet("next_step", None)]
         if is_low_score(svc.settings, int(score)):
             return reset + [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", "low_effort_score")]
         return reset + [SlotSet("next_step", None)]

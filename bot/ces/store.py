@@ -34,6 +34,7 @@ class RatingOutcome(str, enum.Enum):
     SAVED = "saved"
     ALREADY_RATED = "already_rated"
     UNKNOWN_RESOLUTION = "unknown_resolution"
+    OTHER_CONVERSATION = "other_conversation"
 
 
 def _required_text(name: str, value: str | None, max_length: int) -> str:
@@ -194,12 +195,15 @@ def record_rating(
     session: Session,
     *,
     resolution_id: int,
+    conversation_id: str,
     score: int,
     comment: str | None = None,
 ) -> RatingOutcome:
-    """Store the customer's score for a resolution, at most once.
+    """Store the score the customer of ``conversation_id`` gave a resolution, at most once.
 
-    Conversation, ticket, resolver, agent, article, channel and language are copied from the
+    Only the conversation the resolution belongs to may rate it: a resolution id from anywhere
+    else (typed by hand, or another customer's) is :attr:`RatingOutcome.OTHER_CONVERSATION` and
+    stores nothing. Ticket, resolver, agent, article, channel and language are copied from the
     resolution so reports never need a join. Raises ``ValueError`` for a score outside 1..7.
     A rating racing in from another replica rolls the session back (call it in a transaction of its own).
     """
@@ -207,6 +211,8 @@ def record_rating(
     resolution = session.get(Resolution, resolution_id)
     if resolution is None:
         return RatingOutcome.UNKNOWN_RESOLUTION
+    if resolution.conversation_id != conversation_id:
+        return RatingOutcome.OTHER_CONVERSATION
     if _rating_for(session, resolution_id) is not None:
         return RatingOutcome.ALREADY_RATED
     session.add(

@@ -133,9 +133,10 @@ def test_a_score_is_saved_once(action_services, domain, resolution):
 
 @pytest.mark.parametrize("score", [1, 2, 3])
 def test_a_low_score_offers_a_person(action_services, domain, resolution, score):
-    _, resolution_id = resolution
+    conversation_id, resolution_id = resolution
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(domain, str(score), slots={"effort_score": score, "resolution_id": str(resolution_id)})
+    tracker = make_tracker(domain, str(score), sender_id=conversation_id,
+                           slots={"effort_score": score, "resolution_id": str(resolution_id)})
 
     events = run(ActionSaveEffortScore(), dispatcher, tracker, domain)
 
@@ -146,9 +147,10 @@ def test_a_low_score_offers_a_person(action_services, domain, resolution, score)
 
 
 def test_a_score_above_the_threshold_needs_no_follow_up(domain, resolution):
-    _, resolution_id = resolution
+    conversation_id, resolution_id = resolution
     events = run(ActionSaveEffortScore(), CollectingDispatcher(),
-                 make_tracker(domain, "4", slots={"effort_score": 4, "resolution_id": str(resolution_id)}), domain)
+                 make_tracker(domain, "4", sender_id=conversation_id,
+                              slots={"effort_score": 4, "resolution_id": str(resolution_id)}), domain)
     assert slots_set(events)["next_step"] is None
     assert "escalation_reason" not in slots_set(events)
 
@@ -166,3 +168,31 @@ def test_a_rating_for_an_unknown_resolution_is_not_an_error(dispatcher, domain):
                  make_tracker(domain, "6", slots={"effort_score": 6, "resolution_id": "99999999"}), domain)
     assert responses(dispatcher) == ["utter_effort_thanks"]
     assert slots_set(events)["resolution_id"] is None
+
+
+@pytest.mark.parametrize("score", [1, 7])
+def test_a_resolution_of_another_conversation_is_ignored_and_logged(action_services, domain, resolution, score, caplog):
+    """A customer who types /EXTERNAL_ticket_resolved{"resolution_id": "..."} with someone else's id rates nothing."""
+    _, resolution_id = resolution
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(domain, str(score), sender_id="telegram:666",
+                           slots={"effort_score": score, "resolution_id": str(resolution_id)})
+
+    with caplog.at_level("WARNING", logger="actions.ces"):
+        events = run(ActionSaveEffortScore(), dispatcher, tracker, domain)
+
+    assert ratings(action_services, resolution_id) == []
+    assert responses(dispatcher) == ["utter_effort_thanks"]
+    assert slots_set(events) == {**RESET, "next_step": None}, "no follow-up by a person for a rating that was ignored"
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"ignored a rating of resolution {resolution_id} by conversation telegram:666: "
+                    "the resolution is another conversation's")]
+
+
+@pytest.mark.parametrize("resolution_id", ["abc", "-1", "0", "1.5", str(2**31), "9" * 40, "  "])
+def test_a_resolution_id_that_cannot_exist_saves_nothing(action_services, dispatcher, domain, resolution_id):
+    events = run(ActionSaveEffortScore(), dispatcher,
+                 make_tracker(domain, "6", slots={"effort_score": 6, "resolution_id": resolution_id}), domain)
+
+    assert responses(dispatcher) == ["utter_effort_skipped"]
+    assert slots_set(events) == {**RESET, "next_step": None}

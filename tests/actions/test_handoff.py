@@ -157,7 +157,8 @@ def test_a_customer_who_has_left_is_not_asked(dispatcher, domain, agent_resoluti
 
 def test_a_resolution_already_rated_is_not_asked_again(action_services, dispatcher, domain, agent_resolution):
     conversation_id, resolution_id = agent_resolution
-    in_session(action_services.sessions, record_rating, resolution_id=resolution_id, score=7)
+    in_session(action_services.sessions, record_rating, resolution_id=resolution_id,
+               conversation_id=conversation_id, score=7)
 
     events = run(ActionHandback(), dispatcher, handback_tracker(domain, conversation_id, resolution_id), domain)
 

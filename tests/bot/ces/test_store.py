@@ -42,6 +42,11 @@ def bot_resolution(sessions, key="bot:conv-1:1", **overrides) -> int:
     return in_session(sessions, record_resolution, **fields)
 
 
+def rate(sessions, resolution_id, **rating) -> RatingOutcome:
+    """A rating given in conv-1, the conversation of :func:`bot_resolution`."""
+    return in_session(sessions, record_rating, resolution_id=resolution_id, conversation_id="conv-1", **rating)
+
+
 def count(sessions, model) -> int:
     with session_scope(sessions) as session:
         return session.scalar(select(func.count()).select_from(model))
@@ -95,7 +100,7 @@ def test_a_bad_resolution_is_refused_with_a_clear_message(sessions, bad, message
 def test_a_rating_copies_the_resolution_context(sessions):
     resolution_id = bot_resolution(sessions)
 
-    outcome = in_session(sessions, record_rating, resolution_id=resolution_id, score=6, comment="rychlé a jasné")
+    outcome = rate(sessions, resolution_id, score=6, comment="rychlé a jasné")
 
     assert outcome == RatingOutcome.SAVED == "saved"
     with session_scope(sessions) as session:
@@ -108,10 +113,10 @@ def test_a_rating_copies_the_resolution_context(sessions):
 
 def test_a_resolution_is_never_rated_twice(sessions):
     resolution_id = bot_resolution(sessions)
-    in_session(sessions, record_rating, resolution_id=resolution_id, score=2)
+    rate(sessions, resolution_id, score=2)
 
     assert in_session(sessions, already_rated, resolution_id=resolution_id) is True
-    assert in_session(sessions, record_rating, resolution_id=resolution_id, score=7) == RatingOutcome.ALREADY_RATED
+    assert rate(sessions, resolution_id, score=7) == RatingOutcome.ALREADY_RATED
     with session_scope(sessions) as session:
         assert session.scalars(select(CesRating.score)).all() == [2]
 
@@ -121,7 +126,7 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(
-            lambda score: in_session(sessions, record_rating, resolution_id=resolution_id, score=score), [1, 2, 3, 4, 5, 6]
+            lambda score: rate(sessions, resolution_id, score=score), [1, 2, 3, 4, 5, 6]
         ))
 
     assert outcomes.count(RatingOutcome.SAVED) == 1
@@ -131,8 +136,19 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
 
 def test_rating_an_unknown_resolution_stores_nothing(sessions):
     assert in_session(sessions, already_rated, resolution_id=999) is False
-    assert in_session(sessions, record_rating, resolution_id=999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
+    assert rate(sessions, 999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
     assert count(sessions, CesRating) == 0
+
+
+@pytest.mark.parametrize("conversation_id", ["conv-2", "CONV-1", "conv-1 ", ""])
+def test_only_the_conversation_of_a_resolution_can_rate_it(sessions, conversation_id):
+    resolution_id = bot_resolution(sessions)
+
+    outcome = in_session(sessions, record_rating, resolution_id=resolution_id, conversation_id=conversation_id, score=1)
+
+    assert outcome == RatingOutcome.OTHER_CONVERSATION
+    assert count(sessions, CesRating) == 0
+    assert rate(sessions, resolution_id, score=6) == RatingOutcome.SAVED
 
 
 @pytest.mark.parametrize("score", [0, 8, -1, 100, 6.5, "6", None, True])
@@ -140,14 +156,14 @@ def test_an_out_of_range_or_non_integer_score_is_a_value_error(sessions, score):
     resolution_id = bot_resolution(sessions)
 
     with pytest.raises(ValueError, match="a CES score is a whole number from 1 to 7"):
-        in_session(sessions, record_rating, resolution_id=resolution_id, score=score)
+        rate(sessions, resolution_id, score=score)
     assert in_session(sessions, already_rated, resolution_id=resolution_id) is False
 
 
 def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):
     resolution_id = bot_resolution(sessions)
     huge_binary = "a\x00b\x07c\ud800" + "x" * 100_000
-    outcome = in_session(sessions, record_rating, resolution_id=resolution_id, score=4, comment=huge_binary)
+    outcome = rate(sessions, resolution_id, score=4, comment=huge_binary)
 
     assert outcome == RatingOutcome.SAVED
 
