@@ -18,6 +18,7 @@ COMMANDS = {
     "kb": ("bot.kb.cli:main", "knowledge base: check, reload"),
     "bench-kb": ("bot.kb.cli:bench_main", "benchmark KB search on a labelled CSV data set"),
     "report": ("bot.ces.cli:report_main", "CES, containment and KB-gap report"),
+    "customer": ("bot.privacy.cli:customer_main", "a customer's personal data: export, erase; prune old data"),
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
     "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),

@@ -264,6 +264,10 @@ class Settings(BaseSettings):
         "[When the bot asks](surveys-and-reports.md#when-the-bot-asks))")
     ces_low_score_threshold: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 7))] = _setting(
         "CES_LOW_SCORE_THRESHOLD", 3, "scores up to this offer a follow-up by a person")
+    retention_days: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(0, 36500))] = _setting(
+        "RETENTION_DAYS", 0,
+        "days customers' chats and questions are kept; older ones are erased daily and reports keep their "
+        "counts; `0` = keep forever (see [Retention](privacy.md#retention))")
     restart_limit_per_minute: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(0, 60))] = _setting(
         "RESTART_LIMIT_PER_MINUTE", 5,
         "`make run` restarts a crashed process at most this often a minute; `0` stops the stack instead (see "

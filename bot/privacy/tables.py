@@ -1,0 +1,183 @@
+"""Which tables hold customers' personal data, and what erase and retention do with it.
+
+Every table of :mod:`bot.models` is listed, also those without customer data, and for the tables
+whose rows stay (anonymised) every text column is either cleared, pseudonymised or named as kept:
+tests/bot/privacy/test_tables.py fails when a table or text column is added without a decision here.
+
+Rows that reports count stay, with their personal columns cleared and their conversation id
+replaced by a pseudonym (:data:`PSEUDONYM_PREFIX` + random hex). One erase or one retention run
+gives a conversation the same pseudonym in every table, so report counts (conversations,
+containment, ratings per conversation) stay right; the pseudonym is random, so nothing leads
+back to the conversation.
+"""
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, String, Table, case, delete, func, literal, null, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Column
+
+from bot.db import rows_changed
+from bot.models import Base
+
+PSEUDONYM_PREFIX = "anonymous:"
+"""What an anonymised conversation id starts with (``anonymous:3f9a1c2b7d4e5f60``)."""
+
+
+def new_pseudonym() -> str:
+    return PSEUDONYM_PREFIX + secrets.token_hex(8)
+
+
+class Treatment(str, enum.Enum):
+    DELETE = "deleted"
+    ANONYMISE = "anonymised"
+    NONE = "not customer data"
+
+
+def _emptied_if_set(column: Column) -> ColumnElement:
+    """``''`` where there was text, NULL stays NULL: the text is gone, the count of non-empty ones stays."""
+    return case((column.is_(None), null()), else_=literal(""))
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    """What happens to one table's rows of a customer.
+
+    ``owner``: how its rows are found — by their ``conversation_id`` or by their ``ticket_id``.
+    ``cleared``: column → the value written (or a function of the column giving it).
+    ``pseudonymised``: column → the template its conversation part sits in (``{}:`` for
+    ``<conversation>:<escalation id>``), replaced by the pseudonym. ``kept``: text columns that
+    hold nothing personal.
+    """
+
+    treatment: Treatment
+    why: str
+    owner: str = "conversation"
+    cleared: Mapping[str, Any] = field(default_factory=dict)
+    pseudonymised: Mapping[str, str] = field(default_factory=dict)
+    kept: frozenset[str] = frozenset()
+
+
+_REPORT_DIMENSIONS = frozenset({"channel", "language", "article_id", "resolved_by"})
+
+POLICIES: dict[str, TablePolicy] = {
+    "tickets": TablePolicy(
+        Treatment.ANONYMISE, "ticket counts, reasons and response times stay in reports",
+        cleared={"customer_name": None, "customer_email": None, "subject": "", "description": "", "kb_attempts": [],
+                 "unreachable_reason": None},
+        pseudonymised={"conversation_id": "{}", "idempotency_key": "{}:"},
+        kept=frozenset({"reference", "channel", "language", "reason", "priority", "status", "external_id"}),
+    ),
+    "ticket_messages": TablePolicy(Treatment.DELETE, "the transcript", owner="ticket"),
+    "helpdesk_events": TablePolicy(Treatment.DELETE, "copies of tickets and lines for the live console", owner="ticket"),
+    "escalation_requests": TablePolicy(Treatment.DELETE, "the ticket request (name, e-mail, transcript) until sent"),
+    "kb_queries": TablePolicy(
+        Treatment.ANONYMISE, "KB answer, abstention and containment counts stay in reports",
+        cleared={"question": ""}, pseudonymised={"conversation_id": "{}"},
+        kept=frozenset({"channel", "language", "article_id", "outcome"}),
+    ),
+    "resolutions": TablePolicy(
+        Treatment.ANONYMISE, "resolutions count in containment",
+        pseudonymised={"conversation_id": "{}", "resolution_key": "kb:{}:"}, kept=_REPORT_DIMENSIONS,
+    ),
+    "ces_ratings": TablePolicy(
+        Treatment.ANONYMISE, "scores and their splits stay in reports; a comment's text goes, its count stays",
+        cleared={"comment": _emptied_if_set}, pseudonymised={"conversation_id": "{}"}, kept=_REPORT_DIMENSIONS,
+    ),
+    "zendesk_tickets": TablePolicy(
+        Treatment.ANONYMISE, "the sync cursor stays, so old Zendesk replies are never sent to a chat again",
+        cleared={"conversation_id": None}, kept=frozenset({"last_status"}),
+    ),
+    "agents": TablePolicy(Treatment.NONE, "staff accounts"),
+    "agent_sessions": TablePolicy(Treatment.NONE, "staff logins (token hashes)"),
+    "login_throttles": TablePolicy(Treatment.NONE, "failed staff logins, under a hash of the address or account"),
+    "saved_replies": TablePolicy(Treatment.NONE, "canned answers written by staff"),
+}
+
+
+TRACKER_PLACE = "rasa tracker events"
+
+
+def no_changes() -> dict[str, int]:
+    """Rows changed per customer-data table, all zero: what erase and retention count into."""
+    return {name: 0 for name, policy in POLICIES.items() if policy.treatment is not Treatment.NONE}
+
+
+def change_lines(rows: Mapping[str, int], tracker_events: int, verb: str = "") -> list[str]:
+    """One line per place, ``tickets: 1 anonymised``; ``verb`` goes before the treatment (``would be ``)."""
+    lines = [f"{name}: {count} {verb}{POLICIES[name].treatment.value}" for name, count in rows.items()]
+    return lines + [f"{TRACKER_PLACE}: {tracker_events} {verb}{Treatment.DELETE.value}"]
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def text_columns(table_: Table) -> set[str]:
+    """Columns that can hold free text: strings, texts and JSON."""
+    return {column.name for column in table_.columns if isinstance(column.type, (String, JSON))}
+
+
+def _value(column: Column, value: Any) -> Any:
+    return value(column) if callable(value) else value
+
+
+def _with_conversation(column: Column, template: str, conversation_id: str, pseudonym: str) -> ColumnElement:
+    """``column`` with the conversation id in its ``template`` position replaced by ``pseudonym``."""
+    old, new = template.format(conversation_id), template.format(pseudonym)
+    return case(
+        (column.startswith(old, autoescape=True), literal(new) + func.substr(column, len(old) + 1)),
+        else_=column,
+    )
+
+
+Condition = Callable[[Table], Any]
+"""A further WHERE on a table's rows (retention: only old ones), given the table."""
+
+
+def _anonymise(session: Session, table_: Table, conversation_id: str, pseudonym: str, where: Condition | None) -> int:
+    policy = POLICIES[table_.name]
+    values = {name: _value(table_.c[name], value) for name, value in policy.cleared.items()}
+    values.update({name: _with_conversation(table_.c[name], template, conversation_id, pseudonym)
+                   for name, template in policy.pseudonymised.items()})
+    statement = update(table_).where(table_.c.conversation_id == conversation_id)
+    if where is not None:
+        statement = statement.where(where(table_))
+    return rows_changed(session, statement.values(values).execution_options(synchronize_session=False))
+
+
+def scrub_conversation(
+    session: Session, conversation_id: str, pseudonym: str, where: Mapping[str, Condition] | None = None
+) -> dict[str, int]:
+    """Delete one conversation's transcripts and anonymise its counted rows, in the caller's
+    transaction; returns the rows changed per table.
+
+    ``where`` narrows a table's rows (table name → condition); the rows owned by a ticket follow the
+    condition on ``tickets``. Without it, everything of the conversation goes (erase).
+    """
+    where = where or {}
+    tickets = table("tickets")
+    ticket_ids = select(tickets.c.id).where(tickets.c.conversation_id == conversation_id)
+    if "tickets" in where:
+        ticket_ids = ticket_ids.where(where["tickets"](tickets))
+    changed: dict[str, int] = {}
+    for name, policy in POLICIES.items():  # deletes first: they find ticket rows by the conversation id
+        if policy.treatment is not Treatment.DELETE:
+            continue
+        table_ = table(name)
+        if policy.owner == "ticket":
+            statement = delete(table_).where(table_.c.ticket_id.in_(ticket_ids))
+        else:
+            statement = delete(table_).where(table_.c.conversation_id == conversation_id)
+            if name in where:
+                statement = statement.where(where[name](table_))
+        changed[name] = rows_changed(session, statement)
+    for name, policy in POLICIES.items():
+        if policy.treatment is Treatment.ANONYMISE:
+            changed[name] = _anonymise(session, table(name), conversation_id, pseudonym, where.get(name))
+    return changed
