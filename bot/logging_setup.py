@@ -106,7 +106,8 @@ class Redactor:
     versions, ids): a phone number is ``+`` and 8 to 15 digits, or a national form with a leading
     0, an area code in parentheses or US dashes (``020 7946 0958``, ``(555) 123-4567``,
     ``555-123-4567``). A conversation id is recognised by its channel prefix, by Rasa's
-    ``/conversations/<id>`` path, or by the word before it (``chat 123456``, ``sender_id=...``).
+    ``/conversations/<id>`` path, or by the words before it (``chat 123456``, ``sender_id=...``,
+``message from 123456``).
     """
 
     TOKEN_PARAM = re.compile(r"((?:token|auth_token|password|secret)=)[^&\s\"']+", re.IGNORECASE)
@@ -114,7 +115,7 @@ class Redactor:
     CONVERSATION_PATH = re.compile(rf"(/conversations/)({_ID})")
     NAMESPACED_ID = re.compile(rf"\b({'|'.join(CHANNEL_PREFIXES)})(?::|%3A)(?!{PSEUDONYM_MARK})({_ID})", re.IGNORECASE)
     NAMED_ID = re.compile(
-        r"\b(chat|chat_id|sender|sender_id|recipient|recipient_id|conversation|conversation_id)"
+        r"\b(chat|chat_id|sender|sender_id|recipient|recipient_id|conversation|conversation_id|message (?:from|to|for))"
         r"(['\"]?\s*[=:]\s*['\"]?|\s+)(?=[\w+.:@-]*\d)([\w+](?:[\w+.:@-]*\w)?)",
         re.IGNORECASE,
     )

@@ -1,9 +1,11 @@
 """Find everything held about one customer: their conversations and tickets.
 
 A customer is named by an e-mail address or by one conversation id. For an e-mail address, their
-conversations are those of the tickets that carry it and every conversation where it was written
-down: in a ticket, a transcript line, a KB question, a CES comment, an escalation request or any
+conversations are those of the tickets that carry it and every conversation where it was given:
+in a ticket, a line the customer wrote, a KB question, a CES comment, an escalation request or any
 Rasa tracker event (the e-mail slot, a message). Every ticket of those conversations is theirs too.
+Someone who typed another person's address counts as that person here: read an export before
+handing it over (docs/privacy.md).
 """
 from __future__ import annotations
 
@@ -85,7 +87,9 @@ def _tickets_mentioning(session: Session, email: str) -> set[int]:
         _mentioning(Ticket.subject, email),
         _mentioning(Ticket.description, email),
     ))
-    lines = select(TicketMessage.ticket_id).where(_mentioning(TicketMessage.body, email))
+    # The customer's own lines: an agent's note naming the address on someone else's ticket does not make it theirs.
+    lines = select(TicketMessage.ticket_id).where(TicketMessage.author_type == "customer",
+                                                  _mentioning(TicketMessage.body, email))
     return set(session.scalars(tickets)) | set(session.scalars(lines.distinct()))
 
 

@@ -56,7 +56,6 @@ class TablePolicy:
     """
 
     treatment: Treatment
-    why: str
     owner: str = "conversation"
     cleared: Mapping[str, Any] = field(default_factory=dict)
     pseudonymised: Mapping[str, str] = field(default_factory=dict)
@@ -66,37 +65,39 @@ class TablePolicy:
 _REPORT_DIMENSIONS = frozenset({"channel", "language", "article_id", "resolved_by"})
 
 POLICIES: dict[str, TablePolicy] = {
+    # Ticket counts, reasons and response times stay in reports.
     "tickets": TablePolicy(
-        Treatment.ANONYMISE, "ticket counts, reasons and response times stay in reports",
+        Treatment.ANONYMISE,
         cleared={"customer_name": None, "customer_email": None, "subject": "", "description": "", "kb_attempts": [],
                  "unreachable_reason": None},
         pseudonymised={"conversation_id": "{}", "idempotency_key": "{}:"},
         kept=frozenset({"reference", "channel", "language", "reason", "priority", "status", "external_id"}),
     ),
-    "ticket_messages": TablePolicy(Treatment.DELETE, "the transcript", owner="ticket"),
-    "helpdesk_events": TablePolicy(Treatment.DELETE, "copies of tickets and lines for the live console", owner="ticket"),
-    "escalation_requests": TablePolicy(Treatment.DELETE, "the ticket request (name, e-mail, transcript) until sent"),
+    # The transcript, and its copies for the console's live view and for a ticket not yet created.
+    "ticket_messages": TablePolicy(Treatment.DELETE, owner="ticket"),
+    "helpdesk_events": TablePolicy(Treatment.DELETE, owner="ticket"),
+    "escalation_requests": TablePolicy(Treatment.DELETE),
+    # KB answer, abstention and containment counts stay in reports.
     "kb_queries": TablePolicy(
-        Treatment.ANONYMISE, "KB answer, abstention and containment counts stay in reports",
-        cleared={"question": ""}, pseudonymised={"conversation_id": "{}"},
+        Treatment.ANONYMISE, cleared={"question": ""}, pseudonymised={"conversation_id": "{}"},
         kept=frozenset({"channel", "language", "article_id", "outcome"}),
     ),
+    # Resolutions count in containment; scores and their splits stay, a comment's text goes but its count stays.
     "resolutions": TablePolicy(
-        Treatment.ANONYMISE, "resolutions count in containment",
-        pseudonymised={"conversation_id": "{}", "resolution_key": "kb:{}:"}, kept=_REPORT_DIMENSIONS,
+        Treatment.ANONYMISE, pseudonymised={"conversation_id": "{}", "resolution_key": "kb:{}:"},
+        kept=_REPORT_DIMENSIONS,
     ),
     "ces_ratings": TablePolicy(
-        Treatment.ANONYMISE, "scores and their splits stay in reports; a comment's text goes, its count stays",
-        cleared={"comment": _emptied_if_set}, pseudonymised={"conversation_id": "{}"}, kept=_REPORT_DIMENSIONS,
+        Treatment.ANONYMISE, cleared={"comment": _emptied_if_set}, pseudonymised={"conversation_id": "{}"},
+        kept=_REPORT_DIMENSIONS,
     ),
-    "zendesk_tickets": TablePolicy(
-        Treatment.ANONYMISE, "the sync cursor stays, so old Zendesk replies are never sent to a chat again",
-        cleared={"conversation_id": None}, kept=frozenset({"last_status"}),
-    ),
-    "agents": TablePolicy(Treatment.NONE, "staff accounts"),
-    "agent_sessions": TablePolicy(Treatment.NONE, "staff logins (token hashes)"),
-    "login_throttles": TablePolicy(Treatment.NONE, "failed staff logins, under a hash of the address or account"),
-    "saved_replies": TablePolicy(Treatment.NONE, "canned answers written by staff"),
+    # The sync cursor stays, so old Zendesk replies are never sent to a chat again.
+    "zendesk_tickets": TablePolicy(Treatment.ANONYMISE, cleared={"conversation_id": None}, kept=frozenset({"last_status"})),
+    # Staff data: accounts, logins (token hashes), failed logins (under a hash), canned answers.
+    "agents": TablePolicy(Treatment.NONE),
+    "agent_sessions": TablePolicy(Treatment.NONE),
+    "login_throttles": TablePolicy(Treatment.NONE),
+    "saved_replies": TablePolicy(Treatment.NONE),
 }
 
 

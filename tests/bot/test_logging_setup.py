@@ -125,6 +125,8 @@ def test_emails_and_phone_numbers_are_masked(line, expected):
     "the rest: nothing to do",
     "postgresql://app:***@db:5432/effortless is unreachable",
     "conversation started",
+    "delivering message 12 to Rasa failed (attempt 3): HTTP 503",
+    "a message from Rasa to the action server",
 ])
 def test_numbers_and_words_that_are_not_personal_data_stay(line):
     assert Redactor(["a-secret-value"])(line) == line
@@ -162,6 +164,9 @@ def test_a_whatsapp_conversation_id_hides_the_phone_number():
     ('{"conversation_id": "rest-42"}', "rest-42"),
     ("recipient: 9876543210", "9876543210"),
     ("GET /conversations/5f3e2b9ac01d/tracker", "5f3e2b9ac01d"),
+    ("Could not deliver a Messenger message to 1234567890123456: (#551) unavailable", "1234567890123456"),
+    ("The bot failed to handle a callback message from cb-0a1b2c3d4e", "cb-0a1b2c3d4e"),
+    ("The callback URL refused a message for 55512: status 410", "55512"),
 ])
 def test_ids_named_by_the_word_before_them_or_a_rasa_path_are_pseudonymised(line, identifier):
     redact = Redactor([])

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from bot.db import session_scope, utcnow
+from bot.models import TicketMessage
 from bot.privacy.export import export
 from bot.privacy.locate import Footprint, InvalidSubject, Subject, locate
 from tests.bot.privacy.customers import NOA_CONVERSATIONS, NOA_EMAIL, OMAR_CONVERSATION, OMAR_TEXTS
@@ -93,3 +94,11 @@ def test_the_export_holds_everything_about_the_customer_and_nothing_about_others
     text = json.dumps(data)
     assert not [needle for needle in OMAR_TEXTS if needle in text]
     assert OMAR_CONVERSATION not in text
+
+
+def test_an_agents_note_naming_the_address_does_not_make_a_ticket_the_customers(stores):
+    seeded = stores.seed(utcnow())
+    with session_scope(stores.sessions) as session:
+        session.add(TicketMessage(ticket_id=seeded.omar_ticket, author_type="note", body=f"ask {NOA_EMAIL} too?"))
+
+    assert footprint(stores, email=NOA_EMAIL).ticket_ids == (seeded.noa_ticket,)
