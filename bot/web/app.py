@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
 
 from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PRUNE_EVERY_S = 600.0
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's decorator form: Starlette's add_exception_handler is typed for handlers of any Exception.
     app.exception_handler(HelpdeskError)(_helpdesk_error)
     app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(405)(_method_not_allowed)
     app.add_middleware(BodyLimit, limit_for=BodyLimits.from_settings(settings).for_path)
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
     # Every error a route can answer is in the spec (the fuzz test holds the service to it).
@@ -123,6 +126,17 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
     problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
     body = json.dumps({"detail": problems}, ensure_ascii=True, default=str)
     return Response(body, status_code=422, media_type="application/json")
+
+
+async def _method_not_allowed(request: Request, _error: Exception) -> Response:
+    """405 whose ``Allow`` lists the methods of every route on this path (Starlette names only the
+    first route's, e.g. GET for /api/agents, which also takes POST)."""
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.router.routes)
+    ]
+    return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)})
 
 
 def _add_pages(app: FastAPI) -> None:

@@ -33,6 +33,13 @@ def test_health_and_openapi(client):
         assert path in paths
 
 
+def test_a_method_the_path_does_not_take_gets_405_with_every_method_it_does(client):
+    response = client.request("OPTIONS", "/api/agents")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
 def test_internal_api_needs_the_service_token(desk):
     agent = desk.agent()
     for headers in ({}, agent.headers, {"Authorization": "Bearer wrong"}):
