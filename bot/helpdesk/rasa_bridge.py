@@ -66,6 +66,9 @@ UNREACHABLE_MARK = "recipient unreachable:"
 RETRY_INTERVAL_S = 3.0
 # With Rasa up, a line the bot keeps not answering (its conversation cannot take it) fails after this many tries.
 MAX_UNANSWERED_ATTEMPTS = 5
+# Rasa's router matches the raw path (it does not decode %3A), so a conversation id keeps every
+# character a path segment may hold as it is: "telegram:42" must not become "telegram%3A42".
+PATH_SAFE = "/:@!$&'()*+,;="
 # Tickets delivered side by side, so one slow conversation does not hold up the others.
 DELIVERY_WORKERS = 4
 MAX_ERROR_CHARS = 300
@@ -169,7 +172,7 @@ class RasaBridge:
         try:
             response = request_with_retries(
                 "POST",
-                f"{self._rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+                f"{self._rasa_url}/conversations/{quote(conversation_id, safe=PATH_SAFE)}/trigger_intent",
                 params={"output_channel": "latest", "token": self._token},
                 json={"name": intent, "entities": entities},
                 timeout_s=self._timeout,

@@ -30,6 +30,8 @@ Reply = tuple[int, Any]
 class StandIn:
     """A JSON HTTP server on 127.0.0.1 in a daemon thread; subclasses implement :meth:`handle`."""
 
+    decodes_path = True  # hand :meth:`handle` the percent-decoded path
+
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -47,7 +49,8 @@ class StandIn:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 body = json.loads(raw) if raw else None
-                status, payload = stand_in.handle(self.command, unquote(parts.path), query, dict(self.headers), body)
+                path = unquote(parts.path) if stand_in.decodes_path else parts.path
+                status, payload = stand_in.handle(self.command, path, query, dict(self.headers), body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -83,6 +86,8 @@ def wait_until(condition: Callable[[], Any], timeout_s: float = 10.0, what: str 
 
 
 class RasaStandIn(StandIn):
+    decodes_path = False  # like Rasa's router: a conversation id sent as "telegram%3A42" is another conversation
+
     def __init__(self, token: str, port: int | None = None):
         super().__init__(port)
         self.token = token

@@ -76,6 +76,12 @@ def test_the_whole_handoff_reaches_the_customers_conversation(desk, rasa):
     assert all(m["delivered"] for m in messages(desk, anna, ticket_id))
 
 
+def test_a_namespaced_conversation_id_reaches_that_conversation(desk, rasa):
+    anna, ticket_id = claimed_ticket(desk, "telegram:6187884022")
+    reply(desk, anna, ticket_id, "hello")
+    assert rasa.intents("telegram:6187884022") == ["EXTERNAL_agent_joined", "EXTERNAL_agent_message"]
+
+
 def test_replies_written_while_rasa_is_down_arrive_later_in_order(desk, rasa, app):
     anna, ticket_id = claimed_ticket(desk, "chat-down")
     rasa.status = 503
