@@ -1,9 +1,11 @@
-"""The Rasa channels to switch on, rendered from environment variables.
+"""The Rasa channels to switch on, rendered from environment variables and the settings.
 
 Rasa's ``credentials.yml`` supports ``${VAR}`` but fails when a variable is unset, so the
 committed ``credentials.yml`` only documents every channel; at start-up the supervisor calls
 :func:`write_credentials` to produce ``var/credentials.yml`` with the channels whose variables
-are set (plus ``rest`` and ``socketio``, always on). The connectors themselves live in the
+are set, plus the web chat (always on) and REST (on in the local profile; in production only
+with ``REST_CHANNEL_TOKEN``). Every channel also gets the message guard's limits from the
+settings (``MAX_MESSAGE_CHARS``, ``ACTION_SERVER_WAIT_S``). The connectors themselves live in the
 ``bot/engine/channels/`` package (loaded by the Rasa server); this module never imports rasa.
 """
 from __future__ import annotations
@@ -17,15 +19,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError
 
 ENGINE = "bot.engine.channels"
-SOCKETIO_REDIS_KEY = f"{ENGINE}.SocketIOInput"
-SOCKETIO_CREDENTIALS = {
-    "user_message_evt": "user_uttered",
-    "bot_message_evt": "bot_uttered",
-    "session_persistence": True,
-}
+REST_KEY = f"{ENGINE}.RestInput"
+SOCKETIO_KEY = f"{ENGINE}.SocketIOInput"
+SOCKETIO_CREDENTIALS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered"}
 
 
 class ChannelConfigError(SettingsError):
@@ -135,37 +134,51 @@ CHANNELS: tuple[Channel, ...] = (
 )
 
 
-def render_credentials(env: Mapping[str, str] | None = None) -> dict:
-    """The effective Rasa credentials: ``rest``, ``socketio`` and every fully configured channel.
+def render_credentials(env: Mapping[str, str], settings: Settings) -> dict:
+    """The effective Rasa credentials: REST (unless the profile keeps it off), the web chat and
+    every fully configured channel, each with the message guard's limits.
 
     Raises :class:`ChannelConfigError` for a half-configured channel or a malformed value.
     """
-    env = os.environ if env is None else env
-    credentials: dict = {"rest": None}
-    credentials.update(_socketio_credentials(env))
+    limits = {"max_message_chars": settings.max_message_chars, "action_server_wait_s": settings.action_server_wait_s}
+    credentials: dict = {}
+    if settings.rest_channel_token:
+        credentials[REST_KEY] = {"token": settings.rest_channel_token, **limits}
+    elif settings.profile != "production":
+        credentials[REST_KEY] = dict(limits)
+    credentials[SOCKETIO_KEY] = {**_socketio_credentials(env, settings), **limits}
     for channel in CHANNELS:
         entry = channel.credentials(env)
         if entry is not None:
-            credentials[channel.key] = entry
+            credentials[channel.key] = {**entry, **limits}
     return credentials
 
 
-def _socketio_credentials(env: Mapping[str, str]) -> dict:
-    """Rasa's socket.io channel; with ``SOCKETIO_REDIS_URL``, ours, which shares emits through
-    Redis so that any Rasa replica can push to a web chat another replica holds."""
+def _socketio_credentials(env: Mapping[str, str], settings: Settings) -> dict:
+    """The web chat's socket.io channel, its sessions signed with ``WEB_CHAT_SECRET``; with
+    ``SOCKETIO_REDIS_URL`` it shares emits through Redis, so that any Rasa replica can push to a
+    web chat another replica holds."""
+    credentials = {**SOCKETIO_CREDENTIALS, "session_secret": settings.web_chat_secret}
     redis_url = env.get("SOCKETIO_REDIS_URL", "").strip()
     if not redis_url:
-        return {"socketio": dict(SOCKETIO_CREDENTIALS)}
+        return credentials
     if not re.match(r"^rediss?://", redis_url) or "${" in redis_url:
         raise ChannelConfigError("SOCKETIO_REDIS_URL must be a redis:// or rediss:// URL")
-    return {SOCKETIO_REDIS_KEY: {**SOCKETIO_CREDENTIALS, "redis_url": redis_url}}
+    return {**credentials, "redis_url": redis_url}
 
 
-def enabled_channels(credentials: Mapping[str, object]) -> list[str]:
+def enabled_channels(credentials: Mapping[str, Mapping[str, object]]) -> list[str]:
     """Human names of the channels in rendered credentials, for the start-up log."""
     titles = {channel.key: channel.title for channel in CHANNELS}
-    titles[SOCKETIO_REDIS_KEY] = "socketio (shared through Redis)"
-    return [titles.get(key, key) for key in credentials]
+    names = []
+    for key, entry in credentials.items():
+        if key == REST_KEY:
+            names.append("rest (token required)" if entry.get("token") else "rest (open: local profile)")
+        elif key == SOCKETIO_KEY:
+            names.append("socketio (shared through Redis)" if entry.get("redis_url") else "socketio")
+        else:
+            names.append(titles.get(key, key))
+    return names
 
 
 def channel_secrets(env: Mapping[str, str] | None = None) -> list[str]:
@@ -185,9 +198,9 @@ _QuotedDumper.add_representer(
 )
 
 
-def write_credentials(env: Mapping[str, str] | None, path: Path) -> Path:
+def write_credentials(env: Mapping[str, str], settings: Settings, path: Path) -> Path:
     """Write :func:`render_credentials` to ``path`` (owner-only: it holds secrets); return ``path``."""
-    credentials = render_credentials(env)
+    credentials = render_credentials(env, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

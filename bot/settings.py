@@ -258,6 +258,16 @@ class Settings(BaseSettings):
         "HTTP_TIMEOUT_S", 5.0, "seconds every outbound HTTP call may take")
     http_retries: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_not_negative)] = _setting(
         "HTTP_RETRIES", 3, "retries of every outbound HTTP call")
+    rest_channel_token: str = _setting(
+        "REST_CHANNEL_TOKEN", "",
+        "set: the REST channel requires `Authorization: Bearer <token>`; unset: it is open in the local profile "
+        "and off in production (see [REST](channels.md#the-rest-channel))", secret=True)
+    max_message_chars: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(100, 100_000))] = _setting(
+        "MAX_MESSAGE_CHARS", 4000, "longest customer message on any channel; a longer one is answered with a "
+        "request to shorten it")
+    action_server_wait_s: Annotated[float, BeforeValidator(_seconds)] = _setting(
+        "ACTION_SERVER_WAIT_S", 120.0, "how long a customer's message waits (after a \"one moment\") while the "
+        "action server is unreachable, before the customer is asked to try again later")
     ces_ask_after: Annotated[str, AfterValidator(_one_of(("bot", "agent", "both", "never")))] = _setting(
         "CES_ASK_AFTER", "both",
         "ask the effort question after `bot`, `agent`, `both` or `never` resolutions (see "
@@ -281,6 +291,8 @@ class Settings(BaseSettings):
                                         shown="generated into `var/secrets/`", secret=True)
     session_secret: str = _setting("SESSION_SECRET", "", "agent console sessions",
                                    shown="generated into `var/secrets/`", secret=True)
+    web_chat_secret: str = _setting("WEB_CHAT_SECRET", "", "signs web-chat session tokens; a new one starts "
+                                    "every web chat afresh", shown="generated into `var/secrets/`", secret=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -320,7 +332,7 @@ class Settings(BaseSettings):
     def _as_internal(cls, value: str, info: ValidationInfo) -> str:
         return value or info.data.get(_field(info).replace("public_", ""), "")
 
-    @field_validator("rasa_token", "service_token", "action_server_token", "session_secret")
+    @field_validator("rasa_token", "service_token", "action_server_token", "session_secret", "web_chat_secret")
     @classmethod
     def _generated(cls, value: str, info: ValidationInfo) -> str:
         field, names = _field(info), list(cls.model_fields)

@@ -139,7 +139,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
     agent = requests.Session()
     agent.headers["Authorization"] = f"Bearer {token}"
     agent.put(f"{helpdesk}/api/agents/me/presence", json={"presence": "online"}, timeout=10).raise_for_status()
-    sender = f"bench-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:bench-{uuid.uuid4().hex[:8]}"  # the REST channel keeps its own prefix: also the ticket's id
     for text in ("I want to talk to a person", "Sam Taylor", "sam.taylor@example.com", "benchmarking the handoff"):
         requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
     ticket = next(t for t in agent.get(f"{helpdesk}/api/queue", timeout=10).json() if t["conversation_id"] == sender)

@@ -67,6 +67,10 @@ def test_every_variable_is_read(tmp_path):
         "HELPDESK_SERVICE_TOKEN": "service-token-123",
         "SESSION_SECRET": "session-secret-123",
         "ACTION_SERVER_TOKEN": "action-token-123",
+        "WEB_CHAT_SECRET": "web-chat-secret-123",
+        "REST_CHANNEL_TOKEN": "rest-token-123",
+        "MAX_MESSAGE_CHARS": "2000",
+        "ACTION_SERVER_WAIT_S": "30",
         "EFFORTLESS_PROFILE": "Production",
         "LOG_LEVEL": "debug",
         "LOG_DIR": str(tmp_path / "logs"),
@@ -105,6 +109,8 @@ def test_every_variable_is_read(tmp_path):
     assert (settings.rasa_token, settings.service_token, settings.session_secret) == (
         "rasa-token-123", "service-token-123", "session-secret-123")
     assert settings.action_server_token == "action-token-123"
+    assert (settings.web_chat_secret, settings.rest_channel_token) == ("web-chat-secret-123", "rest-token-123")
+    assert (settings.max_message_chars, settings.action_server_wait_s) == (2000, 30.0)
     assert settings.restart_limit_per_minute == 0
     assert settings.profile == "production"
     assert settings.log_level == "DEBUG"
@@ -228,7 +234,7 @@ def test_generated_secrets_are_private_files_created_once_and_reused(env, tmp_pa
     secrets_dir = tmp_path / "var" / "secrets"
 
     files = {path.name: path for path in secrets_dir.iterdir()}
-    assert sorted(files) == ["action_server_token", "rasa_token", "service_token", "session_secret"]
+    assert sorted(files) == ["action_server_token", "rasa_token", "service_token", "session_secret", "web_chat_secret"]
     for path in files.values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len({first.rasa_token, first.service_token, first.action_server_token, first.session_secret}) == 4

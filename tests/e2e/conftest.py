@@ -112,5 +112,5 @@ def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
 
 @pytest.fixture
 def sender() -> str:
-    """A fresh conversation id."""
-    return f"test-{uuid.uuid4().hex[:12]}"
+    """A fresh REST conversation id (the REST channel keeps a sender that already carries its prefix)."""
+    return f"rest:test-{uuid.uuid4().hex[:12]}"

@@ -76,7 +76,8 @@ class Customer:
     def __init__(self, stack, standins):
         self.stack = stack
         self.collector = standins.callback
-        self.id = f"cb-{uuid.uuid4().hex[:10]}"
+        self.id = f"cb-{uuid.uuid4().hex[:10]}"  # the gateway's sender id
+        self.conversation_id = f"callback:{self.id}"  # Rasa's, and the helpdesk's
 
     def say(self, text: str) -> None:
         response = post_callback(self.stack.rasa_url, {"sender": self.id, "message": text})

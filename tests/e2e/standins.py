@@ -142,7 +142,8 @@ def _request_parameters(path: str, headers: dict[str, str], body: bytes) -> dict
 class TelegramStandIn(StandInServer):
     """The Telegram Bot API, as far as the connector uses it, recording every call.
 
-    Set :attr:`failing` to make ``sendMessage`` answer 500, as during a Telegram outage.
+    Set :attr:`failing` to make ``sendMessage`` answer 500, as during a Telegram outage; put a
+    chat id in :attr:`refusing` (with Telegram's error description) to refuse that chat for good.
     """
 
     def __init__(self, token: str = TELEGRAM_TOKEN, username: str = TELEGRAM_BOT_USERNAME) -> None:
@@ -150,6 +151,7 @@ class TelegramStandIn(StandInServer):
         self.token = token
         self.username = username
         self.failing = False
+        self.refusing: dict[str, str] = {}  # chat id -> e.g. "Forbidden: bot was blocked by the user"
         self._calls = Recorder()
         self._sent = Recorder()
         self._message_ids = itertools.count(1)
@@ -187,6 +189,10 @@ class TelegramStandIn(StandInServer):
         if self.failing:
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         text, chat_id = parameters.get("text", ""), parameters.get("chat_id")
+        if str(chat_id) in self.refusing:
+            description = self.refusing[str(chat_id)]
+            code = 403 if description.startswith("Forbidden") else 400
+            return code, {"ok": False, "error_code": code, "description": description}
         if not text.strip() or chat_id is None:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
         if len(text.encode("utf-16-le")) // 2 > 4096:
@@ -242,12 +248,14 @@ class CallbackCollector(StandInServer):
 class MessagingPlatform(StandInServer):
     """A platform's send-message API: checks its credentials, records each message per recipient.
 
-    Set :attr:`failing` to make it refuse every message the way that platform does in an outage.
+    Set :attr:`failing` to make it refuse every message the way that platform does in an outage;
+    put a recipient in :attr:`refusing` (with the platform's error) to refuse it for good.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.failing = False
+        self.refusing: dict[str, Any] = {}  # recipient -> Slack error string, Twilio error code, Send API error
         self._sent = Recorder()
 
     def messages(self, recipient: str) -> list[dict[str, Any]]:
@@ -276,6 +284,8 @@ class SlackStandIn(MessagingPlatform):
         if self.failing:
             return 200, {"ok": False, "error": "fatal_error"}
         parameters = _request_parameters(path, headers, body)
+        if parameters.get("channel") in self.refusing:
+            return 200, {"ok": False, "error": self.refusing[parameters["channel"]]}
         if not parameters.get("channel") or not (parameters.get("text") or parameters.get("blocks")):
             return 200, {"ok": False, "error": "no_text"}
         self._sent.add(parameters["channel"], {"text": parameters.get("text", "")})
@@ -300,6 +310,8 @@ class MessengerStandIn(MessagingPlatform):
                                    "code": 2, "is_transient": True}}
         payload = json.loads(body)
         recipient = (payload.get("recipient") or {}).get("id")
+        if recipient in self.refusing:
+            return 400, {"error": self.refusing[recipient]}
         if "sender_action" in payload:
             return 200, {"recipient_id": recipient}
         text = (payload.get("message") or {}).get("text")
@@ -325,6 +337,9 @@ class TwilioStandIn(MessagingPlatform):
         if self.failing:
             return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}
         form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        if form.get("To") in self.refusing:
+            code = self.refusing[form["To"]]
+            return 400, {"code": code, "message": f"Twilio error {code}", "status": 400}
         if not form.get("To") or not form.get("From") or not form.get("Body"):
             return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
         self._sent.add(form["To"], {"text": form["Body"], "from": form["From"]})

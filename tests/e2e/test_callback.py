@@ -20,7 +20,7 @@ GREETING = "support assistant"
 
 @pytest.fixture
 def customer() -> str:
-    """A fresh gateway user id (the Rasa conversation id)."""
+    """A fresh gateway user id (the Rasa conversation is ``callback:<id>``)."""
     return f"gw-{uuid.uuid4().hex[:12]}"
 
 
@@ -29,7 +29,7 @@ def rasa_log_mentions(stack, text: str) -> bool:
 
 
 def user_events(stack, customer: str) -> list[dict]:
-    return [event for event in stack.tracker(customer)["events"] if event["event"] == "user"]
+    return [event for event in stack.tracker(f"callback:{customer}")["events"] if event["event"] == "user"]
 
 
 def test_a_greeting_from_a_gateway_is_answered_at_the_callback_url_signed(stack, standins: StandIns, customer):
@@ -78,7 +78,7 @@ def test_a_malformed_payload_is_a_400_and_never_reaches_the_bot(stack, customer,
 def test_a_line_rasa_pushes_for_the_helpdesk_reaches_the_gateway_signed(stack, standins: StandIns, customer):
     assert post_callback(stack.rasa_url, {"sender": customer, "message": "hi"}).ok
 
-    response = push_agent_line(stack.rasa_url, stack.rasa_token, customer, "مرحبا، أنا أتحقق من طلبك")
+    response = push_agent_line(stack.rasa_url, stack.rasa_token, f"callback:{customer}", "مرحبا، أنا أتحقق من طلبك")
 
     assert response.status_code == 200
     assert standins.callback.wait_for(customer, lambda message: "أتحقق من طلبك" in message.get("text", ""))

@@ -62,7 +62,7 @@ def test_escalation_live_handoff_and_handback(stack, standins, agent):
 
     engine = make_engine(stack.database_url)
     with session_scope(make_session_factory(engine)) as session:
-        rating = session.scalars(select(CesRating).where(CesRating.conversation_id == customer.id)).one()
+        rating = session.scalars(select(CesRating).where(CesRating.conversation_id == customer.conversation_id)).one()
         assert (rating.score, rating.resolved_by, rating.comment, rating.channel) == (6, "agent", "quick and friendly", "callback")
     engine.dispose()
 
@@ -92,7 +92,7 @@ def test_cancelling_the_escalation_creates_no_ticket(stack, standins, agent):
     customer.wait_for_text("your name")
     customer.say("cancel")
     customer.wait_for_text("no ticket was created")
-    assert all(t["conversation_id"] != customer.id for t in agent.queue())
+    assert all(t["conversation_id"] != customer.conversation_id for t in agent.queue())
 
 
 def test_an_invalid_email_is_asked_again(stack, standins, agent):

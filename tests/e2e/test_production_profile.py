@@ -12,7 +12,6 @@ import queue
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from contextlib import ExitStack
@@ -27,6 +26,7 @@ from tests.e2e.helpers import AgentClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 REPLICAS = 2
+REST_TOKEN = uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,8 @@ def replicas(tmp_path_factory, postgres_url, redis_url):
         "RASA_TOKEN": uuid.uuid4().hex,
         "HELPDESK_SERVICE_TOKEN": uuid.uuid4().hex,
         "SESSION_SECRET": uuid.uuid4().hex,
+        "WEB_CHAT_SECRET": uuid.uuid4().hex,  # both replicas sign and check the same web-chat sessions
+        "REST_CHANNEL_TOKEN": REST_TOKEN,  # the REST channel is off in production without it
         "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
         "LOG_LEVEL": "INFO",
     }
@@ -58,15 +60,15 @@ def replicas(tmp_path_factory, postgres_url, redis_url):
 
 
 def say(stack, sender, text):
-    response = requests.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=60)
+    response = requests.post(f"{stack.settings.rasa_url}/webhooks/rest/webhook", timeout=60,
+                             json={"sender": sender, "message": text}, headers={"Authorization": f"Bearer {REST_TOKEN}"})
     response.raise_for_status()
     return [reply.get("text", "") for reply in response.json()]
 
 
 def test_a_conversation_continues_across_replicas(replicas):
     (first, _), (second, _) = replicas
-    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:prod-{uuid.uuid4().hex[:8]}"
     assert any("name" in t for t in say(first, sender, "I want to talk to a person"))
     assert any("email" in t for t in say(second, sender, "Noa Cohen"))
     assert any("problem" in t for t in say(first, sender, "noa@example.com"))
@@ -87,7 +89,7 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
         create_agent(first_env, email)
     avi = AgentClient.login(first.settings.helpdesk_url, emails[0], "correct horse battery")
     bea = AgentClient.login(second.settings.helpdesk_url, emails[1], "correct horse battery")
-    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    sender = f"rest:prod-{uuid.uuid4().hex[:8]}"
     replies = [say(first, sender, text) for text in ("I want to talk to a person", "Dana Levi", "dana@example.com",
                                                      "my refund is missing")]
     assert any("Your ticket is" in text for text in replies[-1]), replies
@@ -99,17 +101,16 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
 
 def test_an_agent_reply_reaches_a_web_chat_held_by_the_other_rasa_replica(replicas):
     (first, _), (second, _) = replicas
-    session_id = f"prod-web-{uuid.uuid4().hex[:8]}"
     received: queue.Queue[dict] = queue.Queue()
-    confirmed = threading.Event()
+    confirmed: queue.Queue[dict] = queue.Queue()
     web_chat = socketio.Client(reconnection=False)
-    web_chat.on("session_confirm", lambda _: confirmed.set())
+    web_chat.on("session_confirm", confirmed.put)
     web_chat.on("bot_uttered", received.put)
     web_chat.connect(first.settings.rasa_url, socketio_path="/socket.io", transports=["websocket"])
     try:
-        web_chat.emit("session_request", {"session_id": session_id})
-        assert confirmed.wait(10)
-        web_chat.emit("user_uttered", {"message": "hi", "session_id": session_id})
+        web_chat.emit("session_request", {})
+        session_id = f"web:{confirmed.get(timeout=10)['session_id']}"
+        web_chat.emit("user_uttered", {"message": "hi"})
         assert "support assistant" in str(received.get(timeout=60))  # the first replica answers its socket
 
         response = requests.post(

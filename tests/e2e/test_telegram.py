@@ -27,7 +27,7 @@ GREETING = "support assistant"
 
 @pytest.fixture
 def chat_id() -> int:
-    """A fresh Telegram private chat (its id is the Rasa conversation id)."""
+    """A fresh Telegram private chat (the Rasa conversation is ``telegram:<chat id>``)."""
     return random.randint(10**9, 10**10)
 
 
@@ -36,7 +36,7 @@ def rasa_log_mentions(stack, text: str) -> bool:
 
 
 def user_events(stack, chat_id: int) -> list[dict]:
-    return [event for event in stack.tracker(str(chat_id))["events"] if event["event"] == "user"]
+    return [event for event in stack.tracker(f"telegram:{chat_id}")["events"] if event["event"] == "user"]
 
 
 def test_rasa_registers_its_webhook_with_telegram_at_start(stack, standins: StandIns):
@@ -82,7 +82,7 @@ def test_a_malformed_update_is_a_400_and_never_reaches_the_bot(stack, standins, 
 def test_a_line_rasa_pushes_for_the_helpdesk_reaches_the_chat_the_customer_wrote_from(stack, standins, chat_id):
     assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, "hi")).status_code == 200
 
-    response = push_agent_line(stack.rasa_url, stack.rasa_token, str(chat_id), "שלום דנה, אני בודק את ההזמנה")
+    response = push_agent_line(stack.rasa_url, stack.rasa_token, f"telegram:{chat_id}", "שלום דנה, אני בודק את ההזמנה")
 
     assert response.status_code == 200
     assert standins.telegram.wait_for(chat_id, lambda message: "אני בודק את ההזמנה" in message["text"])

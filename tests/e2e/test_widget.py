@@ -52,20 +52,26 @@ class ChatWidget:
         expect(bubble).to_be_visible(timeout=BOT_REPLY_TIMEOUT_MS)
         return bubble
 
-    def session_id(self) -> str:
+    def saved_state(self) -> dict:
         return self.page.evaluate(
             "() => { for (const key of Object.keys(localStorage)) if (key.startsWith('effortless-chat:'))"
-            " return JSON.parse(localStorage.getItem(key)).sessionId; }"
+            " return JSON.parse(localStorage.getItem(key)); }"
         )
+
+    def conversation_id(self) -> str | None:
+        """The Rasa conversation the widget's session token proves: ``web:<session id>``, the id being
+        the token's part before the signature."""
+        token = self.saved_state().get("sessionToken")
+        return f"web:{token.split('.')[0]}" if token else None
 
 
 def demo(open_page, stack, viewport=DESKTOP, locale="en-US") -> ChatWidget:
     return ChatWidget(open_page(f"{stack.helpdesk_url}/demo", viewport=viewport, locale=locale))
 
 
-def user_texts_in_tracker(stack, session_id: str) -> list[str]:
+def user_texts_in_tracker(stack, conversation_id: str) -> list[str]:
     response = requests.get(
-        f"{stack.rasa_url}/conversations/{session_id}/tracker",
+        f"{stack.rasa_url}/conversations/{conversation_id}/tracker",
         params={"token": stack.rasa_token, "include_events": "ALL"},
         timeout=10,
     )
@@ -96,7 +102,8 @@ def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(sta
     chat.send(KB_QUESTION)
     chat.wait_for_bot(r"did that answer your question")
     before_reload = chat.all_bubble_texts()
-    session_id = chat.session_id()
+    conversation_id = chat.conversation_id()
+    assert "sessionId" not in chat.saved_state()  # only the server-signed token is kept and sent
 
     chat.page.reload()
 
@@ -104,13 +111,13 @@ def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(sta
     assert chat.all_bubble_texts() == before_reload
     chat.send("thank you")
     chat.wait_for_bot(r"you're welcome")
-    assert chat.session_id() == session_id
-    assert user_texts_in_tracker(stack, session_id)[-2:] == [KB_QUESTION, "thank you"]
+    assert chat.conversation_id() == conversation_id
+    assert user_texts_in_tracker(stack, conversation_id)[-2:] == [KB_QUESTION, "thank you"]
 
     chat.root.get_by_role("button", name="New conversation").click()
 
     expect(chat.root.locator(".ec-msg:not(.ec-welcome)")).to_have_count(0)
-    assert chat.session_id() != session_id
+    assert stack.wait_for(lambda: chat.conversation_id() not in (None, conversation_id))
     assert chat.tab.console_errors == []
 
 
@@ -168,7 +175,7 @@ def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
     assert escalation.asked == [r"your name", r"email", r"what's the problem"]
 
     agent = AgentClient.new_online_agent(stack, email="dana@acme.example", name="Dana")
-    reference = agent.claim_for_conversation(chat.session_id())
+    reference = agent.claim_for_conversation(chat.conversation_id())
     agent.reply(reference, "Hi Maya, Dana here. I'm checking your refund now.")
 
     reply = chat.wait_for_bot(r"checking your refund", sender="agent")

@@ -15,24 +15,29 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.engine.channels.common import OnNewMessage, reject
+from bot.engine.channels.common import PlatformRecipient, reject
+from bot.engine.channels.guard import LIMIT_KEYS, GuardLimits, MessageGuard, OnNewMessage
+from bot.engine.channels.identity import CALLBACK
 from bot.engine.channels.payloads import (
     CALLBACK_SIGNATURE_HEADER,
     MalformedPayload,
     callback_signature,
-    parse_callback_payload,
     parse_json,
+    parse_sender_message,
     secrets_match,
 )
 
 logger = logging.getLogger(__name__)
 
 
-class CallbackOutput(CollectingOutputChannel):
-    """Posts each bot message, signed, to the gateway's URL.
+class CallbackOutput(PlatformRecipient, CollectingOutputChannel):
+    """Posts each bot message, signed, to the gateway's URL, for the gateway's own sender id
+    (without ``callback:``).
 
     A delivery failure is logged, and re-raised when ``raise_on_failure`` (pushes).
     """
+
+    conversation_prefix = CALLBACK
 
     @classmethod
     def name(cls) -> str:
@@ -73,7 +78,8 @@ class CallbackInput(rasa_callback.CallbackInput):
     """The callback channel with HMAC-signed webhooks in both directions.
 
     Credentials: ``url`` (where bot messages are posted), ``secret`` (shared with the
-    gateway), plus any other :class:`EndpointConfig` keys (``headers``, ``token``, ...).
+    gateway), the guard's limits, plus any other :class:`EndpointConfig` keys (``headers``,
+    ``token``, ...). Conversations are ``callback:<the gateway's sender id>``.
     """
 
     @classmethod
@@ -82,18 +88,23 @@ class CallbackInput(rasa_callback.CallbackInput):
         secret = credentials.pop("secret", None)
         if not credentials.get("url") or not secret:
             raise RasaException("The callback channel needs both 'url' and 'secret' in its credentials.")
-        return cls(EndpointConfig.from_dict(credentials), secret)
+        limits = GuardLimits.from_credentials(credentials)
+        endpoint = {key: value for key, value in credentials.items() if key not in LIMIT_KEYS}
+        return cls(EndpointConfig.from_dict(endpoint), secret, limits)
 
-    def __init__(self, endpoint: EndpointConfig, secret: str) -> None:
+    def __init__(self, endpoint: EndpointConfig, secret: str, limits: GuardLimits) -> None:
         super().__init__(endpoint)
         self.secret = secret
+        # The gateway signs every message, metadata included: it vouches for the customer.
+        self.guard = MessageGuard(CALLBACK, limits, proves_identity=True)
 
     def get_output_channel(self) -> CallbackOutput:
         """The channel Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
         return CallbackOutput(self.callback_endpoint, self.secret, raise_on_failure=True)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        callback_webhook = Blueprint("callback_webhook", __name__)
+        on_new_message = self.guard.wrap(on_new_message)
+        callback_webhook = self.guard.attach(Blueprint("callback_webhook", __name__))
 
         @callback_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -105,7 +116,7 @@ class CallbackInput(rasa_callback.CallbackInput):
             if not secrets_match(expected, request.headers.get(CALLBACK_SIGNATURE_HEADER)):
                 return reject(request, "callback", 403, f"missing or wrong {CALLBACK_SIGNATURE_HEADER}")
             try:
-                incoming = parse_callback_payload(parse_json(request.body))
+                incoming = parse_sender_message(parse_json(request.body))
             except MalformedPayload as error:
                 return reject(request, "callback", 400, str(error))
             message = UserMessage(

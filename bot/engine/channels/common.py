@@ -1,9 +1,8 @@
 """What every connector in this package shares: refusing a webhook, handing a message to the bot,
-and a platform API base URL taken from the credentials."""
+handing platforms their own ids back, and a connector built by Rasa's own ``from_credentials``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -11,9 +10,10 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-logger = logging.getLogger(__name__)
+from bot.engine.channels.guard import GuardLimits, MessageGuard, OnNewMessage
+from bot.engine.channels.identity import platform_id
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+logger = logging.getLogger(__name__)
 
 
 def reject(request: Request, channel: str, status: int, reason: str) -> HTTPResponse:
@@ -30,15 +30,31 @@ async def deliver(on_new_message: OnNewMessage, message: UserMessage, channel: s
         logger.exception("The bot failed to handle a %s message from %s", channel, message.sender_id)
 
 
-class ApiUrlFromCredentials:
-    """For Rasa connectors built by their own ``from_credentials``: the platform API's base URL
-    comes from the credentials' ``api_url``, else the platform's own (``api_url`` here)."""
+class PlatformRecipient:
+    """For output channels: the platform is sent its own id, without the channel's conversation
+    prefix (``identity``). Subclasses set ``conversation_prefix``."""
+
+    conversation_prefix = ""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        # A mixin: the Rasa output channel after it in the class's MRO has send_response; mypy sees object.
+        await super().send_response(platform_id(self.conversation_prefix, recipient_id), message)  # type: ignore[misc]
+
+
+class BuiltByRasa:
+    """For connectors Rasa builds with its own ``from_credentials``: the platform API's base URL
+    (``api_url`` in the credentials, else the class's ``api_url``) and the message guard come from
+    the credentials too. Subclasses set ``conversation_prefix``."""
 
     api_url = ""
+    conversation_prefix = ""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         # A mixin: the Rasa connector after it in the class's MRO has from_credentials; mypy sees object.
         channel = super().from_credentials(credentials)  # type: ignore[misc]
         channel.api_url = (credentials or {}).get("api_url") or cls.api_url
+        # Slack's and Messenger's metadata is the connector's own reading of a signed webhook.
+        channel.guard = MessageGuard(cls.conversation_prefix, GuardLimits.from_credentials(credentials),
+                                     proves_identity=True)
         return channel

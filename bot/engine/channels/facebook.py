@@ -12,29 +12,36 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.engine.channels.common import ApiUrlFromCredentials, OnNewMessage, reject
+from bot.engine.channels.common import BuiltByRasa, reject
+from bot.engine.channels.guard import MessageGuard, OnNewMessage
+from bot.engine.channels.identity import MESSENGER, platform_id
 from bot.engine.channels.payloads import MalformedPayload, parse_json_object
+from bot.engine.channels.refusals import RecipientUnreachable, messenger_refusal
 
 logger = logging.getLogger(__name__)
 
 FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 
 
-class FacebookInput(ApiUrlFromCredentials, rasa_facebook.FacebookInput):
+class FacebookInput(BuiltByRasa, rasa_facebook.FacebookInput):
     """Facebook Messenger webhook answering bad signatures with 403 (Rasa answers 200).
 
-    Credentials add ``api_url``, the Graph API's base URL. Rasa's handler builds its own
-    Messenger client for each request, so messages are handled here, with ours.
+    Credentials add ``api_url``, the Graph API's base URL, and the guard's limits. Rasa's handler
+    builds its own Messenger client for each request, so messages are handled here, with ours.
+    Conversations are ``messenger:<page-scoped user id>``.
     """
 
     api_url = FACEBOOK_GRAPH_URL
+    conversation_prefix = MESSENGER
+    guard: MessageGuard
 
     def get_output_channel(self) -> OutputChannel:
         """The client Rasa's HTTP API pushes with (agent replies); it raises on delivery failure."""
         return rasa_facebook.MessengerBot(GraphApiClient(self.fb_access_token, self.api_url, raise_on_failure=True))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        fb_webhook = super().blueprint(on_new_message)
+        on_new_message = self.guard.wrap(on_new_message)
+        fb_webhook = self.guard.attach(super().blueprint(on_new_message))
 
         @fb_webhook.middleware("request")
         async def verify_and_handle(request: Request) -> HTTPResponse | None:
@@ -67,9 +74,11 @@ class FacebookInput(ApiUrlFromCredentials, rasa_facebook.FacebookInput):
 
 
 class GraphApiClient(MessengerClient):
-    """fbmessenger's client on a configurable Graph API URL. fbmessenger hands back the Send API's
-    error answers as if they were results; here each is logged, and raised when
-    ``raise_on_failure`` (pushes), so the helpdesk retries the agent's reply."""
+    """fbmessenger's client on a configurable Graph API URL, sending to the user id without
+    ``messenger:``. fbmessenger hands back the Send API's error answers as if they were results;
+    here each is logged, and raised when ``raise_on_failure`` (pushes), so the helpdesk retries the
+    agent's reply, or gives up on it when the error says the customer cannot be reached
+    (:class:`RecipientUnreachable`)."""
 
     def __init__(self, page_access_token: str, api_url: str, raise_on_failure: bool = False) -> None:
         super().__init__(page_access_token)
@@ -77,13 +86,17 @@ class GraphApiClient(MessengerClient):
         self.raise_on_failure = raise_on_failure
 
     def send(self, payload: dict[str, Any], recipient_id: str, *args: Any, **kwargs: Any) -> Any:
-        answer = super().send(payload, recipient_id, *args, **kwargs)
+        answer = super().send(payload, platform_id(MESSENGER, recipient_id), *args, **kwargs)
         error = answer.get("error") if isinstance(answer, dict) else None
         if error:
             reason = error.get("message", error) if isinstance(error, dict) else error
             logger.error("Could not deliver a Messenger message to %s: %s", recipient_id, reason)
-            if self.raise_on_failure:
-                raise MessengerRefused(str(reason))
+            if not self.raise_on_failure:
+                return answer
+            unreachable = messenger_refusal(error) if isinstance(error, dict) else None
+            if unreachable:
+                raise RecipientUnreachable(unreachable)
+            raise MessengerRefused(str(reason))
         return answer
 
 

@@ -17,8 +17,8 @@ TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units per message, a Bot API limit
 # Telegram sends "/start" when someone opens the bot; Rasa would read it as an unknown intent.
 TELEGRAM_START_MESSAGE = "/greet"
 CALLBACK_SIGNATURE_HEADER = "X-Effortless-Signature"
-MAX_SENDER_ID_CHARS = 255  # the tracker store's sender_id column
-MAX_MESSAGE_CHARS = 10_000
+# The tracker store's sender_id column holds 255 characters, the channel's prefix included.
+MAX_SENDER_ID_CHARS = 240
 
 
 class MalformedPayload(ValueError):
@@ -148,7 +148,7 @@ def telegram_text_parts(text: str, limit: int = TELEGRAM_MAX_TEXT) -> Iterator[s
             yield "".join(part)
 
 
-# --- Callback (custom gateways) --------------------------------------------------------------
+# --- Callback (custom gateways) and REST ---------------------------------------------------
 
 
 def callback_signature(secret: str, body: bytes) -> str:
@@ -156,8 +156,11 @@ def callback_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def parse_callback_payload(payload: Any) -> IncomingMessage:
-    """Validate ``{"sender": str, "message": str, "metadata": {...}?}``."""
+def parse_sender_message(payload: Any) -> IncomingMessage:
+    """Validate ``{"sender": str, "message": str, "metadata": {...}?}`` (callback and REST bodies).
+
+    An empty message passes (the guard ignores it); its length is the guard's to check too.
+    """
     if not isinstance(payload, dict):
         raise MalformedPayload("the body must be a JSON object")
     sender, text, metadata = payload.get("sender"), payload.get("message"), payload.get("metadata")
@@ -165,10 +168,8 @@ def parse_callback_payload(payload: Any) -> IncomingMessage:
         raise MalformedPayload("sender must be a non-empty string")
     if len(sender) > MAX_SENDER_ID_CHARS:
         raise MalformedPayload(f"sender must be at most {MAX_SENDER_ID_CHARS} characters")
-    if not isinstance(text, str) or not text.strip():
-        raise MalformedPayload("message must be a non-empty string")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise MalformedPayload(f"message must be at most {MAX_MESSAGE_CHARS} characters")
+    if not isinstance(text, str):
+        raise MalformedPayload("message must be a string")
     if metadata is not None and not isinstance(metadata, dict):
         raise MalformedPayload("metadata must be an object")
     return IncomingMessage(sender, text, metadata or {})

@@ -14,7 +14,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.engine.channels.common import OnNewMessage, deliver, reject
+from bot.engine.channels.common import PlatformRecipient, deliver, reject
+from bot.engine.channels.guard import GuardLimits, MessageGuard, OnNewMessage
+from bot.engine.channels.identity import TELEGRAM
 from bot.engine.channels.payloads import (
     TELEGRAM_SECRET_HEADER,
     MalformedPayload,
@@ -23,6 +25,7 @@ from bot.engine.channels.payloads import (
     secrets_match,
     telegram_text_parts,
 )
+from bot.engine.channels.refusals import RecipientUnreachable, telegram_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +33,14 @@ TELEGRAM_API_URL = "https://api.telegram.org"
 DELIVERY_ERRORS = (TelegramAPIError, aiohttp.ClientError, asyncio.TimeoutError)
 
 
-class TelegramOutput(rasa_telegram.TelegramOutput):
-    """Telegram messages through a configurable Bot API server.
+class TelegramOutput(PlatformRecipient, rasa_telegram.TelegramOutput):
+    """Telegram messages through a configurable Bot API server, to the chat id without ``telegram:``.
 
-    A delivery failure is logged, and re-raised when ``raise_on_failure`` (pushes).
+    A delivery failure is logged, and re-raised when ``raise_on_failure`` (pushes): as
+    :class:`RecipientUnreachable` when Telegram refuses the chat for good.
     """
+
+    conversation_prefix = TELEGRAM
 
     def __init__(
         self, access_token: str | None, api_url: str = TELEGRAM_API_URL, raise_on_failure: bool = False
@@ -48,8 +54,12 @@ class TelegramOutput(rasa_telegram.TelegramOutput):
             await super().send_response(recipient_id, message)
         except DELIVERY_ERRORS as error:
             logger.error("Could not deliver a message to Telegram chat %s: %s", recipient_id, error)
-            if self.raise_on_failure:
-                raise
+            if not self.raise_on_failure:
+                return
+            reason = telegram_refusal(str(error)) if isinstance(error, TelegramAPIError) else None
+            if reason:
+                raise RecipientUnreachable(reason) from error
+            raise
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in telegram_text_parts(text):
@@ -66,23 +76,28 @@ class TelegramOutput(rasa_telegram.TelegramOutput):
 class TelegramInput(rasa_telegram.TelegramInput):
     """Telegram webhook with secret-token check, strict parsing and the customer's name.
 
-    Credentials: ``access_token``, ``verify`` (the bot's username), ``webhook_url``, and
-    optionally ``secret_token`` and ``api_url``. The webhook is registered with Telegram once,
-    when the server has started; a failure is logged and can be retried by calling
-    ``/webhooks/telegram/set_webhook``.
+    Credentials: ``access_token``, ``verify`` (the bot's username), ``webhook_url``, the guard's
+    limits, and optionally ``secret_token`` and ``api_url``. Conversations are
+    ``telegram:<chat id>``. The webhook is registered with Telegram once, when the server has
+    started; a failure is logged and can be retried by calling ``/webhooks/telegram/set_webhook``.
     """
+
+    guard: MessageGuard
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             return cls.raise_missing_credentials_exception()  # raises (Rasa's message for a missing credentials file)
-        return cls(
+        channel = cls(
             credentials.get("access_token"),
             credentials.get("verify"),
             credentials.get("webhook_url"),
             api_url=credentials.get("api_url") or TELEGRAM_API_URL,
             secret_token=credentials.get("secret_token") or None,
         )
+        # The name in the metadata is the connector's reading of a webhook Telegram authenticated.
+        channel.guard = MessageGuard(TELEGRAM, GuardLimits.from_credentials(credentials), proves_identity=True)
+        return channel
 
     def __init__(
         self,
@@ -134,7 +149,8 @@ class TelegramInput(rasa_telegram.TelegramInput):
         return True
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
+        on_new_message = self.guard.wrap(on_new_message)
+        telegram_webhook = self.guard.attach(Blueprint("telegram_webhook", __name__))
 
         @telegram_webhook.listener("after_server_start")
         async def register_at_start(*_: Any) -> None:

@@ -12,11 +12,14 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from bot.engine.channels.common import OnNewMessage, deliver, reject
+from bot.engine.channels.common import deliver, reject
+from bot.engine.channels.guard import GuardLimits, MessageGuard, OnNewMessage
+from bot.engine.channels.identity import SEPARATOR, WHATSAPP
 from bot.engine.channels.payloads import twilio_customer, twilio_text
+from bot.engine.channels.refusals import RecipientUnreachable, twilio_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -27,20 +30,27 @@ class TwilioInput(rasa_twilio.TwilioInput):
     """Twilio (WhatsApp) webhook that verifies ``X-Twilio-Signature`` and names the customer.
 
     Credentials add ``webhook_url``: the exact URL configured in Twilio, needed for the
-    signature when a proxy rewrites the URL the server sees; and ``api_url``.
+    signature when a proxy rewrites the URL the server sees; ``api_url``; and the guard's limits.
+    Conversations are Twilio's own WhatsApp address, ``whatsapp:+<number>``, which is already
+    namespaced; messages from any other kind of address are refused.
     """
+
+    guard: MessageGuard
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials:
             return cls.raise_missing_credentials_exception()  # raises (Rasa's message for a missing credentials file)
-        return cls(
+        channel = cls(
             credentials.get("account_sid"),
             credentials.get("auth_token"),
             credentials.get("twilio_number"),
             webhook_url=credentials.get("webhook_url") or None,
             api_url=credentials.get("api_url") or TWILIO_API_URL,
         )
+        # The profile name in the metadata is the connector's reading of a webhook Twilio signed.
+        channel.guard = MessageGuard(WHATSAPP, GuardLimits.from_credentials(credentials), proves_identity=True)
+        return channel
 
     def __init__(
         self,
@@ -67,7 +77,8 @@ class TwilioInput(rasa_twilio.TwilioInput):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Rasa's routes; POSTs are verified and handled here, answered with a client that logs failures."""
-        twilio_webhook = super().blueprint(on_new_message)
+        on_new_message = self.guard.wrap(on_new_message)
+        twilio_webhook = self.guard.attach(super().blueprint(on_new_message))
         validator = RequestValidator(self.auth_token or "")
 
         @twilio_webhook.middleware("request")
@@ -80,6 +91,8 @@ class TwilioInput(rasa_twilio.TwilioInput):
             sender = request.form.get("From")
             if not sender:
                 return reject(request, "twilio", 400, "the message has no From")
+            if not sender.startswith(WHATSAPP + SEPARATOR):
+                return reject(request, "twilio", 400, "not a WhatsApp message (From must start with whatsapp:)")
             text = twilio_text(request.form)
             if text is not None:
                 message = UserMessage(text, self.twilio_output(), sender, input_channel=self.name(),
@@ -93,7 +106,9 @@ class TwilioInput(rasa_twilio.TwilioInput):
 class TwilioOutput(rasa_twilio.TwilioOutput):
     """WhatsApp messages through Twilio's REST API at ``api_url``, sent off the event loop (the
     client blocks). A send Twilio refuses is logged, and re-raised when ``raise_on_failure``
-    (pushes), so the helpdesk retries the agent's reply; Rasa's version only logs it."""
+    (pushes), so the helpdesk retries the agent's reply (Rasa's version only logs it); a refusal
+    that will not heal is raised as :class:`RecipientUnreachable`. The recipient is the
+    conversation id as it is, ``whatsapp:+<number>`` being Twilio's own address."""
 
     def __init__(
         self, account_sid: str | None, auth_token: str | None, twilio_number: str | None,
@@ -108,6 +123,9 @@ class TwilioOutput(rasa_twilio.TwilioOutput):
             return await asyncio.to_thread(self.messages.create, **message_data)
         except (TwilioException, requests.RequestException) as error:
             logger.error("Could not deliver a WhatsApp message to %s through Twilio: %s", message_data.get("to"), error)
-            if self.raise_on_failure:
-                raise
-            return None
+            if not self.raise_on_failure:
+                return None
+            reason = twilio_refusal(error.code) if isinstance(error, TwilioRestException) else None
+            if reason:
+                raise RecipientUnreachable(reason) from error
+            raise

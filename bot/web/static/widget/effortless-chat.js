@@ -6,8 +6,9 @@
  *           data-title="Acme support" data-lang="auto" defer></script>
  *
  * Design rules: no framework; customer and bot text is only ever put into the page through
- * DOM nodes and textContent (never innerHTML); the session id and a transcript cache live in
- * localStorage so a reload continues the same Rasa conversation; messages typed while the
+ * DOM nodes and textContent (never innerHTML); the session token the server signed and a
+ * transcript cache live in localStorage so a reload continues the same Rasa conversation (the
+ * token, not a session id, is what proves the conversation is ours); messages typed while the
  * connection is down wait in an outbox and are sent once the session is confirmed again.
  */
 (function () {
@@ -104,20 +105,22 @@
     return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
   }
 
-  // ---- persisted state: session id, transcript cache, whether the panel was open ----
+  // ---- persisted state: session token, transcript cache, whether the panel was open ----
 
-  function newSessionId() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
+  // A state saved by an older widget (a session id it chose itself) keeps its transcript; the
+  // server, which no longer accepts chosen ids, starts a new session for it.
   function loadState() {
     try {
       var saved = JSON.parse(localStorage.getItem(storageKey) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)) return saved;
+      if (saved && Array.isArray(saved.messages)) {
+        return {
+          sessionToken: typeof saved.sessionToken === "string" ? saved.sessionToken : null,
+          messages: saved.messages,
+          open: saved.open === true
+        };
+      }
     } catch (error) { /* storage blocked or corrupt: start afresh */ }
-    return { sessionId: null, messages: [], open: false };
+    return { sessionToken: null, messages: [], open: false };
   }
 
   function saveState() {
@@ -374,7 +377,6 @@
       console.error("Effortless chat: data-socket-url must be an absolute http(s) URL, got " + JSON.stringify(options.socketUrl));
       return;
     }
-    if (!state.sessionId) { state.sessionId = newSessionId(); saveState(); }
     socket = "loading";
     setStatus(text.connecting);
     loadSocketIo().then(function (io) {
@@ -397,28 +399,29 @@
     });
   }
 
+  // The server answers with the session the token proves, or a new one (and its token) when
+  // there is no token or it was not signed by this server.
   function requestSession() {
     sessionConfirmed = false;
-    socket.emit("session_request", { session_id: state.sessionId });
+    socket.emit("session_request", state.sessionToken ? { session_token: state.sessionToken } : {});
   }
 
   function onSessionConfirm(confirmed) {
-    var id = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
-    if (typeof id === "string" && id && id !== state.sessionId) { state.sessionId = id; saveState(); }
+    var token = confirmed && typeof confirmed === "object" ? confirmed.session_token : null;
+    if (typeof token === "string" && token && token !== state.sessionToken) { state.sessionToken = token; saveState(); }
     sessionConfirmed = true;
     setStatus("");
     flushOutbox();
   }
 
-  // Nothing goes out before session_confirm: Rasa replies to the session's room, which this
-  // socket only joins on session_request, so an earlier message could lose its answer.
+  // Nothing goes out before session_confirm: the server only knows which conversation this
+  // socket speaks in (and joins its room) once the session is confirmed.
   function flushOutbox() {
     if (!socket || socket === "loading" || !socket.connected || !sessionConfirmed) return;
     while (outbox.length) {
       var message = outbox.shift();
       socket.emit("user_uttered", {
         message: message.payload || message.text,
-        session_id: state.sessionId,
         metadata: { language: config.language }
       });
       delete message.pending;
@@ -518,12 +521,13 @@
   }
 
   function newConversation() {
-    state = { sessionId: newSessionId(), messages: [], open: true };
+    state = { sessionToken: null, messages: [], open: true };
     outbox = [];
     saveState();
     renderTranscript();
     setTyping(false);
-    // A fresh socket leaves the old conversation's room, so its late replies stay there.
+    // A fresh socket, with no token, gets a new session and leaves the old conversation's room,
+    // so its late replies stay there.
     if (socket && socket !== "loading") { socket.disconnect(); socket.connect(); }
     input.focus();
   }
@@ -548,7 +552,7 @@
     document.body.appendChild(host);
     renderTranscript();
     if (state.open) setOpen(true);
-    else if (state.sessionId && state.messages.length) connect(); // agent replies may arrive while closed
+    else if (state.sessionToken && state.messages.length) connect(); // agent replies may arrive while closed
   }
 
   window.EffortlessChat = {

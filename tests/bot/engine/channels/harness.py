@@ -2,9 +2,10 @@
 
 The connectors (``bot/engine/channels/``) need rasa, which the app env does not have, so they run
 in the engine env inside ``harness_server.py``: Rasa's own code builds and mounts them from a
-credentials file rendered here; only the bot is replaced by an echo. Outgoing calls go, through
-each platform's own client library, to stand-ins of the Telegram Bot API, the callback gateway,
-Slack's Web API, Facebook's Send API and Twilio's Messages API (``tests/e2e/standins.py``).
+credentials file rendered here; only the bot is replaced by an echo (with real trackers, in
+memory, and the real domain's responses). Outgoing calls go, through each platform's own client
+library, to stand-ins of the Telegram Bot API, the callback gateway, Slack's Web API, Facebook's
+Send API and Twilio's Messages API (``tests/e2e/standins.py``).
 
 Below: starting the harness, and building webhooks as Slack, Facebook and Twilio sign them.
 """
@@ -15,19 +16,23 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import requests
+import socketio
 
 from bot.channel_credentials import channel_secrets, write_credentials
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings, load_settings, secret_values
 from tests.bot.channel_env import FACEBOOK_ENV, SLACK_ENV, TWILIO_ENV
 from tests.e2e.standins import MessengerStandIn, SlackStandIn, TwilioStandIn
 
@@ -46,6 +51,7 @@ class Harness:
     url: str
     log_path: Path
     env: Mapping[str, str]
+    settings: Settings
 
     def messages_from(self, sender_id: str) -> list[dict[str, Any]]:
         """User messages from ``sender_id`` that reached the bot."""
@@ -58,6 +64,9 @@ class Harness:
             time.sleep(0.1)
         return messages
 
+    def user_texts(self, sender_id: str) -> list[str]:
+        return [message["text"] for message in self.messages_from(sender_id)]
+
     def push(self, channel_name: str, recipient: str, text: str) -> requests.Response:
         return requests.post(f"{self.url}/harness/push", params={"output_channel": channel_name},
                              json={"recipient": recipient, "text": text}, timeout=30)
@@ -67,20 +76,24 @@ class Harness:
 
     def assert_no_secret_logged(self) -> None:
         log = self.log()
-        assert not [secret for secret in channel_secrets(self.env) if secret in log]
+        secrets = channel_secrets(self.env) + secret_values(self.settings)
+        assert not [secret for secret in secrets if secret in log]
 
 
 @contextmanager
-def start_harness(env: Mapping[str, str], workdir: Path) -> Iterator[Harness]:
-    credentials = write_credentials(env, workdir / "credentials.yml")
+def start_harness(env: Mapping[str, str], workdir: Path, action_server_url: str | None = None) -> Iterator[Harness]:
+    """Serve the channels ``env`` switches on; settings (message guard limits, REST token, web-chat
+    secret) come from ``env`` too, with secrets generated under ``workdir``."""
+    settings = load_settings({**env, "EFFORTLESS_VAR_DIR": str(workdir / "var")})
+    credentials = write_credentials(env, settings, workdir / "credentials.yml")
     port, log_path = free_port(), workdir / "harness.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [str(ENGINE_PYTHON), str(HARNESS_SERVER), str(credentials), str(port)],
+            [str(ENGINE_PYTHON), str(HARNESS_SERVER), str(credentials), str(port), *([action_server_url] if action_server_url else [])],
             cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
         )
-    harness = Harness(f"http://127.0.0.1:{port}", log_path, env)
+    harness = Harness(f"http://127.0.0.1:{port}", log_path, env, settings)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -95,6 +108,81 @@ def start_harness(env: Mapping[str, str], workdir: Path) -> Iterator[Harness]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+class ActionServerHealth:
+    """The action server's ``/health`` as the guard sees it: answering, or (``up = False``) a
+    server that is not there, whose connections close unanswered."""
+
+    def __init__(self) -> None:
+        self.up = True
+        health = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if not health.up:
+                    self.close_connection = True
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.webhook_url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+
+    def __enter__(self) -> ActionServerHealth:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class WebChat:
+    """A socket.io client speaking the widget's protocol: ``session_request`` with the token it was
+    given (if any), then ``user_uttered``; everything the server emits is queued per event."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: dict[str, queue.Queue] = {"session_confirm": queue.Queue(), "bot_uttered": queue.Queue()}
+        self.client = socketio.Client(reconnection=False)
+        for event, received in self.events.items():
+            self.client.on(event, received.put)
+        self.session: dict[str, str] = {}
+
+    def start(self, **session_request: Any) -> dict[str, str]:
+        """Connect and ask for a session; returns ``session_confirm``'s ``{session_id, session_token}``."""
+        if not self.client.connected:
+            self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=10)
+        self.client.emit("session_request", session_request)
+        self.session = self.events["session_confirm"].get(timeout=10)
+        return self.session
+
+    @property
+    def conversation_id(self) -> str:
+        return f"web:{self.session['session_id']}"
+
+    def say(self, text: str, **fields: Any) -> None:
+        self.client.emit("user_uttered", {"message": text, **fields})
+
+    def next_message(self, timeout: float = 10.0) -> dict[str, Any]:
+        return self.events["bot_uttered"].get(timeout=timeout)
+
+    def nothing_arrives(self, within: float) -> bool:
+        try:
+            self.events["bot_uttered"].get(timeout=within)
+        except queue.Empty:
+            return True
+        return False
+
+    def close(self) -> None:
+        self.client.disconnect()
 
 
 @dataclass

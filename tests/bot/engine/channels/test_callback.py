@@ -1,5 +1,5 @@
 """The callback channel (``bot/engine/channels/callback.py``) in the channel harness: HMAC-signed
-webhooks in both directions, strict payloads, agent pushes."""
+webhooks in both directions, strict payloads, conversation ids, agent pushes."""
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +16,9 @@ def test_a_signed_callback_message_reaches_the_bot_with_its_metadata_and_the_rep
     metadata = {"customer_name": "Noa Cohen", "customer_email": "noa@example.com"}
     response = post_callback(harness.url, {"sender": "gw-2001", "message": "שלום", "metadata": metadata})
     assert response.status_code == 200
-    assert harness.messages_from("gw-2001") == [
-        {"text": "שלום", "sender_id": "gw-2001", "input_channel": "callback", "metadata": metadata}]
+    assert harness.messages_from("callback:gw-2001") == [
+        {"text": "שלום", "sender_id": "callback:gw-2001", "input_channel": "callback", "metadata": metadata}]
+    # the gateway gets its own sender id back
     assert platforms.callback.wait_for("gw-2001") == {"recipient_id": "gw-2001", "text": "echo: שלום"}
     assert platforms.callback.rejected == 0  # the collector verified the signature
 
@@ -26,7 +27,7 @@ def test_a_signed_callback_message_reaches_the_bot_with_its_metadata_and_the_rep
 def test_a_callback_webhook_with_a_bad_signature_is_refused_and_logged(harness, secret):
     response = post_callback(harness.url, {"sender": "gw-2002", "message": "hi"}, secret=secret)
     assert response.status_code == 403
-    assert harness.messages_from("gw-2002") == []
+    assert harness.messages_from("callback:gw-2002") == []
     assert "Rejected callback webhook" in harness.log()
     harness.assert_no_secret_logged()
 
@@ -37,7 +38,7 @@ def test_a_callback_body_changed_after_signing_is_refused(harness):
     response = requests.post(f"{harness.url}/webhooks/callback/webhook", data=body.replace(b"hi", b"yo"),
                              headers={"X-Effortless-Signature": signature}, timeout=10)
     assert response.status_code == 403
-    assert harness.messages_from("gw-2003") == []
+    assert harness.messages_from("callback:gw-2003") == []
 
 
 @pytest.mark.parametrize("payload, error", [
@@ -46,23 +47,21 @@ def test_a_callback_body_changed_after_signing_is_refused(harness):
     (["gw-2004", "hi"], "must be a JSON object"),
     ({"message": "hi"}, "sender must be a non-empty string"),
     ({"sender": 2004, "message": "hi"}, "sender must be a non-empty string"),
-    ({"sender": "gw-2004" + "x" * 300, "message": "hi"}, "at most 255"),
-    ({"sender": "gw-2004"}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": ""}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": {"text": "hi"}}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": "x" * 100_000}, "at most 10000"),
+    ({"sender": "gw-2004" + "x" * 300, "message": "hi"}, "at most 240"),
+    ({"sender": "gw-2004"}, "message must be a string"),
+    ({"sender": "gw-2004", "message": {"text": "hi"}}, "message must be a string"),
     ({"sender": "gw-2004", "message": "hi", "metadata": ["a"]}, "metadata must be an object"),
 ], ids=["broken-json", "binary", "list", "no-sender", "numeric-sender", "huge-sender", "no-message",
-        "empty-message", "message-object", "100kb-message", "metadata-list"])
+        "message-object", "metadata-list"])
 def test_a_malformed_callback_payload_is_a_400_and_never_reaches_the_bot(harness, payload, error):
     response = post_callback(harness.url, payload)
     assert response.status_code == 400
     assert error in response.json()["error"]
     assert [m for m in requests.get(f"{harness.url}/harness/messages", timeout=5).json()
-            if m["sender_id"].startswith("gw-2004")] == []
+            if "gw-2004" in m["sender_id"]] == []
 
 
 def test_an_agent_reply_is_pushed_to_the_callback_url_signed(harness, platforms):
-    assert harness.push("callback", "gw-2005", "An agent will help you: مرحبا").status_code == 200
+    assert harness.push("callback", "callback:gw-2005", "An agent will help you: مرحبا").status_code == 200
     assert platforms.callback.wait_for("gw-2005")["text"] == "An agent will help you: مرحبا"
     assert platforms.callback.rejected == 0

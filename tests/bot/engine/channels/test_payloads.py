@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from bot.engine.channels.payloads import (
-    MAX_MESSAGE_CHARS,
+    MAX_SENDER_ID_CHARS,
     TELEGRAM_START_MESSAGE,
     IncomingMessage,
     MalformedPayload,
     callback_signature,
-    parse_callback_payload,
     parse_json,
     parse_json_object,
+    parse_sender_message,
     parse_telegram_update,
     secrets_match,
     telegram_customer,
@@ -163,15 +163,18 @@ def test_a_long_paragraph_is_cut_within_the_limit_without_splitting_a_character(
     assert list(telegram_text_parts("🙂🙂a", limit=3)) == ["🙂", "🙂a"]
 
 
-# --- the callback channel ---------------------------------------------------------------------
+# --- the callback and REST channels -----------------------------------------------------------
 
 
-def test_a_callback_payload_becomes_a_message_with_its_metadata():
+def test_a_callback_or_rest_payload_becomes_a_message_with_its_metadata():
     metadata = {"customer_name": "Noa Cohen", "customer_email": "noa@example.com"}
-    assert parse_callback_payload({"sender": "gw-2001", "message": "שלום", "metadata": metadata}) == IncomingMessage(
+    assert parse_sender_message({"sender": "gw-2001", "message": "שלום", "metadata": metadata}) == IncomingMessage(
         "gw-2001", "שלום", metadata)
-    assert parse_callback_payload({"sender": "gw-2001", "message": "hi"}).metadata == {}
-    assert parse_callback_payload({"sender": "gw", "message": "x" * MAX_MESSAGE_CHARS}).text == "x" * MAX_MESSAGE_CHARS
+    assert parse_sender_message({"sender": "gw-2001", "message": "hi"}).metadata == {}
+    # blank and long messages are the guard's to handle (ignored; answered with a request to shorten)
+    assert parse_sender_message({"sender": "gw", "message": " \n"}).text == " \n"
+    assert parse_sender_message({"sender": "gw", "message": "x" * 100_000}).text == "x" * 100_000
+    assert parse_sender_message({"sender": "g" * MAX_SENDER_ID_CHARS, "message": "hi"}).sender_id == "g" * 240
 
 
 @pytest.mark.parametrize("payload, error", [
@@ -179,17 +182,15 @@ def test_a_callback_payload_becomes_a_message_with_its_metadata():
     ({"message": "hi"}, "sender must be a non-empty string"),
     ({"sender": " ", "message": "hi"}, "sender must be a non-empty string"),
     ({"sender": 2004, "message": "hi"}, "sender must be a non-empty string"),
-    ({"sender": "gw-2004" + "x" * 300, "message": "hi"}, "at most 255"),
-    ({"sender": "gw-2004"}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": " \n"}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": {"text": "hi"}}, "message must be a non-empty string"),
-    ({"sender": "gw-2004", "message": "x" * (MAX_MESSAGE_CHARS + 1)}, "at most 10000"),
+    ({"sender": "gw-2004" + "x" * 300, "message": "hi"}, "at most 240"),
+    ({"sender": "gw-2004"}, "message must be a string"),
+    ({"sender": "gw-2004", "message": {"text": "hi"}}, "message must be a string"),
     ({"sender": "gw-2004", "message": "hi", "metadata": ["a"]}, "metadata must be an object"),
-], ids=["list", "no-sender", "blank-sender", "numeric-sender", "huge-sender", "no-message", "blank-message",
-        "message-object", "long-message", "metadata-list"])
-def test_a_malformed_callback_payload_is_refused_saying_why(payload, error):
+], ids=["list", "no-sender", "blank-sender", "numeric-sender", "huge-sender", "no-message", "message-object",
+        "metadata-list"])
+def test_a_malformed_callback_or_rest_payload_is_refused_saying_why(payload, error):
     with pytest.raises(MalformedPayload, match=error):
-        parse_callback_payload(payload)
+        parse_sender_message(payload)
 
 
 # --- Twilio (WhatsApp) ------------------------------------------------------------------------

@@ -43,3 +43,26 @@ def test_a_whatsapp_reply_is_sent_through_twilio_from_the_business_number(harnes
 def test_an_agent_reply_is_pushed_to_whatsapp_through_twilio(harness, apps):
     assert harness.push("twilio", "whatsapp:+972501110002", "Your refund is on its way").status_code == 200
     assert apps.twilio.wait_for("whatsapp:+972501110002")["text"] == "Your refund is on its way"
+
+
+@pytest.mark.parametrize("code, reason", [
+    (63016, "WhatsApp's 24-hour window has closed"),
+    (21610, "the customer unsubscribed"),
+], ids=["window-closed", "unsubscribed"])
+def test_an_agent_reply_twilio_refuses_for_good_fails_the_push_with_the_reason(harness, apps, code, reason):
+    apps.twilio.refusing["whatsapp:+972501110004"] = code
+    try:
+        response = harness.push("twilio", "whatsapp:+972501110004", "Your refund is on its way")
+    finally:
+        del apps.twilio.refusing["whatsapp:+972501110004"]
+    assert response.status_code == 500
+    assert f"recipient unreachable: {reason}" in response.text
+
+
+def test_a_message_to_the_number_that_is_not_from_whatsapp_is_refused(harness):
+    url = f"{harness.url}/webhooks/twilio/webhook"
+    form, headers = twilio_message("+972501110005", "an SMS", url)
+    response = requests.post(url, data=form, headers=headers, timeout=10)
+    assert response.status_code == 400
+    assert "whatsapp:" in response.json()["error"]
+    assert harness.messages_from("whatsapp:+972501110005") == []
