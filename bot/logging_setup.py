@@ -75,9 +75,11 @@ def rasa_line_to_common_format(line: str) -> str:
 
 
 CHANNEL_PREFIXES = (
-    "rest", "socketio", "telegram", "whatsapp", "twilio", "slack", "facebook", "messenger", "callback", "email", "sms",
+    "rest", "web", "socketio", "telegram", "whatsapp", "twilio", "slack", "facebook", "messenger", "callback", "email",
+    "sms",
 )
-"""Channels a namespaced conversation id starts with (``telegram:123456``, ``whatsapp:+15551234567``)."""
+"""Channels a namespaced conversation id starts with (``telegram:123456``, ``whatsapp:+15551234567``,
+``web:9f…``; bot/engine/channels/identity.py names them), and a few more that may come."""
 PSEUDONYM_MARK = "~"
 EMAIL_MASK = "<email>"
 PHONE_MASK = "<phone>"

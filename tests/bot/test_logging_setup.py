@@ -164,6 +164,7 @@ def test_a_whatsapp_conversation_id_hides_the_phone_number():
     ('{"conversation_id": "rest-42"}', "rest-42"),
     ("recipient: 9876543210", "9876543210"),
     ("GET /conversations/5f3e2b9ac01d/tracker", "5f3e2b9ac01d"),
+    ("Ignored an empty web message from web:9f86d081884c7d659a2feaa0c55ad015", "9f86d081884c7d659a2feaa0c55ad015"),
     ("Could not deliver a Messenger message to 1234567890123456: (#551) unavailable", "1234567890123456"),
     ("The bot failed to handle a callback message from cb-0a1b2c3d4e", "cb-0a1b2c3d4e"),
     ("The callback URL refused a message for 55512: status 410", "55512"),
