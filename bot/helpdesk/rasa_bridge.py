@@ -32,7 +32,6 @@ Every change of a line's state is an event, so the agent console shows it live.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,18 +71,6 @@ PATH_SAFE = "/:@!$&'()*+,;="
 # Tickets delivered side by side, so one slow conversation does not hold up the others.
 DELIVERY_WORKERS = 4
 MAX_ERROR_CHARS = 300
-
-
-def until_first_failure(ticket_ids: Iterable[int], attempt: Callable[[int], bool]) -> int:
-    """Try each ticket in turn and stop at the first that must wait: the service it needs is down,
-    so the rest would wait too (the Zendesk sync, whose tickets all need Zendesk). Returns how many
-    went through."""
-    done = 0
-    for ticket_id in ticket_ids:
-        if not attempt(ticket_id):
-            break
-        done += 1
-    return done
 
 
 class DeliveryFailed(Exception):

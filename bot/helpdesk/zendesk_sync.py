@@ -33,7 +33,7 @@ from bot.db import rows_changed, session_scope, utcnow
 from bot.helpdesk.backends import conversation_from_escalation_key, zendesk_api, zendesk_ticket
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.errors import HelpdeskError, Unauthorized
-from bot.helpdesk.rasa_bridge import DeliveryFailed, RasaBridge, until_first_failure
+from bot.helpdesk.rasa_bridge import DeliveryFailed, RasaBridge
 from bot.models import ZendeskTicket
 from bot.settings import Settings
 
@@ -184,13 +184,27 @@ class ZendeskSync:
                 session.execute(flag)
 
     def sync_pending(self) -> int:
-        """Sync every flagged ticket; stops at the first that Zendesk or Rasa cannot serve now."""
+        """Sync every flagged ticket. A ticket whose chat cannot take a line now waits alone; only
+        Zendesk itself being unreachable stops the round (every other ticket would fail the same way)."""
         with session_scope(self._sessions) as session:
             flagged = list(session.scalars(select(ZendeskTicket.zendesk_id).where(ZendeskTicket.needs_sync.is_(True))))
-        return until_first_failure(flagged, self.sync)
+        synced = 0
+        for ticket_id in flagged:
+            try:
+                synced += self._sync(ticket_id)
+            except HelpdeskUnavailable:
+                break
+        return synced
 
     def sync(self, ticket_id: int) -> bool:
         """Show the customer what changed on the ticket; False when it must be tried again later."""
+        try:
+            return self._sync(ticket_id)
+        except HelpdeskUnavailable:
+            return False
+
+    def _sync(self, ticket_id: int) -> bool:
+        """:meth:`sync`, raising :class:`HelpdeskUnavailable` when Zendesk cannot be reached."""
         lease_until = self._acquire(ticket_id)
         if lease_until is None:
             return True  # another worker is on it (and clears the flag only when it is caught up)
@@ -199,6 +213,8 @@ class ZendeskSync:
             caught_up = self._sync_leased(ticket_id)
         except (HelpdeskUnavailable, DeliveryFailed) as exc:
             log.warning("Zendesk ticket %s: replies not brought to the chat yet, will retry: %s", ticket_id, exc)
+            if isinstance(exc, HelpdeskUnavailable):
+                raise
         finally:
             self._release(ticket_id, lease_until, caught_up)
         return caught_up

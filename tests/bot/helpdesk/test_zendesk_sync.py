@@ -245,3 +245,23 @@ def test_a_conversation_id_too_long_for_the_key_is_cut_and_not_routed():
     assert conversation_from_escalation_key(key) is None
     for not_a_key in ("", "escalation-chat-1", ":" + "a" * 32, "chat:short"):
         assert conversation_from_escalation_key(not_a_key) is None
+
+
+def test_a_chat_that_cannot_take_a_reply_holds_up_no_other_zendesk_ticket(app, client, zendesk, rasa, backend,
+                                                                         ticket_id):
+    other_conversation = "web-other:session"
+    other = int(backend.create_ticket(TicketCreate(
+        idempotency_key=escalation_key(other_conversation, uuid.uuid4().hex), conversation_id=other_conversation,
+        channel="socketio", language="en", customer_name="Dana", subject="refund", reason="customer_request",
+    )).reference.lstrip("#"))
+    anna = zendesk.add_user("Anna")
+    zendesk.agent_comment(ticket_id, anna, "for the stuck chat")
+    zendesk.agent_comment(other, anna, "for the other chat")
+    rasa.refuse_for[CONVERSATION] = (503, "Rasa is overloaded")
+    app.state.zendesk_sync.note_change(ticket_id)  # what the webhook does: flagged first, and it keeps failing
+    app.state.zendesk_sync.note_change(other)
+
+    app.state.zendesk_sync.sync_pending()
+    assert [c["entities"]["agent_message"] for c in rasa.calls if c["conversation_id"] == other_conversation] == [
+        "for the other chat"]
+    assert delivered(rasa) == []
