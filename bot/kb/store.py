@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.kb.embeddings import embedding_status
+from bot.kb.index_cache import IndexCache
 from bot.kb.loader import KbLoadError, article_files, load_articles
 from bot.kb.search import KnowledgeBase
 from bot.settings import Settings
@@ -32,6 +33,10 @@ def reload_stamp_path(settings: Settings) -> Path:
 
 def embedding_cache_dir(settings: Settings) -> Path:
     return settings.var_dir / "kb" / "embeddings"
+
+
+def index_cache_dir(settings: Settings) -> Path:
+    return settings.kb_index_cache_dir or settings.var_dir / "kb" / "index"
 
 
 def kb_fingerprint(settings: Settings) -> Fingerprint:
@@ -78,7 +83,8 @@ def build_knowledge_base(settings: Settings) -> tuple[KnowledgeBase, BuildReport
     articles = load_articles(settings.kb_dir)
     usable = embedding_status(settings.kb_embedding_model).encoder is not None
     knowledge_base = KnowledgeBase.build(
-        articles, embedding_model=settings.kb_embedding_model if usable else "", cache_dir=embedding_cache_dir(settings)
+        articles, embedding_model=settings.kb_embedding_model if usable else "", cache_dir=embedding_cache_dir(settings),
+        index_cache=IndexCache(index_cache_dir(settings)),
     )
     return knowledge_base, BuildReport(True, knowledge_base.article_counts(), time.perf_counter() - started)
 

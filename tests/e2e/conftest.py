@@ -88,6 +88,8 @@ def stack_env(base, standins: StandIns, **overrides: str) -> dict[str, str]:  # 
     env.update({
         "EFFORTLESS_VAR_DIR": str(var_dir),
         "KB_DIR": str(kb_dir),
+        # Shared by the session's stacks: each would otherwise fit the same indexes again (bot/kb/index_cache.py).
+        "KB_INDEX_CACHE_DIR": str(base.parent / "kb-index-cache"),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "HELPDESK_PORT": str(free_port()),

@@ -36,7 +36,7 @@ def test_the_shipped_kb_abstains_out_of_domain_questions(shipped_kb: KnowledgeBa
 @pytest.mark.parametrize(
     "question, language, article_id",
     [
-        ("how do i switch to yearly billing", "en", "change-plan"),
+        ("how do I change my plan to annual", "en", "change-plan"),
         ("I can't remember my password", "en", "reset-password"),
         ("chci zrušit předplatné", "cs", "cancel-subscription-cs"),
     ],
