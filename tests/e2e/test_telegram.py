@@ -104,3 +104,16 @@ def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standi
     agent.reply(escalation.reference, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
 
     assert standins.telegram.wait_for(chat_id, lambda message: "asked the courier" in message["text"], timeout=60)
+
+
+def test_a_line_for_a_customer_who_blocked_the_bot_fails_with_the_reason_for_the_helpdesk(stack, standins, chat_id):
+    assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, "hi")).status_code == 200
+    standins.telegram.wait_for(chat_id, lambda message: GREETING in message["text"], timeout=60)
+    standins.telegram.refusing[str(chat_id)] = "Forbidden: bot was blocked by the user"
+    try:
+        response = push_agent_line(stack.rasa_url, stack.rasa_token, f"telegram:{chat_id}", "Are you still there?")
+    finally:
+        del standins.telegram.refusing[str(chat_id)]
+
+    assert response.status_code == 500  # what Rasa's trigger_intent answers; bot/helpdesk/rasa_bridge.py reads the text
+    assert "recipient unreachable: the customer blocked the bot on Telegram" in response.text
