@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -283,6 +283,8 @@ class RasaBridge:
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
                 next_line = None
+            if next_line is not None and outcome.unreachable:  # read before the ticket's UPDATE below
+                next_line = replace(next_line, unreachable_reason=outcome.unreachable)
             until = utcnow() + self._lease_length if next_line is not None else None
             renewed = rows_changed(
                 session,

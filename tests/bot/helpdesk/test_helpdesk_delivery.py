@@ -192,6 +192,20 @@ def test_a_customer_who_blocked_the_bot_fails_fast_and_the_agent_can_retry(desk,
     assert again.status_code == 409  # delivered lines are not sent twice
 
 
+def test_lines_waiting_behind_a_refused_one_fail_fast_in_the_same_round(desk, rasa, app):
+    anna, ticket_id = claimed_ticket(desk, "chat-queued")
+    rasa.status = 503
+    reply(desk, anna, ticket_id, "first")
+    reply(desk, anna, ticket_id, "second")  # waits behind the first
+    rasa.status = 200
+    rasa.refuse_for["chat-queued"] = (500, BLOCKED)
+    tries = rasa.tries.count("chat-queued")
+    make_due_now(desk)
+    app.state.bridge.deliver_pending()
+    assert rasa.tries.count("chat-queued") == tries + 1, "only the first line was sent"
+    assert "refused an earlier line" in line(desk, anna, ticket_id, "second")["delivery_error"]
+
+
 def test_the_customer_writing_again_ends_fail_fast(desk, rasa, app):
     anna, ticket_id = claimed_ticket(desk, "chat-window")
     rasa.refuse_for["chat-window"] = (500, "An unexpected error occurred. Error: recipient unreachable: "
