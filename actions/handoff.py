@@ -1,16 +1,19 @@
 """The live handoff: customer messages go to the agent, agent messages and events come back."""
 import time
+import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import in_session, in_thread, services
 from bot.ces.store import already_rated, should_ask
 from bot.escalation.details import customer_has_left
 from bot.helpdesk.client import HelpdeskUnavailable
+from bot.helpdesk.tickets import store_customer_line
 
 # socket.io delivers a bot message's `custom` payload as-is, so the web widget can show agent
 # messages as the agent's; channels without that see the agent's name in front of the text.
@@ -30,13 +33,20 @@ class ActionRelayToAgent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         text = message.get("text") or "[message without text]"
+        # Rasa's message id makes a retried action (or the fallback below) store the line only once.
+        line_id = message.get("message_id") or uuid.uuid4().hex
         try:
-            # Rasa's message id makes a retried action deliver the line only once.
-            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer",
-                                        message.get("message_id"))
+            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", line_id)
         except HelpdeskUnavailable:
-            dispatcher.utter_message(response="utter_relay_failed")
-            return []
+            if services().settings.ticket_backend != "builtin":
+                dispatcher.utter_message(response="utter_relay_failed")
+                return []
+            try:  # the helpdesk service is down, its database need not be
+                delivered = await in_session(store_customer_line, conversation_id=tracker.sender_id, text=text,
+                                             client_message_id=line_id)
+            except SQLAlchemyError:
+                dispatcher.utter_message(response="utter_relay_failed")
+                return []
         if not delivered:  # the ticket was closed while we were not told: the bot takes over again
             dispatcher.utter_message(response="utter_handoff_ended")
             return [SlotSet("handoff_active", False)]

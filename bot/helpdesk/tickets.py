@@ -551,6 +551,19 @@ def relay_customer_message(
     return ticket, message, True
 
 
+def store_customer_line(session: Session, *, conversation_id: str, text: str, client_message_id: str) -> bool:
+    """The action server's way in while the helpdesk service is down (crashed, restarting) but its database
+    is up: the customer's line goes straight into the open ticket, exactly as the internal API would store
+    it (deduplicated by ``client_message_id``, so a request the service took before dying is not doubled),
+    and agents see it as soon as their console reconnects. False when there is no open ticket."""
+    data = RelayMessage(text=text, author="customer", client_message_id=client_message_id)
+    try:
+        relay_customer_message(session, conversation_id=conversation_id, data=data)
+    except NotFound:
+        return False
+    return True
+
+
 def _message_by_client_id(session: Session, ticket_id: int, client_message_id: str) -> TicketMessage | None:
     return session.scalar(
         select(TicketMessage).where(

@@ -10,6 +10,9 @@ from actions.escalation import ActionAnnounceTicket, ActionCreateTicket, ActionT
 from actions.handoff import ActionRelayToAgent
 from actions.services import services
 from bot.db import session_scope
+from bot.helpdesk import tickets
+from bot.helpdesk.schemas import TicketCreate
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import EscalationRequest, Ticket
 from bot.stack.supervisor import free_port
 from tests.actions.conftest import (
@@ -86,13 +89,40 @@ def test_an_escalation_survives_a_helpdesk_outage(helpdesk_port, start_helpdesk,
     assert dispatcher.messages == []
 
 
-def test_a_message_for_the_agent_that_cannot_be_passed_on_is_admitted(helpdesk_port, dispatcher, domain):
+def open_ticket(conversation_id: str) -> None:
+    request = TicketCreate(idempotency_key=uuid.uuid4().hex, conversation_id=conversation_id, reason="customer_request",
+                           description="my parcel never arrived")
+    with session_scope(services().sessions) as session:
+        tickets.create_ticket(session, data=request, policy=HelpdeskPolicy.from_settings(services().settings))
+
+
+def customer_lines(conversation_id: str) -> list[str]:
+    with session_scope(services().sessions) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).one()
+        return [m.body for m in ticket.messages if m.author_type == "customer"]
+
+
+def test_a_line_for_the_agent_goes_straight_into_the_ticket_while_the_helpdesk_is_down(helpdesk_port, dispatcher, domain):
+    tracker = make_tracker(domain, "are you still there?", "ask_question", slots={"handoff_active": True})
+    tracker.latest_message["message_id"] = "rasa-message-1"
+    open_ticket(tracker.sender_id)
+
+    events = run(ActionRelayToAgent(), dispatcher, tracker, domain)
+    run(ActionRelayToAgent(), CollectingDispatcher(), tracker, domain)  # Rasa retrying the same message
+
+    assert (responses(dispatcher), events) == ([], [])  # nothing to admit: the agent will see it
+    assert customer_lines(tracker.sender_id).count("are you still there?") == 1
+
+
+def test_with_no_open_ticket_the_bot_takes_the_conversation_back_even_while_the_helpdesk_is_down(
+    helpdesk_port, dispatcher, domain
+):
     tracker = make_tracker(domain, "are you still there?", "ask_question", slots={"handoff_active": True})
 
     events = run(ActionRelayToAgent(), dispatcher, tracker, domain)
 
-    assert responses(dispatcher) == ["utter_relay_failed"]
-    assert events == []  # the handoff goes on: the agent is still there once the helpdesk is back
+    assert responses(dispatcher) == ["utter_handoff_ended"]
+    assert slots_set(events) == {"handoff_active": False}
 
 
 def test_the_ticket_status_question_is_answered_honestly_during_an_outage(helpdesk_port, dispatcher, domain):

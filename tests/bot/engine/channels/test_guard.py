@@ -13,7 +13,7 @@ from tests.bot.engine.channels.echo import OFFER_TEXT, OFFERED_PAYLOAD
 from tests.e2e.standins import post_callback
 
 # ActionServerHealth.FRESH_S (bot/engine/channels/guard.py, not importable here) and a margin.
-GUARD_HEALTH_CACHE_S = 2.5
+GUARD_HEALTH_CACHE_S = 0.75
 TOO_LONG = "that message is too long for me to read"
 TOO_LONG_HEBREW = "ההודעה ארוכה מדי"
 ONE_MOMENT = "One moment, please…"
