@@ -71,6 +71,10 @@ PATH_SAFE = "/:@!$&'()*+,;="
 # Tickets delivered side by side, so one slow conversation does not hold up the others.
 DELIVERY_WORKERS = 4
 MAX_ERROR_CHARS = 300
+LINE_ENTITY = "delivery_line_id"
+"""Sent with every triggered intent (the line's id), so a later try can see in the conversation that an
+earlier one reached the customer although its answer never came back (a timeout, a helpdesk killed
+mid-send): lines are shown exactly once."""
 
 
 class DeliveryFailed(Exception):
@@ -98,6 +102,21 @@ def unreachable_reason(response: requests.Response) -> str | None:
         text = response.text
     start = text.find(UNREACHABLE_MARK)
     return text[start:].strip()[:MAX_ERROR_CHARS] if start >= 0 else None
+
+
+def shown_in(events: list, line_id: int) -> bool:
+    """Whether the conversation already shows this line: an intent triggered for it (carrying
+    :data:`LINE_ENTITY`) was followed by a bot message before the next turn began."""
+    triggered = False
+    for event in events:
+        kind = event.get("event") if isinstance(event, dict) else None
+        if kind == "user":
+            entities = (event.get("parse_data") or {}).get("entities") or []
+            triggered = any(isinstance(e, dict) and e.get("entity") == LINE_ENTITY and str(e.get("value")) == str(line_id)
+                            for e in entities)
+        elif kind == "bot" and triggered:
+            return True
+    return False
 
 
 def bot_answered(response: requests.Response) -> bool:
@@ -148,11 +167,11 @@ class RasaBridge:
         self._rasa_url = settings.rasa_url
         self._token = settings.rasa_token
         self._timeout = settings.http_timeout_s
-        self._retries = max(0, settings.http_retries)
         self._session_factory = session_factory
         self._redact = Redactor([settings.rasa_token])
         self._keep_alive = KeepAlive()
-        self._lease_length = timedelta(seconds=worst_call_s(self._timeout, self._retries) + 10)
+        # One look at the conversation and one send per hold (see _send), and a margin.
+        self._lease_length = timedelta(seconds=2 * worst_call_s(self._timeout, 0) + 10)
 
     def trigger_intent(self, conversation_id: str, intent: str, entities: dict) -> None:
         """One external intent, with timeout and retries; raises :class:`DeliveryFailed` (token masked)."""
@@ -163,7 +182,9 @@ class RasaBridge:
                 params={"output_channel": "latest", "token": self._token},
                 json={"name": intent, "entities": entities},
                 timeout_s=self._timeout,
-                retries=self._retries,
+                # Never resent at once: a try whose answer timed out may still have reached the chat,
+                # which only the next scheduled try checks (see _send).
+                retries=0,
                 redact=self._redact,
                 keep_alive=self._keep_alive,
                 final=lambda answer: unreachable_reason(answer) is not None,
@@ -228,8 +249,11 @@ class RasaBridge:
     def _send(self, line: PendingLine) -> _Outcome:
         if line.unreachable_reason:
             return _Outcome(failed=f"not sent: the customer's chat refused an earlier line ({line.unreachable_reason})")
+        if line.attempts and self._already_shown(line):
+            log.info("message %s reached the chat on an earlier try whose answer was lost: not sent again", line.id)
+            return _Outcome()
         try:
-            self.trigger_intent(line.conversation_id, line.intent, line.entities or {})
+            self.trigger_intent(line.conversation_id, line.intent, {**(line.entities or {}), LINE_ENTITY: line.id})
         except DeliveryFailed as failure:
             log.warning("delivering message %s to Rasa failed (attempt %s): %s", line.id, line.attempts + 1, failure)
             error = str(failure)[:MAX_ERROR_CHARS]
@@ -239,6 +263,18 @@ class RasaBridge:
                 return _Outcome(failed=error)
             return _Outcome(last_error=error, retry_at=next_attempt_at(utcnow(), line.attempts + 1))
         return _Outcome()
+
+    def _already_shown(self, line: PendingLine) -> bool:
+        """Whether an earlier try put the line in the chat; when Rasa cannot tell us, we send (again)."""
+        try:
+            response = requests.get(
+                f"{self._rasa_url}/conversations/{quote(line.conversation_id, safe=PATH_SAFE)}/tracker",
+                params={"token": self._token, "include_events": "AFTER_RESTART"},
+                timeout=self._timeout,
+            )
+            return response.ok and shown_in(response.json().get("events") or [], line.id)
+        except (requests.RequestException, ValueError, AttributeError):
+            return False
 
     def _next_pending(self, ticket_id: int) -> PendingLine | None:
         with session_scope(self._session_factory) as session:

@@ -92,6 +92,6 @@ def test_every_line_arrives_exactly_once_when_each_process_is_killed_during_a_li
 
     received, relayed = customer.texts(), ticket_texts()
     assert {line: count(relayed, line) for line in customer_lines} == dict.fromkeys(customer_lines, 1)
-    assert {line: count(received, line) for line in agent_lines} == dict.fromkeys(agent_lines, 1)
+    assert {line: count(received, line) for line in agent_lines} == dict.fromkeys(agent_lines, 1), received
     tickets = agent.ok("GET", "/tickets", params={"limit": 500})
     assert [t["reference"] for t in tickets if t["conversation_id"] == customer.conversation_id] == [reference]

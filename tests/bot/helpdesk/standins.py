@@ -100,14 +100,17 @@ class RasaStandIn(StandIn):
         self.delay_s = 0.0  # a slow Rasa, so concurrent senders overlap
         self.calls: list[dict[str, Any]] = []  # accepted calls, in arrival order
         self.refused = 0
+        self.events: dict[str, list[dict[str, Any]]] = {}  # conversation id → its tracker's events
 
     def handle(self, method, path, query, headers, body) -> Reply:
-        time.sleep(self.delay_s)
         segments = path.strip("/").split("/")
-        if method != "POST" or len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
-            return 404, {"error": "not found"}
         if query.get("token") != self.token:
             return 401, {"status": "failure", "reason": "NotAuthenticated"}
+        if method == "GET" and len(segments) == 3 and segments[0] == "conversations" and segments[2] == "tracker":
+            return 200, {"sender_id": segments[1], "events": self.events.get(segments[1], [])}
+        time.sleep(self.delay_s)
+        if method != "POST" or len(segments) != 3 or segments[0] != "conversations" or segments[2] != "trigger_intent":
+            return 404, {"error": "not found"}
         self.tries.append(segments[1])
         if segments[1] in self.refuse_for:
             status, message = self.refuse_for[segments[1]]
@@ -130,10 +133,13 @@ class RasaStandIn(StandIn):
             }
         )
         # What Rasa answers: the conversation's events, the triggered intent and what the bot said.
-        events = [{"event": "user", "text": f"EXTERNAL: {body['name']}"}]
+        entities = [{"entity": name, "value": value} for name, value in body["entities"].items()]
+        events = self.events.setdefault(segments[1], [])
+        events.append({"event": "user", "text": f"EXTERNAL: {body['name']}",
+                       "parse_data": {"intent": {"name": body["name"]}, "entities": entities}})
         if not self.silent:
             events.append({"event": "bot", "text": "(the action's message)"})
-        return 200, {"tracker": {"sender_id": segments[1], "events": events}, "messages": []}
+        return 200, {"tracker": {"sender_id": segments[1], "events": list(events)}, "messages": []}
 
     def intents(self, conversation_id: str) -> list[str]:
         return [call["intent"] for call in self.calls if call["conversation_id"] == conversation_id]
