@@ -1,13 +1,12 @@
 """The admin report page in a real browser (Debian Chromium, headless) against the real helpdesk
 service on a seeded database (tests/bot/ces/seed.py): the charts show the seeded figures.
 
-The screenshot is saved to tests/artifacts/screenshots/reports.png and copied to
-docs/screenshots/reports.png for docs/surveys-and-reports.md.
+The screenshot is saved to tests/artifacts/screenshots/reports.png; copy it to
+docs/screenshots/reports.png when the page's look changes (a test never rewrites a tracked file).
 """
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -130,10 +129,7 @@ def test_the_report_page_charts_the_seeded_figures(helpdesk_url, open_page):
     expect(page.locator("#csv-link")).to_have_attribute("href", f"/api/reports.csv?since={SINCE}&until={UNTIL}")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= DESKTOP["width"]
     page.locator("#trend-day").click()
-    screenshot = tab.screenshot("reports")
-    docs_copy = PROJECT_ROOT / "docs" / "screenshots" / "reports.png"
-    docs_copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(screenshot, docs_copy)
+    assert tab.screenshot("reports").stat().st_size > 0
     assert tab.console_errors == []
 
 
