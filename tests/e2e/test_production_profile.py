@@ -23,6 +23,7 @@ import socketio
 from bot.stack.assembly import start_stack
 from bot.stack.supervisor import free_port
 from tests.e2e.helpers import AgentClient
+from tests.e2e.standins import escalate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 REPLICAS = 2
@@ -124,5 +125,85 @@ def test_an_agent_reply_reaches_a_web_chat_held_by_the_other_rasa_replica(replic
         deadline = time.monotonic() + 20
         while "Omer here from the second replica" not in str(received.get(timeout=max(0.1, deadline - time.monotonic()))):
             pass
+    finally:
+        web_chat.disconnect()
+
+
+def test_a_live_handoff_survives_kill_9_of_each_process_of_one_replica(replicas):
+    """The customer's web chat is held by the second replica; the first replica's Rasa, action server and
+    helpdesk are killed in turn (the supervisor restarts each), and the agent uses whichever helpdesk
+    answers, as behind a load balancer. Every line arrives exactly once and the conversation has one ticket."""
+    (first, first_env), (second, _) = replicas
+    email = f"prod-faults-{uuid.uuid4().hex[:6]}@example.com"
+    create_agent(first_env, email)
+    helpdesks = [stack.settings.helpdesk_url for stack in (first, second)]
+    agent = AgentClient.login(helpdesks[0], email, "correct horse battery")
+    agent.go_online()
+    received: queue.Queue[dict] = queue.Queue()
+    confirmed: queue.Queue[dict] = queue.Queue()
+    shown: list[str] = []
+    web_chat = socketio.Client(reconnection=False)
+    web_chat.on("session_confirm", confirmed.put)
+    web_chat.on("bot_uttered", received.put)
+    web_chat.connect(second.settings.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+
+    def texts() -> list[str]:
+        while not received.empty():
+            shown.append(str(received.get_nowait().get("text", "")))
+        return shown
+
+    def agent_call(method: str, path: str, **kwargs) -> requests.Response:
+        """The agent's request through a load balancer: the first helpdesk replica that answers."""
+        deadline = time.monotonic() + 120
+        while True:
+            for url in helpdesks:
+                try:
+                    response = AgentClient(url, agent.token).call(method, path, **kwargs)
+                    if response.status_code < 500:
+                        return response
+                except requests.ConnectionError:
+                    pass
+            assert time.monotonic() < deadline, f"no helpdesk replica took {method} {path}"
+            time.sleep(1)
+
+    try:
+        web_chat.emit("session_request", {})
+        conversation_id = f"web:{confirmed.get(timeout=10)['session_id']}"
+        escalate(lambda text: web_chat.emit("user_uttered", {"message": text}), texts, {
+            r"your name": "Noa Cohen", r"email": "noa@example.com",
+            r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
+        }, timeout=120)
+        waiting = [t for t in agent_call("GET", "/tickets", params={"status": "waiting", "limit": 500}).json()
+                   if t["conversation_id"] == conversation_id]
+        assert len(waiting) == 1
+        ticket_id = waiting[0]["id"]
+        assert agent_call("POST", f"/tickets/{ticket_id}/claim").ok
+
+        customer_lines, agent_lines = [], []
+        for name in ("rasa", "actions", "helpdesk"):
+            first.supervisor.kill(name)
+            customer_line = f"customer line while {name} was down {uuid.uuid4().hex[:6]}"
+            agent_line = f"agent line while {name} was down {uuid.uuid4().hex[:6]}"
+            web_chat.emit("user_uttered", {"message": customer_line})
+            assert agent_call("POST", f"/tickets/{ticket_id}/messages", json={"text": agent_line}).ok
+            customer_lines.append(customer_line)
+            agent_lines.append(agent_line)
+            first.supervisor.wait_healthy(name, 420)
+
+        def relayed() -> list[str]:
+            messages = agent_call("GET", f"/tickets/{ticket_id}").json()["messages"]
+            return [m["body"] for m in messages if m["author_type"] == "customer"]
+
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if all(any(line in t for t in texts()) for line in agent_lines) and all(
+                    line in relayed() for line in customer_lines):
+                break
+            time.sleep(1)
+        time.sleep(5)  # a late duplicate would show up now
+        assert {line: relayed().count(line) for line in customer_lines} == dict.fromkeys(customer_lines, 1)
+        assert {line: sum(line in t for t in texts()) for line in agent_lines} == dict.fromkeys(agent_lines, 1), texts()
+        tickets = agent_call("GET", "/tickets", params={"limit": 500}).json()
+        assert [t["id"] for t in tickets if t["conversation_id"] == conversation_id] == [ticket_id]
     finally:
         web_chat.disconnect()
