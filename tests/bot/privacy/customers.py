@@ -4,7 +4,7 @@ Noa (``NOA_EMAIL``) has three conversations:
   telegram:5550001  KB questions, a ticket (transcript, console events, escalation request),
                     an agent resolution rated 2 with a comment, a bot resolution, a Zendesk cursor,
                     Rasa events (her messages, the e-mail slot)
-  socketio:b0b0     wrote her e-mail in a KB question; Rasa events
+  socketio:noa-web     wrote her e-mail in a KB question; Rasa events
   rest:c3           Rasa events only: the e-mail slot, in other letter case
 Omar (``OMAR_EMAIL``) has one, telegram:5550002: a KB question, an open ticket, a rated bot resolution.
 
@@ -36,10 +36,10 @@ from bot.privacy.trackers import EVENTS
 
 NOA_EMAIL = "noa.cohen@example.com"
 NOA_PHONE = "+972 54 123 4567"
-NOA_CONVERSATIONS = ("rest:c3", "socketio:b0b0", "telegram:5550001")
+NOA_CONVERSATIONS = ("rest:c3", "socketio:noa-web", "telegram:5550001")
 NOA_TEXTS = (
     NOA_EMAIL, "Noa Cohen", NOA_PHONE, "refund for order 1182", "never arrived", "checking the refund now",
-    "the wait was long", "where is my parcel", "5550001", "b0b0", "rest:c3",
+    "the wait was long", "where is my parcel", "5550001", "noa-web", "rest:c3",
 )
 OMAR_EMAIL = "omar@example.org"
 OMAR_CONVERSATION = "telegram:5550002"
@@ -80,7 +80,7 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
             noa_kb,
             KbQuery(conversation_id="telegram:5550001", channel="telegram", question="refund for order 1182 please",
                     language="en", article_id="refund-status", score=0.8, outcome="miss", helped=False, created_at=when),
-            KbQuery(conversation_id="socketio:b0b0", channel="socketio", language="en", outcome="abstain",
+            KbQuery(conversation_id="socketio:noa-web", channel="socketio", language="en", outcome="abstain",
                     question=f"my email is {NOA_EMAIL.upper()}, where is my parcel", created_at=when),
             KbQuery(conversation_id=OMAR_CONVERSATION, channel="telegram", question="my invoice is wrong",
                     language="en", outcome="abstain", created_at=when),
@@ -151,7 +151,7 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
         rasa_event("telegram:5550001", when + minute, {"event": "slot", "name": "customer_email", "value": NOA_EMAIL}),
         rasa_event("telegram:5550001", when + minute, {"event": "slot", "name": "customer_name", "value": "Noa Cohen"}),
         rasa_event("telegram:5550001", when + minute, {"event": "user", "text": "My refund for order 1182 never arrived"}),
-        rasa_event("socketio:b0b0", when, {"event": "user", "text": f"my email is {NOA_EMAIL}, where is my parcel"}),
+        rasa_event("socketio:noa-web", when, {"event": "user", "text": f"my email is {NOA_EMAIL}, where is my parcel"}),
         rasa_event("rest:c3", when, {"event": "slot", "name": "customer_email", "value": "Noa.Cohen@Example.COM"}),
         rasa_event(OMAR_CONVERSATION, when, {"event": "user", "text": "my invoice is wrong"}),
         rasa_event(OMAR_CONVERSATION, when, {"event": "slot", "name": "customer_email", "value": OMAR_EMAIL}),

@@ -111,7 +111,7 @@ def test_without_confirmation_nothing_changes_and_the_counts_say_what_would(stor
 def test_erasing_one_conversation_leaves_the_customers_other_conversations(stores):
     stores.seed(utcnow() - timedelta(hours=2))
 
-    erasure = run_erase(stores, conversation_id="socketio:b0b0")
+    erasure = run_erase(stores, conversation_id="socketio:noa-web")
 
     assert (erasure.rows["kb_queries"], erasure.rows["tickets"], erasure.tracker_events) == (1, 0, 1)
     assert stores.tracker_senders() == ["rest:c3", "telegram:5550001", OMAR_CONVERSATION]
