@@ -1,13 +1,27 @@
 """The two sides of a support conversation in end-to-end tests: an agent using the helpdesk API as
 a script would (Bearer token), and a customer on the callback channel."""
+import os
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from bot.settings import PROJECT_ROOT
 from tests.e2e.standins import escalate, post_callback
+
+STACK_ADDRESSES = ("DATABASE_URL", "HELPDESK_URL", "RASA_URL", "EFFORTLESS_PROFILE")
+
+
+def helpdesk_alone_env(var_dir: Path, port: int, **overrides: str) -> dict[str, str]:
+    """The whole environment of a helpdesk started on its own (``run_helpdesk``): this process's, without
+    the addresses and profile of any stack it runs in, on its own ``var/`` and port, logging warnings."""
+    env = {key: value for key, value in os.environ.items() if key not in STACK_ADDRESSES}
+    env.update({"EFFORTLESS_VAR_DIR": str(var_dir), "HELPDESK_PORT": str(port), "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(PROJECT_ROOT), **overrides})
+    return env
 
 
 @dataclass

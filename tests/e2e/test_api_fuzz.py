@@ -11,7 +11,6 @@ and is the same every time; the figures are printed at the end (and reported in 
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,9 +36,10 @@ from bot.db import make_engine, make_session_factory, migrate, session_scope
 from bot.helpdesk import accounts
 from bot.helpdesk.auth import CSRF_HEADER, SESSION_COOKIE
 from bot.models import Agent
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import load_settings
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
+from tests.e2e.helpers import helpdesk_alone_env
 
 pytestmark = pytest.mark.e2e
 
@@ -80,13 +80,10 @@ class Helpdesk:
 def helpdesk(tmp_path_factory) -> Iterator[Helpdesk]:
     directory = tmp_path_factory.mktemp("fuzz")
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "HELPDESK_URL", "RASA_URL", "EFFORTLESS_PROFILE")}
-    env.update({"EFFORTLESS_VAR_DIR": str(directory / "var"), "HELPDESK_PORT": str(port), "LOG_LEVEL": "WARNING",
-                "PYTHONPATH": str(PROJECT_ROOT), "HELPDESK_SERVICE_TOKEN": SERVICE_TOKEN,
-                # No Rasa: agent replies stay pending, quickly (nothing listens on port 9).
-                "RASA_URL": "http://127.0.0.1:9", "HTTP_RETRIES": "0", "HTTP_TIMEOUT_S": "1",
-                "BUSINESS_HOURS": "Mon-Sun 00:00-24:00"})
+    env = helpdesk_alone_env(directory / "var", port, HELPDESK_SERVICE_TOKEN=SERVICE_TOKEN,
+                             # No Rasa: agent replies stay pending, quickly (nothing listens on port 9).
+                             RASA_URL="http://127.0.0.1:9", HTTP_RETRIES="0", HTTP_TIMEOUT_S="1",
+                             BUSINESS_HOURS="Mon-Sun 00:00-24:00")
     settings_ = load_settings(env)
     migrate(settings_)
     engine = make_engine(settings_.database_url)

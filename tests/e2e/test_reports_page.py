@@ -6,7 +6,6 @@ docs/screenshots/reports.png when the page's look changes (a test never rewrites
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
 from tests.bot.ces.seed import ADMIN_EMAIL, ADMIN_PASSWORD, SINCE, UNTIL, at, migrated_settings, seed_report_data
 from tests.e2e.browser import DESKTOP, BrowserTab
+from tests.e2e.helpers import helpdesk_alone_env
 
 pytestmark = pytest.mark.e2e
 
@@ -42,10 +42,7 @@ def helpdesk_url(tmp_path_factory) -> Iterator[str]:
     engine.dispose()
 
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "HELPDESK_URL", "RASA_URL", "EFFORTLESS_PROFILE")}
-    env.update({"EFFORTLESS_VAR_DIR": str(settings.var_dir), "DATABASE_URL": settings.database_url,
-                "HELPDESK_PORT": str(port), "LOG_LEVEL": "WARNING", "PYTHONPATH": str(PROJECT_ROOT)})
+    env = helpdesk_alone_env(settings.var_dir, port, DATABASE_URL=settings.database_url)
     subprocess.run(
         [sys.executable, "-m", "bot", "create-agent", "--email", ADMIN_EMAIL, "--name", "Lead", "--role", "admin",
          "--password-stdin"],

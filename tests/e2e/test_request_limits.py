@@ -8,7 +8,6 @@ answer 413 and hang up after reading little more than the route's limit, and its
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +17,10 @@ import pytest
 import requests
 
 from bot.db import migrate
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import load_settings
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import Service, free_port
+from tests.e2e.helpers import helpdesk_alone_env
 
 pytestmark = pytest.mark.e2e
 
@@ -43,10 +43,7 @@ class Upload:
 def helpdesk(tmp_path_factory) -> Iterator[Service]:
     directory = tmp_path_factory.mktemp("limits")
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "HELPDESK_URL", "RASA_URL", "EFFORTLESS_PROFILE")}
-    env.update({"EFFORTLESS_VAR_DIR": str(directory / "var"), "HELPDESK_PORT": str(port), "LOG_LEVEL": "WARNING",
-                "PYTHONPATH": str(PROJECT_ROOT), **{name: str(value) for name, value in LIMITS.items()}})
+    env = helpdesk_alone_env(directory / "var", port, **{name: str(value) for name, value in LIMITS.items()})
     migrate(load_settings(env))
     with run_helpdesk(env, port, directory / "log", "--log-level", "warning") as service:
         yield service
