@@ -7,7 +7,7 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.services import services
-from bot.kb.language import conversation_language
+from bot.language import conversation_language
 
 
 class ValidateSlotMappings(ValidationAction):

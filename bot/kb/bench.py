@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.kb.language import detect_language
 from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
+from bot.language import detect_language
 
 
 def read_rows(path: Path, text_col: str, label_col: str | None) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.kb.language import SUPPORTED_LANGUAGES
+from bot.language import SUPPORTED_LANGUAGES
 from bot.settings import embedding_model_choice
 
 log = logging.getLogger("effortless.kb")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.kb.language import SUPPORTED_LANGUAGES
+from bot.language import SUPPORTED_LANGUAGES
 
 ARTICLE_SUFFIX = ".md"
 MAX_FILE_BYTES = 1_000_000

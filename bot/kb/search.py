@@ -25,9 +25,9 @@ import numpy as np
 from bot.kb import text as kbtext
 from bot.kb.index_builder import IndexBuilder, LanguageIndex
 from bot.kb.index_cache import IndexCache, cache_key
-from bot.kb.language import SUPPORTED_LANGUAGES, normalize_language
 from bot.kb.loader import Article
 from bot.kb.results import MAX_CANDIDATES, Candidate, DecisionPolicy, SearchResult
+from bot.language import SUPPORTED_LANGUAGES, normalize_language
 
 __all__ = ["Article", "Candidate", "DecisionPolicy", "KnowledgeBase", "SearchResult"]
 

@@ -2,7 +2,7 @@
 detected from each message, but not flipped by "ok" or "6"."""
 import pytest
 
-from bot.kb.language import conversation_language, detect_language, normalize_language
+from bot.language import conversation_language, detect_language, normalize_language
 
 
 @pytest.mark.parametrize(
