@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.helpdesk.text import without_bidi_controls
+
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 300
@@ -15,7 +17,9 @@ TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 
 
 def _one_line(text: str) -> str:
-    """Whitespace collapsed to single spaces and control characters (NUL, escapes) dropped."""
+    """Whitespace collapsed to single spaces; control characters (NUL, escapes) and bidi controls
+    (which would reorder the agent console's text around a name) dropped."""
+    text = without_bidi_controls(text)
     return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
 
 
@@ -23,7 +27,8 @@ def clean_email(text: str | None) -> str | None:
     """The address in ``text`` if it is one valid email (surrounding words allowed), else None."""
     if not text:
         return None
-    candidates = [token.strip("<>()[],;:\"'") for token in text.split()]
+    # Hebrew and Arabic keyboards may put a right-to-left mark next to a pasted address.
+    candidates = [token.strip("<>()[],;:\"'") for token in without_bidi_controls(text).split()]
     emails = [c for c in candidates if "@" in c]
     if len(emails) != 1 or len(emails[0]) > MAX_EMAIL_CHARS or not EMAIL_PATTERN.match(emails[0]):
         return None

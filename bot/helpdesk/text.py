@@ -1,7 +1,10 @@
 """Making any text safe to store: messages are kept verbatim as plain text, never interpreted.
 
 PostgreSQL rejects NUL characters and every driver rejects lone surrogates, so those are replaced
-rather than letting a pasted binary blob fail the request.
+rather than letting a pasted binary blob fail the request. One-line fields (names, e-mail
+addresses, subjects) also lose their bidirectional control characters: a name such as
+"Noa\u202e moc.knab" would otherwise reorder the console text around it (bidi spoofing). Message
+bodies keep them, since Hebrew and Arabic writers use the marks on purpose.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ import re
 
 MESSAGE_MAX_CHARS = 10_000
 REPLACEMENT = "\ufffd"
+# Embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), LRM, RLM and the Arabic letter mark.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_WITHOUT_BIDI_CONTROLS = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 
 
 def clean_text(text: str) -> str:
@@ -36,9 +42,14 @@ def truncation_marker(omitted_chars: int) -> str:
     return f"\n[… message truncated: {omitted_chars} more characters not shown]"
 
 
+def without_bidi_controls(text: str) -> str:
+    """``text`` without the characters that reorder the text around it (see the module docstring)."""
+    return text.translate(_WITHOUT_BIDI_CONTROLS)
+
+
 def one_line(text: str, max_chars: int) -> str:
-    """A single line of at most ``max_chars`` (subjects, names), ending in "…" when cut."""
-    line = " ".join(clean_text(text).split())
+    """A single line of at most ``max_chars`` (subjects, names), ending in "…" when cut; no bidi controls."""
+    line = " ".join(without_bidi_controls(clean_text(text)).split())
     return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"
 
 
@@ -46,8 +57,8 @@ _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 
 
 def normalize_email(value: str) -> str:
-    """Lower-cased, trimmed e-mail address; ``ValueError`` with a clear message when it is not one."""
-    email = value.strip().lower()
+    """Lower-cased, trimmed e-mail address without bidi controls; ``ValueError`` with a clear message when it is not one."""
+    email = without_bidi_controls(value).strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise ValueError(f"{value[:80]!r} is not an e-mail address (expected name@example.com)")
     return email

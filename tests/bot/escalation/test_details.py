@@ -45,6 +45,7 @@ def external(intent, timestamp=1_767_603_700.0):
     ("האימייל שלי dana@example.com", "dana@example.com"),
     ("بريدي dana@example.com", "dana@example.com"),
     ("dana@example.com'; DROP TABLE tickets;--", "dana@example.com"),
+    ("\u200fdana@example.com\u200f", "dana@example.com"),  # a right-to-left mark from a Hebrew keyboard
 ])
 def test_a_valid_email_is_found_among_other_words(text, email):
     assert clean_email(text) == email
@@ -75,6 +76,8 @@ def test_anything_but_exactly_one_valid_email_is_refused(text):
     ("Robert'); DROP TABLE students;--", "Robert'); DROP TABLE students;--"),  # stored as a parameter, harmless
     ("Da\x00na\x07", "Dana"),  # control characters are not part of a name
     ("x" * 100, "x" * 100),
+    ("Noa\u202e moc.knab", "Noa moc.knab"),  # bidi controls would reorder the console's text around it
+    ("\u2067נועה\u2069 \u200fכהן", "נועה כהן"),
 ])
 def test_a_usable_name_is_tidied(text, name):
     assert clean_name(text) == name
@@ -82,7 +85,7 @@ def test_a_usable_name_is_tidied(text, name):
 
 @pytest.mark.parametrize("text", [
     None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
-    "x" * 101, HUGE,
+    "x" * 101, HUGE, "\u202e\u200f\u2066",
 ])
 def test_an_unusable_name_is_refused(text):
     assert clean_name(text) is None
