@@ -11,7 +11,14 @@ from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.query_log import mark_helped, record_query
-from bot.kb.replies import MISSES_BEFORE_OFFERING_A_PERSON, OFFER_A_PERSON, abstention_response, after_a_miss, clarify_buttons
+from bot.kb.replies import (
+    MISSES_BEFORE_OFFERING_A_PERSON,
+    OFFER_A_PERSON,
+    abstention_response,
+    after_a_miss,
+    clarify_buttons,
+    in_article_language,
+)
 from bot.kb.search import Article, Candidate, KnowledgeBase
 
 
@@ -76,6 +83,11 @@ class ActionAnswerQuestion(Action):
         if result.decision == "answer":
             article = _shown_article(knowledge_base, result.top)
             query_id = await _log(tracker, question, language, "answer", result.top)
+            if result.article_language:
+                dispatcher.utter_message(
+                    response="utter_kb_article_in_other_language",
+                    in_article_language=in_article_language(result.article_language, language),
+                )
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":

@@ -50,6 +50,13 @@ class Article:
     summary: str = ""
     path: Path | None = None
 
+    @property
+    def translation_key(self) -> str:
+        """What the versions of one article in several languages share: the id without its
+        ``-<language>`` suffix (``reset-password-he`` and ``reset-password`` are one article)."""
+        suffix = f"-{self.language}"
+        return self.id[: -len(suffix)] if self.id.endswith(suffix) else self.id
+
     def chat_answer(self, max_chars: int = 600) -> str:
         """A short plain-text answer for a chat bubble: the summary, else the body's first paragraph,
         cut at a sentence end (or a word end with "…") to fit ``max_chars``."""

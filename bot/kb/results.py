@@ -34,6 +34,9 @@ class SearchResult:
     ``not_covered`` (a question about the company's domain that no article answers: a KB gap),
     ``out_of_domain`` (not something this company's support answers: weather, jokes) or
     ``other_company`` (another company's product)."""
+    article_language: str | None = None
+    """Set when the answer is an article that exists only in this other language (``language`` is
+    the customer's): the reply must say which language the article is in."""
 
     @property
     def top(self) -> Candidate | None:

@@ -1,6 +1,7 @@
 """KB search: an index per language, calibrated probabilities, and the answer / clarify / abstain decision.
 
-How a question is scored (within the customer's language only):
+How a question is scored (within one language's index; articles not yet translated into the
+customer's language are searched after it, see :meth:`KnowledgeBase._search_untranslated`):
 1. *Components* score every article: lexical nearest example (TF-IDF of words, stems and word pairs
    plus character 2–5-grams), a linear classifier over the example questions, the article text itself,
    and — when an embedding model is configured and understands the language — embedding nearest
@@ -18,6 +19,7 @@ How a question is scored (within the customer's language only):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +87,11 @@ class KnowledgeBase:
         return self._articles.get(article_id) if isinstance(article_id, str) else None
 
     def search(self, question: str, language: str = "en", exclude_ids: Iterable[str] = ()) -> SearchResult:
-        """Decide how to answer ``question`` from the articles in ``language`` (never another language).
+        """Decide how to answer ``question`` from the articles in ``language``.
 
         ``exclude_ids``: articles already offered that did not help; they are treated as absent.
+        When no article in ``language`` answers it, an article that exists only in another language
+        can (see :meth:`_search_untranslated`); the result's ``article_language`` says so.
         """
         requested = language
         language = normalize_language(requested, default="")
@@ -96,17 +100,25 @@ class KnowledgeBase:
             return SearchResult("abstain", [], "empty question", language or str(requested), coverage="out_of_domain")
         if not language:
             return SearchResult("abstain", [], f"unsupported language {requested!r}", str(requested), coverage="not_covered")
+        excluded = set(exclude_ids or ())
         index = self._indexes.get(language)
         if index is None:
             reason = "the knowledge base is empty" if not self._articles else f"no articles in language {language}"
-            return SearchResult("abstain", [], reason, language, coverage="not_covered")
+            result = SearchResult("abstain", [], reason, language, coverage="not_covered")
+        else:
+            result = self._search_index(index, cleaned, language, excluded)
+        if result.decision == "abstain" and result.coverage != "other_company":
+            return self._search_untranslated(cleaned, language, excluded) or result
+        return result
+
+    def _search_index(self, index: LanguageIndex, cleaned: str, language: str, excluded: set[str]) -> SearchResult:
+        """Score ``cleaned`` against one language's index (``language`` is the index's language)."""
         if not kbtext.words(cleaned, language):
             return SearchResult("abstain", [], "the question has no words", language, coverage="out_of_domain")
         other_company = index.other_companies.find(cleaned) if index.other_companies else None
         if other_company:
             return SearchResult("abstain", [], f"about another company's product: {other_company}", language,
                                 other_company=other_company, coverage="other_company")
-        excluded = set(exclude_ids or ())
         hidden = np.array([[a.id in excluded for a in index.articles]])
         if hidden.all():
             return SearchResult("abstain", [], "every article was already offered", language, coverage="not_covered")
@@ -125,3 +137,33 @@ class KnowledgeBase:
         else:
             coverage = "not_covered" if in_domain[0] >= 0.5 else "out_of_domain"
         return SearchResult(decision, candidates, reason, language, in_scope, coverage=coverage)
+
+    def _search_untranslated(self, cleaned: str, language: str, excluded: set[str]) -> SearchResult | None:
+        """An answer from an article that has no version in ``language``, for a KB whose translations lag.
+
+        Each other language's index is searched whole (hiding its translated articles would make the
+        rest look more probable than they are), and its answer counts only when it is confident, the
+        article is one ``language`` lacks, and the question shares a word with the article: a question
+        in one language matches another language's text only through such words (product names, codes,
+        English terms), never by chance.
+        """
+        translated = {a.translation_key for a in self._articles.values() if a.language == language}
+        for other in sorted(self._indexes, key=lambda code: (code != "en", SUPPORTED_LANGUAGES.index(code))):
+            index = self._indexes[other]
+            if other == language or all(a.translation_key in translated for a in index.articles):
+                continue
+            result = self._search_index(index, cleaned, other, excluded)
+            article = self.article(result.top.article_id) if result.top else None
+            if (
+                result.decision == "answer" and article is not None
+                and article.translation_key not in translated and _shares_a_word(cleaned, article)
+            ):
+                return replace(result, language=language, article_language=other)
+        return None
+
+
+def _shares_a_word(question: str, article: Article) -> bool:
+    """Whether the question and the article have a word of three or more letters in common."""
+    words = {w for w in kbtext.words(question, article.language) if len(w) >= 3}
+    article_text = kbtext.clean(" ".join((article.title, *article.questions, article.body)), max_chars=20_000)
+    return bool(words & set(kbtext.words(article_text, article.language)))

@@ -66,6 +66,16 @@ def test_questions_are_answered_from_the_articles_in_the_customers_language(disp
     assert responses(dispatcher)[-1] == "utter_ask_kb_helped"
 
 
+def test_an_article_not_yet_translated_is_shown_saying_which_language_it_is_in(dispatcher, domain):
+    tracker = make_tracker(domain, "můžu platit přes PayPal nebo Apple Pay?", "ask_question", slots={"language": "cs"})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_article_in_other_language", "utter_kb_answer", "utter_ask_kb_helped"]
+    assert dispatcher.messages[0]["in_article_language"] == "v angličtině"
+    assert slots_set(events)["kb_article_id"] == "payment-methods"
+
+
 @pytest.mark.parametrize("question", [
     "I'm going to sue you over this",
     "Please close my account",
