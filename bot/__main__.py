@@ -21,6 +21,7 @@ COMMANDS = {
     "customer": ("bot.privacy.cli:customer_main", "a customer's personal data: export, erase; prune old data"),
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
+    "bench-nlu": ("bot.benchmarks.cli:nlu_main", "benchmark intent classification per language (cross-validation)"),
     "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),
 }
 

@@ -1,7 +1,7 @@
-"""The benchmarks' command line: ``python -m bot bench-stack`` and ``python -m bot bench-helpdesk``.
+"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk`` and ``bench-nlu``.
 
 Each prints one JSON object; what the figures mean is in the docstring of
-:mod:`bot.benchmarks.stack` and :mod:`bot.benchmarks.helpdesk` (and in docs/benchmarks.md).
+:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk` and :mod:`bot.benchmarks.nlu` (and in docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -54,3 +54,24 @@ def helpdesk_main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
     return 0 if healthy else 1
+
+
+def nlu_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-nlu [--folds N] [--out DIR]``: intent accuracy per language by cross-validation."""
+    from bot.benchmarks import nlu
+    from bot.stack.supervisor import StackError
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-nlu", description=nlu.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="where Rasa writes its reports (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.folds < 2:
+        parser.error("--folds must be at least 2")
+    try:
+        report = nlu.run_benchmark(args.folds, args.out)
+    except StackError as exc:
+        print(f"bench-nlu: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
