@@ -52,7 +52,7 @@ def test_a_greeting_on_telegram_is_answered_in_the_chat(stack, standins: StandIn
     [event] = user_events(stack, chat_id)
     assert event["input_channel"] == "telegram"
     # what the actions read as tracker.latest_message["metadata"]
-    assert event["parse_data"]["metadata"] == {"customer_name": "Dana Levi", "telegram_username": "dana_l"}
+    assert event["parse_data"]["metadata"] == {"customer_name": "Dana Levi", "telegram_username": "dana_l", "language": "en"}
 
 
 @pytest.mark.parametrize("secret", [None, "guessed"], ids=["missing", "wrong"])

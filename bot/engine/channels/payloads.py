@@ -76,7 +76,8 @@ def _is_id(value: Any) -> bool:
 
 
 def telegram_customer(user: Any) -> dict[str, str]:
-    """Metadata naming the Telegram user: ``customer_name`` and ``telegram_username``."""
+    """Metadata naming the Telegram user: ``customer_name`` and ``telegram_username``, and the
+    ``language`` hint from their app's ``language_code`` (the conversation's language until they write)."""
     if not isinstance(user, dict):
         return {}
     names = [user.get("first_name"), user.get("last_name")]
@@ -86,6 +87,8 @@ def telegram_customer(user: Any) -> dict[str, str]:
         metadata["customer_name"] = full_name
     if isinstance(user.get("username"), str) and user["username"]:
         metadata["telegram_username"] = user["username"]
+    if isinstance(user.get("language_code"), str) and user["language_code"]:
+        metadata["language"] = user["language_code"]
     return metadata
 
 

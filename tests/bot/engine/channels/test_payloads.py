@@ -67,7 +67,7 @@ def test_the_callback_signature_is_hex_hmac_sha256_of_the_body_and_the_collector
 
 def test_a_telegram_text_message_becomes_a_message_from_its_chat_with_the_customers_name():
     assert parse_telegram_update(telegram_update(1001, "Where is my order?")) == IncomingMessage(
-        "1001", "Where is my order?", {"customer_name": "Dana Levi", "telegram_username": "dana_l"})
+        "1001", "Where is my order?", {"customer_name": "Dana Levi", "telegram_username": "dana_l", "language": "en"})
 
 
 def test_an_edited_telegram_message_is_read_like_a_new_one():
@@ -135,12 +135,16 @@ def test_a_malformed_telegram_update_is_refused_saying_why(update, error):
     ({"id": 1, "first_name": " Dana ", "last_name": "Levi", "username": "dana_l"},
      {"customer_name": "Dana Levi", "telegram_username": "dana_l"}),
     ({"id": 1, "first_name": "יעל"}, {"customer_name": "יעל"}),
+    ({"id": 1, "first_name": "Layla", "language_code": "ar"}, {"customer_name": "Layla", "language": "ar"}),
+    ({"id": 1, "first_name": "Jan", "language_code": "cs-CZ"}, {"customer_name": "Jan", "language": "cs-CZ"}),
+    ({"id": 1, "first_name": "Noa", "language_code": ""}, {"customer_name": "Noa"}),
+    ({"id": 1, "first_name": "Noa", "language_code": 5}, {"customer_name": "Noa"}),
     ({"id": 1, "first_name": "  ", "last_name": None, "username": ""}, {}),
     ({"id": 1, "first_name": 7, "username": ["x"]}, {}),
     (None, {}),
     ("dana", {}),
 ])
-def test_the_telegram_customer_is_named_only_from_usable_fields(user, metadata):
+def test_the_telegram_customer_is_named_and_their_app_language_hinted_only_from_usable_fields(user, metadata):
     assert telegram_customer(user) == metadata
 
 

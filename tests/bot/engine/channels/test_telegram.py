@@ -22,7 +22,7 @@ def test_a_telegram_message_reaches_the_bot_with_the_customers_name_and_the_repl
     assert response.status_code == 200
     assert harness.messages_from("telegram:1001") == [{
         "text": "Where is my order?", "sender_id": "telegram:1001", "input_channel": "telegram",
-        "metadata": {"customer_name": "Dana Levi", "telegram_username": "dana_l"},
+        "metadata": {"customer_name": "Dana Levi", "telegram_username": "dana_l", "language": "en"},
     }]
     assert platforms.telegram.wait_for(1001)["text"] == "echo: Where is my order?"
 
