@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.services import in_session, in_thread, services
 from bot.ces.store import already_rated, should_ask
 from bot.escalation.details import customer_has_left
+from bot.escalation.wording import agent_or_anyone
 from bot.helpdesk.client import HelpdeskUnavailable
 from bot.helpdesk.tickets import store_customer_line
 
@@ -22,6 +23,10 @@ RICH_CHANNELS = ("socketio",)
 
 def _entity(tracker: Tracker, name: str) -> str:
     return next(tracker.get_latest_entity_values(name), None) or ""
+
+
+def _agent_name(tracker: Tracker) -> str:
+    return agent_or_anyone(tracker.get_slot("language"), _entity(tracker, "agent_name"))
 
 
 class ActionRelayToAgent(Action):
@@ -58,7 +63,7 @@ class ActionAgentJoined(Action):
         return "action_agent_joined"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_agent_joined", agent_name=_entity(tracker, "agent_name") or "An agent")
+        dispatcher.utter_message(response="utter_agent_joined", agent_name=_agent_name(tracker))
         return [SlotSet("handoff_active", True)]
 
 
@@ -70,7 +75,7 @@ class ActionDeliverAgentMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = _entity(tracker, "agent_message")
-        agent_name = _entity(tracker, "agent_name") or "Agent"
+        agent_name = _agent_name(tracker)
         if not text:
             return []
         if tracker.get_latest_input_channel() in RICH_CHANNELS:
@@ -90,7 +95,7 @@ class ActionHandback(Action):
         svc = services()
         reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
         resolution_id = _entity(tracker, "resolution_id")
-        dispatcher.utter_message(response="utter_handback", agent_name=_entity(tracker, "agent_name") or "Our agent",
+        dispatcher.utter_message(response="utter_handback", agent_name=_agent_name(tracker),
                                  ticket_reference=reference)
         events: list[EventType] = [
             SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),

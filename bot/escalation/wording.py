@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-SUPPORTED = ("en", "he", "ar", "cs")
+from bot.language import normalize_language
 
 _WAIT = {
     "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free."),
@@ -41,19 +41,16 @@ _NEXT_OPEN = {
 }
 
 
-def _lang(language: str | None) -> str:
-    return language if language in SUPPORTED else "en"
-
-
 def wait_text(language: str | None, minutes: int | None) -> str:
-    known, unknown = _WAIT[_lang(language)]
+    language = normalize_language(language)
+    known, unknown = _WAIT[language]
     if minutes is None:
         return unknown
-    return known.format(minutes=_minutes(_lang(language), max(1, int(minutes))))
+    return known.format(minutes=_minutes(language, max(1, int(minutes))))
 
 
 def offline_reason(language: str | None, open_now: bool) -> str:
-    outside_hours, nobody_online = _OFFLINE[_lang(language)]
+    outside_hours, nobody_online = _OFFLINE[normalize_language(language)]
     return outside_hours if not open_now else nobody_online
 
 
@@ -67,8 +64,9 @@ def _moment(language: str, value: datetime | None) -> str:
 
 
 def next_open_text(language: str | None, next_open: datetime | None) -> str:
-    when_template, soon = _NEXT_OPEN[_lang(language)]
-    return when_template.format(when=_moment(_lang(language), next_open)) if next_open else soon
+    language = normalize_language(language)
+    when_template, soon = _NEXT_OPEN[language]
+    return when_template.format(when=_moment(language, next_open)) if next_open else soon
 
 
 _STATUS = {
@@ -84,6 +82,15 @@ _STATUS = {
 
 
 _AN_AGENT = {"en": "an agent", "he": "נציג", "ar": "موظف", "cs": "operátor"}
+
+
+def agent_or_anyone(language: str | None, agent_name: str | None) -> str:
+    """The agent's name, or "An agent" in the customer's language when the helpdesk sent none
+    (it starts a sentence: "An agent from the support team has joined the chat")."""
+    if agent_name and agent_name.strip():
+        return agent_name.strip()
+    fallback = _AN_AGENT[normalize_language(language)]
+    return fallback[:1].upper() + fallback[1:]
 
 
 class TicketSummary(Protocol):
@@ -105,7 +112,7 @@ class TicketSummary(Protocol):
 
 def status_line(language: str | None, ticket: TicketSummary) -> str:
     """One line per ticket for "what's the status of my ticket?"."""
-    language = _lang(language)
+    language = normalize_language(language)
     template = _STATUS[language].get(ticket.status, "{status}")
     state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or _AN_AGENT[language],
                             when=_moment(language, ticket.resolved_at), status=ticket.status).strip()

@@ -16,6 +16,8 @@ from actions.handoff import (
 )
 from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope
+from bot.escalation.wording import agent_or_anyone
+from bot.language import SUPPORTED_LANGUAGES
 from bot.models import Ticket
 from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
 from tests.helpers.sessions import in_session
@@ -80,6 +82,16 @@ def test_an_agent_without_a_name_is_announced_generically(dispatcher, domain):
     assert dispatcher.messages[0]["agent_name"] == "An agent"
 
 
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_an_agent_without_a_name_is_announced_in_the_customers_language(dispatcher, domain, language):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_joined", slots={"language": language})
+
+    run(ActionAgentJoined(), dispatcher, tracker, domain)
+
+    assert dispatcher.messages[0]["agent_name"] == agent_or_anyone(language, None)
+    assert language == "en" or dispatcher.messages[0]["agent_name"] != "An agent"
+
+
 def test_the_web_chat_gets_the_agents_reply_as_the_agents(dispatcher, domain):
     tracker = make_tracker(domain, "", "EXTERNAL_agent_message", channel="socketio",
                            entities=entities(agent_message="Refund issued ✅ — ראה מייל", agent_name="Avi"))
@@ -106,7 +118,7 @@ def test_other_channels_get_the_agents_name_in_front(dispatcher, domain, channel
 def test_an_agent_reply_without_a_name_says_agent(dispatcher, domain):
     run(ActionDeliverAgentMessage(), dispatcher,
         make_tracker(domain, "", "EXTERNAL_agent_message", entities=entities(agent_message="Done")), domain)
-    assert dispatcher.messages[0]["text"] == "Agent: Done"
+    assert dispatcher.messages[0]["text"] == "An agent: Done"
 
 
 def test_an_empty_agent_reply_shows_nothing(dispatcher, domain):
@@ -171,7 +183,7 @@ def test_a_handback_without_a_resolution_asks_nothing(dispatcher, domain):
 
     events = run(ActionHandback(), dispatcher, tracker, domain)
 
-    assert dispatcher.messages[0]["agent_name"] == "Our agent"
+    assert dispatcher.messages[0]["agent_name"] == "An agent"
     assert slots_set(events) == {"handoff_active": False, "ticket_reference": "T-1002", "resolution_id": None,
                                  "next_step": None}
 

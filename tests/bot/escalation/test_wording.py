@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.escalation.wording import SUPPORTED, next_open_text, offline_reason, status_line, wait_text
+from bot.escalation.wording import agent_or_anyone, next_open_text, offline_reason, status_line, wait_text
+from bot.language import SUPPORTED_LANGUAGES
 
 HEBREW = re.compile(r"[\u0590-\u05FF]")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -37,7 +38,7 @@ class Ticket:
 # --- waiting time ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", SUPPORTED)
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_the_wait_is_said_in_the_customers_language(language):
     for text in (wait_text(language, 5), wait_text(language, None)):
         assert written_in(language, text), text
@@ -69,17 +70,23 @@ def test_an_unknown_wait_promises_no_number():
     assert "as soon as" in text
 
 
-@pytest.mark.parametrize("language", [None, "", "de", "EN", "he-IL"])
+@pytest.mark.parametrize("language", [None, "", "de", "xx-YY"])
 def test_unsupported_languages_get_english(language):
     assert wait_text(language, 3) == wait_text("en", 3)
     assert offline_reason(language, True) == offline_reason("en", True)
     assert next_open_text(language, None) == next_open_text("en", None)
+    assert agent_or_anyone(language, None) == agent_or_anyone("en", None)
+
+
+@pytest.mark.parametrize("locale, language", [("EN", "en"), ("he-IL", "he"), ("ar_SA", "ar"), ("cs-CZ", "cs")])
+def test_a_locale_is_read_as_its_language(locale, language):
+    assert wait_text(locale, 3) == wait_text(language, 3)
 
 
 # --- offline and opening hours ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", SUPPORTED)
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_offline_reason_tells_outside_hours_from_nobody_online(language):
     outside_hours = offline_reason(language, open_now=False)
     nobody_online = offline_reason(language, open_now=True)
@@ -114,7 +121,7 @@ def test_next_opening_in_the_business_time_zone():
     assert next_open_text("en", opening) == "from Mon 05 Jan 09:00 CET"
 
 
-@pytest.mark.parametrize("language", SUPPORTED)
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_without_a_known_opening_the_answer_is_as_soon_as_possible(language):
     text = next_open_text(language, None)
     assert written_in(language, text)
@@ -125,7 +132,7 @@ def test_without_a_known_opening_the_answer_is_as_soon_as_possible(language):
 
 
 @pytest.mark.parametrize("status", ["waiting", "assigned", "resolved", "closed"])
-@pytest.mark.parametrize("language", SUPPORTED)
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_every_status_is_said_in_every_language(language, status):
     ticket = Ticket(status=status, assignee_name="Noa" if status == "assigned" else None,
                     resolved_at=MONDAY_9AM if status == "resolved" else None)
@@ -159,3 +166,20 @@ def test_an_unknown_status_is_shown_as_is():
 def test_hostile_subjects_are_passed_through_as_text():
     line = status_line("ar", Ticket(subject="<img src=x onerror=alert(1)> {position}"))
     assert "<img src=x onerror=alert(1)> {position}" in line  # not formatted, not interpreted
+
+
+# --- an agent without a name ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_an_agent_without_a_name_is_called_an_agent_in_the_customers_language(language):
+    for missing in (None, "", "  "):
+        fallback = agent_or_anyone(language, missing)
+        assert written_in(language, fallback), fallback
+        assert fallback[0] == fallback[0].upper()  # it starts a sentence ("An agent from the support team …")
+    assert agent_or_anyone(language, " Noa ") == "Noa"
+
+
+def test_the_english_unnamed_agent_starts_a_sentence():
+    assert agent_or_anyone("en", None) == "An agent"
+    assert agent_or_anyone("cs", None) == "Operátor"
