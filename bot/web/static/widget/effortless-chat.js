@@ -9,7 +9,9 @@
  * DOM nodes and textContent (never innerHTML); the session token the server signed and a
  * transcript cache live in localStorage so a reload continues the same Rasa conversation (the
  * token, not a session id, is what proves the conversation is ours); messages typed while the
- * connection is down wait in an outbox and are sent once the session is confirmed again.
+ * connection is down wait in an outbox and are sent once the session is confirmed again. The
+ * header's language menu switches the widget's labels and direction at once and tells the bot by
+ * sending the language's own name as the customer's message ("עברית").
  */
 (function () {
   "use strict";
@@ -33,7 +35,8 @@
       unavailable: "The chat is unavailable right now. Please try again later.",
       tooLong: "Your message is too long ({count}/{max} characters). Please shorten it.",
       typing: "Typing…", welcome: "Hi! How can we help you today?", sending: "Sending…",
-      agent: "{name} · support agent", agentNoName: "Support agent", unread: "{count} new messages"
+      agent: "{name} · support agent", agentNoName: "Support agent", unread: "{count} new messages",
+      language: "Language"
     },
     he: {
       launcher: "צ'אט איתנו", close: "סגירת הצ'אט", placeholder: "הקלידו הודעה…", send: "שליחה",
@@ -43,7 +46,8 @@
       unavailable: "הצ'אט אינו זמין כרגע. נסו שוב מאוחר יותר.",
       tooLong: "ההודעה ארוכה מדי ({count}/{max} תווים). נא לקצר אותה.",
       typing: "מקליד…", welcome: "שלום! איך אפשר לעזור היום?", sending: "שולח…",
-      agent: "{name} · נציג/ת שירות", agentNoName: "נציג/ת שירות", unread: "{count} הודעות חדשות"
+      agent: "{name} · נציג/ת שירות", agentNoName: "נציג/ת שירות", unread: "{count} הודעות חדשות",
+      language: "שפה"
     },
     ar: {
       launcher: "تحدث معنا", close: "إغلاق المحادثة", placeholder: "اكتب رسالتك…", send: "إرسال",
@@ -53,7 +57,8 @@
       unavailable: "المحادثة غير متاحة حاليًا. يرجى المحاولة لاحقًا.",
       tooLong: "رسالتك طويلة جدًا ({count}/{max} حرفًا). يرجى اختصارها.",
       typing: "يكتب…", welcome: "مرحبًا! كيف يمكننا مساعدتك اليوم؟", sending: "جارٍ الإرسال…",
-      agent: "{name} · موظف الدعم", agentNoName: "موظف الدعم", unread: "{count} رسائل جديدة"
+      agent: "{name} · موظف الدعم", agentNoName: "موظف الدعم", unread: "{count} رسائل جديدة",
+      language: "اللغة"
     },
     cs: {
       launcher: "Napište nám", close: "Zavřít chat", placeholder: "Napište zprávu…", send: "Odeslat",
@@ -63,9 +68,12 @@
       unavailable: "Chat teď není dostupný. Zkuste to prosím později.",
       tooLong: "Zpráva je příliš dlouhá ({count}/{max} znaků). Zkraťte ji prosím.",
       typing: "Píše…", welcome: "Dobrý den! Jak vám můžeme pomoci?", sending: "Odesílání…",
-      agent: "{name} · podpora", agentNoName: "Pracovník podpory", unread: "Nové zprávy: {count}"
+      agent: "{name} · podpora", agentNoName: "Pracovník podpory", unread: "Nové zprávy: {count}",
+      language: "Jazyk"
     }
   };
+  // Each language in its own words: the menu's entries, and the message that tells the bot.
+  var LANGUAGE_NAMES = { en: "English", he: "עברית", ar: "العربية", cs: "Čeština" };
 
   // "auto": the visitor's browser languages first (they may read an English page but write
   // Hebrew), then the page's own language, then English.
@@ -98,14 +106,25 @@
     maxLength: parseInt(options.maxLength, 10) > 0 ? parseInt(options.maxLength, 10) : 1000,
     accent: options.color || ""
   };
-  var text = STRINGS[config.language];
+  var text;
   var storageKey = "effortless-chat:" + config.socketUrl;
 
   function format(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
   }
 
-  // ---- persisted state: session token, transcript cache, whether the panel was open ----
+  // The template's text with each {value} in its own <bdi>: a Latin agent name inside a Hebrew
+  // label (or the reverse) keeps its own direction and cannot reorder the words around it.
+  function appendIsolated(parent, template, values) {
+    template.split(/(\{\w+\})/).forEach(function (part) {
+      var key = /^\{(\w+)\}$/.exec(part);
+      if (key) parent.appendChild(el("bdi", "", String(values[key[1]])));
+      else if (part) parent.appendChild(document.createTextNode(part));
+    });
+  }
+
+  // ---- persisted state: session token, transcript cache, whether the panel was open, the
+  //      language the customer chose in the menu (it wins over data-lang) ----
 
   // A state saved by an older widget (a session id it chose itself) keeps its transcript; the
   // server, which no longer accepts chosen ids, starts a new session for it.
@@ -116,7 +135,8 @@
         return {
           sessionToken: typeof saved.sessionToken === "string" ? saved.sessionToken : null,
           messages: saved.messages,
-          open: saved.open === true
+          open: saved.open === true,
+          language: SUPPORTED_LANGUAGES.indexOf(saved.language) !== -1 ? saved.language : undefined
         };
       }
     } catch (error) { /* storage blocked or corrupt: start afresh */ }
@@ -129,6 +149,8 @@
   }
 
   var state = loadState();
+  if (state.language) config.language = state.language;
+  text = STRINGS[config.language];
   var outbox = state.messages.filter(function (message) { return message.pending; });
 
   // ---- DOM helpers (textContent only) ----
@@ -191,13 +213,10 @@
   shadow.appendChild(stylesheet);
 
   var root = el("div", "ec-root");
-  root.lang = config.language;
-  root.dir = RTL_LANGUAGES.indexOf(config.language) !== -1 ? "rtl" : "ltr";
   if (config.accent) root.style.setProperty("--ec-accent", config.accent);
 
   var launcher = el("button", "ec-launcher");
   launcher.type = "button";
-  launcher.setAttribute("aria-label", text.launcher);
   launcher.setAttribute("aria-controls", "ec-panel");
   launcher.setAttribute("aria-expanded", "false");
   launcher.appendChild(icon("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"));
@@ -214,13 +233,40 @@
   var header = el("header", "ec-header");
   var heading = el("h2", "ec-title", config.title);
   heading.dir = "auto";
-  var newButton = el("button", "ec-new", text.newConversation);
+  var newButton = el("button", "ec-new");
   newButton.type = "button";
   var closeButton = el("button", "ec-close");
   closeButton.type = "button";
-  closeButton.setAttribute("aria-label", text.close);
   closeButton.appendChild(icon("M6 6l12 12M18 6L6 18"));
-  header.append(heading, newButton, closeButton);
+
+  // The language menu: a button naming the current language, and a menu of the four, each
+  // written in its own language and script (so it reads right whatever the widget's language).
+  var languageMenu = el("div", "ec-lang");
+  var languageButton = el("button", "ec-lang-button");
+  languageButton.type = "button";
+  languageButton.id = "ec-lang-button";
+  languageButton.setAttribute("aria-haspopup", "menu");
+  languageButton.setAttribute("aria-expanded", "false");
+  languageButton.setAttribute("aria-controls", "ec-lang-menu");
+  var languageList = el("ul", "ec-lang-menu");
+  languageList.id = "ec-lang-menu";
+  languageList.setAttribute("role", "menu");
+  languageList.setAttribute("aria-labelledby", "ec-lang-button");
+  languageList.hidden = true;
+  var languageItems = SUPPORTED_LANGUAGES.map(function (code) {
+    var item = el("li", "ec-lang-item");
+    var name = el("span", "", LANGUAGE_NAMES[code]);
+    name.lang = code;
+    name.dir = "auto";
+    item.appendChild(name);
+    item.setAttribute("role", "menuitemradio");
+    item.tabIndex = -1;
+    item.dataset.language = code;
+    languageList.appendChild(item);
+    return item;
+  });
+  languageMenu.append(languageButton, languageList);
+  header.append(heading, languageMenu, newButton, closeButton);
 
   var status = el("div", "ec-status");
   status.setAttribute("role", "status");
@@ -233,7 +279,6 @@
   log.tabIndex = 0;
 
   var typing = el("div", "ec-typing");
-  typing.setAttribute("aria-label", text.typing);
   typing.setAttribute("role", "img");
   typing.append(el("span"), el("span"), el("span"));
   typing.hidden = true;
@@ -246,17 +291,36 @@
   var input = el("textarea", "ec-input");
   input.rows = 1;
   input.dir = "auto";
-  input.placeholder = text.placeholder;
-  input.setAttribute("aria-label", text.placeholder);
   var sendButton = el("button", "ec-send");
   sendButton.type = "submit";
-  sendButton.setAttribute("aria-label", text.send);
   sendButton.appendChild(icon("M3 20l18-8L3 4v6l12 2-12 2z"));
   composer.append(input, sendButton);
 
   panel.append(header, status, log, typing, notice, composer);
   root.append(panel, launcher);
   shadow.appendChild(root);
+
+  // Everything the widget itself says, in config.language; the transcript is drawn again for its
+  // welcome line, agent labels and "Sending…".
+  function applyLanguage() {
+    text = STRINGS[config.language];
+    root.lang = config.language;
+    root.dir = RTL_LANGUAGES.indexOf(config.language) !== -1 ? "rtl" : "ltr";
+    newButton.textContent = text.newConversation;
+    closeButton.setAttribute("aria-label", text.close);
+    languageButton.textContent = LANGUAGE_NAMES[config.language];
+    languageButton.setAttribute("aria-label", text.language + ": " + LANGUAGE_NAMES[config.language]);
+    languageItems.forEach(function (item) {
+      item.setAttribute("aria-checked", String(item.dataset.language === config.language));
+    });
+    typing.setAttribute("aria-label", text.typing);
+    input.placeholder = text.placeholder;
+    input.setAttribute("aria-label", text.placeholder);
+    sendButton.setAttribute("aria-label", text.send);
+    showUnread(0, unreadCount);
+    setStatus(statusKey);
+    if (input.value) checkLength();
+  }
 
   // ---- transcript rendering ----
 
@@ -266,7 +330,10 @@
     var row = el("div", "ec-msg ec-from-" + message.from + (message.pending ? " ec-pending" : ""));
     nodes.set(message, row);
     if (message.from === "agent") {
-      row.appendChild(el("div", "ec-author", message.agentName ? format(text.agent, { name: message.agentName }) : text.agentNoName));
+      var author = el("div", "ec-author");
+      if (message.agentName) appendIsolated(author, text.agent, { name: message.agentName });
+      else author.textContent = text.agentNoName;
+      row.appendChild(author);
     }
     if (message.text) {
       var bubble = el("div", "ec-bubble");
@@ -324,8 +391,8 @@
   }
 
   var unreadCount = 0;
-  function showUnread(increment) {
-    unreadCount = increment ? unreadCount + increment : 0;
+  function showUnread(increment, count) {
+    unreadCount = increment ? unreadCount + increment : count || 0;
     badge.hidden = unreadCount === 0;
     badge.textContent = unreadCount ? String(unreadCount) : "";
     launcher.setAttribute("aria-label", unreadCount ? text.launcher + " — " + format(text.unread, { count: unreadCount }) : text.launcher);
@@ -341,9 +408,12 @@
     }
   }
 
-  function setStatus(message) {
-    status.textContent = message || "";
-    status.hidden = !message;
+  var statusKey = "";
+  // key: a STRINGS key ("offline", "reconnecting", …) or "" for none; kept to redraw in another language.
+  function setStatus(key) {
+    statusKey = key || "";
+    status.textContent = statusKey ? text[statusKey] : "";
+    status.hidden = !statusKey;
   }
 
   // ---- connection to Rasa's socket.io channel ----
@@ -373,12 +443,12 @@
   function connect() {
     if (socket) return;
     if (!config.socketUrl) {
-      setStatus(text.unavailable);
+      setStatus("unavailable");
       console.error("Effortless chat: data-socket-url must be an absolute http(s) URL, got " + JSON.stringify(options.socketUrl));
       return;
     }
     socket = "loading";
-    setStatus(text.connecting);
+    setStatus("connecting");
     loadSocketIo().then(function (io) {
       socket = io(config.socketUrl, { path: config.socketPath, reconnectionDelayMax: 5000 });
       socket.on("connect", requestSession);
@@ -387,14 +457,14 @@
       socket.on("disconnect", function (reason) {
         sessionConfirmed = false;
         if (reason === "io server disconnect") socket.connect(); // the server hung up: dial again
-        if (reason !== "io client disconnect") setStatus(navigator.onLine === false ? text.offline : text.reconnecting);
+        if (reason !== "io client disconnect") setStatus(navigator.onLine === false ? "offline" : "reconnecting");
       });
       socket.on("connect_error", function () {
-        setStatus(navigator.onLine === false ? text.offline : text.reconnecting);
+        setStatus(navigator.onLine === false ? "offline" : "reconnecting");
       });
     }).catch(function (error) {
       socket = null;
-      setStatus(text.unavailable);
+      setStatus("unavailable");
       console.error("Effortless chat: " + error.message);
     });
   }
@@ -521,7 +591,7 @@
   }
 
   function newConversation() {
-    state = { sessionToken: null, messages: [], open: true };
+    state = { sessionToken: null, messages: [], open: true, language: state.language };
     outbox = [];
     saveState();
     renderTranscript();
@@ -539,16 +609,78 @@
     if (event.key === "Escape" && state.open) { setOpen(false); launcher.focus(); }
   });
 
-  window.addEventListener("offline", function () { setStatus(text.offline); });
+  // ---- language menu ----
+
+  function setMenuOpen(open, focusIndex) {
+    languageList.hidden = !open;
+    languageButton.setAttribute("aria-expanded", String(open));
+    if (open) languageItems[focusIndex === undefined ? SUPPORTED_LANGUAGES.indexOf(config.language) : focusIndex].focus();
+  }
+
+  function closeMenu() {
+    setMenuOpen(false);
+    languageButton.focus();
+  }
+
+  // The switch is the widget's at once and the bot's with the customer's message: "עברית" is an
+  // explicit request the bot honours (the switch_language intent), sent with the new language in
+  // its metadata like every later message.
+  function chooseLanguage(code) {
+    closeMenu();
+    if (code === config.language) return;
+    config.language = code;
+    state.language = code;
+    saveState();
+    applyLanguage();
+    renderTranscript();
+    sendUserMessage(LANGUAGE_NAMES[code], LANGUAGE_NAMES[code]);
+  }
+
+  languageButton.addEventListener("click", function () { setMenuOpen(languageList.hidden); });
+  languageButton.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      setMenuOpen(true, event.key === "ArrowDown" ? 0 : languageItems.length - 1);
+    } else if (event.key === "Escape" && !languageList.hidden) {
+      event.stopPropagation();
+      setMenuOpen(false);
+    }
+  });
+  languageList.addEventListener("click", function (event) {
+    var item = event.target.closest("[data-language]");
+    if (item) chooseLanguage(item.dataset.language);
+  });
+  languageList.addEventListener("keydown", function (event) {
+    var index = languageItems.indexOf(event.target);
+    var moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: languageItems.length - 1 };
+    if (event.key in moves) {
+      event.preventDefault();
+      languageItems[(moves[event.key] + languageItems.length) % languageItems.length].focus();
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      chooseLanguage(event.target.dataset.language);
+    } else if (event.key === "Escape") {
+      event.stopPropagation(); // closes the menu, not the panel
+      closeMenu();
+    } else if (event.key === "Tab") {
+      setMenuOpen(false);
+    }
+  });
+  root.addEventListener("focusout", function (event) {
+    if (!languageList.hidden && !languageMenu.contains(event.relatedTarget)) setMenuOpen(false);
+  });
+
+  window.addEventListener("offline", function () { setStatus("offline"); });
   window.addEventListener("online", function () {
     if (!socket || socket === "loading") return;
-    setStatus(text.reconnecting);
+    setStatus("reconnecting");
     // A socket that looked alive through the outage may be dead: start a fresh one.
     socket.disconnect();
     socket.connect();
   });
 
   function start() {
+    applyLanguage();
     document.body.appendChild(host);
     renderTranscript();
     if (state.open) setOpen(true);
