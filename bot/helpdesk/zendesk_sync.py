@@ -136,9 +136,9 @@ def chat_lines(ticket: dict, comments: list[dict], own_user_id: int, cursor: Zen
     """What the customer has not seen yet: agents' new public comments, then a change of status."""
     reference = f"#{ticket['id']}"
     lines = [
-        ChatLine(
+        ChatLine(  # an agent without a name is named by the action server, in the customer's language
             "EXTERNAL_agent_message",
-            {"agent_message": text, "agent_name": c["author"].get("name") or "Agent"},
+            {"agent_message": text, "agent_name": c["author"].get("name") or ""},
             comment_id=int(c["id"]),
         )
         for c in comments

@@ -90,6 +90,14 @@ def test_an_agents_public_reply_reaches_the_chat_once(client, zendesk, rasa, tic
     assert len(delivered(rasa)) == 1
 
 
+def test_an_agent_without_a_name_is_left_for_the_bot_to_name_in_the_customers_language(client, zendesk, rasa, ticket_id):
+    nameless = zendesk.add_user("")
+    zendesk.agent_comment(ticket_id, nameless, "Checking now.")
+
+    webhook(client, ticket_id)
+    assert [entities["agent_name"] for _, entities in delivered(rasa)] == [""]  # not an English "Agent"
+
+
 def test_attachments_reach_the_chat_as_links(client, zendesk, rasa, ticket_id):
     anna = zendesk.add_user("Anna")
     zendesk.agent_comment(ticket_id, anna, "Here is your invoice.", files=["invoice-1182.pdf"])
