@@ -24,10 +24,13 @@ from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
+from bot.language import normalize_language
 
 logger = logging.getLogger(__name__)
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
+# next_step while the customer chooses between English now and waiting for an agent who speaks theirs.
+CHOOSE_LANGUAGE = "choose_language"
 # This conversation's escalation is handled (or, kept in the outbox, will be): a new request starts afresh.
 ESCALATION_HANDED_OVER: tuple[EventType, ...] = (SlotSet("escalation_id", None), SlotSet("escalation_reason", None))
 
@@ -181,13 +184,23 @@ class ActionAnnounceTicket(Action):
         return announce_ticket(dispatcher, tracker, receipt)
 
 
-def announce_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, created: TicketReceipt) -> list[EventType]:
+def announce_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, created: TicketReceipt, language_chosen: str | None = None
+) -> list[EventType]:
     """Tell the customer their ticket's reference and what happens next; the chat goes to a person when
-    agents answer here."""
-    language = tracker.get_slot("language") or "en"
+    agents answer here. When agents are online but none speaks the customer's language, they hear it
+    before they wait, with the choice of English now (``language_chosen``: the language they chose then)."""
+    language = language_chosen or normalize_language(tracker.get_slot("language"))
     name, email = tracker.get_slot("customer_name") or "", tracker.get_slot("customer_email") or ""
     common: dict[str, Any] = {"customer_name": name, "ticket_reference": created.reference}
-    if not created.live_handoff:  # an external helpdesk: its agents answer by email
+    handed_over = [*ESCALATION_HANDED_OVER, SlotSet("ticket_reference", created.reference), SlotSet("kb_misses", 0)]
+    uncovered = created.live_handoff and created.open_now and bool(created.agents_online) and not created.language_covered
+    if uncovered and not language_chosen:  # the bot keeps the chat until they choose
+        dispatcher.utter_message(response="utter_no_agent_speaks_language", **common)
+        return [*handed_over, SlotSet("handoff_active", False), SlotSet("next_step", CHOOSE_LANGUAGE)]
+    if uncovered:
+        dispatcher.utter_message(response="utter_ticket_language_kept", **common)
+    elif not created.live_handoff:  # an external helpdesk: its agents answer by email
         dispatcher.utter_message(response="utter_ticket_created_email", customer_email=email, **common)
     elif created.open_now and created.agents_online is None:  # Zendesk answering here: no queue figures
         dispatcher.utter_message(response="utter_ticket_created_team", **common)
@@ -202,11 +215,29 @@ def announce_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, created:
             offline_reason=offline_reason(language, created.open_now),
             next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
         )
-    return [
-        # When agents answer by email only, the bot keeps the chat.
-        SlotSet("ticket_reference", created.reference), SlotSet("handoff_active", created.live_handoff),
-        *ESCALATION_HANDED_OVER, SlotSet("kb_misses", 0),
-    ]
+    # When agents answer by email only, the bot keeps the chat.
+    return [*handed_over, SlotSet("handoff_active", created.live_handoff), SlotSet("next_step", None)]
+
+
+class ActionChooseTicketLanguage(Action):
+    """The customer answered "no agent online speaks your language": English now (the ticket becomes
+    English, so English-speaking agents take it first) or their own language (they wait for a free
+    agent who speaks it). Either way they then hear where they stand."""
+
+    def name(self) -> str:
+        return "action_choose_ticket_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        chosen = normalize_language(next(tracker.get_latest_entity_values("language"), None) or tracker.get_slot("language"))
+        try:
+            receipt = await in_thread(services().tickets.change_ticket_language, tracker.sender_id, chosen)
+        except (HelpdeskUnavailable, HelpdeskRejected) as failed:
+            logger.warning("the ticket of %s could not move to %r: %s", tracker.sender_id, chosen, failed)
+            dispatcher.utter_message(response="utter_relay_failed")  # the choice stays open: they can choose again
+            return []
+        if receipt is None:  # the ticket is no longer open (resolved meanwhile): nothing to choose
+            return [SlotSet("next_step", None)]
+        return [SlotSet("language", chosen), *announce_ticket(dispatcher, tracker, receipt, language_chosen=chosen)]
 
 
 class ActionTicketStatus(Action):

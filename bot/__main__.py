@@ -15,6 +15,7 @@ COMMANDS = {
     "migrate": ("bot.stack.cli:migrate_main", "apply database migrations"),
     "action-server": ("bot.stack.cli:action_server_main", "run the Rasa action server (actions/)"),
     "create-agent": ("bot.helpdesk.cli:create_agent_main", "create an agent or admin account"),
+    "update-agent": ("bot.helpdesk.cli:update_agent_main", "change an agent's account: the languages they speak"),
     "kb": ("bot.kb.cli:main", "knowledge base: check, reload"),
     "bench-kb": ("bot.kb.cli:bench_main", "benchmark KB search on a labelled CSV data set"),
     "report": ("bot.ces.cli:report_main", "CES, containment and KB-gap report"),

@@ -63,6 +63,9 @@ class Agent(Base):
     presence: Mapped[str] = mapped_column(String(20), nullable=False, default="offline")
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Codes from bot.language.SUPPORTED_LANGUAGES: "claim next" prefers tickets in these, and the bot
+    # tells a customer when no online agent speaks theirs.
+    languages: Mapped[list] = mapped_column(JSON, nullable=False, default=lambda: ["en"])
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.db import utcnow
 from bot.helpdesk import events, login_throttle
 from bot.helpdesk.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from bot.helpdesk.schemas import AgentOut
+from bot.helpdesk.schemas import AgentOut, known_languages
 from bot.helpdesk.text import normalize_email, one_line
 from bot.models import Agent, AgentSession
 
@@ -50,12 +51,23 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_agent(session: Session, *, email: str, name: str, role: str, password: str) -> Agent:
+def spoken_languages(codes: Iterable[str]) -> list[str]:
+    """The agent's language codes, checked (:func:`known_languages`); :class:`InvalidInput` says what is wrong."""
+    try:
+        return known_languages(codes)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def create_agent(
+    session: Session, *, email: str, name: str, role: str, password: str, languages: Iterable[str] = ("en",)
+) -> Agent:
     """A new active account; :class:`Conflict` when the e-mail is taken."""
     try:
         email = normalize_email(email)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    spoken = spoken_languages(languages)
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -64,7 +76,9 @@ def create_agent(session: Session, *, email: str, name: str, role: str, password
         raise InvalidInput("the name must not be empty")
     if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
         raise Conflict(f"an agent with e-mail {email} already exists")
-    agent = Agent(email=email, name=one_line(name, 200), role=role, password_hash=hash_password(password))
+    agent = Agent(
+        email=email, name=one_line(name, 200), role=role, password_hash=hash_password(password), languages=spoken
+    )
     session.add(agent)
     try:
         session.commit()
@@ -152,6 +166,7 @@ def agent_view(agent: Agent, now: datetime | None = None) -> AgentOut:
         online=is_online(agent, now or utcnow()),
         is_active=agent.is_active,
         last_seen_at=agent.last_seen_at,
+        languages=list(agent.languages),
     )
 
 
@@ -175,6 +190,20 @@ def list_agents(session: Session) -> list:
     return list(session.scalars(select(Agent).order_by(Agent.name, Agent.id)))
 
 
+def agent_by_email(session: Session, *, email: str) -> Agent:
+    agent = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    if agent is None:
+        raise NotFound(f"no agent with e-mail {email.strip()}")
+    return agent
+
+
+def set_languages(session: Session, *, agent: Agent, languages: Iterable[str]) -> Agent:
+    """Replace the languages the agent speaks (their own profile, an admin, or the CLI)."""
+    agent.languages = spoken_languages(languages)
+    session.commit()
+    return agent
+
+
 def update_agent(
     session: Session,
     *,
@@ -182,16 +211,20 @@ def update_agent(
     name: str | None = None,
     role: str | None = None,
     is_active: bool | None = None,
+    languages: Iterable[str] | None = None,
     now: datetime | None = None,
 ) -> Agent:
-    """Rename, change the role, or (de)activate; deactivating ends the agent's sessions at once."""
+    """Rename, change the role or the languages, or (de)activate; deactivating ends the agent's sessions at once."""
     now = now or utcnow()
+    spoken = None if languages is None else spoken_languages(languages)
     agent = get_agent(session, agent_id=agent_id)
     loses_admin = agent.role == "admin" and (is_active is False or role == "agent")
     if loses_admin and _active_admin_count(session) <= 1:
         raise Conflict("this is the last active admin; make another agent admin first")
     if name is not None:
         agent.name = one_line(name, 200)
+    if spoken is not None:
+        agent.languages = spoken
     if role is not None:
         agent.role = role
     if is_active is not None:

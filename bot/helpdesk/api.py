@@ -29,6 +29,7 @@ from bot.helpdesk.schemas import (
     LoginRequest,
     MessageOut,
     PresenceRequest,
+    ProfileUpdate,
     ReplyRequest,
     SavedReplyCreate,
     SavedReplyOut,
@@ -141,8 +142,16 @@ def list_agents(_: Agent = Depends(current_agent), db: Session = Depends(db_sess
 )
 def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)):
     """Create an account (admins only)."""
-    agent = accounts.create_agent(db, email=data.email, name=data.name, role=data.role, password=data.password)
+    agent = accounts.create_agent(
+        db, email=data.email, name=data.name, role=data.role, password=data.password, languages=data.languages
+    )
     return accounts.agent_view(agent)
+
+
+@router.patch("/agents/me", response_model=AgentOut, tags=["agents"])
+def update_profile(data: ProfileUpdate, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Your own profile: the languages you speak (claim-next gives you tickets in them first)."""
+    return accounts.agent_view(accounts.set_languages(db, agent=agent, languages=data.languages))
 
 
 @router.patch(
@@ -154,8 +163,10 @@ def create_agent(data: AgentCreate, _: Agent = Depends(require_admin), db: Sessi
 def update_agent(
     agent_id: int, data: AgentUpdate, _: Agent = Depends(require_admin), db: Session = Depends(db_session)
 ):
-    """Rename, change role, or (de)activate an account (admins only); deactivating logs it out."""
-    agent = accounts.update_agent(db, agent_id=agent_id, name=data.name, role=data.role, is_active=data.is_active)
+    """Rename, change role or languages, or (de)activate an account (admins only); deactivating logs it out."""
+    agent = accounts.update_agent(
+        db, agent_id=agent_id, name=data.name, role=data.role, is_active=data.is_active, languages=data.languages
+    )
     return accounts.agent_view(agent)
 
 
@@ -209,7 +220,8 @@ def claim_next(
     agent: Agent = Depends(current_agent),
     db: Session = Depends(db_session),
 ):
-    """Claim the next ticket in queue order (atomic: concurrent claims never get the same ticket)."""
+    """Claim the next ticket: the first in queue order in a language you speak, else the first in queue
+    order (atomic: concurrent claims never get the same ticket)."""
     ticket = tickets.claim_next(db, agent=agent)
     if ticket is None:
         return Response(status_code=204)

@@ -35,6 +35,10 @@ class TicketBackend(Protocol):
     ) -> bool:
         """Pass a customer message on; False when the conversation has no open ticket."""
 
+    def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
+        """The customer chose another language for their open ticket; its receipt, or None when there is
+        none (or the backend does not route by language)."""
+
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
     ) -> list[CustomerTicket]:
@@ -153,6 +157,11 @@ class ZendeskBackend:
             json={"ticket": {"comment": {"body": f"{speaker} (chat): {truncate_with_marker(text)}", "public": True}}},
         )
         return True
+
+    def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
+        """Zendesk routes by its own rules (its receipts never say a language is uncovered, so the bot
+        never offers the choice): nothing to move."""
+        return None
 
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None

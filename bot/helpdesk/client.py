@@ -24,6 +24,7 @@ from bot.helpdesk.schemas import (
     CustomerTicket,
     RelayMessage,
     TicketCreate,
+    TicketLanguageUpdate,
     TicketReceipt,
 )
 from bot.helpdesk.tickets import NO_OPEN_TICKET
@@ -109,6 +110,17 @@ class HelpdeskClient:
             return False
         self._json(response)
         return True
+
+    def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
+        """Move the conversation's open ticket to ``language``; its receipt, or None when it has none."""
+        response = self._send(
+            "PUT",
+            f"/api/internal/conversations/{quote(conversation_id, safe='')}/ticket/language",
+            json=TicketLanguageUpdate(language=language).model_dump(mode="json"),
+        )
+        if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
+            return None
+        return TicketReceipt.model_validate(self._json(response))
 
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None

@@ -1,4 +1,5 @@
-"""The action server's API (``/api/internal/...``, service token): escalate, relay, status, availability."""
+"""The action server's API (``/api/internal/...``, service token): escalate, relay, ticket language,
+status, availability."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.helpdesk.schemas import (
     RelayMessage,
     RelayReceipt,
     TicketCreate,
+    TicketLanguageUpdate,
     TicketReceipt,
 )
 
@@ -50,6 +52,20 @@ def relay_message(conversation_id: str, data: RelayMessage, response: Response, 
     if not created:
         response.status_code = 200  # a retry of a message stored before
     return RelayReceipt(reference=ticket.reference, status=ticket.status, message_id=message.id)
+
+
+@router.put(
+    "/conversations/{conversation_id:path}/ticket/language",
+    response_model=TicketReceipt,
+    responses={404: {"description": "the conversation has no open ticket"}},
+)
+def change_ticket_language(
+    conversation_id: str, data: TicketLanguageUpdate, request: Request, db: Session = Depends(db_session)
+):
+    """The customer chose another language for their open ticket (offered when no agent online speaks
+    theirs); returns the ticket's receipt, to tell them where they now stand."""
+    ticket = tickets.change_ticket_language(db, conversation_id=conversation_id, language=data.language)
+    return tickets.receipt(db, ticket=ticket, created=False, policy=request.app.state.policy)
 
 
 @router.get("/tickets/status", response_model=CustomerTickets)

@@ -6,6 +6,7 @@ into a response by accident. Message bodies are plain text: clients must render 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, normalize_email
 from bot.helpdesk.ticket_rules import REASONS
+from bot.language import SUPPORTED_LANGUAGES
 
 Priority = Literal["urgent", "high", "normal", "low"]
 Presence = Literal["online", "away", "offline"]
@@ -24,6 +26,24 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or only spaces")
     return value
+
+
+def known_languages(codes: Iterable[str]) -> list[str]:
+    """The language codes an agent speaks, lower-cased, each once, in the order given; ValueError
+    naming the unknown code (and the known ones) or an empty list."""
+    spoken: list[str] = []
+    for raw in codes:
+        code = raw.strip().lower()
+        if code not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unknown language code {raw.strip()!r}; use one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if code not in spoken:
+            spoken.append(code)
+    if not spoken:
+        raise ValueError(f"list at least one language: {', '.join(SUPPORTED_LANGUAGES)}")
+    return spoken
+
+
+LANGUAGES_DESCRIPTION = f"codes of the languages the agent speaks: {', '.join(SUPPORTED_LANGUAGES)}"
 
 
 # ---------------------------------------------------------------- inputs
@@ -128,8 +148,10 @@ class AgentCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role = "agent"
     password: str = Field(min_length=8, max_length=1024)
+    languages: list[str] = Field(["en"], max_length=20, description=LANGUAGES_DESCRIPTION)
 
     _check = field_validator("name")(_not_blank)
+    _languages = field_validator("languages")(known_languages)
 
     @field_validator("email")
     @classmethod
@@ -141,6 +163,31 @@ class AgentUpdate(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     role: Role | None = None
     is_active: bool | None = None
+    languages: list[str] | None = Field(None, max_length=20, description=LANGUAGES_DESCRIPTION)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else known_languages(value)
+
+
+class ProfileUpdate(BaseModel):
+    """What an agent may change about themselves."""
+
+    languages: list[str] = Field(max_length=20, description=LANGUAGES_DESCRIPTION)
+
+    _languages = field_validator("languages")(known_languages)
+
+
+class TicketLanguageUpdate(BaseModel):
+    """The customer chose another language for their open ticket (e.g. English, to be served sooner)."""
+
+    language: str = Field(min_length=2, max_length=10, description=", ".join(SUPPORTED_LANGUAGES))
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return known_languages([value])[0]
 
 
 class SavedReplyCreate(_TextInput):
@@ -171,6 +218,7 @@ class AgentOut(_FromOrm):
     online: bool = Field(description="presence is online and the agent was seen in the last minutes")
     is_active: bool
     last_seen_at: datetime | None
+    languages: list[str] = Field(description="the languages the agent speaks; claim-next prefers tickets in them")
 
 
 class MessageOut(_FromOrm):
@@ -232,6 +280,11 @@ class TicketReceipt(BaseModel):
     open_now: bool
     next_open: datetime | None
     live_handoff: bool = Field(True, description="agents answer in this chat (false for Zendesk without its webhook)")
+    language_covered: bool = Field(
+        True,
+        description="false when agents are online but none of them speaks the ticket's language "
+        "(the bot then offers English before the customer waits); true when unknown",
+    )
 
 
 class Availability(BaseModel):

@@ -244,19 +244,17 @@ def claim_ticket(session: Session, *, ticket_id: int, agent: Agent, now: datetim
 
 
 def claim_next(session: Session, *, agent: Agent, now: datetime | None = None) -> Ticket | None:
-    """Claim the first waiting ticket in queue order that nobody else claims first; None when the queue is empty.
+    """Claim the first waiting ticket that nobody else claims first; None when the queue is empty.
 
-    Everyone tries the head of the queue first; whoever loses that race goes on at a different
-    ticket among the next most urgent few (by agent id) instead of all racing for the same next one.
+    Tickets in the languages the agent speaks come first (in queue order); when none waits, the
+    queue order as it is, so an agent is never idle while customers wait. Everyone tries the head
+    first; whoever loses that race goes on at a different ticket among the next most urgent few
+    (by agent id) instead of all racing for the same next one.
     """
     now = now or utcnow()
+    languages = list(agent.languages or ())
     while True:
-        head = session.execute(
-            select(Ticket.id, Ticket.priority_rank)
-            .where(Ticket.status == "waiting")
-            .order_by(*QUEUE_ORDER)
-            .limit(CLAIM_WINDOW)
-        ).all()
+        head = _claim_window(session, languages) or _claim_window(session, None)
         session.rollback()  # end the read so the claim below starts a fresh transaction
         if not head:
             return None
@@ -266,6 +264,14 @@ def claim_next(session: Session, *, agent: Agent, now: datetime | None = None) -
             if _try_claim(session, ticket_id, agent, now):
                 return _after_claim(session, ticket_id, agent, now)
             session.rollback()
+
+
+def _claim_window(session: Session, languages: list[str] | None) -> Sequence:
+    """The most urgent waiting tickets (id, rank), only those in ``languages`` unless it is None."""
+    query = select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting")
+    if languages is not None:
+        query = query.where(Ticket.language.in_(languages))
+    return session.execute(query.order_by(*QUEUE_ORDER).limit(CLAIM_WINDOW)).all()
 
 
 def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> bool:
@@ -612,12 +618,20 @@ def customer_tickets(
     ]
 
 
+_ONLINE = (Agent.is_active.is_(True), Agent.presence == "online")
+
+
 def agents_online(session: Session, *, now: datetime) -> int:
     return session.scalars(
-        select(func.count())
-        .select_from(Agent)
-        .where(Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at > now - ONLINE_WINDOW)
+        select(func.count()).select_from(Agent).where(*_ONLINE, Agent.last_seen_at > now - ONLINE_WINDOW)
     ).one()
+
+
+def online_agent_speaks(session: Session, *, language: str, now: datetime) -> bool:
+    """Whether an agent online now speaks ``language`` (read in Python: the list is a JSON column,
+    and the agents online are few)."""
+    spoken = session.scalars(select(Agent.languages).where(*_ONLINE, Agent.last_seen_at > now - ONLINE_WINDOW))
+    return any(language in (languages or ()) for languages in spoken)
 
 
 def median_handling_minutes(session: Session, *, now: datetime) -> float:
@@ -662,7 +676,35 @@ def receipt(
         agents_online=online,
         open_now=next_open == now,
         next_open=next_open,
+        language_covered=online == 0 or online_agent_speaks(session, language=ticket.language, now=now),
     )
+
+
+def change_ticket_language(
+    session: Session, *, conversation_id: str, language: str, now: datetime | None = None
+) -> Ticket:
+    """The customer chose another language for their open ticket (e.g. English, when no agent online
+    speaks theirs): agents who speak it now get it first. 404 when the conversation has no open ticket."""
+    now = now or utcnow()
+    ticket = open_ticket_for(session, conversation_id=conversation_id)
+    if ticket is None:
+        raise NotFound(NO_OPEN_TICKET)
+    if ticket.language == language:
+        return ticket
+    message = _add_line(
+        session,
+        TicketMessage(
+            ticket=ticket,
+            author_type="system",
+            body=f"The customer chose to continue in {language} (was {ticket.language})",
+            created_at=now,
+        ),
+    )
+    ticket.language = language
+    ticket.updated_at = now
+    events.record(session, kind="ticket_language_changed", ticket=ticket, message=message)
+    session.commit()
+    return ticket
 
 
 def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from actions.escalation import (
     ActionAnnounceTicket,
     ActionAskIssueDescription,
+    ActionChooseTicketLanguage,
     ActionCreateTicket,
     ActionStartEscalation,
     ActionTicketStatus,
@@ -223,10 +224,10 @@ def test_without_an_escalation_nothing_is_created(action_services, dispatcher, d
 
 
 @contextmanager
-def an_agent_online(action_services):
+def an_agent_online(action_services, languages=("en",)):
     with session_scope(action_services.sessions) as session:
         agent = accounts.create_agent(session, email=f"agent-{uuid.uuid4().hex[:8]}@example.com", name="Avi", role="agent",
-                                      password="correct horse battery staple")
+                                      password="correct horse battery staple", languages=languages)
         accounts.set_presence(session, agent=agent, presence="online")
         agent_id = agent.id
     try:
@@ -239,7 +240,7 @@ def an_agent_online(action_services):
 def test_with_an_agent_online_the_customer_hears_the_queue_position(action_services, dispatcher, domain):
     tracker = make_tracker(domain, "noa@example.com", "inform", slots=escalation_slots(language="he"))
 
-    with an_agent_online(action_services):
+    with an_agent_online(action_services, languages=("he", "en")):
         run(ActionCreateTicket(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_ticket_created"]
@@ -248,6 +249,78 @@ def test_with_an_agent_online_the_customer_hears_the_queue_position(action_servi
     assert "נציג" in message["wait_text"]  # in the customer's language
     [ticket] = tickets_of(action_services, tracker.sender_id)
     assert ticket.language == "he"
+
+
+# --- no agent online speaks the customer's language ----------------------------------------------
+
+
+def hebrew_ticket_with_only_english_agents(action_services, domain):
+    """A Hebrew customer's ticket created while only an English-speaking agent is online."""
+    tracker = make_tracker(domain, "noa@example.com", "inform", slots=escalation_slots(language="he"))
+    dispatcher = CollectingDispatcher()
+    with an_agent_online(action_services, languages=("en",)):
+        events = run(ActionCreateTicket(), dispatcher, tracker, domain)
+    return tracker, dispatcher, slots_set(events)
+
+
+def choose(domain, tracker, language, slots):
+    """The customer's button answer: ``/switch_language{"language": ...}``."""
+    return make_tracker(
+        domain, f'/switch_language{{"language":"{language}"}}', "switch_language", sender_id=tracker.sender_id,
+        slots={**slots, "language": language}, entities=[{"entity": "language", "value": language}],
+    )
+
+
+def test_the_customer_hears_that_nobody_online_speaks_their_language_before_waiting(action_services, domain):
+    tracker, dispatcher, slots = hebrew_ticket_with_only_english_agents(action_services, domain)
+
+    assert responses(dispatcher) == ["utter_no_agent_speaks_language"]  # instead of the queue position and wait
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert (dispatcher.messages[0]["ticket_reference"], ticket.language) == (ticket.reference, "he")
+    assert (slots["next_step"], slots["handoff_active"]) == ("choose_language", False)  # the bot waits for the choice
+
+
+def test_the_hebrew_offer_is_in_hebrew_and_its_english_button_moves_the_ticket(domain):
+    [hebrew] = [variant for variant in domain["responses"]["utter_no_agent_speaks_language"]
+                if variant.get("condition") == [{"type": "slot", "name": "language", "value": "he"}]]
+    assert hebrew["text"].startswith("כרגע אין נציג מחובר שמדבר עברית")
+    assert [button["payload"] for button in hebrew["buttons"]] == [
+        '/switch_language{{"language":"en"}}', '/switch_language{{"language":"he"}}']
+
+
+def test_choosing_english_makes_the_ticket_english_and_then_tells_the_wait(action_services, domain):
+    tracker, _, slots = hebrew_ticket_with_only_english_agents(action_services, domain)
+    dispatcher = CollectingDispatcher()
+
+    with an_agent_online(action_services, languages=("en",)):
+        events = run(ActionChooseTicketLanguage(), dispatcher, choose(domain, tracker, "en", slots), domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert ticket.language == "en"
+    assert ticket.messages[-1].body == "The customer chose to continue in en (was he)"
+    assert responses(dispatcher) == ["utter_ticket_created"]
+    assert dispatcher.messages[0]["wait_text"].startswith("a person usually replies")  # English now
+    chosen = slots_set(events)
+    assert (chosen["language"], chosen["handoff_active"], chosen["next_step"]) == ("en", True, None)
+
+
+def test_choosing_to_wait_keeps_the_ticket_in_the_customers_language(action_services, domain):
+    tracker, _, slots = hebrew_ticket_with_only_english_agents(action_services, domain)
+    dispatcher = CollectingDispatcher()
+
+    with an_agent_online(action_services, languages=("en",)):
+        events = run(ActionChooseTicketLanguage(), dispatcher, choose(domain, tracker, "he", slots), domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert (ticket.language, [m.author_type for m in ticket.messages].count("system")) == ("he", 0)
+    assert responses(dispatcher) == ["utter_ticket_language_kept"]
+    assert (slots_set(events)["handoff_active"], slots_set(events)["next_step"]) == (True, None)
+
+
+def test_a_choice_after_the_ticket_closed_only_ends_the_question(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "noa@example.com", "inform")
+    events = run(ActionChooseTicketLanguage(), dispatcher, choose(domain, tracker, "en", {}), domain)
+    assert (dispatcher.messages, events) == ([], [{"event": "slot", "timestamp": None, "name": "next_step", "value": None}])
 
 
 def test_a_very_long_sender_id_still_gets_its_ticket(action_services, dispatcher, domain):

@@ -95,13 +95,17 @@ class Desk:
         self.service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
         self._numbers = itertools.count(1)
 
-    def agent(self, name: str = "", role: str = "agent", online: bool = False) -> AgentLogin:
+    def agent(
+        self, name: str = "", role: str = "agent", online: bool = False, languages: tuple[str, ...] = ("en",)
+    ) -> AgentLogin:
         """A new account, logged in with a Bearer token."""
         number = next(self._numbers)
         name = name or f"Agent {number}"
         email = f"agent{number}@example.com"
         with session_scope(self.sessions) as session:
-            agent_id = accounts.create_agent(session, email=email, name=name, role=role, password=PASSWORD).id
+            agent_id = accounts.create_agent(
+                session, email=email, name=name, role=role, password=PASSWORD, languages=languages
+            ).id
         response = self.client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.text
         login = AgentLogin(agent_id, name, email, {"Authorization": f"Bearer {response.json()['token']}"})

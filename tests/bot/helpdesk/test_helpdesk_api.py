@@ -73,6 +73,7 @@ def test_escalation_is_idempotent_and_tells_the_customer_what_to_expect(desk):
         "open_now": True,
         "next_open": receipt["next_open"],
         "live_handoff": True,
+        "language_covered": True,
     }
     again = desk.escalate("conv-1", expect=200)
     assert (again["reference"], again["created"]) == (receipt["reference"], False)

@@ -41,7 +41,7 @@ def test_create_agent_on_a_fresh_install_then_log_in(settings_env, settings):
         stdin="correct horse battery\n",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "created admin Bára Šéfová <boss@example.com> (id 1)"
+    assert result.stdout.strip() == "created admin Bára Šéfová <boss@example.com> (id 1), speaks en"
 
     from bot.db import make_engine, make_session_factory
 

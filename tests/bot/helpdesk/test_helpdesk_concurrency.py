@@ -81,6 +81,29 @@ def test_twenty_agents_claiming_ten_tickets_at_once(database):
     assert set(joined.values()) == {1}  # one "agent joined" per ticket, no double side effects
 
 
+def test_agents_preferring_their_languages_claiming_at_once_never_share_a_ticket(database):
+    """Half the agents speak Hebrew only, half English only; half the tickets are Hebrew. Each tries
+    tickets in their language first and falls back to the whole queue: still one winner per ticket."""
+    _, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, TICKETS)
+    with session_scope(session_factory) as session:
+        for agent in session.scalars(select(Agent)):
+            agent.languages = ["he"] if agent.id % 2 else ["en"]
+        for ticket in session.scalars(select(Ticket)):
+            ticket.language = "he" if ticket.id % 2 else "en"
+
+    def claim_next(index: int):
+        with session_scope(session_factory) as session:
+            ticket = tickets.claim_next(session, agent=session.get(Agent, agent_ids[index]))
+            return (agent_ids[index], ticket.id) if ticket else None
+
+    wins = [result for result in all_at_once(AGENTS, claim_next) if result]
+    with session_scope(session_factory) as session:
+        owners = dict(session.execute(select(Ticket.id, Ticket.assignee_id)).all())
+    assert len(wins) == TICKETS and len({agent_id for agent_id, _ in wins}) == TICKETS
+    assert owners == {ticket_id: agent_id for agent_id, ticket_id in wins}
+
+
 def test_twenty_agents_claiming_the_same_ticket(database):
     _, session_factory = database
     agent_ids = seed(session_factory, AGENTS, 1)
