@@ -7,6 +7,7 @@ import { el, replaceChildren } from "/shared/dom.js";
 import { refreshAges, whileBusy } from "./ui.js";
 import { LiveUpdates } from "./live.js";
 import { MineView, QueueView } from "./lists.js";
+import { LanguagesForm } from "./profile.js";
 
 // Set at login, cleared at logout: lets a fresh visitor see the login page without a 401 round trip.
 const SIGNED_IN_KEY = "effortless-agent:signed-in";
@@ -30,6 +31,7 @@ class AgentConsole {
     });
     this.agent = null;
     this.view = null;
+    this.profile = new LanguagesForm(this);
     this.queue = [];
     this.queueLoaded = false;
     this.references = new Map(); // "T-1001" → ticket id, from everything the console has seen
@@ -64,6 +66,7 @@ class AgentConsole {
       this.dom.main.focus();
     });
     this.dom.presence.addEventListener("change", () => this.changePresence());
+    this.dom.agentName.after(this.profile.element);
     this.dom.logout.addEventListener("click", () => this.logout());
     window.addEventListener("hashchange", () => this.route());
     window.setInterval(() => refreshAges(this.dom.main), AGE_REFRESH_MS);
@@ -110,6 +113,7 @@ class AgentConsole {
     localStorage.setItem(SIGNED_IN_KEY, "1");
     this.dom.agentName.textContent = `${session.agent.name}${session.agent.role === "admin" ? " (admin)" : ""}`;
     this.dom.reports.hidden = session.agent.role !== "admin";
+    this.profile.show(session.agent.languages);
     this.dom.topbar.hidden = false;
     this.showPresence(session.agent.presence);
     if (session.agent.presence === "offline") this.setPresence("online"); // opening the console means working

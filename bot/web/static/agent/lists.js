@@ -3,6 +3,7 @@
 import { ApiError } from "./api.js";
 import { el } from "/shared/dom.js";
 import { REASON_LABELS, STATUS_LABELS, ageElement, chip, languageName, whileBusy } from "./ui.js";
+import { speaksLanguage } from "./profile.js";
 
 const RELOAD_DELAY_MS = 200;
 const MINE_LIMIT = 200;
@@ -148,7 +149,7 @@ export class QueueView extends ListView {
         COMMON_COLUMNS.subject,
         COMMON_COLUMNS.reason,
         COMMON_COLUMNS.priority,
-        COMMON_COLUMNS.language,
+        { ...COMMON_COLUMNS.language, cell: (t) => this.languageCell(t) },
         COMMON_COLUMNS.channel,
         { header: "Waiting", cell: (t) => ageElement(t.created_at), className: "col-age" },
         { header: "Action", cell: (t) => this.claimButton(t), className: "col-action" },
@@ -176,10 +177,20 @@ export class QueueView extends ListView {
 
   showQueue(tickets) {
     const seen = this.seenIds;
-    this.table.show(tickets, { isNew: (ticket) => seen !== null && !seen.has(ticket.id) });
+    this.table.show(tickets, {
+      isNew: (ticket) => seen !== null && !seen.has(ticket.id),
+      extra: (ticket) => speaksLanguage(this.app.agent, ticket),
+    });
     this.seenIds = new Set([...(seen || []), ...tickets.map((ticket) => ticket.id)]);
     this.summary.textContent = tickets.length === 1 ? "1 ticket waiting" : `${tickets.length} tickets waiting`;
     this.claimNext.disabled = tickets.length === 0;
+  }
+
+  /** The ticket's language, marked when you speak it ("Claim next" gives you those first). */
+  languageCell(ticket) {
+    const code = el("span", { title: languageName(ticket.language) }, ticket.language);
+    if (!speaksLanguage(this.app.agent, ticket)) return code;
+    return [code, " ", el("span", { class: "speaks-language", title: "You speak this language" }, "✓ yours")];
   }
 
   claimButton(ticket) {
