@@ -38,6 +38,16 @@
     return svg;
   }
 
+  // SVG text has no dir="auto": a label takes the direction of its first letter, so a Hebrew or
+  // Arabic agent name or article title keeps its punctuation and numbers where they belong. A
+  // right-to-left label is anchored at its end, which keeps the label column aligned at x.
+  const RTL_LETTER = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+
+  function directionAttributes(text) {
+    const firstLetter = String(text).match(/\p{L}/u);
+    return firstLetter && RTL_LETTER.test(firstLetter[0]) ? { direction: "rtl", "text-anchor": "end" } : { direction: "ltr" };
+  }
+
   function emptyNote(text) {
     return el("p", { class: "empty" }, text);
   }
@@ -157,7 +167,7 @@
       const y = index * rowHeight + 2;
       const barWidth = maxValue > 0 ? (row.value / maxValue) * barSpace : 0;
       const name = row.label.length > maxLabelChars ? row.label.slice(0, maxLabelChars - 1) + "…" : row.label;
-      const text = svgEl("text", { x: 0, y: y + 15, class: "row-label" }, name);
+      const text = svgEl("text", { x: 0, y: y + 15, class: "row-label", ...directionAttributes(row.label) }, name);
       text.appendChild(svgEl("title", {}, row.label));
       svg.appendChild(text);
       svg.appendChild(svgEl("rect", { class: "track", x: labelWidth, y: y + 4, width: barSpace, height: rowHeight - 8, rx: 3 }));
@@ -292,9 +302,7 @@
       if (group.examples.length) {
         const examples = el("ul", { class: "examples", "aria-label": "Other wordings" });
         for (const example of group.examples) {
-          const item = el("li");
-          item.appendChild(el("bdi", {}, example));
-          examples.appendChild(item);
+          examples.appendChild(el("li", { dir: "auto" }, example));
         }
         li.appendChild(examples);
       }

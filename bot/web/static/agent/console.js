@@ -4,7 +4,7 @@
 import { Api } from "./api.js";
 import { ConversationView } from "./conversation.js";
 import { el, replaceChildren } from "/shared/dom.js";
-import { refreshAges, whileBusy } from "./ui.js";
+import { isolate, refreshAges, whileBusy } from "./ui.js";
 import { LiveUpdates } from "./live.js";
 import { MineView, QueueView } from "./lists.js";
 import { LanguagesForm } from "./profile.js";
@@ -111,7 +111,7 @@ class AgentConsole {
     this.api.csrfToken = session.csrf_token;
     this.agent = session.agent;
     localStorage.setItem(SIGNED_IN_KEY, "1");
-    this.dom.agentName.textContent = `${session.agent.name}${session.agent.role === "admin" ? " (admin)" : ""}`;
+    replaceChildren(this.dom.agentName, el("bdi", {}, session.agent.name), session.agent.role === "admin" ? " (admin)" : "");
     this.dom.reports.hidden = session.agent.role !== "admin";
     this.profile.show(session.agent.languages);
     this.dom.topbar.hidden = false;
@@ -248,8 +248,8 @@ class AgentConsole {
     if (event.ticket) this.rememberTicket(event.ticket);
     if (event.kind.startsWith("ticket_")) this.refreshQueueSoon();
     if (event.kind === "ticket_created" && event.ticket) {
-      const who = event.ticket.customer_name || "a customer";
-      this.announce(`New ticket ${event.ticket.reference} from ${who}: ${event.ticket.subject}`);
+      const who = event.ticket.customer_name ? isolate(event.ticket.customer_name) : "a customer";
+      this.announce(`New ticket ${event.ticket.reference} from ${who}: ${isolate(event.ticket.subject)}`);
     }
     if (event.kind === "message_created" && event.message && event.ticket) this.noticeMessage(event);
     if (event.kind === "presence_changed" && event.agent && this.agent && event.agent.id === this.agent.id) {
@@ -265,7 +265,7 @@ class AgentConsole {
     if (message.author_type !== "customer" || !mine || viewing) return;
     this.unread.add(ticket.id);
     this.showUnread();
-    this.announce(`New message from ${ticket.customer_name || "the customer"} in ${ticket.reference}`);
+    this.announce(`New message from ${ticket.customer_name ? isolate(ticket.customer_name) : "the customer"} in ${ticket.reference}`);
   }
 
   markRead(ticketId) {

@@ -3,7 +3,7 @@
 
 import { ApiError } from "./api.js";
 import { el, replaceChildren } from "/shared/dom.js";
-import { REASON_LABELS, STATUS_LABELS, chip, languageName, timeElement, whileBusy } from "./ui.js";
+import { REASON_LABELS, STATUS_LABELS, chip, isolate, languageName, timeElement, whileBusy } from "./ui.js";
 
 const MAX_CHARS = 10_000; // the API's limit for one message
 const COUNTER_FROM = 9_000;
@@ -147,12 +147,12 @@ export class ConversationView {
 
   renderTicket() {
     const ticket = this.ticket;
-    document.title = `${ticket.reference} · ${ticket.subject} · Effortless agent console`;
+    document.title = `${ticket.reference} · ${isolate(ticket.subject)} · Effortless agent console`;
     this.subject.textContent = ticket.subject;
     replaceChildren(this.meta,
       chip("status", ticket.status, STATUS_LABELS[ticket.status]),
       chip("priority", ticket.priority),
-      el("span", { class: "assignee" }, this.assigneeText()),
+      el("span", { class: "assignee" }, ...this.assigneeText()),
     );
     const actionsKey = `${ticket.status}:${ticket.assignee ? ticket.assignee.id : ""}`;
     if (actionsKey !== this.actionsKey) {
@@ -163,14 +163,15 @@ export class ConversationView {
     this.updateComposer();
   }
 
+  /** The assignee line's parts; an agent's name is isolated (<bdi>) inside the English sentence. */
   assigneeText() {
     const ticket = this.ticket;
     if (ticket.status === "waiting") {
-      return ticket.queue_position ? `Waiting in the queue (position ${ticket.queue_position})` : "Waiting in the queue";
+      return [ticket.queue_position ? `Waiting in the queue (position ${ticket.queue_position})` : "Waiting in the queue"];
     }
-    if (!ticket.assignee) return "Unassigned";
-    const who = this.isMine ? "you" : ticket.assignee.name;
-    return ticket.status === "assigned" ? `Assigned to ${who}` : `Handled by ${who}`;
+    if (!ticket.assignee) return ["Unassigned"];
+    const who = this.isMine ? "you" : el("bdi", {}, ticket.assignee.name);
+    return [ticket.status === "assigned" ? "Assigned to " : "Handled by ", who];
   }
 
   renderActions() {
@@ -283,7 +284,7 @@ export class ConversationView {
       return;
     }
     replaceChildren(this.transferSelect, candidates.map((agent) =>
-      el("option", { value: agent.id }, `${agent.name} — ${agent.online ? "online" : agent.presence}`)));
+      el("option", { value: agent.id, "data-name": agent.name }, `${isolate(agent.name)} — ${agent.online ? "online" : agent.presence}`)));
     this.transferPanel.hidden = false;
     button.setAttribute("aria-expanded", "true");
     this.transferSelect.focus();
@@ -301,7 +302,7 @@ export class ConversationView {
   async transfer() {
     const option = this.transferSelect.selectedOptions[0];
     if (!option) return;
-    const name = option.textContent.split(" — ")[0];
+    const name = isolate(option.dataset.name);
     await this.runAction(this.transferGo, "transfer", `Transferred to ${name}.`, { agent_id: Number(option.value) });
   }
 
@@ -314,7 +315,7 @@ export class ConversationView {
       el("h2", {}, "Customer"),
       el("dl", { class: "facts" },
         fact("Name", el("span", { dir: "auto" }, ticket.customer_name || "Not given")),
-        fact("E-mail", ticket.customer_email || "Not given"),
+        fact("E-mail", ticket.customer_email ? el("span", { dir: "auto" }, ticket.customer_email) : "Not given"),
         fact("Language", languageName(ticket.language)),
         fact("Channel", ticket.channel),
         fact("Conversation", el("code", { class: "conversation-id" }, ticket.conversation_id)),
@@ -406,9 +407,10 @@ export class ConversationView {
       case "bot":
         return el("span", { class: "msg-author" }, "Bot", el("span", { class: "role-tag" }, "bot"));
       case "agent":
-        return el("span", { class: "msg-author" }, agentName + you, el("span", { class: "role-tag" }, "agent"));
+        return el("span", { class: "msg-author" }, el("span", {}, el("bdi", {}, agentName), you), el("span", { class: "role-tag" }, "agent"));
       default: // note
-        return el("span", { class: "msg-author" }, el("span", { class: "role-tag" }, "internal note"), `${agentName}${you} · agents only`);
+        return el("span", { class: "msg-author" }, el("span", { class: "role-tag" }, "internal note"),
+          el("span", {}, el("bdi", {}, agentName), `${you} · agents only`));
     }
   }
 
@@ -489,7 +491,7 @@ export class ConversationView {
     else if (!couldReply) this.modeReply.checked = true;
     this.text.disabled = false;
     this.sendButton.disabled = this.sending;
-    this.modeHint.textContent = canReply ? "" : this.whyNoReply();
+    replaceChildren(this.modeHint, canReply ? "" : this.whyNoReply());
     this.showMode();
   }
 
@@ -498,7 +500,7 @@ export class ConversationView {
     if (ticket.status === "waiting") return "Claim the ticket to reply to the customer.";
     if (ticket.status === "resolved") return this.mayManage ? "Reopen the ticket to reply." : "This ticket is resolved.";
     if (ticket.status === "closed") return "This ticket is closed.";
-    return `Assigned to ${ticket.assignee ? ticket.assignee.name : "someone else"}: you can add internal notes.`;
+    return ["Assigned to ", ticket.assignee ? el("bdi", {}, ticket.assignee.name) : "someone else", ": you can add internal notes."];
   }
 
   showMode() {

@@ -80,7 +80,7 @@ function ticketLink(ticket) {
 function customerCell(ticket) {
   return [
     el("span", { class: "customer-name", dir: "auto" }, ticket.customer_name || "Unknown customer"),
-    ticket.customer_email ? el("span", { class: "customer-email" }, ticket.customer_email) : null,
+    ticket.customer_email ? el("span", { class: "customer-email", dir: "auto" }, ticket.customer_email) : null,
   ];
 }
 

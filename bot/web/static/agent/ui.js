@@ -69,6 +69,16 @@ export function languageName(code) {
   }
 }
 
+/**
+ * `text` between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE: for a name or subject
+ * inside an English sentence where no element can go (document.title, <option>, screen-reader
+ * announcements), so Hebrew or Arabic keeps its own direction without reordering the sentence.
+ * Elsewhere names go in a <bdi> or an element with dir="auto".
+ */
+export function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
 export const REASON_LABELS = {
   customer_request: "Asked for a person",
   kb_missed_twice: "KB missed twice",
