@@ -20,7 +20,7 @@ ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 
 def training_examples(intents) -> list[str]:
     examples = []
-    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
             if item.get("intent") in intents:
                 examples += [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
