@@ -1,8 +1,14 @@
-"""Measure KB search on a labelled CSV data set (e.g. Banking77); ``python -m bot bench-kb`` (bot/kb/cli.py) runs it.
+"""Measure KB search; ``python -m bot bench-kb`` (bot/kb/cli.py) runs it, on one of two sources.
 
-Each label of the training CSV becomes one article whose example questions are its rows; every
-test row then goes through :meth:`KnowledgeBase.search`, the same call the bot makes. Out-of-scope
-rows (``--oos`` file, or test rows labelled ``--oos-label``) must be abstained.
+- A labelled CSV data set (e.g. Banking77): each label of the training CSV becomes one article whose
+  example questions are its rows. Out-of-scope rows (``--oos`` file, or test rows labelled ``--oos-label``)
+  must be abstained.
+- A KB folder (``--kb-dir``, per language): every ``every``-th example question of each article is held
+  out of the index and asked (:func:`holdout_split`), with the out-of-scope questions of
+  ``bot/benchmarks/kb_out_of_scope.yml`` (topics the shipped KB does not cover, in each language), which
+  must be abstained. This is how Hebrew, Arabic and Czech are compared with English.
+
+Either way every question goes through :meth:`KnowledgeBase.search`, the same call the bot makes.
 
 Metrics (one JSON object on stdout):
 - ``hit_at_1``: in-scope rows whose top candidate is the right article and that were not abstained
@@ -18,15 +24,23 @@ Metrics (one JSON object on stdout):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import yaml
 
+from bot.kb.loader import load_articles
 from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
-from bot.language import detect_language
+from bot.language import SUPPORTED_LANGUAGES, detect_language
+
+KB_OUT_OF_SCOPE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kb_out_of_scope.yml"
+MIN_INDEXED_QUESTIONS = 5
+"""An article keeps at least this many example questions in the index, whatever the holdout asks."""
 
 
 def read_rows(path: Path, text_col: str, label_col: str | None) -> list[tuple[str, str]]:
@@ -135,3 +149,106 @@ def run_benchmark(
         "build_s": round(build_seconds, 2),
         **evaluate(kb, rows, language),
     }
+
+
+def holdout_split(
+    articles: Sequence[Article], every: int, offset: int = 0, min_kept: int = MIN_INDEXED_QUESTIONS
+) -> tuple[list[Article], list[tuple[str, str]]]:
+    """The articles with every ``every``-th example question (positions ``offset``, ``offset + every``, …)
+    removed, and those questions as (question, article id) rows. Deterministic; an article never keeps
+    fewer than ``min_kept`` questions (its last candidates for holding out stay in the index instead).
+    Distinct offsets give disjoint held-out sets: tune on some, report another."""
+    if every < 2:
+        raise ValueError("every must be at least 2 (1 would leave no example question in the index)")
+    indexed, held_out = [], []
+    for article in articles:
+        chosen = [i for i in range(len(article.questions)) if i % every == offset % every]
+        chosen = chosen[: max(len(article.questions) - min_kept, 0)]
+        held_out += [(article.questions[i], article.id) for i in chosen]
+        kept = tuple(q for i, q in enumerate(article.questions) if i not in set(chosen))
+        indexed.append(dataclasses.replace(article, questions=kept))
+    return indexed, held_out
+
+
+def read_out_of_scope(path: Path) -> dict[str, list[str]]:
+    """``{language: [question, …]}`` from a YAML mapping such as ``bot/benchmarks/kb_out_of_scope.yml``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(q, str) for q in v) for v in data.values()
+    ):
+        raise ValueError(f"{path}: expected a mapping of language code to a list of questions")
+    return {str(language): questions for language, questions in data.items()}
+
+
+def run_kb_benchmark(
+    kb_dir: Path,
+    languages: Sequence[str],
+    *,
+    every: int,
+    offset: int,
+    out_of_scope: dict[str, list[str]],
+    embedding_model: str,
+    cache_dir: Path,
+    seed: int = 0,
+) -> dict[str, dict]:
+    """Per language: the index built from the KB's articles less their held-out questions (one build for
+    all ``languages``), then the held-out questions (in scope) and ``out_of_scope[language]`` through the
+    search; the figures of :func:`evaluate` plus the build time. Languages without articles are left out."""
+    from bot.kb.embeddings import load_encoder
+
+    answer_questions_single_threaded()
+    encoder = load_encoder(embedding_model)
+    articles = [a for a in load_articles(kb_dir) if a.language in languages]
+    languages = [language for language in languages if any(a.language == language for a in articles)]
+    indexed, held_out = {}, {}
+    for language in languages:
+        indexed[language], held_out[language] = holdout_split(
+            [a for a in articles if a.language == language], every, offset
+        )
+    started = time.perf_counter()
+    kb = KnowledgeBase.build(
+        [a for language in languages for a in indexed[language]], embedding_model=embedding_model,
+        cache_dir=cache_dir, seed=seed,
+    )
+    build_seconds = time.perf_counter() - started
+    results = {}
+    for language in languages:
+        rows: list[tuple[str, str | None]] = [*held_out[language]]
+        rows += [(question, None) for question in out_of_scope.get(language, [])]
+        results[language] = {
+            "language": language,
+            "articles": len(indexed[language]),
+            "indexed_questions": sum(len(a.questions) for a in indexed[language]),
+            "engine": "embeddings + lexical" if encoder and language in encoder.languages else "lexical",
+            "holdout_every": every,
+            "holdout_offset": offset,
+            "build_s": round(build_seconds, 2),
+            **evaluate(kb, rows, language),
+        }
+    return results
+
+
+def gap_table(results: dict[str, dict], reference: str = "en") -> str:
+    """A Markdown table of each language's figures and its hit@1 gap to ``reference``."""
+    header = (
+        "| language | engine | held out + OOS | hit@1 | gap to en | wrong answers | answered right "
+        "| false abstention | OOS recall | answer / clarify / abstain | p50 / p95 ms |"
+    )
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    base = results.get(reference, {}).get("hit_at_1")
+    for language in SUPPORTED_LANGUAGES:
+        r = results.get(language)
+        if r is None:
+            continue
+        gap = "—" if base is None or language == reference else f"{r['hit_at_1'] - base:+.3f}"
+        lines.append(
+            f"| {language} | {r['engine']} | {r['in_scope']} + {r['out_of_scope']} | {r['hit_at_1']:.3f} | {gap} "
+            f"| {r['wrong_answer_rate']:.3f} | {r['answered_right_rate']:.3f} | {r['false_abstention']:.3f} "
+            f"| {_figure(r['oos_recall'])} | {r['answer']} / {r['clarify']} / {r['abstain']} "
+            f"| {r['latency_ms']['p50']} / {r['latency_ms']['p95']} |"
+        )
+    return "\n".join(lines)
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
