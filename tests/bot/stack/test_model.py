@@ -32,7 +32,7 @@ def test_fingerprint_is_stable_for_unchanged_inputs(project_copy):
 
 def test_changing_nlu_data_changes_the_fingerprint(project_copy):
     before = training_fingerprint(project_copy)
-    nlu_file = next((project_copy / "data" / "nlu").glob("*.yml"))
+    nlu_file = next((project_copy / "data" / "nlu").rglob("*.yml"))
     nlu_file.write_text(nlu_file.read_text() + "\n# one more comment\n")
 
     assert training_fingerprint(project_copy) != before
@@ -48,7 +48,7 @@ def test_every_training_input_counts(project_copy, change):
     elif change == "config":
         (project_copy / "config.yml").write_text((project_copy / "config.yml").read_text() + "\n")
     else:
-        nlu_file = next((project_copy / "data" / "nlu").glob("*.yml"))
+        nlu_file = next((project_copy / "data" / "nlu").rglob("*.yml"))
         nlu_file.rename(nlu_file.with_name("zz_" + nlu_file.name))
 
     assert training_fingerprint(project_copy) != before
