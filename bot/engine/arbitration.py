@@ -11,6 +11,14 @@ brings words of its own ("předplatné", "jacket", "money"). So a control intent
 goes to the knowledge base, when it carries at least ``min_topic_words`` words that no training example of
 the arbitrated intents uses, unless DIET is all but certain (``max_confidence``).
 
+A second check covers every intent with a fixed reply, not only control ones: a short message (at most
+``MAX_UNKNOWN_MESSAGE_WORDS`` words) none of whose words that intent's training examples use, even
+misspelt by one letter, is not that intent. DIET's character n-grams otherwise give a confident intent to
+words it has never seen: the name "Dana Levi" read as ``goodbye``, "banana" as ``request_human``, the
+Arabic names "عمر" as ``cancel`` and "خالد العتيبي" as ``switch_language``, which would cancel the form or
+switch the language instead of taking the answer. Such a message becomes ``nlu_fallback`` too: inside a
+form it is the answer to the question asked, outside one it goes to the knowledge base.
+
 The Rasa component that applies this is ``bot.engine.nlu.ControlIntentArbiter``.
 """
 from __future__ import annotations
@@ -21,6 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge")
+KNOWN_WORD_INTENTS = (
+    "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
+    "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
+)
+"""Intents with a fixed reply, checked for a known word; questions (``ask_question``, ``out_of_scope``)
+go to the knowledge base anyway."""
+MAX_UNKNOWN_MESSAGE_WORDS = 3
+"""Longer messages carry enough context for DIET; names and stray words are short."""
 MIN_TOPIC_WORDS = 2
 """One unknown word is tolerated ("ok cancel", "zrušit objednávku"): a stray word does not make a question."""
 MAX_CONFIDENCE = 0.999
@@ -45,6 +61,49 @@ def control_vocabulary(examples: Iterable[str]) -> frozenset[str]:
 def topic_words(text: str, vocabulary: frozenset[str]) -> list[str]:
     """The words of ``text`` that no control example uses: what the message is about, if anything."""
     return [word for word in words(text) if word not in vocabulary]
+
+
+def intent_vocabularies(examples: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """Every word each intent's training examples use, from ``(intent, text)`` pairs."""
+    found: dict[str, set[str]] = {}
+    for intent, text in examples:
+        found.setdefault(intent, set()).update(words(text))
+    return {intent: frozenset(vocabulary) for intent, vocabulary in found.items()}
+
+
+def _one_edit_apart(word: str, known: str) -> bool:
+    """Equal after one substitution, insertion, deletion or swap of neighbours ("thnks", "cancle")."""
+    if abs(len(word) - len(known)) > 1 or word == known:
+        return word == known
+    if len(word) == len(known):
+        differences = [i for i, (a, b) in enumerate(zip(word, known, strict=True)) if a != b]
+        return len(differences) == 1 or (
+            len(differences) == 2 and differences[1] == differences[0] + 1
+            and word[differences[0]] == known[differences[1]] and word[differences[1]] == known[differences[0]]
+        )
+    shorter, longer = sorted((word, known), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def knows_a_word(text: str, vocabulary: frozenset[str]) -> bool:
+    """Whether a word of ``text`` is in ``vocabulary``, or one letter from a known word of five or more letters (shorter ones collide: "حداد", a surname, and "حدا", "someone")."""
+    for word in words(text):
+        if word in vocabulary:
+            return True
+        if len(word) >= 5 and any(_one_edit_apart(word, known) for known in vocabulary if abs(len(known) - len(word)) <= 1):
+            return True
+    return False
+
+
+def unknown_to_intent(text: str, intent: str, vocabularies: dict[str, frozenset[str]]) -> bool:
+    """True when a short message shares no word with ``intent``'s examples, so cannot be that intent
+    (see the module doc). Messages without words (numbers, emoji, button payloads) are left alone."""
+    if intent not in KNOWN_WORD_INTENTS or intent not in vocabularies or (text or "").startswith("/"):
+        return False
+    message_words = words(text)
+    if not message_words or len(message_words) > MAX_UNKNOWN_MESSAGE_WORDS:
+        return False
+    return not knows_a_word(text, vocabularies[intent])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""ControlIntentArbiter: a question that DIET mistakes for a control intent goes to the knowledge base.
+"""ControlIntentArbiter: a question that DIET mistakes for a control intent goes to the knowledge base, and a
+short message that shares no word with the intent DIET picked (a name, a stray word) is not that intent.
 
 Placed after DIETClassifier and FallbackClassifier in config.yml. It learns the control vocabulary from
 the training examples of the arbitrated intents, and when ``bot.engine.arbitration`` says a message reads
@@ -22,10 +23,20 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
-from bot.engine.arbitration import ARBITRATED_INTENTS, MAX_CONFIDENCE, MIN_TOPIC_WORDS, Arbitration, control_vocabulary
+from bot.engine.arbitration import (
+    ARBITRATED_INTENTS,
+    KNOWN_WORD_INTENTS,
+    MAX_CONFIDENCE,
+    MIN_TOPIC_WORDS,
+    Arbitration,
+    control_vocabulary,
+    intent_vocabularies,
+    unknown_to_intent,
+)
 
 logger = logging.getLogger(__name__)
 VOCABULARY_FILE = "control_vocabulary.json"
+INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -38,12 +49,14 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 "max_confidence": MAX_CONFIDENCE}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: frozenset[str] | None = None) -> None:
+                 vocabulary: frozenset[str] | None = None,
+                 intent_vocabularies: dict[str, frozenset[str]] | None = None) -> None:
         self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
                                         float(config["max_confidence"]))
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary or frozenset()
+        self._intent_vocabularies = intent_vocabularies or {}
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -55,8 +68,14 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             example.get(TEXT) for example in training_data.intent_examples
             if example.get(INTENT) in self._arbitration.intents
         )
+        self._intent_vocabularies = intent_vocabularies(
+            (example.get(INTENT), example.get(TEXT)) for example in training_data.intent_examples
+            if example.get(INTENT) in KNOWN_WORD_INTENTS
+        )
         with self._model_storage.write_to(self._resource) as directory:
             dump_obj_as_json_to_file(directory / VOCABULARY_FILE, sorted(self._vocabulary))
+            dump_obj_as_json_to_file(directory / INTENT_VOCABULARIES_FILE,
+                                     {intent: sorted(words) for intent, words in self._intent_vocabularies.items()})
         return self._resource
 
     @classmethod
@@ -64,15 +83,22 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> ControlIntentArbiter:
         with model_storage.read_from(resource) as directory:
             vocabulary = frozenset(read_json_file(directory / VOCABULARY_FILE))
-        return cls(config, model_storage, resource, vocabulary)
+            by_intent = {intent: frozenset(words) for intent, words in read_json_file(directory / INTENT_VOCABULARIES_FILE).items()}
+        return cls(config, model_storage, resource, vocabulary, by_intent)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
-            if name is None or not self._arbitration.reads_as_question(message.get(TEXT) or "", name, confidence, self._vocabulary):
+            text = message.get(TEXT) or ""
+            if name is None:
                 continue
-            logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
+            if self._arbitration.reads_as_question(text, name, confidence, self._vocabulary):
+                logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
+            elif unknown_to_intent(text, name, self._intent_vocabularies):
+                logger.debug("'%s' (%.3f) overruled: the message shares no word with its examples", name, confidence)
+            else:
+                continue
             fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: confidence}
             message.set(INTENT, fallback, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [dict(fallback)] + list(message.get(INTENT_RANKING_KEY) or []),

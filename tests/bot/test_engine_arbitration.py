@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.engine.arbitration import ARBITRATED_INTENTS, Arbitration, control_vocabulary, topic_words, words
+from bot.engine.arbitration import (
+    ARBITRATED_INTENTS,
+    KNOWN_WORD_INTENTS,
+    Arbitration,
+    control_vocabulary,
+    intent_vocabularies,
+    topic_words,
+    unknown_to_intent,
+    words,
+)
 from bot.settings import PROJECT_ROOT
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
@@ -122,3 +131,31 @@ def test_the_rasa_component_learns_the_vocabulary_and_keeps_the_overruled_intent
     assert control["intent"]["name"] == "cancel"
     assert certain["intent"]["name"] == "cancel"
     assert not_arbitrated["intent"]["name"] == "deny"
+
+
+INTENT_VOCABULARIES = intent_vocabularies(
+    (intent, text) for intent in KNOWN_WORD_INTENTS for text in training_examples({intent})
+)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Dana Levi", "goodbye"), ("banana", "request_human"), ("Noa Cohen", "greet"),
+    ("عمر", "cancel"), ("خالد العتيبي", "switch_language"), ("ليلى حداد", "request_human"),
+    ("عبدالرحمن الشمري", "restart"), ("נועה כהן", "cancel"), ("Jiří Novák", "thank"),
+])
+def test_a_name_or_stray_word_is_not_an_intent_none_of_whose_examples_use_its_words(text, intent):
+    assert unknown_to_intent(text, intent, INTENT_VOCABULARIES)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("thnks", "thank"), ("cancle", "cancel"), ("thank you!", "thank"), ("ok", "affirm"), ("שלום", "greet"),
+    ("مرحبا", "greet"), ("dekuju", "thank"), ("English please", "switch_language"), ("עברית", "switch_language"),
+    ("6", "rate_effort"), ("٦", "rate_effort"), ("👍", "affirm"), ('/affirm', "affirm"),
+    ("i want to talk to a human right now please", "request_human"),
+])
+def test_a_message_with_a_word_of_the_intent_or_without_words_keeps_its_intent(text, intent):
+    assert not unknown_to_intent(text, intent, INTENT_VOCABULARIES)
+
+
+def test_questions_are_never_checked_for_known_words():
+    assert not unknown_to_intent("banana", "ask_question", INTENT_VOCABULARIES)
