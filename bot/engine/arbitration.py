@@ -9,7 +9,8 @@ What does tell them apart is the vocabulary: control messages are short and made
 intents are trained on ("cancel that", "no thanks", "ticket status", "are you a bot"), while a question
 brings words of its own ("předplatné", "jacket", "money"). So a control intent is overruled, and the message
 goes to the knowledge base, when it carries at least ``min_topic_words`` words that no training example of
-the arbitrated intents uses, unless DIET is all but certain (``max_confidence``).
+the arbitrated intents uses, unless DIET is all but certain (``max_confidence``) and the message has fewer
+than ``CERTAIN_TOPIC_WORDS`` of them.
 
 A second check covers every intent with a fixed reply, not only control ones: a short message (at most
 ``MAX_UNKNOWN_MESSAGE_WORDS`` words) none of whose words that intent's training examples use, even
@@ -28,7 +29,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge")
+ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language")
+OWN_VOCABULARY_INTENTS = ("switch_language",)
+"""Arbitrated against their own examples' words only: the polite words of a language request ("česky
+prosím") would otherwise make "zrušit předplatné prosím" read as a control message; and "how do i switch
+to yearly billing" is a question, not a request for another language."""
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -41,6 +46,9 @@ MIN_TOPIC_WORDS = 2
 """One unknown word is tolerated ("ok cancel", "zrušit objednávku"): a stray word does not make a question."""
 MAX_CONFIDENCE = 0.999
 """DIET gives control intents 0.99 on questions that share one control word, so only near-certainty counts."""
+CERTAIN_TOPIC_WORDS = 4
+"""Even a near-certain control intent gives way at this many topic words: DIET is also near-certain about
+"i sent the jacket back last week when do i see the money" being a ticket-status check."""
 
 _WORD = re.compile(r"\w+")
 
@@ -116,6 +124,9 @@ class Arbitration:
 
     def reads_as_question(self, text: str, intent: str, confidence: float, vocabulary: frozenset[str]) -> bool:
         """True when ``intent`` (DIET's pick, ``confidence``) should give way to the knowledge base."""
-        if intent not in self.intents or confidence >= self.max_confidence:
+        if intent not in self.intents:
             return False
-        return len(topic_words(text, vocabulary)) >= self.min_topic_words
+        topics = len(topic_words(text, vocabulary))
+        if confidence >= self.max_confidence:
+            return topics >= CERTAIN_TOPIC_WORDS
+        return topics >= self.min_topic_words

@@ -28,6 +28,7 @@ from bot.engine.arbitration import (
     KNOWN_WORD_INTENTS,
     MAX_CONFIDENCE,
     MIN_TOPIC_WORDS,
+    OWN_VOCABULARY_INTENTS,
     Arbitration,
     control_vocabulary,
     intent_vocabularies,
@@ -66,7 +67,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         self._vocabulary = control_vocabulary(
             example.get(TEXT) for example in training_data.intent_examples
-            if example.get(INTENT) in self._arbitration.intents
+            if example.get(INTENT) in self._arbitration.intents and example.get(INTENT) not in OWN_VOCABULARY_INTENTS
         )
         self._intent_vocabularies = intent_vocabularies(
             (example.get(INTENT), example.get(TEXT)) for example in training_data.intent_examples
@@ -93,7 +94,8 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if name is None:
                 continue
-            if self._arbitration.reads_as_question(text, name, confidence, self._vocabulary):
+            vocabulary = self._intent_vocabularies.get(name, frozenset()) if name in OWN_VOCABULARY_INTENTS else self._vocabulary
+            if self._arbitration.reads_as_question(text, name, confidence, vocabulary):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
                 logger.debug("'%s' (%.3f) overruled: the message shares no word with its examples", name, confidence)

@@ -15,7 +15,12 @@ from bot.stack.supervisor import StackError, child_env, engine_bin
 
 logger = logging.getLogger("effortless.stack")
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories")
+# The model also stores what our own pipeline components learn (bot/engine: arbitration vocabularies, the
+# handoff policy), so their code is an input too: a model trained by an older version may not load.
+TRAINING_INPUTS = (
+    "config.yml", "domain.yml", "data/nlu", "data/rules", "data/stories",
+    "bot/engine/nlu.py", "bot/engine/arbitration.py", "bot/engine/policy.py",
+)
 TRAINING_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
 MODEL_PREFIX = "effortless-"
 

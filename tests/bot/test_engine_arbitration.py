@@ -15,6 +15,7 @@ import yaml
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
     KNOWN_WORD_INTENTS,
+    OWN_VOCABULARY_INTENTS,
     Arbitration,
     control_vocabulary,
     intent_vocabularies,
@@ -36,7 +37,7 @@ def training_examples(intents) -> list[str]:
     return examples
 
 
-VOCABULARY = control_vocabulary(training_examples(ARBITRATED_INTENTS))
+VOCABULARY = control_vocabulary(training_examples(set(ARBITRATED_INTENTS) - set(OWN_VOCABULARY_INTENTS)))
 ARBITRATION = Arbitration()
 
 
@@ -51,6 +52,7 @@ ARBITRATION = Arbitration()
     ("إلغاء الطلب الذي قدمته أمس", "cancel", 0.63),
     ("لم أستلم المبلغ المسترد بعد", "deny", 0.7),
     ("no, my parcel never arrived", "deny", 0.9),
+    ("i sent the jacket back last week when do i see the money", "check_ticket_status", 1.0),
 ])
 def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(text, intent, confidence):
     assert ARBITRATION.reads_as_question(text, intent, confidence, VOCABULARY), topic_words(text, VOCABULARY)
@@ -117,20 +119,22 @@ print(json.dumps(out))
 
 
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
-def test_the_rasa_component_learns_the_vocabulary_and_keeps_the_overruled_intent_in_the_ranking(tmp_path: Path):
+def test_the_rasa_component_learns_the_vocabularies_and_keeps_the_overruled_intent_in_the_ranking(tmp_path: Path):
     cases = [["chci zrušit předplatné", "cancel", 0.99], ["cancel that", "cancel", 0.9],
-             ["please cancel my yearly subscription", "cancel", 0.999], ["where is my parcel today", "deny", 0.6]]
+             ["cancel my subscription", "cancel", 0.999], ["where is my parcel today", "deny", 0.6],
+             ["banana", "cancel", 0.97]]
     completed = subprocess.run([str(ENGINE_PYTHON), "-c", HARNESS, json.dumps(cases)], capture_output=True, text=True,
                                cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
                                timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    overruled, control, certain, not_arbitrated = json.loads(completed.stdout.strip().splitlines()[-1])
+    overruled, control, certain, not_arbitrated, unknown_word = json.loads(completed.stdout.strip().splitlines()[-1])
 
     assert overruled["intent"] == {"name": "nlu_fallback", "confidence": 0.99}
     assert [i["name"] for i in overruled["intent_ranking"]] == ["nlu_fallback", "cancel"]
     assert control["intent"]["name"] == "cancel"
     assert certain["intent"]["name"] == "cancel"
     assert not_arbitrated["intent"]["name"] == "deny"
+    assert unknown_word["intent"] == {"name": "nlu_fallback", "confidence": 0.97}
 
 
 INTENT_VOCABULARIES = intent_vocabularies(
@@ -159,3 +163,17 @@ def test_a_message_with_a_word_of_the_intent_or_without_words_keeps_its_intent(t
 
 def test_questions_are_never_checked_for_known_words():
     assert not unknown_to_intent("banana", "ask_question", INTENT_VOCABULARIES)
+
+
+LANGUAGE_REQUEST_WORDS = control_vocabulary(training_examples({"switch_language"}))
+
+
+@pytest.mark.parametrize("text", ["how do i switch to yearly billing", "can i switch my card to a different one"])
+def test_a_question_that_reads_as_a_language_request_goes_to_the_knowledge_base(text):
+    assert ARBITRATION.reads_as_question(text, "switch_language", 0.91, LANGUAGE_REQUEST_WORDS)
+
+
+@pytest.mark.parametrize("text", ["English please", "can we switch to english", "mluvte česky prosím", "אפשר באנגלית?",
+                                  "ممكن بالانجليزي"])
+def test_a_request_for_another_language_stays_one(text):
+    assert not ARBITRATION.reads_as_question(text, "switch_language", 0.91, LANGUAGE_REQUEST_WORDS)
