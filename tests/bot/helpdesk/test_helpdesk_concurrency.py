@@ -57,16 +57,21 @@ def all_at_once(workers: int, work: Callable[[int], object]) -> list:
         return list(pool.map(run, range(workers)))
 
 
-def test_twenty_agents_claiming_ten_tickets_at_once(database):
-    _, session_factory = database
-    agent_ids = seed(session_factory, AGENTS, TICKETS)
-
+def claims_next(session_factory, agent_ids):
+    """Agent number ``index`` presses "claim next": ``(agent id, ticket id)``, or ``None`` when nothing is left."""
     def claim_next(index: int):
         with session_scope(session_factory) as session:
             ticket = tickets.claim_next(session, agent=session.get(Agent, agent_ids[index]))
             return (agent_ids[index], ticket.id) if ticket else None
 
-    wins = [result for result in all_at_once(AGENTS, claim_next) if result]
+    return claim_next
+
+
+def test_twenty_agents_claiming_ten_tickets_at_once(database):
+    _, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, TICKETS)
+
+    wins = [result for result in all_at_once(AGENTS, claims_next(session_factory, agent_ids)) if result]
     with session_scope(session_factory) as session:
         owners = dict(session.execute(select(Ticket.id, Ticket.assignee_id)).all())
         statuses = Counter(session.scalars(select(Ticket.status)))
@@ -92,12 +97,7 @@ def test_agents_preferring_their_languages_claiming_at_once_never_share_a_ticket
         for ticket in session.scalars(select(Ticket)):
             ticket.language = "he" if ticket.id % 2 else "en"
 
-    def claim_next(index: int):
-        with session_scope(session_factory) as session:
-            ticket = tickets.claim_next(session, agent=session.get(Agent, agent_ids[index]))
-            return (agent_ids[index], ticket.id) if ticket else None
-
-    wins = [result for result in all_at_once(AGENTS, claim_next) if result]
+    wins = [result for result in all_at_once(AGENTS, claims_next(session_factory, agent_ids)) if result]
     with session_scope(session_factory) as session:
         owners = dict(session.execute(select(Ticket.id, Ticket.assignee_id)).all())
     assert len(wins) == TICKETS and len({agent_id for agent_id, _ in wins}) == TICKETS
