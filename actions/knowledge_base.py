@@ -17,9 +17,9 @@ from bot.kb.replies import (
     abstention_response,
     after_a_miss,
     clarify_buttons,
-    in_article_language,
 )
 from bot.kb.search import Article, Candidate, KnowledgeBase
+from bot.language import in_language
 
 
 def _escalate(reason: str, question: str) -> list[EventType]:
@@ -86,7 +86,7 @@ class ActionAnswerQuestion(Action):
             if result.article_language:
                 dispatcher.utter_message(
                     response="utter_kb_article_in_other_language",
-                    in_article_language=in_article_language(result.article_language, language),
+                    in_article_language=in_language(result.article_language, language),
                 )
             _utter_article(dispatcher, article)
             return events + _answered(article, query_id, [])

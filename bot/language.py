@@ -280,3 +280,17 @@ def _first_message_language(text: str) -> str | None:
     if language == "cs" or any(w in _ENGLISH_WORDS for w in folded):
         return language
     return None
+
+
+# "in <language>" as each language says it, for an article shown in a language the customer did not use.
+IN_LANGUAGE = {
+    "en": {"en": "in English", "he": "in Hebrew", "ar": "in Arabic", "cs": "in Czech"},
+    "he": {"en": "באנגלית", "he": "בעברית", "ar": "בערבית", "cs": "בצ'כית"},
+    "ar": {"en": "باللغة الإنجليزية", "he": "باللغة العبرية", "ar": "باللغة العربية", "cs": "باللغة التشيكية"},
+    "cs": {"en": "v angličtině", "he": "v hebrejštině", "ar": "v arabštině", "cs": "v češtině"},
+}
+
+
+def in_language(language: str, written_in: str | None = "en") -> str:
+    """"in Hebrew" written in ``written_in`` ("באנגלית", "v češtině"); English when that is unknown."""
+    return IN_LANGUAGE.get(written_in or "en", IN_LANGUAGE["en"])[language]

@@ -40,6 +40,7 @@ from bot.helpdesk.schemas import (
 )
 from bot.helpdesk.text import clean_text, one_line, truncate_with_marker
 from bot.helpdesk.ticket_rules import PRIORITY_RANKS, HelpdeskPolicy
+from bot.language import in_language
 from bot.models import Agent, Resolution, Ticket, TicketMessage
 
 # Intents the lead's domain defines; triggered on the customer's conversation through Rasa's HTTP API.
@@ -696,7 +697,7 @@ def change_ticket_language(
         TicketMessage(
             ticket=ticket,
             author_type="system",
-            body=f"The customer chose to continue in {language} (was {ticket.language})",
+            body=f"The customer chose to continue {in_language(language)} (was {in_language(ticket.language)})",
             created_at=now,
         ),
     )

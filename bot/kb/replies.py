@@ -22,13 +22,6 @@ NONE_OF_THESE_PAYLOAD = "/reject_suggestions"
 # A button title, not a response: Rasa appends an action's buttons after a response's own, and
 # "None of these" belongs after the article titles.
 NONE_OF_THESE = {"en": "None of these", "he": "אף אחד מאלה", "ar": "لا شيء مما سبق", "cs": "Nic z toho"}
-# "in <language>" as each language says it, for an article shown in a language the customer did not use.
-IN_LANGUAGE = {
-    "en": {"en": "in English", "he": "in Hebrew", "ar": "in Arabic", "cs": "in Czech"},
-    "he": {"en": "באנגלית", "he": "בעברית", "ar": "בערבית", "cs": "בצ'כית"},
-    "ar": {"en": "باللغة الإنجليزية", "he": "باللغة العبرية", "ar": "باللغة العربية", "cs": "باللغة التشيكية"},
-    "cs": {"en": "v angličtině", "he": "v hebrejštině", "ar": "v arabštině", "cs": "v češtině"},
-}
 _NOT_A_GAP = {"out_of_domain": "utter_out_of_scope", "other_company": "utter_kb_other_company"}
 
 
@@ -36,11 +29,6 @@ def clarify_buttons(options: Sequence[Candidate], language: str | None) -> list[
     """One button per article title, then "None of these" in the customer's language."""
     buttons = [{"title": c.title, "payload": f'/choose_article{{"article_id": "{c.article_id}"}}'} for c in options]
     return buttons + [{"title": NONE_OF_THESE.get(language or "en", NONE_OF_THESE["en"]), "payload": NONE_OF_THESE_PAYLOAD}]
-
-
-def in_article_language(article_language: str, customer_language: str | None) -> str:
-    """"in Hebrew" in the customer's language (English when the customer's language is unknown)."""
-    return IN_LANGUAGE.get(customer_language or "en", IN_LANGUAGE["en"])[article_language]
 
 
 def abstention_response(coverage: str) -> str | None:

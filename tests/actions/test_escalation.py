@@ -297,7 +297,7 @@ def test_choosing_english_makes_the_ticket_english_and_then_tells_the_wait(actio
 
     [ticket] = tickets_of(action_services, tracker.sender_id)
     assert ticket.language == "en"
-    assert ticket.messages[-1].body == "The customer chose to continue in en (was he)"
+    assert ticket.messages[-1].body == "The customer chose to continue in English (was in Hebrew)"
     assert responses(dispatcher) == ["utter_ticket_created"]
     assert dispatcher.messages[0]["wait_text"].startswith("a person usually replies")  # English now
     chosen = slots_set(events)

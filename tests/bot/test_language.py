@@ -3,11 +3,14 @@
 import pytest
 
 from bot.language import (
+    IN_LANGUAGE,
+    SUPPORTED_LANGUAGES,
     clean_text,
     clear_sentence_language,
     conversation_language,
     detect_language,
     has_written_words,
+    in_language,
     language_from_entities,
     normalize_language,
     requested_language,
@@ -263,3 +266,17 @@ def test_odd_messages_never_crash_and_give_a_supported_language_or_none(text, cu
     for settled in (True, False):
         assert conversation_language(text, current, settled=settled) in ("en", "he", "ar", "cs", None)
     assert requested_language(text) in ("en", "he", "ar", "cs", None)
+
+
+@pytest.mark.parametrize("written_in, in_english", [
+    ("en", "in English"), ("he", "באנגלית"), ("ar", "باللغة الإنجليزية"), ("cs", "v angličtině"),
+])
+def test_a_language_is_named_in_each_language(written_in, in_english):
+    names = {in_language(language, written_in) for language in SUPPORTED_LANGUAGES}
+
+    assert len(names) == len(SUPPORTED_LANGUAGES) and set(IN_LANGUAGE[written_in]) == set(SUPPORTED_LANGUAGES)
+    assert in_language("en", written_in) == in_english
+
+
+def test_a_language_is_named_in_english_when_the_reader_s_language_is_unknown():
+    assert in_language("cs", None) == "in Czech"

@@ -45,5 +45,5 @@ def test_a_hebrew_customer_is_offered_english_when_only_english_speaking_agents_
     assert not any(HEBREW.search(text) for text in answer), answer
     detail = agent.ok("GET", f"/tickets/{ticket['id']}")
     assert (detail["language"], detail["status"]) == ("en", "waiting")
-    assert detail["messages"][-1]["body"] == "The customer chose to continue in en (was he)"
+    assert detail["messages"][-1]["body"] == "The customer chose to continue in English (was in Hebrew)"
     assert stack.tracker(sender)["slots"]["language"] == "en"

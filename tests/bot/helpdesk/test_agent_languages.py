@@ -115,7 +115,7 @@ def test_the_customer_moves_their_open_ticket_to_english(desk):
         reference, True, False)
     detail = desk.client.get(f"/api/tickets/{desk.ticket_id(reference)}", headers=desk.agent().headers).json()
     assert detail["language"] == "en"
-    assert detail["messages"][-1]["body"] == "The customer chose to continue in en (was he)"
+    assert detail["messages"][-1]["body"] == "The customer chose to continue in English (was in Hebrew)"
     again = desk.client.put(path, json={"language": "en"}, headers=desk.service)
     assert again.status_code == 200  # the same choice twice adds no second line
     assert len(desk.client.get(f"/api/tickets/{desk.ticket_id(reference)}", headers=desk.agent().headers)

@@ -3,13 +3,11 @@ import pytest
 import yaml
 
 from bot.kb.replies import (
-    IN_LANGUAGE,
     NONE_OF_THESE,
     NONE_OF_THESE_PAYLOAD,
     abstention_response,
     after_a_miss,
     clarify_buttons,
-    in_article_language,
 )
 from bot.kb.search import Candidate
 from bot.settings import PROJECT_ROOT
@@ -72,14 +70,3 @@ def test_no_article_yet_does_not_call_the_question_out_of_scope_or_guess():
 def test_the_other_two_messages_and_the_rephrase_exist_in_every_language(response):
     assert set(variations(response)) == set(LANGUAGES)
 
-
-@pytest.mark.parametrize("customer_language", LANGUAGES)
-def test_the_language_an_article_is_in_is_named_in_the_customers_language(customer_language):
-    names = {in_article_language(article_language, customer_language) for article_language in LANGUAGES}
-
-    assert len(names) == len(LANGUAGES)
-    assert in_article_language("he", customer_language) == IN_LANGUAGE[customer_language]["he"]
-
-
-def test_the_article_language_is_named_in_english_when_the_customers_language_is_unknown():
-    assert in_article_language("cs", None) == "in Czech"
