@@ -259,9 +259,8 @@ def conversation_language(
     known = normalize_language(current, default="") or normalize_language(hint, default="") or None
     if not text or _is_payload(text):
         return known
-    if not settled:
-        shown = clear_sentence_language(text) or _first_message_language(text)
-        return shown or known or (detect_language(text, default="") or None)
+    if not settled:  # any evidence counts here, so a clear sentence does too
+        return _first_message_language(text) or known or (detect_language(text, default="") or None)
     if known is None:
         return detect_language(text, default="") or None
     if collecting:
@@ -282,7 +281,8 @@ def _first_message_language(text: str) -> str | None:
     return None
 
 
-# "in <language>" as each language says it, for an article shown in a language the customer did not use.
+# "in <language>" as each language says it: an article shown in a language the customer did not use,
+# a ticket moved to another language in the console's (English) transcript.
 IN_LANGUAGE = {
     "en": {"en": "in English", "he": "in Hebrew", "ar": "in Arabic", "cs": "in Czech"},
     "he": {"en": "באנגלית", "he": "בעברית", "ar": "בערבית", "cs": "בצ'כית"},
@@ -292,5 +292,6 @@ IN_LANGUAGE = {
 
 
 def in_language(language: str, written_in: str | None = "en") -> str:
-    """"in Hebrew" written in ``written_in`` ("באנגלית", "v češtině"); English when that is unknown."""
-    return IN_LANGUAGE.get(written_in or "en", IN_LANGUAGE["en"])[language]
+    """"in Hebrew" written in ``written_in`` ("באנגלית", "v češtině"); English when that is unknown.
+    A code outside the four (a ticket created through the API may carry any) is shown as it is."""
+    return IN_LANGUAGE.get(written_in or "en", IN_LANGUAGE["en"]).get(language, language)

@@ -619,19 +619,19 @@ def customer_tickets(
     ]
 
 
-_ONLINE = (Agent.is_active.is_(True), Agent.presence == "online")
+def _online_at(now: datetime) -> tuple:
+    """Active agents marked online and seen within ONLINE_WINDOW of ``now``."""
+    return Agent.is_active.is_(True), Agent.presence == "online", Agent.last_seen_at > now - ONLINE_WINDOW
 
 
 def agents_online(session: Session, *, now: datetime) -> int:
-    return session.scalars(
-        select(func.count()).select_from(Agent).where(*_ONLINE, Agent.last_seen_at > now - ONLINE_WINDOW)
-    ).one()
+    return session.scalars(select(func.count()).select_from(Agent).where(*_online_at(now))).one()
 
 
 def online_agent_speaks(session: Session, *, language: str, now: datetime) -> bool:
     """Whether an agent online now speaks ``language`` (read in Python: the list is a JSON column,
     and the agents online are few)."""
-    spoken = session.scalars(select(Agent.languages).where(*_ONLINE, Agent.last_seen_at > now - ONLINE_WINDOW))
+    spoken = session.scalars(select(Agent.languages).where(*_online_at(now)))
     return any(language in (languages or ()) for languages in spoken)
 
 

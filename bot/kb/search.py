@@ -41,6 +41,10 @@ class KnowledgeBase:
         self._articles = {a.id: a for a in articles}
         self._indexes = indexes
         self._encoder = encoder
+        self._translation_keys: dict[str, frozenset[str]] = {
+            language: frozenset(a.translation_key for a in self._articles.values() if a.language == language)
+            for language in SUPPORTED_LANGUAGES
+        }
 
     @classmethod
     def build(
@@ -147,11 +151,11 @@ class KnowledgeBase:
         in one language matches another language's text only through such words (product names, codes,
         English terms), never by chance.
         """
-        translated = {a.translation_key for a in self._articles.values() if a.language == language}
+        translated = self._translation_keys[language]
         for other in sorted(self._indexes, key=lambda code: (code != "en", SUPPORTED_LANGUAGES.index(code))):
-            index = self._indexes[other]
-            if other == language or all(a.translation_key in translated for a in index.articles):
+            if other == language or self._translation_keys[other] <= translated:
                 continue
+            index = self._indexes[other]
             result = self._search_index(index, cleaned, other, excluded)
             article = self.article(result.top.article_id) if result.top else None
             if (

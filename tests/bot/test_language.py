@@ -280,3 +280,7 @@ def test_a_language_is_named_in_each_language(written_in, in_english):
 
 def test_a_language_is_named_in_english_when_the_reader_s_language_is_unknown():
     assert in_language("cs", None) == "in Czech"
+
+
+def test_a_language_outside_the_four_is_named_by_its_code():
+    assert in_language("fr", "en") == "fr"
