@@ -165,7 +165,8 @@ def holdout_split(
         chosen = [i for i in range(len(article.questions)) if i % every == offset % every]
         chosen = chosen[: max(len(article.questions) - min_kept, 0)]
         held_out += [(article.questions[i], article.id) for i in chosen]
-        kept = tuple(q for i, q in enumerate(article.questions) if i not in set(chosen))
+        held = set(chosen)
+        kept = tuple(q for i, q in enumerate(article.questions) if i not in held)
         indexed.append(dataclasses.replace(article, questions=kept))
     return indexed, held_out
 
