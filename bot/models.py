@@ -1,5 +1,6 @@
 """SQLAlchemy 2 models: agents, login throttles, tickets and their messages, the escalation outbox,
-Zendesk sync cursors, KB query log, resolutions, CES ratings.
+Zendesk sync cursors, KB query log, resolutions, CES ratings, customers and their identities,
+conversations, verification codes, customer merges, e-mails.
 
 Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alembic
 (``bot/migrations``); nothing here creates tables.
@@ -111,12 +112,15 @@ class Ticket(Base):
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # The customer this ticket belongs to (empty only on tickets older than customer records).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reason: Mapped[str] = mapped_column(String(50), nullable=False)
     priority: Mapped[str] = mapped_column(String(10), nullable=False, default="normal")
     # Sort key for the queue: 0 = urgent ... 3 = low, so "priority, then age" is one index scan.
     priority_rank: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    # waiting, assigned, resolved, closed, or withdrawn (the customer left the queue before an answer).
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="waiting")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -308,3 +312,124 @@ class CesRating(Base):
     channel: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class Customer(Base):
+    """A person who contacts support, on any channel. Conversations, tickets and identities belong to one.
+
+    ``email`` and ``phone`` are set only once proven (a one-time code, the channel itself, a signed
+    identity from the company's site), so two records share neither: proving an address another
+    record holds merges the two (:mod:`bot.customers.store`). ``merged_into_id`` points a merged-away
+    record at the one that took over its history.
+    """
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class CustomerIdentity(Base):
+    """One way to recognise a customer: a channel's own id (``web`` session, ``telegram`` chat,
+    ``whatsapp`` number, ``messenger`` PSID, ``slack`` user), a proven ``email``, or the company
+    site's ``site`` user id. ``proof`` says how it was linked: ``channel``, ``code``, ``signed``."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_customer_identities_kind_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    value: Mapped[str] = mapped_column(String(255), nullable=False)
+    proof: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Conversation(Base):
+    """A Rasa conversation (its sender id) and the customer it belongs to.
+
+    ``open_sockets`` counts the web-chat connections the engine reported open, so the helpdesk knows
+    whether an agent's reply will be seen in the chat or must go by e-mail.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    open_sockets: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class VerificationCode(Base):
+    """A one-time code sent to an e-mail address to prove it belongs to whoever is in ``conversation_id``.
+
+    Only the code's SHA-256 is stored. It is spent by the first right answer, or by too many wrong ones.
+    """
+
+    __tablename__ = "verification_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class CustomerMerge(Base):
+    """The audit trail of two customer records becoming one: by an agent, or on proof (``agent_id`` empty)."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kept_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    merged_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    # What moved: counts of identities, conversations and tickets, and the merged record's name and e-mail.
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class EmailMessage(Base):
+    """Every e-mail sent or received, one row each: the outbound queue and the inbound log.
+
+    ``direction``: ``out`` or ``in``. ``message_id`` is the RFC 5322 Message-ID (ours for ``out``),
+    unique, so a webhook delivered twice stores a reply once and a reply's ``In-Reply-To`` finds
+    the ticket. ``kind``: ``verification``, ``receipt``, ``agent_reply``, ``resolution`` (out) or
+    ``reply`` (in). ``status``: ``pending``, ``sent``, ``failed`` (out); ``received``, ``ignored``
+    (in, with ``last_error`` saying why).
+    """
+
+    __tablename__ = "email_messages"
+    __table_args__ = (Index("ix_email_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    in_reply_to: Mapped[str | None] = mapped_column(String(255))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    from_address: Mapped[str] = mapped_column(String(254), nullable=False)
+    to_address: Mapped[str] = mapped_column(String(254), nullable=False)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

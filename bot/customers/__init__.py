@@ -1,0 +1,1 @@
+"""Customers: people, not conversations. Identities, conversations and tickets belong to one."""

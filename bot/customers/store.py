@@ -1,0 +1,162 @@
+"""Who a conversation's customer is, and linking records only on proof.
+
+A conversation's customer is found through its channel identity (the web session, the Telegram
+chat, the WhatsApp number, ...) and created on first contact. Two records become one only when
+something proves they are the same person: a one-time code sent to an e-mail address another
+record already proved, a signed identity from the company's site, or an agent who is sure
+(:func:`merge_customers`, audit-logged either way).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.db import rows_changed, utcnow
+from bot.models import (
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    EmailMessage,
+    Ticket,
+)
+
+# Conversation-id prefixes (bot/engine/channels/identity.py) whose platform id names the person.
+CHANNEL_IDENTITY_KINDS = frozenset({"web", "telegram", "whatsapp", "messenger", "slack", "rest", "callback", "email"})
+# How an identity was linked: the channel itself, a one-time code, a signature of the company's site.
+PROOFS = frozenset({"channel", "code", "signed"})
+
+
+class MergeRefused(ValueError):
+    """Two records that cannot become one (the same record, or one already merged away)."""
+
+
+def channel_identity(conversation_id: str) -> tuple[str, str]:
+    """The identity a conversation id stands for: ``("telegram", "52…")`` for ``telegram:52…``.
+
+    Ids without a known prefix (conversations older than namespaced ids) stand for themselves.
+    """
+    kind, separator, value = conversation_id.partition(":")
+    if separator and kind in CHANNEL_IDENTITY_KINDS and value:
+        return kind, value
+    return "conversation", conversation_id
+
+
+def current(session: Session, customer: Customer) -> Customer:
+    """The record that now holds ``customer``'s history (itself, unless it was merged away)."""
+    seen = set()
+    while customer.merged_into_id is not None and customer.id not in seen:
+        seen.add(customer.id)
+        customer = session.get(Customer, customer.merged_into_id) or customer
+    return customer
+
+
+def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
+    customer = session.scalar(
+        select(Customer).join(CustomerIdentity).where(CustomerIdentity.kind == kind, CustomerIdentity.value == value)
+    )
+    return current(session, customer) if customer else None
+
+
+def add_identity(session: Session, customer: Customer, kind: str, value: str, proof: str) -> None:
+    """Link ``kind``/``value`` to ``customer`` (moving it there if another record had it: it was proven)."""
+    if proof not in PROOFS:
+        raise ValueError(f"unknown proof {proof!r}")
+    identity = session.scalar(
+        select(CustomerIdentity).where(CustomerIdentity.kind == kind, CustomerIdentity.value == value)
+    )
+    if identity is None:
+        session.add(CustomerIdentity(customer_id=customer.id, kind=kind, value=value, proof=proof))
+    else:
+        identity.customer_id, identity.proof = customer.id, proof
+    session.flush()
+
+
+def customer_for_conversation(
+    session: Session, *, conversation_id: str, channel: str, language: str = "en", now: datetime | None = None
+) -> Customer:
+    """The customer of ``conversation_id``, creating the record (and the conversation's) on first contact.
+
+    Also records that the conversation was active at ``now``.
+    """
+    now = now or utcnow()
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is not None:
+        customer = current(session, session.get_one(Customer, conversation.customer_id))
+        conversation.customer_id, conversation.last_message_at, conversation.language = customer.id, now, language
+        customer.last_seen_at = now
+        session.flush()
+        return customer
+    kind, value = channel_identity(conversation_id)
+    found = find_by_identity(session, kind, value)
+    if found is not None:
+        customer = found
+    else:
+        customer = Customer(language=language, created_at=now, updated_at=now, last_seen_at=now)
+        if kind == "whatsapp":  # WhatsApp delivers from the sender's own number: the channel proves it
+            customer.phone = value.removeprefix("whatsapp:")
+        session.add(customer)
+        session.flush()
+        add_identity(session, customer, kind, value, "channel")
+    customer.last_seen_at = now
+    session.add(Conversation(id=conversation_id, customer_id=customer.id, channel=channel, language=language,
+                             started_at=now, last_message_at=now))
+    session.flush()
+    return customer
+
+
+def link_proven_email(session: Session, *, customer: Customer, email: str, proof: str) -> Customer:
+    """``customer`` proved ``email`` (a code, a signed identity): the record that now holds them.
+
+    When another record already proved the same address, both are one person: this one is merged
+    into that one (the older history keeps its record).
+    """
+    email = email.strip().lower()
+    customer = current(session, customer)
+    owner = session.scalar(select(Customer).where(Customer.email == email))
+    if owner is not None and owner.id != customer.id:
+        merge_customers(session, kept=owner, merged=customer, agent_id=None, reason=f"proved the e-mail address ({proof})")
+        customer = owner
+    else:
+        customer.email = email
+    add_identity(session, customer, "email", email, proof)
+    return customer
+
+
+def merge_customers(session: Session, *, kept: Customer, merged: Customer, agent_id: int | None, reason: str) -> CustomerMerge:
+    """Move everything of ``merged`` to ``kept``, and record who did it and why.
+
+    ``kept`` fills its missing name, e-mail, phone from ``merged``; ``merged`` stays as a pointer
+    (``merged_into_id``), so links to it still lead somewhere.
+    """
+    kept, merged = current(session, kept), current(session, merged)
+    if kept.id == merged.id:
+        raise MergeRefused("a customer cannot be merged with itself")
+    moved = {
+        "identities": _move(session, CustomerIdentity, merged.id, kept.id),
+        "conversations": _move(session, Conversation, merged.id, kept.id),
+        "tickets": _move(session, Ticket, merged.id, kept.id),
+        "emails": _move(session, EmailMessage, merged.id, kept.id),
+        "name": merged.name,
+        "email": merged.email,
+        "phone": merged.phone,
+    }
+    email, phone = merged.email, merged.phone
+    merged.email = merged.phone = None
+    merged.merged_into_id = kept.id
+    session.flush()  # the unique address is free before the kept record takes it
+    kept.name = kept.name or merged.name
+    kept.email = kept.email or email
+    kept.phone = kept.phone or phone
+    kept.last_seen_at = max(kept.last_seen_at, merged.last_seen_at)
+    audit = CustomerMerge(kept_customer_id=kept.id, merged_customer_id=merged.id, agent_id=agent_id,
+                          reason=reason[:300], details=moved)
+    session.add(audit)
+    session.flush()
+    return audit
+
+
+def _move(session: Session, model, from_id: int, to_id: int) -> int:
+    return rows_changed(session, update(model).where(model.customer_id == from_id).values(customer_id=to_id))
