@@ -258,6 +258,11 @@ class Settings(BaseSettings):
         "ZENDESK_WEBHOOK_SECRET", "",
         "optional: the signing secret of Zendesk's webhook; set, Zendesk agents' public replies reach the "
         "customer's chat", secret=True)
+    smtp_url: str = _setting(
+        "SMTP_URL", "", "outbound e-mail server: `smtp://user:password@host:587` (STARTTLS when the server "
+        "offers it) or `smtps://…:465`; empty: e-mail is off and the bot never promises it", secret=True)
+    email_from: str = _setting("EMAIL_FROM", "", "the From address of e-mail to customers, e.g. "
+                               "`Acme Support <support@acme.example>`; replies to it come back through the inbound webhook")
     http_timeout_s: Annotated[float, BeforeValidator(_seconds)] = _setting(
         "HTTP_TIMEOUT_S", 5.0, "seconds every outbound HTTP call may take")
     http_retries: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_not_negative)] = _setting(
