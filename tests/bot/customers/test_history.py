@@ -1,0 +1,122 @@
+"""A customer's history across channels: newest first, named by channel, found by search, merges audited."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.customers.history import channel_of, counts, history, identities, merges, search
+from bot.customers.store import customer_for_conversation, link_proven_email, merge_customers
+from bot.models import Ticket
+
+MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def session(sessions):
+    with sessions() as session:
+        yield session
+
+
+def ticket(session, customer, conversation_id: str, channel: str, at: datetime, subject: str = "Refund") -> Ticket:
+    """A ticket as the helpdesk stores it, linked to ``customer``."""
+    row = Ticket(
+        reference=f"T-{1000 + session.query(Ticket).count()}",
+        idempotency_key=f"escalation-{conversation_id}-{at.isoformat()}",
+        conversation_id=conversation_id,
+        channel=channel,
+        subject=subject,
+        reason="customer_request",
+        customer_id=customer.id,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@pytest.mark.parametrize(
+    ("channel", "conversation_id", "expected"),
+    [
+        ("socketio", "web:9f", "web"),
+        ("telegram", "telegram:52", "telegram"),
+        ("twilio", "whatsapp:+420777", "whatsapp"),
+        ("facebook", "messenger:123", "messenger"),
+        ("slack", "slack:U1", "slack"),
+        ("email", "email:dana@example.com", "email"),
+        ("callback", "callback:7", "rest"),
+        ("socketio", "legacy-id", "web"),  # ids older than channel prefixes: by the connector
+        ("carrier-pigeon", "legacy-id", "other"),
+    ],
+)
+def test_each_channel_is_named_as_a_person_knows_it(channel, conversation_id, expected):
+    assert channel_of(channel, conversation_id) == expected
+
+
+def test_tickets_and_conversations_of_every_channel_come_newest_first(session):
+    customer = customer_for_conversation(session, conversation_id="web:aa", channel="socketio", now=MONDAY)
+    customer = link_proven_email(session, customer=customer, email="dana@example.com", proof="code")
+    web_ticket = ticket(session, customer, "web:aa", "socketio", MONDAY + timedelta(minutes=5), "Password reset")
+    telegram = customer_for_conversation(
+        session, conversation_id="telegram:52", channel="telegram", now=MONDAY + timedelta(days=2)
+    )
+    customer = link_proven_email(session, customer=telegram, email="dana@example.com", proof="code")
+    telegram_ticket = ticket(session, customer, "telegram:52", "telegram", MONDAY + timedelta(days=2, minutes=1))
+
+    entries = history(session, customer)
+    assert [(e.kind, e.channel, e.conversation_id) for e in entries] == [
+        ("ticket", "telegram", "telegram:52"),
+        ("conversation", "telegram", "telegram:52"),
+        ("ticket", "web", "web:aa"),
+        ("conversation", "web", "web:aa"),
+    ]
+    assert (entries[0].reference, entries[0].status) == (telegram_ticket.reference, "waiting")
+    assert entries[2].subject == "Password reset"
+    assert counts(session, customer) == (2, 2)
+
+    others = history(session, customer, exclude_ticket_id=telegram_ticket.id, exclude_conversation_id="telegram:52")
+    assert [(e.kind, e.ticket_id) for e in others] == [("ticket", web_ticket.id), ("conversation", None)]
+    assert len(history(session, customer, limit=1)) == 1
+
+
+def test_identities_say_what_proved_each(session):
+    customer = customer_for_conversation(session, conversation_id="whatsapp:+420777", channel="twilio")
+    link_proven_email(session, customer=customer, email="Eva@Example.cz", proof="signed")
+    assert [(i.kind, i.value, i.proof) for i in identities(session, customer)] == [
+        ("whatsapp", "+420777", "channel"),
+        ("email", "eva@example.cz", "signed"),
+    ]
+
+
+def test_search_finds_by_name_email_phone_identity_and_id_and_never_a_merged_away_record(session):
+    dana = customer_for_conversation(session, conversation_id="web:9f3c", channel="socketio")
+    dana.name = "Dana Levi"
+    link_proven_email(session, customer=dana, email="dana@example.com", proof="code")
+    noa = customer_for_conversation(session, conversation_id="whatsapp:+972501234567", channel="twilio")
+    noa.name = "נועה כהן"
+    session.flush()
+
+    assert [c.id for c in search(session, "levi")] == [dana.id]
+    assert [c.id for c in search(session, "DANA@example")] == [dana.id]
+    assert [c.id for c in search(session, "+97250")] == [noa.id]
+    assert [c.id for c in search(session, "כהן")] == [noa.id]
+    assert [c.id for c in search(session, "9F3C")] == [dana.id]  # the web session's identity
+    assert [c.id for c in search(session, str(noa.id))] == [noa.id]
+    assert search(session, "   ") == []
+    assert search(session, "100%_") == []  # LIKE wildcards are matched literally
+    assert search(session, "9" * 40) == []  # an id no integer column holds
+
+    merge_customers(session, kept=dana, merged=noa, agent_id=None, reason="same person")
+    assert [c.id for c in search(session, "+97250")] == [dana.id]
+
+
+def test_merges_show_the_whole_chain_behind_a_record_newest_first(session):
+    first = customer_for_conversation(session, conversation_id="web:1", channel="socketio", now=MONDAY)
+    second = customer_for_conversation(session, conversation_id="telegram:2", channel="telegram", now=MONDAY)
+    third = customer_for_conversation(session, conversation_id="slack:3", channel="slack", now=MONDAY)
+    older = merge_customers(session, kept=second, merged=first, agent_id=None, reason="one")
+    older.created_at = MONDAY
+    newer = merge_customers(session, kept=third, merged=second, agent_id=None, reason="two")
+    newer.created_at = MONDAY + timedelta(hours=1)
+    session.flush()
+    assert [m.reason for m in merges(session, third)] == ["two", "one"]
+    assert [m.reason for m in merges(session, first)] == ["one"]
