@@ -30,12 +30,14 @@ from starlette.routing import Match
 
 from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
+from bot.email import notify
 from bot.escalation.outbox import EscalationDrainer, prune_done
-from bot.helpdesk import api, event_stream, events, integrations_api, internal_api, login_throttle
+from bot.helpdesk import api, customers_api, event_stream, events, integrations_api, internal_api, login_throttle
 from bot.helpdesk.auth import trusted_networks
 from bot.helpdesk.backends import make_backend
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
+from bot.helpdesk.rating_page import router as rating_page_router
 from bot.helpdesk.schemas import BAD_BODY, NEEDS_LOGIN, error_responses
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.zendesk_sync import ZendeskSync
@@ -68,17 +70,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        redelivery = asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, drainer, session_factory))
-        retention = asyncio.create_task(RetentionSchedule(settings, session_factory).run_daily())  # RETENTION_DAYS
+        background = [
+            asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, drainer, session_factory)),
+            asyncio.create_task(RetentionSchedule(settings, session_factory).run_daily()),  # RETENTION_DAYS
+            asyncio.create_task(notify.send_forever(settings, session_factory)),  # e-mail, when SMTP_URL is set
+        ]
         try:
             yield
         finally:
-            redelivery.cancel()
-            retention.cancel()
-            with suppress(asyncio.CancelledError):
-                await redelivery
-            with suppress(asyncio.CancelledError):
-                await retention
+            for task in background:
+                task.cancel()
+            for task in background:
+                with suppress(asyncio.CancelledError):
+                    await task
             engine.dispose()
 
     app = FastAPI(
@@ -108,11 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.hsts_max_age_s)
     # Every error a route can answer is in the spec (the fuzz test holds the service to it).
     app.include_router(api.router)
+    app.include_router(customers_api.router)
     app.include_router(event_stream.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
     app.include_router(internal_api.router, responses=error_responses(
         {**BAD_BODY, 401: "missing or wrong service token"}))
     app.include_router(integrations_api.router, responses=error_responses(BAD_BODY))
     app.include_router(ces_api.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
+    app.include_router(rating_page_router)  # /rate/<token>: the resolution e-mail's effort links
     _add_pages(app)
     return app
 
