@@ -263,6 +263,11 @@ class Settings(BaseSettings):
         "offers it) or `smtps://…:465`; empty: e-mail is off and the bot never promises it", secret=True)
     email_from: str = _setting("EMAIL_FROM", "", "the From address of e-mail to customers, e.g. "
                                "`Acme Support <support@acme.example>`; replies to it come back through the inbound webhook")
+    inbound_email_secret: str = _setting(
+        "INBOUND_EMAIL_SECRET", "", "signs the inbound e-mail webhook (`X-Effortless-Signature`); empty: the "
+        "webhook answers 404 (see [Inbound replies](email.md#inbound-replies))", secret=True)
+    max_email_attachment_bytes: ByteCount = _setting(
+        "MAX_EMAIL_ATTACHMENT_BYTES", 10_000_000, "an inbound e-mail with a larger attachment is refused (413)")
     http_timeout_s: Annotated[float, BeforeValidator(_seconds)] = _setting(
         "HTTP_TIMEOUT_S", 5.0, "seconds every outbound HTTP call may take")
     http_retries: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_not_negative)] = _setting(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from bot.db import utcnow
+from bot.db import session_scope, utcnow
+from bot.email import inbound
 from bot.helpdesk.errors import NotFound
 from bot.helpdesk.zendesk_sync import ticket_id_from_body, verify_signature
 
@@ -41,3 +44,39 @@ async def zendesk_webhook(request: Request, background: BackgroundTasks):
     await run_in_threadpool(zendesk.note_change, ticket_id)
     background.add_task(zendesk.sync, ticket_id)  # answer Zendesk now; its webhook has a short timeout
     return {"status": "accepted", "ticket_id": ticket_id}
+
+
+@router.post(
+    "/email/inbound",
+    responses={
+        401: {"description": f"missing, malformed, wrong or stale {inbound.SIGNATURE_HEADER}"},
+        404: {"description": "not configured: set INBOUND_EMAIL_SECRET"},
+        413: {"description": "an attachment is over MAX_EMAIL_ATTACHMENT_BYTES (nothing is stored)"},
+        422: {"description": "not an e-mail in the expected shape, no sender address, or no text of its own"},
+    },
+)
+async def inbound_email(request: Request):
+    """A customer's e-mail, from an inbound-parse service: appended to its ticket, or opening one.
+
+    Answers 200 for everything it took, so the service does not retry: ``received`` (with the ticket's
+    reference), ``ignored`` (automatic mail, a bounce, an unknown reference: stored with ``reason``)
+    or ``duplicate`` (this Message-ID came before). See docs/email.md, "Inbound replies".
+    """
+    settings = request.app.state.settings
+    if not settings.inbound_email_secret:
+        raise NotFound("the inbound e-mail webhook is not configured: set INBOUND_EMAIL_SECRET")
+    body = await request.body()
+    inbound.verify_signature(
+        settings.inbound_email_secret, body, request.headers.get(inbound.SIGNATURE_HEADER, ""), utcnow()
+    )
+    try:
+        mail = inbound.InboundEmail.model_validate_json(body)
+    except ValidationError as invalid:
+        raise RequestValidationError(invalid.errors()) from None
+
+    def receive() -> inbound.Outcome:
+        with session_scope(request.app.state.session_factory) as session:
+            return inbound.receive(session, mail=mail, settings=settings, policy=request.app.state.policy)
+
+    outcome = await run_in_threadpool(receive)
+    return {"status": outcome.status, "ticket_reference": outcome.ticket_reference, "reason": outcome.reason}
