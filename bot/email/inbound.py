@@ -38,7 +38,7 @@ from bot.email.outbound import sender_address
 from bot.helpdesk import events
 from bot.helpdesk.errors import HelpdeskError, InvalidInput, Unauthorized
 from bot.helpdesk.schemas import TicketCreate, TranscriptLine, _TextInput
-from bot.helpdesk.text import one_line, truncate_with_marker, without_bidi_controls
+from bot.helpdesk.text import normalize_email, one_line, truncate_with_marker, without_bidi_controls
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.tickets import create_ticket
 from bot.language import detect_language
@@ -100,7 +100,10 @@ class InboundEmail(_TextInput):
     @property
     def sender(self) -> str:
         """The From address, lower-cased ("" when there is none)."""
-        return parseaddr(self.from_)[1].strip().lower()
+        try:
+            return normalize_email(parseaddr(self.from_)[1])
+        except ValueError:
+            return ""
 
     def thread_ids(self) -> list[str]:
         """The Message-IDs this mail answers: In-Reply-To first, then References newest first."""
