@@ -22,7 +22,7 @@ from bot.helpdesk.schemas import (
 )
 from bot.helpdesk.text import truncate_with_marker
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.helpdesk.tickets import ticket_subject
+from bot.helpdesk.tickets import WITHDRAWN_TEXT, ticket_subject
 from bot.settings import Settings, SettingsError
 
 
@@ -38,6 +38,10 @@ class TicketBackend(Protocol):
     def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
         """The customer chose another language for their open ticket; its receipt, or None when there is
         none (or the backend does not route by language)."""
+
+    def withdraw(self, conversation_id: str) -> str | None:
+        """The customer stopped waiting: close their open ticket as withdrawn; its reference, or None
+        when the conversation has no open ticket."""
 
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
@@ -143,20 +147,35 @@ class ZendeskBackend:
     def relay_message(
         self, conversation_id: str, text: str, author: str = "customer", client_message_id: str | None = None
     ) -> bool:
-        open_tickets = [
-            t
-            for t in self._search(f"tags:{conversation_tag(conversation_id)}")
-            if t["status"] in ("new", "open", "pending", "hold")
-        ]
-        if not open_tickets:
+        open_ticket = self._open_ticket(conversation_id)
+        if open_ticket is None:
             return False
         speaker = "Customer" if author == "customer" else "Bot"
         self._call(
             "PUT",
-            f"/tickets/{open_tickets[0]['id']}.json",
+            f"/tickets/{open_ticket['id']}.json",
             json={"ticket": {"comment": {"body": f"{speaker} (chat): {truncate_with_marker(text)}", "public": True}}},
         )
         return True
+
+    def withdraw(self, conversation_id: str) -> str | None:
+        """Zendesk has no "withdrawn": the ticket is solved with a private comment saying why, so its
+        agents see it and Zendesk's own reports count it apart by the ``withdrawn`` tag."""
+        open_ticket = self._open_ticket(conversation_id)
+        if open_ticket is None:
+            return None
+        self._call(
+            "PUT",
+            f"/tickets/{open_ticket['id']}.json",
+            json={
+                "ticket": {
+                    "status": "solved",
+                    "comment": {"body": WITHDRAWN_TEXT, "public": False},
+                    "additional_tags": ["withdrawn"],
+                }
+            },
+        )
+        return f"#{open_ticket['id']}"
 
     def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
         """Zendesk routes by its own rules (its receipts never say a language is uncovered, so the bot
@@ -219,6 +238,10 @@ class ZendeskBackend:
             next_open=hours.next_open,
             live_handoff=self._live_handoff,
         )
+
+    def _open_ticket(self, conversation_id: str) -> dict | None:
+        tagged = self._search(f"tags:{conversation_tag(conversation_id)}")
+        return next((t for t in tagged if t["status"] in ("new", "open", "pending", "hold")), None)
 
     def _search(self, terms: str) -> list[dict]:
         results = self._get("/search.json", params={"query": f"type:ticket tags:{TAG} {terms}"}).get("results") or []

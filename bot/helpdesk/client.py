@@ -26,6 +26,7 @@ from bot.helpdesk.schemas import (
     TicketCreate,
     TicketLanguageUpdate,
     TicketReceipt,
+    WithdrawReceipt,
 )
 from bot.helpdesk.tickets import NO_OPEN_TICKET
 from bot.logging_setup import Redactor
@@ -121,6 +122,14 @@ class HelpdeskClient:
         if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
             return None
         return TicketReceipt.model_validate(self._json(response))
+
+    def withdraw(self, conversation_id: str) -> str | None:
+        """The customer stopped waiting: withdraw the conversation's open ticket; its reference, or None
+        when there is nothing to withdraw (the handoff already ended)."""
+        response = self._send("POST", f"/api/internal/conversations/{quote(conversation_id, safe='')}/ticket/withdraw")
+        if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
+            return None
+        return WithdrawReceipt.model_validate(self._json(response)).reference
 
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None

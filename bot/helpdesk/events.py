@@ -24,6 +24,7 @@ KINDS = (
     "ticket_resolved",
     "ticket_reopened",
     "ticket_closed",
+    "ticket_withdrawn",
     "ticket_language_changed",
     "message_created",
     "message_updated",

@@ -1,5 +1,5 @@
 """The action server's API (``/api/internal/...``, service token): escalate, relay, ticket language,
-status, availability."""
+withdraw, status, availability."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.helpdesk.schemas import (
     TicketCreate,
     TicketLanguageUpdate,
     TicketReceipt,
+    WithdrawReceipt,
 )
 
 router = APIRouter(
@@ -66,6 +67,17 @@ def change_ticket_language(
     theirs); returns the ticket's receipt, to tell them where they now stand."""
     ticket = tickets.change_ticket_language(db, conversation_id=conversation_id, language=data.language)
     return tickets.receipt(db, ticket=ticket, created=False, policy=request.app.state.policy)
+
+
+@router.post(
+    "/conversations/{conversation_id:path}/ticket/withdraw",
+    response_model=WithdrawReceipt,
+    responses={404: {"description": "the conversation has no open ticket (and its latest one is not withdrawn)"}},
+)
+def withdraw_ticket(conversation_id: str, db: Session = Depends(db_session)):
+    """The customer stopped waiting for a person: their open ticket becomes ``withdrawn`` (idempotent)."""
+    ticket, withdrawn_now = tickets.withdraw(db, conversation_id=conversation_id)
+    return WithdrawReceipt(reference=ticket.reference, status=ticket.status, withdrawn_now=withdrawn_now)
 
 
 @router.get("/tickets/status", response_model=CustomerTickets)

@@ -19,7 +19,7 @@ from bot.language import SUPPORTED_LANGUAGES
 Priority = Literal["urgent", "high", "normal", "low"]
 Presence = Literal["online", "away", "offline"]
 Role = Literal["agent", "admin"]
-TicketStatusName = Literal["waiting", "assigned", "resolved", "closed"]
+TicketStatusName = Literal["waiting", "assigned", "resolved", "closed", "withdrawn"]
 
 
 def _not_blank(value: str) -> str:
@@ -314,6 +314,12 @@ class RelayReceipt(BaseModel):
     reference: str
     status: TicketStatusName
     message_id: int
+
+
+class WithdrawReceipt(BaseModel):
+    reference: str
+    status: TicketStatusName
+    withdrawn_now: bool = Field(description="false when an earlier request had already withdrawn it")
 
 
 class SessionInfo(BaseModel):

@@ -52,6 +52,7 @@ TICKET_CREATED = "EXTERNAL_ticket_created"
 
 OPEN_STATUSES = ("waiting", "assigned")
 NO_OPEN_TICKET = "no open ticket"
+WITHDRAWN_TEXT = "The customer withdrew the request"
 QUEUE_ORDER = (Ticket.priority_rank, Ticket.created_at, Ticket.id)
 REFERENCE_OFFSET = 1000
 # How many of the most urgent waiting tickets concurrent claim-next calls spread over.
@@ -436,7 +437,57 @@ def close(session: Session, *, ticket_id: int, agent: Agent, now: datetime | Non
     return ticket
 
 
+def withdraw(session: Session, *, conversation_id: str, now: datetime | None = None) -> tuple[Ticket, bool]:
+    """The customer stopped waiting: their open ticket becomes ``withdrawn`` (closed, counted in reports).
+
+    A ticket an agent has already claimed is withdrawn too (the customer has gone, so nobody is left
+    to answer); its agent sees a system line saying so. Lines still on their way that would put the
+    chat back in a person's hands (agent joined, reopened) are not delivered, so nothing resurrects
+    the handoff behind the customer's back. Returns the ticket and whether it was withdrawn now: a
+    repeated call (a retried request, a second click) finds the conversation's latest ticket already
+    withdrawn. :class:`NotFound` (``NO_OPEN_TICKET``) when there is nothing to withdraw.
+    """
+    now = now or utcnow()
+    ticket = open_ticket_for(session, conversation_id=conversation_id)
+    if ticket is None:
+        latest = session.scalar(
+            select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id.desc()).limit(1)
+        )
+        if latest is not None and latest.status == "withdrawn":
+            return latest, False
+        raise NotFound(NO_OPEN_TICKET)
+    withdrawn = rows_changed(
+        session,
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == ticket.status)
+        .values(status="withdrawn", closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False),
+    )
+    if withdrawn != 1:  # an agent resolved or claimed it meanwhile: decide again on what it is now
+        session.rollback()
+        return withdraw(session, conversation_id=conversation_id, now=now)
+    session.refresh(ticket)
+    session.execute(
+        update(TicketMessage)
+        .where(
+            TicketMessage.ticket_id == ticket.id,
+            TicketMessage.delivered.is_(False),
+            TicketMessage.rasa_intent.in_((AGENT_JOINED, TICKET_REOPENED)),
+        )
+        .values(delivery_error=WITHDRAWN_TEXT)
+        .execution_options(synchronize_session=False)
+    )
+    message = _add_line(
+        session, TicketMessage(ticket=ticket, author_type="system", body=WITHDRAWN_TEXT, created_at=now)
+    )
+    events.record(session, kind="ticket_withdrawn", ticket=ticket, message=message)
+    session.commit()
+    return ticket, True
+
+
 def _require_assigned_to(ticket: Ticket, agent: Agent, allow_admin: bool, action: str) -> None:
+    if ticket.status == "withdrawn":
+        raise Conflict(f"{ticket.reference} was withdrawn by the customer, who is no longer waiting for an answer")
     if ticket.status in ("resolved", "closed"):
         hint = "; reopen it first" if ticket.status == "resolved" else ""
         raise Conflict(f"{ticket.reference} is already {ticket.status}{hint}")
@@ -764,6 +815,8 @@ def retry_delivery(
         raise NotFound(f"message {message_id} not found in {ticket.reference}")
     if message.delivery_error is None:
         raise Conflict("only a line that failed to reach the customer can be retried")
+    if ticket.status == "withdrawn":
+        raise Conflict(f"{ticket.reference} was withdrawn by the customer; nothing more is sent to their chat")
     _require_owner(ticket, agent, allow_admin=True, action="retry a line of")
     failed = session.scalars(
         select(TicketMessage)

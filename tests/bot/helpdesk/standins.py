@@ -239,12 +239,20 @@ class ZendeskStandIn(StandIn):
             self._idempotency[key] = ticket_id
         return 201, {"ticket": stored}
 
+    STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+
     def _update(self, ticket_id: int, body) -> Reply:
-        comment = ((body or {}).get("ticket") or {}).get("comment")
+        update = (body or {}).get("ticket") or {}
+        comment = update.get("comment")
         if not isinstance(comment, dict) or not comment.get("body"):
             return 422, {"error": "RecordInvalid", "description": "comment.body is required"}
+        if "status" in update and update["status"] not in self.STATUSES:
+            return 422, {"error": "RecordInvalid", "description": f"status must be one of {self.STATUSES}"}
         self._add_comment(ticket_id, self.API_USER_ID, comment["body"], comment.get("public", True))
-        return 200, {"ticket": self.tickets[ticket_id]}
+        ticket = self.tickets[ticket_id]
+        ticket["status"] = update.get("status", ticket["status"])
+        ticket["tags"] = ticket["tags"] + [t for t in update.get("additional_tags", []) if t not in ticket["tags"]]
+        return 200, {"ticket": ticket}
 
     # ------------------------------------------------------------ what agents do in Zendesk
 
