@@ -33,6 +33,9 @@ def report_rows(report: dict) -> Iterable[tuple]:
     for item in report["escalations"]["reasons"]:
         yield ("escalations", "reason", item["reason"], "count", item["count"])
         yield ("escalations", "reason", item["reason"], "share", item["share"])
+    for item in report["escalations"]["channels"]:
+        yield ("escalations", "channel", item["channel"], "count", item["count"])
+        yield ("escalations", "channel", item["channel"], "share", item["share"])
     times = report["ticket_times"]
     yield ("ticket_times", "", "", "tickets", times["tickets"])
     for kind in ("first_response", "resolution"):
@@ -125,6 +128,8 @@ def report_text(report: dict) -> str:
     ]
     reasons = [(r["reason"], r["count"], _pct(r["share"])) for r in report["escalations"]["reasons"]]
     out += _table(("reason", "tickets", "share"), reasons) if reasons else ["  no tickets"]
+    channels = [(c["channel"], c["count"], _pct(c["share"])) for c in report["escalations"]["channels"]]
+    out += ["", "Tickets by channel"] + (_table(("channel", "tickets", "share"), channels) if channels else ["  no tickets"])
     out += ["", f"Ticket times in minutes ({times['tickets']} tickets)"]
     out += _table(
         ("", "count", "mean", "median", "p90", "pending"),

@@ -228,6 +228,19 @@ def escalations_by_reason(session: Session, period: ReportRange) -> dict:
     return {"tickets": total, "reasons": reasons}
 
 
+def tickets_by_channel(session: Session, period: ReportRange) -> list[dict]:
+    """Tickets opened in the range by the channel they came from (``email`` for those an e-mail
+    opened), most first."""
+    rows = session.execute(
+        select(Ticket.channel, func.count()).where(period.contains(Ticket.created_at)).group_by(Ticket.channel)
+    ).all()
+    total = sum(count for _, count in rows)
+    return [
+        {"channel": channel, "count": count, "share": _share(count, total)}
+        for channel, count in sorted(rows, key=lambda row: (-row[1], row[0]))
+    ]
+
+
 def ticket_times(session: Session, period: ReportRange) -> dict:
     """First-response and resolution times of tickets opened in the range, in minutes.
 
@@ -306,7 +319,7 @@ def build_report(
             "by": {dimension: ces_by(session, period, dimension) for dimension in DIMENSIONS},
         },
         "containment": containment(session, period),
-        "escalations": escalations_by_reason(session, period),
+        "escalations": {**escalations_by_reason(session, period), "channels": tickets_by_channel(session, period)},
         "ticket_times": ticket_times(session, period),
         "kb_gaps": kb_gaps(session, period, gap_limit),
     }

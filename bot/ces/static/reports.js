@@ -275,6 +275,12 @@
       ? barRows(reasons.map((item) => ({ label: item.reason.replace(/_/g, " "), value: item.count,
           text: `${item.count} · ${fmtPct(item.share)}` })), maxCount, "Escalation reasons", "reasons", WIDE_LAYOUT)
       : emptyNote("No tickets in this range."));
+    const channels = report.escalations.channels;
+    replaceChildren($("channels-chart"), channels.length
+      ? barRows(channels.map((item) => ({ label: item.channel, value: item.count,
+          text: `${item.count} · ${fmtPct(item.share)}` })), Math.max(1, ...channels.map((item) => item.count)),
+        "Tickets by channel", "channels", WIDE_LAYOUT)
+      : emptyNote("No tickets in this range."));
   }
 
   function renderTimes(report) {

@@ -20,6 +20,7 @@ def test_report_csv_is_a_flat_table(session):
     assert ["ces_by", "agent", "Dana Levi", "mean", "1.5"] in rows
     assert ["containment", "", "", "escalation_rate", "0.4444"] in rows
     assert ["escalations", "reason", "frustration", "count", "1"] in rows
+    assert ["escalations", "channel", "telegram", "share", "0.25"] in rows
     assert ["ticket_times", "resolution", "", "p90_minutes", "1620.0"] in rows
     assert ["kb_gaps", "group", "2", "representative", "shipping to canada"] in rows
 
@@ -27,7 +28,7 @@ def test_report_csv_is_a_flat_table(session):
 def test_report_csv_neutralises_spreadsheet_formulas_in_customer_text():
     built = {"range": {"since": "2026-03-02", "until": "2026-03-02"},
              "ces": {"summary": {}, "distribution": [], "trend": {}, "by": {}},
-             "containment": {}, "escalations": {"tickets": 0, "reasons": []},
+             "containment": {}, "escalations": {"tickets": 0, "reasons": [], "channels": []},
              "ticket_times": {"tickets": 0, "first_response": {}, "resolution": {}},
              "kb_gaps": {"questions": 1, "groups": [{"representative": "=HYPERLINK(\"http://evil\")", "count": 1,
                                                      "conversations": 1, "languages": ["en"], "examples": []}]}}
@@ -41,4 +42,5 @@ def test_report_text_reads_like_a_report(session):
     assert "Effortless support report 2026-03-02 .. 2026-03-15 (UTC)" in text
     assert "responses 7   mean 4.43   easy 4 (57.1%)" in text
     assert "contained 5 (55.6%)   escalated 4 (44.4%)" in text
+    assert "Tickets by channel\n  channel   tickets  share\n  web       3        75.0%" in text
     assert "1. How do I export my data?  — 3 questions, 2 conversations [en]" in text

@@ -2,7 +2,7 @@
 worked out by hand in the comments next to them."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -18,8 +18,10 @@ from bot.ces.report import (
     kb_gaps,
     percentile,
     ticket_times,
+    tickets_by_channel,
 )
 from bot.db import make_engine, make_session_factory, migrate
+from bot.models import CesRating, Ticket
 from bot.settings import load_settings
 from tests.bot.ces.seed import seed_report_data
 
@@ -165,6 +167,22 @@ def test_escalations_by_reason(session):
             {"reason": "frustration", "count": 1, "share": 0.25},
         ],
     }
+
+
+def test_tickets_by_channel_counts_those_an_e_mail_opened_and_e_mail_ratings_count_in_ces_by_channel(session):
+    # T1 telegram; T2, T3, T4 web; one e-mail ticket and one rating from the e-mail link added here (not committed)
+    when = datetime(2026, 3, 6, 12, tzinfo=timezone.utc)
+    session.add(Ticket(idempotency_key="email-1", reference="T-e1", conversation_id="email:dana@example.com",
+                       channel="email", subject="Refund", reason="customer_request", created_at=when, updated_at=when))
+    session.add(CesRating(conversation_id="web:c4", score=6, resolved_by="agent", channel="email", created_at=when))
+    session.flush()
+    assert tickets_by_channel(session, TWO_WEEKS) == [
+        {"channel": "web", "count": 3, "share": 0.6},
+        {"channel": "email", "count": 1, "share": 0.2},
+        {"channel": "telegram", "count": 1, "share": 0.2},
+    ]
+    assert ("email", 1, 6.0, 1.0) in summarise(ces_by(session, TWO_WEEKS, "channel"))
+    assert build_report(session, date(2026, 3, 2), date(2026, 3, 15))["escalations"]["channels"][1]["channel"] == "email"
 
 
 def test_ticket_times(session):
