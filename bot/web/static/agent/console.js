@@ -3,6 +3,7 @@
 
 import { Api } from "./api.js";
 import { ConversationView } from "./conversation.js";
+import { CustomerView } from "./customer.js";
 import { el, replaceChildren } from "/shared/dom.js";
 import { isolate, refreshAges, whileBusy } from "./ui.js";
 import { LiveUpdates } from "./live.js";
@@ -187,6 +188,7 @@ class AgentConsole {
     let view;
     let navKey = null;
     const ticketMatch = /^#\/ticket\/([^/]+)$/.exec(hash);
+    const customerMatch = /^#\/customers\/(\d{1,10})$/.exec(hash);
     if (hash === "#/queue") {
       view = new QueueView(this);
       navKey = "queue";
@@ -195,6 +197,8 @@ class AgentConsole {
       navKey = "mine";
     } else if (ticketMatch) {
       view = new ConversationView(this, decodeURIComponent(ticketMatch[1]).toUpperCase());
+    } else if (customerMatch) {
+      view = new CustomerView(this, Number(customerMatch[1]));
     } else {
       window.history.replaceState(null, "", "#/queue");
       this.route();

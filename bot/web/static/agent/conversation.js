@@ -2,6 +2,7 @@
 // box, and the ticket actions (claim, transfer, resolve, reopen, close, internal notes).
 
 import { ApiError } from "./api.js";
+import { CustomerPanel } from "./customer.js";
 import { el, replaceChildren } from "/shared/dom.js";
 import { REASON_LABELS, STATUS_LABELS, chip, isolate, languageName, timeElement, whileBusy } from "./ui.js";
 
@@ -41,6 +42,7 @@ export class ConversationView {
     this.log = el("div", { class: "transcript-scroll", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" },
       this.transcript);
     this.details = el("aside", { class: "ticket-details", "aria-label": "Customer and escalation details" });
+    this.customerPanel = new CustomerPanel(this.app);
     const composer = this.buildComposer();
     this.root = el("section", { class: "conversation", "aria-labelledby": "ticket-title" },
       el("div", { class: "conversation-main" },
@@ -70,6 +72,7 @@ export class ConversationView {
         return;
       }
       await this.refresh();
+      this.customerPanel.load(this.ticketId);
     } catch (error) {
       this.pendingEvents = null;
       this.notice.textContent = "";
@@ -320,6 +323,7 @@ export class ConversationView {
         fact("Channel", ticket.channel),
         fact("Conversation", el("code", { class: "conversation-id" }, ticket.conversation_id)),
       ),
+      this.customerPanel.element,
       el("h2", {}, "Why it escalated"),
       el("p", {}, chip("reason", ticket.reason, REASON_LABELS[ticket.reason] || ticket.reason)),
       el("p", {}, ticket.reason_text || ""),
