@@ -142,7 +142,7 @@ def test_an_agent_sees_a_customer_across_channels_and_merges_two_customers(helpd
     expect(page.locator(".identities")).to_contain_text("one-time code")
     audit = page.locator(".merge-history li")  # proving the same e-mail on Telegram made the two records one
     expect(audit).to_have_count(1)
-    expect(audit).to_contain_text("merged into #%d by proof (the same verified e-mail)" % seeded.dana)
+    expect(audit).to_contain_text(f"merged into #{seeded.dana} by proof (the same verified e-mail)")
 
     # Merge Noa (WhatsApp) into Dana: search, choose, a dialog naming both, a reason required.
     page.get_by_role("button", name="Merge with another customer…").click()
