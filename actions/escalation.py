@@ -2,6 +2,7 @@
 import logging
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, in_thread, services
+from bot.email.outbound import email_enabled
 from bot.escalation import outbox
 from bot.escalation.details import (
     clean_description,
@@ -19,10 +21,10 @@ from bot.escalation.details import (
     ticket_reference_in,
     transcript_from_events,
 )
-from bot.escalation.wording import next_open_text, offline_reason, status_line, wait_text
+from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, status_line, wait_text
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.schemas import TicketCreate, TicketReceipt
+from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
 from bot.language import normalize_language
 
@@ -49,7 +51,12 @@ def _channel_identity(tracker: Tracker) -> dict[str, str]:
 
 
 class ActionStartEscalation(Action):
-    """Begin an escalation: a new idempotency id, the reason, what we already know about the customer."""
+    """Begin an escalation: a new idempotency id, the reason, what we already know about the customer.
+
+    When nobody can answer now (outside business hours, or no agent online), the customer hears that
+    first, and the ticket is created at once from what the bot already knows, so they can leave
+    straight away; the form then only offers to add an e-mail and a name (:func:`_open_ticket_now`).
+    """
 
     def name(self) -> str:
         return "action_start_escalation"
@@ -57,17 +64,56 @@ class ActionStartEscalation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
         reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent or "", "customer_request")
-        dispatcher.utter_message(response="utter_escalation_intro")
-        events: list[EventType] = [
-            SlotSet("escalation_id", uuid.uuid4().hex),
-            SlotSet("escalation_reason", reason),
-            SlotSet("suggested_description", last_unanswered_question(tracker.events)),
-            SlotSet("issue_description", None),
-            SlotSet("next_step", None),
-            SlotSet("awaiting_feedback", False),
-        ]
-        events += [SlotSet(slot, value) for slot, value in _channel_identity(tracker).items()]
-        return events
+        slots: dict[str, Any] = {
+            "escalation_id": uuid.uuid4().hex,
+            "escalation_reason": reason,
+            "suggested_description": last_unanswered_question(tracker.events),
+            "issue_description": None,
+            "next_step": None,
+            "awaiting_feedback": False,
+            "details_for_ticket": None,
+            "details_skipped": None,
+            **_channel_identity(tracker),
+        }
+        try:
+            availability = await in_thread(services().tickets.availability)
+        except (HelpdeskUnavailable, HelpdeskRejected):
+            availability = None  # ticket creation at the end of the form meets the outage and keeps the request
+        if availability is not None and availability.live_handoff and not _someone_here(availability):
+            slots.update(await _open_ticket_now(dispatcher, tracker, slots, availability))
+        else:
+            dispatcher.utter_message(response="utter_escalation_intro")
+        return [SlotSet(slot, value) for slot, value in slots.items()]
+
+
+def _someone_here(availability: Availability) -> bool:
+    """Open now, with an agent online (an external helpdesk cannot tell who is online: assume someone)."""
+    return availability.open_now and availability.agents_online != 0
+
+
+async def _open_ticket_now(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any], availability: Availability
+) -> dict[str, Any]:
+    """Nobody is here: say so, create the ticket from the last unanswered question and the transcript,
+    and tell the customer they may leave now. Returns the slots that make the form ask only for the
+    optional details (or, when the ticket could not be created now, end the escalation: the outbox
+    keeps the request)."""
+    svc = services()
+    language = normalize_language(tracker.get_slot("language"))
+    description = slots["suggested_description"]
+    created = await _create_ticket(dispatcher, tracker, slots["escalation_id"], {**slots, "issue_description": description})
+    if created is None:  # kept in the outbox: the helpdesk tells them the reference when it has one
+        return {"escalation_id": None, "escalation_reason": None}
+    next_open = availability.next_open
+    if next_open is not None and not availability.open_now:
+        next_open = next_open.astimezone(ZoneInfo(svc.settings.business_timezone))
+    dispatcher.utter_message(
+        response="utter_ticket_opened_nobody_here_email" if email_enabled(svc.settings) else "utter_ticket_opened_nobody_here",
+        ticket_reference=created.reference, offline_reason=offline_reason(language, availability.open_now),
+        back_text=back_text(language, None if availability.open_now else next_open),
+    )
+    return {"issue_description": description, "ticket_reference": created.reference,
+            "details_for_ticket": created.reference, "kb_misses": 0}
 
 
 class ActionAskIssueDescription(Action):
@@ -84,20 +130,69 @@ class ActionAskIssueDescription(Action):
         return []
 
 
+class _AskDetail(Action):
+    """Ask for a detail; once the ticket exists (nobody was here), the same question becomes optional."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        optional = bool(tracker.get_slot("details_for_ticket"))
+        dispatcher.utter_message(response=f"utter_ask_optional_{self.slot}" if optional else f"utter_ask_{self.slot}")
+        return []
+
+
+class ActionAskCustomerName(_AskDetail):
+    slot = "customer_name"
+
+
+class ActionAskCustomerEmail(_AskDetail):
+    slot = "customer_email"
+
+
 class ValidateEscalationForm(FormValidationAction):
+    """The escalation's details. Once the ticket exists (nobody was here), only an e-mail for the reply
+    (when e-mail is on) and a name are asked, either may be skipped, and each answer goes on the ticket
+    at once, so a customer who leaves half-way loses nothing."""
+
     def name(self) -> str:
         return "validate_escalation_form"
 
-    def validate_customer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if not tracker.get_slot("escalation_id"):
+            return []  # the request is already in the outbox: nothing more to ask
+        if not tracker.get_slot("details_for_ticket"):
+            return domain_slots
+        optional = ["customer_email", "customer_name"] if email_enabled(services().settings) else ["customer_name"]
+        skipped = tracker.get_slot("details_skipped") or []
+        return [slot for slot in optional if slot not in skipped]
+
+    async def validate_customer_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("details_for_ticket") and means_skip(value):
+            return _skipped(tracker, "customer_name")
         name = clean_name(value)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_name")
+        elif tracker.get_slot("details_for_ticket"):
+            await _add_to_ticket(tracker, name=name)
         return {"customer_name": name}
 
-    def validate_customer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_customer_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("details_for_ticket") and means_skip(value):
+            return _skipped(tracker, "customer_email")
         email = clean_email(value)
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
+        elif tracker.get_slot("details_for_ticket"):
+            await _add_to_ticket(tracker, email=email)
         return {"customer_email": email}
 
     def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -110,21 +205,71 @@ class ValidateEscalationForm(FormValidationAction):
         return {"issue_description": description}
 
 
-def _ticket_request(tracker: Tracker, escalation_id: str, kb_attempts: list[dict[str, Any]]) -> TicketCreate:
-    description = tracker.get_slot("issue_description") or ""
+def _skipped(tracker: Tracker, slot: str) -> dict[str, Any]:
+    return {slot: None, "details_skipped": [*(tracker.get_slot("details_skipped") or []), slot]}
+
+
+async def _add_to_ticket(tracker: Tracker, name: str | None = None, email: str | None = None) -> None:
+    """Put a detail given late on the open ticket. When that fails, the ticket keeps what it had (the
+    question and the transcript) and the conversation goes on."""
+    try:
+        await in_thread(services().tickets.add_customer_details, tracker.sender_id, name, email)
+    except (HelpdeskUnavailable, HelpdeskRejected) as failed:
+        logger.warning("could not add the customer's details to the ticket of %s: %s", tracker.sender_id, failed)
+
+
+def _ticket_request(
+    tracker: Tracker, escalation_id: str, kb_attempts: list[dict[str, Any]], slots: dict[str, Any]
+) -> TicketCreate:
+    """The ticket from the conversation; ``slots`` are values this action sets (not yet in the tracker)."""
+
+    def slot(name: str) -> Any:
+        return slots[name] if name in slots else tracker.get_slot(name)
+
+    description = slot("issue_description") or ""
     return TicketCreate(
         idempotency_key=escalation_key(tracker.sender_id, escalation_id),
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "rest",
         language=tracker.get_slot("language") or "en",
-        customer_name=tracker.get_slot("customer_name"),
-        customer_email=tracker.get_slot("customer_email"),
+        customer_name=slot("customer_name"),
+        customer_email=slot("customer_email"),
         subject=description or "Conversation escalated to a person",
         description=description,
-        reason=tracker.get_slot("escalation_reason") or "customer_request",
+        reason=slot("escalation_reason") or "customer_request",
         transcript=transcript_from_events(tracker.events),
         kb_attempts=kb_attempts,
     )
+
+
+async def _create_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, escalation_id: str, slots: dict[str, Any]
+) -> TicketReceipt | None:
+    """Create the escalation's ticket through the outbox (:mod:`bot.escalation.outbox`); None when it
+    was not created by this call (the customer heard why, or will hear from the helpdesk)."""
+    svc = services()
+    knowledge_base = await in_thread(svc.knowledge_base.current)
+    attempts = await in_session(
+        kb_attempts_for_conversation, conversation_id=tracker.sender_id, knowledge_base=knowledge_base
+    )
+    request = _ticket_request(tracker, escalation_id, attempts, slots)
+    hold = await in_session(outbox.hold_for_call, request=request, hold_for=outbox.hold_length(svc.settings))
+    if hold is None:  # done before, refused, or the helpdesk is creating it now and tells the customer
+        return None
+    try:
+        created = await in_thread(svc.tickets.create_ticket, request)
+    except HelpdeskUnavailable as unavailable:
+        await in_session(outbox.retry_later, hold=hold, error=str(unavailable))
+        dispatcher.utter_message(response="utter_helpdesk_unavailable")
+        return None
+    except HelpdeskRejected as rejected:  # our request is wrong: retrying the same one cannot help
+        logger.error("the helpdesk refused the ticket for %s: %s", tracker.sender_id, rejected)
+        await in_session(outbox.refuse, hold=hold, error=str(rejected))
+        dispatcher.utter_message(response="utter_ticket_refused")
+        return None
+    if not await in_session(outbox.finish_own_call, hold=hold, reference=created.reference):
+        return None  # the helpdesk's drainer got there first and tells the customer
+    return created
 
 
 class ActionCreateTicket(Action):
@@ -132,7 +277,8 @@ class ActionCreateTicket(Action):
 
     The request is recorded in the escalation outbox first (:mod:`bot.escalation.outbox`): when the
     ticket backend cannot be reached, the customer is told so, and the helpdesk creates the ticket
-    later and tells them its reference in this chat, whatever restarts in between.
+    later and tells them its reference in this chat, whatever restarts in between. When the ticket was
+    created as the escalation began (nobody was here), the form only added details: say so.
     """
 
     def name(self) -> str:
@@ -142,29 +288,38 @@ class ActionCreateTicket(Action):
         escalation_id = tracker.get_slot("escalation_id")
         if not escalation_id or tracker.get_slot("handoff_active"):
             return []  # nothing to create, or a late re-run after the ticket was created
-        svc = services()
-        knowledge_base = await in_thread(svc.knowledge_base.current)
-        attempts = await in_session(
-            kb_attempts_for_conversation, conversation_id=tracker.sender_id, knowledge_base=knowledge_base
-        )
-        request = _ticket_request(tracker, escalation_id, attempts)
-        hold = await in_session(outbox.hold_for_call, request=request, hold_for=outbox.hold_length(svc.settings))
-        if hold is None:  # done before, refused, or the helpdesk is creating it now and tells the customer
+        reference = tracker.get_slot("details_for_ticket")
+        if reference:
+            email = tracker.get_slot("customer_email") if email_enabled(services().settings) else None
+            dispatcher.utter_message(response="utter_ticket_details_added_email" if email else "utter_ticket_details_added",
+                                     ticket_reference=reference, customer_email=email or "")
+            return _waiting_for_reply()
+        created = await _create_ticket(dispatcher, tracker, escalation_id, {})
+        if created is None:
             return list(ESCALATION_HANDED_OVER)
-        try:
-            created = await in_thread(svc.tickets.create_ticket, request)
-        except HelpdeskUnavailable as unavailable:
-            await in_session(outbox.retry_later, hold=hold, error=str(unavailable))
-            dispatcher.utter_message(response="utter_helpdesk_unavailable")
-            return list(ESCALATION_HANDED_OVER)
-        except HelpdeskRejected as rejected:  # our request is wrong: retrying the same one cannot help
-            logger.error("the helpdesk refused the ticket for %s: %s", tracker.sender_id, rejected)
-            await in_session(outbox.refuse, hold=hold, error=str(rejected))
-            dispatcher.utter_message(response="utter_ticket_refused")
-            return list(ESCALATION_HANDED_OVER)
-        if not await in_session(outbox.finish_own_call, hold=hold, reference=created.reference):
-            return list(ESCALATION_HANDED_OVER)  # the helpdesk's drainer got there first and tells the customer
         return announce_ticket(dispatcher, tracker, created)
+
+
+class ActionCancelEscalation(Action):
+    """"Cancel" during the escalation form: nothing was created, or (nobody was here) the ticket already
+    exists and stays open: the customer is told which."""
+
+    def name(self) -> str:
+        return "action_cancel_escalation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        reference = tracker.get_slot("details_for_ticket")
+        if not reference:
+            dispatcher.utter_message(response="utter_escalation_cancelled")
+            return []
+        dispatcher.utter_message(response="utter_ticket_details_skipped", ticket_reference=reference)
+        return _waiting_for_reply()
+
+
+def _waiting_for_reply() -> list[EventType]:
+    """The ticket opened while nobody was here is complete: what the customer writes now goes to it."""
+    return [*ESCALATION_HANDED_OVER, SlotSet("details_for_ticket", None), SlotSet("details_skipped", None),
+            SlotSet("handoff_active", True)]
 
 
 class ActionAnnounceTicket(Action):
@@ -209,9 +364,11 @@ def announce_ticket(
             response="utter_ticket_created", queue_position=created.queue_position,
             wait_text=wait_text(language, created.wait_estimate_minutes), **common,
         )
-    else:
+    else:  # e-mail is promised only when it is on and the customer gave an address
+        by_email = bool(email) and email_enabled(services().settings)
         dispatcher.utter_message(
-            response="utter_ticket_created_offline", customer_email=email,
+            response="utter_ticket_created_offline_email" if by_email else "utter_ticket_created_offline",
+            customer_email=email,
             offline_reason=offline_reason(language, created.open_now),
             next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
         )

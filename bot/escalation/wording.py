@@ -5,6 +5,7 @@ dates need grammar that a template cannot express.
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Protocol
 
@@ -67,6 +68,37 @@ def next_open_text(language: str | None, next_open: datetime | None) -> str:
     language = normalize_language(language)
     when_template, soon = _NEXT_OPEN[language]
     return when_template.format(when=_moment(language, next_open)) if next_open else soon
+
+
+_BACK = {
+    "en": ("Our team is back on {when}.", "A person will pick it up as soon as one is free."),
+    "he": ("הצוות חוזר לעבודה ב-{when}.", "נציג יטפל בפנייה ברגע שיתפנה."),
+    "ar": ("يعود فريقنا للعمل في {when}.", "سيتولى أحد موظفينا طلبك فور توفره."),
+    "cs": ("Znovu jsme tu od {when}.", "Jakmile se někdo z týmu uvolní, hned se tomu bude věnovat."),
+}
+
+
+def back_text(language: str | None, next_open: datetime | None) -> str:
+    """When a person will be there: the next opening (business time zone), or as soon as one is free."""
+    language = normalize_language(language)
+    at_opening, when_free = _BACK[language]
+    return at_opening.format(when=_moment(language, next_open)) if next_open else when_free
+
+
+# What a customer types to leave out an optional detail (compared without case, accents or punctuation).
+_SKIP_WORDS = frozenset({
+    "skip", "no", "no thanks", "no thank you", "nope", "pass", "rather not", "id rather not",
+    "דלג", "לדלג", "לא", "לא תודה", "אין", "בלי", "מעדיף שלא", "מעדיפה שלא",
+    "تخطي", "تخطى", "تجاوز", "لا", "لا شكرا", "لا اريد", "بدون",
+    "preskocit", "preskoc", "ne", "ne diky", "nechci", "radsi ne",
+})
+
+
+def means_skip(text: str | None) -> bool:
+    """The customer declines to give an optional detail ("skip", "no thanks", "דלג", "تخطي", "přeskočit")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and (ch.isalnum() or ch.isspace()))
+    return " ".join(letters.split()) in _SKIP_WORDS
 
 
 _STATUS = {

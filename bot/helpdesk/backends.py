@@ -43,6 +43,10 @@ class TicketBackend(Protocol):
         """The customer stopped waiting: close their open ticket as withdrawn; its reference, or None
         when the conversation has no open ticket."""
 
+    def add_customer_details(self, conversation_id: str, name: str | None, email: str | None) -> bool:
+        """The name or e-mail the customer gave after their ticket was opened; False when the
+        conversation has no open ticket."""
+
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
     ) -> list[CustomerTicket]:
@@ -180,6 +184,19 @@ class ZendeskBackend:
     def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
         """Zendesk routes by its own rules (its receipts never say a language is uncovered, so the bot
         never offers the choice): nothing to move."""
+    def add_customer_details(self, conversation_id: str, name: str | None, email: str | None) -> bool:
+        """A private comment for Zendesk's agents (the requester stays who Zendesk knows: a typed
+        address is no proof of who the customer is)."""
+        open_ticket = self._open_ticket(conversation_id)
+        if open_ticket is None:
+            return False
+        details = ", ".join(f"{label}: {value}" for label, value in (("name", name), ("e-mail", email)) if value)
+        if details:
+            body = f"The customer added their {details}"
+            self._call("PUT", f"/tickets/{open_ticket['id']}.json",
+                       json={"ticket": {"comment": {"body": body, "public": False}}})
+        return True
+
         return None
 
     def ticket_status(

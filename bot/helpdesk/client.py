@@ -21,6 +21,7 @@ from bot.helpdesk.http import (
 )
 from bot.helpdesk.schemas import (
     Availability,
+    CustomerDetailsUpdate,
     CustomerTicket,
     RelayMessage,
     TicketCreate,
@@ -130,6 +131,18 @@ class HelpdeskClient:
         if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
             return None
         return WithdrawReceipt.model_validate(self._json(response)).reference
+
+    def add_customer_details(self, conversation_id: str, name: str | None, email: str | None) -> bool:
+        """Put the name or e-mail the customer gave late on their open ticket; False when it has none."""
+        response = self._send(
+            "PUT",
+            f"/api/internal/conversations/{quote(conversation_id, safe='')}/ticket/customer",
+            json=CustomerDetailsUpdate(customer_name=name, customer_email=email).model_dump(mode="json"),
+        )
+        if response.status_code == 404 and error_detail(response) == NO_OPEN_TICKET:
+            return False
+        self._json(response)
+        return True
 
     def ticket_status(
         self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None

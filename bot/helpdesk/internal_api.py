@@ -10,6 +10,7 @@ from bot.helpdesk import tickets
 from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_service
 from bot.helpdesk.schemas import (
     Availability,
+    CustomerDetailsUpdate,
     CustomerTickets,
     RelayMessage,
     RelayReceipt,
@@ -78,6 +79,22 @@ def withdraw_ticket(conversation_id: str, db: Session = Depends(db_session)):
     """The customer stopped waiting for a person: their open ticket becomes ``withdrawn`` (idempotent)."""
     ticket, withdrawn_now = tickets.withdraw(db, conversation_id=conversation_id)
     return WithdrawReceipt(reference=ticket.reference, status=ticket.status, withdrawn_now=withdrawn_now)
+
+
+@router.put(
+    "/conversations/{conversation_id:path}/ticket/customer",
+    response_model=TicketReceipt,
+    responses={404: {"description": "the conversation has no open ticket"}},
+)
+def add_customer_details(
+    conversation_id: str, data: CustomerDetailsUpdate, request: Request, db: Session = Depends(db_session)
+):
+    """The customer's name or e-mail, given after the ticket was opened (outside hours, with nobody
+    online, the ticket is created before the bot asks for them)."""
+    ticket = tickets.add_customer_details(
+        db, conversation_id=conversation_id, name=data.customer_name, email=data.customer_email
+    )
+    return tickets.receipt(db, ticket=ticket, created=False, policy=request.app.state.policy)
 
 
 @router.get("/tickets/status", response_model=CustomerTickets)

@@ -179,6 +179,18 @@ class ProfileUpdate(BaseModel):
     _languages = field_validator("languages")(known_languages)
 
 
+class CustomerDetailsUpdate(_TextInput):
+    """Details the customer added after their ticket was opened (outside hours the ticket comes first)."""
+
+    customer_name: str | None = Field(None, max_length=1000)
+    customer_email: str | None = Field(None, max_length=254)
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return normalize_email(value) if value and value.strip() else None
+
+
 class TicketLanguageUpdate(BaseModel):
     """The customer chose another language for their open ticket (e.g. English, to be served sooner)."""
 

@@ -758,6 +758,36 @@ def change_ticket_language(
     session.commit()
     return ticket
 
+def add_customer_details(
+    session: Session, *, conversation_id: str, name: str | None, email: str | None, now: datetime | None = None
+) -> Ticket:
+    """Name and e-mail the customer gave after their ticket was opened (outside hours the ticket comes
+    first, so leaving early loses nothing): set on the open ticket, with a line the agent sees live.
+    404 when the conversation has no open ticket."""
+    now = now or utcnow()
+    ticket = open_ticket_for(session, conversation_id=conversation_id)
+    if ticket is None:
+        raise NotFound(NO_OPEN_TICKET)
+    added = []
+    if name:
+        ticket.customer_name = one_line(name, 200)
+        added.append(f"name: {ticket.customer_name}")
+    if email:
+        ticket.customer_email = email
+        added.append(f"e-mail: {email}")
+    if not added:
+        return ticket
+    message = _add_line(
+        session,
+        TicketMessage(ticket=ticket, author_type="system", body=f"The customer added their {', '.join(added)}",
+                      created_at=now),
+    )
+    ticket.updated_at = now
+    events.record(session, kind="message_created", ticket=ticket, message=message)
+    session.commit()
+    return ticket
+
+
 
 def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:
     """Whether a person can answer now, and how long a ticket created now would wait."""

@@ -1,14 +1,39 @@
-"""Outside business hours the ticket is still created, and the customer is told when a person
-will answer (in this chat or by email) instead of a queue position."""
+"""Outside business hours, or with nobody online, the customer hears it before any question, the
+ticket is created at once from what the bot already knows (they may leave straight away), and the
+name and e-mail they may add afterwards go on that ticket. E-mail is promised only when it is on."""
+import asyncio
 import uuid
 from datetime import datetime, timezone
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
-from actions.escalation import ActionCreateTicket
+from actions.escalation import (
+    ActionAskCustomerEmail,
+    ActionCancelEscalation,
+    ActionCreateTicket,
+    ActionStartEscalation,
+    ValidateEscalationForm,
+)
+from bot.db import session_scope
+from bot.models import Ticket
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
-from tests.actions.conftest import action_server_env, configured_services, helpdesk_env, make_tracker, responses, run, slots_set
+from tests.actions.conftest import (
+    action_server_env,
+    configured_services,
+    helpdesk_env,
+    make_tracker,
+    responses,
+    run,
+    slots_set,
+    user_event,
+)
+from tests.actions.test_escalation import an_agent_online, form_turn
+
+E_MAIL_ON = {"SMTP_URL": "smtp://127.0.0.1:1", "EMAIL_FROM": "support@example.com"}  # only read, never dialled here
+QUESTION = "my parcel arrived damaged, what now?"
 
 
 def closed_now() -> str:
@@ -17,24 +42,194 @@ def closed_now() -> str:
 
 
 @pytest.fixture
-def closed_helpdesk(var_dir, database_url, kb_dir, topics_file, tmp_path):
-    env = {**helpdesk_env(var_dir, database_url), "BUSINESS_HOURS": closed_now(), "BUSINESS_TIMEZONE": "UTC"}
+def closed_env(var_dir, database_url, kb_dir, topics_file, tmp_path):
+    """A helpdesk outside its business hours; yields the action server's environment for it."""
+    env = {**helpdesk_env(var_dir, database_url), "BUSINESS_HOURS": closed_now(), "BUSINESS_TIMEZONE": "Europe/Prague"}
     with run_helpdesk(env, free_port(), tmp_path / "log", "--log-level", "warning") as helpdesk:
-        with configured_services(action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url)):
-            yield helpdesk
+        yield {**action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url),
+               "BUSINESS_TIMEZONE": "Europe/Prague"}
 
 
-def test_outside_business_hours_the_customer_learns_when_a_person_will_answer(closed_helpdesk, dispatcher, domain):
+@pytest.fixture
+def closed_helpdesk(closed_env):
+    with configured_services(closed_env) as built:
+        yield built
+
+
+def ticket_of_all(sessions, conversation_id) -> list[Ticket]:
+    with session_scope(sessions) as session:
+        tickets = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).all()
+        for ticket in tickets:
+            ticket.messages  # noqa: B018 - load the transcript while the session is open
+        return list(tickets)
+
+
+def ticket_of(sessions, conversation_id) -> Ticket:
+    (ticket,) = ticket_of_all(sessions, conversation_id)
+    return ticket
+
+
+def asks_for_a_person(domain, language="en", sender_id=None):
+    history = [user_event(QUESTION, "ask_question"), user_event("/deny", "deny")]
+    return make_tracker(domain, "I want a human", "request_human", history=history, slots={"language": language},
+                        sender_id=sender_id)
+
+
+def details_slots(reference, **more):
+    return {"escalation_id": uuid.uuid4().hex, "escalation_reason": "customer_request", "details_for_ticket": reference,
+            **more}
+
+
+# --- before any question ----------------------------------------------------------------------
+
+
+def test_outside_hours_the_ticket_exists_before_any_question(closed_helpdesk, dispatcher, domain):
+    tracker = asks_for_a_person(domain)
+
+    events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_opened_nobody_here"]  # e-mail is off: not promised
+    said = dispatcher.messages[0]
+    assert said["offline_reason"] == "Our team is offline right now (outside support hours)."
+    assert said["back_text"].startswith("Our team is back on ") and said["back_text"].endswith(("CET.", "CEST."))
+    ticket = ticket_of(closed_helpdesk.sessions, tracker.sender_id)
+    assert said["ticket_reference"] == ticket.reference
+    assert (ticket.description, ticket.status) == (QUESTION, "waiting")
+    assert any(QUESTION in line.body for line in ticket.messages)  # the transcript travels with it
+    slots = slots_set(events)
+    assert slots["details_for_ticket"] == slots["ticket_reference"] == ticket.reference
+    assert "handoff_active" not in slots  # the bot keeps the chat while it offers the optional details
+
+
+def test_in_hours_with_nobody_online_the_customer_hears_it_first(action_services, dispatcher, domain):
+    tracker = asks_for_a_person(domain, language="cs")
+
+    run(ActionStartEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_opened_nobody_here"]
+    said = dispatcher.messages[0]
+    assert said["offline_reason"] == "Nikdo z týmu teď není online."
+    assert said["back_text"] == "Jakmile se někdo z týmu uvolní, hned se tomu bude věnovat."
+    assert ticket_of(action_services.sessions, tracker.sender_id).language == "cs"
+
+
+def test_with_an_agent_online_the_details_come_first_as_before(action_services, dispatcher, domain):
+    tracker = asks_for_a_person(domain)
+
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_escalation_intro"]
+    assert slots_set(events)["details_for_ticket"] is None
+    with session_scope(action_services.sessions) as session:
+        assert session.scalars(select(Ticket).where(Ticket.conversation_id == tracker.sender_id)).all() == []
+
+
+def test_with_e_mail_on_the_reply_by_e_mail_is_offered(closed_env, dispatcher, domain):
+    with configured_services({**closed_env, **E_MAIL_ON}):
+        run(ActionStartEscalation(), dispatcher, asks_for_a_person(domain), domain)
+    assert responses(dispatcher) == ["utter_ticket_opened_nobody_here_email"]
+
+
+# --- the optional details ---------------------------------------------------------------------
+
+
+def required(domain, slots):
+    form = ValidateEscalationForm()
+    tracker = make_tracker(domain, "", "inform", slots=slots)
+    return asyncio.run(form.required_slots(form.domain_slots(domain), CollectingDispatcher(), tracker, domain))
+
+
+def test_the_form_asks_for_an_e_mail_only_when_e_mail_is_on(closed_env, domain):
+    slots = details_slots("T-1")
+    with configured_services(closed_env):
+        assert required(domain, slots) == ["customer_name"]
+        assert required(domain, {"escalation_id": "x"}) == ["customer_name", "customer_email", "issue_description"]
+        assert required(domain, {"escalation_id": None}) == []  # the request waits in the outbox: nothing to ask
+    with configured_services({**closed_env, **E_MAIL_ON}):
+        assert required(domain, slots) == ["customer_email", "customer_name"]
+        assert required(domain, {**slots, "details_skipped": ["customer_email"]}) == ["customer_name"]
+
+
+def test_the_optional_questions_say_so(closed_helpdesk, dispatcher, domain):
+    run(ActionAskCustomerEmail(), dispatcher, make_tracker(domain, slots=details_slots("T-1")), domain)
+    run(ActionAskCustomerEmail(), dispatcher, make_tracker(domain), domain)
+    assert responses(dispatcher) == ["utter_ask_optional_customer_email", "utter_ask_customer_email"]
+
+
+@pytest.mark.parametrize("answer", ["skip", "No thanks", "דלג", "تخطي", "přeskočit"])
+def test_each_detail_can_be_skipped(closed_env, dispatcher, domain, answer):
+    with configured_services({**closed_env, **E_MAIL_ON}):
+        tracker = form_turn(domain, "customer_email", answer, slots=details_slots("T-1"))
+        email = slots_set(run(ValidateEscalationForm(), dispatcher, tracker, domain))
+        skipped = {"details_skipped": ["customer_email"]}
+        tracker = form_turn(domain, "customer_name", answer, slots=details_slots("T-1", **skipped))
+        name = slots_set(run(ValidateEscalationForm(), dispatcher, tracker, domain))
+    assert (email["customer_email"], email["details_skipped"], email["requested_slot"]) == (
+        None, ["customer_email"], "customer_name")
+    assert (name["details_skipped"], name["requested_slot"]) == (["customer_email", "customer_name"], None)
+    assert responses(dispatcher) == []  # no "that doesn't look like an e-mail address"
+
+
+def test_what_the_customer_adds_goes_on_the_open_ticket_at_once(closed_env, domain):
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    with configured_services({**closed_env, **E_MAIL_ON}) as built:
+        start = run(ActionStartEscalation(), CollectingDispatcher(), asks_for_a_person(domain, sender_id=sender), domain)
+        slots = {key: value for key, value in slots_set(start).items() if key != "requested_slot"}
+        form = ValidateEscalationForm()
+        dispatcher = CollectingDispatcher()
+        run(form, dispatcher, form_turn(domain, "customer_email", "noa@example.com", slots=slots, sender_id=sender), domain)
+        run(form, dispatcher, form_turn(domain, "customer_name", "Noa Cohen", slots=slots, sender_id=sender), domain)
+        ticket = ticket_of(built.sessions, sender)  # before the form ends: leaving now loses nothing
+        assert (ticket.customer_email, ticket.customer_name) == ("noa@example.com", "Noa Cohen")
+        assert "The customer added their e-mail: noa@example.com" in [line.body for line in ticket.messages]
+
+        done = {**slots, "customer_email": "noa@example.com", "customer_name": "Noa Cohen"}
+        events = run(ActionCreateTicket(), dispatcher, make_tracker(domain, "Noa Cohen", slots=done, sender_id=sender), domain)
+
+    assert responses(dispatcher)[-1] == "utter_ticket_details_added_email"
+    assert dispatcher.messages[-1]["ticket_reference"] == ticket.reference
+    assert slots_set(events)["handoff_active"] is True  # what they write now goes to the ticket
+    assert slots_set(events)["details_for_ticket"] is None
+    assert len(ticket_of_all(built.sessions, sender)) == 1  # the end of the form creates no second ticket
+
+
+def test_with_e_mail_off_an_address_given_is_not_promised_a_reply(closed_helpdesk, dispatcher, domain):
+    done = details_slots("T-1", customer_email="noa@example.com", customer_name="Noa")
+    run(ActionCreateTicket(), dispatcher, make_tracker(domain, "Noa", slots=done), domain)
+    assert responses(dispatcher) == ["utter_ticket_details_added"]
+
+
+def test_cancel_while_adding_details_keeps_the_ticket_open(closed_helpdesk, dispatcher, domain):
+    events = run(ActionCancelEscalation(), dispatcher, make_tracker(domain, "cancel", "cancel",
+                                                                    slots=details_slots("T-7")), domain)
+    assert responses(dispatcher) == ["utter_ticket_details_skipped"]  # not "no ticket was created"
+    assert dispatcher.messages[0]["ticket_reference"] == "T-7"
+    assert slots_set(events)["handoff_active"] is True
+
+
+def test_cancel_before_any_ticket_says_none_was_created(closed_helpdesk, dispatcher, domain):
+    events = run(ActionCancelEscalation(), dispatcher, make_tracker(domain, "cancel", "cancel"), domain)
+    assert (responses(dispatcher), events) == (["utter_escalation_cancelled"], [])
+
+
+# --- a ticket created later (the helpdesk was down when the customer asked) -------------------
+
+
+@pytest.mark.parametrize(("extra_env", "expected"), [({}, "utter_ticket_created_offline"),
+                                                     (E_MAIL_ON, "utter_ticket_created_offline_email")])
+def test_outside_business_hours_the_customer_learns_when_a_person_will_answer(closed_env, dispatcher, domain,
+                                                                            extra_env, expected):
     slots = {"escalation_id": uuid.uuid4().hex, "escalation_reason": "customer_request", "customer_name": "Noa",
              "customer_email": "noa@example.com", "issue_description": "My order arrived damaged"}
     tracker = make_tracker(domain, "My order arrived damaged", "inform", slots=slots)
 
-    events = run(ActionCreateTicket(), dispatcher, tracker, domain)
+    with configured_services({**closed_env, **extra_env}):
+        events = run(ActionCreateTicket(), dispatcher, tracker, domain)
 
-    assert responses(dispatcher) == ["utter_ticket_created_offline"]
+    assert responses(dispatcher) == [expected]
     message = dispatcher.messages[0]
     assert message["offline_reason"] == "Our team is offline right now (outside support hours)."
     assert message["next_open_text"].startswith("from ")  # e.g. "from Tue 24 Nov 03:00 UTC"
-    assert message["customer_email"] == "noa@example.com"
     assert message["ticket_reference"].startswith("T-")
     assert slots_set(events)["handoff_active"] is True  # a person will still answer here, later

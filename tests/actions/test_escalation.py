@@ -36,10 +36,10 @@ def tickets_of(action_services, conversation_id):
         return tickets
 
 
-def form_turn(domain, slot, value, intent="inform", slots=None):
+def form_turn(domain, slot, value, intent="inform", slots=None, sender_id=None):
     """The tracker the escalation form's validation sees after the customer answered ``slot``."""
     return make_tracker(
-        domain, value, intent, slots={"requested_slot": slot, **(slots or {})},
+        domain, value, intent, slots={"requested_slot": slot, **(slots or {})}, sender_id=sender_id,
         active_loop={"name": "escalation_form"},
         trailing=[{"event": "slot", "timestamp": None, "name": slot, "value": value}],
     )
@@ -53,11 +53,12 @@ def escalation_slots(**overrides):
 # --- starting an escalation -------------------------------------------------------------------
 
 
-def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(dispatcher, domain):
+def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(action_services, dispatcher, domain):
     history = [user_event("how do I export all my data as CSV?", "ask_question"), user_event("/deny", "deny")]
     tracker = make_tracker(domain, "I want a human", "request_human", history=history)
 
-    events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    with an_agent_online(action_services):  # with nobody online the ticket comes first: test_after_hours.py
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_escalation_intro"]
     slots = slots_set(events)
@@ -67,16 +68,19 @@ def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(d
     assert (slots["issue_description"], slots["next_step"]) == (None, None)
 
 
-def test_each_escalation_gets_a_new_id(domain):
+def test_each_escalation_gets_a_new_id(action_services, domain):
     tracker = make_tracker(domain, "agent please", "request_human")
-    first = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
-    second = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
+    with an_agent_online(action_services):
+        first = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
+        second = slots_set(run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain))["escalation_id"]
     assert first != second
 
 
-def test_a_reason_decided_earlier_is_kept(dispatcher, domain):
+def test_a_reason_decided_earlier_is_kept(action_services, dispatcher, domain):
     tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "sensitive_topic"})
-    assert slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))["escalation_reason"] == "sensitive_topic"
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "sensitive_topic"
 
 
 def test_a_complaint_escalates_as_frustration(dispatcher, domain):
