@@ -36,26 +36,76 @@ class ActionRelayToAgent(Action):
         return "action_relay_to_agent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        message = tracker.latest_message or {}
-        text = message.get("text") or "[message without text]"
-        # Rasa's message id makes a retried action (or the fallback below) store the line only once.
-        line_id = message.get("message_id") or uuid.uuid4().hex
+        return await _relay_to_agent(dispatcher, tracker)
+
+
+async def _relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Pass the customer's latest message to the agent; the events that end the handoff when it is over."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or "[message without text]"
+    # Rasa's message id makes a retried action (or the fallback below) store the line only once.
+    line_id = message.get("message_id") or uuid.uuid4().hex
+    try:
+        delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", line_id)
+    except HelpdeskUnavailable:
+        if services().settings.ticket_backend != "builtin":
+            dispatcher.utter_message(response="utter_relay_failed")
+            return []
+        try:  # the helpdesk service is down, its database need not be
+            delivered = await in_session(store_customer_line, conversation_id=tracker.sender_id, text=text,
+                                         client_message_id=line_id)
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_relay_failed")
+            return []
+    if not delivered:  # the ticket was closed while we were not told: the bot takes over again
+        dispatcher.utter_message(response="utter_handoff_ended")
+        _tell_widget(dispatcher, tracker, handoff_active=False)
+        return [SlotSet("handoff_active", False)]
+    return []
+
+
+def _tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:
+    """The web widget shows its "Stop waiting" button only while a person owns the chat; other channels
+    have no such button (and would show the marker as a message), so only socket.io gets it."""
+    if tracker.get_latest_input_channel() in RICH_CHANNELS:
+        dispatcher.utter_message(json_message={"data": {"handoff": "active" if handoff_active else "ended"}})
+
+
+class ActionWithdrawHandoff(Action):
+    """The customer stops waiting for a person: the ticket is withdrawn and the bot takes over again.
+
+    HandoffPolicy runs this during a handoff only for a button's ``/withdraw_request`` or a short,
+    confidently read "never mind" / "I solved it". A typed one is still passed to the agent (it may be
+    about something else: "cancel it" can mean an order) and the bot asks to confirm with buttons; the
+    buttons (and the widget's "Stop waiting") withdraw at once.
+    """
+
+    def name(self) -> str:
+        return "action_withdraw_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        pressed_button = ((tracker.latest_message or {}).get("text") or "").startswith("/")
+        in_handoff = bool(tracker.get_slot("handoff_active"))
+        if not pressed_button:
+            if not in_handoff:  # "never mind, I solved it" with nobody to stop waiting for
+                dispatcher.utter_message(response="utter_withdraw_nothing_pending")
+                return []
+            ended = await _relay_to_agent(dispatcher, tracker)
+            if not ended:
+                dispatcher.utter_message(response="utter_ask_withdraw")
+            return ended
         try:
-            delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", line_id)
+            reference = await in_thread(services().tickets.withdraw, tracker.sender_id)
         except HelpdeskUnavailable:
-            if services().settings.ticket_backend != "builtin":
-                dispatcher.utter_message(response="utter_relay_failed")
-                return []
-            try:  # the helpdesk service is down, its database need not be
-                delivered = await in_session(store_customer_line, conversation_id=tracker.sender_id, text=text,
-                                             client_message_id=line_id)
-            except SQLAlchemyError:
-                dispatcher.utter_message(response="utter_relay_failed")
-                return []
-        if not delivered:  # the ticket was closed while we were not told: the bot takes over again
-            dispatcher.utter_message(response="utter_handoff_ended")
+            dispatcher.utter_message(response="utter_withdraw_failed")
+            return []
+        if reference is None:
+            dispatcher.utter_message(response="utter_handoff_ended" if in_handoff else "utter_withdraw_nothing_pending")
+            _tell_widget(dispatcher, tracker, handoff_active=False)
             return [SlotSet("handoff_active", False)]
-        return []
+        dispatcher.utter_message(response="utter_request_withdrawn", ticket_reference=reference)
+        _tell_widget(dispatcher, tracker, handoff_active=False)
+        return [SlotSet("handoff_active", False), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]
 
 
 class ActionAgentJoined(Action):
@@ -64,6 +114,7 @@ class ActionAgentJoined(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_agent_joined", agent_name=_agent_name(tracker))
+        _tell_widget(dispatcher, tracker, handoff_active=True)
         return [SlotSet("handoff_active", True)]
 
 
@@ -97,6 +148,7 @@ class ActionHandback(Action):
         resolution_id = _entity(tracker, "resolution_id")
         dispatcher.utter_message(response="utter_handback", agent_name=_agent_name(tracker),
                                  ticket_reference=reference)
+        _tell_widget(dispatcher, tracker, handoff_active=False)
         events: list[EventType] = [
             SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),
             SlotSet("resolution_id", resolution_id or None),
@@ -117,4 +169,5 @@ class ActionTicketReopened(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
         dispatcher.utter_message(response="utter_ticket_reopened", ticket_reference=reference)
+        _tell_widget(dispatcher, tracker, handoff_active=True)
         return [SlotSet("handoff_active", True), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]

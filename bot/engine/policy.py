@@ -3,7 +3,13 @@
 Rules cannot say "any intent", so this policy does: when the ``handoff_active`` slot is true,
 every customer message is answered by ``action_relay_to_agent`` (which forwards it to the
 agent) and nothing else. Messages the helpdesk injects (``EXTERNAL_*`` intents: agent
-replies, agent joined, ticket resolved) and ``/restart`` still follow the normal rules.
+replies, agent joined, ticket resolved), ``/restart`` and the "keep waiting" button still follow
+the normal rules.
+
+A customer who wants to stop waiting gets ``action_withdraw_handoff`` instead of the relay, but
+only when that cannot be a misreading of a message meant for the agent ("I want to cancel my
+order"): a button's ``/withdraw_request``, or a short message read as a leaving intent with high
+confidence (and even then the action asks to confirm).
 """
 from __future__ import annotations
 
@@ -19,7 +25,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 RELAY_ACTION = "action_relay_to_agent"
 HANDOFF_SLOT = "handoff_active"
-PASS_THROUGH_INTENTS = frozenset({"restart", "session_start"})
+WITHDRAW_ACTION = "action_withdraw_handoff"
+PASS_THROUGH_INTENTS = frozenset({"restart", "session_start", "keep_waiting"})
+LEAVING_INTENTS = frozenset({"cancel", "withdraw_request"})
+# "never mind, i found it" is 5 words; longer messages are usually about something else.
+LEAVING_MAX_WORDS = 5
+LEAVING_MIN_CONFIDENCE = 0.8
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -42,15 +53,28 @@ class HandoffPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        if self._should_relay(tracker) and RELAY_ACTION in domain.action_names_or_texts:
-            probabilities[domain.index_for_action(RELAY_ACTION)] = 1.0
-        elif tracker.latest_action_name == RELAY_ACTION:
+        next_action = self._next_action(tracker)
+        if next_action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(next_action)] = 1.0
+        elif tracker.latest_action_name in (RELAY_ACTION, WITHDRAW_ACTION):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)
 
     @staticmethod
-    def _should_relay(tracker: DialogueStateTracker) -> bool:
+    def _next_action(tracker: DialogueStateTracker) -> str | None:
+        """The relay or the withdrawal for a customer message during a handoff; None otherwise."""
         if not tracker.get_slot(HANDOFF_SLOT) or tracker.latest_action_name != ACTION_LISTEN_NAME:
-            return False
-        intent = (tracker.latest_message.intent or {}).get("name") or ""
-        return not intent.startswith("EXTERNAL_") and intent not in PASS_THROUGH_INTENTS
+            return None
+        intent = tracker.latest_message.intent or {}
+        name = intent.get("name") or ""
+        if name.startswith("EXTERNAL_") or name in PASS_THROUGH_INTENTS:
+            return None
+        return WITHDRAW_ACTION if name in LEAVING_INTENTS and _means_leaving(tracker) else RELAY_ACTION
+
+
+def _means_leaving(tracker: DialogueStateTracker) -> bool:
+    text = (tracker.latest_message.text or "").strip()
+    if text.startswith("/"):  # a button (or the payload typed on purpose)
+        return True
+    confidence = (tracker.latest_message.intent or {}).get("confidence") or 0.0
+    return len(text.split()) <= LEAVING_MAX_WORDS and confidence >= LEAVING_MIN_CONFIDENCE

@@ -13,6 +13,7 @@ from actions.handoff import (
     ActionHandback,
     ActionRelayToAgent,
     ActionTicketReopened,
+    ActionWithdrawHandoff,
 )
 from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope
@@ -196,3 +197,71 @@ def test_a_reopened_ticket_hands_the_conversation_back_to_the_agent(dispatcher, 
     assert responses(dispatcher) == ["utter_ticket_reopened"]
     assert dispatcher.messages[0]["ticket_reference"] == "T-1003"
     assert slots_set(events) == {"handoff_active": True, "ticket_reference": "T-1003", "next_step": None}
+
+
+# --- ActionWithdrawHandoff ---------------------------------------------------------------------
+
+
+def escalated_conversation(domain) -> str:
+    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
+             "issue_description": "double charge"}
+    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
+    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
+    return escalated.sender_id
+
+
+def ticket_of(action_services, conversation_id: str) -> tuple[str, str, str]:
+    """The conversation's ticket: status, reference and its latest line."""
+    def read(session):
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).one()
+        return ticket.status, ticket.reference, ticket.messages[-1].body
+    return in_session(action_services.sessions, read)
+
+
+def test_a_typed_never_mind_goes_to_the_agent_and_is_confirmed_first(action_services, domain):
+    conversation_id = escalated_conversation(domain)
+    dispatcher = CollectingDispatcher()
+    events = run(ActionWithdrawHandoff(), dispatcher,
+                 make_tracker(domain, "never mind", "cancel", slots={"handoff_active": True},
+                              sender_id=conversation_id), domain)
+    assert responses(dispatcher) == ["utter_ask_withdraw"]
+    assert events == []
+    status, _, last_line = ticket_of(action_services, conversation_id)
+    assert (status, last_line) == ("waiting", "never mind")
+
+
+@pytest.mark.parametrize("channel, markers", [("socketio", [{"data": {"handoff": "ended"}}]), ("telegram", [])])
+def test_the_button_withdraws_at_once_and_the_bot_takes_over(action_services, domain, channel, markers):
+    conversation_id = escalated_conversation(domain)
+    dispatcher = CollectingDispatcher()
+    events = run(ActionWithdrawHandoff(), dispatcher,
+                 make_tracker(domain, "/withdraw_request", "withdraw_request", slots={"handoff_active": True},
+                              sender_id=conversation_id, channel=channel), domain)
+    status, reference, _ = ticket_of(action_services, conversation_id)
+    assert status == "withdrawn"
+    assert responses(dispatcher)[0] == "utter_request_withdrawn"
+    assert dispatcher.messages[0]["ticket_reference"] == reference
+    assert [m["custom"] for m in dispatcher.messages[1:]] == markers
+    assert slots_set(events) == {"handoff_active": False, "ticket_reference": reference, "next_step": None}
+
+
+def test_a_second_press_after_the_withdrawal_says_it_again_and_nothing_more(domain):
+    conversation_id = escalated_conversation(domain)
+    tracker = make_tracker(domain, "/withdraw_request", "withdraw_request", slots={"handoff_active": True},
+                           sender_id=conversation_id)
+    run(ActionWithdrawHandoff(), CollectingDispatcher(), tracker, domain)
+    dispatcher = CollectingDispatcher()
+    run(ActionWithdrawHandoff(), dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_request_withdrawn"]
+
+
+@pytest.mark.parametrize("text, in_handoff, expected", [
+    ("/withdraw_request", True, "utter_handoff_ended"),  # the agent resolved it meanwhile
+    ("/withdraw_request", False, "utter_withdraw_nothing_pending"),
+    ("i solved it", False, "utter_withdraw_nothing_pending"),
+])
+def test_with_nothing_to_withdraw_the_bot_says_so(domain, dispatcher, text, in_handoff, expected):
+    events = run(ActionWithdrawHandoff(), dispatcher,
+                 make_tracker(domain, text, "withdraw_request", slots={"handoff_active": in_handoff}), domain)
+    assert responses(dispatcher) == [expected]
+    assert slots_set(events).get("handoff_active", False) is False

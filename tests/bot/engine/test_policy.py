@@ -1,0 +1,69 @@
+"""HandoffPolicy (bot/engine/policy.py) in the engine env, on the project's domain: during a handoff a
+customer message is relayed, except a button's /withdraw_request or a short, confidently read leaving
+intent, which goes to action_withdraw_handoff; helpdesk events and "keep waiting" follow the rules."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+
+PREDICT = r"""
+import json, sys, tempfile
+from pathlib import Path
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot.engine.policy import HandoffPolicy
+
+domain = Domain.load("domain.yml")
+policy = HandoffPolicy.create(HandoffPolicy.get_default_config(), LocalModelStorage(Path(tempfile.mkdtemp())),
+                              Resource("handoff"), ExecutionContext(GraphSchema({}), "test"))
+answers = []
+for case in json.loads(sys.stdin.read()):
+    events = [ActionExecuted("action_listen"), SlotSet("handoff_active", case["handoff"]), ActionExecuted("action_listen"),
+              UserUttered(case["text"], {"name": case["intent"], "confidence": case["confidence"]})]
+    if case["after"]:
+        events.append(ActionExecuted(case["after"]))
+    tracker = DialogueStateTracker.from_events("c", events, slots=domain.slots)
+    probabilities = policy.predict_action_probabilities(tracker, domain).probabilities
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    answers.append(domain.action_names_or_texts[best] if probabilities[best] > 0 else None)
+print(json.dumps(answers))
+"""
+
+CASES = [
+    # (text, intent, confidence, handoff active, action just run) -> the policy's action (None: the rules decide)
+    (("never mind", "cancel", 0.97, True, None), "action_withdraw_handoff"),
+    (("i solved it", "withdraw_request", 0.93, True, None), "action_withdraw_handoff"),
+    (("נפתר, תודה", "withdraw_request", 0.9, True, None), "action_withdraw_handoff"),
+    (("/withdraw_request", "withdraw_request", 1.0, True, None), "action_withdraw_handoff"),
+    # a longer message or an unsure reading is for the agent
+    (("i want to cancel my order from last week", "cancel", 0.99, True, None), "action_relay_to_agent"),
+    (("cancel it", "cancel", 0.6, True, None), "action_relay_to_agent"),
+    (("my card was charged twice", "complain", 0.9, True, None), "action_relay_to_agent"),
+    (("/keep_waiting", "keep_waiting", 1.0, True, None), None),
+    (("EXTERNAL: EXTERNAL_agent_message", "EXTERNAL_agent_message", 1.0, True, None), None),
+    (("/restart", "restart", 1.0, True, None), None),
+    # no handoff: the rules decide; after either action the bot listens
+    (("never mind", "cancel", 0.97, False, None), None),
+    (("never mind", "cancel", 0.97, True, "action_withdraw_handoff"), "action_listen"),
+    (("hello", "greet", 0.97, True, "action_relay_to_agent"), "action_listen"),
+]
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
+def test_the_policy_withdraws_only_on_a_button_or_a_short_confident_leaving_message():
+    payload = [dict(zip(("text", "intent", "confidence", "handoff", "after"), case, strict=True)) for case, _ in CASES]
+    result = subprocess.run([str(ENGINE_PYTHON), "-c", PREDICT], input=json.dumps(payload), capture_output=True,
+                            text=True, cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    predicted = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(zip([case[0] for case, _ in CASES], predicted, strict=True)) == [(case[0], want) for case, want in CASES]
