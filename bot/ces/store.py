@@ -198,13 +198,15 @@ def record_rating(
     conversation_id: str,
     score: int,
     comment: str | None = None,
+    channel: str | None = None,
 ) -> RatingOutcome:
     """Store the score the customer of ``conversation_id`` gave a resolution, at most once.
 
     Only the conversation the resolution belongs to may rate it: a resolution id from anywhere
     else (typed by hand, or another customer's) is :attr:`RatingOutcome.OTHER_CONVERSATION` and
     stores nothing. Ticket, resolver, agent, article, channel and language are copied from the
-    resolution so reports never need a join. Raises ``ValueError`` for a score outside 1..7.
+    resolution so reports never need a join, except ``channel`` when the score came another way
+    (``email``: the resolution e-mail's link). Raises ``ValueError`` for a score outside 1..7.
     A rating racing in from another replica rolls the session back (call it in a transaction of its own).
     """
     score = _checked_score(score)
@@ -225,7 +227,7 @@ def record_rating(
             resolved_by=resolution.resolved_by,
             agent_id=resolution.agent_id,
             article_id=resolution.article_id,
-            channel=resolution.channel,
+            channel=channel or resolution.channel,
             language=resolution.language,
             created_at=utcnow(),
         )

@@ -13,16 +13,21 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import session_scope, utcnow
+from bot.db import rows_changed, session_scope, utcnow
+from bot.helpdesk.schedule import next_attempt_at
 from bot.models import EmailMessage
 from bot.settings import Settings
 
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(seconds=30)
+# With the back-off of bot.helpdesk.schedule (capped at 5 minutes) this keeps trying for about two
+# hours: long enough to ride out an SMTP server's restart or outage, short enough that a receipt
+# or a reply is not delivered once it is stale.
+MAX_ATTEMPTS = 40
 SMTP_TIMEOUT_S = 20
+# How long a claimed e-mail is left to its sender: longer than the SMTP conversation can take.
+SEND_HOLD = timedelta(seconds=4 * SMTP_TIMEOUT_S)
 
 
 class EmailFailed(RuntimeError):
@@ -58,13 +63,18 @@ def enqueue(
     ticket_id: int | None = None,
     customer_id: int | None = None,
     in_reply_to: str | None = None,
+    message_id: str | None = None,
     now: datetime | None = None,
 ) -> EmailMessage | None:
-    """Queue an e-mail (sent by :func:`send_due`); ``None`` when e-mail is off."""
+    """Queue an e-mail (sent by :func:`send_due`); ``None`` when e-mail is off.
+
+    A caller that must send something at most once passes its own deterministic ``message_id``:
+    the column is unique, so a second try cannot queue a second e-mail.
+    """
     if not email_enabled(settings):
         return None
     message = EmailMessage(
-        direction="out", kind=kind, message_id=new_message_id(settings), in_reply_to=in_reply_to,
+        direction="out", kind=kind, message_id=message_id or new_message_id(settings), in_reply_to=in_reply_to,
         ticket_id=ticket_id, customer_id=customer_id, from_address=sender_address(settings), to_address=to,
         subject=subject[:300], body=body, status="pending", attempts=0, next_attempt_at=now or utcnow(),
     )
@@ -100,8 +110,10 @@ def smtp_send(settings: Settings, mail: MimeMessage) -> None:
             if secure else smtplib.SMTP(url.hostname or "", port, timeout=SMTP_TIMEOUT_S)
         )
         with client:
+            client.ehlo()  # the server's extensions are known only after EHLO: without it STARTTLS is never seen
             if not secure and client.has_extn("starttls"):
                 client.starttls(context=ssl.create_default_context())
+                client.ehlo()
             if url.username:
                 client.login(unquote(url.username), unquote(url.password or ""))
             client.send_message(mail)
@@ -127,12 +139,24 @@ def send_due(settings: Settings, sessions: sessionmaker, *, now: datetime | None
 
 
 def send_one(settings: Settings, sessions: sessionmaker, *, message_id: int, now: datetime | None = None) -> bool:
-    """Send one queued e-mail now and record the outcome; whether it was sent."""
+    """Send one queued e-mail now and record the outcome; whether it was sent.
+
+    The e-mail is first claimed by moving its next attempt past the send (a conditional UPDATE), so
+    two helpdesk replicas sending at the same moment never both send it.
+    """
     now = now or utcnow()
     with session_scope(sessions) as session:
-        message = session.get(EmailMessage, message_id)
-        if message is None or message.status != "pending":
-            return False
+        claimed = rows_changed(
+            session,
+            update(EmailMessage)
+            .where(EmailMessage.id == message_id, EmailMessage.status == "pending", EmailMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + SEND_HOLD)
+            .execution_options(synchronize_session=False),
+        )
+    if claimed != 1:
+        return False
+    with session_scope(sessions) as session:
+        message = session.get_one(EmailMessage, message_id)
         mail = mime(settings, message)
         message.attempts += 1
         try:
@@ -142,7 +166,7 @@ def send_one(settings: Settings, sessions: sessionmaker, *, message_id: int, now
             if failed.permanent or message.attempts >= MAX_ATTEMPTS:
                 message.status, message.next_attempt_at = "failed", None
             else:
-                message.next_attempt_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
+                message.next_attempt_at = next_attempt_at(now, message.attempts)
             return False
         message.status, message.sent_at, message.last_error = "sent", now, None
         return True

@@ -26,7 +26,9 @@ Each line is a small state machine kept in ``ticket_messages`` (so nothing is lo
   retries a line (:func:`bot.helpdesk.tickets.retry_delivery`).
 - **delivered**.
 
-Every change of a line's state is an event, so the agent console shows it live.
+Every change of a line's state is an event, so the agent console shows it live. Each try of an
+agent reply or a resolution also asks :func:`bot.email.notify.after_chat_try` whether the customer
+must get it by e-mail (not in the chat, or the chat refused it for good); a failed line then says so.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import rows_changed, session_scope, utcnow
+from bot.email import notify
 from bot.helpdesk import events
 from bot.helpdesk.http import (
     KeepAlive,
@@ -164,6 +167,7 @@ class RasaBridge:
     """Sends tickets' pending lines to Rasa; one instance per helpdesk process."""
 
     def __init__(self, settings: Settings, session_factory: sessionmaker):
+        self._settings = settings
         self._rasa_url = settings.rasa_url
         self._token = settings.rasa_token
         self._timeout = settings.http_timeout_s
@@ -312,6 +316,10 @@ class RasaBridge:
             message.delivery_error = outcome.failed
             message.last_delivery_error = outcome.last_error or outcome.failed
             message.next_delivery_at = outcome.retry_at
+            emailed = notify.after_chat_try(session, self._settings, line=message,
+                                            failed_for_good=outcome.failed is not None)
+            if emailed is not None and outcome.failed:
+                message.delivery_error = _went_by_email(outcome.failed, emailed.to_address)
             ticket_values: dict[str, Any] = {}
             if outcome.unreachable:
                 ticket_values["unreachable_reason"] = outcome.unreachable
@@ -351,6 +359,12 @@ class _Outcome:
     @property
     def delivered(self) -> bool:
         return self.failed is None and self.retry_at is None
+
+
+def _went_by_email(error: str, address: str) -> str:
+    """The failed line's error as the console shows it, saying where the customer got it instead."""
+    note = f"; it went by e-mail to {address}"
+    return error[: MAX_ERROR_CHARS - len(note)] + note
 
 
 def _is_due(line: PendingLine, now: datetime) -> bool:

@@ -1,0 +1,184 @@
+"""What the customer reads in our e-mails and on the rating page, in English, Hebrew, Arabic and Czech.
+
+Every text is written for its language (not a word-for-word translation); greetings leave the name
+out, since Czech would need its vocative and Hebrew and Arabic the person's gender. A ticket in any
+other language gets the English texts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RTL_LANGUAGES = frozenset({"he", "ar"})
+SCORES = range(1, 8)
+
+
+@dataclass(frozen=True)
+class Texts:
+    receipt_subject: str
+    receipt_body: str
+    reply_subject: str
+    reply_body: str
+    resolution_subject: str
+    resolution_body: str
+    ces_question: str
+    scale_low: str
+    scale_high: str
+    page_title: str
+    page_send: str
+    page_chosen: str
+    page_thanks: str
+    page_already: str
+    page_invalid: str
+    page_expired: str
+
+
+TEXTS = {
+    "en": Texts(
+        receipt_subject="[{reference}] We received your request: {subject}",
+        receipt_body=(
+            "Hello,\n\n"
+            "Thank you for contacting {company} support. Your request is now ticket {reference}:\n\n"
+            "    {subject}\n\n"
+            "What happens next: one of our agents will answer you in the chat, or by e-mail if you have left it. "
+            "To add anything, just reply to this e-mail and keep [{reference}] in the subject.\n\n"
+            "{company} Support\n"
+        ),
+        reply_subject="Re: [{reference}] {subject}",
+        reply_body=(
+            "{agent} from {company} support answered your request {reference}:\n\n"
+            "{text}\n\n"
+            "You can reply to this e-mail, or carry on in the chat: the answer is there too.\n"
+        ),
+        resolution_subject="[{reference}] Your request has been resolved",
+        resolution_body=(
+            "We have marked your request {reference} ({subject}) as resolved.\n\n"
+            "One quick question: {question} How much do you agree ({scale})? Just click a number:\n\n"
+            "{scores}\n\n"
+            "If the problem is not solved yet, reply to this e-mail and we will keep working on it.\n\n"
+            "{company} Support\n"
+        ),
+        ces_question="\u201c{company} made it easy for me to handle my issue.\u201d",
+        scale_low="1 = strongly disagree",
+        scale_high="7 = strongly agree",
+        page_title="How easy was it?",
+        page_send="Send my answer",
+        page_chosen="You chose {score}. Send it, or pick another number.",
+        page_thanks="Thank you, your answer is saved.",
+        page_already="Thank you, we already have your answer for this request.",
+        page_invalid="This link is not valid. Please open the link from our e-mail exactly as it is.",
+        page_expired="This link has expired: answers can be given for {days} days after the e-mail.",
+    ),
+    "he": Texts(
+        receipt_subject="[{reference}] קיבלנו את הפנייה שלך: {subject}",
+        receipt_body=(
+            "שלום,\n\n"
+            "תודה שפנית לתמיכה של {company}. הפנייה שלך נרשמה במספר {reference}:\n\n"
+            "    {subject}\n\n"
+            "מה הלאה: אחד הנציגים שלנו יענה לך בצ'אט, או במייל אם כבר יצאת ממנו. "
+            "כדי להוסיף פרטים, אפשר פשוט להשיב למייל הזה (בלי למחוק את [{reference}] משורת הנושא).\n\n"
+            "צוות התמיכה של {company}\n"
+        ),
+        reply_subject="Re: [{reference}] {subject}",
+        reply_body=(
+            "תשובה לפנייה {reference}, מאת {agent} מצוות התמיכה של {company}:\n\n"
+            "{text}\n\n"
+            "אפשר להשיב ישירות למייל הזה, או להמשיך בצ'אט – התשובה מחכה לך גם שם.\n"
+        ),
+        resolution_subject="[{reference}] הפנייה שלך טופלה",
+        resolution_body=(
+            "סימנו את הפנייה שלך {reference} ({subject}) כפתורה.\n\n"
+            "שאלה קצרה: {question} עד כמה את/ה מסכים/ה ({scale})? אפשר פשוט ללחוץ על מספר:\n\n"
+            "{scores}\n\n"
+            "אם הבעיה עדיין לא נפתרה, אפשר להשיב למייל הזה ונמשיך לטפל בה.\n\n"
+            "צוות התמיכה של {company}\n"
+        ),
+        ces_question="\u201d{company} הקלה עליי לטפל בבעיה שלי.\u201d",
+        scale_low="1 = בכלל לא מסכים/ה",
+        scale_high="7 = מסכים/ה מאוד",
+        page_title="עד כמה זה היה קל?",
+        page_send="שליחת התשובה",
+        page_chosen="בחרת {score}. אפשר לשלוח, או לבחור מספר אחר.",
+        page_thanks="תודה, התשובה שלך נשמרה.",
+        page_already="תודה, כבר קיבלנו ממך תשובה על הפנייה הזו.",
+        page_invalid="הקישור הזה לא תקין. נא לפתוח את הקישור מהמייל שלנו בדיוק כפי שהוא.",
+        page_expired="תוקף הקישור פג: אפשר לענות עד {days} ימים מיום שליחת המייל.",
+    ),
+    "ar": Texts(
+        receipt_subject="[{reference}] استلمنا طلبك: {subject}",
+        receipt_body=(
+            "مرحبًا،\n\n"
+            "شكرًا لتواصلك مع دعم {company}. سجّلنا طلبك برقم {reference}:\n\n"
+            "    {subject}\n\n"
+            "الخطوة التالية: سيرد عليك أحد موظفي الدعم في المحادثة، أو عبر البريد الإلكتروني إذا كنت قد غادرتها. "
+            "لإضافة أي تفاصيل، يكفي أن ترد على هذه الرسالة مع إبقاء [{reference}] في عنوانها.\n\n"
+            "فريق دعم {company}\n"
+        ),
+        reply_subject="Re: [{reference}] {subject}",
+        reply_body=(
+            "ردّ {agent} من فريق دعم {company} على طلبك {reference}:\n\n"
+            "{text}\n\n"
+            "يمكنك الرد مباشرة على هذه الرسالة، أو المتابعة في المحادثة، فالرد موجود هناك أيضًا.\n"
+        ),
+        resolution_subject="[{reference}] تم حل طلبك",
+        resolution_body=(
+            "أشرنا إلى طلبك {reference} ({subject}) على أنه تم حله.\n\n"
+            "سؤال سريع: {question} إلى أي درجة توافق ({scale})؟ يكفي أن تضغط على رقم:\n\n"
+            "{scores}\n\n"
+            "إذا لم تُحل المشكلة بعد، ردّ على هذه الرسالة وسنواصل العمل عليها.\n\n"
+            "فريق دعم {company}\n"
+        ),
+        ces_question="\u00abجعلت {company} التعامل مع مشكلتي سهلًا.\u00bb",
+        scale_low="1 = لا أوافق إطلاقًا",
+        scale_high="7 = أوافق بشدة",
+        page_title="ما مدى سهولة الأمر؟",
+        page_send="إرسال إجابتي",
+        page_chosen="اخترت {score}. يمكنك إرسالها أو اختيار رقم آخر.",
+        page_thanks="شكرًا لك، حفظنا إجابتك.",
+        page_already="شكرًا لك، لقد وصلتنا إجابتك على هذا الطلب من قبل.",
+        page_invalid="هذا الرابط غير صالح. يرجى فتح الرابط الموجود في رسالتنا كما هو تمامًا.",
+        page_expired="انتهت صلاحية هذا الرابط: يمكن الإجابة خلال {days} يومًا من إرسال الرسالة.",
+    ),
+    "cs": Texts(
+        receipt_subject="[{reference}] Váš požadavek jsme přijali: {subject}",
+        receipt_body=(
+            "Dobrý den,\n\n"
+            "děkujeme, že jste se obrátili na podporu {company}. Váš požadavek jsme zaevidovali pod číslem {reference}:\n\n"
+            "    {subject}\n\n"
+            "Co bude dál: někdo z našeho týmu vám odpoví v chatu, nebo e-mailem, pokud už chat zavřete. "
+            "Chcete-li něco doplnit, stačí odpovědět na tento e-mail (v předmětu ponechte [{reference}]).\n\n"
+            "Tým podpory {company}\n"
+        ),
+        reply_subject="Re: [{reference}] {subject}",
+        reply_body=(
+            "Odpověď na váš požadavek {reference} od {agent} z týmu podpory {company}:\n\n"
+            "{text}\n\n"
+            "Můžete odpovědět přímo na tento e-mail, nebo pokračovat v chatu – odpověď najdete i tam.\n"
+        ),
+        resolution_subject="[{reference}] Váš požadavek je vyřešený",
+        resolution_body=(
+            "Váš požadavek {reference} ({subject}) jsme označili jako vyřešený.\n\n"
+            "Krátká otázka: {question} Nakolik souhlasíte ({scale})? Stačí kliknout na číslo:\n\n"
+            "{scores}\n\n"
+            "Pokud problém ještě vyřešený není, odpovězte na tento e-mail a budeme na něm pracovat dál.\n\n"
+            "Tým podpory {company}\n"
+        ),
+        ces_question="\u201e{company} mi usnadnil(a) vyřešení mého problému.\u201c",
+        scale_low="1 = vůbec nesouhlasím",
+        scale_high="7 = naprosto souhlasím",
+        page_title="Jak snadné to bylo?",
+        page_send="Odeslat odpověď",
+        page_chosen="Vybrali jste {score}. Odešlete ji, nebo zvolte jiné číslo.",
+        page_thanks="Děkujeme, vaši odpověď jsme uložili.",
+        page_already="Děkujeme, vaši odpověď k tomuto požadavku už máme.",
+        page_invalid="Tento odkaz není platný. Otevřete prosím odkaz z našeho e-mailu přesně tak, jak je.",
+        page_expired="Platnost odkazu vypršela: odpovědět lze do {days} dnů od odeslání e-mailu.",
+    ),
+}
+
+
+def texts_for(language: str | None) -> Texts:
+    return TEXTS.get((language or "en").lower(), TEXTS["en"])
+
+
+def direction(language: str | None) -> str:
+    return "rtl" if (language or "").lower() in RTL_LANGUAGES else "ltr"
