@@ -43,6 +43,7 @@ from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.zendesk_sync import ZendeskSync
 from bot.privacy.retention import RetentionSchedule
 from bot.settings import Settings, load_settings
+from bot.web import chat_history
 from bot.web.limits import BodyLimit, BodyLimits
 from bot.web.security import CSP, SecurityHeaders, content_security_policy, script_hash, socket_origins
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(integrations_api.router, responses=error_responses(BAD_BODY))
     app.include_router(ces_api.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
     app.include_router(rating_page_router)  # /rate/<token>: the resolution e-mail's effort links
+    app.include_router(chat_history.router)  # /widget/history: before the /widget mount, which would take it
     _add_pages(app)
     return app
 

@@ -13,11 +13,14 @@ shown to agents, tokens are not.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
-import secrets
+# The session tokens are made and checked in ``payloads`` (standard library only), which the
+# helpdesk may import too: it shows a returning web customer their history for a valid token.
+from bot.engine.channels.payloads import (  # noqa: F401 - this module's public names
+    WEB_SESSION_ID,
+    new_web_session,
+    verified_web_session,
+    web_session_token,
+)
 
 SEPARATOR = ":"
 # The prefix of each connector's conversations (``bot/engine/channels/<module>.py``).
@@ -29,9 +32,6 @@ MESSENGER = "messenger"
 SLACK = "slack"
 CALLBACK = "callback"
 
-WEB_SESSION_ID = re.compile(r"[0-9a-f]{32}")
-# Binds the signature to its purpose, so no other HMAC made with the same secret can pass for one.
-_WEB_SESSION_LABEL = b"effortless web-chat session\x00"
 
 
 def conversation_id(prefix: str, platform_id: str) -> str:
@@ -50,32 +50,3 @@ def platform_id(prefix: str, conversation: str) -> str:
     Conversations created before ids were namespaced have no prefix and are returned unchanged.
     """
     return conversation.removeprefix(prefix + SEPARATOR)
-
-
-def _web_session_signature(secret: str, session_id: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), _WEB_SESSION_LABEL + session_id.encode("ascii"), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
-
-
-def web_session_token(secret: str, session_id: str) -> str:
-    """The token that proves ``session_id`` was issued by this server: ``<session id>.<signature>``."""
-    return f"{session_id}.{_web_session_signature(secret, session_id)}"
-
-
-def new_web_session(secret: str) -> tuple[str, str]:
-    """A fresh random session id and its token."""
-    session_id = secrets.token_hex(16)
-    return session_id, web_session_token(secret, session_id)
-
-
-def verified_web_session(secret: str, token: object) -> str | None:
-    """The session id ``token`` proves, or ``None`` for anything this server did not sign."""
-    if not isinstance(token, str):
-        return None
-    session_id, _, signature = token.partition(".")
-    if not WEB_SESSION_ID.fullmatch(session_id):
-        return None
-    expected = _web_session_signature(secret, session_id)
-    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", errors="surrogateescape")):
-        return None
-    return session_id

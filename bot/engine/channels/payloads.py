@@ -5,9 +5,12 @@ Nothing here does I/O or imports rasa, sanic or a platform's client library.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import re
+import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,3 +199,39 @@ def twilio_customer(form: Mapping[str, Any]) -> dict[str, str]:
     """Metadata naming the WhatsApp user: ``customer_name`` from the profile name Twilio passes on."""
     name = (form.get("ProfileName") or "").strip()
     return {"customer_name": name} if name else {}
+
+
+# ---- signed web-chat sessions (the socket.io channel issues them; the helpdesk checks them too)
+
+WEB_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+# Binds the signature to its purpose, so no other HMAC made with the same secret can pass for one.
+_WEB_SESSION_LABEL = b"effortless web-chat session\x00"
+
+
+def _web_session_signature(secret: str, session_id: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), _WEB_SESSION_LABEL + session_id.encode("ascii"), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def web_session_token(secret: str, session_id: str) -> str:
+    """The token that proves ``session_id`` was issued by this server: ``<session id>.<signature>``."""
+    return f"{session_id}.{_web_session_signature(secret, session_id)}"
+
+
+def new_web_session(secret: str) -> tuple[str, str]:
+    """A fresh random session id and its token."""
+    session_id = secrets.token_hex(16)
+    return session_id, web_session_token(secret, session_id)
+
+
+def verified_web_session(secret: str, token: object) -> str | None:
+    """The session id ``token`` proves, or ``None`` for anything this server did not sign."""
+    if not isinstance(token, str):
+        return None
+    session_id, _, signature = token.partition(".")
+    if not WEB_SESSION_ID.fullmatch(session_id):
+        return None
+    expected = _web_session_signature(secret, session_id)
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", errors="surrogateescape")):
+        return None
+    return session_id

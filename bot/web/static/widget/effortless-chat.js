@@ -136,7 +136,8 @@
           sessionToken: typeof saved.sessionToken === "string" ? saved.sessionToken : null,
           messages: saved.messages,
           open: saved.open === true,
-          language: SUPPORTED_LANGUAGES.indexOf(saved.language) !== -1 ? saved.language : undefined
+          language: SUPPORTED_LANGUAGES.indexOf(saved.language) !== -1 ? saved.language : undefined,
+          botLines: typeof saved.botLines === "number" ? saved.botLines : undefined
         };
       }
     } catch (error) { /* storage blocked or corrupt: start afresh */ }
@@ -478,10 +479,40 @@
 
   function onSessionConfirm(confirmed) {
     var token = confirmed && typeof confirmed === "object" ? confirmed.session_token : null;
-    if (typeof token === "string" && token && token !== state.sessionToken) { state.sessionToken = token; saveState(); }
+    if (typeof token === "string" && token && token !== state.sessionToken) {
+      state.sessionToken = token;
+      state.botLines = 0; // a new conversation: nothing said in it yet
+      saveState();
+    } else {
+      catchUp();
+    }
     sessionConfirmed = true;
     setStatus("");
     flushOutbox();
+  }
+
+  // What the bot and agents said while this page was closed (an agent's reply after the customer
+  // left) is not pushed again: the helpdesk that serves this file reads it from the conversation
+  // (POST history with the session token, plain text so host pages need no CORS preflight) and the
+  // lines past the count this widget has shown are added. See docs/widget.md.
+  function catchUp() {
+    if (!state.sessionToken || !window.fetch) return;
+    fetch(new URL("history", baseUrl).href, {
+      method: "POST", body: state.sessionToken, headers: { "Content-Type": "text/plain" }
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (history) {
+      if (!history || typeof history.total !== "number" || !Array.isArray(history.messages)) return;
+      var shown = state.botLines;
+      state.botLines = history.total;
+      if (typeof shown !== "number") { saveState(); return; } // saved by an older widget: count from now on
+      history.messages.forEach(function (line) {
+        if (line && line.index >= shown) {
+          showBotMessage({ text: line.text, buttons: line.buttons, custom: { from: line.from, agent_name: line.agent_name } });
+        }
+      });
+      saveState();
+    }).catch(function () { /* no history now: the live chat works without it */ });
   }
 
   // Nothing goes out before session_confirm: the server only knows which conversation this
@@ -514,7 +545,12 @@
   // bot_uttered carries {text, quick_replies}, {attachment} or a custom payload; a human
   // agent's reply is marked with from: "agent" (top level, or under `custom`).
   function onBotMessage(data) {
-    if (!data || typeof data !== "object") return;
+    if (showBotMessage(data) && typeof state.botLines === "number") { state.botLines += 1; saveState(); }
+  }
+
+  // Shows one line of the bot or an agent; false when it has nothing to show.
+  function showBotMessage(data) {
+    if (!data || typeof data !== "object") return false;
     var custom = data.custom && typeof data.custom === "object" ? data.custom : data;
     var body = typeof data.text === "string" ? data.text : (typeof custom.text === "string" ? custom.text : "");
     var attachment = data.attachment && data.attachment.payload;
@@ -524,12 +560,13 @@
       buttons: normalizeChoices(data.quick_replies || data.buttons || custom.buttons),
       image: (attachment && attachment.src) || (typeof data.image === "string" ? data.image : "")
     };
-    if (!message.text && !message.buttons.length && !message.image) return;
+    if (!message.text && !message.buttons.length && !message.image) return false;
     if (message.from === "agent" && typeof custom.agent_name === "string") message.agentName = custom.agent_name;
     if (!message.buttons.length) delete message.buttons;
     if (!message.image) delete message.image;
     setTyping(false);
     addMessage(message);
+    return true;
   }
 
   function sendUserMessage(payload, shownText) {
