@@ -7,7 +7,8 @@
 - **Agent reply** and **resolution notice**: decided each time the delivery bridge tries the chat line
   (:func:`after_chat_try`), in the transaction that records the try. The line still goes to the
   chat, so a customer who comes back sees it; the e-mail is in addition, when the customer is not
-  there to read it (:func:`bot.customers.identity.connected`) or the chat refused the line for good.
+  there to read it (:func:`bot.customers.identity.connected`; never, for a ticket that came by e-mail)
+  or the chat refused the line for good.
   Internal notes never have a chat line, so they are never e-mailed.
 
 Each e-mail has a Message-ID derived from what it is about (the ticket, the chat line), and that
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.customers.identity import connected
 from bot.db import session_scope, utcnow
+from bot.email.inbound import is_email_conversation
 from bot.email.outbound import email_enabled, enqueue, send_due, sender_address
 from bot.email.rating import rating_url
 from bot.email.templates import SCORES, texts_for
@@ -92,7 +94,8 @@ def after_chat_try(
     if kind is None or not email_enabled(settings):
         return None
     ticket = line.ticket
-    if not failed_for_good and connected(session, ticket.conversation_id):
+    in_reach = not is_email_conversation(ticket.conversation_id) and connected(session, ticket.conversation_id)
+    if in_reach and not failed_for_good:
         return None
     to = recipient(session, ticket)
     if to is None:

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import rows_changed, session_scope, utcnow
 from bot.email import notify
+from bot.email.inbound import is_email_conversation
 from bot.helpdesk import events
 from bot.helpdesk.http import (
     KeepAlive,
@@ -251,6 +252,8 @@ class RasaBridge:
         return True
 
     def _send(self, line: PendingLine) -> _Outcome:
+        if is_email_conversation(line.conversation_id):
+            return _Outcome()  # an e-mail thread has no chat: its e-mail (bot.email.notify) is the delivery
         if line.unreachable_reason:
             return _Outcome(failed=f"not sent: the customer's chat refused an earlier line ({line.unreachable_reason})")
         if line.attempts and self._already_shown(line):

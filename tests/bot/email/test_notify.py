@@ -107,3 +107,12 @@ def test_the_resolution_notice_carries_seven_signed_effort_links(mail_desk, mail
     assert len(links) == 7
     assert all(link.startswith(f"{PUBLIC_HELPDESK_URL}/rate/") for link in links)
     assert [link.rsplit("?score=", 1)[1] for link in links] == [str(n) for n in range(1, 8)]
+
+
+def test_a_ticket_that_came_by_email_is_answered_by_email_only(mail_desk, mail_sessions, rasa):
+    anna, ticket_id = claimed(mail_desk, "email:dana@example.com", channel="email")
+    mail_desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "Try this."}, headers=anna.headers)
+    assert rasa.calls == [], "no chat to deliver to"
+    assert [m.body.split("\n\n")[1] for m in queued(mail_sessions, "agent_reply")] == ["Try this."]
+    lines = mail_desk.client.get(f"/api/tickets/{ticket_id}", headers=anna.headers).json()["messages"]
+    assert all(m["delivered"] for m in lines)
