@@ -72,7 +72,6 @@ export class ConversationView {
         return;
       }
       await this.refresh();
-      this.customerPanel.load(this.ticketId);
     } catch (error) {
       this.pendingEvents = null;
       this.notice.textContent = "";
@@ -109,7 +108,9 @@ export class ConversationView {
 
   async refresh() {
     const detail = await this.app.api.get(`/api/tickets/${this.ticketId}`);
-    if (!this.unmounted) this.applyDetail(detail);
+    if (this.unmounted) return;
+    this.applyDetail(detail);
+    this.customerPanel.load(this.ticketId); // also after a reconnect: a merge meanwhile changes it
   }
 
   /** Show a full ticket (from GET or from an action's answer). */
