@@ -5,15 +5,25 @@ import pytest
 
 from bot.customers.history import channel_of, counts, history, identities, merges, search
 from bot.customers.store import customer_for_conversation, link_proven_email, merge_customers
+from bot.db import make_engine, make_session_factory, migrate
 from bot.models import Ticket
+from bot.settings import load_settings
 
 MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def session(request, settings_env):
+    """A session on a freshly migrated database of each kind (search compares ids and text in SQL)."""
+    if request.param == "sqlite":
+        url = request.getfixturevalue("settings").database_url
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    migrate(load_settings({**settings_env, "DATABASE_URL": url}))
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
         yield session
+    engine.dispose()
 
 
 def ticket(session, customer, conversation_id: str, channel: str, at: datetime, subject: str = "Refund") -> Ticket:
