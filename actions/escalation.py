@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, in_thread, services
+from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
 from bot.escalation import outbox
 from bot.escalation.details import (
@@ -18,10 +19,9 @@ from bot.escalation.details import (
     clean_email,
     clean_name,
     last_unanswered_question,
-    ticket_reference_in,
     transcript_from_events,
 )
-from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, status_line, wait_text
+from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, wait_text
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
@@ -398,24 +398,11 @@ class ActionChooseTicketLanguage(Action):
 
 
 class ActionTicketStatus(Action):
-    """"What's the status of my ticket?" — by reference, this conversation, or the customer's email."""
+    """"What's the status of my ticket?" — only the tickets of this conversation and its customer
+    (actions/verification.py, which offers a code for an address the customer typed)."""
 
     def name(self) -> str:
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        reference = ticket_reference_in(tracker.latest_message.get("text")) or tracker.get_slot("ticket_reference")
-        try:
-            tickets = await in_thread(
-                services().tickets.ticket_status, conversation_id=tracker.sender_id,
-                email=tracker.get_slot("customer_email"), reference=reference,
-            )
-        except HelpdeskUnavailable:
-            dispatcher.utter_message(response="utter_status_unavailable")
-            return []
-        if not tickets:
-            dispatcher.utter_message(response="utter_no_tickets")
-            return []
-        language = tracker.get_slot("language") or "en"
-        dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(status_line(language, t) for t in tickets))
-        return []
+        return await report_ticket_status(dispatcher, tracker)

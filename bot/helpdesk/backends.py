@@ -48,9 +48,12 @@ class TicketBackend(Protocol):
         conversation has no open ticket."""
 
     def ticket_status(
-        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+        self, conversation_id: str, customer_id: int | None = None, verified_email: str | None = None,
+        reference: str | None = None,
     ) -> list[CustomerTicket]:
-        """The customer's tickets, newest first."""
+        """The tickets of this conversation and of its customer, newest first: the helpdesk's record
+        (``customer_id``) or, where tickets have no such record, the address the customer proved
+        (``verified_email``, never one they merely typed). A ``reference`` narrows them to that one."""
 
     def availability(self) -> Availability:
         """Business hours and whether a person can answer now."""
@@ -200,20 +203,15 @@ class ZendeskBackend:
         return None
 
     def ticket_status(
-        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+        self, conversation_id: str, customer_id: int | None = None, verified_email: str | None = None,
+        reference: str | None = None,
     ) -> list[CustomerTicket]:
-        found: dict[int, dict] = {}
-        if conversation_id:
-            found.update((t["id"], t) for t in self._search(f"tags:{conversation_tag(conversation_id)}"))
-        if email:
-            found.update((t["id"], t) for t in self._search(f"requester:{email.strip().lower()}"))
+        found = {t["id"]: t for t in self._search(f"tags:{conversation_tag(conversation_id)}")}
+        if verified_email:
+            found.update((t["id"], t) for t in self._search(f"requester:{verified_email.strip().lower()}"))
         if reference:
             wanted = reference.strip().lstrip("#")
-            if conversation_id or email:
-                found = {ticket_id: t for ticket_id, t in found.items() if str(ticket_id) == wanted}
-            else:
-                single = zendesk_ticket(self._service, int(wanted)) if wanted.isdigit() else None
-                found = {single["id"]: single} if single else {}
+            found = {ticket_id: t for ticket_id, t in found.items() if str(ticket_id) == wanted}
         tickets = sorted(found.values(), key=lambda t: t["id"], reverse=True)
         return [
             CustomerTicket(

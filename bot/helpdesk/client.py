@@ -145,11 +145,14 @@ class HelpdeskClient:
         return True
 
     def ticket_status(
-        self, conversation_id: str | None = None, email: str | None = None, reference: str | None = None
+        self, conversation_id: str, customer_id: int | None = None, verified_email: str | None = None,
+        reference: str | None = None,
     ) -> list[CustomerTicket]:
-        """The customer's tickets, newest first (by conversation or e-mail; optionally one reference)."""
+        """The tickets of this conversation and of its customer record, newest first (optionally one
+        reference). The helpdesk knows every ticket's customer, so ``verified_email`` is not needed here."""
         params = {
-            k: v for k, v in (("conversation_id", conversation_id), ("email", email), ("reference", reference)) if v
+            k: v for k, v in (("conversation_id", conversation_id), ("customer_id", customer_id), ("reference", reference))
+            if v
         }
         response = self._send("GET", "/api/internal/tickets/status", params=params)
         return [CustomerTicket.model_validate(item) for item in self._json(response)["tickets"]]

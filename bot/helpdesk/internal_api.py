@@ -100,12 +100,13 @@ def add_customer_details(
 @router.get("/tickets/status", response_model=CustomerTickets)
 def ticket_status(
     conversation_id: str | None = Query(None, max_length=255),
-    email: str | None = Query(None, max_length=254),
+    customer_id: int | None = Query(None, ge=1),
     reference: str | None = Query(None, max_length=20),
     db: Session = Depends(db_session),
 ):
-    """A customer's tickets (this conversation's, or this e-mail's from any conversation), newest first."""
-    found = tickets.customer_tickets(db, conversation_id=conversation_id, email=email, reference=reference)
+    """A customer's tickets (this conversation's and its customer record's), newest first; never by an
+    e-mail address (an ``email`` parameter of older callers is ignored)."""
+    found = tickets.customer_tickets(db, conversation_id=conversation_id, customer_id=customer_id, reference=reference)
     return CustomerTickets(tickets=found)
 
 

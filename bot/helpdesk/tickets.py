@@ -634,27 +634,26 @@ def customer_tickets(
     session: Session,
     *,
     conversation_id: str | None = None,
-    email: str | None = None,
+    customer_id: int | None = None,
     reference: str | None = None,
     limit: int = 10,
 ) -> list[CustomerTicket]:
-    """A customer's tickets, newest first: those of this conversation or this e-mail address.
+    """A customer's tickets, newest first: those of this conversation and of its customer's record.
 
-    With ``reference`` only that ticket, and (when a conversation or e-mail is given too) only if
-    it belongs to them — so a guessed reference reveals nothing.
+    Never by an e-mail address: a typed one proves nothing, and the record has every ticket of a
+    proven one. With ``reference`` only that ticket, and only if it is theirs: a reference someone
+    else typed reveals nothing.
     """
     owner_filters = []
     if conversation_id:
         owner_filters.append(Ticket.conversation_id == conversation_id)
-    if email:
-        owner_filters.append(Ticket.customer_email == email.strip().lower())
-    if not owner_filters and not reference:
-        raise InvalidInput("give a conversation_id, an email or a reference")
-    query = select(Ticket)
+    if customer_id is not None:
+        owner_filters.append(Ticket.customer_id == customer_id)
+    if not owner_filters:
+        raise InvalidInput("give a conversation_id or a customer_id")
+    query = select(Ticket).where(or_(*owner_filters))
     if reference:
         query = query.where(Ticket.reference == reference.strip().upper())
-    if owner_filters:
-        query = query.where(or_(*owner_filters))
     tickets = session.scalars(query.order_by(Ticket.id.desc()).limit(limit)).all()
     return [
         CustomerTicket(

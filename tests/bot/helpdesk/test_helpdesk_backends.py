@@ -58,8 +58,9 @@ def test_builtin_client_escalates_idempotently_and_relays(helpdesk_client):
     assert helpdesk_client.relay_message("chat-1", "Ještě tu?", client_message_id="m-1") is True
     assert helpdesk_client.relay_message("no-such-chat", "hello") is False
 
-    statuses = helpdesk_client.ticket_status(email="JANA@example.com")
+    statuses = helpdesk_client.ticket_status("chat-1")
     assert [(s.reference, s.status) for s in statuses] == [(receipt.reference, "waiting")]
+    assert helpdesk_client.ticket_status("someone-else", reference=receipt.reference) == []
     assert helpdesk_client.availability().open_now is True
 
 
@@ -154,13 +155,15 @@ def test_zendesk_relay_adds_public_comments_and_status_finds_the_ticket(zendesk,
     assert zendesk_backend.relay_message("other-chat", "hello?") is False
     for lookup in (
         {"conversation_id": "chat-1"},
-        {"email": "Jana@Example.com"},
-        {"reference": "#1"},
-        {"email": "jana@example.com", "reference": "1"},
+        {"conversation_id": "other-chat", "verified_email": "Jana@Example.com"},
+        {"conversation_id": "chat-1", "reference": "#1"},
+        {"conversation_id": "other-chat", "verified_email": "jana@example.com", "reference": "1"},
     ):
         assert [(t.reference, t.status) for t in zendesk_backend.ticket_status(**lookup)] == [("#1", "waiting")], lookup
-    assert zendesk_backend.ticket_status(email="someone@example.com", reference="#1") == []
-    assert zendesk_backend.ticket_status(reference="#99") == []
+    # Only the conversation's own tickets and its proven address's: a reference alone reveals nothing.
+    assert zendesk_backend.ticket_status("other-chat", reference="#1") == []
+    assert zendesk_backend.ticket_status("other-chat", verified_email="someone@example.com", reference="#1") == []
+    assert zendesk_backend.ticket_status("chat-1", reference="#99") == []
 
 
 def test_zendesk_outage_is_retried_then_reported(zendesk, zendesk_backend):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.customers.store import customer_for_conversation
 from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -250,15 +251,22 @@ def test_oversized_customer_messages_are_cut_with_a_visible_marker(db):
     assert set(kept) == {"x"} and len(kept) + omitted == 100_000
 
 
-def test_customer_status_by_conversation_or_email_and_references_are_not_guessable(db):
-    mine, _ = tickets.create_ticket(db, data=escalation("c1", customer_email="Dana@Example.com"), policy=POLICY, now=T0)
-    tickets.create_ticket(db, data=escalation("c2", customer_email="other@example.com"), policy=POLICY, now=T0)
-    later_conversation = tickets.customer_tickets(db, conversation_id="c-new", email="dana@example.com")
-    assert [(t.reference, t.status, t.queue_position) for t in later_conversation] == [(mine.reference, "waiting", 1)]
-    assert tickets.customer_tickets(db, conversation_id="c2", reference=mine.reference) == []
-    assert [t.reference for t in tickets.customer_tickets(db, reference=mine.reference.lower())] == [mine.reference]
-    with pytest.raises(InvalidInput):
-        tickets.customer_tickets(db)
+def test_customer_status_shows_only_the_customers_own_tickets_never_by_a_typed_email(db):
+    dana = customer_for_conversation(db, conversation_id="telegram:1", channel="telegram")
+    earlier, _ = tickets.create_ticket(db, data=escalation("telegram:1", customer_email="dana@example.com"),
+                                       policy=POLICY, now=T0)
+    earlier.customer_id = dana.id
+    here, _ = tickets.create_ticket(db, data=escalation("web:2", customer_email="dana@example.com"), policy=POLICY, now=T0)
+    other, _ = tickets.create_ticket(db, data=escalation("web:3", customer_email="other@example.com"), policy=POLICY, now=T0)
+
+    mine = tickets.customer_tickets(db, conversation_id="web:2", customer_id=dana.id)
+    assert [(t.reference, t.status) for t in mine] == [(here.reference, "waiting"), (earlier.reference, "waiting")]
+    assert [t.reference for t in tickets.customer_tickets(db, conversation_id="web:9")] == []
+    assert tickets.customer_tickets(db, conversation_id="web:3", reference=earlier.reference) == []
+    assert [t.reference for t in tickets.customer_tickets(db, customer_id=dana.id, reference=earlier.reference.lower())] == [
+        earlier.reference]
+    with pytest.raises(InvalidInput):  # a reference alone names no owner: it would show anyone's ticket
+        tickets.customer_tickets(db, reference=other.reference)
 
 
 def test_wait_estimate_is_position_times_median_handling_over_agents_online(db):
