@@ -36,6 +36,8 @@ def report_rows(report: dict) -> Iterable[tuple]:
     for item in report["escalations"]["channels"]:
         yield ("escalations", "channel", item["channel"], "count", item["count"])
         yield ("escalations", "channel", item["channel"], "share", item["share"])
+    yield ("escalations", "withdrawn", "", "count", report["escalations"]["withdrawn"]["count"])
+    yield ("escalations", "withdrawn", "", "share", report["escalations"]["withdrawn"]["share"])
     times = report["ticket_times"]
     yield ("ticket_times", "", "", "tickets", times["tickets"])
     for kind in ("first_response", "resolution"):
@@ -128,6 +130,8 @@ def report_text(report: dict) -> str:
     ]
     reasons = [(r["reason"], r["count"], _pct(r["share"])) for r in report["escalations"]["reasons"]]
     out += _table(("reason", "tickets", "share"), reasons) if reasons else ["  no tickets"]
+    withdrawn = report["escalations"]["withdrawn"]
+    out += [f"  withdrawn by the customer {withdrawn['count']} ({_pct(withdrawn['share'])})"]
     channels = [(c["channel"], c["count"], _pct(c["share"])) for c in report["escalations"]["channels"]]
     out += ["", "Tickets by channel"] + (_table(("channel", "tickets", "share"), channels) if channels else ["  no tickets"])
     out += ["", f"Ticket times in minutes ({times['tickets']} tickets)"]

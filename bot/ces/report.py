@@ -241,6 +241,15 @@ def tickets_by_channel(session: Session, period: ReportRange) -> list[dict]:
     ]
 
 
+def withdrawn_tickets(session: Session, period: ReportRange) -> dict:
+    """Tickets opened in the range that the customer withdrew (stopped waiting for a person): a share
+    that grows says the wait is too long, or the bot escalated people who did not need a person."""
+    total, withdrawn = session.execute(
+        select(func.count(), _count_where(Ticket.status == "withdrawn")).where(period.contains(Ticket.created_at))
+    ).one()
+    return {"count": withdrawn or 0, "share": _share(withdrawn or 0, total)}
+
+
 def ticket_times(session: Session, period: ReportRange) -> dict:
     """First-response and resolution times of tickets opened in the range, in minutes.
 
@@ -319,7 +328,11 @@ def build_report(
             "by": {dimension: ces_by(session, period, dimension) for dimension in DIMENSIONS},
         },
         "containment": containment(session, period),
-        "escalations": {**escalations_by_reason(session, period), "channels": tickets_by_channel(session, period)},
+        "escalations": {
+            **escalations_by_reason(session, period),
+            "channels": tickets_by_channel(session, period),
+            "withdrawn": withdrawn_tickets(session, period),
+        },
         "ticket_times": ticket_times(session, period),
         "kb_gaps": kb_gaps(session, period, gap_limit),
     }

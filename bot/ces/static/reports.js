@@ -275,6 +275,9 @@
       ? barRows(reasons.map((item) => ({ label: item.reason.replace(/_/g, " "), value: item.count,
           text: `${item.count} · ${fmtPct(item.share)}` })), maxCount, "Escalation reasons", "reasons", WIDE_LAYOUT)
       : emptyNote("No tickets in this range."));
+    const withdrawn = report.escalations.withdrawn;
+    $("withdrawn-note").textContent =
+      `Withdrawn by the customer (stopped waiting): ${withdrawn.count} · ${fmtPct(withdrawn.share)}`;
     const channels = report.escalations.channels;
     replaceChildren($("channels-chart"), channels.length
       ? barRows(channels.map((item) => ({ label: item.channel, value: item.count,

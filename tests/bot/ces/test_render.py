@@ -21,6 +21,7 @@ def test_report_csv_is_a_flat_table(session):
     assert ["containment", "", "", "escalation_rate", "0.4444"] in rows
     assert ["escalations", "reason", "frustration", "count", "1"] in rows
     assert ["escalations", "channel", "telegram", "share", "0.25"] in rows
+    assert ["escalations", "withdrawn", "", "count", "0"] in rows
     assert ["ticket_times", "resolution", "", "p90_minutes", "1620.0"] in rows
     assert ["kb_gaps", "group", "2", "representative", "shipping to canada"] in rows
 
@@ -28,7 +29,7 @@ def test_report_csv_is_a_flat_table(session):
 def test_report_csv_neutralises_spreadsheet_formulas_in_customer_text():
     built = {"range": {"since": "2026-03-02", "until": "2026-03-02"},
              "ces": {"summary": {}, "distribution": [], "trend": {}, "by": {}},
-             "containment": {}, "escalations": {"tickets": 0, "reasons": [], "channels": []},
+             "containment": {}, "escalations": {"tickets": 0, "reasons": [], "channels": [], "withdrawn": {"count": 0, "share": None}},
              "ticket_times": {"tickets": 0, "first_response": {}, "resolution": {}},
              "kb_gaps": {"questions": 1, "groups": [{"representative": "=HYPERLINK(\"http://evil\")", "count": 1,
                                                      "conversations": 1, "languages": ["en"], "examples": []}]}}

@@ -19,6 +19,7 @@ from bot.ces.report import (
     percentile,
     ticket_times,
     tickets_by_channel,
+    withdrawn_tickets,
 )
 from bot.db import make_engine, make_session_factory, migrate
 from bot.models import CesRating, Ticket
@@ -183,6 +184,20 @@ def test_tickets_by_channel_counts_those_an_e_mail_opened_and_e_mail_ratings_cou
     ]
     assert ("email", 1, 6.0, 1.0) in summarise(ces_by(session, TWO_WEEKS, "channel"))
     assert build_report(session, date(2026, 3, 2), date(2026, 3, 15))["escalations"]["channels"][1]["channel"] == "email"
+
+
+def test_withdrawn_tickets_count_those_opened_in_the_range(session):
+    # T1..T4 in range, none withdrawn; a withdrawn ticket in range and one on 03-16 (outside) added here
+    for key, day in (("w-in", 9), ("w-out", 16)):
+        when = datetime(2026, 3, day, 9, tzinfo=timezone.utc)
+        session.add(Ticket(idempotency_key=key, reference=f"T-{key}", conversation_id=f"web:{key}", channel="web",
+                           subject="Help", reason="customer_request", status="withdrawn", created_at=when,
+                           updated_at=when, closed_at=when))
+    session.flush()
+    assert withdrawn_tickets(session, TWO_WEEKS) == {"count": 1, "share": 0.2}
+    assert withdrawn_tickets(session, EMPTY) == {"count": 0, "share": None}
+    report = build_report(session, date(2026, 3, 2), date(2026, 3, 15))
+    assert report["escalations"]["withdrawn"] == {"count": 1, "share": 0.2}
 
 
 def test_ticket_times(session):
