@@ -2,16 +2,22 @@
 
 Per conversation of the customer: transcripts and their copies are deleted, the rows reports
 count are anonymised (:mod:`bot.privacy.tables`), and the conversation is deleted from Rasa's
-tracker store.
+tracker store. A customer record none of whose conversations is left is emptied: its identities
+and e-mails go.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.privacy.locate import Footprint
-from bot.privacy.tables import change_lines, new_pseudonym, no_changes, scrub_conversation
+from bot.customers.store import channel_identity
+from bot.db import rows_changed
+from bot.models import Conversation, CustomerIdentity
+from bot.privacy.locate import Footprint, with_merged_records
+from bot.privacy.tables import change_lines, new_pseudonym, no_changes, scrub_conversation, scrub_customers
 from bot.privacy.trackers import TrackerStore
 
 
@@ -37,8 +43,11 @@ def erase(session: Session, trackers: TrackerStore, footprint: Footprint, *, con
     if the commit fails after it, running the erase again finds the rest.
     """
     rows = no_changes()
-    for conversation_id in footprint.conversation_ids:
-        for name, count in scrub_conversation(session, conversation_id, new_pseudonym()).items():
+    changes = [scrub_conversation(session, conversation_id, new_pseudonym()) for conversation_id in footprint.conversation_ids]
+    changes.append({"customer_identities": _delete_channel_identities(session, footprint.conversation_ids)})
+    changes.append(scrub_customers(session, with_merged_records(session, _without_conversations(session, footprint))))
+    for changed in changes:
+        for name, count in changed.items():
             rows[name] += count
     if not confirm:
         session.rollback()
@@ -50,3 +59,19 @@ def erase(session: Session, trackers: TrackerStore, footprint: Footprint, *, con
         raise
     session.commit()
     return Erasure(footprint, rows, events, done=True)
+
+
+def _without_conversations(session: Session, footprint: Footprint) -> list[int]:
+    """The footprint's customers none of whose conversations is left (someone with another
+    conversation keeps their record: only the erased conversation's part of it goes)."""
+    remaining = set(session.scalars(
+        select(Conversation.customer_id).where(Conversation.customer_id.in_(footprint.customer_ids))))
+    return [customer_id for customer_id in footprint.customer_ids if customer_id not in remaining]
+
+
+def _delete_channel_identities(session: Session, conversation_ids: Iterable[str]) -> int:
+    """The erased conversations' channel ids (a Telegram chat id names the person) leave the customer."""
+    identities = [channel_identity(conversation_id) for conversation_id in conversation_ids]
+    return sum(rows_changed(session, delete(CustomerIdentity).where(CustomerIdentity.kind == kind,
+                                                                     CustomerIdentity.value == value))
+               for kind, value in identities)

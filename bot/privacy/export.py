@@ -18,15 +18,20 @@ from bot.db import utcnow
 from bot.models import (
     Base,
     CesRating,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    EmailMessage,
     EscalationRequest,
     HelpdeskEvent,
     KbQuery,
     Resolution,
     Ticket,
     TicketMessage,
+    VerificationCode,
     ZendeskTicket,
 )
-from bot.privacy.locate import Footprint
+from bot.privacy.locate import Footprint, with_merged_records
 from bot.privacy.trackers import TrackerStore
 
 EXPORT_FORMAT_VERSION = 1
@@ -62,6 +67,9 @@ def export(session: Session, trackers: TrackerStore, footprint: Footprint) -> di
     tickets = _rows(session, Ticket, Ticket.id, ticket_ids)
     for ticket in tickets:
         ticket["messages"] = [message for message in messages if message["ticket_id"] == ticket["id"]]
+    customer_ids = sorted(with_merged_records(session, footprint.customer_ids))
+    emails = {row["id"]: row for row in _rows(session, EmailMessage, EmailMessage.ticket_id, ticket_ids)
+              + _rows(session, EmailMessage, EmailMessage.customer_id, customer_ids)}
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "subject": {"email": footprint.subject.email, "conversation_id": footprint.subject.conversation_id},
@@ -74,5 +82,10 @@ def export(session: Session, trackers: TrackerStore, footprint: Footprint) -> di
         "ces_ratings": _rows(session, CesRating, CesRating.conversation_id, conversations),
         "zendesk_tickets": _rows(session, ZendeskTicket, ZendeskTicket.conversation_id, conversations),
         "helpdesk_events": _rows(session, HelpdeskEvent, HelpdeskEvent.ticket_id, ticket_ids),
+        "customers": _rows(session, Customer, Customer.id, customer_ids),
+        "customer_identities": _rows(session, CustomerIdentity, CustomerIdentity.customer_id, customer_ids),
+        "conversation_records": _rows(session, Conversation, Conversation.id, conversations),
+        "verification_codes": _rows(session, VerificationCode, VerificationCode.conversation_id, conversations),
+        "email_messages": [emails[key] for key in sorted(emails)],
         "rasa_tracker_events": trackers.events_of(conversations),
     }

@@ -3,7 +3,9 @@
 A customer is named by an e-mail address or by one conversation id. For an e-mail address, their
 conversations are those of the tickets that carry it and every conversation where it was given:
 in a ticket, a line the customer wrote, a KB question, a CES comment, an escalation request or any
-Rasa tracker event (the e-mail slot, a message). Every ticket of those conversations is theirs too.
+Rasa tracker event (the e-mail slot, a message), and every conversation of the customer record that
+proved it. Every ticket of those conversations is theirs too, and so are the customer records of
+those conversations and tickets.
 Someone who typed another person's address counts as that person here: read an export before
 handing it over (docs/privacy.md).
 """
@@ -16,7 +18,17 @@ from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.helpdesk.text import normalize_email
-from bot.models import CesRating, EscalationRequest, KbQuery, Resolution, Ticket, TicketMessage, ZendeskTicket
+from bot.models import (
+    CesRating,
+    Conversation,
+    Customer,
+    EscalationRequest,
+    KbQuery,
+    Resolution,
+    Ticket,
+    TicketMessage,
+    ZendeskTicket,
+)
 from bot.privacy.tables import PSEUDONYM_PREFIX
 from bot.privacy.trackers import TrackerStore
 
@@ -57,11 +69,13 @@ class Subject:
 
 @dataclass(frozen=True)
 class Footprint:
-    """The conversations and tickets held about a subject (sorted, so output is stable)."""
+    """The conversations and tickets held about a subject, and the customer records they belong to
+    (sorted, so output is stable)."""
 
     subject: Subject
     conversation_ids: tuple[str, ...]
     ticket_ids: tuple[int, ...]
+    customer_ids: tuple[int, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -94,7 +108,7 @@ def _tickets_mentioning(session: Session, email: str) -> set[int]:
 
 
 def _conversation_known(session: Session, trackers: TrackerStore, conversation_id: str) -> bool:
-    return trackers.known(conversation_id) or any(
+    return trackers.known(conversation_id) or session.get(Conversation, conversation_id) is not None or any(
         session.scalar(select(model.conversation_id).where(model.conversation_id == conversation_id).limit(1))
         for model in CONVERSATION_TABLES
     )
@@ -114,8 +128,24 @@ def locate(session: Session, trackers: TrackerStore, subject: Subject) -> Footpr
         email = subject.email or ""
         tickets = _tickets_mentioning(session, email)
         conversations = _conversations_mentioning(session, email) | trackers.senders_mentioning(email)
+        # Every conversation of the customer who proved the address, on any channel.
+        conversations |= set(session.scalars(
+            select(Conversation.id).join(Customer, Conversation.customer_id == Customer.id).where(Customer.email == email)))
         if tickets:
             conversations |= set(session.scalars(select(Ticket.conversation_id).where(Ticket.id.in_(tickets))))
     conversations = {c for c in conversations if c and not c.startswith(PSEUDONYM_PREFIX)}
     tickets |= _tickets_of(session, conversations)
-    return Footprint(subject=subject, conversation_ids=tuple(sorted(conversations)), ticket_ids=tuple(sorted(tickets)))
+    customers = set(session.scalars(select(Conversation.customer_id).where(Conversation.id.in_(list(conversations)))))
+    customers |= set(session.scalars(
+        select(Ticket.customer_id).where(Ticket.id.in_(list(tickets)), Ticket.customer_id.is_not(None))))
+    return Footprint(subject=subject, conversation_ids=tuple(sorted(conversations)), ticket_ids=tuple(sorted(tickets)),
+                     customer_ids=tuple(sorted(customers)))
+
+
+def with_merged_records(session: Session, customer_ids: Iterable[int]) -> set[int]:
+    """``customer_ids`` and every record merged into one of them (they hold the merged-away name)."""
+    found, frontier = set(customer_ids), set(customer_ids)
+    while frontier:
+        frontier = set(session.scalars(select(Customer.id).where(Customer.merged_into_id.in_(list(frontier))))) - found
+        found |= frontier
+    return found

@@ -7,6 +7,10 @@ What counts as old (``cutoff`` = now − ``RETENTION_DAYS``):
 - a KB question, resolution or CES rating made before the cutoff: anonymised;
 - an escalation request that is done or failed and last changed before the cutoff: deleted;
 - a Zendesk sync cursor last changed before the cutoff: its conversation id cleared;
+- a conversation's customer link with no message since the cutoff, and an e-mail code sent
+  before it: deleted;
+- a customer record not seen since the cutoff and left without conversations: emptied (its
+  identities and e-mails deleted, its name and addresses cleared);
 - a Rasa tracker event stored before the cutoff: deleted.
 
 A conversation with an open ticket, or an escalation not yet made, is left alone until it is
@@ -24,19 +28,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope, utcnow
 from bot.helpdesk.tickets import OPEN_STATUSES
-from bot.models import EscalationRequest, Ticket
+from bot.models import Conversation, Customer, CustomerIdentity, EscalationRequest, Ticket
+from bot.privacy.locate import with_merged_records
 from bot.privacy.tables import (
+    POLICIES,
     PSEUDONYM_PREFIX,
     Condition,
     change_lines,
     new_pseudonym,
     no_changes,
     scrub_conversation,
+    scrub_customers,
     table,
 )
 from bot.privacy.trackers import TrackerStore
@@ -60,6 +67,8 @@ def old_rows(cutoff: datetime) -> dict[str, Condition]:
         "resolutions": lambda t: t.c.created_at < cutoff,
         "ces_ratings": lambda t: t.c.created_at < cutoff,
         "zendesk_tickets": lambda t: t.c.updated_at < cutoff,
+        "conversations": lambda t: t.c.last_message_at < cutoff,
+        "verification_codes": lambda t: t.c.created_at < cutoff,
     }
 
 
@@ -67,7 +76,7 @@ def _conversations_with_old_rows(session: Session, conditions: Mapping[str, Cond
     found: set[str] = set()
     for name, condition in conditions.items():
         table_: Table = table(name)
-        column = table_.c.conversation_id
+        column = table_.c[POLICIES[name].owner_column]
         query = select(column).where(condition(table_), column.is_not(None), ~column.startswith(PSEUDONYM_PREFIX))
         found.update(session.scalars(query.distinct()))
     return sorted(found)
@@ -101,8 +110,21 @@ def prune(sessions: sessionmaker, trackers: TrackerStore, *, days: int, now: dat
             for conversation_id in conversations[start:start + CONVERSATIONS_PER_TRANSACTION]:
                 for name, count in scrub_conversation(session, conversation_id, new_pseudonym(), conditions).items():
                     result.rows[name] += count
+    with session_scope(sessions) as session:
+        for name, count in scrub_customers(session, with_merged_records(session, _forgotten_customers(session, cutoff))).items():
+            result.rows[name] += count
     result.tracker_events = trackers.delete_older_than(cutoff.timestamp(), keep=still_open)
     return result
+
+
+def _forgotten_customers(session: Session, cutoff: datetime) -> list[int]:
+    """Customers not seen since the cutoff, none of whose conversations is left, whose record still
+    holds something (an address, a name, an identity)."""
+    has_conversation = select(Conversation.id).where(Conversation.customer_id == Customer.id).exists()
+    has_identity = select(CustomerIdentity.id).where(CustomerIdentity.customer_id == Customer.id).exists()
+    holds_something = or_(Customer.email.is_not(None), Customer.name.is_not(None), Customer.phone.is_not(None), has_identity)
+    return list(session.scalars(select(Customer.id).where(
+        Customer.merged_into_id.is_(None), Customer.last_seen_at < cutoff, ~has_conversation, holds_something)))
 
 
 def _open_conversations(session: Session) -> set[str]:

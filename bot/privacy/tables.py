@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,9 @@ def _emptied_if_set(column: Column) -> ColumnElement:
 class TablePolicy:
     """What happens to one table's rows of a customer.
 
-    ``owner``: how its rows are found — by their ``conversation_id`` or by their ``ticket_id``.
+    ``owner``: how its rows are found — by their ``conversation_id``, their ``ticket_id``, or their
+    ``customer_id`` (the customer's own records: changed only once none of their conversations is
+    left, :func:`scrub_customers`); ``key`` names the column when it is not the usual one.
     ``cleared``: column → the value written (or a function of the column giving it).
     ``pseudonymised``: column → the template its conversation part sits in (``{}:`` for
     ``<conversation>:<escalation id>``), replaced by the pseudonym. ``kept``: text columns that
@@ -60,8 +62,14 @@ class TablePolicy:
     cleared: Mapping[str, Any] = field(default_factory=dict)
     pseudonymised: Mapping[str, str] = field(default_factory=dict)
     kept: frozenset[str] = frozenset()
+    key: str = ""
+
+    @property
+    def owner_column(self) -> str:
+        return self.key or OWNER_COLUMNS[self.owner]
 
 
+OWNER_COLUMNS = {"conversation": "conversation_id", "ticket": "ticket_id", "customer": "customer_id"}
 _REPORT_DIMENSIONS = frozenset({"channel", "language", "article_id", "resolved_by"})
 
 POLICIES: dict[str, TablePolicy] = {
@@ -69,7 +77,7 @@ POLICIES: dict[str, TablePolicy] = {
     "tickets": TablePolicy(
         Treatment.ANONYMISE,
         cleared={"customer_name": None, "customer_email": None, "subject": "", "description": "", "kb_attempts": [],
-                 "unreachable_reason": None},
+                 "unreachable_reason": None, "customer_id": None},
         pseudonymised={"conversation_id": "{}", "idempotency_key": "{}:"},
         kept=frozenset({"reference", "channel", "language", "reason", "priority", "status", "external_id"}),
     ),
@@ -77,6 +85,21 @@ POLICIES: dict[str, TablePolicy] = {
     "ticket_messages": TablePolicy(Treatment.DELETE, owner="ticket"),
     "helpdesk_events": TablePolicy(Treatment.DELETE, owner="ticket"),
     "escalation_requests": TablePolicy(Treatment.DELETE),
+    # Which customer a conversation is, and whether a browser has it open; e-mail codes sent from it (hashes).
+    "conversations": TablePolicy(Treatment.DELETE, key="id"),
+    "verification_codes": TablePolicy(Treatment.DELETE),
+    # E-mails about the conversation's tickets; the customer's others go with the customer.
+    "email_messages": TablePolicy(Treatment.DELETE, owner="ticket"),
+    # The customer's record stays as an empty shell (merges and old tickets may point at it); how they
+    # were recognised goes; the merge audit keeps who merged what, not the merged record's details.
+    "customers": TablePolicy(
+        Treatment.ANONYMISE, owner="customer", key="id", cleared={"name": None, "email": None, "phone": None},
+        kept=frozenset({"language"}),
+    ),
+    "customer_identities": TablePolicy(Treatment.DELETE, owner="customer"),
+    "customer_merges": TablePolicy(
+        Treatment.ANONYMISE, owner="customer", key="merged_customer_id", cleared={"reason": "", "details": {}},
+    ),
     # KB answer, abstention and containment counts stay in reports.
     "kb_queries": TablePolicy(
         Treatment.ANONYMISE, cleared={"question": ""}, pseudonymised={"conversation_id": "{}"},
@@ -168,17 +191,41 @@ def scrub_conversation(
         ticket_ids = ticket_ids.where(where["tickets"](tickets))
     changed: dict[str, int] = {}
     for name, policy in POLICIES.items():  # deletes first: they find ticket rows by the conversation id
-        if policy.treatment is not Treatment.DELETE:
+        if policy.treatment is not Treatment.DELETE or policy.owner == "customer":
             continue
         table_ = table(name)
         if policy.owner == "ticket":
             statement = delete(table_).where(table_.c.ticket_id.in_(ticket_ids))
         else:
-            statement = delete(table_).where(table_.c.conversation_id == conversation_id)
+            statement = delete(table_).where(table_.c[policy.owner_column] == conversation_id)
             if name in where:
                 statement = statement.where(where[name](table_))
         changed[name] = rows_changed(session, statement)
     for name, policy in POLICIES.items():
-        if policy.treatment is Treatment.ANONYMISE:
+        if policy.treatment is Treatment.ANONYMISE and policy.owner != "customer":
             changed[name] = _anonymise(session, table(name), conversation_id, pseudonym, where.get(name))
+    return changed
+
+
+def scrub_customers(session: Session, customer_ids: Collection[int]) -> dict[str, int]:
+    """Empty the records of customers none of whose conversations is left (``customer_ids`` includes
+    the records merged into them), in the caller's transaction: their identities and e-mails go,
+    the records stay without name, address or phone. Returns the rows changed per table."""
+    ids = list(customer_ids)
+    changed: dict[str, int] = {}
+    if not ids:
+        return changed
+    email_messages = table("email_messages")
+    changed["email_messages"] = rows_changed(session, delete(email_messages).where(email_messages.c.customer_id.in_(ids)))
+    for name, policy in POLICIES.items():
+        if policy.owner != "customer":
+            continue
+        table_ = table(name)
+        owned = table_.c[policy.owner_column].in_(ids)
+        if policy.treatment is Treatment.DELETE:
+            changed[name] = rows_changed(session, delete(table_).where(owned))
+        else:
+            values = {column: _value(table_.c[column], value) for column, value in policy.cleared.items()}
+            changed[name] = rows_changed(session, update(table_).where(owned).values(values)
+                                         .execution_options(synchronize_session=False))
     return changed

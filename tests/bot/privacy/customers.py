@@ -8,6 +8,10 @@ Noa (``NOA_EMAIL``) has three conversations:
   rest:c3           Rasa events only: the e-mail slot, in other letter case
 Omar (``OMAR_EMAIL``) has one, telegram:5550002: a KB question, an open ticket, a rated bot resolution.
 
+Each has a customer record. Noa proved her address with a code in the web chat, then again on
+Telegram, which merged her Telegram record (named Noa Cohen) into the web one; she has a receipt
+for her ticket and the code's e-mail. Omar's record is his Telegram chat's.
+
 Every text of Noa's is in ``NOA_TEXTS``, so a test can check that none is left anywhere.
 """
 from __future__ import annotations
@@ -20,16 +24,19 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot.customers.store import customer_for_conversation, link_proven_email
 from bot.db import session_scope
 from bot.models import (
     Agent,
     CesRating,
+    EmailMessage,
     EscalationRequest,
     HelpdeskEvent,
     KbQuery,
     Resolution,
     Ticket,
     TicketMessage,
+    VerificationCode,
     ZendeskTicket,
 )
 from bot.privacy.trackers import EVENTS
@@ -85,7 +92,11 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
             KbQuery(conversation_id=OMAR_CONVERSATION, channel="telegram", question="my invoice is wrong",
                     language="en", outcome="abstain", created_at=when),
         ])
+        noa = _noa_customer(session, when)
+        omar = customer_for_conversation(session, conversation_id=OMAR_CONVERSATION, channel="telegram", now=when)
+        omar.name = "Omar Haddad"
         noa_ticket = Ticket(
+            customer_id=noa.id,
             reference="T-2001", idempotency_key="telegram:5550001:esc-1", conversation_id="telegram:5550001",
             channel="telegram", language="en", customer_name="Noa Cohen", customer_email=NOA_EMAIL,
             subject="My refund for order 1182 never arrived", reason="kb_missed_twice",
@@ -95,6 +106,7 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
             assigned_at=when + 2 * minute, first_reply_at=when + 3 * minute, resolved_at=when + 5 * minute,
         )
         omar_ticket = Ticket(
+            customer_id=omar.id,
             reference="T-2002", idempotency_key=f"{OMAR_CONVERSATION}:esc-1", conversation_id=OMAR_CONVERSATION,
             channel="telegram", language="en", customer_name="Omar Haddad", customer_email=OMAR_EMAIL,
             subject="my invoice is wrong", description="the invoice address is old", reason="customer_request",
@@ -102,6 +114,17 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
         )
         session.add_all([noa_ticket, omar_ticket])
         session.flush()
+        session.add_all([
+            VerificationCode(conversation_id="socketio:noa-web", email=NOA_EMAIL, code_hash="0" * 64,
+                             expires_at=when + 10 * minute, spent_at=when, created_at=when),
+            EmailMessage(direction="out", kind="verification", message_id="<code-1@example.net>", customer_id=noa.id,
+                         from_address="support@example.net", to_address=NOA_EMAIL, subject="Your code",
+                         body="Your code is 123456", status="sent", created_at=when),
+            EmailMessage(direction="out", kind="receipt", message_id="<receipt-2001@example.net>", customer_id=noa.id,
+                         ticket_id=noa_ticket.id, from_address="support@example.net", to_address=NOA_EMAIL,
+                         subject="T-2001: My refund for order 1182 never arrived", body="We have your request.",
+                         status="sent", created_at=when + minute),
+        ])
         session.add_all([
             TicketMessage(ticket_id=noa_ticket.id, author_type="customer", body="My refund for order 1182 never arrived",
                           created_at=when + minute),
@@ -157,3 +180,12 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
         rasa_event(OMAR_CONVERSATION, when, {"event": "slot", "name": "customer_email", "value": OMAR_EMAIL}),
     ])
     return seeded
+
+
+def _noa_customer(session, when: datetime):
+    """Noa's record: her web chat's, with her Telegram record (and its name) merged into it."""
+    web = customer_for_conversation(session, conversation_id="socketio:noa-web", channel="socketio", now=when)
+    web = link_proven_email(session, customer=web, email=NOA_EMAIL, proof="code")
+    telegram = customer_for_conversation(session, conversation_id="telegram:5550001", channel="telegram", now=when)
+    telegram.name = "Noa Cohen"
+    return link_proven_email(session, customer=telegram, email=NOA_EMAIL, proof="code")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.ces.report import build_report
 from bot.db import session_scope, utcnow
-from bot.models import CesRating, Resolution, Ticket
+from bot.models import CesRating, Conversation, Customer, CustomerIdentity, Resolution, Ticket
 from bot.privacy.erase import Erasure, erase
 from bot.privacy.locate import Subject, locate
 from bot.privacy.tables import PSEUDONYM_PREFIX
@@ -88,6 +88,8 @@ def test_an_erase_reports_what_it_did_per_place(stores):
     erasure = run_erase(stores, email=NOA_EMAIL)
 
     assert erasure.rows == {"tickets": 1, "ticket_messages": 2, "helpdesk_events": 1, "escalation_requests": 1,
+                            "conversations": 2, "verification_codes": 1, "email_messages": 2, "customers": 2,
+                            "customer_identities": 3, "customer_merges": 1,
                             "kb_queries": 3, "resolutions": 2, "ces_ratings": 1, "zendesk_tickets": 1}
     assert erasure.tracker_events == 6
     assert erasure.lines()[0] == "tickets: 1 anonymised"
@@ -117,6 +119,33 @@ def test_erasing_one_conversation_leaves_the_customers_other_conversations(store
     assert stores.tracker_senders() == ["rest:c3", "telegram:5550001", OMAR_CONVERSATION]
     assert stores.leftovers("where is my parcel") == []
     assert stores.leftovers("never arrived")
+
+
+def test_erasing_one_conversation_keeps_the_customer_record_of_the_others(stores):
+    stores.seed(utcnow() - timedelta(hours=2))
+
+    erasure = run_erase(stores, conversation_id="socketio:noa-web")
+
+    assert (erasure.rows["conversations"], erasure.rows["verification_codes"], erasure.rows["customers"]) == (1, 1, 0)
+    with stores.sessions() as session:
+        noa = session.scalars(select(Customer).where(Customer.email == NOA_EMAIL)).one()
+        identities = {(i.kind, i.value) for i in session.scalars(select(CustomerIdentity))}
+        assert session.get(Conversation, "telegram:5550001").customer_id == noa.id
+    assert ("conversation", "socketio:noa-web") not in identities  # the erased conversation's id goes
+    assert {("telegram", "5550001"), ("email", NOA_EMAIL)} <= identities
+
+
+def test_erasing_the_last_conversation_empties_the_customer_record_and_ticket_link(stores):
+    seeded = stores.seed(utcnow() - timedelta(hours=2))
+
+    run_erase(stores, conversation_id=OMAR_CONVERSATION)
+
+    with stores.sessions() as session:
+        ticket = session.get(Ticket, seeded.omar_ticket)
+        assert ticket.customer_id is None
+        assert session.scalars(select(Customer).where(Customer.name == "Omar Haddad")).all() == []
+        assert session.get(Conversation, OMAR_CONVERSATION) is None
+    assert stores.leftovers(*OMAR_TEXTS) == []
 
 
 def test_after_an_erase_the_customer_is_not_found_any_more(stores):

@@ -91,6 +91,12 @@ def test_the_export_holds_everything_about_the_customer_and_nothing_about_others
     assert {"event": "slot", "name": "customer_email", "value": NOA_EMAIL} in [
         {key: event[key] for key in ("event", "name", "value")}
         for event in data["rasa_tracker_events"]["telegram:5550001"] if event["event"] == "slot"]
+    assert [(c["name"], c["email"]) for c in data["customers"]] == [("Noa Cohen", NOA_EMAIL), ("Noa Cohen", None)]
+    assert sorted((i["kind"], i["value"], i["proof"]) for i in data["customer_identities"]) == [
+        ("conversation", "socketio:noa-web", "channel"), ("email", NOA_EMAIL, "code"), ("telegram", "5550001", "channel")]
+    assert [c["id"] for c in data["conversation_records"]] == ["socketio:noa-web", "telegram:5550001"]
+    assert [c["email"] for c in data["verification_codes"]] == [NOA_EMAIL]
+    assert [e["kind"] for e in data["email_messages"]] == ["verification", "receipt"]
     text = json.dumps(data)
     assert not [needle for needle in OMAR_TEXTS if needle in text]
     assert OMAR_CONVERSATION not in text
