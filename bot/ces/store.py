@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ces.parse import MAX_SCORE, MIN_SCORE
+from bot.customers.store import customer_for_conversation
 from bot.db import utcnow
 from bot.helpdesk.text import clean_text
 from bot.models import Agent, CesRating, Resolution, Ticket
@@ -237,6 +238,8 @@ def record_rating(
     except IntegrityError:
         session.rollback()
         return RatingOutcome.ALREADY_RATED
+    customer_for_conversation(session, conversation_id=resolution.conversation_id,
+                              channel=resolution.channel or "unknown", language=resolution.language or "en")
     return RatingOutcome.SAVED
 
 

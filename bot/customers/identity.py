@@ -109,7 +109,7 @@ def adjust_presence(session: Session, conversation_id: str, *, open_: bool, now:
     never goes below 0 (a close reported twice, or after a restart of the helpdesk's database).
     """
     if session.get(Conversation, conversation_id) is None:
-        customer_for_conversation(session, conversation_id=conversation_id, channel="web", now=now)
+        customer_for_conversation(session, conversation_id=conversation_id, channel="socketio", now=now)
     counted = Conversation.open_sockets + (1 if open_ else -1)
     # One UPDATE, so two sockets reported at the same moment by two replicas are both counted.
     session.execute(update(Conversation).where(Conversation.id == conversation_id)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ces.store import new_resolution, ticket_resolution_key
+from bot.customers.store import customer_for_conversation
 from bot.db import rows_changed, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
@@ -96,9 +97,14 @@ def create_ticket(
     if existing is not None:
         return existing, False
     priority = policy.priority_for(data.reason, data.priority)
+    customer = customer_for_conversation(session, conversation_id=conversation_id, channel=one_line(data.channel, 50),
+                                         language=one_line(data.language, 10).lower(), now=now)
+    # A typed name is only a name; a typed e-mail address proves nothing, so it stays on the ticket alone.
+    customer.name = customer.name or (one_line(data.customer_name, 200) if data.customer_name else None)
     ticket = Ticket(
         idempotency_key=data.idempotency_key,
         conversation_id=conversation_id,
+        customer_id=customer.id,
         channel=one_line(data.channel, 50),
         language=one_line(data.language, 10).lower(),
         customer_name=one_line(data.customer_name, 200) if data.customer_name else None,
@@ -757,6 +763,7 @@ def change_ticket_language(
     session.commit()
     return ticket
 
+
 def add_customer_details(
     session: Session, *, conversation_id: str, name: str | None, email: str | None, now: datetime | None = None
 ) -> Ticket:
@@ -785,7 +792,6 @@ def add_customer_details(
     events.record(session, kind="message_created", ticket=ticket, message=message)
     session.commit()
     return ticket
-
 
 
 def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | None = None) -> Availability:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.customers.store import customer_for_conversation
 from bot.models import KbQuery
 
 OUTCOMES = ("answer", "clarify", "abstain", "miss")
@@ -47,6 +48,9 @@ def record_query(
         outcome=outcome,
     )
     session.add(row)
+    # The conversation belongs to a customer from its first question on (their history in the console).
+    customer_for_conversation(session, conversation_id=conversation_id, channel=row.channel or "unknown",
+                              language=row.language)
     session.flush()
     return int(row.id)
 

@@ -16,7 +16,7 @@ from bot.ces.store import (
     should_ask,
 )
 from bot.db import session_scope, utcnow
-from bot.models import Agent, CesRating, Resolution, Ticket
+from bot.models import Agent, CesRating, Conversation, Customer, Resolution, Ticket
 from bot.settings import load_settings
 from tests.helpers.sessions import in_session
 
@@ -195,3 +195,12 @@ def test_low_scores_are_at_or_below_the_threshold(tmp_path):
     assert is_low_score(strict, 4) is True
     with pytest.raises(ValueError):
         is_low_score(default, 0)
+
+
+def test_a_rating_belongs_to_the_conversations_customer(sessions):
+    rate(sessions, bot_resolution(sessions), score=6)
+
+    with session_scope(sessions) as session:
+        conversation = session.get(Conversation, "conv-1")
+        assert (conversation.channel, conversation.language) == ("socketio", "cs")
+        assert session.get(Customer, conversation.customer_id) is not None

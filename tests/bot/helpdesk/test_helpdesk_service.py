@@ -15,7 +15,7 @@ from bot.helpdesk.hours import BusinessHours, BusinessHoursError
 from bot.helpdesk.schemas import RelayMessage, TicketCreate
 from bot.helpdesk.text import MESSAGE_MAX_CHARS, clean_text, truncate_with_marker
 from bot.helpdesk.ticket_rules import HelpdeskPolicy, PolicyError, parse_priority_rules
-from bot.models import Resolution, TicketMessage
+from bot.models import Customer, Resolution, TicketMessage
 
 POLICY = HelpdeskPolicy(
     BusinessHours.parse("24/7", "UTC"), parse_priority_rules("frustration=high,sensitive_topic=high")
@@ -342,3 +342,19 @@ def test_text_is_kept_verbatim_except_what_no_database_can_store():
     assert clean_text("<script>alert(1)</script> שלום مرحبا 👋") == "<script>alert(1)</script> שלום مرحبا 👋"
     assert clean_text("a\x00b\ud800c") == "a\ufffdb\ufffdc"
     assert truncate_with_marker("short") == "short"
+
+
+def test_a_ticket_belongs_to_the_conversations_customer_who_gets_the_typed_name_but_not_the_address(db):
+    known = customer_for_conversation(db, conversation_id="telegram:52", channel="telegram")
+    ticket, _ = tickets.create_ticket(db, data=escalation("telegram:52", channel="telegram", customer_name="Dana",
+                                                          customer_email="dana@example.com"), policy=POLICY, now=T0)
+    assert ticket.customer_id == known.id
+    assert (known.name, known.email) == ("Dana", None)
+    assert ticket.customer_email == "dana@example.com"
+
+
+def test_a_ticket_of_a_new_conversation_creates_its_customer(db):
+    ticket, _ = tickets.create_ticket(db, data=escalation("web:abc", channel="socketio", language="cs"),
+                                      policy=POLICY, now=T0)
+    customer = db.get(Customer, ticket.customer_id)
+    assert customer.language == "cs"

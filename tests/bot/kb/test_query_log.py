@@ -1,10 +1,10 @@
 """The KB query log against a real, migrated SQLite database."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db import session_scope
 from bot.kb.query_log import kb_attempts_for_conversation, mark_helped, record_query
-from bot.models import KbQuery
+from bot.models import Conversation, Customer, KbQuery
 from tests.helpers.sessions import in_session
 
 
@@ -86,3 +86,13 @@ def test_attempts_of_one_conversation_in_order_for_the_ticket(sessions, demo_kb)
     ]
     assert attempts[0]["title"] == "Where is my order?" and attempts[0]["score"] == 0.91
     assert in_session(sessions, kb_attempts_for_conversation, conversation_id="nobody") == []
+
+
+def test_a_question_makes_the_conversation_a_customers_and_a_second_one_keeps_that_customer(sessions):
+    _record(sessions, conversation_id="telegram:52", channel="telegram")
+    _record(sessions, conversation_id="telegram:52", channel="telegram", language="he")
+
+    with session_scope(sessions) as session:
+        conversation = session.get(Conversation, "telegram:52")
+        assert (conversation.channel, conversation.language) == ("telegram", "he")
+        assert session.scalar(select(func.count()).select_from(Customer)) == 1
