@@ -29,7 +29,7 @@
   var STRINGS = {
     en: {
       launcher: "Chat with us", close: "Close chat", placeholder: "Type your message…", send: "Send",
-      newConversation: "New conversation", connecting: "Connecting…",
+      newConversation: "New conversation", connecting: "Connecting…", stopWaiting: "Stop waiting for an agent",
       reconnecting: "Connection lost — reconnecting…",
       offline: "You are offline. Your messages will be sent when the connection is back.",
       unavailable: "The chat is unavailable right now. Please try again later.",
@@ -40,7 +40,7 @@
     },
     he: {
       launcher: "צ'אט איתנו", close: "סגירת הצ'אט", placeholder: "הקלידו הודעה…", send: "שליחה",
-      newConversation: "שיחה חדשה", connecting: "מתחבר…",
+      newConversation: "שיחה חדשה", connecting: "מתחבר…", stopWaiting: "להפסיק לחכות לנציג",
       reconnecting: "החיבור נותק — מתחבר מחדש…",
       offline: "אין חיבור לרשת. ההודעות יישלחו כשהחיבור יחזור.",
       unavailable: "הצ'אט אינו זמין כרגע. נסו שוב מאוחר יותר.",
@@ -51,7 +51,7 @@
     },
     ar: {
       launcher: "تحدث معنا", close: "إغلاق المحادثة", placeholder: "اكتب رسالتك…", send: "إرسال",
-      newConversation: "محادثة جديدة", connecting: "جارٍ الاتصال…",
+      newConversation: "محادثة جديدة", connecting: "جارٍ الاتصال…", stopWaiting: "إيقاف انتظار الموظف",
       reconnecting: "انقطع الاتصال — جارٍ إعادة الاتصال…",
       offline: "أنت غير متصل. سيتم إرسال رسائلك عند عودة الاتصال.",
       unavailable: "المحادثة غير متاحة حاليًا. يرجى المحاولة لاحقًا.",
@@ -62,7 +62,7 @@
     },
     cs: {
       launcher: "Napište nám", close: "Zavřít chat", placeholder: "Napište zprávu…", send: "Odeslat",
-      newConversation: "Nová konverzace", connecting: "Připojování…",
+      newConversation: "Nová konverzace", connecting: "Připojování…", stopWaiting: "Už nečekat na operátora",
       reconnecting: "Spojení přerušeno — znovu se připojuji…",
       offline: "Jste offline. Zprávy odešleme, jakmile se spojení obnoví.",
       unavailable: "Chat teď není dostupný. Zkuste to prosím později.",
@@ -137,7 +137,8 @@
           messages: saved.messages,
           open: saved.open === true,
           language: SUPPORTED_LANGUAGES.indexOf(saved.language) !== -1 ? saved.language : undefined,
-          botLines: typeof saved.botLines === "number" ? saved.botLines : undefined
+          botLines: typeof saved.botLines === "number" ? saved.botLines : undefined,
+          handoff: saved.handoff === true
         };
       }
     } catch (error) { /* storage blocked or corrupt: start afresh */ }
@@ -297,7 +298,13 @@
   sendButton.appendChild(icon("M3 20l18-8L3 4v6l12 2-12 2z"));
   composer.append(input, sendButton);
 
-  panel.append(header, status, log, typing, notice, composer);
+  // While a person owns the chat (the bot's {handoff: "active"|"ended"} markers say so), the
+  // customer can stop waiting at once: the bare /withdraw_request the bot's own buttons send.
+  var stopButton = el("button", "ec-stop");
+  stopButton.type = "button";
+  stopButton.hidden = state.handoff !== true;
+
+  panel.append(header, status, log, typing, notice, stopButton, composer);
   root.append(panel, launcher);
   shadow.appendChild(root);
 
@@ -308,6 +315,7 @@
     root.lang = config.language;
     root.dir = RTL_LANGUAGES.indexOf(config.language) !== -1 ? "rtl" : "ltr";
     newButton.textContent = text.newConversation;
+    stopButton.textContent = text.stopWaiting;
     closeButton.setAttribute("aria-label", text.close);
     languageButton.textContent = LANGUAGE_NAMES[config.language];
     languageButton.setAttribute("aria-label", text.language + ": " + LANGUAGE_NAMES[config.language]);
@@ -552,6 +560,7 @@
   function showBotMessage(data) {
     if (!data || typeof data !== "object") return false;
     var custom = data.custom && typeof data.custom === "object" ? data.custom : data;
+    if (custom.handoff === "active" || custom.handoff === "ended") setHandoff(custom.handoff === "active");
     var body = typeof data.text === "string" ? data.text : (typeof custom.text === "string" ? custom.text : "");
     var attachment = data.attachment && data.attachment.payload;
     var message = {
@@ -627,8 +636,15 @@
     }
   }
 
+  function setHandoff(active) {
+    state.handoff = active;
+    stopButton.hidden = !active;
+    saveState();
+  }
+
   function newConversation() {
     state = { sessionToken: null, messages: [], open: true, language: state.language };
+    stopButton.hidden = true;
     outbox = [];
     saveState();
     renderTranscript();
@@ -642,6 +658,10 @@
   launcher.addEventListener("click", function () { setOpen(!state.open, true); });
   closeButton.addEventListener("click", function () { setOpen(false); launcher.focus(); });
   newButton.addEventListener("click", newConversation);
+  stopButton.addEventListener("click", function () {
+    stopButton.hidden = true; // until the bot says the handoff goes on (e.g. the helpdesk was unreachable)
+    sendUserMessage("/withdraw_request", text.stopWaiting);
+  });
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && state.open) { setOpen(false); launcher.focus(); }
   });
