@@ -256,6 +256,9 @@ class AgentConsole {
       this.announce(`New ticket ${event.ticket.reference} from ${who}: ${isolate(event.ticket.subject)}`);
     }
     if (event.kind === "message_created" && event.message && event.ticket) this.noticeMessage(event);
+    if (event.kind === "ticket_withdrawn" && event.ticket) {
+      this.announce(`${event.ticket.reference} was withdrawn: the customer stopped waiting`);
+    }
     if (event.kind === "presence_changed" && event.agent && this.agent && event.agent.id === this.agent.id) {
       this.showPresence(event.agent.presence);
     }

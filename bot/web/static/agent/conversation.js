@@ -505,6 +505,7 @@ export class ConversationView {
     if (ticket.status === "waiting") return "Claim the ticket to reply to the customer.";
     if (ticket.status === "resolved") return this.mayManage ? "Reopen the ticket to reply." : "This ticket is resolved.";
     if (ticket.status === "closed") return "This ticket is closed.";
+    if (ticket.status === "withdrawn") return "The customer withdrew this request and is no longer waiting.";
     return ["Assigned to ", ticket.assignee ? el("bdi", {}, ticket.assignee.name) : "someone else", ": you can add internal notes."];
   }
 

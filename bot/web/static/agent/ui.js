@@ -88,7 +88,9 @@ export const REASON_LABELS = {
   fallback: "Not understood",
 };
 
-export const STATUS_LABELS = { waiting: "Waiting", assigned: "Assigned", resolved: "Resolved", closed: "Closed" };
+export const STATUS_LABELS = {
+  waiting: "Waiting", assigned: "Assigned", resolved: "Resolved", closed: "Closed", withdrawn: "Withdrawn by the customer",
+};
 
 export function chip(kind, value, label) {
   return el("span", { class: `chip chip-${kind} chip-${kind}-${value}` }, label || value);
