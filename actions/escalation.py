@@ -102,8 +102,9 @@ async def _open_ticket_now(
     language = normalize_language(tracker.get_slot("language"))
     description = slots["suggested_description"]
     created = await _create_ticket(dispatcher, tracker, slots["escalation_id"], {**slots, "issue_description": description})
-    if created is None:  # kept in the outbox: the helpdesk tells them the reference when it has one
-        return {"escalation_id": None, "escalation_reason": None}
+    if created is None:  # kept in the outbox, which tells them the reference: the form has nothing to ask
+        return {"escalation_id": None, "escalation_reason": None,
+                "details_skipped": ["customer_name", "customer_email", "issue_description"]}
     next_open = availability.next_open
     if next_open is not None and not availability.open_now:
         next_open = next_open.astimezone(ZoneInfo(svc.settings.business_timezone))
@@ -163,13 +164,12 @@ class ValidateEscalationForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        if not tracker.get_slot("escalation_id"):
-            return []  # the request is already in the outbox: nothing more to ask
-        if not tracker.get_slot("details_for_ticket"):
-            return domain_slots
-        optional = ["customer_email", "customer_name"] if email_enabled(services().settings) else ["customer_name"]
         skipped = tracker.get_slot("details_skipped") or []
-        return [slot for slot in optional if slot not in skipped]
+        if tracker.get_slot("details_for_ticket"):
+            wanted = ["customer_email", "customer_name"] if email_enabled(services().settings) else ["customer_name"]
+        else:
+            wanted = domain_slots
+        return [slot for slot in wanted if slot not in skipped]
 
     async def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

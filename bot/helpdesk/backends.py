@@ -184,9 +184,6 @@ class ZendeskBackend:
         )
         return f"#{open_ticket['id']}"
 
-    def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
-        """Zendesk routes by its own rules (its receipts never say a language is uncovered, so the bot
-        never offers the choice): nothing to move."""
     def add_customer_details(self, conversation_id: str, name: str | None, email: str | None) -> bool:
         """A private comment for Zendesk's agents (the requester stays who Zendesk knows: a typed
         address is no proof of who the customer is)."""
@@ -200,6 +197,9 @@ class ZendeskBackend:
                        json={"ticket": {"comment": {"body": body, "public": False}}})
         return True
 
+    def change_ticket_language(self, conversation_id: str, language: str) -> TicketReceipt | None:
+        """Zendesk routes by its own rules (its receipts never say a language is uncovered, so the bot
+        never offers the choice): nothing to move."""
         return None
 
     def ticket_status(
