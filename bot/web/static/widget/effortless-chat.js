@@ -512,8 +512,9 @@
     }).then(function (history) {
       if (!history || typeof history.total !== "number" || !Array.isArray(history.messages)) return;
       var shown = state.botLines;
-      state.botLines = history.total;
-      if (typeof shown !== "number") { saveState(); return; } // saved by an older widget: count from now on
+      if (typeof shown !== "number") { state.botLines = history.total; saveState(); return; } // an older widget's state
+      // A line that arrived live while the history was read is already counted: never count down.
+      state.botLines = Math.max(history.total, shown);
       history.messages.forEach(function (line) {
         if (line && line.index >= shown) {
           showBotMessage({ text: line.text, buttons: line.buttons, custom: { from: line.from, agent_name: line.agent_name } });
