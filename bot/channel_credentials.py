@@ -155,10 +155,13 @@ def render_credentials(env: Mapping[str, str], settings: Settings) -> dict:
 
 
 def _socketio_credentials(env: Mapping[str, str], settings: Settings) -> dict:
-    """The web chat's socket.io channel, its sessions signed with ``WEB_CHAT_SECRET``; with
-    ``SOCKETIO_REDIS_URL`` it shares emits through Redis, so that any Rasa replica can push to a
-    web chat another replica holds."""
-    credentials = {**SOCKETIO_CREDENTIALS, "session_secret": settings.web_chat_secret}
+    """The web chat's socket.io channel, its sessions signed with ``WEB_CHAT_SECRET``, host pages'
+    signed identities checked with ``IDENTITY_VERIFICATION_SECRET``, and the helpdesk it reports
+    open and closed chats to; with ``SOCKETIO_REDIS_URL`` it shares emits through Redis, so that
+    any Rasa replica can push to a web chat another replica holds."""
+    credentials = {**SOCKETIO_CREDENTIALS, "session_secret": settings.web_chat_secret,
+                   "identity_secret": settings.identity_verification_secret,
+                   "helpdesk_url": settings.helpdesk_url, "service_token": settings.service_token}
     redis_url = env.get("SOCKETIO_REDIS_URL", "").strip()
     if not redis_url:
         return credentials

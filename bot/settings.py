@@ -266,6 +266,10 @@ class Settings(BaseSettings):
     inbound_email_secret: str = _setting(
         "INBOUND_EMAIL_SECRET", "", "signs the inbound e-mail webhook (`X-Effortless-Signature`); empty: the "
         "webhook answers 404 (see [Inbound replies](email.md#inbound-replies))", secret=True)
+    identity_verification_secret: str = _setting(
+        "IDENTITY_VERIFICATION_SECRET", "", "your site signs the web chat's `identity` with it (HMAC-SHA256 of the "
+        "user id or e-mail); a verified customer's tickets and e-mail are linked at once; empty: off (see "
+        "[Signed identity](customers.md#signed-identity-from-your-site))", secret=True)
     max_email_attachment_bytes: ByteCount = _setting(
         "MAX_EMAIL_ATTACHMENT_BYTES", 10_000_000, "an inbound e-mail with a larger attachment is refused (413)")
     http_timeout_s: Annotated[float, BeforeValidator(_seconds)] = _setting(

@@ -1,11 +1,13 @@
 """The action server's API (``/api/internal/...``, service token): escalate, relay, ticket language,
-withdraw, status, availability."""
+withdraw, status, availability; and the engine's web-chat presence reports."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from bot.customers.identity import VERIFIED_EMAIL, VERIFIED_USER_ID, adjust_presence, customer_of_conversation
 from bot.helpdesk import tickets
 from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_service
 from bot.helpdesk.schemas import (
@@ -19,6 +21,7 @@ from bot.helpdesk.schemas import (
     TicketReceipt,
     WithdrawReceipt,
 )
+from bot.models import Conversation
 
 router = APIRouter(
     prefix="/api/internal",
@@ -114,3 +117,34 @@ def ticket_status(
 def availability(request: Request, db: Session = Depends(db_session)):
     """Business hours, agents online, queue length and the wait a ticket created now would have."""
     return tickets.availability(db, policy=request.app.state.policy)
+
+
+class PresenceUpdate(BaseModel):
+    """A web chat opened (with what its host page's signed identity proved) or closed."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    open: bool
+    verified_user_id: str | None = Field(None, min_length=1, max_length=255)
+    verified_email: str | None = Field(None, min_length=3, max_length=254)
+
+
+class PresenceReceipt(BaseModel):
+    open_sockets: int
+    customer_id: int
+
+
+@router.put("/conversations/{conversation_id:path}/presence", response_model=PresenceReceipt)
+def report_presence(conversation_id: str, data: PresenceUpdate, db: Session = Depends(db_session)):
+    """Count a web-chat socket of the conversation opened or closed (never below 0), creating the
+    conversation's customer on first contact; a signed identity the engine verified is linked to it."""
+    open_sockets = adjust_presence(db, conversation_id, open_=data.open)
+    conversation = db.get_one(Conversation, conversation_id)
+    customer_id = conversation.customer_id
+    verified = {VERIFIED_USER_ID: data.verified_user_id, VERIFIED_EMAIL: data.verified_email}
+    if any(verified.values()):
+        customer_id = customer_of_conversation(
+            db, conversation_id=conversation_id, channel=conversation.channel, language=conversation.language,
+            metadata={key: value for key, value in verified.items() if value}).id
+    receipt = PresenceReceipt(open_sockets=open_sockets, customer_id=customer_id)
+    db.commit()
+    return receipt

@@ -36,7 +36,8 @@ LIMITS = {"max_message_chars": 4000, "action_server_wait_s": 120.0}
 
 @pytest.fixture
 def settings(tmp_path):
-    return channel_settings(tmp_path, WEB_CHAT_SECRET="web-chat-secret")
+    return channel_settings(tmp_path, WEB_CHAT_SECRET="web-chat-secret", IDENTITY_VERIFICATION_SECRET="site-secret",
+                            HELPDESK_SERVICE_TOKEN="service-token", HELPDESK_URL="http://127.0.0.1:8000")
 
 
 def channel(title_start: str):
@@ -50,7 +51,8 @@ def test_without_channel_variables_only_rest_and_the_web_widget_are_on(settings)
     assert render_credentials({}, settings) == {
         REST_KEY: LIMITS,
         SOCKETIO_KEY: {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                       "session_secret": "web-chat-secret", **LIMITS},
+                       "session_secret": "web-chat-secret", "identity_secret": "site-secret",
+                       "helpdesk_url": "http://127.0.0.1:8000", "service_token": "service-token", **LIMITS},
     }
 
 
@@ -176,7 +178,9 @@ def test_the_committed_template_documents_every_channel_and_variable():
     template = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
     assert template[REST_KEY] == {"token": "${REST_CHANNEL_TOKEN}"}
     assert template[SOCKETIO_KEY] == {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                                      "session_secret": "${WEB_CHAT_SECRET}", "redis_url": "${SOCKETIO_REDIS_URL}"}
+                                      "session_secret": "${WEB_CHAT_SECRET}", "redis_url": "${SOCKETIO_REDIS_URL}",
+                                      "identity_secret": "${IDENTITY_VERIFICATION_SECRET}",
+                                      "helpdesk_url": "${HELPDESK_URL}", "service_token": "${HELPDESK_SERVICE_TOKEN}"}
     for documented in CHANNELS:
         fields = dict(documented.required + documented.optional)
         assert template[documented.key] == {field: f"${{{variable}}}" for field, variable in fields.items()}

@@ -18,6 +18,8 @@ channel) is cut down to hints that name no one.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,8 +33,14 @@ HELPDESK_INTENT_PREFIX = "EXTERNAL_"
 BUTTON_TURNS = 3
 # What a client that proves nothing about the customer may still say in its metadata.
 HINT_METADATA = frozenset({"language"})
-# Set only by Rasa itself (on intents the helpdesk triggers); never accepted from a channel.
-RESERVED_METADATA = frozenset({"is_external"})
+# Set by the socket.io channel only, once a host page's signed identity checks out
+# (:func:`verified_identity`); bot/customers/identity.py reads them under the same names.
+VERIFIED_USER_ID = "verified_user_id"
+VERIFIED_EMAIL = "verified_email"
+VERIFIED_METADATA = frozenset({VERIFIED_USER_ID, VERIFIED_EMAIL})
+# Set only by Rasa itself (on intents the helpdesk triggers) or by our channel code; never accepted from a client.
+RESERVED_METADATA = frozenset({"is_external"}) | VERIFIED_METADATA
+MAX_IDENTITY_CHARS = 255
 
 
 def payload_intent(text: str) -> str | None:
@@ -94,3 +102,44 @@ def accepted_metadata(metadata: object, proves_identity: bool) -> dict[str, Any]
     if proves_identity:
         return {key: value for key, value in metadata.items() if key not in RESERVED_METADATA}
     return {key: value for key, value in metadata.items() if key in HINT_METADATA}
+
+
+def identity_hash(secret: str, signed: str) -> str:
+    """The ``user_hash`` a host page gives for ``signed``: hex HMAC-SHA256 with the shared secret."""
+    return hmac.new(secret.encode("utf-8"), signed.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _identity_part(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_IDENTITY_CHARS or "\n" in value:
+        return None
+    return value.strip()
+
+
+def _signed_by(secret: str, signed: str, user_hash: str) -> bool:
+    return hmac.compare_digest(identity_hash(secret, signed), user_hash)
+
+
+def verified_identity(secret: str, identity: object) -> dict[str, str]:
+    """What a host page's ``identity`` (``user_id``, ``email``, ``user_hash``) proves, as trusted
+    metadata; nothing when identity verification is off (no ``secret``), unsigned or forged.
+
+    ``user_hash`` signs the user id, or the e-mail address when there is none, or both as
+    ``"<user_id>\\n<email>"``. An address counts only when it is signed: a page's script (the
+    customer's own browser) can change an unsigned one, and a proven address joins its owner's history.
+    """
+    if not secret or not isinstance(identity, Mapping):
+        return {}
+    user_id, email = _identity_part(identity.get("user_id")), _identity_part(identity.get("email"))
+    user_hash = identity.get("user_hash")
+    if not isinstance(user_hash, str) or not user_hash.isascii():
+        return {}
+    user_hash = user_hash.strip().lower()
+    if user_id and email and _signed_by(secret, f"{user_id}\n{email}", user_hash):
+        return {VERIFIED_USER_ID: user_id, VERIFIED_EMAIL: email}
+    if user_id:
+        return {VERIFIED_USER_ID: user_id} if _signed_by(secret, user_id, user_hash) else {}
+    if email and _signed_by(secret, email, user_hash):
+        return {VERIFIED_EMAIL: email}
+    return {}

@@ -4,6 +4,7 @@
  * Embed with one tag (see docs/widget.md):
  *   <script src="https://HELPDESK/widget/effortless-chat.js" data-socket-url="https://RASA:5005"
  *           data-title="Acme support" data-lang="auto" defer></script>
+ * A logged-in visitor's signed identity: data-user-id, data-user-email, data-user-hash (docs/customers.md).
  *
  * Design rules: no framework; customer and bot text is only ever put into the page through
  * DOM nodes and textContent (never innerHTML); the session token the server signed and a
@@ -98,13 +99,24 @@
     return null;
   }
 
+  // The logged-in user your server signed (docs/customers.md#signed-identity-from-your-site):
+  // data-user-id and/or data-user-email with data-user-hash; without a hash there is nothing to send.
+  function identityFrom(values) {
+    if (!values.userHash) return null;
+    var identity = { user_hash: values.userHash };
+    if (values.userId) identity.user_id = values.userId;
+    if (values.userEmail) identity.email = values.userEmail;
+    return identity;
+  }
+
   var config = {
     socketUrl: socketUrlFrom(options.socketUrl),
     socketPath: options.socketPath || "/socket.io/",
     title: options.title || "Support",
     language: pickLanguage(options.lang),
     maxLength: parseInt(options.maxLength, 10) > 0 ? parseInt(options.maxLength, 10) : 1000,
-    accent: options.color || ""
+    accent: options.color || "",
+    identity: identityFrom(options)
   };
   var text;
   var storageKey = "effortless-chat:" + config.socketUrl;
@@ -138,7 +150,8 @@
           open: saved.open === true,
           language: SUPPORTED_LANGUAGES.indexOf(saved.language) !== -1 ? saved.language : undefined,
           botLines: typeof saved.botLines === "number" ? saved.botLines : undefined,
-          handoff: saved.handoff === true
+          handoff: saved.handoff === true,
+          signedAs: typeof saved.signedAs === "string" ? saved.signedAs : null
         };
       }
     } catch (error) { /* storage blocked or corrupt: start afresh */ }
@@ -151,6 +164,12 @@
   }
 
   var state = loadState();
+  var signedAs = config.identity ? config.identity.user_hash : null;
+  if (state.signedAs && state.signedAs !== signedAs) {
+    // Another user (or none) is logged in on this browser now: the last one's chat is not theirs.
+    state = { sessionToken: null, messages: [], open: false, language: state.language };
+  }
+  state.signedAs = signedAs || state.signedAs || null;
   if (state.language) config.language = state.language;
   text = STRINGS[config.language];
   var outbox = state.messages.filter(function (message) { return message.pending; });
@@ -482,7 +501,9 @@
   // there is no token or it was not signed by this server.
   function requestSession() {
     sessionConfirmed = false;
-    socket.emit("session_request", state.sessionToken ? { session_token: state.sessionToken } : {});
+    var request = state.sessionToken ? { session_token: state.sessionToken } : {};
+    if (config.identity) request.identity = config.identity;
+    socket.emit("session_request", request);
   }
 
   function onSessionConfirm(confirmed) {
@@ -644,7 +665,7 @@
   }
 
   function newConversation() {
-    state = { sessionToken: null, messages: [], open: true, language: state.language };
+    state = { sessionToken: null, messages: [], open: true, language: state.language, signedAs: state.signedAs };
     stopButton.hidden = true;
     outbox = [];
     saveState();

@@ -2,9 +2,16 @@
 sessions bound to server-signed tokens, so a conversation id (which agents see) lets no one in."""
 from __future__ import annotations
 
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
-from tests.bot.engine.channels.harness import WebChat
+from bot.engine.channels.trust import identity_hash
+from tests.bot.engine.channels.harness import Harness, WebChat, start_harness
 
 
 @pytest.fixture
@@ -76,3 +83,84 @@ def test_a_message_before_session_request_reaches_no_conversation(harness, chats
     assert chat.nothing_arrives(within=1.5)
     assert harness.messages_from("web:" + "b" * 32) == []
     assert "sent a message before session_request" in harness.log()
+
+
+class PresenceRecorder:
+    """The helpdesk's presence route, as the channel calls it: records each PUT."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[str, str, dict]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                recorder.reports.append((self.path, self.headers["Authorization"], body))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[str, str, dict]]:
+        deadline = time.monotonic() + timeout
+        while len(self.reports) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.reports)
+
+
+SITE_SECRET = "site-secret"
+SERVICE_TOKEN = "presence-service-token"
+
+
+@pytest.fixture(scope="module")
+def presence() -> Iterator[PresenceRecorder]:
+    recorder = PresenceRecorder()
+    threading.Thread(target=recorder._server.serve_forever, daemon=True).start()
+    yield recorder
+    recorder._server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def identity_harness(presence, tmp_path_factory) -> Iterator[Harness]:
+    env = {"IDENTITY_VERIFICATION_SECRET": SITE_SECRET, "HELPDESK_URL": presence.url,
+           "HELPDESK_SERVICE_TOKEN": SERVICE_TOKEN}
+    with start_harness(env, tmp_path_factory.mktemp("identity-harness")) as running:
+        yield running
+
+
+def test_a_signed_identity_rides_on_every_message_and_a_forged_one_on_none(identity_harness):
+    signed, forged = WebChat(identity_harness.url), WebChat(identity_harness.url)
+    try:
+        signed.start(identity={"user_id": "u-42", "email": "dana@example.com",
+                               "user_hash": identity_hash(SITE_SECRET, "u-42\ndana@example.com")})
+        forged.start(identity={"user_id": "u-42", "user_hash": identity_hash("guessed", "u-42")})
+        signed.say("hi", metadata={"verified_user_id": "admin"})
+        forged.say("hi", metadata={"verified_user_id": "u-42", "verified_email": "dana@example.com"})
+        [signed_message] = identity_harness.wait_for_messages_from(signed.conversation_id)
+        [forged_message] = identity_harness.wait_for_messages_from(forged.conversation_id)
+    finally:
+        signed.close()
+        forged.close()
+    assert signed_message["metadata"] == {"verified_user_id": "u-42", "verified_email": "dana@example.com"}
+    assert forged_message["metadata"] == {}
+    assert "whose user_hash does not match" in identity_harness.log()
+    identity_harness.assert_no_secret_logged()
+
+
+def test_each_chat_opened_and_closed_is_reported_to_the_helpdesk_in_order(identity_harness, presence):
+    before = len(presence.reports)
+    chat = WebChat(identity_harness.url)
+    session = chat.start(identity={"user_id": "u-7", "user_hash": identity_hash(SITE_SECRET, "u-7")})
+    chat.start(session_token=session["session_token"])  # the same session again: not a second chat
+    chat.close()
+
+    reports = presence.wait_for(before + 2)[before:]
+    path = f"/api/internal/conversations/web:{session['session_id']}/presence"
+    assert reports == [(path, f"Bearer {SERVICE_TOKEN}", {"open": True, "verified_user_id": "u-7"}),
+                       (path, f"Bearer {SERVICE_TOKEN}", {"open": False})]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.channels.trust import accepted_metadata, needs_offer, neutralised, offered_payloads, payload_intent
+from bot.customers import identity as app_identity
+from bot.engine.channels.trust import (
+    VERIFIED_EMAIL,
+    VERIFIED_USER_ID,
+    accepted_metadata,
+    identity_hash,
+    needs_offer,
+    neutralised,
+    offered_payloads,
+    payload_intent,
+    verified_identity,
+)
 
 
 @pytest.mark.parametrize("text", [
@@ -92,3 +103,54 @@ def test_metadata_that_proves_the_identity_is_kept_but_for_rasas_own_markers():
 @pytest.mark.parametrize("metadata", [None, "{}", ["language"], 7])
 def test_metadata_that_is_not_an_object_is_dropped(metadata):
     assert accepted_metadata(metadata, proves_identity=True) == {}
+
+
+def test_verified_identity_keys_are_never_accepted_from_a_channel_even_one_that_proves_identity():
+    forged = {**IDENTITY, VERIFIED_USER_ID: "admin", VERIFIED_EMAIL: "ceo@example.com"}
+    assert accepted_metadata(forged, proves_identity=True) == IDENTITY
+    assert accepted_metadata(forged, proves_identity=False) == {"language": "he"}
+
+
+def test_the_engine_and_the_app_name_the_verified_keys_alike():
+    assert (VERIFIED_USER_ID, VERIFIED_EMAIL) == (app_identity.VERIFIED_USER_ID, app_identity.VERIFIED_EMAIL)
+
+
+SITE_SECRET = "site-secret"
+
+
+def test_identity_hash_is_the_hex_hmac_sha256_a_site_computes():
+    # python -c 'import hmac,hashlib;print(hmac.new(b"site-secret",b"u-42",hashlib.sha256).hexdigest())'
+    assert identity_hash(SITE_SECRET, "u-42") == "c879dc3d90d24414f6bf9be67f8725a12291adf77122ce76beb02736d2a5fba4"
+
+
+@pytest.mark.parametrize("identity, proved", [
+    ({"user_id": "u-42", "user_hash": identity_hash(SITE_SECRET, "u-42")}, {VERIFIED_USER_ID: "u-42"}),
+    ({"user_id": 42, "user_hash": identity_hash(SITE_SECRET, "42")}, {VERIFIED_USER_ID: "42"}),
+    ({"email": "dana@example.com", "user_hash": identity_hash(SITE_SECRET, "dana@example.com")},
+     {VERIFIED_EMAIL: "dana@example.com"}),
+    ({"user_id": "u-42", "email": "dana@example.com", "user_hash": identity_hash(SITE_SECRET, "u-42\ndana@example.com")},
+     {VERIFIED_USER_ID: "u-42", VERIFIED_EMAIL: "dana@example.com"}),
+    # Signed user id, unsigned address (the browser can change it): only the user id counts.
+    ({"user_id": "u-42", "email": "ceo@example.com", "user_hash": identity_hash(SITE_SECRET, "u-42")},
+     {VERIFIED_USER_ID: "u-42"}),
+    ({"user_id": "u-42", "user_hash": identity_hash(SITE_SECRET, "u-42").upper()}, {VERIFIED_USER_ID: "u-42"}),
+], ids=["user-id", "numeric-user-id", "email", "both", "unsigned-email", "upper-case-hash"])
+def test_a_signed_identity_proves_what_its_hash_covers(identity, proved):
+    assert verified_identity(SITE_SECRET, identity) == proved
+
+
+@pytest.mark.parametrize("secret, identity", [
+    ("", {"user_id": "u-42", "user_hash": identity_hash("", "u-42")}),
+    (SITE_SECRET, {"user_id": "u-42", "user_hash": identity_hash("another-secret", "u-42")}),
+    (SITE_SECRET, {"user_id": "u-43", "user_hash": identity_hash(SITE_SECRET, "u-42")}),
+    (SITE_SECRET, {"user_id": "u-42"}),
+    (SITE_SECRET, {"user_id": "u-42", "user_hash": "é" * 64}),
+    (SITE_SECRET, {"user_id": "u-42", "user_hash": 7}),
+    (SITE_SECRET, {"user_id": "x" * 256, "user_hash": identity_hash(SITE_SECRET, "x" * 256)}),
+    (SITE_SECRET, {"user_id": True, "user_hash": identity_hash(SITE_SECRET, "True")}),
+    (SITE_SECRET, "u-42"),
+    (SITE_SECRET, None),
+], ids=["off", "other-secret", "other-user", "no-hash", "non-ascii-hash", "hash-not-text", "too-long", "bool",
+        "not-an-object", "none"])
+def test_an_unsigned_forged_or_unusable_identity_proves_nothing(secret, identity):
+    assert verified_identity(secret, identity) == {}
