@@ -103,6 +103,8 @@ ZENDESK_STATUSES: dict[str, str] = {
     "closed": "closed",
 }
 TAG = "effortless"
+# A ticket the customer withdrew (Zendesk has no such status): its solving is no handback.
+WITHDRAWN_TAG = "withdrawn"
 
 
 class ZendeskBackend:
@@ -178,7 +180,7 @@ class ZendeskBackend:
                 "ticket": {
                     "status": "solved",
                     "comment": {"body": WITHDRAWN_TEXT, "public": False},
-                    "additional_tags": ["withdrawn"],
+                    "additional_tags": [WITHDRAWN_TAG],
                 }
             },
         )

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import rows_changed, session_scope, utcnow
-from bot.helpdesk.backends import conversation_from_escalation_key, zendesk_api, zendesk_ticket
+from bot.helpdesk.backends import WITHDRAWN_TAG, conversation_from_escalation_key, zendesk_api, zendesk_ticket
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.errors import HelpdeskError, Unauthorized
 from bot.helpdesk.rasa_bridge import DeliveryFailed, RasaBridge
@@ -150,7 +150,8 @@ def chat_lines(ticket: dict, comments: list[dict], own_user_id: int, cursor: Zen
     ]
     status = ticket.get("status") or ""
     was_closed = (cursor.last_status or "") in CLOSED_STATUSES
-    if status in CLOSED_STATUSES and not was_closed:
+    withdrawn = WITHDRAWN_TAG in (ticket.get("tags") or ())  # the customer left: nobody to hand back to
+    if status in CLOSED_STATUSES and not was_closed and not withdrawn:
         lines.append(ChatLine("EXTERNAL_ticket_resolved", {"ticket_reference": reference}, status=status))
     elif status not in CLOSED_STATUSES and was_closed:
         lines.append(ChatLine("EXTERNAL_ticket_reopened", {"ticket_reference": reference}, status=status))

@@ -10,14 +10,15 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
-from bot.helpdesk.backends import ZendeskBackend
+from bot.helpdesk.backends import WITHDRAWN_TAG, ZendeskBackend
 from bot.helpdesk.client import HelpdeskClient
 from bot.helpdesk.errors import Conflict, NotFound
 from bot.helpdesk.events import events_after
 from bot.helpdesk.hours import BusinessHours
 from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.models import Ticket, TicketMessage
+from bot.helpdesk.zendesk_sync import chat_lines
+from bot.models import Ticket, TicketMessage, ZendeskTicket
 from tests.bot.helpdesk import test_helpdesk_backends as backends
 
 POLICY = HelpdeskPolicy(BusinessHours.parse("24/7", "UTC"), {})
@@ -142,7 +143,15 @@ def test_zendesk_solves_the_ticket_with_a_private_comment_and_a_tag(zendesk_back
     zendesk_backend.create_ticket(backends.escalation("chat-4"))
     assert zendesk_backend.withdraw("chat-4") == "#1"
     ticket, comment = zendesk.tickets[1], zendesk.comments[1][-1]
-    assert (ticket["status"], "withdrawn" in ticket["tags"]) == ("solved", True)
+    assert (ticket["status"], WITHDRAWN_TAG in ticket["tags"]) == ("solved", True)
     assert (comment["body"], comment["public"]) == (tickets.WITHDRAWN_TEXT, False)
     assert zendesk_backend.withdraw("chat-4") is None  # solved: nothing open any more
     assert zendesk_backend.relay_message("chat-4", "hello?") is False
+
+
+def test_a_zendesk_ticket_solved_because_the_customer_withdrew_is_no_handback():
+    cursor = ZendeskTicket(zendesk_id=1, conversation_id="chat-5", last_comment_id=0, last_status="new")
+    solved = {"id": 1, "status": "solved", "tags": ["effortless"]}
+    assert [line.intent for line in chat_lines(solved, [], 9001, cursor)] == ["EXTERNAL_ticket_resolved"]
+    withdrawn = {**solved, "tags": ["effortless", WITHDRAWN_TAG]}
+    assert chat_lines(withdrawn, [], 9001, cursor) == []
