@@ -59,14 +59,15 @@ async def _relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) ->
             return []
     if not delivered:  # the ticket was closed while we were not told: the bot takes over again
         dispatcher.utter_message(response="utter_handoff_ended")
-        _tell_widget(dispatcher, tracker, handoff_active=False)
+        tell_widget(dispatcher, tracker, handoff_active=False)
         return [SlotSet("handoff_active", False)]
     return []
 
 
-def _tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:
+def tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:
     """The web widget shows its "Stop waiting" button only while a person owns the chat; other channels
-    have no such button (and would show the marker as a message), so only socket.io gets it."""
+    have no such button (and would show the marker as a message), so only socket.io gets it. Whatever
+    starts a handoff (an agent joining, a reopened ticket, a ticket created with live handoff) says so."""
     if tracker.get_latest_input_channel() in RICH_CHANNELS:
         dispatcher.utter_message(json_message={"data": {"handoff": "active" if handoff_active else "ended"}})
 
@@ -101,10 +102,10 @@ class ActionWithdrawHandoff(Action):
             return []
         if reference is None:
             dispatcher.utter_message(response="utter_handoff_ended" if in_handoff else "utter_withdraw_nothing_pending")
-            _tell_widget(dispatcher, tracker, handoff_active=False)
+            tell_widget(dispatcher, tracker, handoff_active=False)
             return [SlotSet("handoff_active", False)]
         dispatcher.utter_message(response="utter_request_withdrawn", ticket_reference=reference)
-        _tell_widget(dispatcher, tracker, handoff_active=False)
+        tell_widget(dispatcher, tracker, handoff_active=False)
         return [SlotSet("handoff_active", False), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]
 
 
@@ -114,7 +115,7 @@ class ActionAgentJoined(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_agent_joined", agent_name=_agent_name(tracker))
-        _tell_widget(dispatcher, tracker, handoff_active=True)
+        tell_widget(dispatcher, tracker, handoff_active=True)
         return [SlotSet("handoff_active", True)]
 
 
@@ -148,7 +149,7 @@ class ActionHandback(Action):
         resolution_id = _entity(tracker, "resolution_id")
         dispatcher.utter_message(response="utter_handback", agent_name=_agent_name(tracker),
                                  ticket_reference=reference)
-        _tell_widget(dispatcher, tracker, handoff_active=False)
+        tell_widget(dispatcher, tracker, handoff_active=False)
         events: list[EventType] = [
             SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),
             SlotSet("resolution_id", resolution_id or None),
@@ -169,5 +170,5 @@ class ActionTicketReopened(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = _entity(tracker, "ticket_reference") or tracker.get_slot("ticket_reference") or ""
         dispatcher.utter_message(response="utter_ticket_reopened", ticket_reference=reference)
-        _tell_widget(dispatcher, tracker, handoff_active=True)
+        tell_widget(dispatcher, tracker, handoff_active=True)
         return [SlotSet("handoff_active", True), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]
