@@ -7,10 +7,12 @@ import json
 import pytest
 import requests
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.helpdesk import accounts
 from bot.helpdesk.auth import forwarded_client, trusted_networks
+from bot.models import Ticket
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import PASSWORD
@@ -126,17 +128,21 @@ def test_conversation_ids_with_slashes_and_unicode_work(desk):
     assert response.status_code == 201, response.text
 
 
-def test_customer_can_ask_for_status_from_a_later_conversation(desk):
+def test_status_is_for_the_conversation_and_its_customer_never_a_typed_email(desk):
     reference = desk.escalate("conv-1", customer_email="dana@example.com")["reference"]
-    response = desk.client.get(
-        "/api/internal/tickets/status",
-        headers=desk.service,
-        params={"conversation_id": "a-new-chat", "email": "DANA@example.com"},
-    )
-    assert [(t["reference"], t["status"], t["queue_position"]) for t in response.json()["tickets"]] == [
-        (reference, "waiting", 1)
-    ]
-    assert desk.client.get("/api/internal/tickets/status", headers=desk.service).status_code == 422
+    with session_scope(desk.sessions) as session:
+        customer_id = session.scalar(select(Ticket.customer_id).where(Ticket.reference == reference))
+
+    def status(**params):
+        return desk.client.get("/api/internal/tickets/status", headers=desk.service, params=params)
+
+    later = status(conversation_id="a-new-chat", customer_id=customer_id).json()["tickets"]
+    assert [(t["reference"], t["status"], t["queue_position"]) for t in later] == [(reference, "waiting", 1)]
+    # An older caller's e-mail address is ignored: a new chat that only typed it sees nothing.
+    assert status(conversation_id="a-new-chat", email="DANA@example.com").json()["tickets"] == []
+    assert status(conversation_id="a-new-chat", reference=reference).json()["tickets"] == []
+    assert status(reference=reference).status_code == 422  # a reference alone names no owner
+    assert status().status_code == 422
 
 
 # ---------------------------------------------------------------- agents at work
