@@ -232,3 +232,9 @@ def test_outside_business_hours_the_customer_learns_when_a_person_will_answer(cl
     assert message["next_open_text"].startswith("from ")  # e.g. "from Tue 24 Nov 03:00 UTC"
     assert message["ticket_reference"].startswith("T-")
     assert slots_set(events)["handoff_active"] is True  # a person will still answer here, later
+
+
+def test_details_for_a_conversation_without_an_open_ticket_change_nothing(action_services):
+    conversation = f"test-{uuid.uuid4().hex[:12]}"
+    assert action_services.tickets.add_customer_details(conversation, "Noa", "noa@example.com") is False
+    assert ticket_of_all(action_services.sessions, conversation) == []
