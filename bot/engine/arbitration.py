@@ -51,12 +51,14 @@ CERTAIN_TOPIC_WORDS = 4
 "i sent the jacket back last week when do i see the money" being a ticket-status check."""
 
 _WORD = re.compile(r"\w+")
+_EMAIL_ADDRESS = re.compile(r"\S+@\S+")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words without diacritics ("Zrušit" and "zrusit" are one word); numbers are not words
-    (a ticket reference like T-1042 is not a topic)."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    """Lower-cased words without diacritics ("Zrušit" and "zrusit" are one word); numbers and e-mail
+    addresses are not words (a ticket reference like T-1042 is not a topic, and "status of my tickets for
+    jana.novakova@seznam.cz" is still a status question)."""
+    decomposed = unicodedata.normalize("NFKD", _EMAIL_ADDRESS.sub(" ", (text or "").casefold()))
     plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return [word for word in _WORD.findall(plain) if any(ch.isalpha() for ch in word)]
 

@@ -66,6 +66,8 @@ def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(te
     ("לא תודה", "deny"), ("لا شكرا", "deny"), ("no that's not it", "deny"),
     ("ticket status", "check_ticket_status"), ("status of T-1042 please", "check_ticket_status"),
     ("jaký je stav mého požadavku", "check_ticket_status"), ("ما حالة تذكرتي", "check_ticket_status"),
+    ("stav požadavků pro jana.novakova@seznam.cz", "check_ticket_status"),
+    ("ما حالة التذاكر الخاصة بـ sara.ali@gmail.com", "check_ticket_status"),
     ("are you a bot", "bot_challenge"), ("אתה בוט?", "bot_challenge"), ("jste člověk?", "bot_challenge"),
 ])
 def test_short_control_messages_stay_controls(text, intent):
@@ -85,6 +87,7 @@ def test_intents_that_are_not_arbitrated_are_never_overruled(intent):
 
 def test_words_ignore_case_diacritics_punctuation_and_numbers():
     assert words("Zrušit  T-1042, PŘEDPLATNÉ!") == ["zrusit", "t", "predplatne"]
+    assert words("stav požadavků pro Jana.Novakova@seznam.cz?") == ["stav", "pozadavku", "pro"]
     assert words("") == []
 
 
