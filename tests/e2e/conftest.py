@@ -79,6 +79,9 @@ class Stack:
         raise AssertionError(f"condition not met within {timeout} s")
 
 
+E2E_SITE_SECRET = "e2e-site-secret"
+
+
 def stack_env(base, standins: StandIns, **overrides: str) -> dict[str, str]:  # noqa: F811
     """The environment `make run` would see, on free ports and its own ``var/`` under ``base``."""
     var_dir = base / "var"
@@ -97,6 +100,7 @@ def stack_env(base, standins: StandIns, **overrides: str) -> dict[str, str]:  # 
         "COMPANY_NAME": "Acme",
         # Always open, so the tests do not depend on the clock; out-of-hours has its own test.
         "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+        "IDENTITY_VERIFICATION_SECRET": E2E_SITE_SECRET,  # host pages' signed identities (docs/customers.md)
         **standin_env(standins),
         **overrides,
     })
