@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.customers.identity import VERIFIED_EMAIL, VERIFIED_USER_ID, adjust_presence, customer_of_conversation
+from bot.db import rows_changed
 from bot.helpdesk import tickets
 from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_service
 from bot.helpdesk.schemas import (
@@ -148,3 +150,18 @@ def report_presence(conversation_id: str, data: PresenceUpdate, db: Session = De
     receipt = PresenceReceipt(open_sockets=open_sockets, customer_id=customer_id)
     db.commit()
     return receipt
+
+
+class PresenceReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    open_sockets: int = Field(ge=0, le=0)
+
+
+@router.put("/presence")
+def reset_presence(data: PresenceReset, db: Session = Depends(db_session)) -> dict[str, int]:
+    """An engine started: no web chat is open until it reports itself again (the sockets an engine
+    held are gone, and a crash reports no close). With several engines, a chat held by another one
+    counts as closed until it reconnects: an agent's reply may then also go by e-mail, never not at all."""
+    changed = rows_changed(db, update(Conversation).where(Conversation.open_sockets != 0).values(open_sockets=0))
+    db.commit()
+    return {"conversations": changed}

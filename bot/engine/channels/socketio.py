@@ -28,22 +28,30 @@ SESSION_CONFIRM_EVENT = "session_confirm"
 PRESENCE_TIMEOUT_S = 3.0
 
 
-def report_presence(helpdesk_url: str, service_token: str, conversation: str, body: dict[str, Any]) -> None:
-    """Tell the helpdesk a web chat of ``conversation`` opened or closed (blocking: run it in a thread).
+def report_presence(helpdesk_url: str, service_token: str, path: str, body: dict[str, Any]) -> None:
+    """Tell the helpdesk about web chats opened or closed (blocking: run it in a thread).
 
     A failure is logged, never raised: the chat works without it, the helpdesk then only
     believes the customer is away (or still there) until the next report.
     """
-    url = f"{helpdesk_url.rstrip('/')}/api/internal/conversations/{urllib.parse.quote(conversation, safe=':')}/presence"
-    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="PUT", headers={
-        "Authorization": f"Bearer {service_token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(f"{helpdesk_url.rstrip('/')}/api/internal/{path}", method="PUT",
+                                     data=json.dumps(body).encode("utf-8"), headers={
+                                         "Authorization": f"Bearer {service_token}", "Content-Type": "application/json"})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=PRESENCE_TIMEOUT_S):
             return
     except (OSError, ValueError) as exc:  # refused, timed out, an HTTP error status, a bad URL
-        logger.warning("Could not report the web chat of %s %s to the helpdesk: %s",
-                       conversation, "open" if body.get("open") else "closed", exc)
+        logger.warning("Could not report web-chat presence (%s %s) to the helpdesk: %s", path, body, exc)
+
+
+def conversation_presence(conversation: str) -> str:
+    return f"conversations/{urllib.parse.quote(conversation, safe=':')}/presence"
+
+
+# Sent when this engine starts: the sockets an engine held before are gone (a crash reports no
+# close), and every chat still open reconnects and reports itself again.
+ENGINE_STARTED = ("presence", {"open_sockets": 0})
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
@@ -130,9 +138,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 socket_session["session_id"] = session_id
                 socket_session["verified"] = verified
             if previous and previous != session_id:
-                self._report_presence(conversation_id(WEB, previous), {"open": False})
+                self._report_presence(conversation_presence(conversation_id(WEB, previous)), {"open": False})
             if previous != session_id:
-                self._report_presence(room, {"open": True, **verified})
+                self._report_presence(conversation_presence(room), {"open": True, **verified})
             sio.enter_room(sid, room, namespace=namespace)
             await sio.emit(SESSION_CONFIRM_EVENT, {"session_id": session_id, "session_token": token},
                            room=sid, namespace=namespace)
@@ -141,7 +149,11 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def disconnect(sid: str) -> None:
             session_id = (await sio.get_session(sid, namespace=namespace)).get("session_id")
             if session_id is not None:
-                self._report_presence(conversation_id(WEB, session_id), {"open": False})
+                self._report_presence(conversation_presence(conversation_id(WEB, session_id)), {"open": False})
+
+        @socketio_webhook.listener("after_server_start")
+        async def forget_earlier_sockets(*_: Any) -> None:
+            self._report_presence(*ENGINE_STARTED)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any) -> None:
@@ -171,14 +183,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         return socketio_webhook
 
-    def _report_presence(self, conversation: str, body: dict[str, Any]) -> None:
+    def _report_presence(self, path: str, body: dict[str, Any]) -> None:
         """Report in the background (the socket never waits for the helpdesk); off without a helpdesk."""
         if not (self.helpdesk_url and self.service_token):
             return
         if self._presence_reports is None:
             self._presence_reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="presence")
         asyncio.get_running_loop().run_in_executor(
-            self._presence_reports, report_presence, self.helpdesk_url, self.service_token, conversation, body)
+            self._presence_reports, report_presence, self.helpdesk_url, self.service_token, path, body)
 
     @staticmethod
     def _metadata(metadata: Any) -> dict[str, Any]:

@@ -46,3 +46,12 @@ def test_only_the_service_may_report_and_bad_bodies_are_refused(desk):
     report(desk, "web:abc", expect=422, open="maybe")
     report(desk, "web:abc", expect=422, open=True, is_external=True)
     report(desk, "web:abc", expect=422, open=True, verified_user_id="")
+
+
+def test_a_starting_engine_closes_every_chat_until_it_reports_itself_again(desk):
+    report(desk, "web:abc", open=True)
+    report(desk, "web:def", open=True)
+    response = desk.client.put("/api/internal/presence", json={"open_sockets": 0}, headers=desk.service)
+    assert response.json() == {"conversations": 2}
+    assert report(desk, "web:abc", open=True)["open_sockets"] == 1
+    assert desk.client.put("/api/internal/presence", json={"open_sockets": 3}, headers=desk.service).status_code == 422
