@@ -52,13 +52,15 @@ CERTAIN_TOPIC_WORDS = 4
 
 _WORD = re.compile(r"\w+")
 _EMAIL_ADDRESS = re.compile(r"\S+@\S+")
+EMAIL_WORD = "emailaddress"
+"""What an e-mail address counts as: one word, no topic (its parts are not four topics), and no intent's."""
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words without diacritics ("Zrušit" and "zrusit" are one word); numbers and e-mail
-    addresses are not words (a ticket reference like T-1042 is not a topic, and "status of my tickets for
-    jana.novakova@seznam.cz" is still a status question)."""
-    decomposed = unicodedata.normalize("NFKD", _EMAIL_ADDRESS.sub(" ", (text or "").casefold()))
+    """Lower-cased words without diacritics ("Zrušit" and "zrusit" are one word); numbers are not words
+    (a ticket reference like T-1042 is not a topic), and an e-mail address is one (so "status of my
+    tickets for jana.novakova@seznam.cz" stays a status question, and a bare address stays no intent's)."""
+    decomposed = unicodedata.normalize("NFKD", _EMAIL_ADDRESS.sub(f" {EMAIL_WORD} ", (text or "").casefold()))
     plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return [word for word in _WORD.findall(plain) if any(ch.isalpha() for ch in word)]
 
@@ -69,8 +71,9 @@ def control_vocabulary(examples: Iterable[str]) -> frozenset[str]:
 
 
 def topic_words(text: str, vocabulary: frozenset[str]) -> list[str]:
-    """The words of ``text`` that no control example uses: what the message is about, if anything."""
-    return [word for word in words(text) if word not in vocabulary]
+    """The words of ``text`` that no control example uses: what the message is about, if anything (an
+    e-mail address says whose, not what about)."""
+    return [word for word in words(text) if word not in vocabulary and word != EMAIL_WORD]
 
 
 def intent_vocabularies(examples: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
