@@ -7,9 +7,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, in_thread, services
-from bot.customers.verification import TooManyCodes, check_code, issue_code, ticket_viewer
+from bot.customers.verification import TooManyCodes, address_in, check_code, issue_code, ticket_viewer
 from bot.email.outbound import email_enabled, send_one
-from bot.escalation.details import clean_email, ticket_reference_in
+from bot.escalation.details import ticket_reference_in
 from bot.escalation.wording import status_line
 from bot.helpdesk.client import HelpdeskUnavailable
 
@@ -38,9 +38,9 @@ async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracke
     text = tracker.latest_message.get("text") or ""
     reference = ticket_reference_in(text) or tracker.get_slot("ticket_reference")
     viewer = await in_session(ticket_viewer, **_customer_context(tracker))
-    typed = clean_email(text)
-    if typed and typed.lower() != viewer.verified_email:
-        return _offer_verification(dispatcher, typed.lower(), asked_for_address=True)
+    typed = address_in(text)
+    if typed and typed != viewer.verified_email:
+        return _offer_verification(dispatcher, typed, asked_for_address=True)
     try:
         tickets = await in_thread(
             services().tickets.ticket_status, tracker.sender_id, customer_id=viewer.customer_id,
@@ -97,11 +97,10 @@ class ValidateVerificationForm(FormValidationAction):
 
     async def validate_verification_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """A valid address gets its code now (once: the form validates the slot again on later turns)."""
-        email = clean_email(str(value or ""))
+        email = address_in(str(value or ""))
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
             return {"verification_email": None}
-        email = email.lower()
         if tracker.get_slot("verification_sent_to") == email:
             return {"verification_email": email}
         svc, context = services(), _customer_context(tracker)

@@ -27,6 +27,7 @@ from bot.customers.identity import customer_of_conversation, is_verified
 from bot.customers.store import link_proven_email
 from bot.db import utcnow
 from bot.email.outbound import enqueue
+from bot.escalation.details import clean_email
 from bot.models import VerificationCode
 from bot.settings import Settings
 
@@ -37,6 +38,8 @@ CODES_PER_CONVERSATION = (3, timedelta(minutes=15))
 CODES_PER_ADDRESS = (5, timedelta(hours=1))
 # Digits typed in groups ("482 915", "482-915") are one code.
 _DIGIT_GROUPS = re.compile(r"\d+(?:[ \-\u00a0]\d+)*")
+# Sentence punctuation right after a word ("… for noa@example.com?"), which is no part of an address.
+_TRAILING_PUNCTUATION = re.compile(r"[?!.,;:؟،]+(?=\s|$)")
 
 CheckOutcome = Literal["verified", "wrong", "used_up", "expired", "no_code", "not_a_code"]
 
@@ -78,6 +81,12 @@ def code_in(text: str | None) -> str | None:
     if len(codes) != 1 or len(runs) != 1:
         return None
     return "".join(str(unicodedata.digit(digit)) for digit in codes[0])
+
+
+def address_in(text: str | None) -> str | None:
+    """The one e-mail address in a customer's message, lower-cased, even at the end of a sentence."""
+    email = clean_email(_TRAILING_PUNCTUATION.sub(" ", text or ""))
+    return email.lower() if email else None
 
 
 def code_digest(settings: Settings, code: str) -> str:

@@ -8,6 +8,7 @@ from bot.customers import verification
 from bot.customers.store import customer_for_conversation, link_proven_email
 from bot.customers.verification import (
     TooManyCodes,
+    address_in,
     check_code,
     code_email,
     code_in,
@@ -48,6 +49,15 @@ def check(session, settings, answer, conversation_id="web:a", now=T0):
 ])
 def test_a_code_is_recognised_in_any_language_and_script(text, code):
     assert code_in(text) == code
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("status of my tickets for Noa@Example.com?", "noa@example.com"), ("ما حالة تذاكر sara@example.com؟", "sara@example.com"),
+    ("jana.novakova@seznam.cz.", "jana.novakova@seznam.cz"), ("<dana@example.com>, thanks", "dana@example.com"),
+    ("noa at example dot com", None), ("a@example.com or b@example.com", None),
+])
+def test_the_address_in_a_message_even_at_the_end_of_a_sentence(text, address):
+    assert address_in(text) == address
 
 
 @pytest.mark.parametrize("text", ["", "48291", "4829150", "482915 and 123456", "call 777 123 456", "no code"])
