@@ -166,6 +166,7 @@ def test_the_conversation_survives_a_network_drop(stack, open_page):
 
 
 def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
+    agent = AgentClient.new_online_agent(stack, email="dana@acme.example", name="Dana")
     chat = demo(open_page, stack).open()
     escalation = escalate(chat.send, chat.bubbles("bot").all_inner_texts, {
         r"your name": "Maya Cohen",
@@ -174,7 +175,6 @@ def test_an_agent_reply_arrives_live_during_a_handoff(stack, open_page):
     })
     assert escalation.asked == [r"your name", r"email", r"what's the problem"]
 
-    agent = AgentClient.new_online_agent(stack, email="dana@acme.example", name="Dana")
     reference = agent.claim_for_conversation(chat.conversation_id())
     agent.reply(reference, "Hi Maya, Dana here. I'm checking your refund now.")
 
