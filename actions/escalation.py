@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import tell_widget
 from actions.services import in_session, in_thread, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
@@ -373,6 +374,8 @@ def announce_ticket(
             next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
         )
     # When agents answer by email only, the bot keeps the chat.
+    if created.live_handoff:
+        tell_widget(dispatcher, tracker, handoff_active=True)  # the widget's "Stop waiting" while they wait
     return [*handed_over, SlotSet("handoff_active", created.live_handoff), SlotSet("next_step", None)]
 
 

@@ -184,7 +184,8 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     events = run(ActionCreateTicket(), dispatcher, tracker, domain)
 
     [ticket] = tickets_of(action_services, tracker.sender_id)
-    assert responses(dispatcher) == ["utter_ticket_created_offline"]  # nobody is online
+    assert responses(dispatcher) == ["utter_ticket_created_offline", None]  # nobody is online
+    assert dispatcher.messages[1]["custom"] == {"data": {"handoff": "active"}}  # the widget's "Stop waiting"
     message = dispatcher.messages[0]
     assert message["ticket_reference"] == ticket.reference
     assert (message["customer_name"], message["customer_email"]) == ("Dana Levi", "dana@example.com")
