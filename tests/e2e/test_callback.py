@@ -91,6 +91,7 @@ def test_an_agent_reply_during_a_handoff_reaches_the_gateway(stack, standins: St
     def send(text: str) -> None:
         assert post_callback(stack.rasa_url, {"sender": customer, "message": text, "metadata": identity}).ok
 
+    agent = AgentClient.new_online_agent(stack, "callback-agent@acme.example", "Lena")
     escalation = escalate(send, lambda: [m.get("text", "") for m in standins.callback.messages(customer)], {
         r"your name": "Karel Novák",
         r"email": "karel.novak@example.com",
@@ -98,7 +99,6 @@ def test_an_agent_reply_during_a_handoff_reaches_the_gateway(stack, standins: St
     })
     assert escalation.asked == [r"what's the problem"]  # the gateway told the bot who the customer is
 
-    agent = AgentClient.new_online_agent(stack, "callback-agent@acme.example", "Lena")
     agent.claim(escalation.reference)
     agent.reply(escalation.reference, "Hello Karel, Lena here. I've refunded the second charge.")
 

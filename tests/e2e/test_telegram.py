@@ -92,6 +92,7 @@ def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standi
     def send(text: str) -> None:
         assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, text)).status_code == 200
 
+    agent = AgentClient.new_online_agent(stack, "telegram-agent@acme.example", "Omer")
     escalation = escalate(send, lambda: [m["text"] for m in standins.telegram.messages(chat_id)], {
         r"your name": "Dana Levi",
         r"email": "dana.levi@example.com",
@@ -99,7 +100,6 @@ def test_an_agent_reply_during_a_handoff_reaches_the_telegram_chat(stack, standi
     })
     assert r"your name" not in escalation.asked  # Telegram told the bot who the customer is
 
-    agent = AgentClient.new_online_agent(stack, "telegram-agent@acme.example", "Omer")
     agent.claim(escalation.reference)
     agent.reply(escalation.reference, "Hi Dana, Omer here. I've asked the courier where your parcel is.")
 
