@@ -60,8 +60,8 @@ def count(texts: list[str], line: str) -> int:
 def test_every_line_arrives_exactly_once_when_each_process_is_killed_during_a_live_handoff(supervised, standins):
     supervisor = supervised.running.supervisor
     customer = Customer(supervised, standins)
-    customer.escalate(confirmation=r"your ticket is T-\d+")
     agent = AgentClient.new_online_agent(supervised, f"faults-{uuid.uuid4().hex[:6]}@acme.example", "Omer")
+    customer.escalate(confirmation=r"your ticket is T-\d+")
     reference = agent.claim_for_conversation(customer.conversation_id)
     ticket_id = agent.ticket_id(reference)
     customer.wait_for_text("Omer from the support team")  # the agent has joined: the customer's lines now go to the agent
