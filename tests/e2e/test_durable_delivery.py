@@ -154,13 +154,13 @@ def test_a_customer_who_blocked_the_bot_is_shown_to_the_agent_while_others_are_s
     def send(text: str) -> None:
         assert post_telegram_update(stack.rasa_url, telegram_update(chat_id, text)).status_code == 200
 
+    agent = AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Omer")
     blocked = escalate(send, lambda: [m["text"] for m in telegram.messages(chat_id)], {
         r"your name": "Dana Levi", r"email": "dana.levi@example.com",
         r"what's the problem": "My parcel says delivered but it never arrived",
     })
     other = Customer(stack, standins)
     other_reference = re.search(r"T-\d+", other.escalate(r"your ticket is T-\d+")).group(0)
-    agent = AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Omer")
     agent.claim(blocked.reference)
     telegram.wait_for(chat_id, lambda m: "Omer from the support team has joined" in m["text"], timeout=30)
     agent.claim(other_reference)
