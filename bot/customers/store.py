@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db import rows_changed, utcnow
@@ -79,32 +81,46 @@ def customer_for_conversation(
 ) -> Customer:
     """The customer of ``conversation_id``, creating the record (and the conversation's) on first contact.
 
-    Also records that the conversation was active at ``now``.
+    Also records that the conversation was active at ``now``. Safe when several processes meet the
+    same new conversation at once (a ticket, a KB question, the web chat's presence): the identity and
+    conversation rows are inserted "if absent", and whoever inserted first decides the record.
     """
     now = now or utcnow()
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is not None:
-        customer = current(session, session.get_one(Customer, conversation.customer_id))
-        conversation.customer_id, conversation.last_message_at, conversation.language = customer.id, now, language
-        customer.last_seen_at = now
-        session.flush()
-        return customer
-    kind, value = channel_identity(conversation_id)
-    found = find_by_identity(session, kind, value)
-    if found is not None:
-        customer = found
-    else:
-        customer = Customer(language=language, created_at=now, updated_at=now, last_seen_at=now)
-        if kind == "whatsapp":  # WhatsApp delivers from the sender's own number: the channel proves it
-            customer.phone = value.removeprefix("whatsapp:")
-        session.add(customer)
-        session.flush()
-        add_identity(session, customer, kind, value, "channel")
+    if session.get(Conversation, conversation_id) is None:
+        kind, value = channel_identity(conversation_id)
+        customer = find_by_identity(session, kind, value) or _first_contact(session, kind, value, language, now)
+        _insert_if_absent(session, Conversation, id=conversation_id, customer_id=customer.id, channel=channel,
+                          language=language, open_sockets=0, started_at=now, last_message_at=now)
+    conversation = session.get_one(Conversation, conversation_id, populate_existing=True)
+    customer = current(session, session.get_one(Customer, conversation.customer_id))
+    conversation.customer_id, conversation.last_message_at, conversation.language = customer.id, now, language
     customer.last_seen_at = now
-    session.add(Conversation(id=conversation_id, customer_id=customer.id, channel=channel, language=language,
-                             started_at=now, last_message_at=now))
     session.flush()
     return customer
+
+
+def _first_contact(session: Session, kind: str, value: str, language: str, now: datetime) -> Customer:
+    """A new record for an identity nobody holds yet (or the one a concurrent first contact made)."""
+    created = Customer(language=language, created_at=now, updated_at=now, last_seen_at=now)
+    session.add(created)
+    session.flush()
+    _insert_if_absent(session, CustomerIdentity, customer_id=created.id, kind=kind, value=value, proof="channel",
+                      created_at=now)
+    holder = find_by_identity(session, kind, value)
+    if holder is None or holder.id != created.id:  # another process linked the identity first: theirs it is
+        session.delete(created)
+        session.flush()
+        return holder or created
+    phone = value.removeprefix("whatsapp:")
+    if kind == "whatsapp" and session.scalar(select(Customer.id).where(Customer.phone == phone)) is None:
+        created.phone = phone  # WhatsApp delivers from the sender's own number: the channel proves it
+    return created
+
+
+def _insert_if_absent(session: Session, model, **values) -> None:
+    """INSERT that leaves an existing row (same primary or unique key) alone, on SQLite and PostgreSQL."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
 def link_proven_email(session: Session, *, customer: Customer, email: str, proof: str) -> Customer:

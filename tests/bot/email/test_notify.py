@@ -90,7 +90,7 @@ def test_a_line_the_chat_refused_for_good_goes_by_email_and_the_console_says_so(
 
 
 def test_a_telegram_customer_in_reach_gets_no_email(mail_desk, mail_sessions, rasa):
-    anna, ticket_id = claimed(mail_desk, "telegram:78")
+    anna, ticket_id = claimed(mail_desk, "telegram:78", channel="telegram")
     mail_desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "hi"}, headers=anna.headers)
     assert queued(mail_sessions, "agent_reply") == []
 
