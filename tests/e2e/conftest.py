@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +21,7 @@ from bot.stack.assembly import RunningStack, start_stack
 from bot.stack.supervisor import free_port
 from tests.e2e.browser import browser, open_page  # noqa: F401  (fixtures: one browser for the whole session)
 from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
+from tests.helpers.smtp import SmtpServer
 
 pytestmark = pytest.mark.e2e
 
@@ -112,6 +114,27 @@ def stack_env(base, standins: StandIns, **overrides: str) -> dict[str, str]:  # 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, standins: StandIns):  # noqa: F811
     env = stack_env(tmp_path_factory.mktemp("stack"), standins)
+    with start_stack(env) as running:
+        yield Stack(running=running, env=env)
+
+
+# The stack with e-mail on: a real SMTP server (aiosmtpd) receives what it sends, and the inbound
+# webhook takes replies signed with INBOUND_SECRET. One per session, for every e-mail test.
+INBOUND_SECRET = "e2e-inbound-secret"
+EMAIL_FROM = "Acme Support <support@acme.example>"
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mail_stack(tmp_path_factory, standins: StandIns, smtp: SmtpServer) -> Iterator[Stack]:  # noqa: F811
+    env = stack_env(tmp_path_factory.mktemp("mail-stack"), standins, SMTP_URL=smtp.url, EMAIL_FROM=EMAIL_FROM,
+                    INBOUND_EMAIL_SECRET=INBOUND_SECRET)
     with start_stack(env) as running:
         yield Stack(running=running, env=env)
 

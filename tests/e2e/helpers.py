@@ -1,6 +1,7 @@
 """The two sides of a support conversation in end-to-end tests: an agent using the helpdesk API as
-a script would (Bearer token), and a customer on the callback channel."""
+a script would (Bearer token), and a customer on the callback channel or in the web chat."""
 import os
+import queue
 import re
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 import requests
 
 from bot.settings import PROJECT_ROOT
+from tests.bot.engine.channels.harness import WebChat
 from tests.e2e.standins import escalate, post_callback
 
 STACK_ADDRESSES = ("DATABASE_URL", "HELPDESK_URL", "RASA_URL", "EFFORTLESS_PROFILE")
@@ -111,3 +113,18 @@ class Customer:
             r"email": "noa@example.com",
             r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
         }, confirmation=confirmation).confirmation
+
+
+class Visitor(WebChat):
+    """The widget as a visitor's page runs it (socket.io): the bot's lines are kept as they arrive."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.lines: list[str] = []
+
+    def texts(self) -> list[str]:
+        while True:
+            try:
+                self.lines.append(self.events["bot_uttered"].get_nowait().get("text") or "")
+            except queue.Empty:
+                return self.lines

@@ -3,7 +3,6 @@ the web chat's customer known (site user id, proven address) and their ticket th
 signature links nothing; the helpdesk knows whether the chat is open."""
 from __future__ import annotations
 
-import queue
 import re
 import uuid
 
@@ -15,29 +14,14 @@ from bot.customers.store import find_by_identity
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.engine.channels.trust import identity_hash
 from bot.models import Conversation, Customer, CustomerIdentity, Ticket
-from tests.bot.engine.channels.harness import WebChat
 from tests.e2e.conftest import E2E_SITE_SECRET
+from tests.e2e.helpers import Visitor
 from tests.e2e.standins import escalate
 
 pytestmark = pytest.mark.e2e
 
 ANSWERS = {r"your name": "Dana Levi", r"email": "typed@example.com",
            r"what's the problem|pass this on as": "My refund for order 1182 never arrived"}
-
-
-class Visitor(WebChat):
-    """The widget as a logged-in visitor's page runs it: the bot's lines are kept as they arrive."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.lines: list[str] = []
-
-    def texts(self) -> list[str]:
-        while True:
-            try:
-                self.lines.append(self.events["bot_uttered"].get_nowait().get("text") or "")
-            except queue.Empty:
-                return self.lines
 
 
 @pytest.fixture

@@ -7,32 +7,15 @@ code goes to Noa's inbox. Noa, writing from another chat, proves the address aga
 """
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from bot.stack.assembly import start_stack
-from tests.e2e.conftest import Stack, stack_env
+from tests.e2e.conftest import Stack
 from tests.e2e.helpers import AgentClient, Customer
 from tests.e2e.standins import StandIns
 from tests.helpers.smtp import SmtpServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def mail_stack(tmp_path_factory, standins: StandIns, smtp: SmtpServer) -> Iterator[Stack]:
-    env = stack_env(tmp_path_factory.mktemp("verification-stack"), standins,
-                    SMTP_URL=smtp.url, EMAIL_FROM="Acme Support <support@acme.example>")
-    with start_stack(env) as running:
-        yield Stack(running=running, env=env)
 
 
 @pytest.fixture(scope="module")
