@@ -25,6 +25,13 @@ def agent(stack):
     return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
 
 
+@pytest.fixture(autouse=True)
+def agent_online(agent):
+    """An agent counts as online for a while after their last call: each test starts with them online,
+    so escalations take the live-handoff path however long the tests before took."""
+    agent.go_online()
+
+
 def escalate(customer: Customer) -> str:
     return re.search(r"T-\d+", customer.escalate(r"your ticket is T-\d+")).group(0)
 
