@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.customers.identity import VERIFIED_EMAIL, VERIFIED_USER_ID, adjust_presence, customer_of_conversation
 from bot.db import rows_changed
 from bot.helpdesk import tickets
+from bot.helpdesk.accounts import MAX_DB_ID
 from bot.helpdesk.auth import SessionReleasingRoute, db_session, require_service
 from bot.helpdesk.schemas import (
     Availability,
@@ -105,7 +106,7 @@ def add_customer_details(
 @router.get("/tickets/status", response_model=CustomerTickets)
 def ticket_status(
     conversation_id: str | None = Query(None, max_length=255),
-    customer_id: int | None = Query(None, ge=1),
+    customer_id: int | None = Query(None, ge=1, le=MAX_DB_ID),
     reference: str | None = Query(None, max_length=20),
     db: Session = Depends(db_session),
 ):

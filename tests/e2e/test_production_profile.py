@@ -68,7 +68,8 @@ def say(stack, sender, text):
 
 
 def test_a_conversation_continues_across_replicas(replicas):
-    (first, _), (second, _) = replicas
+    (first, first_env), (second, _) = replicas
+    online_agent(first, first_env, "cara")  # so the bot asks its questions before the ticket (live handoff)
     sender = f"rest:prod-{uuid.uuid4().hex[:8]}"
     assert any("name" in t for t in say(first, sender, "I want to talk to a person"))
     assert any("email" in t for t in say(second, sender, "Noa Cohen"))
@@ -83,6 +84,14 @@ def create_agent(env, email):
                    check=True, capture_output=True)
 
 
+def online_agent(replica, env, name: str) -> AgentClient:
+    email = f"prod-{name}-{uuid.uuid4().hex[:6]}@example.com"
+    create_agent(env, email)
+    agent = AgentClient.login(replica.settings.helpdesk_url, email, "correct horse battery")
+    agent.go_online()
+    return agent
+
+
 def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
     (first, first_env), (second, _) = replicas
     emails = [f"prod-{name}-{uuid.uuid4().hex[:6]}@example.com" for name in ("avi", "bea")]
@@ -90,6 +99,7 @@ def test_agents_on_different_helpdesk_replicas_share_one_queue(replicas):
         create_agent(first_env, email)
     avi = AgentClient.login(first.settings.helpdesk_url, emails[0], "correct horse battery")
     bea = AgentClient.login(second.settings.helpdesk_url, emails[1], "correct horse battery")
+    avi.go_online()  # the live-handoff path: questions first, then the queue
     sender = f"rest:prod-{uuid.uuid4().hex[:8]}"
     replies = [say(first, sender, text) for text in ("I want to talk to a person", "Dana Levi", "dana@example.com",
                                                      "my refund is missing")]
