@@ -20,6 +20,7 @@ from bot.settings import PROJECT_ROOT
 from bot.stack.assembly import RunningStack, start_stack
 from bot.stack.supervisor import free_port
 from tests.e2e.browser import browser, open_page  # noqa: F401  (fixtures: one browser for the whole session)
+from tests.e2e.helpers import AgentClient
 from tests.e2e.standins import StandIns, standin_env, standins  # noqa: F401  (fixture re-export)
 from tests.helpers.smtp import SmtpServer
 
@@ -137,6 +138,20 @@ def mail_stack(tmp_path_factory, standins: StandIns, smtp: SmtpServer) -> Iterat
                     INBOUND_EMAIL_SECRET=INBOUND_SECRET)
     with start_stack(env) as running:
         yield Stack(running=running, env=env)
+
+
+@pytest.fixture(scope="module")
+def module_agent(stack: Stack) -> AgentClient:
+    """One agent per test module, on the session's stack."""
+    return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
+
+
+@pytest.fixture
+def agent(module_agent: AgentClient) -> AgentClient:
+    """The module's agent, online: presence lapses after a while without calls, and a customer who
+    escalates with nobody online takes the ticket-first path instead of the live handoff."""
+    module_agent.go_online()
+    return module_agent
 
 
 @pytest.fixture

@@ -114,6 +114,10 @@ class Customer:
             r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
         }, confirmation=confirmation).confirmation
 
+    def open_ticket(self) -> str:
+        """Ask for a person and answer the questions; the reference (T-1042) the bot confirmed."""
+        return re.search(r"T-\d+", self.escalate(r"your ticket is T-\d+")).group(0)
+
 
 class Visitor(WebChat):
     """The widget as a visitor's page runs it (socket.io): the bot's lines are kept as they arrive."""

@@ -4,30 +4,15 @@ The customer chats through the callback channel (a gateway that receives pushed 
 agent replies can be seen arriving in the customer's own chat.
 """
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.models import CesRating
-from tests.e2e.helpers import AgentClient, Customer
+from tests.e2e.helpers import Customer
 
-
-@pytest.fixture(scope="module")
-def agent(stack):
-    return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
-
-
-@pytest.fixture(autouse=True)
-def agent_online(agent):
-    """An agent counts as online for a while after their last call: each test starts with them online,
-    so escalations take the live-handoff path however long the tests before took."""
-    agent.go_online()
-
-
-def escalate(customer: Customer) -> str:
-    return re.search(r"T-\d+", customer.escalate(r"your ticket is T-\d+")).group(0)
+pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent online
 
 
 def test_escalation_live_handoff_and_handback(stack, standins, agent):
@@ -35,7 +20,7 @@ def test_escalation_live_handoff_and_handback(stack, standins, agent):
     customer.say("how do I reset my password")
     customer.wait_for_text("did that answer your question")
 
-    reference = escalate(customer)
+    reference = customer.open_ticket()
     assert re.search(r"number \d+ in the queue", customer.texts()[-1])
 
     queue_refs = [t["reference"] for t in agent.queue()]
@@ -79,7 +64,7 @@ def test_escalation_live_handoff_and_handback(stack, standins, agent):
 
 def test_ticket_status_in_a_later_conversation(stack, standins, agent):
     customer = Customer(stack, standins)
-    reference = escalate(customer)
+    reference = customer.open_ticket()
     customer.say("/restart")  # a new conversation from the same customer (same chat on their channel)
     customer.wait_for_text("start over")
     customer.say(f"any update on {reference}?")
@@ -87,7 +72,7 @@ def test_ticket_status_in_a_later_conversation(stack, standins, agent):
 
 
 def test_ticket_status_is_not_shown_to_someone_else(stack, standins, agent):
-    reference = escalate(Customer(stack, standins))
+    reference = Customer(stack, standins).open_ticket()
     stranger = Customer(stack, standins)
     stranger.say(f"any update on {reference}?")
     assert "can't find a ticket" in stranger.wait_for_text("ticket")

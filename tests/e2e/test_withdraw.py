@@ -7,9 +7,7 @@ bare ``/withdraw_request`` payload that is said here.
 from __future__ import annotations
 
 import json
-import re
 import time
-import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -17,23 +15,7 @@ import requests
 
 from tests.e2e.helpers import AgentClient, Customer
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def agent(stack):
-    return AgentClient.new_online_agent(stack, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Dana")
-
-
-@pytest.fixture(autouse=True)
-def agent_online(agent):
-    """An agent counts as online for a while after their last call: each test starts with them online,
-    so escalations take the live-handoff path however long the tests before took."""
-    agent.go_online()
-
-
-def escalate(customer: Customer) -> str:
-    return re.search(r"T-\d+", customer.escalate(r"your ticket is T-\d+")).group(0)
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("agent")]  # every escalation finds an agent online
 
 
 def console_event(agent: AgentClient, kind: str, reference: str, timeout: float = 15.0) -> dict | None:
@@ -57,7 +39,7 @@ def console_event(agent: AgentClient, kind: str, reference: str, timeout: float 
 
 def test_the_stop_waiting_button_withdraws_a_waiting_ticket_and_the_console_sees_it(stack, standins, agent):
     customer = Customer(stack, standins)
-    reference = escalate(customer)
+    reference = customer.open_ticket()
 
     customer.say("/withdraw_request")
     customer.wait_for_text(f"withdrawn your request {reference}")
@@ -76,7 +58,7 @@ def test_the_stop_waiting_button_withdraws_a_waiting_ticket_and_the_console_sees
 
 def test_a_typed_never_mind_is_confirmed_and_the_agent_who_claimed_it_can_no_longer_reply(stack, standins, agent):
     customer = Customer(stack, standins)
-    reference = escalate(customer)
+    reference = customer.open_ticket()
     agent.claim(reference)
     customer.wait_for_text("Dana from the support team has joined")
 
