@@ -122,6 +122,12 @@ class Ticket(Base):
     priority_rank: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
     # waiting, assigned, resolved, closed, or withdrawn (the customer left the queue before an answer).
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="waiting")
+    # Where the ticket is worked: "helpdesk" (this console) or "zendesk" (a local record of a Zendesk
+    # ticket, kept so reports and surveys are the same whatever the backend; never in the console queue).
+    backend: Mapped[str] = mapped_column(String(20), nullable=False, default="helpdesk", server_default="helpdesk")
+    # How often the ticket was reopened after a resolution, and when first: reopen rate and FCR.
+    reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    first_reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     external_id: Mapped[str | None] = mapped_column(String(100))
@@ -295,14 +301,21 @@ class Resolution(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
 
-class CesRating(Base):
-    """A Customer Effort Score (CES 2.0, 1..7) given for one resolution."""
+class SurveyRating(Base):
+    """The customer's answer to the survey asked after one resolution: ``survey`` says which one
+    (``ces``: effort, CES 2.0, 1..7; ``csat``: satisfaction, 1..5; ``nps``: would recommend, 0..10).
 
-    __tablename__ = "ces_ratings"
+    A resolution holds at most one rating, whichever survey was asked; ``customer_id`` lets NPS be
+    asked at most once per customer per ``NPS_INTERVAL_DAYS``.
+    """
+
+    __tablename__ = "survey_ratings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey: Mapped[str] = mapped_column(String(10), nullable=False, default="ces", server_default="ces")
     resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"), unique=True)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     score: Mapped[int] = mapped_column(Integer, nullable=False)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -311,6 +324,18 @@ class CesRating(Base):
     article_id: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class ArticleFeedback(Base):
+    """A help-centre reader's "Was this helpful? Yes / No" on an article (part of the KB-gap report)."""
+
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    language: Mapped[str] = mapped_column(String(10), nullable=False)
+    helpful: Mapped[bool] = mapped_column(Boolean, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
 

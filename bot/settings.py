@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -125,6 +126,34 @@ def _one_of(options: Sequence[str], normalise: Callable[[str], str] = str.lower)
             raise ValueError(f"must be {spoken}, got {value!r}")
         return value
     return check
+
+
+SLA_PRIORITIES = ("urgent", "high", "normal", "low")
+_DURATION = re.compile(r"^(\d{1,6})\s*([mhd])$")
+_DURATION_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def priority_minutes(value: str) -> dict[str, int]:
+    """``urgent=30m,high=1h,normal=4h,low=1d`` as minutes per priority; every priority must be given.
+
+    Raises ValueError("must be ...") on anything else (load_settings names the variable)."""
+    targets: dict[str, int] = {}
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        priority, _, duration = (piece.strip().lower() for piece in part.partition("="))
+        match = _DURATION.match(duration)
+        if priority not in SLA_PRIORITIES or not match or int(match.group(1)) == 0:
+            raise ValueError(f"must be priority=duration pairs like urgent=30m,high=1h,normal=4h,low=1d "
+                             f"(m, h or d; above 0), got {part!r}")
+        targets[priority] = int(match.group(1)) * _DURATION_UNIT_MINUTES[match.group(2)]
+    missing = [priority for priority in SLA_PRIORITIES if priority not in targets]
+    if missing:
+        raise ValueError(f"must give a target for every priority ({', '.join(SLA_PRIORITIES)}); missing {', '.join(missing)}")
+    return targets
+
+
+def _priority_durations(value: str) -> str:
+    priority_minutes(value)
+    return value
 
 
 def _ip_networks(value: str) -> str:
@@ -292,6 +321,18 @@ class Settings(BaseSettings):
         "[When the bot asks](surveys-and-reports.md#when-the-bot-asks))")
     ces_low_score_threshold: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 7))] = _setting(
         "CES_LOW_SCORE_THRESHOLD", 3, "scores up to this offer a follow-up by a person")
+    survey: Annotated[str, AfterValidator(_one_of(("ces", "csat", "nps")))] = _setting(
+        "SURVEY", "ces",
+        "the question after a resolution: `ces` (effort, 1–7), `csat` (satisfaction, 1–5) or `nps` (recommend, "
+        "0–10; at most once per customer per `NPS_INTERVAL_DAYS`) (see [Surveys](surveys-and-reports.md))")
+    nps_interval_days: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 3650))] = _setting(
+        "NPS_INTERVAL_DAYS", 90, "with `SURVEY=nps`: days before the same customer is asked again")
+    sla_first_response: Annotated[str, AfterValidator(_priority_durations)] = _setting(
+        "SLA_FIRST_RESPONSE", "urgent=30m,high=1h,normal=4h,low=1d",
+        "target time from a ticket's creation to the first agent reply, per priority (`m`, `h`, `d`)")
+    sla_resolution: Annotated[str, AfterValidator(_priority_durations)] = _setting(
+        "SLA_RESOLUTION", "urgent=4h,high=1d,normal=3d,low=7d",
+        "target time from a ticket's creation to its resolution, per priority")
     retention_days: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(0, 36500))] = _setting(
         "RETENTION_DAYS", 0,
         "days customers' chats and questions are kept; older ones are erased daily and reports keep their "

@@ -20,7 +20,7 @@ from bot.ces.parse import MAX_SCORE, MIN_SCORE
 from bot.ces.periods import ReportRange
 from bot.db import utcnow
 from bot.helpdesk.tickets import REASON_TEXTS
-from bot.models import Agent, CesRating, KbQuery, Resolution, Ticket
+from bot.models import Agent, KbQuery, Resolution, SurveyRating, Ticket
 
 EASY_MIN_SCORE = 5
 GAP_OUTCOMES = ("abstain", "miss")
@@ -84,14 +84,14 @@ def _count_where(condition):
 
 def _score_aggregates() -> tuple:
     """SQL aggregates matching :func:`score_stats`: count, sum of scores, count of easy scores."""
-    return func.count(CesRating.id), func.coalesce(func.sum(CesRating.score), 0), _count_where(CesRating.score >= EASY_MIN_SCORE)
+    return func.count(SurveyRating.id), func.coalesce(func.sum(SurveyRating.score), 0), _count_where(SurveyRating.score >= EASY_MIN_SCORE)
 
 
 def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -> dict:
     """Mean, share of 5–7, low scores (≤ threshold) and comments of the ratings in the range."""
     responses, total, easy, low, comments = session.execute(
-        select(*_score_aggregates(), _count_where(CesRating.score <= low_threshold), func.count(CesRating.comment))
-        .where(period.contains(CesRating.created_at))
+        select(*_score_aggregates(), _count_where(SurveyRating.score <= low_threshold), func.count(SurveyRating.comment))
+        .where(period.contains(SurveyRating.created_at))
     ).one()
     return {
         **score_stats(responses, total, easy),
@@ -106,9 +106,9 @@ def ces_distribution(session: Session, period: ReportRange) -> list[dict]:
     """Count and share of each score 1..7 (all seven, zeros included)."""
     counts = dict(
         session.execute(
-            select(CesRating.score, func.count())
-            .where(period.contains(CesRating.created_at))
-            .group_by(CesRating.score)
+            select(SurveyRating.score, func.count())
+            .where(period.contains(SurveyRating.created_at))
+            .group_by(SurveyRating.score)
         ).tuples().all()
     )
     total = sum(counts.values())
@@ -135,7 +135,7 @@ def ces_trend(session: Session, report_range: ReportRange, period: str = "day") 
     step = timedelta(days=7 if period == "week" else 1)
     buckets: dict[date, list[int]] = {}
     rows = session.execute(
-        select(CesRating.score, CesRating.created_at).where(report_range.contains(CesRating.created_at))
+        select(SurveyRating.score, SurveyRating.created_at).where(report_range.contains(SurveyRating.created_at))
     )
     for score, created_at in rows:
         bucket = buckets.setdefault(_bucket_start(created_at, period), [0, 0, 0])
@@ -161,16 +161,16 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> list[dict]:
     "unknown".
     """
     columns = {
-        "resolver": CesRating.resolved_by,
-        "channel": CesRating.channel,
-        "language": CesRating.language,
-        "article": CesRating.article_id,
-        "agent": CesRating.agent_id,
+        "resolver": SurveyRating.resolved_by,
+        "channel": SurveyRating.channel,
+        "language": SurveyRating.language,
+        "article": SurveyRating.article_id,
+        "agent": SurveyRating.agent_id,
     }
     if dimension not in columns:
         raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, got {dimension!r}")
     column = columns[dimension]
-    query = select(column, *_score_aggregates()).where(period.contains(CesRating.created_at)).group_by(column)
+    query = select(column, *_score_aggregates()).where(period.contains(SurveyRating.created_at)).group_by(column)
     if dimension in ("article", "agent"):
         query = query.where(column.is_not(None))
     rows = session.execute(query).all()

@@ -21,7 +21,7 @@ from bot.ces.parse import MAX_SCORE, MIN_SCORE
 from bot.customers.store import customer_for_conversation
 from bot.db import utcnow
 from bot.helpdesk.text import clean_text
-from bot.models import Agent, CesRating, Resolution, Ticket
+from bot.models import Agent, Resolution, SurveyRating, Ticket
 from bot.settings import Settings
 
 RESOLVERS = ("bot", "agent")
@@ -219,7 +219,7 @@ def record_rating(
     if _rating_for(session, resolution_id) is not None:
         return RatingOutcome.ALREADY_RATED
     session.add(
-        CesRating(
+        SurveyRating(
             resolution_id=resolution.id,
             conversation_id=resolution.conversation_id,
             ticket_id=resolution.ticket_id,
@@ -243,8 +243,8 @@ def record_rating(
     return RatingOutcome.SAVED
 
 
-def _rating_for(session: Session, resolution_id: int) -> CesRating | None:
-    return session.scalar(select(CesRating).where(CesRating.resolution_id == resolution_id))
+def _rating_for(session: Session, resolution_id: int) -> SurveyRating | None:
+    return session.scalar(select(SurveyRating).where(SurveyRating.resolution_id == resolution_id))
 
 
 def already_rated(session: Session, *, resolution_id: int) -> bool:

@@ -38,7 +38,7 @@ def cache_key(articles: Sequence[Article], embedding_model: str, seed: int) -> s
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     for article in sorted(articles, key=lambda a: a.id):
         fields = (article.id, article.title, article.language, article.body, article.url, article.tags,
-                  article.questions, article.summary)
+                  article.questions, article.summary, article.kind, article.category)
         digest.update(repr(fields).encode())
     return digest.hexdigest()[:32]
 

@@ -8,7 +8,9 @@ problems are collected in one pass (not just the first), and nothing here raises
     id: reset-password
     title: How to reset your password
     language: en            # en, he, ar or cs
-    url: https://help.example.com/reset-password   # optional
+    url: https://help.example.com/reset-password   # optional; else its help-centre page
+    kind: guide                                    # optional: faq, guide or article (default)
+    category: account                              # optional; else the first tag
     summary: Short chat answer.                    # optional; else the body's first paragraph
     tags: [account, login]                         # optional
     questions:                                     # example customer questions (recommended)
@@ -27,6 +29,9 @@ import yaml
 from bot.language import SUPPORTED_LANGUAGES
 
 ARTICLE_SUFFIX = ".md"
+ARTICLE_KINDS = ("faq", "guide", "article")
+"""How an article is sent in chat: a ``faq`` whole, a ``guide`` as its steps, an ``article`` as its
+summary and link (see docs/kb-authoring.md)."""
 MAX_FILE_BYTES = 1_000_000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
@@ -48,6 +53,9 @@ class Article:
     tags: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     summary: str = ""
+    kind: str = "article"
+    category: str = ""
+    """The help-centre category: the ``category`` field, else the first tag ("" when neither)."""
     path: Path | None = None
 
     @property
@@ -221,6 +229,11 @@ def _article_from_meta(meta: dict, body: str, path: Path) -> Article:
     if url and not url.startswith(("https://", "http://")):
         raise ValueError(f"url {url!r} must start with https:// or http://")
     summary = _text_field(meta, "summary", required=False)
+    kind = _text_field(meta, "kind", required=False).lower() or "article"
+    if kind not in ARTICLE_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(ARTICLE_KINDS)}")
+    tags = _list_field(meta, "tags")
+    category = _text_field(meta, "category", required=False) or (tags[0] if tags else "")
     if not body and not summary:
         raise ValueError("the article has no text: write the answer below the closing '---'")
     return Article(
@@ -229,8 +242,10 @@ def _article_from_meta(meta: dict, body: str, path: Path) -> Article:
         language=language,
         body=body,
         url=url,
-        tags=_list_field(meta, "tags"),
+        tags=tags,
         questions=_list_field(meta, "questions"),
         summary=summary,
+        kind=kind,
+        category=category,
         path=path,
     )

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from bot.db import utcnow
 from bot.models import (
     Base,
-    CesRating,
     Conversation,
     Customer,
     CustomerIdentity,
@@ -26,6 +25,7 @@ from bot.models import (
     HelpdeskEvent,
     KbQuery,
     Resolution,
+    SurveyRating,
     Ticket,
     TicketMessage,
     VerificationCode,
@@ -79,7 +79,7 @@ def export(session: Session, trackers: TrackerStore, footprint: Footprint) -> di
         "escalation_requests": _rows(session, EscalationRequest, EscalationRequest.conversation_id, conversations),
         "kb_queries": _rows(session, KbQuery, KbQuery.conversation_id, conversations),
         "resolutions": _rows(session, Resolution, Resolution.conversation_id, conversations),
-        "ces_ratings": _rows(session, CesRating, CesRating.conversation_id, conversations),
+        "survey_ratings": _rows(session, SurveyRating, SurveyRating.conversation_id, conversations),
         "zendesk_tickets": _rows(session, ZendeskTicket, ZendeskTicket.conversation_id, conversations),
         "helpdesk_events": _rows(session, HelpdeskEvent, HelpdeskEvent.ticket_id, ticket_ids),
         "customers": _rows(session, Customer, Customer.id, customer_ids),

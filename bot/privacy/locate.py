@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from bot.helpdesk.text import normalize_email
 from bot.models import (
-    CesRating,
     Conversation,
     Customer,
     EscalationRequest,
     KbQuery,
     Resolution,
+    SurveyRating,
     Ticket,
     TicketMessage,
     ZendeskTicket,
@@ -33,7 +33,7 @@ from bot.privacy.tables import PSEUDONYM_PREFIX
 from bot.privacy.trackers import TrackerStore
 
 MAX_CONVERSATION_ID_CHARS = 255
-CONVERSATION_TABLES = (Ticket, KbQuery, Resolution, CesRating, EscalationRequest, ZendeskTicket)
+CONVERSATION_TABLES = (Ticket, KbQuery, Resolution, SurveyRating, EscalationRequest, ZendeskTicket)
 
 
 class InvalidSubject(ValueError):
@@ -89,7 +89,7 @@ def _mentioning(column, email: str):
 def _conversations_mentioning(session: Session, email: str) -> set[str]:
     queries = [
         select(KbQuery.conversation_id).where(_mentioning(KbQuery.question, email)),
-        select(CesRating.conversation_id).where(_mentioning(CesRating.comment, email)),
+        select(SurveyRating.conversation_id).where(_mentioning(SurveyRating.comment, email)),
         select(EscalationRequest.conversation_id).where(_mentioning(cast(EscalationRequest.request, Text), email)),
     ]
     return {conversation for query in queries for conversation in session.scalars(query.distinct())}

@@ -65,7 +65,7 @@ def old_rows(cutoff: datetime) -> dict[str, Condition]:
         "escalation_requests": lambda t: t.c.status.in_(FINISHED_ESCALATIONS) & (t.c.updated_at < cutoff),
         "kb_queries": lambda t: t.c.created_at < cutoff,
         "resolutions": lambda t: t.c.created_at < cutoff,
-        "ces_ratings": lambda t: t.c.created_at < cutoff,
+        "survey_ratings": lambda t: t.c.created_at < cutoff,
         "zendesk_tickets": lambda t: t.c.updated_at < cutoff,
         "conversations": lambda t: t.c.last_message_at < cutoff,
         "verification_codes": lambda t: t.c.created_at < cutoff,

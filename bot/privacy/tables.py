@@ -79,7 +79,7 @@ POLICIES: dict[str, TablePolicy] = {
         cleared={"customer_name": None, "customer_email": None, "subject": "", "description": "", "kb_attempts": [],
                  "unreachable_reason": None, "customer_id": None},
         pseudonymised={"conversation_id": "{}", "idempotency_key": "{}:"},
-        kept=frozenset({"reference", "channel", "language", "reason", "priority", "status", "external_id"}),
+        kept=frozenset({"reference", "channel", "language", "reason", "priority", "status", "external_id", "backend"}),
     ),
     # The transcript, and its copies for the console's live view and for a ticket not yet created.
     "ticket_messages": TablePolicy(Treatment.DELETE, owner="ticket"),
@@ -110,10 +110,12 @@ POLICIES: dict[str, TablePolicy] = {
         Treatment.ANONYMISE, pseudonymised={"conversation_id": "{}", "resolution_key": "kb:{}:"},
         kept=_REPORT_DIMENSIONS,
     ),
-    "ces_ratings": TablePolicy(
-        Treatment.ANONYMISE, cleared={"comment": _emptied_if_set}, pseudonymised={"conversation_id": "{}"},
-        kept=_REPORT_DIMENSIONS,
+    "survey_ratings": TablePolicy(
+        Treatment.ANONYMISE, cleared={"comment": _emptied_if_set, "customer_id": None},
+        pseudonymised={"conversation_id": "{}"}, kept=_REPORT_DIMENSIONS | {"survey"},
     ),
+    # Help-centre readers are anonymous: an article, a language and yes or no.
+    "article_feedback": TablePolicy(Treatment.NONE),
     # The sync cursor stays, so old Zendesk replies are never sent to a chat again.
     "zendesk_tickets": TablePolicy(Treatment.ANONYMISE, cleared={"conversation_id": None}, kept=frozenset({"last_status"})),
     # Staff data: accounts, logins (token hashes), failed logins (under a hash), canned answers.

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from actions.ces import ActionAskEffortScore, ActionSaveEffortScore, ValidateCesForm
 from bot.ces.store import record_resolution
 from bot.db import session_scope
-from bot.models import CesRating
+from bot.models import SurveyRating
 from tests.actions.conftest import make_tracker, responses, run, slots_set
 from tests.helpers.sessions import in_session
 
@@ -38,7 +38,7 @@ def resolution(action_services):
 
 def ratings(action_services, resolution_id):
     with session_scope(action_services.sessions) as session:
-        return session.scalars(select(CesRating).where(CesRating.resolution_id == resolution_id)).all()
+        return session.scalars(select(SurveyRating).where(SurveyRating.resolution_id == resolution_id)).all()
 
 
 # --- ValidateCesForm ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory, session_scope
-from bot.models import CesRating
+from bot.models import SurveyRating
 from tests.e2e.helpers import Customer
 
 pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent online
@@ -54,7 +54,7 @@ def test_escalation_live_handoff_and_handback(stack, standins, agent):
 
     engine = make_engine(stack.database_url)
     with session_scope(make_session_factory(engine)) as session:
-        rating = session.scalars(select(CesRating).where(CesRating.conversation_id == customer.conversation_id)).one()
+        rating = session.scalars(select(SurveyRating).where(SurveyRating.conversation_id == customer.conversation_id)).one()
         assert (rating.score, rating.resolved_by, rating.comment, rating.channel) == (6, "agent", "quick and friendly", "callback")
     engine.dispose()
 

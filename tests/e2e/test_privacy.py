@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
-from bot.models import CesRating
+from bot.models import SurveyRating
 from bot.privacy.tables import PSEUDONYM_PREFIX
 from bot.settings import PROJECT_ROOT
 from tests.e2e.helpers import AgentClient, Customer
@@ -77,7 +77,7 @@ def test_erasing_a_customer_leaves_nothing_of_them_in_databases_trackers_or_logs
 
     assert erased.returncode == 0, erased.stderr
     assert erased.stdout.startswith(f"erased e-mail {email}: 1 conversation(s), 1 ticket(s)")
-    assert "ces_ratings: 1 anonymised" in erased.stdout
+    assert "survey_ratings: 1 anonymised" in erased.stdout
     assert holding(settings.database_url, needles) == []
     assert holding(settings.tracker_store_url, needles) == []
     assert holding(settings.tracker_store_url, [ticket["conversation_id"]]) == []
@@ -87,7 +87,7 @@ def test_erasing_a_customer_leaves_nothing_of_them_in_databases_trackers_or_logs
     assert erased_ticket["conversation_id"].startswith(PSEUDONYM_PREFIX)
     engine = create_engine(settings.database_url)
     with engine.connect() as connection:  # the rating still counts in reports, without its words
-        rating = connection.execute(select(CesRating.score, CesRating.comment, CesRating.conversation_id)
-                                    .where(CesRating.ticket_id == ticket["id"])).one()
+        rating = connection.execute(select(SurveyRating.score, SurveyRating.comment, SurveyRating.conversation_id)
+                                    .where(SurveyRating.ticket_id == ticket["id"])).one()
     engine.dispose()
     assert rating == (6, "", erased_ticket["conversation_id"])

@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.text import BIDI_CONTROLS
-from bot.models import Agent, CesRating, KbQuery, Resolution
+from bot.models import Agent, KbQuery, Resolution, SurveyRating
 from bot.settings import PROJECT_ROOT
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
@@ -310,7 +310,7 @@ def helpdesk(tmp_path_factory) -> Iterator[HelpdeskAlone]:
                                     agent_id=agent.id, channel="web", language=language, created_at=at(day, 12))
             session.add(resolution)
             session.flush()
-            session.add(CesRating(resolution_id=resolution.id, conversation_id=conversation, score=6, resolved_by="agent",
+            session.add(SurveyRating(resolution_id=resolution.id, conversation_id=conversation, score=6, resolved_by="agent",
                                   agent_id=agent.id, channel="web", language=language, created_at=at(day, 12, 5)))
             session.add(KbQuery(conversation_id=conversation, channel="web", question=CUSTOMERS[language]["line"],
                                 language=language, outcome="abstain", created_at=at(day, 11)))

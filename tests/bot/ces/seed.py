@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate, session_scope
-from bot.models import Agent, CesRating, KbQuery, Resolution, Ticket
+from bot.models import Agent, KbQuery, Resolution, SurveyRating, Ticket
 from bot.settings import Settings, load_settings
 
 SINCE = "2026-03-02"
@@ -75,7 +75,7 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
                                     language=language, created_at=when)
             session.add(resolution)
             session.flush()
-            session.add(CesRating(resolution_id=resolution.id, conversation_id=conversation,
+            session.add(SurveyRating(resolution_id=resolution.id, conversation_id=conversation,
                                   ticket_id=resolution.ticket_id, score=score, resolved_by=resolved_by,
                                   agent_id=resolution.agent_id, article_id=article, channel=channel,
                                   language=language, created_at=when))

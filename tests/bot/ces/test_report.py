@@ -22,7 +22,7 @@ from bot.ces.report import (
     withdrawn_tickets,
 )
 from bot.db import make_engine, make_session_factory, migrate
-from bot.models import CesRating, Ticket
+from bot.models import SurveyRating, Ticket
 from bot.settings import load_settings
 from tests.bot.ces.seed import seed_report_data
 
@@ -175,7 +175,7 @@ def test_tickets_by_channel_counts_those_an_e_mail_opened_and_e_mail_ratings_cou
     when = datetime(2026, 3, 6, 12, tzinfo=timezone.utc)
     session.add(Ticket(idempotency_key="email-1", reference="T-e1", conversation_id="email:dana@example.com",
                        channel="email", subject="Refund", reason="customer_request", created_at=when, updated_at=when))
-    session.add(CesRating(conversation_id="web:c4", score=6, resolved_by="agent", channel="email", created_at=when))
+    session.add(SurveyRating(conversation_id="web:c4", score=6, resolved_by="agent", channel="email", created_at=when))
     session.flush()
     assert tickets_by_channel(session, TWO_WEEKS) == [
         {"channel": "web", "count": 3, "share": 0.6},

@@ -16,7 +16,7 @@ from bot.ces.store import (
     should_ask,
 )
 from bot.db import session_scope, utcnow
-from bot.models import Agent, CesRating, Conversation, Customer, Resolution, Ticket
+from bot.models import Agent, Conversation, Customer, Resolution, SurveyRating, Ticket
 from bot.settings import load_settings
 from tests.helpers.sessions import in_session
 
@@ -104,7 +104,7 @@ def test_a_rating_copies_the_resolution_context(sessions):
 
     assert outcome == RatingOutcome.SAVED == "saved"
     with session_scope(sessions) as session:
-        rating = session.scalar(select(CesRating))
+        rating = session.scalar(select(SurveyRating))
         assert (rating.conversation_id, rating.resolved_by, rating.article_id, rating.channel, rating.language) == (
             "conv-1", "bot", "reset-password", "socketio", "cs")
         assert (rating.score, rating.comment, rating.ticket_id, rating.agent_id) == (6, "rychlé a jasné", None, None)
@@ -118,7 +118,7 @@ def test_a_resolution_is_never_rated_twice(sessions):
     assert in_session(sessions, already_rated, resolution_id=resolution_id) is True
     assert rate(sessions, resolution_id, score=7) == RatingOutcome.ALREADY_RATED
     with session_scope(sessions) as session:
-        assert session.scalars(select(CesRating.score)).all() == [2]
+        assert session.scalars(select(SurveyRating.score)).all() == [2]
 
 
 def test_concurrent_ratings_of_one_resolution_store_one(sessions):
@@ -131,13 +131,13 @@ def test_concurrent_ratings_of_one_resolution_store_one(sessions):
 
     assert outcomes.count(RatingOutcome.SAVED) == 1
     assert outcomes.count(RatingOutcome.ALREADY_RATED) == 5
-    assert count(sessions, CesRating) == 1
+    assert count(sessions, SurveyRating) == 1
 
 
 def test_rating_an_unknown_resolution_stores_nothing(sessions):
     assert in_session(sessions, already_rated, resolution_id=999) is False
     assert rate(sessions, 999, score=5) == RatingOutcome.UNKNOWN_RESOLUTION
-    assert count(sessions, CesRating) == 0
+    assert count(sessions, SurveyRating) == 0
 
 
 @pytest.mark.parametrize("conversation_id", ["conv-2", "CONV-1", "conv-1 ", ""])
@@ -147,7 +147,7 @@ def test_only_the_conversation_of_a_resolution_can_rate_it(sessions, conversatio
     outcome = in_session(sessions, record_rating, resolution_id=resolution_id, conversation_id=conversation_id, score=1)
 
     assert outcome == RatingOutcome.OTHER_CONVERSATION
-    assert count(sessions, CesRating) == 0
+    assert count(sessions, SurveyRating) == 0
     assert rate(sessions, resolution_id, score=6) == RatingOutcome.SAVED
 
 
@@ -168,7 +168,7 @@ def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):
     assert outcome == RatingOutcome.SAVED
 
     with session_scope(sessions) as session:
-        comment = session.scalar(select(CesRating.comment))
+        comment = session.scalar(select(SurveyRating.comment))
     assert len(comment) == MAX_COMMENT_CHARS
     assert comment.startswith("abc\ufffdxxx") and comment.endswith("…")
 

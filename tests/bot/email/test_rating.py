@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope, utcnow
 from bot.email.rating import rating_token
-from bot.models import CesRating, EmailMessage
+from bot.models import EmailMessage, SurveyRating
 from tests.bot.email.test_notify import claimed, left_the_chat
 
 
@@ -24,7 +24,7 @@ def resolved_link(desk, sessions, conversation_id: str, score: int, language: st
 
 def ratings(sessions) -> list[tuple[int, str | None]]:
     with session_scope(sessions) as session:
-        return [(r.score, r.channel) for r in session.scalars(select(CesRating))]
+        return [(r.score, r.channel) for r in session.scalars(select(SurveyRating))]
 
 
 def test_a_link_shows_the_choice_and_send_records_it_once(mail_desk, mail_sessions):

@@ -28,12 +28,12 @@ from bot.customers.store import customer_for_conversation, link_proven_email
 from bot.db import session_scope
 from bot.models import (
     Agent,
-    CesRating,
     EmailMessage,
     EscalationRequest,
     HelpdeskEvent,
     KbQuery,
     Resolution,
+    SurveyRating,
     Ticket,
     TicketMessage,
     VerificationCode,
@@ -154,7 +154,7 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
         session.add(agent_resolution)
         session.flush()
         session.add_all([
-            CesRating(resolution_id=agent_resolution.id, conversation_id="telegram:5550001", ticket_id=noa_ticket.id,
+            SurveyRating(resolution_id=agent_resolution.id, conversation_id="telegram:5550001", ticket_id=noa_ticket.id,
                       score=2, comment=f"the wait was long, call me on {NOA_PHONE}", resolved_by="agent",
                       agent_id=dana.id, channel="telegram", language="en", created_at=when + 6 * minute),
             Resolution(resolution_key=f"kb:telegram:5550001:{noa_kb.id}", conversation_id="telegram:5550001",
@@ -164,7 +164,7 @@ def seed_customers(sessions: sessionmaker, tracker_engine: Engine, when: datetim
                                      resolved_by="bot", channel="telegram", language="en", created_at=when)
         session.add(omar_resolution)
         session.flush()
-        session.add(CesRating(resolution_id=omar_resolution.id, conversation_id=OMAR_CONVERSATION, score=6,
+        session.add(SurveyRating(resolution_id=omar_resolution.id, conversation_id=OMAR_CONVERSATION, score=6,
                               comment="the invoice address part was easy", resolved_by="bot", channel="telegram",
                               language="en", created_at=when))
         seeded = Seeded(noa_ticket=noa_ticket.id, omar_ticket=omar_ticket.id, noa_ces_resolution=agent_resolution.id)

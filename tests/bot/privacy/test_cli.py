@@ -57,7 +57,7 @@ def test_erase_needs_yes_then_erases_and_says_what_it_did(stores):
         "escalation_requests: 1 deleted", "conversations: 2 deleted", "verification_codes: 1 deleted",
         "email_messages: 2 deleted", "customers: 2 anonymised", "customer_identities: 3 deleted",
         "customer_merges: 1 anonymised", "kb_queries: 3 anonymised", "resolutions: 2 anonymised",
-        "ces_ratings: 1 anonymised", "zendesk_tickets: 1 anonymised", "rasa tracker events: 6 deleted",
+        "survey_ratings: 1 anonymised", "zendesk_tickets: 1 anonymised", "rasa tracker events: 6 deleted",
     ]
     assert stores.leftovers(*NOA_TEXTS) == []
     assert stores.leftovers(*OMAR_TEXTS)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.ces.report import build_report
 from bot.db import session_scope, utcnow
-from bot.models import CesRating, Conversation, Customer, CustomerIdentity, Resolution, Ticket
+from bot.models import Conversation, Customer, CustomerIdentity, Resolution, SurveyRating, Ticket
 from bot.privacy.erase import Erasure, erase
 from bot.privacy.locate import Subject, locate
 from bot.privacy.tables import PSEUDONYM_PREFIX
@@ -78,7 +78,7 @@ def test_counted_rows_are_anonymised_under_one_pseudonym_per_conversation(stores
         keys = session.scalars(select(Resolution.resolution_key).where(Resolution.conversation_id == pseudonym)).all()
         assert sorted(key.split(":")[0] for key in keys) == ["kb", "ticket"]
         assert all(pseudonym in key for key in keys if key.startswith("kb:"))
-        rating = session.scalars(select(CesRating).where(CesRating.conversation_id == pseudonym)).one()
+        rating = session.scalars(select(SurveyRating).where(SurveyRating.conversation_id == pseudonym)).one()
         assert (rating.score, rating.comment, rating.agent_id is not None) == (2, "", True)
 
 
@@ -90,7 +90,7 @@ def test_an_erase_reports_what_it_did_per_place(stores):
     assert erasure.rows == {"tickets": 1, "ticket_messages": 2, "helpdesk_events": 1, "escalation_requests": 1,
                             "conversations": 2, "verification_codes": 1, "email_messages": 2, "customers": 2,
                             "customer_identities": 3, "customer_merges": 1,
-                            "kb_queries": 3, "resolutions": 2, "ces_ratings": 1, "zendesk_tickets": 1}
+                            "kb_queries": 3, "resolutions": 2, "survey_ratings": 1, "zendesk_tickets": 1}
     assert erasure.tracker_events == 6
     assert erasure.lines()[0] == "tickets: 1 anonymised"
     assert "ticket_messages: 2 deleted" in erasure.lines()

@@ -82,7 +82,7 @@ def test_the_export_holds_everything_about_the_customer_and_nothing_about_others
     assert sorted(q["question"] for q in data["kb_queries"]) == [
         "how do I get a refund for order 1182", "my email is NOA.COHEN@EXAMPLE.COM, where is my parcel",
         "refund for order 1182 please"]
-    assert [r["comment"] for r in data["ces_ratings"]] == ["the wait was long, call me on +972 54 123 4567"]
+    assert [r["comment"] for r in data["survey_ratings"]] == ["the wait was long, call me on +972 54 123 4567"]
     assert sorted(r["resolved_by"] for r in data["resolutions"]) == ["agent", "bot"]
     assert [z["zendesk_id"] for z in data["zendesk_tickets"]] == [9001]
     assert [e["request"]["customer_email"] for e in data["escalation_requests"]] == [NOA_EMAIL]
