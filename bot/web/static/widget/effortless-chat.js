@@ -5,6 +5,8 @@
  *   <script src="https://HELPDESK/widget/effortless-chat.js" data-socket-url="https://RASA:5005"
  *           data-title="Acme support" data-lang="auto" defer></script>
  * A logged-in visitor's signed identity: data-user-id, data-user-email, data-user-hash (docs/customers.md).
+ * A page that hands the chat a question (the help centre's "Ask our assistant"):
+ * data-open-with-question="…", or EffortlessChat.ask("…") from the page's own script.
  *
  * Design rules: no framework; customer and bot text is only ever put into the page through
  * DOM nodes and textContent (never innerHTML); the session token the server signed and a
@@ -77,11 +79,14 @@
   var LANGUAGE_NAMES = { en: "English", he: "עברית", ar: "العربية", cs: "Čeština" };
 
   // "auto": the visitor's browser languages first (they may read an English page but write
-  // Hebrew), then the page's own language, then English.
-  function pickLanguage(requested) {
+  // Hebrew), then the page's own language, then English. A page that hands the chat a question
+  // was read in its own language, and so was the question written: then that language comes first.
+  function pickLanguage(requested, pageFirst) {
+    var browserLanguages = navigator.languages || [navigator.language];
+    var pageLanguage = document.documentElement.lang;
     var candidates = requested && requested !== "auto"
       ? [requested]
-      : (navigator.languages || [navigator.language]).concat(document.documentElement.lang);
+      : pageFirst ? [pageLanguage].concat(browserLanguages) : browserLanguages.concat(pageLanguage);
     for (var i = 0; i < candidates.length; i++) {
       var code = String(candidates[i] || "").toLowerCase().slice(0, 2);
       if (SUPPORTED_LANGUAGES.indexOf(code) !== -1) return code;
@@ -109,11 +114,12 @@
     return identity;
   }
 
+  var openingQuestion = options.openWithQuestion; // undefined without the attribute, "" for an empty one
   var config = {
     socketUrl: socketUrlFrom(options.socketUrl),
     socketPath: options.socketPath || "/socket.io/",
     title: options.title || "Support",
-    language: pickLanguage(options.lang),
+    language: pickLanguage(options.lang, openingQuestion !== undefined),
     maxLength: parseInt(options.maxLength, 10) > 0 ? parseInt(options.maxLength, 10) : 1000,
     accent: options.color || "",
     identity: identityFrom(options)
@@ -758,18 +764,51 @@
     socket.connect();
   });
 
+  // ---- a question handed over by the page ----
+
+  // One line, at most the widget's own limit; a cut never splits a character made of two UTF-16 units.
+  function questionFrom(value) {
+    var question = String(value == null ? "" : value).replace(/\s+/g, " ").trim();
+    if (question.length <= config.maxLength) return question;
+    var end = config.maxLength;
+    if (/[\uD800-\uDBFF]/.test(question.charAt(end - 1))) end -= 1;
+    return question.slice(0, end).trim();
+  }
+
+  // Opens the chat and sends the question as the customer's own message (the outbox holds it
+  // until the session is confirmed); an empty question only opens the chat.
+  function ask(value) {
+    var question = questionFrom(value);
+    setOpen(true, true);
+    if (question) sendUserMessage(question, question);
+  }
+
+  // data-open-with-question asks once per browser tab: a reload of the same page (same question)
+  // only opens the chat, it does not ask again. Remembered in sessionStorage, keyed by the question.
+  function askOpeningQuestion() {
+    var question = questionFrom(openingQuestion);
+    var askedKey = "effortless-chat:asked:" + question;
+    var alreadyAsked = false;
+    try { alreadyAsked = sessionStorage.getItem(askedKey) !== null; } catch (error) { /* storage blocked */ }
+    if (alreadyAsked || !question) { setOpen(true, true); return; }
+    try { sessionStorage.setItem(askedKey, new Date().toISOString()); } catch (error) { /* asks again on reload */ }
+    ask(question);
+  }
+
   function start() {
     applyLanguage();
     document.body.appendChild(host);
     renderTranscript();
-    if (state.open) setOpen(true);
+    if (openingQuestion !== undefined) askOpeningQuestion();
+    else if (state.open) setOpen(true);
     else if (state.sessionToken && state.messages.length) connect(); // agent replies may arrive while closed
   }
 
   window.EffortlessChat = {
     open: function () { setOpen(true, true); },
     close: function () { setOpen(false); },
-    newConversation: newConversation
+    newConversation: newConversation,
+    ask: ask
   };
 
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
