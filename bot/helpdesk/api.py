@@ -35,13 +35,15 @@ from bot.helpdesk.schemas import (
     SavedReplyOut,
     SessionInfo,
     TicketDetail,
+    TicketSla,
     TicketStatusName,
     TicketSummary,
     TokenInfo,
     TransferRequest,
     error_responses,
 )
-from bot.models import Agent, AgentSession
+from bot.helpdesk.sla import SlaTargets, sla_state
+from bot.models import Agent, AgentSession, Ticket
 
 router = APIRouter(
     prefix="/api", route_class=SessionReleasingRoute, responses=error_responses({**BAD_BODY, **NEEDS_LOGIN})
@@ -180,13 +182,14 @@ def set_presence(data: PresenceRequest, agent: Agent = Depends(current_agent), d
 
 
 @router.get("/queue", response_model=list[TicketSummary], tags=["tickets"])
-def get_queue(_: Agent = Depends(current_agent), db: Session = Depends(db_session)):
-    """Waiting tickets in the order they will be served: priority, then age."""
-    return [tickets.summary(ticket, position) for position, ticket in enumerate(tickets.queue(db), start=1)]
+def get_queue(request: Request, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """Waiting tickets in the order they will be served: priority, then age; each with its SLA state."""
+    return _with_sla(request, [(ticket, position) for position, ticket in enumerate(tickets.queue(db), start=1)])
 
 
 @router.get("/tickets", response_model=list[TicketSummary], tags=["tickets"])
 def list_tickets(
+    request: Request,
     status: TicketStatusName | None = None,
     mine: bool = Query(False, description="only tickets assigned to me"),
     reference: str | None = Query(None, max_length=20, description="only this reference, e.g. T-1042"),
@@ -195,11 +198,23 @@ def list_tickets(
     agent: Agent = Depends(current_agent),
     db: Session = Depends(db_session),
 ):
-    """Tickets, newest first."""
+    """Tickets, newest first, each with its SLA state."""
     found = tickets.list_tickets(
         db, status=status, assignee_id=agent.id if mine else None, reference=reference, limit=limit, offset=offset
     )
-    return [tickets.summary(ticket, tickets.queue_position(db, ticket=ticket)) for ticket in found]
+    return _with_sla(request, [(ticket, tickets.queue_position(db, ticket=ticket)) for ticket in found])
+
+
+def _with_sla(request: Request, found: list[tuple[Ticket, int | None]]) -> list[TicketSummary]:
+    """Summaries of ``(ticket, queue position)`` pairs with their SLA state, all at the same moment."""
+    targets = SlaTargets.from_settings(request.app.state.settings)
+    now = utcnow()
+    return [
+        tickets.summary(ticket, position).model_copy(
+            update={"sla": TicketSla.model_validate(sla_state(ticket, now, targets), from_attributes=True)}
+        )
+        for ticket, position in found
+    ]
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)

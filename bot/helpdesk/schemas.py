@@ -249,6 +249,19 @@ class MessageOut(_FromOrm):
     last_delivery_error: str | None = Field(None, description="why the last try failed")
 
 
+class TicketSla(BaseModel):
+    """The ticket against its service-level targets (calendar time, current priority; see docs/agent-console.md#sla)."""
+
+    state: Literal["breached", "warning", "ok", "met"] | None = Field(
+        description="breached: a running target is past due (or, when none runs, one was missed); warning: "
+        "less than a quarter of a running target, or 15 minutes, is left; ok; met: both targets met; "
+        "null: withdrawn"
+    )
+    due_at: datetime | None = Field(description="the deadline `state` is about (missed or soonest); null when none runs")
+    first_response_due_at: datetime = Field(description="created_at + the first-response target of its priority")
+    resolution_due_at: datetime = Field(description="created_at + the resolution target of its priority")
+
+
 class TicketSummary(_FromOrm):
     id: int
     reference: str
@@ -269,6 +282,7 @@ class TicketSummary(_FromOrm):
     closed_at: datetime | None
     updated_at: datetime
     queue_position: int | None = Field(None, description="1 = next to be served; only while waiting")
+    sla: TicketSla | None = Field(None, description="set in the queue and ticket lists")
 
 
 class TicketDetail(TicketSummary):
