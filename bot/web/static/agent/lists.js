@@ -2,12 +2,19 @@
 
 import { ApiError } from "./api.js";
 import { el } from "/shared/dom.js";
-import { REASON_LABELS, STATUS_LABELS, ageElement, chip, languageName, whileBusy } from "./ui.js";
+import { REASON_LABELS, STATUS_LABELS, age, ageElement, chip, languageName, whileBusy } from "./ui.js";
 import { speaksLanguage } from "./profile.js";
 
 const RELOAD_DELAY_MS = 200;
 const MINE_LIMIT = 200;
 const NEW_ROW_HIGHLIGHT_MS = 4_000;
+// The queue reloads this often while open, so SLA states and "Due in …" stay current between events.
+const SLA_REFRESH_MS = 30_000;
+const QUEUE_ORDER_KEY = "effortless-agent:queue-order";
+const QUEUE_ORDERS = {
+  queue: "Queue order (priority, then age)",
+  sla: "SLA first (most overdue, then soonest due)",
+};
 
 /**
  * A table of tickets that updates row by row (keyed by ticket id), so a live update neither
@@ -84,6 +91,36 @@ function customerCell(ticket) {
   ];
 }
 
+/**
+ * "Overdue 12 min", "Due in 8 min", "Met": the ticket's SLA state in words (colour is never the only
+ * sign), worked out from the deadline the server says the state is about.
+ */
+export function slaLabel(sla, now = Date.now()) {
+  if (!sla || !sla.state) return "";
+  if (sla.state === "met") return "Met";
+  if (!sla.due_at) return "Target missed";
+  const due = Date.parse(sla.due_at);
+  if (sla.state === "breached") {
+    return now - due < 60_000 ? "Overdue" : `Overdue ${age(sla.due_at, now)}`;
+  }
+  return due - now < 60_000 ? "Due now" : `Due in ${age(new Date(now).toISOString(), due)}`;
+}
+
+function slaCell(ticket) {
+  const label = slaLabel(ticket.sla);
+  if (!label) return "";
+  const title = ticket.sla.due_at ? `Due ${new Date(ticket.sla.due_at).toLocaleString()}` : null;
+  return el("span", { class: `sla sla-${ticket.sla.state}`, title }, label);
+}
+
+/** Most overdue first, then soonest due; tickets with no running target last; then queue order. */
+function bySla(a, b) {
+  const dueA = a.sla && a.sla.due_at ? Date.parse(a.sla.due_at) : Infinity;
+  const dueB = b.sla && b.sla.due_at ? Date.parse(b.sla.due_at) : Infinity;
+  if (dueA !== dueB) return dueA < dueB ? -1 : 1;
+  return (a.queue_position ?? Infinity) - (b.queue_position ?? Infinity);
+}
+
 function subjectCell(ticket) {
   return el("span", { class: "subject", dir: "auto", title: ticket.subject }, ticket.subject);
 }
@@ -152,23 +189,41 @@ export class QueueView extends ListView {
         { ...COMMON_COLUMNS.language, cell: (t) => this.languageCell(t) },
         COMMON_COLUMNS.channel,
         { header: "Waiting", cell: (t) => ageElement(t.created_at), className: "col-age" },
+        { header: "SLA", cell: slaCell, className: "col-sla" },
         { header: "Action", cell: (t) => this.claimButton(t), className: "col-action" },
       ],
     });
     this.summary = el("p", { class: "summary", "aria-live": "polite" }, "Loading…");
     this.claimNext = el("button", { type: "button", class: "primary", onclick: () => this.claimNextTicket() }, "Claim next");
+    this.order = el("select", { id: "queue-order", onchange: () => this.changeOrder() },
+      Object.entries(QUEUE_ORDERS).map(([value, text]) => el("option", { value }, text)));
+    this.order.value = QUEUE_ORDERS[localStorage.getItem(QUEUE_ORDER_KEY)] ? localStorage.getItem(QUEUE_ORDER_KEY) : "queue";
+    this.refreshTimer = null;
   }
 
   mount(main) {
     document.title = "Queue · Effortless agent console";
     main.append(el("section", { class: "list-view", "aria-labelledby": "queue-title" },
-      el("div", { class: "view-head" }, withId(this.heading, "queue-title"), this.summary, this.claimNext),
+      el("div", { class: "view-head" }, withId(this.heading, "queue-title"), this.summary,
+        el("label", { class: "queue-order", for: "queue-order" }, "Sort ", this.order), this.claimNext),
       this.error,
       this.table.element,
     ));
     this.heading.focus();
     if (this.app.queueLoaded) this.showQueue(this.app.queue);
     this.app.refreshQueue();
+    this.refreshTimer = window.setInterval(() => this.app.refreshQueue(), SLA_REFRESH_MS);
+  }
+
+  unmount() {
+    super.unmount();
+    window.clearInterval(this.refreshTimer);
+  }
+
+  /** Remember the agent's order (this browser) and show the queue in it. */
+  changeOrder() {
+    localStorage.setItem(QUEUE_ORDER_KEY, this.order.value);
+    if (this.app.queueLoaded) this.showQueue(this.app.queue);
   }
 
   reload() {
@@ -177,9 +232,10 @@ export class QueueView extends ListView {
 
   showQueue(tickets) {
     const seen = this.seenIds;
-    this.table.show(tickets, {
+    const ordered = this.order.value === "sla" ? [...tickets].sort(bySla) : tickets;
+    this.table.show(ordered, {
       isNew: (ticket) => seen !== null && !seen.has(ticket.id),
-      extra: (ticket) => speaksLanguage(this.app.agent, ticket),
+      extra: (ticket) => [speaksLanguage(this.app.agent, ticket), slaLabel(ticket.sla)],
     });
     this.seenIds = new Set([...(seen || []), ...tickets.map((ticket) => ticket.id)]);
     this.summary.textContent = tickets.length === 1 ? "1 ticket waiting" : `${tickets.length} tickets waiting`;
