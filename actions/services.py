@@ -32,11 +32,12 @@ class Services:
 @lru_cache(maxsize=1)
 def services() -> Services:
     settings = load_settings()
+    sessions = make_session_factory(make_engine(settings.database_url))
     return Services(
         settings=settings,
-        sessions=make_session_factory(make_engine(settings.database_url)),
+        sessions=sessions,
         knowledge_base=KnowledgeBaseStore(settings, rebuild_in_background=True),
-        tickets=make_backend(settings),
+        tickets=make_backend(settings, sessions),
     )
 
 

@@ -4,15 +4,21 @@ The actions only see :class:`TicketBackend`; ``TICKET_BACKEND`` picks the implem
 :func:`make_backend`. Both give the same answers (:class:`TicketReceipt`, :class:`CustomerTicket`,
 :class:`Availability`), with ``live_handoff`` telling the bot whether agents answer in the chat
 itself (built-in, or Zendesk with its webhook set up: :mod:`bot.helpdesk.zendesk_sync`) or only
-by e-mail from Zendesk.
+by e-mail from Zendesk. Every Zendesk escalation is also recorded locally
+(:mod:`bot.helpdesk.zendesk_records`), so reports count it whatever the backend.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any, Protocol
 
-from bot.db import utcnow
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import session_scope, utcnow
+from bot.helpdesk import zendesk_records
 from bot.helpdesk.client import HelpdeskClient, ServiceCaller
 from bot.helpdesk.schemas import (
     Availability,
@@ -23,7 +29,10 @@ from bot.helpdesk.schemas import (
 from bot.helpdesk.text import truncate_with_marker
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.helpdesk.tickets import WITHDRAWN_TEXT, ticket_subject
+from bot.helpdesk.zendesk_records import WITHDRAWN_TAG, ZENDESK_STATUSES
 from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
 
 
 class TicketBackend(Protocol):
@@ -59,10 +68,11 @@ class TicketBackend(Protocol):
         """Business hours and whether a person can answer now."""
 
 
-def make_backend(settings: Settings) -> TicketBackend:
-    """The backend ``TICKET_BACKEND`` names; the built-in helpdesk's client already speaks the interface."""
+def make_backend(settings: Settings, sessions: sessionmaker) -> TicketBackend:
+    """The backend ``TICKET_BACKEND`` names; the built-in helpdesk's client already speaks the interface.
+    ``sessions`` (the process's database) is where Zendesk escalations are recorded locally."""
     if settings.ticket_backend == "zendesk":
-        return ZendeskBackend(settings)
+        return ZendeskBackend(settings, sessions)
     return HelpdeskClient(settings)
 
 
@@ -93,18 +103,7 @@ def zendesk_ticket(service: ServiceCaller, ticket_id: int) -> dict | None:
     return service.json(response)["ticket"]
 
 
-# Zendesk ticket status → ours.
-ZENDESK_STATUSES: dict[str, str] = {
-    "new": "waiting",
-    "open": "assigned",
-    "pending": "assigned",
-    "hold": "assigned",
-    "solved": "resolved",
-    "closed": "closed",
-}
 TAG = "effortless"
-# A ticket the customer withdrew (Zendesk has no such status): its solving is no handback.
-WITHDRAWN_TAG = "withdrawn"
 
 
 class ZendeskBackend:
@@ -112,10 +111,12 @@ class ZendeskBackend:
 
     Idempotency: the escalation's key is the ticket's ``external_id`` (looked up before creating)
     and the ``Idempotency-Key`` header. Each ticket is tagged with a hash of the conversation id, so
-    relayed messages (public comments) and status questions find it again.
+    relayed messages (public comments) and status questions find it again. Each ticket it creates
+    or withdraws is mirrored in the local ``tickets`` table (:mod:`bot.helpdesk.zendesk_records`).
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, sessions: sessionmaker):
+        self._sessions = sessions
         self._service = zendesk_api(settings)
         self._send = self._service.send
         self._checked = self._service.json
@@ -128,6 +129,7 @@ class ZendeskBackend:
     def create_ticket(self, ticket: TicketCreate) -> TicketReceipt:
         existing = self._get("/tickets.json", params={"external_id": ticket.idempotency_key}).get("tickets") or []
         if existing:
+            self._record(ticket, existing[0])  # the first call may have died before recording it
             return self._receipt(existing[0], created=False)
         payload: dict[str, Any] = {
             "ticket": {
@@ -151,6 +153,7 @@ class ZendeskBackend:
         if not ticket.customer_email:
             del payload["ticket"]["requester"]["email"]
         created = self._call("POST", "/tickets.json", json=payload, headers={"Idempotency-Key": ticket.idempotency_key})
+        self._record(ticket, created["ticket"])
         return self._receipt(created["ticket"], created=True)
 
     def relay_message(
@@ -184,6 +187,8 @@ class ZendeskBackend:
                 }
             },
         )
+        if open_ticket.get("external_id"):
+            self._in_session(zendesk_records.withdraw, idempotency_key=open_ticket["external_id"])
         return f"#{open_ticket['id']}"
 
     def add_customer_details(self, conversation_id: str, name: str | None, email: str | None) -> bool:
@@ -239,6 +244,21 @@ class ZendeskBackend:
             wait_estimate_minutes=None,
             live_handoff=self._live_handoff,
         )
+
+    # ------------------------------------------------------------ the local record
+
+    def _record(self, ticket: TicketCreate, zendesk_ticket: dict) -> None:
+        self._in_session(zendesk_records.record_escalation, data=ticket, zendesk_ticket=zendesk_ticket,
+                         priority=self._policy.priority_for(ticket.reason, ticket.priority))
+
+    def _in_session(self, function, /, **kwargs) -> None:
+        """Write the local record; a database failure is logged, never the customer's problem: the
+        Zendesk ticket exists, and the webhook's sync records it from Zendesk later."""
+        try:
+            with session_scope(self._sessions) as session:
+                function(session, **kwargs)
+        except SQLAlchemyError:
+            log.exception("Zendesk ticket not recorded locally yet (reports miss it until its next sync)")
 
     # ------------------------------------------------------------ Zendesk calls
 

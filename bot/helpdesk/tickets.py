@@ -55,6 +55,9 @@ OPEN_STATUSES = ("waiting", "assigned")
 NO_OPEN_TICKET = "no open ticket"
 WITHDRAWN_TEXT = "The customer withdrew the request"
 QUEUE_ORDER = (Ticket.priority_rank, Ticket.created_at, Ticket.id)
+# The console works this helpdesk's own tickets only: a local record of a Zendesk ticket
+# (bot.helpdesk.zendesk_records) is counted in reports but worked in Zendesk, so no agent here may take it.
+IN_CONSOLE = Ticket.backend == "helpdesk"
 REFERENCE_OFFSET = 1000
 # How many of the most urgent waiting tickets concurrent claim-next calls spread over.
 CLAIM_WINDOW = 10
@@ -159,7 +162,7 @@ def _ticket_by_key(session: Session, key: str) -> Ticket | None:
 def open_ticket_for(session: Session, *, conversation_id: str) -> Ticket | None:
     return session.scalar(
         select(Ticket)
-        .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES), IN_CONSOLE)
         .order_by(Ticket.id.desc())
         .limit(1)
     )
@@ -167,14 +170,15 @@ def open_ticket_for(session: Session, *, conversation_id: str) -> Ticket | None:
 
 def get_ticket(session: Session, *, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_DB_ID else None
-    if ticket is None:
+    if ticket is None or ticket.backend != "helpdesk":
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
 
 
 def queue(session: Session, *, limit: int = 200) -> list[Ticket]:
     """Waiting tickets, most urgent first, then oldest first."""
-    return list(session.scalars(select(Ticket).where(Ticket.status == "waiting").order_by(*QUEUE_ORDER).limit(limit)))
+    waiting = select(Ticket).where(Ticket.status == "waiting", IN_CONSOLE)
+    return list(session.scalars(waiting.order_by(*QUEUE_ORDER).limit(limit)))
 
 
 def list_tickets(
@@ -187,7 +191,7 @@ def list_tickets(
     offset: int = 0,
 ) -> list[Ticket]:
     """Newest first, optionally by status, assignee and reference."""
-    query = select(Ticket)
+    query = select(Ticket).where(IN_CONSOLE)
     if status:
         query = query.where(Ticket.status == status)
     if assignee_id is not None:
@@ -206,6 +210,7 @@ def queue_position(session: Session, *, ticket: Ticket) -> int | None:
         .select_from(Ticket)
         .where(
             Ticket.status == "waiting",
+            IN_CONSOLE,
             or_(
                 Ticket.priority_rank < ticket.priority_rank,
                 and_(
@@ -276,7 +281,7 @@ def claim_next(session: Session, *, agent: Agent, now: datetime | None = None) -
 
 def _claim_window(session: Session, languages: list[str] | None) -> Sequence:
     """The most urgent waiting tickets (id, rank), only those in ``languages`` unless it is None."""
-    query = select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting")
+    query = select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting", IN_CONSOLE)
     if languages is not None:
         query = query.where(Ticket.language.in_(languages))
     return session.execute(query.order_by(*QUEUE_ORDER).limit(CLAIM_WINDOW)).all()
@@ -699,6 +704,7 @@ def median_handling_minutes(session: Session, *, now: datetime) -> float:
             Ticket.resolved_at.is_not(None),
             Ticket.assigned_at.is_not(None),
             Ticket.resolved_at >= now - HANDLING_LOOKBACK,
+            IN_CONSOLE,
         )
         .order_by(Ticket.resolved_at.desc())
         .limit(HANDLING_SAMPLE_SIZE)
@@ -798,7 +804,9 @@ def availability(session: Session, *, policy: HelpdeskPolicy, now: datetime | No
     """Whether a person can answer now, and how long a ticket created now would wait."""
     now = now or utcnow()
     online = agents_online(session, now=now)
-    waiting = session.scalars(select(func.count()).select_from(Ticket).where(Ticket.status == "waiting")).one()
+    waiting = session.scalars(
+        select(func.count()).select_from(Ticket).where(Ticket.status == "waiting", IN_CONSOLE)
+    ).one()
     next_open = policy.business_hours.next_open(now)
     return Availability(
         agents_online=online,

@@ -11,6 +11,11 @@ Rasa could not take stays flagged and is synced again by the app's retry loop.
 
 Only agents' public comments are shown: internal notes, the customer's own e-mail replies and the
 comments the bot itself posted (relayed chat lines, by the API user) are not.
+
+Each sync also brings the ticket's local record (:mod:`bot.helpdesk.zendesk_records`) up to date
+before the chat hears of it: first reply, solved (with the :class:`~bot.models.Resolution` whose id
+goes with ``EXTERNAL_ticket_resolved``, so the bot asks the survey as after a built-in resolution),
+reopened, closed, withdrawn.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import rows_changed, session_scope, utcnow
+from bot.helpdesk import zendesk_records
 from bot.helpdesk.backends import WITHDRAWN_TAG, conversation_from_escalation_key, zendesk_api, zendesk_ticket
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.errors import HelpdeskError, Unauthorized
@@ -132,8 +138,22 @@ def _reply_text(comment: dict) -> str:
     return "\n".join([(comment.get("plain_body") or comment.get("body") or "").strip(), *files]).strip()
 
 
-def chat_lines(ticket: dict, comments: list[dict], own_user_id: int, cursor: ZendeskTicket) -> list[ChatLine]:
-    """What the customer has not seen yet: agents' new public comments, then a change of status."""
+def agent_reply(comment: dict, own_user_id: int) -> str:
+    """The text an agent's public comment shows the customer; empty for anything else."""
+    if (
+        comment.get("public")
+        and comment.get("author_id") != own_user_id
+        and comment["author"].get("role") in ("agent", "admin")
+    ):
+        return _reply_text(comment)
+    return ""
+
+
+def chat_lines(
+    ticket: dict, comments: list[dict], own_user_id: int, cursor: ZendeskTicket, resolution_id: int | None = None
+) -> list[ChatLine]:
+    """What the customer has not seen yet: agents' new public comments, then a change of status (a
+    solve with its ``resolution_id``, for the survey)."""
     reference = f"#{ticket['id']}"
     lines = [
         ChatLine(  # an agent without a name is named by the action server, in the customer's language
@@ -142,17 +162,16 @@ def chat_lines(ticket: dict, comments: list[dict], own_user_id: int, cursor: Zen
             comment_id=int(c["id"]),
         )
         for c in comments
-        if int(c["id"]) > cursor.last_comment_id
-        and c.get("public")
-        and c.get("author_id") != own_user_id
-        and c["author"].get("role") in ("agent", "admin")
-        and (text := _reply_text(c))
+        if int(c["id"]) > cursor.last_comment_id and (text := agent_reply(c, own_user_id))
     ]
     status = ticket.get("status") or ""
     was_closed = (cursor.last_status or "") in CLOSED_STATUSES
     withdrawn = WITHDRAWN_TAG in (ticket.get("tags") or ())  # the customer left: nobody to hand back to
     if status in CLOSED_STATUSES and not was_closed and not withdrawn:
-        lines.append(ChatLine("EXTERNAL_ticket_resolved", {"ticket_reference": reference}, status=status))
+        resolved = {"ticket_reference": reference}
+        if resolution_id is not None:
+            resolved["resolution_id"] = str(resolution_id)
+        lines.append(ChatLine("EXTERNAL_ticket_resolved", resolved, status=status))
     elif status not in CLOSED_STATUSES and was_closed:
         lines.append(ChatLine("EXTERNAL_ticket_reopened", {"ticket_reference": reference}, status=status))
     return lines
@@ -233,7 +252,9 @@ class ZendeskSync:
             cursor = session.get_one(ZendeskTicket, ticket_id)  # the row our lease is on
             session.expunge(cursor)
         own_user_id = self._reader.own_user_id()
-        for line in chat_lines(ticket, list(self._reader.comments(ticket_id)), own_user_id, cursor):
+        comments = list(self._reader.comments(ticket_id))
+        resolution_id = self._record(ticket, conversation_id, comments, own_user_id)
+        for line in chat_lines(ticket, comments, own_user_id, cursor, resolution_id):
             try:
                 self._bridge.trigger_intent(conversation_id, line.intent, line.entities)
             except DeliveryFailed as failure:
@@ -242,6 +263,17 @@ class ZendeskSync:
                 log.error("Zendesk ticket %s: Rasa refused %s for good, skipped: %s", ticket_id, line.intent, failure)
             self._advance(ticket_id, conversation_id, line)
         return True
+
+    def _record(self, ticket: dict, conversation_id: str, comments: list[dict], own_user_id: int) -> int | None:
+        """Bring the ticket's local record up to date (made from Zendesk's ticket if it has none); the id
+        of its current resolution when solved."""
+        first_reply = next((c for c in comments if agent_reply(c, own_user_id)), None)
+        first_reply_at = zendesk_records.zendesk_time(first_reply.get("created_at")) if first_reply else None
+        with session_scope(self._sessions) as session:
+            row = zendesk_records.local_ticket(session, idempotency_key=ticket["external_id"])
+            if row is None:
+                row = zendesk_records.record_from_zendesk(session, zendesk_ticket=ticket, conversation_id=conversation_id)
+            return zendesk_records.follow(session, ticket=row, zendesk_ticket=ticket, first_reply_at=first_reply_at)
 
     def _advance(self, ticket_id: int, conversation_id: str, line: ChatLine) -> None:
         with session_scope(self._sessions) as session:

@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.ticket_backend == "zendesk" and settings.zendesk_webhook_secret
         else None
     )
-    external_backend = make_backend(settings) if settings.ticket_backend != "builtin" else None
+    external_backend = make_backend(settings, session_factory) if settings.ticket_backend != "builtin" else None
     drainer = EscalationDrainer(settings, session_factory, bridge, policy, external_backend)
 
     @asynccontextmanager

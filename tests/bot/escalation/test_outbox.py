@@ -176,7 +176,7 @@ def test_a_zendesk_escalation_is_created_once_and_announced_on_its_own_schedule(
         zendesk_settings = settings.model_copy(update={
             "ticket_backend": "zendesk", "zendesk_url": zendesk.base_url, "zendesk_email": "bot@acme.example",
             "zendesk_api_token": "zendesk-token", "zendesk_webhook_secret": "secret"})
-        backend = ZendeskBackend(zendesk_settings)
+        backend = ZendeskBackend(zendesk_settings, sessions)
         request = ticket_request("chat-zendesk")
         with session_scope(sessions) as session:
             outbox.retry_later(session, hold=hold(sessions, request), error="Zendesk is unavailable")

@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -230,7 +231,8 @@ class ZendeskStandIn(StandIn):
             "tags": ticket["tags"],
             "external_id": ticket.get("external_id"),
             "requester_email": requester.get("email"),
-            "created_at": "2026-01-05T10:00:00Z",
+            "created_at": _zendesk_now(),
+            "updated_at": _zendesk_now(),
         }
         self.tickets[ticket_id] = stored
         self.comments[ticket_id] = []
@@ -252,6 +254,7 @@ class ZendeskStandIn(StandIn):
         ticket = self.tickets[ticket_id]
         ticket["status"] = update.get("status", ticket["status"])
         ticket["tags"] = ticket["tags"] + [t for t in update.get("additional_tags", []) if t not in ticket["tags"]]
+        ticket["updated_at"] = _zendesk_now()
         return 200, {"ticket": ticket}
 
     # ------------------------------------------------------------ what agents do in Zendesk
@@ -273,16 +276,18 @@ class ZendeskStandIn(StandIn):
             ]
             if self.tickets[ticket_id]["status"] == "new":
                 self.tickets[ticket_id]["status"] = "open"
+            self.tickets[ticket_id]["updated_at"] = _zendesk_now()
 
     def set_status(self, ticket_id: int, status: str) -> None:
         with self._lock:
             self.tickets[ticket_id]["status"] = status
+            self.tickets[ticket_id]["updated_at"] = _zendesk_now()
 
     def _add_comment(self, ticket_id: int, author_id: int, body: str, public: bool) -> None:
         comment_id = 1000 + sum(len(c) for c in self.comments.values())
         self.comments[ticket_id].append(
             {"id": comment_id, "type": "Comment", "author_id": author_id, "body": body, "plain_body": body,
-             "public": public, "created_at": "2026-01-05T10:00:00Z"}
+             "public": public, "created_at": _zendesk_now()}
         )
 
     def _list_comments(self, ticket_id: int, query: dict[str, str]) -> Reply:
@@ -316,6 +321,11 @@ class ZendeskStandIn(StandIn):
             elif name != "type":
                 raise AssertionError(f"the stand-in does not know the search term {term!r}")
         return {"results": [dict(t, result_type="ticket") for t in results], "count": len(results)}
+
+
+def _zendesk_now() -> str:
+    """Zendesk's timestamps: UTC, whole seconds, ``Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:

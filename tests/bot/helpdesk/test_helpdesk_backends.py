@@ -88,10 +88,10 @@ def test_builtin_client_with_a_wrong_token_is_rejected_clearly(live_helpdesk, se
         HelpdeskClient(settings, base_url=live_helpdesk.base_url).availability()
 
 
-def test_make_backend_follows_the_setting(settings_env):
-    assert isinstance(make_backend(load_settings(settings_env)), HelpdeskClient)
+def test_make_backend_follows_the_setting(settings_env, sessions):
+    assert isinstance(make_backend(load_settings(settings_env), sessions), HelpdeskClient)
     with pytest.raises(SettingsError, match="ZENDESK_URL, ZENDESK_EMAIL, ZENDESK_API_TOKEN"):
-        make_backend(load_settings({**settings_env, "TICKET_BACKEND": "zendesk"}))
+        make_backend(load_settings({**settings_env, "TICKET_BACKEND": "zendesk"}), sessions)
 
 
 # ---------------------------------------------------------------- Zendesk
@@ -105,7 +105,7 @@ def zendesk() -> Iterator[ZendeskStandIn]:
 
 
 @pytest.fixture
-def zendesk_backend(zendesk, settings_env) -> ZendeskBackend:
+def zendesk_backend(zendesk, settings_env, sessions) -> ZendeskBackend:
     backend = make_backend(
         load_settings(
             {
@@ -115,7 +115,8 @@ def zendesk_backend(zendesk, settings_env) -> ZendeskBackend:
                 "ZENDESK_EMAIL": ZENDESK_EMAIL,
                 "ZENDESK_API_TOKEN": ZENDESK_TOKEN,
             }
-        )
+        ),
+        sessions,
     )
     assert isinstance(backend, ZendeskBackend)
     return backend
@@ -174,7 +175,7 @@ def test_zendesk_outage_is_retried_then_reported(zendesk, zendesk_backend):
     assert zendesk_backend.create_ticket(escalation()).created is True
 
 
-def test_zendesk_with_a_wrong_api_token_is_rejected_without_showing_it(zendesk, settings_env):
+def test_zendesk_with_a_wrong_api_token_is_rejected_without_showing_it(zendesk, settings_env, sessions):
     backend = ZendeskBackend(
         load_settings(
             {
@@ -184,7 +185,8 @@ def test_zendesk_with_a_wrong_api_token_is_rejected_without_showing_it(zendesk, 
                 "ZENDESK_EMAIL": ZENDESK_EMAIL,
                 "ZENDESK_API_TOKEN": "wrong-token-123",
             }
-        )
+        ),
+        sessions,
     )
     with pytest.raises(HelpdeskRejected, match="HTTP 401.*Couldn't authenticate you") as failure:
         backend.create_ticket(escalation())

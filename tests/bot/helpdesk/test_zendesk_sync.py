@@ -17,7 +17,7 @@ from bot.helpdesk.backends import ZendeskBackend, conversation_from_escalation_k
 from bot.helpdesk.rasa_bridge import RasaBridge
 from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.zendesk_sync import ZendeskSync
-from bot.models import ZendeskTicket
+from bot.models import Resolution, ZendeskTicket
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.standins import ZendeskStandIn, zendesk_signature
@@ -46,8 +46,8 @@ def settings_env(settings_env, zendesk):
 
 
 @pytest.fixture
-def backend(settings) -> ZendeskBackend:
-    return make_backend(settings)
+def backend(settings, sessions) -> ZendeskBackend:
+    return make_backend(settings, sessions)
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_notes_customer_emails_and_the_bots_own_lines_stay_out_of_the_chat(clien
     assert delivered(rasa) == []
 
 
-def test_solving_hands_the_chat_back_and_reopening_returns_it(client, zendesk, rasa, ticket_id):
+def test_solving_hands_the_chat_back_and_reopening_returns_it(client, zendesk, rasa, sessions, ticket_id):
     anna = zendesk.add_user("Anna")
     zendesk.agent_comment(ticket_id, anna, "Refunded, it will show in 3 days.")
     zendesk.set_status(ticket_id, "solved")
@@ -134,7 +134,10 @@ def test_solving_hands_the_chat_back_and_reopening_returns_it(client, zendesk, r
     assert [intent for intent, _ in delivered(rasa)] == [
         "EXTERNAL_agent_message", "EXTERNAL_ticket_resolved", "EXTERNAL_ticket_reopened",
     ]
-    assert delivered(rasa)[1][1] == {"ticket_reference": f"#{ticket_id}"}
+    with session_scope(sessions) as session:  # the solve's resolution, for the survey the bot asks
+        [resolution] = session.scalars(select(Resolution)).all()
+        assert (resolution.conversation_id, resolution.resolved_by) == (CONVERSATION, "agent")
+    assert delivered(rasa)[1][1] == {"ticket_reference": f"#{ticket_id}", "resolution_id": str(resolution.id)}
 
 
 def test_replies_wait_while_rasa_is_down_and_then_arrive_in_order(app, client, zendesk, rasa, sessions, ticket_id):
@@ -231,13 +234,13 @@ def test_the_webhook_refuses_what_zendesk_did_not_sign_or_cannot_mean(client, se
     assert rasa.calls == []
 
 
-def test_without_a_signing_secret_the_webhook_is_off_and_agents_answer_by_email(settings_env, settings):
+def test_without_a_signing_secret_the_webhook_is_off_and_agents_answer_by_email(settings_env, settings, sessions):
     without = load_settings({**settings_env, "ZENDESK_WEBHOOK_SECRET": ""})
     with TestClient(create_app(without)) as client:
         response = webhook(client, 1)
     assert response.status_code == 404
     assert "ZENDESK_WEBHOOK_SECRET" in response.json()["detail"]
-    assert make_backend(without).availability().live_handoff is False
+    assert make_backend(without, sessions).availability().live_handoff is False
 
 
 @pytest.mark.parametrize("conversation_id", ["web-1", "a:b:c", "שיחה-7", "x" * 167])
