@@ -1,4 +1,5 @@
-"""Support reports: CES, containment, escalations, ticket times and KB gaps over a date range.
+"""Support reports over a date range: CES, CSAT, NPS, first-contact resolution, containment,
+escalations (reopened and withdrawn tickets), ticket times and KB gaps.
 
 Every aggregate is a plain function of a session and a :class:`~bot.ces.periods.ReportRange`, so
 each can be tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
@@ -10,19 +11,26 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
-from bot.ces.parse import MAX_SCORE, MIN_SCORE
 from bot.ces.periods import ReportRange
 from bot.db import utcnow
 from bot.helpdesk.tickets import REASON_TEXTS
-from bot.models import Agent, KbQuery, Resolution, SurveyRating, Ticket
+from bot.models import Agent, ArticleFeedback, Conversation, KbQuery, Resolution, SurveyRating, Ticket
 
 EASY_MIN_SCORE = 5
+SATISFIED_MIN_SCORE = 4
+PROMOTER_MIN_SCORE, PASSIVE_MIN_SCORE = 9, 7
+SCALES = {"ces": range(1, 8), "csat": range(1, 6), "nps": range(0, 11)}
+# The help centre logs its searches as KB queries on this channel: they feed the KB-gap report, but a
+# reader browsing articles is no conversation with support, so containment and FCR leave them out.
+HELP_CENTRE_CHANNEL = "help_centre"
+FCR_WINDOW = timedelta(days=7)
 GAP_OUTCOMES = ("abstain", "miss")
 GAP_TICKET_REASON = "kb_missed_twice"
 MAX_GAP_QUESTIONS = 5000
@@ -87,11 +95,17 @@ def _score_aggregates() -> tuple:
     return func.count(SurveyRating.id), func.coalesce(func.sum(SurveyRating.score), 0), _count_where(SurveyRating.score >= EASY_MIN_SCORE)
 
 
+def _ratings(survey: str, period: ReportRange):
+    """The condition for one survey's ratings in the range: the table holds CES, CSAT and NPS
+    answers, and a figure mixing scales would mean nothing."""
+    return (SurveyRating.survey == survey) & period.contains(SurveyRating.created_at)
+
+
 def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -> dict:
     """Mean, share of 5–7, low scores (≤ threshold) and comments of the ratings in the range."""
     responses, total, easy, low, comments = session.execute(
         select(*_score_aggregates(), _count_where(SurveyRating.score <= low_threshold), func.count(SurveyRating.comment))
-        .where(period.contains(SurveyRating.created_at))
+        .where(_ratings("ces", period))
     ).one()
     return {
         **score_stats(responses, total, easy),
@@ -102,20 +116,23 @@ def ces_summary(session: Session, period: ReportRange, low_threshold: int = 3) -
     }
 
 
-def ces_distribution(session: Session, period: ReportRange) -> list[dict]:
-    """Count and share of each score 1..7 (all seven, zeros included)."""
+def score_distribution(session: Session, period: ReportRange, survey: str) -> list[dict]:
+    """Count and share of each score on ``survey``'s scale (every score, zeros included)."""
     counts = dict(
         session.execute(
-            select(SurveyRating.score, func.count())
-            .where(period.contains(SurveyRating.created_at))
-            .group_by(SurveyRating.score)
+            select(SurveyRating.score, func.count()).where(_ratings(survey, period)).group_by(SurveyRating.score)
         ).tuples().all()
     )
     total = sum(counts.values())
     return [
         {"score": score, "count": counts.get(score, 0), "share": _share(counts.get(score, 0), total)}
-        for score in range(MIN_SCORE, MAX_SCORE + 1)
+        for score in SCALES[survey]
     ]
+
+
+def ces_distribution(session: Session, period: ReportRange) -> list[dict]:
+    """Count and share of each effort score 1..7."""
+    return score_distribution(session, period, "ces")
 
 
 def _bucket_start(moment: datetime, period: str) -> date:
@@ -123,25 +140,25 @@ def _bucket_start(moment: datetime, period: str) -> date:
     return day - timedelta(days=day.weekday()) if period == "week" else day
 
 
-def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> list[dict]:
-    """CES per UTC day or ISO week (Monday-based), from the first to the last bucket with a
-    rating; empty buckets in between are included with ``responses`` 0 so charts show gaps.
+def _ces_stats(scores: Sequence[int]) -> dict:
+    return score_stats(len(scores), sum(scores), sum(score >= EASY_MIN_SCORE for score in scores))
+
+
+def survey_trend(session: Session, report_range: ReportRange, survey: str, period: str = "day") -> list[dict]:
+    """``survey``'s figures per UTC day or ISO week (Monday-based), from the first to the last bucket
+    with a rating; empty buckets in between are included with ``responses`` 0 so charts show gaps.
 
     Bucketing happens here rather than in SQL, where truncating a timestamp to a UTC day is
     spelled differently by every database.
     """
     if period not in ("day", "week"):
         raise ValueError(f"period must be 'day' or 'week', got {period!r}")
+    stats = TREND_STATS[survey]
     step = timedelta(days=7 if period == "week" else 1)
     buckets: dict[date, list[int]] = {}
-    rows = session.execute(
-        select(SurveyRating.score, SurveyRating.created_at).where(report_range.contains(SurveyRating.created_at))
-    )
+    rows = session.execute(select(SurveyRating.score, SurveyRating.created_at).where(_ratings(survey, report_range)))
     for score, created_at in rows:
-        bucket = buckets.setdefault(_bucket_start(created_at, period), [0, 0, 0])
-        bucket[0] += 1
-        bucket[1] += score
-        bucket[2] += score >= EASY_MIN_SCORE
+        buckets.setdefault(_bucket_start(created_at, period), []).append(score)
     if not buckets:
         return []
     trend = []
@@ -149,9 +166,14 @@ def ces_trend(session: Session, report_range: ReportRange, period: str = "day") 
     while current <= last:
         iso_year, iso_week, _ = current.isocalendar()
         label = f"{iso_year}-W{iso_week:02d}" if period == "week" else current.isoformat()
-        trend.append({"start": current.isoformat(), "label": label, **score_stats(*buckets.get(current, (0, 0, 0)))})
+        trend.append({"start": current.isoformat(), "label": label, **stats(buckets.get(current, []))})
         current += step
     return trend
+
+
+def ces_trend(session: Session, report_range: ReportRange, period: str = "day") -> list[dict]:
+    """CES per UTC day or ISO week (see :func:`survey_trend`)."""
+    return survey_trend(session, report_range, "ces", period)
 
 
 def ces_by(session: Session, period: ReportRange, dimension: str) -> list[dict]:
@@ -170,7 +192,7 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> list[dict]:
     if dimension not in columns:
         raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, got {dimension!r}")
     column = columns[dimension]
-    query = select(column, *_score_aggregates()).where(period.contains(SurveyRating.created_at)).group_by(column)
+    query = select(column, *_score_aggregates()).where(_ratings("ces", period)).group_by(column)
     if dimension in ("article", "agent"):
         query = query.where(column.is_not(None))
     rows = session.execute(query).all()
@@ -185,14 +207,81 @@ def ces_by(session: Session, period: ReportRange, dimension: str) -> list[dict]:
     return sorted(items, key=lambda item: (-item["responses"], item["label"]))
 
 
+# ---------------------------------------------------------------- CSAT and NPS
+
+
+def csat_stats(scores: Sequence[int]) -> dict:
+    """Responses, mean (2 decimals), satisfied count (4–5) and its share (4 decimals)."""
+    satisfied = sum(score >= SATISFIED_MIN_SCORE for score in scores)
+    return {
+        "responses": len(scores),
+        "mean": round(sum(scores) / len(scores), 2) if scores else None,
+        "satisfied": satisfied,
+        "share_satisfied": _share(satisfied, len(scores)),
+    }
+
+
+def net_promoter_score(promoters: int, detractors: int, responses: int) -> int | None:
+    """% promoters − % detractors as a whole number (−100 … 100), halves rounded away from zero;
+    exact integer arithmetic, so 12.5 is 13 and −12.5 is −13 on every machine."""
+    if not responses:
+        return None
+    difference = 100 * (promoters - detractors)
+    rounded = (2 * abs(difference) + responses) // (2 * responses)
+    return rounded if difference >= 0 else -rounded
+
+
+def nps_stats(scores: Sequence[int]) -> dict:
+    """Responses, promoters (9–10), passives (7–8), detractors (0–6) and the Net Promoter Score."""
+    promoters = sum(score >= PROMOTER_MIN_SCORE for score in scores)
+    detractors = sum(score < PASSIVE_MIN_SCORE for score in scores)
+    return {
+        "responses": len(scores),
+        "promoters": promoters,
+        "passives": len(scores) - promoters - detractors,
+        "detractors": detractors,
+        "nps": net_promoter_score(promoters, detractors, len(scores)),
+    }
+
+
+def _scores(session: Session, period: ReportRange, survey: str) -> list[int]:
+    return list(session.scalars(select(SurveyRating.score).where(_ratings(survey, period))))
+
+
+def csat_summary(session: Session, period: ReportRange) -> dict:
+    """CSAT (1–5) ratings in the range: see :func:`csat_stats`."""
+    return csat_stats(_scores(session, period, "csat"))
+
+
+def nps_summary(session: Session, period: ReportRange) -> dict:
+    """NPS (0–10) ratings in the range: see :func:`nps_stats`."""
+    return nps_stats(_scores(session, period, "nps"))
+
+
+TREND_STATS = {"ces": _ces_stats, "csat": csat_stats, "nps": nps_stats}
+
+
+def _survey_section(session: Session, period: ReportRange, survey: str, summary: dict) -> dict:
+    return {
+        "summary": summary,
+        "distribution": score_distribution(session, period, survey),
+        "trend": {name: survey_trend(session, period, survey, name) for name in ("day", "week")},
+    }
+
+
 # ---------------------------------------------------------------- containment and escalations
 
 
+def _not_help_centre():
+    return KbQuery.channel.is_(None) | (KbQuery.channel != HELP_CENTRE_CHANNEL)
+
+
 def containment(session: Session, period: ReportRange) -> dict:
-    """Conversations with support activity (a KB query or a ticket in the range): contained ones
-    had a KB query and no ticket, escalated ones had a ticket. The two rates add up to 1."""
+    """Conversations with support activity (a KB query outside the help centre or a ticket in the
+    range): contained ones had a KB query and no ticket, escalated ones had a ticket. The two rates
+    add up to 1."""
     kb_conversations = set(session.scalars(
-        select(distinct(KbQuery.conversation_id)).where(period.contains(KbQuery.created_at))
+        select(distinct(KbQuery.conversation_id)).where(period.contains(KbQuery.created_at), _not_help_centre())
     ))
     escalated = set(session.scalars(
         select(distinct(Ticket.conversation_id)).where(period.contains(Ticket.created_at))
@@ -269,6 +358,113 @@ def ticket_times(session: Session, period: ReportRange) -> dict:
     }
 
 
+def reopen_rate(session: Session, period: ReportRange) -> dict:
+    """Tickets resolved in the range (an agent's resolution, whichever time) and how many of them were
+    ever reopened. Resolutions are read, not ``tickets.resolved_at``: a reopen clears that."""
+    resolved = select(distinct(Resolution.ticket_id)).where(
+        Resolution.ticket_id.is_not(None), period.contains(Resolution.created_at)
+    )
+    total, reopened = session.execute(
+        select(func.count(), _count_where(Ticket.reopen_count > 0)).where(Ticket.id.in_(resolved))
+    ).one()
+    return {"resolved": total, "reopened": reopened or 0, "rate": _share(reopened or 0, total)}
+
+
+# ---------------------------------------------------------------- first-contact resolution
+
+
+@dataclass
+class _Contact:
+    conversation_id: str
+    customer_id: int | None
+    started_at: datetime
+    resolved_at: datetime | None
+
+
+def _contacts_of_customers(session: Session, resolved_in_range) -> dict[str, _Contact]:
+    """Every contact (conversation with support activity) of the conversations ``resolved_in_range``
+    selects and of their customers' other conversations, with its start and first resolution."""
+    customers = select(Conversation.customer_id).where(Conversation.id.in_(resolved_in_range))
+    related = select(Conversation.id).where(Conversation.customer_id.in_(customers)).union(resolved_in_range)
+    firsts: dict[str, list[datetime | None]] = {}
+    for model, extra in ((KbQuery, _not_help_centre()), (Ticket, true()), (Resolution, true())):
+        rows = session.execute(
+            select(model.conversation_id, func.min(model.created_at))
+            .where(model.conversation_id.in_(related), extra)
+            .group_by(model.conversation_id)
+        )
+        for conversation_id, first_at in rows:
+            times = firsts.setdefault(conversation_id, [None, None])
+            times[0] = first_at if times[0] is None else min(times[0], first_at)
+            if model is Resolution:
+                times[1] = first_at
+    owners = dict(session.execute(
+        select(Conversation.id, Conversation.customer_id).where(Conversation.id.in_(related))
+    ).tuples().all())
+    return {
+        conversation_id: _Contact(conversation_id, owners.get(conversation_id), started, resolved)
+        for conversation_id, (started, resolved) in firsts.items()
+        if started is not None
+    }
+
+
+def first_contact_resolution(session: Session, period: ReportRange, now: datetime | None = None) -> dict:
+    """FCR over the contacts whose first resolution falls in the range (definition: docs/
+    surveys-and-reports.md, "First-contact resolution").
+
+    A resolution younger than 7 days at ``now`` is ``pending``: whether the customer comes back is
+    not known yet, so it is not in the figure. A contact that starts within 7 days after the same
+    customer's earlier contact was resolved is that issue's ``follow_up``: it already counts against
+    the earlier one and is no new first contact.
+    """
+    now = now or utcnow()
+    first_resolution = func.min(Resolution.created_at)
+    resolved_in_range = (
+        select(Resolution.conversation_id)
+        .group_by(Resolution.conversation_id)
+        .having((first_resolution >= period.start) & (first_resolution < period.end))
+    )
+    contacts = _contacts_of_customers(session, resolved_in_range)
+    by_customer: dict[int, list[_Contact]] = {}
+    for contact in contacts.values():
+        if contact.customer_id is not None:
+            by_customer.setdefault(contact.customer_id, []).append(contact)
+    reopens: dict[str, list[datetime]] = {}
+    for conversation_id, reopened_at in session.execute(
+        select(Ticket.conversation_id, Ticket.first_reopened_at)
+        .where(Ticket.conversation_id.in_(resolved_in_range), Ticket.first_reopened_at.is_not(None))
+    ):
+        reopens.setdefault(conversation_id, []).append(reopened_at)
+
+    def within_window(resolved_at: datetime, moment: datetime) -> bool:
+        return resolved_at < moment <= resolved_at + FCR_WINDOW
+
+    counts = {"first_contact": 0, "reopened": 0, "came_back": 0, "pending": 0, "follow_ups": 0}
+    for contact in contacts.values():
+        resolved_at = contact.resolved_at
+        if resolved_at is None or not period.start <= resolved_at < period.end:
+            continue
+        others = [other for other in by_customer.get(contact.customer_id, []) if other is not contact] \
+            if contact.customer_id is not None else []
+        if any(other.resolved_at and within_window(other.resolved_at, contact.started_at) for other in others):
+            counts["follow_ups"] += 1
+        elif now < resolved_at + FCR_WINDOW:
+            counts["pending"] += 1
+        elif any(within_window(resolved_at, reopened_at) for reopened_at in reopens.get(contact.conversation_id, [])):
+            counts["reopened"] += 1
+        elif any(within_window(resolved_at, other.started_at) for other in others):
+            counts["came_back"] += 1
+        else:
+            counts["first_contact"] += 1
+    measured = counts["first_contact"] + counts["reopened"] + counts["came_back"]
+    return {
+        "window_days": FCR_WINDOW.days,
+        "measured": measured,
+        **counts,
+        "fcr": _share(counts["first_contact"], measured),
+    }
+
+
 # ---------------------------------------------------------------- KB gaps
 
 
@@ -310,29 +506,52 @@ def kb_gaps(session: Session, period: ReportRange, limit: int = 10, threshold: f
     }
 
 
+def unhelpful_articles(session: Session, period: ReportRange, limit: int = 10) -> dict:
+    """Help-centre articles readers voted "not helpful" in the range, most No votes first, with
+    both counts: an article many find unhelpful is a gap the search cannot show."""
+    no_votes = _count_where(ArticleFeedback.helpful.is_(False))
+    rows = session.execute(
+        select(ArticleFeedback.article_id, ArticleFeedback.language, _count_where(ArticleFeedback.helpful), no_votes)
+        .where(period.contains(ArticleFeedback.created_at))
+        .group_by(ArticleFeedback.article_id, ArticleFeedback.language)
+    ).all()
+    articles = sorted(
+        ({"article_id": article_id, "language": language, "helpful": helpful, "unhelpful": unhelpful,
+          "share_unhelpful": _share(unhelpful, helpful + unhelpful)}
+         for article_id, language, helpful, unhelpful in rows if unhelpful),
+        key=lambda item: (-item["unhelpful"], item["article_id"]),
+    )
+    return {"articles_total": len(articles), "articles": articles[:limit]}
+
+
 # ---------------------------------------------------------------- the whole report
 
 
 def build_report(
-    session: Session, since: date, until: date, *, low_threshold: int = 3, gap_limit: int = 10
+    session: Session, since: date, until: date, *, low_threshold: int = 3, gap_limit: int = 10,
+    now: datetime | None = None,
 ) -> dict:
-    """Every aggregate for UTC days ``since``..``until`` (inclusive), JSON-ready."""
+    """Every aggregate for UTC days ``since``..``until`` (inclusive), JSON-ready. ``now`` decides
+    which FCR resolutions are still pending (default: the current time)."""
     period = ReportRange(since, until)
+    now = now or utcnow()
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat()},
-        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "generated_at": now.isoformat(timespec="seconds"),
         "ces": {
-            "summary": ces_summary(session, period, low_threshold),
-            "distribution": ces_distribution(session, period),
-            "trend": {"day": ces_trend(session, period, "day"), "week": ces_trend(session, period, "week")},
+            **_survey_section(session, period, "ces", ces_summary(session, period, low_threshold)),
             "by": {dimension: ces_by(session, period, dimension) for dimension in DIMENSIONS},
         },
+        "csat": _survey_section(session, period, "csat", csat_summary(session, period)),
+        "nps": _survey_section(session, period, "nps", nps_summary(session, period)),
+        "fcr": first_contact_resolution(session, period, now),
         "containment": containment(session, period),
         "escalations": {
             **escalations_by_reason(session, period),
             "channels": tickets_by_channel(session, period),
             "withdrawn": withdrawn_tickets(session, period),
+            "reopened": reopen_rate(session, period),
         },
         "ticket_times": ticket_times(session, period),
-        "kb_gaps": kb_gaps(session, period, gap_limit),
+        "kb_gaps": {**kb_gaps(session, period, gap_limit), "unhelpful_articles": unhelpful_articles(session, period, gap_limit)},
     }

@@ -40,7 +40,7 @@ from bot.helpdesk.errors import HelpdeskError, InvalidInput, Unauthorized
 from bot.helpdesk.schemas import TicketCreate, TranscriptLine, _TextInput
 from bot.helpdesk.text import normalize_email, one_line, truncate_with_marker, without_bidi_controls
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.helpdesk.tickets import create_ticket
+from bot.helpdesk.tickets import create_ticket, reopen_counters
 from bot.language import detect_language
 from bot.models import EmailMessage, Ticket, TicketMessage
 from bot.settings import Settings
@@ -435,7 +435,7 @@ def reopen_by_customer(session: Session, *, ticket: Ticket, now: datetime) -> bo
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.status == "resolved")
         .values(status="assigned" if back_to_agent else "waiting", assignee_id=ticket.assignee_id if back_to_agent else None,
-                resolved_at=None, updated_at=now)
+                resolved_at=None, updated_at=now, **reopen_counters(now))
         .execution_options(synchronize_session=False),
     )
     session.refresh(ticket)

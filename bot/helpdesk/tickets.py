@@ -410,6 +410,16 @@ def resolve(session: Session, *, ticket_id: int, agent: Agent, now: datetime | N
     return resolution
 
 
+def reopen_counters(now: datetime) -> dict:
+    """UPDATE values that count one more reopen and keep the first one's time: the reopen rate and
+    FCR read them (the reopen clears ``resolved_at``, so it is the only trace). Used by every reopen,
+    by an agent or by the customer's e-mail."""
+    return {
+        "reopen_count": Ticket.reopen_count + 1,
+        "first_reopened_at": func.coalesce(Ticket.first_reopened_at, now),
+    }
+
+
 def reopen(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
     """Put a resolved ticket back to its agent (by that agent or an admin); closed tickets stay closed."""
     now = now or utcnow()
@@ -418,7 +428,8 @@ def reopen(session: Session, *, ticket_id: int, agent: Agent, now: datetime | No
         raise Conflict(f"{ticket.reference} is {ticket.status}; only resolved tickets can be reopened")
     _require_owner(ticket, agent, allow_admin=True, action="reopen")
     _guarded_update(
-        session, ticket, ticket.assignee, now, expected_status="resolved", status="assigned", resolved_at=None
+        session, ticket, ticket.assignee, now, expected_status="resolved", status="assigned", resolved_at=None,
+        **reopen_counters(now),
     )
     message = _to_customer(
         session,

@@ -13,6 +13,18 @@ Conversations (c = conversation id):
   c9  KB clarify 03-05, ticket T4 frustration, never answered
   c10 03-16 (outside): KB answer, ticket T5, Omar resolves, score 1
   c11 03-01 (outside): KB abstain "How do I export my data?", bot resolution, score 7
+T2 (c4) was first resolved on 03-09 10:00 (unrated), reopened at 11:00 and resolved again on 03-10.
+
+Customers (for first-contact resolution): Ann owns c1 and c2 (c2 starts 4 h 50 min after c1's
+resolution), Noa c3, Karim c4, Petr c5 and c11 (c5 starts 9 days after c11's resolution), Yael c7;
+c6, c8, c9 and c10 have no customer record.
+
+Also in the range, none of which moves a CES, containment or ticket figure:
+  CSAT ratings 5, 4, 2, 5 and NPS ratings 10, 9, 7, 6, 3, 10 (from the e-mail survey link, no
+  resolution); a CSAT 1 and an NPS 0 on 03-16 (outside);
+  help-centre searches (channel help_centre): "reset password" answered, "gift card balance" abstained;
+  article votes: reset-password yes 3 / no 1, refund-status-he no 2, shipping-times yes 2;
+  one No on reset-password on 03-16 (outside).
 """
 from __future__ import annotations
 
@@ -22,7 +34,16 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate, session_scope
-from bot.models import Agent, KbQuery, Resolution, SurveyRating, Ticket
+from bot.models import (
+    Agent,
+    ArticleFeedback,
+    Conversation,
+    Customer,
+    KbQuery,
+    Resolution,
+    SurveyRating,
+    Ticket,
+)
 from bot.settings import Settings, load_settings
 
 SINCE = "2026-03-02"
@@ -95,6 +116,9 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
 
         t2 = ticket("2", "c4", at(9, 9), "kb_missed_twice", "Can I pay with PayPal?", "en", "web",
                     omar, first_reply=at(9, 9, 5), resolved=at(10, 12))
+        t2.reopen_count, t2.first_reopened_at = 1, at(9, 11)
+        session.add(Resolution(resolution_key="seed:c4:first", conversation_id="c4", resolved_by="agent",
+                               ticket_id=t2.id, agent_id=omar.id, channel="web", language="ar", created_at=at(9, 10)))
         rated("c4", at(10, 12, 5), 4, "agent", "ar", "web", agent=omar, on_ticket=t2)
 
         kb("c5", at(11, 7, 55), "where is my refund", "answer", language="cs", channel="slack", article="refund-status")
@@ -121,4 +145,29 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
 
         kb("c11", at(1, 23, 50), "How do I export my data?", "abstain")
         rated("c11", at(1, 23, 59, 59), 7, "bot", "en", "web")
+
+        for name, conversations in (("Ann", ("c1", "c2")), ("Noa", ("c3",)), ("Karim", ("c4",)),
+                                    ("Petr", ("c5", "c11")), ("Yael", ("c7",))):
+            customer = Customer(name=name)
+            session.add(customer)
+            session.flush()
+            session.add_all(Conversation(id=conversation, customer_id=customer.id, channel="web")
+                            for conversation in conversations)
+
+        for index, (survey, score, when) in enumerate(
+            [("csat", score, at(day, 12)) for score, day in ((5, 3), (4, 3), (2, 10), (5, 11))]
+            + [("nps", score, at(day, 16)) for score, day in ((10, 2), (9, 4), (7, 9), (6, 9), (3, 12), (10, 15))]
+            + [("csat", 1, at(16, 12)), ("nps", 0, at(16, 12))]
+        ):
+            session.add(SurveyRating(survey=survey, conversation_id=f"survey-link-{index}", score=score,
+                                     resolved_by="agent", channel="email", created_at=when))
+
+        kb("help:1", at(6, 9), "reset password", "answer", channel="help_centre", article="reset-password")
+        kb("help:2", at(6, 9, 5), "gift card balance", "abstain", channel="help_centre")
+        for article, language, votes, day in (("reset-password", "en", [True, True, True, False], 7),
+                                               ("refund-status-he", "he", [False, False], 8),
+                                               ("shipping-times", "en", [True, True], 9),
+                                               ("reset-password", "en", [False], 16)):
+            session.add_all(ArticleFeedback(article_id=article, language=language, helpful=helpful,
+                                            created_at=at(day, 10, minute)) for minute, helpful in enumerate(votes))
         return {"Dana Levi": dana.id, "Omar Haddad": omar.id}
