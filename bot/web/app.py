@@ -32,6 +32,8 @@ from bot.ces import api as ces_api
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
 from bot.email import notify
 from bot.escalation.outbox import EscalationDrainer, prune_done
+from bot.helpcentre.pages import HelpCentre
+from bot.helpcentre.pages import router as help_centre_router
 from bot.helpdesk import api, customers_api, event_stream, events, integrations_api, internal_api, login_throttle
 from bot.helpdesk.auth import trusted_networks
 from bot.helpdesk.backends import make_backend
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.state.bridge = bridge
     app.state.zendesk_sync = zendesk_sync
+    app.state.help_centre = HelpCentre(settings)  # its KB index is built on the first help-centre request
 
     # FastAPI's decorator form: Starlette's add_exception_handler is typed for handlers of any Exception.
     app.exception_handler(HelpdeskError)(_helpdesk_error)
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ces_api.router, responses=error_responses({**NEEDS_LOGIN, 422: BAD_BODY[422]}))
     app.include_router(rating_page_router)  # /rate/<token>: the resolution e-mail's effort links
     app.include_router(chat_history.router)  # /widget/history: before the /widget mount, which would take it
+    app.include_router(help_centre_router)  # /help: the public help centre (bot/helpcentre)
     _add_pages(app)
     return app
 
