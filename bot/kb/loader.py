@@ -39,6 +39,9 @@ _HEADING_OR_RULE = re.compile(r"^\s*(#{1,6}\s|[-*_]{3,}\s*$)")
 _MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s")
+_NUMBERED_STEP = re.compile(r"^ {0,3}\d{1,3}[.)]\s+(\S.*)$")
+_CONTINUATION = re.compile(r"^(?: {2,}|\t)\S")
+_HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class Article:
     path: Path | None = None
 
     @property
+    def steps(self) -> tuple[str, ...]:
+        """The numbered steps of the body's first ordered list, as plain text (a guide is sent as these)."""
+        return numbered_steps(self.body)
+
+    @property
     def translation_key(self) -> str:
         """What the versions of one article in several languages share: the id without its
         ``-<language>`` suffix (``reset-password-he`` and ``reset-password`` are one article)."""
@@ -68,8 +76,7 @@ class Article:
     def chat_answer(self, max_chars: int = 600) -> str:
         """A short plain-text answer for a chat bubble: the summary, else the body's first paragraph,
         cut at a sentence end (or a word end with "…") to fit ``max_chars``."""
-        text = self.summary or _first_paragraph(self.body) or self.title
-        text = _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).strip()
+        text = plain_text(self.summary or _first_paragraph(self.body) or self.title)
         if len(text) <= max_chars:
             return text
         cut = text[: max_chars - 1]
@@ -77,6 +84,31 @@ class Article:
         if sentence_ends and sentence_ends[-1] >= max_chars // 3:
             return cut[: sentence_ends[-1]].rstrip()
         return cut.rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as a chat bubble shows it: links become their text (whatever their target, site-relative
+    ones too), emphasis and heading marks go; line breaks stay."""
+    text = _MARKDOWN_LINK.sub(r"\1", markdown)
+    return _HEADING_MARK.sub("", _MARKDOWN_EMPHASIS.sub("", text)).strip()
+
+
+def numbered_steps(body: str) -> tuple[str, ...]:
+    """The items of the first numbered list ("1. …" lines) in ``body``, as plain text.
+
+    An indented line continues the step above it; the list ends at the first other line after it began
+    (blank lines between items are allowed, as Markdown allows them).
+    """
+    steps: list[str] = []
+    for line in body.splitlines():
+        item = _NUMBERED_STEP.match(line)
+        if item:
+            steps.append(item.group(1).strip())
+        elif steps and _CONTINUATION.match(line):
+            steps[-1] = f"{steps[-1]} {line.strip()}"
+        elif steps and line.strip():
+            break
+    return tuple(plain_text(step) for step in steps)
 
 
 def _first_paragraph(body: str) -> str:
@@ -236,6 +268,9 @@ def _article_from_meta(meta: dict, body: str, path: Path) -> Article:
     category = _text_field(meta, "category", required=False) or (tags[0] if tags else "")
     if not body and not summary:
         raise ValueError("the article has no text: write the answer below the closing '---'")
+    if kind == "guide" and not numbered_steps(body):
+        raise ValueError("kind is 'guide' but the text has no numbered steps: write each step on its own line "
+                         "starting with '1. ', '2. ', … (or change the kind to 'article')")
     return Article(
         id=article_id,
         title=title,

@@ -13,10 +13,13 @@ def write_article(
     body: str = "",
     url: str | None = None,
     filename: str | None = None,
+    kind: str | None = None,
 ) -> Path:
     lines = ["---", f"id: {article_id}", f'title: "{title}"', f"language: {language}"]
     if url:
         lines.append(f"url: {url}")
+    if kind:
+        lines.append(f"kind: {kind}")
     lines.append("tags: [demo]")
     lines.append("questions:")
     lines += [f'  - "{q}"' for q in questions]

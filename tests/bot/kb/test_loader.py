@@ -120,3 +120,59 @@ def test_hidden_files_and_other_extensions_are_ignored(tmp_path: Path):
     (tmp_path / ".draft.md").write_text("broken")
     (tmp_path / "notes.txt").write_text("broken")
     assert [a.id for a in load_articles(tmp_path)] == ["a"]
+
+
+GUIDE = """---
+id: reset-password
+title: How to reset your password
+language: en
+kind: guide
+---
+Choose **Forgot password?** on the sign-in page.
+
+**Step by step**
+
+1. Open the [sign-in page](/help/en/sign-in) and choose **Sign in**.
+2. Select **Forgot password?**.
+
+3. Enter your email address
+   and select `Send reset link`.
+
+**Didn't get it?**
+
+1. Check your spam folder.
+"""
+
+
+def test_a_guides_steps_are_its_first_numbered_list_as_plain_text(tmp_path: Path):
+    path = tmp_path / "guide.md"
+    path.write_text(GUIDE, encoding="utf-8")
+    article = parse_article(path)
+    assert article.kind == "guide"
+    assert article.steps == (
+        "Open the sign-in page and choose Sign in.",
+        "Select Forgot password?.",
+        "Enter your email address and select Send reset link.",
+    )
+
+
+def test_an_article_without_a_numbered_list_has_no_steps(tmp_path: Path):
+    (tmp_path / "reset.md").write_text(GOOD, encoding="utf-8")
+    [article] = load_articles(tmp_path)
+    assert article.steps == ()
+
+
+def test_a_guide_without_numbered_steps_is_reported_in_words_an_author_can_act_on(tmp_path: Path):
+    path = tmp_path / "guide.md"
+    path.write_text(GUIDE.split("**Step by step**")[0], encoding="utf-8")
+    with pytest.raises(KbLoadError) as error:
+        load_articles(tmp_path)
+    [problem] = error.value.problems
+    assert problem.path == path
+    assert "kind is 'guide' but the text has no numbered steps" in problem.reason
+    assert "'1. '" in problem.reason
+
+
+def test_chat_answer_keeps_the_text_of_site_relative_links(tmp_path: Path):
+    path = write_article(tmp_path, "a", "A", "en", ["q"], body="See [I can't log in](/help/en/login-problems) first.")
+    assert parse_article(path).chat_answer() == "See I can't log in first."
