@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.customers.store import channel_identity, current
+from bot.helpdesk.tickets import IN_CONSOLE
 from bot.models import Conversation, Customer, CustomerIdentity, CustomerMerge, Ticket
 
 # The channel a person recognises, by Rasa's connector name (conversation-id prefixes already are one).
@@ -100,7 +101,7 @@ def history(
     did) and as the conversation (when the customer last wrote). ``exclude_*`` leave out the ticket
     an agent is looking at and its conversation.
     """
-    ticket_query = select(Ticket).where(Ticket.customer_id == customer.id)
+    ticket_query = select(Ticket).where(Ticket.customer_id == customer.id, IN_CONSOLE)  # Zendesk's: worked there
     if exclude_ticket_id is not None:
         ticket_query = ticket_query.where(Ticket.id != exclude_ticket_id)
     conversation_query = select(Conversation).where(Conversation.customer_id == customer.id)
@@ -138,7 +139,9 @@ def history(
 
 def counts(session: Session, customer: Customer) -> tuple[int, int]:
     """How many tickets and conversations the customer has, on every channel."""
-    tickets = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer.id))
+    tickets = session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer.id, IN_CONSOLE)
+    )
     conversations = session.scalar(
         select(func.count()).select_from(Conversation).where(Conversation.customer_id == customer.id)
     )

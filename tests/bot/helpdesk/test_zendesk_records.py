@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.ces.report import build_report
+from bot.customers import history
 from bot.db import session_scope, utcnow
 from bot.helpdesk import tickets, zendesk_records
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.errors import NotFound
 from bot.helpdesk.schemas import TicketCreate
-from bot.models import KbQuery, Resolution, Ticket
+from bot.models import Customer, KbQuery, Resolution, Ticket
 from tests.bot.helpdesk import test_zendesk_sync as sync_tests
 
 CONVERSATION = sync_tests.CONVERSATION
@@ -65,6 +66,9 @@ def test_the_console_never_offers_a_zendesk_ticket(backend, sessions):
         assert tickets.open_ticket_for(session, conversation_id=CONVERSATION) is None
         with pytest.raises(NotFound):
             tickets.get_ticket(session, ticket_id=row.id)  # so no claim, reply or resolve either
+        customer = session.get_one(Customer, row.customer_id)  # nor a link from the customer panel
+        assert [entry.kind for entry in history.history(session, customer)] == ["conversation"]
+        assert history.counts(session, customer) == (0, 1)
 
 
 def test_reports_count_the_conversation_as_escalated_not_contained(backend, sessions):
