@@ -1,11 +1,15 @@
-"""The Customer Effort Score question after a resolution (CES 2.0, 1..7).
+"""The survey question after a resolution: whichever ``SURVEY`` names — CES (effort, 1..7, the
+default), CSAT (satisfaction, 1..5) or NPS (recommend, 0..10); see :mod:`bot.ces.surveys`.
 
-Naming: Python modules and functions call this feature ``ces`` (actions/ces.py, bot/ces/,
-:func:`bot.ces.parse.parse_ces_score`). The Rasa names keep "effort": the intent ``rate_effort``, the
-slots ``effort_score``/``effort_comment``/``effort_attempts``/``effort_skipped``, the ``utter_effort_*``
-responses and the actions ``action_ask_effort_score``/``action_save_effort_score`` (so the classes
-:class:`ActionAskEffortScore`/:class:`ActionSaveEffortScore` and the ``validate_effort_*`` methods, whose
-names follow them); renaming those would change the trained model and the conversation tests.
+Naming: Python modules and functions call this feature ``ces`` (actions/ces.py, bot/ces/), after the
+first survey. The Rasa names keep "effort" for every survey: the form ``ces_form``, the intent
+``rate_effort``, the slots ``effort_score``/``effort_comment``/``effort_attempts``/``effort_skipped``,
+the ``utter_effort_*`` responses and the actions ``action_ask_effort_score``/``action_save_effort_score``
+(so the classes :class:`ActionAskEffortScore`/:class:`ActionSaveEffortScore` and the ``validate_effort_*``
+methods, whose names follow them); renaming those would change the trained model and the conversation
+tests. The asking action utters the survey's own question (``utter_ask_csat_score``, ...) and sets the
+slot ``survey``, so the answer is read and stored on the scale that was asked even if ``SURVEY``
+changes meanwhile, and the responses after it (thanks, follow-up) can say the right thing.
 """
 import logging
 from typing import Any
@@ -16,8 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, services
-from bot.ces.parse import is_skip, parse_ces_score
+from bot.ces.parse import is_skip, parse_score
 from bot.ces.store import RatingOutcome, is_low_score, record_rating
+from bot.ces.surveys import SURVEYS, Survey, configured_survey
 from bot.helpdesk.accounts import MAX_DB_ID
 
 logger = logging.getLogger(__name__)
@@ -33,9 +38,14 @@ def _resolution_id(value: Any) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) <= MAX_DB_ID else None
 
 
+def _asked_survey(tracker: Tracker) -> Survey:
+    """The survey this conversation was asked (slot ``survey``), else the one ``SURVEY`` names."""
+    return SURVEYS.get(tracker.get_slot("survey") or "") or configured_survey(services().settings)
+
+
 def _declined(tracker: Tracker, text: str) -> bool:
     """A "no comment" button (its payload is an intent), or words like "skip" in any language."""
-    return text.startswith("/") or is_skip(text, tracker.get_slot("language") or "en")
+    return text.startswith("/") or is_skip(text, tracker.get_slot("language") or "en", _asked_survey(tracker))
 
 
 class ValidateCesForm(FormValidationAction):
@@ -47,7 +57,7 @@ class ValidateCesForm(FormValidationAction):
 
     def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
-        score = parse_ces_score(text, tracker.get_slot("language") or "en")
+        score = parse_score(text, tracker.get_slot("language") or "en", _asked_survey(tracker))
         if score is not None:
             return {"effort_score": score, "effort_attempts": 0}
         if _declined(tracker, text) or tracker.get_intent_of_latest_message() in SKIP_INTENTS:
@@ -65,17 +75,19 @@ class ValidateCesForm(FormValidationAction):
 
 
 class ActionAskEffortScore(Action):
-    """Ask the CES question, or re-ask once more clearly after an answer we could not read."""
+    """Ask the survey's question, or re-ask once more clearly after an answer we could not read."""
 
     def name(self) -> str:
         return "action_ask_effort_score"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if int(tracker.get_slot("effort_attempts") or 0) > 0:
-            dispatcher.utter_message(response="utter_effort_reask")
+            survey = _asked_survey(tracker)
+            dispatcher.utter_message(response=survey.reask_response)
         else:
-            dispatcher.utter_message(response="utter_ask_effort_score")
-        return []
+            survey = configured_survey(services().settings)
+            dispatcher.utter_message(response=survey.ask_response)
+        return [SlotSet("survey", survey.name)]
 
 
 class ActionSaveEffortScore(Action):
@@ -90,6 +102,7 @@ class ActionSaveEffortScore(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
+        survey = _asked_survey(tracker)
         score = tracker.get_slot("effort_score")
         resolution_id = _resolution_id(tracker.get_slot("resolution_id"))
         reset: list[EventType] = [
@@ -101,13 +114,13 @@ class ActionSaveEffortScore(Action):
             return reset + [SlotSet("next_step", None)]
         outcome = await in_session(
             record_rating, resolution_id=resolution_id, conversation_id=tracker.sender_id, score=int(score),
-            comment=tracker.get_slot("effort_comment") or None,
+            comment=tracker.get_slot("effort_comment") or None, survey=survey.name,
         )
         dispatcher.utter_message(response="utter_effort_thanks")
         if outcome is RatingOutcome.OTHER_CONVERSATION:
             logger.warning("ignored a rating of resolution %s by conversation %s: the resolution is another "
                            "conversation's", resolution_id, tracker.sender_id)
             return reset + [SlotSet("next_step", None)]
-        if is_low_score(svc.settings, int(score)):
+        if is_low_score(svc.settings, int(score), survey.name):
             return reset + [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", "low_effort_score")]
         return reset + [SlotSet("next_step", None)]

@@ -154,12 +154,11 @@ class ActionHandback(Action):
             SlotSet("handoff_active", False), SlotSet("ticket_reference", reference),
             SlotSet("resolution_id", resolution_id or None),
         ]
-        ask = (
+        ask = bool(
             resolution_id
-            and should_ask(svc.settings, "agent")
             and not customer_has_left(tracker.events, now=time.time())
             and not await in_session(already_rated, resolution_id=int(resolution_id))
-        )
+        ) and await in_session(should_ask, settings=svc.settings, resolved_by="agent", conversation_id=tracker.sender_id)
         return events + [SlotSet("next_step", "ask_effort" if ask else None)]
 
 

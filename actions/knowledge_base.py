@@ -185,7 +185,7 @@ class ActionKbFeedback(Action):
             SlotSet("awaiting_feedback", False), SlotSet("kb_misses", 0), SlotSet("kb_tried", []),
             SlotSet("resolution_id", str(resolution_id)),
         ]
-        if should_ask(svc.settings, "bot"):
+        if await in_session(should_ask, settings=svc.settings, resolved_by="bot", conversation_id=tracker.sender_id):
             return events + [SlotSet("next_step", "ask_effort")]
         dispatcher.utter_message(response="utter_anything_else")
         return events + [SlotSet("next_step", None)]

@@ -1,26 +1,30 @@
-"""Turn a customer's free-text answer to the CES question into a score from 1 to 7.
+"""Turn a customer's free-text answer to the survey question into a score on the survey's scale:
+CES 1..7, CSAT 1..5, NPS 0..10 (see :mod:`bot.ces.surveys`).
 
-The question is "<Company> made it easy for me to handle my issue" (1 = strongly disagree …
+The CES question is "<Company> made it easy for me to handle my issue" (1 = strongly disagree …
 7 = strongly agree). Customers answer with a digit ("6", "6/7", "I'd say 6", "٦"), a number word
 ("six", "שש", "ستة", "šest") or a phrase ("very easy", "it was a pain", "קשה", "سهل جدا",
 "docela těžké"). The rules, in order:
 
-1. **Digits** win. Exactly one number, from 1 to 7, is the score; "N/7" and "N out of 7" are
-   read as N. Anything else — 0, 9, 100, "6/10", "6.5", "5-6", two different numbers — is not
-   a score (the bot re-asks instead of guessing).
-2. **Number words** (one … seven) count in short answers (up to six words), where they are
+1. **Digits** win. Exactly one number within the scale is the score; "N/max" and "N out of max"
+   are read as N. Anything else — for CES 0, 9, 100, "6/10", "6.5", "5-6", two different numbers —
+   is not a score (the bot re-asks instead of guessing).
+2. **Number words** (zero … ten) count in short answers (up to six words), where they are
    almost always the score; in a longer sentence "one" is usually not a rating.
-3. **Phrases** map onto the scale: effortless/perfect 7, easy/good/agree 6, ok/fine 5 (mildly
-   positive: the customer got what they needed), neutral/so-so 4, hard/difficult/bad 2,
-   nightmare/a pain/terrible 1. An intensifier ("very", "מאוד", "جدا", "velmi") pushes a word to
-   the end of the scale, a softener ("a bit", "קצת", "شوي", "trochu") towards the middle, and
-   a negation flips it to just past the middle ("not easy" 3, "not hard" 5). Several phrases
-   are averaged ("easy but slow" → 4).
+3. **Phrases** are scored on a 1..7 sentiment scale: effortless/perfect 7, easy/good/agree 6,
+   ok/fine 5 (mildly positive: the customer got what they needed), neutral/so-so 4,
+   hard/difficult/bad 2, nightmare/a pain/terrible 1. An intensifier ("very", "מאוד", "جدا",
+   "velmi") pushes a word to the end of the scale, a softener ("a bit", "קצת", "شوي", "trochu")
+   towards the middle, and a negation flips it to just past the middle ("not easy" 3, "not hard"
+   5). Several phrases are averaged ("easy but slow" → 4). CSAT adds words of satisfaction
+   ("very satisfied" 5, "מרוצה מאוד", "راضٍ جدًا", "velmi spokojen"); NPS reads only words of
+   recommending and likelihood ("definitely would recommend" 10, "maybe" 5, "no way" 0). The
+   sentiment score is then mapped onto the survey's scale (_FROM_SENTIMENT).
 
 Markup (HTML tags), emoji-only messages, empty text and messages over 500 characters give
 ``None``. Number words and phrases of all four languages are recognised whatever ``language``
 says — a customer's language is a guess — except Czech number words, which are only read when
-``language`` is ``cs`` because some collide with English ("pet", "tri").
+``language`` is ``cs`` because some collide with English ("pet", "tri", "ten").
 """
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
+from bot.ces.surveys import CES, Survey
+
+# The CES scale, which is also the 1..7 sentiment scale phrases are scored on.
 MIN_SCORE = 1
 MAX_SCORE = 7
 MAX_ANSWER_CHARS = 500
@@ -45,7 +52,10 @@ _NON_WORD = re.compile(r"[^\w\s]+")
 # --- number words -------------------------------------------------------------------------
 
 _NUMBER_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
-    "en": {1: ("one",), 2: ("two",), 3: ("three",), 4: ("four",), 5: ("five",), 6: ("six",), 7: ("seven",)},
+    "en": {
+        0: ("zero", "nought"), 1: ("one",), 2: ("two",), 3: ("three",), 4: ("four",), 5: ("five",), 6: ("six",),
+        7: ("seven",), 8: ("eight",), 9: ("nine",), 10: ("ten",),
+    },
     "he": {
         1: ("אחת", "אחד"),
         2: ("שתיים", "שתים", "שניים", "שנים"),
@@ -54,6 +64,10 @@ _NUMBER_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
         5: ("חמש", "חמישה"),
         6: ("שש", "שישה"),
         7: ("שבע", "שבעה"),
+        8: ("שמונה",),
+        9: ("תשע", "תשעה"),
+        10: ("עשר", "עשרה"),
+        0: ("אפס",),
     },
     "ar": {
         1: ("واحد", "واحدة"),
@@ -63,6 +77,10 @@ _NUMBER_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
         5: ("خمسة", "خمس"),
         6: ("ستة", "ست"),
         7: ("سبعة", "سبع"),
+        8: ("ثمانية", "ثماني", "ثمان", "تمانية", "تمنية"),
+        9: ("تسعة", "تسع"),
+        10: ("عشرة", "عشر"),
+        0: ("صفر",),
     },
     "cs": {
         1: ("jedna", "jeden", "jedno", "jednička", "jedničku"),
@@ -72,6 +90,10 @@ _NUMBER_WORDS: dict[str, dict[int, tuple[str, ...]]] = {
         5: ("pět", "pětka", "pětku"),
         6: ("šest", "šestka", "šestku"),
         7: ("sedm", "sedmička", "sedmičku"),
+        8: ("osm", "osmička", "osmičku"),
+        9: ("devět", "devítka", "devítku"),
+        10: ("deset", "desítka", "desítku"),
+        0: ("nula", "nulu", "nulka"),
     },
 }
 
@@ -178,6 +200,99 @@ _PHRASES: dict[str, int] = {
     "noční můra": 1,
 }
 
+# CSAT reads the effort lexicon above (an answer about how the help went) plus these words about
+# satisfaction. NPS reads only these words about recommending and likelihood: praise of the help
+# ("great") does not say how likely someone is to recommend the company. Scores are on the same
+# 1..7 sentiment scale as above and mapped onto the survey's scale by _FROM_SENTIMENT.
+_SURVEY_WORDS: dict[str, dict[str, dict[int, tuple[str, ...]]]] = {
+    "csat": {
+        "en": {
+            7: ("delighted", "thrilled"),
+            6: ("satisfied", "happy", "pleased", "content", "glad"),
+            2: ("dissatisfied", "unsatisfied", "unhappy", "disappointed", "displeased"),
+        },
+        "he": {
+            7: ("מאושר", "מאושרת"),
+            6: ("מרוצה", "מרוצים", "מרוצות", "שמח", "שמחה"),
+            2: ("מאוכזב", "מאוכזבת", "מאוכזבים"),
+        },
+        "ar": {
+            6: ("راض", "راضي", "راضية", "راضيه", "مسرور", "مسرورة", "سعيد", "سعيدة", "مبسوط"),
+            2: ("مستاء", "مستاءة", "زعلان", "خائب"),
+        },
+        "cs": {
+            7: ("nadšený", "nadšená", "nadšen", "nadšena"),
+            6: ("spokojen", "spokojena", "spokojený", "spokojená", "spokojeni", "spokojené", "spokojenost"),
+            2: ("zklamaný", "zklamaná", "zklamán", "zklamána", "zklamání"),
+        },
+    },
+    "nps": {
+        "en": {
+            7: ("definitely", "certainly", "surely", "absolutely"),
+            6: ("recommend", "recommended", "recommending"),
+            5: ("likely", "probably", "probable"),
+            4: ("maybe", "perhaps", "possibly", "unsure", "depends"),
+            2: ("unlikely", "doubt", "doubtful"),
+            1: ("never",),
+        },
+        "he": {
+            7: ("בטח", "ודאי", "בוודאי", "בהחלט"),
+            6: ("ממליץ", "ממליצה", "אמליץ", "להמליץ", "ממליצים"),
+            5: ("כנראה", "סביר"),
+            4: ("אולי", "תלוי"),
+        },
+        "ar": {
+            7: ("بالتأكيد", "أكيد", "اكيد", "طبعا", "بالطبع"),
+            6: ("أنصح", "انصح", "سأنصح", "سانصح", "أوصي", "اوصي", "سأوصي", "أرشح", "ارشح"),
+            5: ("غالبا", "محتمل"),
+            4: ("ربما", "يمكن", "جايز"),
+            1: ("أبدا", "ابدا"),
+        },
+        "cs": {
+            7: ("určitě", "rozhodně", "jistě", "samozřejmě"),
+            6: ("doporučím", "doporučil", "doporučila", "doporučuji", "doporučuju", "doporučit", "doporučovat"),
+            5: ("pravděpodobně", "asi"),
+            4: ("možná", "nevím", "záleží"),
+            1: ("nikdy",),
+        },
+    },
+}
+
+_SURVEY_PHRASES: dict[str, dict[str, int]] = {
+    "csat": {
+        "not satisfied at all": 1,
+        "not happy at all": 1,
+        "לא מרוצה בכלל": 1,
+    },
+    "nps": {
+        "no way": 1,
+        "not at all": 1,
+        "not sure": 4,
+        "probably not": 3,
+        "of course": 7,
+        "for sure": 7,
+        "לא בטוח": 4,
+        "לא בטוחה": 4,
+        "בשום אופן": 1,
+        "אף פעם": 1,
+        "مش متأكد": 4,
+        "غير متأكد": 4,
+        "ولا مرة": 1,
+        "určitě ne": 1,
+        "rozhodně ne": 1,
+        "asi ne": 3,
+        "spíš ne": 3,
+        "spíše ne": 3,
+    },
+}
+
+# The survey's score for a 1..7 sentiment score.
+_FROM_SENTIMENT: dict[str, dict[int, int]] = {
+    "ces": {score: score for score in range(1, 8)},
+    "csat": {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 4, 7: 5},
+    "nps": {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 10},
+}
+
 # Greetings that contain a rating word ("good morning", "dobrý den") are not a rating.
 _NOT_RATINGS = (
     "good morning", "good afternoon", "good evening", "good night", "good day",
@@ -187,11 +302,13 @@ _NOT_RATINGS = (
 
 _INTENSIFIERS = (
     "very", "really", "super", "so", "extremely", "incredibly", "totally", "completely",
-    "absolutely", "too", "truly", "strongly", "utterly", "such", "insanely", "mega",
+    "absolutely", "too", "truly", "strongly", "utterly", "such", "insanely", "mega", "definitely",
+    "certainly", "surely",
     "מאוד", "מאד", "ממש", "הכי", "נורא", "לגמרי", "בהחלט", "סופר", "פשוט",
     "جدا", "كثير", "كتير", "للغاية", "اوي", "أوي", "تماما", "بشدة",
     "velmi", "moc", "hodně", "strašně", "hrozně", "děsně", "úplně", "naprosto", "fakt",
-    "opravdu", "extrémně", "tak", "zcela", "absolutně",
+    "opravdu", "extrémně", "tak", "zcela", "absolutně", "určitě", "rozhodně", "jistě",
+    "بالتأكيد", "أكيد",
 )
 _SOFTENERS = (
     "somewhat", "fairly", "slightly", "rather", "kinda", "kind", "bit", "little", "moderately",
@@ -205,7 +322,7 @@ _NEGATORS = (
     "not", "never", "hardly", "isnt", "wasnt", "arent", "werent", "dont", "didnt", "doesnt",
     "wouldnt", "couldnt", "aint", "nothing",
     "לא", "אין",
-    "ليس", "ليست", "مش", "مو", "غير", "لم", "ما", "مب",
+    "ليس", "ليست", "مش", "مو", "غير", "لم", "لن", "ما", "مب",
     "není", "nebylo", "nebyl", "nebyla", "nebude", "nijak",
 )
 # ... and short ones that are also a bare "no", so they only negate the very next word.
@@ -268,34 +385,43 @@ def _normalised_set(words: Iterable[str]) -> frozenset[str]:
 @cache
 def _number_words(language: str) -> dict[str, int]:
     languages = ["en", "he", "ar"] + (["cs"] if language == "cs" else [])
-    return {
+    table = {
         _normalise_token(word): value
         for lang in languages
         for value, words in _NUMBER_WORDS[lang].items()
         for word in words
     }
+    if language == "cs":
+        table.pop("ten")  # Czech "ten" is "that", not 10
+    return table
 
 
 @cache
-def _lexicon() -> tuple[dict[tuple[str, ...], int | None], int]:
-    """Phrase (tuple of normalised words) → score (``None`` for greetings), plus the longest
-    phrase length.
+def _lexicon(survey_name: str) -> tuple[dict[tuple[str, ...], int | None], int]:
+    """Phrase (tuple of normalised words) → 1..7 sentiment score (``None`` for greetings), plus the
+    longest phrase length, for one survey (see _SURVEY_WORDS).
 
-    Czech adjectives negate with a "ne-" prefix ("nesnadné", "nesložité"); those forms are
-    derived here as negated entries unless listed themselves (e.g. "nesouhlasím").
+    Czech adjectives negate with a "ne-" prefix ("nesnadné", "nespokojen", "nedoporučím"); those
+    forms are derived here as negated entries unless listed themselves (e.g. "nesouhlasím").
     """
+    word_tables = [] if survey_name == "nps" else [_WORDS]
+    word_tables.append(_SURVEY_WORDS.get(survey_name, {}))
+    phrases = {} if survey_name == "nps" else dict(_PHRASES)
+    phrases.update(_SURVEY_PHRASES.get(survey_name, {}))
     entries: dict[tuple[str, ...], int | None] = {}
-    for by_score in _WORDS.values():
-        for score, words in by_score.items():
-            for word in words:
-                entries[(_normalise_token(word),)] = score
-    for phrase, score in _PHRASES.items():
+    for table in word_tables:
+        for by_score in table.values():
+            for score, words in by_score.items():
+                for word in words:
+                    entries[(_normalise_token(word),)] = score
+    for phrase, score in phrases.items():
         entries[tuple(_normalise_token(phrase).split())] = score
     for phrase in _NOT_RATINGS:
         entries[tuple(_normalise_token(phrase).split())] = None
-    for score, words in _WORDS["cs"].items():
-        for word in words:
-            entries.setdefault(("ne" + _normalise_token(word),), _negate(score))
+    for table in word_tables:
+        for score, words in table.get("cs", {}).items():
+            for word in words:
+                entries.setdefault(("ne" + _normalise_token(word),), _negate(score))
     return entries, max(len(key) for key in entries)
 
 
@@ -334,13 +460,13 @@ def _round_half_up(value: float) -> int:
     return int(value + 0.5)
 
 
-def _digit_score(text: str) -> tuple[bool, int | None]:
-    """(any number present, the score it gives or None)."""
+def _digit_score(text: str, survey: Survey) -> tuple[bool, int | None]:
+    """(any number present, the score on ``survey``'s scale it gives or None)."""
     values: set[int | None] = set()
     for match in _NUMBER.finditer(text):
         whole, _, fraction = match.group("value").replace(",", ".").partition(".")
         out_of = match.group("out_of")
-        if match.group("sign") or fraction.strip("0") or (out_of is not None and int(out_of) != MAX_SCORE):
+        if match.group("sign") or fraction.strip("0") or (out_of is not None and int(out_of) != survey.max_score):
             values.add(None)
         else:
             values.add(int(whole))
@@ -348,7 +474,7 @@ def _digit_score(text: str) -> tuple[bool, int | None]:
         return False, None
     if len(values) == 1:
         (value,) = values
-        if value is not None and MIN_SCORE <= value <= MAX_SCORE:
+        if value is not None and survey.accepts(value):
             return True, value
     return True, None
 
@@ -362,13 +488,13 @@ def _number_word_score(clauses: list[list[str]], language: str) -> int | None:
     return values.pop() if len(values) == 1 else None
 
 
-def _lookup(words: list[str], start: int) -> tuple[int | None, int]:
+def _lookup(words: list[str], start: int, survey_name: str) -> tuple[int | None, int]:
     """The longest lexicon phrase starting at ``words[start]``: (score, length); the score is
     ``None`` for a greeting and for a word that is not in the lexicon (length 1).
 
     Hebrew and Arabic glue "and" to the next word ("וקל", "وسهل"); that prefix is tried off.
     """
-    entries, longest = _lexicon()
+    entries, longest = _lexicon(survey_name)
     for length in range(min(longest, len(words) - start), 0, -1):
         key = tuple(words[start:start + length])
         if key in entries:
@@ -389,13 +515,13 @@ def _modifier_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str], fr
     )
 
 
-def _clause_scores(words: list[str]) -> list[int]:
+def _clause_scores(words: list[str], survey_name: str) -> list[int]:
     """Scores of the sentiment phrases in one clause, after intensifiers, softeners and negation."""
     intensifiers, softeners, negators, adjacent_negators = _modifier_sets()
     phrases: list[tuple[int, int, int]] = []  # (start, length, score)
     position = 0
     while position < len(words):
-        score, length = _lookup(words, position)
+        score, length = _lookup(words, position, survey_name)
         if score is not None:
             phrases.append((position, length, score))
         position += length
@@ -424,36 +550,42 @@ def _clause_scores(words: list[str]) -> list[int]:
     return scores
 
 
-def _phrase_score(clauses: list[list[str]]) -> int | None:
-    scores = [score for words in clauses for score in _clause_scores(words)]
+def _phrase_score(clauses: list[list[str]], survey: Survey) -> int | None:
+    scores = [score for words in clauses for score in _clause_scores(words, survey.name)]
     if not scores:
         return None
-    return _clamp(_round_half_up(sum(scores) / len(scores)))
+    return _FROM_SENTIMENT[survey.name][_clamp(_round_half_up(sum(scores) / len(scores)))]
 
 
 def _language_code(language: str | None) -> str:
     return (language or "en").strip().lower()[:2]
 
 
-def parse_ces_score(text: str | None, language: str = "en") -> int | None:
-    """The CES score (1..7) a free-text answer gives, or ``None`` when it gives none.
+def parse_score(text: str | None, language: str = "en", survey: Survey = CES) -> int | None:
+    """The score on ``survey``'s scale (CES 1..7, CSAT 1..5, NPS 0..10) a free-text answer gives,
+    or ``None`` when it gives none.
 
     ``None`` means "re-ask": the answer is empty, markup, emoji only, too long, out of range,
-    ambiguous (two numbers) or simply not about effort.
+    ambiguous (two numbers) or simply not an answer to the question.
     """
     if not text or not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS or _TAG.search(text):
         return None
     digits_text = _ascii_digits(unicodedata.normalize("NFKC", text)).lower()
-    has_number, score = _digit_score(digits_text)
+    has_number, score = _digit_score(digits_text, survey)
     if has_number:
         return score
     clauses = _clauses(text)
     if not clauses:
         return None
     number_word = _number_word_score(clauses, _language_code(language))
-    if number_word is not None:
+    if number_word is not None and survey.accepts(number_word):
         return number_word
-    return _phrase_score(clauses)
+    return _phrase_score(clauses, survey)
+
+
+def parse_ces_score(text: str | None, language: str = "en") -> int | None:
+    """The CES score (1..7) a free-text answer gives, or ``None`` (see :func:`parse_score`)."""
+    return parse_score(text, language, CES)
 
 
 @cache
@@ -462,17 +594,17 @@ def _skip_tables() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
     return phrases, _normalised_set(_COURTESY)
 
 
-def is_skip(text: str | None, language: str = "en") -> bool:
+def is_skip(text: str | None, language: str = "en", survey: Survey = CES) -> bool:
     """Whether the customer declines to rate ("skip", "no thanks", "přeskočit", "דלג", "تخطي").
 
     A skip phrase may be followed by courtesy words only ("skip please", "no thanks, bye");
     "no, it was hard" is an answer, not a skip, and so is anything that carries a score.
-    ``language`` is accepted for symmetry with :func:`parse_ces_score`; the phrases of all
+    ``language`` is accepted for symmetry with :func:`parse_score`; the phrases of all
     four languages are recognised because a customer's language is a guess.
     """
     if not text or not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS or _TAG.search(text):
         return False
-    if parse_ces_score(text, language) is not None:
+    if parse_score(text, language, survey) is not None:
         return False
     words = [word for clause in _clauses(text) for word in clause]
     phrases, courtesy = _skip_tables()

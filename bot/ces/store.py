@@ -1,4 +1,4 @@
-"""Resolutions and CES ratings in the database.
+"""Resolutions and survey ratings (CES, CSAT, NPS) in the database.
 
 Service functions take the caller's ``Session`` and keyword arguments; the caller owns the
 transaction (the actions use ``actions.services.in_session``, which wraps ``bot.db.session_scope``).
@@ -11,17 +11,17 @@ from __future__ import annotations
 import enum
 import numbers
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.ces.parse import MAX_SCORE, MIN_SCORE
-from bot.customers.store import customer_for_conversation
+from bot.ces.surveys import NPS, Survey, configured_survey, survey_named
+from bot.customers.store import current, customer_for_conversation
 from bot.db import utcnow
 from bot.helpdesk.text import clean_text
-from bot.models import Agent, Resolution, SurveyRating, Ticket
+from bot.models import Agent, Conversation, Customer, Resolution, SurveyRating, Ticket
 from bot.settings import Settings
 
 RESOLVERS = ("bot", "agent")
@@ -57,9 +57,10 @@ def _check_resolver(resolved_by: str) -> None:
         raise ValueError(f"resolved_by must be 'bot' or 'agent', got {resolved_by!r}")
 
 
-def _checked_score(score: object) -> int:
-    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not MIN_SCORE <= int(score) <= MAX_SCORE:
-        raise ValueError(f"a CES score is a whole number from {MIN_SCORE} to {MAX_SCORE}, got {score!r}")
+def _checked_score(score: object, survey: Survey) -> int:
+    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not survey.accepts(int(score)):
+        raise ValueError(f"a {survey.name.upper()} score is a whole number from {survey.min_score} to "
+                         f"{survey.max_score}, got {score!r}")
     return int(score)
 
 
@@ -200,17 +201,20 @@ def record_rating(
     score: int,
     comment: str | None = None,
     channel: str | None = None,
+    survey: str = "ces",
 ) -> RatingOutcome:
-    """Store the score the customer of ``conversation_id`` gave a resolution, at most once.
+    """Store the score the customer of ``conversation_id`` gave a resolution in ``survey``, at most once.
 
     Only the conversation the resolution belongs to may rate it: a resolution id from anywhere
     else (typed by hand, or another customer's) is :attr:`RatingOutcome.OTHER_CONVERSATION` and
     stores nothing. Ticket, resolver, agent, article, channel and language are copied from the
     resolution so reports never need a join, except ``channel`` when the score came another way
-    (``email``: the resolution e-mail's link). Raises ``ValueError`` for a score outside 1..7.
-    A rating racing in from another replica rolls the session back (call it in a transaction of its own).
+    (``email``: the resolution e-mail's link); ``customer_id`` is the conversation's customer (so NPS
+    can be asked once per customer). Raises ``ValueError`` for an unknown survey or a score outside
+    its scale. A rating racing in from another replica rolls the session back (call it in a
+    transaction of its own).
     """
-    score = _checked_score(score)
+    score = _checked_score(score, survey_named(survey))
     resolution = session.get(Resolution, resolution_id)
     if resolution is None:
         return RatingOutcome.UNKNOWN_RESOLUTION
@@ -218,8 +222,12 @@ def record_rating(
         return RatingOutcome.OTHER_CONVERSATION
     if _rating_for(session, resolution_id) is not None:
         return RatingOutcome.ALREADY_RATED
+    customer = customer_for_conversation(session, conversation_id=resolution.conversation_id,
+                                         channel=resolution.channel or "unknown", language=resolution.language or "en")
     session.add(
         SurveyRating(
+            survey=survey,
+            customer_id=customer.id,
             resolution_id=resolution.id,
             conversation_id=resolution.conversation_id,
             ticket_id=resolution.ticket_id,
@@ -238,8 +246,6 @@ def record_rating(
     except IntegrityError:
         session.rollback()
         return RatingOutcome.ALREADY_RATED
-    customer_for_conversation(session, conversation_id=resolution.conversation_id,
-                              channel=resolution.channel or "unknown", language=resolution.language or "en")
     return RatingOutcome.SAVED
 
 
@@ -252,12 +258,42 @@ def already_rated(session: Session, *, resolution_id: int) -> bool:
     return _rating_for(session, resolution_id) is not None
 
 
-def should_ask(settings: Settings, resolved_by: str) -> bool:
-    """Whether to ask the CES question after a resolution of this kind (``CES_ASK_AFTER``)."""
+def should_ask(
+    session: Session, *, settings: Settings, resolved_by: str, conversation_id: str, now: datetime | None = None,
+) -> bool:
+    """Whether to ask the survey question after a resolution of this kind in ``conversation_id``.
+
+    ``CES_ASK_AFTER`` says after which resolutions (bot, agent, both, never), whatever the survey.
+    NPS is about the relationship, so it is asked at most once per customer per ``NPS_INTERVAL_DAYS``:
+    not when the customer (or, for a conversation with no customer record yet, the conversation)
+    has an NPS rating from within the interval. Only answers count — a skipped question leaves no
+    row, so a customer who skipped is asked again at their next resolution.
+    """
     _check_resolver(resolved_by)
-    return settings.ces_ask_after in ("both", resolved_by)
+    if settings.ces_ask_after not in ("both", resolved_by):
+        return False
+    if configured_survey(settings) is not NPS:
+        return True
+    since = (now or utcnow()) - timedelta(days=settings.nps_interval_days)
+    recent_nps = select(func.count(SurveyRating.id)).where(SurveyRating.survey == NPS.name, SurveyRating.created_at > since)
+    return not session.scalar(recent_nps.where(_same_customer(session, conversation_id)))
 
 
-def is_low_score(settings: Settings, score: int) -> bool:
-    """Whether the score is at or below ``CES_LOW_SCORE_THRESHOLD`` (apology + human follow-up)."""
-    return _checked_score(score) <= settings.ces_low_score_threshold
+def _same_customer(session: Session, conversation_id: str) -> ColumnElement[bool]:
+    """Ratings by the customer of ``conversation_id`` (and the records merged into theirs), or by the
+    conversation itself when it has no customer record."""
+    conversation = session.get(Conversation, conversation_id)
+    customer = session.get(Customer, conversation.customer_id) if conversation and conversation.customer_id else None
+    if customer is None:
+        return SurveyRating.conversation_id == conversation_id
+    customer = current(session, customer)
+    merged = select(Customer.id).where(Customer.merged_into_id == customer.id)
+    return or_(SurveyRating.customer_id == customer.id, SurveyRating.customer_id.in_(merged),
+               SurveyRating.conversation_id == conversation_id)
+
+
+def is_low_score(settings: Settings, score: int, survey: str = "ces") -> bool:
+    """Whether the score is low enough for an apology and a follow-up by a person: CES at or below
+    ``CES_LOW_SCORE_THRESHOLD``, CSAT 1–2, NPS 0–6 (detractors)."""
+    asked = survey_named(survey)
+    return asked.is_low(settings, _checked_score(score, asked))

@@ -179,12 +179,15 @@ def test_a_huge_or_binary_comment_is_stored_capped_as_plain_text(sessions):
     ("agent", False, True),
     ("never", False, False),
 ])
-def test_ces_ask_after_decides_when_to_ask(tmp_path, ask_after, bot, agent):
+def test_ces_ask_after_decides_when_to_ask(sessions, tmp_path, ask_after, bot, agent):
     settings = load_settings({"CES_ASK_AFTER": ask_after, "EFFORTLESS_VAR_DIR": str(tmp_path)})
 
-    assert (should_ask(settings, "bot"), should_ask(settings, "agent")) == (bot, agent)
+    def ask(resolved_by):
+        return in_session(sessions, should_ask, settings=settings, resolved_by=resolved_by, conversation_id="conv-1")
+
+    assert (ask("bot"), ask("agent")) == (bot, agent)
     with pytest.raises(ValueError):
-        should_ask(settings, "customer")
+        ask("customer")
 
 
 def test_low_scores_are_at_or_below_the_threshold(tmp_path):
@@ -195,6 +198,19 @@ def test_low_scores_are_at_or_below_the_threshold(tmp_path):
     assert is_low_score(strict, 4) is True
     with pytest.raises(ValueError):
         is_low_score(default, 0)
+
+
+def test_csat_and_nps_low_scores_are_the_dissatisfied_and_the_detractors(tmp_path):
+    settings = load_settings({"CES_LOW_SCORE_THRESHOLD": "5", "EFFORTLESS_VAR_DIR": str(tmp_path)})
+
+    assert [score for score in range(1, 6) if is_low_score(settings, score, "csat")] == [1, 2]
+    assert [score for score in range(0, 11) if is_low_score(settings, score, "nps")] == [0, 1, 2, 3, 4, 5, 6]
+    with pytest.raises(ValueError, match="CSAT score is a whole number from 1 to 5"):
+        is_low_score(settings, 6, "csat")
+    with pytest.raises(ValueError, match="NPS score is a whole number from 0 to 10"):
+        is_low_score(settings, 11, "nps")
+    with pytest.raises(ValueError, match="unknown survey"):
+        is_low_score(settings, 3, "sus")
 
 
 def test_a_rating_belongs_to_the_conversations_customer(sessions):
