@@ -38,12 +38,13 @@ def _report(request: Request, db: Session, since: str | None, until: str | None)
         period = parse_report_range(since, until)
     except ReportRangeError as exc:
         raise InvalidInput(str(exc)) from None
+    settings = request.app.state.settings
     return build_report(
-        db, period.since, period.until, low_threshold=request.app.state.settings.ces_low_score_threshold
+        db, period.since, period.until, low_threshold=settings.ces_low_score_threshold, settings=settings
     )
 
 
-@router.get("/api/reports", tags=["reports"], summary="CES, containment, escalation, ticket-time and KB-gap report")
+@router.get("/api/reports", tags=["reports"], summary="CES, CSAT, NPS, FCR, containment, escalation, ticket-time, SLA and KB-gap report")
 def get_report(
     request: Request,
     response: Response,

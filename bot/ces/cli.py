@@ -28,7 +28,7 @@ def report_main(argv: Sequence[str] | None = None) -> int:
 
     parser = _OneLineParser(
         prog="python -m bot report",
-        description="CES, containment, escalation, ticket-time and KB-gap report over UTC days "
+        description="CES, CSAT, NPS, FCR, containment, escalation, ticket-time, SLA and KB-gap report over UTC days "
                     f"(default: the last {DEFAULT_DAYS} days).",
     )
     parser.add_argument("--since", help="first day, YYYY-MM-DD (UTC)")
@@ -48,7 +48,8 @@ def report_main(argv: Sequence[str] | None = None) -> int:
     try:
         with session_scope(make_session_factory(engine)) as session:
             report = build_report(session, period.since, period.until,
-                                  low_threshold=settings.ces_low_score_threshold, gap_limit=args.gaps)
+                                  low_threshold=settings.ces_low_score_threshold, gap_limit=args.gaps,
+                                  settings=settings)
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         print(f"report: cannot read {safe_url(settings.database_url)}: {reason} "

@@ -27,6 +27,18 @@ def report_rows(report: dict) -> Iterable[tuple]:
         for item in items:
             for metric in ("responses", "mean", "share_easy"):
                 yield ("ces_by", dimension, item["label"], metric, item[metric])
+    for survey, metrics in (("csat", ("responses", "mean", "share_satisfied")),
+                            ("nps", ("responses", "promoters", "passives", "detractors", "nps"))):
+        for metric, value in report[survey]["summary"].items():
+            yield (f"{survey}_summary", "", "", metric, value)
+        for item in report[survey]["distribution"]:
+            yield (f"{survey}_distribution", "score", item["score"], "count", item["count"])
+        for period, buckets in report[survey]["trend"].items():
+            for bucket in buckets:
+                for metric in metrics:
+                    yield (f"{survey}_trend", period, bucket["label"], metric, bucket[metric])
+    for metric, value in report["fcr"].items():
+        yield ("fcr", "", "", metric, value)
     for metric, value in report["containment"].items():
         yield ("containment", "", "", metric, value)
     yield ("escalations", "", "", "tickets", report["escalations"]["tickets"])
@@ -38,11 +50,19 @@ def report_rows(report: dict) -> Iterable[tuple]:
         yield ("escalations", "channel", item["channel"], "share", item["share"])
     yield ("escalations", "withdrawn", "", "count", report["escalations"]["withdrawn"]["count"])
     yield ("escalations", "withdrawn", "", "share", report["escalations"]["withdrawn"]["share"])
+    for metric, value in report["escalations"]["reopened"].items():
+        yield ("escalations", "reopened", "", metric, value)
     times = report["ticket_times"]
     yield ("ticket_times", "", "", "tickets", times["tickets"])
     for kind in ("first_response", "resolution"):
         for metric, value in times[kind].items():
             yield ("ticket_times", kind, "", metric, value)
+    for kind in ("first_response", "resolution"):
+        for priority, minutes in report["sla"][kind]["targets_minutes"].items():
+            yield ("sla", kind, priority, "target_minutes", minutes)
+        for row in report["sla"][kind]["by_priority"]:
+            for outcome in ("breached", "met", "pending"):
+                yield ("sla", kind, row["priority"], outcome, row[outcome])
     yield ("kb_gaps", "", "", "questions", report["kb_gaps"]["questions"])
     for rank, group in enumerate(report["kb_gaps"]["groups"], start=1):
         yield ("kb_gaps", "group", rank, "representative", group["representative"])
@@ -50,6 +70,9 @@ def report_rows(report: dict) -> Iterable[tuple]:
         yield ("kb_gaps", "group", rank, "conversations", group["conversations"])
         yield ("kb_gaps", "group", rank, "languages", " ".join(group["languages"]))
         yield ("kb_gaps", "group", rank, "examples", " | ".join(group["examples"]))
+    for article in report["kb_gaps"]["unhelpful_articles"]["articles"]:
+        for metric in ("helpful", "unhelpful", "share_unhelpful"):
+            yield ("kb_gaps", "unhelpful_article", article["article_id"], metric, article[metric])
 
 
 def _spreadsheet_safe(value) -> str:
@@ -119,6 +142,7 @@ def report_text(report: dict) -> str:
     for dimension in DIMENSIONS:
         rows = [(i["label"], i["responses"], _fmt(i["mean"]), _pct(i["share_easy"])) for i in ces["by"][dimension]]
         out += ["", f"By {dimension}"] + (_table((dimension, "responses", "mean", "easy"), rows) if rows else ["  no ratings"])
+    out += _survey_text(report)
     out += [
         "",
         "Containment",
@@ -130,8 +154,10 @@ def report_text(report: dict) -> str:
     ]
     reasons = [(r["reason"], r["count"], _pct(r["share"])) for r in report["escalations"]["reasons"]]
     out += _table(("reason", "tickets", "share"), reasons) if reasons else ["  no tickets"]
-    withdrawn = report["escalations"]["withdrawn"]
-    out += [f"  withdrawn by the customer {withdrawn['count']} ({_pct(withdrawn['share'])})"]
+    withdrawn, reopened = report["escalations"]["withdrawn"], report["escalations"]["reopened"]
+    out += [f"  withdrawn by the customer {withdrawn['count']} ({_pct(withdrawn['share'])})",
+            f"  reopened {reopened['reopened']} of {_plural(reopened['resolved'], 'resolved ticket')} "
+            f"({_pct(reopened['rate'])})"]
     channels = [(c["channel"], c["count"], _pct(c["share"])) for c in report["escalations"]["channels"]]
     out += ["", "Tickets by channel"] + (_table(("channel", "tickets", "share"), channels) if channels else ["  no tickets"])
     out += ["", f"Ticket times in minutes ({times['tickets']} tickets)"]
@@ -146,6 +172,7 @@ def report_text(report: dict) -> str:
              times["resolution"]["unresolved"]),
         ],
     )
+    out += _sla_text(report["sla"])
     gaps = report["kb_gaps"]
     out += ["", f"KB gaps ({gaps['questions']} unanswered questions in {gaps['groups_total']} groups)"]
     for rank, group in enumerate(gaps["groups"], start=1):
@@ -154,4 +181,41 @@ def report_text(report: dict) -> str:
         out += [f"       also: {example}" for example in group["examples"]]
     if not gaps["groups"]:
         out.append("  none")
+    unhelpful = gaps["unhelpful_articles"]["articles"]
+    out += ["", "Help-centre articles readers found unhelpful"]
+    out += _table(("article", "language", "no", "yes", "share no"),
+                  [(a["article_id"], a["language"], a["unhelpful"], a["helpful"], _pct(a["share_unhelpful"]))
+                   for a in unhelpful]) if unhelpful else ["  none"]
     return "\n".join(out) + "\n"
+
+
+def _survey_text(report: dict) -> list[str]:
+    csat, nps, fcr = report["csat"]["summary"], report["nps"]["summary"], report["fcr"]
+    score = "–" if nps["nps"] is None else f"{nps['nps']:+d}"
+    return [
+        "",
+        "Customer satisfaction (CSAT, 1-5, 4-5 = satisfied)",
+        f"  responses {csat['responses']}   mean {_fmt(csat['mean'])}   "
+        f"satisfied {csat['satisfied']} ({_pct(csat['share_satisfied'])})",
+        "",
+        "Net Promoter Score (0-10: promoters 9-10, detractors 0-6)",
+        f"  responses {nps['responses']}   NPS {score}   promoters {nps['promoters']}   "
+        f"passives {nps['passives']}   detractors {nps['detractors']}",
+        "",
+        f"First-contact resolution (no reopen or new contact within {fcr['window_days']} days)",
+        f"  FCR {_pct(fcr['fcr'])} of {_plural(fcr['measured'], 'resolved contact')}   "
+        f"reopened {fcr['reopened']}   came back {fcr['came_back']}   "
+        f"pending (resolved < {fcr['window_days']} days ago) {fcr['pending']}   follow-ups {fcr['follow_ups']}",
+    ]
+
+
+def _sla_text(sla: dict) -> list[str]:
+    out = ["", "SLA (tickets opened in the range: breached / met / pending)"]
+    rows = [
+        (row["priority"], *(f"{row['breached']} / {row['met']} / {row['pending']}"
+                            for row in (sla["first_response"]["by_priority"][index], sla["resolution"]["by_priority"][index])))
+        for index, row in enumerate(sla["first_response"]["by_priority"])
+    ]
+    rows.append(("total", *(f"{sla[kind]['breached']} / {sla[kind]['met']} / {sla[kind]['pending']}"
+                            for kind in ("first_response", "resolution"))))
+    return out + _table(("priority", "first response", "resolution"), rows)

@@ -1,5 +1,5 @@
 """Support reports over a date range: CES, CSAT, NPS, first-contact resolution, containment,
-escalations (reopened and withdrawn tickets), ticket times and KB gaps.
+escalations (reopened and withdrawn tickets), ticket times, SLA breaches (bot/helpdesk/sla.py) and KB gaps.
 
 Every aggregate is a plain function of a session and a :class:`~bot.ces.periods.ReportRange`, so
 each can be tested alone; :func:`build_report` puts them into one JSON-ready dict, which the CLI
@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
 from bot.ces.periods import ReportRange
 from bot.db import utcnow
+from bot.helpdesk.sla import sla_breaches
 from bot.helpdesk.tickets import REASON_TEXTS
 from bot.models import Agent, ArticleFeedback, Conversation, KbQuery, Resolution, SurveyRating, Ticket
+from bot.settings import Settings, load_settings
 
 EASY_MIN_SCORE = 5
 SATISFIED_MIN_SCORE = 4
@@ -529,10 +531,11 @@ def unhelpful_articles(session: Session, period: ReportRange, limit: int = 10) -
 
 def build_report(
     session: Session, since: date, until: date, *, low_threshold: int = 3, gap_limit: int = 10,
-    now: datetime | None = None,
+    now: datetime | None = None, settings: Settings | None = None,
 ) -> dict:
     """Every aggregate for UTC days ``since``..``until`` (inclusive), JSON-ready. ``now`` decides
-    which FCR resolutions are still pending (default: the current time)."""
+    which FCR resolutions and SLA targets are still pending (default: the current time); the SLA
+    targets come from ``settings`` (default: the environment's)."""
     period = ReportRange(since, until)
     now = now or utcnow()
     return {
@@ -553,5 +556,6 @@ def build_report(
             "reopened": reopen_rate(session, period),
         },
         "ticket_times": ticket_times(session, period),
+        "sla": sla_breaches(session, period, settings or load_settings(), now),
         "kb_gaps": {**kb_gaps(session, period, gap_limit), "unhelpful_articles": unhelpful_articles(session, period, gap_limit)},
     }

@@ -13,6 +13,7 @@ Conversations (c = conversation id):
   c9  KB clarify 03-05, ticket T4 frustration, never answered
   c10 03-16 (outside): KB answer, ticket T5, Omar resolves, score 1
   c11 03-01 (outside): KB abstain "How do I export my data?", bot resolution, score 7
+Priorities: T1 high, T2 urgent, T3 and T5 normal, T4 low.
 T2 (c4) was first resolved on 03-09 10:00 (unrated), reopened at 11:00 and resolved again on 03-10.
 
 Customers (for first-contact resolution): Ann owns c1 and c2 (c2 starts 4 h 50 min after c1's
@@ -34,6 +35,7 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate, session_scope
+from bot.helpdesk.ticket_rules import PRIORITY_RANKS
 from bot.models import (
     Agent,
     ArticleFeedback,
@@ -78,9 +80,10 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
 
         def ticket(key: str, conversation: str, created: datetime, reason: str, subject: str, language: str,
                    channel: str, assignee: Agent | None = None, first_reply: datetime | None = None,
-                   resolved: datetime | None = None) -> Ticket:
+                   resolved: datetime | None = None, priority: str = "normal") -> Ticket:
             row = Ticket(idempotency_key=key, reference=f"T-{key}", conversation_id=conversation, channel=channel,
-                         language=language, subject=subject, reason=reason,
+                         language=language, subject=subject, reason=reason, priority=priority,
+                         priority_rank=PRIORITY_RANKS[priority],
                          status="resolved" if resolved else "waiting", assignee_id=assignee.id if assignee else None,
                          created_at=created, updated_at=created, first_reply_at=first_reply, resolved_at=resolved)
             session.add(row)
@@ -111,11 +114,11 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
         kb("c3", at(3, 10), "How do I export my data?", "abstain", channel="telegram")
         kb("c3", at(3, 10, 5), "how can I export data", "miss", channel="telegram")
         t1 = ticket("1", "c3", at(3, 10, 10), "kb_missed_twice", "how can I export data", "he", "telegram",
-                    dana, first_reply=at(3, 10, 22), resolved=at(4, 9, 10))
+                    dana, first_reply=at(3, 10, 22), resolved=at(4, 9, 10), priority="high")
         rated("c3", at(4, 9, 15), 2, "agent", "he", "telegram", agent=dana, on_ticket=t1)
 
         t2 = ticket("2", "c4", at(9, 9), "kb_missed_twice", "Can I pay with PayPal?", "en", "web",
-                    omar, first_reply=at(9, 9, 5), resolved=at(10, 12))
+                    omar, first_reply=at(9, 9, 5), resolved=at(10, 12), priority="urgent")
         t2.reopen_count, t2.first_reopened_at = 1, at(9, 11)
         session.add(Resolution(resolution_key="seed:c4:first", conversation_id="c4", resolved_by="agent",
                                ticket_id=t2.id, agent_id=omar.id, channel="web", language="ar", created_at=at(9, 10)))
@@ -136,7 +139,7 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
         kb("c8", at(13, 11), "Do you ship to Canada?", "abstain")
 
         kb("c9", at(5, 13, 55), "this is useless", "clarify")
-        ticket("4", "c9", at(5, 14), "frustration", "The customer seemed frustrated.", "en", "web")
+        ticket("4", "c9", at(5, 14), "frustration", "The customer seemed frustrated.", "en", "web", priority="low")
 
         kb("c10", at(16, 7, 55), "refund?", "answer", article="refund-status")
         t5 = ticket("5", "c10", at(16, 8), "customer_request", "refund", "en", "web", omar,

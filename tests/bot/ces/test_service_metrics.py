@@ -234,3 +234,29 @@ def test_reopens_by_an_agent_and_by_e_mail_are_counted_and_make_fcr_fail(fresh):
     fcr = first_contact_resolution(fresh, MAY, LATER)
     assert (fcr["measured"], fcr["reopened"], fcr["fcr"]) == (1, 1, 0.0)
     assert reopen_rate(fresh, MAY) == {"resolved": 1, "reopened": 1, "rate": 1.0}
+
+
+# ---------------------------------------------------------------- SLA (bot/helpdesk/sla.py) in the report
+
+
+def test_sla_breaches_in_the_report(session):
+    # Default targets: first response urgent 30 m, high 1 h, normal 4 h, low 1 d;
+    # resolution urgent 4 h, high 1 d, normal 3 d, low 7 d. Tickets created in range:
+    #   T1 high:   reply 12 min ≤ 1 h met;    resolved after 23 h ≤ 1 d met
+    #   T2 urgent: reply 5 min ≤ 30 m met;    resolved after 27 h > 4 h breached
+    #   T3 normal: reply 30 min ≤ 4 h met;    resolved after 24 h ≤ 3 d met
+    #   T4 low:    never answered, long past 1 d: breached; never resolved, past 7 d: breached
+    sla = build_report(session, date(2026, 3, 2), date(2026, 3, 15))["sla"]
+    by_priority = lambda kind: [(row["priority"], row["breached"], row["met"], row["pending"]) for row in sla[kind]["by_priority"]]
+
+    assert (sla["first_response"]["breached"], sla["first_response"]["met"], sla["first_response"]["pending"]) == (1, 3, 0)
+    assert (sla["resolution"]["breached"], sla["resolution"]["met"], sla["resolution"]["pending"]) == (2, 2, 0)
+    assert by_priority("resolution") == [("urgent", 1, 0, 0), ("high", 0, 1, 0), ("normal", 0, 1, 0), ("low", 1, 0, 0)]
+    assert sla["first_response"]["targets_minutes"] == {"urgent": 30, "high": 60, "normal": 240, "low": 1440}
+
+
+def test_sla_targets_in_the_report_come_from_the_settings(session, tmp_path):
+    settings = migrated_settings(tmp_path).model_copy(update={"sla_resolution": "urgent=2d,high=1d,normal=3d,low=7d"})
+    # T2 urgent, resolved after 27 h, now within 2 days: met
+    sla = build_report(session, date(2026, 3, 2), date(2026, 3, 15), settings=settings)["sla"]
+    assert sla["resolution"]["by_priority"][0] == {"priority": "urgent", "breached": 0, "met": 1, "pending": 0}
