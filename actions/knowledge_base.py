@@ -10,6 +10,7 @@ from actions.services import in_session, in_thread, services
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
+from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.query_log import mark_helped, record_query
 from bot.kb.replies import (
     MISSES_BEFORE_OFFERING_A_PERSON,
@@ -34,13 +35,15 @@ def _shown_article(knowledge_base: KnowledgeBase, candidate: Candidate | None) -
     return article
 
 
-def _utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
-    answer = article.chat_answer()
-    if article.url:
-        dispatcher.utter_message(response="utter_kb_answer", answer=answer, url=article.url)
-    else:
-        dispatcher.utter_message(response="utter_kb_answer_no_link", answer=answer)
-    dispatcher.utter_message(response="utter_ask_kb_helped")
+def _send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
+    for reply in replies:
+        dispatcher.utter_message(response=reply.response, **reply.fields)
+
+
+def _utter_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: Article) -> None:
+    """The answer as its kind and the customer's channel want it (bot.kb.delivery)."""
+    public_url = services().settings.public_helpdesk_url
+    _send(dispatcher, answer_replies(article, tracker.get_latest_input_channel(), public_url))
 
 
 async def _log(tracker: Tracker, question: str, language: str, outcome: str, candidate: Candidate | None) -> str:
@@ -55,9 +58,11 @@ async def _log(tracker: Tracker, question: str, language: str, outcome: str, can
 
 
 def _answered(article: Article, query_id: str, tried: list[str]) -> list[EventType]:
+    """The answer's slots; a guide's also let "Next step" find it (no step shown yet)."""
     return [
         SlotSet("kb_article_id", article.id), SlotSet("kb_query_id", query_id),
         SlotSet("kb_tried", tried + [article.id]), SlotSet("awaiting_feedback", True),
+        SlotSet("guide_article_id", article.id if article.kind == "guide" else None), SlotSet("guide_step", 0),
     ]
 
 
@@ -88,7 +93,7 @@ class ActionAnswerQuestion(Action):
                     response="utter_kb_article_in_other_language",
                     in_article_language=in_language(result.article_language, language),
                 )
-            _utter_article(dispatcher, article)
+            _utter_article(dispatcher, tracker, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":
             query_id = await _log(tracker, question, language, "clarify", result.top)
@@ -146,7 +151,7 @@ class ActionShowArticle(Action):
             question=question, language=tracker.get_slot("language") or article.language,
             article_id=article.id, score=None, outcome="answer",
         )
-        _utter_article(dispatcher, article)
+        _utter_article(dispatcher, tracker, article)
         return _answered(article, str(query_id), list(tracker.get_slot("kb_tried") or []))
 
 
@@ -208,8 +213,34 @@ class ActionKbFeedback(Action):
                 article = _shown_article(knowledge_base, runner_up)
                 query_id = await _log(tracker, question, language, "answer", runner_up)
                 dispatcher.utter_message(response="utter_kb_try_next")
-                _utter_article(dispatcher, article)
+                _utter_article(dispatcher, tracker, article)
                 return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)
             dispatcher.utter_message(response="utter_kb_rephrase")
             return events + [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
         return events + _missed(dispatcher, tracker, "utter_kb_rephrase")
+
+
+class ActionGuideStep(Action):
+    """"Show all steps", "Step by step" or "Next step" (also typed: "next", "הבא", "التالي", "další") for
+    the guide last answered; the "Did that answer your question?" that follows is the usual KB feedback."""
+
+    def name(self) -> str:
+        return "action_guide_step"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        svc = services()
+        article_id = tracker.get_slot("guide_article_id")
+        if not article_id:
+            dispatcher.utter_message(response="utter_guide_not_open")
+            return []
+        knowledge_base = await in_thread(svc.knowledge_base.current)
+        article = knowledge_base.article(article_id)
+        if article is None or not article.steps:  # removed or rewritten since it was sent
+            dispatcher.utter_message(response="utter_guide_unavailable")
+            return [SlotSet("guide_article_id", None), SlotSet("guide_step", 0)]
+        if tracker.get_intent_of_latest_message() == "show_all_steps":
+            _send(dispatcher, all_steps_replies(article, svc.settings.public_helpdesk_url))
+            return [SlotSet("guide_step", len(article.steps))]
+        number = int(tracker.get_slot("guide_step") or 0) + 1
+        _send(dispatcher, step_replies(article, number))
+        return [SlotSet("guide_step", min(number, len(article.steps)))]

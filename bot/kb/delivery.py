@@ -12,8 +12,8 @@ response names of domain.yml and their template fields, so the wording stays in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.kb.loader import Article, plain_text
 

@@ -1,0 +1,119 @@
+"""Guides in chat (action_answer_question, action_guide_step): "show all steps" or "step by step", then the
+usual "Did that answer your question?"; a stale guide or a "next" with no guide gets a clear message."""
+from pathlib import Path
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge_base import ActionAnswerQuestion, ActionGuideStep
+from tests.actions.conftest import make_tracker, responses, run, slots_set
+from tests.bot.kb.kb_articles import write_article, write_demo_kb
+
+GUIDE_ID = "reset-password"
+GUIDE_BODY = """Choose **Forgot password?** on the sign-in page and open the link we email you.
+
+1. Open the [sign-in page](/help/en/sign-in).
+2. Select **Forgot password?** and enter your email address.
+3. Open the email and choose a new password.
+"""
+STEPS = ("Open the sign-in page.", "Select Forgot password? and enter your email address.",
+         "Open the email and choose a new password.")
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory) -> Path:
+    """The action tests' demo KB, with its password reset written as a guide without a url of its own."""
+    folder = write_demo_kb(tmp_path_factory.mktemp("kb-guides"))
+    write_article(folder / "en", GUIDE_ID, "How to reset your password", "en",
+                  ["I forgot my password", "reset my password", "how do I reset my password", "lost my password",
+                   "password reset link not working", "I need a new password"], body=GUIDE_BODY, kind="guide")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _services(action_services):
+    return action_services
+
+
+def guide_tracker(domain, intent: str, text: str, step: int = 0, article_id: str | None = GUIDE_ID, channel="socketio"):
+    return make_tracker(domain, text, intent, channel=channel, slots={
+        "guide_article_id": article_id, "guide_step": step, "kb_article_id": article_id, "awaiting_feedback": True,
+    })
+
+
+def test_a_guide_answer_first_asks_all_steps_or_step_by_step(dispatcher, domain):
+    tracker = make_tracker(domain, "how do I reset my password", "ask_question", channel="socketio")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_guide_choose"]
+    assert dispatcher.messages[0]["count"] == 3
+    assert "Forgot password?" in dispatcher.messages[0]["answer"]
+    slots = slots_set(events)
+    assert (slots["guide_article_id"], slots["guide_step"]) == (GUIDE_ID, 0)
+    assert (slots["kb_article_id"], slots["awaiting_feedback"]) == (GUIDE_ID, True)  # feedback works as for any answer
+
+
+def test_on_whatsapp_a_guide_comes_as_all_its_steps_at_once(dispatcher, domain):
+    tracker = make_tracker(domain, "how do I reset my password", "ask_question", channel="twilio")
+
+    run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_guide_all_steps", "utter_ask_kb_helped"]
+
+
+def test_an_answer_that_is_not_a_guide_closes_the_guide_before_it(dispatcher, domain):
+    tracker = make_tracker(domain, "where is my order", "ask_question", slots={"guide_article_id": GUIDE_ID, "guide_step": 2})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_answer", "utter_ask_kb_helped"]
+    assert (slots_set(events)["guide_article_id"], slots_set(events)["guide_step"]) == (None, 0)
+
+
+def test_show_all_steps_sends_them_numbered_in_one_message_with_the_help_centre_link(action_services, dispatcher, domain):
+    events = run(ActionGuideStep(), dispatcher, guide_tracker(domain, "show_all_steps", "/show_all_steps"), domain)
+
+    assert responses(dispatcher) == ["utter_guide_all_steps", "utter_ask_kb_helped"]
+    assert dispatcher.messages[0]["steps"] == "\n".join(f"{n}. {step}" for n, step in enumerate(STEPS, start=1))
+    public = action_services.settings.public_helpdesk_url.rstrip("/")
+    assert dispatcher.messages[0]["url"] == f"{public}/help/en/{GUIDE_ID}"
+    assert slots_set(events) == {"guide_step": 3}
+
+
+def test_step_by_step_walks_the_steps_then_asks_if_it_helped(domain):
+    seen = []
+    step = 0
+    for _ in STEPS:
+        dispatcher = CollectingDispatcher()  # one per customer message
+        events = run(ActionGuideStep(), dispatcher, guide_tracker(domain, "next_guide_step", "next", step), domain)
+        step = slots_set(events)["guide_step"]
+        seen.append((responses(dispatcher), [m.get("step") for m in dispatcher.messages], step))
+
+    assert seen == [
+        (["utter_guide_step"], [STEPS[0]], 1),
+        (["utter_guide_step"], [STEPS[1]], 2),
+        (["utter_guide_last_step", "utter_ask_kb_helped"], [STEPS[2], None], 3),
+    ]
+
+
+def test_next_after_the_last_step_says_so_and_asks_again(dispatcher, domain):
+    events = run(ActionGuideStep(), dispatcher, guide_tracker(domain, "next_guide_step", "next", step=3), domain)
+
+    assert responses(dispatcher) == ["utter_guide_no_more_steps", "utter_ask_kb_helped"]
+    assert slots_set(events) == {"guide_step": 3}
+
+
+def test_next_with_no_guide_open_says_so(dispatcher, domain):
+    events = run(ActionGuideStep(), dispatcher, guide_tracker(domain, "next_guide_step", "další", article_id=None), domain)
+
+    assert responses(dispatcher) == ["utter_guide_not_open"]
+    assert events == []
+
+
+@pytest.mark.parametrize("stale_id", ["removed-guide", "track-order"])  # gone, or no longer has steps
+def test_a_guide_that_is_gone_or_lost_its_steps_is_said_to_be_unavailable(dispatcher, domain, stale_id):
+    events = run(ActionGuideStep(), dispatcher, guide_tracker(domain, "next_guide_step", "next", 1, stale_id), domain)
+
+    assert responses(dispatcher) == ["utter_guide_unavailable"]
+    assert slots_set(events) == {"guide_article_id": None, "guide_step": 0}
