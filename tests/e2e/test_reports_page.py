@@ -116,6 +116,24 @@ def test_the_report_page_charts_the_seeded_figures(helpdesk_url, open_page):
     assert attribute_list(page, '#splits [data-dimension="agent"] svg rect.bar', "data-key") == ["Dana Levi", "Omar Haddad"]
     assert attribute_list(page, "#reasons-chart svg rect.bar", "data-value") == ["3", "1"]
 
+    # CSAT, NPS, FCR, reopened and withdrawn, SLA (figures worked out in tests/bot/ces/test_service_metrics.py).
+    expect(page.locator("#kpi-csat")).to_have_text("4.00 / 5")
+    expect(page.locator("#kpi-nps")).to_have_text("+17")
+    expect(page.locator("#kpi-fcr")).to_have_text("66.7%")
+    expect(page.locator("#kpi-fcr-sub")).to_have_text("4 of 6 · 0 pending")
+    assert attribute_list(page, "#csat-chart svg rect.bar", "data-count") == ["0", "1", "0", "1", "2"]
+    assert attribute_list(page, "#nps-chart svg rect.bar", "data-value") == ["3", "1", "2"]
+    # The trend toggle above chose weeks for the NPS trend too: W10 +100, W11 −25.
+    assert attribute_list(page, "#nps-trend-chart svg circle.point", "data-nps") == ["100", "-25"]
+    assert attribute_list(page, "#csat-trend-chart svg circle.point", "data-mean") == ["4.5", "3.5"]
+    assert attribute_list(page, "#fcr-chart svg rect.bar", "data-value") == ["4", "1", "1"]
+    expect(page.locator("#fcr-note")).to_contain_text("follow-ups of an earlier contact (not counted again): 1")
+    assert attribute_list(page, "#reopen-chart svg rect.bar", "data-key") == ["Reopened", "Withdrawn"]
+    assert attribute_list(page, "#reopen-chart svg rect.bar", "data-value") == ["0.3333", "0"]
+    assert attribute_list(page, '#sla [data-sla="resolution"] svg rect.bar', "data-value") == ["1", "0", "0", "1"]
+    expect(page.locator('#sla [data-sla="first_response"] h3')).to_have_text("First response: 1 breached, 3 met, 0 running")
+    assert attribute_list(page, "#unhelpful-chart svg rect.bar", "data-key") == ["refund-status-he", "reset-password"]
+
     # KB gaps: the export group first; markup in a question is shown as text, never run.
     gaps = page.locator("#gaps > li")
     expect(gaps.first.locator(".question")).to_have_text("How do I export my data?")

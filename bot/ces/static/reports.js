@@ -68,6 +68,10 @@
     return `${Number(value).toFixed(1)} min`;
   }
 
+  function fmtNps(value) {
+    return value === null || value === undefined ? "–" : value > 0 ? `+${value}` : String(value);
+  }
+
   function plural(count, one, many) {
     return `${count} ${count === 1 ? one : many}`;
   }
@@ -80,14 +84,14 @@
 
   // ------------------------------------------------------------------ charts
 
-  function distributionChart(distribution, lowThreshold) {
+  function distributionChart(distribution, classFor, what) {
     const width = 520, height = 230, left = 34, right = 10, top = 22, bottom = 30;
     const plotHeight = height - top - bottom;
     const slot = (width - left - right) / distribution.length;
     const maxCount = Math.max(1, ...distribution.map((item) => item.count));
     const total = distribution.reduce((sum, item) => sum + item.count, 0);
     const svg = svgRoot(width, height,
-      `Distribution of ${plural(total, "rating", "ratings")}: ` +
+      `${what}: distribution of ${plural(total, "rating", "ratings")}: ` +
       distribution.map((item) => `score ${item.score}: ${item.count}`).join(", "), "distribution");
     svg.appendChild(svgEl("line", { class: "axis", x1: left, y1: top + plotHeight, x2: width - right, y2: top + plotHeight }));
     svg.appendChild(svgEl("text", { x: 2, y: top + 4, class: "muted" }, String(maxCount)));
@@ -98,7 +102,7 @@
       const barWidth = slot * 0.7;
       const y = top + plotHeight - barHeight;
       const bar = svgEl("rect", {
-        class: `bar ${scoreClass(item.score, lowThreshold)}`,
+        class: `bar ${classFor(item.score)}`,
         x: x.toFixed(2), y: y.toFixed(2), width: barWidth.toFixed(2), height: barHeight.toFixed(2),
         "data-score": item.score, "data-count": item.count,
       });
@@ -110,18 +114,23 @@
     return svg;
   }
 
-  function trendChart(buckets, period) {
-    const width = 520, height = 230, left = 30, right = 14, top = 14, bottom = 42;
+  // scale: {name, key (the bucket's figure), min, max, ticks, format, axis (the caption)}
+  const CES_SCALE = { name: "CES mean", key: "mean", min: 1, max: 7, ticks: SCORES, format: fmtMean, axis: "mean effort score (1–7)" };
+  const CSAT_SCALE = { name: "CSAT mean", key: "mean", min: 1, max: 5, ticks: [1, 2, 3, 4, 5], format: fmtMean, axis: "mean satisfaction (1–5)" };
+  const NPS_SCALE = { name: "NPS", key: "nps", min: -100, max: 100, ticks: [-100, -50, 0, 50, 100], format: fmtNps, axis: "Net Promoter Score (−100…100)" };
+
+  function trendChart(buckets, period, scale) {
+    const width = 520, height = 230, left = 36, right = 14, top = 14, bottom = 42;
     const plotWidth = width - left - right, plotHeight = height - top - bottom;
     const rated = buckets.filter((bucket) => bucket.responses > 0);
     const svg = svgRoot(width, height,
-      `CES mean by ${period}: ` + rated.map((bucket) => `${bucket.label}: ${fmtMean(bucket.mean)} (${bucket.responses})`).join(", "),
+      `${scale.name} by ${period}: ` + rated.map((bucket) => `${bucket.label}: ${scale.format(bucket[scale.key])} (${bucket.responses})`).join(", "),
       "trend");
-    const yFor = (mean) => top + plotHeight - ((mean - 1) / 6) * plotHeight;
+    const yFor = (value) => top + plotHeight - ((value - scale.min) / (scale.max - scale.min)) * plotHeight;
     const xFor = (index) => left + (buckets.length === 1 ? plotWidth / 2 : (index / (buckets.length - 1)) * plotWidth);
-    for (const score of SCORES) {
-      svg.appendChild(svgEl("line", { class: "grid-line", x1: left, x2: width - right, y1: yFor(score).toFixed(2), y2: yFor(score).toFixed(2) }));
-      svg.appendChild(svgEl("text", { x: 8, y: (yFor(score) + 4).toFixed(2), class: "muted" }, score));
+    for (const tick of scale.ticks) {
+      svg.appendChild(svgEl("line", { class: "grid-line", x1: left, x2: width - right, y1: yFor(tick).toFixed(2), y2: yFor(tick).toFixed(2) }));
+      svg.appendChild(svgEl("text", { x: 2, y: (yFor(tick) + 4).toFixed(2), class: "muted" }, tick));
     }
     // One path segment per run of buckets with ratings; empty buckets leave a gap.
     let segment = [];
@@ -130,7 +139,7 @@
       segment = [];
     };
     buckets.forEach((bucket, index) => {
-      if (bucket.responses > 0) segment.push(`${xFor(index).toFixed(2)},${yFor(bucket.mean).toFixed(2)}`);
+      if (bucket.responses > 0) segment.push(`${xFor(index).toFixed(2)},${yFor(bucket[scale.key]).toFixed(2)}`);
       else flush();
     });
     flush();
@@ -138,10 +147,10 @@
     buckets.forEach((bucket, index) => {
       if (bucket.responses > 0) {
         const point = svgEl("circle", {
-          class: "point", r: 4, cx: xFor(index).toFixed(2), cy: yFor(bucket.mean).toFixed(2),
-          "data-period": bucket.label, "data-mean": bucket.mean, "data-responses": bucket.responses,
+          class: "point", r: 4, cx: xFor(index).toFixed(2), cy: yFor(bucket[scale.key]).toFixed(2),
+          "data-period": bucket.label, [`data-${scale.key}`]: bucket[scale.key], "data-responses": bucket.responses,
         });
-        point.appendChild(svgEl("title", {}, `${bucket.label}: mean ${fmtMean(bucket.mean)}, ${plural(bucket.responses, "rating", "ratings")}`));
+        point.appendChild(svgEl("title", {}, `${bucket.label}: ${scale.name} ${scale.format(bucket[scale.key])}, ${plural(bucket.responses, "rating", "ratings")}`));
         svg.appendChild(point);
       }
       // Labels are spaced evenly back from the newest bucket, so the latest day is always named.
@@ -150,7 +159,7 @@
         svg.appendChild(svgEl("text", { x: xFor(index).toFixed(2), y: height - 22, "text-anchor": "middle", class: "muted" }, label));
       }
     });
-    svg.appendChild(svgEl("text", { x: left, y: height - 4, class: "muted" }, `mean effort score (1–7) by ${period}`));
+    svg.appendChild(svgEl("text", { x: left, y: height - 4, class: "muted" }, `${scale.axis} by ${period}`));
     return svg;
   }
 
@@ -224,13 +233,20 @@
     $("kpi-first-response-p90").textContent = `p90 ${fmtMinutes(times.first_response.p90_minutes)}`;
     $("kpi-resolution").textContent = fmtMinutes(times.resolution.median_minutes);
     $("kpi-resolution-p90").textContent = `p90 ${fmtMinutes(times.resolution.p90_minutes)}`;
+    $("kpi-csat").textContent = report.csat.summary.mean === null ? "–" : `${fmtMean(report.csat.summary.mean)} / 5`;
+    $("kpi-csat-sub").textContent = `${fmtPct(report.csat.summary.share_satisfied)} satisfied`;
+    $("kpi-nps").textContent = fmtNps(report.nps.summary.nps);
+    $("kpi-nps-sub").textContent = plural(report.nps.summary.responses, "rating", "ratings");
+    $("kpi-fcr").textContent = fmtPct(report.fcr.fcr);
+    $("kpi-fcr-sub").textContent = `${report.fcr.first_contact} of ${report.fcr.measured} · ${report.fcr.pending} pending`;
   }
 
   function renderDistribution(report) {
     const distribution = report.ces.distribution;
     const total = report.ces.summary.responses;
     replaceChildren($("distribution-chart"),
-      total ? distributionChart(distribution, report.ces.summary.low_threshold) : emptyNote("No ratings in this range."));
+      total ? distributionChart(distribution, (score) => scoreClass(score, report.ces.summary.low_threshold), "Effort")
+        : emptyNote("No ratings in this range."));
     table($("distribution-table"), ["Score", "Ratings", "Share"],
       distribution.map((item) => [item.score, item.count, fmtPct(item.share)]), 1);
   }
@@ -241,10 +257,93 @@
     const buckets = report.ces.trend[period];
     $("trend-day").setAttribute("aria-pressed", String(period === "day"));
     $("trend-week").setAttribute("aria-pressed", String(period === "week"));
-    replaceChildren($("trend-chart"), buckets.length ? trendChart(buckets, period) : emptyNote("No ratings in this range."));
+    replaceChildren($("trend-chart"), buckets.length ? trendChart(buckets, period, CES_SCALE) : emptyNote("No ratings in this range."));
     table($("trend-table"), [period === "week" ? "Week" : "Day", "Ratings", "Mean", "Easy"],
       buckets.filter((bucket) => bucket.responses > 0)
         .map((bucket) => [bucket.label, bucket.responses, fmtMean(bucket.mean), fmtPct(bucket.share_easy)]), 1);
+    // The CSAT and NPS trends follow the same day/week choice.
+    const csat = report.csat.trend[period], nps = report.nps.trend[period];
+    replaceChildren($("csat-trend-chart"), csat.length ? trendChart(csat, period, CSAT_SCALE) : emptyNote("No CSAT ratings in this range."));
+    replaceChildren($("nps-trend-chart"), nps.length ? trendChart(nps, period, NPS_SCALE) : emptyNote("No NPS ratings in this range."));
+  }
+
+  function renderCsat(report) {
+    const summary = report.csat.summary;
+    $("csat-summary").textContent = summary.responses
+      ? `${plural(summary.responses, "rating", "ratings")} · mean ${fmtMean(summary.mean)} / 5 · ${fmtPct(summary.share_satisfied)} satisfied (4–5)`
+      : "No CSAT ratings in this range.";
+    replaceChildren($("csat-chart"), summary.responses
+      ? distributionChart(report.csat.distribution, (score) => (score >= 4 ? "easy" : score <= 2 ? "hard" : "neutral"), "Satisfaction")
+      : emptyNote("Ask CSAT with SURVEY=csat."));
+  }
+
+  function renderNps(report) {
+    const summary = report.nps.summary;
+    $("nps-summary").textContent = summary.responses
+      ? `NPS ${fmtNps(summary.nps)} from ${plural(summary.responses, "rating", "ratings")}`
+      : "No NPS ratings in this range.";
+    const groups = [
+      { label: "Promoters (9–10)", value: summary.promoters, className: "easy" },
+      { label: "Passives (7–8)", value: summary.passives, className: "neutral" },
+      { label: "Detractors (0–6)", value: summary.detractors, className: "hard" },
+    ].map((row) => ({ ...row, text: `${row.value} · ${fmtPct(summary.responses ? row.value / summary.responses : null)}` }));
+    replaceChildren($("nps-chart"), summary.responses
+      ? barRows(groups, summary.responses, "NPS groups", "nps-groups", WIDE_LAYOUT)
+      : emptyNote("Ask NPS with SURVEY=nps."));
+  }
+
+  function renderFcr(report) {
+    const fcr = report.fcr;
+    $("fcr-summary").textContent = fcr.measured
+      ? `${fmtPct(fcr.fcr)} of ${plural(fcr.measured, "resolved contact", "resolved contacts")} resolved at first contact`
+      : "No resolved contacts older than 7 days in this range.";
+    const rows = [
+      { label: "Resolved at first contact", value: fcr.first_contact, className: "easy" },
+      { label: "Reopened within 7 days", value: fcr.reopened, className: "hard" },
+      { label: "Came back within 7 days", value: fcr.came_back, className: "neutral" },
+    ].map((row) => ({ ...row, text: String(row.value) }));
+    replaceChildren($("fcr-chart"), fcr.measured
+      ? barRows(rows, fcr.measured, "First-contact resolution", "fcr", WIDE_LAYOUT)
+      : emptyNote("Nothing to measure yet."));
+    $("fcr-note").textContent =
+      `Pending (resolved less than ${fcr.window_days} days ago, not counted yet): ${fcr.pending} · ` +
+      `follow-ups of an earlier contact (not counted again): ${fcr.follow_ups}`;
+  }
+
+  function renderReopenedAndWithdrawn(report) {
+    const reopened = report.escalations.reopened, withdrawn = report.escalations.withdrawn;
+    const rows = [
+      { label: "Reopened", value: reopened.rate || 0, className: "hard",
+        text: `${reopened.reopened} of ${reopened.resolved} resolved · ${fmtPct(reopened.rate)}` },
+      { label: "Withdrawn", value: withdrawn.share || 0, className: "neutral",
+        text: `${withdrawn.count} of ${report.escalations.tickets} opened · ${fmtPct(withdrawn.share)}` },
+    ];
+    replaceChildren($("reopen-chart"), barRows(rows, 1, "Reopened and withdrawn tickets", "reopen", WIDE_LAYOUT));
+  }
+
+  function renderSla(report) {
+    const blocks = [["first_response", "First response"], ["resolution", "Resolution"]].map(([kind, title]) => {
+      const sla = report.sla[kind];
+      const block = el("div", { class: "split", "data-sla": kind });
+      block.appendChild(el("h3", {}, `${title}: ${sla.breached} breached, ${sla.met} met, ${sla.pending} running`));
+      const rows = sla.by_priority.map((row) => ({
+        label: `${row.priority} (${fmtMinutes(sla.targets_minutes[row.priority])})`, value: row.breached,
+        className: "hard", text: `${row.breached} breached of ${row.breached + row.met + row.pending}`,
+      }));
+      const most = Math.max(1, ...sla.by_priority.map((row) => row.breached + row.met + row.pending));
+      block.appendChild(barRows(rows, most, `${title} SLA breaches by priority`, "sla", SPLIT_LAYOUT));
+      return block;
+    });
+    replaceChildren($("sla"), ...blocks);
+  }
+
+  function renderUnhelpful(report) {
+    const unhelpful = report.kb_gaps.unhelpful_articles;
+    replaceChildren($("unhelpful-chart"), unhelpful.articles.length
+      ? barRows(unhelpful.articles.map((item) => ({ label: item.article_id, value: item.unhelpful, className: "hard",
+          text: `${item.unhelpful} no · ${item.helpful} yes` })), Math.max(1, ...unhelpful.articles.map((item) => item.unhelpful)),
+        "Help-centre articles readers found unhelpful", "unhelpful", WIDE_LAYOUT)
+      : emptyNote("No “not helpful” votes in this range."));
   }
 
   function renderSplits(report) {
@@ -328,7 +427,13 @@
     $("csv-link").href = "/api/reports.csv?" + rangeQuery(report.range.since, report.range.until);
     renderKpis(report);
     renderDistribution(report);
+    renderCsat(report);
+    renderNps(report);
     renderTrend();
+    renderFcr(report);
+    renderReopenedAndWithdrawn(report);
+    renderSla(report);
+    renderUnhelpful(report);
     renderSplits(report);
     renderContainment(report);
     renderTimes(report);
