@@ -26,12 +26,13 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ces.surveys import configured_survey
 from bot.customers.identity import connected
 from bot.db import session_scope, utcnow
 from bot.email.inbound import is_email_conversation
 from bot.email.outbound import email_enabled, enqueue, send_due, sender_address
 from bot.email.rating import rating_url
-from bot.email.templates import SCORES, texts_for
+from bot.email.templates import texts_for
 from bot.helpdesk.tickets import AGENT_MESSAGE, TICKET_RESOLVED
 from bot.models import Customer, EmailMessage, Ticket, TicketMessage
 from bot.settings import Settings
@@ -120,11 +121,13 @@ def _reply(settings: Settings, ticket: Ticket, line: TicketMessage, _now: dateti
 
 def _resolution(settings: Settings, ticket: Ticket, line: TicketMessage, now: datetime | None) -> tuple[str, str]:
     texts = texts_for(ticket.language)
+    survey = configured_survey(settings)
+    survey_texts = texts.surveys[survey.name]
     resolution_id = int((line.rasa_entities or {})["resolution_id"])
-    scores = "\n".join(f"{score}: {rating_url(settings, resolution_id, score, now=now)}" for score in SCORES)
+    scores = "\n".join(f"{score}: {rating_url(settings, resolution_id, score, now=now)}" for score in survey.scores)
     values = {"reference": ticket.reference, "subject": ticket.subject, "company": settings.company_name,
-              "scale": f"{texts.scale_low} … {texts.scale_high}", "scores": scores}
-    values["question"] = texts.ces_question.format(**values)
+              "scale": f"{survey_texts.scale_low} … {survey_texts.scale_high}", "scores": scores}
+    values["question"] = survey_texts.question.format(**values)
     return texts.resolution_subject.format(**values), texts.resolution_body.format(**values)
 
 

@@ -1,4 +1,4 @@
-"""One-click effort ratings from the resolution e-mail: signed links, and recording what they say.
+"""One-click survey ratings from the resolution e-mail: signed links, and recording what they say.
 
 A link is ``PUBLIC_HELPDESK_URL/rate/<token>?score=N``. The token names the resolution and when the
 link expires, signed with an HMAC of ``SESSION_SECRET`` under a label of its own (so no other
@@ -60,11 +60,11 @@ def resolution_of(settings: Settings, token: str, *, now: datetime | None = None
     return int(parts[0])
 
 
-def record_email_rating(session: Session, *, resolution_id: int, score: int) -> RatingOutcome:
-    """Store the score of a signed link's resolution once (channel ``email``); a second answer is
+def record_email_rating(session: Session, *, resolution_id: int, score: int, survey: str) -> RatingOutcome:
+    """Store the ``survey`` score of a signed link's resolution once (channel ``email``); a second answer is
     :attr:`RatingOutcome.ALREADY_RATED` and changes nothing, like a second answer in the chat."""
     resolution = session.get(Resolution, resolution_id)
     if resolution is None:
         return RatingOutcome.UNKNOWN_RESOLUTION
     return record_rating(session, resolution_id=resolution_id, conversation_id=resolution.conversation_id,
-                         score=score, channel=CHANNEL)
+                         score=score, channel=CHANNEL, survey=survey)

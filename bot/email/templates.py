@@ -1,5 +1,8 @@
 """What the customer reads in our e-mails and on the rating page, in English, Hebrew, Arabic and Czech.
 
+The resolution e-mail and the rating page ask whichever survey ``SURVEY`` names (CES, CSAT or NPS;
+see :mod:`bot.ces.surveys`), with that survey's question, scale and one link per score.
+
 Every text is written for its language (not a word-for-word translation); greetings leave the name
 out, since Czech would need its vocative and Hebrew and Arabic the person's gender. A ticket in any
 other language gets the English texts.
@@ -9,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RTL_LANGUAGES = frozenset({"he", "ar"})
-SCORES = range(1, 8)
+
+
+@dataclass(frozen=True)
+class SurveyTexts:
+    """One survey's question (``{company}`` filled in), the meaning of its two ends, and the page title."""
+
+    question: str
+    scale_low: str
+    scale_high: str
+    page_title: str
 
 
 @dataclass(frozen=True)
@@ -20,10 +32,7 @@ class Texts:
     reply_body: str
     resolution_subject: str
     resolution_body: str
-    ces_question: str
-    scale_low: str
-    scale_high: str
-    page_title: str
+    surveys: dict[str, SurveyTexts]
     page_send: str
     page_chosen: str
     page_thanks: str
@@ -52,15 +61,19 @@ TEXTS = {
         resolution_subject="[{reference}] Your request has been resolved",
         resolution_body=(
             "We have marked your request {reference} ({subject}) as resolved.\n\n"
-            "One quick question: {question} How much do you agree ({scale})? Just click a number:\n\n"
+            "One quick question: {question} Just click a number ({scale}):\n\n"
             "{scores}\n\n"
             "If the problem is not solved yet, reply to this e-mail and we will keep working on it.\n\n"
             "{company} Support\n"
         ),
-        ces_question="\u201c{company} made it easy for me to handle my issue.\u201d",
-        scale_low="1 = strongly disagree",
-        scale_high="7 = strongly agree",
-        page_title="How easy was it?",
+        surveys={
+            "ces": SurveyTexts("\u201c{company} made it easy for me to handle my issue.\u201d How much do you agree?",
+                               "1 = strongly disagree", "7 = strongly agree", "How easy was it?"),
+            "csat": SurveyTexts("How satisfied are you with the help you got?",
+                                "1 = very dissatisfied", "5 = very satisfied", "How satisfied are you?"),
+            "nps": SurveyTexts("How likely are you to recommend {company} to a friend or colleague?",
+                               "0 = not at all likely", "10 = extremely likely", "Would you recommend us?"),
+        },
         page_send="Send my answer",
         page_chosen="You chose {score}. Send it, or pick another number.",
         page_thanks="Thank you, your answer is saved.",
@@ -87,15 +100,19 @@ TEXTS = {
         resolution_subject="[{reference}] הפנייה שלך טופלה",
         resolution_body=(
             "סימנו את הפנייה שלך {reference} ({subject}) כפתורה.\n\n"
-            "שאלה קצרה: {question} עד כמה את/ה מסכים/ה ({scale})? אפשר פשוט ללחוץ על מספר:\n\n"
+            "שאלה קצרה: {question} אפשר פשוט ללחוץ על מספר ({scale}):\n\n"
             "{scores}\n\n"
             "אם הבעיה עדיין לא נפתרה, אפשר להשיב למייל הזה ונמשיך לטפל בה.\n\n"
             "צוות התמיכה של {company}\n"
         ),
-        ces_question="\u201d{company} הקלה עליי לטפל בבעיה שלי.\u201d",
-        scale_low="1 = בכלל לא מסכים/ה",
-        scale_high="7 = מסכים/ה מאוד",
-        page_title="עד כמה זה היה קל?",
+        surveys={
+            "ces": SurveyTexts("\u201d{company} הקלה עליי לטפל בבעיה שלי.\u201d עד כמה את/ה מסכים/ה?",
+                               "1 = בכלל לא מסכים/ה", "7 = מסכים/ה מאוד", "עד כמה זה היה קל?"),
+            "csat": SurveyTexts("עד כמה את/ה מרוצה מהעזרה שקיבלת?",
+                                "1 = לא מרוצה בכלל", "5 = מרוצה מאוד", "עד כמה את/ה מרוצה?"),
+            "nps": SurveyTexts("מה הסיכוי שתמליץ/י על {company} לחבר או לעמית?",
+                               "0 = בכלל לא סביר", "10 = סביר מאוד", "היית ממליץ/ה עלינו?"),
+        },
         page_send="שליחת התשובה",
         page_chosen="בחרת {score}. אפשר לשלוח, או לבחור מספר אחר.",
         page_thanks="תודה, התשובה שלך נשמרה.",
@@ -122,15 +139,19 @@ TEXTS = {
         resolution_subject="[{reference}] تم حل طلبك",
         resolution_body=(
             "أشرنا إلى طلبك {reference} ({subject}) على أنه تم حله.\n\n"
-            "سؤال سريع: {question} إلى أي درجة توافق ({scale})؟ يكفي أن تضغط على رقم:\n\n"
+            "سؤال سريع: {question} يكفي أن تضغط على رقم ({scale}):\n\n"
             "{scores}\n\n"
             "إذا لم تُحل المشكلة بعد، ردّ على هذه الرسالة وسنواصل العمل عليها.\n\n"
             "فريق دعم {company}\n"
         ),
-        ces_question="\u00abجعلت {company} التعامل مع مشكلتي سهلًا.\u00bb",
-        scale_low="1 = لا أوافق إطلاقًا",
-        scale_high="7 = أوافق بشدة",
-        page_title="ما مدى سهولة الأمر؟",
+        surveys={
+            "ces": SurveyTexts("\u00abجعلت {company} التعامل مع مشكلتي سهلًا.\u00bb إلى أي درجة توافق؟",
+                               "1 = لا أوافق إطلاقًا", "7 = أوافق بشدة", "ما مدى سهولة الأمر؟"),
+            "csat": SurveyTexts("ما مدى رضاك عن المساعدة التي حصلت عليها؟",
+                                "1 = غير راضٍ إطلاقًا", "5 = راضٍ جدًا", "ما مدى رضاك؟"),
+            "nps": SurveyTexts("ما مدى احتمال أن تنصح صديقًا أو زميلًا بـ{company}؟",
+                               "0 = غير محتمل إطلاقًا", "10 = محتمل جدًا", "هل تنصح بنا؟"),
+        },
         page_send="إرسال إجابتي",
         page_chosen="اخترت {score}. يمكنك إرسالها أو اختيار رقم آخر.",
         page_thanks="شكرًا لك، حفظنا إجابتك.",
@@ -157,15 +178,19 @@ TEXTS = {
         resolution_subject="[{reference}] Váš požadavek je vyřešený",
         resolution_body=(
             "Váš požadavek {reference} ({subject}) jsme označili jako vyřešený.\n\n"
-            "Krátká otázka: {question} Nakolik souhlasíte ({scale})? Stačí kliknout na číslo:\n\n"
+            "Krátká otázka: {question} Stačí kliknout na číslo ({scale}):\n\n"
             "{scores}\n\n"
             "Pokud problém ještě vyřešený není, odpovězte na tento e-mail a budeme na něm pracovat dál.\n\n"
             "Tým podpory {company}\n"
         ),
-        ces_question="\u201e{company} mi usnadnil(a) vyřešení mého problému.\u201c",
-        scale_low="1 = vůbec nesouhlasím",
-        scale_high="7 = naprosto souhlasím",
-        page_title="Jak snadné to bylo?",
+        surveys={
+            "ces": SurveyTexts("\u201e{company} mi usnadnil(a) vyřešení mého problému.\u201c Nakolik souhlasíte?",
+                               "1 = vůbec nesouhlasím", "7 = naprosto souhlasím", "Jak snadné to bylo?"),
+            "csat": SurveyTexts("Jak jste spokojeni s pomocí, kterou jste od nás dostali?",
+                                "1 = velmi nespokojen(a)", "5 = velmi spokojen(a)", "Jak jste spokojeni?"),
+            "nps": SurveyTexts("Jak pravděpodobné je, že byste {company} doporučili příteli nebo kolegovi?",
+                               "0 = vůbec ne", "10 = určitě ano", "Doporučili byste nás?"),
+        },
         page_send="Odeslat odpověď",
         page_chosen="Vybrali jste {score}. Odešlete ji, nebo zvolte jiné číslo.",
         page_thanks="Děkujeme, vaši odpověď jsme uložili.",

@@ -1,4 +1,6 @@
-"""The page behind the resolution e-mail's effort links: ``/rate/<token>?score=N``.
+"""The page behind the resolution e-mail's survey links: ``/rate/<token>?score=N``.
+
+It asks the survey ``SURVEY`` names (CES 1..7, CSAT 1..5, NPS 0..10), as the e-mail did.
 
 Opening a link records nothing: mail security scanners (Outlook Safe Links, Mimecast, ...) open
 every link of an e-mail before the customer does, and would otherwise rate for them. The page shows
@@ -15,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from bot.ces.store import RatingOutcome, already_rated
+from bot.ces.surveys import Survey, configured_survey
 from bot.email.rating import (
     LINK_VALID_DAYS,
     ExpiredRatingLink,
@@ -22,7 +25,7 @@ from bot.email.rating import (
     record_email_rating,
     resolution_of,
 )
-from bot.email.templates import SCORES, Texts, direction, texts_for
+from bot.email.templates import SurveyTexts, direction, texts_for
 from bot.helpdesk.auth import SessionReleasingRoute, db_session
 from bot.models import Resolution
 from bot.web.security import CSP, content_security_policy, script_hash
@@ -47,9 +50,10 @@ def rating_form(token: str, request: Request, score: str | None = None, db: Sess
     if isinstance(resolution, HTMLResponse):
         return resolution
     texts = texts_for(resolution.language)
+    survey = configured_survey(request.app.state.settings)
     if already_rated(db, resolution_id=resolution.id):
-        return _page(resolution.language, texts.page_title, f"<p>{html.escape(texts.page_already)}</p>")
-    return _form(request, resolution, token, _score(score))
+        return _page(resolution.language, _title(request, resolution.language), f"<p>{html.escape(texts.page_already)}</p>")
+    return _form(request, resolution, token, _score(survey, score))
 
 
 @router.post("/rate/{token}")
@@ -58,14 +62,15 @@ def record(token: str, request: Request, score: str | None = Form(None), db: Ses
     resolution = _resolution(request, db, token)
     if isinstance(resolution, HTMLResponse):
         return resolution
-    chosen = _score(score)
+    survey = configured_survey(request.app.state.settings)
+    chosen = _score(survey, score)
     if chosen is None:
         return _form(request, resolution, token, None, status_code=400)
-    outcome = record_email_rating(db, resolution_id=resolution.id, score=chosen)
+    outcome = record_email_rating(db, resolution_id=resolution.id, score=chosen, survey=survey.name)
     db.commit()
     texts = texts_for(resolution.language)
     said = texts.page_thanks if outcome is RatingOutcome.SAVED else texts.page_already
-    return _page(resolution.language, texts.page_title, f"<p>{html.escape(said)}</p>")
+    return _page(resolution.language, _title(request, resolution.language), f"<p>{html.escape(said)}</p>")
 
 
 def _resolution(request: Request, db: Session, token: str) -> Resolution | HTMLResponse:
@@ -79,38 +84,47 @@ def _resolution(request: Request, db: Session, token: str) -> Resolution | HTMLR
         expired = db.get(Resolution, int(token.split(".")[0]))
         language = expired.language if expired else "en"
         text = texts_for(language).page_expired.format(days=LINK_VALID_DAYS)
-        return _page(language, texts_for(language).page_title, f"<p>{html.escape(text)}</p>", status_code=410)
+        return _page(language, _title(request, language), f"<p>{html.escape(text)}</p>", status_code=410)
     except InvalidRatingLink:
         resolution = None
     if resolution is None:
-        return _page("en", english.page_title, f"<p>{html.escape(english.page_invalid)}</p>", status_code=400)
+        return _page("en", _title(request, "en"), f"<p>{html.escape(english.page_invalid)}</p>", status_code=400)
     return resolution
 
 
-def _score(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() and int(value) in SCORES else None
+def _survey_texts(request: Request, language: str) -> SurveyTexts:
+    return texts_for(language).surveys[configured_survey(request.app.state.settings).name]
+
+
+def _title(request: Request, language: str) -> str:
+    return _survey_texts(request, language).page_title
+
+
+def _score(survey: Survey, value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() and survey.accepts(int(value)) else None
 
 
 def _form(request: Request, resolution: Resolution, token: str, chosen: int | None, status_code: int = 200) -> HTMLResponse:
-    texts: Texts = texts_for(resolution.language)
+    texts = texts_for(resolution.language)
+    survey_texts = _survey_texts(request, resolution.language)
     company = request.app.state.settings.company_name
     buttons = "".join(
         f'<button type="submit" name="score" value="{score}" aria-pressed="{str(score == chosen).lower()}">{score}</button>'
-        for score in SCORES
+        for score in configured_survey(request.app.state.settings).scores
     )
-    scale = f"{texts.scale_low} … {texts.scale_high}"
+    scale = f"{survey_texts.scale_low} … {survey_texts.scale_high}"
     send = (
         f'<p>{html.escape(texts.page_chosen.format(score=chosen))}</p>'
         f'<p><button type="submit" name="score" value="{chosen}" class="send">{html.escape(texts.page_send)}</button></p>'
         if chosen is not None else ""
     )
     body = (
-        f"<p>{html.escape(texts.ces_question.format(company=company))}</p><p>{html.escape(scale)}</p>"
+        f"<p>{html.escape(survey_texts.question.format(company=company))}</p><p>{html.escape(scale)}</p>"
         f'<form method="post" action="/rate/{html.escape(token, quote=True)}">{send}'
         f'<div class="scores" role="group" aria-label="{html.escape(scale, quote=True)}">{buttons}</div>'
         "</form>"
     )
-    return _page(resolution.language, texts.page_title, body, status_code=status_code)
+    return _page(resolution.language, survey_texts.page_title, body, status_code=status_code)
 
 
 def _page(language: str, title: str, body: str, status_code: int = 200) -> HTMLResponse:
