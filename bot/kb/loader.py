@@ -9,7 +9,7 @@ problems are collected in one pass (not just the first), and nothing here raises
     title: How to reset your password
     language: en            # en, he, ar or cs
     url: https://help.example.com/reset-password   # optional; else its help-centre page
-    kind: guide                                    # optional: faq, guide or article (default)
+    kind: guide                                    # optional: faq, guide (needs "1. " steps) or article
     category: account                              # optional; else the first tag
     summary: Short chat answer.                    # optional; else the body's first paragraph
     tags: [account, login]                         # optional
