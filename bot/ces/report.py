@@ -22,6 +22,7 @@ from bot.ces.periods import ReportRange
 from bot.db import utcnow
 from bot.helpdesk.sla import sla_breaches
 from bot.helpdesk.tickets import REASON_TEXTS
+from bot.kb.query_log import HELP_CENTRE
 from bot.models import Agent, ArticleFeedback, Conversation, KbQuery, Resolution, SurveyRating, Ticket
 from bot.settings import Settings, load_settings
 
@@ -31,7 +32,6 @@ PROMOTER_MIN_SCORE, PASSIVE_MIN_SCORE = 9, 7
 SCALES = {"ces": range(1, 8), "csat": range(1, 6), "nps": range(0, 11)}
 # The help centre logs its searches as KB queries on this channel: they feed the KB-gap report, but a
 # reader browsing articles is no conversation with support, so containment and FCR leave them out.
-HELP_CENTRE_CHANNEL = "help_centre"
 FCR_WINDOW = timedelta(days=7)
 GAP_OUTCOMES = ("abstain", "miss")
 GAP_TICKET_REASON = "kb_missed_twice"
@@ -275,7 +275,7 @@ def _survey_section(session: Session, period: ReportRange, survey: str, summary:
 
 
 def _not_help_centre():
-    return KbQuery.channel.is_(None) | (KbQuery.channel != HELP_CENTRE_CHANNEL)
+    return KbQuery.channel.is_(None) | (KbQuery.channel != HELP_CENTRE)
 
 
 def containment(session: Session, period: ReportRange) -> dict:

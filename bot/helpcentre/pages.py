@@ -32,7 +32,7 @@ from bot.helpcentre.markdown import render
 from bot.helpcentre.texts import LANGUAGE_NAMES, LANGUAGE_NAMES_IN, category_name, texts_for
 from bot.helpdesk.auth import SessionReleasingRoute, db_session
 from bot.kb.loader import Article
-from bot.kb.query_log import record_query
+from bot.kb.query_log import HELP_CENTRE, record_query
 from bot.kb.results import DecisionPolicy
 from bot.kb.search import KnowledgeBase
 from bot.kb.store import KnowledgeBaseStore, kb_fingerprint
@@ -49,7 +49,6 @@ CSS_FILE = Path(__file__).resolve().parent / "static" / "help.css"
 PAGE_CACHE = "public, max-age=300"
 NO_STORE = "no-store"
 CSS_CACHE = "public, max-age=31536000, immutable"  # its URL carries the file's hash
-QUERY_LOG_CONVERSATION = "help_centre"
 """``kb_queries.conversation_id`` and ``channel`` of help-centre searches (the reports keep them out of
 containment and in the KB-gap report)."""
 VOTE_COOKIE_PREFIX = "help-voted-"
@@ -243,7 +242,7 @@ def _log_search(db: Session, question: str, language: str, decision: str, top) -
     """One ``kb_queries`` row per search; a database problem costs the log entry, not the reader's results."""
     try:
         record_query(
-            db, conversation_id=QUERY_LOG_CONVERSATION, channel=QUERY_LOG_CONVERSATION, question=question,
+            db, conversation_id=HELP_CENTRE, channel=HELP_CENTRE, question=question,
             language=language, outcome=decision,
             article_id=top.article_id if top is not None and decision == "answer" else None,
             score=top.score if top is not None else None,

@@ -14,6 +14,9 @@ from bot.customers.store import customer_for_conversation
 from bot.models import KbQuery
 
 OUTCOMES = ("answer", "clarify", "abstain", "miss")
+HELP_CENTRE = "help_centre"
+"""The channel and conversation id of help-centre searches: logged for the KB-gap report, but no
+conversation of a customer (no customer record, not counted in containment or FCR)."""
 MAX_LOGGED_QUESTION_CHARS = 10_000
 """A pasted 100 KB message is logged by its first 10 000 characters (marked with "…"): enough for the
 report, bounded for the database."""
@@ -48,9 +51,10 @@ def record_query(
         outcome=outcome,
     )
     session.add(row)
-    # The conversation belongs to a customer from its first question on (their history in the console).
-    customer_for_conversation(session, conversation_id=conversation_id, channel=row.channel or "unknown",
-                              language=row.language)
+    if row.channel != HELP_CENTRE:
+        # The conversation belongs to a customer from its first question on (their history in the console).
+        customer_for_conversation(session, conversation_id=conversation_id, channel=row.channel or "unknown",
+                                  language=row.language)
     session.flush()
     return int(row.id)
 

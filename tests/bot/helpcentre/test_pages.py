@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.db import session_scope, utcnow
 from bot.helpcentre.pages import clean_query, preferred_language
-from bot.models import ArticleFeedback, KbQuery
+from bot.models import ArticleFeedback, Conversation, Customer, KbQuery
 from tests.bot.kb.kb_articles import write_article
 
 SAME_ORIGIN = {"Origin": "http://testserver"}
@@ -178,6 +178,9 @@ def test_search_shows_ranked_results_and_logs_the_query(help_site):
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     assert '<ol class="articles results"><li><a href="/help/en/track-order"' in response.text
     assert _logged_queries(help_site) == [("help_centre", "help_centre", "answer", "track-order")]
+    with session_scope(help_site.sessions) as session:  # a reader is nobody's conversation
+        assert session.scalar(select(func.count()).select_from(Customer)) == 0
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
 
 
 def test_search_without_an_answer_says_so_and_offers_the_assistant_and_contact(help_site):
