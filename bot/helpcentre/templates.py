@@ -73,13 +73,20 @@ def layout(
     )
 
 
+SEARCH_INPUT_MAX_CHARS = 1000
+"""Browsers stop a search at this length: a search is a question, and its GET URL then stays far below
+what servers accept (uvicorn refuses a request line over about 64 KB before the app sees it). Longer
+queries that arrive anyway are cut to ``MAX_MESSAGE_CHARS`` by the search page, which says so."""
+
+
 def search_form(language: str, query: str = "") -> str:
     texts = texts_for(language)
     return (
         f'<form class="search" role="search" method="get" action="/help/{language}/search">'
         f'<label class="visually-hidden" for="help-search">{escape(texts.search_label)}</label>'
         f'<input id="help-search" type="search" name="q" value="{escape(query, quote=True)}" '
-        f'placeholder="{escape(texts.search_placeholder, quote=True)}" autocomplete="off">'
+        f'placeholder="{escape(texts.search_placeholder, quote=True)}" maxlength="{SEARCH_INPUT_MAX_CHARS}" '
+        'autocomplete="off">'
         f'<button type="submit">{escape(texts.search_button)}</button></form>'
     )
 

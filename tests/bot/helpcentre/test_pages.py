@@ -195,6 +195,7 @@ def test_an_empty_search_shows_the_search_box(help_site):
     for query in ("", "   ", "\x00\x01"):
         response = help_site.client.get("/help/en/search", params={"q": query})
         assert response.status_code == 200 and "Type a question to search the help centre." in response.text
+        assert 'name="q" value="" placeholder="Describe your question" maxlength="1000"' in response.text
     assert help_site.client.get("/help/en/search").status_code == 200
     assert _logged_queries(help_site) == []
 
