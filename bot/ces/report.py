@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
 from bot.ces.periods import ReportRange
+from bot.ces.surveys import survey_named
 from bot.db import utcnow
 from bot.helpdesk.sla import sla_breaches
 from bot.helpdesk.tickets import REASON_TEXTS
@@ -29,7 +30,6 @@ from bot.settings import Settings, load_settings
 EASY_MIN_SCORE = 5
 SATISFIED_MIN_SCORE = 4
 PROMOTER_MIN_SCORE, PASSIVE_MIN_SCORE = 9, 7
-SCALES = {"ces": range(1, 8), "csat": range(1, 6), "nps": range(0, 11)}
 # The help centre logs its searches as KB queries on this channel: they feed the KB-gap report, but a
 # reader browsing articles is no conversation with support, so containment and FCR leave them out.
 FCR_WINDOW = timedelta(days=7)
@@ -128,7 +128,7 @@ def score_distribution(session: Session, period: ReportRange, survey: str) -> li
     total = sum(counts.values())
     return [
         {"score": score, "count": counts.get(score, 0), "share": _share(counts.get(score, 0), total)}
-        for score in SCALES[survey]
+        for score in survey_named(survey).scores
     ]
 
 
