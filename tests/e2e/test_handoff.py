@@ -18,6 +18,8 @@ pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent
 def test_escalation_live_handoff_and_handback(stack, standins, agent):
     customer = Customer(stack, standins)
     customer.say("how do I reset my password")
+    customer.wait_for_text("step by step")  # a guide: the customer picks how to see its steps
+    customer.say("/show_all_steps")
     customer.wait_for_text("did that answer your question")
 
     reference = customer.open_ticket()

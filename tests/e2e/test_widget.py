@@ -19,7 +19,14 @@ from tests.e2e.standins import escalate
 pytestmark = pytest.mark.e2e
 
 BOT_REPLY_TIMEOUT_MS = 30_000
-KB_QUESTION = "how do I reset my password"
+KB_QUESTION = "how do I reset my password"  # a guide (kind: guide): its steps come after a choice
+
+
+def show_all_steps(chat) -> None:
+    """Press "Show all steps" under the guide's answer; the usual "did that answer" follows."""
+    chat.wait_for_bot(r"step by step")
+    chat.root.get_by_role("button", name="Show all steps").click()
+    chat.wait_for_bot(r"did that answer your question")
 
 
 class ChatWidget:
@@ -85,7 +92,7 @@ def test_a_question_gets_a_kb_answer_and_a_feedback_button_works(stack, open_pag
     chat.send(KB_QUESTION)
 
     chat.wait_for_bot(r"forgot password")
-    chat.wait_for_bot(r"did that answer your question")
+    show_all_steps(chat)
     expect(chat.root.get_by_role("button", name="Yes")).to_be_visible()
     chat.tab.screenshot("widget-desktop")
 
@@ -100,7 +107,7 @@ def test_a_question_gets_a_kb_answer_and_a_feedback_button_works(stack, open_pag
 def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(stack, open_page):
     chat = demo(open_page, stack).open()
     chat.send(KB_QUESTION)
-    chat.wait_for_bot(r"did that answer your question")
+    show_all_steps(chat)
     before_reload = chat.all_bubble_texts()
     conversation_id = chat.conversation_id()
     assert "sessionId" not in chat.saved_state()  # only the server-signed token is kept and sent
@@ -112,7 +119,7 @@ def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(sta
     chat.send("thank you")
     chat.wait_for_bot(r"you're welcome")
     assert chat.conversation_id() == conversation_id
-    assert user_texts_in_tracker(stack, conversation_id)[-2:] == [KB_QUESTION, "thank you"]
+    assert user_texts_in_tracker(stack, conversation_id)[-3:] == [KB_QUESTION, "/show_all_steps", "thank you"]
 
     chat.root.get_by_role("button", name="New conversation").click()
 
@@ -148,7 +155,7 @@ def test_hebrew_is_right_to_left_and_markup_is_shown_as_text_on_a_phone(stack, o
 def test_the_conversation_survives_a_network_drop(stack, open_page):
     chat = demo(open_page, stack).open()
     chat.send(KB_QUESTION)
-    chat.wait_for_bot(r"did that answer your question")
+    show_all_steps(chat)
     status = chat.root.locator(".ec-status")
 
     chat.tab.context.set_offline(True)
