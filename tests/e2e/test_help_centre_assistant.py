@@ -56,6 +56,29 @@ def test_a_search_with_no_article_hands_the_question_to_the_assistant_once(
     assert tab.console_errors == []
 
 
+def test_a_long_question_is_cut_to_the_widgets_limit_and_an_empty_one_only_opens_the_chat(stack, open_page):
+    long_question = "my parcel " * 150  # 1,500 characters; the widget sends at most data-max-length (1,000)
+    tab = open_page(f"{stack.helpdesk_url}/help/en/ask?q={quote(long_question)}")
+    chat = ChatWidget(tab)
+    expect(chat.bubbles("user")).to_have_count(1)
+    assert chat.bubbles("user").inner_text() == long_question[:1000].strip()
+
+    empty = ChatWidget(open_page(f"{stack.helpdesk_url}/help/en/ask?q=%20%20"))
+    expect(empty.root.locator(".ec-panel")).to_be_visible()
+    expect(empty.root.locator(".ec-welcome")).to_be_visible()
+    expect(empty.bubbles("user")).to_have_count(0)
+    assert empty.saved_state().get("messages") == []
+
+
+def test_the_page_can_ask_through_the_widgets_api(stack, open_page):
+    chat = ChatWidget(open_page(f"{stack.helpdesk_url}/demo"))
+    chat.page.wait_for_function("() => window.EffortlessChat && document.getElementById('effortless-chat')")
+    chat.page.evaluate("() => window.EffortlessChat.ask('  how long does\\n delivery take  ')")
+    expect(chat.root.locator(".ec-panel")).to_be_visible()
+    expect(chat.bubbles("user")).to_have_text(["how long does delivery take"])
+    expect(chat.bubbles("bot").first).to_be_visible(timeout=BOT_REPLY_TIMEOUT_MS)
+
+
 def test_the_demo_pages_search_box_leads_to_the_help_centre_results(stack, open_page):
     tab = open_page(f"{stack.helpdesk_url}/demo")
     page = tab.page
