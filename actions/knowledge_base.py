@@ -10,7 +10,7 @@ from actions.services import in_session, in_thread, services
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
-from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies
+from bot.kb.delivery import Reply, all_steps_replies, answer_replies, asks_for_next_step, step_replies
 from bot.kb.query_log import mark_helped, record_query
 from bot.kb.replies import (
     MISSES_BEFORE_OFFERING_A_PERSON,
@@ -75,6 +75,8 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         question = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("guide_article_id") and asks_for_next_step(question):  # "next" typed in a guide
+            return await _guide_step(dispatcher, tracker, show_all=False)
         language = tracker.get_slot("language") or "en"
         topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)
         if topic is not None:
@@ -221,26 +223,32 @@ class ActionKbFeedback(Action):
 
 
 class ActionGuideStep(Action):
-    """"Show all steps", "Step by step" or "Next step" (also typed: "next", "הבא", "التالي", "další") for
-    the guide last answered; the "Did that answer your question?" that follows is the usual KB feedback."""
+    """The "Show all steps", "Step by step" or "Next step" buttons for the guide last answered (a typed
+    "next", "הבא", "التالي", "další" reaches :class:`ActionAnswerQuestion`, which hands it here); the "Did
+    that answer your question?" that follows is the usual KB feedback."""
 
     def name(self) -> str:
         return "action_guide_step"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        svc = services()
-        article_id = tracker.get_slot("guide_article_id")
-        if not article_id:
-            dispatcher.utter_message(response="utter_guide_not_open")
-            return []
-        knowledge_base = await in_thread(svc.knowledge_base.current)
-        article = knowledge_base.article(article_id)
-        if article is None or not article.steps:  # removed or rewritten since it was sent
-            dispatcher.utter_message(response="utter_guide_unavailable")
-            return [SlotSet("guide_article_id", None), SlotSet("guide_step", 0)]
-        if tracker.get_intent_of_latest_message() == "show_all_steps":
-            _send(dispatcher, all_steps_replies(article, svc.settings.public_helpdesk_url))
-            return [SlotSet("guide_step", len(article.steps))]
-        number = int(tracker.get_slot("guide_step") or 0) + 1
-        _send(dispatcher, step_replies(article, number))
-        return [SlotSet("guide_step", min(number, len(article.steps)))]
+        return await _guide_step(dispatcher, tracker, show_all=tracker.get_intent_of_latest_message() == "show_all_steps")
+
+
+async def _guide_step(dispatcher: CollectingDispatcher, tracker: Tracker, show_all: bool) -> list[EventType]:
+    """All the open guide's steps, or its next one; a clear message when no guide is open or it changed."""
+    svc = services()
+    article_id = tracker.get_slot("guide_article_id")
+    if not article_id:
+        dispatcher.utter_message(response="utter_guide_not_open")
+        return []
+    knowledge_base = await in_thread(svc.knowledge_base.current)
+    article = knowledge_base.article(article_id)
+    if article is None or not article.steps:  # removed or rewritten since it was sent
+        dispatcher.utter_message(response="utter_guide_unavailable")
+        return [SlotSet("guide_article_id", None), SlotSet("guide_step", 0)]
+    if show_all:
+        _send(dispatcher, all_steps_replies(article, svc.settings.public_helpdesk_url))
+        return [SlotSet("guide_step", len(article.steps))]
+    number = int(tracker.get_slot("guide_step") or 0) + 1
+    _send(dispatcher, step_replies(article, number))
+    return [SlotSet("guide_step", min(number, len(article.steps)))]

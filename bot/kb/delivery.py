@@ -11,6 +11,8 @@ response names of domain.yml and their template fields, so the wording stays in 
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,24 @@ FAQ_MAX_CHARS = 600
 """A ``faq`` longer than this (as plain text) is sent as its short answer and link instead."""
 CHANNELS_WITHOUT_BUTTONS = frozenset({"twilio"})
 """Channels that show buttons only as typed options: a guide's choice would be a chore there."""
+
+
+NEXT_STEP_WORDS = frozenset({
+    "next", "next step", "next please", "ok next", "go on", "continue", "step by step",
+    "הבא", "השלב הבא", "הלאה", "המשך", "שלב אחר שלב",
+    "التالي", "الخطوة التالية", "استمر", "تابع", "خطوة بخطوة",
+    "další", "dalsi", "další krok", "dalsi krok", "pokračuj", "pokracuj", "krok za krokem",
+})
+"""Typed words that move a guide on (the buttons send ``/next_guide_step``). A closed list, matched
+whole, rather than an NLU intent: short examples like these pulled e-mail addresses and codes into the
+intent, and a word list cannot misread "what is the next step after a return?" as "next"."""
+_NOT_WORD = re.compile(r"[^\w\s]+")
+
+
+def asks_for_next_step(text: str | None) -> bool:
+    """Whether the customer's whole message is "next" (or "step by step") in one of the four languages."""
+    words = " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFC", text or "")).casefold().split())
+    return words in NEXT_STEP_WORDS
 
 
 @dataclass(frozen=True)

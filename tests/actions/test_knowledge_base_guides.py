@@ -117,3 +117,20 @@ def test_a_guide_that_is_gone_or_lost_its_steps_is_said_to_be_unavailable(dispat
 
     assert responses(dispatcher) == ["utter_guide_unavailable"]
     assert slots_set(events) == {"guide_article_id": None, "guide_step": 0}
+
+
+@pytest.mark.parametrize("typed", ["next", "Next step!", "הבא", "التالي", "další", "step by step"])
+def test_a_typed_next_in_an_open_guide_moves_it_on_whatever_the_intent(dispatcher, domain, typed):
+    events = run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "nlu_fallback", typed, step=1), domain)
+
+    assert responses(dispatcher) == ["utter_guide_step"]
+    assert dispatcher.messages[0]["step"] == STEPS[1]
+    assert slots_set(events) == {"guide_step": 2}
+
+
+def test_a_question_about_a_next_step_is_a_question_not_a_step(dispatcher, domain):
+    tracker = guide_tracker(domain, "ask_question", "what is the next step after I return an item", step=1)
+
+    run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert "utter_guide_step" not in responses(dispatcher)
