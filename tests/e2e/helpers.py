@@ -3,7 +3,11 @@ a script would (Bearer token), and a customer on the callback channel or in the 
 import os
 import queue
 import re
+import subprocess
+import sys
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,8 @@ from typing import Any
 import requests
 
 from bot.settings import PROJECT_ROOT
+from bot.stack.assembly import run_helpdesk
+from bot.stack.supervisor import free_port
 from tests.bot.engine.channels.harness import WebChat
 from tests.e2e.standins import escalate, post_callback
 
@@ -24,6 +30,37 @@ def helpdesk_alone_env(var_dir: Path, port: int, **overrides: str) -> dict[str, 
     env.update({"EFFORTLESS_VAR_DIR": str(var_dir), "HELPDESK_PORT": str(port), "LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(PROJECT_ROOT), **overrides})
     return env
+
+
+@dataclass
+class HelpdeskAlone:
+    """A helpdesk service started on its own database, without Rasa (see :func:`helpdesk_alone`)."""
+
+    helpdesk_url: str
+    service_token: str
+    env: dict[str, str]
+
+    def create_agent(self, email: str, name: str, role: str = "agent", password: str = "correct horse battery") -> None:
+        subprocess.run([sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", name, "--role", role,
+                        "--password-stdin"], input=password + "\n", text=True, env=self.env, cwd=PROJECT_ROOT, check=True,
+                       capture_output=True)
+
+
+@contextmanager
+def helpdesk_alone(directory: Path, database_url: str, var_dir: Path,
+                   before_start: Callable[[HelpdeskAlone], None] = lambda _alone: None) -> Iterator[HelpdeskAlone]:
+    """A helpdesk on ``database_url`` (already migrated), so its queue and reports hold only the test's
+    data; no Rasa: what it would deliver to a customer's chat goes to a port nobody listens on.
+    ``before_start`` runs first (e.g. to create accounts with the CLI)."""
+    port = free_port()
+    service_token = uuid.uuid4().hex + uuid.uuid4().hex
+    env = helpdesk_alone_env(var_dir, port, DATABASE_URL=database_url, HELPDESK_SERVICE_TOKEN=service_token,
+                             RASA_URL=f"http://127.0.0.1:{free_port()}")
+    alone = HelpdeskAlone(helpdesk_url="", service_token=service_token, env=env)
+    before_start(alone)
+    with run_helpdesk(env, port, directory / "log", timeout_s=60) as server:
+        alone.helpdesk_url = server.url
+        yield alone
 
 
 @dataclass

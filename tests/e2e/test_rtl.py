@@ -10,11 +10,8 @@ action server creates them. Screenshots go to tests/artifacts/screenshots/ (``rt
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -23,13 +20,10 @@ from playwright.sync_api import Locator, Page, expect
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.text import BIDI_CONTROLS
 from bot.models import Agent, KbQuery, Resolution, SurveyRating
-from bot.settings import PROJECT_ROOT
-from bot.stack.assembly import run_helpdesk
-from bot.stack.supervisor import free_port
 from tests.bot.ces.seed import ADMIN_EMAIL, ADMIN_PASSWORD, SINCE, UNTIL, at, migrated_settings, seed_report_data
 from tests.e2e.browser import DESKTOP, BrowserTab
-from tests.e2e.helpers import helpdesk_alone_env
-from tests.e2e.test_agent_console import LIVE_TIMEOUT_MS, PASSWORD, AgentConsole, new_agent
+from tests.e2e.helpers import HelpdeskAlone, helpdesk_alone
+from tests.e2e.test_agent_console import LIVE_TIMEOUT_MS, AgentConsole, new_agent
 from tests.e2e.test_widget import BOT_REPLY_TIMEOUT_MS, ChatWidget, demo
 
 pytestmark = pytest.mark.e2e
@@ -278,18 +272,6 @@ def console_reference(page: Page) -> str:
 # --- the reports page ------------------------------------------------------------------------------
 
 
-@dataclass
-class HelpdeskAlone:
-    helpdesk_url: str
-    service_token: str
-    env: dict[str, str]
-
-    def create_agent(self, email: str, name: str, role: str = "agent", password: str = PASSWORD) -> None:
-        subprocess.run([sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", name, "--role", role,
-                        "--password-stdin"], input=password + "\n", text=True, env=self.env, cwd=PROJECT_ROOT, check=True,
-                       capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory) -> Iterator[HelpdeskAlone]:
     """A helpdesk on the seeded report data, plus two agents with Hebrew and Arabic names who were
@@ -315,14 +297,8 @@ def helpdesk(tmp_path_factory) -> Iterator[HelpdeskAlone]:
             session.add(KbQuery(conversation_id=conversation, channel="web", question=CUSTOMERS[language]["line"],
                                 language=language, outcome="abstain", created_at=at(day, 11)))
     engine.dispose()
-    port = free_port()
-    service_token = uuid.uuid4().hex + uuid.uuid4().hex
-    env = helpdesk_alone_env(settings.var_dir, port, DATABASE_URL=settings.database_url,
-                             HELPDESK_SERVICE_TOKEN=service_token, RASA_URL=f"http://127.0.0.1:{free_port()}")
-    alone = HelpdeskAlone(helpdesk_url="", service_token=service_token, env=env)
-    alone.create_agent(ADMIN_EMAIL, "Lead", "admin", ADMIN_PASSWORD)
-    with run_helpdesk(env, port, directory / "log", timeout_s=60) as server:
-        alone.helpdesk_url = server.url
+    with helpdesk_alone(directory, settings.database_url, settings.var_dir,
+                        lambda alone: alone.create_agent(ADMIN_EMAIL, "Lead", "admin", ADMIN_PASSWORD)) as alone:
         yield alone
 
 

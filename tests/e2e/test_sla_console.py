@@ -19,12 +19,9 @@ from sqlalchemy import update
 
 from bot.db import make_engine, make_session_factory, session_scope, utcnow
 from bot.models import Ticket
-from bot.stack.assembly import run_helpdesk
-from bot.stack.supervisor import free_port
 from tests.bot.ces.seed import migrated_settings
-from tests.e2e.helpers import helpdesk_alone_env
+from tests.e2e.helpers import HelpdeskAlone, helpdesk_alone
 from tests.e2e.test_agent_console import AgentConsole, new_agent
-from tests.e2e.test_rtl import HelpdeskAlone
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +34,7 @@ def helpdesk(tmp_path_factory) -> Iterator[HelpdeskAlone]:
     """A helpdesk on its own database (so its queue holds only this module's tickets); no Rasa."""
     directory = tmp_path_factory.mktemp("sla-console")
     settings = migrated_settings(directory)
-    port = free_port()
-    service_token = uuid.uuid4().hex + uuid.uuid4().hex
-    env = helpdesk_alone_env(settings.var_dir, port, DATABASE_URL=settings.database_url,
-                             HELPDESK_SERVICE_TOKEN=service_token, RASA_URL=f"http://127.0.0.1:{free_port()}")
-    alone = HelpdeskAlone(helpdesk_url="", service_token=service_token, env=env)
-    with run_helpdesk(env, port, directory / "log", timeout_s=60) as server:
-        alone.helpdesk_url = server.url
+    with helpdesk_alone(directory, settings.database_url, settings.var_dir) as alone:
         yield alone
 
 
