@@ -71,7 +71,7 @@ REASON_TEXTS = {
     "kb_missed_twice": "The knowledge base did not answer the question twice.",
     "frustration": "The customer seemed frustrated.",
     "sensitive_topic": "The topic is always handled by a person.",
-    "low_effort_score": "The customer rated the effort as high (low CES).",
+    "low_effort_score": "The customer gave a low score in the survey after a resolution (CES, CSAT or NPS).",
     "fallback": "The bot did not understand the customer.",
 }
 

@@ -84,7 +84,7 @@ export const REASON_LABELS = {
   kb_missed_twice: "KB missed twice",
   frustration: "Frustrated",
   sensitive_topic: "Sensitive topic",
-  low_effort_score: "Low effort score",
+  low_effort_score: "Low survey score",
   fallback: "Not understood",
 };
 
