@@ -75,7 +75,7 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         question = tracker.latest_message.get("text") or ""
-        if tracker.get_slot("guide_article_id") and asks_for_next_step(question):  # "next" typed in a guide
+        if asks_for_next_step(question):  # "next" typed: the open guide's next step, or "no guide open"
             return await _guide_step(dispatcher, tracker, show_all=False)
         language = tracker.get_slot("language") or "en"
         topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)

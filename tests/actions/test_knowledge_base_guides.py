@@ -134,3 +134,9 @@ def test_a_question_about_a_next_step_is_a_question_not_a_step(dispatcher, domai
     run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert "utter_guide_step" not in responses(dispatcher)
+
+
+def test_a_typed_next_with_no_guide_open_says_so(dispatcher, domain):
+    run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "nlu_fallback", "next step", article_id=None), domain)
+
+    assert responses(dispatcher) == ["utter_guide_not_open"]
