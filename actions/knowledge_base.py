@@ -10,7 +10,7 @@ from actions.services import in_session, in_thread, services
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
-from bot.kb.delivery import Reply, all_steps_replies, answer_replies, asks_for_next_step, step_replies
+from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
 from bot.kb.query_log import mark_helped, record_query
 from bot.kb.replies import (
     MISSES_BEFORE_OFFERING_A_PERSON,
@@ -75,8 +75,9 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         svc = services()
         question = tracker.latest_message.get("text") or ""
-        if asks_for_next_step(question):  # "next" typed: the open guide's next step, or "no guide open"
-            return await _guide_step(dispatcher, tracker, show_all=False)
+        guide_request = typed_guide_request(question)
+        if guide_request is not None:  # "next" or "all steps" typed: the open guide's, or "no guide open"
+            return await _guide_step(dispatcher, tracker, show_all=guide_request == "all")
         language = tracker.get_slot("language") or "en"
         topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)
         if topic is not None:
@@ -224,8 +225,8 @@ class ActionKbFeedback(Action):
 
 class ActionGuideStep(Action):
     """The "Show all steps", "Step by step" or "Next step" buttons for the guide last answered (a typed
-    "next", "הבא", "التالي", "další" reaches :class:`ActionAnswerQuestion`, which hands it here); the "Did
-    that answer your question?" that follows is the usual KB feedback."""
+    "next" or "all steps", in any of the four languages, reaches :class:`ActionAnswerQuestion`, which hands
+    it here); the "Did that answer your question?" that follows is the usual KB feedback."""
 
     def name(self) -> str:
         return "action_guide_step"

@@ -32,16 +32,26 @@ NEXT_STEP_WORDS = frozenset({
     "التالي", "الخطوة التالية", "استمر", "تابع", "خطوة بخطوة",
     "další", "dalsi", "další krok", "dalsi krok", "pokračuj", "pokracuj", "krok za krokem",
 })
-"""Typed words that move a guide on (the buttons send ``/next_guide_step``). A closed list, matched
-whole, rather than an NLU intent: short examples like these pulled e-mail addresses and codes into the
-intent, and a word list cannot misread "what is the next step after a return?" as "next"."""
+ALL_STEPS_WORDS = frozenset({
+    "all steps", "show all steps", "all the steps", "show me all the steps",
+    "כל השלבים", "הצג את כל השלבים", "תראה לי את כל השלבים",
+    "كل الخطوات", "اعرض كل الخطوات", "جميع الخطوات",
+    "všechny kroky", "vsechny kroky", "ukaž všechny kroky", "ukaz vsechny kroky",
+})
+"""Typed words that move a guide on or show all its steps (the buttons send ``/next_guide_step`` and
+``/show_all_steps``). Closed lists, matched against the whole message, rather than NLU intents: short
+examples like these pulled e-mail addresses and codes into an intent, and a word list cannot misread
+"what is the next step after a return?" as "next"."""
 _NOT_WORD = re.compile(r"[^\w\s]+")
 
 
-def asks_for_next_step(text: str | None) -> bool:
-    """Whether the customer's whole message is "next" (or "step by step") in one of the four languages."""
+def typed_guide_request(text: str | None) -> str | None:
+    """``"next"`` or ``"all"`` when the customer's whole message asks a guide for its next step or for all
+    its steps, in one of the four languages; else ``None``."""
     words = " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFC", text or "")).casefold().split())
-    return words in NEXT_STEP_WORDS
+    if words in NEXT_STEP_WORDS:
+        return "next"
+    return "all" if words in ALL_STEPS_WORDS else None
 
 
 @dataclass(frozen=True)

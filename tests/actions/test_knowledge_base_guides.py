@@ -140,3 +140,11 @@ def test_a_typed_next_with_no_guide_open_says_so(dispatcher, domain):
     run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "nlu_fallback", "next step", article_id=None), domain)
 
     assert responses(dispatcher) == ["utter_guide_not_open"]
+
+
+@pytest.mark.parametrize("typed", ["all steps", "Show all steps", "כל השלבים", "كل الخطوات", "všechny kroky"])
+def test_a_typed_all_steps_sends_them_all(dispatcher, domain, typed):
+    events = run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "ask_question", typed, step=1), domain)
+
+    assert responses(dispatcher) == ["utter_guide_all_steps", "utter_ask_kb_helped"]
+    assert slots_set(events) == {"guide_step": 3}
