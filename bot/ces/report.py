@@ -30,8 +30,6 @@ from bot.settings import Settings, load_settings
 EASY_MIN_SCORE = 5
 SATISFIED_MIN_SCORE = 4
 PROMOTER_MIN_SCORE, PASSIVE_MIN_SCORE = 9, 7
-# The help centre logs its searches as KB queries on this channel: they feed the KB-gap report, but a
-# reader browsing articles is no conversation with support, so containment and FCR leave them out.
 FCR_WINDOW = timedelta(days=7)
 GAP_OUTCOMES = ("abstain", "miss")
 GAP_TICKET_REASON = "kb_missed_twice"

@@ -49,8 +49,6 @@ CSS_FILE = Path(__file__).resolve().parent / "static" / "help.css"
 PAGE_CACHE = "public, max-age=300"
 NO_STORE = "no-store"
 CSS_CACHE = "public, max-age=31536000, immutable"  # its URL carries the file's hash
-"""``kb_queries.conversation_id`` and ``channel`` of help-centre searches (the reports keep them out of
-containment and in the KB-gap report)."""
 VOTE_COOKIE_PREFIX = "help-voted-"
 VOTE_MEMORY_S = 24 * 3600
 FEEDBACK_ANSWERS = {"yes": True, "no": False}
