@@ -35,7 +35,7 @@ from bot.kb.loader import Article
 from bot.kb.query_log import HELP_CENTRE, record_query
 from bot.kb.results import DecisionPolicy
 from bot.kb.search import KnowledgeBase
-from bot.kb.store import KnowledgeBaseStore, kb_fingerprint
+from bot.kb.store import KnowledgeBaseStore
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import ArticleFeedback
 from bot.settings import Settings
@@ -64,18 +64,14 @@ class HelpCentre:
         self._lock = threading.Lock()
 
     def knowledge_base(self) -> tuple[KnowledgeBase, str]:
-        """The current KB and a digest of the files it was built from (for ETags).
-
-        The fingerprint is taken before the index is checked (every call: a few ``stat`` calls), so
-        the pages are never older than their ETag says.
-        """
-        fingerprint = kb_fingerprint(self.settings)
+        """The current KB (checked against the files on every call: a few ``stat`` calls) and a digest
+        of the files it was built from (for ETags)."""
         if self._store is None:
             with self._lock:
                 if self._store is None:
                     self._store = KnowledgeBaseStore(self.settings, check_interval_s=0.0)
-        digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
-        return self._store.current(), digest
+        knowledge_base, source = self._store.current_with_source()
+        return knowledge_base, hashlib.sha256(repr(source).encode()).hexdigest()
 
     @cached_property
     def css_url(self) -> str:

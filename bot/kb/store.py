@@ -102,6 +102,8 @@ class KnowledgeBaseStore:
         self.last_report: BuildReport | None = None
         self._knowledge_base: KnowledgeBase | None = None
         self._fingerprint: Fingerprint | None = None
+        self._served: tuple[KnowledgeBase, Fingerprint] | None = None
+        """The index served and the fingerprint of the files it was built from, replaced as one."""
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -119,6 +121,13 @@ class KnowledgeBaseStore:
                 self.refresh()
         assert self._knowledge_base is not None
         return self._knowledge_base
+
+    def current_with_source(self) -> tuple[KnowledgeBase, Fingerprint]:
+        """:meth:`current`, with the fingerprint of the files that index was built from (the help centre's
+        ETags), taken together so a page is never newer or older than its ETag says."""
+        self.current()
+        assert self._served is not None
+        return self._served
 
     def refresh(self) -> BuildReport | None:
         """Rebuild if the fingerprint changed; returns the build report, or None when nothing changed
@@ -154,11 +163,13 @@ class KnowledgeBaseStore:
             report = BuildReport(False, error=f"{self.settings.kb_dir}: {type(exc).__name__}: {exc}")
         else:
             self._knowledge_base = knowledge_base
+            self._served = (knowledge_base, fingerprint)
         if report.ok:
             log.info(report.describe())
         else:
             log.error(report.describe())
             if self._knowledge_base is None:  # nothing to keep serving: abstain on everything until fixed
                 self._knowledge_base = KnowledgeBase.build([])
+                self._served = (self._knowledge_base, fingerprint)
         self.last_report = report
         return report

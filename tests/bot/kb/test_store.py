@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.store import KnowledgeBaseStore, reload_stamp_path
+from bot.kb.store import KnowledgeBaseStore, kb_fingerprint, reload_stamp_path
 from bot.kb.watch import watch_kb
 from tests.bot.kb.kb_articles import DEMO_ARTICLES, write_article
 
@@ -65,6 +65,21 @@ def test_a_broken_edit_is_reported_and_the_previous_index_keeps_serving(kb_setti
                   filename="track-order.md")
     _touch_later(broken)
     assert store.current().article("track-order").title == "Where is my parcel?"
+
+
+def test_the_index_comes_with_the_fingerprint_of_the_files_it_was_built_from(kb_settings):
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    first, built_from = store.current_with_source()
+    assert built_from == kb_fingerprint(kb_settings)
+    broken = kb_settings.kb_dir / "en" / "track-order.md"
+    broken.write_text("---\nid: track-order\ntitle: [oops\n---\nbody\n", encoding="utf-8")
+    _touch_later(broken)
+    assert store.current_with_source() == (first, built_from)  # the previous index, with its own files
+    write_article(kb_settings.kb_dir / "en", "track-order", "Where is my parcel?", "en", ["where is my parcel"],
+                  filename="track-order.md")
+    _touch_later(broken)
+    fixed, fixed_from = store.current_with_source()
+    assert fixed is not first and fixed_from == kb_fingerprint(kb_settings) != built_from
 
 
 def test_changes_are_checked_at_most_every_interval(kb_settings):
