@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Install the database services the production profile and its tests use: PostgreSQL and Redis.
+# Install the services the production profile and its tests use: PostgreSQL, Redis and nginx (the load balancer).
 #   sudo scripts/install_services.sh
-# Idempotent and non-interactive; does nothing (and needs no network or root) when both are there.
+# Idempotent and non-interactive; does nothing (and needs no network or root) when all are there.
 set -euo pipefail
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1; }
 have_redis() { command -v redis-server >/dev/null 2>&1; }
+have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
 
 missing=()
 have_postgres || missing+=(postgresql postgresql-contrib)
 have_redis || missing+=(redis-server)
+have_nginx || missing+=(nginx)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "effortless: PostgreSQL and Redis are installed"
+  echo "effortless: PostgreSQL, Redis and nginx are installed"
   exit 0
 fi
 
@@ -32,5 +34,5 @@ if [ ! -e "$policy" ]; then
 fi
 trap '[ "$created_policy" = yes ] && rm -f "$policy"' EXIT
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-have_postgres && have_redis || { echo "effortless: installation finished but a binary is still missing" >&2; exit 1; }
+have_postgres && have_redis && have_nginx || { echo "effortless: installation finished but a binary is still missing" >&2; exit 1; }
 echo "effortless: installed ${missing[*]}"
