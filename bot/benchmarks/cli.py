@@ -1,7 +1,8 @@
-"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk`` and ``bench-nlu``.
+"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu`` and ``bench-scale``.
 
 Each prints one JSON object; what the figures mean is in the docstring of
-:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk` and :mod:`bot.benchmarks.nlu` (and in docs/benchmarks.md).
+:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu` and
+:mod:`bot.benchmarks.scale` (and in docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -75,3 +76,34 @@ def nlu_main(argv: list[str] | None = None) -> int:
         return 1
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
+
+
+def scale_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-scale [--replicas 1,2] [--minutes M] [--clients N] [--json OUT]``: the saturated
+    rate through nginx with each replica count; exits 1 when a message failed."""
+    from bot.benchmarks import scale
+    from bot.stack.supervisor import StackError
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-scale", description=scale.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replicas", default="1,2", help="replica counts to measure, in order (default: 1,2)")
+    parser.add_argument("--minutes", type=float, default=2.0, help="measured minutes per replica count (after a warm-up)")
+    parser.add_argument("--clients", type=int, default=20, help="closed-loop REST clients (no think time)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    try:
+        counts = [int(part) for part in args.replicas.split(",")]
+    except ValueError:
+        parser.error(f"--replicas takes whole numbers separated by commas, e.g. 1,2 (got {args.replicas!r})")
+    if min(counts) < 1 or args.minutes <= 0 or args.clients < 1:
+        parser.error("--replicas counts and --clients must be at least 1, --minutes above 0")
+    try:
+        report = scale.run_benchmark(counts, args.minutes, args.clients)
+    except (StackError, ValueError) as exc:
+        print(f"bench-scale: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0 if all(run["errors"] == 0 for run in report["runs"]) else 1
