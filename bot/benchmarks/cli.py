@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 
 def stack_main(argv: list[str] | None = None) -> int:
-    """``python -m bot bench-stack [--messages N] [--handoff-rounds N] [--cold] [--train] [--json OUT]``."""
+    """``python -m bot bench-stack [--messages N] [--handoff-rounds N] [--cold] [--train] [--conversations N
+    [--clients N]] [--json OUT]``."""
     from bot.benchmarks import stack
 
     parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=stack.__doc__,
@@ -22,11 +24,15 @@ def stack_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--handoff-rounds", type=int, default=20)
     parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
     parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
+    parser.add_argument("--conversations", type=int, default=0,
+                        help="only measure the whole stack's memory around this many conversations")
+    parser.add_argument("--clients", type=int, default=4, help="customers talking at once for --conversations")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if args.messages < 1 or args.handoff_rounds < 1:
-        parser.error("--messages and --handoff-rounds must be at least 1")
-    results = stack.run_benchmark(args.messages, args.handoff_rounds, cold=args.cold, train=args.train)
+    if args.messages < 1 or args.handoff_rounds < 1 or args.clients < 1 or args.conversations < 0:
+        parser.error("--messages, --handoff-rounds and --clients must be at least 1, --conversations at least 0")
+    results = stack.run_benchmark(args.messages, args.handoff_rounds, cold=args.cold, train=args.train,
+                                  conversations=args.conversations, clients=args.clients)
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:
@@ -35,7 +41,7 @@ def stack_main(argv: list[str] | None = None) -> int:
 
 
 def helpdesk_main(argv: list[str] | None = None) -> int:
-    """``python -m bot bench-helpdesk [--database-url URL] [--agents N] [--tickets N] [--workers N]``;
+    """``python -m bot bench-helpdesk [--database-url URL] [--agents N] [--tickets N] [--workers N] [--think MIN-MAX]``;
     exits 1 when a request failed, a ticket was claimed twice or the queue was not emptied."""
     from bot.benchmarks import helpdesk
 
@@ -44,17 +50,31 @@ def helpdesk_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--tickets", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1, help="helpdesk processes (uvicorn --workers)")
+    parser.add_argument("--think", type=_think_range, metavar="MIN-MAX",
+                        help="seconds each agent waits before every action, e.g. 2-6 (default: none)")
     args = parser.parse_args(argv)
     if min(args.agents, args.tickets, args.workers) < 1:
         parser.error("--agents, --tickets and --workers must be at least 1")
     try:
-        report = helpdesk.run_benchmark(args.database_url, args.agents, args.tickets, args.workers)
+        report = helpdesk.run_benchmark(args.database_url, args.agents, args.tickets, args.workers, args.think)
     except ValueError as exc:
         print(f"bench-helpdesk: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2))
     healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
     return 0 if healthy else 1
+
+
+def _think_range(value: str) -> tuple[float, float]:
+    """``2-6`` -> (2.0, 6.0); argparse turns the ValueError into a usage message."""
+    low, separator, high = value.partition("-")
+    try:
+        think = (float(low), float(high if separator else low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not MIN-MAX in seconds, e.g. 2-6") from None
+    if not 0 <= think[0] <= think[1]:
+        raise argparse.ArgumentTypeError(f"{value!r}: need 0 <= MIN <= MAX")
+    return think
 
 
 def nlu_main(argv: list[str] | None = None) -> int:
@@ -107,3 +127,77 @@ def scale_main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(text + "\n")
     return 0 if all(run["errors"] == 0 for run in report["runs"]) else 1
+
+
+def _user_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of users or a comma-separated list of them") from None
+    if min(counts) < 1:
+        raise argparse.ArgumentTypeError("every user count must be at least 1")
+    return counts
+
+
+def _think_time(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not MIN,MAX in seconds (e.g. 2,5)") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("the think time needs 0 <= MIN <= MAX")
+    return low, high
+
+
+def load_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-load --users N --spawn-rate R --minutes M [--mode conversations|static-vs-kb]``;
+    exits 1 when any step failed (so "0 errors" is checkable), 2 when the load test could not run."""
+    from bot.benchmarks import load
+    from bot.stack.supervisor import StackError
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-load", description=load.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=_user_counts, default=[10],
+                        help="customers; static-vs-kb also takes a list (1,30): both phases at each count")
+    parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
+    parser.add_argument("--minutes", type=float, default=1.0, help="how long each Locust run lasts")
+    parser.add_argument("--mode", choices=load.MODES, default=load.CONVERSATIONS)
+    parser.add_argument("--rasa-url", help="an existing deployment's Rasa (or its load balancer); default: start a stack")
+    parser.add_argument("--helpdesk-url", help="the same deployment's helpdesk")
+    parser.add_argument("--agent-email", help="with --rasa-url: the agent account the agent bots log in with "
+                                              "(its password in LOAD_AGENT_PASSWORD)")
+    parser.add_argument("--rest-token", help="with --rasa-url: the REST channel's token, if it has one")
+    parser.add_argument("--think-time", type=_think_time, default=(2.0, 5.0), metavar="MIN,MAX",
+                        help="seconds between a person's messages in the conversations mode (default 2,5)")
+    parser.add_argument("--escalation-share", type=float, default=0.25,
+                        help="share of web-chat conversations that ask for a person (default 0.25)")
+    parser.add_argument("--out", type=Path, help="where Locust's CSV and HTML reports go (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.spawn_rate <= 0 or args.minutes <= 0:
+        parser.error("--spawn-rate and --minutes must be more than 0")
+    if not 0 <= args.escalation_share <= 1:
+        parser.error("--escalation-share must be between 0 and 1")
+    if bool(args.rasa_url) != bool(args.helpdesk_url):
+        parser.error("give both --rasa-url and --helpdesk-url, or neither (then a stack is started)")
+    if args.mode == load.CONVERSATIONS and len(args.users) != 1:
+        parser.error("the conversations mode takes one --users count")
+    options: dict[str, object] = {"think_time_s": args.think_time, "escalation_share": args.escalation_share}
+    if args.rest_token:
+        options["rest_token"] = args.rest_token
+    if args.rasa_url and args.mode == load.CONVERSATIONS:
+        password = os.environ.get("LOAD_AGENT_PASSWORD", "")
+        if not (args.agent_email and password):
+            parser.error("the conversations mode against --rasa-url needs --agent-email and LOAD_AGENT_PASSWORD")
+        options.update(agent_email=args.agent_email, agent_password=password)
+    seconds = max(1, round(args.minutes * 60))
+    try:
+        if args.rasa_url:
+            summary = load.run_load(args.rasa_url, args.helpdesk_url, args.users, args.spawn_rate, seconds, args.mode,
+                                    args.out, **options)
+        else:
+            summary = load.run_bench(args.users, args.spawn_rate, seconds, args.mode, args.out, **options)
+    except (load.LoadTestError, StackError, ValueError) as exc:
+        print(f"bench-load: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+    return 1 if summary.errors else 0

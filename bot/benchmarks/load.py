@@ -1,0 +1,377 @@
+"""``python -m bot bench-load``: a load test in Locust, the tool Rasa's own docs use for load tests.
+
+Locust runs headless in its own process (``python -m locust``, gevent: kept out of ours) on the
+scenarios of :mod:`bot.benchmarks.load_scenarios`, and writes its CSV and HTML report to ``--out``;
+this module starts a stack when no URLs are given, runs Locust, and sums its CSV up.
+
+Modes:
+
+- ``conversations``: people chatting, with think times between messages. Web-chat customers
+  (socket.io, like the widget) ask a KB question from the shipped KB in one of four languages,
+  answer "did that help", and some ask for a person: an agent bot (helpdesk API, Bearer token)
+  claims, replies and resolves; the customer sees the reply in the same chat, then rates the
+  effort (CES). REST customers ask a KB question and answer "did that help".
+- ``static-vs-kb``: the issue's measure. Closed-loop REST clients with no think time; phase 1
+  sends "hello" only, phase 2 a KB question only, with the same users for the same time; for
+  each ``--users`` count, the KB/static ratios of p95 and of the rate.
+
+Each step is its own Locust request name (:data:`STEPS`); a bot reply that does not come within
+the reply timeout is a failure with that reason. :func:`run_load` drives any deployment (e.g.
+nginx in front of replicas); :func:`run_bench` starts a stack of its own first.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+SCENARIOS_FILE = Path(__file__).with_name("load_scenarios.py")
+CONFIG_ENV = "EFFORTLESS_LOAD_SCENARIO"
+"""How the runner hands :class:`ScenarioConfig` to the Locust process (JSON)."""
+
+CONVERSATIONS, STATIC_VS_KB = "conversations", "static-vs-kb"
+MODES = (CONVERSATIONS, STATIC_VS_KB)
+
+# Locust request types: what a row of the report is, so the rates can be summed per kind.
+MESSAGE = "message"  # a customer's message, timed until the bot's answer to it
+AGENT = "agent"  # an agent bot's helpdesk API call
+DELIVERY = "delivery"  # an agent's reply, from the agent's request until it is in the customer's chat
+CONVERSATION = "conversation"  # a whole conversation, first message to last answer (think times included)
+
+STEPS = {
+    "web_connect": "the web chat's socket.io connection and session request until session_confirm",
+    "kb_answer": "a KB question until the answer (web chat: until the 'did that help' question or its buttons)",
+    "guide_steps": "a guide's 'show all steps' until the steps are shown (only when the answer is a guide)",
+    "did_it_help": "'yes, that helped' until the bot's acknowledgement",
+    "escalate": "'I want a person' until the bot asks the first question of the escalation form",
+    "escalation_form": "each answer to the escalation form until the next question or the ticket's confirmation",
+    "agent_login": "the agent bot's log-in (once per agent bot)",
+    "agent_online": "the agent bot setting itself online (once per agent bot)",
+    "agent_claim": "the agent bot's claim-next that got a ticket (an empty queue is polled again, untimed)",
+    "agent_reply": "the agent bot's reply (POST .../messages)",
+    "agent_resolve": "the agent bot's resolve",
+    "agent_reply_seen": "the agent's reply, from sending it until the customer's chat shows it",
+    "ces": "the effort score (1-7) until the bot asks for a comment",
+    "ces_comment": "the comment until the bot's thanks",
+    "static_hello": "'hello' over REST until the answer (static-vs-kb, phase 1)",
+    "kb_question": "a KB question over REST until the answer (static-vs-kb, phase 2)",
+    "web_conversation": "a whole web-chat conversation, think times included",
+    "rest_conversation": "a whole REST conversation, think times included",
+}
+CONVERSATION_USERS = ("WebChatCustomer", "RestCustomer", "AgentBot")
+STATIC_USERS, KB_USERS = ("StaticClient",), ("KbClient",)
+LANGUAGES = ("en", "he", "ar", "cs")
+
+# The issue's goals for static-vs-kb (printed beside the measured ratios, never asserted).
+P95_RATIO_GOAL = 1.3  # KB p95 / static p95 at one client, at most
+RATE_RATIO_GOAL = 0.8  # KB rate / static rate at 20-50 clients, at least
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """What the Locust process needs to know; everything else it finds in the deployment itself."""
+
+    rasa_url: str
+    helpdesk_url: str = ""
+    rest_token: str = ""
+    agent_email: str = ""
+    agent_password: str = ""
+    think_time_s: tuple[float, float] = (2.0, 5.0)
+    reply_timeout_s: float = 30.0
+    agent_wait_timeout_s: float = 180.0
+    escalation_share: float = 0.25
+    agents: int = 1
+    kb_dir: str = str(PROJECT_ROOT / "data" / "kb")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ScenarioConfig:
+        values = json.loads(text)
+        values["think_time_s"] = tuple(values["think_time_s"])
+        return cls(**values)
+
+
+# --- questions from the shipped KB ---------------------------------------------------------------
+
+
+def kb_questions(kb_dir: Path, languages: Sequence[str] = LANGUAGES) -> dict[str, list[str]]:
+    """The example questions the KB's articles list (their ``questions`` field), per language."""
+    from bot.kb.loader import load_articles
+
+    questions: dict[str, list[str]] = {language: [] for language in languages}
+    for article in load_articles(kb_dir):
+        if article.language in questions:
+            questions[article.language].extend(article.questions)
+    missing = [language for language, listed in questions.items() if not listed]
+    if missing:
+        raise ValueError(f"{kb_dir} lists no example questions in {', '.join(missing)}")
+    return questions
+
+
+def sample_question(questions: Mapping[str, Sequence[str]], rng: random.Random) -> tuple[str, str]:
+    """A ``(language, question)``: a language chosen evenly, then one of its questions, so each
+    language gets a quarter of the load whatever its article count."""
+    language = rng.choice(sorted(questions))
+    return language, rng.choice(questions[language])
+
+
+# --- Locust's CSV, summed up ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One row of Locust's ``*_stats.csv``: a step's count, failures, percentiles (ms) and rate."""
+
+    name: str
+    kind: str
+    requests: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    per_second: float
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One row of Locust's ``*_failures.csv``: which step failed, why, how often."""
+
+    step: str
+    reason: str
+    occurrences: int
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    """One Locust run: ``label`` names it (``conversations``, ``static@1``, ``kb@30``)."""
+
+    label: str
+    users: int
+    seconds: int
+    steps: dict[str, StepFigures]
+    failures: list[Failure]
+    csv_prefix: str
+    html_report: str
+
+    @property
+    def errors(self) -> int:
+        return sum(step.failures for step in self.steps.values())
+
+    @property
+    def messages_per_s(self) -> float:
+        return round(sum(step.per_second for step in self.steps.values() if step.kind == MESSAGE), 2)
+
+    @property
+    def conversations_per_s(self) -> float:
+        return round(sum(step.per_second for step in self.steps.values() if step.kind == CONVERSATION), 3)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "label": self.label, "users": self.users, "seconds": self.seconds, "errors": self.errors,
+            "messages_per_s": self.messages_per_s, "conversations_per_s": self.conversations_per_s,
+            "steps": {name: {key: value for key, value in asdict(step).items() if key != "name"}
+                      for name, step in self.steps.items()},
+            "failures": [asdict(failure) for failure in self.failures],
+            "csv": f"{self.csv_prefix}_stats.csv", "html": self.html_report,
+        }
+
+
+@dataclass
+class LoadSummary:
+    """Every phase of one ``bench-load`` run, and for static-vs-kb the KB/static ratios per user count."""
+
+    mode: str
+    phases: list[PhaseSummary]
+    out_dir: str
+    load_average: tuple[float, float, float] = field(default_factory=lambda: os.getloadavg())
+
+    @property
+    def errors(self) -> int:
+        return sum(phase.errors for phase in self.phases)
+
+    def phase(self, label: str) -> PhaseSummary:
+        return next(phase for phase in self.phases if phase.label == label)
+
+    def ratios(self) -> dict[int, dict[str, float | None]]:
+        """Per user count: KB p95 / static p95 and KB rate / static rate (static-vs-kb only)."""
+        ratios: dict[int, dict[str, float | None]] = {}
+        for phase in self.phases:
+            if not phase.label.startswith("static@"):
+                continue
+            kb = self.phase(f"kb@{phase.users}")
+            static_step, kb_step = phase.steps.get("static_hello"), kb.steps.get("kb_question")
+            if static_step is None or kb_step is None:
+                ratios[phase.users] = {"p95": None, "rate": None}
+                continue
+            ratios[phase.users] = {"p95": _ratio(kb_step.p95_ms, static_step.p95_ms),
+                                   "rate": _ratio(kb_step.per_second, static_step.per_second)}
+        return ratios
+
+    def to_dict(self) -> dict[str, object]:
+        report: dict[str, object] = {
+            "mode": self.mode, "errors": self.errors, "out": self.out_dir,
+            "load_average_1_5_15_min": [round(value, 2) for value in self.load_average], "cpus": os.cpu_count(),
+            "phases": [phase.to_dict() for phase in self.phases],
+        }
+        if self.mode == STATIC_VS_KB:
+            report["kb_over_static"] = {str(users): ratio for users, ratio in self.ratios().items()}
+            report["goals"] = {"p95_ratio_at_1_user_at_most": P95_RATIO_GOAL, "rate_ratio_at_20_50_users_at_least": RATE_RATIO_GOAL}
+        return report
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 2) if denominator else None
+
+
+def _number(text: str) -> float:
+    """Locust writes "N/A" for a percentile it has no data for."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def read_stats(csv_prefix: Path) -> tuple[dict[str, StepFigures], list[Failure]]:
+    """The steps (without Locust's "Aggregated" row) and the failures of one Locust run's CSV."""
+    steps = {}
+    with open(f"{csv_prefix}_stats.csv", newline="", encoding="utf-8") as stats:
+        for row in csv.DictReader(stats):
+            if row["Name"] == "Aggregated":
+                continue
+            steps[row["Name"]] = StepFigures(
+                name=row["Name"], kind=row["Type"], requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
+                p50_ms=_number(row["50%"]), p95_ms=_number(row["95%"]), p99_ms=_number(row["99%"]),
+                per_second=round(_number(row["Requests/s"]), 3),
+            )
+    failures = []
+    failures_path = Path(f"{csv_prefix}_failures.csv")
+    if failures_path.exists():
+        with open(failures_path, newline="", encoding="utf-8") as rows:
+            failures = [Failure(step=row["Name"], reason=row["Error"], occurrences=int(row["Occurrences"]))
+                        for row in csv.DictReader(rows)]
+    return steps, failures
+
+
+# --- running Locust ------------------------------------------------------------------------------
+
+
+class LoadTestError(RuntimeError):
+    """Locust could not run (not an error count: those are in the summary)."""
+
+
+def run_locust(config: ScenarioConfig, user_classes: Sequence[str], users: int, spawn_rate: float, seconds: int,
+               out_dir: Path, label: str) -> PhaseSummary:
+    """One headless Locust run of ``user_classes``; its CSV, HTML report and log go to ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefix, html, log_path = out_dir / label.replace("@", "-"), out_dir / f"{label.replace('@', '-')}.html", \
+        out_dir / f"{label.replace('@', '-')}.log"
+    command = [
+        sys.executable, "-m", "locust", "-f", str(SCENARIOS_FILE), "--headless", "--only-summary",
+        "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s",
+        "--stop-timeout", "5", "--csv", str(prefix), "--html", str(html), "--loglevel", "WARNING",
+        *user_classes,
+    ]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), CONFIG_ENV: config.to_json()}
+    with open(log_path, "w", encoding="utf-8") as log:
+        try:
+            subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                           timeout=seconds + 120, check=False)
+        except subprocess.TimeoutExpired:
+            raise LoadTestError(f"Locust did not stop within {seconds + 120} s; see {log_path}") from None
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise LoadTestError(f"Locust wrote no statistics; its log {log_path} ends with:\n{log_path.read_text()[-2000:]}")
+    steps, failures = read_stats(prefix)
+    return PhaseSummary(label=label, users=users, seconds=seconds, steps=steps, failures=failures,
+                        csv_prefix=str(prefix), html_report=str(html))
+
+
+def agent_count(customers: int) -> int:
+    """Agent bots for a conversations run: one per 20 customers (at least one)."""
+    return max(1, customers // 20)
+
+
+def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn_rate: float, seconds: int,
+             mode: str = CONVERSATIONS, out_dir: Path | None = None, **options: object) -> LoadSummary:
+    """Load an existing deployment (e.g. nginx in front of replicas) and sum the figures up.
+
+    ``users`` is the number of customers (conversations mode: plus :func:`agent_count` agent bots,
+    which log in with ``agent_email``/``agent_password``); static-vs-kb takes several counts and
+    runs both phases at each. ``options`` are :class:`ScenarioConfig` fields (``rest_token``,
+    ``think_time_s``, ``reply_timeout_s``, ``escalation_share``, ``kb_dir``, ...).
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    counts = [users] if isinstance(users, int) else list(users)
+    if not counts or min(counts) < 1:
+        raise ValueError("users must be at least 1")
+    config = ScenarioConfig(rasa_url=rasa_url.rstrip("/"), helpdesk_url=helpdesk_url.rstrip("/"), **options)  # type: ignore[arg-type]
+    kb_questions(Path(config.kb_dir))  # a KB without questions fails here, not in every Locust user
+    out = Path(out_dir or tempfile.mkdtemp(prefix="effortless-load-"))
+    phases = []
+    if mode == CONVERSATIONS:
+        if len(counts) != 1:
+            raise ValueError("the conversations mode takes one user count")
+        if not (config.helpdesk_url and config.agent_email and config.agent_password):
+            raise ValueError("the conversations mode needs the helpdesk URL and an agent account for its agent bots")
+        customers, agents = counts[0], agent_count(counts[0])
+        phases.append(run_locust(replace(config, agents=agents), CONVERSATION_USERS, customers + agents, spawn_rate,
+                                 seconds, out, CONVERSATIONS))
+    else:
+        for count in counts:
+            phases.append(run_locust(config, STATIC_USERS, count, spawn_rate, seconds, out, f"static@{count}"))
+            phases.append(run_locust(config, KB_USERS, count, spawn_rate, seconds, out, f"kb@{count}"))
+    return LoadSummary(mode=mode, phases=phases, out_dir=str(out))
+
+
+# --- with a stack of its own ---------------------------------------------------------------------
+
+
+def _own_stack_env(var_dir: Path) -> dict[str, str]:
+    """The environment `make run` would see, on free ports and a temporary ``var/``, always open."""
+    from bot.stack.supervisor import free_port
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "TRACKER_STORE_URL", "RASA_URL", "HELPDESK_URL", "EFFORTLESS_PROFILE")}
+    env.update({
+        "EFFORTLESS_VAR_DIR": str(var_dir), "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        "HELPDESK_PORT": str(free_port()), "LOG_LEVEL": "WARNING", "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    })
+    return env
+
+
+@contextmanager
+def own_stack() -> Iterator[tuple[str, str, dict[str, str]]]:
+    """A stack of its own with one agent account for the agent bots: ``(rasa_url, helpdesk_url, account)``."""
+    from bot.stack.assembly import start_stack
+
+    with tempfile.TemporaryDirectory(prefix="effortless-load-stack-") as workdir:
+        env = _own_stack_env(Path(workdir) / "var")
+        with start_stack(env) as stack:
+            account = {"agent_email": "load-agent@example.com", "agent_password": secrets.token_urlsafe(16)}
+            subprocess.run(
+                [sys.executable, "-m", "bot", "create-agent", "--email", account["agent_email"], "--name", "Load Agent",
+                 "--role", "agent", "--password-stdin"],
+                input=account["agent_password"] + "\n", text=True, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True,
+            )
+            yield stack.rasa_url, stack.helpdesk_url, account
+
+
+def run_bench(users: int | Sequence[int], spawn_rate: float, seconds: int, mode: str = CONVERSATIONS,
+              out_dir: Path | None = None, **options: object) -> LoadSummary:
+    """:func:`run_load` against a stack started for the run (temporary ``var/``, free ports)."""
+    with own_stack() as (rasa_url, helpdesk_url, account):
+        return run_load(rasa_url, helpdesk_url, users, spawn_rate, seconds, mode, out_dir, **{**account, **options})

@@ -1,0 +1,398 @@
+"""The Locust scenarios of ``python -m bot bench-load`` (the locustfile; the runner is
+:mod:`bot.benchmarks.load`, which also lists the steps and their meaning).
+
+Loaded by ``python -m locust -f`` in a process of its own: Locust patches the standard library for
+gevent, so the requests and socket.io clients below are cooperative and a few hundred users fit in
+one process. Every step is timed on its own and reported to Locust as a request; whatever goes
+wrong in a step (no bot reply in time, an HTTP error, a dropped socket) is a failure with its
+reason, and the rest of that conversation is abandoned.
+"""
+from __future__ import annotations
+
+import queue
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable
+from functools import cache, partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+import socketio
+from locust import User, events, task
+from locust.env import Environment
+from locust.exception import RescheduleTask
+
+from bot.benchmarks.load import (
+    AGENT,
+    CONFIG_ENV,
+    CONVERSATION,
+    DELIVERY,
+    MESSAGE,
+    ScenarioConfig,
+    kb_questions,
+    sample_question,
+)
+
+T = TypeVar("T")
+RANDOM = random.Random()
+
+AGENT_REPLY_MARK = re.compile(r"\[load test, sent at (\d+\.\d+)\]")
+ESCALATION_REQUEST = "I want to talk to a person"
+# The escalation form's questions (English: an escalating conversation is held in English) and answers.
+FORM_ANSWERS = {
+    r"your name": "Load Tester",
+    r"e-?mail": "{email}",
+    r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
+}
+TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
+EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
+STATIC_MESSAGE = "hello"
+REST_CONVERSATION_LENGTH = 10  # closed-loop REST clients start a new conversation after this many messages
+AGENT_POLL_S = 1.0  # an agent bot with an empty queue looks again after this long
+
+
+@cache
+def scenario() -> ScenarioConfig:
+    import os
+
+    return ScenarioConfig.from_json(os.environ[CONFIG_ENV])
+
+
+@cache
+def questions() -> dict[str, list[str]]:
+    return kb_questions(Path(scenario().kb_dir))
+
+
+def think() -> None:
+    """A person's pause between two messages (``think_time_s``)."""
+    time.sleep(RANDOM.uniform(*scenario().think_time_s))
+
+
+class StepFailed(Exception):
+    """A step did not get what it waited for; the message is the reason Locust reports."""
+
+
+def payloads(message: dict[str, Any]) -> list[str]:
+    """The button payloads of one bot message: REST replies carry ``buttons``, socket.io ``quick_replies``."""
+    return [button.get("payload", "") for button in message.get("buttons") or message.get("quick_replies") or []]
+
+
+def has_payload(*wanted: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda message: any(payload in wanted for payload in payloads(message))
+
+
+def says(pattern: str | re.Pattern[str]) -> Callable[[dict[str, Any]], bool]:
+    return lambda message: re.search(pattern, message.get("text") or "", re.IGNORECASE) is not None
+
+
+def anything(_message: dict[str, Any]) -> bool:
+    return True
+
+
+# The end of a KB turn: "did that answer your question?", a guide's "all steps / step by step", or
+# suggestions to choose from; each comes with buttons, and comes last.
+def offers_buttons(message: dict[str, Any]) -> bool:
+    return bool(payloads(message))
+
+
+class TimedSteps:
+    """Times a step and reports it to Locust under its name; a failure ends the conversation."""
+
+    environment: Environment
+
+    def step(self, kind: str, name: str, action: Callable[[], T], counts: Callable[[T], bool] = lambda _result: True) -> T:
+        """``action()``, reported as ``name`` if it fails or if its result ``counts``."""
+        started = time.perf_counter()
+        try:
+            result = action()
+        except Exception as exc:  # noqa: BLE001 - every way a step can fail is a reported failure
+            reason = exc if isinstance(exc, StepFailed) else StepFailed(f"{type(exc).__name__}: {exc}")
+            self.report(kind, name, (time.perf_counter() - started) * 1000, reason)
+            raise RescheduleTask() from exc
+        if counts(result):
+            self.report(kind, name, (time.perf_counter() - started) * 1000)
+        return result
+
+    def report(self, kind: str, name: str, milliseconds: float, failure: Exception | None = None) -> None:
+        self.environment.events.request.fire(request_type=kind, name=name, response_time=milliseconds,
+                                             response_length=0, exception=failure, context={})
+
+
+# --- REST --------------------------------------------------------------------------------------
+
+
+class RestConversation:
+    """One conversation on the REST channel: each message's answer comes back in its response."""
+
+    def __init__(self, http: requests.Session) -> None:
+        self.http = http
+        self.sender = f"load-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        config = scenario()
+        headers = {"Authorization": f"Bearer {config.rest_token}"} if config.rest_token else {}
+        response = self.http.post(f"{config.rasa_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text},
+                                  headers=headers, timeout=config.reply_timeout_s)
+        if response.status_code != 200:
+            raise StepFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+        replies = response.json()
+        if not replies:
+            raise StepFailed("the bot sent no reply")
+        return replies
+
+
+class RestClient(User, TimedSteps):
+    """Closed loop, no think time: one message, its answer, the next message (static-vs-kb)."""
+
+    abstract = True
+    step_name = ""
+
+    def wait_time(self) -> float:
+        return 0.0
+
+    def on_start(self) -> None:
+        self.http = requests.Session()
+        self.conversation = RestConversation(self.http)
+        self.sent = 0
+
+    def on_stop(self) -> None:
+        self.http.close()
+
+    def message(self) -> str:
+        raise NotImplementedError
+
+    @task
+    def send(self) -> None:
+        if self.sent and self.sent % REST_CONVERSATION_LENGTH == 0:
+            self.conversation = RestConversation(self.http)
+        self.sent += 1
+        text = self.message()
+        self.step(MESSAGE, self.step_name, lambda: self.conversation.say(text))
+
+
+class StaticClient(RestClient):
+    step_name = "static_hello"
+
+    def message(self) -> str:
+        return STATIC_MESSAGE
+
+
+class KbClient(RestClient):
+    step_name = "kb_question"
+
+    def message(self) -> str:
+        return sample_question(questions(), RANDOM)[1]
+
+
+class RestCustomer(User, TimedSteps):
+    """A person on the REST channel: a KB question, then "yes, that helped"."""
+
+    weight = 1
+
+    def wait_time(self) -> float:
+        return RANDOM.uniform(*scenario().think_time_s)
+
+    def on_start(self) -> None:
+        self.http = requests.Session()
+
+    def on_stop(self) -> None:
+        self.http.close()
+
+    @task
+    def conversation(self) -> None:
+        started = time.perf_counter()
+        chat = RestConversation(self.http)
+        _language, question = sample_question(questions(), RANDOM)
+        last = self.step(MESSAGE, "kb_answer", lambda: chat.say(question))[-1]
+        if "/show_all_steps" in payloads(last):
+            think()
+            last = self.step(MESSAGE, "guide_steps", lambda: chat.say("/show_all_steps"))[-1]
+        if "/affirm" in payloads(last):
+            think()
+            self.step(MESSAGE, "did_it_help", lambda: chat.say("/affirm"))
+        self.report(CONVERSATION, "rest_conversation", (time.perf_counter() - started) * 1000)
+
+
+# --- the web chat (socket.io) --------------------------------------------------------------------
+
+
+class WebChatSession:
+    """The widget's protocol: connect, ``session_request``, then ``user_uttered``; the bot's messages
+    are queued as they arrive and read in order."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = socketio.Client(reconnection=False)
+        self.arrived: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.confirmed: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.client.on("bot_uttered", self.arrived.put)
+        self.client.on("session_confirm", self.confirmed.put)
+
+    def open(self) -> None:
+        timeout = scenario().reply_timeout_s
+        self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"], wait_timeout=timeout)
+        self.client.emit("session_request", {})
+        try:
+            self.confirmed.get(timeout=timeout)
+        except queue.Empty:
+            raise StepFailed(f"no session_confirm within {timeout} s") from None
+
+    def say(self, text: str) -> None:
+        if not self.client.connected:
+            raise StepFailed("the socket was disconnected")
+        self.client.emit("user_uttered", {"message": text})
+
+    def wait_for(self, wanted: Callable[[dict[str, Any]], bool], timeout: float, what: str) -> dict[str, Any]:
+        """The first bot message (from those not yet read) that is ``wanted``; the others are skipped."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = self.arrived.get(timeout=left)
+            except queue.Empty:
+                break
+            if wanted(message):
+                return message
+        raise StepFailed(f"timeout: no {what} within {timeout:g} s")
+
+    def exchange(self, text: str, wanted: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
+        self.say(text)
+        return self.wait_for(wanted, scenario().reply_timeout_s, what)
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+class WebChatCustomer(User, TimedSteps):
+    """A person in the web chat: a KB question, "did that help"; some then ask for a person, see the
+    agent's reply in the same chat, and rate the effort once the agent resolves the ticket."""
+
+    weight = 3
+
+    def wait_time(self) -> float:
+        return RANDOM.uniform(*scenario().think_time_s)
+
+    @task
+    def conversation(self) -> None:
+        config = scenario()
+        escalates = RANDOM.random() < config.escalation_share
+        started = time.perf_counter()
+        chat = WebChatSession(config.rasa_url)
+        try:
+            self.step(MESSAGE, "web_connect", chat.open)
+            self.ask_the_kb(chat, "en" if escalates else None)
+            if escalates:
+                think()
+                self.ask_for_a_person(chat)
+                self.see_the_agent_reply(chat)
+                self.rate_the_effort(chat)
+        finally:
+            chat.close()
+        self.report(CONVERSATION, "web_conversation", (time.perf_counter() - started) * 1000)
+
+    def ask_the_kb(self, chat: WebChatSession, language: str | None) -> None:
+        asked = questions()
+        question = RANDOM.choice(asked[language]) if language else sample_question(asked, RANDOM)[1]
+        answer = self.step(MESSAGE, "kb_answer", lambda: chat.exchange(question, offers_buttons, "KB answer"))
+        if "/show_all_steps" in payloads(answer):
+            think()
+            answer = self.step(MESSAGE, "guide_steps",
+                               lambda: chat.exchange("/show_all_steps", has_payload("/affirm"), "guide steps"))
+        if "/affirm" in payloads(answer):
+            think()
+            self.step(MESSAGE, "did_it_help", lambda: chat.exchange("/affirm", anything, "acknowledgement"))
+
+    def ask_for_a_person(self, chat: WebChatSession) -> None:
+        email = f"load-{uuid.uuid4().hex[:10]}@example.com"
+        form = {pattern: answer.format(email=email) for pattern, answer in FORM_ANSWERS.items()}
+        question_or_confirmation = re.compile("|".join([*form, TICKET_CONFIRMATION.pattern]), re.IGNORECASE)
+        message = self.step(MESSAGE, "escalate",
+                            lambda: chat.exchange(ESCALATION_REQUEST, says(question_or_confirmation), "escalation form"))
+        for _ in range(2 * len(form)):  # a question may be asked again (e.g. an address it could not read)
+            text = message.get("text") or ""
+            if TICKET_CONFIRMATION.search(text):
+                return
+            answer = next(answer for pattern, answer in form.items() if re.search(pattern, text, re.IGNORECASE))
+            think()
+            message = self.step(MESSAGE, "escalation_form", partial(chat.exchange, answer, says(question_or_confirmation),
+                                                                    "next question"))
+        raise self.fail("escalation_form", "the escalation form asked too many questions")
+
+    def see_the_agent_reply(self, chat: WebChatSession) -> None:
+        """The agent bot marks its reply with the moment it sent it: the delivery time is measured to it."""
+        wait = scenario().agent_wait_timeout_s
+        try:
+            message = chat.wait_for(says(AGENT_REPLY_MARK), wait, "agent reply")
+        except StepFailed as exc:
+            raise self.fail("agent_reply_seen", str(exc)) from None
+        sent_at = float(AGENT_REPLY_MARK.search(message["text"]).group(1))  # type: ignore[union-attr]  # wanted said so
+        self.report(DELIVERY, "agent_reply_seen", max(0.0, time.time() - sent_at) * 1000)
+
+    def rate_the_effort(self, chat: WebChatSession) -> None:
+        try:
+            chat.wait_for(has_payload(EFFORT_SCORE), scenario().agent_wait_timeout_s, "effort question after the resolution")
+        except StepFailed as exc:
+            raise self.fail("ces", str(exc)) from None
+        think()
+        self.step(MESSAGE, "ces", lambda: chat.exchange(EFFORT_SCORE, anything, "comment question"))
+        think()
+        self.step(MESSAGE, "ces_comment", lambda: chat.exchange(EFFORT_COMMENT, anything, "thanks"))
+
+    def fail(self, name: str, reason: str) -> RescheduleTask:
+        """Report a failure that no single request timed (a wait for someone else), and end the conversation."""
+        self.report(MESSAGE, name, 0.0, StepFailed(reason))
+        return RescheduleTask()
+
+
+# --- the agent bot (helpdesk API) ----------------------------------------------------------------
+
+
+class AgentBot(User, TimedSteps):
+    """An agent working the queue through the helpdesk API: claim the next ticket, reply, resolve,
+    with a person's pauses. Spawned first (``fixed_count``, set from the run's configuration)."""
+
+    fixed_count = 1
+
+    def wait_time(self) -> float:
+        return 0.0
+
+    def on_start(self) -> None:
+        config = scenario()
+        self.http = requests.Session()
+        self.api = f"{config.helpdesk_url}/api"
+        response = self.step(AGENT, "agent_login", lambda: self.call("POST", "/auth/token", json={
+            "email": config.agent_email, "password": config.agent_password}, authorised=False))
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        self.step(AGENT, "agent_online", lambda: self.call("PUT", "/agents/me/presence", json={"presence": "online"}))
+
+    def on_stop(self) -> None:
+        self.http.close()
+
+    def call(self, method: str, path: str, authorised: bool = True, **kwargs: Any) -> requests.Response:
+        response = self.http.request(method, self.api + path, timeout=scenario().reply_timeout_s, **kwargs)
+        if response.status_code >= 300:
+            raise StepFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+        return response
+
+    @task
+    def work_the_queue(self) -> None:
+        # An empty queue (204) is not a claim: only claims that got a ticket are timed.
+        claimed = self.step(AGENT, "agent_claim", lambda: self.call("POST", "/tickets/claim-next"),
+                            counts=lambda response: response.status_code == 200)
+        if claimed.status_code == 204:
+            time.sleep(AGENT_POLL_S)
+            return
+        ticket = claimed.json()["id"]
+        think()
+        self.step(AGENT, "agent_reply", lambda: self.call("POST", f"/tickets/{ticket}/messages", json={
+            "text": f"Thanks for waiting, I'm looking at it now. [load test, sent at {time.time():.3f}]"}))
+        think()
+        self.step(AGENT, "agent_resolve", lambda: self.call("POST", f"/tickets/{ticket}/resolve"))
+
+
+@events.init.add_listener
+def configure(environment: Environment, **_kwargs: Any) -> None:
+    """How many agent bots this run has is the runner's choice (``ScenarioConfig.agents``)."""
+    AgentBot.fixed_count = scenario().agents
