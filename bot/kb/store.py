@@ -9,26 +9,19 @@ whichever complete index was current when it started.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.kb.embeddings import embedding_status
+from bot.kb.files import BuildReport, Fingerprint, kb_fingerprint, log, reload_stamp_path
 from bot.kb.index_cache import IndexCache
-from bot.kb.loader import KbLoadError, article_files, load_articles
+from bot.kb.loader import KbLoadError, load_articles
 from bot.kb.search import KnowledgeBase
 from bot.settings import Settings
 
-log = logging.getLogger("effortless.kb")
-
-Fingerprint = tuple[tuple[str, int, int], ...]
-
-
-def reload_stamp_path(settings: Settings) -> Path:
-    """Touched by ``kb reload`` to make running action servers rebuild now."""
-    return settings.var_dir / "kb" / "reload-stamp"
+__all__ = ["BuildReport", "KnowledgeBaseStore", "build_knowledge_base", "kb_fingerprint", "reload_stamp_path"]
+"""What other modules import from here (the file-level parts live in :mod:`bot.kb.files`)."""
 
 
 def embedding_cache_dir(settings: Settings) -> Path:
@@ -37,40 +30,6 @@ def embedding_cache_dir(settings: Settings) -> Path:
 
 def index_cache_dir(settings: Settings) -> Path:
     return settings.kb_index_cache_dir or settings.var_dir / "kb" / "index"
-
-
-def kb_fingerprint(settings: Settings) -> Fingerprint:
-    """Names, sizes and mtimes of the article files and the reload stamp (no file is read)."""
-    entries = []
-    kb_dir = Path(settings.kb_dir)
-    paths = article_files(kb_dir) if kb_dir.is_dir() else []
-    for path in [*paths, reload_stamp_path(settings)]:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(entries)
-
-
-@dataclass
-class BuildReport:
-    """The outcome of one (re)build, for logs and the ``kb`` commands."""
-
-    ok: bool
-    counts: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str | None = None
-
-    @property
-    def articles(self) -> int:
-        return sum(self.counts.values())
-
-    def describe(self) -> str:
-        if not self.ok:
-            return f"KB not reloaded, the previous version keeps serving:\n{self.error}"
-        per_language = ", ".join(f"{language} {n}" for language, n in sorted(self.counts.items())) or "none"
-        return f"KB reloaded: {self.articles} articles ({per_language}) in {self.seconds:.1f} s"
 
 
 def build_knowledge_base(settings: Settings) -> tuple[KnowledgeBase, BuildReport]:

@@ -1,26 +1,46 @@
-"""KB file watch for ``make run``: rebuild when files change and log the outcome for the person editing.
+"""KB file watch for ``make run``: immediate feedback in the console when the KB files change.
 
-Action servers reload by themselves (see :mod:`bot.kb.store`); this watch gives immediate feedback in
-the ``make run`` console ("KB reloaded: N articles" or the broken file and reason) and warms the
-embedding cache so the action servers' rebuild is fast.
+Action servers reload by themselves (see :mod:`bot.kb.store`). This watch only reads the files (the
+loader, a few milliseconds) to tell the person editing at once what the action servers will serve: "KB
+reloaded: N articles" or the broken file and why. It builds no index and imports neither the search
+engine nor numpy nor the embedding model, so the supervisor stays small (building its own index made it
+about 240 MB bigger).
 """
 from __future__ import annotations
 
 import threading
+import time
 
-from bot.kb.store import KnowledgeBaseStore, log
+from bot.kb.files import BuildReport, Fingerprint, kb_fingerprint, log
+from bot.kb.loader import KbLoadError, load_articles
 from bot.settings import Settings
 
 
-def watch_kb(settings: Settings, stop: threading.Event, interval_s: float = 1.0) -> None:
-    """Poll the KB folder until ``stop`` is set; meant to run in a daemon thread."""
-    store = KnowledgeBaseStore(settings, check_interval_s=interval_s)
+def check_kb(settings: Settings) -> BuildReport:
+    """Load ``settings.kb_dir`` as an action server's rebuild would, without indexing it."""
+    started = time.perf_counter()
     try:
-        store.current()  # initial build: reports problems present at start-up
-    except Exception:  # never let the watch thread die silently
-        log.exception("KB watch: initial build failed")
-    while not stop.wait(interval_s):
+        articles = load_articles(settings.kb_dir)
+    except KbLoadError as exc:
+        return BuildReport(False, error=str(exc))
+    counts: dict[str, int] = {}
+    for article in articles:
+        counts[article.language] = counts.get(article.language, 0) + 1
+    return BuildReport(True, counts, time.perf_counter() - started)
+
+
+def watch_kb(settings: Settings, stop: threading.Event, interval_s: float = 1.0) -> None:
+    """Check the KB at start and after every change of its files until ``stop`` is set; meant to run in a
+    daemon thread."""
+    checked: Fingerprint | None = None
+    while True:
         try:
-            store.refresh()  # logs "KB reloaded: …" or the error itself
-        except Exception:
-            log.exception("KB watch: reload failed")
+            fingerprint = kb_fingerprint(settings)
+            if fingerprint != checked:
+                checked = fingerprint
+                report = check_kb(settings)
+                (log.info if report.ok else log.error)(report.describe())
+        except Exception:  # never let the watch thread die silently
+            log.exception("KB watch: check failed")
+        if stop.wait(interval_s):
+            return
