@@ -1,8 +1,9 @@
-"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu`` and ``bench-scale``.
+"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu``, ``bench-scale``
+and ``bench-load``.
 
 Each prints one JSON object; what the figures mean is in the docstring of
-:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu` and
-:mod:`bot.benchmarks.scale` (and in docs/benchmarks.md).
+:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu`,
+:mod:`bot.benchmarks.scale` and :mod:`bot.benchmarks.load` (and in docs/benchmarks.md, docs/load-testing.md).
 """
 from __future__ import annotations
 

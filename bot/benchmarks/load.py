@@ -338,6 +338,8 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
 
 # --- with a stack of its own ---------------------------------------------------------------------
 
+STACK_START_TIMEOUT_S = 600  # a machine busy with other work may take minutes to start the three processes
+
 
 def _own_stack_env(var_dir: Path) -> dict[str, str]:
     """The environment `make run` would see, on free ports and a temporary ``var/``, always open."""
@@ -350,6 +352,8 @@ def _own_stack_env(var_dir: Path) -> dict[str, str]:
         "HELPDESK_PORT": str(free_port()), "LOG_LEVEL": "WARNING", "BUSINESS_HOURS": "Mon-Sun 00:00-24:00",
         "PYTHONPATH": str(PROJECT_ROOT),
     })
+    # Kept between runs: the action server would otherwise fit the KB indexes again every time.
+    env.setdefault("KB_INDEX_CACHE_DIR", str(Path(tempfile.gettempdir()) / "effortless-load-kb-index"))
     return env
 
 
@@ -360,7 +364,7 @@ def own_stack() -> Iterator[tuple[str, str, dict[str, str]]]:
 
     with tempfile.TemporaryDirectory(prefix="effortless-load-stack-") as workdir:
         env = _own_stack_env(Path(workdir) / "var")
-        with start_stack(env) as stack:
+        with start_stack(env, timeout_s=STACK_START_TIMEOUT_S) as stack:
             account = {"agent_email": "load-agent@example.com", "agent_password": secrets.token_urlsafe(16)}
             subprocess.run(
                 [sys.executable, "-m", "bot", "create-agent", "--email", account["agent_email"], "--name", "Load Agent",
