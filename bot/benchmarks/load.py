@@ -21,7 +21,6 @@ nginx in front of replicas); :func:`run_bench` starts a stack of its own first.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -51,7 +50,7 @@ CONVERSATION = "conversation"  # a whole conversation, first message to last ans
 
 STEPS = {
     "web_connect": "the web chat's socket.io connection and session request until session_confirm",
-    "kb_answer": "a KB question until the answer (web chat: until the 'did that help' question or its buttons)",
+    "kb_answer": "a KB question until the answer (web chat: its first message)",
     "guide_steps": "a guide's 'show all steps' until the steps are shown (only when the answer is a guide)",
     "did_it_help": "'yes, that helped' until the bot's acknowledgement",
     "escalate": "'I want a person' until the bot asks the first question of the escalation form",
@@ -93,6 +92,8 @@ class ScenarioConfig:
     escalation_share: float = 0.25
     agents: int = 1
     kb_dir: str = str(PROJECT_ROOT / "data" / "kb")
+    summary_file: str = ""
+    """Where the Locust process writes its final figures (JSON) when it quits."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -236,33 +237,24 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 2) if denominator else None
 
 
-def _number(text: str) -> float:
-    """Locust writes "N/A" for a percentile it has no data for."""
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
+def read_summary(path: Path) -> tuple[dict[str, StepFigures], list[Failure]]:
+    """The steps and failures of one Locust run, from the final figures the locustfile writes when
+    Locust quits (:func:`bot.benchmarks.load_scenarios.write_summary`). Locust's own CSV is
+    rewritten once a second while the run goes on, so its last second may be missing there.
 
-
-def read_stats(csv_prefix: Path) -> tuple[dict[str, StepFigures], list[Failure]]:
-    """The steps (without Locust's "Aggregated" row) and the failures of one Locust run's CSV."""
-    steps = {}
-    with open(f"{csv_prefix}_stats.csv", newline="", encoding="utf-8") as stats:
-        for row in csv.DictReader(stats):
-            if row["Name"] == "Aggregated":
-                continue
-            steps[row["Name"]] = StepFigures(
-                name=row["Name"], kind=row["Type"], requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
-                p50_ms=_number(row["50%"]), p95_ms=_number(row["95%"]), p99_ms=_number(row["99%"]),
-                per_second=round(_number(row["Requests/s"]), 3),
-            )
-    failures = []
-    failures_path = Path(f"{csv_prefix}_failures.csv")
-    if failures_path.exists():
-        with open(failures_path, newline="", encoding="utf-8") as rows:
-            failures = [Failure(step=row["Name"], reason=row["Error"], occurrences=int(row["Occurrences"]))
-                        for row in csv.DictReader(rows)]
-    return steps, failures
+    Rates are over the whole run (first request to last), so the steps' rates add up.
+    """
+    figures = json.loads(path.read_text(encoding="utf-8"))
+    duration_s = figures["duration_s"]
+    steps = {
+        step["name"]: StepFigures(
+            name=step["name"], kind=step["kind"], requests=step["requests"], failures=step["failures"],
+            p50_ms=step["p50_ms"], p95_ms=step["p95_ms"], p99_ms=step["p99_ms"],
+            per_second=round(step["requests"] / duration_s, 3) if duration_s > 0 else 0.0,
+        )
+        for step in figures["steps"]
+    }
+    return steps, [Failure(**failure) for failure in figures["failures"]]
 
 
 # --- running Locust ------------------------------------------------------------------------------
@@ -276,24 +268,25 @@ def run_locust(config: ScenarioConfig, user_classes: Sequence[str], users: int, 
                out_dir: Path, label: str) -> PhaseSummary:
     """One headless Locust run of ``user_classes``; its CSV, HTML report and log go to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    prefix, html, log_path = out_dir / label.replace("@", "-"), out_dir / f"{label.replace('@', '-')}.html", \
-        out_dir / f"{label.replace('@', '-')}.log"
+    prefix = out_dir / label.replace("@", "-")
+    html, log_path, summary_path = Path(f"{prefix}.html"), Path(f"{prefix}.log"), Path(f"{prefix}_summary.json")
+    summary_path.unlink(missing_ok=True)
     command = [
         sys.executable, "-m", "locust", "-f", str(SCENARIOS_FILE), "--headless", "--only-summary",
         "--users", str(users), "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s",
         "--stop-timeout", "5", "--csv", str(prefix), "--html", str(html), "--loglevel", "WARNING",
         *user_classes,
     ]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), CONFIG_ENV: config.to_json()}
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), CONFIG_ENV: replace(config, summary_file=str(summary_path)).to_json()}
     with open(log_path, "w", encoding="utf-8") as log:
         try:
             subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                            timeout=seconds + 120, check=False)
         except subprocess.TimeoutExpired:
             raise LoadTestError(f"Locust did not stop within {seconds + 120} s; see {log_path}") from None
-    if not Path(f"{prefix}_stats.csv").exists():
-        raise LoadTestError(f"Locust wrote no statistics; its log {log_path} ends with:\n{log_path.read_text()[-2000:]}")
-    steps, failures = read_stats(prefix)
+    if not summary_path.exists():
+        raise LoadTestError(f"Locust wrote no figures; its log {log_path} ends with:\n{log_path.read_text()[-2000:]}")
+    steps, failures = read_summary(summary_path)
     return PhaseSummary(label=label, users=users, seconds=seconds, steps=steps, failures=failures,
                         csv_prefix=str(prefix), html_report=str(html))
 

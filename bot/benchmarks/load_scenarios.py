@@ -9,6 +9,7 @@ reason, and the rest of that conversation is abandoned.
 """
 from __future__ import annotations
 
+import json
 import queue
 import random
 import re
@@ -19,6 +20,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import gevent  # type: ignore[import-untyped]  # no stubs; only its hub is used
 import requests
 import socketio
 from locust import User, events, task
@@ -51,7 +53,8 @@ TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
 EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
 STATIC_MESSAGE = "hello"
 REST_CONVERSATION_LENGTH = 10  # closed-loop REST clients start a new conversation after this many messages
-AGENT_POLL_S = 1.0  # an agent bot with an empty queue looks again after this long
+AGENT_POLL_S = 1.0
+TURN_QUIET_S = 3.0  # a bot silent this long after a message without buttons has ended its turn  # an agent bot with an empty queue looks again after this long
 
 
 @cache
@@ -85,7 +88,8 @@ def has_payload(*wanted: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def says(pattern: str | re.Pattern[str]) -> Callable[[dict[str, Any]], bool]:
-    return lambda message: re.search(pattern, message.get("text") or "", re.IGNORECASE) is not None
+    compiled = re.compile(pattern, re.IGNORECASE) if isinstance(pattern, str) else pattern
+    return lambda message: compiled.search(message.get("text") or "") is not None
 
 
 def anything(_message: dict[str, Any]) -> bool:
@@ -93,7 +97,8 @@ def anything(_message: dict[str, Any]) -> bool:
 
 
 # The end of a KB turn: "did that answer your question?", a guide's "all steps / step by step", or
-# suggestions to choose from; each comes with buttons, and comes last.
+# suggestions to choose from; each comes with buttons, and comes last. (A question the bot finds
+# outside its scope gets one message without buttons.)
 def offers_buttons(message: dict[str, Any]) -> bool:
     return bool(payloads(message))
 
@@ -257,6 +262,18 @@ class WebChatSession:
                 return message
         raise StepFailed(f"timeout: no {what} within {timeout:g} s")
 
+    def rest_of_turn(self, last: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The message that ends the bot's turn: the first that is ``last``, or whatever came last
+        before the bot went quiet for ``TURN_QUIET_S`` (socket.io has no end-of-turn event)."""
+        message: dict[str, Any] = {}
+        while True:
+            try:
+                message = self.arrived.get(timeout=TURN_QUIET_S)
+            except queue.Empty:
+                return message
+            if last(message):
+                return message
+
     def exchange(self, text: str, wanted: Callable[[dict[str, Any]], bool], what: str) -> dict[str, Any]:
         self.say(text)
         return self.wait_for(wanted, scenario().reply_timeout_s, what)
@@ -295,7 +312,8 @@ class WebChatCustomer(User, TimedSteps):
     def ask_the_kb(self, chat: WebChatSession, language: str | None) -> None:
         asked = questions()
         question = RANDOM.choice(asked[language]) if language else sample_question(asked, RANDOM)[1]
-        answer = self.step(MESSAGE, "kb_answer", lambda: chat.exchange(question, offers_buttons, "KB answer"))
+        first = self.step(MESSAGE, "kb_answer", lambda: chat.exchange(question, anything, "KB answer"))
+        answer = first if offers_buttons(first) else chat.rest_of_turn(offers_buttons)
         if "/show_all_steps" in payloads(answer):
             think()
             answer = self.step(MESSAGE, "guide_steps",
@@ -394,5 +412,30 @@ class AgentBot(User, TimedSteps):
 
 @events.init.add_listener
 def configure(environment: Environment, **_kwargs: Any) -> None:
-    """How many agent bots this run has is the runner's choice (``ScenarioConfig.agents``)."""
+    """How many agent bots this run has is the runner's choice (``ScenarioConfig.agents``).
+
+    Also brings gevent's clock up to date: the event loop caches "now", and has not run since the
+    process started, so Locust's ``--run-time`` would otherwise count the seconds spent importing.
+    """
     AgentBot.fixed_count = scenario().agents
+    gevent.get_hub().loop.update_now()
+
+
+@events.quitting.add_listener
+def write_summary(environment: Environment, **_kwargs: Any) -> None:
+    """The run's final figures, computed by Locust, for the runner (``ScenarioConfig.summary_file``)."""
+    stats = environment.runner.stats if environment.runner else None
+    if stats is None or not scenario().summary_file:
+        return
+    ended = stats.last_request_timestamp or stats.start_time
+    figures = {
+        "duration_s": max(0.0, ended - stats.start_time),
+        "steps": [{
+            "name": entry.name, "kind": entry.method, "requests": entry.num_requests, "failures": entry.num_failures,
+            "p50_ms": entry.get_response_time_percentile(0.5), "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+        } for entry in stats.entries.values() if entry.num_requests or entry.num_failures],
+        "failures": [{"step": error.name, "reason": error.error if isinstance(error.error, str) else repr(error.error),
+                      "occurrences": error.occurrences} for error in stats.errors.values()],
+    }
+    Path(scenario().summary_file).write_text(json.dumps(figures, indent=1), encoding="utf-8")

@@ -1,6 +1,6 @@
-"""The load test's pure parts: questions from the KB, Locust's CSV summed up, the KB/static ratios,
+"""The load test's pure parts: questions from the KB, Locust's final figures summed up, the KB/static ratios,
 and the command line's refusals (bot/benchmarks/load.py, bot/benchmarks/cli.py)."""
-import csv
+import json
 import random
 from pathlib import Path
 
@@ -9,35 +9,21 @@ import pytest
 from bot.benchmarks import cli, load
 from bot.settings import PROJECT_ROOT
 
-STATS_HEADER = ["Type", "Name", "Request Count", "Failure Count", "Median Response Time", "Average Response Time",
-                "Min Response Time", "Max Response Time", "Average Content Size", "Requests/s", "Failures/s",
-                "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"]
+
+def step(kind: str, name: str, requests: int, p95: int, failures: int = 0) -> dict[str, object]:
+    return {"name": name, "kind": kind, "requests": requests, "failures": failures, "p50_ms": 40, "p95_ms": p95,
+            "p99_ms": 300}
 
 
-def write_stats(prefix: Path, rows: list[dict[str, object]], failures: list[dict[str, object]] = ()) -> None:
-    with open(f"{prefix}_stats.csv", "w", newline="") as stats:
-        writer = csv.DictWriter(stats, STATS_HEADER, restval="0")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
-    with open(f"{prefix}_failures.csv", "w", newline="") as failed:
-        writer = csv.DictWriter(failed, ["Method", "Name", "Error", "Occurrences"])
-        writer.writeheader()
-        for failure in failures:
-            writer.writerow(failure)
-
-
-def row(kind: str, name: str, count: int, per_second: float, p95: object, failures: int = 0) -> dict[str, object]:
-    return {"Type": kind, "Name": name, "Request Count": count, "Failure Count": failures, "Requests/s": per_second,
-            "50%": 40, "95%": p95, "99%": 300}
-
-
-def phase(tmp_path: Path, label: str, rows: list[dict[str, object]], failures=()) -> load.PhaseSummary:
+def phase(tmp_path: Path, label: str, steps: list[dict[str, object]], failures=(), duration_s: float = 60.0,
+          ) -> load.PhaseSummary:
+    """A phase read back from the figures file the locustfile writes when Locust quits."""
     prefix = tmp_path / label.replace("@", "-")
-    write_stats(prefix, rows, failures)
-    steps, failed = load.read_stats(prefix)
+    summary_file = Path(f"{prefix}_summary.json")
+    summary_file.write_text(json.dumps({"duration_s": duration_s, "steps": steps, "failures": list(failures)}))
+    read_steps, read_failures = load.read_summary(summary_file)
     return load.PhaseSummary(label=label, users=int(label.split("@")[1]) if "@" in label else 4, seconds=60,
-                             steps=steps, failures=failed, csv_prefix=str(prefix), html_report=f"{prefix}.html")
+                             steps=read_steps, failures=read_failures, csv_prefix=str(prefix), html_report=f"{prefix}.html")
 
 
 def test_the_shipped_kb_gives_example_questions_in_all_four_languages():
@@ -69,43 +55,47 @@ def test_questions_are_sampled_evenly_over_languages_whatever_their_counts():
     assert all(question in questions[language] for language, question in drawn)
 
 
-def test_rates_sum_messages_and_conversations_separately_and_errors_count_every_failed_step(tmp_path):
+def test_rates_are_over_the_whole_run_and_sum_messages_and_conversations_separately(tmp_path):
     summary = phase(tmp_path, "conversations", [
-        row(load.MESSAGE, "kb_answer", 120, 2.0, 250),
-        row(load.MESSAGE, "did_it_help", 90, 1.5, 180, failures=2),
-        row(load.AGENT, "agent_reply", 10, 0.2, 40),
-        row(load.DELIVERY, "agent_reply_seen", 10, 0.2, 90, failures=1),
-        row(load.CONVERSATION, "web_conversation", 30, 0.5, 20000),
-        row(load.CONVERSATION, "rest_conversation", 6, 0.1, 9000),
-        row("", "Aggregated", 266, 4.5, 300, failures=3),
-    ], [{"Method": load.MESSAGE, "Name": "did_it_help", "Error": "StepFailed('timeout: no acknowledgement within 30 s')",
-         "Occurrences": 2}])
+        step(load.MESSAGE, "kb_answer", 120, 250),
+        step(load.MESSAGE, "did_it_help", 90, 180, failures=2),
+        step(load.AGENT, "agent_reply", 12, 40),
+        step(load.DELIVERY, "agent_reply_seen", 12, 90, failures=1),
+        step(load.CONVERSATION, "web_conversation", 30, 20000),
+        step(load.CONVERSATION, "rest_conversation", 6, 9000),
+    ], [{"step": "did_it_help", "reason": "StepFailed('timeout: no acknowledgement within 30 s')", "occurrences": 2}])
 
-    assert "Aggregated" not in summary.steps
-    assert summary.messages_per_s == 3.5
-    assert summary.conversations_per_s == 0.6
+    assert summary.steps["kb_answer"].per_second == 2.0
+    assert summary.messages_per_s == 3.5  # (120 + 90) / 60 s: agent calls and deliveries are not messages
+    assert summary.conversations_per_s == 0.6  # (30 + 6) / 60 s
     assert summary.errors == 3
     assert summary.failures == [load.Failure("did_it_help", "StepFailed('timeout: no acknowledgement within 30 s')", 2)]
     assert summary.steps["kb_answer"].p95_ms == 250
 
 
+def test_a_run_that_made_no_request_has_no_rate(tmp_path):
+    summary = phase(tmp_path, "conversations", [], duration_s=0.0)
+
+    assert (summary.messages_per_s, summary.errors, summary.steps) == (0, 0, {})
+
+
 def test_kb_over_static_ratios_per_user_count(tmp_path):
     summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
-        phase(tmp_path, "static@1", [row(load.MESSAGE, "static_hello", 100, 10.0, 100)]),
-        phase(tmp_path, "kb@1", [row(load.MESSAGE, "kb_question", 80, 8.0, 125)]),
-        phase(tmp_path, "static@30", [row(load.MESSAGE, "static_hello", 900, 15.0, 2000)]),
-        phase(tmp_path, "kb@30", [row(load.MESSAGE, "kb_question", 500, 9.0, "N/A")]),
+        phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1", [step(load.MESSAGE, "kb_question", 480, 125)]),
+        phase(tmp_path, "static@30", [step(load.MESSAGE, "static_hello", 900, 2000)]),
+        phase(tmp_path, "kb@30", [step(load.MESSAGE, "kb_question", 540, 3000)]),
     ])
 
-    assert summary.ratios() == {1: {"p95": 1.25, "rate": 0.8}, 30: {"p95": 0.0, "rate": 0.6}}
+    assert summary.ratios() == {1: {"p95": 1.25, "rate": 0.8}, 30: {"p95": 1.5, "rate": 0.6}}
     report = summary.to_dict()
-    assert report["kb_over_static"] == {"1": {"p95": 1.25, "rate": 0.8}, "30": {"p95": 0.0, "rate": 0.6}}
+    assert report["kb_over_static"] == {"1": {"p95": 1.25, "rate": 0.8}, "30": {"p95": 1.5, "rate": 0.6}}
     assert report["goals"]["p95_ratio_at_1_user_at_most"] == load.P95_RATIO_GOAL
 
 
 def test_a_phase_with_no_request_has_no_ratio(tmp_path):
     summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
-        phase(tmp_path, "static@1", [row(load.MESSAGE, "static_hello", 100, 10.0, 100)]),
+        phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 100, 100)]),
         phase(tmp_path, "kb@1", []),
     ])
 
