@@ -227,7 +227,7 @@ class Settings(BaseSettings):
                              shown="from `EFFORTLESS_HOST` and `RASA_PORT`")
     public_rasa_url: Url = _setting("PUBLIC_RASA_URL", "", "address browsers use for Rasa (web widget)",
                                     shown="`RASA_URL`")
-    action_server_url: str = _setting("ACTION_SERVER_URL", "", "how Rasa reaches the action server",
+    action_server_url: str = _setting("ACTION_SERVER_URL", "", "how Rasa (and the help centre's search) reach the action server",
                                       shown="from `ACTION_HOST` and `ACTION_PORT`, path `/webhook`")
     helpdesk_url: Url = _setting("HELPDESK_URL", "", "how the other processes reach the helpdesk",
                                  shown="from `EFFORTLESS_HOST` and `HELPDESK_PORT`")

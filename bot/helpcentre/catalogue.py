@@ -8,13 +8,13 @@ KB order, so a new install's home page is never empty.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.kb.loader import Article
-from bot.kb.search import KnowledgeBase
 from bot.models import ArticleFeedback, KbQuery
 
 POPULAR_WINDOW_DAYS = 90
@@ -22,27 +22,43 @@ POPULAR_COUNT = 6
 RELATED_COUNT = 5
 
 
-def in_language(knowledge_base: KnowledgeBase, language: str) -> list[Article]:
+class Catalogue:
+    """The KB's articles as the help centre lists them: what the loader read, without a search index
+    (searches go to the action server, :mod:`bot.helpcentre.search`)."""
+
+    def __init__(self, articles: Sequence[Article]):
+        self._articles = {a.id: a for a in articles}
+
+    @property
+    def articles(self) -> list[Article]:
+        return list(self._articles.values())
+
+    def article(self, article_id: str | None) -> Article | None:
+        """The article with this id, or ``None`` (an unknown id, e.g. an old link)."""
+        return self._articles.get(article_id) if isinstance(article_id, str) else None
+
+
+def in_language(knowledge_base: Catalogue, language: str) -> list[Article]:
     return [a for a in knowledge_base.articles if a.language == language]
 
 
-def categories(knowledge_base: KnowledgeBase, language: str) -> list[str]:
+def categories(knowledge_base: Catalogue, language: str) -> list[str]:
     """The categories of ``language``'s articles, in order of first appearance (articles without one are
     listed under no category: they are still found by search and linked from chat)."""
     return list(dict.fromkeys(a.category for a in in_language(knowledge_base, language) if a.category))
 
 
-def category_articles(knowledge_base: KnowledgeBase, language: str, category: str) -> list[Article]:
+def category_articles(knowledge_base: Catalogue, language: str, category: str) -> list[Article]:
     return [a for a in in_language(knowledge_base, language) if a.category == category]
 
 
-def related(knowledge_base: KnowledgeBase, article: Article) -> list[Article]:
+def related(knowledge_base: Catalogue, article: Article) -> list[Article]:
     """Other articles of the same category and language."""
     same = category_articles(knowledge_base, article.language, article.category) if article.category else []
     return [a for a in same if a.id != article.id][:RELATED_COUNT]
 
 
-def translations(knowledge_base: KnowledgeBase, article: Article) -> list[Article]:
+def translations(knowledge_base: Catalogue, article: Article) -> list[Article]:
     """The article's versions in the other languages."""
     return [
         a for a in knowledge_base.articles
@@ -50,7 +66,7 @@ def translations(knowledge_base: KnowledgeBase, article: Article) -> list[Articl
     ]
 
 
-def popular(session: Session, knowledge_base: KnowledgeBase, language: str, now: datetime) -> list[Article]:
+def popular(session: Session, knowledge_base: Catalogue, language: str, now: datetime) -> list[Article]:
     """The most helpful articles of ``language`` (see the module's docstring), at most ``POPULAR_COUNT``."""
     articles = in_language(knowledge_base, language)
     ids = [a.id for a in articles]

@@ -1,8 +1,8 @@
 """The help centre's routes: ``/help/<lang>``, categories, articles, search, feedback, ask and contact.
 
-Pages come from the same KB, through the same engine, as the bot's answers (one
-:class:`~bot.kb.store.KnowledgeBaseStore` per app, built on first use), so an edited article shows
-here as soon as the bot uses it. Article, category and home pages are cacheable for five minutes with
+Pages come from the same KB files as the bot's answers, read by the loader (re-read when the files
+change), and searches from the bot's own engine on the action server (:mod:`bot.helpcentre.search`),
+so an edited article shows here as soon as the bot uses it and the helpdesk holds no index of its own. Article, category and home pages are cacheable for five minutes with
 an ``ETag`` that changes with the KB's fingerprint; search, feedback and the "ask" page are never
 cached (they carry what the reader typed). Everything works without JavaScript.
 """
@@ -20,6 +20,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,14 +29,15 @@ from sqlalchemy.orm import Session
 from bot.db import utcnow
 from bot.helpcentre import catalogue
 from bot.helpcentre import templates as t
+from bot.helpcentre.catalogue import Catalogue
 from bot.helpcentre.markdown import render
+from bot.helpcentre.search import SearchUnavailable, search_kb
 from bot.helpcentre.texts import LANGUAGE_NAMES, LANGUAGE_NAMES_IN, category_name, texts_for
 from bot.helpdesk.auth import SessionReleasingRoute, db_session
-from bot.kb.loader import Article
+from bot.kb.files import Fingerprint, kb_fingerprint
+from bot.kb.loader import Article, KbLoadError, load_articles
 from bot.kb.query_log import HELP_CENTRE, record_query
 from bot.kb.results import DecisionPolicy
-from bot.kb.search import KnowledgeBase
-from bot.kb.store import KnowledgeBaseStore
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import ArticleFeedback
 from bot.settings import Settings
@@ -56,22 +58,36 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffd\ufeff\u200b]+")
 
 
 class HelpCentre:
-    """What the help centre keeps per app: the KB store (built on first use, never at start-up)."""
+    """What the help centre keeps per app: the articles (read on first use, never at start-up, and again
+    when the files change) and the HTTP session for searches on the action server."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._store: KnowledgeBaseStore | None = None
+        self._read: tuple[Catalogue, str] | None = None
+        self._fingerprint: Fingerprint | None = None
         self._lock = threading.Lock()
 
-    def knowledge_base(self) -> tuple[KnowledgeBase, str]:
-        """The current KB (checked against the files on every call: a few ``stat`` calls) and a digest
-        of the files it was built from (for ETags)."""
-        if self._store is None:
-            with self._lock:
-                if self._store is None:
-                    self._store = KnowledgeBaseStore(self.settings, check_interval_s=0.0)
-        knowledge_base, source = self._store.current_with_source()
-        return knowledge_base, hashlib.sha256(repr(source).encode()).hexdigest()
+    def knowledge_base(self) -> tuple[Catalogue, str]:
+        """The current articles (checked against the files on every call: a few ``stat`` calls) and a digest
+        of the files they were read from (for ETags). A broken edit keeps the previous articles, as the
+        action servers keep their previous index."""
+        fingerprint = kb_fingerprint(self.settings)
+        with self._lock:
+            if self._read is None or fingerprint != self._fingerprint:
+                self._fingerprint = fingerprint
+                digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+                try:
+                    self._read = (Catalogue(load_articles(self.settings.kb_dir)), digest)
+                except KbLoadError as exc:
+                    log.error("help centre: KB not re-read, the previous articles stay: %s", exc)
+                    if self._read is None:
+                        self._read = (Catalogue([]), digest)
+            return self._read
+
+    @cached_property
+    def http(self) -> requests.Session:
+        """Kept open between searches, so a search does not pay for a new connection."""
+        return requests.Session()
 
     @cached_property
     def css_url(self) -> str:
@@ -188,8 +204,14 @@ def search(language: str, request: Request, q: str | None = None, db: Session = 
     if not question:
         return _page(request, language, texts.search_label, f"<h1>{escape(texts.search_label)}</h1>"
                      f"<p>{escape(texts.empty_query)}</p>")
-    knowledge_base, _ = _help_centre(request).knowledge_base()
-    result = knowledge_base.search(question, language)
+    help_centre = _help_centre(request)
+    knowledge_base, _ = help_centre.knowledge_base()
+    try:
+        result = search_kb(help_centre.http, settings, question, language)
+    except SearchUnavailable:
+        return _page(request, language, texts.search_label, f"<h1>{escape(texts.search_label)}</h1>"
+                     f'<p class="notice">{escape(texts.search_unavailable)}</p>'
+                     f"{t.still_need_help(language, question)}", query=question, status_code=503)
     _log_search(db, question, language, result.decision, result.top)
     minimum = DecisionPolicy().offer_min
     found = [
@@ -314,7 +336,7 @@ def article_page(language: str, article_id: str, request: Request, feedback: str
     return _cached(request, language, digest, lambda: _article(request, knowledge_base, article, feedback))
 
 
-def _article(request: Request, knowledge_base: KnowledgeBase, article: Article, feedback: str | None) -> HTMLResponse:
+def _article(request: Request, knowledge_base: Catalogue, article: Article, feedback: str | None) -> HTMLResponse:
     language = article.language
     texts = texts_for(language)
     trail = [(category_name(article.category, language), t.category_url(language, article.category))] if article.category else []

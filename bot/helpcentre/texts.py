@@ -40,6 +40,7 @@ class HelpTexts:
     your_question: str
     chat_needs_script: str
     feedback_refused: str
+    search_unavailable: str
 
 
 TEXTS: dict[str, HelpTexts] = {
@@ -78,6 +79,7 @@ TEXTS: dict[str, HelpTexts] = {
         your_question="Your question:",
         chat_needs_script="The chat needs JavaScript. You can also contact us another way.",
         feedback_refused="We could not record your answer. Please go back to the article and try again.",
+        search_unavailable="Search is unavailable right now. Please try again in a minute, browse the categories, or ask our assistant.",
     ),
     "he": HelpTexts(
         help_centre="מרכז העזרה",
@@ -114,6 +116,7 @@ TEXTS: dict[str, HelpTexts] = {
         your_question="השאלה שלכם:",
         chat_needs_script="הצ'אט דורש JavaScript. אפשר גם ליצור איתנו קשר בדרך אחרת.",
         feedback_refused="לא הצלחנו לשמור את התשובה. חזרו למאמר ונסו שוב.",
+        search_unavailable="החיפוש אינו זמין כרגע. נסו שוב בעוד דקה, עיינו בקטגוריות או שאלו את העוזר הדיגיטלי שלנו.",
     ),
     "ar": HelpTexts(
         help_centre="مركز المساعدة",
@@ -150,6 +153,7 @@ TEXTS: dict[str, HelpTexts] = {
         your_question="سؤالك:",
         chat_needs_script="تتطلب المحادثة تفعيل JavaScript. يمكنك أيضًا التواصل معنا بطريقة أخرى.",
         feedback_refused="تعذّر تسجيل إجابتك. يرجى العودة إلى المقالة والمحاولة مرة أخرى.",
+        search_unavailable="البحث غير متاح حالياً. يرجى المحاولة مرة أخرى بعد دقيقة، أو تصفّح الفئات، أو اسأل مساعدنا الرقمي.",
     ),
     "cs": HelpTexts(
         help_centre="Centrum nápovědy",
@@ -186,6 +190,7 @@ TEXTS: dict[str, HelpTexts] = {
         your_question="Váš dotaz:",
         chat_needs_script="Chat potřebuje JavaScript. Můžete nás kontaktovat i jinak.",
         feedback_refused="Vaši odpověď se nepodařilo uložit. Vraťte se prosím na článek a zkuste to znovu.",
+        search_unavailable="Vyhledávání teď není dostupné. Zkuste to prosím za minutu znovu, projděte kategorie nebo se zeptejte našeho asistenta.",
     ),
 }
 

@@ -103,7 +103,7 @@ def action_server_main(argv: list[str]) -> int:
     # healthy, and `make run` ready, only once it can answer, so no customer's question pays for the build.
     from actions.services import services
 
-    services().knowledge_base.current()
-
-    serve(settings)
+    knowledge_base = services().knowledge_base
+    knowledge_base.current()
+    serve(settings, knowledge_base)
     return 0

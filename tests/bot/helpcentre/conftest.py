@@ -1,6 +1,8 @@
-"""The help centre on a real app: a small KB in a temporary folder, a migrated SQLite database."""
+"""The help centre on a real app: a small KB in a temporary folder, a migrated SQLite database, and a
+real action server (started once, on the same KB content) answering its searches."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate
+from bot.logging_setup import Redactor
 from bot.settings import load_settings
+from bot.stack.assembly import services
+from bot.stack.supervisor import Service, Supervisor, free_port
 from bot.web.app import create_app
 from tests.bot.kb.kb_articles import write_article, write_demo_kb
 
@@ -33,20 +38,42 @@ class HelpSite:
     kb_dir: Path
 
 
-@pytest.fixture(scope="session")
-def shared_index_cache(tmp_path_factory) -> Path:
-    """Every test's KB is the same files: fit their indexes once."""
-    return tmp_path_factory.mktemp("help-index-cache")
+ACTION_SERVER_TOKEN = "help-centre-test-token-0123"
 
 
-@pytest.fixture
-def help_site(settings_env: dict, tmp_path: Path, shared_index_cache: Path) -> Iterator[HelpSite]:
-    kb_dir = write_demo_kb(tmp_path / "kb")
+def write_help_kb(folder: Path) -> Path:
+    kb_dir = write_demo_kb(folder)
     write_article(kb_dir / "en", "return-guide", "Return an item step by step", "en",
                   ["how do I return an item", "send something back", "return label", "make a return",
                    "I want to return my order"], GUIDE_BODY, kind="guide")
+    return kb_dir
+
+
+@pytest.fixture(scope="session")
+def search_server(tmp_path_factory) -> Iterator[Service]:
+    """The action server the help centre searches on, as the stack starts it; its KB is the same files
+    every ``help_site`` writes."""
+    base = tmp_path_factory.mktemp("search-server")
+    env = {**os.environ, "EFFORTLESS_VAR_DIR": str(base / "var"), "LOG_LEVEL": "WARNING",
+           "ACTION_PORT": str(free_port()), "KB_DIR": str(write_help_kb(base / "kb")), "KB_EMBEDDING_MODEL": "",
+           "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
+    settings = load_settings(env)
+    actions = next(s for s in services(settings, Path("unused-model.tar.gz"), env) if s.name == "actions")
+    supervisor = Supervisor(settings.log_dir, Redactor([ACTION_SERVER_TOKEN]), console=None)
+    try:
+        supervisor.start(actions)
+        supervisor.wait_ready(180)
+        yield actions
+    finally:
+        supervisor.stop()
+
+
+@pytest.fixture
+def help_site(settings_env: dict, tmp_path: Path, search_server: Service) -> Iterator[HelpSite]:
+    kb_dir = write_help_kb(tmp_path / "kb")
     settings = load_settings({
-        **settings_env, "KB_DIR": str(kb_dir), "KB_EMBEDDING_MODEL": "", "KB_INDEX_CACHE_DIR": str(shared_index_cache),
+        **settings_env, "KB_DIR": str(kb_dir), "KB_EMBEDDING_MODEL": "",
+        "ACTION_SERVER_URL": f"{search_server.url}/webhook", "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'help.db'}", "EMAIL_FROM": "Acme Support <support@acme.example>",
     })
     migrate(settings)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bot.db import session_scope, utcnow
 from bot.helpcentre.pages import clean_query, preferred_language
 from bot.models import ArticleFeedback, Conversation, Customer, KbQuery
+from bot.stack.supervisor import free_port
 from tests.bot.kb.kb_articles import write_article
 
 SAME_ORIGIN = {"Origin": "http://testserver"}
@@ -189,6 +190,22 @@ def test_search_without_an_answer_says_so_and_offers_the_assistant_and_contact(h
     assert 'href="/help/cs/ask?q=recept%20na%20sv%C3%AD%C4%8Dkovou%20s%20knedl%C3%ADkem"' in response.text
     assert 'href="/help/cs/contact"' in response.text
     assert _logged_queries(help_site) == [("help_centre", "help_centre", "abstain", None)]
+
+
+@pytest.mark.parametrize("language, notice", [
+    ("en", "Search is unavailable right now."), ("he", "החיפוש אינו זמין כרגע."),
+    ("ar", "البحث غير متاح حالياً."), ("cs", "Vyhledávání teď není dostupné."),
+])
+def test_search_says_it_is_unavailable_when_the_action_server_is_down(help_site, language, notice):
+    app = help_site.client.app
+    app.state.settings = app.state.settings.model_copy(update={"action_server_url": f"http://127.0.0.1:{free_port()}/webhook"})
+
+    response = help_site.client.get(f"/help/{language}/search", params={"q": "where is my order"})
+
+    assert response.status_code == 503 and notice in response.text
+    assert f'href="/help/{language}/contact"' in response.text  # the ways on still work
+    assert 'name="q" value="where is my order"' in response.text  # and the question is kept
+    assert help_site.client.get(f"/help/{language}").status_code == 200  # pages need no search
 
 
 def test_an_empty_search_shows_the_search_box(help_site):

@@ -90,3 +90,22 @@ def test_it_listens_on_action_host_only(action_server):
 
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.2:{port}/health", timeout=5)
+
+
+def test_the_help_centres_kb_search_answers_from_the_action_servers_index(action_server):
+    authorised = {"Authorization": f"Bearer {TOKEN}"}
+
+    found = requests.post(f"{action_server.url}/kb/search", headers=authorised, timeout=30,
+                          json={"question": "I forgot my password", "language": "en"})
+    refused = requests.post(f"{action_server.url}/kb/search", timeout=5,
+                            json={"question": "I forgot my password", "language": "en"})
+
+    assert found.status_code == 200 and found.json()["candidates"][0]["article_id"] == "reset-password"
+    assert refused.status_code == 401
+
+
+@pytest.mark.parametrize("body", [{}, {"question": "password"}, {"question": 3, "language": "en"}, ["password", "en"]])
+def test_a_kb_search_without_a_question_and_language_is_a_clear_400(action_server, body):
+    response = requests.post(f"{action_server.url}/kb/search", headers={"Authorization": f"Bearer {TOKEN}"},
+                             json=body, timeout=5)
+    assert response.status_code == 400 and '"question"' in response.json()["error"]
