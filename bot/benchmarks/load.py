@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import secrets
 import subprocess
 import sys
@@ -103,6 +104,16 @@ class ScenarioConfig:
         values = json.loads(text)
         values["think_time_s"] = tuple(values["think_time_s"])
         return cls(**values)
+
+
+OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+REASON_MAX_CHARS = 160
+
+
+def failure_reason(exc: Exception) -> str:
+    """A reason that groups alike failures in Locust's report: no object addresses, no endless
+    library messages."""
+    return f"{type(exc).__name__}: {OBJECT_ADDRESS.sub('', str(exc))[:REASON_MAX_CHARS]}"
 
 
 # --- questions from the shipped KB ---------------------------------------------------------------

@@ -34,6 +34,7 @@ from bot.benchmarks.load import (
     DELIVERY,
     MESSAGE,
     ScenarioConfig,
+    failure_reason,
     kb_questions,
     sample_question,
 )
@@ -114,7 +115,7 @@ class TimedSteps:
         try:
             result = action()
         except Exception as exc:  # noqa: BLE001 - every way a step can fail is a reported failure
-            reason = exc if isinstance(exc, StepFailed) else StepFailed(f"{type(exc).__name__}: {exc}")
+            reason = exc if isinstance(exc, StepFailed) else StepFailed(failure_reason(exc))
             self.report(kind, name, (time.perf_counter() - started) * 1000, reason)
             raise RescheduleTask() from exc
         if counts(result):
@@ -230,7 +231,8 @@ class WebChatSession:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.client = socketio.Client(reconnection=False)
+        # request_timeout bounds the WebSocket handshake (5 s by default): as long as a reply may take.
+        self.client = socketio.Client(reconnection=False, request_timeout=scenario().reply_timeout_s)
         self.arrived: queue.Queue[dict[str, Any]] = queue.Queue()
         self.confirmed: queue.Queue[dict[str, Any]] = queue.Queue()
         self.client.on("bot_uttered", self.arrived.put)

@@ -102,6 +102,15 @@ def test_a_phase_with_no_request_has_no_ratio(tmp_path):
     assert summary.ratios() == {1: {"p95": None, "rate": None}}
 
 
+def test_alike_failures_get_one_reason_without_object_addresses():
+    first = OSError("Connection to <HTTPConnection(host='127.0.0.1') at 0x7f797a79e1d0> timed out")
+    second = OSError("Connection to <HTTPConnection(host='127.0.0.1') at 0x7f79901144c0> timed out")
+
+    assert load.failure_reason(first) == load.failure_reason(second) == \
+        "OSError: Connection to <HTTPConnection(host='127.0.0.1')> timed out"
+    assert len(load.failure_reason(ValueError("x" * 1000))) == len("ValueError: ") + load.REASON_MAX_CHARS
+
+
 def test_one_agent_bot_per_twenty_customers_and_never_none():
     assert [load.agent_count(n) for n in (1, 19, 20, 500)] == [1, 1, 1, 25]
 
