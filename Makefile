@@ -1,5 +1,5 @@
 # Effortless — the two commands are `make run` and `make test`; the rest are their parts.
-.PHONY: run test lint venvs test-deps train migrate validate kb-check kb-reload bench clean help
+.PHONY: run test lint venvs test-deps train migrate validate kb-check kb-reload bench bench-load clean help
 
 PY := .venv/bin/python
 RASA := .venv-engine/bin/rasa
@@ -44,6 +44,10 @@ kb-reload: venvs  ## rebuild the KB index now (the running stack picks it up wit
 
 bench: venvs  ## start-up, memory and reply-latency benchmark of the whole stack
 	@$(PY) -m bot bench-stack
+
+bench-load:  ## Locust load test of a stack started for it (LOAD_ARGS="--users 100 --minutes 2"; docs/load-testing.md)
+	@scripts/bootstrap.sh --test
+	@$(PY) -m bot bench-load $(LOAD_ARGS)
 
 clean:  ## remove trained models, test artefacts and caches (keeps var/ and the venvs)
 	rm -rf models/*.tar.gz results tests/artifacts .pytest_cache
