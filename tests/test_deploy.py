@@ -8,6 +8,7 @@ check that could not fail would show.
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import json
@@ -23,7 +24,7 @@ import yaml
 
 from bot.__main__ import COMMANDS
 from bot.channel_credentials import CHANNELS
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.stack.model import TRAINING_DATA_DIRS, TRAINING_INPUTS
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -271,6 +272,41 @@ def copy_problems(instructions: list[Instruction], ignore_text: str, root: Path 
     return problems
 
 
+def module_file(module: str, root: Path) -> Path | None:
+    for candidate in (root / Path(*module.split(".")).with_suffix(".py"), root / Path(*module.split(".")) / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_bot_modules(path: Path, root: Path) -> set[str]:
+    """The ``bot.*`` modules a file imports, relative imports resolved."""
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            modules.add(".".join(filter(None, [base, node.module or ""])))
+    return {module for module in modules if module == "bot" or module.startswith("bot.")}
+
+
+def missing_imports(instructions: list[Instruction], root: Path = PROJECT_ROOT) -> list[str]:
+    """``bot.*`` modules that the Python files an image copies import but the image does not copy."""
+    copied: set[Path] = set()
+    for source in copy_sources(instructions):
+        path = root / source
+        copied |= set(path.rglob("*.py")) if path.is_dir() else {path} if path.suffix == ".py" else set()
+    problems = set()
+    for path in copied:
+        for module in imported_bot_modules(path, root):
+            file = module_file(module, root)
+            if file is None or file not in copied:
+                problems.add(f"{path.relative_to(root)} imports {module}, which the image does not copy")
+    return sorted(problems)
+
+
 # --- the deployment files --------------------------------------------------------------------------
 
 def test_there_are_an_engine_and_an_app_image():
@@ -331,6 +367,17 @@ def test_the_helpdesk_runs_as_the_stack_runs_it():
     assert compose()["services"]["helpdesk"]["command"][1:] == expected
 
 
+def test_rasa_gets_what_make_run_gives_it(tmp_path):
+    """The variables bot/stack/assembly.py gives Rasa on the production profile (what its endpoints file and
+    our engine plug-ins read), and its API token."""
+    from bot.stack.assembly import engine_endpoint_env
+
+    settings = load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path), "EFFORTLESS_PROFILE": "production"})
+    expected = {*engine_endpoint_env(settings), "RASA_TOKEN"}
+
+    assert expected <= set(service_environment(compose()["services"]["rasa"]))
+
+
 def test_rasa_serves_the_model_the_image_trains_with_the_credentials_the_job_writes():
     compose_file = compose()
     engine = dockerfile(DEPLOY / "docker" / "engine.Dockerfile")
@@ -345,6 +392,13 @@ def test_rasa_serves_the_model_the_image_trains_with_the_credentials_the_job_wri
     assert any(i.keyword == "COPY" and f"/app/{model}" in i.arguments for i in final_stage(engine))
     volume = str(Path(option(credentials["command"], "--out")).parent)
     assert f"rasa-config:{volume}" in credentials["volumes"] and f"rasa-config:{volume}:ro" in rasa["volumes"]
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda path: path.name)
+def test_every_module_our_code_imports_is_in_the_image(path):
+    """The engine image holds only bot/engine/ (and what it imports) of our code: an import of another
+    bot module would fail only when Rasa loads the model, inside a container."""
+    assert missing_imports(dockerfile(path)) == []
 
 
 def test_the_image_trains_on_what_bot_train_trains_on():
@@ -444,6 +498,19 @@ def test_the_copy_checker_flags_a_missing_source_and_one_the_context_leaves_out(
         "COPY gone.txt: not in the repository",
         "COPY secrets.txt: left out of the build context by the .dockerignore",
     ]
+
+
+def test_the_import_checker_flags_a_module_the_image_leaves_out(tmp_path):
+    for name, text in {"bot/__init__.py": "", "bot/language.py": "import re\n", "bot/engine/__init__.py": "",
+                       "bot/engine/policy.py": "from bot.language import detect\nfrom . import nlu\n",
+                       "bot/engine/nlu.py": "import os\n"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    instructions = dockerfile_instructions("FROM x\nCOPY bot/__init__.py bot/\nCOPY bot/engine/ bot/engine/\n")
+
+    assert missing_imports(instructions, root=tmp_path) == [
+        "bot/engine/policy.py imports bot.language, which the image does not copy"]
+    assert missing_imports(dockerfile_instructions(f"{instructions[0].keyword} x\nCOPY bot/ bot/\n"), root=tmp_path) == []
 
 
 def test_the_dockerfile_parser_reads_continuations_json_and_shell_forms():

@@ -17,8 +17,9 @@ RUN groupadd --system --gid 10001 effortless \
 WORKDIR /app
 COPY requirements/engine.lock requirements/
 RUN pip install -r requirements/engine.lock
-# bot/engine/ imports only rasa and the standard library; bot/__init__.py makes it importable as bot.engine.
-COPY bot/__init__.py bot/
+# bot/engine/ imports rasa, the standard library and bot/language.py (itself standard library only: the
+# policy reads the conversation language with it); bot/__init__.py makes them importable.
+COPY bot/__init__.py bot/language.py bot/
 COPY bot/engine/ bot/engine/
 COPY config.yml domain.yml endpoints.production.yml ./
 
