@@ -106,6 +106,8 @@ class ScenarioConfig:
         return cls(**values)
 
 
+LOCUSTFILE_EXCEPTION = "(exception in the locustfile)"
+"""The step name of an exception Locust caught in a user's code rather than a failed step."""
 OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 REASON_MAX_CHARS = 160
 
@@ -180,7 +182,9 @@ class PhaseSummary:
 
     @property
     def errors(self) -> int:
-        return sum(step.failures for step in self.steps.values())
+        """Failed steps, and exceptions raised in the locustfile itself (a bug there is an error too)."""
+        exceptions = sum(failure.occurrences for failure in self.failures if failure.step == LOCUSTFILE_EXCEPTION)
+        return sum(step.failures for step in self.steps.values()) + exceptions
 
     @property
     def messages_per_s(self) -> float:
@@ -265,7 +269,7 @@ def read_summary(path: Path) -> tuple[dict[str, StepFigures], list[Failure]]:
         )
         for step in figures["steps"]
     }
-    return steps, [Failure(**failure) for failure in figures["failures"]]
+    return steps, [Failure(**failure) for failure in figures["failures"] + figures["exceptions"]]
 
 
 # --- running Locust ------------------------------------------------------------------------------

@@ -32,7 +32,9 @@ from bot.benchmarks.load import (
     CONFIG_ENV,
     CONVERSATION,
     DELIVERY,
+    LOCUSTFILE_EXCEPTION,
     MESSAGE,
+    REASON_MAX_CHARS,
     ScenarioConfig,
     failure_reason,
     kb_questions,
@@ -414,21 +416,24 @@ class AgentBot(User, TimedSteps):
 
 @events.init.add_listener
 def configure(environment: Environment, **_kwargs: Any) -> None:
-    """How many agent bots this run has is the runner's choice (``ScenarioConfig.agents``).
+    """How many agent bots this run has is the runner's choice (``ScenarioConfig.agents``); the KB's
+    questions are read now, before the clock runs, not by the first user that needs one.
 
-    Also brings gevent's clock up to date: the event loop caches "now", and has not run since the
-    process started, so Locust's ``--run-time`` would otherwise count the seconds spent importing.
+    Then brings gevent's clock up to date: the event loop caches "now", and has not run since the
+    process started, so Locust's ``--run-time`` would otherwise count the seconds spent above.
     """
     AgentBot.fixed_count = scenario().agents
+    questions()
     gevent.get_hub().loop.update_now()
 
 
 @events.quitting.add_listener
 def write_summary(environment: Environment, **_kwargs: Any) -> None:
     """The run's final figures, computed by Locust, for the runner (``ScenarioConfig.summary_file``)."""
-    stats = environment.runner.stats if environment.runner else None
-    if stats is None or not scenario().summary_file:
+    runner = environment.runner
+    if runner is None or not scenario().summary_file:
         return
+    stats = runner.stats
     ended = stats.last_request_timestamp or stats.start_time
     figures = {
         "duration_s": max(0.0, ended - stats.start_time),
@@ -439,5 +444,8 @@ def write_summary(environment: Environment, **_kwargs: Any) -> None:
         } for entry in stats.entries.values() if entry.num_requests or entry.num_failures],
         "failures": [{"step": error.name, "reason": error.error if isinstance(error.error, str) else repr(error.error),
                       "occurrences": error.occurrences} for error in stats.errors.values()],
+        # A bug in this file shows as an exception that Locust logs, not as a failed request: it counts too.
+        "exceptions": [{"step": LOCUSTFILE_EXCEPTION, "reason": row["msg"][:REASON_MAX_CHARS], "occurrences": row["count"]}
+                       for row in runner.exceptions.values()],
     }
     Path(scenario().summary_file).write_text(json.dumps(figures, indent=1), encoding="utf-8")

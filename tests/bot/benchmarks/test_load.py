@@ -16,11 +16,12 @@ def step(kind: str, name: str, requests: int, p95: int, failures: int = 0) -> di
 
 
 def phase(tmp_path: Path, label: str, steps: list[dict[str, object]], failures=(), duration_s: float = 60.0,
-          ) -> load.PhaseSummary:
+          exceptions=()) -> load.PhaseSummary:
     """A phase read back from the figures file the locustfile writes when Locust quits."""
     prefix = tmp_path / label.replace("@", "-")
     summary_file = Path(f"{prefix}_summary.json")
-    summary_file.write_text(json.dumps({"duration_s": duration_s, "steps": steps, "failures": list(failures)}))
+    summary_file.write_text(json.dumps({"duration_s": duration_s, "steps": steps, "failures": list(failures),
+                                        "exceptions": list(exceptions)}))
     read_steps, read_failures = load.read_summary(summary_file)
     return load.PhaseSummary(label=label, users=int(label.split("@")[1]) if "@" in label else 4, seconds=60,
                              steps=read_steps, failures=read_failures, csv_prefix=str(prefix), html_report=f"{prefix}.html")
@@ -77,6 +78,14 @@ def test_a_run_that_made_no_request_has_no_rate(tmp_path):
     summary = phase(tmp_path, "conversations", [], duration_s=0.0)
 
     assert (summary.messages_per_s, summary.errors, summary.steps) == (0, 0, {})
+
+
+def test_an_exception_in_the_locustfile_is_an_error_though_no_step_failed(tmp_path):
+    crash = {"step": load.LOCUSTFILE_EXCEPTION, "reason": "KeyError('id')", "occurrences": 3}
+    summary = phase(tmp_path, "conversations", [step(load.MESSAGE, "kb_answer", 10, 250)], exceptions=[crash])
+
+    assert summary.errors == 3
+    assert summary.failures == [load.Failure(load.LOCUSTFILE_EXCEPTION, "KeyError('id')", 3)]
 
 
 def test_kb_over_static_ratios_per_user_count(tmp_path):
