@@ -11,7 +11,7 @@ from bot.language import language_from_entities, requested_language
 class ActionSwitchLanguage(Action):
     """Confirm the switch in the new language, or ask which language when the message named none.
 
-    The ``language`` slot itself is already set by ``action_validate_slot_mappings`` (also during a
+    The ``language`` slot itself is already set by ``ConversationSlotsPolicy`` in Rasa (also during a
     live handoff, when HandoffPolicy relays the message to the agent instead of running this).
     """
 

@@ -10,18 +10,26 @@ A customer who wants to stop waiting gets ``action_withdraw_handoff`` instead of
 only when that cannot be a misreading of a message meant for the agent ("I want to cancel my
 order"): a button's ``/withdraw_request``, or a short message read as a leaving intent with high
 confidence (and even then the action asks to confirm).
+
+ConversationSlotsPolicy sets ``language`` and ``company`` inside Rasa (see its docstring).
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+# Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
+from bot.language import conversation_language, has_written_words, language_from_entities
 
 RELAY_ACTION = "action_relay_to_agent"
 HANDOFF_SLOT = "handoff_active"
@@ -31,6 +39,9 @@ LEAVING_INTENTS = frozenset({"cancel", "withdraw_request"})
 # "never mind, i found it" is 5 words; longer messages are usually about something else.
 LEAVING_MAX_WORDS = 5
 LEAVING_MIN_CONFIDENCE = 0.8
+LANGUAGE_SLOT = "language"
+COMPANY_SLOT = "company"
+COMPANY_NAME_VARIABLE = "COMPANY_NAME"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -78,3 +89,67 @@ def _means_leaving(tracker: DialogueStateTracker) -> bool:
         return True
     confidence = (tracker.latest_message.intent or {}).get("confidence") or 0.0
     return len(text.split()) <= LEAVING_MAX_WORDS and confidence >= LEAVING_MIN_CONFIDENCE
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class ConversationSlotsPolicy(Policy):
+    """Sets ``language`` (from each customer message) and ``company`` (once) as mandatory events.
+
+    These two slots used to be set by ``action_validate_slot_mappings``, an action-server round trip (the
+    whole tracker serialised both ways) after every customer message. A policy's mandatory events are
+    applied by Rasa before the predicted action runs (``rasa/core/processor.py`` ``_run_action``), so a
+    response's ``condition`` on ``language`` already sees the new value, whichever policy wins the turn
+    (the handoff relay included). The policy never predicts an action itself.
+
+    The language rules are :func:`bot.language.conversation_language`, which the actions' own language
+    handling uses too (``bot/language.py`` is standard library only, so the engine may import it).
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # Its probabilities are all zero, so its priority never decides a turn.
+        return {"priority": 0}
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        return self._prediction(self._default_predictions(domain), events=slot_events(tracker, os.environ))
+
+
+def slot_events(tracker: DialogueStateTracker, env: Mapping[str, str]) -> list[SlotSet]:
+    """The SlotSets a customer message just received calls for: only values that change.
+
+    Nothing before the turn's first prediction (the latest action is ``action_listen``), so the
+    predictions for the actions that follow in the same turn add nothing.
+    """
+    if tracker.latest_action_name != ACTION_LISTEN_NAME:
+        return []
+    events = []
+    company = env.get(COMPANY_NAME_VARIABLE, "")
+    if company and tracker.get_slot(COMPANY_SLOT) != company:
+        events.append(SlotSet(COMPANY_SLOT, company))
+    current = tracker.get_slot(LANGUAGE_SLOT)
+    language = _language_after(tracker, current)
+    if language != current:
+        events.append(SlotSet(LANGUAGE_SLOT, language))
+    return events
+
+
+def _language_after(tracker: DialogueStateTracker, current: str | None) -> str | None:
+    message = tracker.latest_message
+    user_texts = [event.text for event in tracker.events if isinstance(event, UserUttered)]
+    return conversation_language(
+        message.text,
+        current,
+        hint=(message.metadata or {}).get(LANGUAGE_SLOT),
+        settled=has_written_words(user_texts[:-1]),
+        collecting=tracker.get_slot(REQUESTED_SLOT) is not None,
+        requested=language_from_entities(message.entities),
+    )

@@ -37,11 +37,12 @@ def check_ports(settings: Settings) -> None:
 
 
 def engine_endpoint_env(settings: Settings) -> dict[str, str]:
-    """The variables endpoints.yml / endpoints.production.yml read."""
+    """The variables endpoints.yml / endpoints.production.yml read, and ``COMPANY_NAME`` for the
+    ``company`` slot that ``bot.engine.policy.ConversationSlotsPolicy`` sets."""
     from sqlalchemy.engine import make_url
 
     env = {"ACTION_ENDPOINT_URL": settings.action_server_url, "ACTION_SERVER_TOKEN": settings.action_server_token,
-           "TRACKER_STORE_URL": settings.tracker_store_url}
+           "TRACKER_STORE_URL": settings.tracker_store_url, "COMPANY_NAME": settings.company_name}
     if settings.profile == "production":
         redis = make_url(settings.lock_store_url)
         env.update(

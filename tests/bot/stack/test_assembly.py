@@ -87,6 +87,7 @@ def test_the_production_profile_passes_the_redis_lock_store_to_rasa(tmp_path):
     assert env["ACTION_ENDPOINT_URL"] == settings.action_server_url
     assert env["ACTION_SERVER_TOKEN"] == settings.action_server_token
     assert env["TRACKER_STORE_URL"] == settings.tracker_store_url
+    assert env["COMPANY_NAME"] == settings.company_name  # the company slot, set inside Rasa
     assert (env["LOCK_REDIS_HOST"], env["LOCK_REDIS_PORT"], env["LOCK_REDIS_PASSWORD"], env["LOCK_REDIS_DB"]) == (
         "cache.internal", "6380", "lock-pass", "4")
 
