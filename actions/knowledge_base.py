@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, in_thread, services
+from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
@@ -73,6 +74,9 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return only_changes(tracker, await self._answer(dispatcher, tracker))
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()
         question = tracker.latest_message.get("text") or ""
         guide_request = typed_guide_request(question)
@@ -155,7 +159,7 @@ class ActionShowArticle(Action):
             article_id=article.id, score=None, outcome="answer",
         )
         _utter_article(dispatcher, tracker, article)
-        return _answered(article, str(query_id), list(tracker.get_slot("kb_tried") or []))
+        return only_changes(tracker, _answered(article, str(query_id), list(tracker.get_slot("kb_tried") or [])))
 
 
 class ActionKbFeedback(Action):
@@ -165,6 +169,9 @@ class ActionKbFeedback(Action):
         return "action_kb_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return only_changes(tracker, await self._feedback(dispatcher, tracker))
+
+    async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         said_yes = tracker.get_intent_of_latest_message() == "affirm"
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:

@@ -47,6 +47,11 @@ def slots_set(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
 
 
+def slots_after(tracker: Tracker, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every slot's value once the events are applied: the actions send only the SlotSets that change one."""
+    return {**tracker.slots, **slots_set(events)}
+
+
 def user_event(text: str, intent: str | None = None, channel: str = "rest", entities=None, metadata=None,
                timestamp: float | None = None) -> dict[str, Any]:
     """A ``UserUttered`` event as Rasa stores it (button payloads arrive as ``/intent`` text).

@@ -14,7 +14,7 @@ from actions.services import Services
 from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope
 from bot.models import Conversation, SurveyRating
-from tests.actions.conftest import action_server_env, configured_services, make_tracker, responses, run, slots_set
+from tests.actions.conftest import action_server_env, configured_services, make_tracker, responses, run, slots_after, slots_set
 from tests.helpers.sessions import in_session
 
 
@@ -114,7 +114,7 @@ def nps_services(var_dir, database_url, kb_dir, topics_file, helpdesk) -> Iterat
 def helped(domain, conversation_id: str) -> dict:
     tracker = make_tracker(domain, "yes", "affirm", sender_id=conversation_id, channel="socketio",
                            slots={"awaiting_feedback": True, "kb_article_id": "reset-password"})
-    return slots_set(run(ActionKbFeedback(), CollectingDispatcher(), tracker, domain))
+    return slots_after(tracker, run(ActionKbFeedback(), CollectingDispatcher(), tracker, domain))
 
 
 def test_nps_is_not_asked_again_after_a_bot_resolution_within_the_interval(nps_services, domain):

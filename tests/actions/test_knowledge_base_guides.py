@@ -6,7 +6,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_base import ActionAnswerQuestion, ActionGuideStep
-from tests.actions.conftest import make_tracker, responses, run, slots_set
+from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set
 from tests.bot.kb.kb_articles import write_article, write_demo_kb
 
 GUIDE_ID = "reset-password"
@@ -49,7 +49,7 @@ def test_a_guide_answer_first_asks_all_steps_or_step_by_step(dispatcher, domain)
     assert responses(dispatcher) == ["utter_guide_choose"]
     assert dispatcher.messages[0]["count"] == 3
     assert "Forgot password?" in dispatcher.messages[0]["answer"]
-    slots = slots_set(events)
+    slots = slots_after(tracker, events)
     assert (slots["guide_article_id"], slots["guide_step"]) == (GUIDE_ID, 0)
     assert (slots["kb_article_id"], slots["awaiting_feedback"]) == (GUIDE_ID, True)  # feedback works as for any answer
 
