@@ -9,8 +9,8 @@ conversation every few messages. After a warm-up it measures, per replica count:
 
 - ``messages_per_s``: answered messages per second (the saturated rate), ``p50_ms``/``p95_ms``, ``errors``;
 - ``cpu_s_per_message``: CPU seconds (user + system, from /proc) per answered message, per kind of
-  process summed over the replicas (``rasa``, ``actions``, ``helpdesk``), for ``nginx``, and for the
-  load generator itself, which shares the machine;
+  process summed over the replicas (``rasa``, ``actions``, ``helpdesk``), for ``nginx``, ``postgres``
+  and ``redis``, and for the load generator itself, which shares the machine;
 - ``cpu_busy_share``: all that CPU time over (cores × wall time): near 1.0 means the machine, not
   the replica count, is the limit.
 
@@ -144,9 +144,20 @@ def _replica_env(index: int, shared: dict[str, str], var_root: Path) -> dict[str
     return env
 
 
-def _processes(stacks: Sequence[RunningStack], nginx_pid: int) -> dict[str, list[int]]:
+def _own_child_named(name: str) -> int:
+    """The pid of this process's child whose command is ``name`` (the throwaway redis-server)."""
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            if Path(f"/proc/{child}/comm").read_text().strip() == name:
+                return int(child)
+    raise StackError(f"no child process named {name}")
+
+
+def _processes(stacks: Sequence[RunningStack], nginx_pid: int, postgres_data_dir: Path) -> dict[str, list[int]]:
+    """Every process that serves the load, by kind; PostgreSQL's postmaster has its backends as children."""
     pids = {kind: [stack.supervisor.service(kind).running.pid for stack in stacks] for kind in PROCESS_KINDS}
-    return {**pids, "nginx": [nginx_pid]}
+    postmaster = int((postgres_data_dir / "postmaster.pid").read_text().split()[0])
+    return {**pids, "nginx": [nginx_pid], "postgres": [postmaster], "redis": [_own_child_named("redis-server")]}
 
 
 def _cpu_by_kind(processes: dict[str, list[int]]) -> dict[str, float]:
@@ -166,13 +177,15 @@ def measure(replicas: int, postgres_cluster, redis_url: str, nginx_helpers, ques
         "LOCK_STORE_URL": redis_url, "RASA_TOKEN": uuid.uuid4().hex, "HELPDESK_SERVICE_TOKEN": uuid.uuid4().hex,
         "SESSION_SECRET": uuid.uuid4().hex, "WEB_CHAT_SECRET": uuid.uuid4().hex, "REST_CHANNEL_TOKEN": rest_token,
         "BUSINESS_HOURS": "Mon-Sun 00:00-24:00", "LOG_LEVEL": "WARNING", "TRUSTED_PROXIES": "127.0.0.1",
+        # `make run`'s KB index cache, shared by every replica as in a deployment: built once, not per replica.
+        "KB_INDEX_CACHE_DIR": str(PROJECT_ROOT / "var" / "kb" / "index"),
     }
     with tempfile.TemporaryDirectory(prefix="effortless-scale-") as var_root, ExitStack() as running:
         stacks = [running.enter_context(start_stack(_replica_env(index, shared, Path(var_root)), timeout_s=600))
                   for index in range(replicas)]
         nginx = running.enter_context(nginx_helpers.TemporaryNginx(
             _nginx_binary(nginx_helpers), [s.rasa_url for s in stacks], [s.helpdesk_url for s in stacks]))
-        processes = _processes(stacks, nginx.pid)
+        processes = _processes(stacks, nginx.pid, postgres_cluster.data_dir)
         load = ClosedLoop(nginx.url, rest_token, questions, clients)
         with load.running():
             time.sleep(WARM_UP_S)
