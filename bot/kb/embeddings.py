@@ -138,6 +138,8 @@ class SentenceEncoder:
         self.languages: tuple[str, ...] = SUPPORTED_LANGUAGES if "multilingual" in name else ("en",)
         """Languages the model understands; all-MiniLM-L6-v2 is English-only, so other languages stay lexical."""
         self.runtime, self._run_layers = self._layer_runner(runtime)
+        if self.runtime != "numpy":
+            self._layers = []  # ONNX Runtime holds its own int8 copy; the float32 one would be a second model (42 MB)
         stat = (self.model_dir / "model.safetensors").stat()
         self.fingerprint = hashlib.sha256(f"{self.model_dir}|{stat.st_size}|{self.runtime}".encode()).hexdigest()[:16]
         """Names the cache of article embeddings: the int8 and numpy runtimes give slightly different vectors."""
