@@ -1,6 +1,7 @@
 """Benchmark of the whole stack: start-up, training, memory, reply latency.
 
-``python -m bot bench-stack [--messages 200] [--cold] [--train] [--json OUT]`` prints one JSON object:
+``python -m bot bench-stack [--messages 200] [--cold] [--train] [--conversations N] [--json OUT]`` prints one
+JSON object:
 
 - ``warm_start_s``: ``python -m bot run`` to "ready" with venvs and a model already there;
 - ``cold_start_s`` (``--cold``): ``make run`` in a fresh clone (creates both venvs, trains, migrates, starts;
@@ -9,24 +10,32 @@
 - ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
 - ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time;
 - ``handoff_ms``: during a live handoff, customer message → visible in the agent's ticket, and agent
-  reply → in the customer's conversation (``--handoff-rounds`` of each).
+  reply → in the customer's conversation (``--handoff-rounds`` of each);
+- ``conversations`` (``--conversations N``): ``python -m bot run`` as a user starts it, then N conversations
+  through the REST channel by ``--clients`` parallel customers (hello, a KB question in one of the four
+  languages, "yes" or "no" to "did that help", every third one a CES answer) and one help-centre search per
+  language; resident memory of every process (supervisor, Rasa, action server, helpdesk) and their total,
+  once ready and after the conversations. Given alone: the other figures are then not measured.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.assembly import start_stack
 from bot.stack.model import TRAINING_DATA_DIRS
 from bot.stack.supervisor import engine_bin, free_port
@@ -194,11 +203,127 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str,
     }
 
 
-def run_benchmark(messages: int, handoff_rounds: int, cold: bool = False, train: bool = False) -> dict[str, object]:
-    """Every figure above as a JSON-ready dict; ``cold`` and ``train`` add the slow ones."""
-    results: dict[str, object] = {"cpus": os.cpu_count()}
+CONVERSATION_SCRIPTS = {
+    # language: (greeting, KB questions, "yes", "no", a CES answer)
+    "en": ("hello", ["how do I get a refund", "how do i switch to yearly billing", "can I pay with bitcoin",
+                     "where is my order"], "yes", "no", "6"),
+    "cs": ("ahoj", ["chci zrušit předplatné", "jak dlouho trvá doručení", "jak vrátit zboží"], "ano", "ne", "5"),
+    "he": ("שלום", ["מה הסטטוס של ההחזר על הנעליים שהחזרתי", "איך משנים כתובת משלוח", "אני רוצה לבטל את המנוי"],
+           "כן", "לא", "6"),
+    "ar": ("مرحبا", ["ما حالة استرداد المبلغ للحذاء الذي أعدته", "كيف أغير عنوان الشحن", "كيف أدفع"], "نعم", "لا", "7"),
+}
+"""What the customers of ``--conversations`` say; questions from the KB's own languages and topics."""
+
+STACK_PROCESSES = {"rasa": "bot.engine.serve", "actions": "bot action-server", "helpdesk": "uvicorn"}
+"""Each child of ``bot run`` by a part of its command line."""
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def stack_rss_mb(supervisor_pid: int) -> dict[str, int]:
+    """Resident memory of ``bot run`` itself and of each process it started (with its own children), in MB."""
+    status = Path(f"/proc/{supervisor_pid}/status").read_text()
+    own_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    rss = {"supervisor": round(own_kb / 1024)}
+    for child in _children(supervisor_pid):
+        command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        name = next((name for name, marker in STACK_PROCESSES.items() if marker in command), f"pid {child}")
+        rss[name] = round(_rss_kb(child) / 1024)
+    rss["total"] = sum(rss.values())
+    return rss
+
+
+def converse(rasa_url: str, index: int) -> int:
+    """One customer's conversation (script chosen by ``index``); returns how many requests failed."""
+    language = list(CONVERSATION_SCRIPTS)[index % len(CONVERSATION_SCRIPTS)]
+    greeting, questions, yes, no, effort = CONVERSATION_SCRIPTS[language]
+    turns = [greeting, questions[(index // len(CONVERSATION_SCRIPTS)) % len(questions)], yes if index % 2 else no]
+    if index % 3 == 0:
+        turns.append(effort)
+    sender = f"bench-{index}-{uuid.uuid4().hex[:6]}"
+    failures = 0
+    with requests.Session() as http:
+        for text in turns:
+            try:
+                http.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                          timeout=120).raise_for_status()
+            except requests.RequestException:
+                failures += 1
+    return failures
+
+
+def search_help_centre(helpdesk_url: str) -> int:
+    """One help-centre search per language, so the memory counted includes what the help centre uses."""
+    failures = 0
+    for language, (_, questions, *_) in CONVERSATION_SCRIPTS.items():
+        response = requests.get(f"{helpdesk_url}/help/{language}/search", params={"q": questions[0]}, timeout=120)
+        failures += not response.ok
+    return failures
+
+
+def _start_ready(command: list[str], env: dict[str, str], timeout_s: float) -> subprocess.Popen[str]:
+    """Start ``command`` and return once it printed the ready banner (its output then goes on being drained)."""
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    assert process.stdout is not None  # stdout=PIPE
+    started, tail = time.monotonic(), list[str]()
+    for line in process.stdout:
+        if READY_MARKER in line:
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            return process
+        tail = (tail + [line.rstrip()])[-5:]
+        if time.monotonic() - started > timeout_s:
+            break
+    os.killpg(process.pid, signal.SIGKILL)
+    raise RuntimeError(f"{' '.join(command)} did not become ready; its last lines:\n" + "\n".join(tail))
+
+
+def _warm_caches(var_dir: Path) -> None:
+    """Start with this checkout's KB caches (embeddings, built indexes), as a restarted ``make run`` does."""
+    cached = PROJECT_ROOT / "var" / "kb"
+    if cached.is_dir():
+        shutil.copytree(cached, var_dir / "kb", ignore=shutil.ignore_patterns("reload-stamp"))
+
+
+def measure_conversations(work: Path, conversations: int, clients: int) -> dict[str, object]:
+    """The whole stack's memory before and after ``conversations`` conversations (see the module's docstring)."""
+    var_dir = work / "conversations"
+    _warm_caches(var_dir)
+    env = _isolated_env(var_dir)
+    settings = load_settings(env)
+    process = _start_ready([sys.executable, "-m", "bot", "run"], env, timeout_s=900)
+    try:
+        ready = stack_rss_mb(process.pid)
+        started = time.monotonic()
+        failures = search_help_centre(settings.helpdesk_url)
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            failures += sum(pool.map(lambda index: converse(settings.rasa_url, index), range(conversations)))
+        seconds = time.monotonic() - started
+        after = stack_rss_mb(process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return {"conversations": conversations, "clients": clients, "seconds": round(seconds, 1),
+            "failed_requests": failures, "rss_mb": {"ready": ready, "after_conversations": after}}
+
+
+def run_benchmark(messages: int, handoff_rounds: int, cold: bool = False, train: bool = False,
+                  conversations: int = 0, clients: int = 4) -> dict[str, object]:
+    """Every figure above as a JSON-ready dict; ``cold``, ``train`` and ``conversations`` add the slow ones."""
+    results: dict[str, object] = {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
         work = Path(tmp)
+        if conversations:  # the memory benchmark on its own: the figures below would only lengthen it
+            results["conversations"] = measure_conversations(work, conversations, clients)
+            return results
         if cold:
             results["cold_start_s"] = round(measure_cold(work), 1)
         if train:
