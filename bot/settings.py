@@ -170,6 +170,7 @@ def _no_trailing_slash(value: str) -> str:
 
 
 Port = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 65535))]
+ProcessCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 64))]
 ByteCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1024, 10**10))]
 Url = Annotated[str, AfterValidator(_no_trailing_slash)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
@@ -214,6 +215,10 @@ class Settings(BaseSettings):
     rasa_port: Port = _setting("RASA_PORT", 5005, "port of the Rasa server")
     action_port: Port = _setting("ACTION_PORT", 5055, "port of the action server")
     helpdesk_port: Port = _setting("HELPDESK_PORT", 8000, "port of the helpdesk service (agent console and API)")
+    helpdesk_workers: ProcessCount = _setting(
+        "HELPDESK_WORKERS", 1,
+        "helpdesk processes (uvicorn workers) sharing its port; up to one per core for many agents (see "
+        "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
     profile: Annotated[str, AfterValidator(_one_of(PROFILES))] = _setting(
         "EFFORTLESS_PROFILE", "local", "`production` uses `endpoints.production.yml` (Redis lock store)")
     database_url: str = _setting(
@@ -341,6 +346,9 @@ class Settings(BaseSettings):
         "RESTART_LIMIT_PER_MINUTE", 5,
         "`make run` restarts a crashed process at most this often a minute; `0` stops the stack instead (see "
         "[Process supervision](deployment.md#process-supervision))")
+    startup_timeout_s: Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(10, 3600))] = _setting(
+        "STARTUP_TIMEOUT_S", 180,
+        "`make run` gives up when a process is not ready after this many seconds (a busy machine may need more)")
     # Last, so that a secret is generated only when every other setting is usable.
     rasa_token: str = _setting("RASA_TOKEN", "", "token protecting Rasa's HTTP API",
                                shown="generated into `var/secrets/`", secret=True)

@@ -1,12 +1,15 @@
 """``python -m bot bench-helpdesk``: claim and reply latency with many agents working at once.
 
-Starts the real helpdesk (uvicorn, one process) on a free port against the given database, fills
-the queue, and lets ``--agents`` threads work it over HTTP at the same time: claim the next ticket,
-reply, resolve, until the queue is empty. Agent replies are really delivered, to a minimal Rasa
-stand-in that accepts everything. Prints one JSON object with p50/p95 latencies, and checks that
-no ticket was claimed twice.
+Starts the real helpdesk (uvicorn, ``--workers`` processes) on a free port against the given database,
+fills the queue, and lets ``--agents`` threads work it over HTTP at the same time: claim the next ticket,
+reply, resolve, until the queue is empty. With ``--think 2-6`` each agent first waits a random 2 to 6
+seconds before every action, as people do; without it they work flat out (the saturated rate). Agent
+replies are really delivered, to a minimal Rasa stand-in that accepts everything. Prints one JSON object
+with p50/p95 latencies and the CPU seconds the helpdesk and this client (agents and stand-in) used, and
+checks that no ticket was claimed twice.
 
     python -m bot bench-helpdesk                                   # temporary SQLite file
+    python -m bot bench-helpdesk --think 2-6 --tickets 300         # agents who think between actions
     python -m bot bench-helpdesk --database-url postgresql+psycopg2://user@127.0.0.1:5432/empty_db
 
 The database must be empty (the benchmark migrates it and fills it). The command line is in
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import secrets
 import sys
 import tempfile
@@ -35,15 +39,18 @@ from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, Ticket
 from bot.settings import Settings, load_settings
-from bot.stack.assembly import run_helpdesk
+from bot.stack.assembly import KEEP_ALIVE, run_helpdesk
 from bot.stack.supervisor import free_port
 
 STARTUP_TIMEOUT_S = 60
 
 
-def run_benchmark(database_url: str | None, agents: int, ticket_count: int, workers: int) -> dict:
+def run_benchmark(
+    database_url: str | None, agents: int, ticket_count: int, workers: int, think_s: tuple[float, float] | None = None
+) -> dict:
     """Fill the queue of an empty database (default: a temporary SQLite file), let ``agents`` threads work
-    it against a real helpdesk with ``workers`` processes; the figures as a JSON-ready dict.
+    it against a real helpdesk with ``workers`` processes, each waiting a random time within ``think_s``
+    before every action when given; the figures as a JSON-ready dict.
 
     Raises ValueError when the database is not empty.
     """
@@ -66,10 +73,16 @@ def run_benchmark(database_url: str | None, agents: int, ticket_count: int, work
             rasa.stop()
             raise
         log_dir = Path(workdir) / "log"
-        uvicorn_options = ("--log-level", "warning", "--no-access-log", "--workers", str(workers))
+        uvicorn_options = ("--log-level", "warning", "--no-access-log", "--workers", str(workers), *KEEP_ALIVE)
         try:
             with run_helpdesk({**os.environ, **env}, free_port(), log_dir, *uvicorn_options, timeout_s=STARTUP_TIMEOUT_S) as server:
-                result = _run_agents(server.url, tokens)
+                server_pid = server.running.pid
+                server_cpu_before, client_cpu_before = _tree_cpu_s(server_pid), time.process_time()
+                result = _run_agents(server.url, tokens, think_s)
+                cpu_s = {
+                    "helpdesk": round(_tree_cpu_s(server_pid) - server_cpu_before, 1),
+                    "client": round(time.process_time() - client_cpu_before, 1),
+                }
         finally:
             rasa.stop()
         if result["errors"]:
@@ -80,9 +93,31 @@ def run_benchmark(database_url: str | None, agents: int, ticket_count: int, work
         "agents": agents,
         "tickets": ticket_count,
         "workers": workers,
+        "think_s": list(think_s) if think_s else None,
         **result,
         "rasa_deliveries": rasa.count,
+        # CPU seconds during the agents' run: the helpdesk's processes, and this process (agents + Rasa stand-in).
+        "cpu_s": cpu_s,
+        "cpu_ms_per_ticket": {name: round(1000 * seconds / max(1, result["claims"]), 1) for name, seconds in cpu_s.items()},
     }
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (uvicorn's workers), read from Linux's /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        stats[int(stat_file.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    tree, found = {pid}, True
+    while found:
+        children = {child for child, (parent, _) in stats.items() if parent in tree} - tree
+        tree |= children
+        found = bool(children)
+    return sum(stats[member][1] for member in tree if member in stats)
 
 
 def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
@@ -128,8 +163,9 @@ def _escalation(n: int) -> TicketCreate:
     )
 
 
-def _run_agents(base_url: str, tokens: list[str]) -> dict:
-    """Every agent claims, replies and resolves until the queue is empty; all start together."""
+def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] | None) -> dict:
+    """Every agent claims, replies and resolves until the queue is empty; all start together, and think
+    for a random time within ``think_s`` (seconds) before each action when given."""
     latencies: dict[str, list[float]] = {"claim": [], "reply": [], "resolve": []}
     claimed: list[int] = []
     errors: list[str] = []
@@ -137,6 +173,8 @@ def _run_agents(base_url: str, tokens: list[str]) -> dict:
     barrier = threading.Barrier(len(tokens))
 
     def timed(http: requests.Session, kind: str, path: str, **kwargs) -> requests.Response | None:
+        if think_s:
+            time.sleep(random.uniform(*think_s))
         started = time.perf_counter()
         try:
             response = http.post(base_url + path, timeout=60, **kwargs)

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.db import utcnow
 from bot.helpdesk import events, login_throttle
@@ -128,7 +128,10 @@ def open_session(session: Session, *, agent: Agent, now: datetime | None = None)
 def session_for_token(session: Session, *, token: str, now: datetime | None = None) -> AgentSession | None:
     """The live session of this token (not revoked, not expired, agent still active), else None."""
     now = now or utcnow()
-    found = session.scalar(select(AgentSession).where(AgentSession.token_hash == _token_hash(token)))
+    # With its agent in the same query: every API request runs this.
+    found = session.scalar(
+        select(AgentSession).options(joinedload(AgentSession.agent)).where(AgentSession.token_hash == _token_hash(token))
+    )
     if found is None or found.revoked_at is not None or found.expires_at <= now or not found.agent.is_active:
         return None
     return found

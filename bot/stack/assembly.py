@@ -26,6 +26,10 @@ from bot.stack.model import train_if_needed
 from bot.stack.supervisor import RestartPolicy, Service, StackError, Supervisor, child_env, engine_bin, port_in_use
 
 logger = logging.getLogger("effortless.stack")
+KEEP_ALIVE = ("--timeout-keep-alive", "75")
+"""uvicorn's idle-connection time for the helpdesk: longer than an agent's pause between clicks and than a
+proxy's idle upstream connections (nginx: 60 s). With uvicorn's 5 s, a request sent on a connection the
+server is just closing fails with "connection reset" (seen by ``bench-helpdesk --think 2-6``)."""
 
 
 def check_ports(settings: Settings) -> None:
@@ -94,7 +98,8 @@ def services(settings: Settings, model: Path, base_env: Mapping[str, str]) -> li
         env=env,
         url=f"http://{settings.action_host}:{settings.action_port}",
     )
-    helpdesk = helpdesk_service(host, settings.helpdesk_port, env, "--log-config", str(logging_config))
+    helpdesk = helpdesk_service(host, settings.helpdesk_port, env, "--log-config", str(logging_config),
+                                "--workers", str(settings.helpdesk_workers), *KEEP_ALIVE)
     return [helpdesk, actions, rasa]
 
 
@@ -152,9 +157,10 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
 
 
 @contextmanager
-def start_stack(env: Mapping[str, str], console: TextIO | None = None, timeout_s: float = 180.0) -> Iterator[RunningStack]:
+def start_stack(env: Mapping[str, str], console: TextIO | None = None,
+                timeout_s: float | None = None) -> Iterator[RunningStack]:
     """Start every process with settings from ``env``, restart one that dies (``RESTART_LIMIT_PER_MINUTE``),
-    and stop them all on exit."""
+    and stop them all on exit. ``timeout_s``: how long each may take to be ready (``STARTUP_TIMEOUT_S``)."""
     settings = load_settings(env)
     model = prepare(settings, env)
     supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))),
@@ -162,7 +168,7 @@ def start_stack(env: Mapping[str, str], console: TextIO | None = None, timeout_s
     try:
         for service in services(settings, model, env):
             supervisor.start(service)
-        supervisor.wait_ready(timeout_s)
+        supervisor.wait_ready(settings.startup_timeout_s if timeout_s is None else timeout_s)
         supervisor.keep_alive()
         yield RunningStack(settings=settings, supervisor=supervisor, model=model)
     finally:

@@ -18,7 +18,7 @@ from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, Ticket, TicketMessage
 from bot.web.app import create_app
-from tests.bot.helpdesk.standins import LiveHelpdesk
+from tests.bot.helpdesk.standins import LiveHelpdesk, wait_until
 
 AGENTS = 20
 TICKETS = 10
@@ -157,3 +157,48 @@ def test_concurrent_claims_over_http(database):
     assert Counter(status for status, _ in results) == {200: TICKETS, 204: AGENTS - TICKETS}
     claimed = [ticket_id for status, ticket_id in results if status == 200]
     assert len(set(claimed)) == TICKETS
+
+
+def test_concurrent_replies_reach_every_customer_once_and_in_order(database, rasa):
+    """Agents reply at the same time on their own tickets, alternating between two helpdesk replicas on
+    one database, to a slow Rasa (so deliveries overlap): each customer gets every line once, in the
+    order the agent wrote them, and every line is marked delivered."""
+    settings, session_factory = database
+    replies_each, agent_count = 8, 6
+    agent_ids = seed(session_factory, agent_count, agent_count)
+    with session_scope(session_factory) as session:
+        work = []  # (agent's token, ticket id, conversation id), one ticket per agent
+        ticket_rows = session.execute(select(Ticket.id, Ticket.conversation_id).order_by(Ticket.id)).all()
+        for agent_id, (ticket_id, conversation_id) in zip(agent_ids, ticket_rows, strict=True):
+            agent = session.get_one(Agent, agent_id)
+            tickets.claim_ticket(session, ticket_id=ticket_id, agent=agent)
+            work.append((accounts.open_session(session, agent=agent)[0], ticket_id, conversation_id))
+    rasa.delay_s = 0.01
+    replicas = [LiveHelpdesk(create_app(settings)).start() for _ in range(2)]
+    try:
+
+        def write_replies(index: int) -> list[str]:
+            token, ticket_id, conversation_id = work[index]
+            texts = [f"{conversation_id} reply {n}" for n in range(replies_each)]
+            for n, text in enumerate(texts):
+                response = requests.post(f"{replicas[n % 2].base_url}/api/tickets/{ticket_id}/messages", timeout=30,
+                                         json={"text": text}, headers={"Authorization": f"Bearer {token}"})
+                assert response.status_code == 201, response.text
+            return texts
+
+        written = dict(zip((conversation for *_, conversation in work), all_at_once(agent_count, write_replies),
+                           strict=True))
+        wait_until(lambda: sum(call["intent"] == "EXTERNAL_agent_message" for call in rasa.calls)
+                   >= agent_count * replies_each, timeout_s=60, what="every reply reached Rasa")
+    finally:
+        for replica in replicas:
+            replica.stop()
+    for conversation_id, texts in written.items():
+        received = [call["entities"]["agent_message"] for call in rasa.calls
+                    if call["conversation_id"] == conversation_id and call["intent"] == "EXTERNAL_agent_message"]
+        assert received == texts  # none lost, none twice, none out of order
+        assert rasa.intents(conversation_id)[0] == "EXTERNAL_agent_joined"  # the claim's line went first
+    with session_scope(session_factory) as session:
+        undelivered = session.scalar(select(func.count()).select_from(TicketMessage).where(
+            TicketMessage.rasa_intent.is_not(None), TicketMessage.delivered.is_(False)))
+    assert undelivered == 0
