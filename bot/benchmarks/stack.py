@@ -294,7 +294,7 @@ def measure_conversations(work: Path, conversations: int, clients: int) -> dict[
     """The whole stack's memory before and after ``conversations`` conversations (see the module's docstring)."""
     var_dir = work / "conversations"
     _warm_caches(var_dir)
-    env = _isolated_env(var_dir)
+    env = {"STARTUP_TIMEOUT_S": "900", **_isolated_env(var_dir)}  # a busy machine: minutes to fit a KB index
     settings = load_settings(env)
     process = _start_ready([sys.executable, "-m", "bot", "run"], env, timeout_s=900)
     try:
