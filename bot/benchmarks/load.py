@@ -346,7 +346,7 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
 
 # --- with a stack of its own ---------------------------------------------------------------------
 
-STACK_START_TIMEOUT_S = 600  # a machine busy with other work may take minutes to start the three processes
+STACK_START_TIMEOUT_S = 1200  # a machine busy with other work may take many minutes to build the KB index
 
 
 def _own_stack_env(var_dir: Path) -> dict[str, str]:
