@@ -30,4 +30,5 @@ EXPOSE 8000 5055
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 CMD ["python", "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--no-server-header", "--timeout-graceful-shutdown", "5", "--no-proxy-headers", "--no-access-log"]
+     "--no-server-header", "--timeout-graceful-shutdown", "5", "--no-proxy-headers", \
+     "--timeout-keep-alive", "75", "--no-access-log"]
