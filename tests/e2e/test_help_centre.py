@@ -6,6 +6,7 @@ script, and they need none); the page errors a script would raise are checked an
 from __future__ import annotations
 
 import pytest
+import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -90,3 +91,22 @@ def test_a_search_without_an_article_says_so_and_offers_the_ways_on(stack, open_
         "href", "/help/en/ask?q=do%20you%20sell%20tractor%20tyres%20for%20mars%20rovers")
     page.get_by_role("link", name="Contact us").first.click()
     expect(page.locator("h1")).to_have_text("Contact us")
+
+
+def test_search_is_answered_by_the_action_server_and_says_so_while_it_is_down(stack):
+    """The help centre holds no index: its searches are the action server's. Killed, the search page says so
+    (the pages still work); restarted by the supervisor, search works again. Last in the module: it restarts
+    the shared stack's action server."""
+    search = f"{stack.helpdesk_url}/help/cs/search"
+    question = {"q": "kde je moje objednávka"}
+    assert "/help/cs/track-order-cs" in requests.get(search, params=question, timeout=60).text
+
+    stack.running.supervisor.kill("actions")
+    down = requests.get(search, params=question, timeout=60)
+    home = requests.get(f"{stack.helpdesk_url}/help/cs", timeout=60)
+    stack.running.supervisor.wait_healthy("actions", timeout_s=600)
+    back = requests.get(search, params=question, timeout=60)
+
+    assert down.status_code == 503 and "Vyhledávání teď není dostupné." in down.text
+    assert home.status_code == 200
+    assert back.status_code == 200 and "/help/cs/track-order-cs" in back.text
