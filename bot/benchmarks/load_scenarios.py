@@ -148,7 +148,7 @@ class RestConversation:
             raise StepFailed(f"HTTP {response.status_code}: {response.text[:200]}")
         replies = response.json()
         if not replies:
-            raise StepFailed("the bot sent no reply")
+            raise StepFailed(f"the bot sent no reply to {text[:80]!r}")  # which message, to look into it
         return replies
 
 
