@@ -40,11 +40,14 @@ def read_token(env: Mapping[str, str]) -> str:
 
 
 def rasa_argv(options: Sequence[str], token: str) -> list[str]:
-    """The arguments for Rasa's command line: ``rasa run`` with ``options`` and the token."""
+    """The arguments for Rasa's command line: ``rasa run`` with ``options`` and the token.
+
+    ``--auth-token=T`` in one argument: a generated token may start with ``-``, which argparse would
+    take for an option after a separate ``--auth-token``."""
     if any(option == TOKEN_OPTION or option.startswith(f"{TOKEN_OPTION}=") for option in options):
         raise LaunchError(f"{TOKEN_OPTION} does not belong on the command line: pass the token in RASA_TOKEN "
                           "or RASA_TOKEN_FILE")
-    return ["rasa", "run", *options, TOKEN_OPTION, token]
+    return ["rasa", "run", *options, f"{TOKEN_OPTION}={token}"]
 
 
 def main(options: Sequence[str]) -> int:

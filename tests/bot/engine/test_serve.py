@@ -1,6 +1,7 @@
 """The Rasa launcher takes the API token from RASA_TOKEN or RASA_TOKEN_FILE, never from its command
 line. Its helpers are standard-library code, tested here directly; the launcher itself runs in the
 engine env (the whole stack starts Rasa through it: tests/e2e/test_process_faults.py)."""
+import json
 import subprocess
 
 import pytest
@@ -42,7 +43,19 @@ def test_no_usable_token_is_a_clear_refusal(tmp_path, case, message):
 
 def test_the_token_is_added_to_rasa_run_inside_the_process():
     assert rasa_argv(["--enable-api", "-p", "5005"], "t0ken") == ["rasa", "run", "--enable-api", "-p", "5005",
-                                                                 "--auth-token", "t0ken"]
+                                                                 "--auth-token=t0ken"]
+
+
+def test_a_token_that_starts_with_a_dash_reaches_rasa_as_the_tokens_value():
+    """Rasa's own argument parser, in the engine env (a generated token may begin with "-")."""
+    parse = ("import argparse, json, sys\n"
+             "from rasa.cli.arguments.run import add_server_arguments\n"
+             "parser = argparse.ArgumentParser(); add_server_arguments(parser)\n"
+             "print(parser.parse_args(json.loads(sys.argv[1])).auth_token)")
+    argv = rasa_argv(["--enable-api"], "-Xy_9")[2:]
+    engine_python = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+    parsed = subprocess.run([str(engine_python), "-c", parse, json.dumps(argv)], capture_output=True, text=True, check=True)
+    assert parsed.stdout.strip() == "-Xy_9"
 
 
 @pytest.mark.parametrize("options", [["--auth-token", "leaked"], ["--auth-token=leaked"]])
