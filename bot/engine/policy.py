@@ -44,17 +44,21 @@ COMPANY_SLOT = "company"
 COMPANY_NAME_VARIABLE = "COMPANY_NAME"
 
 
+class UntrainedPolicy(Policy):
+    """A policy whose decisions are code, not learnt: training leaves nothing to store."""
+
+    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class HandoffPolicy(Policy):
+class HandoffPolicy(UntrainedPolicy):
     """Predicts the relay action for customer messages during a live handoff."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # Above RulePolicy (6) so an intent's rule never speaks over the agent.
         return {"priority": 7}
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
@@ -92,7 +96,7 @@ def _means_leaving(tracker: DialogueStateTracker) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class ConversationSlotsPolicy(Policy):
+class ConversationSlotsPolicy(UntrainedPolicy):
     """Sets ``language`` (from each customer message) and ``company`` (once) as mandatory events.
 
     These two slots used to be set by ``action_validate_slot_mappings``, an action-server round trip (the
@@ -109,9 +113,6 @@ class ConversationSlotsPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         # Its probabilities are all zero, so its priority never decides a turn.
         return {"priority": 0}
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
