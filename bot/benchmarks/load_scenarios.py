@@ -55,7 +55,6 @@ FORM_ANSWERS = {
 TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
 EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
 STATIC_MESSAGE = "hello"
-REST_CONVERSATION_LENGTH = 10  # closed-loop REST clients start a new conversation after this many messages
 AGENT_POLL_S = 1.0
 TURN_QUIET_S = 3.0  # a bot silent this long after a message without buttons has ended its turn  # an agent bot with an empty queue looks again after this long
 
@@ -163,8 +162,6 @@ class RestClient(User, TimedSteps):
 
     def on_start(self) -> None:
         self.http = requests.Session()
-        self.conversation = RestConversation(self.http)
-        self.sent = 0
 
     def on_stop(self) -> None:
         self.http.close()
@@ -174,11 +171,12 @@ class RestClient(User, TimedSteps):
 
     @task
     def send(self) -> None:
-        if self.sent and self.sent % REST_CONVERSATION_LENGTH == 0:
-            self.conversation = RestConversation(self.http)
-        self.sent += 1
+        """Each message opens its own conversation, in both phases alike: a KB question the bot rightly
+        takes as a complaint opens a ticket and hands the conversation to a person, and the client's next
+        questions in it would be relayed to the agents' queue with no bot reply, which is not a KB turn."""
         text = self.message()
-        self.step(MESSAGE, self.step_name, lambda: self.conversation.say(text))
+        conversation = RestConversation(self.http)
+        self.step(MESSAGE, self.step_name, lambda: conversation.say(text))
 
 
 class StaticClient(RestClient):
