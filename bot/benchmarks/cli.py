@@ -169,7 +169,9 @@ def load_main(argv: list[str] | None = None) -> int:
                                               "(its password in LOAD_AGENT_PASSWORD)")
     parser.add_argument("--rest-token", help="with --rasa-url: the REST channel's token, if it has one")
     parser.add_argument("--think-time", type=_think_time, default=(2.0, 5.0), metavar="MIN,MAX",
-                        help="seconds between a person's messages in the conversations mode (default 2,5)")
+                        help="seconds between a customer's messages in the conversations mode (default 2,5)")
+    parser.add_argument("--agent-think-time", type=_think_time, default=(2.0, 6.0), metavar="MIN,MAX",
+                        help="seconds between an agent bot's actions: claim, reply, resolve (default 2,6)")
     parser.add_argument("--escalation-share", type=float, default=0.25,
                         help="share of web-chat conversations that ask for a person (default 0.25)")
     parser.add_argument("--out", type=Path, help="where Locust's CSV and HTML reports go (default: a temporary folder)")
@@ -182,7 +184,8 @@ def load_main(argv: list[str] | None = None) -> int:
         parser.error("give both --rasa-url and --helpdesk-url, or neither (then a stack is started)")
     if args.mode == load.CONVERSATIONS and len(args.users) != 1:
         parser.error("the conversations mode takes one --users count")
-    options: dict[str, object] = {"think_time_s": args.think_time, "escalation_share": args.escalation_share}
+    options: dict[str, object] = {"think_time_s": args.think_time, "agent_think_time_s": args.agent_think_time,
+                                  "escalation_share": args.escalation_share}
     if args.rest_token:
         options["rest_token"] = args.rest_token
     if args.rasa_url and args.mode == load.CONVERSATIONS:

@@ -88,6 +88,7 @@ class ScenarioConfig:
     agent_email: str = ""
     agent_password: str = ""
     think_time_s: tuple[float, float] = (2.0, 5.0)
+    agent_think_time_s: tuple[float, float] = (2.0, 6.0)
     reply_timeout_s: float = 30.0
     agent_wait_timeout_s: float = 180.0
     escalation_share: float = 0.25
@@ -103,6 +104,7 @@ class ScenarioConfig:
     def from_json(cls, text: str) -> ScenarioConfig:
         values = json.loads(text)
         values["think_time_s"] = tuple(values["think_time_s"])
+        values["agent_think_time_s"] = tuple(values["agent_think_time_s"])
         return cls(**values)
 
 

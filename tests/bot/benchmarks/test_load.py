@@ -126,7 +126,7 @@ def test_one_agent_bot_per_twenty_customers_and_never_none():
 
 def test_the_scenario_configuration_survives_the_trip_to_the_locust_process():
     config = load.ScenarioConfig(rasa_url="http://lb", helpdesk_url="http://lb/helpdesk", think_time_s=(0.5, 1.0),
-                                 agents=3, agent_email="a@example.com", agent_password="secret")
+                                 agent_think_time_s=(1.0, 2.5), agents=3, agent_email="a@example.com", agent_password="secret")
 
     assert load.ScenarioConfig.from_json(config.to_json()) == config
 
@@ -136,6 +136,7 @@ def test_the_scenario_configuration_survives_the_trip_to_the_locust_process():
     (["--users", "ten"], "not a number of users"),
     (["--users", "1,30"], "conversations mode takes one --users count"),
     (["--think-time", "5,2"], "0 <= MIN <= MAX"),
+    (["--agent-think-time", "-1,2"], "0 <= MIN <= MAX"),
     (["--minutes", "0"], "must be more than 0"),
     (["--escalation-share", "1.5"], "between 0 and 1"),
     (["--rasa-url", "http://127.0.0.1:1"], "both --rasa-url and --helpdesk-url"),
