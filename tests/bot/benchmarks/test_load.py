@@ -136,7 +136,7 @@ def test_the_scenario_configuration_survives_the_trip_to_the_locust_process():
     (["--users", "ten"], "not a number of users"),
     (["--users", "1,30"], "conversations mode takes one --users count"),
     (["--think-time", "5,2"], "0 <= MIN <= MAX"),
-    (["--agent-think-time", "-1,2"], "0 <= MIN <= MAX"),
+    (["--agent-think-time", "3,1"], "0 <= MIN <= MAX"),
     (["--minutes", "0"], "must be more than 0"),
     (["--escalation-share", "1.5"], "between 0 and 1"),
     (["--rasa-url", "http://127.0.0.1:1"], "both --rasa-url and --helpdesk-url"),
