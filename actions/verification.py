@@ -116,6 +116,8 @@ class ValidateVerificationForm(FormValidationAction):
         return {"verification_email": email, "verification_sent_to": email}
 
     async def validate_verification_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # the reset by action_start_verification, not an answer: nothing to check yet
+            return {"verification_code": None}
         result = await in_session(check_code, settings=services().settings, answer=str(value or ""),
                                   **_customer_context(tracker))
         if result.outcome == VERIFIED:

@@ -153,6 +153,15 @@ def test_an_expired_code_offers_a_new_one_to_the_same_address(mail_services, smt
     assert dispatcher.messages == [] and "verification_email" not in events  # kept for the new code
 
 
+def test_the_reset_that_starts_the_form_is_not_checked_as_a_typed_code(mail_services, domain):
+    """Yes to a code in a chat with no address yet: action_start_verification's SlotSet(verification_code,
+    None) reaches the validation as a candidate; it must not be checked (no code exists: "expired")."""
+    web = f"web:{uuid.uuid4().hex}"
+    dispatcher, slots = validate(domain, form_turn(domain, web, "verification_code", None))
+    assert responses(dispatcher) == [] and slots.get("verification_code") is None
+    assert "verification_stopped" not in slots and "next_step" not in slots
+
+
 def test_cancelling_or_declining_says_so_and_forgets_the_address(mail_services, domain):
     dispatcher = CollectingDispatcher()
     events = slots_set(run(ActionFinishVerification(), dispatcher,
