@@ -89,11 +89,16 @@ def time_until_ready(command: list[str], cwd: Path, env: dict[str, str], timeout
                 break
         raise RuntimeError(f"{' '.join(command)} did not become ready (exit {process.poll()})")
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a started ``bot run`` as Ctrl-C does (its whole process group), killing it after 60 s."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def measure_warm(work: Path) -> float:
@@ -306,11 +311,7 @@ def measure_conversations(work: Path, conversations: int, clients: int) -> dict[
         seconds = time.monotonic() - started
         after = stack_rss_mb(process.pid)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        _stop(process)
     return {"conversations": conversations, "clients": clients, "seconds": round(seconds, 1),
             "failed_requests": failures, "rss_mb": {"ready": ready, "after_conversations": after}}
 
