@@ -12,12 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import migrate
-from bot.logging_setup import Redactor
 from bot.settings import load_settings
-from bot.stack.assembly import services
-from bot.stack.supervisor import Service, Supervisor, free_port
+from bot.stack.supervisor import Service, free_port
 from bot.web.app import create_app
 from tests.bot.kb.kb_articles import write_article, write_demo_kb
+from tests.helpers.action_server import running_action_server
 
 GUIDE_BODY = """Before you start, have your **order number** ready.
 
@@ -57,15 +56,8 @@ def search_server(tmp_path_factory) -> Iterator[Service]:
     env = {**os.environ, "EFFORTLESS_VAR_DIR": str(base / "var"), "LOG_LEVEL": "WARNING",
            "ACTION_PORT": str(free_port()), "KB_DIR": str(write_help_kb(base / "kb")), "KB_EMBEDDING_MODEL": "",
            "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
-    settings = load_settings(env)
-    actions = next(s for s in services(settings, Path("unused-model.tar.gz"), env) if s.name == "actions")
-    supervisor = Supervisor(settings.log_dir, Redactor([ACTION_SERVER_TOKEN]), console=None)
-    try:
-        supervisor.start(actions)
-        supervisor.wait_ready(180)
+    with running_action_server(env, ACTION_SERVER_TOKEN, ready_timeout_s=180) as actions:
         yield actions
-    finally:
-        supervisor.stop()
 
 
 @pytest.fixture

@@ -3,17 +3,15 @@ ACTION_SERVER_TOKEN on everything but /health. A real action server, started as 
 on a one-article KB so that it is ready in seconds."""
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from bot.logging_setup import Redactor
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import PROJECT_ROOT
 from bot.stack.action_server import bearer_token_matches
-from bot.stack.assembly import services
-from bot.stack.supervisor import Service, Supervisor
+from bot.stack.supervisor import Service
 from tests.bot.stack.stack_env import local_env
+from tests.helpers.action_server import running_action_server
 
 TOKEN = "action-token-0123456789"
 
@@ -44,15 +42,8 @@ def action_server(tmp_path_factory) -> Iterator[Service]:
     # Rasa and the helpdesk would be on 127.0.0.2; the action server must stay on ACTION_HOST.
     env = local_env(base, KB_DIR=str(base / "kb"), KB_EMBEDDING_MODEL="none", ACTION_SERVER_TOKEN=TOKEN,
                     EFFORTLESS_HOST="127.0.0.2", ACTION_HOST="127.0.0.1")
-    settings = load_settings(env)
-    actions = next(s for s in services(settings, Path("unused-model.tar.gz"), env) if s.name == "actions")
-    supervisor = Supervisor(settings.log_dir, Redactor([TOKEN]), console=None)
-    try:
-        supervisor.start(actions)
-        supervisor.wait_ready(120)
+    with running_action_server(env, TOKEN, ready_timeout_s=120) as actions:
         yield actions
-    finally:
-        supervisor.stop()
 
 
 def test_health_is_open(action_server):
