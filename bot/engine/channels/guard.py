@@ -14,7 +14,9 @@ For each message, in this order (:meth:`MessageGuard.handle`):
 5. **the action server**: when it cannot be reached (it is being restarted), the customer gets
    ``utter_one_moment``, the message waits (bounded by ``action_server_wait_s``) and is then
    processed; if the server never comes back, the customer is asked to try again later
-   (``utter_try_again_later``).
+   (``utter_try_again_later``). That check is a snapshot, so the message is also processed inside
+   :func:`bot.engine.action_calls.waiting_for_action_server`: an action call of its turn that the
+   server refuses (it crashed after the check) waits the same way instead of losing the message.
 
 The customer-facing texts are domain responses rendered by Rasa's NLG for the conversation's
 tracker, so their language variants apply. Each connector builds its guard from its credentials
@@ -40,6 +42,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, Sanic
 
+from bot.engine.action_calls import waiting_for_action_server
 from bot.engine.channels.identity import conversation_id
 from bot.engine.channels.trust import accepted_metadata, needs_offer, neutralised, offered_payloads, payload_intent
 
@@ -191,8 +194,11 @@ class MessageGuard:
                            payload_intent(message.text), message.sender_id)
             message.text = neutralised(message.text)
         webhook_url = getattr(getattr(agent, "action_endpoint", None), "url", None)
-        if not webhook_url or await self.action_server.up(webhook_url):
+        if not webhook_url:
             await on_new_message(message)
+            return
+        if await self.action_server.up(webhook_url):
+            await self._process(message, on_new_message, webhook_url)
             return
         logger.warning("The action server is unreachable: holding a message from %s", message.sender_id)
         await self._say(agent, ONE_MOMENT_RESPONSE, message)
@@ -209,13 +215,18 @@ class MessageGuard:
         try:
             if await self.action_server.wait_until_up(webhook_url, self.limits.action_server_wait_s):
                 logger.info("The action server is back: processing the held message from %s", message.sender_id)
-                await on_new_message(message)
+                await self._process(message, on_new_message, webhook_url)
                 return
             logger.error("The action server stayed unreachable for %s s: a message from %s was not processed",
                          self.limits.action_server_wait_s, message.sender_id)
             await self._say(self._agent(), TRY_AGAIN_RESPONSE, message)
         except Exception:  # in the background nobody else would see it
             logger.exception("Could not process the held message from %s", message.sender_id)
+
+    async def _process(self, message: UserMessage, on_new_message: OnNewMessage, webhook_url: str) -> None:
+        """Rasa processes the message; an action call the action server refuses meanwhile waits for it."""
+        with waiting_for_action_server(_CustomerTurnWait(self, message, webhook_url)):
+            await on_new_message(message)
 
     async def _offered(self, agent: Any, sender_id: str) -> set[str]:
         tracker = await agent.tracker_store.retrieve(sender_id) if agent is not None else None
@@ -241,3 +252,22 @@ class MessageGuard:
             await message.output_channel.send_response(message.sender_id, rendered)
         except Exception:  # telling the customer must never take the webhook down
             logger.exception("Could not send %s to %s", response, message.sender_id)
+
+
+class _CustomerTurnWait:
+    """A customer's turn waiting for the action server mid-turn: the same texts and limit as a held message."""
+
+    def __init__(self, guard: MessageGuard, message: UserMessage, webhook_url: str) -> None:
+        self._guard = guard
+        self._message = message
+        self._webhook_url = webhook_url
+        self.limit_s = guard.limits.action_server_wait_s
+
+    async def started(self) -> None:
+        await self._guard._say(self._guard._agent(), ONE_MOMENT_RESPONSE, self._message)
+
+    async def until_up(self, seconds: float) -> bool:
+        return await self._guard.action_server.wait_until_up(self._webhook_url, seconds)
+
+    async def gave_up(self) -> None:
+        await self._guard._say(self._guard._agent(), TRY_AGAIN_RESPONSE, self._message)

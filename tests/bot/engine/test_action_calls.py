@@ -1,0 +1,165 @@
+"""bot/engine/action_calls.py in the engine env, with Rasa's own RemoteAction and a real HTTP server
+playing the action server: in a customer's turn a refused call waits for the server and is sent again,
+once; a call the server took before dying is not sent again; a turn without a customer (the helpdesk's
+triggered intents) fails at once as it did; and a server that never comes back ends the wait."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+
+SCENARIOS = r"""
+import asyncio, json, socket, time
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.engine import action_calls
+from bot.engine.channels.guard import ActionServerHealth
+
+action_calls.install()
+RESULT = {"events": [{"event": "slot", "name": "relayed", "value": True}], "responses": []}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class CustomerTurn:
+    # What the channel guard gives a customer's turn: its texts recorded, the guard's real health poll.
+    def __init__(self, url, limit_s):
+        self.url, self.limit_s, self.told = url, limit_s, []
+
+    async def started(self):
+        self.told.append("one moment")
+
+    async def until_up(self, seconds):
+        return await ActionServerHealth().wait_until_up(self.url, seconds)
+
+    async def gave_up(self):
+        self.told.append("try again later")
+
+
+async def action_server(port, calls, start_after_s=0.0):
+    await asyncio.sleep(start_after_s)
+
+    async def webhook(request):
+        calls.append((await request.json())["next_action"])
+        return web.json_response(RESULT)
+
+    async def health(request):
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.add_routes([web.post("/webhook", webhook), web.get("/health", health)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def dying_server(port, calls):
+    async def take_and_die(reader, writer):
+        calls.append((await reader.read(65536))[:4].decode())
+        writer.transport.abort()
+
+    return await asyncio.start_server(take_and_die, "127.0.0.1", port)
+
+
+async def call(url, turn):
+    action = RemoteAction("action_relay_to_agent", EndpointConfig(url))
+    args = (CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
+            DialogueStateTracker("callback:t-1", []), Domain.empty())
+    started = time.monotonic()
+    try:
+        if turn is None:
+            events = await action.run(*args)
+        else:
+            with action_calls.waiting_for_action_server(turn):
+                events = await action.run(*args)
+        outcome = [event.as_dict()["name"] for event in events]
+    except Exception as error:
+        outcome = type(error).__name__
+    return {"outcome": outcome, "seconds": round(time.monotonic() - started, 1),
+            "told": turn.told if turn else None}
+
+
+async def main():
+    results = {}
+    # The server restarts 1.5 s after the turn's call was refused.
+    port, calls = free_port(), []
+    url = f"http://127.0.0.1:{port}/webhook"
+    starting = asyncio.ensure_future(action_server(port, calls, start_after_s=1.5))
+    results["restarted"] = await call(url, CustomerTurn(url, limit_s=30))
+    await (await starting).cleanup()
+    results["restarted"]["calls"] = calls
+
+    # A turn the helpdesk triggered: no customer turn around it.
+    port = free_port()
+    results["triggered"] = await call(f"http://127.0.0.1:{port}/webhook", None)
+
+    # The server never comes back.
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhook"
+    results["never_back"] = await call(url, CustomerTurn(url, limit_s=2))
+
+    # The server took the request and died.
+    port, calls = free_port(), []
+    url = f"http://127.0.0.1:{port}/webhook"
+    server = await dying_server(port, calls)
+    results["died_in_call"] = await call(url, CustomerTurn(url, limit_s=30))
+    results["died_in_call"]["calls"] = calls
+    server.close()
+    print(json.dumps(results))
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict:
+    if not ENGINE_PYTHON.exists():
+        pytest.skip("needs the engine env (.venv-engine)")
+    run = subprocess.run([str(ENGINE_PYTHON), "-c", SCENARIOS], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                         env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_a_customer_turn_waits_for_a_restarting_action_server_and_the_action_runs_once(outcomes):
+    restarted = outcomes["restarted"]
+    assert restarted["outcome"] == ["relayed"]
+    assert restarted["calls"] == ["action_relay_to_agent"]
+    assert restarted["told"] == ["one moment"]
+    assert restarted["seconds"] >= 1.5
+
+
+def test_a_turn_the_helpdesk_triggered_fails_at_once_for_the_helpdesk_to_redeliver(outcomes):
+    assert outcomes["triggered"]["outcome"] == "RasaException"
+    assert outcomes["triggered"]["seconds"] < 1.5
+
+
+def test_a_server_that_never_comes_back_ends_the_wait_and_the_customer_is_asked_to_try_later(outcomes):
+    never_back = outcomes["never_back"]
+    assert never_back["outcome"] == "RasaException"
+    assert never_back["told"] == ["one moment", "try again later"]
+    assert 2 <= never_back["seconds"] < 10
+
+
+def test_a_call_the_server_took_before_dying_is_not_sent_again(outcomes):
+    died = outcomes["died_in_call"]
+    assert died["outcome"] == "RasaException"
+    assert died["calls"] == ["POST"]
+    assert died["told"] == []
