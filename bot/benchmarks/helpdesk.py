@@ -18,7 +18,6 @@ bot/benchmarks/cli.py; :func:`run_benchmark` does the work.
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import secrets
@@ -33,6 +32,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot.benchmarks.processes import percentile, tree_cpu_seconds
 from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.schemas import TicketCreate
@@ -77,10 +77,10 @@ def run_benchmark(
         try:
             with run_helpdesk({**os.environ, **env}, free_port(), log_dir, *uvicorn_options, timeout_s=STARTUP_TIMEOUT_S) as server:
                 server_pid = server.running.pid
-                server_cpu_before, client_cpu_before = _tree_cpu_s(server_pid), time.process_time()
+                server_cpu_before, client_cpu_before = tree_cpu_seconds(server_pid), time.process_time()
                 result = _run_agents(server.url, tokens, think_s)
                 cpu_s = {
-                    "helpdesk": round(_tree_cpu_s(server_pid) - server_cpu_before, 1),
+                    "helpdesk": round(tree_cpu_seconds(server_pid) - server_cpu_before, 1),
                     "client": round(time.process_time() - client_cpu_before, 1),
                 }
         finally:
@@ -100,24 +100,6 @@ def run_benchmark(
         "cpu_s": cpu_s,
         "cpu_ms_per_ticket": {name: round(1000 * seconds / max(1, result["claims"]), 1) for name, seconds in cpu_s.items()},
     }
-
-
-def _tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (uvicorn's workers), read from Linux's /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    stats = {}
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended meanwhile
-        stats[int(stat_file.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-    tree, found = {pid}, True
-    while found:
-        children = {child for child, (parent, _) in stats.items() if parent in tree} - tree
-        tree |= children
-        found = bool(children)
-    return sum(stats[member][1] for member in tree if member in stats)
 
 
 def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
@@ -223,12 +205,8 @@ def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] |
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-
-    def percentile(p: float) -> float:
-        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 1) if ordered else 0.0
-
-    return {"count": len(ordered), "p50": percentile(50), "p95": percentile(95), "max": percentile(100)}
+    return {"count": len(values), **{name: round(percentile(values, share), 1)
+                                     for name, share in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))}}
 
 
 # What Rasa answers when the bot showed the line: the triggered intent, then the bot's message.

@@ -38,6 +38,8 @@ from typing import Any
 
 import requests
 
+from bot.benchmarks.load import kb_questions
+from bot.benchmarks.processes import percentile, tree_cpu_seconds
 from bot.settings import PROJECT_ROOT
 from bot.stack.assembly import RunningStack, start_stack
 from bot.stack.supervisor import StackError, free_port
@@ -46,37 +48,6 @@ SCALING_GOAL = 1.6  # rate with 2 replicas / rate with 1, at least (the issue's 
 MESSAGES_PER_CONVERSATION = 5
 WARM_UP_S = 20.0
 PROCESS_KINDS = ("rasa", "actions", "helpdesk")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants, from /proc."""
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15 of stat)
-        pending.extend(int(child) for child in children)
-    return total
-
-
-def _percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
-
-
-def kb_questions(kb_dir: Path) -> list[str]:
-    """Every example question the shipped KB's articles list, in all their languages."""
-    from bot.kb.loader import load_articles
-
-    questions = [question for article in load_articles(kb_dir) for question in article.questions]
-    if not questions:
-        raise ValueError(f"{kb_dir} lists no example questions to ask")
-    return questions
 
 
 @dataclass
@@ -161,7 +132,7 @@ def _processes(stacks: Sequence[RunningStack], nginx_pid: int, postgres_data_dir
 
 
 def _cpu_by_kind(processes: dict[str, list[int]]) -> dict[str, float]:
-    cpu = {kind: sum(_cpu_seconds(pid) for pid in pids) for kind, pids in processes.items()}
+    cpu = {kind: sum(tree_cpu_seconds(pid) for pid in pids) for kind, pids in processes.items()}
     times = os.times()
     cpu["load_generator"] = times.user + times.system
     return cpu
@@ -201,7 +172,7 @@ def measure(replicas: int, postgres_cluster, redis_url: str, nginx_helpers, ques
         "replicas": replicas, "clients": clients, "seconds": round(elapsed, 1),
         "messages": answered, "errors": errors, "error_samples": error_samples,
         "messages_per_s": round(answered / elapsed, 2),
-        "p50_ms": round(1000 * _percentile(latencies, 0.5)), "p95_ms": round(1000 * _percentile(latencies, 0.95)),
+        "p50_ms": round(1000 * percentile(latencies, 0.5)), "p95_ms": round(1000 * percentile(latencies, 0.95)),
         "mean_ms": round(1000 * statistics.fmean(latencies)) if latencies else None,
         "cpu_s_per_message": {kind: round(used / answered, 4) if answered else None for kind, used in cpu_used.items()},
         "cpu_busy_share": round(sum(cpu_used.values()) / ((os.cpu_count() or 1) * elapsed), 2),
@@ -224,7 +195,7 @@ def run_benchmark(replica_counts: Sequence[int], minutes: float, clients: int,
     bin_dir, redis_binary = postgres.postgres_bin_dir(), shutil.which("redis-server")
     if bin_dir is None or redis_binary is None:
         raise StackError("PostgreSQL or redis-server not found: sudo scripts/install_services.sh")
-    questions = kb_questions(kb_dir)
+    questions = [question for listed in kb_questions(kb_dir).values() for question in listed]
     cluster = postgres.TemporaryPostgres(bin_dir, durable=True).start()
     redis = postgres.TemporaryRedis(redis_binary)
     try:

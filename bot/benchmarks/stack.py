@@ -35,33 +35,13 @@ from pathlib import Path
 
 import requests
 
+from bot.benchmarks.processes import percentile, tree_rss_kb
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.assembly import start_stack
 from bot.stack.model import TRAINING_DATA_DIRS
 from bot.stack.supervisor import engine_bin, free_port
 
 READY_MARKER = "Effortless is running"
-
-
-def _rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
-        pending.extend(int(child) for child in children)
-    return total
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def _isolated_env(var_dir: Path) -> dict[str, str]:
@@ -181,7 +161,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
         to_customer.append((time.perf_counter() - started + _wait(lambda text=agent_text: conversation_has(text))) * 1000)
 
     def summary(values: list[float]) -> dict[str, float]:
-        return {"p50": round(statistics.median(values), 1), "p95": round(_percentile(values, 0.95), 1)}
+        return {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
 
     return {"rounds": rounds, "customer_to_agent": summary(to_agent), "agent_to_customer": summary(to_customer)}
 
@@ -189,7 +169,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
 def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str, object]:
     env = _isolated_env(work / "running")
     with start_stack(env) as stack:
-        rss_ready = {s.name: round(_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
+        rss_ready = {s.name: round(tree_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
         latencies = []
         with requests.Session() as http:
             for _ in range(messages):
@@ -198,13 +178,13 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str,
                                      json={"sender": f"bench-{uuid.uuid4().hex[:6]}", "message": "hello"}, timeout=30)
                 response.raise_for_status()
                 latencies.append((time.perf_counter() - started) * 1000)
-        rss_after = {s.name: round(_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
+        rss_after = {s.name: round(tree_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
         handoff = measure_handoff(stack, env, handoff_rounds)
     return {
         "handoff_ms": handoff,
         "rss_mb": {"ready": rss_ready, "after_messages": rss_after},
         "latency_ms": {"messages": messages, "p50": round(statistics.median(latencies), 1),
-                       "p95": round(_percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
+                       "p95": round(percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
     }
 
 
@@ -238,7 +218,7 @@ def stack_rss_mb(supervisor_pid: int) -> dict[str, int]:
     for child in _children(supervisor_pid):
         command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         name = next((name for name, marker in STACK_PROCESSES.items() if marker in command), f"pid {child}")
-        rss[name] = round(_rss_kb(child) / 1024)
+        rss[name] = round(tree_rss_kb(child) / 1024)
     rss["total"] = sum(rss.values())
     return rss
 

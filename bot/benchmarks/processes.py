@@ -1,0 +1,73 @@
+"""What the benchmarks read of running processes from Linux's /proc: a process tree, its CPU time and
+its resident memory, and the percentile they report.
+
+A tree is found from every process's parent (``/proc/<pid>/stat``), not from
+``/proc/<pid>/task/<pid>/children``, which lists only the children the main thread started. A process
+that ends while it is read is left out; the CPU time of ended children is not counted (the benchmarks
+measure long-running servers)."""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+# Fields of /proc/<pid>/stat after the command name: 1 is the parent, 11 and 12 the user and system ticks.
+PARENT_FIELD, USER_TICKS_FIELD, SYSTEM_TICKS_FIELD = 1, 11, 12
+
+
+def _stat_fields(stat_file: Path) -> list[str] | None:
+    try:
+        return stat_file.read_text().rsplit(")", 1)[1].split()  # the command name may hold spaces and ")"
+    except (OSError, IndexError):
+        return None  # the process ended meanwhile
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants; empty when ``pid`` itself is gone."""
+    children: dict[int, list[int]] = {}
+    alive = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        fields = _stat_fields(stat_file)
+        if fields is not None:
+            member = int(stat_file.parent.name)
+            alive.add(member)
+            children.setdefault(int(fields[PARENT_FIELD]), []).append(member)
+    if pid not in alive:
+        return []
+    tree, pending = [], [pid]
+    while pending:
+        member = pending.pop()
+        tree.append(member)
+        pending.extend(children.get(member, []))
+    return tree
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants."""
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        fields = _stat_fields(Path(f"/proc/{member}/stat"))
+        if fields is not None:
+            total += int(fields[USER_TICKS_FIELD]) + int(fields[SYSTEM_TICKS_FIELD])
+    return total / ticks_per_second
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of a process and its live descendants."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least ``share`` of the values ≤ it (as in the reports);
+    0.0 for no values, so a benchmark's figure is always a number."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else 0.0
