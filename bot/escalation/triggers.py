@@ -5,6 +5,7 @@ edits (``data/always_human_topics.yml`` by default, ``ALWAYS_HUMAN_TOPICS`` to o
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -132,13 +133,30 @@ def matching_topic(text: str, topics: Iterable[Topic]) -> str | None:
     return None
 
 
-def always_human_topic(text: str, path: Path) -> str | None:
-    """The always-human topic of ``text`` per the file at ``path`` (re-read each time: edits apply at once).
+@functools.lru_cache(maxsize=4)
+def _topics_of_version(path: Path, version: tuple[int, ...]) -> tuple[Topic, ...]:
+    """The topics of one version of the file (``version`` is its fingerprint: only the cache key)."""
+    return tuple(load_topics(path))
 
-    A broken file is logged and treated as empty, so a support lead's typo never stops the bot answering.
+
+def _file_version(path: Path) -> tuple[int, ...]:
+    """What changes when the file is edited or replaced: inode, size and modification times (ns)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return ()  # missing (no topics) or unreadable (load_topics says why)
+    return status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+def always_human_topic(text: str, path: Path) -> str | None:
+    """The always-human topic of ``text`` per the file at ``path``.
+
+    The file is parsed again whenever it changes, so a support lead's edit applies to the next message,
+    and not for every question: parsing the YAML cost about as much as the KB search itself. A broken
+    file is logged and treated as empty, so a support lead's typo never stops the bot answering.
     """
     try:
-        topics = load_topics(path)
+        topics = _topics_of_version(path, _file_version(path))
     except TopicFileError as exc:
         log.error("always-human topics ignored until the file is fixed: %s", exc)
         return None

@@ -3,6 +3,7 @@ import logging
 import re
 
 import pytest
+import yaml
 
 from bot.escalation.triggers import (
     TopicFileError,
@@ -15,6 +16,8 @@ from bot.escalation.triggers import (
     normalise,
 )
 from bot.settings import PROJECT_ROOT
+
+real_safe_load = yaml.safe_load
 
 SHIPPED_TOPICS = PROJECT_ROOT / "data" / "always_human_topics.yml"
 
@@ -236,7 +239,7 @@ def test_a_folder_instead_of_a_file_is_an_error_naming_it(tmp_path):
         load_topics(tmp_path)
 
 
-def test_always_human_topic_reads_the_file_at_each_call(tmp_path):
+def test_an_edit_to_the_topic_file_applies_to_the_next_message(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_text("topics:\n  press: [journalist]\n", encoding="utf-8")
     assert always_human_topic("I am a journalist", path) == "press"
@@ -244,6 +247,26 @@ def test_always_human_topic_reads_the_file_at_each_call(tmp_path):
     path.write_text("topics:\n  press: [reporter]\n", encoding="utf-8")
     assert always_human_topic("I am a journalist", path) is None
     assert always_human_topic("I am a reporter", path) == "press"
+
+    replacement = tmp_path / "new.yml"  # an editor that saves by renaming a new file over the old
+    replacement.write_text("topics:\n  press: [newsroom]\n", encoding="utf-8")
+    replacement.replace(path)
+    assert always_human_topic("our newsroom asks", path) == "press"
+
+    path.unlink()
+    assert always_human_topic("our newsroom asks", path) is None
+
+
+def test_an_unchanged_topic_file_is_parsed_once_not_for_every_question(tmp_path, monkeypatch):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics:\n  press: [journalist]\n", encoding="utf-8")
+    parsed = []
+    monkeypatch.setattr(yaml, "safe_load", lambda text: parsed.append(text) or real_safe_load(text))
+
+    answers = [always_human_topic(question, path) for question in ("I am a journalist", "where is my order", "hi")]
+
+    assert answers == ["press", None, None]
+    assert len(parsed) == 1
 
 
 def test_a_broken_file_is_logged_and_ignored_so_the_bot_keeps_answering(tmp_path, caplog):
