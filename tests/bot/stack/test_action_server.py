@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.action_server import bearer_token_matches
 from bot.stack.supervisor import Service
 from tests.bot.stack.stack_env import local_env
@@ -34,15 +34,19 @@ def test_only_the_exact_bearer_token_matches(header, matches):
 
 
 @pytest.fixture(scope="module")
-def action_server(tmp_path_factory) -> Iterator[Service]:
+def action_server_env(tmp_path_factory) -> dict[str, str]:
     base = tmp_path_factory.mktemp("actions")
     kb = base / "kb" / "en"
     kb.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "data" / "kb" / "en" / "reset-password.md", kb)
     # Rasa and the helpdesk would be on 127.0.0.2; the action server must stay on ACTION_HOST.
-    env = local_env(base, KB_DIR=str(base / "kb"), KB_EMBEDDING_MODEL="none", ACTION_SERVER_TOKEN=TOKEN,
-                    EFFORTLESS_HOST="127.0.0.2", ACTION_HOST="127.0.0.1")
-    with running_action_server(env, TOKEN, ready_timeout_s=120) as actions:
+    return local_env(base, KB_DIR=str(base / "kb"), KB_EMBEDDING_MODEL="none", ACTION_SERVER_TOKEN=TOKEN,
+                     EFFORTLESS_HOST="127.0.0.2", ACTION_HOST="127.0.0.1", LOG_LEVEL="INFO")
+
+
+@pytest.fixture(scope="module")
+def action_server(action_server_env) -> Iterator[Service]:
+    with running_action_server(action_server_env, TOKEN, ready_timeout_s=120) as actions:
         yield actions
 
 
@@ -100,3 +104,12 @@ def test_a_kb_search_without_a_question_and_language_is_a_clear_400(action_serve
     response = requests.post(f"{action_server.url}/kb/search", headers={"Authorization": f"Bearer {TOKEN}"},
                              json=body, timeout=5)
     assert response.status_code == 400 and '"question"' in response.json()["error"]
+
+
+def test_calls_leave_no_empty_access_lines_in_the_log(action_server, action_server_env):
+    for _ in range(3):
+        requests.get(f"{action_server.url}/actions", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+
+    log = (load_settings(action_server_env).log_dir / "actions.log").read_text(encoding="utf-8")
+    assert "Registered function for 'action_answer_question'" in log  # the server's own lines are there
+    assert "sanic.access" not in log
