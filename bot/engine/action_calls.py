@@ -7,7 +7,9 @@ message while the action server is down, but its check is a snapshot: a crash be
 an action call of the turn still lost the message.
 
 So a turn that carries a customer's message (the guard runs it inside :func:`waiting_for_action_server`)
-meets a refused connection by waiting for the server and calling again. Only a refused connection is
+meets a refused connection by waiting for the server and calling again. The turn holds its
+conversation's lock meanwhile, so it waits at most until shortly before Rasa's lock lifetime
+(``TICKET_LOCK_LIFETIME``, 60 s by default) would let another turn of the same conversation in. Only a refused connection is
 retried: the request never reached the server, so nothing ran and nothing can happen twice. A call the
 server took and then died in is not retried; and turns without a customer's message (the helpdesk's
 triggered intents) fail at once as before, because the helpdesk redelivers those itself after checking
@@ -24,9 +26,13 @@ from typing import Any, Protocol
 
 import aiohttp
 from rasa.core.actions.action import RemoteAction
+from rasa.core.lock_store import LOCK_LIFETIME
 from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
+
+# Seconds of the conversation lock's lifetime left for the retried call itself.
+LOCK_MARGIN_S = 10.0
 
 
 class ActionServerWait(Protocol):
@@ -82,14 +88,13 @@ def install() -> None:
                 if wait is None or not never_reached_the_server(error):
                     raise
                 if deadline is None:
-                    deadline = time.monotonic() + wait.limit_s
-                    logger.warning("The action server refused %s: waiting up to %.0f s for it", action.name(),
-                                   wait.limit_s)
+                    limit_s = max(0.0, min(wait.limit_s, LOCK_LIFETIME - LOCK_MARGIN_S))
+                    deadline = time.monotonic() + limit_s
+                    logger.warning("The action server refused %s: waiting up to %.0f s for it", action.name(), limit_s)
                     await wait.started()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not await wait.until_up(remaining):
-                    logger.error("The action server stayed unreachable for %.0f s: %s did not run", wait.limit_s,
-                                 action.name())
+                    logger.error("The action server stayed unreachable: %s did not run", action.name())
                     await wait.gave_up()
                     raise
                 logger.info("The action server is back: calling %s again", action.name())

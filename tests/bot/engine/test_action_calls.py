@@ -1,7 +1,8 @@
 """bot/engine/action_calls.py in the engine env, with Rasa's own RemoteAction and a real HTTP server
 playing the action server: in a customer's turn a refused call waits for the server and is sent again,
 once; a call the server took before dying is not sent again; a turn without a customer (the helpdesk's
-triggered intents) fails at once as it did; and a server that never comes back ends the wait."""
+triggered intents) fails at once as it did; and a server that never comes back ends the wait, at the
+latest shortly before the conversation's lock would expire."""
 from __future__ import annotations
 
 import json
@@ -114,6 +115,11 @@ async def main():
     url = f"http://127.0.0.1:{port}/webhook"
     results["never_back"] = await call(url, CustomerTurn(url, limit_s=2))
 
+    # The server never comes back, and the turn's lock would expire first (TICKET_LOCK_LIFETIME is 13 s here).
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhook"
+    results["lock_bound"] = await call(url, CustomerTurn(url, limit_s=60))
+
     # The server took the request and died.
     port, calls = free_port(), []
     url = f"http://127.0.0.1:{port}/webhook"
@@ -133,7 +139,7 @@ def outcomes() -> dict:
     if not ENGINE_PYTHON.exists():
         pytest.skip("needs the engine env (.venv-engine)")
     run = subprocess.run([str(ENGINE_PYTHON), "-c", SCENARIOS], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                         env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
+                         env={"PYTHONPATH": str(PROJECT_ROOT), "TICKET_LOCK_LIFETIME": "13"}, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -156,6 +162,13 @@ def test_a_server_that_never_comes_back_ends_the_wait_and_the_customer_is_asked_
     assert never_back["outcome"] == "RasaException"
     assert never_back["told"] == ["one moment", "try again later"]
     assert 2 <= never_back["seconds"] < 10
+
+
+def test_a_turn_waits_no_longer_than_its_conversation_lock_lasts(outcomes):
+    lock_bound = outcomes["lock_bound"]
+    assert lock_bound["outcome"] == "RasaException"
+    assert lock_bound["told"] == ["one moment", "try again later"]
+    assert 3 <= lock_bound["seconds"] < 10  # 13 s of lock lifetime, 10 s kept for the call itself
 
 
 def test_a_call_the_server_took_before_dying_is_not_sent_again(outcomes):
