@@ -56,6 +56,7 @@ TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
 EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
 STATIC_MESSAGE = "hello"
 AGENT_POLL_S = 1.0
+SKIPPED_SHOWN, SKIPPED_TEXT_CHARS = 3, 80  # what a timed-out wait reports of the messages it skipped
 TURN_QUIET_S = 3.0  # a bot silent this long after a message without buttons has ended its turn  # an agent bot with an empty queue looks again after this long
 
 
@@ -260,8 +261,10 @@ class WebChatSession:
         self.client.emit("user_uttered", {"message": text})
 
     def wait_for(self, wanted: Callable[[dict[str, Any]], bool], timeout: float, what: str) -> dict[str, Any]:
-        """The first bot message (from those not yet read) that is ``wanted``; the others are skipped."""
+        """The first bot message (from those not yet read) that is ``wanted``; the others are skipped,
+        and a timeout names the last of them, so a report shows what the bot said instead."""
         deadline = time.monotonic() + timeout
+        skipped: list[str] = []
         while (left := deadline - time.monotonic()) > 0:
             try:
                 message = self.arrived.get(timeout=left)
@@ -269,7 +272,9 @@ class WebChatSession:
                 break
             if wanted(message):
                 return message
-        raise StepFailed(f"timeout: no {what} within {timeout:g} s")
+            skipped.append(str(message.get("text") or sorted(message))[:SKIPPED_TEXT_CHARS])
+        said = f"; the bot said: {skipped[-SKIPPED_SHOWN:]}" if skipped else "; the bot said nothing"
+        raise StepFailed(f"timeout: no {what} within {timeout:g} s{said}")
 
     def rest_of_turn(self, last: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The message that ends the bot's turn: the first that is ``last``, or whatever came last
