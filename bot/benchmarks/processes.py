@@ -23,18 +23,23 @@ def _stat_fields(stat_file: Path) -> list[str] | None:
         return None  # the process ended meanwhile
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its live descendants; empty when ``pid`` itself is gone."""
-    children: dict[int, list[int]] = {}
-    alive = set()
+def _all_stats() -> dict[int, list[str]]:
+    """The stat fields of every live process, read once."""
+    stats = {}
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         fields = _stat_fields(stat_file)
         if fields is not None:
-            member = int(stat_file.parent.name)
-            alive.add(member)
-            children.setdefault(int(fields[PARENT_FIELD]), []).append(member)
-    if pid not in alive:
+            stats[int(stat_file.parent.name)] = fields
+    return stats
+
+
+def _tree(pid: int, stats: dict[int, list[str]]) -> list[int]:
+    """``pid`` and its descendants among ``stats``; empty when ``pid`` is not there."""
+    if pid not in stats:
         return []
+    children: dict[int, list[int]] = {}
+    for member, fields in stats.items():
+        children.setdefault(int(fields[PARENT_FIELD]), []).append(member)
     tree, pending = [], [pid]
     while pending:
         member = pending.pop()
@@ -43,15 +48,17 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants; empty when ``pid`` itself is gone."""
+    return _tree(pid, _all_stats())
+
+
 def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants."""
-    ticks_per_second = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for member in process_tree(pid):
-        fields = _stat_fields(Path(f"/proc/{member}/stat"))
-        if fields is not None:
-            total += int(fields[USER_TICKS_FIELD]) + int(fields[SYSTEM_TICKS_FIELD])
-    return total / ticks_per_second
+    """User + system CPU seconds of a process and its live descendants (one read of /proc)."""
+    stats = _all_stats()
+    ticks = sum(int(stats[member][USER_TICKS_FIELD]) + int(stats[member][SYSTEM_TICKS_FIELD])
+                for member in _tree(pid, stats))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def tree_rss_kb(pid: int) -> int:

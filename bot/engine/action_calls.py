@@ -9,9 +9,9 @@ an action call of the turn still lost the message.
 So a turn that carries a customer's message (the guard runs it inside :func:`waiting_for_action_server`)
 meets a refused connection by waiting for the server and calling again. The turn holds its
 conversation's lock meanwhile, so it waits at most until shortly before Rasa's lock lifetime
-(``TICKET_LOCK_LIFETIME``, 60 s by default) would let another turn of the same conversation in. Only a refused connection is
-retried: the request never reached the server, so nothing ran and nothing can happen twice. A call the
-server took and then died in is not retried; and turns without a customer's message (the helpdesk's
+(``TICKET_LOCK_LIFETIME``, 60 s by default) would let another turn of the same conversation in.
+Only a refused connection is retried: the request never reached the server, so nothing ran and
+nothing can happen twice. A call the server took and then died in is not retried; and turns without a customer's message (the helpdesk's
 triggered intents) fail at once as before, because the helpdesk redelivers those itself after checking
 whether an earlier try was shown, which a long wait inside its request would defeat.
 """
