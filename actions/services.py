@@ -36,7 +36,7 @@ def services() -> Services:
     return Services(
         settings=settings,
         sessions=sessions,
-        knowledge_base=KnowledgeBaseStore(settings, rebuild_in_background=True),
+        knowledge_base=KnowledgeBaseStore(settings, rebuild_in_background=True, build_in_child_process=True),
         tickets=make_backend(settings, sessions),
     )
 

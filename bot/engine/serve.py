@@ -6,8 +6,9 @@ every user of the machine. This launcher (engine env) reads the token from ``RAS
 the file ``RASA_TOKEN_FILE`` names (a Docker/Kubernetes secret, systemd's ``LoadCredential``), adds
 it to the options inside this process and runs Rasa's own command line here, so the process's
 command line holds only the options it was given. Before Rasa starts, it installs
-:mod:`bot.engine.action_results` (action-server responses checked by a schema compiled once) and
-:mod:`bot.engine.action_calls` (a customer's turn waits for a restarting action server).
+:mod:`bot.engine.action_results` (action-server responses checked by a schema compiled once),
+:mod:`bot.engine.action_calls` (a customer's turn waits for a restarting action server) and
+:mod:`bot.engine.model_loading` (the NLU model loaded without Rasa's one training step).
 """
 from __future__ import annotations
 
@@ -58,12 +59,16 @@ def main(options: Sequence[str]) -> int:
         print(f"bot.engine.serve: {exc}", file=sys.stderr)
         return 2
     os.environ.pop("RASA_TOKEN", None)  # nothing Rasa starts needs it
+    from bot.engine import model_loading
+
+    model_loading.keep_jax_out()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
     from bot.engine import action_calls, action_results
 
     action_results.install()
     action_calls.install()
+    model_loading.install()
     # Rasa's command line reads sys.argv; changing this list leaves the process's own command line as it was.
     sys.argv = argv
     rasa_main()

@@ -213,3 +213,35 @@ def test_an_action_server_rebuilds_after_an_edit_without_making_the_question_wai
     after = store.current()
     assert after is not before
     assert after.search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
+
+
+def _fitting_here_fails(monkeypatch) -> None:
+    """Fitting an index in this process raises: only a child process can have built what is served."""
+    def no_fitting_here(self):
+        raise AssertionError("the index was fitted in the serving process")
+
+    monkeypatch.setattr("bot.kb.index_builder.IndexBuilder.build", no_fitting_here)
+
+
+def test_a_server_fits_its_index_in_a_child_process_and_loads_the_result(kb_settings, tmp_path, monkeypatch):
+    settings = kb_settings.model_copy(update={"kb_index_cache_dir": tmp_path / "index"})
+    _fitting_here_fails(monkeypatch)
+    store = KnowledgeBaseStore(settings, check_interval_s=0, build_in_child_process=True)
+    assert store.current().search("where is my order", "en").top.article_id == "track-order"
+    assert store.last_report.ok and list((tmp_path / "index").glob("*.pickle"))
+
+    path = write_article(settings.kb_dir / "en", "gift-cards", "Gift cards", "en",
+                         ["can I buy a gift card", "redeem my gift card", "how do gift cards work"])
+    _touch_later(path)
+    assert store.current().search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
+
+
+def test_a_broken_file_is_reported_by_name_when_the_child_process_cannot_build(kb_settings, tmp_path, caplog):
+    settings = kb_settings.model_copy(update={"kb_index_cache_dir": tmp_path / "index"})
+    broken = settings.kb_dir / "en" / "track-order.md"
+    broken.write_text("---\nid: track-order\ntitle: [oops\n---\nbody\n", encoding="utf-8")
+    store = KnowledgeBaseStore(settings, check_interval_s=0, build_in_child_process=True)
+    with caplog.at_level(logging.ERROR, logger="effortless.kb"):
+        served = store.current()
+    assert str(broken) in caplog.text and "not valid YAML" in caplog.text
+    assert not store.last_report.ok and served.search("where is my order", "en").top is None
