@@ -250,6 +250,7 @@ async def _create_ticket(
     was not created by this call (the customer heard why, or will hear from the helpdesk)."""
     svc = services()
     knowledge_base = await in_thread(svc.knowledge_base.current)
+    await in_thread(svc.query_log.flush)  # the ticket shows what the bot tried: the latest lookup too
     attempts = await in_session(
         kb_attempts_for_conversation, conversation_id=tracker.sender_id, knowledge_base=knowledge_base
     )

@@ -12,7 +12,7 @@ from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
-from bot.kb.query_log import mark_helped, record_query
+from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
@@ -47,15 +47,23 @@ def _utter_article(dispatcher: CollectingDispatcher, tracker: Tracker, article: 
     _send(dispatcher, answer_replies(article, tracker.get_latest_input_channel(), public_url))
 
 
-async def _log(tracker: Tracker, question: str, language: str, outcome: str, candidate: Candidate | None) -> str:
-    """Record the lookup for the KB-gap report; ``candidate`` is the article shown (or the best one)."""
-    query_id = await in_session(
-        record_query, conversation_id=tracker.sender_id,
+def _log(tracker: Tracker, question: str, language: str, outcome: str, candidate: Candidate | None) -> str:
+    """Record the lookup for the KB-gap report (written after the answer goes out); returns its key.
+    ``candidate`` is the article shown (or the best one)."""
+    return services().query_log.submit(
+        conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel(), question=question, language=language,
         article_id=candidate.article_id if candidate is not None and outcome == "answer" else None,
         score=candidate.score if candidate is not None else None, outcome=outcome,
     )
-    return str(query_id)
+
+
+async def _mark_helped(tracker: Tracker, helped: bool) -> None:
+    """The customer's answer to "did it help?" on the lookup the ``kb_query_id`` slot names, if any."""
+    query_key = tracker.get_slot("kb_query_id")
+    if query_key:
+        await in_thread(services().query_log.flush)  # the lookup may still be on its way to the database
+        await in_session(mark_helped, query_key=str(query_key), helped=helped)
 
 
 def _answered(article: Article, query_id: str, tried: list[str]) -> list[EventType]:
@@ -94,7 +102,7 @@ class ActionAnswerQuestion(Action):
         events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
         if result.decision == "answer":
             article = _shown_article(knowledge_base, result.top)
-            query_id = await _log(tracker, question, language, "answer", result.top)
+            query_id = _log(tracker, question, language, "answer", result.top)
             if result.article_language:
                 dispatcher.utter_message(
                     response="utter_kb_article_in_other_language",
@@ -103,11 +111,11 @@ class ActionAnswerQuestion(Action):
             _utter_article(dispatcher, tracker, article)
             return events + _answered(article, query_id, [])
         if result.decision == "clarify":
-            query_id = await _log(tracker, question, language, "clarify", result.top)
+            query_id = _log(tracker, question, language, "clarify", result.top)
             dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=clarify_buttons(result.clarify_options, language))
             # The query id lets "None of these" mark this clarification as a miss in the query log.
             return events + [SlotSet("awaiting_feedback", False), SlotSet("kb_query_id", query_id)]
-        await _log(tracker, question, language, "abstain", result.top)
+        _log(tracker, question, language, "abstain", result.top)
         response = abstention_response(result.coverage)
         if response is not None:  # not a gap in our KB, so not a miss that leads to offering a person
             dispatcher.utter_message(response=response, other_company=result.other_company)
@@ -132,9 +140,7 @@ class ActionRejectSuggestions(Action):
         return "action_reject_suggestions"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        query_id = tracker.get_slot("kb_query_id")
-        if query_id:
-            await in_session(mark_helped, query_id=int(query_id), helped=False)
+        await _mark_helped(tracker, helped=False)
         return _missed(dispatcher, tracker, "utter_kb_rephrase")
 
 
@@ -153,13 +159,13 @@ class ActionShowArticle(Action):
             dispatcher.utter_message(response="utter_kb_rephrase")
             return [SlotSet("awaiting_feedback", False)]
         question = tracker.get_slot("kb_question") or article.title
-        query_id = await in_session(
-            record_query, conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+        query_id = svc.query_log.submit(
+            conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
             question=question, language=tracker.get_slot("language") or article.language,
             article_id=article.id, score=None, outcome="answer",
         )
         _utter_article(dispatcher, tracker, article)
-        return only_changes(tracker, _answered(article, str(query_id), list(tracker.get_slot("kb_tried") or [])))
+        return only_changes(tracker, _answered(article, query_id, list(tracker.get_slot("kb_tried") or [])))
 
 
 class ActionKbFeedback(Action):
@@ -187,11 +193,9 @@ class ActionKbFeedback(Action):
 
     async def _helped(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()
-        query_id = tracker.get_slot("kb_query_id")
-        if query_id:
-            await in_session(mark_helped, query_id=int(query_id), helped=True)
+        await _mark_helped(tracker, helped=True)
         resolution_id = await in_session(
-            record_resolution, resolution_key=kb_resolution_key(tracker.sender_id, query_id),
+            record_resolution, resolution_key=kb_resolution_key(tracker.sender_id, tracker.get_slot("kb_query_id")),
             conversation_id=tracker.sender_id, resolved_by="bot", article_id=tracker.get_slot("kb_article_id"),
             channel=tracker.get_latest_input_channel(), language=tracker.get_slot("language") or "en",
         )
@@ -207,9 +211,7 @@ class ActionKbFeedback(Action):
 
     async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()
-        query_id = tracker.get_slot("kb_query_id")
-        if query_id:
-            await in_session(mark_helped, query_id=int(query_id), helped=False)
+        await _mark_helped(tracker, helped=False)
         tried = list(tracker.get_slot("kb_tried") or [])
         events: list[EventType] = [SlotSet("next_step", None)]
         misses = int(tracker.get_slot("kb_misses") or 0) + 1
@@ -221,7 +223,7 @@ class ActionKbFeedback(Action):
             runner_up = result.next_best(tried)
             if runner_up is not None:
                 article = _shown_article(knowledge_base, runner_up)
-                query_id = await _log(tracker, question, language, "answer", runner_up)
+                query_id = _log(tracker, question, language, "answer", runner_up)
                 dispatcher.utter_message(response="utter_kb_try_next")
                 _utter_article(dispatcher, tracker, article)
                 return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.backends import TicketBackend, make_backend
+from bot.kb.query_log import QueryLogWriter
 from bot.kb.store import KnowledgeBaseStore
 from bot.settings import Settings, load_settings
 
@@ -27,6 +28,7 @@ class Services:
     sessions: sessionmaker
     knowledge_base: KnowledgeBaseStore
     tickets: TicketBackend
+    query_log: QueryLogWriter
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +40,7 @@ def services() -> Services:
         sessions=sessions,
         knowledge_base=KnowledgeBaseStore(settings, rebuild_in_background=True, build_in_child_process=True),
         tickets=make_backend(settings, sessions),
+        query_log=QueryLogWriter(sessions),
     )
 
 

@@ -265,11 +265,14 @@ class KbQuery(Base):
     """Every KB lookup the bot made: the raw material of the KB-gap report.
 
     ``outcome``: answer, clarify, abstain (nothing good enough) or miss (customer said it did not help).
+    ``query_key``: made when the bot answers, before the row is written (``bot.kb.query_log.QueryLogWriter``),
+    and kept in the conversation's ``kb_query_id`` slot; rows from before it have their ``id`` there.
     """
 
     __tablename__ = "kb_queries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     channel: Mapped[str | None] = mapped_column(String(50))
     question: Mapped[str] = mapped_column(Text, nullable=False)

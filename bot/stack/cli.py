@@ -105,5 +105,8 @@ def action_server_main(argv: list[str]) -> int:
 
     knowledge_base = services().knowledge_base
     knowledge_base.current()
-    serve(settings, knowledge_base)
+    try:
+        serve(settings, knowledge_base)
+    finally:
+        services().query_log.close()  # the lookups of the last answers, written before the process ends
     return 0

@@ -23,6 +23,7 @@ def _services(action_services):
 
 
 def kb_queries(action_services, conversation_id):
+    assert action_services.query_log.flush(timeout_s=10)  # written after the answer, in the writer's thread
     with session_scope(action_services.sessions) as session:
         return session.scalars(select(KbQuery).where(KbQuery.conversation_id == conversation_id)
                                .order_by(KbQuery.id)).all()
@@ -47,7 +48,7 @@ def test_a_known_question_is_answered_and_the_customer_asked_if_it_helped(action
     assert slots["next_step"] is None
     assert slots["kb_question"] == ANSWERED
     [query] = kb_queries(action_services, tracker.sender_id)
-    assert str(query.id) == slots["kb_query_id"]
+    assert query.query_key == slots["kb_query_id"]
     assert (query.article_id, query.outcome, query.channel, query.language) == ("reset-password", "answer", "socketio", "en")
     assert 0.0 <= query.score <= 1.0
 
@@ -235,7 +236,7 @@ def test_a_vague_question_offers_articles_to_choose_from_and_none_of_these(actio
     assert buttons[-1] == {"title": "None of these", "payload": NONE_OF_THESE_PAYLOAD}
     assert slots_after(tracker, events)["awaiting_feedback"] is False
     [query] = kb_queries(action_services, tracker.sender_id)
-    assert (query.outcome, str(query.id)) == ("clarify", slots_set(events)["kb_query_id"])
+    assert (query.outcome, query.query_key) == ("clarify", slots_set(events)["kb_query_id"])
 
 
 @pytest.mark.parametrize("language, title", [("en", "None of these"), ("he", "אף אחד מאלה"), ("ar", "لا شيء مما سبق"),
