@@ -64,7 +64,7 @@ def main(options: Sequence[str]) -> int:
     model_loading.keep_jax_out()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
-    from bot.engine import action_calls, action_results, tracker_store  # noqa: F401  (tracker_store: fail here, not in Rasa)
+    from bot.engine import action_calls, action_results
 
     action_results.install()
     action_calls.install()
