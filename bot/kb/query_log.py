@@ -115,8 +115,9 @@ class QueryLogWriter:
         self._queue.put(checked)
         return checked["query_key"]
 
-    def flush(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every lookup submitted so far is written (or given up on); False after ``timeout_s``."""
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until every lookup submitted so far is written (or given up on); False after ``timeout_s``
+        (a customer's turn waits at most that long while the database is failing: the writer keeps trying)."""
         with self._written:
             return self._written.wait_for(lambda: self._unwritten == 0, timeout=timeout_s)
 
