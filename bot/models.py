@@ -7,6 +7,7 @@ Ids are integers, timestamps timezone-aware UTC. Schema changes go through Alemb
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -261,6 +262,11 @@ class SavedReply(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
+def new_query_key() -> str:
+    """A KB lookup's key: made when the bot answers, before its row is written (so a slot can name the row)."""
+    return uuid.uuid4().hex
+
+
 class KbQuery(Base):
     """Every KB lookup the bot made: the raw material of the KB-gap report.
 
@@ -272,7 +278,7 @@ class KbQuery(Base):
     __tablename__ = "kb_queries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    query_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    query_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True, default=new_query_key)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     channel: Mapped[str | None] = mapped_column(String(50))
     question: Mapped[str] = mapped_column(Text, nullable=False)

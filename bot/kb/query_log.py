@@ -10,7 +10,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.customers.store import customer_for_conversation
 from bot.db import session_scope, utcnow
-from bot.models import KbQuery
+from bot.models import KbQuery, new_query_key
 
 log = logging.getLogger("effortless.kb")
 
@@ -30,11 +29,6 @@ conversation of a customer (no customer record, not counted in containment or FC
 MAX_LOGGED_QUESTION_CHARS = 10_000
 """A pasted 100 KB message is logged by its first 10 000 characters (marked with "…"): enough for the
 report, bounded for the database."""
-
-
-def new_query_key() -> str:
-    """A query's key, made before its row is written (so a slot can name the row at once)."""
-    return uuid.uuid4().hex
 
 
 def query_fields(

@@ -103,7 +103,7 @@ POLICIES: dict[str, TablePolicy] = {
     # KB answer, abstention and containment counts stay in reports.
     "kb_queries": TablePolicy(
         Treatment.ANONYMISE, cleared={"question": ""}, pseudonymised={"conversation_id": "{}"},
-        kept=frozenset({"channel", "language", "article_id", "outcome"}),
+        kept=frozenset({"channel", "language", "article_id", "outcome", "query_key"}),  # query_key: random
     ),
     # Resolutions count in containment; scores and their splits stay, a comment's text goes but its count stays.
     "resolutions": TablePolicy(
