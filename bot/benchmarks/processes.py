@@ -7,10 +7,11 @@ that ends while it is read is left out; the CPU time of ended children is not co
 measure long-running servers)."""
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
+
+from bot.ces.report import percentile as nearest_rank_percentile
 
 # Fields of /proc/<pid>/stat after the command name: 1 is the parent, 11 and 12 the user and system ticks.
 PARENT_FIELD, USER_TICKS_FIELD, SYSTEM_TICKS_FIELD = 1, 11, 12
@@ -74,7 +75,7 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest rank: the smallest value with at least ``share`` of the values ≤ it (as in the reports);
-    0.0 for no values, so a benchmark's figure is always a number."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else 0.0
+    """The reports' nearest-rank percentile (:func:`bot.ces.report.percentile`); 0.0 for no values, so a
+    benchmark's figure is always a number."""
+    found = nearest_rank_percentile(values, share)
+    return 0.0 if found is None else found
