@@ -63,7 +63,7 @@ async def _mark_helped(tracker: Tracker, helped: bool) -> None:
     query_key = tracker.get_slot("kb_query_id")
     if query_key:
         await in_thread(services().query_log.flush)  # the lookup may still be on its way to the database
-        await in_session(mark_helped, query_key=str(query_key), helped=helped)
+        await in_session(mark_helped, query_key=query_key, helped=helped)
 
 
 def _answered(article: Article, query_id: str, tried: list[str]) -> list[EventType]:
