@@ -7,7 +7,8 @@ the file ``RASA_TOKEN_FILE`` names (a Docker/Kubernetes secret, systemd's ``Load
 it to the options inside this process and runs Rasa's own command line here, so the process's
 command line holds only the options it was given. Before Rasa starts, it installs
 :mod:`bot.engine.action_results` (action-server responses checked by a schema compiled once),
-:mod:`bot.engine.action_calls` (a customer's turn waits for a restarting action server) and
+:mod:`bot.engine.action_calls` (a customer's turn waits for a restarting action server),
+:mod:`bot.engine.kept_alive` (action calls over kept-alive connections) and
 :mod:`bot.engine.model_loading` (the NLU model loaded without Rasa's one training step).
 """
 from __future__ import annotations
@@ -64,10 +65,11 @@ def main(options: Sequence[str]) -> int:
     model_loading.keep_jax_out()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
-    from bot.engine import action_calls, action_results
+    from bot.engine import action_calls, action_results, kept_alive
 
     action_results.install()
     action_calls.install()
+    kept_alive.install()
     model_loading.install()
     # Rasa's command line reads sys.argv; changing this list leaves the process's own command line as it was.
     sys.argv = argv
