@@ -5,69 +5,17 @@ triggered intents) fails at once as it did; and a server that never comes back e
 latest shortly before the conversation's lock would expire."""
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 
-from bot.settings import PROJECT_ROOT
-
-ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+from tests.helpers.engine_scripts import engine_script_result
 
 SCENARIOS = r"""
-import asyncio, json, socket, time
-from aiohttp import web
-from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
+import asyncio, json, time
 
 from bot.engine import action_calls
-from bot.engine.channels.guard import ActionServerHealth
+from tests.helpers.engine_action_server import CustomerTurn, action_server, free_port, relay_action_run
 
 action_calls.install()
-RESULT = {"events": [{"event": "slot", "name": "relayed", "value": True}], "responses": []}
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class CustomerTurn:
-    # What the channel guard gives a customer's turn: its texts recorded, the guard's real health poll.
-    def __init__(self, url, limit_s):
-        self.url, self.limit_s, self.told = url, limit_s, []
-
-    async def started(self):
-        self.told.append("one moment")
-
-    async def until_up(self, seconds):
-        return await ActionServerHealth().wait_until_up(self.url, seconds)
-
-    async def gave_up(self):
-        self.told.append("try again later")
-
-
-async def action_server(port, calls, start_after_s=0.0):
-    await asyncio.sleep(start_after_s)
-
-    async def webhook(request):
-        calls.append((await request.json())["next_action"])
-        return web.json_response(RESULT)
-
-    async def health(request):
-        return web.json_response({"status": "ok"})
-
-    app = web.Application()
-    app.add_routes([web.post("/webhook", webhook), web.get("/health", health)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
 
 
 async def dying_server(port, calls):
@@ -79,17 +27,9 @@ async def dying_server(port, calls):
 
 
 async def call(url, turn):
-    action = RemoteAction("action_relay_to_agent", EndpointConfig(url))
-    args = (CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
-            DialogueStateTracker("callback:t-1", []), Domain.empty())
     started = time.monotonic()
     try:
-        if turn is None:
-            events = await action.run(*args)
-        else:
-            with action_calls.waiting_for_action_server(turn):
-                events = await action.run(*args)
-        outcome = [event.as_dict()["name"] for event in events]
+        outcome = await relay_action_run(url, turn)
     except Exception as error:
         outcome = type(error).__name__
     return {"outcome": outcome, "seconds": round(time.monotonic() - started, 1),
@@ -136,12 +76,7 @@ asyncio.run(main())
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("needs the engine env (.venv-engine)")
-    run = subprocess.run([str(ENGINE_PYTHON), "-c", SCENARIOS], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                         env={"PYTHONPATH": str(PROJECT_ROOT), "TICKET_LOCK_LIFETIME": "13"}, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return engine_script_result(SCENARIOS, {"TICKET_LOCK_LIFETIME": "13"})
 
 
 def test_a_customer_turn_waits_for_a_restarting_action_server_and_the_action_runs_once(outcomes):

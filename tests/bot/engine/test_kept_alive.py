@@ -5,88 +5,34 @@ dropped after IDLE_S, and a restarted action server is reconnected to (a custome
 for it through bot/engine/action_calls)."""
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 
-from bot.settings import PROJECT_ROOT
-
-ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
+from tests.helpers.engine_scripts import engine_script_result
 
 SCENARIOS = r"""
-import asyncio, json, socket
-from aiohttp import web
-from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
+import asyncio, json
 
 from bot.engine import action_calls, kept_alive
-from bot.engine.channels.guard import ActionServerHealth
-
-RESULT = {"events": [{"event": "slot", "name": "relayed", "value": True}], "responses": []}
+from tests.helpers.engine_action_server import CustomerTurn, action_server, free_port, relay_action_run
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def client_port(_body, request):
+    return request.transport.get_extra_info("peername")[1]
 
 
-class CustomerTurn:
-    def __init__(self, url):
-        self.url, self.limit_s, self.told = url, 30, []
-
-    async def started(self):
-        self.told.append("one moment")
-
-    async def until_up(self, seconds):
-        return await ActionServerHealth().wait_until_up(self.url, seconds)
-
-    async def gave_up(self):
-        self.told.append("try again later")
-
-
-async def action_server(port, client_ports, start_after_s=0.0):
-    await asyncio.sleep(start_after_s)
-
-    async def webhook(request):
-        await request.json()
-        client_ports.append(request.transport.get_extra_info("peername")[1])
-        await asyncio.sleep(0.05)
-        return web.json_response(RESULT)
-
-    async def health(request):
-        return web.json_response({"status": "ok"})
-
-    app = web.Application()
-    app.add_routes([web.post("/webhook", webhook), web.get("/health", health)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
+async def port_recording_server(port, client_ports, start_after_s=0.0):
+    return await action_server(port, client_ports, start_after_s, record=client_port, answer_after_s=0.05)
 
 
 async def call(url, turn=None):
-    action = RemoteAction("action_relay_to_agent", EndpointConfig(url, headers={"Authorization": "Bearer t"}))
-    args = (CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
-            DialogueStateTracker("callback:t-1", []), Domain.empty())
-    if turn is None:
-        events = await action.run(*args)
-    else:
-        with action_calls.waiting_for_action_server(turn):
-            events = await action.run(*args)
-    return [event.as_dict()["name"] for event in events]
+    return await relay_action_run(url, turn, headers={"Authorization": "Bearer t"})
 
 
 async def main():
     results = {}
     port, client_ports = free_port(), []
     url = f"http://127.0.0.1:{port}/webhook"
-    runner = await action_server(port, client_ports)
+    runner = await port_recording_server(port, client_ports)
 
     outcomes = [await call(url) for _ in range(4)]
     results["rasa_alone"] = {"outcomes": outcomes, "connections": len(set(client_ports))}
@@ -114,8 +60,8 @@ async def main():
 
     await runner.cleanup()
     client_ports.clear()
-    starting = asyncio.ensure_future(action_server(port, client_ports, start_after_s=1.0))
-    turn = CustomerTurn(url)
+    starting = asyncio.ensure_future(port_recording_server(port, client_ports, start_after_s=1.0))
+    turn = CustomerTurn(url, limit_s=30)
     outcome = await call(url, turn)
     runner = await starting
     results["restarted"] = {"outcome": outcome, "told": turn.told, "calls": len(client_ports)}
@@ -129,12 +75,7 @@ asyncio.run(main())
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("needs the engine env (.venv-engine)")
-    run = subprocess.run([str(ENGINE_PYTHON), "-c", SCENARIOS], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                         env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return engine_script_result(SCENARIOS)
 
 
 def test_rasa_alone_opens_a_connection_for_every_action_call(outcomes):
