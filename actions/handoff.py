@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.knowledge_base import answer_if_known
 from actions.services import in_session, in_thread, services
 from bot.ces.store import already_rated, should_ask
 from bot.escalation.details import customer_has_left
@@ -78,7 +79,8 @@ class ActionWithdrawHandoff(Action):
     HandoffPolicy runs this during a handoff only for a button's ``/withdraw_request`` or a short,
     confidently read "never mind" / "I solved it". A typed one is still passed to the agent (it may be
     about something else: "cancel it" can mean an order) and the bot asks to confirm with buttons; the
-    buttons (and the widget's "Stop waiting") withdraw at once.
+    buttons (and the widget's "Stop waiting") withdraw at once. Outside a handoff, a typed one the KB
+    answers with confidence is a question after all ("withdraw cookie consent") and gets that answer.
     """
 
     def name(self) -> str:
@@ -88,7 +90,10 @@ class ActionWithdrawHandoff(Action):
         pressed_button = ((tracker.latest_message or {}).get("text") or "").startswith("/")
         in_handoff = bool(tracker.get_slot("handoff_active"))
         if not pressed_button:
-            if not in_handoff:  # "never mind, I solved it" with nobody to stop waiting for
+            if not in_handoff:  # nobody to stop waiting for: a KB question ("withdraw cookie consent"), or "I solved it"
+                answer = await answer_if_known(dispatcher, tracker)
+                if answer is not None:
+                    return answer
                 dispatcher.utter_message(response="utter_withdraw_nothing_pending")
                 return []
             ended = await _relay_to_agent(dispatcher, tracker)

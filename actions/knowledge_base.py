@@ -20,7 +20,7 @@ from bot.kb.replies import (
     after_a_miss,
     clarify_buttons,
 )
-from bot.kb.search import Article, Candidate, KnowledgeBase
+from bot.kb.search import Article, Candidate, KnowledgeBase, SearchResult
 from bot.language import in_language
 
 
@@ -101,15 +101,7 @@ class ActionAnswerQuestion(Action):
         result = await in_thread(knowledge_base.search, question, language)
         events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
         if result.decision == "answer":
-            article = _shown_article(knowledge_base, result.top)
-            query_id = _log(tracker, question, language, "answer", result.top)
-            if result.article_language:
-                dispatcher.utter_message(
-                    response="utter_kb_article_in_other_language",
-                    in_article_language=in_language(result.article_language, language),
-                )
-            _utter_article(dispatcher, tracker, article)
-            return events + _answered(article, query_id, [])
+            return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
             query_id = _log(tracker, question, language, "clarify", result.top)
             dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=clarify_buttons(result.clarify_options, language))
@@ -121,6 +113,34 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(response=response, other_company=result.other_company)
             return events + [SlotSet("awaiting_feedback", False)]
         return events + _missed(dispatcher, tracker, "utter_kb_no_article")
+
+
+async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """The KB's answer to a message NLU read as something else, when the KB is sure of one: "withdraw
+    cookie consent" reads like "withdraw my request" but is a question. None (nothing said, nothing
+    logged) unless the answer overrules the intent (:attr:`SearchResult.overrules_intent`)."""
+    question = tracker.latest_message.get("text") or ""
+    language = tracker.get_slot("language") or "en"
+    knowledge_base = await in_thread(services().knowledge_base.current)
+    result = await in_thread(knowledge_base.search, question, language)
+    if not result.overrules_intent:
+        return None
+    events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
+    return only_changes(tracker, events + _answer(dispatcher, tracker, knowledge_base, result, question, language))
+
+
+def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge_base: KnowledgeBase, result: SearchResult,
+            question: str, language: str) -> list[EventType]:
+    """Show the article a search decided to answer with, and log the lookup; the answer's slots."""
+    article = _shown_article(knowledge_base, result.top)
+    query_id = _log(tracker, question, language, "answer", result.top)
+    if result.article_language:
+        dispatcher.utter_message(
+            response="utter_kb_article_in_other_language",
+            in_article_language=in_language(result.article_language, language),
+        )
+    _utter_article(dispatcher, tracker, article)
+    return _answered(article, query_id, [])
 
 
 def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> list[EventType]:

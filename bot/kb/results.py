@@ -17,6 +17,13 @@ class Candidate:
     url: str | None = None
 
 
+OVERRULING_PROBABILITY = 0.9
+"""How probable the best article must be for the KB's answer to overrule an intent NLU read in the message:
+"withdraw cookie consent" is read as withdrawing a request. On the shipped KB real questions of that kind
+score 0.96 or more in all four languages, the withdraw phrases of the NLU data at most 0.74 ("stop waiting"
+against pausing a subscription); tests/bot/kb/test_shipped_kb.py pins both."""
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """What the bot should do with a question, and why."""
@@ -41,6 +48,12 @@ class SearchResult:
     @property
     def top(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def overrules_intent(self) -> bool:
+        """Whether the answer is sure enough to overrule another intent NLU read in the message
+        (``OVERRULING_PROBABILITY``)."""
+        return self.decision == "answer" and self.top is not None and self.top.score >= OVERRULING_PROBABILITY
 
     def next_best(self, tried: Iterable[str]) -> Candidate | None:
         """After "that didn't help": the best article not yet tried, if its probability from this same

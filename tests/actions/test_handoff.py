@@ -265,3 +265,29 @@ def test_with_nothing_to_withdraw_the_bot_says_so(domain, dispatcher, text, in_h
                  make_tracker(domain, text, "withdraw_request", slots={"handoff_active": in_handoff}), domain)
     assert responses(dispatcher) == [expected]
     assert slots_set(events).get("handoff_active", False) is False
+
+
+def test_a_question_read_as_withdrawing_is_answered_from_the_kb_when_nothing_is_pending(domain, dispatcher):
+    # "withdraw cookie consent" reads like "withdraw my request"; with no request waiting it is a question.
+    tracker = make_tracker(domain, "how to cancel subscription", "withdraw_request", slots={"handoff_active": False})
+
+    events = run(ActionWithdrawHandoff(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_answer", "utter_ask_kb_helped"]
+    slots = slots_set(events)
+    assert slots["kb_article_id"] == "cancel-subscription"
+    assert slots["awaiting_feedback"] is True
+    assert "handoff_active" not in slots
+
+
+def test_during_a_handoff_a_typed_question_read_as_withdrawing_still_goes_to_the_agent(action_services, domain):
+    conversation_id = escalated_conversation(domain)
+    dispatcher = CollectingDispatcher()
+
+    events = run(ActionWithdrawHandoff(), dispatcher, make_tracker(domain, "how to cancel subscription", "withdraw_request",
+                 sender_id=conversation_id, slots={"handoff_active": True}), domain)
+
+    assert responses(dispatcher) == ["utter_ask_withdraw"]
+    assert events == []
+    status, _, last_line = ticket_of(action_services, conversation_id)
+    assert (status, last_line) == ("waiting", "how to cancel subscription")

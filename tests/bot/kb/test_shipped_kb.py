@@ -1,7 +1,9 @@
 """The shipped KB (data/kb) with the default embedding model: the cases the KB-trust issue was found with."""
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.kb.loader import load_articles
 from bot.kb.search import KnowledgeBase
@@ -57,4 +59,40 @@ def test_in_scope_questions_are_never_refused(shipped_kb: KnowledgeBase, questio
     """Answered, or at worst "Did you mean …?" with the right article first; never "outside what I can help with"."""
     result = shipped_kb.search(question, "en")
     assert result.decision in ("answer", "clarify"), result
+    assert result.top.article_id == article_id
+
+
+def withdraw_examples() -> list[tuple[str, str]]:
+    """Every example of the withdraw_request intent in the NLU data, with its language."""
+    found = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*/withdraw.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if block.get("intent") == "withdraw_request":
+                found += [(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip()[2:]).strip(), path.parent.name)
+                          for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    return found
+
+
+def test_no_way_of_withdrawing_a_request_is_taken_for_a_question(shipped_kb: KnowledgeBase):
+    examples = withdraw_examples()
+    assert {language for _, language in examples} == {"en", "he", "ar", "cs"}
+    overruled = [(text, shipped_kb.search(text, language).top) for text, language in examples
+                 if shipped_kb.search(text, language).overrules_intent]
+    assert overruled == []
+
+
+@pytest.mark.parametrize(
+    "question, language, article_id",
+    [
+        ("withdraw cookie consent", "en", "cookies"),
+        ("how do i withdraw my consent for cookies", "en", "cookies"),
+        ("withdraw consent to marketing emails", "en", "unsubscribe-marketing-emails"),
+        ("odvolat souhlas s cookies", "cs", "cookies-cs"),
+        ("ביטול הסכמה לעוגיות", "he", "cookies-he"),
+        ("سحب الموافقة على ملفات تعريف الارتباط", "ar", "cookies-ar"),
+    ],
+)
+def test_questions_that_read_like_withdrawing_overrule_that_reading(shipped_kb: KnowledgeBase, question, language, article_id):
+    result = shipped_kb.search(question, language)
+    assert result.overrules_intent
     assert result.top.article_id == article_id
