@@ -4,8 +4,9 @@ Starts the real helpdesk (uvicorn, ``--workers`` processes) on a free port again
 fills the queue, and lets ``--agents`` threads work it over HTTP at the same time: claim the next ticket,
 reply, resolve, until the queue is empty. With ``--think 2-6`` each agent first waits a random 2 to 6
 seconds before every action, as people do; without it they work flat out (the saturated rate). Agent
-replies are really delivered, to a minimal Rasa stand-in that accepts everything. Prints one JSON object
-with p50/p95 latencies and the CPU seconds the helpdesk and this client (agents and stand-in) used, and
+replies are really delivered, to a minimal Rasa stand-in that accepts everything (over kept-alive
+connections, as Rasa's). Prints one JSON object with p50/p95 latencies, the CPU seconds the helpdesk
+and this client (agents and stand-in) used, and the deliveries and connections the stand-in saw, and
 checks that no ticket was claimed twice.
 
     python -m bot bench-helpdesk                                   # temporary SQLite file
@@ -55,7 +56,7 @@ def run_benchmark(
     Raises ValueError when the database is not empty.
     """
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as workdir:
-        rasa = _AcceptingRasa()
+        rasa = AcceptingRasa()
         database_url = database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
         env = {
             "DATABASE_URL": database_url,
@@ -96,6 +97,7 @@ def run_benchmark(
         "think_s": list(think_s) if think_s else None,
         **result,
         "rasa_deliveries": rasa.count,
+        "rasa_connections": rasa.connections,
         # CPU seconds during the agents' run: the helpdesk's processes, and this process (agents + Rasa stand-in).
         "cpu_s": cpu_s,
         "cpu_ms_per_ticket": {name: round(1000 * seconds / max(1, result["claims"]), 1) for name, seconds in cpu_s.items()},
@@ -213,19 +215,25 @@ def _summary(values: list[float]) -> dict[str, float]:
 _ANSWERED = b'{"tracker": {"events": [{"event": "user"}, {"event": "bot"}]}}'
 
 
-class _AcceptingRasa:
-    """Stands in for Rasa's trigger_intent: accepts every delivery and counts it."""
+class AcceptingRasa:
+    """Stands in for Rasa's trigger_intent: accepts every delivery and counts it, and the connections
+    they came on. It keeps connections alive (HTTP/1.1) as Rasa's Sanic does, so the helpdesk's
+    connection reuse counts here as it would against Rasa."""
 
     def __init__(self):
         rasa = self
         self.count = 0
+        self._peers: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self):  # http.server's naming
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with rasa._lock:
                     rasa.count += 1
+                    rasa._peers.add(self.client_address)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(_ANSWERED)))
@@ -239,6 +247,12 @@ class _AcceptingRasa:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def connections(self) -> int:
+        """How many connections the deliveries came on."""
+        with self._lock:
+            return len(self._peers)
 
     def stop(self) -> None:
         self._server.shutdown()
