@@ -78,3 +78,14 @@ def test_a_typed_never_mind_is_confirmed_and_the_agent_who_claimed_it_can_no_lon
     today = datetime.now(timezone.utc).date().isoformat()
     report = lead.ok("GET", "/reports", params={"since": today, "until": today})
     assert report["escalations"]["withdrawn"]["count"] >= 2
+
+
+def test_with_no_request_waiting_a_question_that_reads_like_withdrawing_gets_its_article(stack, standins):
+    customer = Customer(stack, standins)
+
+    customer.say("withdraw cookie consent")
+    customer.wait_for_text("cookie settings")  # the cookies article, not "you have no request waiting"
+
+    customer.say("i solved it myself")
+    customer.wait_for_text("no request waiting")
+    assert sum("no request waiting" in text for text in customer.texts()) == 1
