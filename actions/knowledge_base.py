@@ -97,9 +97,8 @@ class ActionAnswerQuestion(Action):
         if is_frustrated(question, earlier_complaints(tracker.events)):
             return _escalate("frustration", question)
 
-        knowledge_base = await in_thread(svc.knowledge_base.current)
-        result = await in_thread(knowledge_base.search, question, language)
-        events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
+        knowledge_base, result = await _search(question, language)
+        events = _looked_up(question)
         if result.decision == "answer":
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
@@ -121,12 +120,21 @@ async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     logged) unless the answer overrules the intent (:attr:`SearchResult.overrules_intent`)."""
     question = tracker.latest_message.get("text") or ""
     language = tracker.get_slot("language") or "en"
-    knowledge_base = await in_thread(services().knowledge_base.current)
-    result = await in_thread(knowledge_base.search, question, language)
+    knowledge_base, result = await _search(question, language)
     if not result.overrules_intent:
         return None
-    events: list[EventType] = [SlotSet("next_step", None), SlotSet("kb_question", question)]
-    return only_changes(tracker, events + _answer(dispatcher, tracker, knowledge_base, result, question, language))
+    return only_changes(tracker, _looked_up(question) + _answer(dispatcher, tracker, knowledge_base, result, question, language))
+
+
+async def _search(question: str, language: str) -> tuple[KnowledgeBase, SearchResult]:
+    """The current KB index and what it decides for the question (the index shows the chosen article)."""
+    knowledge_base = await in_thread(services().knowledge_base.current)
+    return knowledge_base, await in_thread(knowledge_base.search, question, language)
+
+
+def _looked_up(question: str) -> list[EventType]:
+    """The slots of every KB lookup, whatever it decides: no pending next step, and the question asked."""
+    return [SlotSet("next_step", None), SlotSet("kb_question", question)]
 
 
 def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge_base: KnowledgeBase, result: SearchResult,

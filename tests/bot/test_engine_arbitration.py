@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
@@ -25,17 +24,13 @@ from bot.engine.arbitration import (
     words,
 )
 from bot.settings import PROJECT_ROOT
+from tests.helpers.nlu_data import nlu_examples
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 
 
 def training_examples(intents) -> list[str]:
-    examples = []
-    for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            if item.get("intent") in intents:
-                examples += [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
-    return examples
+    return [text for text, _ in nlu_examples(intents)]
 
 
 VOCABULARY = control_vocabulary(training_examples(set(ARBITRATED_INTENTS) - set(OWN_VOCABULARY_INTENTS)))

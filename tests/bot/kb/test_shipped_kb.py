@@ -1,12 +1,11 @@
 """The shipped KB (data/kb) with the default embedding model: the cases the KB-trust issue was found with."""
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.kb.loader import load_articles
 from bot.kb.search import KnowledgeBase
+from tests.helpers.nlu_data import nlu_examples
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,23 +61,11 @@ def test_in_scope_questions_are_never_refused(shipped_kb: KnowledgeBase, questio
     assert result.top.article_id == article_id
 
 
-def withdraw_examples() -> list[tuple[str, str]]:
-    """Every example of the withdraw_request intent in the NLU data, with its language."""
-    found = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*/withdraw.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if block.get("intent") == "withdraw_request":
-                found += [(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip()[2:]).strip(), path.parent.name)
-                          for line in block["examples"].splitlines() if line.strip().startswith("- ")]
-    return found
-
-
 def test_no_way_of_withdrawing_a_request_is_taken_for_a_question(shipped_kb: KnowledgeBase):
-    examples = withdraw_examples()
+    examples = nlu_examples({"withdraw_request"})
     assert {language for _, language in examples} == {"en", "he", "ar", "cs"}
-    overruled = [(text, shipped_kb.search(text, language).top) for text, language in examples
-                 if shipped_kb.search(text, language).overrules_intent]
-    assert overruled == []
+    results = [(text, shipped_kb.search(text, language)) for text, language in examples]
+    assert [(text, result.top) for text, result in results if result.overrules_intent] == []
 
 
 @pytest.mark.parametrize(
