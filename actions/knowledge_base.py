@@ -85,17 +85,14 @@ class ActionAnswerQuestion(Action):
         return only_changes(tracker, await self._answer(dispatcher, tracker))
 
     async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        svc = services()
         question = tracker.latest_message.get("text") or ""
         guide_request = typed_guide_request(question)
         if guide_request is not None:  # "next" or "all steps" typed: the open guide's, or "no guide open"
             return await _guide_step(dispatcher, tracker, show_all=guide_request == "all")
         language = tracker.get_slot("language") or "en"
-        topic = await in_thread(always_human_topic, question, svc.settings.always_human_topics)
-        if topic is not None:
-            return _escalate("sensitive_topic", question)
-        if is_frustrated(question, earlier_complaints(tracker.events)):
-            return _escalate("frustration", question)
+        reason = await _reason_for_a_person(question, tracker)
+        if reason is not None:
+            return _escalate(reason, question)
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
@@ -117,13 +114,33 @@ class ActionAnswerQuestion(Action):
 async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
     """The KB's answer to a message NLU read as something else, when the KB is sure of one: "withdraw
     cookie consent" reads like "withdraw my request" but is a question. None (nothing said, nothing
-    logged) unless the answer overrules the intent (:attr:`SearchResult.overrules_intent`)."""
+    logged) unless the answer overrules the intent (:attr:`SearchResult.overrules_intent`).
+
+    Such a question on a topic a person always handles, or from a frustrated customer, gets the offer
+    of a person instead of the article, as it would had the NLU read it as a question; "yes" then
+    escalates with that reason (:class:`ActionKbFeedback`)."""
     question = tracker.latest_message.get("text") or ""
     language = tracker.get_slot("language") or "en"
     knowledge_base, result = await _search(question, language)
     if not result.overrules_intent:
         return None
+    reason = await _reason_for_a_person(question, tracker)
+    if reason is not None:
+        dispatcher.utter_message(response="utter_offer_human_instead")
+        return only_changes(tracker, _looked_up(question) + [
+            SlotSet("escalation_reason", reason), SlotSet("awaiting_feedback", False)])
     return only_changes(tracker, _looked_up(question) + _answer(dispatcher, tracker, knowledge_base, result, question, language))
+
+
+async def _reason_for_a_person(question: str, tracker: Tracker) -> str | None:
+    """Why a person, not the KB, should answer the question: a topic a person always handles
+    (``sensitive_topic``), or a frustrated customer (``frustration``); None when nothing says so."""
+    topic = await in_thread(always_human_topic, question, services().settings.always_human_topics)
+    if topic is not None:
+        return "sensitive_topic"
+    if is_frustrated(question, earlier_complaints(tracker.events)):
+        return "frustration"
+    return None
 
 
 async def _search(question: str, language: str) -> tuple[KnowledgeBase, SearchResult]:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import Services, services
 from bot.db import migrate
+from bot.kb.results import SearchResult
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import Service, free_port
@@ -200,3 +202,13 @@ def action_services(var_dir, database_url, kb_dir, topics_file, helpdesk) -> Ite
     (conversations are kept apart by their sender ids)."""
     with configured_services(action_server_env(var_dir, database_url, kb_dir, topics_file, helpdesk.url)) as built:
         yield built
+
+
+@pytest.fixture
+def kb_decides(action_services, monkeypatch):
+    """Make every search return ``result``: the situation is set exactly, whatever the search would decide."""
+    def decide(result: SearchResult) -> None:
+        real = action_services.knowledge_base.current()
+        stub = SimpleNamespace(search=lambda question, language="en", exclude_ids=(): result, article=real.article)
+        monkeypatch.setattr(action_services.knowledge_base, "current", lambda: stub)
+    return decide

@@ -15,12 +15,14 @@ from actions.handoff import (
     ActionTicketReopened,
     ActionWithdrawHandoff,
 )
+from actions.knowledge_base import ActionKbFeedback
 from bot.ces.store import record_rating, record_resolution
 from bot.db import session_scope
 from bot.escalation.wording import agent_or_anyone
+from bot.kb.results import Candidate, SearchResult
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import Ticket
-from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set, user_event
 from tests.helpers.sessions import in_session
 
 
@@ -278,6 +280,29 @@ def test_a_question_read_as_withdrawing_is_answered_from_the_kb_when_nothing_is_
     assert slots["kb_article_id"] == "cancel-subscription"
     assert slots["awaiting_feedback"] is True
     assert "handoff_active" not in slots
+
+
+SURE_ANSWER = SearchResult("answer", [Candidate("cancel-subscription", "Cancel your subscription", 0.97)], "test", "en", 0.97)
+
+
+@pytest.mark.parametrize(("text", "history", "reason"), [
+    ("Please close my account and withdraw my consent", [], "sensitive_topic"),
+    ("withdraw this useless subscription!!!", [user_event("my refund never came!!!", "complain")], "frustration"),
+])
+def test_a_question_read_as_withdrawing_on_a_topic_for_a_person_is_offered_a_person_not_the_article(
+        domain, dispatcher, kb_decides, text, history, reason):
+    kb_decides(SURE_ANSWER)  # the KB would answer and overrule the intent, as for "withdraw cookie consent"
+    tracker = make_tracker(domain, text, "withdraw_request", slots={"handoff_active": False}, history=history)
+
+    events = run(ActionWithdrawHandoff(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human_instead"]
+    slots = slots_after(tracker, events)
+    assert (slots["escalation_reason"], slots["kb_question"], slots["awaiting_feedback"]) == (reason, text, False)
+    assert "kb_article_id" not in slots_set(events)
+
+    said_yes = make_tracker(domain, "yes", "affirm", slots=slots)
+    assert slots_set(run(ActionKbFeedback(), CollectingDispatcher(), said_yes, domain)) == {"next_step": "escalate"}
 
 
 def test_during_a_handoff_a_typed_question_read_as_withdrawing_still_goes_to_the_agent(action_services, domain):

@@ -1,5 +1,4 @@
 """Answering from the knowledge base: answer, admit not knowing, offer a person, and record it all."""
-from types import SimpleNamespace
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -111,16 +110,6 @@ def test_a_second_mild_complaint_goes_to_a_person(dispatcher, domain):
     events = run(ActionAnswerQuestion(), dispatcher, make_tracker(domain, mild, "complain", history=history), domain)
 
     assert slots_set(events)["escalation_reason"] == "frustration"
-
-
-@pytest.fixture
-def kb_decides(action_services, monkeypatch):
-    """Make every search return ``result``: the situation is set exactly, whatever the search would decide."""
-    def decide(result: SearchResult) -> None:
-        real = action_services.knowledge_base.current()
-        stub = SimpleNamespace(search=lambda question, language="en", exclude_ids=(): result, article=real.article)
-        monkeypatch.setattr(action_services.knowledge_base, "current", lambda: stub)
-    return decide
 
 
 def abstention(coverage: str) -> SearchResult:
