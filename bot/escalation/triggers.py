@@ -62,10 +62,16 @@ def _contains_phrase(normalised_text: str, phrase: str) -> bool:
 
 
 def is_shouting(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha() and ch.lower() != ch.upper()]
-    if len(letters) < SHOUTING_MIN_LETTERS:
+    """Most of the message is in capitals.
+
+    The share counts every letter, caseless scripts too: a Hebrew or Arabic question naming a brand
+    in Latin capitals ("ACME SHOP") is not shouting, although every cased letter in it is upper case.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    capitals = sum(ch.isupper() for ch in letters)
+    if capitals < SHOUTING_MIN_LETTERS:
         return False
-    return sum(ch.isupper() for ch in letters) / len(letters) >= SHOUTING_UPPER_SHARE
+    return capitals / len(letters) >= SHOUTING_UPPER_SHARE
 
 
 def frustration_signals(text: str, earlier_complaints: int = 0) -> list[str]:

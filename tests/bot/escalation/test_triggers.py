@@ -15,6 +15,7 @@ from bot.escalation.triggers import (
     matching_topic,
     normalise,
 )
+from bot.kb.loader import load_articles
 from bot.settings import PROJECT_ROOT
 
 real_safe_load = yaml.safe_load
@@ -75,6 +76,18 @@ def test_acronyms_and_scripts_without_case_are_not_shouting(text):
 
 
 @pytest.mark.parametrize("text", [
+    "מה זה החיוב ACME SHOP בחשבון הבנק שלי",  # shipped KB example questions naming the charge
+    "מה זה חיוב ACME PLUS בכרטיס",
+    "خصم ACME PLUS في كشف الحساب",
+    "co je ACME SHOP na mem vypisu",
+    "Why did ACME SHOP charge me twice",
+])
+def test_a_brand_in_capitals_inside_a_question_is_not_frustration(text):
+    assert not is_shouting(text)
+    assert not is_frustrated(text)
+
+
+@pytest.mark.parametrize("text", [
     "How do I reset my password?",
     "my parcel has not arrived yet, can you check?",
     "this is a bit slow but ok",
@@ -92,6 +105,18 @@ def test_acronyms_and_scripts_without_case_are_not_shouting(text):
 def test_mild_messages_are_not_frustrated(text):
     assert not is_frustrated(text)
     assert frustration_signals(text) == []
+
+
+def test_a_shipped_kb_question_reads_as_frustrated_only_when_it_says_an_angry_word():
+    """Else the bot would hand a plain question its KB answers to a person, unasked. Two shipped
+    questions do complain ("this is ridiculous"): those are meant to reach a person."""
+    frustrated_by_form_alone = [
+        question
+        for article in load_articles(PROJECT_ROOT / "data" / "kb")
+        for question in article.questions
+        if is_frustrated(question) and not any(s.startswith("said") for s in frustration_signals(question))
+    ]
+    assert frustrated_by_form_alone == []
 
 
 def test_one_exclamation_burst_alone_is_not_frustration():
