@@ -53,6 +53,8 @@ FORM_ANSWERS = {
     r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
 }
 TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
+FORM_STEP = re.compile("|".join([*FORM_ANSWERS, TICKET_CONFIRMATION.pattern]), re.IGNORECASE)
+"""A question of the escalation form, or the confirmation that ends it."""
 EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
 STATIC_MESSAGE = "hello"
 AGENT_POLL_S = 1.0
@@ -313,17 +315,18 @@ class WebChatCustomer(User, TimedSteps):
         chat = WebChatSession(config.rasa_url)
         try:
             self.step(MESSAGE, "web_connect", chat.open)
-            self.ask_the_kb(chat, "en" if escalates else None)
+            last_said = self.ask_the_kb(chat, "en" if escalates else None)
             if escalates:
                 think()
-                self.ask_for_a_person(chat)
+                self.ask_for_a_person(chat, last_said)
                 self.see_the_agent_reply(chat)
                 self.rate_the_effort(chat)
         finally:
             chat.close()
         self.report(CONVERSATION, "web_conversation", (time.perf_counter() - started) * 1000)
 
-    def ask_the_kb(self, chat: WebChatSession, language: str | None) -> None:
+    def ask_the_kb(self, chat: WebChatSession, language: str | None) -> dict[str, Any]:
+        """Ask, and answer "did that help" when asked; the last message of the bot's last turn."""
         asked = questions()
         question = RANDOM.choice(asked[language]) if language else sample_question(asked, RANDOM)[1]
         first = self.step(MESSAGE, "kb_answer", lambda: chat.exchange(question, anything, "KB answer"))
@@ -334,22 +337,26 @@ class WebChatCustomer(User, TimedSteps):
                                lambda: chat.exchange("/show_all_steps", has_payload("/affirm"), "guide steps"))
         if "/affirm" in payloads(answer):
             think()
-            self.step(MESSAGE, "did_it_help", lambda: chat.exchange("/affirm", anything, "acknowledgement"))
+            answer = self.step(MESSAGE, "did_it_help", lambda: chat.exchange("/affirm", anything, "acknowledgement"))
+        return answer
 
-    def ask_for_a_person(self, chat: WebChatSession) -> None:
+    def ask_for_a_person(self, chat: WebChatSession, last_said: dict[str, Any]) -> None:
+        """Ask for a person and fill in the form; a question the bot already handed to a person (a topic
+        a person always handles, a frustrated customer) has started the form: it is answered instead."""
         email = f"load-{uuid.uuid4().hex[:10]}@example.com"
         form = {pattern: answer.format(email=email) for pattern, answer in FORM_ANSWERS.items()}
-        question_or_confirmation = re.compile("|".join([*form, TICKET_CONFIRMATION.pattern]), re.IGNORECASE)
-        message = self.step(MESSAGE, "escalate",
-                            lambda: chat.exchange(ESCALATION_REQUEST, says(question_or_confirmation), "escalation form"))
+        if says(FORM_STEP)(last_said):
+            message = last_said
+        else:
+            message = self.step(MESSAGE, "escalate",
+                                lambda: chat.exchange(ESCALATION_REQUEST, says(FORM_STEP), "escalation form"))
         for _ in range(2 * len(form)):  # a question may be asked again (e.g. an address it could not read)
             text = message.get("text") or ""
             if TICKET_CONFIRMATION.search(text):
                 return
             answer = next(answer for pattern, answer in form.items() if re.search(pattern, text, re.IGNORECASE))
             think()
-            message = self.step(MESSAGE, "escalation_form", partial(chat.exchange, answer, says(question_or_confirmation),
-                                                                    "next question"))
+            message = self.step(MESSAGE, "escalation_form", partial(chat.exchange, answer, says(FORM_STEP), "next question"))
         raise self.fail("escalation_form", "the escalation form asked too many questions")
 
     def see_the_agent_reply(self, chat: WebChatSession) -> None:

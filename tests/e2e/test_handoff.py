@@ -14,6 +14,28 @@ from tests.e2e.helpers import Customer
 
 pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent online
 
+# Every way a question reaches a person without the customer asking for one; each must start the form.
+HANDED_TO_A_PERSON = pytest.mark.parametrize("turns", [
+    ["i want to talk to my lawyer about this refund"],  # a topic a person always handles
+    ["how do i reset my password this is ridiculous"],  # a frustrated customer
+    ["permanently close my account", "yes"],  # the offer of a person, accepted
+], ids=["always-human topic", "frustration", "offer accepted"])
+FORM_QUESTION = re.compile(r"your name|e-?mail|what's the problem", re.IGNORECASE)
+
+
+def bot_texts_after(stack, sender: str, turns: list[str]) -> list[str]:
+    """What the bot said to the last of ``turns``, said one after another on the REST channel."""
+    for text in turns:
+        replies = stack.say(sender, text)
+    return [reply.get("text") or "" for reply in replies]
+
+
+@HANDED_TO_A_PERSON
+def test_a_question_handed_to_a_person_starts_the_escalation_form(stack, sender, turns):
+    said = bot_texts_after(stack, sender, turns)
+    assert "connect you with a person" in said[0], said
+    assert FORM_QUESTION.search(said[-1]), said  # until 3 December: "Sorry, I didn't get that"
+
 
 def test_escalation_live_handoff_and_handback(stack, standins, agent):
     customer = Customer(stack, standins)
