@@ -14,11 +14,13 @@ from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
+    DID_YOU_MEAN,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
     abstention_response,
     after_a_miss,
     clarify_buttons,
+    last_bot_response,
 )
 from bot.kb.search import Article, Candidate, KnowledgeBase, SearchResult
 from bot.language import in_language
@@ -100,7 +102,7 @@ class ActionAnswerQuestion(Action):
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
             query_id = _log(tracker, question, language, "clarify", result.top)
-            dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=clarify_buttons(result.clarify_options, language))
+            dispatcher.utter_message(response=DID_YOU_MEAN, buttons=clarify_buttons(result.clarify_options, language))
             # The query id lets "None of these" mark this clarification as a miss in the query log.
             return events + [SlotSet("awaiting_feedback", False), SlotSet("kb_query_id", query_id)]
         _log(tracker, question, language, "abstain", result.top)
@@ -185,8 +187,12 @@ class ActionRejectSuggestions(Action):
         return "action_reject_suggestions"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        await _mark_helped(tracker, helped=False)
-        return _missed(dispatcher, tracker, "utter_kb_rephrase")
+        return await _none_of_these(dispatcher, tracker)
+
+
+async def _none_of_these(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    await _mark_helped(tracker, helped=False)
+    return _missed(dispatcher, tracker, "utter_kb_rephrase")
 
 
 class ActionShowArticle(Action):
@@ -214,7 +220,8 @@ class ActionShowArticle(Action):
 
 
 class ActionKbFeedback(Action):
-    """Yes / no from the customer: after an answer, after an offer of a person, or out of context."""
+    """Yes / no from the customer: after an answer, after "Did you mean …?" (no is "None of these"), after
+    an offer of a person, or out of context."""
 
     def name(self) -> str:
         return "action_kb_feedback"
@@ -228,6 +235,8 @@ class ActionKbFeedback(Action):
             if said_yes:
                 return await self._helped(dispatcher, tracker)
             return await self._did_not_help(dispatcher, tracker)
+        if not said_yes and last_bot_response(tracker.events) == DID_YOU_MEAN:
+            return await _none_of_these(dispatcher, tracker)  # "no" to "Did you mean …?"
         if tracker.get_slot("escalation_reason"):  # a person was offered
             if said_yes:
                 return [SlotSet("next_step", "escalate")]

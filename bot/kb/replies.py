@@ -6,18 +6,21 @@ Three honest messages (their wording is in domain.yml, in all four languages):
   (``other_company``): say so; not a miss, because no article is missing;
 - the question is for this support but no article answers it (``not_covered``): "I don't have an article
   about that yet" with a button to a person; a miss;
-- unsure (clarify): "Did you mean …?" with up to three titles and "None of these", which is a miss too.
+- unsure (clarify): "Did you mean …?" with up to three titles and "None of these", which is a miss too,
+  as is a typed "no" to it.
 
 A miss asks the customer to put it another way; the second miss in a row offers a person.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from bot.kb.search import Candidate
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
 OFFER_A_PERSON = "utter_offer_human"
+DID_YOU_MEAN = "utter_kb_did_you_mean"
 NONE_OF_THESE_PAYLOAD = "/reject_suggestions"
 # A button title, not a response: Rasa appends an action's buttons after a response's own, and
 # "None of these" belongs after the article titles.
@@ -41,3 +44,13 @@ def after_a_miss(misses_before: int, first_response: str) -> tuple[int, str]:
     row, then the offer of a person."""
     misses = misses_before + 1
     return misses, OFFER_A_PERSON if misses >= MISSES_BEFORE_OFFERING_A_PERSON else first_response
+
+
+def last_bot_response(events: Iterable[dict[str, Any]]) -> str | None:
+    """The response the bot said last in the conversation (Rasa names it in the message's metadata), so a
+    bare "no" can be read as the answer to that question; None when the last message was none."""
+    last = None
+    for event in events:
+        if event.get("event") == "bot":
+            last = (event.get("metadata") or {}).get("utter_action")
+    return last

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionRejectSuggestions, ActionShowArticle
 from bot.db import session_scope
-from bot.kb.replies import NONE_OF_THESE_PAYLOAD
+from bot.kb.replies import DID_YOU_MEAN, NONE_OF_THESE_PAYLOAD
 from bot.kb.search import Candidate, SearchResult
 from bot.models import KbQuery, Resolution
 from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set, user_event
@@ -283,6 +283,41 @@ def test_none_of_these_twice_in_a_conversation_offers_a_person(action_services, 
         replies += responses(dispatcher)
 
     assert replies == ["utter_kb_rephrase", "utter_offer_human"]
+
+
+ASKED_DID_YOU_MEAN = {"event": "bot", "text": "Did you mean one of these?", "metadata": {"utter_action": DID_YOU_MEAN}}
+
+
+def test_no_to_did_you_mean_is_none_of_these(action_services, dispatcher, domain):
+    sender, slots = clarified(domain)
+    tracker = make_tracker(domain, "no", "deny", slots=slots, sender_id=sender, history=[ASKED_DID_YOU_MEAN])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]  # until 3 December: "Okay. Anything else?"
+    assert slots_set(events) == {"kb_misses": 1}
+    [query] = kb_queries(action_services, sender)
+    assert (query.outcome, query.helped) == ("miss", False)
+
+
+def test_no_to_did_you_mean_after_an_earlier_miss_offers_a_person(dispatcher, domain):
+    sender, slots = clarified(domain, kb_misses=1)
+    tracker = make_tracker(domain, "no", "deny", slots=slots, sender_id=sender, history=[ASKED_DID_YOU_MEAN])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_after(tracker, events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_yes_to_did_you_mean_is_not_a_miss(dispatcher, domain):
+    sender, slots = clarified(domain)
+    tracker = make_tracker(domain, "yes", "affirm", slots=slots, sender_id=sender, history=[ASKED_DID_YOU_MEAN])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_anything_else"]
+    assert "kb_misses" not in slots_set(events)
 
 
 def test_none_of_these_without_a_logged_clarification_still_counts_a_miss(dispatcher, domain):

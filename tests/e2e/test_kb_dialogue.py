@@ -3,6 +3,8 @@ control messages stay controls (bot.engine.nlu.ControlIntentArbiter), and "None 
 import pytest
 import requests
 
+from bot.kb.replies import last_bot_response
+
 KB_INTENTS = {"ask_question", "nlu_fallback", "out_of_scope"}  # all answered by action_answer_question
 
 
@@ -68,6 +70,21 @@ def test_none_of_these_asks_to_rephrase_then_offers_a_person(stack, sender):
     assert any("other words" in text for text in first), first
     assert any("connect you with a person" in text for text in texts(second)), second
     assert "/request_human" in [b["payload"] for reply in second for b in reply.get("buttons", [])]
+
+
+@pytest.mark.parametrize("question, no", [
+    ("the reset email never arrives in my inbox", "no"),
+    ("מייל האיפוס לא מגיע לתיבה", "לא"),
+    ("رسالة إعادة التعيين لا تصل", "لا"),
+])
+def test_no_to_did_you_mean_is_none_of_these(stack, kb_built, sender, question, no):
+    asked = stack.say(sender, question)
+    assert "/reject_suggestions" in [b["payload"] for reply in asked for b in reply.get("buttons", [])], asked
+
+    stack.say(sender, no)
+
+    # Until 3 December the bot said "Okay. Anything else?" and the customer was dropped.
+    assert last_bot_response(stack.tracker(sender)["events"]) == "utter_kb_rephrase"
 
 
 def test_a_payment_question_nlu_calls_out_of_scope_is_answered_from_the_kb(stack, kb_built, sender):

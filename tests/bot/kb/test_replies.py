@@ -8,6 +8,7 @@ from bot.kb.replies import (
     abstention_response,
     after_a_miss,
     clarify_buttons,
+    last_bot_response,
 )
 from bot.kb.search import Candidate
 from bot.settings import PROJECT_ROOT
@@ -70,3 +71,21 @@ def test_no_article_yet_does_not_call_the_question_out_of_scope_or_guess():
 def test_the_other_two_messages_and_the_rephrase_exist_in_every_language(response):
     assert set(variations(response)) == set(LANGUAGES)
 
+
+
+def test_the_last_bot_response_is_the_one_named_in_the_latest_bot_message():
+    events = [
+        {"event": "bot", "text": "Did you mean …?", "metadata": {"utter_action": "utter_kb_did_you_mean"}},
+        {"event": "user", "text": "no"},
+        {"event": "action", "name": "action_kb_feedback"},
+        {"event": "bot", "text": "Sorry about that.", "metadata": {"utter_action": "utter_kb_rephrase"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert last_bot_response(events) == "utter_kb_rephrase"
+    assert last_bot_response(events[:3]) == "utter_kb_did_you_mean"
+
+
+def test_a_bot_message_without_a_named_response_or_no_message_names_none():
+    assert last_bot_response([{"event": "bot", "text": "Dana: hello", "metadata": {}}]) is None
+    assert last_bot_response([{"event": "bot", "text": "hi"}]) is None
+    assert last_bot_response([]) is None
