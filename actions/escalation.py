@@ -197,6 +197,11 @@ class ValidateEscalationForm(FormValidationAction):
         return {"customer_email": email}
 
     def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:
+            # No answer but action_start_escalation clearing the slot: rasa-sdk validates every slot set
+            # since the customer last spoke, so the form's first turn used to say "Please describe the
+            # problem" before its first question.
+            return {"issue_description": None}
         suggested = tracker.get_slot("suggested_description")
         if suggested and tracker.get_intent_of_latest_message() == "affirm":
             return {"issue_description": suggested}

@@ -68,6 +68,20 @@ def test_starting_an_escalation_gives_it_an_id_and_remembers_the_open_question(a
     assert (slots["issue_description"], slots["next_step"]) == (None, None)
 
 
+def test_the_form_starts_with_its_first_question_not_a_complaint_about_the_cleared_description(action_services, domain):
+    """As Rasa runs it: the form's validation first sees the slots action_start_escalation set."""
+    tracker = make_tracker(domain, "I want to talk to a person", "request_human")
+    with an_agent_online(action_services):
+        started = run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain)
+    first_turn = make_tracker(domain, "I want to talk to a person", "request_human", active_loop={"name": "escalation_form"},
+                              trailing=[event for event in started if event["event"] == "slot"])
+    dispatcher = CollectingDispatcher()
+
+    run(ValidateEscalationForm(), dispatcher, first_turn, domain)
+
+    assert dispatcher.messages == []  # until 3 December: "Please describe the problem in a line"
+
+
 def test_each_escalation_gets_a_new_id(action_services, domain):
     tracker = make_tracker(domain, "agent please", "request_human")
     with an_agent_online(action_services):
