@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from bot.kb.replies import last_bot_response
+from tests.e2e.test_surveys import resolved_by_the_bot
 
 KB_INTENTS = {"ask_question", "nlu_fallback", "out_of_scope"}  # all answered by action_answer_question
 
@@ -95,3 +96,14 @@ def test_a_payment_question_nlu_calls_out_of_scope_is_answered_from_the_kb(stack
 def test_the_weather_is_still_outside_what_the_bot_helps_with(stack, kb_built, sender):
     replies = " ".join(texts(stack.say(sender, "what's the weather like in london today")))
     assert "outside what I can help with" in replies, replies
+
+
+def test_a_question_instead_of_the_effort_score_is_answered(stack, kb_built, sender):
+    asked = resolved_by_the_bot(stack, sender, "how much does shipping cost")
+    assert any("made it easy for me" in reply.get("text", "") for reply in asked), asked
+
+    replies = stack.say(sender, "how do I download my invoice")
+
+    # Until 3 December: "Sorry, I didn't catch a score", and the question was lost.
+    assert "Invoices are available as PDF" in " ".join(texts(replies)), replies
+    assert stack.tracker(sender)["active_loop"] == {}, "the survey is left"
