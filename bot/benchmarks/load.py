@@ -337,6 +337,7 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
         if not (config.helpdesk_url and config.agent_email and config.agent_password):
             raise ValueError("the conversations mode needs the helpdesk URL and an agent account for its agent bots")
         customers, agents = counts[0], agent_count(counts[0])
+        put_agent_online(config)
         phases.append(run_locust(replace(config, agents=agents), CONVERSATION_USERS, customers + agents, spawn_rate,
                                  seconds, out, CONVERSATIONS))
     else:
@@ -344,6 +345,22 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
             phases.append(run_locust(config, STATIC_USERS, count, spawn_rate, seconds, out, f"static@{count}"))
             phases.append(run_locust(config, KB_USERS, count, spawn_rate, seconds, out, f"kb@{count}"))
     return LoadSummary(mode=mode, phases=phases, out_dir=str(out))
+
+
+def put_agent_online(config: ScenarioConfig) -> None:
+    """Mark the agent bots' account online before the first customer arrives. The bots do so as they
+    start, but a customer whose first question goes straight to a person (a topic a person always
+    handles) could escalate before that, find nobody online and get the ticket-first path."""
+    import requests
+
+    with requests.Session() as http:
+        login = http.post(f"{config.helpdesk_url}/api/auth/token", timeout=config.reply_timeout_s,
+                          json={"email": config.agent_email, "password": config.agent_password})
+        if login.status_code != 200:
+            raise ValueError(f"the agent account {config.agent_email} cannot log in (HTTP {login.status_code})")
+        http.put(f"{config.helpdesk_url}/api/agents/me/presence", json={"presence": "online"},
+                 headers={"Authorization": f"Bearer {login.json()['token']}"},
+                 timeout=config.reply_timeout_s).raise_for_status()
 
 
 # --- with a stack of its own ---------------------------------------------------------------------

@@ -50,6 +50,13 @@ def test_conversations_over_socketio_and_rest_with_an_agent_bot_and_no_error(dep
     assert reports_written(phase)
 
 
+def test_the_conversations_mode_refuses_an_agent_account_that_cannot_log_in(deployment, tmp_path):
+    rasa_url, helpdesk_url, account = deployment
+    with pytest.raises(ValueError, match=f"the agent account {account['agent_email']} cannot log in"):
+        load.run_load(rasa_url, helpdesk_url, users=1, spawn_rate=1, seconds=5, mode=load.CONVERSATIONS,
+                      out_dir=tmp_path, agent_email=account["agent_email"], agent_password="not the password")
+
+
 def test_the_command_runs_static_vs_kb_against_a_deployment_and_exits_0(deployment, tmp_path):
     rasa_url, helpdesk_url, _account = deployment
     command = [sys.executable, "-m", "bot", "bench-load", "--mode", "static-vs-kb", "--users", "2", "--spawn-rate", "2",
