@@ -33,8 +33,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    import requests
 
 SCENARIOS_FILE = Path(__file__).with_name("load_scenarios.py")
 CONFIG_ENV = "EFFORTLESS_LOAD_SCENARIO"
@@ -337,7 +341,9 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
         if not (config.helpdesk_url and config.agent_email and config.agent_password):
             raise ValueError("the conversations mode needs the helpdesk URL and an agent account for its agent bots")
         customers, agents = counts[0], agent_count(counts[0])
-        put_agent_online(config)
+        # The bots go online as they start, but a customer whose first question goes straight to a person
+        # could escalate before that, find nobody online and get the ticket-first path.
+        online_agent(config.helpdesk_url, config.agent_email, config.agent_password, config.reply_timeout_s).close()
         phases.append(run_locust(replace(config, agents=agents), CONVERSATION_USERS, customers + agents, spawn_rate,
                                  seconds, out, CONVERSATIONS))
     else:
@@ -347,20 +353,18 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
     return LoadSummary(mode=mode, phases=phases, out_dir=str(out))
 
 
-def put_agent_online(config: ScenarioConfig) -> None:
-    """Mark the agent bots' account online before the first customer arrives. The bots do so as they
-    start, but a customer whose first question goes straight to a person (a topic a person always
-    handles) could escalate before that, find nobody online and get the ticket-first path."""
+def online_agent(helpdesk_url: str, email: str, password: str, timeout_s: float) -> requests.Session:
+    """An HTTP session of the helpdesk API as the agent account, logged in and marked online."""
     import requests
 
-    with requests.Session() as http:
-        login = http.post(f"{config.helpdesk_url}/api/auth/token", timeout=config.reply_timeout_s,
-                          json={"email": config.agent_email, "password": config.agent_password})
-        if login.status_code != 200:
-            raise ValueError(f"the agent account {config.agent_email} cannot log in (HTTP {login.status_code})")
-        http.put(f"{config.helpdesk_url}/api/agents/me/presence", json={"presence": "online"},
-                 headers={"Authorization": f"Bearer {login.json()['token']}"},
-                 timeout=config.reply_timeout_s).raise_for_status()
+    http = requests.Session()
+    login = http.post(f"{helpdesk_url}/api/auth/token", json={"email": email, "password": password}, timeout=timeout_s)
+    if login.status_code != 200:
+        http.close()
+        raise ValueError(f"the agent account {email} cannot log in (HTTP {login.status_code})")
+    http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    http.put(f"{helpdesk_url}/api/agents/me/presence", json={"presence": "online"}, timeout=timeout_s).raise_for_status()
+    return http
 
 
 # --- with a stack of its own ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import requests
 
+from bot.benchmarks.load import online_agent
 from bot.benchmarks.processes import percentile, tree_rss_kb
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.assembly import start_stack
@@ -128,11 +129,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
     subprocess.run([sys.executable, "-m", "bot", "create-agent", "--email", email, "--name", "Bench", "--role",
                     "agent", "--password-stdin"], input="benchmark password\n", text=True, env=env, check=True,
                    capture_output=True)
-    token = requests.post(f"{helpdesk}/api/auth/token", json={"email": email, "password": "benchmark password"},
-                          timeout=10).json()["token"]
-    agent = requests.Session()
-    agent.headers["Authorization"] = f"Bearer {token}"
-    agent.put(f"{helpdesk}/api/agents/me/presence", json={"presence": "online"}, timeout=10).raise_for_status()
+    agent = online_agent(helpdesk, email, "benchmark password", timeout_s=10)
     sender = f"rest:bench-{uuid.uuid4().hex[:8]}"  # the REST channel keeps its own prefix: also the ticket's id
     for text in ("I want to talk to a person", "Sam Taylor", "sam.taylor@example.com", "benchmarking the handoff"):
         requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
