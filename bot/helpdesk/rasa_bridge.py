@@ -55,6 +55,7 @@ from bot.helpdesk.http import (
     request_with_retries,
 )
 from bot.helpdesk.schedule import next_attempt_at, worst_call_s
+from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
 from bot.helpdesk.tickets import due_delivery_ticket_ids
 from bot.logging_setup import Redactor
 from bot.models import Ticket, TicketMessage
@@ -75,12 +76,6 @@ PATH_SAFE = "/:@!$&'()*+,;="
 # Tickets delivered side by side, so one slow conversation does not hold up the others.
 DELIVERY_WORKERS = 4
 MAX_ERROR_CHARS = 300
-LINE_ENTITY = "delivery_line_id"
-"""Sent with every triggered intent (the line's id), so a later try can see in the conversation that an
-earlier one reached the customer although its answer never came back (a timeout, a helpdesk killed
-mid-send): lines are shown exactly once."""
-
-
 class DeliveryFailed(Exception):
     """Rasa did not take the line. ``permanent`` when retrying the same request cannot help;
     ``unreachable`` when that is because the customer's channel refuses messages for good."""
@@ -106,21 +101,6 @@ def unreachable_reason(response: requests.Response) -> str | None:
         text = response.text
     start = text.find(UNREACHABLE_MARK)
     return text[start:].strip()[:MAX_ERROR_CHARS] if start >= 0 else None
-
-
-def shown_in(events: list, line_id: int) -> bool:
-    """Whether the conversation already shows this line: an intent triggered for it (carrying
-    :data:`LINE_ENTITY`) was followed by a bot message before the next turn began."""
-    triggered = False
-    for event in events:
-        kind = event.get("event") if isinstance(event, dict) else None
-        if kind == "user":
-            entities = (event.get("parse_data") or {}).get("entities") or []
-            triggered = any(isinstance(e, dict) and e.get("entity") == LINE_ENTITY and str(e.get("value")) == str(line_id)
-                            for e in entities)
-        elif kind == "bot" and triggered:
-            return True
-    return False
 
 
 def bot_answered(response: requests.Response) -> bool:
@@ -221,34 +201,25 @@ class RasaBridge:
 
     def deliver_ticket(self, ticket_id: int) -> bool:
         """Deliver the ticket's due lines in order; False when one must wait for a later attempt."""
-        while True:
-            leased = self._acquire_lease(ticket_id)
-            if leased is None:
-                return True  # another worker holds it and re-checks for new lines before letting go
-            lease, line = leased
-            try:
-                finished = self._deliver_while_leased(lease, line)
-            except BaseException:
-                self._release_lease(lease)
-                raise
-            if not finished:
-                return False
-            # A line committed while we released may have found the lease still taken: look once more.
-            line = self._next_pending(ticket_id)
-            if line is None or not _is_due(line, utcnow()):
-                return True
+        leased = self._acquire_lease(ticket_id)
+        if leased is None:
+            return True  # nothing due, or another worker holds the ticket and will see every line
+        lease, line = leased
+        try:
+            return self._deliver_while_leased(lease, line)
+        except BaseException:
+            self._release_lease(lease)
+            raise
 
     def _deliver_while_leased(self, lease: _Lease, line: PendingLine | None) -> bool:
-        """Send due lines, starting with ``line``, until none is left (the lease is then released) or
-        one must wait (False; released too)."""
-        while line is not None and _is_due(line, utcnow()):
+        """Send due lines, starting with ``line``, until none is left (:meth:`_record` then released the
+        lease) or one must wait (False; released too)."""
+        while line is not None:
             outcome = self._send(line)
+            next_line = self._record(line, outcome, lease)
             if outcome.retry_at is not None:
-                self._record(line, outcome, lease)
                 return False
-            line = self._record(line, outcome, lease)
-        if lease.until is not None:
-            self._release_lease(lease)
+            line = next_line
         return True
 
     def _send(self, line: PendingLine) -> _Outcome:
@@ -283,20 +254,26 @@ class RasaBridge:
         except (requests.RequestException, ValueError, AttributeError):
             return False
 
-    def _next_pending(self, ticket_id: int) -> PendingLine | None:
-        with session_scope(self._session_factory) as session:
-            return _first_pending(session, ticket_id)
+    def _acquire_lease(self, ticket_id: int) -> tuple[_Lease, PendingLine] | None:
+        """Take the ticket's delivery lease and, in the same transaction, read its first due line; None
+        when another worker holds the lease or no line is due (the lease is then let go at once).
 
-    def _acquire_lease(self, ticket_id: int) -> tuple[_Lease, PendingLine | None] | None:
-        """Take the ticket's delivery lease and, in the same transaction, read its first pending line
-        (one transaction instead of two per delivery: this runs after every agent action)."""
+        One transaction, and no second look at the ticket after letting go: the lease's UPDATE comes
+        first, so it holds the ticket's row (PostgreSQL) or the database's write lock (SQLite) while
+        the line is read. A line committed after that read meets the lease still taken when its writer
+        comes to deliver it, and waits until this transaction has ended: it then finds the lease free,
+        or renewed by a worker that will read it next (:meth:`_record` takes the same order)."""
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
         with session_scope(self._session_factory) as session:
             if not _set_lease(session, ticket_id, free, lease.until):
                 return None
-            return lease, _first_pending(session, ticket_id)
+            line = _first_pending(session, ticket_id)
+            if line is None or not _is_due(line, now):
+                _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None)
+                return None
+            return lease, line
 
     def _release_lease(self, lease: _Lease) -> None:
         with session_scope(self._session_factory) as session:
@@ -304,10 +281,17 @@ class RasaBridge:
         lease.until = None
 
     def _record(self, line: PendingLine, outcome: _Outcome, lease: _Lease) -> PendingLine | None:
-        """Record one send's outcome and, in the same transaction, renew the lease for the ticket's
-        next due line or release it. Returns that next line (None: none due, or the lease was lost)."""
+        """Record one send's outcome and, in the same transaction, keep the lease for the ticket's next
+        due line or let it go. Returns that next line (None: none due, or the lease was lost).
+
+        The lease is renewed first, before the next line is read, for the reason
+        :meth:`_acquire_lease` gives; that also checks it is still ours before anything is written."""
         ticket_id = lease.ticket_id
+        until = utcnow() + self._lease_length
         with session_scope(self._session_factory) as session:
+            if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, until):
+                lease.until = None
+                return None  # our lease ran out and another worker holds the ticket now
             # With its agent: the event below shows who wrote the line.
             message = session.get_one(TicketMessage, line.id, options=[joinedload(TicketMessage.agent)])
             message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
@@ -319,29 +303,24 @@ class RasaBridge:
                                             failed_for_good=outcome.failed is not None)
             if emailed is not None and outcome.failed:
                 message.delivery_error = _went_by_email(outcome.failed, emailed.to_address)
-            ticket_values: dict[str, Any] = {}
-            if outcome.unreachable:
-                ticket_values["unreachable_reason"] = outcome.unreachable
             session.flush()
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
                 next_line = None
             if next_line is not None and outcome.unreachable:  # read before the ticket's UPDATE below
                 next_line = replace(next_line, unreachable_reason=outcome.unreachable)
-            until = utcnow() + self._lease_length if next_line is not None else None
-            renewed = rows_changed(
-                session,
-                update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.delivery_lease_until == lease.until)
-                .values(delivery_lease_until=until, **ticket_values)
-                .execution_options(synchronize_session=False),
-            )
-            if renewed != 1:
-                session.rollback()
-                lease.until = None
-                return None  # our lease ran out and another worker holds the ticket now
+            ticket_values: dict[str, Any] = {}
+            if outcome.unreachable:
+                ticket_values["unreachable_reason"] = outcome.unreachable
+            if next_line is None or ticket_values:
+                session.execute(
+                    update(Ticket)
+                    .where(Ticket.id == ticket_id)
+                    .values(delivery_lease_until=until if next_line is not None else None, **ticket_values)
+                    .execution_options(synchronize_session=False)
+                )
             events.record(session, kind="message_updated", message=message)
-        lease.until = until
+        lease.until = until if next_line is not None else None
         return next_line
 
 

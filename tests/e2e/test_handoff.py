@@ -4,11 +4,16 @@ The customer chats through the callback channel (a gateway that receives pushed 
 agent replies can be seen arriving in the customer's own chat.
 """
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory, session_scope
+from bot.helpdesk.rasa_bridge import bot_answered
+from bot.helpdesk.shown_lines import LINE_ENTITY
 from bot.models import SurveyRating
 from tests.e2e.helpers import Customer
 
@@ -121,3 +126,34 @@ def test_an_invalid_email_is_asked_again(stack, standins, agent):
     customer.wait_for_text("email")
     customer.say("noa at example dot com")
     customer.wait_for_text("doesn't look like an email address")
+
+
+def test_tries_of_one_agent_line_that_reach_rasa_together_show_it_once(stack, standins):
+    """The helpdesk tries a line again when an answer is late; an earlier try may still be waiting for
+    the conversation's lock then, and both used to run (the line shown twice, seen in a fault test)."""
+    customer = Customer(stack, standins)
+    customer.say("hello")
+    customer.wait_for_text(".")
+
+    def send_line(line_id: int, text: str) -> requests.Response:
+        return requests.post(
+            f"{stack.rasa_url}/conversations/{customer.conversation_id}/trigger_intent",
+            params={"output_channel": "latest", "token": stack.rasa_token},
+            json={"name": "EXTERNAL_agent_message",
+                  "entities": {"agent_message": text, "agent_name": "Omer", LINE_ENTITY: line_id}},
+            timeout=60,
+        )
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        tries = list(pool.map(send_line, [901, 901, 901], ["Your refund is on its way"] * 3))
+    assert [response.status_code for response in tries] == [200, 200, 200]
+    # Every try's answer shows the line, so the helpdesk records it as delivered whichever answer it reads.
+    assert all(bot_answered(response) for response in tries)
+    assert send_line(902, "Your refund is on its way").status_code == 200  # another line with the same words
+
+    customer.wait_for_text("Omer: Your refund is on its way")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and customer.texts().count("Omer: Your refund is on its way") < 2:
+        time.sleep(0.2)
+    time.sleep(1)  # a late duplicate would show up now
+    assert customer.texts().count("Omer: Your refund is on its way") == 2, customer.texts()

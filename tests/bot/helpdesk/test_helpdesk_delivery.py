@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from bot.db import session_scope, utcnow
-from bot.helpdesk.rasa_bridge import LINE_ENTITY, MAX_UNANSWERED_ATTEMPTS, RasaBridge, shown_in
+from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
+from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
 from bot.models import TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
