@@ -155,20 +155,21 @@ def current_session(request: Request, db: Session = Depends(db_session)) -> Agen
     return authenticate_request(request, db)
 
 
-def current_agent(agent_session: AgentSession = Depends(current_session)) -> Agent:
-    """The logged-in agent (any role)."""
+async def current_agent(agent_session: AgentSession = Depends(current_session)) -> Agent:
+    """The logged-in agent (any role). Async because it does no I/O (the agent came with its session):
+    FastAPI would otherwise hand this line to a worker thread and back, once per request."""
     return agent_session.agent
 
 
-def require_admin(agent: Agent = Depends(current_agent)) -> Agent:
-    """The logged-in agent, who must be an admin (403 otherwise)."""
+async def require_admin(agent: Agent = Depends(current_agent)) -> Agent:
+    """The logged-in agent, who must be an admin (403 otherwise); async for the same reason."""
     if agent.role != "admin":
         raise Forbidden("only admins may do this")
     return agent
 
 
-def require_service(request: Request) -> None:
-    """The caller must present the helpdesk service token (the action server)."""
+async def require_service(request: Request) -> None:
+    """The caller must present the helpdesk service token (the action server); async, as it does no I/O."""
     token = bearer_token(request) or ""
     expected = request.app.state.settings.service_token
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):

@@ -17,9 +17,11 @@ RUN groupadd --system --gid 10001 effortless \
 WORKDIR /app
 COPY requirements/engine.lock requirements/
 RUN pip install -r requirements/engine.lock
-# bot/engine/ imports rasa, the standard library and bot/language.py (itself standard library only: the
-# policy reads the conversation language with it); bot/__init__.py makes them importable.
+# bot/engine/ imports rasa, the standard library, bot/language.py (the policy reads the conversation
+# language with it) and bot/helpdesk/shown_lines.py (whether a helpdesk line already reached the chat),
+# both standard library only; the __init__.py files make them importable.
 COPY bot/__init__.py bot/language.py bot/
+COPY bot/helpdesk/__init__.py bot/helpdesk/shown_lines.py bot/helpdesk/
 COPY bot/engine/ bot/engine/
 COPY config.yml domain.yml endpoints.production.yml ./
 
