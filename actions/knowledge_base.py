@@ -11,7 +11,7 @@ from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
-from bot.kb.delivery import Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
+from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     DID_YOU_MEAN,
@@ -231,6 +231,9 @@ class ActionKbFeedback(Action):
 
     async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         said_yes = tracker.get_intent_of_latest_message() == "affirm"
+        if said_yes and last_bot_response(tracker.events) == GUIDE_CHOOSE:  # "all at once, or step by step?"
+            shown = await _guide_step(dispatcher, tracker, show_all=True)  # "yes, show me": not "that helped"
+            return [*shown, SlotSet("next_step", None)]
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
                 return await self._helped(dispatcher, tracker)

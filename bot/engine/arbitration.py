@@ -29,11 +29,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language")
-OWN_VOCABULARY_INTENTS = ("switch_language",)
+ARBITRATED_INTENTS = ("cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language", "restart")
+OWN_VOCABULARY_INTENTS = ("switch_language", "restart")
 """Arbitrated against their own examples' words only: the polite words of a language request ("česky
 prosím") would otherwise make "zrušit předplatné prosím" read as a control message; and "how do i switch
-to yearly billing" is a question, not a request for another language."""
+to yearly billing" is a question, not a request for another language. Likewise "رسالة إعادة التعيين لا
+تصل" (the reset message does not arrive) is a problem, not a request to start over, and the words of
+starting over ("new", "start", "جديد") must not make other questions read as control messages."""
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",

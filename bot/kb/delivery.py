@@ -25,6 +25,9 @@ FAQ_MAX_CHARS = 600
 CHANNELS_WITHOUT_BUTTONS = frozenset({"twilio"})
 """Channels that show buttons only as typed options: a guide's choice would be a chore there."""
 
+GUIDE_CHOOSE = "utter_guide_choose"
+"""The question a guide opens with: all its steps at once, or one at a time."""
+
 
 NEXT_STEP_WORDS = frozenset({
     "next", "next step", "next please", "ok next", "go on", "continue", "step by step",
@@ -74,7 +77,7 @@ def answer_replies(article: Article, channel: str | None, public_helpdesk_url: s
     if article.kind == "guide" and article.steps:
         if channel in CHANNELS_WITHOUT_BUTTONS:
             return all_steps_replies(article, public_helpdesk_url)
-        return [Reply("utter_guide_choose", {"answer": article.chat_answer(), "count": len(article.steps)})]
+        return [Reply(GUIDE_CHOOSE, {"answer": article.chat_answer(), "count": len(article.steps)})]
     if article.kind == "faq":
         whole = plain_text(article.body)
         if whole and len(whole) <= FAQ_MAX_CHARS:

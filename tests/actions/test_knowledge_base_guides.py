@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge_base import ActionAnswerQuestion, ActionGuideStep
+from actions.knowledge_base import ActionAnswerQuestion, ActionGuideStep, ActionKbFeedback
+from bot.kb.delivery import GUIDE_CHOOSE
 from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set
 from tests.bot.kb.kb_articles import write_article, write_demo_kb
 
@@ -35,8 +36,13 @@ def _services(action_services):
     return action_services
 
 
-def guide_tracker(domain, intent: str, text: str, step: int = 0, article_id: str | None = GUIDE_ID, channel="socketio"):
-    return make_tracker(domain, text, intent, channel=channel, slots={
+ASKED_HOW_TO_SEE_THE_STEPS = {"event": "bot", "text": "Would you like to see them all at once, or go step by step?",
+                              "metadata": {"utter_action": GUIDE_CHOOSE}}
+
+
+def guide_tracker(domain, intent: str, text: str, step: int = 0, article_id: str | None = GUIDE_ID, channel="socketio",
+                  history=None):
+    return make_tracker(domain, text, intent, channel=channel, history=history, slots={
         "guide_article_id": article_id, "guide_step": step, "kb_article_id": article_id, "awaiting_feedback": True,
     })
 
@@ -79,6 +85,25 @@ def test_show_all_steps_sends_them_numbered_in_one_message_with_the_help_centre_
     public = action_services.settings.public_helpdesk_url.rstrip("/")
     assert dispatcher.messages[0]["url"] == f"{public}/help/en/{GUIDE_ID}"
     assert slots_set(events) == {"guide_step": 3}
+
+
+def test_yes_to_all_at_once_or_step_by_step_shows_all_the_steps_and_is_not_taken_for_that_helped(dispatcher, domain):
+    tracker = guide_tracker(domain, "affirm", "yes", history=[ASKED_HOW_TO_SEE_THE_STEPS])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    # Until 3 December: "Glad it helped" and the effort question, before the customer saw a single step.
+    assert responses(dispatcher) == ["utter_guide_all_steps", "utter_ask_kb_helped"]
+    assert slots_set(events) == {"guide_step": 3}
+
+
+def test_yes_after_the_steps_is_that_helped(dispatcher, domain):
+    shown = {"event": "bot", "text": "Did that answer your question?", "metadata": {"utter_action": "utter_ask_kb_helped"}}
+    tracker = guide_tracker(domain, "affirm", "yes", step=3, history=[ASKED_HOW_TO_SEE_THE_STEPS, shown])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
 
 
 def test_step_by_step_walks_the_steps_then_asks_if_it_helped(domain):

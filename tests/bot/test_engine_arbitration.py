@@ -177,3 +177,18 @@ def test_a_question_that_reads_as_a_language_request_goes_to_the_knowledge_base(
                                   "ممكن بالانجليزي"])
 def test_a_request_for_another_language_stays_one(text):
     assert not ARBITRATION.reads_as_question(text, "switch_language", 0.91, LANGUAGE_REQUEST_WORDS)
+
+
+RESTART_WORDS = control_vocabulary(training_examples({"restart"}))
+
+
+@pytest.mark.parametrize("text", ["رسالة إعادة التعيين لا تصل",  # the reset message does not arrive: 0.93 restart
+                                  "how do i start a new subscription"])
+def test_a_problem_that_reads_as_starting_over_goes_to_the_knowledge_base(text):
+    assert ARBITRATION.reads_as_question(text, "restart", 0.93, RESTART_WORDS), topic_words(text, RESTART_WORDS)
+
+
+@pytest.mark.parametrize("text", ["restart", "start over please", "ابدأ من جديد", "خلينا نبدأ من جديد", "מתחילים מחדש",
+                                  "začít znovu"])
+def test_a_request_to_start_over_stays_one(text):
+    assert not ARBITRATION.reads_as_question(text, "restart", 0.93, RESTART_WORDS), topic_words(text, RESTART_WORDS)

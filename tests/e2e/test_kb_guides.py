@@ -50,3 +50,16 @@ def test_all_steps_come_numbered_in_one_message_with_the_help_centre_link(stack,
 def test_next_with_no_guide_open_says_so(stack, sender):
     replies = texts(stack.say(sender, "next step"))
     assert "There's no guide open at the moment. What can I help you with?" in replies, replies
+
+
+@pytest.mark.parametrize("question, yes, did_it_help", [
+    (QUESTION, "yes", "Did that answer your question?"),
+    ("איך מאפסים סיסמה", "כן", "האם זה ענה על השאלה שלך?"),
+], ids=["en", "he"])
+def test_yes_to_all_at_once_or_step_by_step_shows_the_steps(stack, sender, question, yes, did_it_help):
+    stack.say(sender, question)
+
+    replies = texts(stack.say(sender, yes))
+
+    # Until 3 December a "yes" here was "glad that helped" and the effort question, before any step was shown.
+    assert replies[0].startswith("1. ") and replies[-1] == did_it_help, replies
