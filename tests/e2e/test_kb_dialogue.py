@@ -110,3 +110,13 @@ def test_a_question_instead_of_the_effort_score_is_answered(stack, kb_built, sen
     # Until 3 December: "Sorry, I didn't catch a score", and the question was lost.
     assert "Invoices are available as PDF" in " ".join(texts(replies)), replies
     assert stack.tracker(sender)["active_loop"] == {}, "the survey is left"
+
+
+def test_a_question_a_person_always_handles_instead_of_the_effort_score_goes_to_a_person(stack, kb_built, sender):
+    resolved_by_the_bot(stack, sender, "how much does shipping cost")
+
+    replies = texts(stack.say(sender, "i want to talk to my lawyer about this refund"))
+
+    # Until 3 December: "Sorry, I didn't get that", and the customer stayed with the bot.
+    assert not any("didn't get that" in text for text in replies), replies
+    assert stack.tracker(sender)["active_loop"].get("name") == "escalation_form", replies
