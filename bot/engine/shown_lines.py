@@ -18,7 +18,7 @@ from typing import Any
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
+from bot.helpdesk.shown_lines import shown_in, triggered_line_id
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def install() -> None:
 
     async def trigger_external_user_uttered(processor: MessageProcessor, intent_name: str, entities: Any,
                                             tracker: Any, output_channel: Any) -> None:
-        line_id = entities.get(LINE_ENTITY) if isinstance(entities, dict) else None
+        line_id = triggered_line_id(entities)
         if line_id is not None and shown_in(
             (event.as_dict() for event in tracker.events if isinstance(event, (UserUttered, BotUttered))), line_id
         ):

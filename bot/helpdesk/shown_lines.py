@@ -30,6 +30,17 @@ def shown_in(events: Iterable[Mapping[str, Any]], line_id: object) -> bool:
 
 def line_id_of(user_event: Mapping[str, Any]) -> str | None:
     """The helpdesk line a user event was triggered for, as text; None for anything else."""
-    entities = (user_event.get("parse_data") or {}).get("entities") or []
-    return next((str(entity.get("value")) for entity in entities
-                 if isinstance(entity, Mapping) and entity.get("entity") == LINE_ENTITY), None)
+    return triggered_line_id((user_event.get("parse_data") or {}).get("entities"))
+
+
+def triggered_line_id(entities: object) -> str | None:
+    """The helpdesk line in a trigger's entities, as text, in either form Rasa takes: a mapping
+    (``{"delivery_line_id": 7}``, what the helpdesk sends) or a list of entities
+    (``[{"entity": "delivery_line_id", "value": 7}]``, what the events keep); None when absent."""
+    if isinstance(entities, Mapping):
+        value = entities.get(LINE_ENTITY)
+        return None if value is None else str(value)
+    if isinstance(entities, list):
+        return next((str(entity.get("value")) for entity in entities
+                     if isinstance(entity, Mapping) and entity.get("entity") == LINE_ENTITY), None)
+    return None

@@ -49,7 +49,9 @@ async def main():
         "not_shown": await trigger({"agent_message": "on its way", "delivery_line_id": 7}, not_shown),
         "bot_answered_the_customer": await trigger({"delivery_line_id": 7}, answered_customer),
         "without_line_id": await trigger({"agent_message": "on its way"}, shown),
-        "entity_list": await trigger([{"entity": "delivery_line_id", "value": 7}], shown),
+        "shown_as_entity_list": await trigger([{"entity": "delivery_line_id", "value": 7}], shown),
+        "another_line_as_entity_list": await trigger([{"entity": "delivery_line_id", "value": 8}], shown),
+        "entity_list_without_line_id": await trigger([{"entity": "agent_message", "value": "hi"}], shown),
     }))
 
 
@@ -66,6 +68,11 @@ def test_a_line_the_conversation_already_shows_does_not_run_again(runs):
     assert runs["shown"] == 0
 
 
+def test_a_trigger_listing_its_entities_is_checked_the_same_way(runs):
+    assert runs["shown_as_entity_list"] == 0
+    assert runs["another_line_as_entity_list"] == 1
+
+
 def test_another_line_and_a_line_whose_earlier_try_showed_nothing_run(runs):
     assert runs["another_line"] == 1
     assert runs["not_shown"] == 1
@@ -74,4 +81,4 @@ def test_another_line_and_a_line_whose_earlier_try_showed_nothing_run(runs):
 
 def test_triggers_without_a_line_id_run_as_in_rasa(runs):
     assert runs["without_line_id"] == 1
-    assert runs["entity_list"] == 1
+    assert runs["entity_list_without_line_id"] == 1
