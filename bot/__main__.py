@@ -23,6 +23,7 @@ COMMANDS = {
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
     "bench-nlu": ("bot.benchmarks.cli:nlu_main", "benchmark intent classification per language (cross-validation)"),
+    "bench-routing": ("bot.benchmarks.cli:routing_main", "benchmark where the KB's own example questions are sent (KB, person, fixed reply)"),
     "bench-scale": ("bot.benchmarks.cli:scale_main", "benchmark the saturated rate through nginx with 1, 2, ... replicas"),
     "bench-load": ("bot.benchmarks.cli:load_main", "load test in Locust: conversations over socket.io and REST, or static vs KB"),
     "settings-doc": ("bot.cli:settings_doc_main", "write docs/configuration.md from the settings declarations"),

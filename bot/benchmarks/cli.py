@@ -1,8 +1,8 @@
-"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu``, ``bench-scale``
-and ``bench-load``.
+"""The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu``, ``bench-routing``,
+``bench-scale`` and ``bench-load``.
 
 Each prints one JSON object; what the figures mean is in the docstring of
-:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu`,
+:mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu`, :mod:`bot.benchmarks.routing`,
 :mod:`bot.benchmarks.scale` and :mod:`bot.benchmarks.load` (and in docs/benchmarks.md, docs/load-testing.md).
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
 
 
 def stack_main(argv: list[str] | None = None) -> int:
@@ -94,6 +96,27 @@ def nlu_main(argv: list[str] | None = None) -> int:
         report = nlu.run_benchmark(args.folds, args.out)
     except StackError as exc:
         print(f"bench-nlu: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+def routing_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-routing [--model PATH] [--kb DIR]``: where the KB's own example questions are sent."""
+    from bot.benchmarks import routing
+    from bot.stack.supervisor import StackError
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-routing", description=routing.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="a trained model (default: the one for the current data, trained if needed)")
+    parser.add_argument("--kb", type=Path, default=PROJECT_ROOT / "data" / "kb", help="the articles (default: data/kb)")
+    args = parser.parse_args(argv)
+    if args.model is not None and not args.model.is_file():
+        parser.error(f"--model {args.model}: no such file")
+    try:
+        report = routing.run_benchmark(args.model, args.kb)
+    except (StackError, ValueError) as exc:
+        print(f"bench-routing: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0

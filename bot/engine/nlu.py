@@ -1,8 +1,9 @@
-"""ControlIntentArbiter: a question that DIET mistakes for a control intent goes to the knowledge base, and a
-short message that shares no word with the intent DIET picked (a name, a stray word) is not that intent.
+"""ControlIntentArbiter: a question that DIET mistakes for an intent with a fixed reply goes to the knowledge
+base, and a short message that shares no word with the intent DIET picked (a name, a stray word) is not that
+intent.
 
-Placed after DIETClassifier and FallbackClassifier in config.yml. It learns the control vocabulary from
-the training examples of the arbitrated intents, and when ``bot.engine.arbitration`` says a message reads
+Placed after DIETClassifier and FallbackClassifier in config.yml. It learns each intent's words from the
+training examples (and which words so many intents use that they are no topic), and when ``bot.engine.arbitration`` says a message reads
 as a question it predicts ``nlu_fallback``, which the rules send to ``action_answer_question`` (the same
 path as any message DIET is unsure about). Like Rasa's FallbackClassifier it puts ``nlu_fallback`` in front
 of the intent ranking, so the overruled intent stays visible there for debugging.
@@ -25,39 +26,34 @@ from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
-    KNOWN_WORD_INTENTS,
-    MAX_CONFIDENCE,
     MIN_TOPIC_WORDS,
-    OWN_VOCABULARY_INTENTS,
     Arbitration,
-    control_vocabulary,
     intent_vocabularies,
+    known_words,
     unknown_to_intent,
 )
 
 logger = logging.getLogger(__name__)
-VOCABULARY_FILE = "control_vocabulary.json"
+KNOWN_WORDS_FILE = "known_words.json"
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ControlIntentArbiter(GraphComponent, IntentClassifier):
-    """Overrules a control intent with ``nlu_fallback`` when the message reads as a KB question."""
+    """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
-                "max_confidence": MAX_CONFIDENCE}
+        return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: frozenset[str] | None = None,
-                 intent_vocabularies: dict[str, frozenset[str]] | None = None) -> None:
-        self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
-                                        float(config["max_confidence"]))
+                 known: dict[str, frozenset[str]] | None = None,
+                 vocabularies: dict[str, frozenset[str]] | None = None) -> None:
+        self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]))
         self._model_storage = model_storage
         self._resource = resource
-        self._vocabulary = vocabulary or frozenset()
-        self._intent_vocabularies = intent_vocabularies or {}
+        self._known = known or {}
+        self._intent_vocabularies = vocabularies or {}
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -65,16 +61,13 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._vocabulary = control_vocabulary(
-            example.get(TEXT) for example in training_data.intent_examples
-            if example.get(INTENT) in self._arbitration.intents and example.get(INTENT) not in OWN_VOCABULARY_INTENTS
-        )
+        # Every intent's words, questions included: a word many intents use is no topic (arbitration.common_words).
         self._intent_vocabularies = intent_vocabularies(
             (example.get(INTENT), example.get(TEXT)) for example in training_data.intent_examples
-            if example.get(INTENT) in KNOWN_WORD_INTENTS
         )
+        self._known = known_words(self._intent_vocabularies, self._arbitration.intents)
         with self._model_storage.write_to(self._resource) as directory:
-            dump_obj_as_json_to_file(directory / VOCABULARY_FILE, sorted(self._vocabulary))
+            dump_obj_as_json_to_file(directory / KNOWN_WORDS_FILE, {intent: sorted(words) for intent, words in self._known.items()})
             dump_obj_as_json_to_file(directory / INTENT_VOCABULARIES_FILE,
                                      {intent: sorted(words) for intent, words in self._intent_vocabularies.items()})
         return self._resource
@@ -83,9 +76,9 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> ControlIntentArbiter:
         with model_storage.read_from(resource) as directory:
-            vocabulary = frozenset(read_json_file(directory / VOCABULARY_FILE))
+            known = {intent: frozenset(words) for intent, words in read_json_file(directory / KNOWN_WORDS_FILE).items()}
             by_intent = {intent: frozenset(words) for intent, words in read_json_file(directory / INTENT_VOCABULARIES_FILE).items()}
-        return cls(config, model_storage, resource, vocabulary, by_intent)
+        return cls(config, model_storage, resource, known, by_intent)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -94,8 +87,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if name is None:
                 continue
-            vocabulary = self._intent_vocabularies.get(name, frozenset()) if name in OWN_VOCABULARY_INTENTS else self._vocabulary
-            if self._arbitration.reads_as_question(text, name, confidence, vocabulary):
+            if self._arbitration.reads_as_question(text, name, self._known):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
                 logger.debug("'%s' (%.3f) overruled: the message shares no word with its examples", name, confidence)

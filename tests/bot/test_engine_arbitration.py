@@ -1,7 +1,7 @@
-"""Arbitration between control intents and the knowledge base (bot/engine/arbitration.py, bot/engine/nlu.py).
+"""Arbitration between intents with a fixed reply and the knowledge base (bot/engine/arbitration.py, bot/engine/nlu.py).
 
-The decision is checked against the project's own control vocabulary (data/nlu), with DIET confidences like
-the ones the trained model gives; the Rasa component itself needs rasa, so it runs in the engine env.
+The decision is checked against the project's own training examples (data/nlu), as the trained component
+learns them; the Rasa component itself needs rasa, so it runs in the engine env.
 """
 from __future__ import annotations
 
@@ -15,70 +15,97 @@ from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
     EMAIL_WORD,
     KNOWN_WORD_INTENTS,
-    OWN_VOCABULARY_INTENTS,
     Arbitration,
-    control_vocabulary,
+    common_words,
     intent_vocabularies,
+    known_words,
     topic_words,
     unknown_to_intent,
     words,
 )
 from bot.settings import PROJECT_ROOT
-from tests.helpers.nlu_data import nlu_examples
+from tests.helpers.nlu_data import all_examples
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
-
-
-def training_examples(intents) -> list[str]:
-    return [text for text, _ in nlu_examples(intents)]
-
-
-VOCABULARY = control_vocabulary(training_examples(set(ARBITRATED_INTENTS) - set(OWN_VOCABULARY_INTENTS)))
+VOCABULARIES = intent_vocabularies((intent, text) for intent, text, _ in all_examples())
+KNOWN = known_words(VOCABULARIES, ARBITRATED_INTENTS)
 ARBITRATION = Arbitration()
 
 
-@pytest.mark.parametrize("text, intent, confidence", [
-    ("i sent the jacket back last week when do i see the money", "check_ticket_status", 0.57),
-    ("chci zrušit předplatné", "cancel", 0.993),
-    ("zrušit předplatné prosím", "cancel", 0.992),
-    ("מה הסטטוס של ההחזר על הנעליים שהחזרתי", "check_ticket_status", 0.90),
-    ("האם אתה בוט שיכול לעזור לי לשנות כתובת משלוח", "bot_challenge", 0.94),
-    ("לא קיבלתי את הכסף על ההחזרה", "deny", 0.8),
-    ("ما حالة استرداد المبلغ للحذاء الذي أعدته", "check_ticket_status", 0.80),
-    ("إلغاء الطلب الذي قدمته أمس", "cancel", 0.63),
-    ("لم أستلم المبلغ المسترد بعد", "deny", 0.7),
-    ("no, my parcel never arrived", "deny", 0.9),
-    ("i sent the jacket back last week when do i see the money", "check_ticket_status", 1.0),
+@pytest.mark.parametrize("text, intent", [
+    ("i sent the jacket back last week when do i see the money", "check_ticket_status"),
+    ("zrušit předplatné, které jsem si omylem koupil", "cancel"),
+    ("מה הסטטוס של ההחזר על הנעליים שהחזרתי", "check_ticket_status"),
+    ("האם אתה בוט שיכול לעזור לי לשנות כתובת משלוח", "bot_challenge"),
+    ("לא קיבלתי את הכסף על ההחזרה", "deny"),
+    ("ما حالة استرداد المبلغ للحذاء الذي أعدته", "check_ticket_status"),
+    ("إلغاء الطلب الذي قدمته أمس", "cancel"),
+    ("no, my parcel never arrived", "deny"),
+    # Read by the shipped model as these intents, with confidences of 0.98 to 1.0:
+    ("the box was empty", "rate_effort"),
+    ("the glass was shattered in the box", "rate_effort"),
+    ("Dobrý den, je možné u vás platit na dobírku?", "greet"),
+    ("Dobrý den, nepamatuji si heslo ke svému účtu. Můžete mi poradit?", "greet"),
+    ("امسحوا معلوماتي من عندكم", "restart"),
+    ("הגדרות התראות", "goodbye"),
+    ("i dont have a printer for the return label", "goodbye"),
+    ("gdpr erasure request", "check_ticket_status"),
+    ("تم التسليم ولم استلم", "reject_suggestions"),
+    ("minimum ios version for the app", "thank"),
+    ("how do i switch to yearly billing", "switch_language"),
+    ("can i switch my card to a different one", "switch_language"),
+    ("رسالة إعادة التعيين لا تصل", "restart"),  # the reset message does not arrive
+    ("how do i start a new subscription", "restart"),
 ])
-def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(text, intent, confidence):
-    assert ARBITRATION.reads_as_question(text, intent, confidence, VOCABULARY), topic_words(text, VOCABULARY)
+def test_a_question_that_reads_as_an_intent_with_a_fixed_reply_goes_to_the_knowledge_base(text, intent):
+    assert ARBITRATION.reads_as_question(text, intent, KNOWN), topic_words(text, KNOWN[intent])
 
 
 @pytest.mark.parametrize("text, intent", [
     ("cancel", "cancel"), ("zrušit", "cancel"), ("zrusit", "cancel"), ("ביטול", "cancel"), ("إلغاء", "cancel"),
     ("cancel that please", "cancel"), ("ok cancel", "cancel"), ("never mind", "cancel"),
-    ("don't want to continue", "cancel"), ("i changed my mind", "cancel"),
+    ("don't want to continue", "cancel"), ("i changed my mind", "cancel"), ("skip this question", "cancel"),
     ("no", "deny"), ("ne", "deny"), ("לא", "deny"), ("لا", "deny"), ("no thanks", "deny"), ("ne díky", "deny"),
-    ("לא תודה", "deny"), ("لا شكرا", "deny"), ("no that's not it", "deny"),
+    ("לא תודה", "deny"), ("لا شكرا", "deny"), ("no that's not it", "deny"), ("no, that didn't help", "deny"),
+    ("לא, זה לא עזר", "deny"), ("لا ما ساعدني", "deny"), ("ne, nepomohlo to", "deny"),
     ("ticket status", "check_ticket_status"), ("status of T-1042 please", "check_ticket_status"),
     ("jaký je stav mého požadavku", "check_ticket_status"), ("ما حالة تذكرتي", "check_ticket_status"),
     ("stav požadavků pro jana.novakova@seznam.cz", "check_ticket_status"),
     ("ما حالة التذاكر الخاصة بـ sara.ali@gmail.com", "check_ticket_status"),
+    ("is there any news about my case?", "check_ticket_status"), ("יש עדכון על הפנייה?", "check_ticket_status"),
     ("are you a bot", "bot_challenge"), ("אתה בוט?", "bot_challenge"), ("jste člověk?", "bot_challenge"),
+    ("are you a machine or a real agent?", "bot_challenge"),
+    ("hi there", "greet"), ("hi, good day to you", "greet"), ("ahoj, je tu někdo?", "greet"),
+    ("בוקר טוב לכולם", "greet"), ("السلام عليكم يا جماعة", "greet"), ("اهلا، في حدا؟", "greet"),
+    ("bye, have a nice day", "goodbye"), ("tak zatím, hezký den", "goodbye"), ("להתראות ותודה", "goodbye"),
+    ("باي، يومك سعيد", "goodbye"), ("hezký večer, na shledanou", "goodbye"),
+    ("thank you so much for your help", "thank"), ("děkuju, to mi pomohlo", "thank"),
+    ("תודה על העזרה", "thank"), ("شكرا جزيلا على المساعدة", "thank"),
+    ("i'd give it a 5", "rate_effort"), ("pretty easy, 6", "rate_effort"), ("bylo to snadné, 7", "rate_effort"),
+    ("היה קל מאוד", "rate_effort"), ("اعطيكم 6", "rate_effort"), ("the agent was quick and friendly", "rate_effort"),
+    ("none of those are what i need", "reject_suggestions"), ("žádná z těch možností", "reject_suggestions"),
+    ("אף אחד מאלה", "reject_suggestions"), ("ولا واحد منهم", "reject_suggestions"),
 ])
-def test_short_control_messages_stay_controls(text, intent):
-    assert not ARBITRATION.reads_as_question(text, intent, 0.9, VOCABULARY), topic_words(text, VOCABULARY)
+def test_control_messages_stay_controls(text, intent):
+    assert not ARBITRATION.reads_as_question(text, intent, KNOWN), topic_words(text, KNOWN[intent])
 
 
-def test_a_near_certain_prediction_is_kept():
-    assert not ARBITRATION.reads_as_question("chci zrušit předplatné", "cancel", 0.9995, VOCABULARY)
+@pytest.mark.parametrize("text", ["English please", "can we switch to english", "mluvte česky prosím", "אפשר באנגלית?",
+                                  "ممكن بالانجليزي"])
+def test_a_request_for_another_language_stays_one(text):
+    assert not ARBITRATION.reads_as_question(text, "switch_language", KNOWN), topic_words(text, KNOWN["switch_language"])
 
 
-@pytest.mark.parametrize("intent", ["request_human", "complain", "ask_question", "greet", "nlu_fallback"])
+@pytest.mark.parametrize("text", ["restart", "start over please", "ابدأ من جديد", "خلينا نبدأ من جديد", "מתחילים מחדש",
+                                  "začít znovu", "let's start again from the beginning"])
+def test_a_request_to_start_over_stays_one(text):
+    assert not ARBITRATION.reads_as_question(text, "restart", KNOWN), topic_words(text, KNOWN["restart"])
+
+
+@pytest.mark.parametrize("intent", ["request_human", "complain", "ask_question", "affirm", "withdraw_request", "nlu_fallback"])
 def test_intents_that_are_not_arbitrated_are_never_overruled(intent):
-    """Asking for a person is honoured however the request is worded."""
-    assert not ARBITRATION.reads_as_question("i want to talk to a person about my refund for the jacket", intent, 0.6,
-                                             VOCABULARY)
+    """Asking for a person is honoured however the request is worded; a yes stays a yes."""
+    assert not ARBITRATION.reads_as_question("i want to talk to a person about my refund for the jacket", intent, KNOWN)
 
 
 def test_words_ignore_case_diacritics_punctuation_and_numbers():
@@ -87,8 +114,13 @@ def test_words_ignore_case_diacritics_punctuation_and_numbers():
     assert words("") == []
 
 
-def test_topic_words_are_the_words_no_control_example_uses():
-    assert topic_words("chci zrušit předplatné", VOCABULARY) == ["chci", "predplatne"]
+def test_topic_words_are_neither_the_intents_own_words_nor_words_many_intents_use():
+    vocabularies = {"cancel": frozenset({"zrusit", "chci"}), "deny": frozenset({"ne", "chci", "to"}),
+                    "greet": frozenset({"ahoj", "to"}), "ask_question": frozenset({"predplatne", "to", "chci"})}
+    assert common_words(vocabularies) == {"chci", "to"}
+    known = known_words(vocabularies, ["cancel"])
+    assert topic_words("chci zrušit to předplatné", known["cancel"]) == ["predplatne"]
+    assert topic_words("ahoj, předplatné", known["cancel"]) == ["ahoj", "predplatne"]
 
 
 # --- the Rasa component, in the engine env --------------------------------------------------------
@@ -105,7 +137,9 @@ from bot.engine.nlu import ControlIntentArbiter
 config = {**ControlIntentArbiter.get_default_config(), "intents": ["cancel"]}
 storage, resource = LocalModelStorage(Path(tempfile.mkdtemp())), Resource("arbiter")
 trained = ControlIntentArbiter.create(config, storage, resource, None)
-trained.train(TrainingData([Message(data={"text": t, "intent": "cancel"}) for t in ("cancel", "cancel that")]))
+examples = [("cancel", "cancel"), ("cancel", "cancel that"), ("deny", "no"), ("deny", "no that"),
+            ("greet", "hi"), ("greet", "hi that"), ("ask_question", "where is my parcel")]
+trained.train(TrainingData([Message(data={"text": t, "intent": i}) for i, t in examples]))
 loaded = ControlIntentArbiter.load(config, storage, resource, None)
 out = []
 for text, intent, confidence in json.loads(sys.argv[1]):
@@ -120,25 +154,23 @@ print(json.dumps(out))
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
 def test_the_rasa_component_learns_the_vocabularies_and_keeps_the_overruled_intent_in_the_ranking(tmp_path: Path):
     cases = [["chci zrušit předplatné", "cancel", 0.99], ["cancel that", "cancel", 0.9],
-             ["cancel my subscription", "cancel", 0.999], ["where is my parcel today", "deny", 0.6],
+             ["cancel that parcel", "cancel", 0.999], ["where is my parcel today", "deny", 0.6],
              ["banana", "cancel", 0.97]]
     completed = subprocess.run([str(ENGINE_PYTHON), "-c", HARNESS, json.dumps(cases)], capture_output=True, text=True,
                                cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
                                timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    overruled, control, certain, not_arbitrated, unknown_word = json.loads(completed.stdout.strip().splitlines()[-1])
+    overruled, control, one_topic_word, not_arbitrated, unknown_word = json.loads(completed.stdout.strip().splitlines()[-1])
 
     assert overruled["intent"] == {"name": "nlu_fallback", "confidence": 0.99}
     assert [i["name"] for i in overruled["intent_ranking"]] == ["nlu_fallback", "cancel"]
     assert control["intent"]["name"] == "cancel"
-    assert certain["intent"]["name"] == "cancel"
+    assert one_topic_word["intent"]["name"] == "cancel"  # "parcel"; "that" is used by three intents, no topic
     assert not_arbitrated["intent"]["name"] == "deny"
     assert unknown_word["intent"] == {"name": "nlu_fallback", "confidence": 0.97}
 
 
-INTENT_VOCABULARIES = intent_vocabularies(
-    (intent, text) for intent in KNOWN_WORD_INTENTS for text in training_examples({intent})
-)
+INTENT_VOCABULARIES = {intent: words for intent, words in VOCABULARIES.items() if intent in KNOWN_WORD_INTENTS}
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -163,32 +195,3 @@ def test_a_message_with_a_word_of_the_intent_or_without_words_keeps_its_intent(t
 
 def test_questions_are_never_checked_for_known_words():
     assert not unknown_to_intent("banana", "ask_question", INTENT_VOCABULARIES)
-
-
-LANGUAGE_REQUEST_WORDS = control_vocabulary(training_examples({"switch_language"}))
-
-
-@pytest.mark.parametrize("text", ["how do i switch to yearly billing", "can i switch my card to a different one"])
-def test_a_question_that_reads_as_a_language_request_goes_to_the_knowledge_base(text):
-    assert ARBITRATION.reads_as_question(text, "switch_language", 0.91, LANGUAGE_REQUEST_WORDS)
-
-
-@pytest.mark.parametrize("text", ["English please", "can we switch to english", "mluvte česky prosím", "אפשר באנגלית?",
-                                  "ممكن بالانجليزي"])
-def test_a_request_for_another_language_stays_one(text):
-    assert not ARBITRATION.reads_as_question(text, "switch_language", 0.91, LANGUAGE_REQUEST_WORDS)
-
-
-RESTART_WORDS = control_vocabulary(training_examples({"restart"}))
-
-
-@pytest.mark.parametrize("text", ["رسالة إعادة التعيين لا تصل",  # the reset message does not arrive: 0.93 restart
-                                  "how do i start a new subscription"])
-def test_a_problem_that_reads_as_starting_over_goes_to_the_knowledge_base(text):
-    assert ARBITRATION.reads_as_question(text, "restart", 0.93, RESTART_WORDS), topic_words(text, RESTART_WORDS)
-
-
-@pytest.mark.parametrize("text", ["restart", "start over please", "ابدأ من جديد", "خلينا نبدأ من جديد", "מתחילים מחדש",
-                                  "začít znovu"])
-def test_a_request_to_start_over_stays_one(text):
-    assert not ARBITRATION.reads_as_question(text, "restart", 0.93, RESTART_WORDS), topic_words(text, RESTART_WORDS)

@@ -27,7 +27,7 @@ def language_slot(stack, sender: str) -> str | None:
     return stack.tracker(sender)["slots"].get("language")
 
 
-def test_a_hebrew_customer_who_gives_a_latin_name_and_an_email_keeps_hebrew_to_the_ticket_and_after(stack, sender):
+def test_a_hebrew_customer_who_gives_a_latin_name_and_an_email_keeps_hebrew_to_the_ticket_and_after(stack, sender, agent):
     assert any(HEBREW.search(text) for text in texts(stack.say(sender, "שלום")))
 
     asked_name = texts(stack.say(sender, "אני רוצה לדבר עם נציג"))
@@ -72,7 +72,7 @@ def test_english_please_switches_a_hebrew_conversation_and_confirms_in_english(s
     assert language_slot(stack, sender) == "en"
 
 
-def test_a_language_button_switches_even_while_the_bot_asks_for_the_customers_name(stack, sender):
+def test_a_language_button_switches_even_while_the_bot_asks_for_the_customers_name(stack, sender, agent):
     stack.say(sender, "שלום")
     stack.say(sender, "אני רוצה לדבר עם נציג")
 

@@ -1,5 +1,5 @@
-"""Through the real trained model: questions that read as control intents reach the knowledge base, short
-control messages stay controls (bot.engine.nlu.ControlIntentArbiter), and "None of these" is a miss."""
+"""Through the real trained model: questions that read as intents with a fixed reply reach the knowledge base,
+short control messages stay controls (bot.engine.nlu.ControlIntentArbiter), and "None of these" is a miss."""
 import pytest
 import requests
 
@@ -41,6 +41,9 @@ def kb_built(stack):
     # A problem said in a few words with "no" or "not" (until 3 December ticket status or deny)
     "המייל לא מגיע", "הכסף לא חזר", "הכסף עוד לא חזר אליי", "עדיין מחכה למייל מכם", "no email yet",
     "i never got the email", "still no email", "the code doesn't work", "الكود لا يعمل",
+    # Questions of the shipped KB that got a greeting, a score, a goodbye or a fresh start (until 3 December evening)
+    "Dobrý den, je možné u vás platit na dobírku?", "the box was empty", "gdpr erasure request", "הגדרות התראות",
+    "امسحوا معلوماتي من عندكم", "تم التسليم ولم استلم",
 ])
 def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(stack, question):
     parsed = parse(stack, question)
@@ -50,7 +53,8 @@ def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(st
 @pytest.mark.parametrize("text, intent", [
     ("cancel", "cancel"), ("zrušit", "cancel"), ("no", "deny"), ("ne", "deny"), ("לא", "deny"), ("لا", "deny"),
     ("ticket status", "check_ticket_status"), ("are you a bot", "bot_challenge"),
-    ("what's the weather like in london today", "out_of_scope"),
+    ("what's the weather like in london today", "out_of_scope"), ("hi, good day to you", "greet"),
+    ("thank you so much for your help", "thank"), ("tak zatím, hezký den", "goodbye"), ("שלום", "greet"),
     ("אני רוצה לדבר עם נציג", "request_human"), ("i want to talk to a person", "request_human"),
 ])
 def test_short_control_messages_stay_controls(stack, text, intent):
@@ -65,6 +69,20 @@ def test_cancelling_a_subscription_in_czech_is_answered_not_swallowed_by_cancel(
 def test_a_returned_jackets_refund_is_not_a_ticket_status_check(stack, kb_built, sender):
     replies = texts(stack.say(sender, "i sent the jacket back last week when do i see the money"))
     assert replies and not any("find a ticket" in text for text in replies), replies
+
+
+def test_a_czech_question_that_opens_with_a_greeting_is_answered_not_greeted(stack, kb_built, sender):
+    replies = " ".join(texts(stack.say(sender, "Dobrý den, je možné u vás platit na dobírku?")))
+    assert "Jsem asistent podpory" not in replies and "dobírk" in replies.lower(), replies
+
+
+def test_a_score_given_in_words_with_the_effort_question_open_is_still_the_score(stack, kb_built, sender):
+    asked = resolved_by_the_bot(stack, sender, "how much does shipping cost")
+    assert any("made it easy for me" in reply.get("text", "") for reply in asked), asked
+
+    stack.say(sender, "quite hard to be honest, 2")  # two topic words: nlu_fallback, which the survey takes
+
+    assert stack.tracker(sender)["slots"]["effort_score"] == 2
 
 
 def test_none_of_these_asks_to_rephrase_then_offers_a_person(stack, sender):
