@@ -4,7 +4,7 @@ An intent with a fixed reply (``cancel``, ``deny``, ``greet``, ``goodbye``, ``ch
 ``rate_effort``, ...) answers without reading the message, so when DIET picks one for a real question the
 customer gets "Okay, anything else?", a greeting, "I can't find a ticket" or even a fresh start instead of an
 article: "the box was empty" read as a score, "Dobrý den, je možné u vás platit na dobírku?" as a greeting,
-"smazat účet" (delete my account) as starting over, "הגדרות התראות" (notification settings) as goodbye.
+"امسحوا معلوماتي من عندكم" (delete my data) as starting over, "הגדרות התראות" (notification settings) as goodbye.
 (``out_of_scope`` needs no arbitration: its rule sends it to the knowledge base, whose domain model decides
 whether "outside what I can help with" is the honest reply.) DIET's confidence does not tell these apart: it
 gives 0.99 and more to questions that share one word with an intent's examples ("zrušit", "התראות" next to
