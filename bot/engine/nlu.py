@@ -3,7 +3,8 @@ base, and a short message that shares no word with the intent DIET picked (a nam
 intent.
 
 Placed after DIETClassifier and FallbackClassifier in config.yml. It learns each intent's words from the
-training examples (and which words so many intents use that they are no topic), and when ``bot.engine.arbitration`` says a message reads
+training examples (from which ``bot.engine.arbitration`` derives the words so many intents use that they are
+no topic), and when it says a message reads
 as a question it predicts ``nlu_fallback``, which the rules send to ``action_answer_question`` (the same
 path as any message DIET is unsure about). Like Rasa's FallbackClassifier it puts ``nlu_fallback`` in front
 of the intent ranking, so the overruled intent stays visible there for debugging.
@@ -34,7 +35,6 @@ from bot.engine.arbitration import (
 )
 
 logger = logging.getLogger(__name__)
-KNOWN_WORDS_FILE = "known_words.json"
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 
 
@@ -47,13 +47,16 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 known: dict[str, frozenset[str]] | None = None,
                  vocabularies: dict[str, frozenset[str]] | None = None) -> None:
         self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]))
         self._model_storage = model_storage
         self._resource = resource
-        self._known = known or {}
-        self._intent_vocabularies = vocabularies or {}
+        self._use(vocabularies or {})
+
+    def _use(self, vocabularies: dict[str, frozenset[str]]) -> None:
+        """Every intent's words, and what follows from them: the words that are no topic per arbitrated intent."""
+        self._intent_vocabularies = vocabularies
+        self._known = known_words(vocabularies, self._arbitration.intents)
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -62,12 +65,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         # Every intent's words, questions included: a word many intents use is no topic (arbitration.common_words).
-        self._intent_vocabularies = intent_vocabularies(
+        self._use(intent_vocabularies(
             (example.get(INTENT), example.get(TEXT)) for example in training_data.intent_examples
-        )
-        self._known = known_words(self._intent_vocabularies, self._arbitration.intents)
+        ))
         with self._model_storage.write_to(self._resource) as directory:
-            dump_obj_as_json_to_file(directory / KNOWN_WORDS_FILE, {intent: sorted(words) for intent, words in self._known.items()})
             dump_obj_as_json_to_file(directory / INTENT_VOCABULARIES_FILE,
                                      {intent: sorted(words) for intent, words in self._intent_vocabularies.items()})
         return self._resource
@@ -76,9 +77,8 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> ControlIntentArbiter:
         with model_storage.read_from(resource) as directory:
-            known = {intent: frozenset(words) for intent, words in read_json_file(directory / KNOWN_WORDS_FILE).items()}
             by_intent = {intent: frozenset(words) for intent, words in read_json_file(directory / INTENT_VOCABULARIES_FILE).items()}
-        return cls(config, model_storage, resource, known, by_intent)
+        return cls(config, model_storage, resource, by_intent)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
