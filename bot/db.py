@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
 
 from bot.settings import Settings
+from bot.sqlite_settings import apply_sqlite_pragmas
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -39,14 +40,7 @@ def make_engine(database_url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every SQLite test
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL keeps the database consistent after a crash; only a power loss can undo the
-            # last commits. FULL would fsync on every commit, the helpdesk's main cost under load.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+            apply_sqlite_pragmas(dbapi_connection)
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)

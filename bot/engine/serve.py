@@ -9,8 +9,9 @@ command line holds only the options it was given. Before Rasa starts, it install
 :mod:`bot.engine.action_results` (action-server responses checked by a schema compiled once),
 :mod:`bot.engine.action_calls` (a customer's turn waits for a restarting action server),
 :mod:`bot.engine.kept_alive` (action calls over kept-alive connections),
-:mod:`bot.engine.model_loading` (the NLU model loaded without Rasa's one training step) and
-:mod:`bot.engine.shown_lines` (a retried helpdesk line the chat already shows is not shown again).
+:mod:`bot.engine.model_loading` (the NLU model loaded without Rasa's one training step),
+:mod:`bot.engine.shown_lines` (a retried helpdesk line the chat already shows is not shown again) and
+:mod:`bot.engine.tracker_writes` (a turn's events stored in one statement, SQLite in WAL mode).
 """
 from __future__ import annotations
 
@@ -66,13 +67,14 @@ def main(options: Sequence[str]) -> int:
     model_loading.keep_jax_out()  # before Rasa imports TensorFlow
     from rasa.__main__ import main as rasa_main
 
-    from bot.engine import action_calls, action_results, kept_alive, shown_lines
+    from bot.engine import action_calls, action_results, kept_alive, shown_lines, tracker_writes
 
     action_results.install()
     action_calls.install()
     kept_alive.install()
     model_loading.install()
     shown_lines.install()
+    tracker_writes.install()
     # Rasa's command line reads sys.argv; changing this list leaves the process's own command line as it was.
     sys.argv = argv
     rasa_main()
