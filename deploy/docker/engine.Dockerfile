@@ -18,9 +18,9 @@ WORKDIR /app
 COPY requirements/engine.lock requirements/
 RUN pip install -r requirements/engine.lock
 # bot/engine/ imports rasa, the standard library, bot/language.py (the policy reads the conversation
-# language with it) and bot/helpdesk/shown_lines.py (whether a helpdesk line already reached the chat),
-# both standard library only; the __init__.py files make them importable.
-COPY bot/__init__.py bot/language.py bot/
+# language with it), bot/sqlite_settings.py (the pragmas a SQLite tracker database gets) and
+# bot/helpdesk/shown_lines.py (whether a helpdesk line already reached the chat), all standard library only; the __init__.py files make them importable.
+COPY bot/__init__.py bot/language.py bot/sqlite_settings.py bot/
 COPY bot/helpdesk/__init__.py bot/helpdesk/shown_lines.py bot/helpdesk/
 COPY bot/engine/ bot/engine/
 COPY config.yml domain.yml endpoints.production.yml ./
