@@ -118,19 +118,20 @@ async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     cookie consent" reads like "withdraw my request" but is a question. None (nothing said, nothing
     logged) unless the answer overrules the intent (:attr:`SearchResult.overrules_intent`).
 
-    Such a question on a topic a person always handles, or from a frustrated customer, gets the offer
-    of a person instead of the article, as it would had the NLU read it as a question; "yes" then
+    A message on a topic a person always handles, or from a frustrated customer, gets the offer of a
+    person instead, whatever the KB knows: "na vrácení peněz čekám už tři týdny, to je nepřijatelné"
+    reads like withdrawing ("vrácení") and got "Glad it's sorted!" until 4 December. "Yes" then
     escalates with that reason (:class:`ActionKbFeedback`)."""
     question = tracker.latest_message.get("text") or ""
     language = tracker.get_slot("language") or "en"
-    knowledge_base, result = await _search(question, language)
-    if not result.overrules_intent:
-        return None
     reason = await _reason_for_a_person(question, tracker)
     if reason is not None:
         dispatcher.utter_message(response="utter_offer_human_instead")
         return only_changes(tracker, _looked_up(question) + [
             SlotSet("escalation_reason", reason), SlotSet("awaiting_feedback", False)])
+    knowledge_base, result = await _search(question, language)
+    if not result.overrules_intent:
+        return None
     return only_changes(tracker, _looked_up(question) + _answer(dispatcher, tracker, knowledge_base, result, question, language))
 
 

@@ -102,7 +102,8 @@ def nlu_main(argv: list[str] | None = None) -> int:
 
 
 def routing_main(argv: list[str] | None = None) -> int:
-    """``python -m bot bench-routing [--model PATH] [--kb DIR]``: where the KB's own example questions are sent."""
+    """``python -m bot bench-routing [--model PATH] [--kb DIR] [--messages FILE]``: where the KB's own example
+    questions, and the complaints and calm questions of FILE, are sent."""
     from bot.benchmarks import routing
     from bot.stack.supervisor import StackError
 
@@ -110,11 +111,15 @@ def routing_main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a trained model (default: the one for the current data, trained if needed)")
     parser.add_argument("--kb", type=Path, default=PROJECT_ROOT / "data" / "kb", help="the articles (default: data/kb)")
+    parser.add_argument("--messages", type=Path, default=routing.COMPLAINTS,
+                        help="sets of messages per language, read as well (default: bot/benchmarks/complaints.yml)")
     args = parser.parse_args(argv)
     if args.model is not None and not args.model.is_file():
         parser.error(f"--model {args.model}: no such file")
+    if not args.messages.is_file():
+        parser.error(f"--messages {args.messages}: no such file")
     try:
-        report = routing.run_benchmark(args.model, args.kb)
+        report = routing.run_benchmark(args.model, args.kb, args.messages)
     except (StackError, ValueError) as exc:
         print(f"bench-routing: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,14 @@ the fallback and the arbiter of ``config.yml``) and counts, per language, where 
 - ``fixed_reply``: every other intent, whose reply ignores the question (a greeting, "Anything else?",
   "I can't find a ticket", a fresh start). This is the figure to keep low.
 
+It reads two sets of messages we wrote (``bot/benchmarks/complaints.yml``, never training data) the same way:
+complaints that name a topic ("the refund took three weeks, unacceptable"), and calm questions on the same
+topics. For these and the KB's questions it counts the **outcome** a customer sees: ``person`` (read as a
+complaint or a request for a person: the escalation starts), ``frustration_escalation`` (read as a question,
+but the KB action finds it frustrated, ``bot.escalation.triggers``, and starts the escalation instead of
+answering; read as withdrawing a request, it offers a person), ``article`` (the knowledge base answers, asks or abstains) or ``fixed_reply``. A complaint
+should not end at an article, a calm question not at a person.
+
 The questions are split by their position in their language's list into an even and an odd half, so a
 change tuned on one half can be read on the other (docs/knowledge-base.md, "Questions that look like
 control intents"). The training data never contains these questions. It loads the model once (about a
@@ -25,9 +33,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import yaml
+
+from bot.escalation.triggers import is_frustrated
 from bot.settings import PROJECT_ROOT
 from bot.stack.supervisor import StackError, child_env, engine_bin
 
+COMPLAINTS = Path(__file__).with_name("complaints.yml")
+OUTCOMES = ("person", "frustration_escalation", "article", "fixed_reply")
 KB_INTENTS = frozenset({"ask_question", "nlu_fallback", "out_of_scope", "withdraw_request"})
 PERSON_INTENTS = frozenset({"complain", "request_human"})
 ROUTES = ("knowledge_base", "person", "fixed_reply")
@@ -38,6 +51,34 @@ def route(intent: str) -> str:
     if intent in KB_INTENTS:
         return "knowledge_base"
     return "person" if intent in PERSON_INTENTS else "fixed_reply"
+
+
+def outcome(intent: str, text: str) -> str:
+    """What the customer gets for ``text`` read as ``intent`` (see the module doc)."""
+    where = route(intent)
+    if where == "knowledge_base":
+        return "frustration_escalation" if is_frustrated(text) else "article"
+    return where
+
+
+def count_outcomes(messages: Mapping[str, Sequence[str]], readings: Mapping[str, Sequence[Mapping[str, str]]]) -> dict:
+    """Per language and in all: how many messages ended at each outcome. ``readings`` follow ``messages``."""
+    by_language = {
+        language: Counter(outcome(reading["intent"], text) for text, reading in zip(texts, readings[language], strict=True))
+        for language, texts in messages.items()
+    }
+    total = sum(by_language.values(), Counter())
+    return {"messages": sum(total.values()), **{name: total[name] for name in OUTCOMES},
+            "languages": {language: {name: counts[name] for name in OUTCOMES} for language, counts in by_language.items()}}
+
+
+def load_message_sets(path: Path) -> dict[str, dict[str, list[str]]]:
+    """The named sets of ``path`` (``complaints``, ``calm_questions``), each per language."""
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict) or not all(isinstance(languages, dict) for languages in loaded.values()):
+        raise ValueError(f"{path}: expected sets of messages per language (complaints: {{en: [...]}})")
+    return {name: {language: [str(text) for text in texts] for language, texts in languages.items()}
+            for name, languages in loaded.items()}
 
 
 def summarize(questions: Mapping[str, Sequence[str]], readings: Mapping[str, Sequence[Mapping[str, str]]]) -> dict:
@@ -94,15 +135,17 @@ def read_with_model(model: Path, texts: Sequence[str]) -> list[dict[str, str]]:
     return readings
 
 
-def run_benchmark(model: Path | None, kb_dir: Path) -> dict:
-    """Read every example question of ``kb_dir`` with ``model`` (default: trained for the current data)."""
+def run_benchmark(model: Path | None, kb_dir: Path, message_sets: Path = COMPLAINTS) -> dict:
+    """Read every example question of ``kb_dir`` and the sets of ``message_sets`` with ``model`` (default:
+    trained for the current data), loaded once."""
     from bot.benchmarks.load import kb_questions
     from bot.stack.model import train_if_needed
 
+    sets = {"kb_questions": kb_questions(kb_dir), **load_message_sets(message_sets)}
     model = model or train_if_needed()
-    questions = kb_questions(kb_dir)
-    flat = [text for texts in questions.values() for text in texts]
-    readings = iter(read_with_model(model, flat))
-    by_language = {language: [next(readings) for _ in texts] for language, texts in questions.items()}
-    return {"model": model.name, **summarize(questions, by_language)}
+    readings = iter(read_with_model(model, [text for texts in sets.values() for by_language in texts.values() for text in by_language]))
+    read = {name: {language: [next(readings) for _ in texts] for language, texts in languages.items()}
+            for name, languages in sets.items()}
+    return {"model": model.name, **summarize(sets["kb_questions"], read["kb_questions"]),
+            "outcomes": {name: count_outcomes(sets[name], read[name]) for name in sets}}
 

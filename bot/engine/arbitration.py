@@ -30,6 +30,13 @@ Arabic names "عمر" as ``cancel`` and "خالد العتيبي" as ``switch_la
 switch the language instead of taking the answer. Such a message becomes ``nlu_fallback`` too: inside a
 form it is the answer to the question asked, outside one it goes to the knowledge base.
 
+A complaint (``complain``) is arbitrated too, but it keeps the message whenever the message uses a word that
+only complaints use (``OWN_WORD_INTENTS``): DIET reads some KB questions as a complaint at 1.0 ("מדיניות
+החזרות כמה ימים", returns policy how many days; "faktura na firmu s dic"), and the customer got a ticket and
+a person instead of the article, while "the refund took three weeks, unacceptable" names a topic too but
+says a complaint's word. A complaint without such a word that reaches the knowledge base still meets the
+frustration check there (``bot.escalation.triggers``), which starts the escalation instead of answering.
+
 The Rasa component that applies this is ``bot.engine.nlu.ControlIntentArbiter``.
 """
 from __future__ import annotations
@@ -42,11 +49,15 @@ from dataclasses import dataclass
 
 ARBITRATED_INTENTS = (
     "cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language", "restart",
-    "greet", "goodbye", "thank", "rate_effort", "reject_suggestions",
+    "greet", "goodbye", "thank", "rate_effort", "reject_suggestions", "complain",
 )
-"""Intents whose reply ignores what the message says. Not ``affirm`` ("yes, that fixed my password" is a
-yes), nor asking for a person or complaining (honoured however worded), nor ``withdraw_request``, whose
-action answers from the knowledge base when nothing is waiting."""
+"""Intents whose reply ignores what the message says, and ``complain`` (a ticket and a person, see
+``OWN_WORD_INTENTS``). Not ``affirm`` ("yes, that fixed my password" is a yes), nor asking for a person
+(honoured however worded), nor ``withdraw_request``, whose action answers from the knowledge base when
+nothing is waiting."""
+OWN_WORD_INTENTS = ("complain",)
+"""Arbitrated intents that keep a message using a word no other intent's examples use ("unacceptable",
+"נמאס", "مهزلة", "naštvaná"): a complaint that names a topic is still a complaint."""
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -103,6 +114,16 @@ def known_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[st
     return {intent: vocabularies.get(intent, frozenset()) | common for intent in intents}
 
 
+def own_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Per intent in ``intents``: the words its examples use and no other intent's do (a complaint's
+    "ridiculous", "מגוחך"); ``vocabularies`` as for :func:`known_words`."""
+    result = {}
+    for intent in intents:
+        others = frozenset().union(*(words for other, words in vocabularies.items() if other != intent))
+        result[intent] = vocabularies.get(intent, frozenset()) - others
+    return result
+
+
 def _one_edit_apart(word: str, known: str) -> bool:
     """Equal after one substitution, insertion, deletion or swap of neighbours ("thnks", "cancle")."""
     if abs(len(word) - len(known)) > 1 or word == known:
@@ -144,8 +165,12 @@ class Arbitration:
 
     intents: frozenset[str] = frozenset(ARBITRATED_INTENTS)
     min_topic_words: int = MIN_TOPIC_WORDS
+    own_word_intents: frozenset[str] = frozenset(OWN_WORD_INTENTS)
 
-    def reads_as_question(self, text: str, intent: str, known: Mapping[str, frozenset[str]]) -> bool:
+    def reads_as_question(self, text: str, intent: str, known: Mapping[str, frozenset[str]],
+                          own: Mapping[str, frozenset[str]]) -> bool:
         """True when ``intent`` (DIET's pick) should give way to the knowledge base; ``known`` is
-        :func:`known_words` of the arbitrated intents."""
-        return intent in self.intents and len(topic_words(text, known.get(intent, frozenset()))) >= self.min_topic_words
+        :func:`known_words` of the arbitrated intents, ``own`` :func:`own_words` of ``own_word_intents``."""
+        if intent not in self.intents or len(topic_words(text, known.get(intent, frozenset()))) < self.min_topic_words:
+            return False
+        return intent not in self.own_word_intents or not own.get(intent, frozenset()).intersection(words(text))

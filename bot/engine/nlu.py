@@ -28,9 +28,11 @@ from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
     MIN_TOPIC_WORDS,
+    OWN_WORD_INTENTS,
     Arbitration,
     intent_vocabularies,
     known_words,
+    own_words,
     unknown_to_intent,
 )
 
@@ -44,11 +46,13 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS}
+        return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
+                "own_word_intents": list(OWN_WORD_INTENTS)}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  vocabularies: dict[str, frozenset[str]] | None = None) -> None:
-        self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]))
+        self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
+                                        frozenset(config["own_word_intents"]))
         self._model_storage = model_storage
         self._resource = resource
         self._use(vocabularies or {})
@@ -57,6 +61,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         """Every intent's words, and what follows from them: the words that are no topic per arbitrated intent."""
         self._intent_vocabularies = vocabularies
         self._known = known_words(vocabularies, self._arbitration.intents)
+        self._own = own_words(vocabularies, self._arbitration.own_word_intents)
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -87,7 +92,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if name is None:
                 continue
-            if self._arbitration.reads_as_question(text, name, self._known):
+            if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
                 logger.debug("'%s' (%.3f) overruled: the message shares no word with its examples", name, confidence)

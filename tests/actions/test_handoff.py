@@ -305,6 +305,21 @@ def test_a_question_read_as_withdrawing_on_a_topic_for_a_person_is_offered_a_per
     assert slots_set(run(ActionKbFeedback(), CollectingDispatcher(), said_yes, domain)) == {"next_step": "escalate"}
 
 
+NO_ANSWER = SearchResult("abstain", [], "test", "cs", 0.0)
+
+
+def test_a_frustrated_customer_read_as_withdrawing_is_offered_a_person_not_told_it_is_sorted(domain, dispatcher, kb_decides):
+    # "vrácení" (a refund) reads like withdrawing; until 4 December: "Glad it's sorted! …"
+    kb_decides(NO_ANSWER)
+    text = "na vrácení peněz čekám už tři týdny, to je nepřijatelné"
+    tracker = make_tracker(domain, text, "withdraw_request", slots={"handoff_active": False, "language": "cs"})
+
+    events = run(ActionWithdrawHandoff(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human_instead"]
+    assert slots_after(tracker, events)["escalation_reason"] == "frustration"
+
+
 def test_during_a_handoff_a_typed_question_read_as_withdrawing_still_goes_to_the_agent(action_services, domain):
     conversation_id = escalated_conversation(domain)
     dispatcher = CollectingDispatcher()

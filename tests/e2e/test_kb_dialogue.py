@@ -44,6 +44,8 @@ def kb_built(stack):
     # Questions of the shipped KB that got a greeting, a score, a goodbye or a fresh start (until 3 December evening)
     "Dobrý den, je možné u vás platit na dobírku?", "the box was empty", "gdpr erasure request", "הגדרות התראות",
     "امسحوا معلوماتي من عندكم", "تم التسليم ولم استلم",
+    # Questions of the shipped KB read as a complaint: a ticket and a person until 4 December
+    "מדיניות החזרות כמה ימים", "שעות פעילות של התמיכה", "באיזה דפדפנים האתר עובד", "faktura na firmu s dic",
 ])
 def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(stack, question):
     parsed = parse(stack, question)
@@ -56,6 +58,8 @@ def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(st
     ("what's the weather like in london today", "out_of_scope"), ("hi, good day to you", "greet"),
     ("thank you so much for your help", "thank"), ("tak zatím, hezký den", "goodbye"), ("שלום", "greet"),
     ("אני רוצה לדבר עם נציג", "request_human"), ("i want to talk to a person", "request_human"),
+    ("this is useless", "complain"), ("שירות גרוע", "complain"), ("خدمة زفت", "complain"),
+    ("to je k ničemu", "complain"),
 ])
 def test_short_control_messages_stay_controls(stack, text, intent):
     assert parse(stack, text)["intent"]["name"] == intent
@@ -138,3 +142,26 @@ def test_a_question_a_person_always_handles_instead_of_the_effort_score_goes_to_
     # Until 3 December: "Sorry, I didn't get that", and the customer stayed with the bot.
     assert not any("didn't get that" in text for text in replies), replies
     assert stack.tracker(sender)["active_loop"].get("name") == "escalation_form", replies
+
+
+def test_support_hours_asked_in_hebrew_get_the_article_not_a_ticket(stack, kb_built, sender):
+    replies = " ".join(texts(stack.say(sender, "שעות פעילות של התמיכה")))
+
+    assert "09:00" in replies, replies
+    assert stack.tracker(sender)["active_loop"] == {}, "no escalation form"
+
+
+@pytest.mark.parametrize("complaint", [
+    "my refund took three weeks and nobody answers my emails, this is not acceptable",
+    "אני מחכה כבר שלושה שבועות להחזר ואף אחד לא עונה, זה לא מקובל",
+    "طلب الإرجاع معلق من أسبوعين، مهزلة",
+    "na vrácení peněz čekám už tři týdny, to je nepřijatelné",
+])
+def test_a_complaint_that_names_a_topic_reaches_a_person_not_an_article(stack, kb_built, sender, complaint):
+    """Read as a complaint, or as a question from a frustrated customer: either way the escalation starts
+    (or, read as withdrawing a request, a person is offered); never the article alone."""
+    replies = stack.say(sender, complaint)
+
+    escalating = stack.tracker(sender)["active_loop"].get("name") == "escalation_form"
+    offered = any(button.get("payload") == "/request_human" for reply in replies for button in reply.get("buttons") or [])
+    assert escalating or offered, replies

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.benchmarks.routing import read_with_model, route, summarize
+from bot.benchmarks.routing import COMPLAINTS, count_outcomes, load_message_sets, outcome, read_with_model, route, summarize
 from bot.settings import PROJECT_ROOT
 from bot.stack.model import train_if_needed
+from tests.helpers.nlu_data import all_examples
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 
@@ -33,6 +34,47 @@ def test_the_summary_counts_routes_per_language_and_per_half_with_examples_of_fi
     assert report["fixed_reply_share_by_half"] == {"even": 0.3333, "odd": 0.5}
     assert report["languages"]["en"]["fixed_replies"] == {"rate_effort": {"count": 1, "for_example": ["the box was empty"]}}
     assert report["languages"]["cs"]["fixed_reply_share"] == 0.5
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("complain", "this is useless", "person"),
+    ("request_human", "a person please", "person"),
+    ("ask_question", "where is my refund", "article"),
+    ("nlu_fallback", "my refund took three weeks, unacceptable", "frustration_escalation"),
+    ("greet", "hi", "fixed_reply"),
+])
+def test_the_outcome_is_what_the_customer_gets(intent, text, expected):
+    assert outcome(intent, text) == expected
+
+
+def test_outcomes_are_counted_per_language_and_in_all():
+    messages = {"en": ["refund took a month, unacceptable", "where is my refund"], "he": ["שירות גרוע"]}
+    readings = {"en": [{"intent": "ask_question"}, {"intent": "ask_question"}], "he": [{"intent": "complain"}]}
+
+    counted = count_outcomes(messages, readings)
+
+    assert counted["messages"] == 3
+    assert (counted["person"], counted["frustration_escalation"], counted["article"], counted["fixed_reply"]) == (1, 1, 1, 0)
+    assert counted["languages"]["he"] == {"person": 1, "frustration_escalation": 0, "article": 0, "fixed_reply": 0}
+
+
+def test_the_shipped_message_sets_are_complaints_and_calm_questions_in_four_languages_never_trained_on():
+    sets = load_message_sets(COMPLAINTS)
+    trained = {text.casefold() for _, text, _ in all_examples()}
+
+    assert set(sets) == {"complaints", "calm_questions"}
+    for languages in sets.values():
+        assert set(languages) == {"en", "he", "ar", "cs"}
+        assert all(len(texts) >= 30 for texts in languages.values())
+        assert not [text for texts in languages.values() for text in texts if text.casefold() in trained]
+
+
+@pytest.mark.parametrize("content", ["- a list\n", "complaints: [not, per, language]\n", "just text\n"])
+def test_a_message_file_of_another_shape_is_refused(tmp_path, content):
+    path = tmp_path / "messages.yml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match="per language"):
+        load_message_sets(path)
 
 
 def test_readings_must_follow_the_questions():
