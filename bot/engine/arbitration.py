@@ -101,10 +101,14 @@ def intent_vocabularies(examples: Iterable[tuple[str, str]]) -> dict[str, frozen
     return {intent: frozenset(vocabulary) for intent, vocabulary in found.items()}
 
 
+def _intents_using(vocabularies: Mapping[str, frozenset[str]]) -> Counter[str]:
+    """Per word, how many intents' examples use it."""
+    return Counter(word for vocabulary in vocabularies.values() for word in vocabulary)
+
+
 def common_words(vocabularies: Mapping[str, frozenset[str]], min_intents: int = COMMON_WORD_INTENTS) -> frozenset[str]:
     """The words the examples of at least ``min_intents`` intents use ("to", "you", "je", "של", "في")."""
-    intents_using = Counter(word for vocabulary in vocabularies.values() for word in vocabulary)
-    return frozenset(word for word, count in intents_using.items() if count >= min_intents)
+    return frozenset(word for word, count in _intents_using(vocabularies).items() if count >= min_intents)
 
 
 def known_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -117,11 +121,9 @@ def known_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[st
 def own_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]) -> dict[str, frozenset[str]]:
     """Per intent in ``intents``: the words its examples use and no other intent's do (a complaint's
     "ridiculous", "מגוחך"); ``vocabularies`` as for :func:`known_words`."""
-    result = {}
-    for intent in intents:
-        others = frozenset().union(*(words for other, words in vocabularies.items() if other != intent))
-        result[intent] = vocabularies.get(intent, frozenset()) - others
-    return result
+    intents_using = _intents_using(vocabularies)
+    return {intent: frozenset(word for word in vocabularies.get(intent, frozenset()) if intents_using[word] == 1)
+            for intent in intents}
 
 
 def _one_edit_apart(word: str, known: str) -> bool:

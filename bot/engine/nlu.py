@@ -58,7 +58,8 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
         self._use(vocabularies or {})
 
     def _use(self, vocabularies: dict[str, frozenset[str]]) -> None:
-        """Every intent's words, and what follows from them: the words that are no topic per arbitrated intent."""
+        """Every intent's words, and what follows from them: the words that are no topic per arbitrated intent,
+        and the words only its own examples use per ``own_word_intents`` intent."""
         self._intent_vocabularies = vocabularies
         self._known = known_words(vocabularies, self._arbitration.intents)
         self._own = own_words(vocabularies, self._arbitration.own_word_intents)
