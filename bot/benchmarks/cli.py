@@ -190,6 +190,8 @@ def load_main(argv: list[str] | None = None) -> int:
                         help="customers; static-vs-kb also takes a list (1,30): both phases at each count")
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
     parser.add_argument("--minutes", type=float, default=1.0, help="how long each Locust run lasts")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="static-vs-kb: both phases this many times, alternating; each ratio is the rounds' median")
     parser.add_argument("--mode", choices=load.MODES, default=load.CONVERSATIONS)
     parser.add_argument("--rasa-url", help="an existing deployment's Rasa (or its load balancer); default: start a stack")
     parser.add_argument("--helpdesk-url", help="the same deployment's helpdesk")
@@ -212,6 +214,8 @@ def load_main(argv: list[str] | None = None) -> int:
         parser.error("give both --rasa-url and --helpdesk-url, or neither (then a stack is started)")
     if args.mode == load.CONVERSATIONS and len(args.users) != 1:
         parser.error("the conversations mode takes one --users count")
+    if args.rounds < 1 or (args.rounds > 1 and args.mode != load.STATIC_VS_KB):
+        parser.error("--rounds must be at least 1, and more than 1 only with --mode static-vs-kb")
     options: dict[str, object] = {"think_time_s": args.think_time, "agent_think_time_s": args.agent_think_time,
                                   "escalation_share": args.escalation_share}
     if args.rest_token:
@@ -225,9 +229,9 @@ def load_main(argv: list[str] | None = None) -> int:
     try:
         if args.rasa_url:
             summary = load.run_load(args.rasa_url, args.helpdesk_url, args.users, args.spawn_rate, seconds, args.mode,
-                                    args.out, **options)
+                                    args.out, args.rounds, **options)
         else:
-            summary = load.run_bench(args.users, args.spawn_rate, seconds, args.mode, args.out, **options)
+            summary = load.run_bench(args.users, args.spawn_rate, seconds, args.mode, args.out, args.rounds, **options)
     except (load.LoadTestError, StackError, ValueError) as exc:
         print(f"bench-load: {exc}", file=sys.stderr)
         return 2

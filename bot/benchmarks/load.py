@@ -13,7 +13,11 @@ Modes:
   effort (CES). REST customers ask a KB question and answer "did that help".
 - ``static-vs-kb``: the issue's measure. Closed-loop REST clients with no think time; phase 1
   sends "hello" only, phase 2 a KB question only, with the same users for the same time; for
-  each ``--users`` count, the KB/static ratios of p95 and of the rate.
+  each ``--users`` count, the KB/static ratios of p95 and of the rate. A KB question the bot takes
+  to a person (a ticket opened) is a step of its own, so the p95 ratio compares KB answers with
+  canned replies; the rate counts every question. ``--rounds N`` repeats both phases N times,
+  alternating, and gives each ratio's median and range: a machine that drifts between phases
+  moves one round, not the figure.
 
 Each step is its own Locust request name (:data:`STEPS`); a bot reply that does not come within
 the reply timeout is a failure with that reason. :func:`run_load` drives any deployment (e.g.
@@ -69,12 +73,14 @@ STEPS = {
     "ces": "the effort score (1-7) until the bot asks for a comment",
     "ces_comment": "the comment until the bot's thanks",
     "static_hello": "'hello' over REST until the answer (static-vs-kb, phase 1)",
-    "kb_question": "a KB question over REST until the answer (static-vs-kb, phase 2)",
+    "kb_question": "a KB question over REST until the bot's answer (static-vs-kb, phase 2)",
+    "kb_question_to_person": "a KB question the bot took to a person, until the ticket's confirmation (static-vs-kb, phase 2)",
     "web_conversation": "a whole web-chat conversation, think times included",
     "rest_conversation": "a whole REST conversation, think times included",
 }
 CONVERSATION_USERS = ("WebChatCustomer", "RestCustomer", "AgentBot")
 STATIC_USERS, KB_USERS = ("StaticClient",), ("KbClient",)
+KB_QUESTION_TO_PERSON = "kb_question_to_person"
 LANGUAGES = ("en", "he", "ar", "cs")
 
 # The issue's goals for static-vs-kb (printed beside the measured ratios, never asserted).
@@ -176,7 +182,7 @@ class Failure:
 
 @dataclass(frozen=True)
 class PhaseSummary:
-    """One Locust run: ``label`` names it (``conversations``, ``static@1``, ``kb@30``)."""
+    """One Locust run: ``label`` names it (``conversations``, ``static@1``, ``kb@30``; ``kb@30#2`` in a second round)."""
 
     label: str
     users: int
@@ -227,19 +233,20 @@ class LoadSummary:
     def phase(self, label: str) -> PhaseSummary:
         return next(phase for phase in self.phases if phase.label == label)
 
-    def ratios(self) -> dict[int, dict[str, float | None]]:
-        """Per user count: KB p95 / static p95 and KB rate / static rate (static-vs-kb only)."""
-        ratios: dict[int, dict[str, float | None]] = {}
+    def ratios(self) -> dict[int, dict[str, object]]:
+        """Per user count: KB answers' p95 / static p95 and every KB question's rate / static rate
+        (static-vs-kb only). With several rounds, each ratio is the median of the rounds', which
+        are listed in ``rounds``."""
+        rounds: dict[int, list[dict[str, float | None]]] = {}
         for phase in self.phases:
-            if not phase.label.startswith("static@"):
-                continue
-            kb = self.phase(f"kb@{phase.users}")
-            static_step, kb_step = phase.steps.get("static_hello"), kb.steps.get("kb_question")
-            if static_step is None or kb_step is None:
-                ratios[phase.users] = {"p95": None, "rate": None}
-                continue
-            ratios[phase.users] = {"p95": _ratio(kb_step.p95_ms, static_step.p95_ms),
-                                   "rate": _ratio(kb_step.per_second, static_step.per_second)}
+            if phase.label.startswith("static@"):
+                kb = self.phase(phase.label.replace("static@", "kb@", 1))
+                rounds.setdefault(phase.users, []).append(_round_ratios(phase, kb))
+        ratios: dict[int, dict[str, object]] = {}
+        for users, measured in rounds.items():
+            ratios[users] = {key: _median([each[key] for each in measured]) for key in ("p95", "rate")}
+            if len(measured) > 1:
+                ratios[users]["rounds"] = measured
         return ratios
 
     def to_dict(self) -> dict[str, object]:
@@ -256,6 +263,26 @@ class LoadSummary:
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 2) if denominator else None
+
+
+def _round_ratios(static: PhaseSummary, kb: PhaseSummary) -> dict[str, float | None]:
+    """One round's ratios: the p95 of the questions the bot answered, the rate of all of them."""
+    hello, answered = static.steps.get("static_hello"), kb.steps.get("kb_question")
+    to_person = kb.steps.get(KB_QUESTION_TO_PERSON)
+    questions_per_s = sum(step.per_second for step in (answered, to_person) if step is not None)
+    if hello is None:
+        return {"p95": None, "rate": None}
+    return {"p95": _ratio(answered.p95_ms, hello.p95_ms) if answered else None,
+            "rate": _ratio(questions_per_s, hello.per_second) if questions_per_s else None}
+
+
+def _median(values: list[float | None]) -> float | None:
+    """The median of the rounds' figures; None when a round has none."""
+    if not values or any(value is None for value in values):
+        return None
+    ordered = sorted(value for value in values if value is not None)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else round((ordered[middle - 1] + ordered[middle]) / 2, 2)
 
 
 def read_summary(path: Path) -> tuple[dict[str, StepFigures], list[Failure]]:
@@ -318,12 +345,12 @@ def agent_count(customers: int) -> int:
 
 
 def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn_rate: float, seconds: int,
-             mode: str = CONVERSATIONS, out_dir: Path | None = None, **options: object) -> LoadSummary:
+             mode: str = CONVERSATIONS, out_dir: Path | None = None, rounds: int = 1, **options: object) -> LoadSummary:
     """Load an existing deployment (e.g. nginx in front of replicas) and sum the figures up.
 
     ``users`` is the number of customers (conversations mode: plus :func:`agent_count` agent bots,
     which log in with ``agent_email``/``agent_password``); static-vs-kb takes several counts and
-    runs both phases at each. ``options`` are :class:`ScenarioConfig` fields (``rest_token``,
+    runs both phases at each, ``rounds`` times, alternating. ``options`` are :class:`ScenarioConfig` fields (``rest_token``,
     ``think_time_s``, ``reply_timeout_s``, ``escalation_share``, ``kb_dir``, ...).
     """
     if mode not in MODES:
@@ -331,6 +358,8 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
     counts = [users] if isinstance(users, int) else list(users)
     if not counts or min(counts) < 1:
         raise ValueError("users must be at least 1")
+    if rounds < 1 or (rounds > 1 and mode != STATIC_VS_KB):
+        raise ValueError("rounds must be at least 1, and more than one only in the static-vs-kb mode")
     config = ScenarioConfig(rasa_url=rasa_url.rstrip("/"), helpdesk_url=helpdesk_url.rstrip("/"), **options)  # type: ignore[arg-type]
     kb_questions(Path(config.kb_dir))  # a KB without questions fails here, not in every Locust user
     out = Path(out_dir or tempfile.mkdtemp(prefix="effortless-load-"))
@@ -347,9 +376,11 @@ def run_load(rasa_url: str, helpdesk_url: str, users: int | Sequence[int], spawn
         phases.append(run_locust(replace(config, agents=agents), CONVERSATION_USERS, customers + agents, spawn_rate,
                                  seconds, out, CONVERSATIONS))
     else:
-        for count in counts:
-            phases.append(run_locust(config, STATIC_USERS, count, spawn_rate, seconds, out, f"static@{count}"))
-            phases.append(run_locust(config, KB_USERS, count, spawn_rate, seconds, out, f"kb@{count}"))
+        for round_number in range(1, rounds + 1):
+            suffix = f"#{round_number}" if round_number > 1 else ""
+            for count in counts:
+                phases.append(run_locust(config, STATIC_USERS, count, spawn_rate, seconds, out, f"static@{count}{suffix}"))
+                phases.append(run_locust(config, KB_USERS, count, spawn_rate, seconds, out, f"kb@{count}{suffix}"))
     return LoadSummary(mode=mode, phases=phases, out_dir=str(out))
 
 
@@ -406,7 +437,8 @@ def own_stack() -> Iterator[tuple[str, str, dict[str, str]]]:
 
 
 def run_bench(users: int | Sequence[int], spawn_rate: float, seconds: int, mode: str = CONVERSATIONS,
-              out_dir: Path | None = None, **options: object) -> LoadSummary:
+              out_dir: Path | None = None, rounds: int = 1, **options: object) -> LoadSummary:
     """:func:`run_load` against a stack started for the run (temporary ``var/``, free ports)."""
     with own_stack() as (rasa_url, helpdesk_url, account):
-        return run_load(rasa_url, helpdesk_url, users, spawn_rate, seconds, mode, out_dir, **{**account, **options})
+        return run_load(rasa_url, helpdesk_url, users, spawn_rate, seconds, mode, out_dir, rounds,
+                        **{**account, **options})

@@ -32,6 +32,7 @@ from bot.benchmarks.load import (
     CONFIG_ENV,
     CONVERSATION,
     DELIVERY,
+    KB_QUESTION_TO_PERSON,
     LOCUSTFILE_EXCEPTION,
     MESSAGE,
     REASON_MAX_CHARS,
@@ -53,6 +54,7 @@ FORM_ANSWERS = {
     r"what's the problem|pass this on as": "My refund for order 1182 never arrived",
 }
 TICKET_CONFIRMATION = re.compile(r"your ticket is T-\d+", re.IGNORECASE)
+TICKET_REFERENCE = re.compile(r"\bT-\d+\b")  # in every language's confirmation of a ticket
 FORM_STEP = re.compile("|".join([*FORM_ANSWERS, TICKET_CONFIRMATION.pattern]), re.IGNORECASE)
 """A question of the escalation form, or the confirmation that ends it."""
 EFFORT_SCORE, EFFORT_COMMENT = "6", "quick and friendly"
@@ -120,8 +122,10 @@ class TimedSteps:
 
     environment: Environment
 
-    def step(self, kind: str, name: str, action: Callable[[], T], counts: Callable[[T], bool] = lambda _result: True) -> T:
-        """``action()``, reported as ``name`` if it fails or if its result ``counts``."""
+    def step(self, kind: str, name: str, action: Callable[[], T], counts: Callable[[T], bool] = lambda _result: True,
+             named: Callable[[T], str] | None = None) -> T:
+        """``action()``, reported as ``name`` if it fails or if its result ``counts``; a result is reported
+        under ``named(result)`` instead when that is given (a step whose outcome decides what it was)."""
         started = time.perf_counter()
         try:
             result = action()
@@ -130,7 +134,7 @@ class TimedSteps:
             self.report(kind, name, (time.perf_counter() - started) * 1000, reason)
             raise RescheduleTask() from exc
         if counts(result):
-            self.report(kind, name, (time.perf_counter() - started) * 1000)
+            self.report(kind, named(result) if named else name, (time.perf_counter() - started) * 1000)
         return result
 
     def report(self, kind: str, name: str, milliseconds: float, failure: Exception | None = None) -> None:
@@ -179,6 +183,10 @@ class RestClient(User, TimedSteps):
     def message(self) -> str:
         raise NotImplementedError
 
+    def named(self, replies: list[dict[str, Any]]) -> str:
+        """The step a message's answer is reported under."""
+        return self.step_name
+
     @task
     def send(self) -> None:
         """Each message opens its own conversation, in both phases alike: a KB question the bot rightly
@@ -186,7 +194,7 @@ class RestClient(User, TimedSteps):
         questions in it would be relayed to the agents' queue with no bot reply, which is not a KB turn."""
         text = self.message()
         conversation = RestConversation(self.http)
-        self.step(MESSAGE, self.step_name, lambda: conversation.say(text))
+        self.step(MESSAGE, self.step_name, lambda: conversation.say(text), named=self.named)
 
 
 class StaticClient(RestClient):
@@ -201,6 +209,13 @@ class KbClient(RestClient):
 
     def message(self) -> str:
         return sample_question(questions(), RANDOM)[1]
+
+    def named(self, replies: list[dict[str, Any]]) -> str:
+        """A question the bot took to a person is a step of its own: its answer is a ticket opened in the
+        helpdesk and the escalation form's first question, not a KB answer."""
+        if any(TICKET_REFERENCE.search(reply.get("text") or "") for reply in replies):
+            return KB_QUESTION_TO_PERSON
+        return self.step_name
 
 
 class RestCustomer(User, TimedSteps):

@@ -23,7 +23,7 @@ def phase(tmp_path: Path, label: str, steps: list[dict[str, object]], failures=(
     summary_file.write_text(json.dumps({"duration_s": duration_s, "steps": steps, "failures": list(failures),
                                         "exceptions": list(exceptions)}))
     read_steps, read_failures = load.read_summary(summary_file)
-    return load.PhaseSummary(label=label, users=int(label.split("@")[1]) if "@" in label else 4, seconds=60,
+    return load.PhaseSummary(label=label, users=int(label.split("@")[1].split("#")[0]) if "@" in label else 4, seconds=60,
                              steps=read_steps, failures=read_failures, csv_prefix=str(prefix), html_report=f"{prefix}.html")
 
 
@@ -102,6 +102,41 @@ def test_kb_over_static_ratios_per_user_count(tmp_path):
     assert report["goals"]["p95_ratio_at_1_user_at_most"] == load.P95_RATIO_GOAL
 
 
+def test_questions_taken_to_a_person_count_in_the_rate_but_not_in_the_answers_p95(tmp_path):
+    summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
+        phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1", [step(load.MESSAGE, "kb_question", 450, 120),
+                                 step(load.MESSAGE, load.KB_QUESTION_TO_PERSON, 30, 400)]),
+    ])
+
+    assert summary.ratios() == {1: {"p95": 1.2, "rate": 0.8}}
+
+
+def test_with_several_rounds_each_ratio_is_the_median_of_the_rounds(tmp_path):
+    summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
+        phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1", [step(load.MESSAGE, "kb_question", 480, 200)]),
+        phase(tmp_path, "static@1#2", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1#2", [step(load.MESSAGE, "kb_question", 540, 120)]),
+        phase(tmp_path, "static@1#3", [step(load.MESSAGE, "static_hello", 300, 50)]),
+        phase(tmp_path, "kb@1#3", [step(load.MESSAGE, "kb_question", 270, 70)]),
+    ])
+
+    assert summary.ratios() == {1: {"p95": 1.4, "rate": 0.9, "rounds": [
+        {"p95": 2.0, "rate": 0.8}, {"p95": 1.2, "rate": 0.9}, {"p95": 1.4, "rate": 0.9}]}}
+
+
+def test_an_even_number_of_rounds_takes_the_mean_of_the_middle_two(tmp_path):
+    summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
+        phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1", [step(load.MESSAGE, "kb_question", 480, 200)]),
+        phase(tmp_path, "static@1#2", [step(load.MESSAGE, "static_hello", 600, 100)]),
+        phase(tmp_path, "kb@1#2", [step(load.MESSAGE, "kb_question", 540, 150)]),
+    ])
+
+    assert summary.ratios()[1]["p95"] == 1.75 and summary.ratios()[1]["rate"] == 0.85
+
+
 def test_a_phase_with_no_request_has_no_ratio(tmp_path):
     summary = load.LoadSummary(mode=load.STATIC_VS_KB, out_dir=str(tmp_path), phases=[
         phase(tmp_path, "static@1", [step(load.MESSAGE, "static_hello", 100, 100)]),
@@ -138,6 +173,8 @@ def test_the_scenario_configuration_survives_the_trip_to_the_locust_process():
     (["--think-time", "5,2"], "0 <= MIN <= MAX"),
     (["--agent-think-time", "3,1"], "0 <= MIN <= MAX"),
     (["--minutes", "0"], "must be more than 0"),
+    (["--rounds", "3"], "more than 1 only with --mode static-vs-kb"),
+    (["--mode", "static-vs-kb", "--rounds", "0"], "--rounds must be at least 1"),
     (["--escalation-share", "1.5"], "between 0 and 1"),
     (["--rasa-url", "http://127.0.0.1:1"], "both --rasa-url and --helpdesk-url"),
     (["--rasa-url", "http://127.0.0.1:1", "--helpdesk-url", "http://127.0.0.1:2"], "--agent-email and LOAD_AGENT_PASSWORD"),
@@ -149,6 +186,11 @@ def test_bad_arguments_are_refused_with_a_reason(argv, complaint, capsys, monkey
 
     assert exited.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_rounds_in_the_conversations_mode_are_refused_by_the_function_too():
+    with pytest.raises(ValueError, match="more than one only in the static-vs-kb mode"):
+        load.run_load("http://127.0.0.1:1", "http://127.0.0.1:2", 1, 1, 1, rounds=2)
 
 
 def test_an_unknown_mode_is_refused_by_the_function_too():
