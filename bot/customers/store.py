@@ -86,12 +86,17 @@ def customer_for_conversation(
     conversation rows are inserted "if absent", and whoever inserted first decides the record.
     """
     now = now or utcnow()
-    if session.get(Conversation, conversation_id) is None:
+    conversation = session.get(Conversation, conversation_id, populate_existing=True)
+    if conversation is None:
         kind, value = channel_identity(conversation_id)
         customer = find_by_identity(session, kind, value) or _first_contact(session, kind, value, language, now)
-        _insert_if_absent(session, Conversation, id=conversation_id, customer_id=customer.id, channel=channel,
-                          language=language, open_sockets=0, started_at=now, last_message_at=now)
-    conversation = session.get_one(Conversation, conversation_id, populate_existing=True)
+        if _insert_if_absent(session, Conversation, id=conversation_id, customer_id=customer.id, channel=channel,
+                             language=language, open_sockets=0, started_at=now, last_message_at=now):
+            customer.last_seen_at = now
+            session.flush()
+            return customer
+        # Another process met the conversation first: its row, and its customer, stand.
+        conversation = session.get_one(Conversation, conversation_id, populate_existing=True)
     customer = current(session, session.get_one(Customer, conversation.customer_id))
     conversation.customer_id, conversation.last_message_at, conversation.language = customer.id, now, language
     customer.last_seen_at = now
@@ -104,10 +109,9 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
     created = Customer(language=language, created_at=now, updated_at=now, last_seen_at=now)
     session.add(created)
     session.flush()
-    _insert_if_absent(session, CustomerIdentity, customer_id=created.id, kind=kind, value=value, proof="channel",
-                      created_at=now)
-    holder = find_by_identity(session, kind, value)
-    if holder is None or holder.id != created.id:  # another process linked the identity first: theirs it is
+    if not _insert_if_absent(session, CustomerIdentity, customer_id=created.id, kind=kind, value=value,
+                             proof="channel", created_at=now):  # another process linked the identity first: theirs it is
+        holder = find_by_identity(session, kind, value)
         session.delete(created)
         session.flush()
         return holder or created
@@ -117,10 +121,11 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
     return created
 
 
-def _insert_if_absent(session: Session, model, **values) -> None:
-    """INSERT that leaves an existing row (same primary or unique key) alone, on SQLite and PostgreSQL."""
+def _insert_if_absent(session: Session, model, **values) -> bool:
+    """INSERT that leaves an existing row (same primary or unique key) alone, on SQLite and PostgreSQL;
+    whether it inserted the row (so the caller need not read it back to know whose it is)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return rows_changed(session, insert(model).values(**values).on_conflict_do_nothing()) == 1
 
 
 def link_proven_email(session: Session, *, customer: Customer, email: str, proof: str) -> Customer:

@@ -32,6 +32,67 @@ def test_first_contact_creates_the_customer_and_the_conversation_once(session):
     assert find_by_identity(session, "web", "abc").id == first.id
 
 
+def another_process_commits_after_first_call(monkeypatch, name: str, commit_rival_work):
+    """Run ``commit_rival_work()`` (another process, its own session, committed) right after the first
+    call of ``bot.customers.store.<name>``: as when two replicas meet a new conversation at once."""
+    from bot.customers import store
+
+    function = getattr(store, name)
+    calls: list = []
+
+    def then_the_rival(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if not calls:
+            calls.append(None)  # the rival's own calls are plain ones
+            calls[0] = commit_rival_work()
+        return result
+
+    monkeypatch.setattr(store, name, then_the_rival)
+    return calls
+
+
+def committed_customer(sessions, *, identity: tuple[str, str] | None = None, conversation_id: str | None = None) -> int:
+    """A customer record committed by a session of its own, holding ``identity`` and/or ``conversation_id``."""
+    from bot.customers.store import add_identity
+
+    with sessions() as other:
+        customer = Customer(language="en")
+        other.add(customer)
+        other.flush()
+        if identity:
+            add_identity(other, customer, *identity, "channel")
+        if conversation_id:
+            other.add(Conversation(id=conversation_id, customer_id=customer.id, channel="socketio", language="en",
+                                   open_sockets=0))
+        other.commit()
+        return customer.id
+
+
+def test_an_identity_another_process_linked_first_is_theirs_and_no_spare_record_stays(monkeypatch, sessions, session):
+    rival = another_process_commits_after_first_call(
+        monkeypatch, "find_by_identity", lambda: committed_customer(sessions, identity=("whatsapp", "+420777000111")))
+
+    customer = customer_for_conversation(session, conversation_id="whatsapp:+420777000111", channel="twilio")
+    session.commit()
+
+    assert customer.id == rival[0]
+    assert session.query(Customer).count() == 1  # the record this process began was dropped
+    assert session.get(Conversation, "whatsapp:+420777000111").customer_id == rival[0]
+
+
+def test_a_conversation_another_process_recorded_first_keeps_its_customer(monkeypatch, sessions, session):
+    committed_customer(sessions, identity=("web", "abc"))  # known, so this process writes nothing before the race
+    rival = another_process_commits_after_first_call(
+        monkeypatch, "find_by_identity", lambda: committed_customer(sessions, conversation_id="web:abc"))
+
+    customer = customer_for_conversation(session, conversation_id="web:abc", channel="socketio", language="cs")
+    session.commit()
+
+    assert customer.id == rival[0]
+    conversation = session.get(Conversation, "web:abc")
+    assert (conversation.customer_id, conversation.language) == (rival[0], "cs")  # this process's message counts
+
+
 def test_a_whatsapp_number_is_proven_by_the_channel(session):
     customer = customer_for_conversation(session, conversation_id="whatsapp:+420777123456", channel="twilio")
     assert customer.phone == "+420777123456"
