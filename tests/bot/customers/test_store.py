@@ -9,7 +9,9 @@ from bot.customers.store import (
     link_proven_email,
     merge_customers,
 )
+from bot.db import make_engine, make_session_factory, migrate
 from bot.models import Conversation, Customer, CustomerMerge
+from bot.settings import load_settings
 
 
 @pytest.fixture
@@ -68,29 +70,44 @@ def committed_customer(sessions, *, identity: tuple[str, str] | None = None, con
         return customer.id
 
 
-def test_an_identity_another_process_linked_first_is_theirs_and_no_spare_record_stays(monkeypatch, sessions, session):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def racing_sessions(request, settings_env):
+    """A session factory on a freshly migrated database of each kind: the races below are decided by
+    each database's answer to "INSERT ... ON CONFLICT DO NOTHING"."""
+    url = (request.getfixturevalue("postgres_cluster").create_database() if request.param == "postgresql"
+           else f"sqlite:///{settings_env['EFFORTLESS_VAR_DIR']}/race.db")
+    migrate(load_settings({**settings_env, "DATABASE_URL": url}))
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def test_an_identity_another_process_linked_first_is_theirs_and_no_spare_record_stays(monkeypatch, racing_sessions):
     rival = another_process_commits_after_first_call(
-        monkeypatch, "find_by_identity", lambda: committed_customer(sessions, identity=("whatsapp", "+420777000111")))
+        monkeypatch, "find_by_identity",
+        lambda: committed_customer(racing_sessions, identity=("whatsapp", "+420777000111")))
 
-    customer = customer_for_conversation(session, conversation_id="whatsapp:+420777000111", channel="twilio")
-    session.commit()
+    with racing_sessions() as session:
+        customer = customer_for_conversation(session, conversation_id="whatsapp:+420777000111", channel="twilio")
+        session.commit()
 
-    assert customer.id == rival[0]
-    assert session.query(Customer).count() == 1  # the record this process began was dropped
-    assert session.get(Conversation, "whatsapp:+420777000111").customer_id == rival[0]
+        assert customer.id == rival[0]
+        assert session.query(Customer).count() == 1  # the record this process began was dropped
+        assert session.get(Conversation, "whatsapp:+420777000111").customer_id == rival[0]
 
 
-def test_a_conversation_another_process_recorded_first_keeps_its_customer(monkeypatch, sessions, session):
-    committed_customer(sessions, identity=("web", "abc"))  # known, so this process writes nothing before the race
+def test_a_conversation_another_process_recorded_first_keeps_its_customer(monkeypatch, racing_sessions):
+    committed_customer(racing_sessions, identity=("web", "abc"))  # known, so this process writes nothing before the race
     rival = another_process_commits_after_first_call(
-        monkeypatch, "find_by_identity", lambda: committed_customer(sessions, conversation_id="web:abc"))
+        monkeypatch, "find_by_identity", lambda: committed_customer(racing_sessions, conversation_id="web:abc"))
 
-    customer = customer_for_conversation(session, conversation_id="web:abc", channel="socketio", language="cs")
-    session.commit()
+    with racing_sessions() as session:
+        customer = customer_for_conversation(session, conversation_id="web:abc", channel="socketio", language="cs")
+        session.commit()
 
-    assert customer.id == rival[0]
-    conversation = session.get(Conversation, "web:abc")
-    assert (conversation.customer_id, conversation.language) == (rival[0], "cs")  # this process's message counts
+        assert customer.id == rival[0]
+        conversation = session.get(Conversation, "web:abc")
+        assert (conversation.customer_id, conversation.language) == (rival[0], "cs")  # this process's message counts
 
 
 def test_a_whatsapp_number_is_proven_by_the_channel(session):
