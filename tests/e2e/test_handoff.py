@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent
 # Asking for a person, and every way a question reaches one unasked: each starts the form at once.
 HANDED_TO_A_PERSON = pytest.mark.parametrize("turns", [
     ["I want to talk to a person"],
-    ["i want to talk to my lawyer about this refund"],  # a topic a person always handles
+    ["my lawyer will contact you about this refund"],  # a topic a person always handles
     ["how do i reset my password this is ridiculous"],  # a frustrated customer
     ["permanently close my account", "yes"],  # the offer of a person, accepted
 ], ids=["asked", "always-human topic", "frustration", "offer accepted"])
