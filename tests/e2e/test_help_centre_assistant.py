@@ -40,9 +40,10 @@ def test_a_search_with_no_article_hands_the_question_to_the_assistant_once(
     expect(chat.bubbles("bot").first).to_be_visible(timeout=BOT_REPLY_TIMEOUT_MS)
     conversation = chat.conversation_id()
     assert conversation
-    # The question reached Rasa as the conversation's first words, in the page's language.
+    # The question reached Rasa as the conversation's first words, in the page's language. Rasa saves the
+    # tracker after the bot's first words are out, so the test waits for the question to be stored.
+    assert stack.wait_for(lambda: metadata_language_of(stack, conversation, question), timeout=30) == language
     assert [event["text"] for event in user_events(stack, conversation)] == [question]
-    assert metadata_language_of(stack, conversation, question) == language
     tab.screenshot(f"help-centre-ask-{language}")
 
     # A reload opens the chat on the same conversation but does not ask again: sending would show a
