@@ -57,6 +57,7 @@ AGENT = "agent"  # an agent bot's helpdesk API call
 DELIVERY = "delivery"  # an agent's reply, from the agent's request until it is in the customer's chat
 CONVERSATION = "conversation"  # a whole conversation, first message to last answer (think times included)
 
+KB_QUESTION_TO_PERSON = "kb_question_to_person"
 STEPS = {
     "web_connect": "the web chat's socket.io connection and session request until session_confirm",
     "kb_answer": "a KB question until the answer (web chat: its first message)",
@@ -74,13 +75,12 @@ STEPS = {
     "ces_comment": "the comment until the bot's thanks",
     "static_hello": "'hello' over REST until the answer (static-vs-kb, phase 1)",
     "kb_question": "a KB question over REST until the bot's answer (static-vs-kb, phase 2)",
-    "kb_question_to_person": "a KB question the bot took to a person, until the ticket's confirmation (static-vs-kb, phase 2)",
+    KB_QUESTION_TO_PERSON: "a KB question the bot took to a person, until the ticket's confirmation (static-vs-kb, phase 2)",
     "web_conversation": "a whole web-chat conversation, think times included",
     "rest_conversation": "a whole REST conversation, think times included",
 }
 CONVERSATION_USERS = ("WebChatCustomer", "RestCustomer", "AgentBot")
 STATIC_USERS, KB_USERS = ("StaticClient",), ("KbClient",)
-KB_QUESTION_TO_PERSON = "kb_question_to_person"
 LANGUAGES = ("en", "he", "ar", "cs")
 
 # The goals for static-vs-kb (printed beside the measured ratios, never asserted).
