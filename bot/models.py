@@ -77,7 +77,7 @@ class AgentSession(Base):
     __tablename__ = "agent_sessions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -129,14 +129,14 @@ class Ticket(Base):
     # How often the ticket was reopened after a resolution, and when first: reopen rate and FCR.
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     first_reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     external_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Whoever holds this lease (a conditional UPDATE, so it works across replicas) delivers the
     # ticket's pending messages to Rasa, one at a time in id order, so the customer sees them in order.
@@ -302,7 +302,7 @@ class Resolution(Base):
     resolution_key: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     conversation_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     resolved_by: Mapped[str] = mapped_column(String(10), nullable=False)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     article_id: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(50))
@@ -364,7 +364,7 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(32), unique=True)
     language: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -429,7 +429,7 @@ class CustomerMerge(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kept_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
-    merged_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    merged_customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     reason: Mapped[str] = mapped_column(String(300), nullable=False)
     # What moved: counts of identities, conversations and tickets, and the merged record's name and e-mail.

@@ -44,7 +44,8 @@ def stack_main(argv: list[str] | None = None) -> int:
 
 
 def helpdesk_main(argv: list[str] | None = None) -> int:
-    """``python -m bot bench-helpdesk [--database-url URL] [--agents N] [--tickets N] [--workers N] [--think MIN-MAX]``;
+    """``python -m bot bench-helpdesk [--database-url URL] [--agents N] [--tickets N] [--workers N] [--think MIN-MAX]
+    [--history N]``;
     exits 1 when a request failed, a ticket was claimed twice or the queue was not emptied."""
     from bot.benchmarks import helpdesk
 
@@ -55,11 +56,16 @@ def helpdesk_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="helpdesk processes (uvicorn --workers)")
     parser.add_argument("--think", type=_think_range, metavar="MIN-MAX",
                         help="seconds each agent waits before every action, e.g. 2-6 (default: none)")
+    parser.add_argument("--history", type=int, default=0,
+                        help="closed tickets of the past year added first, e.g. 100000 (default: none)")
     args = parser.parse_args(argv)
     if min(args.agents, args.tickets, args.workers) < 1:
         parser.error("--agents, --tickets and --workers must be at least 1")
+    if args.history < 0:
+        parser.error("--history must be 0 or more")
     try:
-        report = helpdesk.run_benchmark(args.database_url, args.agents, args.tickets, args.workers, args.think)
+        report = helpdesk.run_benchmark(args.database_url, args.agents, args.tickets, args.workers, args.think,
+                                        args.history)
     except ValueError as exc:
         print(f"bench-helpdesk: {exc}", file=sys.stderr)
         return 2

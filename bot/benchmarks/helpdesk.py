@@ -12,6 +12,12 @@ checks that no ticket was claimed twice.
     python -m bot bench-helpdesk                                   # temporary SQLite file
     python -m bot bench-helpdesk --think 2-6 --tickets 300         # agents who think between actions
     python -m bot bench-helpdesk --database-url postgresql+psycopg2://user@127.0.0.1:5432/empty_db
+    python -m bot bench-helpdesk --history 100000                  # a helpdesk with a year of closed tickets
+
+``--history N`` first adds N closed tickets spread over the past year (each with its transcript and its
+resolution, by the same agents), since what a request costs can grow with the tables: the figures then
+include ``reads_ms``, the p50/p95 of reads whose cost could grow with the history (an agent's own
+tickets, and the availability the bot asks for before offering a person).
 
 The database must be empty (the benchmark migrates it and fills it). The command line is in
 bot/benchmarks/cli.py; :func:`run_benchmark` does the work.
@@ -26,32 +32,39 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot.benchmarks.processes import percentile, tree_cpu_seconds
-from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope
+from bot.ces.store import ticket_resolution_key
+from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope, utcnow
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.models import Agent, Ticket
+from bot.models import Agent, Resolution, Ticket, TicketMessage
 from bot.settings import Settings, load_settings
 from bot.stack.assembly import KEEP_ALIVE, run_helpdesk
 from bot.stack.supervisor import free_port
 
 STARTUP_TIMEOUT_S = 60
+HISTORY_SPAN = timedelta(days=365)
+HISTORY_CHUNK = 5000  # history tickets inserted per statement batch
+READS = 30  # each read of ``reads_ms``, one after the other
 
 
 def run_benchmark(
-    database_url: str | None, agents: int, ticket_count: int, workers: int, think_s: tuple[float, float] | None = None
+    database_url: str | None, agents: int, ticket_count: int, workers: int, think_s: tuple[float, float] | None = None,
+    history: int = 0,
 ) -> dict:
-    """Fill the queue of an empty database (default: a temporary SQLite file), let ``agents`` threads work
-    it against a real helpdesk with ``workers`` processes, each waiting a random time within ``think_s``
-    before every action when given; the figures as a JSON-ready dict.
+    """Fill the queue of an empty database (default: a temporary SQLite file), after ``history`` closed
+    tickets, let ``agents`` threads work it against a real helpdesk with ``workers`` processes, each
+    waiting a random time within ``think_s`` before every action when given; the figures as a JSON-ready dict.
 
     Raises ValueError when the database is not empty.
     """
@@ -69,7 +82,7 @@ def run_benchmark(
         }
         settings = load_settings(env)
         try:
-            tokens = _prepare(settings, agents, ticket_count)
+            tokens = _prepare(settings, agents, ticket_count, history)
         except ValueError:
             rasa.stop()
             raise
@@ -84,6 +97,7 @@ def run_benchmark(
                     "helpdesk": round(tree_cpu_seconds(server_pid) - server_cpu_before, 1),
                     "client": round(time.process_time() - client_cpu_before, 1),
                 }
+                reads = _time_reads(server.url, tokens[0], env["HELPDESK_SERVICE_TOKEN"]) if history else None
         finally:
             rasa.stop()
         if result["errors"]:
@@ -95,7 +109,9 @@ def run_benchmark(
         "tickets": ticket_count,
         "workers": workers,
         "think_s": list(think_s) if think_s else None,
+        "history": history,
         **result,
+        **({"reads_ms": reads} if reads is not None else {}),
         "rasa_deliveries": rasa.count,
         "rasa_connections": rasa.connections,
         # CPU seconds during the agents' run: the helpdesk's processes, and this process (agents + Rasa stand-in).
@@ -104,8 +120,9 @@ def run_benchmark(
     }
 
 
-def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
-    """Migrate, then add agents (with session tokens) and a full queue; the database must be empty."""
+def _prepare(settings: Settings, agents: int, ticket_count: int, history: int = 0) -> list[str]:
+    """Migrate, then add agents (with session tokens), ``history`` closed tickets and a full queue; the
+    database must be empty."""
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
@@ -117,18 +134,80 @@ def _prepare(settings: Settings, agents: int, ticket_count: int) -> list[str]:
                     f"{safe_url(settings.database_url)} already has {existing} tickets; give an empty database"
                 )
             password_hash = accounts.hash_password(secrets.token_urlsafe(16))
+            # Online, as agents at work are: the bot's wait estimates then count them.
             session.add_all(
-                Agent(email=f"bench-agent-{n}@example.com", name=f"Bench agent {n}", password_hash=password_hash)
+                Agent(email=f"bench-agent-{n}@example.com", name=f"Bench agent {n}", password_hash=password_hash,
+                      presence="online", last_seen_at=utcnow())
                 for n in range(agents)
             )
             session.commit()
+            agent_ids = list(session.scalars(select(Agent.id)))
             tokens = [accounts.open_session(session, agent=agent)[0] for agent in session.scalars(select(Agent))]
+            _add_history(session, agent_ids, history)
             policy = HelpdeskPolicy.from_settings(settings)
             for n in range(ticket_count):
                 tickets.create_ticket(session, data=_escalation(n), policy=policy)
         return tokens
     finally:
         engine.dispose()
+
+
+def _add_history(session: Session, agent_ids: list[int], count: int) -> None:
+    """``count`` closed tickets, oldest first over the past :data:`HISTORY_SPAN`, each claimed, answered and
+    resolved by one of ``agent_ids`` within 20 minutes: their three transcript lines and their resolution.
+    Bulk inserts, so a year of tickets takes seconds, not the hours the API would."""
+    now = utcnow()
+    for start in range(1, count + 1, HISTORY_CHUNK):
+        ticket_rows, line_rows, resolution_rows = [], [], []
+        for ticket_id in range(start, min(start + HISTORY_CHUNK, count + 1)):
+            created = now - HISTORY_SPAN * (count + 1 - ticket_id) / (count + 1)
+            agent_id = agent_ids[ticket_id % len(agent_ids)]
+            conversation_id = f"bench-history-{ticket_id}"
+            resolved = created + timedelta(minutes=20)
+            ticket_rows.append({
+                "id": ticket_id, "reference": tickets.reference_for(ticket_id), "idempotency_key": conversation_id,
+                "conversation_id": conversation_id, "channel": "socketio", "language": "en",
+                "subject": f"History ticket {ticket_id}", "description": "", "reason": "kb_missed_twice",
+                "priority": "normal", "priority_rank": 2, "status": "closed", "backend": "helpdesk", "reopen_count": 0,
+                "assignee_id": agent_id, "kb_attempts": [], "created_at": created, "updated_at": resolved,
+                "assigned_at": created + timedelta(minutes=2), "first_reply_at": created + timedelta(minutes=5),
+                "resolved_at": resolved, "closed_at": resolved,
+            })
+            line_rows += [
+                {"ticket_id": ticket_id, "author_type": "customer", "agent_id": None, "body": "I cannot log in",
+                 "delivered": True, "delivery_attempts": 0, "created_at": created},
+                {"ticket_id": ticket_id, "author_type": "agent", "agent_id": agent_id, "body": "Here is what to do: ...",
+                 "delivered": True, "delivery_attempts": 1, "created_at": created + timedelta(minutes=5)},
+                {"ticket_id": ticket_id, "author_type": "system", "agent_id": agent_id, "body": "Resolved",
+                 "delivered": True, "delivery_attempts": 1, "created_at": resolved},
+            ]
+            resolution_rows.append({
+                "resolution_key": ticket_resolution_key(ticket_id, 1), "conversation_id": conversation_id,
+                "resolved_by": "agent", "ticket_id": ticket_id, "agent_id": agent_id, "channel": "socketio",
+                "language": "en", "created_at": resolved,
+            })
+        session.execute(insert(Ticket), ticket_rows)
+        session.execute(insert(TicketMessage), line_rows)
+        session.execute(insert(Resolution), resolution_rows)
+        session.commit()
+
+
+def _time_reads(base_url: str, agent_token: str, service_token: str) -> dict[str, dict[str, float]]:
+    """p50/p95 of the reads whose cost could grow with the history, each :data:`READS` times in a row."""
+    reads = {
+        "my_tickets": ("/api/tickets?mine=true", agent_token),
+        "availability": ("/api/internal/availability", service_token),
+    }
+    timings: dict[str, dict[str, float]] = {}
+    with requests.Session() as http:
+        for name, (path, token) in reads.items():
+            elapsed = []
+            for _ in range(READS):
+                started = time.perf_counter()
+                http.get(base_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
+                elapsed.append((time.perf_counter() - started) * 1000)
+            timings[name] = _summary(elapsed)
+    return timings
 
 
 def _escalation(n: int) -> TicketCreate:
