@@ -32,12 +32,12 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,7 @@ from bot.stack.supervisor import free_port
 STARTUP_TIMEOUT_S = 60
 HISTORY_SPAN = timedelta(days=365)
 HISTORY_CHUNK = 5000  # history tickets inserted per statement batch
+HANDLING = timedelta(minutes=20)  # each history ticket, from creation to resolution
 READS = 30  # each read of ``reads_ms``, one after the other
 
 
@@ -157,39 +158,45 @@ def _add_history(session: Session, agent_ids: list[int], count: int) -> None:
     resolved by one of ``agent_ids`` within 20 minutes: their three transcript lines and their resolution.
     Bulk inserts, so a year of tickets takes seconds, not the hours the API would."""
     now = utcnow()
-    for start in range(1, count + 1, HISTORY_CHUNK):
-        ticket_rows, line_rows, resolution_rows = [], [], []
-        for ticket_id in range(start, min(start + HISTORY_CHUNK, count + 1)):
-            created = now - HISTORY_SPAN * (count + 1 - ticket_id) / (count + 1)
-            agent_id = agent_ids[ticket_id % len(agent_ids)]
-            conversation_id = f"bench-history-{ticket_id}"
-            resolved = created + timedelta(minutes=20)
-            ticket_rows.append({
-                "id": ticket_id, "reference": tickets.reference_for(ticket_id), "idempotency_key": conversation_id,
-                "conversation_id": conversation_id, "channel": "socketio", "language": "en",
-                "subject": f"History ticket {ticket_id}", "description": "", "reason": "kb_missed_twice",
-                "priority": "normal", "priority_rank": 2, "status": "closed", "backend": "helpdesk", "reopen_count": 0,
-                "assignee_id": agent_id, "kb_attempts": [], "created_at": created, "updated_at": resolved,
-                "assigned_at": created + timedelta(minutes=2), "first_reply_at": created + timedelta(minutes=5),
-                "resolved_at": resolved, "closed_at": resolved,
-            })
-            line_rows += [
-                {"ticket_id": ticket_id, "author_type": "customer", "agent_id": None, "body": "I cannot log in",
-                 "delivered": True, "delivery_attempts": 0, "created_at": created},
-                {"ticket_id": ticket_id, "author_type": "agent", "agent_id": agent_id, "body": "Here is what to do: ...",
-                 "delivered": True, "delivery_attempts": 1, "created_at": created + timedelta(minutes=5)},
-                {"ticket_id": ticket_id, "author_type": "system", "agent_id": agent_id, "body": "Resolved",
-                 "delivered": True, "delivery_attempts": 1, "created_at": resolved},
-            ]
-            resolution_rows.append({
-                "resolution_key": ticket_resolution_key(ticket_id, 1), "conversation_id": conversation_id,
-                "resolved_by": "agent", "ticket_id": ticket_id, "agent_id": agent_id, "channel": "socketio",
-                "language": "en", "created_at": resolved,
-            })
-        session.execute(insert(Ticket), ticket_rows)
-        session.execute(insert(TicketMessage), line_rows)
-        session.execute(insert(Resolution), resolution_rows)
+    for start in range(count, 0, -HISTORY_CHUNK):
+        # (conversation, created, agent), oldest first: ``age`` in (count + 1)ths of the span before now.
+        batch = [(f"bench-history-{age}", now - HISTORY_SPAN * age / (count + 1), agent_ids[age % len(agent_ids)])
+                 for age in range(start, max(start - HISTORY_CHUNK, 0), -1)]
+        ticket_ids = session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True),
+                                     [_closed_ticket(*ticket) for ticket in batch]).all()
+        created = list(zip(ticket_ids, batch, strict=True))
+        session.execute(update(Ticket), [{"id": ticket_id, "reference": tickets.reference_for(ticket_id)}
+                                         for ticket_id in ticket_ids])
+        session.execute(insert(TicketMessage), [line for ticket_id, (_conversation, when, agent_id) in created
+                                                for line in _closed_transcript(ticket_id, when, agent_id)])
+        session.execute(insert(Resolution), [
+            {"resolution_key": ticket_resolution_key(ticket_id, 1), "conversation_id": conversation,
+             "resolved_by": "agent", "ticket_id": ticket_id, "agent_id": agent_id, "channel": "socketio",
+             "language": "en", "created_at": when + HANDLING}
+            for ticket_id, (conversation, when, agent_id) in created
+        ])
         session.commit()
+
+
+def _closed_ticket(conversation_id: str, created: datetime, agent_id: int) -> dict:
+    return {
+        "idempotency_key": conversation_id, "conversation_id": conversation_id, "channel": "socketio", "language": "en",
+        "subject": "I cannot log in", "description": "", "reason": "kb_missed_twice", "priority": "normal",
+        "priority_rank": 2, "status": "closed", "backend": "helpdesk", "reopen_count": 0, "assignee_id": agent_id,
+        "kb_attempts": [], "created_at": created, "updated_at": created + HANDLING,
+        "assigned_at": created + timedelta(minutes=2), "first_reply_at": created + timedelta(minutes=5),
+        "resolved_at": created + HANDLING, "closed_at": created + HANDLING,
+    }
+
+
+def _closed_transcript(ticket_id: int, created: datetime, agent_id: int) -> list[dict]:
+    line = {"ticket_id": ticket_id, "delivered": True, "delivery_attempts": 1}
+    return [
+        {**line, "author_type": "customer", "agent_id": None, "body": "I cannot log in", "created_at": created},
+        {**line, "author_type": "agent", "agent_id": agent_id, "body": "Here is what to do: ...",
+         "created_at": created + timedelta(minutes=5)},
+        {**line, "author_type": "system", "agent_id": agent_id, "body": "Resolved", "created_at": created + HANDLING},
+    ]
 
 
 def _time_reads(base_url: str, agent_token: str, service_token: str) -> dict[str, dict[str, float]]:

@@ -13,7 +13,9 @@ from bot.benchmarks.cli import helpdesk_main
 from bot.benchmarks.helpdesk import AcceptingRasa, _prepare, run_benchmark
 from bot.db import make_engine, make_session_factory, utcnow
 from bot.helpdesk.rasa_bridge import bot_answered
+from bot.helpdesk.tickets import reference_for
 from bot.models import Resolution, Ticket, TicketMessage
+from bot.settings import Settings, load_settings
 
 
 @pytest.mark.parametrize("think", ["soon", "6-2", "-1-3", "2-x"])
@@ -44,7 +46,18 @@ def test_a_negative_history_is_refused(capsys):
     assert "--history" in capsys.readouterr().err
 
 
-def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_before_the_queue(settings):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request, tmp_path) -> Settings:
+    """Settings on an empty database of each kind (the history's ids come from the database's own sequence)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bench.db'}"
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    return load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+
+
+def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_before_the_queue(empty_database):
+    settings = empty_database
     tokens = _prepare(settings, agents=2, ticket_count=3, history=7)
     engine = make_engine(settings.database_url)
     try:
@@ -60,6 +73,7 @@ def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_befo
     now = utcnow()
     assert now - timedelta(days=366) < closed[0].created_at < closed[-1].created_at < now
     assert all(ticket.assigned_at < ticket.first_reply_at < ticket.resolved_at for ticket in closed)
+    assert [ticket.reference for ticket in closed] == [reference_for(ticket.id) for ticket in closed]
     assert sorted(line.author_type for line in lines) == sorted(["agent", "customer", "system"] * 7)
     assert all(line.delivered for line in lines)
     assert sorted(resolution.ticket_id for resolution in resolutions) == [ticket.id for ticket in closed]
