@@ -418,12 +418,9 @@ def first_contact_resolution(session: Session, period: ReportRange, now: datetim
     the earlier one and is no new first contact.
     """
     now = now or utcnow()
-    first_resolution = func.min(Resolution.created_at)
-    resolved_in_range = (
-        select(Resolution.conversation_id)
-        .group_by(Resolution.conversation_id)
-        .having((first_resolution >= period.start) & (first_resolution < period.end))
-    )
+    # The conversations resolved in the range (an index range, not every resolution ever made grouped by
+    # conversation); the loop below keeps those whose first resolution falls in it.
+    resolved_in_range = select(Resolution.conversation_id).where(period.contains(Resolution.created_at))
     contacts = _contacts_of_customers(session, resolved_in_range)
     by_customer: dict[int, list[_Contact]] = {}
     for contact in contacts.values():

@@ -205,6 +205,20 @@ def test_fcr_second_conversation_within_7_days_and_one_without_a_customer(fresh)
     }
 
 
+def test_fcr_counts_a_conversation_in_the_range_of_its_first_resolution_only(fresh):
+    dee = customer(fresh, "Dee")
+    contact(fresh, "d1", dee, T0 - timedelta(days=10), T0 - timedelta(days=10) + timedelta(minutes=5))  # April
+    fresh.add(Resolution(resolution_key="r:d1:again", conversation_id="d1", resolved_by="agent", created_at=T0))
+    contact(fresh, "e1", customer(fresh, "Eli"), T0, T0 + timedelta(minutes=5))  # May, and again in June
+    fresh.add(Resolution(resolution_key="r:e1:again", conversation_id="e1", resolved_by="agent",
+                         created_at=T0 + timedelta(days=40)))
+    fresh.flush()
+    june = ReportRange(date(2026, 6, 1), date(2026, 6, 30))
+    # May: d1 was first resolved in April, so only e1 (first resolved 05-04) is measured; June: nobody
+    assert first_contact_resolution(fresh, MAY, LATER)["measured"] == 1
+    assert first_contact_resolution(fresh, june, LATER)["measured"] == 0
+
+
 def test_fcr_an_unresolved_contact_is_not_measured(fresh):
     cy = customer(fresh, "Cy")
     contact(fresh, "c1", cy, T0)  # asked, never resolved
