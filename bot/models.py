@@ -132,7 +132,7 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     kb_attempts: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     external_id: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

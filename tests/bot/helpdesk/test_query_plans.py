@@ -1,5 +1,5 @@
 """No request reads a whole growing table: every statement the agent console, the action server's calls and
-stores, and the helpdesk's background loops run is checked with SQLite's EXPLAIN QUERY PLAN, and a scan of
+stores, the reports and the helpdesk's background loops run is checked with SQLite's EXPLAIN QUERY PLAN, and a scan of
 a table or of a whole index fails the test (naming the statement), except on tables the team's size bounds
 and on the newest-first page of all tickets, which reads backwards by id until the page is full.
 
@@ -62,7 +62,7 @@ def table_scans(sessions, statements: dict[str, object]) -> list[str]:
     return found
 
 
-def test_the_console_the_bot_and_the_background_loops_read_no_growing_table_whole(
+def test_the_console_the_bot_the_reports_and_the_background_loops_read_no_growing_table_whole(
     desk, client, sessions, settings_env, statements
 ):
     agent = desk.agent(online=True)
@@ -117,6 +117,9 @@ def test_the_console_the_bot_and_the_background_loops_read_no_growing_table_whol
     with session_scope(sessions) as session:
         assert ces.should_ask(session, settings=nps, resolved_by="bot", conversation_id="web:plans-2")
         ces.record_rating(session, resolution_id=resolution_id, conversation_id="web:plans-2", score=9, survey="nps")
+    # The support lead's reports: the default 30 days, a week, and the CSV export.
+    for path in ("/api/reports", "/api/reports?since=2026-01-01&until=2026-01-07", "/api/reports.csv"):
+        assert client.get(path, headers=admin.headers).status_code == 200, path
     # The helpdesk's background loops: lines due for delivery, and pruning.
     desk.client.app.state.bridge.deliver_pending()
     _prune(sessions)
