@@ -135,10 +135,11 @@ def _prepare(settings: Settings, agents: int, ticket_count: int, history: int = 
                     f"{safe_url(settings.database_url)} already has {existing} tickets; give an empty database"
                 )
             password_hash = accounts.hash_password(secrets.token_urlsafe(16))
-            # Online, as agents at work are: the bot's wait estimates then count them.
+            # With a history, online as agents at work are, so the availability read computes the wait
+            # estimate; without one, offline as in every run before --history existed.
             session.add_all(
                 Agent(email=f"bench-agent-{n}@example.com", name=f"Bench agent {n}", password_hash=password_hash,
-                      presence="online", last_seen_at=utcnow())
+                      presence="online" if history else "offline", last_seen_at=utcnow() if history else None)
                 for n in range(agents)
             )
             session.commit()

@@ -14,7 +14,7 @@ from bot.benchmarks.helpdesk import AcceptingRasa, _prepare, run_benchmark
 from bot.db import make_engine, make_session_factory, utcnow
 from bot.helpdesk.rasa_bridge import bot_answered
 from bot.helpdesk.tickets import reference_for
-from bot.models import Resolution, Ticket, TicketMessage
+from bot.models import Agent, Resolution, Ticket, TicketMessage
 from bot.settings import Settings, load_settings
 
 
@@ -56,7 +56,9 @@ def empty_database(request, tmp_path) -> Settings:
     return load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
 
 
-def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_before_the_queue(empty_database):
+def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_before_the_queue_by_agents_online(
+    empty_database,
+):
     settings = empty_database
     tokens = _prepare(settings, agents=2, ticket_count=3, history=7)
     engine = make_engine(settings.database_url)
@@ -66,9 +68,11 @@ def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_befo
             waiting = session.scalars(select(Ticket).where(Ticket.status == "waiting")).all()
             lines = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id.in_([t.id for t in closed]))).all()
             resolutions = session.scalars(select(Resolution)).all()
+            presences = set(session.scalars(select(Agent.presence)))
     finally:
         engine.dispose()
     assert len(tokens) == 2 and len(closed) == 7 and len(waiting) == 3
+    assert presences == {"online"}  # so the availability read computes the wait estimate from the history
     assert min(ticket.id for ticket in waiting) > max(ticket.id for ticket in closed)  # the queue comes after
     now = utcnow()
     assert now - timedelta(days=366) < closed[0].created_at < closed[-1].created_at < now
