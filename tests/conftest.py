@@ -20,6 +20,15 @@ def settings(settings_env: dict):
     return load_settings(settings_env)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request, tmp_path: Path) -> str:
+    """The URL of an empty database of each kind: a SQLite file under ``tmp_path``, and a database on the
+    loopback PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("postgres_cluster").create_database()
+
+
 @pytest.fixture
 def sessions(settings):
     """A session factory on a freshly migrated SQLite database."""

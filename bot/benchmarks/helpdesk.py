@@ -143,9 +143,9 @@ def _prepare(settings: Settings, agents: int, ticket_count: int, history: int = 
                 for n in range(agents)
             )
             session.commit()
-            agent_ids = list(session.scalars(select(Agent.id)))
-            tokens = [accounts.open_session(session, agent=agent)[0] for agent in session.scalars(select(Agent))]
-            _add_history(session, agent_ids, history)
+            team = list(session.scalars(select(Agent)))
+            tokens = [accounts.open_session(session, agent=agent)[0] for agent in team]
+            _add_history(session, [agent.id for agent in team], history)
             policy = HelpdeskPolicy.from_settings(settings)
             for n in range(ticket_count):
                 tickets.create_ticket(session, data=_escalation(n), policy=policy)
@@ -156,7 +156,7 @@ def _prepare(settings: Settings, agents: int, ticket_count: int, history: int = 
 
 def _add_history(session: Session, agent_ids: list[int], count: int) -> None:
     """``count`` closed tickets, oldest first over the past :data:`HISTORY_SPAN`, each claimed, answered and
-    resolved by one of ``agent_ids`` within 20 minutes: their three transcript lines and their resolution.
+    resolved by one of ``agent_ids`` within :data:`HANDLING`: their three transcript lines and their resolution.
     Bulk inserts, so a year of tickets takes seconds, not the hours the API would."""
     now = utcnow()
     for start in range(count, 0, -HISTORY_CHUNK):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,13 +9,6 @@ from sqlalchemy import create_engine, text
 
 from bot.db import alembic_config
 from bot.models import Base
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'schema.db'}"
-    return request.getfixturevalue("postgres_cluster").create_database()
 
 
 def schema_differences(database_url: str) -> list:
@@ -28,22 +20,22 @@ def schema_differences(database_url: str) -> list:
         engine.dispose()
 
 
-def test_migrating_to_head_gives_the_models_schema_and_downgrading_undoes_it(database_url):
-    config = alembic_config(database_url)
+def test_migrating_to_head_gives_the_models_schema_and_downgrading_undoes_it(empty_database_url):
+    config = alembic_config(empty_database_url)
     command.upgrade(config, "head")
-    assert schema_differences(database_url) == []
+    assert schema_differences(empty_database_url) == []
 
     command.downgrade(config, "base")
-    assert schema_differences(database_url) != []  # every table is gone again
+    assert schema_differences(empty_database_url) != []  # every table is gone again
     command.upgrade(config, "head")
-    assert schema_differences(database_url) == []
+    assert schema_differences(empty_database_url) == []
 
 
-def test_kb_lookups_from_before_their_keys_are_found_by_the_id_their_conversations_kept(database_url):
+def test_kb_lookups_from_before_their_keys_are_found_by_the_id_their_conversations_kept(empty_database_url):
     """Conversations under way when 0008 runs hold the row's id in their ``kb_query_id`` slot."""
-    config = alembic_config(database_url)
+    config = alembic_config(empty_database_url)
     command.upgrade(config, "0007")
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         with engine.begin() as connection:
             connection.execute(text(

@@ -15,7 +15,7 @@ from bot.db import make_engine, make_session_factory, utcnow
 from bot.helpdesk.rasa_bridge import bot_answered
 from bot.helpdesk.tickets import reference_for
 from bot.models import Agent, Resolution, Ticket, TicketMessage
-from bot.settings import Settings, load_settings
+from bot.settings import load_settings
 
 
 @pytest.mark.parametrize("think", ["soon", "6-2", "-1-3", "2-x"])
@@ -46,20 +46,11 @@ def test_a_negative_history_is_refused(capsys):
     assert "--history" in capsys.readouterr().err
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request, tmp_path) -> Settings:
-    """Settings on an empty database of each kind (the history's ids come from the database's own sequence)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bench.db'}"
-    else:
-        url = request.getfixturevalue("postgres_cluster").create_database()
-    return load_settings({"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
-
-
 def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_before_the_queue_by_agents_online(
-    empty_database,
+    settings_env, empty_database_url,
 ):
-    settings = empty_database
+    # On both databases: the history's ids come from the database's own sequence.
+    settings = load_settings({**settings_env, "DATABASE_URL": empty_database_url})
     tokens = _prepare(settings, agents=2, ticket_count=3, history=7)
     engine = make_engine(settings.database_url)
     try:
