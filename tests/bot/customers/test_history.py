@@ -12,15 +12,11 @@ from bot.settings import load_settings
 MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def session(request, settings_env):
+@pytest.fixture
+def session(empty_database_url, settings_env):
     """A session on a freshly migrated database of each kind (search compares ids and text in SQL)."""
-    if request.param == "sqlite":
-        url = request.getfixturevalue("settings").database_url
-    else:
-        url = request.getfixturevalue("postgres_cluster").create_database()
-    migrate(load_settings({**settings_env, "DATABASE_URL": url}))
-    engine = make_engine(url)
+    migrate(load_settings({**settings_env, "DATABASE_URL": empty_database_url}))
+    engine = make_engine(empty_database_url)
     with make_session_factory(engine)() as session:
         yield session
     engine.dispose()

@@ -70,14 +70,12 @@ def committed_customer(sessions, *, identity: tuple[str, str] | None = None, con
         return customer.id
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def racing_sessions(request, settings_env):
+@pytest.fixture
+def racing_sessions(empty_database_url, settings_env):
     """A session factory on a freshly migrated database of each kind: the races below are decided by
     each database's answer to "INSERT ... ON CONFLICT DO NOTHING"."""
-    url = (request.getfixturevalue("postgres_cluster").create_database() if request.param == "postgresql"
-           else f"sqlite:///{settings_env['EFFORTLESS_VAR_DIR']}/race.db")
-    migrate(load_settings({**settings_env, "DATABASE_URL": url}))
-    engine = make_engine(url)
+    migrate(load_settings({**settings_env, "DATABASE_URL": empty_database_url}))
+    engine = make_engine(empty_database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

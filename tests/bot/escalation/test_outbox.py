@@ -34,15 +34,14 @@ def rasa() -> Iterator[RasaStandIn]:
     stand_in.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def desk(request, tmp_path, settings_env, rasa) -> Iterator[tuple[Settings, object]]:
+@pytest.fixture
+def desk(empty_database_url, settings_env, rasa) -> Iterator[tuple[Settings, object]]:
     """Settings and sessions on a freshly migrated database of each kind, Rasa stood in for."""
-    url = (f"sqlite:///{tmp_path / 'outbox.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_cluster").create_database())
-    settings = load_settings({**settings_env, "DATABASE_URL": url, "RASA_URL": rasa.base_url, "RASA_TOKEN": RASA_TOKEN,
-                              "HTTP_RETRIES": "0", "HTTP_TIMEOUT_S": "2", "BUSINESS_HOURS": "24/7"})
+    settings = load_settings({**settings_env, "DATABASE_URL": empty_database_url, "RASA_URL": rasa.base_url,
+                              "RASA_TOKEN": RASA_TOKEN, "HTTP_RETRIES": "0", "HTTP_TIMEOUT_S": "2",
+                              "BUSINESS_HOURS": "24/7"})
     migrate(settings)
-    engine = make_engine(url)
+    engine = make_engine(empty_database_url)
     yield settings, make_session_factory(engine)
     engine.dispose()
 

@@ -46,16 +46,12 @@ def settings_env(settings_env: dict, rasa: RasaStandIn) -> dict:
     }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request, tmp_path, settings_env):
+@pytest.fixture
+def database(empty_database_url, settings_env):
     """Settings and a session factory on a freshly migrated database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'helpdesk.db'}"
-    else:
-        url = request.getfixturevalue("postgres_cluster").create_database()
-    settings = load_settings({**settings_env, "DATABASE_URL": url})
+    settings = load_settings({**settings_env, "DATABASE_URL": empty_database_url})
     migrate(settings)
-    engine = make_engine(url)
+    engine = make_engine(empty_database_url)
     yield settings, make_session_factory(engine)
     engine.dispose()
 
