@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 
 SPACY_LANGUAGES = ("en", "he", "ar", "cs")
 DEFAULT_THRESHOLD = 0.5
@@ -107,40 +108,68 @@ def _trigrams(words: frozenset[str]) -> frozenset[str]:
     return frozenset(grams)
 
 
-def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:
-    if not first and not second:
-        return 1.0
-    return len(first & second) / len(first | second)
-
-
-def similarity(first: tuple[frozenset[str], frozenset[str]], second: tuple[frozenset[str], frozenset[str]]) -> float:
-    """max(word-set Jaccard, character-trigram Jaccard) of two (words, trigrams) pairs."""
-    return max(_jaccard(first[0], second[0]), _jaccard(first[1], second[1]))
-
-
 def group_questions(questions: Sequence[GapQuestion], threshold: float = DEFAULT_THRESHOLD) -> list[GapGroup]:
     """Greedy leader clustering; groups come back largest first (by conversations, then questions)."""
-    features: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+    features: dict[tuple[str, str], frozenset[str]] = {}
     by_wording: dict[frozenset[str], list[GapQuestion]] = {}
     for question in questions:
         key = (question.text, question.language)
         if key not in features:
-            words = question_words(question.text, question.language)
-            features[key] = (words, _trigrams(words))
-        by_wording.setdefault(features[key][0], []).append(question)
+            features[key] = question_words(question.text, question.language)
+        by_wording.setdefault(features[key], []).append(question)
 
-    leaders: list[tuple[tuple[frozenset[str], frozenset[str]], GapGroup]] = []
+    groups: list[GapGroup] = []
+    leaders = _Leaders(threshold)
     for words, same in sorted(by_wording.items(), key=lambda item: -len(item[1])):
-        feature = (words, _trigrams(words))
-        for leader, group in leaders:
-            if similarity(feature, leader) >= threshold:
-                group.questions.extend(same)
-                break
+        alike = leaders.first_alike(words)
+        if alike is None:
+            leaders.add(words)
+            groups.append(GapGroup(list(same)))
         else:
-            leaders.append((feature, GapGroup(list(same))))
-    groups = [group for _, group in leaders]
+            groups[alike].questions.extend(same)
     groups.sort(key=lambda group: (
         -len({question.conversation_id for question in group.questions}),
         -len(group.questions),
     ))
     return groups
+
+
+class _Leaders:
+    """The groups' leading questions, indexed by word and by trigram, so a question is compared only
+    with the leaders it shares a trigram with: with nothing in common (and ``threshold`` above 0) two
+    questions are never alike, and comparing each question with every group made a year's report of
+    many different questions take minutes. Finds the same group a comparison with each leader in turn
+    would, since the shared counts give the same Jaccard figures."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.sizes: list[tuple[int, int]] = []  # (words, trigrams) of each leader, by position
+        self.by_word: dict[str, list[int]] = {}
+        self.by_trigram: dict[str, list[int]] = {}
+
+    def first_alike(self, words: frozenset[str]) -> int | None:
+        """The position of the first leader alike to ``words``, if any."""
+        if not self.sizes:
+            return None
+        if self.threshold <= 0:
+            return 0
+        trigrams = _trigrams(words)
+        if not trigrams:  # no words at all: alike only to a leader without words (Jaccard of two empty sets is 1)
+            return next((position for position, sizes in enumerate(self.sizes) if sizes == (0, 0) and self.threshold <= 1), None)
+        shared_words = Counter(chain.from_iterable(self.by_word.get(word, ()) for word in words))
+        shared_trigrams = Counter(chain.from_iterable(self.by_trigram.get(gram, ()) for gram in trigrams))
+        for position in sorted(shared_trigrams):
+            leader_words, leader_trigrams = self.sizes[position]
+            common_words, common_trigrams = shared_words[position], shared_trigrams[position]
+            if max(common_words / (len(words) + leader_words - common_words),
+                   common_trigrams / (len(trigrams) + leader_trigrams - common_trigrams)) >= self.threshold:
+                return position
+        return None
+
+    def add(self, words: frozenset[str]) -> None:
+        position, trigrams = len(self.sizes), _trigrams(words)
+        self.sizes.append((len(words), len(trigrams)))
+        for word in words:
+            self.by_word.setdefault(word, []).append(position)
+        for gram in trigrams:
+            self.by_trigram.setdefault(gram, []).append(position)

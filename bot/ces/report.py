@@ -468,28 +468,31 @@ def first_contact_resolution(session: Session, period: ReportRange, now: datetim
 def _gap_questions(session: Session, period: ReportRange) -> list[GapQuestion]:
     """Abstained and missed KB queries, plus the subject of "kb_missed_twice" tickets whose
     conversation logged no such query in the range (so one gap is not counted twice); oldest
-    first, so the earliest wording of a group wins ties. At most the latest 5000 queries."""
+    first, so the earliest wording of a group wins ties. At most the latest 5000 of them: a year of
+    a busy helpdesk would otherwise hand the grouping every ticket of the year."""
+    in_range_gap = (period.contains(KbQuery.created_at), KbQuery.outcome.in_(GAP_OUTCOMES))
     queries = session.execute(
         select(KbQuery.created_at, KbQuery.question, KbQuery.language, KbQuery.conversation_id, KbQuery.outcome)
-        .where(period.contains(KbQuery.created_at), KbQuery.outcome.in_(GAP_OUTCOMES))
+        .where(*in_range_gap)
         .order_by(KbQuery.created_at.desc(), KbQuery.id.desc())
+        .limit(MAX_GAP_QUESTIONS)
+    ).all()
+    tickets = session.execute(
+        select(Ticket.created_at, Ticket.subject, Ticket.language, Ticket.conversation_id)
+        .where(
+            period.contains(Ticket.created_at), Ticket.reason == GAP_TICKET_REASON,
+            Ticket.subject.not_in(set(REASON_TEXTS.values())),
+            ~select(KbQuery.id).where(KbQuery.conversation_id == Ticket.conversation_id, *in_range_gap).exists(),
+        )
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(MAX_GAP_QUESTIONS)
     ).all()
     found = [(row.created_at, GapQuestion(row.question, row.language, row.conversation_id, row.outcome))
              for row in queries if row.question.strip()]
-    seen = {question.conversation_id for _, question in found}
-    tickets = session.execute(
-        select(Ticket.created_at, Ticket.subject, Ticket.language, Ticket.conversation_id)
-        .where(period.contains(Ticket.created_at), Ticket.reason == GAP_TICKET_REASON)
-    ).all()
-    placeholder_subjects = set(REASON_TEXTS.values())
-    found += [
-        (row.created_at, GapQuestion(row.subject, row.language, row.conversation_id, "ticket"))
-        for row in tickets
-        if row.conversation_id not in seen and row.subject.strip() and row.subject not in placeholder_subjects
-    ]
+    found += [(row.created_at, GapQuestion(row.subject, row.language, row.conversation_id, "ticket"))
+              for row in tickets if row.subject.strip()]
     found.sort(key=lambda item: item[0])
-    return [question for _, question in found]
+    return [question for _, question in found[-MAX_GAP_QUESTIONS:]]
 
 
 def kb_gaps(session: Session, period: ReportRange, limit: int = 10, threshold: float = DEFAULT_THRESHOLD) -> dict:

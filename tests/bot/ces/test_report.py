@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from bot.ces import report
 from bot.ces.periods import ReportRange
 from bot.ces.report import (
     build_report,
@@ -22,7 +23,7 @@ from bot.ces.report import (
     withdrawn_tickets,
 )
 from bot.db import make_engine, make_session_factory, migrate
-from bot.models import SurveyRating, Ticket
+from bot.models import KbQuery, SurveyRating, Ticket
 from bot.settings import load_settings
 from tests.bot.ces.seed import seed_report_data
 
@@ -249,6 +250,35 @@ def test_kb_gaps_limit(session):
     gaps = kb_gaps(session, TWO_WEEKS, limit=1)
     assert [group["representative"] for group in gaps["groups"]] == ["How do I export my data?"]
     assert gaps["groups_total"] == 5
+
+
+def test_kb_gaps_group_at_most_the_latest_questions_tickets_included(session, monkeypatch):
+    # April, apart from the seeded March: kb_missed_twice tickets on days 1-5 (g1-g5), a missed query of
+    # g5 on day 2 (so g5's ticket is not counted again) and an abstained one of g6 on day 6.
+    def at_april(day: int) -> datetime:
+        return datetime(2026, 4, day, 9, tzinfo=timezone.utc)
+
+    subjects = ["Refund for a broken blender", "Invoice address change", "Warranty on headphones",
+                "Cancel my subscription", "Delivery to Brno"]
+    for day, subject in enumerate(subjects, start=1):
+        session.add(Ticket(idempotency_key=f"gap-{day}", reference=f"T-gap-{day}", conversation_id=f"g{day}",
+                           channel="web", subject=subject, reason="kb_missed_twice", created_at=at_april(day),
+                           updated_at=at_april(day)))
+    session.add_all([
+        KbQuery(conversation_id="g5", channel="web", question="delivery options", language="en", outcome="miss",
+                created_at=at_april(2)),
+        KbQuery(conversation_id="g6", channel="web", question="parking at the store", language="en",
+                outcome="abstain", created_at=at_april(6)),
+    ])
+    session.flush()
+    april = ReportRange(date(2026, 4, 1), date(2026, 4, 30))
+
+    assert kb_gaps(session, april)["questions"] == 6
+    monkeypatch.setattr(report, "MAX_GAP_QUESTIONS", 3)
+    capped = kb_gaps(session, april)
+    assert capped["questions"] == 3
+    assert {group["representative"] for group in capped["groups"]} == {
+        "parking at the store", "Cancel my subscription", "Warranty on headphones"}
 
 
 def test_build_report_puts_every_aggregate_together(session):
