@@ -20,6 +20,7 @@ COMMANDS = {
     "bench-kb": ("bot.kb.cli:bench_main", "benchmark KB search on a labelled CSV data set"),
     "report": ("bot.ces.cli:report_main", "CES, containment and KB-gap report"),
     "customer": ("bot.privacy.cli:customer_main", "a customer's personal data: export, erase; prune old data"),
+    "bench-kb-size": ("bot.benchmarks.cli:kb_size_main", "benchmark the KB index build, reload and search as the KB grows"),
     "bench-stack": ("bot.benchmarks.cli:stack_main", "benchmark start-up, memory and reply latency"),
     "bench-helpdesk": ("bot.benchmarks.cli:helpdesk_main", "benchmark claim and reply latency"),
     "bench-nlu": ("bot.benchmarks.cli:nlu_main", "benchmark intent classification per language (cross-validation)"),

@@ -1,9 +1,9 @@
 """The benchmarks' command line: ``python -m bot bench-stack``, ``bench-helpdesk``, ``bench-nlu``, ``bench-routing``,
-``bench-scale`` and ``bench-load``.
+``bench-kb-size``, ``bench-scale`` and ``bench-load``.
 
 Each prints one JSON object; what the figures mean is in the docstring of
 :mod:`bot.benchmarks.stack`, :mod:`bot.benchmarks.helpdesk`, :mod:`bot.benchmarks.nlu`, :mod:`bot.benchmarks.routing`,
-:mod:`bot.benchmarks.scale` and :mod:`bot.benchmarks.load` (and in docs/benchmarks.md, docs/load-testing.md).
+:mod:`bot.benchmarks.kb_size`, :mod:`bot.benchmarks.scale` and :mod:`bot.benchmarks.load` (and in docs/benchmarks.md, docs/load-testing.md).
 """
 from __future__ import annotations
 
@@ -133,6 +133,32 @@ def routing_main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def kb_size_main(argv: list[str] | None = None) -> int:
+    """``python -m bot bench-kb-size [--copies 1,4] [--language en] [--kb DIR] [--embedding-model NAME]``: the
+    index build, its reload, a search and the build's memory as the KB grows."""
+    from bot.benchmarks import kb_size
+    from bot.language import SUPPORTED_LANGUAGES
+
+    parser = argparse.ArgumentParser(prog="python -m bot bench-kb-size", description=kb_size.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=_counts, default=[1, 4],
+                        help="sizes to measure, as copies of each article, comma-separated (default: 1,4)")
+    parser.add_argument("--language", choices=SUPPORTED_LANGUAGES, default="en",
+                        help="the language whose articles are copied (default: en)")
+    parser.add_argument("--kb", type=Path, default=PROJECT_ROOT / "data" / "kb", help="the articles (default: data/kb)")
+    parser.add_argument("--embedding-model", help="as KB_EMBEDDING_MODEL; `none` = the lexical engine (default: the setting)")
+    args = parser.parse_args(argv)
+    if not args.kb.is_dir():
+        parser.error(f"--kb {args.kb}: no such directory")
+    try:
+        report = kb_size.run_benchmark(args.kb, args.language, args.copies, args.embedding_model)
+    except ValueError as exc:
+        print(f"bench-kb-size: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
 def scale_main(argv: list[str] | None = None) -> int:
     """``python -m bot bench-scale [--replicas 1,2] [--minutes M] [--clients N] [--json OUT]``: the saturated
     rate through nginx with each replica count; exits 1 when a message failed."""
@@ -164,13 +190,13 @@ def scale_main(argv: list[str] | None = None) -> int:
     return 0 if all(run["errors"] == 0 for run in report["runs"]) else 1
 
 
-def _user_counts(text: str) -> list[int]:
+def _counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of users or a comma-separated list of them") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number or a comma-separated list of them") from None
     if min(counts) < 1:
-        raise argparse.ArgumentTypeError("every user count must be at least 1")
+        raise argparse.ArgumentTypeError("every count must be at least 1")
     return counts
 
 
@@ -192,7 +218,7 @@ def load_main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bot bench-load", description=load.__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=_user_counts, default=[10],
+    parser.add_argument("--users", type=_counts, default=[10],
                         help="customers; static-vs-kb also takes a list (1,30): both phases at each count")
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
     parser.add_argument("--minutes", type=float, default=1.0, help="how long each Locust run lasts")

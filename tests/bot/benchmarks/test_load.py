@@ -168,7 +168,7 @@ def test_the_scenario_configuration_survives_the_trip_to_the_locust_process():
 
 @pytest.mark.parametrize("argv, complaint", [
     (["--users", "0"], "at least 1"),
-    (["--users", "ten"], "not a number of users"),
+    (["--users", "ten"], "is not a whole number"),
     (["--users", "1,30"], "conversations mode takes one --users count"),
     (["--think-time", "5,2"], "0 <= MIN <= MAX"),
     (["--agent-think-time", "3,1"], "0 <= MIN <= MAX"),
