@@ -1,10 +1,13 @@
-"""The knowledge base's command line: ``python -m bot kb check|reload`` and ``python -m bot bench-kb``.
+"""The knowledge base's command line: ``python -m bot kb check|index|reload`` and ``python -m bot bench-kb``.
 
-``kb check|reload``: validate the KB files, or rebuild the index now.
+``kb check|index|reload``: validate the KB files, build the index unless it is cached, or rebuild it now.
 
 ``check`` prints one problem per line (file: reason) and exits 1 if there is any; it also loads the
 embedding model and prints one line saying which languages use it (its exit status is only about
 the article files: without the model, search still works, lexically).
+``index`` builds the index into the index cache unless it is already there, as ``make run`` does before
+the action server starts (a first build takes minutes for a KB of a thousand articles; the action server
+then loads it in seconds).
 ``reload`` builds the index (warming the embedding cache), prints articles per language and the time
 taken, then touches ``var/kb/reload-stamp`` so running action servers rebuild on their next question.
 ``bench-kb`` measures KB search on a labelled CSV data set, or per language on a KB folder with a share
@@ -20,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.kb.embeddings import embedding_status
+from bot.kb.files import BuildReport
 from bot.kb.loader import KbLoadError, scan_articles
 from bot.kb.store import build_knowledge_base, reload_stamp_path
 from bot.language import SUPPORTED_LANGUAGES
@@ -48,12 +52,29 @@ def _check(settings) -> int:
     return 0
 
 
-def _reload(settings) -> int:
+def _build(settings, failure: str) -> BuildReport | None:
+    """The index of ``settings.kb_dir``, built or loaded from the index cache; None for a KB with broken files,
+    printed one per line with ``failure`` after them."""
     try:
         _, report = build_knowledge_base(settings)
     except KbLoadError as exc:
         print(str(exc))
-        print("KB not reloaded: fix the file(s) above; the running bot keeps the previous version", file=sys.stderr)
+        print(failure, file=sys.stderr)
+        return None
+    return report
+
+
+def _index(settings) -> int:
+    report = _build(settings, "KB not indexed: fix the file(s) above")
+    if report is None:
+        return 1
+    print(report.describe("indexed"))
+    return 0
+
+
+def _reload(settings) -> int:
+    report = _build(settings, "KB not reloaded: fix the file(s) above; the running bot keeps the previous version")
+    if report is None:
         return 1
     stamp = reload_stamp_path(settings)
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +86,7 @@ def _reload(settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot kb", description="Knowledge base commands.")
-    parser.add_argument("command", choices=("check", "reload"))
+    parser.add_argument("command", choices=("check", "index", "reload"))
     parser.add_argument("--kb-dir", type=Path, help="KB folder (default: KB_DIR)")
     args = parser.parse_args(argv)
     try:
@@ -75,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.kb_dir is not None:
         settings = settings.model_copy(update={"kb_dir": args.kb_dir})
-    return _check(settings) if args.command == "check" else _reload(settings)
+    return {"check": _check, "index": _index, "reload": _reload}[args.command](settings)
 
 
 def _bench_parser() -> argparse.ArgumentParser:

@@ -49,8 +49,8 @@ class BuildReport:
     def articles(self) -> int:
         return sum(self.counts.values())
 
-    def describe(self) -> str:
+    def describe(self, done: str = "reloaded") -> str:
         if not self.ok:
-            return f"KB not reloaded, the previous version keeps serving:\n{self.error}"
+            return f"KB not {done}, the previous version keeps serving:\n{self.error}"
         per_language = ", ".join(f"{language} {n}" for language, n in sorted(self.counts.items())) or "none"
-        return f"KB reloaded: {self.articles} articles ({per_language}) in {self.seconds:.1f} s"
+        return f"KB {done}: {self.articles} articles ({per_language}) in {self.seconds:.1f} s"

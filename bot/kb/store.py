@@ -73,9 +73,16 @@ def build_index_in_child_process(settings: Settings) -> None:
     build, which reports it as usual."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
         try:
-            child.submit(build_knowledge_base, settings).result()
+            child.submit(_build_into_cache, settings).result()
         except Exception as exc:  # reported again, with the file and reason, by the caller's build
             log.info("KB index not built in a child process (%s: %s): building in this one", type(exc).__name__, exc)
+
+
+def _build_into_cache(settings: Settings) -> None:
+    """A child process's build: the index cache keeps the result, and nothing is sent back (the index holds the
+    embedding model's session, which cannot be pickled: sending it failed every build with embeddings, and the
+    caller, told the child had not built, loaded the cached index as if building it itself)."""
+    build_knowledge_base(settings)
 
 
 class KnowledgeBaseStore:

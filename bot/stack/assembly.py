@@ -5,7 +5,9 @@ their environment, the checks and one-off work before any of them starts, and :f
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,7 +155,27 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
         migrate(settings)
     except DatabaseUnreachable as exc:  # also a SQLite path whose folder cannot be created
         raise StackError(str(exc)) from None
-    return train_if_needed(env=env)
+    model = train_if_needed(env=env)
+    index_knowledge_base(settings, env)
+    return model
+
+
+def index_knowledge_base(settings: Settings, env: Mapping[str, str]) -> None:
+    """Build the KB index into its cache unless it is there (``python -m bot kb index``, in a process of its own
+    so the supervisor holds no index), before the action server starts.
+
+    Why: the action server is ready only once it can answer, so its first build would count against
+    ``STARTUP_TIMEOUT_S``; for a KB of a thousand articles that build takes minutes, start-up gave up, and the
+    build, stopped with the action server, never reached the cache, so every try failed the same way. Here the
+    build has no time limit and the action server loads the result in seconds. A KB file that cannot be read is
+    logged and left to the action server, which reports it as after any edit."""
+    started = time.monotonic()
+    logger.info("indexing the knowledge base if it changed (a first build of a big KB takes minutes)")
+    result = subprocess.run([sys.executable, "-m", "bot", "kb", "index"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            env=child_env(env, LOG_LEVEL=settings.log_level))
+    for line in (result.stdout + result.stderr).splitlines():
+        (logger.info if result.returncode == 0 else logger.warning)("kb index: %s", line)
+    logger.info("knowledge base ready in %.0f s", time.monotonic() - started)
 
 
 @contextmanager

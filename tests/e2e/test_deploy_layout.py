@@ -181,6 +181,10 @@ def deployment(tmp_path_factory, postgres_url, redis_url) -> Iterator[Loopback]:
 
     migrate = loopback.run("migrate")
     assert migrate.returncode == 0, migrate.stderr
+    # The KB index, built once into the volume the action servers share, before they start.
+    kb_index = loopback.run("kb-index")
+    assert kb_index.returncode == 0, kb_index.stderr
+    assert "KB indexed: " in kb_index.stdout
     # A channel is switched on by adding its variables to the credentials job (docs/deployment.md#containers).
     credentials = loopback.run("credentials", {"REST_CHANNEL_TOKEN": REST_TOKEN})
     assert credentials.returncode == 0, credentials.stderr

@@ -1,4 +1,4 @@
-"""``python -m bot kb check`` and ``kb reload``, run as a user would (a subprocess with env vars)."""
+"""``python -m bot kb check``, ``kb index`` and ``kb reload``, run as a user would (a subprocess with env vars)."""
 import os
 import subprocess
 import sys
@@ -56,6 +56,28 @@ def test_check_flags_an_empty_kb(tmp_path):
     (tmp_path / "kb").mkdir()
     result = run_kb(tmp_path, "check")
     assert result.returncode == 1 and "no articles" in result.stdout
+
+
+def test_index_builds_into_the_cache_once_and_stamps_nothing(tmp_path, kb_dir):
+    cache = tmp_path / "var" / "kb" / "index"
+
+    first = run_kb(tmp_path, "index")
+    built = sorted(cache.glob("*.pickle"))
+    second = run_kb(tmp_path, "index")
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "KB indexed: 2 articles (en 1, he 1) in" in first.stdout
+    assert "KB indexed: 2 articles (en 1, he 1) in" in second.stdout
+    assert len(built) == 1 and sorted(cache.glob("*.pickle")) == built  # the second run loaded it
+    assert not (tmp_path / "var" / "kb" / "reload-stamp").exists()  # running action servers are left alone
+
+
+def test_index_names_a_broken_file_and_fails(tmp_path, kb_dir):
+    (kb_dir / "broken.md").write_text("no front matter")
+    result = run_kb(tmp_path, "index")
+    assert result.returncode == 1
+    assert f"{kb_dir / 'broken.md'}: front matter missing" in result.stdout
+    assert "KB not indexed" in result.stderr
 
 
 def test_reload_builds_reports_and_stamps(tmp_path, kb_dir):

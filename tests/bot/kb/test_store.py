@@ -9,6 +9,7 @@ import pytest
 
 from bot.kb.store import KnowledgeBaseStore, kb_fingerprint, reload_stamp_path
 from bot.kb.watch import watch_kb
+from bot.settings import DEFAULT_EMBEDDING_MODEL
 from tests.bot.kb.kb_articles import DEMO_ARTICLES, write_article
 
 SMALL_KB = {"reset-password", "track-order", "cancel-order", "refund-status", "reset-password-cs"}
@@ -234,6 +235,19 @@ def test_a_server_fits_its_index_in_a_child_process_and_loads_the_result(kb_sett
                          ["can I buy a gift card", "redeem my gift card", "how do gift cards work"])
     _touch_later(path)
     assert store.current().search("how do I redeem a gift card", "en").top.article_id == "gift-cards"
+
+
+def test_the_child_process_builds_with_the_embedding_model_too_and_sends_nothing_back(kb_settings, tmp_path,
+                                                                                      monkeypatch, caplog):
+    """The index holds the model's session, which cannot be pickled: the child must not send the index back."""
+    settings = kb_settings.model_copy(update={"kb_index_cache_dir": tmp_path / "index",
+                                              "kb_embedding_model": DEFAULT_EMBEDDING_MODEL})
+    _fitting_here_fails(monkeypatch)
+    store = KnowledgeBaseStore(settings, check_interval_s=0, build_in_child_process=True)
+    with caplog.at_level(logging.INFO, logger="effortless.kb"):
+        served = store.current()
+    assert "not built in a child process" not in caplog.text
+    assert store.last_report.ok and served.search("where is my order", "en").top.article_id == "track-order"
 
 
 def test_a_broken_file_is_reported_by_name_when_the_child_process_cannot_build(kb_settings, tmp_path, caplog):

@@ -1,9 +1,14 @@
-"""Start-up of the whole stack: one clear line for every reason it cannot start, and what Rasa is given."""
+"""Start-up of the whole stack: one clear line for every reason it cannot start, the KB indexed before the
+action server starts, and what Rasa is given."""
+import logging
+import os
+
 import pytest
 
 from bot.settings import load_settings, secret_values
-from bot.stack.assembly import check_ports, engine_endpoint_env, prepare, services
+from bot.stack.assembly import check_ports, engine_endpoint_env, index_knowledge_base, prepare, services
 from bot.stack.supervisor import StackError
+from tests.bot.kb.kb_articles import write_article
 from tests.bot.stack.stack_env import closed_port, local_env
 
 # --- ports -----------------------------------------------------------------------------------
@@ -73,6 +78,32 @@ def test_an_unusable_sqlite_path_stops_start_up_with_one_line(tmp_path):
     message = str(error.value)
     assert "\n" not in message
     assert str(blocker) in message
+
+
+# --- the knowledge base, indexed before the action server starts ---------------------------------
+
+
+def test_the_kb_index_is_built_into_its_cache_before_the_action_server_starts(tmp_path, caplog):
+    write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
+    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+
+    with caplog.at_level(logging.INFO, logger="effortless.stack"):
+        index_knowledge_base(load_settings(env), env)
+
+    assert len(list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))) == 1
+    assert "kb index: KB indexed: 1 articles (en 1) in" in caplog.text
+
+
+def test_a_broken_kb_file_is_logged_and_left_to_the_action_server(tmp_path, caplog):
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "broken.md").write_text("no front matter")
+    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+
+    with caplog.at_level(logging.INFO, logger="effortless.stack"):
+        index_knowledge_base(load_settings(env), env)  # start-up goes on
+
+    assert "front matter missing" in caplog.text and "KB not indexed" in caplog.text
+    assert not list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))
 
 
 # --- what Rasa is given -----------------------------------------------------------------------
