@@ -41,14 +41,16 @@ SEED = 0
 def grow_kb(source: Path, target: Path, language: str, copies: int) -> int:
     """Copy the KB ``source`` into ``target`` with ``copies`` copies of each ``language`` article (the first is the
     article itself); returns how many ``language`` articles ``target`` has."""
+    from bot.kb.loader import article_files, split_front_matter
+
     count = 0
-    for path in sorted(source.rglob("*.md")):
+    for path in article_files(source):
         relative = path.relative_to(source)
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         (target / relative).write_text(text, encoding="utf-8")
-        _, front, body = text.split("---", 2)
-        meta = yaml.safe_load(front)
+        front, body = split_front_matter(text) or ("", "")
+        meta = yaml.safe_load(front) or {}
         if meta.get("language") != language:
             continue
         count += copies
@@ -58,7 +60,7 @@ def grow_kb(source: Path, target: Path, language: str, copies: int) -> int:
                      "questions": [f"{question} {product}" for question in meta.get("questions", [])]}
             front_matter = yaml.safe_dump(grown, allow_unicode=True, sort_keys=False)
             (target / relative).with_name(f"{path.stem}-k{copy}.md").write_text(
-                f"---\n{front_matter}---{body}", encoding="utf-8")
+                f"---\n{front_matter}---\n{body}", encoding="utf-8")
     return count
 
 

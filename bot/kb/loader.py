@@ -189,6 +189,12 @@ def load_articles(kb_dir: Path) -> list[Article]:
     return scan.articles
 
 
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """An article file's text as (front matter, body), or None when it has no front matter."""
+    match = _FRONT_MATTER.match(text)
+    return (match.group(1), match.group(2)) if match else None
+
+
 def parse_article(path: Path) -> Article:
     """Parse one file; ``ValueError`` with a reason a non-developer can act on."""
     try:
@@ -201,11 +207,12 @@ def parse_article(path: Path) -> Article:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    parts = split_front_matter(text)
+    if parts is None:
         raise ValueError("front matter missing: the file must start with a line '---', the fields, then a line '---'")
+    front, body = parts
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.safe_load(front)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""
@@ -213,7 +220,7 @@ def parse_article(path: Path) -> Article:
         raise ValueError(f"front matter is not valid YAML{line}: {problem}") from None
     if not isinstance(meta, dict):
         raise ValueError("front matter must be 'field: value' lines")
-    body = match.group(2).strip()
+    body = body.strip()
     return _article_from_meta(meta, body, path)
 
 

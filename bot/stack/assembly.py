@@ -175,7 +175,8 @@ def index_knowledge_base(settings: Settings, env: Mapping[str, str]) -> None:
                             env=child_env(env, LOG_LEVEL=settings.log_level))
     for line in (result.stdout + result.stderr).splitlines():
         (logger.info if result.returncode == 0 else logger.warning)("kb index: %s", line)
-    logger.info("knowledge base ready in %.0f s", time.monotonic() - started)
+    if result.returncode == 0:
+        logger.info("knowledge base ready in %.0f s", time.monotonic() - started)
 
 
 @contextmanager

@@ -103,6 +103,7 @@ def test_a_broken_kb_file_is_logged_and_left_to_the_action_server(tmp_path, capl
         index_knowledge_base(load_settings(env), env)  # start-up goes on
 
     assert "front matter missing" in caplog.text and "KB not indexed" in caplog.text
+    assert "knowledge base ready" not in caplog.text
     assert not list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))
 
 
