@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import case, distinct, func, select, true
+from sqlalchemy import Row, case, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.ces.gaps import DEFAULT_THRESHOLD, GapQuestion, group_questions
 from bot.ces.periods import ReportRange
 from bot.ces.surveys import survey_named
 from bot.db import utcnow
-from bot.helpdesk.sla import sla_breaches
+from bot.helpdesk.sla import sla_breaches, tickets_created_in
 from bot.helpdesk.tickets import REASON_TEXTS
 from bot.kb.query_log import HELP_CENTRE
 from bot.models import Agent, ArticleFeedback, Conversation, KbQuery, Resolution, SurveyRating, Ticket
@@ -339,22 +339,19 @@ def withdrawn_tickets(session: Session, period: ReportRange) -> dict:
     return {"count": withdrawn or 0, "share": _share(withdrawn or 0, total)}
 
 
-def ticket_times(session: Session, period: ReportRange) -> dict:
-    """First-response and resolution times of tickets opened in the range, in minutes.
+def ticket_times(tickets: Sequence[Row]) -> dict:
+    """First-response and resolution times of ``tickets`` (those opened in a range, from
+    :func:`bot.helpdesk.sla.tickets_created_in`), in minutes.
 
     Measured from the ticket's creation to its first agent reply / its (latest) resolution,
     whenever those happened; tickets still waiting for either are counted separately.
     """
-    rows = session.execute(
-        select(Ticket.created_at, Ticket.first_reply_at, Ticket.resolved_at)
-        .where(period.contains(Ticket.created_at))
-    ).all()
-    first = [_minutes(row.created_at, row.first_reply_at) for row in rows if row.first_reply_at]
-    resolved = [_minutes(row.created_at, row.resolved_at) for row in rows if row.resolved_at]
+    first = [_minutes(row.created_at, row.first_reply_at) for row in tickets if row.first_reply_at]
+    resolved = [_minutes(row.created_at, row.resolved_at) for row in tickets if row.resolved_at]
     return {
-        "tickets": len(rows),
-        "first_response": {**duration_stats(first), "waiting": len(rows) - len(first)},
-        "resolution": {**duration_stats(resolved), "unresolved": len(rows) - len(resolved)},
+        "tickets": len(tickets),
+        "first_response": {**duration_stats(first), "waiting": len(tickets) - len(first)},
+        "resolution": {**duration_stats(resolved), "unresolved": len(tickets) - len(resolved)},
     }
 
 
@@ -437,9 +434,10 @@ def first_contact_resolution(session: Session, period: ReportRange, now: datetim
         return resolved_at < moment <= resolved_at + FCR_WINDOW
 
     counts = {"first_contact": 0, "reopened": 0, "came_back": 0, "pending": 0, "follow_ups": 0}
+    start, end = period.start, period.end
     for contact in contacts.values():
         resolved_at = contact.resolved_at
-        if resolved_at is None or not period.start <= resolved_at < period.end:
+        if resolved_at is None or not start <= resolved_at < end:
             continue
         others = [other for other in by_customer.get(contact.customer_id, []) if other is not contact] \
             if contact.customer_id is not None else []
@@ -536,6 +534,7 @@ def build_report(
     targets come from ``settings`` (default: the environment's)."""
     period = ReportRange(since, until)
     now = now or utcnow()
+    tickets = tickets_created_in(session, period)
     return {
         "range": {"since": since.isoformat(), "until": until.isoformat()},
         "generated_at": now.isoformat(timespec="seconds"),
@@ -553,7 +552,7 @@ def build_report(
             "withdrawn": withdrawn_tickets(session, period),
             "reopened": reopen_rate(session, period),
         },
-        "ticket_times": ticket_times(session, period),
-        "sla": sla_breaches(session, period, settings or load_settings(), now),
+        "ticket_times": ticket_times(tickets),
+        "sla": sla_breaches(tickets, settings or load_settings(), now),
         "kb_gaps": {**kb_gaps(session, period, gap_limit), "unhelpful_articles": unhelpful_articles(session, period, gap_limit)},
     }

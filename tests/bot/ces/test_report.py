@@ -23,6 +23,7 @@ from bot.ces.report import (
     withdrawn_tickets,
 )
 from bot.db import make_engine, make_session_factory, migrate
+from bot.helpdesk.sla import tickets_created_in
 from bot.models import KbQuery, SurveyRating, Ticket
 from bot.settings import load_settings
 from tests.bot.ces.seed import seed_report_data
@@ -207,7 +208,7 @@ def test_ticket_times(session):
     #   mean 47/3 = 15.67 → 15.7, median 12, p90 = ceil(0.9·3) = 3rd smallest = 30
     # resolution: T1 23 h = 1380, T2 27 h = 1620, T3 24 h = 1440 min; T4 unresolved
     #   mean 4440/3 = 1480, median 1440, p90 = 1620
-    assert ticket_times(session, TWO_WEEKS) == {
+    assert ticket_times(tickets_created_in(session, TWO_WEEKS)) == {
         "tickets": 4,
         "first_response": {"count": 3, "mean_minutes": 15.7, "median_minutes": 12.0, "p90_minutes": 30.0, "waiting": 1},
         "resolution": {"count": 3, "mean_minutes": 1480.0, "median_minutes": 1440.0, "p90_minutes": 1620.0,

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from bot.ces.periods import ReportRange
 from bot.db import session_scope, utcnow
-from bot.helpdesk.sla import SlaTargets, sla_breaches, sla_state
+from bot.helpdesk.sla import SlaTargets, sla_breaches, sla_state, tickets_created_in
 from bot.models import Ticket
 from bot.settings import load_settings, priority_minutes
 
@@ -136,7 +136,7 @@ def test_breach_counts_of_the_tickets_created_in_the_period(database):
         session.add_all(seeded)
     period = ReportRange(date(2026, 3, 1), date(2026, 3, 10))
     with session_scope(sessions) as session:
-        report = sla_breaches(session, period, settings, now=now)
+        report = sla_breaches(tickets_created_in(session, period), settings, now=now)
 
     def rows(urgent, high, normal, low):
         return [
