@@ -1,5 +1,6 @@
 """The stack assembled from the settings: the three services (Rasa, action server, helpdesk) and
-their environment, the checks and one-off work before any of them starts, and :func:`start_stack` /
+their environment, the checks and one-off work before any of them starts, :func:`start_services` (the KB index
+built while Rasa loads, the action server after it), and :func:`start_stack` /
 :func:`run_helpdesk`, which start them under a :class:`~bot.stack.supervisor.Supervisor`.
 """
 from __future__ import annotations
@@ -155,28 +156,54 @@ def prepare(settings: Settings, env: Mapping[str, str]) -> Path:
         migrate(settings)
     except DatabaseUnreachable as exc:  # also a SQLite path whose folder cannot be created
         raise StackError(str(exc)) from None
-    model = train_if_needed(env=env)
-    index_knowledge_base(settings, env)
-    return model
+    return train_if_needed(env=env)
 
 
-def index_knowledge_base(settings: Settings, env: Mapping[str, str]) -> None:
-    """Build the KB index into its cache unless it is there (``python -m bot kb index``, in a process of its own
-    so the supervisor holds no index), before the action server starts.
+class KbIndexing:
+    """``python -m bot kb index`` (the KB index built into its cache unless it is there), in a process of its own
+    so the supervisor holds no index; :meth:`wait` before the action server starts.
 
     Why: the action server is ready only once it can answer, so its first build would count against
     ``STARTUP_TIMEOUT_S``; for a KB of a thousand articles that build takes minutes, start-up gave up, and the
     build, stopped with the action server, never reached the cache, so every try failed the same way. Here the
     build has no time limit and the action server loads the result in seconds. A KB file that cannot be read is
     logged and left to the action server, which reports it as after any edit."""
-    started = time.monotonic()
-    logger.info("indexing the knowledge base if it changed (a first build of a big KB takes minutes)")
-    result = subprocess.run([sys.executable, "-m", "bot", "kb", "index"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            env=child_env(env, LOG_LEVEL=settings.log_level))
-    for line in (result.stdout + result.stderr).splitlines():
-        (logger.info if result.returncode == 0 else logger.warning)("kb index: %s", line)
-    if result.returncode == 0:
-        logger.info("knowledge base ready in %.0f s", time.monotonic() - started)
+
+    def __init__(self, settings: Settings, env: Mapping[str, str]):
+        logger.info("indexing the knowledge base if it changed (a first build of a big KB takes minutes)")
+        self._started = time.monotonic()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "kb", "index"], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env(env, LOG_LEVEL=settings.log_level),
+        )
+
+    def wait(self) -> None:
+        output, _ = self._process.communicate()
+        ok = self._process.returncode == 0
+        for line in output.splitlines():
+            (logger.info if ok else logger.warning)("kb index: %s", line)
+        if ok:
+            logger.info("knowledge base ready in %.0f s", time.monotonic() - self._started)
+
+    def stop(self) -> None:
+        """End the build if start-up failed before :meth:`wait` (it would otherwise outlive ``make run``)."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+def start_services(supervisor: Supervisor, settings: Settings, model: Path, env: Mapping[str, str]) -> None:
+    """Start the three processes: Rasa and the helpdesk at once, the action server once the KB index is in its
+    cache, so that building or checking the index overlaps Rasa's model load instead of preceding it."""
+    indexing = KbIndexing(settings, env)
+    try:
+        by_name = {service.name: service for service in services(settings, model, env)}
+        supervisor.start(by_name.pop("rasa"))
+        supervisor.start(by_name.pop("helpdesk"))
+        indexing.wait()
+        supervisor.start(by_name.pop("actions"))
+    finally:
+        indexing.stop()
 
 
 @contextmanager
@@ -189,8 +216,7 @@ def start_stack(env: Mapping[str, str], console: TextIO | None = None,
     supervisor = Supervisor(settings.log_dir, Redactor(secret_values(settings) + channel_secrets(channel_env(settings, env))),
                             console, RestartPolicy(settings.restart_limit_per_minute))
     try:
-        for service in services(settings, model, env):
-            supervisor.start(service)
+        start_services(supervisor, settings, model, env)
         supervisor.wait_ready(settings.startup_timeout_s if timeout_s is None else timeout_s)
         supervisor.keep_alive()
         yield RunningStack(settings=settings, supervisor=supervisor, model=model)

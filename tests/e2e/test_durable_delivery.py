@@ -22,7 +22,7 @@ from bot.db import make_engine, make_session_factory, session_scope
 from bot.logging_setup import Redactor
 from bot.models import EscalationRequest, Ticket
 from bot.settings import load_settings
-from bot.stack.assembly import RunningStack, prepare, services
+from bot.stack.assembly import RunningStack, prepare, start_services
 from bot.stack.supervisor import Service, Supervisor
 from tests.e2e.conftest import Stack, stack_env
 from tests.e2e.helpers import AgentClient, Customer
@@ -104,8 +104,7 @@ def killable(tmp_path_factory, standins) -> Iterator[KillableStack]:
     model = prepare(settings, env)
     supervisor = Supervisor(settings.log_dir, Redactor([settings.rasa_token, settings.service_token]), console=None)
     try:
-        for service in services(settings, model, env):
-            supervisor.start(service)
+        start_services(supervisor, settings, model, env)
         supervisor.wait_ready(STARTUP_TIMEOUT_S)
         yield KillableStack(running=RunningStack(settings=settings, supervisor=supervisor, model=model), env=env,
                             supervisor=supervisor)

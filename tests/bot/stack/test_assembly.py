@@ -6,7 +6,7 @@ import os
 import pytest
 
 from bot.settings import load_settings, secret_values
-from bot.stack.assembly import check_ports, engine_endpoint_env, index_knowledge_base, prepare, services
+from bot.stack.assembly import KbIndexing, check_ports, engine_endpoint_env, prepare, services, start_services
 from bot.stack.supervisor import StackError
 from tests.bot.kb.kb_articles import write_article
 from tests.bot.stack.stack_env import closed_port, local_env
@@ -88,7 +88,7 @@ def test_the_kb_index_is_built_into_its_cache_before_the_action_server_starts(tm
     env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
 
     with caplog.at_level(logging.INFO, logger="effortless.stack"):
-        index_knowledge_base(load_settings(env), env)
+        KbIndexing(load_settings(env), env).wait()
 
     assert len(list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))) == 1
     assert "kb index: KB indexed: 1 articles (en 1) in" in caplog.text
@@ -100,10 +100,58 @@ def test_a_broken_kb_file_is_logged_and_left_to_the_action_server(tmp_path, capl
     env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
 
     with caplog.at_level(logging.INFO, logger="effortless.stack"):
-        index_knowledge_base(load_settings(env), env)  # start-up goes on
+        KbIndexing(load_settings(env), env).wait()  # start-up goes on
 
     assert "front matter missing" in caplog.text and "KB not indexed" in caplog.text
     assert "knowledge base ready" not in caplog.text
+    assert not list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))
+
+
+class StartRecorder:
+    """Stands in for the supervisor: notes each process it is asked to start, and whether the index was cached then."""
+
+    def __init__(self, index_dir):
+        self.index_dir, self.started = index_dir, []
+
+    def start(self, service):
+        self.started.append((service.name, any(self.index_dir.glob("*.pickle"))))
+
+
+def test_rasa_and_the_helpdesk_start_while_the_kb_is_indexed_and_the_action_server_after(tmp_path, caplog):
+    # Rasa's model load and the index build overlap; the action server must find the index in the cache.
+    write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
+    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+    recorder = StartRecorder(tmp_path / "var" / "kb" / "index")
+
+    with caplog.at_level(logging.INFO, logger="effortless.stack"):
+        start_services(recorder, load_settings(env), tmp_path / "model.tar.gz", env)
+
+    assert [name for name, _ in recorder.started] == ["rasa", "helpdesk", "actions"]
+    assert recorder.started[-1] == ("actions", True)
+    assert "knowledge base ready" in caplog.text
+
+
+def test_an_index_build_still_running_when_start_up_fails_is_stopped(tmp_path):
+    class FailingSupervisor:
+        def start(self, service):
+            raise StackError(f"{service.name} could not start")
+
+    write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
+    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+    started = []
+    real_init = KbIndexing.__init__
+
+    def remembered(self, *args):
+        real_init(self, *args)
+        started.append(self._process)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(KbIndexing, "__init__", remembered)
+        with pytest.raises(StackError, match="rasa could not start"):
+            start_services(FailingSupervisor(), load_settings(env), tmp_path / "model.tar.gz", env)
+
+    [process] = started
+    assert process.poll() is not None, "the build outlived the failed start-up"
     assert not list((tmp_path / "var" / "kb" / "index").glob("*.pickle"))
 
 
