@@ -386,7 +386,7 @@ def _contacts_of_customers(session: Session, resolved_in_range) -> dict[str, _Co
     resolutions read in one pass, and the owner joined in; a year of a busy helpdesk is 100,000 contacts."""
     customers = select(Conversation.customer_id).where(Conversation.id.in_(resolved_in_range))
     related = select(Conversation.id).where(Conversation.customer_id.in_(customers)).union(resolved_in_range).cte()
-    in_related = select(related.c[0])
+    in_related = select(related.c.id)
     activity = union_all(
         select(KbQuery.conversation_id, KbQuery.created_at.label("at"), literal(False).label("resolution"))
         .where(KbQuery.conversation_id.in_(in_related), _not_help_centre()),

@@ -83,9 +83,15 @@ def test_an_unusable_sqlite_path_stops_start_up_with_one_line(tmp_path):
 # --- the knowledge base, indexed before the action server starts ---------------------------------
 
 
-def test_the_kb_index_is_built_into_its_cache_before_the_action_server_starts(tmp_path, caplog):
+@pytest.fixture
+def one_article_env(tmp_path) -> dict[str, str]:
+    """The environment of a stack whose KB is one English article (lexical search: quick to index)."""
     write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
-    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+    return {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+
+
+def test_the_kb_index_is_built_into_its_cache_before_the_action_server_starts(tmp_path, one_article_env, caplog):
+    env = one_article_env
 
     with caplog.at_level(logging.INFO, logger="effortless.stack"):
         KbIndexing(load_settings(env), env).wait()
@@ -117,10 +123,10 @@ class StartRecorder:
         self.started.append((service.name, any(self.index_dir.glob("*.pickle"))))
 
 
-def test_rasa_and_the_helpdesk_start_while_the_kb_is_indexed_and_the_action_server_after(tmp_path, caplog):
+def test_rasa_and_the_helpdesk_start_while_the_kb_is_indexed_and_the_action_server_after(tmp_path, one_article_env,
+                                                                                         caplog):
     # Rasa's model load and the index build overlap; the action server must find the index in the cache.
-    write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
-    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+    env = one_article_env
     recorder = StartRecorder(tmp_path / "var" / "kb" / "index")
 
     with caplog.at_level(logging.INFO, logger="effortless.stack"):
@@ -131,13 +137,12 @@ def test_rasa_and_the_helpdesk_start_while_the_kb_is_indexed_and_the_action_serv
     assert "knowledge base ready" in caplog.text
 
 
-def test_an_index_build_still_running_when_start_up_fails_is_stopped(tmp_path):
+def test_an_index_build_still_running_when_start_up_fails_is_stopped(tmp_path, one_article_env):
     class FailingSupervisor:
         def start(self, service):
             raise StackError(f"{service.name} could not start")
 
-    write_article(tmp_path / "kb", "pw", "Reset your password", "en", ["I forgot my password", "reset password"])
-    env = {**os.environ, **local_env(tmp_path, KB_DIR=str(tmp_path / "kb"), KB_EMBEDDING_MODEL="none")}
+    env = one_article_env
     started = []
     real_init = KbIndexing.__init__
 
