@@ -14,10 +14,11 @@ checks that no ticket was claimed twice.
     python -m bot bench-helpdesk --database-url postgresql+psycopg2://user@127.0.0.1:5432/empty_db
     python -m bot bench-helpdesk --history 100000                  # a helpdesk with a year of closed tickets
 
-``--history N`` first adds N closed tickets spread over the past year (each with its transcript and its
-resolution, by the same agents), since what a request costs can grow with the tables: the figures then
-include ``reads_ms``, the p50/p95 of reads whose cost could grow with the history (an agent's own
-tickets, and the availability the bot asks for before offering a person).
+``--history N`` first adds N closed tickets spread over the past year (each with its customer, its transcript
+and its resolution, by the same agents), since what a request costs can grow with the tables: the figures
+then include ``reads_ms``, the p50/p95 of reads whose cost could grow with the history (an agent's own
+tickets, the availability the bot asks for before offering a person, and an agent's customer search for one
+customer's e-mail and for the first letter typed).
 
 The database must be empty (the benchmark migrates it and fills it). The command line is in
 bot/benchmarks/cli.py; :func:`run_benchmark` does the work.
@@ -47,7 +48,7 @@ from bot.db import make_engine, make_session_factory, migrate, safe_url, session
 from bot.helpdesk import accounts, tickets
 from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
-from bot.models import Agent, Resolution, Ticket, TicketMessage
+from bot.models import Agent, Customer, CustomerIdentity, Resolution, Ticket, TicketMessage
 from bot.settings import Settings, load_settings
 from bot.stack.assembly import KEEP_ALIVE, run_helpdesk
 from bot.stack.supervisor import free_port
@@ -163,8 +164,15 @@ def _add_history(session: Session, agent_ids: list[int], count: int) -> None:
         # (conversation, created, agent), oldest first: ``age`` in (count + 1)ths of the span before now.
         batch = [(f"bench-history-{age}", now - HISTORY_SPAN * age / (count + 1), agent_ids[age % len(agent_ids)])
                  for age in range(start, max(start - HISTORY_CHUNK, 0), -1)]
+        customer_ids = session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                                       [_history_customer(conversation, when) for conversation, when, _ in batch]).all()
+        session.execute(insert(CustomerIdentity), [
+            {"customer_id": customer_id, "kind": "web", "value": conversation, "proof": "channel", "created_at": when}
+            for customer_id, (conversation, when, _agent_id) in zip(customer_ids, batch, strict=True)
+        ])
         ticket_ids = session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True),
-                                     [_closed_ticket(*ticket) for ticket in batch]).all()
+                                     [_closed_ticket(*ticket, customer_id=customer_id)
+                                      for ticket, customer_id in zip(batch, customer_ids, strict=True)]).all()
         created = list(zip(ticket_ids, batch, strict=True))
         session.execute(update(Ticket), [{"id": ticket_id, "reference": tickets.reference_for(ticket_id)}
                                          for ticket_id in ticket_ids])
@@ -179,12 +187,19 @@ def _add_history(session: Session, agent_ids: list[int], count: int) -> None:
         session.commit()
 
 
-def _closed_ticket(conversation_id: str, created: datetime, agent_id: int) -> dict:
+def _history_customer(conversation_id: str, created: datetime) -> dict:
+    """The customer of one history ticket, known by name, e-mail and the web session of its conversation."""
+    number = conversation_id.removeprefix("bench-history-")
+    return {"name": f"History Customer {number}", "email": f"history{number}@example.com", "language": "en",
+            "created_at": created, "updated_at": created + HANDLING, "last_seen_at": created + HANDLING}
+
+
+def _closed_ticket(conversation_id: str, created: datetime, agent_id: int, *, customer_id: int) -> dict:
     return {
         "idempotency_key": conversation_id, "conversation_id": conversation_id, "channel": "socketio", "language": "en",
         "subject": "I cannot log in", "description": "", "reason": "kb_missed_twice", "priority": "normal",
         "priority_rank": 2, "status": "closed", "backend": "helpdesk", "reopen_count": 0, "assignee_id": agent_id,
-        "kb_attempts": [], "created_at": created, "updated_at": created + HANDLING,
+        "kb_attempts": [], "customer_id": customer_id, "created_at": created, "updated_at": created + HANDLING,
         "assigned_at": created + timedelta(minutes=2), "first_reply_at": created + timedelta(minutes=5),
         "resolved_at": created + HANDLING, "closed_at": created + HANDLING,
     }
@@ -205,6 +220,9 @@ def _time_reads(base_url: str, agent_token: str, service_token: str) -> dict[str
     reads = {
         "my_tickets": ("/api/tickets?mine=true", agent_token),
         "availability": ("/api/internal/availability", service_token),
+        # An agent's customer search: one customer's e-mail (rare), and the first letter typed (common).
+        "customer_search_rare": ("/api/customers?query=history4321@", agent_token),
+        "customer_search_common": ("/api/customers?query=h", agent_token),
     }
     timings: dict[str, dict[str, float]] = {}
     with requests.Session() as http:

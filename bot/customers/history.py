@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.customers.store import channel_identity, current
+from bot.helpdesk.accounts import MAX_DB_ID
 from bot.helpdesk.tickets import IN_CONSOLE
 from bot.models import Conversation, Customer, CustomerIdentity, CustomerMerge, Ticket
 
@@ -61,30 +62,41 @@ def channel_of(channel: str | None, conversation_id: str) -> str:
 def search(session: Session, query: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
     """Current records whose id, name, e-mail, phone or an identity matches ``query``, last seen first.
 
-    A number is also tried as an id; the rest matches anywhere, ignoring case.
+    A number is also tried as an id; the rest matches anywhere, ignoring case. On PostgreSQL each column
+    is matched by a statement of its own that keeps its newest matches, joined by UNION: a rare pattern
+    then reads each column's trigram index (migration 0010), and a common one (a letter typed into the
+    search box) reads the newest customers first and stops; one OR over the columns read both tables
+    whole on every search. SQLite has no index for such patterns and reads each table once.
     """
     words = query.strip()
     if not words:
         return []
     pattern = f"%{_escape_like(words.lower())}%"
-    matches: list[ColumnElement[bool]] = [
-        func.lower(Customer.name).like(pattern, escape="\\"),
-        func.lower(Customer.email).like(pattern, escape="\\"),
-        Customer.phone.like(pattern, escape="\\"),
-        Customer.id.in_(
-            select(CustomerIdentity.customer_id).where(func.lower(CustomerIdentity.value).like(pattern, escape="\\"))
-        ),
-    ]
-    if words.isdigit():  # compared as text: any number of digits is safe to compare
-        matches.append(cast(Customer.id, String) == words.lstrip("0"))
-    found = session.scalars(
-        select(Customer).where(or_(*matches)).order_by(Customer.last_seen_at.desc(), Customer.id.desc()).limit(limit * 2)
-    )
+    on_customer: list[ColumnElement[bool]] = [func.lower(Customer.name).like(pattern, escape="\\"),
+                   func.lower(Customer.email).like(pattern, escape="\\")]
+    if any(character.isdigit() for character in words):  # a phone number (WhatsApp's) is "+" and digits
+        on_customer.append(Customer.phone.like(pattern, escape="\\"))
+    if words.isdigit() and 0 < int(words) <= MAX_DB_ID:
+        on_customer.append(Customer.id == int(words))
+    on_identity = func.lower(CustomerIdentity.value).like(pattern, escape="\\")
+    if session.get_bind().dialect.name == "postgresql":
+        customers = select(Customer.id, Customer.last_seen_at)
+        matching = [customers.where(condition) for condition in on_customer]
+        matching.append(customers.join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id).where(on_identity))
+        newest = [_newest_first(match).limit(limit * 2).subquery() for match in matching]
+        matches: ColumnElement[bool] = Customer.id.in_(union(*(select(match.c.id) for match in newest)))
+    else:  # no index serves these patterns: one pass over each table is the least SQLite can read
+        matches = or_(*on_customer, Customer.id.in_(select(CustomerIdentity.customer_id).where(on_identity)))
+    found = session.scalars(_newest_first(select(Customer).where(matches)).limit(limit * 2))
     records: dict[int, Customer] = {}
     for customer in found:  # an identity may still point at a merged-away record: show where it went
         kept = current(session, customer)
         records.setdefault(kept.id, kept)
     return list(records.values())[:limit]
+
+
+def _newest_first(query: Select) -> Select:
+    return query.order_by(Customer.last_seen_at.desc(), Customer.id.desc())
 
 
 def history(

@@ -14,7 +14,7 @@ from bot.benchmarks.helpdesk import AcceptingRasa, _prepare, run_benchmark
 from bot.db import make_engine, make_session_factory, utcnow
 from bot.helpdesk.rasa_bridge import bot_answered
 from bot.helpdesk.tickets import reference_for
-from bot.models import Agent, Resolution, Ticket, TicketMessage
+from bot.models import Agent, Customer, CustomerIdentity, Resolution, Ticket, TicketMessage
 from bot.settings import load_settings
 
 
@@ -60,6 +60,8 @@ def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_befo
             lines = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id.in_([t.id for t in closed]))).all()
             resolutions = session.scalars(select(Resolution)).all()
             presences = set(session.scalars(select(Agent.presence)))
+            customers = {customer.id: customer for customer in session.scalars(select(Customer))}
+            identities = session.scalars(select(CustomerIdentity)).all()
     finally:
         engine.dispose()
     assert len(tokens) == 2 and len(closed) == 7 and len(waiting) == 3
@@ -72,10 +74,15 @@ def test_the_history_is_a_year_of_closed_tickets_each_answered_and_resolved_befo
     assert sorted(line.author_type for line in lines) == sorted(["agent", "customer", "system"] * 7)
     assert all(line.delivered for line in lines)
     assert sorted(resolution.ticket_id for resolution in resolutions) == [ticket.id for ticket in closed]
+    # Each closed ticket has a customer of its own, known by e-mail and by its conversation's web session.
+    owners = [customers[ticket.customer_id] for ticket in closed]
+    assert len({owner.id for owner in owners}) == 7 and all(owner.email.startswith("history") for owner in owners)
+    assert {(identity.customer_id, identity.value) for identity in identities} >= {
+        (ticket.customer_id, ticket.conversation_id) for ticket in closed}
 
 
 def test_a_small_run_with_a_history_empties_the_queue_and_times_the_reads_that_grow_with_it():
     report = run_benchmark(None, agents=2, ticket_count=4, workers=1, history=20)
     assert (report["errors"], report["claims"], report["claimed_twice"], report["history"]) == (0, 4, 0, 20)
-    assert set(report["reads_ms"]) == {"my_tickets", "availability"}
+    assert set(report["reads_ms"]) == {"my_tickets", "availability", "customer_search_rare", "customer_search_common"}
     assert all(read["count"] == 30 and read["p50"] > 0 for read in report["reads_ms"].values())

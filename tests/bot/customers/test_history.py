@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event, text
 
 from bot.customers.history import channel_of, counts, history, identities, merges, search
 from bot.customers.store import customer_for_conversation, link_proven_email, merge_customers
@@ -115,6 +116,20 @@ def test_search_finds_by_name_email_phone_identity_and_id_and_never_a_merged_awa
     assert [c.id for c in search(session, "+97250")] == [dana.id]
 
 
+def test_a_search_many_match_lists_the_customers_seen_last_first_up_to_the_limit(session):
+    """Whether a customer matched by name or by an identity, the newest matches come first, on both databases."""
+    seen = {}
+    for n in range(6):
+        customer = customer_for_conversation(session, conversation_id=f"web:visitor-{n}", channel="socketio",
+                                             now=MONDAY + timedelta(hours=n))
+        customer.name = f"Dana {n}" if n != 4 else "Noa"  # Noa matches "visitor" by her web identity only
+        seen[n] = customer.id
+    session.flush()
+
+    assert [c.id for c in search(session, "dana", limit=3)] == [seen[5], seen[3], seen[2]]
+    assert [c.id for c in search(session, "visitor", limit=3)] == [seen[5], seen[4], seen[3]]
+
+
 def test_merges_show_the_whole_chain_behind_a_record_newest_first(session):
     first = customer_for_conversation(session, conversation_id="web:1", channel="socketio", now=MONDAY)
     second = customer_for_conversation(session, conversation_id="telegram:2", channel="telegram", now=MONDAY)
@@ -126,3 +141,44 @@ def test_merges_show_the_whole_chain_behind_a_record_newest_first(session):
     session.flush()
     assert [m.reason for m in merges(session, third)] == ["two", "one"]
     assert [m.reason for m in merges(session, first)] == ["one"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_search_of_100000_customers_reads_each_columns_trigram_index_not_the_tables(
+    postgres_cluster, settings_env
+):
+    """Each column's rare matches are found through its trigram index (migration 0010); the OR over the
+    columns the search used before could only read both tables whole. Below some tens of thousands of
+    rows PostgreSQL rightly prefers reading the table, hence the size."""
+    url = postgres_cluster.create_database()
+    migrate(load_settings({**settings_env, "DATABASE_URL": url}))
+    engine = make_engine(url)
+    searches: list[tuple[str, dict]] = []
+
+    def remember_the_search(_connection, _cursor, statement, parameters, _context, _executemany):
+        if "UNION" in statement:
+            searches.append((statement, parameters))
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO customers (name, email, phone, language, created_at, updated_at, last_seen_at) "
+                "SELECT 'Customer ' || md5(n::text), 'c' || n || '@example.com', '+1555' || n, 'en', now(), now(), now() "
+                "FROM generate_series(1, 100000) AS n"))
+            connection.execute(text(
+                "INSERT INTO customer_identities (customer_id, kind, value, proof, created_at) "
+                "SELECT id, 'web', 'web-' || md5(id::text), 'channel', now() FROM customers"))
+            connection.execute(text("ANALYZE"))
+        event.listen(engine, "before_cursor_execute", remember_the_search)
+        with make_session_factory(engine)() as session:
+            assert [found.email for found in search(session, "C12345@example")] == ["c12345@example.com"]
+        (statement, parameters), = searches
+        with engine.connect() as connection:
+            plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
+    finally:
+        engine.dispose()
+
+    for index in ("ix_customers_name_trigrams", "ix_customers_email_trigrams", "ix_customers_phone_trigrams",
+                  "ix_customer_identities_value_trigrams"):
+        assert f"Bitmap Index Scan on {index}" in plan
+    assert "Seq Scan" not in plan
