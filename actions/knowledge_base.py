@@ -9,9 +9,10 @@ from rasa_sdk.types import DomainDict
 from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
+from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
-from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies, typed_guide_request
+from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     DID_YOU_MEAN,
@@ -88,9 +89,6 @@ class ActionAnswerQuestion(Action):
 
     async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         question = tracker.latest_message.get("text") or ""
-        guide_request = typed_guide_request(question)
-        if guide_request is not None:  # "next" or "all steps" typed: the open guide's, or "no guide open"
-            return await _guide_step(dispatcher, tracker, show_all=guide_request == "all")
         language = tracker.get_slot("language") or "en"
         reason = await _reason_for_a_person(question, tracker)
         if reason is not None:
@@ -291,15 +289,15 @@ class ActionKbFeedback(Action):
 
 
 class ActionGuideStep(Action):
-    """The "Show all steps", "Step by step" or "Next step" buttons for the guide last answered (a typed
-    "next" or "all steps", in any of the four languages, reaches :class:`ActionAnswerQuestion`, which hands
-    it here); the "Did that answer your question?" that follows is the usual KB feedback."""
+    """The "Show all steps", "Step by step" or "Next step" buttons for the guide last answered, pressed or typed
+    in any of the four languages (NLU gives the typed words the button's intent: bot.engine.typed_buttons);
+    the "Did that answer your question?" that follows is the usual KB feedback."""
 
     def name(self) -> str:
         return "action_guide_step"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return await _guide_step(dispatcher, tracker, show_all=tracker.get_intent_of_latest_message() == "show_all_steps")
+        return await _guide_step(dispatcher, tracker, show_all=tracker.get_intent_of_latest_message() == SHOW_ALL_STEPS)
 
 
 async def _guide_step(dispatcher: CollectingDispatcher, tracker: Tracker, show_all: bool) -> list[EventType]:

@@ -1,6 +1,6 @@
 """ControlIntentArbiter: a question that DIET mistakes for an intent with a fixed reply goes to the knowledge
-base, and a short message that shares no word with the intent DIET picked (a name, a stray word) is not that
-intent.
+base, a short message that shares no word with the intent DIET picked (a name, a stray word) is not that
+intent, and a guide button's words typed ("next", "כל השלבים") are that button (bot.engine.typed_buttons).
 
 Placed after DIETClassifier and FallbackClassifier in config.yml. It learns each intent's words from the
 training examples (from which ``bot.engine.arbitration`` derives the words so many intents use that they are
@@ -35,6 +35,7 @@ from bot.engine.arbitration import (
     own_words,
     unknown_to_intent,
 )
+from bot.engine.typed_buttons import typed_button_intent
 
 logger = logging.getLogger(__name__)
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
@@ -42,7 +43,8 @@ INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ControlIntentArbiter(GraphComponent, IntentClassifier):
-    """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question."""
+    """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question,
+    and any intent with a guide button's when the message is that button's words (bot.engine.typed_buttons)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -93,14 +95,23 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if name is None:
                 continue
+            button = typed_button_intent(text)
+            if button is not None:
+                logger.debug("'%s' (%.3f) overruled: the message is a guide button's words", name, confidence)
+                _overrule(message, button, 1.0)
+                continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
                 logger.debug("'%s' (%.3f) overruled: the message shares no word with its examples", name, confidence)
             else:
                 continue
-            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: confidence}
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [dict(fallback)] + list(message.get(INTENT_RANKING_KEY) or []),
-                        add_to_output=True)
+            _overrule(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, confidence)
         return messages
+
+
+def _overrule(message: Message, intent: str, confidence: float) -> None:
+    """Make ``intent`` the message's intent, keeping the one it replaces in the ranking below it."""
+    chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence}
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(chosen)] + list(message.get(INTENT_RANKING_KEY) or []), add_to_output=True)

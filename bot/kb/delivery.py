@@ -11,8 +11,6 @@ response names of domain.yml and their template fields, so the wording stays in 
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,34 +25,6 @@ CHANNELS_WITHOUT_BUTTONS = frozenset({"twilio"})
 
 GUIDE_CHOOSE = "utter_guide_choose"
 """The question a guide opens with: all its steps at once, or one at a time."""
-
-
-NEXT_STEP_WORDS = frozenset({
-    "next", "next step", "next please", "ok next", "go on", "continue", "step by step",
-    "הבא", "השלב הבא", "הלאה", "המשך", "שלב אחר שלב",
-    "التالي", "الخطوة التالية", "استمر", "تابع", "خطوة بخطوة",
-    "další", "dalsi", "další krok", "dalsi krok", "pokračuj", "pokracuj", "krok za krokem",
-})
-ALL_STEPS_WORDS = frozenset({
-    "all steps", "show all steps", "all the steps", "show me all the steps",
-    "כל השלבים", "הצג את כל השלבים", "תראה לי את כל השלבים",
-    "كل الخطوات", "اعرض كل الخطوات", "جميع الخطوات",
-    "všechny kroky", "vsechny kroky", "ukaž všechny kroky", "ukaz vsechny kroky",
-})
-"""Typed words that move a guide on or show all its steps (the buttons send ``/next_guide_step`` and
-``/show_all_steps``). Closed lists, matched against the whole message, rather than NLU intents: short
-examples like these pulled e-mail addresses and codes into an intent, and a word list cannot misread
-"what is the next step after a return?" as "next"."""
-_NOT_WORD = re.compile(r"[^\w\s]+")
-
-
-def typed_guide_request(text: str | None) -> str | None:
-    """``"next"`` or ``"all"`` when the customer's whole message asks a guide for its next step or for all
-    its steps, in one of the four languages; else ``None``."""
-    words = " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFC", text or "")).casefold().split())
-    if words in NEXT_STEP_WORDS:
-        return "next"
-    return "all" if words in ALL_STEPS_WORDS else None
 
 
 @dataclass(frozen=True)

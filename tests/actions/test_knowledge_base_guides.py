@@ -1,5 +1,6 @@
 """Guides in chat (action_answer_question, action_guide_step): "show all steps" or "step by step", then the
-usual "Did that answer your question?"; a stale guide or a "next" with no guide gets a clear message."""
+usual "Did that answer your question?"; a stale guide or a "next" with no guide gets a clear message. The
+buttons' words typed reach action_guide_step with the button's intent (tests/bot/engine/test_typed_buttons.py)."""
 from pathlib import Path
 
 import pytest
@@ -144,32 +145,9 @@ def test_a_guide_that_is_gone_or_lost_its_steps_is_said_to_be_unavailable(dispat
     assert slots_set(events) == {"guide_article_id": None, "guide_step": 0}
 
 
-@pytest.mark.parametrize("typed", ["next", "Next step!", "הבא", "التالي", "další", "step by step"])
-def test_a_typed_next_in_an_open_guide_moves_it_on_whatever_the_intent(dispatcher, domain, typed):
-    events = run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "nlu_fallback", typed, step=1), domain)
-
-    assert responses(dispatcher) == ["utter_guide_step"]
-    assert dispatcher.messages[0]["step"] == STEPS[1]
-    assert slots_set(events) == {"guide_step": 2}
-
-
 def test_a_question_about_a_next_step_is_a_question_not_a_step(dispatcher, domain):
     tracker = guide_tracker(domain, "ask_question", "what is the next step after I return an item", step=1)
 
     run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert "utter_guide_step" not in responses(dispatcher)
-
-
-def test_a_typed_next_with_no_guide_open_says_so(dispatcher, domain):
-    run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "nlu_fallback", "next step", article_id=None), domain)
-
-    assert responses(dispatcher) == ["utter_guide_not_open"]
-
-
-@pytest.mark.parametrize("typed", ["all steps", "Show all steps", "כל השלבים", "كل الخطوات", "všechny kroky"])
-def test_a_typed_all_steps_sends_them_all(dispatcher, domain, typed):
-    events = run(ActionAnswerQuestion(), dispatcher, guide_tracker(domain, "ask_question", typed, step=1), domain)
-
-    assert responses(dispatcher) == ["utter_guide_all_steps", "utter_ask_kb_helped"]
-    assert slots_set(events) == {"guide_step": 3}

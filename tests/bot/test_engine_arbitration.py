@@ -194,12 +194,13 @@ print(json.dumps(out))
 def test_the_rasa_component_learns_the_vocabularies_and_keeps_the_overruled_intent_in_the_ranking(tmp_path: Path):
     cases = [["chci zrušit předplatné", "cancel", 0.99], ["cancel that", "cancel", 0.9],
              ["cancel that parcel", "cancel", 0.999], ["where is my parcel today", "deny", 0.6],
-             ["banana", "cancel", 0.97]]
+             ["banana", "cancel", 0.97], ["التالي", "check_ticket_status", 0.97]]
     completed = subprocess.run([str(ENGINE_PYTHON), "-c", HARNESS, json.dumps(cases)], capture_output=True, text=True,
                                cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
                                timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    overruled, control, one_topic_word, not_arbitrated, unknown_word = json.loads(completed.stdout.strip().splitlines()[-1])
+    overruled, control, one_topic_word, not_arbitrated, unknown_word, typed_button = json.loads(
+        completed.stdout.strip().splitlines()[-1])
 
     assert overruled["intent"] == {"name": "nlu_fallback", "confidence": 0.99}
     assert [i["name"] for i in overruled["intent_ranking"]] == ["nlu_fallback", "cancel"]
@@ -207,6 +208,9 @@ def test_the_rasa_component_learns_the_vocabularies_and_keeps_the_overruled_inte
     assert one_topic_word["intent"]["name"] == "cancel"  # "parcel"; "that" is used by three intents, no topic
     assert not_arbitrated["intent"]["name"] == "deny"
     assert unknown_word["intent"] == {"name": "nlu_fallback", "confidence": 0.97}
+    # "next" typed in Arabic, read by DIET as asking for a ticket's status, is the guide's Next step button.
+    assert typed_button["intent"] == {"name": "next_guide_step", "confidence": 1.0}
+    assert [i["name"] for i in typed_button["intent_ranking"]] == ["next_guide_step", "check_ticket_status"]
 
 
 INTENT_VOCABULARIES = {intent: words for intent, words in VOCABULARIES.items() if intent in KNOWN_WORD_INTENTS}
