@@ -5,6 +5,8 @@ admin-only routes say so. Bodies are JSON; message texts are plain text.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
@@ -207,20 +209,22 @@ def list_tickets(
 
 def _with_sla(request: Request, found: list[tuple[Ticket, int | None]]) -> list[TicketSummary]:
     """Summaries of ``(ticket, queue position)`` pairs with their SLA state, all at the same moment."""
-    targets = SlaTargets.from_settings(request.app.state.settings)
     now = utcnow()
-    return [
-        tickets.summary(ticket, position).model_copy(
-            update={"sla": TicketSla.model_validate(sla_state(ticket, now, targets), from_attributes=True)}
-        )
-        for ticket, position in found
-    ]
+    return [tickets.summary(ticket, position).model_copy(update={"sla": _sla_now(request, ticket, now)})
+            for ticket, position in found]
+
+
+def _sla_now(request: Request, ticket: Ticket, now: datetime | None = None) -> TicketSla:
+    state = sla_state(ticket, now or utcnow(), SlaTargets.from_settings(request.app.state.settings))
+    return TicketSla.model_validate(state, from_attributes=True)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)
-def get_ticket(ticket_id: int, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
-    """The full context: customer, reason, KB articles the bot tried with their scores, the transcript."""
-    return tickets.detail(db, ticket=tickets.get_ticket(db, ticket_id=ticket_id))
+def get_ticket(ticket_id: int, request: Request, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+    """The full context: customer, reason, KB articles the bot tried with their scores, the transcript, and the
+    SLA state as the lists show it."""
+    ticket = tickets.get_ticket(db, ticket_id=ticket_id)
+    return tickets.detail(db, ticket=ticket).model_copy(update={"sla": _sla_now(request, ticket)})
 
 
 @router.post(

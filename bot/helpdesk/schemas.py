@@ -282,7 +282,7 @@ class TicketSummary(_FromOrm):
     closed_at: datetime | None
     updated_at: datetime
     queue_position: int | None = Field(None, description="1 = next to be served; only while waiting")
-    sla: TicketSla | None = Field(None, description="set in the queue and ticket lists")
+    sla: TicketSla | None = Field(None, description="set in the queue, the ticket lists and GET /api/tickets/{id}")
 
 
 class TicketDetail(TicketSummary):

@@ -173,7 +173,7 @@ def parsed(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def test_queue_and_ticket_list_carry_each_tickets_sla_state(desk):
+def test_queue_ticket_list_and_the_ticket_itself_carry_its_sla_state(desk):
     agent = desk.agent()
     reference = desk.escalate()["reference"]
     queued = desk.client.get("/api/queue", headers=agent.headers).json()[0]
@@ -193,3 +193,5 @@ def test_queue_and_ticket_list_carry_each_tickets_sla_state(desk):
     overdue = desk.client.get("/api/tickets", params={"reference": reference}, headers=agent.headers).json()[0]
     assert overdue["sla"]["state"] == "breached"
     assert parsed(overdue["sla"]["due_at"]) < utcnow() - timedelta(minutes=59)
+    itself = desk.client.get(f"/api/tickets/{overdue['id']}", headers=agent.headers).json()
+    assert itself["sla"] == overdue["sla"]
