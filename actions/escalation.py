@@ -19,6 +19,7 @@ from bot.escalation.details import (
     clean_description,
     clean_email,
     clean_name,
+    last_customer_words,
     last_unanswered_question,
     transcript_from_events,
 )
@@ -240,7 +241,9 @@ def _ticket_request(
         language=tracker.get_slot("language") or "en",
         customer_name=slot("customer_name"),
         customer_email=slot("customer_email"),
-        subject=description or "Conversation escalated to a person",
+        # Else the customer's own words, in their language, as an inbox shows a conversation.
+        subject=(description or slot("suggested_description") or last_customer_words(tracker.events)
+                 or "Conversation escalated to a person"),
         description=description,
         reason=slot("escalation_reason") or "customer_request",
         transcript=transcript_from_events(tracker.events),

@@ -110,6 +110,13 @@ def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
     return clean_description(last_question)
 
 
+def last_customer_words(events: Iterable[dict[str, Any]]) -> str | None:
+    """The customer's latest typed message (not a button), one line: what an inbox shows of a conversation."""
+    typed = [event["text"] for event in events
+             if _from_customer(event) and event.get("text") and not event["text"].startswith("/")]
+    return clean_description(typed[-1]) if typed else None
+
+
 def earlier_complaints(events: Iterable[dict[str, Any]]) -> int:
     """How often the customer complained before their latest message (for repeated-complaint frustration)."""
     from_customer = [event for event in events if _from_customer(event)][:-1]

@@ -218,6 +218,18 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     assert ticket.kb_attempts[0]["title"] == "How to reset your password"
 
 
+def test_a_ticket_without_a_description_is_named_by_the_customers_own_words(action_services, dispatcher, domain):
+    """Rather than "Conversation escalated to a person" in English over a Hebrew conversation."""
+    tracker = make_tracker(domain, "אני רוצה לדעת מה היתרה בשובר שלי", "request_human", channel="socketio",
+                           slots={**escalation_slots(issue_description=None, escalation_reason="customer_request"),
+                                  "language": "he"})
+
+    run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert (ticket.subject, ticket.language) == ("אני רוצה לדעת מה היתרה בשובר שלי", "he")
+
+
 def test_running_the_action_twice_makes_one_ticket_and_tells_the_customer_once(action_services, domain):
     tracker = make_tracker(domain, "dana@example.com", "inform", slots=escalation_slots())
 

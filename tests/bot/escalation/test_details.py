@@ -8,6 +8,7 @@ from bot.escalation.details import (
     clean_name,
     customer_has_left,
     earlier_complaints,
+    last_customer_words,
     last_unanswered_question,
     ticket_reference_in,
     transcript_from_events,
@@ -300,3 +301,11 @@ def test_earlier_complaints_count_the_customers_complaints_before_the_latest_mes
     assert earlier_complaints(events) == 2  # the latest message is not "earlier"
     assert earlier_complaints([said("complain")]) == 0
     assert earlier_complaints([]) == 0
+
+
+def test_the_customers_last_words_are_their_latest_typed_message_on_one_line():
+    events = [user("hi", "greet"), user("my parcel\nnever came", "request_human"), bot("Sure"), user("/affirm", "affirm")]
+
+    assert last_customer_words(events) == "my parcel never came"
+    assert last_customer_words([user("/request_human", "request_human"), bot("Sure")]) is None
+    assert last_customer_words([]) is None
