@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, services
-from bot.ces.parse import is_skip, parse_score
+from bot.ces.parse import comment_asks_a_question, is_skip, parse_score
 from bot.ces.store import RatingOutcome, is_low_score, record_rating
 from bot.ces.surveys import SURVEYS, Survey, configured_survey
 from bot.helpdesk.accounts import MAX_DB_ID
@@ -91,7 +91,8 @@ class ActionAskEffortScore(Action):
 
 
 class ActionSaveEffortScore(Action):
-    """Store the rating once per resolution; a low score offers a follow-up by a person.
+    """Store the rating once per resolution; a low score offers a follow-up by a person, and a comment that is
+    a new question is answered after it is kept (``next_step: answer_question``).
 
     The resolution must belong to this conversation (``tracker.sender_id``): an id from anywhere
     else is ignored and logged, and the customer is thanked as for any rating.
@@ -123,4 +124,6 @@ class ActionSaveEffortScore(Action):
             return reset + [SlotSet("next_step", None)]
         if is_low_score(svc.settings, int(score), survey.name):
             return reset + [SlotSet("next_step", "escalate"), SlotSet("escalation_reason", "low_effort_score")]
+        if comment_asks_a_question(tracker.get_slot("effort_comment"), tracker.get_intent_of_latest_message()):
+            return reset + [SlotSet("next_step", "answer_question")]  # kept as the comment, then answered
         return reset + [SlotSet("next_step", None)]

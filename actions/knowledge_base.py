@@ -96,6 +96,10 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
+        if result.decision == "answer" and _shown_and_unconfirmed(tracker, result.top):
+            # "no, both amounts were taken from my card": the article just shown, which did not help.
+            await _mark_helped(tracker, helped=False)
+            return events + _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
         if result.decision == "answer":
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
@@ -266,26 +270,37 @@ class ActionKbFeedback(Action):
         return events + [SlotSet("next_step", None)]
 
     async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        svc = services()
         await _mark_helped(tracker, helped=False)
-        tried = list(tracker.get_slot("kb_tried") or [])
-        events: list[EventType] = [SlotSet("next_step", None)]
-        misses = int(tracker.get_slot("kb_misses") or 0) + 1
         question = tracker.get_slot("kb_question") or ""
-        if misses < MISSES_BEFORE_OFFERING_A_PERSON and question:
-            language = tracker.get_slot("language") or "en"
-            knowledge_base = await in_thread(svc.knowledge_base.current)
-            result = await in_thread(knowledge_base.search, question, language)
-            runner_up = result.next_best(tried)
-            if runner_up is not None:
-                article = _shown_article(knowledge_base, runner_up)
-                query_id = _log(tracker, question, language, "answer", runner_up)
-                dispatcher.utter_message(response="utter_kb_try_next")
-                _utter_article(dispatcher, tracker, article)
-                return events + [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)
-            dispatcher.utter_message(response="utter_kb_rephrase")
-            return events + [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
-        return events + _missed(dispatcher, tracker, "utter_kb_rephrase")
+        language = tracker.get_slot("language") or "en"
+        searched = await _search(question, language) if question else None
+        return [SlotSet("next_step", None)] + _after_a_miss(dispatcher, tracker, question, language, searched)
+
+
+def _shown_and_unconfirmed(tracker: Tracker, top: Candidate | None) -> bool:
+    """Whether the search chose an article this exchange already showed, whose "did that help?" is still open."""
+    return (top is not None and bool(tracker.get_slot("awaiting_feedback"))
+            and top.article_id in (tracker.get_slot("kb_tried") or []))
+
+
+def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, language: str,
+                  searched: tuple[KnowledgeBase, SearchResult] | None) -> list[EventType]:
+    """After an article did not help: the next best one for ``question`` not yet shown (``searched`` is its
+    search), else "please rephrase"; after two misses in a row, the offer of a person."""
+    misses = int(tracker.get_slot("kb_misses") or 0) + 1
+    if misses >= MISSES_BEFORE_OFFERING_A_PERSON or searched is None:
+        return _missed(dispatcher, tracker, "utter_kb_rephrase")
+    knowledge_base, result = searched
+    tried = list(tracker.get_slot("kb_tried") or [])
+    runner_up = result.next_best(tried)
+    if runner_up is None:
+        dispatcher.utter_message(response="utter_kb_rephrase")
+        return [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
+    article = _shown_article(knowledge_base, runner_up)
+    query_id = _log(tracker, question, language, "answer", runner_up)
+    dispatcher.utter_message(response="utter_kb_try_next")
+    _utter_article(dispatcher, tracker, article)
+    return [SlotSet("kb_misses", misses)] + _answered(article, query_id, tried)
 
 
 class ActionGuideStep(Action):

@@ -612,3 +612,15 @@ def is_skip(text: str | None, language: str = "en", survey: Survey = CES) -> boo
         tuple(words[:length]) in phrases and all(word in courtesy for word in words[length:])
         for length in range(len(words), 0, -1)
     )
+
+
+QUESTION_INTENTS = ("ask_question", "out_of_scope")
+_QUESTION_MARKS = ("?", "؟")
+
+
+def comment_asks_a_question(comment: str | None, intent: str | None) -> bool:
+    """Whether the survey's optional comment is a new question to answer as well as keep ("also, what's the
+    delivery fee for a 30-euro order?"): NLU reads it as a question and it is one, with a question mark
+    (Arabic's too). Feedback that names a topic ("the returns page was confusing") is only kept."""
+    text = comment or ""
+    return intent in QUESTION_INTENTS and any(mark in text for mark in _QUESTION_MARKS)

@@ -184,7 +184,7 @@ TEXTS = {
             "Tým podpory {company}\n"
         ),
         surveys={
-            "ces": SurveyTexts("\u201e{company} mi usnadnil(a) vyřešení mého problému.\u201c Nakolik souhlasíte?",
+            "ces": SurveyTexts("\u201eVyřešení mého problému s {company} bylo snadné.\u201c Nakolik souhlasíte?",
                                "1 = vůbec nesouhlasím", "7 = naprosto souhlasím", "Jak snadné to bylo?"),
             "csat": SurveyTexts("Jak jste spokojeni s pomocí, kterou jste od nás dostali?",
                                 "1 = velmi nespokojen(a)", "5 = velmi spokojen(a)", "Jak jste spokojeni?"),

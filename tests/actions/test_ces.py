@@ -155,6 +155,24 @@ def test_a_score_above_the_threshold_needs_no_follow_up(domain, resolution):
     assert "escalation_reason" not in slots_set(events)
 
 
+@pytest.mark.parametrize("comment, intent, answered", [
+    ("also, what's the delivery fee if my order is only 30 euros?", "ask_question", True),
+    ("هل يمكن الدفع عند الاستلام؟", "out_of_scope", True),
+    ("the returns page was confusing", "ask_question", False),  # feedback on a topic, not a question
+    ("why so slow?", "rate_effort", False),  # NLU read it as part of the rating
+])
+def test_a_comment_that_asks_a_new_question_is_kept_and_then_answered(action_services, domain, resolution,
+                                                                      comment, intent, answered):
+    conversation_id, resolution_id = resolution
+    tracker = make_tracker(domain, comment, intent, sender_id=conversation_id,
+                           slots={"effort_score": 6, "effort_comment": comment, "resolution_id": str(resolution_id)})
+
+    events = run(ActionSaveEffortScore(), CollectingDispatcher(), tracker, domain)
+
+    assert slots_set(events)["next_step"] == ("answer_question" if answered else None)
+    assert ratings(action_services, resolution_id)[0].comment == comment
+
+
 @pytest.mark.parametrize("slots", [{"effort_score": None, "effort_skipped": True}, {"effort_score": 6, "resolution_id": None}])
 def test_a_skipped_question_saves_nothing_and_says_so(action_services, dispatcher, domain, slots):
     events = run(ActionSaveEffortScore(), dispatcher, make_tracker(domain, "skip", slots=slots), domain)

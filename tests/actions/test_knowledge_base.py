@@ -412,6 +412,45 @@ def test_no_tries_the_next_best_article(action_services, dispatcher, domain):
     assert queries[0].helped is False
 
 
+def test_coming_back_with_the_same_problem_is_a_no_not_the_same_article_again(action_services, dispatcher, domain):
+    """Asking again instead of answering "did that help?" (or "no, both amounts were taken", read as a new
+    question) finds the article just shown: it did not help, so the next best comes instead (a fresh-clone
+    chat got "I was charged twice" twice)."""
+    sender, slots = answered(domain, question="can I cancel")
+    first_article = slots["kb_article_id"]
+    tracker = make_tracker(domain, "so can I cancel?", "ask_question", slots=slots, sender_id=sender)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    new_slots = slots_set(events)
+    assert new_slots["kb_article_id"] != first_article
+    assert new_slots["kb_tried"] == [first_article, new_slots["kb_article_id"]]
+    assert new_slots["kb_misses"] == 1
+    assert [q.outcome for q in kb_queries(action_services, sender)] == ["miss", "answer"]
+
+
+def test_the_same_question_after_it_helped_gets_the_same_article(dispatcher, domain):
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "can I cancel", "ask_question", sender_id=sender,
+                           slots={**slots, "awaiting_feedback": False, "kb_tried": []})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_kb_answer"
+    assert slots_after(tracker, events)["kb_article_id"] == slots["kb_article_id"]
+
+
+def test_coming_back_again_after_an_earlier_miss_offers_a_person(dispatcher, domain):
+    sender, slots = answered(domain, question="can I cancel", kb_misses=1)
+    tracker = make_tracker(domain, "can I cancel", "ask_question", slots=slots, sender_id=sender)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
 def test_no_with_nothing_else_to_offer_asks_to_rephrase(dispatcher, domain):
     # Czech has three unrelated articles: once the password article is ruled out, nothing fits.
     sender, slots = answered(domain, question="zapomněl jsem heslo", language="cs")
