@@ -96,7 +96,8 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
-        if result.decision == "answer" and _shown_and_unconfirmed(tracker, result.top):
+        unconfirmed = _unconfirmed_articles(tracker)
+        if _offers_only(result, unconfirmed):
             # "no, both amounts were taken from my card": the article just shown, which did not help.
             await _mark_helped(tracker, helped=False)
             return events + _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
@@ -104,7 +105,8 @@ class ActionAnswerQuestion(Action):
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
             query_id = _log(tracker, question, language, "clarify", result.top)
-            dispatcher.utter_message(response=DID_YOU_MEAN, buttons=clarify_buttons(result.clarify_options, language))
+            options = [option for option in result.clarify_options if option.article_id not in unconfirmed]
+            dispatcher.utter_message(response=DID_YOU_MEAN, buttons=clarify_buttons(options, language))
             # The query id lets "None of these" mark this clarification as a miss in the query log.
             return events + [SlotSet("awaiting_feedback", False), SlotSet("kb_query_id", query_id)]
         _log(tracker, question, language, "abstain", result.top)
@@ -277,10 +279,16 @@ class ActionKbFeedback(Action):
         return [SlotSet("next_step", None)] + _after_a_miss(dispatcher, tracker, question, language, searched)
 
 
-def _shown_and_unconfirmed(tracker: Tracker, top: Candidate | None) -> bool:
-    """Whether the search chose an article this exchange already showed, whose "did that help?" is still open."""
-    return (top is not None and bool(tracker.get_slot("awaiting_feedback"))
-            and top.article_id in (tracker.get_slot("kb_tried") or []))
+def _unconfirmed_articles(tracker: Tracker) -> frozenset[str]:
+    """The articles this exchange showed while its "did that help?" is still open; none once answered."""
+    return frozenset(tracker.get_slot("kb_tried") or []) if tracker.get_slot("awaiting_feedback") else frozenset()
+
+
+def _offers_only(result: SearchResult, articles: frozenset[str]) -> bool:
+    """Whether the search's answer, or every article of its "Did you mean", is among ``articles``."""
+    if result.decision == "answer":
+        return result.top is not None and result.top.article_id in articles
+    return result.decision == "clarify" and all(option.article_id in articles for option in result.clarify_options)
 
 
 def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, language: str,

@@ -430,6 +430,29 @@ def test_coming_back_with_the_same_problem_is_a_no_not_the_same_article_again(ac
     assert [q.outcome for q in kb_queries(action_services, sender)] == ["miss", "answer"]
 
 
+UNCONFIRMED_CANCEL_ORDER = {"kb_tried": ["cancel-order"], "kb_article_id": "cancel-order", "awaiting_feedback": True}
+
+
+def test_a_did_you_mean_of_only_the_article_just_shown_is_a_no_not_that_article_again(dispatcher, domain, kb_decides):
+    kb_decides(SearchResult("clarify", CANCEL_OPTIONS[:1], "one candidate", "en", 0.5))
+    tracker = make_tracker(domain, "no, both amounts were taken", "ask_question", slots=UNCONFIRMED_CANCEL_ORDER)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]  # nothing else fits; a second miss would offer a person
+    assert slots_set(events)["kb_misses"] == 1
+
+
+def test_a_did_you_mean_leaves_out_the_article_just_shown(dispatcher, domain, kb_decides):
+    kb_decides(UNSURE)
+    tracker = make_tracker(domain, "cancel?", "ask_question", slots=UNCONFIRMED_CANCEL_ORDER)
+
+    run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_did_you_mean"]
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["Cancel your subscription", "None of these"]
+
+
 def test_the_same_question_after_it_helped_gets_the_same_article(dispatcher, domain):
     sender, slots = answered(domain, question="can I cancel")
     tracker = make_tracker(domain, "can I cancel", "ask_question", sender_id=sender,
