@@ -100,7 +100,7 @@ class ActionAnswerQuestion(Action):
         if _offers_only(result, unconfirmed):
             # "no, both amounts were taken from my card": the article just shown, which did not help.
             await _mark_helped(tracker, helped=False)
-            return events + _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
+            return events + await _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
         if result.decision == "answer":
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
@@ -275,8 +275,7 @@ class ActionKbFeedback(Action):
         await _mark_helped(tracker, helped=False)
         question = tracker.get_slot("kb_question") or ""
         language = tracker.get_slot("language") or "en"
-        searched = await _search(question, language) if question else None
-        return [SlotSet("next_step", None)] + _after_a_miss(dispatcher, tracker, question, language, searched)
+        return [SlotSet("next_step", None)] + await _after_a_miss(dispatcher, tracker, question, language)
 
 
 def _unconfirmed_articles(tracker: Tracker) -> frozenset[str]:
@@ -291,14 +290,14 @@ def _offers_only(result: SearchResult, articles: frozenset[str]) -> bool:
     return result.decision == "clarify" and all(option.article_id in articles for option in result.clarify_options)
 
 
-def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, language: str,
-                  searched: tuple[KnowledgeBase, SearchResult] | None) -> list[EventType]:
-    """After an article did not help: the next best one for ``question`` not yet shown (``searched`` is its
-    search), else "please rephrase"; after two misses in a row, the offer of a person."""
+async def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, language: str,
+                        searched: tuple[KnowledgeBase, SearchResult] | None = None) -> list[EventType]:
+    """After an article did not help: the next best one for ``question`` not yet shown (from ``searched``, its
+    search when already made), else "please rephrase"; after two misses in a row, the offer of a person."""
     misses = int(tracker.get_slot("kb_misses") or 0) + 1
-    if misses >= MISSES_BEFORE_OFFERING_A_PERSON or searched is None:
+    if misses >= MISSES_BEFORE_OFFERING_A_PERSON or not question:
         return _missed(dispatcher, tracker, "utter_kb_rephrase")
-    knowledge_base, result = searched
+    knowledge_base, result = searched or await _search(question, language)
     tried = list(tracker.get_slot("kb_tried") or [])
     runner_up = result.next_best(tried)
     if runner_up is None:
