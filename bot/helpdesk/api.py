@@ -214,6 +214,11 @@ def _with_sla(request: Request, found: list[tuple[Ticket, int | None]]) -> list[
             for ticket, position in found]
 
 
+def _detail(request: Request, db: Session, ticket: Ticket) -> TicketDetail:
+    """A ticket's full context with its SLA state now, as every answer with one ticket gives it."""
+    return tickets.detail(db, ticket=ticket).model_copy(update={"sla": _sla_now(request, ticket)})
+
+
 def _sla_now(request: Request, ticket: Ticket, now: datetime | None = None) -> TicketSla:
     state = sla_state(ticket, now or utcnow(), SlaTargets.from_settings(request.app.state.settings))
     return TicketSla.model_validate(state, from_attributes=True)
@@ -222,9 +227,8 @@ def _sla_now(request: Request, ticket: Ticket, now: datetime | None = None) -> T
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)
 def get_ticket(ticket_id: int, request: Request, _: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """The full context: customer, reason, KB articles the bot tried with their scores, the transcript, and the
-    SLA state as the lists show it."""
-    ticket = tickets.get_ticket(db, ticket_id=ticket_id)
-    return tickets.detail(db, ticket=ticket).model_copy(update={"sla": _sla_now(request, ticket)})
+    SLA state."""
+    return _detail(request, db, tickets.get_ticket(db, ticket_id=ticket_id))
 
 
 @router.post(
@@ -245,7 +249,7 @@ def claim_next(
     if ticket is None:
         return Response(status_code=204)
     _deliver(request, background, ticket.id)
-    return tickets.detail(db, ticket=ticket)
+    return _detail(request, db, ticket)
 
 
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -259,7 +263,7 @@ def claim(
     """Claim this waiting ticket; 409 if another agent claimed it first."""
     ticket = tickets.claim_ticket(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket.id)
-    return tickets.detail(db, ticket=ticket)
+    return _detail(request, db, ticket)
 
 
 @router.post(
@@ -326,7 +330,7 @@ def transfer(
     """Hand the ticket to another agent (its assignee or an admin); the customer is told who joined."""
     ticket = tickets.transfer(db, ticket_id=ticket_id, agent=agent, to_agent_id=data.agent_id)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, ticket=ticket)
+    return _detail(request, db, ticket)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -340,7 +344,7 @@ def resolve(
     """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
     tickets.resolve(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, ticket=tickets.get_ticket(db, ticket_id=ticket_id))
+    return _detail(request, db, tickets.get_ticket(db, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
@@ -354,13 +358,13 @@ def reopen(
     """Reopen a resolved ticket; it goes back to its agent and the bot hands the chat over again."""
     ticket = tickets.reopen(db, ticket_id=ticket_id, agent=agent)
     _deliver(request, background, ticket_id)
-    return tickets.detail(db, ticket=ticket)
+    return _detail(request, db, ticket)
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)
-def close(ticket_id: int, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
+def close(ticket_id: int, request: Request, agent: Agent = Depends(current_agent), db: Session = Depends(db_session)):
     """Close a resolved ticket for good."""
-    return tickets.detail(db, ticket=tickets.close(db, ticket_id=ticket_id, agent=agent))
+    return _detail(request, db, tickets.close(db, ticket_id=ticket_id, agent=agent))
 
 
 def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> None:

@@ -282,7 +282,7 @@ class TicketSummary(_FromOrm):
     closed_at: datetime | None
     updated_at: datetime
     queue_position: int | None = Field(None, description="1 = next to be served; only while waiting")
-    sla: TicketSla | None = Field(None, description="set in the queue, the ticket lists and GET /api/tickets/{id}")
+    sla: TicketSla | None = Field(None, description="set in every answer with tickets; null in live events")
 
 
 class TicketDetail(TicketSummary):

@@ -1,4 +1,4 @@
-"""SLA warnings in the agent console's queue, in a real browser (Debian Chromium, headless).
+"""SLA warnings in the agent console's queue and on a ticket's own page, in a real browser (Debian Chromium, headless).
 
 No bot is needed: a helpdesk runs on its own database with the default targets (first response
 urgent 30 min, normal 4 h, low 1 d), tickets come through the internal API as the action server
@@ -87,4 +87,13 @@ def test_overdue_and_nearly_due_tickets_stand_out_and_sla_first_puts_them_on_top
     expect(references).to_have_text([overdue, nearly_due, fresh_urgent])
     page.get_by_label("Sort").select_option("queue")
     expect(references).to_have_text([fresh_urgent, nearly_due, overdue])
+
+    # The ticket's own page says it too, and claiming it (the first reply still due) keeps it overdue.
+    console.queue_row(overdue).get_by_role("link", name=overdue, exact=True).click()
+    header_sla = page.locator(".ticket-meta .sla")
+    expect(header_sla).to_have_text("Overdue 1 h")
+    expect(header_sla).to_have_css("background-color", BREACHED_RED)
+    console.action("Claim").click()
+    expect(page.locator(".ticket-meta .chip-status")).to_have_text("Assigned")
+    expect(header_sla).to_have_text("Overdue 1 h")
     assert console.tab.console_errors == []

@@ -195,3 +195,5 @@ def test_queue_ticket_list_and_the_ticket_itself_carry_its_sla_state(desk):
     assert parsed(overdue["sla"]["due_at"]) < utcnow() - timedelta(minutes=59)
     itself = desk.client.get(f"/api/tickets/{overdue['id']}", headers=agent.headers).json()
     assert itself["sla"] == overdue["sla"]
+    claimed = desk.client.post(f"/api/tickets/{overdue['id']}/claim", headers=agent.headers).json()
+    assert claimed["sla"]["state"] == "breached"  # every answer with one ticket carries its state

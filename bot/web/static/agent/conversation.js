@@ -4,7 +4,7 @@
 import { ApiError } from "./api.js";
 import { CustomerPanel } from "./customer.js";
 import { el, replaceChildren } from "/shared/dom.js";
-import { REASON_LABELS, STATUS_LABELS, chip, isolate, languageName, timeElement, whileBusy } from "./ui.js";
+import { REASON_LABELS, STATUS_LABELS, chip, isolate, languageName, slaBadge, timeElement, whileBusy } from "./ui.js";
 
 const MAX_CHARS = 10_000; // the API's limit for one message
 const COUNTER_FROM = 9_000;
@@ -131,9 +131,13 @@ export class ConversationView {
     }
     if (!this.ticket || event.ticket_id !== this.ticket.id) return;
     if (event.ticket && Date.parse(event.ticket.updated_at) >= Date.parse(this.ticket.updated_at)) {
-      // A summary (no description, KB attempts or messages): keep those from the detail.
-      this.ticket = { ...this.ticket, ...event.ticket, queue_position: event.ticket.queue_position ?? null };
+      // A summary (no description, KB attempts, messages or SLA state): keep those from the detail, and
+      // read the SLA state again when what it depends on changed.
+      const slaChanged = ["status", "priority", "first_reply_at"].some((key) => event.ticket[key] !== this.ticket[key]);
+      this.ticket = { ...this.ticket, ...event.ticket, queue_position: event.ticket.queue_position ?? null,
+                      sla: this.ticket.sla };
       this.renderTicket();
+      if (slaChanged) this.reload();
     }
     if (event.message) this.addMessage(event.message);
     this.app.markRead(this.ticket.id);
@@ -156,6 +160,7 @@ export class ConversationView {
     replaceChildren(this.meta,
       chip("status", ticket.status, STATUS_LABELS[ticket.status]),
       chip("priority", ticket.priority),
+      slaBadge(ticket),
       el("span", { class: "assignee" }, ...this.assigneeText()),
     );
     const actionsKey = `${ticket.status}:${ticket.assignee ? ticket.assignee.id : ""}`;

@@ -2,7 +2,7 @@
 
 import { ApiError } from "./api.js";
 import { el } from "/shared/dom.js";
-import { REASON_LABELS, STATUS_LABELS, age, ageElement, chip, languageName, whileBusy } from "./ui.js";
+import { REASON_LABELS, STATUS_LABELS, ageElement, chip, languageName, slaBadge, slaLabel, whileBusy } from "./ui.js";
 import { speaksLanguage } from "./profile.js";
 
 const RELOAD_DELAY_MS = 200;
@@ -91,28 +91,6 @@ function customerCell(ticket) {
   ];
 }
 
-/**
- * "Overdue 12 min", "Due in 8 min", "Met": the ticket's SLA state in words (colour is never the only
- * sign), worked out from the deadline the server says the state is about.
- */
-export function slaLabel(sla, now = Date.now()) {
-  if (!sla || !sla.state) return "";
-  if (sla.state === "met") return "Met";
-  if (!sla.due_at) return "Target missed";
-  const due = Date.parse(sla.due_at);
-  if (sla.state === "breached") {
-    return now - due < 60_000 ? "Overdue" : `Overdue ${age(sla.due_at, now)}`;
-  }
-  return due - now < 60_000 ? "Due now" : `Due in ${age(new Date(now).toISOString(), due)}`;
-}
-
-function slaCell(ticket) {
-  const label = slaLabel(ticket.sla);
-  if (!label) return "";
-  const title = ticket.sla.due_at ? `Due ${new Date(ticket.sla.due_at).toLocaleString()}` : null;
-  return el("span", { class: `sla sla-${ticket.sla.state}`, title }, label);
-}
-
 /** Most overdue first, then soonest due; tickets with no running target last; then queue order. */
 function bySla(a, b) {
   const dueA = a.sla && a.sla.due_at ? Date.parse(a.sla.due_at) : Infinity;
@@ -189,7 +167,7 @@ export class QueueView extends ListView {
         { ...COMMON_COLUMNS.language, cell: (t) => this.languageCell(t) },
         COMMON_COLUMNS.channel,
         { header: "Waiting", cell: (t) => ageElement(t.created_at), className: "col-age" },
-        { header: "SLA", cell: slaCell, className: "col-sla" },
+        { header: "SLA", cell: slaBadge, className: "col-sla" },
         { header: "Action", cell: (t) => this.claimButton(t), className: "col-action" },
       ],
     });

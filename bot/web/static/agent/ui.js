@@ -95,3 +95,26 @@ export const STATUS_LABELS = {
 export function chip(kind, value, label) {
   return el("span", { class: `chip chip-${kind} chip-${kind}-${value}` }, label || value);
 }
+
+/**
+ * "Overdue 12 min", "Due in 8 min", "Met": the ticket's SLA state in words (colour is never the only
+ * sign), worked out from the deadline the server says the state is about.
+ */
+export function slaLabel(sla, now = Date.now()) {
+  if (!sla || !sla.state) return "";
+  if (sla.state === "met") return "Met";
+  if (!sla.due_at) return "Target missed";
+  const due = Date.parse(sla.due_at);
+  if (sla.state === "breached") {
+    return now - due < 60_000 ? "Overdue" : `Overdue ${age(sla.due_at, now)}`;
+  }
+  return due - now < 60_000 ? "Due now" : `Due in ${age(new Date(now).toISOString(), due)}`;
+}
+
+/** The SLA state as a badge (queue, lists and the ticket's header); empty when there is none. */
+export function slaBadge(ticket) {
+  const label = slaLabel(ticket.sla);
+  if (!label) return "";
+  const title = ticket.sla.due_at ? `Due ${new Date(ticket.sla.due_at).toLocaleString()}` : null;
+  return el("span", { class: `sla sla-${ticket.sla.state}`, title }, label);
+}
