@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.services import in_session, services
 from bot.ces.parse import comment_asks_a_question, is_skip, parse_score
 from bot.ces.store import RatingOutcome, is_low_score, record_rating
-from bot.ces.surveys import SURVEYS, Survey, configured_survey
+from bot.ces.surveys import ASK_ACTION, SURVEYS, Survey, configured_survey
 from bot.helpdesk.accounts import MAX_DB_ID
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class ActionAskEffortScore(Action):
     """Ask the survey's question, or re-ask once more clearly after an answer we could not read."""
 
     def name(self) -> str:
-        return "action_ask_effort_score"
+        return ASK_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if int(tracker.get_slot("effort_attempts") or 0) > 0:

@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
+from bot.ces.surveys import asked_this_session
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
@@ -266,7 +267,9 @@ class ActionKbFeedback(Action):
             SlotSet("awaiting_feedback", False), SlotSet("kb_misses", 0), SlotSet("kb_tried", []),
             SlotSet("resolution_id", str(resolution_id)),
         ]
-        if await in_session(should_ask, settings=svc.settings, resolved_by="bot", conversation_id=tracker.sender_id):
+        if not asked_this_session(tracker.events) and await in_session(
+            should_ask, settings=svc.settings, resolved_by="bot", conversation_id=tracker.sender_id
+        ):
             return events + [SlotSet("next_step", "ask_effort")]
         dispatcher.utter_message(response="utter_anything_else")
         return events + [SlotSet("next_step", None)]

@@ -11,7 +11,9 @@ Rasa responses ask it, and which scores count as low (an apology and a follow-up
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.settings import Settings
 
@@ -54,3 +56,20 @@ def survey_named(name: str | None) -> Survey:
 def configured_survey(settings: Settings) -> Survey:
     """The survey ``SURVEY`` names."""
     return survey_named(settings.survey)
+
+
+ASK_ACTION = "action_ask_effort_score"
+"""The Rasa action that asks whichever survey is configured (its name keeps "effort", see actions/ces.py)."""
+
+
+def asked_this_session(events: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the survey question was asked since the conversation's session began (Rasa starts a new
+    session after an hour without messages): one chat that resolves three questions is asked once, not
+    three times, as customers expect from support chats."""
+    asked = False
+    for event in events:
+        if event.get("event") == "session_started":
+            asked = False
+        elif event.get("event") == "action" and event.get("name") == ASK_ACTION:
+            asked = True
+    return asked

@@ -383,6 +383,23 @@ def test_yes_records_a_bot_resolution_and_asks_for_the_effort_score(action_servi
     assert query.helped is True
 
 
+ASKED_THE_SURVEY = {"event": "action", "name": "action_ask_effort_score"}
+
+
+@pytest.mark.parametrize("history, asked", [
+    ([ASKED_THE_SURVEY], False),  # a second question resolved in the same chat: not asked again
+    ([ASKED_THE_SURVEY, {"event": "session_started"}], True),  # a new session, after an hour's silence
+])
+def test_the_survey_is_asked_once_per_conversation_session(dispatcher, domain, history, asked):
+    sender, slots = answered(domain)
+    tracker = make_tracker(domain, "/affirm", "affirm", slots=slots, sender_id=sender, history=history)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert slots_after(tracker, events)["next_step"] == ("ask_effort" if asked else None)
+    assert responses(dispatcher) == ["utter_glad_it_helped"] + ([] if asked else ["utter_anything_else"])
+
+
 def test_yes_twice_records_one_resolution(action_services, dispatcher, domain):
     sender, slots = answered(domain)
     tracker = make_tracker(domain, "/affirm", "affirm", slots=slots, sender_id=sender)
