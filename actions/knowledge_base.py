@@ -23,6 +23,7 @@ from bot.kb.replies import (
     after_a_miss,
     clarify_buttons,
     last_bot_response,
+    opens_with_no,
 )
 from bot.kb.search import Article, Candidate, KnowledgeBase, SearchResult
 from bot.language import in_language
@@ -97,9 +98,9 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
-        unconfirmed = _unconfirmed_articles(tracker)
+        unconfirmed = _unconfirmed_articles(tracker) if opens_with_no(question) else frozenset()
         if _offers_only(result, unconfirmed):
-            # "no, both amounts were taken from my card": the article just shown, which did not help.
+            # "no, both amounts were taken from my card": only the article just shown, which did not help.
             await _mark_helped(tracker, helped=False)
             return events + await _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
         if result.decision == "answer":
@@ -282,7 +283,9 @@ class ActionKbFeedback(Action):
 
 
 def _unconfirmed_articles(tracker: Tracker) -> frozenset[str]:
-    """The articles this exchange showed while its "did that help?" is still open; none once answered."""
+    """The articles this exchange showed while its "did that help?" is still open; none once answered. A
+    message that opens with "no" meanwhile rejects them; one that does not ("and can I pay with paypal?")
+    is a follow-up, which the same article may well answer."""
     return frozenset(tracker.get_slot("kb_tried") or []) if tracker.get_slot("awaiting_feedback") else frozenset()
 
 

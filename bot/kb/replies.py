@@ -13,6 +13,7 @@ A miss asks the customer to put it another way; the second miss in a row offers 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -54,3 +55,13 @@ def last_bot_response(events: Iterable[dict[str, Any]]) -> str | None:
         if event.get("event") == "bot":
             last = (event.get("metadata") or {}).get("utter_action")
     return last
+
+
+_OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
+
+
+def opens_with_no(text: str | None) -> bool:
+    """Whether a message begins by answering "no" ("no, both amounts were taken", "לא, עדיין…", "ne."), as
+    opposed to beginning with a negation ("לא מצליח להתחבר", "no one answers"): the word set off by
+    punctuation, or "nope"/"nah"."""
+    return bool(_OPENING_NO.match(text or ""))

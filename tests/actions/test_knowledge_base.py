@@ -429,25 +429,40 @@ def test_no_tries_the_next_best_article(action_services, dispatcher, domain):
     assert queries[0].helped is False
 
 
-def test_coming_back_with_the_same_problem_is_a_no_not_the_same_article_again(action_services, dispatcher, domain):
-    """Asking again instead of answering "did that help?" (or "no, both amounts were taken", read as a new
-    question) finds the article just shown: it did not help, so the next best comes instead (a fresh-clone
-    chat got "I was charged twice" twice)."""
+UNCONFIRMED_CANCEL_ORDER = {"kb_tried": ["cancel-order"], "kb_article_id": "cancel-order", "awaiting_feedback": True}
+CANCEL_ORDER_FIRST = SearchResult("answer", [Candidate("cancel-order", "Cancel an order", 0.9),
+                                             Candidate("cancel-subscription", "Cancel your subscription", 0.5)],
+                                  "confident", "en", 0.9)
+
+
+def test_no_written_out_finds_the_article_just_shown_and_gets_the_next_best_instead(action_services, dispatcher,
+                                                                                   domain, kb_decides):
+    """"no, both amounts were actually taken from my card" reads as a question, whose answer is the article
+    the customer has just been shown: until 5 December they got that article again."""
+    kb_decides(CANCEL_ORDER_FIRST)
     sender, slots = answered(domain, question="can I cancel")
-    first_article = slots["kb_article_id"]
-    tracker = make_tracker(domain, "so can I cancel?", "ask_question", slots=slots, sender_id=sender)
+    tracker = make_tracker(domain, "no, it was already shipped", "ask_question", sender_id=sender,
+                           slots={**slots, **UNCONFIRMED_CANCEL_ORDER})
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
     new_slots = slots_set(events)
-    assert new_slots["kb_article_id"] != first_article
-    assert new_slots["kb_tried"] == [first_article, new_slots["kb_article_id"]]
+    assert new_slots["kb_article_id"] == "cancel-subscription"
+    assert new_slots["kb_tried"] == ["cancel-order", "cancel-subscription"]
     assert new_slots["kb_misses"] == 1
-    assert [q.outcome for q in kb_queries(action_services, sender)] == ["miss", "answer"]
+    assert kb_queries(action_services, sender)[0].helped is False  # the first answer is a miss now
 
 
-UNCONFIRMED_CANCEL_ORDER = {"kb_tried": ["cancel-order"], "kb_article_id": "cancel-order", "awaiting_feedback": True}
+def test_a_follow_up_the_same_article_answers_gets_it_again(dispatcher, domain, kb_decides):
+    """"and can I pay with paypal" after the payment methods: a question, not a no."""
+    kb_decides(CANCEL_ORDER_FIRST)
+    tracker = make_tracker(domain, "and can I cancel it online?", "ask_question", slots=UNCONFIRMED_CANCEL_ORDER)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_kb_answer"
+    assert slots_after(tracker, events)["kb_article_id"] == "cancel-order"
 
 
 def test_a_did_you_mean_of_only_the_article_just_shown_is_a_no_not_that_article_again(dispatcher, domain, kb_decides):
@@ -460,9 +475,9 @@ def test_a_did_you_mean_of_only_the_article_just_shown_is_a_no_not_that_article_
     assert slots_set(events)["kb_misses"] == 1
 
 
-def test_a_did_you_mean_leaves_out_the_article_just_shown(dispatcher, domain, kb_decides):
+def test_a_did_you_mean_after_a_no_leaves_out_the_article_just_shown(dispatcher, domain, kb_decides):
     kb_decides(UNSURE)
-    tracker = make_tracker(domain, "cancel?", "ask_question", slots=UNCONFIRMED_CANCEL_ORDER)
+    tracker = make_tracker(domain, "No. I meant something else", "ask_question", slots=UNCONFIRMED_CANCEL_ORDER)
 
     run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -472,7 +487,7 @@ def test_a_did_you_mean_leaves_out_the_article_just_shown(dispatcher, domain, kb
 
 def test_the_same_question_after_it_helped_gets_the_same_article(dispatcher, domain):
     sender, slots = answered(domain, question="can I cancel")
-    tracker = make_tracker(domain, "can I cancel", "ask_question", sender_id=sender,
+    tracker = make_tracker(domain, "no, can I cancel", "ask_question", sender_id=sender,
                            slots={**slots, "awaiting_feedback": False, "kb_tried": []})
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
@@ -481,9 +496,9 @@ def test_the_same_question_after_it_helped_gets_the_same_article(dispatcher, dom
     assert slots_after(tracker, events)["kb_article_id"] == slots["kb_article_id"]
 
 
-def test_coming_back_again_after_an_earlier_miss_offers_a_person(dispatcher, domain):
-    sender, slots = answered(domain, question="can I cancel", kb_misses=1)
-    tracker = make_tracker(domain, "can I cancel", "ask_question", slots=slots, sender_id=sender)
+def test_no_written_out_again_after_an_earlier_miss_offers_a_person(dispatcher, domain, kb_decides):
+    kb_decides(CANCEL_ORDER_FIRST)
+    tracker = make_tracker(domain, "nope, still not it", "ask_question", slots={**UNCONFIRMED_CANCEL_ORDER, "kb_misses": 1})
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
