@@ -24,7 +24,10 @@ HANDED_TO_A_PERSON = pytest.mark.parametrize("turns", [
     ["I want to talk to a person"],
     ["my lawyer will contact you about this refund"],  # a topic a person always handles
     ["how do i reset my password this is ridiculous"],  # a frustrated customer
-    ["permanently close my account", "yes"],  # the offer of a person, accepted
+    # The offer of a person after two misses, accepted. Button payloads, not a question whose reading depends
+    # on the trained model: "permanently close my account" got the offer while DIET read it as withdrawing a
+    # request, and a ticket at once (an always-human topic) once it read it as a question.
+    ["/reject_suggestions", "/reject_suggestions", "yes"],
 ], ids=["asked", "always-human topic", "frustration", "offer accepted"])
 FORM_QUESTION = re.compile(r"your name|e-?mail|what's the problem", re.IGNORECASE)
 
