@@ -209,19 +209,20 @@ def list_tickets(
 
 def _with_sla(request: Request, found: list[tuple[Ticket, int | None]]) -> list[TicketSummary]:
     """Summaries of ``(ticket, queue position)`` pairs with their SLA state, all at the same moment."""
+    targets = SlaTargets.from_settings(request.app.state.settings)
     now = utcnow()
-    return [tickets.summary(ticket, position).model_copy(update={"sla": _sla_now(request, ticket, now)})
+    return [tickets.summary(ticket, position).model_copy(update={"sla": _sla(ticket, now, targets)})
             for ticket, position in found]
 
 
 def _detail(request: Request, db: Session, ticket: Ticket) -> TicketDetail:
     """A ticket's full context with its SLA state now, as every answer with one ticket gives it."""
-    return tickets.detail(db, ticket=ticket).model_copy(update={"sla": _sla_now(request, ticket)})
+    sla = _sla(ticket, utcnow(), SlaTargets.from_settings(request.app.state.settings))
+    return tickets.detail(db, ticket=ticket).model_copy(update={"sla": sla})
 
 
-def _sla_now(request: Request, ticket: Ticket, now: datetime | None = None) -> TicketSla:
-    state = sla_state(ticket, now or utcnow(), SlaTargets.from_settings(request.app.state.settings))
-    return TicketSla.model_validate(state, from_attributes=True)
+def _sla(ticket: Ticket, now: datetime, targets: SlaTargets) -> TicketSla:
+    return TicketSla.model_validate(sla_state(ticket, now, targets), from_attributes=True)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, tags=["tickets"], responses=NOT_FOUND)
