@@ -99,22 +99,23 @@ def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, s
     return transcript
 
 
+def _typed_by_customer(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The customer's own typed messages (not button payloads), oldest first."""
+    return [event for event in events
+            if _from_customer(event) and event.get("text") and not event["text"].startswith("/")]
+
+
 def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
     """The customer's latest free-text message that the KB could not answer well, if any."""
-    last_question = None
-    for event in events:
-        if _from_customer(event) and event.get("text") and not event["text"].startswith("/"):
-            intent = _intent_name(event)
-            if intent in ("ask_question", "nlu_fallback", "complain", None):
-                last_question = event["text"]
-    return clean_description(last_question)
+    questions = [event["text"] for event in _typed_by_customer(events)
+                 if _intent_name(event) in ("ask_question", "nlu_fallback", "complain", None)]
+    return clean_description(questions[-1] if questions else None)
 
 
 def last_customer_words(events: Iterable[dict[str, Any]]) -> str | None:
     """The customer's latest typed message (not a button), one line: what an inbox shows of a conversation."""
-    typed = [event["text"] for event in events
-             if _from_customer(event) and event.get("text") and not event["text"].startswith("/")]
-    return clean_description(typed[-1]) if typed else None
+    typed = _typed_by_customer(events)
+    return clean_description(typed[-1]["text"]) if typed else None
 
 
 def earlier_complaints(events: Iterable[dict[str, Any]]) -> int:
