@@ -35,16 +35,36 @@ def clean_email(text: str | None) -> str | None:
     return emails[0]
 
 
+# How customers introduce themselves when asked their name ("my name is Mike", "קוראים לי נועה", "اسمي أحمد",
+# "jmenuju se Petr"), after an optional greeting: the introduction is not part of the name. "im" only in
+# lower case, as typed in a hurry ("Im" is also a surname).
+_GREETING = r"^(?:(?:hi|hello|hey|שלום|היי|مرحبا|مرحباً|أهلا|اهلا|ahoj|dobr[ýy] den)[\s,،!.]+)?"
+_INTRODUCTION = re.compile(
+    _GREETING + r"(?:(?:my\s+name\s+is|my\s+name's|the\s+name\s+is|name\s*:|i\s+am|i'm|i’m|it's|it’s|its|it\s+is"
+    r"|this\s+is|call\s+me|you\s+can\s+call\s+me|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי|אני"
+    r"|أنا\s+اسمي|انا\s+اسمي|اسمي\s+هو|اسمي|إسمي|أنا|انا|معك|معاك"
+    r"|jmenuji\s+se|jmenuju\s+se|moje\s+jm[ée]no\s+je|m[ée]\s+jm[ée]no\s+je|jm[ée]no\s*:|jsem|[řr][íi]kejte\s+mi)"
+    r"|(?-i:im))\s+",
+    re.IGNORECASE,
+)
+# Thanks after the name ("Dana, thanks"), in the four languages.
+_TRAILING_THANKS = re.compile(
+    r"[\s,.!]+(?:thanks|thank\s+you|thx|please|תודה(?:\s+רבה)?|شكرا|شكراً|شكرًا|d[íi]ky|d[ěe]kuji)[\s.!]*$", re.IGNORECASE)
+
+
 def clean_name(text: str | None) -> str | None:
-    """A display name: printable, 1..100 characters, not a command or an email."""
+    """A display name: printable, 1..100 characters, not a command or an email; without the introduction
+    around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised when typed all in lower
+    case ("its sarah" is Sarah)."""
     if not text:
         return None
     name = _one_line(text)
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
+    name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
     if not any(ch.isalpha() for ch in name):
         return None
-    return name
+    return name.title() if name == name.lower() and name != name.upper() else name
 
 
 def clean_description(text: str | None) -> str | None:

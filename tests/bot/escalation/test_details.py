@@ -76,11 +76,30 @@ def test_anything_but_exactly_one_valid_email_is_refused(text):
     ("<b>Dana</b>", "<b>Dana</b>"),  # kept as text; every page renders it as text, never as HTML
     ("Robert'); DROP TABLE students;--", "Robert'); DROP TABLE students;--"),  # stored as a parameter, harmless
     ("Da\x00na\x07", "Dana"),  # control characters are not part of a name
-    ("x" * 100, "x" * 100),
+    ("x" * 100, "X" + "x" * 99),  # the longest name; typed all in lower case, so capitalised
     ("Noa\u202e moc.knab", "Noa moc.knab"),  # bidi controls would reorder the console's text around it
     ("\u2067נועה\u2069 \u200fכהן", "נועה כהן"),
 ])
 def test_a_usable_name_is_tidied(text, name):
+    assert clean_name(text) == name
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("its sarah", "Sarah"),
+    ("my name is Mike O'Brien", "Mike O'Brien"),
+    ("Hi, I'm Dana Cohen, thanks", "Dana Cohen"),
+    ("im dana", "Dana"),
+    ("Im Yoon-ah", "Im Yoon-ah"),  # "Im" typed with a capital is a surname, not "I'm"
+    ("jiří novák", "Jiří Novák"),
+    ("קוראים לי נועה כהן", "נועה כהן"),
+    ("שלום, שמי דנה", "דנה"),
+    ("اسمي أحمد", "أحمد"),
+    ("مرحبا، اسمي سارة", "سارة"),
+    ("jmenuju se Petr Novák", "Petr Novák"),
+    ("Dobrý den, jmenuji se Jana Nováková", "Jana Nováková"),
+    ("Dana its me", "Dana its me"),  # only an introduction at the start is taken off
+])
+def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
     assert clean_name(text) == name
 
 
