@@ -402,5 +402,7 @@ def kb_articles(
     limit: int = Query(20, ge=1, le=100),
     _: Agent = Depends(current_agent),
 ):
-    """KB articles to link in a reply (read from the KB files, so edits show up at once)."""
-    return saved_replies.find_articles(request.app.state.settings.kb_dir, q, language, limit)
+    """KB articles to link in a reply (read from the KB files, so edits show up at once). Each
+    ``url`` is the link the bot sends: the article's own, else its help-centre page."""
+    settings = request.app.state.settings
+    return saved_replies.find_articles(settings.kb_dir, q, language, limit, settings.public_helpdesk_url)

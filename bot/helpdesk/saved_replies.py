@@ -11,6 +11,7 @@ from bot.helpdesk.accounts import MAX_DB_ID
 from bot.helpdesk.errors import NotFound
 from bot.helpdesk.schemas import KbArticleOut
 from bot.helpdesk.text import clean_text, one_line
+from bot.kb.delivery import article_link
 from bot.kb.loader import scan_articles
 from bot.models import SavedReply
 
@@ -34,8 +35,13 @@ def delete_saved_reply(session: Session, *, reply_id: int) -> None:
     session.commit()
 
 
-def find_articles(kb_dir: Path, query: str, language: str | None, limit: int) -> list[KbArticleOut]:
+def find_articles(
+    kb_dir: Path, query: str, language: str | None, limit: int, public_helpdesk_url: str
+) -> list[KbArticleOut]:
     """Articles whose title, id or tags contain every word of ``query``, by title.
+
+    Each one's ``url`` is the link the bot sends customers (bot.kb.delivery.article_link): its own
+    ``url``, else its page in the help centre under ``public_helpdesk_url``.
 
     Files with problems are skipped here (``python -m bot kb check`` reports them), so one bad file
     never hides the rest from agents.
@@ -50,6 +56,12 @@ def find_articles(kb_dir: Path, query: str, language: str | None, limit: int) ->
             found.append(article)
     found.sort(key=lambda article: (article.title.lower(), article.id))
     return [
-        KbArticleOut(id=a.id, title=a.title, language=a.language, url=a.url, summary=a.chat_answer(200))
+        KbArticleOut(
+            id=a.id,
+            title=a.title,
+            language=a.language,
+            url=article_link(a, public_helpdesk_url),
+            summary=a.chat_answer(200),
+        )
         for a in found[:limit]
     ]

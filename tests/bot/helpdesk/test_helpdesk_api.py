@@ -12,6 +12,8 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.helpdesk import accounts
 from bot.helpdesk.auth import forwarded_client, trusted_networks
+from bot.kb.delivery import article_link
+from bot.kb.loader import scan_articles
 from bot.models import Ticket
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -441,6 +443,33 @@ def test_kb_article_lookup_for_links(settings_env, sessions, tmp_path):
         assert [a["id"] for a in client.get("/api/kb/articles", params={"q": "סיסמה"}, headers=headers).json()] == [
             "reset-password-he"
         ]
+
+
+@pytest.mark.parametrize(
+    ("env", "base"),
+    [
+        ({"PUBLIC_HELPDESK_URL": "https://support.example.com/"}, "https://support.example.com"),
+        ({"HELPDESK_URL": "http://desk.internal:8000"}, "http://desk.internal:8000"),  # PUBLIC_ falls back
+    ],
+)
+def test_kb_article_links_are_the_ones_the_bot_sends(settings_env, sessions, tmp_path, env, base):
+    """An article without its own ``url`` links to its help-centre page, as in the bot's answers."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "own.md").write_text(
+        "---\nid: own-link\ntitle: Own link\nlanguage: en\nurl: https://docs.example.com/own\n---\nText.\n"
+    )
+    (kb / "plain.md").write_text("---\nid: no-link\ntitle: No link\nlanguage: cs\n---\nText.\n")
+    with session_scope(sessions) as session:
+        accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent", password=PASSWORD)
+    settings = load_settings({**settings_env, "KB_DIR": str(kb), **env})
+    with TestClient(create_app(settings)) as client:
+        token = client.post("/api/auth/token", json={"email": "anna@example.com", "password": PASSWORD}).json()["token"]
+        found = client.get("/api/kb/articles", headers={"Authorization": f"Bearer {token}"}).json()
+    links = {a["id"]: a["url"] for a in found}
+    assert links == {"own-link": "https://docs.example.com/own", "no-link": f"{base}/help/cs/no-link"}
+    bot_sends = {a.id: article_link(a, settings.public_helpdesk_url) for a in scan_articles(kb).articles}
+    assert links == bot_sends
 
 
 # ---------------------------------------------------------------- live updates
