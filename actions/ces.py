@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, services
 from bot.ces.parse import comment_asks_a_question, is_skip, parse_score
-from bot.ces.store import RatingOutcome, is_low_score, record_rating
+from bot.ces.store import RatingOutcome, add_rating_comment, is_low_score, record_rating
 from bot.ces.surveys import ASK_ACTION, SURVEYS, Survey, configured_survey
 from bot.helpdesk.accounts import MAX_DB_ID
 
@@ -55,23 +55,48 @@ class ValidateCesForm(FormValidationAction):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
         return [] if tracker.get_slot("effort_skipped") else domain_slots
 
-    def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_effort_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A score is stored at once (the comment question after it is optional, and a customer may leave
+        there). A question instead of a score ("how do I return the other pair?", or anything NLU reads as
+        a question that holds no score) leaves the survey to be answered; a sentence that holds a score is
+        that score, whatever NLU made of it ("honestly pretty hard, i had to explain everything twice")."""
         text = str(value or "")
-        score = parse_score(text, tracker.get_slot("language") or "en", _asked_survey(tracker))
+        intent = tracker.get_intent_of_latest_message()
+        if comment_asks_a_question(text, intent):
+            return _leave_to_answer()
+        survey = _asked_survey(tracker)
+        score = parse_score(text, tracker.get_slot("language") or "en", survey)
         if score is not None:
+            await _store_score(tracker, score, survey)
             return {"effort_score": score, "effort_attempts": 0}
-        if _declined(tracker, text) or tracker.get_intent_of_latest_message() in SKIP_INTENTS:
+        if intent == "ask_question":
+            return _leave_to_answer()
+        if _declined(tracker, text) or intent in SKIP_INTENTS:
             return {"effort_score": None, "effort_skipped": True}
         attempts = int(tracker.get_slot("effort_attempts") or 0) + 1
         if attempts >= MAX_UNCLEAR_ANSWERS:  # one polite re-ask, then drop it
             return {"effort_score": None, "effort_skipped": True, "effort_attempts": attempts}
         return {"effort_score": None, "effort_attempts": attempts}
 
-    def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_effort_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
         if _declined(tracker, text):
             return {"effort_comment": ""}
         return {"effort_comment": text[:MAX_COMMENT_CHARS]}
+
+
+def _leave_to_answer() -> dict[str, Any]:
+    """End the survey without a score, and have the message answered (data/rules/effort_score.yml)."""
+    return {"effort_score": None, "effort_skipped": True, "next_step": "answer_question"}
+
+
+async def _store_score(tracker: Tracker, score: int, survey: Survey) -> None:
+    """Record the score for the resolution the survey is about; the comment, if any, is added later."""
+    resolution_id = _resolution_id(tracker.get_slot("resolution_id"))
+    if resolution_id is None:
+        return
+    await in_session(record_rating, resolution_id=resolution_id, conversation_id=tracker.sender_id, score=score,
+                     survey=survey.name)
 
 
 class ActionAskEffortScore(Action):
@@ -91,7 +116,8 @@ class ActionAskEffortScore(Action):
 
 
 class ActionSaveEffortScore(Action):
-    """Store the rating once per resolution; a low score offers a follow-up by a person, and a comment that is
+    """Store the rating once per resolution (normally stored when the score was given, so only the
+    comment is added here); a low score offers a follow-up by a person, and a comment that is
     a new question is answered after it is kept (``next_step: answer_question``).
 
     The resolution must belong to this conversation (``tracker.sender_id``): an id from anywhere
@@ -110,13 +136,20 @@ class ActionSaveEffortScore(Action):
             SlotSet("effort_score", None), SlotSet("effort_comment", None), SlotSet("effort_attempts", 0),
             SlotSet("effort_skipped", False), SlotSet("resolution_id", None),
         ]
+        if score is None and tracker.get_slot("next_step") == "answer_question":
+            # A question instead of a score: answered next (data/rules/effort_score.yml), without a word about the survey.
+            return reset + [SlotSet("next_step", "answer_question")]
         if score is None or resolution_id is None:
             dispatcher.utter_message(response="utter_effort_skipped")
             return reset + [SlotSet("next_step", None)]
+        comment = tracker.get_slot("effort_comment") or None
         outcome = await in_session(
             record_rating, resolution_id=resolution_id, conversation_id=tracker.sender_id, score=int(score),
-            comment=tracker.get_slot("effort_comment") or None, survey=survey.name,
+            comment=comment, survey=survey.name,
         )
+        if outcome is RatingOutcome.ALREADY_RATED:  # as it should be: stored when given (ValidateCesForm)
+            await in_session(add_rating_comment, resolution_id=resolution_id, conversation_id=tracker.sender_id,
+                             comment=comment)
         dispatcher.utter_message(response="utter_effort_thanks")
         if outcome is RatingOutcome.OTHER_CONVERSATION:
             logger.warning("ignored a rating of resolution %s by conversation %s: the resolution is another "

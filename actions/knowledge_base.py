@@ -16,9 +16,12 @@ from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
+    ANYTHING_ELSE,
     DID_YOU_MEAN,
+    GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
+    WHAT_ELSE,
     abstention_response,
     after_a_miss,
     clarify_buttons,
@@ -227,8 +230,8 @@ class ActionShowArticle(Action):
 
 
 class ActionKbFeedback(Action):
-    """Yes / no from the customer: after an answer, after "Did you mean …?" (no is "None of these"), after
-    an offer of a person, or out of context."""
+    """Yes / no from the customer: after "anything else?" (no is goodbye), after an answer, after "Did you
+    mean …?" (no is "None of these"), after an offer of a person, or out of context."""
 
     def name(self) -> str:
         return "action_kb_feedback"
@@ -238,6 +241,9 @@ class ActionKbFeedback(Action):
 
     async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         said_yes = tracker.get_intent_of_latest_message() == "affirm"
+        if last_bot_response(tracker.events) in ANYTHING_ELSE:  # "Is there anything else I can help with?"
+            dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
+            return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
         if said_yes and last_bot_response(tracker.events) == GUIDE_CHOOSE:  # "all at once, or step by step?"
             shown = await _guide_step(dispatcher, tracker, show_all=True)  # "yes, show me": not "that helped"
             return [*shown, SlotSet("next_step", None)]

@@ -249,6 +249,19 @@ def record_rating(
     return RatingOutcome.SAVED
 
 
+def add_rating_comment(session: Session, *, resolution_id: int, conversation_id: str, comment: str | None) -> bool:
+    """Put the survey's optional comment on the rating ``conversation_id`` already gave this resolution
+    (the score is stored as soon as it is given, so a customer who leaves at the comment question loses
+    nothing). Whether a comment was stored: never over an earlier one, never on another conversation's."""
+    text = clean_comment(comment)
+    rating = _rating_for(session, resolution_id)
+    if text is None or rating is None or rating.conversation_id != conversation_id or rating.comment:
+        return False
+    rating.comment = text
+    session.flush()
+    return True
+
+
 def _rating_for(session: Session, resolution_id: int) -> SurveyRating | None:
     return session.scalar(select(SurveyRating).where(SurveyRating.resolution_id == resolution_id))
 

@@ -101,20 +101,27 @@ def _timestamp(event: dict[str, Any]) -> str:
 def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """Customer and bot turns of a Rasa tracker, oldest first, for the agent's context.
 
-    Button clicks arrive as ``/intent`` payloads; they are shown as the intent so the agent
-    sees what the customer chose.
+    A bot line shows its buttons after its text ("Did you mean: [Return window] [None of these]"), and a
+    click (a ``/payload``) shows the title of the button clicked, else the intent, so the agent sees
+    what was offered and what the customer chose.
     """
     transcript = []
+    offered: dict[str, str] = {}  # the latest bot line's buttons, payload -> title
     for event in events:
         kind = event.get("event")
         text = event.get("text")
         if _from_customer(event) and text:
             if text.startswith("/"):
-                text = f"[{_intent_name(event) or text[1:]}]"
+                text = f"[{offered.get(text) or _intent_name(event) or text[1:]}]"
             transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
         elif kind == "bot" and text:
-            custom = (event.get("data") or {}).get("custom") or {}
-            author = "agent" if custom.get("from") == "agent" else "bot"
+            data = event.get("data") or {}
+            author = "agent" if (data.get("custom") or {}).get("from") == "agent" else "bot"
+            buttons = [button for button in data.get("buttons") or []
+                       if isinstance(button, dict) and button.get("title") and button.get("payload")]
+            offered = {str(button["payload"]): str(button["title"]) for button in buttons}
+            if buttons:
+                text = f"{text} " + " ".join(f"[{button['title']}]" for button in buttons)
             transcript.append({"author": author, "text": text, "timestamp": _timestamp(event)})
     return transcript
 
@@ -125,11 +132,24 @@ def _typed_by_customer(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
             if _from_customer(event) and event.get("text") and not event["text"].startswith("/")]
 
 
+_QUESTION_INTENTS = ("ask_question", "nlu_fallback", None)
+
+
 def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
-    """The customer's latest free-text message that the KB could not answer well, if any."""
-    questions = [event["text"] for event in _typed_by_customer(events)
-                 if _intent_name(event) in ("ask_question", "nlu_fallback", "complain", None)]
-    return clean_description(questions[-1] if questions else None)
+    """The customer's latest free-text message that the KB could not answer well, if any.
+
+    A complaint right after a question is about that question's answer ("where is my parcel?", then
+    "i already did all that. get me a human"): both, the question first, since it names the problem."""
+    typed = _typed_by_customer(events)
+    candidates = [index for index, event in enumerate(typed)
+                  if _intent_name(event) in (*_QUESTION_INTENTS, "complain")]
+    if not candidates:
+        return None
+    latest = candidates[-1]
+    text = typed[latest]["text"]
+    if _intent_name(typed[latest]) == "complain" and latest > 0 and _intent_name(typed[latest - 1]) in _QUESTION_INTENTS:
+        text = f"{typed[latest - 1]['text']} — {text}"
+    return clean_description(text)
 
 
 def last_customer_words(events: Iterable[dict[str, Any]]) -> str | None:

@@ -57,6 +57,70 @@ def test_a_readable_answer_is_the_score(dispatcher, domain, answer, language, sc
     assert "effort_skipped" not in slots
 
 
+def test_the_score_is_stored_when_given_so_leaving_at_the_comment_question_loses_nothing(
+        action_services, domain, resolution):
+    conversation_id, resolution_id = resolution
+    turn = ces_turn(domain, "effort_score", "pretty hard", slots={"resolution_id": str(resolution_id)})
+    turn.sender_id = conversation_id
+
+    events = run(ValidateCesForm(), CollectingDispatcher(), turn, domain)
+
+    assert slots_set(events)["effort_score"] == 2
+    [rating] = ratings(action_services, resolution_id)
+    assert (rating.score, rating.comment) == (2, None)
+
+
+def test_the_comment_given_later_goes_on_the_stored_rating(action_services, domain, resolution):
+    conversation_id, resolution_id = resolution
+    turn = ces_turn(domain, "effort_score", "6", slots={"resolution_id": str(resolution_id)})
+    turn.sender_id = conversation_id
+    run(ValidateCesForm(), CollectingDispatcher(), turn, domain)
+    dispatcher = CollectingDispatcher()
+
+    run(ActionSaveEffortScore(), dispatcher, make_tracker(domain, "the search was good", sender_id=conversation_id, slots={
+        "effort_score": 6, "effort_comment": "the search was good", "resolution_id": str(resolution_id)}), domain)
+
+    assert responses(dispatcher) == ["utter_effort_thanks"]
+    [rating] = ratings(action_services, resolution_id)
+    assert (rating.score, rating.comment) == (6, "the search was good")
+
+
+@pytest.mark.parametrize("answer, intent, score", [
+    ("honestly pretty hard, i had to explain everything twice", "out_of_scope", 2),
+    ("it was fine but slow", "ask_question", 4),
+])
+def test_a_sentence_that_holds_a_score_is_the_score_whatever_nlu_read(dispatcher, domain, answer, intent, score):
+    events = run(ValidateCesForm(), dispatcher, ces_turn(domain, "effort_score", answer, intent=intent), domain)
+
+    slots = slots_set(events)
+    assert slots["effort_score"] == score
+    assert "effort_skipped" not in slots and "next_step" not in slots  # the survey goes on: the comment question
+
+
+@pytest.mark.parametrize("answer, intent", [
+    ("how do I download my invoice", "ask_question"),
+    ("can I still return it after 5 days?", "ask_question"),  # a number in a question is not a score
+    ("what's the weather going to be in Rome this weekend?", "out_of_scope"),
+])
+def test_a_question_instead_of_a_score_leaves_the_survey_to_be_answered(action_services, domain, resolution,
+                                                                         answer, intent):
+    conversation_id, resolution_id = resolution
+    turn = ces_turn(domain, "effort_score", answer, intent=intent, slots={"resolution_id": str(resolution_id)})
+    turn.sender_id = conversation_id
+
+    slots = slots_set(run(ValidateCesForm(), CollectingDispatcher(), turn, domain))
+    assert (slots["effort_score"], slots["effort_skipped"], slots["next_step"]) == (None, True, "answer_question")
+    assert slots["requested_slot"] is None
+    dispatcher = CollectingDispatcher()
+    saved = run(ActionSaveEffortScore(), dispatcher, make_tracker(domain, answer, intent, sender_id=conversation_id, slots={
+        "effort_score": None, "effort_skipped": True, "next_step": "answer_question",
+        "resolution_id": str(resolution_id)}), domain)
+
+    assert responses(dispatcher) == [], "nothing about the survey: the question is answered next"
+    assert slots_set(saved) == {**RESET, "next_step": "answer_question"}
+    assert ratings(action_services, resolution_id) == []
+
+
 def test_an_unreadable_answer_is_asked_again_once_then_dropped(domain):
     first = run(ValidateCesForm(), CollectingDispatcher(), ces_turn(domain, "effort_score", "banana"), domain)
     assert slots_set(first) == {"effort_score": None, "effort_attempts": 1}

@@ -320,6 +320,28 @@ def test_yes_to_did_you_mean_is_not_a_miss(dispatcher, domain):
     assert "kb_misses" not in slots_set(events)
 
 
+ASKED_ANYTHING_ELSE = {"event": "bot", "text": "Okay. Is there anything else I can help with?",
+                      "metadata": {"utter_action": "utter_anything_else"}}
+
+
+@pytest.mark.parametrize("text, intent, reply", [("no thats all thanks", "deny", "utter_goodbye"),
+                                                 ("yes", "affirm", "utter_what_else")])
+def test_yes_or_no_after_anything_else_answers_that_not_the_earlier_did_that_help(action_services, domain,
+                                                                                   text, intent, reply):
+    """ "can i pay with apple pay" → "Did that help?" → "7" → "Okay. Anything else?" → "no" was read as "the
+    answer did not help" ("Could you describe the problem in other words?") until 5 December."""
+    sender = "rest:anything-else"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(domain, text, intent, sender_id=sender, history=[ASKED_ANYTHING_ELSE],
+                           slots={"awaiting_feedback": True, "kb_article_id": "payment-methods", "kb_query_id": "q-1"})
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == [reply]
+    assert slots_set(events) == {"awaiting_feedback": False}
+    assert kb_queries(action_services, sender) == []  # the answer is neither marked helped nor missed
+
+
 def test_none_of_these_without_a_logged_clarification_still_counts_a_miss(dispatcher, domain):
     events = run(ActionRejectSuggestions(), dispatcher, make_tracker(domain, "none of these", "reject_suggestions"), domain)
 

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from bot.kb.replies import last_bot_response
-from tests.e2e.test_surveys import resolved_by_the_bot
+from tests.e2e.test_surveys import ratings, resolved_by_the_bot
 
 KB_INTENTS = {"ask_question", "nlu_fallback", "out_of_scope"}  # all answered by action_answer_question
 
@@ -132,6 +132,27 @@ def test_a_question_instead_of_the_effort_score_is_answered(stack, kb_built, sen
     # Until 3 December: "Sorry, I didn't catch a score", and the question was lost.
     assert "Invoices are available as PDF" in " ".join(texts(replies)), replies
     assert stack.tracker(sender)["active_loop"] == {}, "the survey is left"
+
+
+def test_a_score_in_a_sentence_is_stored_before_the_comment_question(stack, kb_built, sender):
+    resolved_by_the_bot(stack, sender, "how much does shipping cost")
+
+    replies = texts(stack.say(sender, "honestly pretty hard, i had to explain everything twice"))
+
+    # Until 5 December: "Sorry, that's outside what I can help with here", the survey ended, and even a score
+    # the form took was stored only after the comment, so a customer who left there was lost.
+    assert any("Anything we could have done better" in text for text in replies), replies
+    assert ratings(stack, sender) == [("ces", 2, True)]
+
+
+def test_no_after_anything_else_is_goodbye_not_a_miss(stack, kb_built, sender):
+    stack.say(sender, "can i pay with apple pay")
+    assert any("anything else" in text for text in texts(stack.say(sender, "7"))), "a score with no survey open"
+
+    replies = texts(stack.say(sender, "no"))
+
+    # Until 5 December: "Could you describe the problem in other words?" (the answer's "did that help?" was open).
+    assert last_bot_response(stack.tracker(sender)["events"]) == "utter_goodbye", replies
 
 
 def test_a_question_a_person_always_handles_instead_of_the_effort_score_goes_to_a_person(stack, kb_built, sender):

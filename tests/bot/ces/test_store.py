@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.ces.store import (
     MAX_COMMENT_CHARS,
     RatingOutcome,
+    add_rating_comment,
     already_rated,
     is_low_score,
     record_rating,
@@ -119,6 +120,23 @@ def test_a_resolution_is_never_rated_twice(sessions):
     assert rate(sessions, resolution_id, score=7) == RatingOutcome.ALREADY_RATED
     with session_scope(sessions) as session:
         assert session.scalars(select(SurveyRating.score)).all() == [2]
+
+
+def test_a_comment_goes_on_the_score_given_before_it_once(sessions):
+    resolution_id = bot_resolution(sessions)
+    rate(sessions, resolution_id, score=2)
+
+    def comment(text, conversation_id="conv-1"):
+        return in_session(sessions, add_rating_comment, resolution_id=resolution_id, conversation_id=conversation_id,
+                          comment=text)
+
+    assert comment("  ") is False  # nothing to store
+    assert comment("the form asked my e-mail twice", conversation_id="telegram:666") is False  # not theirs
+    assert comment("the form asked my e-mail twice") is True
+    assert comment("a second thought") is False  # the first comment stays
+    with session_scope(sessions) as session:
+        assert session.execute(select(SurveyRating.score, SurveyRating.comment)).all() == [
+            (2, "the form asked my e-mail twice")]
 
 
 def test_concurrent_ratings_of_one_resolution_store_one(sessions):

@@ -208,6 +208,24 @@ def test_a_button_payload_is_shown_as_its_intent_even_without_nlu_data():
         "[choose_article]", "[affirm]", "[request_human]", "[deny]"]
 
 
+def test_the_agent_sees_the_buttons_offered_and_the_one_clicked():
+    events = [
+        bot("I'm not sure I got that. Did you mean:", data={"buttons": [
+            {"title": "How long do I have to return an item?", "payload": '/choose_article{"article_id": "return-window"}'},
+            {"title": "None of these", "payload": "/reject_suggestions"}]}),
+        user('/choose_article{"article_id": "return-window"}', "choose_article"),
+        bot("Did that answer your question?", data={"buttons": [{"title": "Yes", "payload": "/affirm"}]}),
+        user("/deny", "deny"),  # not one of the buttons offered: its intent
+    ]
+
+    assert [line["text"] for line in transcript_from_events(events)] == [
+        "I'm not sure I got that. Did you mean: [How long do I have to return an item?] [None of these]",
+        "[How long do I have to return an item?]",
+        "Did that answer your question? [Yes]",
+        "[deny]",
+    ]
+
+
 def test_events_without_text_or_timestamp_are_handled():
     events = [
         {"event": "user", "text": None},
@@ -257,6 +275,16 @@ def test_the_last_unanswered_question_is_the_latest_free_text_question():
 def test_complaints_and_messages_without_nlu_data_count_as_questions():
     assert last_unanswered_question([user("the app crashes on start", "complain")]) == "the app crashes on start"
     assert last_unanswered_question([user("the app crashes on start")]) == "the app crashes on start"
+
+
+def test_a_complaint_about_an_answer_comes_with_the_question_it_answered():
+    events = [user("where is my parcel?", "ask_question"), bot("Track your order..."),
+              user("i already did all that. get me a human", "complain")]
+
+    assert last_unanswered_question(events) == "where is my parcel? — i already did all that. get me a human"
+    # A complaint after something else stands alone.
+    assert last_unanswered_question([user("hi", "greet"), user("my refund never came, this is a joke", "complain")]) == (
+        "my refund never came, this is a joke")
 
 
 def test_no_unanswered_question_in_small_talk():
