@@ -61,6 +61,12 @@ SCORED = [
     ("it was a pain", "en", 1),
     ("nightmare", "en", 1),
     ("strongly disagree", "en", 1),
+    ("I don't agree", "en", 2),  # not agreeing with the statement is disagreeing, not "just past the middle"
+    ("לא מסכים", "he", 2),
+    ("בכלל לא מסכימה", "he", 1),
+    ("לא מסכים בכלל", "he", 1),
+    ("لا أوافق", "ar", 2),
+    ("لا أوافق بشدة", "ar", 1),
     # Hebrew
     ("קל מאוד", "he", 7),
     ("מאוד קל", "he", 7),
