@@ -34,6 +34,8 @@ SITE = "site"
 """The identity kind of a user id the company's site signed."""
 MAX_USER_ID_CHARS = 255
 WEB_CHANNELS = frozenset({"web", "socketio"})
+# Channels that only answer the customer's own requests: nothing pushed later reaches the customer.
+PULL_CHANNELS = frozenset({"rest"})
 """Channel names of the web chat (conversations older than namespaced ids have no ``web:`` prefix)."""
 
 
@@ -94,9 +96,12 @@ def connected(session: Session, conversation_id: str) -> bool:
     """Whether the customer would see a message in ``conversation_id`` now.
 
     A web chat only while a browser has it open (the engine reports sockets: :func:`adjust_presence`);
-    a messaging app always (its reply window is the channel's own concern).
+    the REST channel never (it answers each request and cannot push an agent's reply); a messaging app
+    always (its reply window is the channel's own concern).
     """
     conversation = session.get(Conversation, conversation_id)
+    if conversation is not None and conversation.channel in PULL_CHANNELS:
+        return False
     if channel_identity(conversation_id)[0] == "web" or (conversation is not None and conversation.channel in WEB_CHANNELS):
         return conversation is not None and conversation.open_sockets > 0
     return True

@@ -97,6 +97,12 @@ def test_a_messaging_app_is_always_connected(session):
     assert connected(session, "telegram:never-seen")
 
 
+def test_a_rest_conversation_never_sees_a_pushed_message(session):
+    """REST answers each request of the customer's and cannot push an agent's reply, so it goes by e-mail."""
+    customer_for_conversation(session, conversation_id="sarah-1", channel="rest")
+    assert not connected(session, "sarah-1")
+
+
 def test_a_legacy_web_conversation_is_known_by_its_channel(session):
     customer_for_conversation(session, conversation_id="0123abcd", channel="socketio")
     assert not connected(session, "0123abcd")
