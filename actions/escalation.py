@@ -77,6 +77,8 @@ class ActionStartEscalation(Action):
             "details_skipped": None,
             **_channel_identity(tracker),
         }
+        if reason == "frustration":
+            dispatcher.utter_message(response="utter_escalation_apology")
         try:
             availability = await in_thread(services().tickets.availability)
         except (HelpdeskUnavailable, HelpdeskRejected):

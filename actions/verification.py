@@ -32,11 +32,15 @@ def _customer_context(tracker: Tracker) -> dict[str, Any]:
 async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The tickets of this conversation and of its customer; nothing of anyone else's.
 
-    An e-mail address the customer typed shows nothing until they prove it is theirs (a code is
-    offered). A customer without tickets here and without proof is offered the code too.
+    A reference the customer typed ("T-1007", "status of t-1007?") is looked up among those only: when it
+    is not there, the answer names it and is the same whether it is someone else's or does not exist. An
+    e-mail address the customer typed shows nothing until they prove it is theirs (a code is offered). A
+    customer without a matching ticket and without proof is offered the code too, the offer saying that the
+    bot will ask for the address.
     """
     text = tracker.latest_message.get("text") or ""
-    reference = ticket_reference_in(text) or tracker.get_slot("ticket_reference")
+    typed_ticket = ticket_reference_in(text)
+    reference = typed_ticket or tracker.get_slot("ticket_reference")
     viewer = await in_session(ticket_viewer, **_customer_context(tracker))
     typed = address_in(text)
     if typed and typed != viewer.verified_email:
@@ -52,20 +56,33 @@ async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracke
     if tickets:
         language = tracker.get_slot("language") or "en"
         dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(status_line(language, t) for t in tickets))
-        return []
-    dispatcher.utter_message(response="utter_no_tickets")
-    return [] if viewer.verified else _offer_verification(dispatcher, None, asked_for_address=False)
+        return _without_open_offer(tracker)
+    if typed_ticket:
+        dispatcher.utter_message(response="utter_ticket_not_found", ticket_reference=typed_ticket)
+    else:
+        dispatcher.utter_message(response="utter_no_tickets")
+    offered = [] if viewer.verified else _offer_verification(dispatcher, None, asked_for_address=False)
+    return offered or _without_open_offer(tracker)
 
 
 def _offer_verification(dispatcher: CollectingDispatcher, email: str | None, *, asked_for_address: bool) -> list[EventType]:
+    """A code for the address the customer typed, or (``email`` None) for one the form will ask for."""
     if email_enabled(services().settings):
-        dispatcher.utter_message(response="utter_offer_email_verification")
+        dispatcher.utter_message(response="utter_offer_email_verification" if email else "utter_offer_address_verification")
         return [SlotSet("next_step", VERIFY_EMAIL), SlotSet("verification_email", email)]
     if not asked_for_address:
         return []  # no code can be sent: the bot does not bring addresses up itself
     dispatcher.utter_message(response="utter_cannot_verify_email")
     # A yes goes to action_kb_feedback, which escalates when a person was offered (escalation_reason).
     return [SlotSet("escalation_reason", "customer_request"), SlotSet("awaiting_feedback", False)]
+
+
+def _without_open_offer(tracker: Tracker) -> list[EventType]:
+    """An earlier offer of a code is no longer open once the status is answered without one: a later
+    "yes" (to something else) must not start proving an address."""
+    if tracker.get_slot("next_step") != VERIFY_EMAIL:
+        return []
+    return [SlotSet("next_step", None), SlotSet("verification_email", None)]
 
 
 class ActionStartVerification(Action):

@@ -1,6 +1,8 @@
 """ControlIntentArbiter: a question that DIET mistakes for an intent with a fixed reply goes to the knowledge
 base, a short message that shares no word with the intent DIET picked (a name, a stray word) is not that
-intent, and a guide button's words typed ("next", "כל השלבים") are that button (bot.engine.typed_buttons).
+intent, a guide button's words typed ("next", "כל השלבים") are that button (bot.engine.typed_buttons), and a
+message that is only a ticket reference ("T-1007", "#t-1007", "ticket T-1007", "פנייה T-1007") asks for that
+ticket's status (:func:`reference_only`; DIET read "T-1007" as out of scope).
 
 Placed after DIETClassifier and FallbackClassifier in config.yml. It learns each intent's words from the
 training examples (from which ``bot.engine.arbitration`` derives the words so many intents use that they are
@@ -12,6 +14,7 @@ of the intent ranking, so the overruled intent stays visible there for debugging
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,17 +37,47 @@ from bot.engine.arbitration import (
     known_words,
     own_words,
     unknown_to_intent,
+    words,
 )
 from bot.engine.typed_buttons import typed_button_intent
 
 logger = logging.getLogger(__name__)
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
+CHECK_TICKET_STATUS = "check_ticket_status"
+TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
+"""``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
+engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
+tests/bot/test_engine_arbitration.py checks that the two stay the same."""
+REFERENCE_WORDS = frozenset({
+    "ticket", "my", "the", "is", "number", "nr", "num", "ref", "reference", "request", "case", "id", "status", "of",
+    "please", "pls",
+    "פנייה", "פניה", "הפנייה", "הפניה", "פנייתי", "מספר", "כרטיס", "קריאה", "בקשה", "הבקשה", "סטטוס", "של",
+    "שלי", "בבקשה",
+    "تذكرة", "التذكرة", "تذكره", "التذكره", "تذكرتي", "رقم", "طلب", "الطلب", "طلبي", "مرجع", "المرجع", "حالة",
+    "حاله", "من", "فضلك", "لو", "سمحت",
+    "pozadavek", "pozadavku", "muj", "moje", "cislo", "tiket", "stav", "prosim",
+})
+"""Words that may stand next to a lone ticket reference and only say what it is ("ticket T-1007", "my ticket
+number T-1007", "פנייה T-1007", "رقم التذكرة T-1007", "požadavek T-1007"), folded as
+:func:`bot.engine.arbitration.words` folds them (case and diacritics aside)."""
+
+
+def reference_only(text: str | None) -> bool:
+    """Whether the message is one ticket reference, alone or with :data:`REFERENCE_WORDS` and punctuation: a
+    status question for that ticket. Another number, an e-mail address or any other word makes it something
+    else, which DIET reads as usual."""
+    text = text or ""
+    if len(TICKET_REFERENCE.findall(text)) != 1:
+        return False
+    rest = TICKET_REFERENCE.sub(" ", text)
+    return not any(ch.isdigit() for ch in rest) and all(word in REFERENCE_WORDS for word in words(rest))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ControlIntentArbiter(GraphComponent, IntentClassifier):
     """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question,
-    and any intent with a guide button's when the message is that button's words (bot.engine.typed_buttons)."""
+    any intent with a guide button's when the message is that button's words (bot.engine.typed_buttons), and
+    any intent with ``check_ticket_status`` when the message is only a ticket reference."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -100,6 +133,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message is a guide button's words", name, confidence)
                 _overrule(message, button, 1.0)
                 continue
+            if reference_only(text):
+                logger.debug("'%s' (%.3f) overruled: the message is a ticket reference", name, confidence)
+                _overrule(message, CHECK_TICKET_STATUS, 1.0)
+                continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
@@ -111,7 +148,9 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
 
 
 def _overrule(message: Message, intent: str, confidence: float) -> None:
-    """Make ``intent`` the message's intent, keeping the one it replaces in the ranking below it."""
+    """Make ``intent`` the message's intent, keeping the one it replaces in the ranking below it (and ``intent``
+    only once: DIET may have ranked it already)."""
     chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence}
+    ranking = [ranked for ranked in message.get(INTENT_RANKING_KEY) or [] if ranked.get(INTENT_NAME_KEY) != intent]
     message.set(INTENT, chosen, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [dict(chosen)] + list(message.get(INTENT_RANKING_KEY) or []), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(chosen), *ranking], add_to_output=True)

@@ -80,8 +80,12 @@ def clean_description(text: str | None) -> str | None:
 
 
 def ticket_reference_in(text: str | None) -> str | None:
+    """The first ticket reference in ``text`` as the helpdesk writes it (``T-1042``): any case, with or
+    without the hyphen, and in any script's digits (an Arabic keyboard types ``T-١٠٤٢``); else ``None``."""
     match = TICKET_REFERENCE.search(text or "")
-    return f"T-{match.group(1)}" if match else None
+    if match is None:
+        return None
+    return "T-" + "".join(str(unicodedata.digit(ch)) for ch in match.group(1))
 
 
 def _intent_name(user_event: dict[str, Any]) -> str | None:

@@ -97,9 +97,18 @@ def test_a_reason_decided_earlier_is_kept(action_services, dispatcher, domain):
     assert slots_set(events)["escalation_reason"] == "sensitive_topic"
 
 
-def test_a_complaint_escalates_as_frustration(dispatcher, domain):
-    tracker = make_tracker(domain, "this is not ok", "complain")
-    assert slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))["escalation_reason"] == "frustration"
+def test_a_complaint_escalates_as_frustration_with_an_apology_first(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "THIS IS RIDICULOUS WHERE IS MY REFUND", "complain")
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "frustration"
+    assert responses(dispatcher) == ["utter_escalation_apology", "utter_escalation_intro"]
+
+
+def test_a_plain_request_for_a_person_gets_no_apology(action_services, dispatcher, domain):
+    with an_agent_online(action_services):
+        run(ActionStartEscalation(), dispatcher, make_tracker(domain, "can I talk to a person", "request_human"), domain)
+    assert responses(dispatcher) == ["utter_escalation_intro"]
 
 
 def test_name_and_email_the_channel_knows_are_not_asked_again(dispatcher, domain):
@@ -394,15 +403,50 @@ def test_the_customer_can_ask_for_the_status_of_their_ticket(action_services, do
 
 
 def test_someone_elses_ticket_reference_reveals_nothing(action_services, domain):
+    """The answer names the reference the customer typed, and is the same as for one that does not exist."""
     owner = make_tracker(domain, "x", "inform", slots=escalation_slots())
     run(ActionCreateTicket(), CollectingDispatcher(), owner, domain)
     [ticket] = tickets_of(action_services, owner.sender_id)
+    missing = "T-999999999"
+
+    answers = []
+    for reference in (ticket.reference, missing):
+        dispatcher = CollectingDispatcher()
+        events = run(ActionTicketStatus(), dispatcher, make_tracker(domain, f"status of {reference.lower()}?",
+                                                                    "check_ticket_status"), domain)
+        assert responses(dispatcher) == ["utter_ticket_not_found"] and events == []
+        assert dispatcher.messages[0]["ticket_reference"] == reference
+        answers.append(str(dispatcher.messages).replace(reference, "<reference>"))
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("typed", ["T-{n}", "t-{n}", "#T-{n}", "ticket T{n}", "\u200fפנייה T-{n}",
+                                   "T-{arabic}", "požadavek t-{n}?"])
+def test_the_reference_is_read_from_the_message(action_services, domain, typed):
+    tracker = make_tracker(domain, "x", "inform", slots=escalation_slots())
+    run(ActionCreateTicket(), CollectingDispatcher(), tracker, domain)
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    number = ticket.reference.removeprefix("T-")
+    text = typed.format(n=number, arabic=number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
 
     dispatcher = CollectingDispatcher()
-    run(ActionTicketStatus(), dispatcher, make_tracker(domain, f"status of {ticket.reference}", "check_ticket_status"),
+    run(ActionTicketStatus(), dispatcher, make_tracker(domain, text, "check_ticket_status", sender_id=tracker.sender_id),
         domain)
 
-    assert responses(dispatcher) == ["utter_no_tickets"]
+    assert responses(dispatcher) == ["utter_ticket_status"]
+    assert dispatcher.messages[0]["status_lines"].startswith(f"{ticket.reference} — ")
+
+
+def test_a_typed_reference_that_is_none_of_the_customers_tickets_is_named_in_the_answer(action_services, domain):
+    tracker = make_tracker(domain, "x", "inform", slots=escalation_slots())
+    run(ActionCreateTicket(), CollectingDispatcher(), tracker, domain)
+
+    dispatcher = CollectingDispatcher()
+    run(ActionTicketStatus(), dispatcher, make_tracker(domain, "T-999999998", "check_ticket_status",
+                                                       sender_id=tracker.sender_id), domain)
+
+    assert responses(dispatcher) == ["utter_ticket_not_found"]
+    assert dispatcher.messages[0]["ticket_reference"] == "T-999999998"
 
 
 def test_no_tickets_is_said_plainly(dispatcher, domain):

@@ -114,12 +114,44 @@ def test_a_typed_address_shows_nothing_until_a_code_proves_it_then_all_its_ticke
 def test_another_customer_typing_the_address_or_the_reference_sees_nothing(mail_services, smtp_server, domain):  # noqa: F811
     email = new_address()
     _, reference = telegram_customer_with_a_ticket(domain, email)
-    for text in (f"any update? my email is {email}", f"status of {reference}", f"status of {reference} for {email}"):
+    for text in (f"any update? my email is {email}", f"status of {reference} for {email}"):
         dispatcher = CollectingDispatcher()
         run(ActionTicketStatus(), dispatcher, make_tracker(domain, text, "check_ticket_status", channel="socketio"), domain)
-        assert "utter_ticket_status" not in responses(dispatcher), text
-        assert responses(dispatcher)[-1] == "utter_offer_email_verification", text
+        assert responses(dispatcher) == ["utter_offer_email_verification"], text
         assert reference not in str(dispatcher.messages)
+    # The reference alone: "I can't find ticket T-…" (as for one that does not exist), and a code for the
+    # address the form will ask for.
+    dispatcher = CollectingDispatcher()
+    events = run(ActionTicketStatus(), dispatcher, make_tracker(domain, reference, "check_ticket_status", channel="socketio"),
+                 domain)
+    assert responses(dispatcher) == ["utter_ticket_not_found", "utter_offer_address_verification"]
+    assert dispatcher.messages[0]["ticket_reference"] == reference and "status_lines" not in str(dispatcher.messages)
+    assert slots_set(events) == {"next_step": "verify_email", "verification_email": None}
+
+
+def test_without_tickets_or_an_address_the_offer_says_the_address_will_be_asked_for(mail_services, domain):
+    dispatcher = CollectingDispatcher()
+    events = run(ActionTicketStatus(), dispatcher, make_tracker(domain, "what's the status of my ticket?",
+                                                                "check_ticket_status", channel="socketio"), domain)
+    assert responses(dispatcher) == ["utter_no_tickets", "utter_offer_address_verification"]
+    assert slots_set(events) == {"next_step": "verify_email", "verification_email": None}
+    # A yes starts the form with no address: it asks for one (utter_ask_verification_email).
+    started = slots_set(run(ActionStartVerification(), CollectingDispatcher(), make_tracker(domain, "/affirm", "affirm"), domain))
+    assert started["next_step"] is None and "verification_email" not in started
+
+
+def test_a_status_answered_with_tickets_withdraws_an_open_offer_of_a_code(mail_services, domain):
+    """Offered a code, the customer sends their reference instead: the tickets are shown, and a later
+    "yes" (to something else) no longer starts proving an address."""
+    conversation_id, reference = telegram_customer_with_a_ticket(domain, new_address())
+    dispatcher = CollectingDispatcher()
+    offered = {"next_step": "verify_email", "verification_email": "someone@example.com"}
+    events = run(ActionTicketStatus(), dispatcher, make_tracker(domain, f"#{reference}", "check_ticket_status",
+                                                                sender_id=conversation_id, channel="telegram",
+                                                                slots=offered), domain)
+    assert responses(dispatcher) == ["utter_ticket_status"]
+    assert dispatcher.messages[0]["status_lines"].startswith(f"{reference} — ")
+    assert slots_set(events) == {"next_step": None, "verification_email": None}
 
 
 def test_a_wrong_address_is_asked_again_and_too_many_codes_stop_the_form(mail_services, smtp_server, domain):  # noqa: F811
@@ -181,3 +213,6 @@ def test_with_email_off_no_code_is_offered_and_a_person_is(no_mail_services, dom
     dispatcher = CollectingDispatcher()
     assert run(ActionTicketStatus(), dispatcher, make_tracker(domain, "any news?", "check_ticket_status"), domain) == []
     assert responses(dispatcher) == ["utter_no_tickets"]
+    dispatcher = CollectingDispatcher()
+    assert run(ActionTicketStatus(), dispatcher, make_tracker(domain, "T-99999", "check_ticket_status"), domain) == []
+    assert responses(dispatcher) == ["utter_ticket_not_found"] and dispatcher.messages[0]["ticket_reference"] == "T-99999"

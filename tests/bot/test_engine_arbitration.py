@@ -25,6 +25,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
+from bot.escalation.details import TICKET_REFERENCE
 from bot.settings import PROJECT_ROOT
 from tests.helpers.nlu_data import all_examples
 
@@ -238,3 +239,56 @@ def test_a_message_with_a_word_of_the_intent_or_without_words_keeps_its_intent(t
 
 def test_questions_are_never_checked_for_known_words():
     assert not unknown_to_intent("banana", "ask_question", INTENT_VOCABULARIES)
+
+
+# --- a message that is only a ticket reference, in the engine env ----------------------------------
+
+REFERENCE_HARNESS = """
+import json, sys
+from rasa.shared.nlu.training_data.message import Message
+from bot.engine.nlu import TICKET_REFERENCE, ControlIntentArbiter, reference_only
+
+texts = json.loads(sys.argv[1])
+arbiter = ControlIntentArbiter(ControlIntentArbiter.get_default_config(), None, None)
+processed = []
+for text in texts:
+    prediction = {"name": "out_of_scope", "confidence": 0.93}
+    message = Message(data={"text": text, "intent": prediction, "intent_ranking": [prediction]})
+    arbiter.process([message])
+    processed.append({"intent": message.get("intent"), "ranking": [i["name"] for i in message.get("intent_ranking")]})
+prediction = {"name": "check_ticket_status", "confidence": 0.62}
+already = Message(data={"text": "ticket T-1007", "intent": prediction, "intent_ranking": [prediction]})
+arbiter.process([already])
+print(json.dumps({"pattern": TICKET_REFERENCE.pattern, "flags": TICKET_REFERENCE.flags,
+                  "only": [reference_only(text) for text in texts], "processed": processed,
+                  "already": already.get("intent_ranking")}))
+"""
+ONLY_A_REFERENCE = ["T-1007", "t-1007", "#T-1007", "ticket T-1007", "  T1007?  ", "my ticket is T-1007",
+                    "Ticket number: #t-1007", "T-1007 please", "\u200fT-1007", "פנייה T-1007", "מספר פנייה: T-1007",
+                    "הפנייה שלי T-1007", "رقم التذكرة T-1007", "تذكرة T-١٠٠٧", "تَذْكِرَة T-1007", "požadavek T-1007",
+                    "Číslo požadavku T-1007", "stav T-1007"]
+MORE_THAN_A_REFERENCE = ["T-1007 T-1008", "is T-1007 shipped yet?", "T-1007 arrived broken", "cancel T-1007",
+                         "T-1007 dana@example.com", "T-1007 12", "1007", "AT-1007", "T-", "", "close ticket T-1007",
+                         "ביטול T-1007", "إلغاء T-1007", "zrušit T-1007", "/affirm"]
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_that_is_only_a_ticket_reference_asks_for_that_tickets_status():
+    texts = ONLY_A_REFERENCE + MORE_THAN_A_REFERENCE
+    completed = subprocess.run([str(ENGINE_PYTHON), "-c", REFERENCE_HARNESS, json.dumps(texts)], capture_output=True,
+                               text=True, cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+
+    # The engine's copy of the pattern is the one the status action reads the reference with.
+    assert (result["pattern"], result["flags"]) == (TICKET_REFERENCE.pattern, TICKET_REFERENCE.flags)
+    assert dict(zip(texts, result["only"], strict=True)) == {text: text in ONLY_A_REFERENCE for text in texts}
+    for text, processed in zip(texts, result["processed"], strict=True):
+        if text in ONLY_A_REFERENCE:  # DIET read "T-1007" as out of scope
+            assert processed == {"intent": {"name": "check_ticket_status", "confidence": 1.0},
+                                 "ranking": ["check_ticket_status", "out_of_scope"]}, text
+        else:
+            assert processed["intent"]["name"] != "check_ticket_status", text
+    # DIET's own reading, when it was right, is not listed twice.
+    assert result["already"] == [{"name": "check_ticket_status", "confidence": 1.0}]

@@ -42,6 +42,9 @@ def bot_texts_after(stack, sender: str, turns: list[str]) -> list[str]:
 @HANDED_TO_A_PERSON
 def test_a_conversation_handed_to_a_person_starts_the_escalation_form_at_once(stack, sender, turns):
     said = bot_texts_after(stack, sender, turns)
+    if "ridiculous" in turns[-1]:  # a frustrated customer hears an apology first
+        assert said[0] == "I'm sorry about this, and I understand it's frustrating.", said
+        said = said[1:]
     assert "connect you with a person" in said[0], said
     # Until 3 December "Sorry, I didn't get that" (rules) or "Please describe the problem" (the form) came between.
     assert len(said) == 2 and FORM_QUESTION.search(said[1]), said
@@ -109,7 +112,8 @@ def test_ticket_status_is_not_shown_to_someone_else(stack, standins, agent):
     reference = Customer(stack, standins).open_ticket()
     stranger = Customer(stack, standins)
     stranger.say(f"any update on {reference}?")
-    assert "can't find a ticket" in stranger.wait_for_text("ticket")
+    assert f"can't find ticket {reference} among" in stranger.wait_for_text("ticket")
+    assert not any(f"{reference} —" in text for text in stranger.texts())
 
 
 def test_cancelling_the_escalation_creates_no_ticket(stack, standins, agent):

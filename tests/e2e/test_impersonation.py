@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 REST_TOKEN = uuid.uuid4().hex
 GREETING = "support assistant"
 TOO_LONG = "Sorry, that message is too long for me to read."
-TOO_LONG_HEBREW = "מצטער, ההודעה ארוכה מדי עבורי."
+TOO_LONG_HEBREW = "סליחה, ההודעה ארוכה מדי עבורי."
 ONE_MOMENT = "One moment, please…"
 
 

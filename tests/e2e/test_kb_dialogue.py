@@ -100,7 +100,10 @@ def test_none_of_these_asks_to_rephrase_then_offers_a_person(stack, sender):
 
 @pytest.mark.parametrize("question, no", [
     ("the reset email never arrives in my inbox", "no"),
-    ("מייל האיפוס לא מגיע לתיבה", "לא"),
+    # "I get no e-mail from you": e-mail not received or change of address (0.44 and 0.33), far from an
+    # answer; "מייל האיפוס לא מגיע לתיבה", here until 5 December, came to 0.80 for the reset guide, which the
+    # stack answered once the KB's other Hebrew questions changed its fit.
+    ("לא מגיע לי מייל מכם", "לא"),
     ("رسالة إعادة التعيين لا تصل", "لا"),
 ])
 def test_no_to_did_you_mean_is_none_of_these(stack, kb_built, sender, question, no):

@@ -159,8 +159,11 @@ def test_no_description_from_empty_text_or_a_button(text):
     ("ticket t42 please", "T-42"),
     ("מה המצב של T-7", "T-7"),
     ("T-1 and T-2", "T-1"),
+    ("#T-1007", "T-1007"), ("\u200fפנייה T-1042", "T-1042"),
+    ("تذكرة T-١٠٤٢", "T-1042"),  # Arabic-Indic digits, as an Arabic keyboard types them
+    ("T-0042", "T-0042"),
 ])
-def test_a_ticket_reference_is_found(text, reference):
+def test_a_ticket_reference_is_found_in_the_helpdesks_form(text, reference):
     assert ticket_reference_in(text) == reference
 
 
