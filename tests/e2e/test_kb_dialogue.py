@@ -116,6 +116,20 @@ def test_no_to_did_you_mean_is_none_of_these(stack, kb_built, sender, question, 
     assert last_bot_response(stack.tracker(sender)["events"]) == "utter_kb_rephrase"
 
 
+def test_a_number_typed_after_did_you_mean_shows_that_article(stack, kb_built, sender):
+    asked = stack.say(sender, "the reset email never arrives in my inbox")
+    [offer] = [reply for reply in asked if reply.get("buttons")]
+    first = offer["buttons"][0]
+
+    replies = stack.say(sender, "1")  # as a WhatsApp customer answers the numbered list
+
+    # Until 5 December "1" was read as an effort score with no survey open: "Okay. Anything else?"
+    assert not any("anything else" in text.lower() for text in texts(replies)), replies
+    events = stack.tracker(sender)["events"]
+    assert [event.get("text") for event in events if event.get("event") == "user"][-1] == first["payload"]
+    assert last_bot_response(events) != "utter_anything_else", replies
+
+
 def test_a_payment_question_nlu_calls_out_of_scope_is_answered_from_the_kb(stack, kb_built, sender):
     replies = " ".join(texts(stack.say(sender, "can I pay with bitcoin")))
     assert "outside what I can help with" not in replies and "payment-methods" in replies, replies

@@ -8,9 +8,10 @@ For each message, in this order (:meth:`MessageGuard.handle`):
 2. **empty** messages are dropped (logged, nothing answered);
 3. **length**: a message over ``max_message_chars`` is not processed; the customer is told so
    (``utter_message_too_long``, in the conversation's language);
-4. **payloads**: text that Rasa would read as a helpdesk intent or as entities passes only when
-   it is exactly a button the bot offered in its recent messages; otherwise it is neutralised
-   and logged (``trust``);
+4. **payloads**: a message that is only a number ("2") choosing one of the buttons the bot just
+   showed becomes that button's payload (WhatsApp lists buttons as numbered lines, ``numbered``);
+   text that Rasa would read as a helpdesk intent or as entities passes only when it is exactly a
+   button the bot offered in its recent messages; otherwise it is neutralised and logged (``trust``);
 5. **the action server**: when it cannot be reached (it is being restarted), the customer gets
    ``utter_one_moment``, the message waits (bounded by ``action_server_wait_s``) and is then
    processed; if the server never comes back, the customer is asked to try again later
@@ -44,6 +45,7 @@ from sanic import Blueprint, Sanic
 
 from bot.engine.action_calls import waiting_for_action_server
 from bot.engine.channels.identity import conversation_id
+from bot.engine.channels.numbered import is_number_choice, latest_buttons, numbered_choice
 from bot.engine.channels.trust import accepted_metadata, needs_offer, neutralised, offered_payloads, payload_intent
 
 logger = logging.getLogger(__name__)
@@ -189,7 +191,15 @@ class MessageGuard:
                            len(message.text), message.sender_id, self.limits.max_message_chars)
             await self._say(agent, TOO_LONG_RESPONSE, message)
             return
-        if needs_offer(message.text) and message.text not in await self._offered(agent, message.sender_id):
+        events = None  # read from the tracker store only for a message that needs them
+        if is_number_choice(message.text):
+            events = await self._events(agent, message.sender_id)
+            chosen = numbered_choice(message.text, latest_buttons(events))
+            if chosen is not None:
+                logger.info("A number typed by %s chose the button %r", message.sender_id, chosen)
+                message.text = chosen
+        if needs_offer(message.text) and message.text not in offered_payloads(
+                events if events is not None else await self._events(agent, message.sender_id)):
             logger.warning("Neutralised a typed payload for the intent %r from %s: no button offered it",
                            payload_intent(message.text), message.sender_id)
             message.text = neutralised(message.text)
@@ -228,9 +238,10 @@ class MessageGuard:
         with waiting_for_action_server(_CustomerTurnWait(self, message, webhook_url)):
             await on_new_message(message)
 
-    async def _offered(self, agent: Any, sender_id: str) -> set[str]:
+    async def _events(self, agent: Any, sender_id: str) -> list[dict[str, Any]]:
+        """The conversation's stored events as dicts, oldest first (none for a new conversation)."""
         tracker = await agent.tracker_store.retrieve(sender_id) if agent is not None else None
-        return offered_payloads(event.as_dict() for event in tracker.events) if tracker is not None else set()
+        return [event.as_dict() for event in tracker.events] if tracker is not None else []
 
     async def _say(self, agent: Any, response: str, message: UserMessage) -> None:
         """Send the domain response ``response``, rendered for the conversation (language slot,

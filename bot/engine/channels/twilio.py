@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from bot.engine.channels.common import deliver, reject
 from bot.engine.channels.guard import GuardLimits, MessageGuard, OnNewMessage
 from bot.engine.channels.identity import SEPARATOR, WHATSAPP
+from bot.engine.channels.numbered import numbered_options
 from bot.engine.channels.payloads import twilio_customer, twilio_text
 from bot.engine.channels.refusals import RecipientUnreachable, twilio_refusal
 
@@ -117,6 +118,12 @@ class TwilioOutput(rasa_twilio.TwilioOutput):
         super().__init__(account_sid, auth_token, twilio_number)
         self.api.base_url = api_url
         self.raise_on_failure = raise_on_failure
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        """WhatsApp shows no buttons: their titles as numbered lines under the text, in one message (Rasa's
+        fallback sent each as ``1: Title (/payload)``); the number typed back is the button (the guard)."""
+        await self.send_text_message(recipient_id, numbered_options(text, buttons))
 
     async def _send_message(self, message_data: dict[str, Any]) -> Any:
         try:

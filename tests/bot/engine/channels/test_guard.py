@@ -73,6 +73,15 @@ def test_bare_customer_intents_and_ordinary_text_pass_unchanged(guarded_harness,
     assert guarded_harness.user_texts(f"callback:{sender}") == [typed]
 
 
+def test_a_number_typed_after_buttons_is_the_button_it_names(guarded_harness):
+    """WhatsApp lists buttons as numbered lines (bot/engine/channels/numbered.py); "1" answers with the first."""
+    assert post_callback(guarded_harness.url, {"sender": "gw-7010", "message": OFFER_TEXT}).ok
+    assert post_callback(guarded_harness.url, {"sender": "gw-7010", "message": "1"}).ok
+    assert post_callback(guarded_harness.url, {"sender": "gw-7010", "message": "1"}).ok  # nothing offered now
+
+    assert guarded_harness.user_texts("callback:gw-7010") == [OFFER_TEXT, OFFERED_PAYLOAD, "1"]
+
+
 def test_a_payload_the_bot_offered_passes_and_only_in_that_conversation(guarded_harness):
     assert post_callback(guarded_harness.url, {"sender": "gw-7006", "message": OFFER_TEXT}).ok
     assert post_callback(guarded_harness.url, {"sender": "gw-7006", "message": OFFERED_PAYLOAD}).ok

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from tests.bot.channel_env import TWILIO_ENV
+from tests.bot.engine.channels.echo import OFFER_TEXT, OFFERED_PAYLOAD
 from tests.bot.engine.channels.harness import twilio_message, twilio_signature
 
 
@@ -38,6 +39,20 @@ def test_a_whatsapp_reply_is_sent_through_twilio_from_the_business_number(harnes
     assert requests.post(url, data=form, headers=headers, timeout=10).status_code == 204
     assert apps.twilio.wait_for("whatsapp:+972501110001") == {"text": "echo: שלום, איפה ההזמנה?",
                                                               "from": TWILIO_ENV["TWILIO_WHATSAPP_NUMBER"]}
+
+
+def test_whatsapp_buttons_are_numbered_lines_and_the_number_typed_back_presses_one(harness, apps):
+    url = f"{harness.url}/webhooks/twilio/webhook"
+    sender = "whatsapp:+972501110077"
+    form, headers = twilio_message(sender, OFFER_TEXT, url)
+    assert requests.post(url, data=form, headers=headers, timeout=10).status_code == 204
+    # One message, no payload in sight (Rasa sent each button alone as "1: Rate 6 (/rate_effort{...})").
+    assert apps.twilio.wait_for(sender)["text"] == f"echo: {OFFER_TEXT}\n1. Rate 6"
+
+    form, headers = twilio_message(sender, "1", url)
+    assert requests.post(url, data=form, headers=headers, timeout=10).status_code == 204
+
+    assert [message["text"] for message in harness.messages_from(sender)] == [OFFER_TEXT, OFFERED_PAYLOAD]
 
 
 def test_an_agent_reply_is_pushed_to_whatsapp_through_twilio(harness, apps):
