@@ -15,7 +15,7 @@ from tests.actions.test_after_hours import closed_now
 from tests.e2e.browser import BrowserTab
 from tests.e2e.conftest import Stack, stack_env
 from tests.e2e.helpers import AgentClient
-from tests.e2e.test_handoff import FORM_QUESTION, HANDED_TO_A_PERSON, bot_texts_after
+from tests.e2e.test_handoff import FORM_QUESTION, HANDED_TO_A_PERSON, after_the_apology, bot_texts_after
 from tests.e2e.test_widget import BOT_REPLY_TIMEOUT_MS, ChatWidget
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +69,6 @@ def test_outside_hours_the_customer_leaves_at_once_and_finds_the_reply_on_return
 
 @HANDED_TO_A_PERSON
 def test_outside_hours_a_conversation_handed_to_a_person_opens_the_ticket_then_asks_for_a_name(closed_stack, sender, turns):
-    said = bot_texts_after(closed_stack, sender, turns)
+    said = after_the_apology(turns, bot_texts_after(closed_stack, sender, turns))
     assert re.search(r"your ticket is T-\d+", said[0], re.IGNORECASE), said
     assert len(said) == 2 and FORM_QUESTION.search(said[1]), said  # until 3 December: "Sorry, I didn't get that" between

@@ -39,12 +39,17 @@ def bot_texts_after(stack, sender: str, turns: list[str]) -> list[str]:
     return [reply.get("text") or "" for reply in replies]
 
 
+def after_the_apology(turns: list[str], said: list[str]) -> list[str]:
+    """What the bot said after the apology a frustrated customer hears first (checked), else all of it."""
+    if "ridiculous" not in turns[-1]:
+        return said
+    assert said[0] == "I'm sorry about this, and I understand it's frustrating.", said
+    return said[1:]
+
+
 @HANDED_TO_A_PERSON
 def test_a_conversation_handed_to_a_person_starts_the_escalation_form_at_once(stack, sender, turns):
-    said = bot_texts_after(stack, sender, turns)
-    if "ridiculous" in turns[-1]:  # a frustrated customer hears an apology first
-        assert said[0] == "I'm sorry about this, and I understand it's frustrating.", said
-        said = said[1:]
+    said = after_the_apology(turns, bot_texts_after(stack, sender, turns))
     assert "connect you with a person" in said[0], said
     # Until 3 December "Sorry, I didn't get that" (rules) or "Please describe the problem" (the form) came between.
     assert len(said) == 2 and FORM_QUESTION.search(said[1]), said
