@@ -241,17 +241,18 @@ class ActionKbFeedback(Action):
 
     async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         said_yes = tracker.get_intent_of_latest_message() == "affirm"
-        if last_bot_response(tracker.events) in ANYTHING_ELSE:  # "Is there anything else I can help with?"
+        asked = last_bot_response(tracker.events)
+        if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?"
             dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
             return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
-        if said_yes and last_bot_response(tracker.events) == GUIDE_CHOOSE:  # "all at once, or step by step?"
+        if said_yes and asked == GUIDE_CHOOSE:  # "all at once, or step by step?"
             shown = await _guide_step(dispatcher, tracker, show_all=True)  # "yes, show me": not "that helped"
             return [*shown, SlotSet("next_step", None)]
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
                 return await self._helped(dispatcher, tracker)
             return await self._did_not_help(dispatcher, tracker)
-        if not said_yes and last_bot_response(tracker.events) == DID_YOU_MEAN:
+        if not said_yes and asked == DID_YOU_MEAN:
             return await _none_of_these(dispatcher, tracker)  # "no" to "Did you mean …?"
         if tracker.get_slot("escalation_reason"):  # a person was offered
             if said_yes:

@@ -34,9 +34,9 @@ SITE = "site"
 """The identity kind of a user id the company's site signed."""
 MAX_USER_ID_CHARS = 255
 WEB_CHANNELS = frozenset({"web", "socketio"})
-# Channels that only answer the customer's own requests: nothing pushed later reaches the customer.
-PULL_CHANNELS = frozenset({"rest"})
 """Channel names of the web chat (conversations older than namespaced ids have no ``web:`` prefix)."""
+PULL_CHANNELS = frozenset({"rest"})
+"""Channels that only answer the customer's own requests: nothing pushed later reaches the customer."""
 
 
 def customer_of_conversation(

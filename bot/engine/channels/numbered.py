@@ -3,14 +3,16 @@ number the customer types back as the button it names.
 
 Rasa's fallback prints each button on a message of its own as ``1: Title (/payload)``, showing customers
 the payload, and a typed "1" then reached NLU as a number (after "Did you mean …?" it was read as an
-effort score). Standard library only: the connectors and the guard (engine env) call these, the app env
-tests them directly.
+effort score). Standard library only (with ``trust``, which is too): the connectors and the guard (engine env) call these,
+the app env tests them directly.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from bot.engine.channels.trust import from_customer, shown_buttons
 
 _CHOICE = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.):]?\s*$")
 
@@ -32,12 +34,10 @@ def latest_buttons(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
     only the question just asked (an agent's line after a button, "how many were missing?", has none, so
     a "1" typed for the agent never presses an older button). ``events``: a tracker's, as dicts, oldest first."""
     for event in reversed(list(events)):
-        if event.get("event") == "user" and not (event.get("metadata") or {}).get("is_external"):
+        if from_customer(event):
             return []
         if event.get("event") == "bot":
-            data = event.get("data") or {}
-            return [button for button in (data.get("buttons") or []) + (data.get("quick_replies") or [])
-                    if isinstance(button, Mapping) and isinstance(button.get("payload"), str)]
+            return shown_buttons(event)
     return []
 
 

@@ -66,8 +66,16 @@ def neutralised(text: str) -> str:
     return text
 
 
-def _from_customer(event: Mapping[str, Any]) -> bool:
+def from_customer(event: Mapping[str, Any]) -> bool:
+    """Whether a tracker event (as a dict) is a customer's message, not an intent the helpdesk triggered."""
     return event.get("event") == "user" and not (event.get("metadata") or {}).get("is_external")
+
+
+def shown_buttons(bot_event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The buttons (and quick replies) of a bot event, in the order shown; malformed ones left out."""
+    data = bot_event.get("data") or {}
+    return [button for button in (data.get("buttons") or []) + (data.get("quick_replies") or [])
+            if isinstance(button, Mapping) and isinstance(button.get("payload"), str)]
 
 
 def offered_payloads(events: Iterable[Mapping[str, Any]], turns: int = BUTTON_TURNS) -> set[str]:
@@ -78,15 +86,12 @@ def offered_payloads(events: Iterable[Mapping[str, Any]], turns: int = BUTTON_TU
     offered: set[str] = set()
     customer_messages = 0
     for event in reversed(list(events)):
-        if _from_customer(event):
+        if from_customer(event):
             customer_messages += 1
             if customer_messages >= turns:
                 break
         elif event.get("event") == "bot":
-            data = event.get("data") or {}
-            for button in (data.get("buttons") or []) + (data.get("quick_replies") or []):
-                if isinstance(button, Mapping) and isinstance(button.get("payload"), str):
-                    offered.add(button["payload"].strip())
+            offered.update(button["payload"].strip() for button in shown_buttons(event))
     return offered
 
 
