@@ -116,17 +116,18 @@ def test_no_to_did_you_mean_is_none_of_these(stack, kb_built, sender, question, 
     assert last_bot_response(stack.tracker(sender)["events"]) == "utter_kb_rephrase"
 
 
-def test_a_number_typed_after_did_you_mean_shows_that_article(stack, kb_built, sender):
+@pytest.mark.parametrize("typed, position", [("1", 1), ("the second one", 2)])
+def test_a_number_or_position_typed_after_did_you_mean_shows_that_article(stack, kb_built, sender, typed, position):
     asked = stack.say(sender, "the reset email never arrives in my inbox")
     [offer] = [reply for reply in asked if reply.get("buttons")]
-    first = offer["buttons"][0]
+    chosen = offer["buttons"][position - 1]
 
-    replies = stack.say(sender, "1")  # as a WhatsApp customer answers the numbered list
+    replies = stack.say(sender, typed)  # as a WhatsApp customer answers the numbered list
 
     # Until 5 December "1" was read as an effort score with no survey open: "Okay. Anything else?"
     assert not any("anything else" in text.lower() for text in texts(replies)), replies
     events = stack.tracker(sender)["events"]
-    assert [event.get("text") for event in events if event.get("event") == "user"][-1] == first["payload"]
+    assert [event.get("text") for event in events if event.get("event") == "user"][-1] == chosen["payload"]
     assert last_bot_response(events) != "utter_anything_else", replies
 
 

@@ -8,8 +8,8 @@ For each message, in this order (:meth:`MessageGuard.handle`):
 2. **empty** messages are dropped (logged, nothing answered);
 3. **length**: a message over ``max_message_chars`` is not processed; the customer is told so
    (``utter_message_too_long``, in the conversation's language);
-4. **payloads**: a message that is only a number ("2") choosing one of the buttons the bot just
-   showed becomes that button's payload (WhatsApp lists buttons as numbered lines, ``numbered``);
+4. **payloads**: a message that only names one of the buttons the bot just showed by its number or
+   position ("2", "the second one", "השנייה", "druhou") becomes that button's payload (WhatsApp lists buttons as numbered lines, ``numbered``);
    text that Rasa would read as a helpdesk intent or as entities passes only when it is exactly a
    button the bot offered in its recent messages; otherwise it is neutralised and logged (``trust``);
 5. **the action server**: when it cannot be reached (it is being restarted), the customer gets
