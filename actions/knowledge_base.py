@@ -14,6 +14,7 @@ from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, is_frustrated
 from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
+from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     ANYTHING_ELSE,
@@ -245,8 +246,9 @@ class ActionKbFeedback(Action):
         if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?"
             dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
             return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
-        if said_yes and asked == GUIDE_CHOOSE:  # "all at once, or step by step?"
-            shown = await _guide_step(dispatcher, tracker, show_all=True)  # "yes, show me": not "that helped"
+        # "All at once, or step by step?": yes is "show me", unless it says the answer was enough.
+        if said_yes and asked == GUIDE_CHOOSE and not says_it_helped(tracker.latest_message.get("text")):
+            shown = await _guide_step(dispatcher, tracker, show_all=True)
             return [*shown, SlotSet("next_step", None)]
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:

@@ -98,6 +98,16 @@ def test_yes_to_all_at_once_or_step_by_step_shows_all_the_steps_and_is_not_taken
     assert slots_set(events) == {"guide_step": 3}
 
 
+@pytest.mark.parametrize("text", ["yes thanks that helped", "כן תודה, זה עזר", "نعم شكرا هذا ساعدني", "ano díky, to pomohlo"])
+def test_yes_that_says_the_answer_was_enough_is_that_helped_even_before_the_steps(dispatcher, domain, text):
+    tracker = guide_tracker(domain, "affirm", text, history=[ASKED_HOW_TO_SEE_THE_STEPS])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    # Until 5 December every step of the guide, to a customer who had just said they had what they needed.
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
+
+
 def test_yes_after_the_steps_is_that_helped(dispatcher, domain):
     shown = {"event": "bot", "text": "Did that answer your question?", "metadata": {"utter_action": "utter_ask_kb_helped"}}
     tracker = guide_tracker(domain, "affirm", "yes", step=3, history=[ASKED_HOW_TO_SEE_THE_STEPS, shown])

@@ -63,3 +63,12 @@ def test_yes_to_all_at_once_or_step_by_step_shows_the_steps(stack, sender, quest
 
     # Until 3 December a "yes" here was "glad that helped" and the effort question, before any step was shown.
     assert replies[0].startswith("1. ") and replies[-1] == did_it_help, replies
+
+
+def test_yes_that_says_it_helped_at_the_choice_is_that_helped_not_the_steps(stack, sender):
+    stack.say(sender, QUESTION)
+
+    replies = " ".join(texts(stack.say(sender, "yes thanks that helped")))
+
+    # Until 5 December all five steps, to a customer who had just said the answer was enough.
+    assert "glad that helped" in replies and "1. " not in replies, replies
