@@ -64,6 +64,7 @@ def report_rows(report: dict) -> Iterable[tuple]:
             for outcome in ("breached", "met", "pending"):
                 yield ("sla", kind, row["priority"], outcome, row[outcome])
     yield ("kb_gaps", "", "", "questions", report["kb_gaps"]["questions"])
+    yield ("kb_gaps", "", "", "left_out_as_noise", report["kb_gaps"]["left_out_as_noise"])
     for rank, group in enumerate(report["kb_gaps"]["groups"], start=1):
         yield ("kb_gaps", "group", rank, "representative", group["representative"])
         yield ("kb_gaps", "group", rank, "count", group["count"])
@@ -181,6 +182,8 @@ def report_text(report: dict) -> str:
         out += [f"       also: {example}" for example in group["examples"]]
     if not gaps["groups"]:
         out.append("  none")
+    if gaps["left_out_as_noise"]:
+        out.append(f"  left out as noise (markup or code, filler, no letters): {gaps['left_out_as_noise']}")
     unhelpful = gaps["unhelpful_articles"]["articles"]
     out += ["", "Help-centre articles readers found unhelpful"]
     out += _table(("article", "language", "no", "yes", "share no"),

@@ -8,11 +8,13 @@ turns it into text or CSV. Definitions are in docs/surveys-and-reports.md (secti
 """
 from __future__ import annotations
 
+import heapq
 import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from operator import itemgetter
 
 from sqlalchemy import Row, case, distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -23,6 +25,7 @@ from bot.ces.surveys import survey_named
 from bot.db import utcnow
 from bot.helpdesk.sla import sla_breaches, tickets_created_in
 from bot.helpdesk.tickets import REASON_TEXTS
+from bot.kb.noise import is_article_worthy
 from bot.kb.query_log import HELP_CENTRE
 from bot.models import Agent, ArticleFeedback, Conversation, KbQuery, Resolution, SurveyRating, Ticket
 from bot.settings import Settings, load_settings
@@ -34,6 +37,8 @@ FCR_WINDOW = timedelta(days=7)
 GAP_OUTCOMES = ("abstain", "miss")
 GAP_TICKET_REASON = "kb_missed_twice"
 MAX_GAP_QUESTIONS = 5000
+GAP_ROWS_PER_FETCH = 1000
+"""Gap entries are streamed in batches of this many: noise has no cap, so a range may hold any number."""
 DIMENSIONS = ("resolver", "channel", "language", "article", "agent")
 UNKNOWN = "unknown"
 
@@ -464,42 +469,55 @@ def first_contact_resolution(session: Session, period: ReportRange, now: datetim
 # ---------------------------------------------------------------- KB gaps
 
 
-def _gap_questions(session: Session, period: ReportRange) -> list[GapQuestion]:
+def _gap_questions(session: Session, period: ReportRange) -> tuple[list[GapQuestion], int]:
     """Abstained and missed KB queries, plus the subject of "kb_missed_twice" tickets whose
     conversation logged no such query in the range (so one gap is not counted twice); oldest
     first, so the earliest wording of a group wins ties. At most the latest 5000 of them: a year of
-    a busy helpdesk would otherwise hand the grouping every ticket of the year."""
+    a busy helpdesk would otherwise hand the grouping every ticket of the year.
+
+    Entries no article could answer (probes, filler, no letters: bot.kb.noise) are left out here
+    rather than when logged, so the log stays a complete record of what was typed. They do not count
+    towards the 5000, so a flood of them cannot push questions out; how many there were among the
+    latest entries read is the second value. Erased entries (emptied, bot/privacy) are neither."""
     in_range_gap = (period.contains(KbQuery.created_at), KbQuery.outcome.in_(GAP_OUTCOMES))
     queries = session.execute(
         select(KbQuery.created_at, KbQuery.question, KbQuery.language, KbQuery.conversation_id, KbQuery.outcome)
-        .where(*in_range_gap)
+        .where(*in_range_gap, KbQuery.question != "")
         .order_by(KbQuery.created_at.desc(), KbQuery.id.desc())
-        .limit(MAX_GAP_QUESTIONS)
-    ).all()
+        .execution_options(yield_per=GAP_ROWS_PER_FETCH)
+    )
     tickets = session.execute(
-        select(Ticket.created_at, Ticket.subject, Ticket.language, Ticket.conversation_id)
+        select(Ticket.created_at, Ticket.subject, Ticket.language, Ticket.conversation_id, literal("ticket"))
         .where(
             period.contains(Ticket.created_at), Ticket.reason == GAP_TICKET_REASON,
-            Ticket.subject.not_in(set(REASON_TEXTS.values())),
+            Ticket.subject.not_in({*REASON_TEXTS.values(), ""}),
             ~select(KbQuery.id).where(KbQuery.conversation_id == Ticket.conversation_id, *in_range_gap).exists(),
         )
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(MAX_GAP_QUESTIONS)
-    ).all()
-    found = [(row.created_at, GapQuestion(row.question, row.language, row.conversation_id, row.outcome))
-             for row in queries if row.question.strip()]
-    found += [(row.created_at, GapQuestion(row.subject, row.language, row.conversation_id, "ticket"))
-              for row in tickets if row.subject.strip()]
-    found.sort(key=lambda item: item[0])
-    return [question for _, question in found[-MAX_GAP_QUESTIONS:]]
+        .execution_options(yield_per=GAP_ROWS_PER_FETCH)
+    )
+    latest: list[GapQuestion] = []
+    noise = 0
+    with queries, tickets:
+        # Newest first across both; on equal times tickets come first, so reversed the queries do.
+        for _, text, language, conversation_id, source in heapq.merge(tickets, queries, key=itemgetter(0), reverse=True):
+            if not is_article_worthy(text):
+                noise += 1
+                continue
+            latest.append(GapQuestion(text, language, conversation_id, source))
+            if len(latest) == MAX_GAP_QUESTIONS:
+                break
+    return latest[::-1], noise
 
 
 def kb_gaps(session: Session, period: ReportRange, limit: int = 10, threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """The most frequent unanswered questions, near-duplicates grouped (see bot.ces.gaps)."""
-    questions = _gap_questions(session, period)
+    """The most frequent unanswered questions, near-duplicates grouped (see bot.ces.gaps), and how
+    many entries were left out as noise."""
+    questions, noise = _gap_questions(session, period)
     groups = group_questions(questions, threshold)
     return {
         "questions": len(questions),
+        "left_out_as_noise": noise,
         "groups_total": len(groups),
         "groups": [group.as_dict() for group in groups[:limit]],
     }

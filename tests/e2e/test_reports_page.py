@@ -26,6 +26,7 @@ pytestmark = pytest.mark.e2e
 
 STARTUP_TIMEOUT_S = 60
 HOSTILE_QUESTION = '<img src=x onerror="window.__injected = 1">'
+MARKUP_LIKE_QUESTION = "Why does my receipt say <date> instead of a date?"
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,10 @@ def helpdesk_url(tmp_path_factory) -> Iterator[str]:
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     seed_report_data(factory)
-    with session_scope(factory) as session:  # customer text that looks like markup must stay text
-        session.add(KbQuery(conversation_id="c8", channel="web", question=HOSTILE_QUESTION, language="en",
-                            outcome="abstain", created_at=at(13, 11, 5)))
+    with session_scope(factory) as session:  # a probe is left out; a question that looks like markup stays text
+        session.add_all(KbQuery(conversation_id="c8", channel="web", question=question, language="en",
+                                outcome="abstain", created_at=at(13, 11, minute))
+                        for minute, question in ((5, HOSTILE_QUESTION), (6, MARKUP_LIKE_QUESTION)))
     engine.dispose()
 
     port = free_port()
@@ -134,11 +136,16 @@ def test_the_report_page_charts_the_seeded_figures(helpdesk_url, open_page):
     expect(page.locator('#sla [data-sla="first_response"] h3')).to_have_text("First response: 1 breached, 3 met, 0 running")
     assert attribute_list(page, "#unhelpful-chart svg rect.bar", "data-key") == ["refund-status-he", "reset-password"]
 
-    # KB gaps: the export group first; markup in a question is shown as text, never run.
+    # KB gaps: the export group first; the probe is left out as noise and counted (with the seed's five),
+    # a question that looks like markup is shown as text, and nothing runs.
+    expect(page.locator("#gaps-summary")).to_have_text(
+        "9 unanswered questions in 6 groups; similar wordings count together. "
+        "Left out as noise (markup or code, filler, no letters): 6.")
     gaps = page.locator("#gaps > li")
     expect(gaps.first.locator(".question")).to_have_text("How do I export my data?")
     expect(gaps.first.locator(".meta")).to_have_text("3 questions from 2 conversations · en")
-    expect(page.locator("#gaps .question", has_text=HOSTILE_QUESTION)).to_have_count(1)
+    expect(page.locator("#gaps .question", has_text=MARKUP_LIKE_QUESTION)).to_have_count(1)
+    expect(page.locator("#gaps .question", has_text="onerror")).to_have_count(0)
     assert page.evaluate("() => window.__injected === undefined && document.querySelectorAll('#gaps img').length === 0")
 
     expect(page.locator("#csv-link")).to_have_attribute("href", f"/api/reports.csv?since={SINCE}&until={UNTIL}")

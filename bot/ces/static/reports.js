@@ -399,9 +399,13 @@
 
   function renderGaps(report) {
     const gaps = report.kb_gaps;
-    $("gaps-summary").textContent = gaps.questions
+    const counted = gaps.questions
       ? `${plural(gaps.questions, "unanswered question", "unanswered questions")} in ${plural(gaps.groups_total, "group", "groups")}; similar wordings count together.`
       : "No unanswered questions in this range.";
+    const noise = gaps.left_out_as_noise
+      ? ` Left out as noise (markup or code, filler, no letters): ${gaps.left_out_as_noise}.`
+      : "";
+    $("gaps-summary").textContent = counted + noise;
     const items = gaps.groups.map((group) => {
       const li = el("li");
       li.appendChild(el("div", { class: "question", dir: "auto" }, group.representative));

@@ -23,7 +23,9 @@ c6, c8, c9 and c10 have no customer record.
 Also in the range, none of which moves a CES, containment or ticket figure:
   CSAT ratings 5, 4, 2, 5 and NPS ratings 10, 9, 7, 6, 3, 10 (from the e-mail survey link, no
   resolution); a CSAT 1 and an NPS 0 on 03-16 (outside);
-  help-centre searches (channel help_centre): "reset password" answered, "gift card balance" abstained;
+  help-centre searches (channel help_centre): "reset password" answered, "gift card balance" abstained,
+  and two probes abstained: "<script>alert(1)</script>" and "' OR 1=1--";
+  noise that abstained in chats that already had a KB query: "dunno" (c8), "אין לי מושג" (c7), "🤷" (c2);
   article votes: reset-password yes 3 / no 1, refund-status-he no 2, shipping-times yes 2;
   one No on reset-password on 03-16 (outside).
 """
@@ -167,6 +169,11 @@ def seed_report_data(factory: sessionmaker, password_hash: str = "not-a-real-has
 
         kb("help:1", at(6, 9), "reset password", "answer", channel="help_centre", article="reset-password")
         kb("help:2", at(6, 9, 5), "gift card balance", "abstain", channel="help_centre")
+        kb("help:3", at(6, 9, 10), "<script>alert(1)</script>", "abstain", channel="help_centre")
+        kb("help:4", at(6, 9, 11), "' OR 1=1--", "abstain", channel="help_centre")
+        kb("c8", at(13, 11, 1), "dunno", "abstain")
+        kb("c7", at(12, 17, 51), "אין לי מושג", "abstain", language="he")
+        kb("c2", at(2, 14, 51), "🤷", "abstain")
         for article, language, votes, day in (("reset-password", "en", [True, True, True, False], 7),
                                                ("refund-status-he", "he", [False, False], 8),
                                                ("shipping-times", "en", [True, True], 9),

@@ -52,6 +52,7 @@ def test_csv_format_is_a_spreadsheet_table(database_env):
     assert rows[0] == ["section", "dimension", "key", "metric", "value"]
     assert ["ces_summary", "", "", "responses", "7"] in rows
     assert ["ces_by", "language", "he", "mean", "4.0"] in rows
+    assert ["kb_gaps", "", "", "left_out_as_noise", "5"] in rows
 
 
 def test_text_format_is_a_readable_report(database_env):
@@ -61,6 +62,10 @@ def test_text_format_is_a_readable_report(database_env):
     assert "responses 7   mean 4.43" in result.stdout
     assert "kb_missed_twice" in result.stdout
     assert "איך לייצא נתונים?" in result.stdout
+    assert "KB gaps (8 unanswered questions in 5 groups)" in result.stdout
+    gaps = result.stdout.split("KB gaps")[1].split("Help-centre articles")[0]
+    assert "  left out as noise (markup or code, filler, no letters): 5" in gaps
+    assert not any(noise in gaps for noise in ("<script>", "OR 1=1", "dunno", "אין לי מושג", "🤷"))
 
 
 def test_the_default_range_ends_today(database_env):

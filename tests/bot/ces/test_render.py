@@ -24,6 +24,7 @@ def test_report_csv_is_a_flat_table(session):
     assert ["escalations", "withdrawn", "", "count", "0"] in rows
     assert ["ticket_times", "resolution", "", "p90_minutes", "1620.0"] in rows
     assert ["kb_gaps", "group", "2", "representative", "shipping to canada"] in rows
+    assert ["kb_gaps", "", "", "left_out_as_noise", "5"] in rows
 
 
 def test_report_csv_neutralises_spreadsheet_formulas_in_customer_text(session):
@@ -61,9 +62,16 @@ def test_report_text_reads_like_a_report(session):
     assert "contained 5 (55.6%)   escalated 4 (44.4%)" in text
     assert "Tickets by channel\n  channel   tickets  share\n  web       3        75.0%" in text
     assert "1. How do I export my data?  — 3 questions, 2 conversations [en]" in text
+    assert "איך לייצא נתונים?  — 1 question, 1 conversation [he]\n  left out as noise (markup or code, filler, no letters): 5" in text
     assert "responses 4   mean 4.00   satisfied 3 (75.0%)" in text
     assert "responses 6   NPS +17   promoters 3   passives 1   detractors 2" in text
     assert "FCR 66.7% of 6 resolved contacts   reopened 1   came back 1" in text
     assert "reopened 1 of 3 resolved tickets (33.3%)" in text
     assert "  urgent    0 / 1 / 0       1 / 0 / 0" in text
     assert "  refund-status-he  he        2   0    100.0%" in text
+
+
+def test_report_text_says_nothing_about_noise_when_none_was_left_out(session):
+    text = report_text(build_report(session, date(2025, 1, 1), date(2025, 1, 2)))
+
+    assert "KB gaps (0 unanswered questions in 0 groups)\n  none\n\nHelp-centre articles" in text

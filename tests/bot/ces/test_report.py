@@ -229,10 +229,11 @@ def test_kb_gaps_group_near_duplicates(session):
     #   with "shipping to canada"); c6 "Exporting my data to CSV" (trigram Jaccard 9/17 with export
     #   data). T1 and T3 are not counted again: their conversations logged the queries.
     #   c11's question (03-01) is outside the range. The help centre's abstained "gift card balance"
-    #   (03-06) counts here, although containment leaves help-centre searches out.
+    #   (03-06) counts here, although containment leaves help-centre searches out. Left out as noise:
+    #   the help centre's two probes and the chats' "dunno", "אין לי מושג" and "🤷".
     gaps = kb_gaps(session, TWO_WEEKS)
 
-    assert (gaps["questions"], gaps["groups_total"]) == (8, 5)
+    assert (gaps["questions"], gaps["left_out_as_noise"], gaps["groups_total"]) == (8, 5, 5)
     assert gaps["groups"] == [
         {"representative": "How do I export my data?", "count": 3, "conversations": 2, "languages": ["en"],
          "sources": {"abstain": 2, "miss": 1}, "examples": ["how can I export data", "Exporting my data to CSV"]},
@@ -280,6 +281,30 @@ def test_kb_gaps_group_at_most_the_latest_questions_tickets_included(session, mo
     assert capped["questions"] == 3
     assert {group["representative"] for group in capped["groups"]} == {
         "parking at the store", "Cancel my subscription", "Warranty on headphones"}
+
+
+def test_kb_gaps_leave_noise_out_count_it_and_keep_the_real_questions_of_a_flood(session, monkeypatch):
+    # May, apart from the seeded March, one abstained query a day: a short real question in each language
+    # on days 1-3 and 10, noise on days 4-9, and on day 11 one erased by the retention job (emptied).
+    questions = [(1, "refund?", "en"), (2, "vrácení peněz", "cs"), (3, "החזר כספי", "he"), (10, "استرداد", "ar")]
+    noise = ["<img src=x onerror=alert(1)>", "' OR 1=1--", "idk", "לא יודע", "مش عارف", "nevím"]
+    erased = (11, "", "en")
+    for day, text, language in [*questions, *((day, text, "en") for day, text in enumerate(noise, start=4)), erased]:
+        session.add(KbQuery(conversation_id=f"m{day}", channel="web", question=text, language=language,
+                            outcome="abstain", created_at=datetime(2026, 5, day, 9, tzinfo=timezone.utc)))
+    session.flush()
+    may = ReportRange(date(2026, 5, 1), date(2026, 5, 31))
+
+    gaps = kb_gaps(session, may)
+    assert (gaps["questions"], gaps["left_out_as_noise"]) == (4, 6)
+    assert {group["representative"] for group in gaps["groups"]} == {text for _, text, _ in questions}
+
+    # Capped at the latest 3 questions: the six noise entries newer than the third are counted, and the
+    # flood does not push the older questions out.
+    monkeypatch.setattr(report, "MAX_GAP_QUESTIONS", 3)
+    capped = kb_gaps(session, may)
+    assert (capped["questions"], capped["left_out_as_noise"]) == (3, 6)
+    assert {group["representative"] for group in capped["groups"]} == {"استرداد", "החזר כספי", "vrácení peněz"}
 
 
 def test_build_report_puts_every_aggregate_together(session):
