@@ -186,6 +186,12 @@ class TicketMessage(Base):
     until Rasa accepted them. Each such line has its own retry schedule (``delivery_attempts``,
     ``next_delivery_at``, ``last_delivery_error``); ``delivery_error`` records a permanent refusal,
     and such a failed line is not retried unless an agent asks.
+
+    Rasa taking a line does not mean the customer saw it, so ``reached`` says where it got, for the
+    console: ``chat`` (a chat the customer had open), ``email``, ``chat_later`` (a web chat they had
+    left: it is there when they come back) or ``nobody`` (a channel that cannot receive pushed lines);
+    ``email_skipped`` says why a line the customer did not see live did not go by e-mail too
+    (``no_address``, ``email_off``; None for lines that never go by e-mail).
     """
 
     __tablename__ = "ticket_messages"
@@ -208,6 +214,8 @@ class TicketMessage(Base):
     # None: due now. A line waits for this time only while it is the first undelivered one of its ticket.
     next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_delivery_error: Mapped[str | None] = mapped_column(String(300))
+    reached: Mapped[str | None] = mapped_column(String(20))
+    email_skipped: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -24,11 +24,16 @@ Each line is a small state machine kept in ``ticket_messages`` (so nothing is lo
   window), which Rasa answers with HTTP 500. The ticket then remembers the customer as unreachable
   and its later lines fail at once with that reason, until the customer writes again or an agent
   retries a line (:func:`bot.helpdesk.tickets.retry_delivery`).
-- **delivered**.
+- **delivered**: the conversation holds the line, which is not the same as the customer seeing it.
+  ``reached`` says where it got: ``chat`` (a chat the customer has open), ``chat_later`` (a web chat
+  they left; it is there when they come back), ``nobody`` (a channel that cannot receive pushed
+  lines, such as REST, or a ticket that came by e-mail), with ``email_skipped`` saying why it did not
+  go by e-mail too; or ``email``.
 
 Every change of a line's state is an event, so the agent console shows it live. Each try of an
 agent reply or a resolution also asks :func:`bot.email.notify.after_chat_try` whether the customer
-must get it by e-mail (not in the chat, or the chat refused it for good); a failed line then says so.
+must get it by e-mail (not in the chat, or the chat refused it for good); the line is then
+``reached: email``, failed in the chat or not.
 """
 
 from __future__ import annotations
@@ -44,9 +49,11 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from bot.customers.identity import PULL_CHANNELS, connected
 from bot.db import rows_changed, session_scope, utcnow
 from bot.email import notify
 from bot.email.inbound import is_email_conversation
+from bot.email.outbound import email_enabled
 from bot.helpdesk import events
 from bot.helpdesk.http import (
     KeepAlive,
@@ -58,7 +65,7 @@ from bot.helpdesk.schedule import next_attempt_at, worst_call_s
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
 from bot.helpdesk.tickets import due_delivery_ticket_ids
 from bot.logging_setup import Redactor
-from bot.models import Ticket, TicketMessage
+from bot.models import Conversation, Ticket, TicketMessage
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -301,8 +308,10 @@ class RasaBridge:
             message.next_delivery_at = outcome.retry_at
             emailed = notify.after_chat_try(session, self._settings, line=message,
                                             failed_for_good=outcome.failed is not None)
-            if emailed is not None and outcome.failed:
-                message.delivery_error = _went_by_email(outcome.failed, emailed.to_address)
+            if emailed is not None:
+                message.reached = "email"
+            if outcome.delivered:
+                _record_reach(session, self._settings, message)
             session.flush()
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
@@ -339,10 +348,28 @@ class _Outcome:
         return self.failed is None and self.retry_at is None
 
 
-def _went_by_email(error: str, address: str) -> str:
-    """The failed line's error as the console shows it, saying where the customer got it instead."""
-    note = f"; it went by e-mail to {address}"
-    return error[: MAX_ERROR_CHARS - len(note)] + note
+def _record_reach(session: Session, settings: Settings, message: TicketMessage) -> None:
+    """Record where a line the conversation now holds got to, so the console never says Delivered for
+    a line nobody saw. A line already e-mailed stays ``email`` unless the customer is in the chat now."""
+    conversation_id = message.ticket.conversation_id
+    conversation = session.get(Conversation, conversation_id)
+    if is_email_conversation(conversation_id) or (conversation is not None and conversation.channel in PULL_CHANNELS):
+        where = "nobody"
+    else:
+        where = "chat" if connected(session, conversation_id) else "chat_later"
+    if where == "chat" or message.reached != "email":
+        message.reached = where
+    unseen = message.reached in ("chat_later", "nobody")
+    message.email_skipped = _why_not_emailed(session, settings, message) if unseen else None
+
+
+def _why_not_emailed(session: Session, settings: Settings, message: TicketMessage) -> str | None:
+    """Why a line the customer did not see live did not go by e-mail; None for lines that never do."""
+    if message.rasa_intent not in notify.KIND_OF_LINE:
+        return None
+    if not email_enabled(settings):
+        return "email_off"
+    return "no_address" if notify.recipient(session, message.ticket) is None else None
 
 
 def _is_due(line: PendingLine, now: datetime) -> bool:

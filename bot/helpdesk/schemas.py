@@ -247,6 +247,16 @@ class MessageOut(_FromOrm):
     delivery_attempts: int = Field(0, description="tries so far to hand the line to the customer's chat")
     next_delivery_at: datetime | None = Field(None, description="when a line not delivered yet is tried again")
     last_delivery_error: str | None = Field(None, description="why the last try failed")
+    reached: Literal["chat", "email", "chat_later", "nobody"] | None = Field(
+        None,
+        description="where the line got: a chat the customer had open, e-mail, a web chat they had left (shown "
+        "when they come back), or nobody (a channel that cannot receive pushed lines, such as REST); null "
+        "while neither delivered nor e-mailed, for lines not meant for the customer, and for lines delivered "
+        "before this field existed",
+    )
+    email_skipped: Literal["no_address", "email_off"] | None = Field(
+        None, description="why a line the customer did not see live (`chat_later`, `nobody`) did not go by e-mail too"
+    )
 
 
 class TicketSla(BaseModel):

@@ -2,7 +2,8 @@
 
 The console is served by the helpdesk at ``/agent``; the customer is driven through the real bot
 over Rasa's REST channel, which escalates through the real action server. A REST customer cannot
-receive pushes, so what the agent sends is checked in the customer's Rasa tracker. Screenshots
+receive pushes, so what the agent sends is checked in the customer's Rasa tracker, and the console
+must say it reached nobody (e-mail is off on this stack). Screenshots
 land in ``tests/artifacts/screenshots/`` (``console-*.png``).
 """
 from __future__ import annotations
@@ -126,7 +127,10 @@ def test_an_agent_takes_a_live_escalation_from_the_queue_to_resolved(stack, open
 
     reply = console.page.locator(".transcript .msg-agent").last
     expect(reply.locator(".msg-body")).to_have_text("Hi Maya, Dana here. Your refund was sent today.")
-    expect(reply.locator(".msg-delivery")).to_have_text("Delivered", timeout=LIVE_TIMEOUT_MS)
+    expect(reply.locator(".msg-delivery")).to_have_text(
+        "Not delivered: the customer's channel cannot receive messages, and e-mail is off", timeout=LIVE_TIMEOUT_MS)
+    joined = console.page.locator(".transcript .msg-system").filter(has_text="Dana Levi joined the conversation")
+    expect(joined.locator(".msg-delivery")).to_have_text("Not delivered: the customer's channel cannot receive messages")
     expect(console.page.locator("#composer-text")).to_have_value("")
     assert any("Your refund was sent today." in text for text in customer.bot_texts_in_tracker())
 
@@ -139,6 +143,10 @@ def test_an_agent_takes_a_live_escalation_from_the_queue_to_resolved(stack, open
 
     expect(console.page.locator(".ticket-meta .chip-status")).to_have_text("Resolved")
     expect(console.action("Reopen")).to_be_visible()
+    resolution = console.page.locator(".transcript .msg-system").filter(has_text="Dana Levi resolved the ticket")
+    expect(resolution.locator(".msg-delivery")).to_have_text(
+        "Not delivered: the customer's channel cannot receive messages, and e-mail is off", timeout=LIVE_TIMEOUT_MS)
+    expect(console.page.locator(".transcript .msg-retry")).to_have_count(0)  # retrying cannot reach a REST client
     stack.wait_for(lambda: any(f"marked your request {reference} as resolved" in text
                                for text in customer.bot_texts_in_tracker()), timeout=30)
 
@@ -147,6 +155,26 @@ def test_an_agent_takes_a_live_escalation_from_the_queue_to_resolved(stack, open
     resolved = console.page.get_by_role("table", name="Your resolved and closed tickets")
     expect(resolved.get_by_role("link", name=reference, exact=True)).to_be_visible()
     assert console.page.evaluate("() => window.consoleNeverReloaded") is True
+    assert console.tab.console_errors == []
+
+
+def test_a_reply_to_a_rest_customer_goes_by_email_and_the_console_says_so(mail_stack, open_page, sender):
+    """The trial's case with e-mail on: REST cannot push, so the reply and the resolution go by e-mail,
+    and the console must say that rather than Delivered."""
+    email = new_agent(mail_stack, "Omer Katz")
+    console = AgentConsole.open(open_page, mail_stack)
+    console.log_in(email)
+    customer = RestCustomer(mail_stack, sender)
+    reference = customer.escalate("Maya Cohen", "maya.cohen@example.com", "My refund has not arrived after two weeks")
+    console.queue_row(reference).get_by_role("button", name=f"Claim {reference}").click(timeout=LIVE_TIMEOUT_MS)
+
+    console.send("Your refund was sent today.")
+    reply = console.page.locator(".transcript .msg-agent").last
+    expect(reply.locator(".msg-delivery")).to_have_text("Sent by e-mail", timeout=LIVE_TIMEOUT_MS)
+    console.action("Resolve").click()
+    resolution = console.page.locator(".transcript .msg-system").filter(has_text="Omer Katz resolved the ticket")
+    expect(resolution.locator(".msg-delivery")).to_have_text("Sent by e-mail", timeout=LIVE_TIMEOUT_MS)
+    expect(console.page.locator(".transcript .msg-retry")).to_have_count(0)
     assert console.tab.console_errors == []
 
 

@@ -1,6 +1,7 @@
 """What the customer receives by e-mail, on the real helpdesk with a real SMTP server: a receipt per
 ticket, an agent reply when they are not in the chat (and not when they are), a refused chat line
-that went by e-mail instead, and the resolution notice with its effort links."""
+that went by e-mail instead, and the resolution notice with its effort links; and what each line
+tells the agent about where it got (``reached``)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,6 +22,10 @@ def claimed(desk, conversation_id: str, **fields) -> tuple:
     ticket_id = desk.ticket_id(desk.escalate(conversation_id, **fields)["reference"])
     assert desk.client.post(f"/api/tickets/{ticket_id}/claim", headers=anna.headers).status_code == 200
     return anna, ticket_id
+
+
+def lines_of(desk, agent, ticket_id: int) -> dict[str, dict]:
+    return {m["body"]: m for m in desk.client.get(f"/api/tickets/{ticket_id}", headers=agent.headers).json()["messages"]}
 
 
 def queued(sessions, kind: str) -> list[EmailMessage]:
@@ -69,6 +74,7 @@ def test_an_agent_reply_goes_by_email_when_the_web_customer_left(mail_desk, mail
     assert "Here is a new link." in answer.get_content() and "Anna" in answer.get_content()
     assert "internal only" not in "".join(m.get_content() for m in mails)
 
+    assert lines_of(mail_desk, anna, ticket_id)["Here is a new link."]["reached"] == "email"
 
 def test_no_email_while_the_customer_is_in_the_chat(mail_desk, mail_settings, mail_sessions, rasa):
     anna, ticket_id = claimed(mail_desk, "web:here")
@@ -78,14 +84,14 @@ def test_no_email_while_the_customer_is_in_the_chat(mail_desk, mail_settings, ma
     assert len(rasa.calls) == 3
     assert queued(mail_sessions, "agent_reply") == [] and queued(mail_sessions, "resolution") == []
 
+    assert lines_of(mail_desk, anna, ticket_id)["Hello!"]["reached"] == "chat"
 
 def test_a_line_the_chat_refused_for_good_goes_by_email_and_the_console_says_so(mail_desk, mail_sessions, rasa):
     anna, ticket_id = claimed(mail_desk, "telegram:77")
     rasa.refuse_for["telegram:77"] = (500, BLOCKED)
     mail_desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "are you there?"}, headers=anna.headers)
-    line = next(m for m in mail_desk.client.get(f"/api/tickets/{ticket_id}", headers=anna.headers).json()["messages"]
-                if m["body"] == "are you there?")
-    assert line["delivery_error"].endswith("; it went by e-mail to dana@example.com")
+    line = lines_of(mail_desk, anna, ticket_id)["are you there?"]
+    assert (line["delivery_error"], line["reached"]) == ("recipient unreachable: Forbidden: bot was blocked by the user", "email")
     assert [m.body.split("\n\n")[1] for m in queued(mail_sessions, "agent_reply")] == ["are you there?"]
 
 
@@ -116,3 +122,23 @@ def test_a_ticket_that_came_by_email_is_answered_by_email_only(mail_desk, mail_s
     assert [m.body.split("\n\n")[1] for m in queued(mail_sessions, "agent_reply")] == ["Try this."]
     lines = mail_desk.client.get(f"/api/tickets/{ticket_id}", headers=anna.headers).json()["messages"]
     assert all(m["delivered"] for m in lines)
+    assert lines_of(mail_desk, anna, ticket_id)["Try this."]["reached"] == "email"
+
+
+def test_a_rest_customer_gets_the_reply_and_the_resolution_by_email(mail_desk, mail_sessions, rasa):
+    """The REST channel cannot push: without the e-mail the customer would hear nothing."""
+    anna, ticket_id = claimed(mail_desk, "rest:with-address", channel="rest")
+    mail_desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "Done."}, headers=anna.headers)
+    mail_desk.client.post(f"/api/tickets/{ticket_id}/resolve", headers=anna.headers)
+    assert len(queued(mail_sessions, "agent_reply")) == 1 and len(queued(mail_sessions, "resolution")) == 1
+    lines = [m for m in lines_of(mail_desk, anna, ticket_id).values() if m["reached"] is not None]
+    assert [(m["author_type"], m["reached"], m["email_skipped"]) for m in lines] == [
+        ("system", "nobody", None), ("agent", "email", None), ("system", "email", None)]
+
+
+def test_a_rest_customer_without_an_address_hears_nothing_and_the_console_says_why(mail_desk, mail_sessions, rasa):
+    anna, ticket_id = claimed(mail_desk, "rest:no-address", channel="rest", customer_email=None)
+    mail_desk.client.post(f"/api/tickets/{ticket_id}/messages", json={"text": "Done."}, headers=anna.headers)
+    assert queued(mail_sessions, "agent_reply") == []
+    line = lines_of(mail_desk, anna, ticket_id)["Done."]
+    assert (line["reached"], line["email_skipped"], line["delivery_error"]) == ("nobody", "no_address", None)

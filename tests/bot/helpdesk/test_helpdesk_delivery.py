@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from bot.customers.identity import adjust_presence
 from bot.db import session_scope, utcnow
 from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
@@ -20,11 +22,12 @@ from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
 from tests.bot.helpdesk.standins import RasaStandIn, wait_until
 from tests.helpers.postgres import free_port
+from tests.helpers.sessions import in_session
 
 
-def claimed_ticket(desk: Desk, conversation_id: str):
+def claimed_ticket(desk: Desk, conversation_id: str, **fields):
     anna = desk.agent("Anna")
-    ticket_id = desk.ticket_id(desk.escalate(conversation_id)["reference"])
+    ticket_id = desk.ticket_id(desk.escalate(conversation_id, **fields)["reference"])
     assert desk.client.post(f"/api/tickets/{ticket_id}/claim", headers=anna.headers).status_code == 200
     return anna, ticket_id
 
@@ -270,6 +273,43 @@ def test_a_line_whose_answer_was_lost_is_not_shown_twice(desk, rasa, app):
 
     assert line(desk, anna, ticket_id, "shown once")["delivered"] is True
     assert [c["entities"].get("agent_message") for c in rasa.calls].count("shown once") == 1
+
+
+@pytest.mark.parametrize(("conversation_id", "channel", "chat_open", "reached"), [
+    ("web:here", "socketio", True, "chat"),
+    ("web:away", "socketio", False, "chat_later"),  # the widget shows it when they come back
+    ("telegram:61", "telegram", False, "chat"),  # a messaging app is always in reach
+])
+def test_a_line_counts_as_delivered_only_into_a_chat_the_customer_has_open(desk, rasa, conversation_id, channel,
+                                                                           chat_open, reached):
+    if chat_open:
+        in_session(desk.sessions, adjust_presence, conversation_id=conversation_id, open_=True)
+    anna, ticket_id = claimed_ticket(desk, conversation_id, channel=channel)
+    reply(desk, anna, ticket_id, "hello")
+    sent = line(desk, anna, ticket_id, "hello")
+    assert (sent["delivered"], sent["reached"]) == (True, reached)
+    # Not seen live, and e-mail is off in these tests: the console says why it did not go by e-mail either.
+    assert sent["email_skipped"] == (None if reached == "chat" else "email_off")
+    assert line(desk, anna, ticket_id, "Anna joined the conversation")["email_skipped"] is None  # never e-mailed
+
+
+def test_a_rest_customer_gets_no_line_and_no_retry_can_change_that(desk, rasa):
+    """REST answers each of the customer's requests and cannot push: the conversation takes every line
+    (it keeps the handoff's state), but the customer sees none, and the console must not say Delivered."""
+    anna, ticket_id = claimed_ticket(desk, "rest:api-client", channel="rest")
+    reply(desk, anna, ticket_id, "Your refund was sent today.")
+    assert desk.client.post(f"/api/tickets/{ticket_id}/resolve", headers=anna.headers).status_code == 200
+    assert rasa.intents("rest:api-client") == ["EXTERNAL_agent_joined", "EXTERNAL_agent_message", "EXTERNAL_ticket_resolved"]
+
+    lines = [m for m in messages(desk, anna, ticket_id) if m["reached"] is not None]
+    assert [(m["author_type"], m["reached"], m["email_skipped"], m["delivery_error"]) for m in lines] == [
+        ("system", "nobody", None, None),  # joined: a line that never goes by e-mail
+        ("agent", "nobody", "email_off", None),
+        ("system", "nobody", "email_off", None),  # the resolution
+    ]
+    reply_line = lines[1]
+    retry = desk.client.post(f"/api/tickets/{ticket_id}/messages/{reply_line['id']}/retry", headers=anna.headers)
+    assert retry.status_code == 409, "not a failure a retry could mend"
 
 
 def test_a_triggered_line_counts_as_shown_only_when_the_bot_answered_it():

@@ -370,11 +370,11 @@ export class ConversationView {
     const kind = message.author_type;
     const body = el("p", { class: "msg-body", dir: "auto" }, message.body);
     if (kind === "system") {
-      // System lines for the customer's chat (joined, resolved, the ticket number) say so only when not delivered.
-      const undelivered = !message.delivered || message.delivery_error;
+      // System lines for the customer's chat (joined, resolved, the ticket number) say so only when the customer
+      // did not see them in the chat.
       return el("li", { class: "msg msg-system", "data-message-id": message.id },
         body, el("span", { class: "msg-time" }, timeElement(message.created_at)),
-        undelivered ? this.deliveryLine(message) : null);
+        seenInChat(message) ? null : this.deliveryLine(message));
     }
     return el("li", { class: `msg msg-${kind}`, "data-message-id": message.id },
       el("div", { class: "msg-meta" }, this.authorLabel(message), " ", el("span", { class: "msg-time" }, timeElement(message.created_at))),
@@ -383,20 +383,32 @@ export class ConversationView {
     );
   }
 
-  /** Whether the line reached the customer's chat; a failed line shows why, and a way to send it again. */
+  /** Where the line got: "Delivered" only into a chat the customer had open. A failed line shows why, and a way
+   * to send it again unless the customer withdrew (the helpdesk then sends nothing more). */
   deliveryLine(message) {
+    const emailed = message.reached === "email";
     if (message.delivery_error) {
-      const retry = el("button", { type: "button", class: "small msg-retry" }, "Retry");
-      retry.addEventListener("click", () => whileBusy(retry, () => this.retryDelivery(message)));
-      return el("p", { class: "msg-delivery is-failed" }, `Not delivered: ${message.delivery_error} `, retry);
+      return el("p", { class: "msg-delivery is-failed" },
+        emailed ? `Not delivered in the chat: ${message.delivery_error}; sent by e-mail instead ` : `Not delivered: ${message.delivery_error} `,
+        this.ticket.status === "withdrawn" ? null : this.retryButton(message));
     }
-    if (message.delivered) return el("p", { class: "msg-delivery" }, "Delivered");
+    if (message.delivered) {
+      const [state, label] = reachedLabel(message);
+      return el("p", { class: `msg-delivery ${state}`.trim() }, label);
+    }
     if (message.delivery_attempts > 0) {
+      const tries = `${message.delivery_attempts} ${message.delivery_attempts === 1 ? "try" : "tries"}`;
       return el("p", { class: "msg-delivery is-waiting", title: message.last_delivery_error || "" },
-        `Not delivered yet (${message.delivery_attempts} ${message.delivery_attempts === 1 ? "try" : "tries"}); trying again at `,
+        emailed ? `Sent by e-mail. Not in the chat yet (${tries}); trying again at ` : `Not delivered yet (${tries}); trying again at `,
         timeElement(message.next_delivery_at));
     }
     return el("p", { class: "msg-delivery" }, "Sending…");
+  }
+
+  retryButton(message) {
+    const retry = el("button", { type: "button", class: "small msg-retry" }, "Retry");
+    retry.addEventListener("click", () => whileBusy(retry, () => this.retryDelivery(message)));
+    return retry;
   }
 
   async retryDelivery(message) {
@@ -680,6 +692,32 @@ export class ConversationView {
     this.kbPanel.hidden = true;
     this.kbToggle.setAttribute("aria-expanded", "false");
     this.insertText(article.url ? `${article.title}: ${article.url}` : `${article.title}: ${article.summary}`);
+  }
+}
+
+/** Whether the line reached a chat the customer had open (as lines delivered before the helpdesk recorded where did). */
+function seenInChat(message) {
+  return message.delivered && (!message.reached || message.reached === "chat");
+}
+
+// Why a line the customer did not see live did not go by e-mail too (`email_skipped`).
+const EMAIL_SKIPPED = {
+  no_address: ", and there is no e-mail address",
+  email_off: ", and e-mail is off",
+};
+
+/** A delivered line's state class and label, by where it got (`reached`). */
+function reachedLabel(message) {
+  const noEmail = EMAIL_SKIPPED[message.email_skipped] || "";
+  switch (message.reached) {
+    case "email":
+      return ["", "Sent by e-mail"];
+    case "chat_later":
+      return ["is-waiting", `Not seen yet: the customer has left the chat${noEmail}; it is there when they come back`];
+    case "nobody":
+      return ["is-failed", `Not delivered: the customer's channel cannot receive messages${noEmail}`];
+    default: // "chat"
+      return ["", "Delivered"];
   }
 }
 
