@@ -32,7 +32,7 @@ from bot.db import session_scope, utcnow
 from bot.email.inbound import is_email_conversation
 from bot.email.outbound import email_enabled, enqueue, send_due, sender_address
 from bot.email.rating import rating_url
-from bot.email.templates import texts_for
+from bot.email.templates import greeting, texts_for
 from bot.helpdesk.tickets import AGENT_MESSAGE, TICKET_RESOLVED
 from bot.models import Customer, EmailMessage, Ticket, TicketMessage
 from bot.settings import Settings
@@ -76,7 +76,8 @@ def _queue_receipt(settings: Settings, sessions: sessionmaker, ticket_id: int, n
             if to is None or ticket.reference is None:
                 return False
             texts = texts_for(ticket.language)
-            values = {"reference": ticket.reference, "subject": ticket.subject, "company": settings.company_name}
+            values = {"reference": ticket.reference, "subject": ticket.subject, "company": settings.company_name,
+                      "greeting": greeting(texts, ticket.customer_name)}
             enqueue(session, settings=settings, kind="receipt", to=to, ticket_id=ticket.id,
                     customer_id=ticket.customer_id, subject=texts.receipt_subject.format(**values),
                     body=texts.receipt_body.format(**values), in_reply_to=_previous_email(session, ticket.id),

@@ -3,9 +3,11 @@
 The resolution e-mail and the rating page ask whichever survey ``SURVEY`` names (CES, CSAT or NPS;
 see :mod:`bot.ces.surveys`), with that survey's question, scale and one link per score.
 
-Every text is written for its language (not a word-for-word translation); greetings leave the name
-out, since Czech would need its vocative and Hebrew and Arabic the person's gender. A ticket in any
-other language gets the English texts.
+Every text is written for its language (not a word-for-word translation). The receipt greets the
+customer by the name given in the chat where the language's greeting takes a name as it is ("Hello
+Dana," "שלום דנה," "مرحبًا دانة،"); Czech would need the name's vocative ("Dobrý den, pane Nováku"),
+which a name alone does not give, so a Czech receipt greets without it. A ticket in any other
+language gets the English texts.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ class SurveyTexts:
 
 @dataclass(frozen=True)
 class Texts:
+    greeting: str
+    greeting_by_name: str | None
+    """``{name}`` filled in; None where a name cannot be used as given."""
     receipt_subject: str
     receipt_body: str
     reply_subject: str
@@ -43,9 +48,11 @@ class Texts:
 
 TEXTS = {
     "en": Texts(
+        greeting="Hello,",
+        greeting_by_name="Hello {name},",
         receipt_subject="[{reference}] We received your request: {subject}",
         receipt_body=(
-            "Hello,\n\n"
+            "{greeting}\n\n"
             "Thank you for contacting {company} support. Your request is now ticket {reference}:\n\n"
             "    {subject}\n\n"
             "What happens next: one of our agents will answer you in the chat, or by e-mail if you have left it. "
@@ -82,9 +89,11 @@ TEXTS = {
         page_expired="This link has expired: answers can be given for {days} days after the e-mail.",
     ),
     "he": Texts(
+        greeting="שלום,",
+        greeting_by_name="שלום {name},",
         receipt_subject="[{reference}] קיבלנו את הפנייה שלך: {subject}",
         receipt_body=(
-            "שלום,\n\n"
+            "{greeting}\n\n"
             "תודה שפנית לתמיכה של {company}. הפנייה שלך נרשמה במספר {reference}:\n\n"
             "    {subject}\n\n"
             "מה הלאה: אחד הנציגים שלנו יענה לך בצ'אט, או במייל אם כבר יצאת ממנו. "
@@ -121,9 +130,11 @@ TEXTS = {
         page_expired="תוקף הקישור פג: אפשר לענות עד {days} ימים מיום שליחת המייל.",
     ),
     "ar": Texts(
+        greeting="مرحبًا،",
+        greeting_by_name="مرحبًا {name}،",
         receipt_subject="[{reference}] استلمنا طلبك: {subject}",
         receipt_body=(
-            "مرحبًا،\n\n"
+            "{greeting}\n\n"
             "شكرًا لتواصلك مع دعم {company}. سجّلنا طلبك برقم {reference}:\n\n"
             "    {subject}\n\n"
             "الخطوة التالية: سيرد عليك أحد موظفي الدعم في المحادثة، أو عبر البريد الإلكتروني إذا كنت قد غادرتها. "
@@ -160,9 +171,11 @@ TEXTS = {
         page_expired="انتهت صلاحية هذا الرابط: يمكن الإجابة خلال {days} يومًا من إرسال الرسالة.",
     ),
     "cs": Texts(
+        greeting="Dobrý den,",
+        greeting_by_name=None,
         receipt_subject="[{reference}] Váš požadavek jsme přijali: {subject}",
         receipt_body=(
-            "Dobrý den,\n\n"
+            "{greeting}\n\n"
             "děkujeme, že jste se obrátili na podporu {company}. Váš požadavek jsme zaevidovali pod číslem {reference}:\n\n"
             "    {subject}\n\n"
             "Co bude dál: někdo z našeho týmu vám odpoví v chatu, nebo e-mailem, pokud už chat zavřete. "
@@ -199,6 +212,12 @@ TEXTS = {
         page_expired="Platnost odkazu vypršela: odpovědět lze do {days} dnů od odeslání e-mailu.",
     ),
 }
+
+
+def greeting(texts: Texts, name: str | None) -> str:
+    """The e-mail's first line: by the customer's name when there is one and the language allows it."""
+    name = (name or "").strip()
+    return texts.greeting_by_name.format(name=name) if name and texts.greeting_by_name else texts.greeting
 
 
 def texts_for(language: str | None) -> Texts:

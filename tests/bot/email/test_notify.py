@@ -51,6 +51,7 @@ def test_a_ticket_with_an_address_gets_one_receipt_in_its_language(mail_desk, ma
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "dana@example.com"
     assert f"[{reference}]" in mail["Subject"] and "קיבלנו את הפנייה שלך" in mail["Subject"]
+    assert mail.get_content().startswith("שלום Dana Customer,\n"), "greeted by the name given in the chat"
     assert "Cannot reset my password" in mail.get_content() and "צוות התמיכה של Acme" in mail.get_content()
     assert mail["Message-ID"] == queued(mail_sessions, "receipt")[0].message_id
     assert mail["Auto-Submitted"] == "auto-generated"
@@ -73,8 +74,8 @@ def test_an_agent_reply_goes_by_email_when_the_web_customer_left(mail_desk, mail
     assert answer["Subject"].startswith("Re: [T-") and answer["In-Reply-To"] == receipt.message_id
     assert "Here is a new link." in answer.get_content() and "Anna" in answer.get_content()
     assert "internal only" not in "".join(m.get_content() for m in mails)
-
     assert lines_of(mail_desk, anna, ticket_id)["Here is a new link."]["reached"] == "email"
+
 
 def test_no_email_while_the_customer_is_in_the_chat(mail_desk, mail_settings, mail_sessions, rasa):
     anna, ticket_id = claimed(mail_desk, "web:here")
@@ -83,8 +84,8 @@ def test_no_email_while_the_customer_is_in_the_chat(mail_desk, mail_settings, ma
     mail_desk.client.post(f"/api/tickets/{ticket_id}/resolve", headers=anna.headers)
     assert len(rasa.calls) == 3
     assert queued(mail_sessions, "agent_reply") == [] and queued(mail_sessions, "resolution") == []
-
     assert lines_of(mail_desk, anna, ticket_id)["Hello!"]["reached"] == "chat"
+
 
 def test_a_line_the_chat_refused_for_good_goes_by_email_and_the_console_says_so(mail_desk, mail_sessions, rasa):
     anna, ticket_id = claimed(mail_desk, "telegram:77")
