@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.knowledge_base import answer_if_known
 from actions.services import in_session, in_thread, services
 from bot.ces.store import already_rated, should_ask
+from bot.engine.wait_questions import asks_about_the_wait
 from bot.escalation.details import customer_has_left
-from bot.escalation.wording import agent_or_anyone
+from bot.escalation.wording import agent_or_anyone, queue_place, wait_text
 from bot.helpdesk.client import HelpdeskUnavailable
 from bot.helpdesk.tickets import store_customer_line
 
@@ -62,7 +63,25 @@ async def _relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) ->
         dispatcher.utter_message(response="utter_handoff_ended")
         tell_widget(dispatcher, tracker, handoff_active=False)
         return [SlotSet("handoff_active", False)]
+    if asks_about_the_wait(text):
+        await _tell_the_wait(dispatcher, tracker)
     return []
+
+
+async def _tell_the_wait(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """While the ticket still waits for an agent, its place in the queue and the expected wait; once an
+    agent has it, nothing (the agent is in the chat and has the question)."""
+    try:
+        tickets = await in_thread(services().tickets.ticket_status, tracker.sender_id,
+                                  reference=tracker.get_slot("ticket_reference"))
+    except HelpdeskUnavailable:
+        return  # the question reached the ticket all the same
+    waiting = next((ticket for ticket in tickets if ticket.status == "waiting"), None)
+    if waiting is not None:
+        language = tracker.get_slot("language") or "en"
+        dispatcher.utter_message(response="utter_wait_update", ticket_reference=waiting.reference,
+                                 queue_place=queue_place(language, waiting.queue_position),
+                                 wait_text=wait_text(language, waiting.wait_estimate_minutes))
 
 
 def tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:
@@ -119,7 +138,12 @@ class ActionAgentJoined(Action):
         return "action_agent_joined"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_agent_joined", agent_name=_agent_name(tracker))
+        handed_over_by = _entity(tracker, "previous_agent_name")
+        if handed_over_by:  # a transfer: the customer learns why the person changed
+            dispatcher.utter_message(response="utter_agent_transferred", agent_name=_agent_name(tracker),
+                                     previous_agent_name=handed_over_by)
+        else:
+            dispatcher.utter_message(response="utter_agent_joined", agent_name=_agent_name(tracker))
         tell_widget(dispatcher, tracker, handoff_active=True)
         return [SlotSet("handoff_active", True)]
 

@@ -29,6 +29,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
+from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
 
 RELAY_ACTION = "action_relay_to_agent"
@@ -84,6 +85,8 @@ class HandoffPolicy(UntrainedPolicy):
         name = intent.get("name") or ""
         if name.startswith("EXTERNAL_") or name in PASS_THROUGH_INTENTS:
             return None
+        if asks_about_the_wait(tracker.latest_message.text):  # "still waiting" is not leaving, whatever DIET read
+            return RELAY_ACTION
         return WITHDRAW_ACTION if name in LEAVING_INTENTS and _means_leaving(tracker) else RELAY_ACTION
 
 

@@ -50,6 +50,20 @@ def wait_text(language: str | None, minutes: int | None) -> str:
     return known.format(minutes=_minutes(language, max(1, int(minutes))))
 
 
+_QUEUE_PLACE = {
+    "en": ("You're number {position} in the queue", "You're in the queue"),
+    "he": ("מספרך בתור: {position}", "הפנייה שלך ממתינה בתור"),
+    "ar": ("ترتيبك {position} في قائمة الانتظار", "طلبك في قائمة الانتظار"),
+    "cs": ("Jste {position}. v pořadí", "Jste v pořadí"),
+}
+
+
+def queue_place(language: str | None, position: int | None) -> str:
+    """The customer's place in the queue, or only that they are in it when the helpdesk cannot tell."""
+    known, unknown = _QUEUE_PLACE[normalize_language(language)]
+    return unknown if position is None else known.format(position=position)
+
+
 def offline_reason(language: str | None, open_now: bool) -> str:
     outside_hours, nobody_online = _OFFLINE[normalize_language(language)]
     return outside_hours if not open_now else nobody_online

@@ -338,6 +338,7 @@ class CustomerTicket(BaseModel):
     subject: str
     created_at: datetime
     queue_position: int | None
+    wait_estimate_minutes: int | None = Field(None, description="while waiting; null when it cannot be estimated honestly")
     assignee_name: str | None
     resolved_at: datetime | None
 

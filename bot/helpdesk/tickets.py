@@ -361,14 +361,16 @@ def transfer(
         raise InvalidInput(f"{target.name} is deactivated and cannot take tickets")
     if target.id == ticket.assignee_id:
         raise Conflict(f"{ticket.reference} is already assigned to {target.name}")
-    _guarded_update(session, ticket, ticket.assignee, now, assignee_id=target.id)
+    previous = ticket.assignee
+    _guarded_update(session, ticket, previous, now, assignee_id=target.id)
+    # The customer is told who handed over as well as who joined: the one they were talking to.
     message = _to_customer(
         session,
         ticket,
         "system",
         f"{agent.name} transferred the conversation to {target.name}",
         AGENT_JOINED,
-        {"agent_name": target.name},
+        {"agent_name": target.name, **({"previous_agent_name": previous.name} if previous else {})},
         now,
         agent,
     )
@@ -677,17 +679,21 @@ def customer_tickets(
     if reference:
         query = query.where(Ticket.reference == reference.strip().upper())
     tickets = session.scalars(query.order_by(Ticket.id.desc()).limit(limit)).all()
+    positions = [queue_position(session, ticket=ticket) for ticket in tickets]
+    now = utcnow()
+    online = agents_online(session, now=now) if any(position is not None for position in positions) else 0
     return [
         CustomerTicket(
             reference=ticket.reference,
             status=ticket.status,
             subject=ticket.subject,
             created_at=ticket.created_at,
-            queue_position=queue_position(session, ticket=ticket),
+            queue_position=position,
+            wait_estimate_minutes=wait_estimate_minutes(session, position=position, online=online, now=now),
             assignee_name=ticket.assignee.name if ticket.assignee else None,
             resolved_at=ticket.resolved_at,
         )
-        for ticket in tickets
+        for ticket, position in zip(tickets, positions, strict=True)
     ]
 
 

@@ -67,6 +67,45 @@ def test_with_an_open_ticket_the_message_reaches_the_agent_silently(action_servi
         assert ticket.messages[-1].author_type == "customer"
 
 
+def waiting_ticket(domain) -> str:
+    """A conversation whose ticket waits in the queue, as after the escalation form; its sender id."""
+    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
+             "issue_description": "double charge"}
+    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
+    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
+    return escalated.sender_id
+
+
+@pytest.mark.parametrize(("language", "text", "place"), [
+    ("en", "how long will it take?", "You're number "), ("he", "כמה זמן עוד?", "מספרך בתור: "),
+    ("ar", "هل من جديد؟", "ترتيبك "), ("cs", "jak dlouho ještě?", "Jste "),
+])
+def test_a_question_about_the_wait_gets_the_place_in_the_queue_and_reaches_the_agent(
+        action_services, dispatcher, domain, language, text, place):
+    sender_id = waiting_ticket(domain)
+
+    run(ActionRelayToAgent(), dispatcher, make_tracker(domain, text, "withdraw_request", sender_id=sender_id,
+                                                       slots={"handoff_active": True, "language": language}), domain)
+
+    assert responses(dispatcher) == ["utter_wait_update"]
+    assert dispatcher.messages[0]["queue_place"].startswith(place)
+    assert dispatcher.messages[0]["ticket_reference"].startswith("T-") and dispatcher.messages[0]["wait_text"]
+    with session_scope(action_services.sessions) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one()
+        assert ticket.messages[-1].body == text, "the agent sees the question too"
+
+
+def test_once_an_agent_has_the_ticket_the_bot_leaves_the_question_to_the_agent(action_services, dispatcher, domain):
+    sender_id = waiting_ticket(domain)
+    with session_scope(action_services.sessions) as session:
+        session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one().status = "assigned"
+
+    run(ActionRelayToAgent(), dispatcher, make_tracker(domain, "any update?", "nlu_fallback", sender_id=sender_id,
+                                                       slots={"handoff_active": True}), domain)
+
+    assert dispatcher.messages == []
+
+
 # --- agent events -------------------------------------------------------------------------------
 
 
@@ -77,6 +116,17 @@ def test_an_agent_joining_is_announced(dispatcher, domain):
 
     assert responses(dispatcher) == ["utter_agent_joined"]
     assert dispatcher.messages[0]["agent_name"] == "Avi"
+    assert slots_set(events) == {"handoff_active": True}
+
+
+def test_a_transfer_says_who_handed_the_conversation_over(dispatcher, domain):
+    tracker = make_tracker(domain, "", "EXTERNAL_agent_joined",
+                           entities=entities(agent_name="Dan", previous_agent_name="Ada"))
+
+    events = run(ActionAgentJoined(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_agent_transferred"]
+    assert (dispatcher.messages[0]["agent_name"], dispatcher.messages[0]["previous_agent_name"]) == ("Dan", "Ada")
     assert slots_set(events) == {"handoff_active": True}
 
 

@@ -5,6 +5,7 @@ agent replies can be seen arriving in the customer's own chat.
 """
 import re
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,7 +16,7 @@ from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.rasa_bridge import bot_answered
 from bot.helpdesk.shown_lines import LINE_ENTITY
 from bot.models import SurveyRating
-from tests.e2e.helpers import Customer
+from tests.e2e.helpers import AgentClient, Customer
 
 pytestmark = pytest.mark.usefixtures("agent")  # every escalation finds an agent online
 
@@ -102,6 +103,33 @@ def test_escalation_live_handoff_and_handback(stack, standins, agent):
 
     customer.say("what's the status of my ticket?")
     assert "resolved" in customer.wait_for_text(f"{reference} —")
+
+
+def test_a_question_about_the_wait_gets_the_place_in_the_queue_and_reaches_the_agent(stack, standins, agent):
+    customer = Customer(stack, standins)
+    reference = customer.open_ticket()
+
+    customer.say("still waiting")
+
+    # Until 5 December nothing at all, and DIET read "still waiting" as withdrawing the request.
+    told = customer.wait_for_text(f"You're number \\d+ in the queue for {reference}")
+    assert "Your message is with the team too." in told
+    stack.wait_for(lambda: [m["body"] for m in agent.ticket(reference)["messages"]][-1] == "still waiting", timeout=10)
+    assert not any("stop waiting" in text.lower() for text in customer.texts()), "not taken for leaving"
+
+
+def test_a_transfer_tells_the_customer_who_handed_over_to_whom(stack, standins, agent):
+    customer = Customer(stack, standins)
+    reference = customer.open_ticket()
+    agent.claim(reference)
+    customer.wait_for_text("Dana from the support team has joined")
+    colleague = AgentClient.new_online_agent(stack, f"ben-{uuid.uuid4().hex[:6]}@example.com", "Ben")
+
+    agent.ok("POST", f"/tickets/{agent.ticket_id(reference)}/transfer", json={"agent_id": colleague.ok("GET", "/auth/me")["agent"]["id"]})
+
+    customer.wait_for_text("Dana has passed your conversation to Ben from the support team")
+    colleague.reply(reference, "Hi, Ben here.")
+    customer.wait_for_text("Ben: Hi, Ben here.")
 
 
 def test_ticket_status_in_a_later_conversation(stack, standins, agent):

@@ -3,7 +3,7 @@ number the customer types back as the button it names.
 
 Rasa's fallback prints each button on a message of its own as ``1: Title (/payload)``, showing customers
 the payload, and a typed "1" then reached NLU as a number (after "Did you mean …?" it was read as an
-effort score). Standard library only (with ``trust``, which is too): the connectors and the guard (engine env) call these,
+effort score). Standard library only (with ``trust`` and ``bot.language``, which are too): the connectors and the guard (engine env) call these,
 the app env tests them directly.
 
 Customers also name a button by its position ("the second one", "option 2", "השני", "الأول", "poslední"). Closed
@@ -13,11 +13,11 @@ a courtesy, an article or "option"/"number", so "the first time I ordered it bro
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.engine.channels.trust import from_customer, shown_buttons
+from bot.language import fold_typed
 
 
 def numbered_options(text: str, buttons: Sequence[Mapping[str, Any]]) -> str:
@@ -58,25 +58,14 @@ def numbered_choice(text: str, buttons: Sequence[Mapping[str, Any]]) -> str | No
 
 
 _LAST = -1  # the position "the last one" names, whatever the number of buttons
-_ARABIC_VARIANTS = str.maketrans({"ى": "ي", "ة": "ه", "ـ": None})
-_UNWRITTEN = {"Mn", "Cf"}  # combining marks, format characters
-
-
-def _normalised(text: str) -> str:
-    """Lower case without diacritics, vowel marks, hamzas or the invisible direction marks right-to-left keyboards
-    add, with the Arabic letters typed for one another made one: "první" is "prvni", "الأولى" is "الاولي"."""
-    letters = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in letters if unicodedata.category(c) not in _UNWRITTEN).translate(_ARABIC_VARIANTS)
-
-
 def _positions(spellings: Mapping[str, Mapping[int, str]]) -> dict[str, int]:
     """{word: position} from each language's {position: its words}."""
     return {word: position for by_position in spellings.values() for position, words in by_position.items()
-            for word in _normalised(words).split()}
+            for word in fold_typed(words).split()}
 
 
 def _word_set(spellings: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(word for words in spellings.values() for word in _normalised(words).split())
+    return frozenset(word for words in spellings.values() for word in fold_typed(words).split())
 
 
 # Words that name a position wherever they stand: "the second one", "השנייה", "الثاني", "druhou", "dvojku".
@@ -124,7 +113,7 @@ _FOREIGN_SIGN = re.compile(r"[^\w\s.,:;!?#()'\"’׳״،؟]")
 def _named_position(text: str) -> int | None:
     """The position the message names (1 for the first button, ``_LAST`` for the last) when that is all it says: one
     number or ordinal, and around it only markers ("option"), fillers ("the", "please") and "one"; else None."""
-    text = _normalised(text)
+    text = fold_typed(text)
     if _FOREIGN_SIGN.search(text):
         return None
     positions = []

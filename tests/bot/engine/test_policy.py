@@ -49,6 +49,9 @@ CASES = [
     (("i want to cancel my order from last week", "cancel", 0.99, True, None), "action_relay_to_agent"),
     (("cancel it", "cancel", 0.6, True, None), "action_relay_to_agent"),
     (("my card was charged twice", "complain", 0.9, True, None), "action_relay_to_agent"),
+    # a question about the wait is never leaving, whatever DIET read (these are its readings of 5 December)
+    (("still waiting", "withdraw_request", 1.0, True, None), "action_relay_to_agent"),
+    (("كم من الوقت سأنتظر؟", "withdraw_request", 1.0, True, None), "action_relay_to_agent"),
     (("/keep_waiting", "keep_waiting", 1.0, True, None), None),
     (("EXTERNAL: EXTERNAL_agent_message", "EXTERNAL_agent_message", 1.0, True, None), None),
     (("/restart", "restart", 1.0, True, None), None),

@@ -147,6 +147,21 @@ def test_status_is_for_the_conversation_and_its_customer_never_a_typed_email(des
     assert status().status_code == 422
 
 
+def test_a_waiting_ticket_s_status_has_its_wait_estimate_when_someone_is_online(desk):
+    desk.escalate("ahead")
+    reference = desk.escalate("conv-2")["reference"]
+
+    def estimate() -> int | None:
+        tickets = desk.client.get("/api/internal/tickets/status", headers=desk.service,
+                                  params={"conversation_id": "conv-2"}).json()["tickets"]
+        assert [(t["reference"], t["queue_position"]) for t in tickets] == [(reference, 2)]
+        return tickets[0]["wait_estimate_minutes"]
+
+    assert estimate() is None, "nobody online: no honest estimate"
+    desk.agent("Anna", online=True)
+    assert estimate() >= 1
+
+
 # ---------------------------------------------------------------- agents at work
 
 
@@ -185,7 +200,7 @@ def test_queue_order_claim_and_full_context(desk):
     assert desk.client.post("/api/tickets/claim-next", headers=anna.headers).status_code == 204
 
 
-def test_reply_notes_transfer_resolve_reopen(desk):
+def test_reply_notes_transfer_resolve_reopen(desk, rasa):
     anna, ben = desk.agent("Anna"), desk.agent("Ben")
     ticket_id = desk.ticket_id(desk.escalate("conv-1")["reference"])
     base = f"/api/tickets/{ticket_id}"
@@ -197,6 +212,8 @@ def test_reply_notes_transfer_resolve_reopen(desk):
     assert (note.status_code, note.json()["author_type"]) == (201, "note")
     transferred = desk.client.post(f"{base}/transfer", json={"agent_id": ben.id}, headers=anna.headers).json()
     assert transferred["assignee"]["name"] == "Ben"
+    told = [call["entities"] for call in rasa.calls if call["intent"] == "EXTERNAL_agent_joined"][-1]
+    assert (told["agent_name"], told["previous_agent_name"]) == ("Ben", "Anna"), "the customer hears who handed over"
     resolved = desk.client.post(f"{base}/resolve", headers=ben.headers).json()
     assert resolved["status"] == "resolved" and resolved["resolved_at"] is not None
     assert desk.client.post(f"{base}/reopen", headers=ben.headers).json()["status"] == "assigned"
