@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import in_session, services
 from bot.ces.parse import comment_asks_a_question, is_skip, parse_score
-from bot.ces.store import RatingOutcome, add_rating_comment, is_low_score, record_rating
+from bot.ces.store import RatingOutcome, is_low_score, record_rating
 from bot.ces.surveys import ASK_ACTION, SURVEYS, Survey, configured_survey
 from bot.helpdesk.accounts import MAX_DB_ID
 
@@ -116,8 +116,8 @@ class ActionAskEffortScore(Action):
 
 
 class ActionSaveEffortScore(Action):
-    """Store the rating once per resolution (normally stored when the score was given, so only the
-    comment is added here); a low score offers a follow-up by a person, and a comment that is
+    """Store the rating once per resolution (normally stored when the score was given, so
+    ``record_rating`` only adds the comment here); a low score offers a follow-up by a person, and a comment that is
     a new question is answered after it is kept (``next_step: answer_question``).
 
     The resolution must belong to this conversation (``tracker.sender_id``): an id from anywhere
@@ -147,9 +147,6 @@ class ActionSaveEffortScore(Action):
             record_rating, resolution_id=resolution_id, conversation_id=tracker.sender_id, score=int(score),
             comment=comment, survey=survey.name,
         )
-        if outcome is RatingOutcome.ALREADY_RATED:  # as it should be: stored when given (ValidateCesForm)
-            await in_session(add_rating_comment, resolution_id=resolution_id, conversation_id=tracker.sender_id,
-                             comment=comment)
         dispatcher.utter_message(response="utter_effort_thanks")
         if outcome is RatingOutcome.OTHER_CONVERSATION:
             logger.warning("ignored a rating of resolution %s by conversation %s: the resolution is another "

@@ -203,7 +203,8 @@ def record_rating(
     channel: str | None = None,
     survey: str = "ces",
 ) -> RatingOutcome:
-    """Store the score the customer of ``conversation_id`` gave a resolution in ``survey``, at most once.
+    """Store the score the customer of ``conversation_id`` gave a resolution in ``survey``, at most once;
+    a ``comment`` given after the score was stored is added to that rating (never over an earlier one).
 
     Only the conversation the resolution belongs to may rate it: a resolution id from anywhere
     else (typed by hand, or another customer's) is :attr:`RatingOutcome.OTHER_CONVERSATION` and
@@ -220,7 +221,9 @@ def record_rating(
         return RatingOutcome.UNKNOWN_RESOLUTION
     if resolution.conversation_id != conversation_id:
         return RatingOutcome.OTHER_CONVERSATION
-    if _rating_for(session, resolution_id) is not None:
+    earlier = _rating_for(session, resolution_id)
+    if earlier is not None:
+        _add_comment(earlier, comment)
         return RatingOutcome.ALREADY_RATED
     customer = customer_for_conversation(session, conversation_id=resolution.conversation_id,
                                          channel=resolution.channel or "unknown", language=resolution.language or "en")
@@ -249,17 +252,12 @@ def record_rating(
     return RatingOutcome.SAVED
 
 
-def add_rating_comment(session: Session, *, resolution_id: int, conversation_id: str, comment: str | None) -> bool:
-    """Put the survey's optional comment on the rating ``conversation_id`` already gave this resolution
-    (the score is stored as soon as it is given, so a customer who leaves at the comment question loses
-    nothing). Whether a comment was stored: never over an earlier one, never on another conversation's."""
+def _add_comment(rating: SurveyRating, comment: str | None) -> None:
+    """The survey's optional comment on the rating its score made (the score is stored as soon as it is
+    given, so a customer who leaves at the comment question loses nothing); never over an earlier one."""
     text = clean_comment(comment)
-    rating = _rating_for(session, resolution_id)
-    if text is None or rating is None or rating.conversation_id != conversation_id or rating.comment:
-        return False
-    rating.comment = text
-    session.flush()
-    return True
+    if text is not None and not rating.comment:
+        rating.comment = text
 
 
 def _rating_for(session: Session, resolution_id: int) -> SurveyRating | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.helpdesk.text import without_bidi_controls
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -92,12 +93,6 @@ def _intent_name(user_event: dict[str, Any]) -> str | None:
     return ((user_event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def _from_customer(event: dict[str, Any]) -> bool:
-    """A user event the customer sent: Rasa also stores the helpdesk's triggered intents (agent
-    joined, agent message, ticket resolved) as user events, marked external."""
-    return event.get("event") == "user" and not (event.get("metadata") or {}).get("is_external")
-
-
 def _timestamp(event: dict[str, Any]) -> str:
     return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc).isoformat()
 
@@ -114,15 +109,14 @@ def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, s
     for event in events:
         kind = event.get("event")
         text = event.get("text")
-        if _from_customer(event) and text:
+        if from_customer(event) and text:
             if text.startswith("/"):
                 text = f"[{offered.get(text) or _intent_name(event) or text[1:]}]"
             transcript.append({"author": "customer", "text": text, "timestamp": _timestamp(event)})
         elif kind == "bot" and text:
             data = event.get("data") or {}
             author = "agent" if (data.get("custom") or {}).get("from") == "agent" else "bot"
-            buttons = [button for button in data.get("buttons") or []
-                       if isinstance(button, dict) and button.get("title") and button.get("payload")]
+            buttons = [button for button in shown_buttons(event) if button.get("title")]
             offered = {str(button["payload"]): str(button["title"]) for button in buttons}
             if buttons:
                 text = f"{text} " + " ".join(f"[{button['title']}]" for button in buttons)
@@ -133,7 +127,7 @@ def transcript_from_events(events: Iterable[dict[str, Any]]) -> list[dict[str, s
 def _typed_by_customer(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The customer's own typed messages (not button payloads), oldest first."""
     return [event for event in events
-            if _from_customer(event) and event.get("text") and not event["text"].startswith("/")]
+            if from_customer(event) and event.get("text") and not event["text"].startswith("/")]
 
 
 _QUESTION_INTENTS = ("ask_question", "nlu_fallback", None)
@@ -164,8 +158,8 @@ def last_customer_words(events: Iterable[dict[str, Any]]) -> str | None:
 
 def earlier_complaints(events: Iterable[dict[str, Any]]) -> int:
     """How often the customer complained before their latest message (for repeated-complaint frustration)."""
-    from_customer = [event for event in events if _from_customer(event)][:-1]
-    return sum(1 for event in from_customer if _intent_name(event) == "complain")
+    earlier = [event for event in events if from_customer(event)][:-1]
+    return sum(1 for event in earlier if _intent_name(event) == "complain")
 
 
 def customer_has_left(events: Iterable[dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
@@ -175,7 +169,7 @@ def customer_has_left(events: Iterable[dict[str, Any]], now: float, idle_seconds
     """
     last_user = None
     for event in events:
-        if _from_customer(event):
+        if from_customer(event):
             last_user = event
     if last_user is None:
         return True

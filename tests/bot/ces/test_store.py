@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from bot.ces.store import (
     MAX_COMMENT_CHARS,
     RatingOutcome,
-    add_rating_comment,
     already_rated,
     is_low_score,
     record_rating,
@@ -127,13 +126,13 @@ def test_a_comment_goes_on_the_score_given_before_it_once(sessions):
     rate(sessions, resolution_id, score=2)
 
     def comment(text, conversation_id="conv-1"):
-        return in_session(sessions, add_rating_comment, resolution_id=resolution_id, conversation_id=conversation_id,
-                          comment=text)
+        return in_session(sessions, record_rating, resolution_id=resolution_id, conversation_id=conversation_id,
+                          score=2, comment=text)
 
-    assert comment("  ") is False  # nothing to store
-    assert comment("the form asked my e-mail twice", conversation_id="telegram:666") is False  # not theirs
-    assert comment("the form asked my e-mail twice") is True
-    assert comment("a second thought") is False  # the first comment stays
+    assert comment("  ") == RatingOutcome.ALREADY_RATED  # nothing to store
+    assert comment("the form asked my e-mail twice", conversation_id="telegram:666") == RatingOutcome.OTHER_CONVERSATION
+    assert comment("the form asked my e-mail twice") == RatingOutcome.ALREADY_RATED
+    assert comment("a second thought") == RatingOutcome.ALREADY_RATED  # the first comment stays
     with session_scope(sessions) as session:
         assert session.execute(select(SurveyRating.score, SurveyRating.comment)).all() == [
             (2, "the form asked my e-mail twice")]
