@@ -77,17 +77,6 @@ def clean_text(text: str) -> str:
     return "".join(c for c in composed if c != _TATWEEL and unicodedata.category(c) not in ("Cf", "Mn"))
 
 
-_ARABIC_LOOKALIKES = str.maketrans({"ى": "ي", "ة": "ه", _TATWEEL: None})
-
-
-def fold_typed(text: str) -> str:
-    """``text`` as customers type it any which way: lower case without diacritics, vowel marks, hamzas or
-    the invisible direction marks right-to-left keyboards add, with the Arabic letters typed for one
-    another made one ("první" is "prvni", "الأولى" is "الاولي"). For matching closed word lists."""
-    letters = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in letters if unicodedata.category(c) not in ("Mn", "Cf")).translate(_ARABIC_LOOKALIKES)
-
-
 def _fold(word: str) -> str:
     """Lower case without diacritics: "Čeština" → "cestina"."""
     decomposed = unicodedata.normalize("NFD", word.lower())

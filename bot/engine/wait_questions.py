@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.language import fold_typed
+from bot.engine.typed_text import fold_typed
 
 _QUESTIONS = {
     "en": """how long | how long will it take | how long will this take | how long is the wait | how long do i have to wait

@@ -3,7 +3,7 @@ number the customer types back as the button it names.
 
 Rasa's fallback prints each button on a message of its own as ``1: Title (/payload)``, showing customers
 the payload, and a typed "1" then reached NLU as a number (after "Did you mean …?" it was read as an
-effort score). Standard library only (with ``trust`` and ``bot.language``, which are too): the connectors and the guard (engine env) call these,
+effort score). Standard library only (with ``trust`` and ``bot.engine.typed_text``, which are too): the connectors and the guard (engine env) call these,
 the app env tests them directly.
 
 Customers also name a button by its position ("the second one", "option 2", "השני", "الأول", "poslední"). Closed
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.engine.channels.trust import from_customer, shown_buttons
-from bot.language import fold_typed
+from bot.engine.typed_text import fold_typed
 
 
 def numbered_options(text: str, buttons: Sequence[Mapping[str, Any]]) -> str:

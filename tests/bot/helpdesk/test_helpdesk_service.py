@@ -212,7 +212,8 @@ def test_only_the_assignee_replies_and_admins_may_resolve_or_transfer(db):
             action()
     tickets.transfer(db, ticket_id=ticket.id, agent=boss, to_agent_id=ben.id)
     assert ticket.assignee_id == ben.id
-    assert ticket.messages[-1].rasa_entities == {"agent_name": "Ben"}
+    # The customer hears that Anna, whom they were talking to, handed over; not the admin who did it.
+    assert ticket.messages[-1].rasa_entities == {"agent_name": "Ben", "previous_agent_name": "Anna"}
     with pytest.raises(Conflict, match="already assigned to Ben"):
         tickets.transfer(db, ticket_id=ticket.id, agent=ben, to_agent_id=ben.id)
     with pytest.raises(InvalidInput, match="agent 999999 not found"):
