@@ -92,19 +92,25 @@ def is_verified(customer: Customer) -> bool:
     return session.scalar(site.limit(1)) is not None
 
 
-def connected(session: Session, conversation_id: str) -> bool:
-    """Whether the customer would see a message in ``conversation_id`` now.
+def chat_reach(session: Session, conversation_id: str) -> str:
+    """Where a message pushed into ``conversation_id`` now lands: ``chat`` (the customer sees it now),
+    ``chat_later`` (a web chat nobody has open: it is there when they come back) or ``nobody``.
 
-    A web chat only while a browser has it open (the engine reports sockets: :func:`adjust_presence`);
-    the REST channel never (it answers each request and cannot push an agent's reply); a messaging app
-    always (its reply window is the channel's own concern).
+    A web chat is seen only while a browser has it open (the engine reports sockets:
+    :func:`adjust_presence`); the REST channel never (it answers each request and cannot push an agent's
+    reply); a messaging app always (its reply window is the channel's own concern).
     """
     conversation = session.get(Conversation, conversation_id)
     if conversation is not None and conversation.channel in PULL_CHANNELS:
-        return False
+        return "nobody"
     if channel_identity(conversation_id)[0] == "web" or (conversation is not None and conversation.channel in WEB_CHANNELS):
-        return conversation is not None and conversation.open_sockets > 0
-    return True
+        return "chat" if conversation is not None and conversation.open_sockets > 0 else "chat_later"
+    return "chat"
+
+
+def connected(session: Session, conversation_id: str) -> bool:
+    """Whether the customer would see a message in ``conversation_id`` now (:func:`chat_reach`)."""
+    return chat_reach(session, conversation_id) == "chat"
 
 
 def adjust_presence(session: Session, conversation_id: str, *, open_: bool, now: datetime | None = None) -> int:

@@ -49,7 +49,7 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
-from bot.customers.identity import PULL_CHANNELS, connected
+from bot.customers.identity import chat_reach
 from bot.db import rows_changed, session_scope, utcnow
 from bot.email import notify
 from bot.email.inbound import is_email_conversation
@@ -65,7 +65,7 @@ from bot.helpdesk.schedule import next_attempt_at, worst_call_s
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
 from bot.helpdesk.tickets import due_delivery_ticket_ids
 from bot.logging_setup import Redactor
-from bot.models import Conversation, Ticket, TicketMessage
+from bot.models import Ticket, TicketMessage
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -352,11 +352,7 @@ def _record_reach(session: Session, settings: Settings, message: TicketMessage) 
     """Record where a line the conversation now holds got to, so the console never says Delivered for
     a line nobody saw. A line already e-mailed stays ``email`` unless the customer is in the chat now."""
     conversation_id = message.ticket.conversation_id
-    conversation = session.get(Conversation, conversation_id)
-    if is_email_conversation(conversation_id) or (conversation is not None and conversation.channel in PULL_CHANNELS):
-        where = "nobody"
-    else:
-        where = "chat" if connected(session, conversation_id) else "chat_later"
+    where = "nobody" if is_email_conversation(conversation_id) else chat_reach(session, conversation_id)
     if where == "chat" or message.reached != "email":
         message.reached = where
     unseen = message.reached in ("chat_later", "nobody")

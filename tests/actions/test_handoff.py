@@ -38,6 +38,23 @@ def entities(**values):
 # --- ActionRelayToAgent ------------------------------------------------------------------------
 
 
+def escalated_conversation(domain) -> str:
+    """A conversation whose ticket waits in the queue, as after the escalation form; its sender id."""
+    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
+             "issue_description": "double charge"}
+    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
+    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
+    return escalated.sender_id
+
+
+def ticket_of(action_services, conversation_id: str) -> tuple[str, str, str]:
+    """The conversation's ticket: status, reference and its latest line."""
+    def read(session):
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).one()
+        return ticket.status, ticket.reference, ticket.messages[-1].body
+    return in_session(action_services.sessions, read)
+
+
 def test_without_an_open_ticket_the_bot_takes_the_conversation_back(dispatcher, domain):
     tracker = make_tracker(domain, "hello? anyone?", "greet", slots={"handoff_active": True})
 
@@ -48,32 +65,20 @@ def test_without_an_open_ticket_the_bot_takes_the_conversation_back(dispatcher, 
 
 
 def test_with_an_open_ticket_the_message_reaches_the_agent_silently(action_services, domain):
-    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
-             "issue_description": "double charge"}
-    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
-    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
+    sender_id = escalated_conversation(domain)
 
     dispatcher = CollectingDispatcher()
     text = "I also see a third charge 😡 — <b>please</b> hurry"
     events = run(ActionRelayToAgent(), dispatcher,
-                 make_tracker(domain, text, "complain", slots={"handoff_active": True}, sender_id=escalated.sender_id),
+                 make_tracker(domain, text, "complain", slots={"handoff_active": True}, sender_id=sender_id),
                  domain)
 
     assert dispatcher.messages == []
     assert events == []
     with session_scope(action_services.sessions) as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == escalated.sender_id)).one()
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one()
         assert ticket.messages[-1].body == text
         assert ticket.messages[-1].author_type == "customer"
-
-
-def waiting_ticket(domain) -> str:
-    """A conversation whose ticket waits in the queue, as after the escalation form; its sender id."""
-    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
-             "issue_description": "double charge"}
-    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
-    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
-    return escalated.sender_id
 
 
 @pytest.mark.parametrize(("language", "text", "place"), [
@@ -82,7 +87,7 @@ def waiting_ticket(domain) -> str:
 ])
 def test_a_question_about_the_wait_gets_the_place_in_the_queue_and_reaches_the_agent(
         action_services, dispatcher, domain, language, text, place):
-    sender_id = waiting_ticket(domain)
+    sender_id = escalated_conversation(domain)
 
     run(ActionRelayToAgent(), dispatcher, make_tracker(domain, text, "withdraw_request", sender_id=sender_id,
                                                        slots={"handoff_active": True, "language": language}), domain)
@@ -90,13 +95,11 @@ def test_a_question_about_the_wait_gets_the_place_in_the_queue_and_reaches_the_a
     assert responses(dispatcher) == ["utter_wait_update"]
     assert dispatcher.messages[0]["queue_place"].startswith(place)
     assert dispatcher.messages[0]["ticket_reference"].startswith("T-") and dispatcher.messages[0]["wait_text"]
-    with session_scope(action_services.sessions) as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one()
-        assert ticket.messages[-1].body == text, "the agent sees the question too"
+    assert ticket_of(action_services, sender_id)[2] == text, "the agent sees the question too"
 
 
 def test_once_an_agent_has_the_ticket_the_bot_leaves_the_question_to_the_agent(action_services, dispatcher, domain):
-    sender_id = waiting_ticket(domain)
+    sender_id = escalated_conversation(domain)
     with session_scope(action_services.sessions) as session:
         session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one().status = "assigned"
 
@@ -252,22 +255,6 @@ def test_a_reopened_ticket_hands_the_conversation_back_to_the_agent(dispatcher, 
 
 
 # --- ActionWithdrawHandoff ---------------------------------------------------------------------
-
-
-def escalated_conversation(domain) -> str:
-    slots = {"escalation_id": uuid.uuid4().hex, "customer_name": "Dana", "customer_email": "dana@example.com",
-             "issue_description": "double charge"}
-    escalated = make_tracker(domain, "dana@example.com", "inform", slots=slots)
-    run(ActionCreateTicket(), CollectingDispatcher(), escalated, domain)
-    return escalated.sender_id
-
-
-def ticket_of(action_services, conversation_id: str) -> tuple[str, str, str]:
-    """The conversation's ticket: status, reference and its latest line."""
-    def read(session):
-        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)).one()
-        return ticket.status, ticket.reference, ticket.messages[-1].body
-    return in_session(action_services.sessions, read)
 
 
 def test_a_typed_never_mind_goes_to_the_agent_and_is_confirmed_first(action_services, domain):
