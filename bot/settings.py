@@ -224,6 +224,12 @@ class Settings(BaseSettings):
     database_url: str = _setting(
         "DATABASE_URL", "", "tickets, agents, KB log, CES (any SQLAlchemy URL; PostgreSQL in production)",
         shown="`sqlite:///var/effortless.db`")
+    delivery_process: Flag | None = _setting(
+        "DELIVERY_PROCESS", None,
+        "each helpdesk process sends agents' lines to the customer's chat from a child process of its own, on "
+        "another core; `false`: from the request's process after each response (see "
+        "[The delivery process](escalation-and-handoff.md#the-delivery-process))",
+        shown="`true` on PostgreSQL, `false` on SQLite")
     tracker_store_url: str = _setting("TRACKER_STORE_URL", "", "Rasa's conversation store",
                                       shown="`sqlite:///var/rasa_tracker.db`")
     lock_store_url: str = _setting("LOCK_STORE_URL", "redis://127.0.0.1:6379/1",
@@ -382,6 +388,14 @@ class Settings(BaseSettings):
         return {"database_url": f"sqlite:///{var_dir / 'effortless.db'}",
                 "tracker_store_url": f"sqlite:///{var_dir / 'rasa_tracker.db'}",
                 "log_dir": var_dir / "log"}[_field(info)]
+
+    @field_validator("delivery_process")
+    @classmethod
+    def _process_unless_sqlite(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        """SQLite takes one writer at a time across processes: a delivery process would only wait for it."""
+        if value is not None or "database_url" not in info.data:
+            return value
+        return not info.data["database_url"].startswith("sqlite")
 
     @field_validator("rasa_url", "action_server_url", "helpdesk_url")
     @classmethod

@@ -12,7 +12,9 @@ from tests.helpers.postgres import postgres_cluster, postgres_url, redis_url  # 
 @pytest.fixture
 def settings_env(tmp_path: Path) -> dict:
     """Environment for an isolated Effortless install under ``tmp_path``."""
-    return {"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "LOG_LEVEL": "WARNING"}
+    # Lines are delivered in the request's own process, so a test sees them once its request returns;
+    # tests/bot/helpdesk/test_delivery_process.py runs the delivery process.
+    return {"EFFORTLESS_VAR_DIR": str(tmp_path / "var"), "LOG_LEVEL": "WARNING", "DELIVERY_PROCESS": "false"}
 
 
 @pytest.fixture

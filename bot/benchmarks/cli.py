@@ -70,7 +70,8 @@ def helpdesk_main(argv: list[str] | None = None) -> int:
         print(f"bench-helpdesk: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2))
-    healthy = report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
+    healthy = (report["errors"] == 0 and report["claimed_twice"] == 0 and report["claims"] == args.tickets
+               and report["undelivered"] == 0)
     return 0 if healthy else 1
 
 

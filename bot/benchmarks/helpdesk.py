@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +59,8 @@ HISTORY_SPAN = timedelta(days=365)
 HISTORY_CHUNK = 5000  # history tickets inserted per statement batch
 HANDLING = timedelta(minutes=20)  # each history ticket, from creation to resolution
 READS = 30  # each read of ``reads_ms``, one after the other
+LINES_PER_TICKET = 3  # delivered to Rasa: the agent joined, the reply, the resolution
+DELIVERY_WAIT_S = 60.0
 
 
 def run_benchmark(
@@ -94,7 +97,7 @@ def run_benchmark(
             with run_helpdesk({**os.environ, **env}, free_port(), log_dir, *uvicorn_options, timeout_s=STARTUP_TIMEOUT_S) as server:
                 server_pid = server.running.pid
                 server_cpu_before, client_cpu_before = tree_cpu_seconds(server_pid), time.process_time()
-                result = _run_agents(server.url, tokens, think_s)
+                result = _run_agents(server.url, tokens, think_s, delivered=lambda: rasa.count)
                 cpu_s = {
                     "helpdesk": round(tree_cpu_seconds(server_pid) - server_cpu_before, 1),
                     "client": round(time.process_time() - client_cpu_before, 1),
@@ -252,9 +255,12 @@ def _escalation(n: int) -> TicketCreate:
     )
 
 
-def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] | None) -> dict:
+def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] | None,
+                delivered: Callable[[], int]) -> dict:
     """Every agent claims, replies and resolves until the queue is empty; all start together, and think
-    for a random time within ``think_s`` (seconds) before each action when given."""
+    for a random time within ``think_s`` (seconds) before each action when given. The clock stops when
+    the last ticket's lines reached Rasa too (``delivered`` counts them), since the helpdesk sends them
+    after its responses."""
     latencies: dict[str, list[float]] = {"claim": [], "reply": [], "resolve": []}
     claimed: list[int] = []
     errors: list[str] = []
@@ -298,6 +304,10 @@ def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] |
         thread.start()
     for thread in threads:
         thread.join()
+    agents_done = time.perf_counter()
+    deadline = agents_done + DELIVERY_WAIT_S
+    while delivered() < LINES_PER_TICKET * len(claimed) and time.perf_counter() < deadline:
+        time.sleep(0.02)
     wall_s = time.perf_counter() - started
     # The final claim of each agent finds the queue empty (204); those count as claim latency too.
     return {
@@ -306,6 +316,9 @@ def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] |
         "errors": len(errors),
         "first_errors": errors[:5],
         "wall_s": round(wall_s, 2),
+        # From the last agent's last response to the last line reaching Rasa.
+        "delivery_lag_s": round(wall_s - (agents_done - started), 2),
+        "undelivered": max(0, LINES_PER_TICKET * len(claimed) - delivered()),
         "tickets_per_s": round(len(claimed) / wall_s, 1),
         **{f"{kind}_ms": _summary(values) for kind, values in latencies.items()},
     }

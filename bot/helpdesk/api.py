@@ -369,8 +369,8 @@ def close(ticket_id: int, request: Request, agent: Agent = Depends(current_agent
 
 
 def _deliver(request: Request, background: BackgroundTasks, ticket_id: int) -> None:
-    """Send the ticket's new lines to the customer's chat right after the response goes out."""
-    background.add_task(request.app.state.bridge.deliver_ticket, ticket_id)
+    """Send the ticket's new lines to the customer's chat (see :mod:`bot.helpdesk.delivery_process`)."""
+    request.app.state.deliveries.after_response(ticket_id, background)
 
 
 # ---------------------------------------------------------------- saved replies and KB links

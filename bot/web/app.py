@@ -37,6 +37,7 @@ from bot.helpcentre.pages import router as help_centre_router
 from bot.helpdesk import api, customers_api, event_stream, events, integrations_api, internal_api, login_throttle
 from bot.helpdesk.auth import trusted_networks
 from bot.helpdesk.backends import make_backend
+from bot.helpdesk.delivery_process import Deliveries
 from bot.helpdesk.errors import HelpdeskError, extra_headers
 from bot.helpdesk.rasa_bridge import RETRY_INTERVAL_S, RasaBridge
 from bot.helpdesk.rating_page import router as rating_page_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     bridge = RasaBridge(settings, session_factory)
+    deliveries = Deliveries(settings, bridge)
     zendesk_sync = (
         ZendeskSync(settings, session_factory, bridge)
         if settings.ticket_backend == "zendesk" and settings.zendesk_webhook_secret
@@ -73,8 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        deliveries.start()
         background = [
-            asyncio.create_task(_redeliver_forever(bridge, zendesk_sync, drainer, session_factory)),
+            asyncio.create_task(_redeliver_forever(deliveries, zendesk_sync, drainer, session_factory)),
             asyncio.create_task(RetentionSchedule(settings, session_factory).run_daily()),  # RETENTION_DAYS
             asyncio.create_task(notify.send_forever(settings, session_factory)),  # e-mail, when SMTP_URL is set
         ]
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for task in background:
                 with suppress(asyncio.CancelledError):
                     await task
+            await run_in_threadpool(deliveries.stop)
             engine.dispose()
 
     app = FastAPI(
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.policy = policy
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.state.bridge = bridge
+    app.state.deliveries = deliveries
     app.state.zendesk_sync = zendesk_sync
     app.state.help_centre = HelpCentre(settings)  # its KB index is built on the first help-centre request
 
@@ -203,10 +208,11 @@ def _docs_policy(page: str) -> str:
 
 
 async def _redeliver_forever(
-    bridge: RasaBridge, zendesk_sync: ZendeskSync | None, drainer: EscalationDrainer, session_factory: sessionmaker
+    deliveries: Deliveries, zendesk_sync: ZendeskSync | None, drainer: EscalationDrainer, session_factory: sessionmaker
 ) -> None:
     """Every few seconds, create the tickets of escalations the action server could not hand over,
-    deliver the chat lines that are due (and Zendesk tickets not yet brought to the chat); now and
+    deliver the chat lines that are due (or see that the delivery process doing so still runs), and Zendesk
+    tickets not yet brought to the chat; now and
     then prune old events."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
@@ -214,7 +220,7 @@ async def _redeliver_forever(
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
             await run_in_threadpool(drainer.drain_due)
-            await run_in_threadpool(bridge.deliver_pending)
+            await run_in_threadpool(deliveries.sweep)
             if zendesk_sync is not None:
                 await run_in_threadpool(zendesk_sync.sync_pending)
             if loop.time() - last_prune >= PRUNE_EVERY_S:

@@ -153,6 +153,16 @@ def test_urls_follow_host_and_ports_when_not_given(env):
     assert load_settings({**env, "ACTION_HOST": "10.0.0.6"}).action_server_url == "http://10.0.0.6:5055/webhook"
 
 
+@pytest.mark.parametrize("database_url, value, expected", [
+    ("", None, False), ("postgresql+psycopg2://effortless@db/effortless", None, True),
+    ("", "true", True), ("postgresql+psycopg2://effortless@db/effortless", "false", False),
+])
+def test_lines_go_from_a_delivery_process_on_postgresql_unless_set(env, database_url, value, expected):
+    chosen = {"DATABASE_URL": database_url, "DELIVERY_PROCESS": value or ""}
+
+    assert load_settings({**env, **chosen}).delivery_process is expected
+
+
 def test_empty_variables_mean_the_default(env):
     empty = {name: "" for name in ("RASA_PORT", "HTTP_TIMEOUT_S", "HTTP_RETRIES", "CES_ASK_AFTER", "TICKET_BACKEND",
                                    "CES_LOW_SCORE_THRESHOLD", "COOKIE_SECURE", "LOG_LEVEL", "EFFORTLESS_PROFILE")}
