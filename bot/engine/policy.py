@@ -11,6 +11,13 @@ only when that cannot be a misreading of a message meant for the agent ("I want 
 order"): a button's ``/withdraw_request``, or a short message read as a leaving intent with high
 confidence (and even then the action asks to confirm).
 
+Outside a live handoff, a customer whose conversation has a ticket (one left for the team to answer
+later, or an earlier one) and who asks about the wait ("any update?", "jak dlouho ještě?") gets
+``action_ticket_status``: the ticket's state, its place in the queue and the usual wait. DIET read
+these as anything from a KB question to an effort score, and "هل من جديد؟" ("any news?") as a restart,
+which would have wiped the conversation: that one gets the status even without a ticket (which then
+says it finds none).
+
 ConversationSlotsPolicy sets ``language`` and ``company`` inside Rasa (see its docstring).
 """
 from __future__ import annotations
@@ -33,7 +40,9 @@ from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
 
 RELAY_ACTION = "action_relay_to_agent"
+STATUS_ACTION = "action_ticket_status"
 HANDOFF_SLOT = "handoff_active"
+TICKET_SLOT = "ticket_reference"
 WITHDRAW_ACTION = "action_withdraw_handoff"
 PASS_THROUGH_INTENTS = frozenset({"restart", "session_start", "keep_waiting"})
 LEAVING_INTENTS = frozenset({"cancel", "withdraw_request"})
@@ -54,7 +63,8 @@ class UntrainedPolicy(Policy):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class HandoffPolicy(UntrainedPolicy):
-    """Predicts the relay action for customer messages during a live handoff."""
+    """Predicts the relay action for customer messages during a live handoff, and the ticket's status
+    for a question about the wait outside one."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -72,21 +82,30 @@ class HandoffPolicy(UntrainedPolicy):
         next_action = self._next_action(tracker)
         if next_action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(next_action)] = 1.0
-        elif tracker.latest_action_name in (RELAY_ACTION, WITHDRAW_ACTION):
+        elif tracker.latest_action_name in (RELAY_ACTION, WITHDRAW_ACTION, STATUS_ACTION):
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)
 
     @staticmethod
     def _next_action(tracker: DialogueStateTracker) -> str | None:
-        """The relay or the withdrawal for a customer message during a handoff; None otherwise."""
-        if not tracker.get_slot(HANDOFF_SLOT) or tracker.latest_action_name != ACTION_LISTEN_NAME:
+        """The relay or the withdrawal for a customer message during a handoff, the ticket's status for a
+        question about the wait outside one; None otherwise."""
+        if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
         intent = tracker.latest_message.intent or {}
         name = intent.get("name") or ""
-        if name.startswith("EXTERNAL_") or name in PASS_THROUGH_INTENTS:
+        if name.startswith("EXTERNAL_"):
             return None
-        if asks_about_the_wait(tracker.latest_message.text):  # "still waiting" is not leaving, whatever DIET read
+        # A question about the wait is neither leaving nor starting over, whatever DIET read ("still waiting"
+        # as withdrawing the request, "هل من جديد؟", "any news?", as a restart, which would end the handoff).
+        about_the_wait = asks_about_the_wait(tracker.latest_message.text)
+        if not tracker.get_slot(HANDOFF_SLOT):
+            asked = about_the_wait and not tracker.active_loop_name
+            return STATUS_ACTION if asked and (tracker.get_slot(TICKET_SLOT) or name == "restart") else None
+        if about_the_wait:
             return RELAY_ACTION
+        if name in PASS_THROUGH_INTENTS:
+            return None
         return WITHDRAW_ACTION if name in LEAVING_INTENTS and _means_leaving(tracker) else RELAY_ACTION
 
 

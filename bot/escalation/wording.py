@@ -154,12 +154,17 @@ class TicketSummary(Protocol):
     def assignee_name(self) -> str | None: ...
     @property
     def resolved_at(self) -> datetime | None: ...
+    @property
+    def wait_estimate_minutes(self) -> int | None: ...
 
 
 def status_line(language: str | None, ticket: TicketSummary) -> str:
-    """One line per ticket for "what's the status of my ticket?"."""
+    """One line per ticket for "what's the status of my ticket?" (and "how long will it take?"): a
+    waiting ticket says how long a person usually takes when the helpdesk can tell."""
     language = normalize_language(language)
     template = _STATUS[language].get(ticket.status, "{status}")
     state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or _AN_AGENT[language],
                             when=_moment(language, ticket.resolved_at), status=ticket.status).strip()
+    if ticket.status == "waiting" and ticket.wait_estimate_minutes is not None:
+        state = f"{state}; {wait_text(language, ticket.wait_estimate_minutes)}"
     return f"{ticket.reference} — {ticket.subject}: {state}"

@@ -1,6 +1,7 @@
 """HandoffPolicy (bot/engine/policy.py) in the engine env, on the project's domain: during a handoff a
 customer message is relayed, except a button's /withdraw_request or a short, confidently read leaving
-intent, which goes to action_withdraw_handoff; helpdesk events and "keep waiting" follow the rules."""
+intent, which goes to action_withdraw_handoff; helpdesk events and "keep waiting" follow the rules.
+Outside a handoff, a question about the wait in a conversation with a ticket gets the ticket's status."""
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from bot.engine.policy import HandoffPolicy
 
@@ -28,7 +29,8 @@ policy = HandoffPolicy.create(HandoffPolicy.get_default_config(), LocalModelStor
                               Resource("handoff"), ExecutionContext(GraphSchema({}), "test"))
 answers = []
 for case in json.loads(sys.stdin.read()):
-    events = [ActionExecuted("action_listen"), SlotSet("handoff_active", case["handoff"]), ActionExecuted("action_listen"),
+    events = [ActionExecuted("action_listen"), SlotSet("handoff_active", case["handoff"]),
+              SlotSet("ticket_reference", case["ticket"]), ActiveLoop(case["loop"]), ActionExecuted("action_listen"),
               UserUttered(case["text"], {"name": case["intent"], "confidence": case["confidence"]})]
     if case["after"]:
         events.append(ActionExecuted(case["after"]))
@@ -52,6 +54,10 @@ CASES = [
     # a question about the wait is never leaving, whatever DIET read (these are its readings of 5 December)
     (("still waiting", "withdraw_request", 1.0, True, None), "action_relay_to_agent"),
     (("كم من الوقت سأنتظر؟", "withdraw_request", 1.0, True, None), "action_relay_to_agent"),
+    # ... nor starting over: "هل من جديد؟" ("any news?") was read as a restart, which would end the handoff
+    (("هل من جديد؟", "restart", 1.0, True, None), "action_relay_to_agent"),
+    (("هل من جديد؟", "restart", 1.0, False, None), "action_ticket_status"),
+    (("/restart", "restart", 1.0, False, None), None),
     (("/keep_waiting", "keep_waiting", 1.0, True, None), None),
     (("EXTERNAL: EXTERNAL_agent_message", "EXTERNAL_agent_message", 1.0, True, None), None),
     (("/restart", "restart", 1.0, True, None), None),
@@ -59,12 +65,22 @@ CASES = [
     (("never mind", "cancel", 0.97, False, None), None),
     (("never mind", "cancel", 0.97, True, "action_withdraw_handoff"), "action_listen"),
     (("hello", "greet", 0.97, True, "action_relay_to_agent"), "action_listen"),
+    # no handoff, but a ticket the team answers later (or an earlier one): a question about the wait gets its status
+    (("any update?", "ask_question", 0.6, False, None, "T-1042"), "action_ticket_status"),
+    (("jak dlouho ještě?", "rate_effort", 0.8, False, None, "T-1042"), "action_ticket_status"),
+    (("כמה זמן עוד אחכה?", "ask_question", 0.7, False, None, "T-1042"), "action_ticket_status"),
+    (("hello", "greet", 0.97, False, "action_ticket_status", "T-1042"), "action_listen"),
+    # ... but not without a ticket, nor for a real question, nor in the middle of a form
+    (("any update?", "ask_question", 0.6, False, None, None), None),
+    (("how long does a refund take?", "ask_question", 0.9, False, None, "T-1042"), None),
+    (("any update?", "ask_question", 0.6, False, None, "T-1042", "escalation_form"), None),
 ]
+FIELDS = ("text", "intent", "confidence", "handoff", "after", "ticket", "loop")
 
 
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
 def test_the_policy_withdraws_only_on_a_button_or_a_short_confident_leaving_message():
-    payload = [dict(zip(("text", "intent", "confidence", "handoff", "after"), case, strict=True)) for case, _ in CASES]
+    payload = [{**dict.fromkeys(FIELDS), **dict(zip(FIELDS, case, strict=False))} for case, _ in CASES]
     result = subprocess.run([str(ENGINE_PYTHON), "-c", PREDICT], input=json.dumps(payload), capture_output=True,
                             text=True, cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -33,6 +33,7 @@ class Ticket:
     queue_position: int | None = 2
     assignee_name: str | None = None
     resolved_at: datetime | None = None
+    wait_estimate_minutes: int | None = None
 
 
 # --- waiting time ----------------------------------------------------------------------------
@@ -150,6 +151,23 @@ def test_the_english_status_lines():
     assert status_line("en", Ticket(status="resolved", resolved_at=MONDAY_9AM)) == (
         "T-7 — Refund not received: resolved Mon 05 Jan 09:00 UTC")
     assert status_line("en", Ticket(status="closed")) == "T-7 — Refund not received: closed"
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_a_waiting_ticket_says_how_long_a_person_usually_takes(language):
+    line = status_line(language, Ticket(wait_estimate_minutes=12))
+
+    assert line == f"{status_line(language, Ticket())}; {wait_text(language, 12)}"
+    assert "12" in line.split(": ", 1)[1]
+    # Only while it waits: an assigned ticket's agent is in the chat already.
+    assert status_line(language, Ticket(status="assigned", assignee_name="Noa", wait_estimate_minutes=12)) == (
+        status_line(language, Ticket(status="assigned", assignee_name="Noa")))
+
+
+def test_the_english_status_line_with_the_usual_wait():
+    assert status_line("en", Ticket(wait_estimate_minutes=12)) == (
+        "T-7 — Refund not received: waiting for an agent (number 2 in the queue); "
+        "a person usually replies in about 12 minutes.")
 
 
 def test_missing_details_do_not_break_the_line():
