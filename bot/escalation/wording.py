@@ -117,13 +117,13 @@ def means_skip(text: str | None) -> bool:
 
 _STATUS = {
     "en": {"waiting": "waiting for an agent (number {position} in the queue)", "assigned": "{agent} is on it",
-           "resolved": "resolved {when}", "closed": "closed"},
+           "resolved": "resolved {when}", "closed": "closed", "withdrawn": "cancelled at your request"},
     "he": {"waiting": "ממתינה לנציג (מספר {position} בתור)", "assigned": "{agent} מטפל/ת בפנייה",
-           "resolved": "נפתרה {when}", "closed": "סגורה"},
+           "resolved": "נפתרה {when}", "closed": "סגורה", "withdrawn": "בוטלה לבקשתך"},
     "ar": {"waiting": "بانتظار موظف (رقم {position} في قائمة الانتظار)", "assigned": "{agent} يعمل عليها",
-           "resolved": "تم حلها {when}", "closed": "مغلقة"},
+           "resolved": "تم حلها {when}", "closed": "مغلقة", "withdrawn": "أُلغيت بناءً على طلبك"},
     "cs": {"waiting": "čeká na operátora ({position}. v pořadí)", "assigned": "řeší ji {agent}",
-           "resolved": "vyřešeno {when}", "closed": "uzavřeno"},
+           "resolved": "vyřešeno {when}", "closed": "uzavřeno", "withdrawn": "zrušeno na vaši žádost"},
 }
 
 

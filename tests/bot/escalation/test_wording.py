@@ -1,5 +1,6 @@
 """Waiting times, opening hours and ticket status in the customer's language."""
 import re
+import typing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.escalation.wording import agent_or_anyone, next_open_text, offline_reason, status_line, wait_text
+from bot.helpdesk.schemas import TicketStatusName
 from bot.language import SUPPORTED_LANGUAGES
 
 HEBREW = re.compile(r"[\u0590-\u05FF]")
@@ -132,7 +134,7 @@ def test_without_a_known_opening_the_answer_is_as_soon_as_possible(language):
 # --- ticket status ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["waiting", "assigned", "resolved", "closed"])
+@pytest.mark.parametrize("status", typing.get_args(TicketStatusName))
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_every_status_is_said_in_every_language(language, status):
     ticket = Ticket(status=status, assignee_name="Noa" if status == "assigned" else None,
@@ -151,6 +153,7 @@ def test_the_english_status_lines():
     assert status_line("en", Ticket(status="resolved", resolved_at=MONDAY_9AM)) == (
         "T-7 — Refund not received: resolved Mon 05 Jan 09:00 UTC")
     assert status_line("en", Ticket(status="closed")) == "T-7 — Refund not received: closed"
+    assert status_line("en", Ticket(status="withdrawn")) == "T-7 — Refund not received: cancelled at your request"
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
