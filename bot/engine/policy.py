@@ -3,8 +3,8 @@
 Rules cannot say "any intent", so this policy does: when the ``handoff_active`` slot is true,
 every customer message is answered by ``action_relay_to_agent`` (which forwards it to the
 agent) and nothing else. Messages the helpdesk injects (``EXTERNAL_*`` intents: agent
-replies, agent joined, ticket resolved), ``/restart`` and the "keep waiting" button still follow
-the normal rules.
+replies, agent joined, ticket resolved), the ``/restart`` command and the "keep waiting" button still
+follow the normal rules; a typed message read as a restart goes to the agent like any other.
 
 A customer who wants to stop waiting gets ``action_withdraw_handoff`` instead of the relay, but
 only when that cannot be a misreading of a message meant for the agent ("I want to cancel my
@@ -104,14 +104,21 @@ class HandoffPolicy(UntrainedPolicy):
             return STATUS_ACTION if asked and (tracker.get_slot(TICKET_SLOT) or name == "restart") else None
         if about_the_wait:
             return RELAY_ACTION
-        if name in PASS_THROUGH_INTENTS:
+        # Only the /restart command restarts a handoff: DIET reads "i tried again from the start" (and its Hebrew
+        # and Czech) as restart, which would wipe the conversation and the customer's place with the agent.
+        if name in PASS_THROUGH_INTENTS and (name != "restart" or _is_command(tracker)):
             return None
         return WITHDRAW_ACTION if name in LEAVING_INTENTS and _means_leaving(tracker) else RELAY_ACTION
 
 
+def _is_command(tracker: DialogueStateTracker) -> bool:
+    """A button's payload, or the payload typed on purpose ("/restart")."""
+    return (tracker.latest_message.text or "").strip().startswith("/")
+
+
 def _means_leaving(tracker: DialogueStateTracker) -> bool:
     text = (tracker.latest_message.text or "").strip()
-    if text.startswith("/"):  # a button (or the payload typed on purpose)
+    if _is_command(tracker):
         return True
     confidence = (tracker.latest_message.intent or {}).get("confidence") or 0.0
     return len(text.split()) <= LEAVING_MAX_WORDS and confidence >= LEAVING_MIN_CONFIDENCE

@@ -61,6 +61,9 @@ CASES = [
     (("/keep_waiting", "keep_waiting", 1.0, True, None), None),
     (("EXTERNAL: EXTERNAL_agent_message", "EXTERNAL_agent_message", 1.0, True, None), None),
     (("/restart", "restart", 1.0, True, None), None),
+    # a typed message read as a restart is for the agent: "i tried again from the start" would wipe the handoff
+    (("i tried again from the start", "restart", 1.0, True, None), "action_relay_to_agent"),
+    (("ניסיתי שוב מההתחלה", "restart", 1.0, True, None), "action_relay_to_agent"),
     # no handoff: the rules decide; after either action the bot listens
     (("never mind", "cancel", 0.97, False, None), None),
     (("never mind", "cancel", 0.97, True, "action_withdraw_handoff"), "action_listen"),
