@@ -211,9 +211,8 @@ async def _redeliver_forever(
     deliveries: Deliveries, zendesk_sync: ZendeskSync | None, drainer: EscalationDrainer, session_factory: sessionmaker
 ) -> None:
     """Every few seconds, create the tickets of escalations the action server could not hand over,
-    deliver the chat lines that are due (or see that the delivery process doing so still runs), and Zendesk
-    tickets not yet brought to the chat; now and
-    then prune old events."""
+    deliver the chat lines that are due (or see that the delivery process doing so still runs), and bring
+    Zendesk tickets not yet in the chat to it; now and then prune old events."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
     while True:
