@@ -55,6 +55,11 @@ ARBITRATED_INTENTS = (
 ``OWN_WORD_INTENTS``). Not ``affirm`` ("yes, that fixed my password" is a yes), nor asking for a person
 (honoured however worded), nor ``withdraw_request``, whose action answers from the knowledge base when
 nothing is waiting."""
+IRREVERSIBLE_INTENTS = ("restart",)
+"""Arbitrated intents whose reply cannot be undone (a restart wipes the conversation): one topic word is
+enough to overrule them. "i tried again from the start", "ניסיתי שוב מההתחלה", "zkusil jsem to znovu od
+začátku" say what the customer did, with one word of their own, and DIET read them as restart at 1.0; a
+customer who wants to start over says only that ("start over please", "خلينا نبدأ من جديد")."""
 OWN_WORD_INTENTS = ("complain",)
 """Arbitrated intents that keep a message using a word no other intent's examples use ("unacceptable",
 "נמאס", "مهزلة", "naštvaná"): a complaint that names a topic is still a complaint."""
@@ -168,11 +173,13 @@ class Arbitration:
     intents: frozenset[str] = frozenset(ARBITRATED_INTENTS)
     min_topic_words: int = MIN_TOPIC_WORDS
     own_word_intents: frozenset[str] = frozenset(OWN_WORD_INTENTS)
+    irreversible_intents: frozenset[str] = frozenset(IRREVERSIBLE_INTENTS)
 
     def reads_as_question(self, text: str, intent: str, known: Mapping[str, frozenset[str]],
                           own: Mapping[str, frozenset[str]]) -> bool:
         """True when ``intent`` (DIET's pick) should give way to the knowledge base; ``known`` is
         :func:`known_words` of the arbitrated intents, ``own`` :func:`own_words` of ``own_word_intents``."""
-        if intent not in self.intents or len(topic_words(text, known.get(intent, frozenset()))) < self.min_topic_words:
+        enough = 1 if intent in self.irreversible_intents else self.min_topic_words
+        if intent not in self.intents or len(topic_words(text, known.get(intent, frozenset()))) < enough:
             return False
         return intent not in self.own_word_intents or not own.get(intent, frozenset()).intersection(words(text))

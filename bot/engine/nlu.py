@@ -30,6 +30,7 @@ from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
+    IRREVERSIBLE_INTENTS,
     MIN_TOPIC_WORDS,
     OWN_WORD_INTENTS,
     Arbitration,
@@ -82,12 +83,12 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
-                "own_word_intents": list(OWN_WORD_INTENTS)}
+                "own_word_intents": list(OWN_WORD_INTENTS), "irreversible_intents": list(IRREVERSIBLE_INTENTS)}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  vocabularies: dict[str, frozenset[str]] | None = None) -> None:
         self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
-                                        frozenset(config["own_word_intents"]))
+                                        frozenset(config["own_word_intents"]), frozenset(config["irreversible_intents"]))
         self._model_storage = model_storage
         self._resource = resource
         self._use(vocabularies or {})
