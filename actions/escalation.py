@@ -2,7 +2,6 @@
 import logging
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import tell_widget
-from actions.services import in_session, in_thread, services
+from actions.services import in_business_time, in_session, in_thread, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
 from bot.escalation import outbox
@@ -110,12 +109,10 @@ async def _open_ticket_now(
         return {"escalation_id": None, "escalation_reason": None,
                 "details_skipped": ["customer_name", "customer_email", "issue_description"]}
     next_open = availability.next_open
-    if next_open is not None and not availability.open_now:
-        next_open = next_open.astimezone(ZoneInfo(svc.settings.business_timezone))
     dispatcher.utter_message(
         response="utter_ticket_opened_nobody_here_email" if email_enabled(svc.settings) else "utter_ticket_opened_nobody_here",
         ticket_reference=created.reference, offline_reason=offline_reason(language, availability.open_now),
-        back_text=back_text(language, None if availability.open_now else next_open),
+        back_text=back_text(language, None if availability.open_now or next_open is None else in_business_time(next_open)),
     )
     return {"issue_description": description, "ticket_reference": created.reference,
             "details_for_ticket": created.reference, "kb_misses": 0}

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
 
@@ -42,6 +44,11 @@ def services() -> Services:
         tickets=make_backend(settings, sessions),
         query_log=QueryLogWriter(sessions),
     )
+
+
+def in_business_time(moment: datetime) -> datetime:
+    """A moment in the business time zone (``BUSINESS_TIMEZONE``), as customers are told opening times."""
+    return moment.astimezone(ZoneInfo(services().settings.business_timezone))
 
 
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import team_back_at
 from actions.services import in_session, in_thread, services
 from bot.customers.verification import TooManyCodes, address_in, check_code, issue_code, ticket_viewer
 from bot.email.outbound import email_enabled, send_one
@@ -55,7 +56,10 @@ async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracke
         return []
     if tickets:
         language = tracker.get_slot("language") or "en"
-        dispatcher.utter_message(response="utter_ticket_status", status_lines="\n".join(status_line(language, t) for t in tickets))
+        unknown_wait = any(t.status == "waiting" and t.wait_estimate_minutes is None for t in tickets)
+        back_at = await team_back_at() if unknown_wait else None
+        dispatcher.utter_message(response="utter_ticket_status",
+                                 status_lines="\n".join(status_line(language, t, back_at) for t in tickets))
         return _without_open_offer(tracker)
     if typed_ticket:
         dispatcher.utter_message(response="utter_ticket_not_found", ticket_reference=typed_ticket)

@@ -12,10 +12,11 @@ from typing import Protocol
 from bot.language import normalize_language
 
 _WAIT = {
-    "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free."),
-    "he": ("נציג עונה בדרך כלל תוך {minutes}.", "נציג יענה ברגע שיתפנה."),
-    "ar": ("عادةً يرد موظف خلال {minutes} تقريبًا.", "سيرد موظف فور توفره."),
-    "cs": ("člověk obvykle odpoví asi do {minutes}.", "odpoví vám první volný člověk."),
+    "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free.",
+           "our team is back on {when}."),
+    "he": ("נציג עונה בדרך כלל תוך {minutes}.", "נציג יענה ברגע שיתפנה.", "הצוות חוזר לעבודה ב-{when}."),
+    "ar": ("عادةً يرد موظف خلال {minutes} تقريبًا.", "سيرد موظف فور توفره.", "يعود فريقنا للعمل في {when}."),
+    "cs": ("člověk obvykle odpoví asi do {minutes}.", "odpoví vám první volný člověk.", "náš tým je tu znovu od {when}."),
 }
 
 
@@ -42,12 +43,15 @@ _NEXT_OPEN = {
 }
 
 
-def wait_text(language: str | None, minutes: int | None) -> str:
+def wait_text(language: str | None, minutes: int | None, back_at: datetime | None = None) -> str:
+    """How long a waiting customer will wait: a person's usual time when the helpdesk can tell; else, outside
+    support hours, when the team is back (``back_at``), since "as soon as one is free" reads as minutes on a
+    Saturday night; else as soon as a person is free."""
     language = normalize_language(language)
-    known, unknown = _WAIT[language]
-    if minutes is None:
-        return unknown
-    return known.format(minutes=_minutes(language, max(1, int(minutes))))
+    known, unknown, closed = _WAIT[language]
+    if minutes is not None:
+        return known.format(minutes=_minutes(language, max(1, int(minutes))))
+    return closed.format(when=_moment(language, back_at)) if back_at else unknown
 
 
 _QUEUE_PLACE = {
@@ -158,13 +162,14 @@ class TicketSummary(Protocol):
     def wait_estimate_minutes(self) -> int | None: ...
 
 
-def status_line(language: str | None, ticket: TicketSummary) -> str:
+def status_line(language: str | None, ticket: TicketSummary, back_at: datetime | None = None) -> str:
     """One line per ticket for "what's the status of my ticket?" (and "how long will it take?"): a
-    waiting ticket says how long a person usually takes when the helpdesk can tell."""
+    waiting ticket says how long a person usually takes when the helpdesk can tell, or when the team is
+    back (``back_at``, outside support hours)."""
     language = normalize_language(language)
     template = _STATUS[language].get(ticket.status, "{status}")
     state = template.format(position=ticket.queue_position or "?", agent=ticket.assignee_name or _AN_AGENT[language],
                             when=_moment(language, ticket.resolved_at), status=ticket.status).strip()
-    if ticket.status == "waiting" and ticket.wait_estimate_minutes is not None:
-        state = f"{state}; {wait_text(language, ticket.wait_estimate_minutes)}"
+    if ticket.status == "waiting" and (ticket.wait_estimate_minutes is not None or back_at is not None):
+        state = f"{state}; {wait_text(language, ticket.wait_estimate_minutes, back_at)}"
     return f"{ticket.reference} — {ticket.subject}: {state}"

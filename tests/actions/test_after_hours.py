@@ -14,8 +14,10 @@ from actions.escalation import (
     ActionCancelEscalation,
     ActionCreateTicket,
     ActionStartEscalation,
+    ActionTicketStatus,
     ValidateEscalationForm,
 )
+from actions.handoff import ActionRelayToAgent
 from bot.db import session_scope
 from bot.models import Ticket
 from bot.stack.assembly import run_helpdesk
@@ -210,6 +212,31 @@ def test_cancel_while_adding_details_keeps_the_ticket_open(closed_helpdesk, disp
 def test_cancel_before_any_ticket_says_none_was_created(closed_helpdesk, dispatcher, domain):
     events = run(ActionCancelEscalation(), dispatcher, make_tracker(domain, "cancel", "cancel"), domain)
     assert (responses(dispatcher), events) == (["utter_escalation_cancelled"], [])
+
+
+# --- asking about the wait while the team is away ----------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "question", "back"), [
+    ("en", "how long will it take?", "our team is back on "), ("he", "כמה זמן עוד?", "הצוות חוזר לעבודה ב-"),
+    ("ar", "هل من جديد؟", "يعود فريقنا للعمل في "), ("cs", "jak dlouho ještě?", "náš tým je tu znovu od "),
+])
+def test_asking_how_long_outside_hours_says_when_the_team_is_back(closed_helpdesk, domain, language, question, back):
+    """Not "a person will reply as soon as one is free", which reads as minutes on a Saturday night."""
+    tracker = asks_for_a_person(domain, language)
+    run(ActionStartEscalation(), CollectingDispatcher(), tracker, domain)
+
+    waiting = CollectingDispatcher()
+    run(ActionRelayToAgent(), waiting, make_tracker(domain, question, "check_ticket_status", sender_id=tracker.sender_id,
+                                                   slots={"handoff_active": True, "language": language}), domain)
+    asked = CollectingDispatcher()
+    run(ActionTicketStatus(), asked, make_tracker(domain, question, "check_ticket_status", sender_id=tracker.sender_id,
+                                                  slots={"language": language}), domain)
+
+    assert responses(waiting) == ["utter_wait_update"]
+    assert waiting.messages[0]["wait_text"].startswith(back) and waiting.messages[0]["wait_text"].endswith(("CET.", "CEST."))
+    assert responses(asked) == ["utter_ticket_status"]
+    assert asked.messages[0]["status_lines"].endswith(waiting.messages[0]["wait_text"])
 
 
 # --- a ticket created later (the helpdesk was down when the customer asked) -------------------

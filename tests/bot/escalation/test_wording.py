@@ -173,6 +173,22 @@ def test_the_english_status_line_with_the_usual_wait():
         "a person usually replies in about 12 minutes.")
 
 
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_outside_hours_an_unknown_wait_says_when_the_team_is_back(language):
+    closed = wait_text(language, None, back_at=MONDAY_9AM)
+
+    assert closed != wait_text(language, None) and "09:00" in closed
+    assert written_in(language, closed) if language != "en" else closed.isascii()
+    assert wait_text(language, 12, back_at=MONDAY_9AM) == wait_text(language, 12), "agents online say how long"
+    assert status_line(language, Ticket(), back_at=MONDAY_9AM) == f"{status_line(language, Ticket())}; {closed}"
+    assert status_line(language, Ticket(status="assigned", assignee_name="Noa"), back_at=MONDAY_9AM) == (
+        status_line(language, Ticket(status="assigned", assignee_name="Noa")))
+
+
+def test_the_english_wait_outside_hours():
+    assert wait_text("en", None, back_at=MONDAY_9AM) == "our team is back on Mon 05 Jan 09:00 UTC."
+
+
 def test_missing_details_do_not_break_the_line():
     assert "number ? in the queue" in status_line("en", Ticket(queue_position=None))
     assert status_line("en", Ticket(status="assigned")).endswith("an agent is on it")
