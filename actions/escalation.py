@@ -379,7 +379,9 @@ def announce_ticket(
             response="utter_ticket_created_offline_email" if by_email else "utter_ticket_created_offline",
             customer_email=email,
             offline_reason=offline_reason(language, created.open_now),
-            next_open_text=next_open_text(language, None if created.open_now else created.next_open), **common,
+            next_open_text=next_open_text(
+                language, None if created.open_now or created.next_open is None else in_business_time(created.next_open)),
+            **common,
         )
     # When agents answer by email only, the bot keeps the chat.
     if created.live_handoff:

@@ -256,7 +256,8 @@ def test_outside_business_hours_the_customer_learns_when_a_person_will_answer(cl
     assert responses(dispatcher) == [expected]
     message = dispatcher.messages[0]
     assert message["offline_reason"] == "Our team is offline right now (outside support hours)."
-    assert message["next_open_text"].startswith("from ")  # e.g. "from Tue 24 Nov 03:00 UTC"
+    # In the business time zone, as the first message said it: e.g. "from Tue 24 Nov 03:00 CET".
+    assert message["next_open_text"].startswith("from ") and message["next_open_text"].endswith(("CET", "CEST"))
     assert message["ticket_reference"].startswith("T-")
     assert slots_set(events)["handoff_active"] is True  # a person will still answer here, later
 
