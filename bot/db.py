@@ -72,18 +72,17 @@ class SqliteWriterQueue:
         event.listen(engine, "before_cursor_execute", self._before_execute)
         event.listen(engine, "commit", self._transaction_ended)
         event.listen(engine, "rollback", self._transaction_ended)
-        for name in ("checkin", "invalidate"):
-            event.listen(engine.pool, name, self._connection_let_go)
+        event.listen(engine.pool, "checkin", self._connection_let_go)  # also when invalidated: it is checked in
 
     def _before_execute(self, connection, _cursor, statement: str, *_args) -> None:
         if not connection.info.get(self._TURN) and statement.lstrip()[:7].upper().startswith(self._WRITES):
             connection.info[self._TURN] = self._lock.acquire(timeout=self.WAIT_S)
 
     def _transaction_ended(self, connection) -> None:
-        if not connection.invalidated:  # else its pool gave the turn back, and its info is gone
+        if not connection.invalidated:  # else its check-in gave the turn back (its info cannot be read now)
             self._give_back(connection.info)
 
-    def _connection_let_go(self, _dbapi_connection, record, *_exception) -> None:
+    def _connection_let_go(self, _dbapi_connection, record) -> None:
         self._give_back(record.info)
 
     def _give_back(self, info: dict) -> None:
