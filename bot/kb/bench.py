@@ -6,7 +6,9 @@
 - A KB folder (``--kb-dir``, per language): every ``every``-th example question of each article is held
   out of the index and asked (:func:`holdout_split`), with the out-of-scope questions of
   ``bot/benchmarks/kb_out_of_scope.yml`` (topics the shipped KB does not cover, in each language), which
-  must be abstained. This is how Hebrew, Arabic and Czech are compared with English.
+  must be abstained. This is how Hebrew, Arabic and Czech are compared with English. The spoken-dialect
+  questions of ``bot/benchmarks/kb_dialects.yml`` (customers' Arabic against articles in Modern Standard
+  Arabic) are asked of the same index and reported apart, under ``dialects``.
 
 Either way every question goes through :meth:`KnowledgeBase.search`, the same call the bot makes.
 
@@ -39,6 +41,7 @@ from bot.kb.threads import answer_questions_single_threaded
 from bot.language import SUPPORTED_LANGUAGES, detect_language
 
 KB_OUT_OF_SCOPE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kb_out_of_scope.yml"
+KB_DIALECTS_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kb_dialects.yml"
 MIN_INDEXED_QUESTIONS = 5
 """An article keeps at least this many example questions in the index, whatever the holdout asks."""
 
@@ -72,7 +75,7 @@ def build_articles(
     return articles
 
 
-def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str | None]], language: str) -> dict:
+def evaluate(kb: KnowledgeBase, rows: Sequence[tuple[str, str | None]], language: str) -> dict:
     """Run every (text, expected article id or None for out-of-scope) row through ``kb.search``."""
     counts = {"answer": 0, "clarify": 0, "abstain": 0}
     hits = abstained_in = abstained_out = wrong_answers = top_right = answered_right = none_of_these = 0
@@ -181,6 +184,22 @@ def read_out_of_scope(path: Path) -> dict[str, list[str]]:
     return {str(language): questions for language, questions in data.items()}
 
 
+def read_dialects(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """``{language: [(question, article id), …]}`` from a YAML ``{language: {article id: [questions]}}`` such as
+    ``bot/benchmarks/kb_dialects.yml``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(by_article, dict)
+        and all(isinstance(qs, list) and all(isinstance(q, str) for q in qs) for qs in by_article.values())
+        for by_article in data.values()
+    ):
+        raise ValueError(f"{path}: expected a mapping of language code to {{article id: [questions]}}")
+    return {
+        str(language): [(q, str(article_id)) for article_id, qs in by_article.items() for q in qs]
+        for language, by_article in data.items()
+    }
+
+
 def run_kb_benchmark(
     kb_dir: Path,
     languages: Sequence[str],
@@ -191,10 +210,12 @@ def run_kb_benchmark(
     embedding_model: str,
     cache_dir: Path,
     seed: int = 0,
+    dialects: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, dict]:
     """Per language: the index built from the KB's articles less their held-out questions (one build for
     all ``languages``), then the held-out questions (in scope) and ``out_of_scope[language]`` through the
-    search; the figures of :func:`evaluate` plus the build time. Languages without articles are left out."""
+    search; the figures of :func:`evaluate` plus the build time, and those of ``dialects[language]`` (asked
+    of the same index) under ``dialects``. Languages without articles are left out."""
     from bot.kb.embeddings import load_encoder
 
     answer_questions_single_threaded()
@@ -226,6 +247,9 @@ def run_kb_benchmark(
             "build_s": round(build_seconds, 2),
             **evaluate(kb, rows, language),
         }
+        spoken = (dialects or {}).get(language)
+        if spoken:
+            results[language]["dialects"] = evaluate(kb, spoken, language)
     return results
 
 

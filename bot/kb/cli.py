@@ -114,6 +114,9 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kb-oos", type=Path, default=None,
                         help="with --kb-dir: YAML {language: [questions]} the KB does not cover "
                         "(default: bot/benchmarks/kb_out_of_scope.yml)")
+    parser.add_argument("--kb-dialects", type=Path, default=None,
+                        help="with --kb-dir: YAML {language: {article id: [questions]}} in spoken dialect, "
+                        "reported apart (default: bot/benchmarks/kb_dialects.yml)")
     parser.add_argument("--text-col", default="text")
     parser.add_argument("--label-col", default="category")
     parser.add_argument("--shots", type=int, default=None, help="keep K questions per label (default: all)")
@@ -161,7 +164,14 @@ def bench_main(argv: list[str] | None = None) -> int:
 
 def _bench_kb_dir(args, embedding_model: str, cache_dir: Path) -> int:
     """``bench-kb --kb-dir``: one language's JSON object, or with ``--language all`` a table of all four."""
-    from bot.kb.bench import KB_OUT_OF_SCOPE_FILE, gap_table, read_out_of_scope, run_kb_benchmark
+    from bot.kb.bench import (
+        KB_DIALECTS_FILE,
+        KB_OUT_OF_SCOPE_FILE,
+        gap_table,
+        read_dialects,
+        read_out_of_scope,
+        run_kb_benchmark,
+    )
 
     languages = list(SUPPORTED_LANGUAGES) if args.language == "all" else [args.language]
     if languages[0] not in SUPPORTED_LANGUAGES:
@@ -172,9 +182,10 @@ def _bench_kb_dir(args, embedding_model: str, cache_dir: Path) -> int:
         return 2
     try:
         out_of_scope = read_out_of_scope(args.kb_oos or KB_OUT_OF_SCOPE_FILE)
+        dialects = read_dialects(args.kb_dialects or KB_DIALECTS_FILE)
         results = run_kb_benchmark(
             args.kb_dir, languages, every=args.holdout_every, offset=args.holdout_offset, out_of_scope=out_of_scope,
-            embedding_model=embedding_model, cache_dir=cache_dir, seed=args.seed,
+            embedding_model=embedding_model, cache_dir=cache_dir, seed=args.seed, dialects=dialects,
         )
     except (OSError, ValueError, yaml.YAMLError, KbLoadError) as exc:
         print(f"bench-kb: {exc}", file=sys.stderr)

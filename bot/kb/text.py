@@ -3,8 +3,9 @@
 Every language gets the same treatment with its own rules, so Hebrew, Arabic and Czech are first-class:
 - Hebrew: niqqud and cantillation marks removed, final letter forms (ך ם ן ף ץ) unified, and the
   one-letter prefixes (ו ה ב ל מ ש כ) split off as an extra token;
-- Arabic: diacritics (tashkeel) and tatweel removed, alef/ya/ta-marbuta/hamza variants unified, and
-  the article and conjunction prefixes (ال و ب ل ف) split off as an extra token;
+- Arabic: diacritics (tashkeel) and tatweel removed, alef/ya/ta-marbuta/hamza variants unified, the
+  article and conjunction prefixes (ال و ب ل ف) split off as an extra token, and the commonest
+  dialect function words (Levantine, Egyptian, Gulf) read as their Modern Standard equivalents;
 - Czech: diacritics folded (customers often type without them) and a light suffix stem added;
 - English: a light plural/verb suffix stem added.
 Tokenisation is spaCy's rule-based tokenizer of ``spacy.blank(lang)``: no model download.
@@ -31,6 +32,27 @@ _HEBREW_PREFIXES = "והבלמשכ"
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+_ARABIC_DIALECT = {
+    # "الطلب تبعي" (Levantine), "الطلب بتاعي" (Egyptian): "my order"; the possessive says nothing of the topic
+    **dict.fromkeys("تبعي تبعك تبعه تبعها تبعنا تبعكم تبعهم تبع بتاعي بتاعك بتاعه بتاعها بتاعنا بتاعتي بتاعتك بتاع".split(), ""),
+    **dict.fromkeys("يعني عم".split(), ""),  # filler; the progressive of "عم بحاول"
+    **dict.fromkeys("ليش ليه".split(), "لماذا"),
+    **dict.fromkeys("شو ايش وش".split(), "ماذا"),
+    **dict.fromkeys("امتي ايمتي".split(), "متي"),
+    **dict.fromkeys("ازاي كيفاش".split(), "كيف"),
+    **dict.fromkeys("بدي بدنا ابغي ابي عايز عاوز عايزه عاوزه".split(), "اريد"),
+    **dict.fromkeys("هلق هلا هسه دلوقتي الحين".split(), "الان"),
+    **dict.fromkeys("عشان علشان مشان منشان".split(), "لان"),
+    "كتير": "كثير",
+    "هيك": "هكذا",
+    "كمان": "ايضا",
+    "شي": "شيء",
+    "اشي": "شيء",
+}
+"""Dialect function word → its Modern Standard form (already normalised, see :func:`normalize`), or "" for none.
+
+Customers write dialect, articles Modern Standard Arabic: "كيف بغير كلمة السر تبعي؟" differs from "كيف أغير
+كلمة السر" only by such words, which the KB's vocabulary lacks and which made the question look out of scope."""
 _CZECH_SUFFIXES = tuple(
     sorted(
         "ami emi ach ech ich ove ovi ova eho emu ymi imi ou em om um am at it et a e i o u y".split(),
@@ -106,6 +128,8 @@ def stem(word: str, language: str) -> str:
 def _words(text: str, language: str) -> tuple[str, ...]:
     """Memoised: index builds tokenise every example once per cross-validation fold."""
     tokens = _spacy_words(normalize(text, language), language)
+    if language == "ar":
+        tokens = [_ARABIC_DIALECT.get(t, t) for t in tokens]
     return tuple(t for t in tokens if any(ch.isalnum() for ch in t))
 
 

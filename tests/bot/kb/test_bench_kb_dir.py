@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.bench import KB_OUT_OF_SCOPE_FILE, MIN_INDEXED_QUESTIONS, holdout_split, read_out_of_scope
+from bot.kb.bench import (
+    KB_DIALECTS_FILE,
+    KB_OUT_OF_SCOPE_FILE,
+    MIN_INDEXED_QUESTIONS,
+    holdout_split,
+    read_dialects,
+    read_out_of_scope,
+)
 from bot.kb.cli import bench_main
 from bot.kb.loader import Article, load_articles
 from bot.language import SUPPORTED_LANGUAGES
@@ -61,6 +68,15 @@ def test_shipped_out_of_scope_questions_are_in_every_language_and_not_kb_example
     assert not {q.casefold() for qs in out_of_scope.values() for q in qs} & examples
 
 
+def test_the_dialect_questions_name_shipped_articles_and_are_none_of_their_examples():
+    dialects = read_dialects(KB_DIALECTS_FILE)
+    articles = {a.id: a for a in load_articles(SHIPPED_KB)}
+    assert len(dialects["ar"]) >= 40
+    for question, article_id in dialects["ar"]:
+        assert articles[article_id].language == "ar"
+        assert question.casefold() not in {q.casefold() for a in articles.values() for q in a.questions}
+
+
 @pytest.fixture
 def small_kb(tmp_path: Path) -> Path:
     """The demo's English articles (8 questions each) and a Hebrew copy of two of them."""
@@ -111,6 +127,19 @@ def test_all_languages_print_a_table_with_the_gap_to_english(small_kb, tmp_path,
     assert saved["he"]["out_of_scope"] == 30  # the shipped out-of-scope questions by default
 
 
+def test_dialect_questions_are_reported_apart(small_kb, tmp_path, capsys):
+    dialects = tmp_path / "dialects.yml"
+    dialects.write_text("he:\n  reset-password-he: [שכחתי ת'סיסמה, מה עושים כששוכחים סיסמה]\n"
+                        "  track-order-he: [איפה החבילה שלי]\n", encoding="utf-8")
+    code = bench_main(["--kb-dir", str(small_kb), "--language", "he", "--holdout-every", "4",
+                       "--kb-dialects", str(dialects), "--embedding-model", "none"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["in_scope"] == 4  # the held-out questions alone: the dialect ones are not mixed in
+    assert printed["dialects"]["in_scope"] == 3
+    assert printed["dialects"]["answer"] + printed["dialects"]["clarify"] + printed["dialects"]["abstain"] == 3
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     (["--train", "x.csv", "--test", "y.csv"], "either --kb-dir"),
     (["--holdout-every", "5", "--holdout-offset", "5"], "--holdout-offset in 0..N-1"),
@@ -122,8 +151,9 @@ def test_bad_options_are_clear_errors(small_kb, extra, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_a_malformed_out_of_scope_file_is_a_clear_error(small_kb, tmp_path, capsys):
-    oos = tmp_path / "oos.yml"
-    oos.write_text("- just a list\n", encoding="utf-8")
-    assert bench_main(["--kb-dir", str(small_kb), "--kb-oos", str(oos), "--embedding-model", "none"]) == 2
+@pytest.mark.parametrize("option", ["--kb-oos", "--kb-dialects"])
+def test_a_malformed_question_file_is_a_clear_error(small_kb, tmp_path, capsys, option):
+    malformed = tmp_path / "questions.yml"
+    malformed.write_text("- just a list\n", encoding="utf-8")
+    assert bench_main(["--kb-dir", str(small_kb), option, str(malformed), "--embedding-model", "none"]) == 2
     assert "expected a mapping of language code" in capsys.readouterr().err

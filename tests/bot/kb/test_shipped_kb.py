@@ -83,3 +83,16 @@ def test_questions_that_read_like_withdrawing_overrule_that_reading(shipped_kb: 
     result = shipped_kb.search(question, language)
     assert result.overrules_intent
     assert result.top.article_id == article_id
+
+
+@pytest.mark.parametrize(
+    "question, article_id",
+    [
+        ("كيف بغير كلمة السر تبعي؟", "reset-password-ar"),  # Levantine: how do I change my password
+        ("الطلب تبعي اتأخر كتير", "late-delivery-ar"),  # my order is very late
+        ("ليش ما وصل الطلب تبعي", "late-delivery-ar"),  # why hasn't my order come
+    ],
+)
+def test_arabic_dialect_questions_are_answered_like_their_standard_wording(shipped_kb: KnowledgeBase, question, article_id):
+    result = shipped_kb.search(question, "ar")
+    assert (result.decision, result.top.article_id) == ("answer", article_id)
