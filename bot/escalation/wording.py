@@ -12,11 +12,10 @@ from typing import Protocol
 from bot.language import normalize_language
 
 _WAIT = {
-    "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free.",
-           "our team is back on {when}."),
-    "he": ("נציג עונה בדרך כלל תוך {minutes}.", "נציג יענה ברגע שיתפנה.", "הצוות חוזר לעבודה ב-{when}."),
-    "ar": ("عادةً يرد موظف خلال {minutes} تقريبًا.", "سيرد موظف فور توفره.", "يعود فريقنا للعمل في {when}."),
-    "cs": ("člověk obvykle odpoví asi do {minutes}.", "odpoví vám první volný člověk.", "náš tým je tu znovu od {when}."),
+    "en": ("a person usually replies in about {minutes}.", "a person will reply as soon as one is free."),
+    "he": ("נציג עונה בדרך כלל תוך {minutes}.", "נציג יענה ברגע שיתפנה."),
+    "ar": ("عادةً يرد موظف خلال {minutes} تقريبًا.", "سيرد موظف فور توفره."),
+    "cs": ("člověk obvykle odpoví asi do {minutes}.", "odpoví vám první volný člověk."),
 }
 
 
@@ -48,10 +47,13 @@ def wait_text(language: str | None, minutes: int | None, back_at: datetime | Non
     support hours, when the team is back (``back_at``), since "as soon as one is free" reads as minutes on a
     Saturday night; else as soon as a person is free."""
     language = normalize_language(language)
-    known, unknown, closed = _WAIT[language]
+    known, unknown = _WAIT[language]
     if minutes is not None:
         return known.format(minutes=_minutes(language, max(1, int(minutes))))
-    return closed.format(when=_moment(language, back_at)) if back_at else unknown
+    if back_at is None:
+        return unknown
+    sentence = back_text(language, back_at)  # the same words as the offline message, mid-sentence here
+    return sentence[:1].lower() + sentence[1:]
 
 
 _QUEUE_PLACE = {
@@ -92,7 +94,7 @@ _BACK = {
     "en": ("Our team is back on {when}.", "A person will pick it up as soon as one is free."),
     "he": ("הצוות חוזר לעבודה ב-{when}.", "נציג יטפל בפנייה ברגע שיתפנה."),
     "ar": ("يعود فريقنا للعمل في {when}.", "سيتولى أحد موظفينا طلبك فور توفره."),
-    "cs": ("Znovu jsme tu od {when}.", "Jakmile se někdo z týmu uvolní, hned se tomu bude věnovat."),
+    "cs": ("Náš tým je tu znovu od {when}.", "Jakmile se někdo z týmu uvolní, hned se tomu bude věnovat."),
 }
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.escalation.wording import agent_or_anyone, next_open_text, offline_reason, status_line, wait_text
+from bot.escalation.wording import agent_or_anyone, back_text, next_open_text, offline_reason, status_line, wait_text
 from bot.helpdesk.schemas import TicketStatusName
 from bot.language import SUPPORTED_LANGUAGES
 
@@ -179,6 +179,7 @@ def test_outside_hours_an_unknown_wait_says_when_the_team_is_back(language):
 
     assert closed != wait_text(language, None) and "09:00" in closed
     assert written_in(language, closed) if language != "en" else closed.isascii()
+    assert closed.casefold() == back_text(language, MONDAY_9AM).casefold(), "the words of the offline message"
     assert wait_text(language, 12, back_at=MONDAY_9AM) == wait_text(language, 12), "agents online say how long"
     assert status_line(language, Ticket(), back_at=MONDAY_9AM) == f"{status_line(language, Ticket())}; {closed}"
     assert status_line(language, Ticket(status="assigned", assignee_name="Noa"), back_at=MONDAY_9AM) == (
