@@ -22,6 +22,7 @@ from bot.kb.replies import (
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
+    REPHRASE,
     WHAT_ELSE,
     abstention_response,
     after_a_miss,
@@ -102,8 +103,8 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
-        unconfirmed = _unconfirmed_articles(tracker) if opens_with_no(question) else frozenset()
-        if _offers_only(result, unconfirmed):
+        rejected = _rejected_articles(tracker, question)
+        if _offers_only(result, rejected):
             # "no, both amounts were taken from my card": only the article just shown, which did not help.
             await _mark_helped(tracker, helped=False)
             return events + await _after_a_miss(dispatcher, tracker, question, language, (knowledge_base, result))
@@ -111,7 +112,7 @@ class ActionAnswerQuestion(Action):
             return events + _answer(dispatcher, tracker, knowledge_base, result, question, language)
         if result.decision == "clarify":
             query_id = _log(tracker, question, language, "clarify", result.top)
-            options = [option for option in result.clarify_options if option.article_id not in unconfirmed]
+            options = [option for option in result.clarify_options if option.article_id not in rejected]
             dispatcher.utter_message(response=DID_YOU_MEAN, buttons=clarify_buttons(options, language))
             # The query id lets "None of these" mark this clarification as a miss in the query log.
             return events + [SlotSet("awaiting_feedback", False), SlotSet("kb_query_id", query_id)]
@@ -203,7 +204,7 @@ class ActionRejectSuggestions(Action):
 
 async def _none_of_these(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     await _mark_helped(tracker, helped=False)
-    return _missed(dispatcher, tracker, "utter_kb_rephrase")
+    return _missed(dispatcher, tracker, REPHRASE)
 
 
 class ActionShowArticle(Action):
@@ -218,7 +219,7 @@ class ActionShowArticle(Action):
         knowledge_base = await in_thread(svc.knowledge_base.current)
         article = knowledge_base.article(article_id) if article_id else None
         if article is None:
-            dispatcher.utter_message(response="utter_kb_rephrase")
+            dispatcher.utter_message(response=REPHRASE)
             return [SlotSet("awaiting_feedback", False)]
         question = tracker.get_slot("kb_question") or article.title
         query_id = svc.query_log.submit(
@@ -291,11 +292,19 @@ class ActionKbFeedback(Action):
         return [SlotSet("next_step", None)] + await _after_a_miss(dispatcher, tracker, question, language)
 
 
-def _unconfirmed_articles(tracker: Tracker) -> frozenset[str]:
-    """The articles this exchange showed while its "did that help?" is still open; none once answered. A
-    message that opens with "no" meanwhile rejects them; one that does not ("and can I pay with paypal?")
-    is a follow-up, which the same article may well answer."""
-    return frozenset(tracker.get_slot("kb_tried") or []) if tracker.get_slot("awaiting_feedback") else frozenset()
+def _rejected_articles(tracker: Tracker, question: str) -> frozenset[str]:
+    """The articles the customer said did not help, which a search for ``question`` should not offer again.
+
+    While a "did that help?" is open, a message that opens with "no" rejects the articles shown; one that
+    does not ("and can I pay with paypal?") is a follow-up, which the same article may well answer. After
+    "can you describe it in other words?" (a miss), the articles of that miss stay rejected: a rephrased
+    question that finds only them has missed again, and the same article again would be a wall.
+    """
+    tried = frozenset(tracker.get_slot("kb_tried") or [])
+    if tracker.get_slot("awaiting_feedback"):
+        return tried if opens_with_no(question) else frozenset()
+    asked_to_rephrase = last_bot_response(tracker.events) == REPHRASE
+    return tried if asked_to_rephrase and int(tracker.get_slot("kb_misses") or 0) > 0 else frozenset()
 
 
 def _offers_only(result: SearchResult, articles: frozenset[str]) -> bool:
@@ -311,12 +320,12 @@ async def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, ques
     search when already made), else "please rephrase"; after two misses in a row, the offer of a person."""
     misses = int(tracker.get_slot("kb_misses") or 0) + 1
     if misses >= MISSES_BEFORE_OFFERING_A_PERSON or not question:
-        return _missed(dispatcher, tracker, "utter_kb_rephrase")
+        return _missed(dispatcher, tracker, REPHRASE)
     knowledge_base, result = searched or await _search(question, language)
     tried = list(tracker.get_slot("kb_tried") or [])
     runner_up = result.next_best(tried)
     if runner_up is None:
-        dispatcher.utter_message(response="utter_kb_rephrase")
+        dispatcher.utter_message(response=REPHRASE)
         return [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]
     article = _shown_article(knowledge_base, runner_up)
     query_id = _log(tracker, question, language, "answer", runner_up)

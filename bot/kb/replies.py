@@ -22,6 +22,7 @@ from bot.kb.search import Candidate
 MISSES_BEFORE_OFFERING_A_PERSON = 2
 OFFER_A_PERSON = "utter_offer_human"
 DID_YOU_MEAN = "utter_kb_did_you_mean"
+REPHRASE = "utter_kb_rephrase"
 # The bot's lines that end "Is there anything else I can help with?": a yes or no after them answers that,
 # not an earlier "Did that help?".
 ANYTHING_ELSE = frozenset({"utter_anything_else", "utter_withdraw_nothing_pending", "utter_verification_cancelled"})

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionRejectSuggestions, ActionShowArticle
 from bot.db import session_scope
-from bot.kb.replies import DID_YOU_MEAN, NONE_OF_THESE_PAYLOAD
+from bot.kb.replies import DID_YOU_MEAN, NONE_OF_THESE_PAYLOAD, REPHRASE
 from bot.kb.search import Candidate, SearchResult
 from bot.models import KbQuery, Resolution
 from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set, user_event
@@ -526,6 +526,47 @@ def test_no_written_out_again_after_an_earlier_miss_offers_a_person(dispatcher, 
 
     assert responses(dispatcher) == ["utter_offer_human"]
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+ASKED_TO_REPHRASE = {"event": "bot", "text": "Sorry. Could you describe the problem in other words?",
+                     "metadata": {"utter_action": REPHRASE}}
+REJECTED_CANCEL_ORDER = {"kb_tried": ["cancel-order"], "kb_article_id": "cancel-order", "awaiting_feedback": False,
+                         "kb_misses": 1}
+
+
+def test_a_rephrased_question_that_finds_only_the_rejected_article_offers_a_person(action_services, dispatcher,
+                                                                                  domain, kb_decides):
+    """"not helpful" → "describe it in other words" → "they really took the money twice": the same article,
+    word for word, until 5 December (found in a Hebrew trial). It is the second miss in a row."""
+    kb_decides(SearchResult("answer", CANCEL_ORDER_FIRST.candidates[:1], "confident", "en", 0.9))
+    tracker = make_tracker(domain, "they really did cancel it twice", "ask_question", slots=REJECTED_CANCEL_ORDER,
+                           history=[ASKED_TO_REPHRASE])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_a_rephrased_question_gets_a_did_you_mean_without_the_rejected_article(dispatcher, domain, kb_decides):
+    kb_decides(UNSURE)
+    tracker = make_tracker(domain, "i mean the plan", "ask_question", slots=REJECTED_CANCEL_ORDER,
+                           history=[ASKED_TO_REPHRASE])
+
+    run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["Cancel your subscription", "None of these"]
+
+
+def test_after_another_reply_the_article_of_an_earlier_miss_may_answer_again(dispatcher, domain, kb_decides):
+    kb_decides(CANCEL_ORDER_FIRST)
+    tracker = make_tracker(domain, "how do i cancel an order", "ask_question", slots=REJECTED_CANCEL_ORDER,
+                           history=[ASKED_TO_REPHRASE, ASKED_ANYTHING_ELSE])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_kb_answer"
+    assert slots_after(tracker, events)["kb_article_id"] == "cancel-order"
 
 
 def test_no_with_nothing_else_to_offer_asks_to_rephrase(dispatcher, domain):
