@@ -6,7 +6,8 @@ Every language gets the same treatment with its own rules, so Hebrew, Arabic and
 - Arabic: diacritics (tashkeel) and tatweel removed, alef/ya/ta-marbuta/hamza variants unified, the
   article and conjunction prefixes (ال و ب ل ف) split off as an extra token, and the commonest
   dialect function words (Levantine, Egyptian, Gulf) read as their Modern Standard equivalents;
-- Czech: diacritics folded (customers often type without them) and a light suffix stem added;
+- Czech: diacritics folded (customers often type without them), a light suffix stem added, and the
+  commonest colloquial words ("furt", "prachy", "sem" for "jsem") read as their standard forms;
 - English: a light plural/verb suffix stem added.
 Tokenisation is spaCy's rule-based tokenizer of ``spacy.blank(lang)``: no model download.
 """
@@ -32,7 +33,7 @@ _HEBREW_PREFIXES = "והבלמשכ"
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
-_ARABIC_DIALECT = {
+_ARABIC_SPOKEN = {
     # "الطلب تبعي" (Levantine), "الطلب بتاعي" (Egyptian): "my order"; the possessive says nothing of the topic
     **dict.fromkeys("تبعي تبعك تبعه تبعها تبعنا تبعكم تبعهم تبع بتاعي بتاعك بتاعه بتاعها بتاعنا بتاعتي بتاعتك بتاع".split(), ""),
     **dict.fromkeys("يعني عم".split(), ""),  # filler; the progressive of "عم بحاول"
@@ -49,10 +50,20 @@ _ARABIC_DIALECT = {
     "شي": "شيء",
     "اشي": "شيء",
 }
-"""Dialect function word → its Modern Standard form (already normalised, see :func:`normalize`), or "" for none.
+"""Dialect function word → its Modern Standard form, or "" for none.
 
 Customers write dialect, articles Modern Standard Arabic: "كيف بغير كلمة السر تبعي؟" differs from "كيف أغير
 كلمة السر" only by such words, which the KB's vocabulary lacks and which made the question look out of scope."""
+_CZECH_SPOKEN = {
+    "furt": "porad", "prachy": "penize", "kacky": "korun", "zpatky": "zpet", "tedka": "ted", "tejden": "tyden",
+    "bejt": "byt", "sem": "jsem", "ste": "jste",  # "zapomněl sem heslo": the colloquial jsem, jste
+    # "furt mi nedošla objednávka": dojít for přijít (to arrive)
+    "dosla": "prisla", "nedosla": "neprisla", "dosel": "prisel", "nedosel": "neprisel", "doslo": "prislo",
+    "nedoslo": "neprislo", "dojde": "prijde", "nedojde": "neprijde",
+}
+"""Colloquial Czech (obecná čeština) word → its standard form, diacritics folded as :func:`normalize` does."""
+_SPOKEN_FORMS = {"ar": _ARABIC_SPOKEN, "cs": _CZECH_SPOKEN}
+"""Per language, the words customers write where articles have another (already normalised, see :func:`normalize`)."""
 _CZECH_SUFFIXES = tuple(
     sorted(
         "ami emi ach ech ich ove ovi ova eho emu ymi imi ou em om um am at it et a e i o u y".split(),
@@ -128,8 +139,9 @@ def stem(word: str, language: str) -> str:
 def _words(text: str, language: str) -> tuple[str, ...]:
     """Memoised: index builds tokenise every example once per cross-validation fold."""
     tokens = _spacy_words(normalize(text, language), language)
-    if language == "ar":
-        tokens = [_ARABIC_DIALECT.get(t, t) for t in tokens]
+    spoken = _SPOKEN_FORMS.get(language)
+    if spoken:
+        tokens = [spoken.get(t, t) for t in tokens]
     return tuple(t for t in tokens if any(ch.isalnum() for ch in t))
 
 

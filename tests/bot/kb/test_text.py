@@ -1,5 +1,7 @@
 """Per-language normalisation: the spelling variants customers mix freely reach the index as one form."""
-from bot.kb.text import _ARABIC_DIALECT, normalize, stem, word_features, words
+import pytest
+
+from bot.kb.text import _SPOKEN_FORMS, normalize, stem, word_features, words
 
 
 def test_hebrew_niqqud_and_final_letters_are_normalised():
@@ -18,10 +20,17 @@ def test_arabic_dialect_function_words_read_as_modern_standard():
     assert words("ليش اتأخر", "ar") == words("لماذا اتأخر", "ar")
 
 
-def test_the_arabic_dialect_table_is_written_in_normalised_spelling():
-    for word, standard in _ARABIC_DIALECT.items():
-        assert normalize(word, "ar") == word
-        assert normalize(standard, "ar") == standard
+def test_colloquial_czech_reads_as_standard_czech():
+    assert words("furt mi nedošla objednávka", "cs") == words("pořád mi nepřišla objednávka", "cs")
+    assert words("zapomněl sem heslo", "cs") == words("zapomněl jsem heslo", "cs")
+    assert words("chci zpátky prachy", "cs") == words("chci zpět peníze", "cs")
+
+
+@pytest.mark.parametrize("language", sorted(_SPOKEN_FORMS))
+def test_the_spoken_forms_are_written_in_normalised_spelling(language):
+    for word, standard in _SPOKEN_FORMS[language].items():
+        assert normalize(word, language) == word
+        assert normalize(standard, language) == standard
 
 
 def test_czech_without_diacritics_is_the_same_word():
