@@ -1,8 +1,8 @@
 """Text processing for KB search: clean-up, per-language normalisation and tokenisation (spaCy).
 
 Every language gets the same treatment with its own rules, so Hebrew, Arabic and Czech are first-class:
-- Hebrew: niqqud and cantillation marks removed, final letter forms (ך ם ן ף ץ) unified, and the
-  one-letter prefixes (ו ה ב ל מ ש כ) split off as an extra token;
+- Hebrew: niqqud and cantillation marks removed, final letter forms (ך ם ן ף ץ) unified, the
+  one-letter prefixes (ו ה ב ל מ ש כ) split off as an extra token, and the spoken ת' read as "את ה";
 - Arabic: diacritics (tashkeel) and tatweel removed, alef/ya/ta-marbuta/hamza variants unified, the
   article and conjunction prefixes (ال و ب ل ف) split off as an extra token, and the commonest
   dialect function words (Levantine, Egyptian, Gulf) read as their Modern Standard equivalents;
@@ -63,6 +63,8 @@ _CZECH_SPOKEN = {
 }
 """Colloquial Czech (obecná čeština) word → its standard form, diacritics folded as :func:`normalize` does."""
 _SPOKEN_FORMS = {"ar": _ARABIC_SPOKEN, "cs": _CZECH_SPOKEN}
+_HEBREW_SPOKEN_ET = ("ת'", "ת׳", "ת`")
+"""Spoken Hebrew glues "את ה" to its noun as ת' ("שכחתי ת'סיסמה"): one unknown word where articles have two."""
 """Per language, the words customers write where articles have another (already normalised, see :func:`normalize`)."""
 _CZECH_SUFFIXES = tuple(
     sorted(
@@ -142,6 +144,8 @@ def _words(text: str, language: str) -> tuple[str, ...]:
     spoken = _SPOKEN_FORMS.get(language)
     if spoken:
         tokens = [spoken.get(t, t) for t in tokens]
+    if language == "he":
+        tokens = [w for t in tokens for w in (("את", "ה" + t[2:]) if t.startswith(_HEBREW_SPOKEN_ET) and len(t) > 3 else (t,))]
     return tuple(t for t in tokens if any(ch.isalnum() for ch in t))
 
 

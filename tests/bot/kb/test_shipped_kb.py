@@ -93,6 +93,7 @@ def test_questions_that_read_like_withdrawing_overrule_that_reading(shipped_kb: 
         ("ليش ما وصل الطلب تبعي", "late-delivery-ar"),  # why hasn't my order come
         ("kdy mi pošlete zpátky ty prachy", "refund-status-cs"),  # colloquial Czech: when do I get my money back
         ("chci zpátky prachy", "refund-status-cs"),  # I want my money back
+        ("איך משנים ת'כתובת למשלוח", "change-delivery-address-he"),  # spoken Hebrew: how do I change the address
     ],
 )
 def test_spoken_questions_are_answered_like_their_standard_wording(shipped_kb: KnowledgeBase, question, article_id):

@@ -20,6 +20,15 @@ def test_arabic_dialect_function_words_read_as_modern_standard():
     assert words("ليش اتأخر", "ar") == words("لماذا اتأخر", "ar")
 
 
+@pytest.mark.parametrize("spoken", ["שכחתי ת'סיסמה", "שכחתי ת׳סיסמה"])  # apostrophe or geresh
+def test_spoken_hebrew_et_reads_as_et_ha(spoken):
+    assert words(spoken, "he") == words("שכחתי את הסיסמה", "he")
+
+
+def test_a_lone_hebrew_tav_with_a_geresh_stays_a_word():
+    assert words("ת׳ לא", "he") == ["ת׳", "לא"]
+
+
 def test_colloquial_czech_reads_as_standard_czech():
     assert words("furt mi nedošla objednávka", "cs") == words("pořád mi nepřišla objednávka", "cs")
     assert words("zapomněl sem heslo", "cs") == words("zapomněl jsem heslo", "cs")
