@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import tell_widget
-from actions.services import in_business_time, in_session, in_thread, services
+from actions.services import in_session, in_thread, reopening_at, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
 from bot.escalation import outbox
@@ -108,11 +108,10 @@ async def _open_ticket_now(
     if created is None:  # kept in the outbox, which tells them the reference: the form has nothing to ask
         return {"escalation_id": None, "escalation_reason": None,
                 "details_skipped": ["customer_name", "customer_email", "issue_description"]}
-    next_open = availability.next_open
     dispatcher.utter_message(
         response="utter_ticket_opened_nobody_here_email" if email_enabled(svc.settings) else "utter_ticket_opened_nobody_here",
         ticket_reference=created.reference, offline_reason=offline_reason(language, availability.open_now),
-        back_text=back_text(language, None if availability.open_now or next_open is None else in_business_time(next_open)),
+        back_text=back_text(language, reopening_at(availability)),
     )
     return {"issue_description": description, "ticket_reference": created.reference,
             "details_for_ticket": created.reference, "kb_misses": 0}
@@ -379,8 +378,7 @@ def announce_ticket(
             response="utter_ticket_created_offline_email" if by_email else "utter_ticket_created_offline",
             customer_email=email,
             offline_reason=offline_reason(language, created.open_now),
-            next_open_text=next_open_text(
-                language, None if created.open_now or created.next_open is None else in_business_time(created.next_open)),
+            next_open_text=next_open_text(language, reopening_at(created)),
             **common,
         )
     # When agents answer by email only, the bot keeps the chat.

@@ -1,7 +1,6 @@
 """The live handoff: customer messages go to the agent, agent messages and events come back."""
 import time
 import uuid
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.knowledge_base import answer_if_known
-from actions.services import in_business_time, in_session, in_thread, services
+from actions.services import in_session, in_thread, services, team_back_at
 from bot.ces.store import already_rated, should_ask
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.escalation.details import customer_has_left
@@ -84,17 +83,6 @@ async def _tell_the_wait(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         dispatcher.utter_message(response="utter_wait_update", ticket_reference=waiting.reference,
                                  queue_place=queue_place(language, waiting.queue_position),
                                  wait_text=wait_text(language, waiting.wait_estimate_minutes, back_at))
-
-
-async def team_back_at() -> datetime | None:
-    """When the team is back, outside support hours; None while open, when the hours never open, or when
-    the helpdesk cannot tell (the wait is then "as soon as a person is free")."""
-    try:
-        availability = await in_thread(services().tickets.availability)
-    except HelpdeskUnavailable:
-        return None
-    next_open = availability.next_open
-    return None if availability.open_now or next_open is None else in_business_time(next_open)
 
 
 def tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:

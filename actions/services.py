@@ -17,6 +17,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine, make_session_factory, session_scope
 from bot.helpdesk.backends import TicketBackend, make_backend
+from bot.helpdesk.client import HelpdeskUnavailable
+from bot.helpdesk.schemas import Availability, TicketReceipt
 from bot.kb.query_log import QueryLogWriter
 from bot.kb.store import KnowledgeBaseStore
 from bot.settings import Settings, load_settings
@@ -46,9 +48,12 @@ def services() -> Services:
     )
 
 
-def in_business_time(moment: datetime) -> datetime:
-    """A moment in the business time zone (``BUSINESS_TIMEZONE``), as customers are told opening times."""
-    return moment.astimezone(ZoneInfo(services().settings.business_timezone))
+def reopening_at(hours: Availability | TicketReceipt) -> datetime | None:
+    """When the team is back, in the business time zone (``BUSINESS_TIMEZONE``), as customers are told it;
+    None while open or when the hours never open."""
+    if hours.open_now or hours.next_open is None:
+        return None
+    return hours.next_open.astimezone(ZoneInfo(services().settings.business_timezone))
 
 
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -66,3 +71,12 @@ async def in_session(function: Callable[..., T], /, **kwargs: Any) -> T:
             return function(session, **kwargs)
 
     return await in_thread(unit_of_work)
+
+
+async def team_back_at() -> datetime | None:
+    """When the team is back, outside support hours (:func:`reopening_at`), asking the helpdesk; None also when
+    it cannot tell (the wait is then "as soon as a person is free")."""
+    try:
+        return reopening_at(await in_thread(services().tickets.availability))
+    except HelpdeskUnavailable:
+        return None

@@ -6,8 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import team_back_at
-from actions.services import in_session, in_thread, services
+from actions.services import in_session, in_thread, services, team_back_at
 from bot.customers.verification import TooManyCodes, address_in, check_code, issue_code, ticket_viewer
 from bot.email.outbound import email_enabled, send_one
 from bot.escalation.details import ticket_reference_in
