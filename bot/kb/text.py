@@ -63,9 +63,9 @@ _CZECH_SPOKEN = {
 }
 """Colloquial Czech (obecná čeština) word → its standard form, diacritics folded as :func:`normalize` does."""
 _SPOKEN_FORMS = {"ar": _ARABIC_SPOKEN, "cs": _CZECH_SPOKEN}
+"""Per language, the words customers write where articles have another (already normalised, see :func:`normalize`)."""
 _HEBREW_SPOKEN_ET = ("ת'", "ת׳", "ת`")
 """Spoken Hebrew glues "את ה" to its noun as ת' ("שכחתי ת'סיסמה"): one unknown word where articles have two."""
-"""Per language, the words customers write where articles have another (already normalised, see :func:`normalize`)."""
 _CZECH_SUFFIXES = tuple(
     sorted(
         "ami emi ach ech ich ove ovi ova eho emu ymi imi ou em om um am at it et a e i o u y".split(),
