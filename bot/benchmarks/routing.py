@@ -11,14 +11,14 @@ the fallback and the arbiter of ``config.yml``) and counts, per language, where 
 - ``fixed_reply``: every other intent, whose reply ignores the question (a greeting, "Anything else?",
   "I can't find a ticket", a fresh start). This is the figure to keep low.
 
-It reads two sets of messages we wrote (``bot/benchmarks/complaints.yml``, never training data) the same way:
-complaints that name a topic ("the refund took three weeks, unacceptable"), and calm questions on the same
-topics. For these and the KB's questions it counts the **outcome** a customer sees: ``person`` (read as a
+It reads three sets of messages we wrote (``bot/benchmarks/complaints.yml``, never training data) the same way:
+complaints that name a topic ("the refund took three weeks, unacceptable"), calm questions on the same topics,
+and requests for a person that name a topic ("I need to speak to someone about my refund"). For these and the KB's questions it counts the **outcome** a customer sees: ``person`` (read as a
 complaint or a request for a person: the escalation starts), ``frustration_escalation`` (read as a question,
 but the KB action finds it frustrated, ``bot.escalation.triggers``, and starts the escalation instead of
 answering; read as withdrawing a request, it offers a person), ``article`` (the knowledge base answers,
-asks or abstains) or ``fixed_reply``. A complaint should not end at an article, a calm question not at a
-person.
+asks or abstains) or ``fixed_reply``. A complaint or a request for a person should not end at an article, a
+calm question not at a person.
 
 The questions are split by their position in their language's list into an even and an odd half, so a
 change tuned on one half can be read on the other (docs/knowledge-base.md, "Questions that look like
@@ -74,7 +74,7 @@ def count_outcomes(messages: Mapping[str, Sequence[str]], readings: Mapping[str,
 
 
 def load_message_sets(path: Path) -> dict[str, dict[str, list[str]]]:
-    """The named sets of ``path`` (``complaints``, ``calm_questions``), each per language."""
+    """The named sets of ``path`` (``complaints``, ``calm_questions``, ``person_requests``), each per language."""
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(loaded, dict) or not all(isinstance(languages, dict) for languages in loaded.values()):
         raise ValueError(f"{path}: expected sets of messages per language (complaints: {{en: [...]}})")

@@ -37,6 +37,13 @@ a person instead of the article, while "the refund took three weeks, unacceptabl
 says a complaint's word. A complaint without such a word that reaches the knowledge base still meets the
 frustration check there (``bot.escalation.triggers``), which starts the escalation instead of answering.
 
+Asking for a person (``request_human``) is arbitrated the same way, and keeps every message that names a
+person or a way to reach one (``PERSON_WORDS``: "someone", "agent", "נציג", "موظف", "člověk", "talk",
+"اكلم"). DIET read dialect Arabic "I want …" as a request for a
+person ("ابي الغي حسابي", I want to close my account; "بدي بدل اللون", I want another colour), and the
+customer got the escalation form instead of the article; "I need to speak to someone about my refund" names a
+topic too, but a person as well, and still reaches one.
+
 The Rasa component that applies this is ``bot.engine.nlu.ControlIntentArbiter``.
 """
 from __future__ import annotations
@@ -49,12 +56,11 @@ from dataclasses import dataclass
 
 ARBITRATED_INTENTS = (
     "cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language", "restart",
-    "greet", "goodbye", "thank", "rate_effort", "reject_suggestions", "complain",
+    "greet", "goodbye", "thank", "rate_effort", "reject_suggestions", "complain", "request_human",
 )
-"""Intents whose reply ignores what the message says, and ``complain`` (a ticket and a person, see
-``OWN_WORD_INTENTS``). Not ``affirm`` ("yes, that fixed my password" is a yes), nor asking for a person
-(honoured however worded), nor ``withdraw_request``, whose action answers from the knowledge base when
-nothing is waiting."""
+"""Intents whose reply ignores what the message says, and ``complain`` and ``request_human`` (a ticket and a
+person, see ``OWN_WORD_INTENTS`` and ``PERSON_WORD_INTENTS``). Not ``affirm`` ("yes, that fixed my password"
+is a yes), nor ``withdraw_request``, whose action answers from the knowledge base when nothing is waiting."""
 IRREVERSIBLE_INTENTS = ("restart",)
 """Arbitrated intents whose reply cannot be undone (a restart wipes the conversation): one topic word is
 enough to overrule them. "i tried again from the start", "ניסיתי שוב מההתחלה", "zkusil jsem to znovu od
@@ -63,6 +69,37 @@ customer who wants to start over says only that ("start over please", "خلين�
 OWN_WORD_INTENTS = ("complain",)
 """Arbitrated intents that keep a message using a word no other intent's examples use ("unacceptable",
 "נמאס", "مهزلة", "naštvaná"): a complaint that names a topic is still a complaint."""
+PERSON_WORD_INTENTS = ("request_human",)
+"""Arbitrated intents that keep a message naming a person or a way to reach one (:data:`PERSON_WORDS`):
+"I need to speak to someone about my refund" names a topic and is still a request for a person. A list rather
+than the words only their examples use: those are few ("representative") and miss the common ones ("someone",
+"person", "talk"), which other intents' examples use too ("am I talking to a person?")."""
+PERSON_WORDS = frozenset({
+    # English
+    "person", "human", "humans", "agent", "agents", "representative", "rep", "operator", "someone", "somebody",
+    "anyone", "anybody", "staff", "manager", "supervisor", "employee", "advisor", "adviser", "talk", "talking",
+    "speak", "speaking", "call", "callback", "connect", "transfer", "through", "escalate", "live",
+    # Hebrew
+    "נציג", "נציגה", "נציגים", "נציגת", "אדם", "בנאדם", "אנושי", "אנושית", "מישהו", "מישהי", "מנהל", "מנהלת", "אחראי",
+    "לדבר", "ידבר", "תדבר", "להתקשר", "יתקשר", "יתקשרו", "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות",
+    # Arabic (hamza folded: "مسؤول" is "مسوول"). "حد" and "احد" (someone) are also "limit" and "Sunday" ("الحد",
+    # "الاحد"): a question read as a request for a person that says them stays one, as before this check
+    "موظف", "موظفة", "موظفين", "شخص", "انسان", "بشري", "حد", "حدا", "حدن", "احد", "مدير", "مسوول", "ممثل", "مندوب",
+    "اتحدث", "التحدث", "اتواصل", "حولني", "حولوني", "تحولني", "وصلوني", "فريق",
+    # Czech (diacritics folded)
+    "osoba", "osobu", "osobou", "osobe", "nekdo", "nekoho", "nekym", "nekomu", "mluvit", "promluvit", "hovorit",
+    "zavolat", "spojte", "spojit", "zivy", "ziva", "zivou", "zivym", "ziveho",
+})
+"""Words that name a person or the way to reach one, as :func:`words` folds them, also behind Hebrew and
+Arabic attached prefixes ("לנציג", "שמישהו", "بموظف", "الموظف"). Not "phone" ("lost my phone") nor "תחבר"
+(connect me), which is also "להתחבר", to log in."""
+PERSON_STEMS = (
+    "اكلم", "يكلم", "تكلم", "اتكلم", "احكي", "يتصل", "اتصلو", "كلموني",
+    "clovek", "operator", "zamestnan", "pracovnik", "pracovnic", "vedouci", "manazer", "zavolej", "prepoj",
+)
+"""Beginnings of words that name a person or the way to reach one, whatever follows ("اكلمه", talk to him;
+"člověkem", "operátorku"); not "كلم", which begins "كلمة" (word, as in password)."""
+_PREFIXED = re.compile(r"^(?:[והבלמשכ]{1,2}|[وفبلك]{0,2}ال|لل|[وفبلك]{1,2})")
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -131,6 +168,18 @@ def own_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]
             for intent in intents}
 
 
+def names_a_person(word: str) -> bool:
+    """Whether ``word`` (as :func:`words` gives it) is one of :data:`PERSON_WORDS`, also behind attached
+    prefixes, or begins like one of :data:`PERSON_STEMS`."""
+    return any(form in PERSON_WORDS or form.startswith(PERSON_STEMS) for form in _unprefixed(word))
+
+
+def _unprefixed(word: str) -> list[str]:
+    """``word`` and what is left of it after each attached prefix it may start with (one or two of "ו ה ב ל מ
+    ש כ"; "و ف ب ل ك" and the article "ال"), so "למישהו" gives "מישהו" as well as "ישהו"."""
+    return [word] + [word[end:] for end in range(1, min(len(word), 5)) if _PREFIXED.fullmatch(word[:end])]
+
+
 def _one_edit_apart(word: str, known: str) -> bool:
     """Equal after one substitution, insertion, deletion or swap of neighbours ("thnks", "cancle")."""
     if abs(len(word) - len(known)) > 1 or word == known:
@@ -174,6 +223,7 @@ class Arbitration:
     min_topic_words: int = MIN_TOPIC_WORDS
     own_word_intents: frozenset[str] = frozenset(OWN_WORD_INTENTS)
     irreversible_intents: frozenset[str] = frozenset(IRREVERSIBLE_INTENTS)
+    person_word_intents: frozenset[str] = frozenset(PERSON_WORD_INTENTS)
 
     def reads_as_question(self, text: str, intent: str, known: Mapping[str, frozenset[str]],
                           own: Mapping[str, frozenset[str]]) -> bool:
@@ -182,4 +232,7 @@ class Arbitration:
         enough = 1 if intent in self.irreversible_intents else self.min_topic_words
         if intent not in self.intents or len(topic_words(text, known.get(intent, frozenset()))) < enough:
             return False
-        return intent not in self.own_word_intents or not own.get(intent, frozenset()).intersection(words(text))
+        message_words = words(text)
+        if intent in self.person_word_intents and any(map(names_a_person, message_words)):
+            return False
+        return intent not in self.own_word_intents or not own.get(intent, frozenset()).intersection(message_words)

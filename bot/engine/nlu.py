@@ -33,6 +33,7 @@ from bot.engine.arbitration import (
     IRREVERSIBLE_INTENTS,
     MIN_TOPIC_WORDS,
     OWN_WORD_INTENTS,
+    PERSON_WORD_INTENTS,
     Arbitration,
     intent_vocabularies,
     known_words,
@@ -83,12 +84,14 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intents": list(ARBITRATED_INTENTS), "min_topic_words": MIN_TOPIC_WORDS,
-                "own_word_intents": list(OWN_WORD_INTENTS), "irreversible_intents": list(IRREVERSIBLE_INTENTS)}
+                "own_word_intents": list(OWN_WORD_INTENTS), "irreversible_intents": list(IRREVERSIBLE_INTENTS),
+                "person_word_intents": list(PERSON_WORD_INTENTS)}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  vocabularies: dict[str, frozenset[str]] | None = None) -> None:
         self._arbitration = Arbitration(frozenset(config["intents"]), int(config["min_topic_words"]),
-                                        frozenset(config["own_word_intents"]), frozenset(config["irreversible_intents"]))
+                                        frozenset(config["own_word_intents"]), frozenset(config["irreversible_intents"]),
+                                        frozenset(config["person_word_intents"]))
         self._model_storage = model_storage
         self._resource = resource
         self._use(vocabularies or {})

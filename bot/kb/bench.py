@@ -7,8 +7,8 @@
   out of the index and asked (:func:`holdout_split`), with the out-of-scope questions of
   ``bot/benchmarks/kb_out_of_scope.yml`` (topics the shipped KB does not cover, in each language), which
   must be abstained. This is how Hebrew, Arabic and Czech are compared with English. The questions of
-  ``bot/benchmarks/kb_dialects.yml``, as customers speak (dialect Arabic, colloquial Czech) where articles
-  use the standard language, are asked of the same index and reported apart, under ``dialects``.
+  ``bot/benchmarks/kb_dialects.yml``, as customers speak (dialect Arabic, colloquial Czech, spoken Hebrew)
+  where articles use the standard language, are asked of the same index and reported apart, under ``dialects``.
 
 Either way every question goes through :meth:`KnowledgeBase.search`, the same call the bot makes.
 
