@@ -12,7 +12,7 @@ from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
-from bot.escalation.triggers import always_human_topic, is_frustrated
+from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
 from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
@@ -148,12 +148,16 @@ async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 async def _reason_for_a_person(question: str, tracker: Tracker) -> str | None:
     """Why a person, not the KB, should answer the question: a topic a person always handles
-    (``sensitive_topic``), or a frustrated customer (``frustration``); None when nothing says so."""
+    (``sensitive_topic``), a frustrated customer (``frustration``), or a person asked for outright
+    (``customer_request``: "I need to speak to someone about my refund" reads as a refund question); None
+    when nothing says so."""
     topic = await in_thread(always_human_topic, question, services().settings.always_human_topics)
     if topic is not None:
         return "sensitive_topic"
     if is_frustrated(question, earlier_complaints(tracker.events)):
         return "frustration"
+    if asks_for_a_person(question):
+        return "customer_request"
     return None
 
 

@@ -13,11 +13,12 @@ the fallback and the arbiter of ``config.yml``) and counts, per language, where 
 
 It reads three sets of messages we wrote (``bot/benchmarks/complaints.yml``, never training data) the same way:
 complaints that name a topic ("the refund took three weeks, unacceptable"), calm questions on the same topics,
-and requests for a person that name a topic ("I need to speak to someone about my refund"). For these and the KB's questions it counts the **outcome** a customer sees: ``person`` (read as a
-complaint or a request for a person: the escalation starts), ``frustration_escalation`` (read as a question,
-but the KB action finds it frustrated, ``bot.escalation.triggers``, and starts the escalation instead of
-answering; read as withdrawing a request, it offers a person), ``article`` (the knowledge base answers,
-asks or abstains) or ``fixed_reply``. A complaint or a request for a person should not end at an article, a
+and requests for a person that name a topic ("I need to speak to someone about my refund"). For these and
+the KB's questions it counts the **outcome** a customer sees: ``person`` (read as a complaint or a request for a
+person: the escalation starts), ``frustration_escalation`` (read as a question, but the KB action finds it
+frustrated, ``bot.escalation.triggers``, and starts the escalation instead of answering; read as withdrawing a
+request, it offers a person), ``request_escalation`` (the same, for a question that asks for a person
+outright), ``article`` (the knowledge base answers, asks or abstains) or ``fixed_reply``. A complaint or a request for a person should not end at an article, a
 calm question not at a person.
 
 The questions are split by their position in their language's list into an even and an odd half, so a
@@ -36,12 +37,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.escalation.triggers import is_frustrated
+from bot.escalation.triggers import asks_for_a_person, is_frustrated
 from bot.settings import PROJECT_ROOT
 from bot.stack.supervisor import StackError, child_env, engine_bin
 
 COMPLAINTS = Path(__file__).with_name("complaints.yml")
-OUTCOMES = ("person", "frustration_escalation", "article", "fixed_reply")
+OUTCOMES = ("person", "frustration_escalation", "request_escalation", "article", "fixed_reply")
 KB_INTENTS = frozenset({"ask_question", "nlu_fallback", "out_of_scope", "withdraw_request"})
 PERSON_INTENTS = frozenset({"complain", "request_human"})
 ROUTES = ("knowledge_base", "person", "fixed_reply")
@@ -57,9 +58,11 @@ def route(intent: str) -> str:
 def outcome(intent: str, text: str) -> str:
     """What the customer gets for ``text`` read as ``intent`` (see the module doc)."""
     where = route(intent)
-    if where == "knowledge_base":
-        return "frustration_escalation" if is_frustrated(text) else "article"
-    return where
+    if where != "knowledge_base":
+        return where
+    if is_frustrated(text):
+        return "frustration_escalation"
+    return "request_escalation" if asks_for_a_person(text) else "article"
 
 
 def count_outcomes(messages: Mapping[str, Sequence[str]], readings: Mapping[str, Sequence[Mapping[str, str]]]) -> dict:

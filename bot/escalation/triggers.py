@@ -60,6 +60,39 @@ FRUSTRATION_PHRASES = (
     "nikdo nic neresi", "nikdo mi nepomohl", "nikdo mi nerekl", "nikdo se neozval", "nikdo mi neodpovedel",
     "me to nebavi", "arogantn*", "trvam na", "myslite vazne", "sakra", "poctvrte", "nakupovat jinde",
 )
+# A person asked for outright, in a message read as a question ("I need to speak to someone about my refund":
+# the refund is the topic, DIET reads a question, and the customer got the refund article). In English a way of
+# reaching joined to a person ("talk to" + "someone", "get me" + "a manager"), since "agent" or "someone" alone
+# are also in calm questions ("someone else signed for my parcel", "the delivery agent"); in Hebrew, Arabic and
+# Czech the words for a representative, a live person or talking with one, which calm questions do not use.
+_REACHING = ("talk to", "talk with", "speak to", "speak with", "speaking to", "speaking with", "chat with", "chat to",
+             "connect me to", "connect me with", "put me through to", "transfer me to", "escalate this to",
+             "escalate it to", "pass me to")
+_ASKING = ("i want", "i need", "need", "want", "get me", "give me", "i d like", "i would like", "i d rather have",
+           "can i get", "could i get", "can i have", "could i have", "please get")
+_A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human", "an actual person", "an actual human",
+             "a live agent", "a live person", "a representative", "a rep", "a manager", "a supervisor", "an operator",
+             "an employee", "a staff member", "a support agent", "a customer service agent", "a human being")
+_ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
+           "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
+PERSON_REQUEST_PHRASES = (
+    *(f"{reach} {who}" for reach in _REACHING for who in _A_PERSON + _ANYONE),
+    *(f"{ask} {who}" for ask in _ASKING for who in _A_PERSON),
+    *(f"is there {who}" for who in ("someone", "somebody", "a person", "a human", "an agent", "a real person",
+                                    "a representative")),
+    "any human*", "a human please", "human please", "real person please",
+    # Hebrew
+    "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
+    "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור",
+    # Arabic
+    "موظف*", "انسان حقيقي", "شخص حقيقي", "ممثل خدمة", "اكلم حد", "اكلم حدا", "اكلم احد", "اكلم شخص",
+    "اتكلم مع حد", "اتكلم مع حدا", "احكي مع حد", "احكي مع حدا", "اتحدث مع شخص", "التحدث مع شخص",
+    "حد يتصل", "حدا يتصل", "احد يتصل", "حد يكلمني", "حدا يكلمني", "احد يكلمني", "حولني", "حولوني", "وصلوني ب*",
+    # Czech (diacritics folded)
+    "operator*", "ziveho cloveka", "zivy clovek", "zivym clovekem", "zivou osobu", "zivou osobou", "s clovekem",
+    "s nekym", "mluvit s", "promluvit s", "probrat s", "prepojte me", "prepojit na", "pracovnik*", "zamestnanc*",
+    "vedoucim", "vedouciho", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi",
+)
 SHOUTING_MIN_LETTERS = 8
 SHOUTING_UPPER_SHARE = 0.7
 
@@ -96,12 +129,18 @@ def _contains_phrase(normalised_text: str, phrase: str) -> bool:
     return re.search(_phrase_pattern(phrase), normalised_text) is not None
 
 
-@functools.lru_cache(maxsize=1)
-def _frustration_patterns() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+@functools.lru_cache(maxsize=2)
+def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
     """All the phrases in one pattern, and each on its own, compiled once: about 250 patterns would not
     stay in ``re``'s cache, and compiling them again for every question cost 2.5 ms of the action server."""
-    each = tuple((phrase, re.compile(_phrase_pattern(phrase))) for phrase in FRUSTRATION_PHRASES)
+    each = tuple((phrase, re.compile(_phrase_pattern(phrase))) for phrase in phrases)
     return re.compile("|".join(pattern.pattern for _, pattern in each)), each
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether the message asks for a person outright (:data:`PERSON_REQUEST_PHRASES`), whatever else it says."""
+    any_phrase, _ = _phrase_patterns(PERSON_REQUEST_PHRASES)
+    return any_phrase.search(normalise(text)) is not None
 
 
 def is_shouting(text: str) -> bool:
@@ -124,7 +163,7 @@ def frustration_signals(text: str, earlier_complaints: int = 0) -> list[str]:
     repeated complaints escalate even when each one is mild.
     """
     normalised = normalise(text)
-    any_phrase, each_phrase = _frustration_patterns()
+    any_phrase, each_phrase = _phrase_patterns(FRUSTRATION_PHRASES)
     signals = []
     if any_phrase.search(normalised):  # most messages say none: one search instead of 250
         signals = [f"said {phrase!r}" for phrase, pattern in each_phrase if pattern.search(normalised)]

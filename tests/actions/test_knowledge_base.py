@@ -101,6 +101,18 @@ def test_a_frustrated_customer_goes_to_a_person(dispatcher, domain, question):
     assert slots_set(events)["escalation_reason"] == "frustration"
 
 
+@pytest.mark.parametrize("question", ["I need to speak to someone about my refund", "אפשר נציג בבקשה, החבילה לא הגיעה",
+                                      "potřebuju živého člověka kvůli faktuře"])
+def test_a_question_that_asks_for_a_person_outright_goes_to_one(action_services, dispatcher, domain, question):
+    """Read as a refund question, it got the refund article until 5 December."""
+    tracker = make_tracker(domain, question, "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert slots_set(events) == {"next_step": "escalate", "escalation_reason": "customer_request", "kb_question": question}
+    assert dispatcher.messages == []  # the escalation rule speaks next
+
+
 def test_a_second_mild_complaint_goes_to_a_person(dispatcher, domain):
     mild = "still no reset email?!?!"
     first = run(ActionAnswerQuestion(), CollectingDispatcher(), make_tracker(domain, mild, "complain"), domain)

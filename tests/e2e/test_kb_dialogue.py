@@ -195,6 +195,14 @@ def test_support_hours_asked_in_hebrew_get_the_article_not_a_ticket(stack, kb_bu
     assert stack.tracker(sender)["active_loop"] == {}, "no escalation form"
 
 
+@pytest.mark.parametrize("asking", ["I need to speak to someone about my refund", "potřebuju živou osobu, balík nedorazil"])
+def test_a_question_that_asks_for_a_person_outright_starts_the_escalation(stack, kb_built, sender, asking):
+    """Read as a question (the refund, the parcel), it got the article until 5 December."""
+    replies = stack.say(sender, asking)
+
+    assert stack.tracker(sender)["active_loop"].get("name") == "escalation_form", replies
+
+
 @pytest.mark.parametrize("complaint", [
     "my refund took three weeks and nobody answers my emails, this is not acceptable",
     "אני מחכה כבר שלושה שבועות להחזר ואף אחד לא עונה, זה לא מקובל",

@@ -41,6 +41,7 @@ def test_the_summary_counts_routes_per_language_and_per_half_with_examples_of_fi
     ("request_human", "a person please", "person"),
     ("ask_question", "where is my refund", "article"),
     ("nlu_fallback", "my refund took three weeks, unacceptable", "frustration_escalation"),
+    ("ask_question", "I need to speak to someone about my refund", "request_escalation"),
     ("greet", "hi", "fixed_reply"),
 ])
 def test_the_outcome_is_what_the_customer_gets(intent, text, expected):
@@ -55,7 +56,8 @@ def test_outcomes_are_counted_per_language_and_in_all():
 
     assert counted["messages"] == 3
     assert (counted["person"], counted["frustration_escalation"], counted["article"], counted["fixed_reply"]) == (1, 1, 1, 0)
-    assert counted["languages"]["he"] == {"person": 1, "frustration_escalation": 0, "article": 0, "fixed_reply": 0}
+    assert counted["languages"]["he"] == {"person": 1, "frustration_escalation": 0, "request_escalation": 0, "article": 0,
+                                          "fixed_reply": 0}
 
 
 def test_the_shipped_message_sets_are_in_four_languages_and_never_trained_on():

@@ -9,6 +9,7 @@ from bot.benchmarks.routing import COMPLAINTS, load_message_sets
 from bot.escalation.triggers import (
     TopicFileError,
     always_human_topic,
+    asks_for_a_person,
     frustration_signals,
     is_frustrated,
     is_shouting,
@@ -101,6 +102,53 @@ def test_the_calm_questions_of_the_routing_benchmark_are_never_frustration():
     (bot/benchmarks/complaints.yml): reading one as frustrated would hand it to a person, unasked."""
     calm = load_message_sets(COMPLAINTS)["calm_questions"]
     assert [text for texts in calm.values() for text in texts if is_frustrated(text)] == []
+
+
+@pytest.mark.parametrize("text", [
+    "I need to speak to someone about my refund",
+    "can I get a live agent for my warranty claim",
+    "transfer me to a representative about the wrong item I got",
+    "any humans around? my discount code failed",
+    "אני רוצה לדבר עם נציג לגבי ההחזר",
+    "תעבירו אותי לבן אדם, יש בעיה עם התשלום",
+    "حولوني لموظف الطلب وصل ناقص",
+    "عايز اكلم حد بخصوص الشحنة",
+    "chci mluvit s člověkem o vrácení peněz",
+    "přepojte mě na operátora, platba mi neprošla",
+])
+def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_topic(text):
+    assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "someone else signed for my parcel",
+    "the delivery agent left it at the door",
+    "can I add another person to my account",
+    "is there a real difference between the plans",
+    "I need a refund for my order",
+    "what is the maximum withdrawal limit",
+    "מי יכול לאסוף את החבילה במקומי",
+    "ما هو الحد الاقصى للسحب",
+    "jak smažu svoje osobní údaje",
+    "mluvíte česky?",
+])
+def test_a_question_that_mentions_people_does_not_ask_for_one(text):
+    assert not asks_for_a_person(text)
+
+
+def test_shipped_kb_questions_ask_for_a_person_only_when_they_ask_how_to_reach_one():
+    """Else the bot would hand a plain question its KB answers to a person."""
+    asking = {question for article in load_articles(PROJECT_ROOT / "data" / "kb") for question in article.questions
+              if asks_for_a_person(question)}
+    assert asking == {"איך מדברים עם נציג", "צ'אט עם נציג אנושי", "ابي اكلم موظف", "كيف احكي مع حدا من الدعم",
+                      "شات مع موظف خدمة العملاء", "chci mluvit s clovekem, jak vas kontaktuju"}
+
+
+def test_one_calm_question_of_the_routing_benchmark_asks_for_a_person():
+    """The one that does asks whether a person can be reached by phone; the rest ask about a topic."""
+    calm = load_message_sets(COMPLAINTS)["calm_questions"]
+    assert [text for texts in calm.values() for text in texts if asks_for_a_person(text)] == [
+        "Can I speak to someone by phone or is it chat only?"]
 
 
 @pytest.mark.parametrize("text", [
