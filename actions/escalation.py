@@ -416,4 +416,4 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return await report_ticket_status(dispatcher, tracker)
+        return await report_ticket_status(dispatcher, tracker, answer_from_kb=True)

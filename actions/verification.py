@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.knowledge_base import answer_if_known
 from actions.services import in_session, in_thread, services, team_back_at
 from bot.customers.verification import TooManyCodes, address_in, check_code, issue_code, ticket_viewer
 from bot.email.outbound import email_enabled, send_one
@@ -29,14 +30,18 @@ def _customer_context(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracker, *,
+                               answer_from_kb: bool = False) -> list[EventType]:
     """The tickets of this conversation and of its customer; nothing of anyone else's.
 
     A reference the customer typed ("T-1007", "status of t-1007?") is looked up among those only: when it
     is not there, the answer names it and is the same whether it is someone else's or does not exist. An
     e-mail address the customer typed shows nothing until they prove it is theirs (a code is offered). A
     customer without a matching ticket and without proof is offered the code too, the offer saying that the
-    bot will ask for the address.
+    bot will ask for the address. With ``answer_from_kb``, a customer without tickets whose message the KB is
+    sure it answers gets that answer too, instead of the code: "סטטוס ההחזרה" (the return's status) and
+    "حالة الاسترداد" (the refund's status) read like a ticket's status, and got only "I can't find a ticket"
+    until 5 December.
     """
     text = tracker.latest_message.get("text") or ""
     typed_ticket = ticket_reference_in(text)
@@ -64,6 +69,9 @@ async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracke
         dispatcher.utter_message(response="utter_ticket_not_found", ticket_reference=typed_ticket)
     else:
         dispatcher.utter_message(response="utter_no_tickets")
+        answer = await answer_if_known(dispatcher, tracker) if answer_from_kb else None
+        if answer is not None:
+            return answer + _without_open_offer(tracker)
     offered = [] if viewer.verified else _offer_verification(dispatcher, None, asked_for_address=False)
     return offered or _without_open_offer(tracker)
 

@@ -454,6 +454,34 @@ def test_no_tickets_is_said_plainly(dispatcher, domain):
     assert responses(dispatcher) == ["utter_no_tickets"]
 
 
+@pytest.mark.parametrize("question, language, article_id", [
+    ("refund status", "en", "refund-status"),
+    ("סטטוס החזר", "he", "refund-status-he"),  # the refund's status
+    ("حالة الاسترداد", "ar", "refund-status-ar"),
+])
+def test_without_a_ticket_a_status_question_the_kb_is_sure_of_gets_its_answer(action_services, dispatcher, domain,
+                                                                           question, language, article_id):
+    tracker = make_tracker(domain, question, "check_ticket_status", slots={"language": language})
+
+    events = run(ActionTicketStatus(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_no_tickets"
+    assert slots_set(events)["kb_article_id"] == article_id
+    assert "utter_offer_address_verification" not in responses(dispatcher)
+
+
+def test_a_customer_with_a_ticket_gets_its_status_not_an_article(action_services, domain):
+    tracker = make_tracker(domain, "x", "inform", slots=escalation_slots())
+    run(ActionCreateTicket(), CollectingDispatcher(), tracker, domain)
+
+    dispatcher = CollectingDispatcher()
+    events = run(ActionTicketStatus(), dispatcher, make_tracker(domain, "refund status", "check_ticket_status",
+                                                                sender_id=tracker.sender_id), domain)
+
+    assert responses(dispatcher) == ["utter_ticket_status"]
+    assert "kb_article_id" not in slots_set(events)
+
+
 def test_an_announcement_without_a_usable_receipt_says_nothing(dispatcher, domain, caplog):
     tracker = make_tracker(domain, "", "EXTERNAL_ticket_created", slots=escalation_slots(),
                            entities=[{"entity": "ticket_receipt", "value": "{not json"}])

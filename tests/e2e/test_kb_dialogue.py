@@ -188,6 +188,14 @@ def test_a_question_a_person_always_handles_instead_of_the_effort_score_goes_to_
     assert stack.tracker(sender)["active_loop"].get("name") == "escalation_form", replies
 
 
+def test_a_status_question_without_a_ticket_also_gets_the_article_the_kb_is_sure_of(stack, kb_built, sender):
+    """"The return's status" reads as a ticket status question; until 5 December only "no ticket" came back."""
+    replies = " ".join(texts(stack.say(sender, "סטטוס ההחזרה")))
+
+    assert "לא מצאתי פנייה" in replies, replies
+    assert stack.tracker(sender)["slots"]["kb_article_id"] == "refund-after-return-he", replies
+
+
 def test_support_hours_asked_in_hebrew_get_the_article_not_a_ticket(stack, kb_built, sender):
     replies = " ".join(texts(stack.say(sender, "שעות פעילות של התמיכה")))
 
