@@ -47,6 +47,7 @@ from bot.engine.action_calls import waiting_for_action_server
 from bot.engine.channels.identity import conversation_id
 from bot.engine.channels.numbered import is_number_choice, latest_buttons, numbered_choice
 from bot.engine.channels.trust import accepted_metadata, needs_offer, neutralised, offered_payloads, payload_intent
+from bot.language import conversation_language
 
 logger = logging.getLogger(__name__)
 
@@ -244,8 +245,9 @@ class MessageGuard:
         return [event.as_dict() for event in tracker.events] if tracker is not None else []
 
     async def _say(self, agent: Any, response: str, message: UserMessage) -> None:
-        """Send the domain response ``response``, rendered for the conversation (language slot,
-        or the client's language hint for a conversation that has none yet)."""
+        """Send the domain response ``response``, rendered for the conversation: its language slot, or for a
+        conversation that has none yet the language the bot will answer in (the message's own, else the
+        client's hint), so an Arabic first message held while the action server restarts hears Arabic."""
         if agent is None or agent.domain is None:
             logger.error("No model is loaded: could not send %s to %s", response, message.sender_id)
             return
@@ -254,8 +256,9 @@ class MessageGuard:
             if tracker is None:
                 tracker = DialogueStateTracker(message.sender_id, agent.domain.slots)
             hint = (message.metadata or {}).get(LANGUAGE_SLOT)
-            if LANGUAGE_SLOT in tracker.slots and not tracker.get_slot(LANGUAGE_SLOT) and isinstance(hint, str):
-                tracker.slots[LANGUAGE_SLOT].value = hint
+            if LANGUAGE_SLOT in tracker.slots and not tracker.get_slot(LANGUAGE_SLOT):
+                tracker.slots[LANGUAGE_SLOT].value = conversation_language(
+                    message.text, None, hint if isinstance(hint, str) else None, settled=False)
             rendered = await agent.nlg.generate(response, tracker, message.output_channel.name())
             if not rendered:
                 logger.error("The model's domain has no response %s", response)

@@ -114,6 +114,17 @@ def test_while_the_action_server_restarts_the_customer_hears_one_moment_and_the_
     assert callback_texts(platforms, "gw-7008") == [ONE_MOMENT, "echo: where is my parcel?"]
 
 
+def test_a_new_conversation_hears_one_moment_in_the_language_of_its_first_message(
+        guarded_harness, platforms, action_server_down):
+    """Until 5 December an Arabic customer heard it in English: the conversation had no language yet."""
+    assert post_callback(guarded_harness.url, {"sender": "gw-7012", "message": "بدي بدل اللون"}).ok
+    assert platforms.callback.wait_for("gw-7012")["text"] == "لحظة من فضلك…"
+
+    action_server_down.up = True
+
+    assert platforms.callback.wait_for("gw-7012", lambda m: m["text"] == "echo: بدي بدل اللون")
+
+
 def test_if_the_action_server_does_not_come_back_the_customer_is_asked_to_try_again_later(
         guarded_harness, action_server_down):
     started = time.monotonic()
