@@ -38,11 +38,10 @@ says a complaint's word. A complaint without such a word that reaches the knowle
 frustration check there (``bot.escalation.triggers``), which starts the escalation instead of answering.
 
 Asking for a person (``request_human``) is arbitrated the same way, and keeps every message that names a
-person or a way to reach one (``PERSON_WORDS``: "someone", "agent", "נציג", "موظف", "člověk", "talk",
-"اكلم"). DIET read dialect Arabic "I want …" as a request for a
-person ("ابي الغي حسابي", I want to close my account; "بدي بدل اللون", I want another colour), and the
-customer got the escalation form instead of the article; "I need to speak to someone about my refund" names a
-topic too, but a person as well, and still reaches one.
+person or a way to reach one (``PERSON_WORDS``: "someone", "agent", "נציג", "موظف", "člověk", "talk", "اكلم").
+DIET read dialect Arabic "I want …" as a request for a person ("ابي الغي حسابي", I want to close my account;
+"بدي بدل اللون", I want another colour), and the customer got the escalation form instead of the article; "I
+need to speak to someone about my refund" names a topic too, but a person as well, and still reaches one.
 
 The Rasa component that applies this is ``bot.engine.nlu.ControlIntentArbiter``.
 """

@@ -75,11 +75,8 @@ _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human",
              "an employee", "a staff member", "a support agent", "a customer service agent", "a human being")
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
            "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
+_IS_THERE = ("someone", "somebody", "a person", "a human", "an agent", "a real person", "a representative")
 PERSON_REQUEST_PHRASES = (
-    *(f"{reach} {who}" for reach in _REACHING for who in _A_PERSON + _ANYONE),
-    *(f"{ask} {who}" for ask in _ASKING for who in _A_PERSON),
-    *(f"is there {who}" for who in ("someone", "somebody", "a person", "a human", "an agent", "a real person",
-                                    "a representative")),
     "any human*", "a human please", "human please", "real person please",
     # Hebrew
     "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
@@ -137,10 +134,22 @@ def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[t
     return re.compile("|".join(pattern.pattern for _, pattern in each)), each
 
 
+@functools.lru_cache(maxsize=1)
+def _person_request_pattern() -> re.Pattern[str]:
+    """The English ways of reaching joined to a person as one alternation each (their 800 combinations as
+    phrases cost 1.3 ms a question), then :data:`PERSON_REQUEST_PHRASES`."""
+    def one_of(words: tuple[str, ...]) -> str:
+        return "(?:" + "|".join(re.escape(word) for word in words) + ")"
+    english = (rf"(?<!\w)(?:{one_of(_REACHING)} {one_of(_A_PERSON + _ANYONE)}|{one_of(_ASKING)} {one_of(_A_PERSON)}"
+               rf"|is there {one_of(_IS_THERE)})(?!\w)")
+    phrases, _ = _phrase_patterns(PERSON_REQUEST_PHRASES)
+    return re.compile(f"{english}|{phrases.pattern}")
+
+
 def asks_for_a_person(text: str) -> bool:
-    """Whether the message asks for a person outright (:data:`PERSON_REQUEST_PHRASES`), whatever else it says."""
-    any_phrase, _ = _phrase_patterns(PERSON_REQUEST_PHRASES)
-    return any_phrase.search(normalise(text)) is not None
+    """Whether the message asks for a person outright (a way of reaching joined to a person in English,
+    :data:`PERSON_REQUEST_PHRASES`), whatever else it says."""
+    return _person_request_pattern().search(normalise(text)) is not None
 
 
 def is_shouting(text: str) -> bool:
