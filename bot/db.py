@@ -5,7 +5,10 @@ unit of work, never across conversations.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,6 +23,8 @@ from bot.settings import Settings
 from bot.sqlite_settings import apply_sqlite_pragmas
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Beside a SQLite database: the file whose advisory lock the processes sharing it take to write in turn.
+WRITER_LOCK_SUFFIX = "-writer.lock"
 
 
 class DatabaseUnreachable(RuntimeError):
@@ -35,7 +40,8 @@ def make_engine(database_url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys so several processes can share it."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        on_disk = bool(path) and path != ":memory:"
+        if on_disk:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -43,28 +49,36 @@ def make_engine(database_url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every SQLite test
             apply_sqlite_pragmas(dbapi_connection)
 
-        SqliteWriterQueue().attach(engine)
+        SqliteWriterQueue(Path(path + WRITER_LOCK_SUFFIX) if on_disk else None).attach(engine)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 class SqliteWriterQueue:
-    """Lets one connection of this process write to SQLite at a time, the others waiting in line.
+    """Lets one connection write to a SQLite database at a time, the others waiting in line: the threads of
+    this process, and the processes sharing the file (helpdesk workers, the action server, the delivery
+    process).
 
     SQLite takes one writer at a time. A connection that finds the write lock taken sleeps in SQLite's busy
     handler (1, 2, 5 ... up to 100 ms) and tries again, so under load a writer often sleeps on after the lock
     came free, and the unluckiest wait seconds (bench-helpdesk's slowest claim: 8 s). A lock of the process
-    instead wakes the next writer when the last one's transaction ends. Writers in other processes still meet
-    SQLite's busy handler, and so does a writer that waited :attr:`WAIT_S` here (SQLite's own busy timeout):
-    the queue can only shorten a wait.
+    instead wakes the next writer of the process when the last one's transaction ends; between processes,
+    the one writer of each process that holds that lock takes an advisory lock on a file beside the database
+    (``<database>-writer.lock``), trying every :attr:`POLL_S` while another process holds it: a second
+    helpdesk worker then shares the database instead of sleeping through its free moments. A writer that
+    waited :attr:`WAIT_S` (SQLite's own busy timeout) goes on to SQLite's busy handler: the queue can only
+    shorten a wait. ``lock_path`` None (an in-memory database) queues this process's threads only.
     """
 
     WAIT_S = 30.0
+    POLL_S = 0.0005
     _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
     _TURN = "effortless_sqlite_write_turn"  # in the DB-API connection's info: it holds the turn
 
-    def __init__(self):
+    def __init__(self, lock_path: Path | None = None):
         self._lock = threading.Lock()
+        self._lock_path = lock_path
+        self._lock_file: int | None = None  # the file descriptor holding the file lock, while a writer of ours does
 
     def attach(self, engine: Engine) -> None:
         """Queue the engine's writers. The turn is taken by a connection's first write and given back when
@@ -76,7 +90,15 @@ class SqliteWriterQueue:
 
     def _before_execute(self, connection, _cursor, statement: str, *_args) -> None:
         if not connection.info.get(self._TURN) and statement.lstrip()[:7].upper().startswith(self._WRITES):
-            connection.info[self._TURN] = self._lock.acquire(timeout=self.WAIT_S)
+            deadline = time.monotonic() + self.WAIT_S
+            turn = self._lock.acquire(timeout=self.WAIT_S)
+            if turn and self._lock_path is not None:
+                try:
+                    self._lock_file = _take_file_lock(self._lock_path, deadline, self.POLL_S)
+                except BaseException:
+                    self._lock.release()
+                    raise
+            connection.info[self._TURN] = turn
 
     def _transaction_ended(self, connection) -> None:
         if not connection.invalidated:  # else its check-in gave the turn back (its info cannot be read now)
@@ -87,7 +109,29 @@ class SqliteWriterQueue:
 
     def _give_back(self, info: dict) -> None:
         if info.pop(self._TURN, False):
+            if self._lock_file is not None:
+                os.close(self._lock_file)  # which lets the file lock go
+                self._lock_file = None
             self._lock.release()
+
+
+def _take_file_lock(path: Path, deadline: float, poll_s: float) -> int | None:
+    """An open descriptor of ``path`` holding its exclusive advisory lock (closing it lets go); None when
+    another process kept it until ``deadline``, or the file cannot be opened (SQLite's busy handler alone
+    then orders the processes, as it did before the file existed)."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return descriptor
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(descriptor)
+                return None
+            time.sleep(poll_s)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -246,10 +246,11 @@ def claim_next(
 ):
     """Claim the next ticket: the first in queue order in a language you speak, else the first in queue
     order (atomic: concurrent claims never get the same ticket)."""
-    ticket = tickets.claim_next(db, agent=agent)
+    delivery = request.app.state.deliveries.for_request()
+    ticket = tickets.claim_next(db, agent=agent, before_commit=delivery.before_commit)
     if ticket is None:
         return Response(status_code=204)
-    _deliver(request, background, ticket.id)
+    delivery.after_response(background)
     return _detail(request, db, ticket)
 
 
@@ -262,8 +263,9 @@ def claim(
     db: Session = Depends(db_session),
 ):
     """Claim this waiting ticket; 409 if another agent claimed it first."""
-    ticket = tickets.claim_ticket(db, ticket_id=ticket_id, agent=agent)
-    _deliver(request, background, ticket.id)
+    delivery = request.app.state.deliveries.for_request()
+    ticket = tickets.claim_ticket(db, ticket_id=ticket_id, agent=agent, before_commit=delivery.before_commit)
+    delivery.after_response(background)
     return _detail(request, db, ticket)
 
 
@@ -283,8 +285,9 @@ def reply(
     db: Session = Depends(db_session),
 ):
     """Reply to the customer in their chat (the ticket must be assigned to you)."""
-    message = tickets.reply(db, ticket_id=ticket_id, agent=agent, text=data.text)
-    _deliver(request, background, ticket_id)
+    delivery = request.app.state.deliveries.for_request()
+    message = tickets.reply(db, ticket_id=ticket_id, agent=agent, text=data.text, before_commit=delivery.before_commit)
+    delivery.after_response(background)
     return MessageOut.model_validate(message)
 
 
@@ -343,8 +346,9 @@ def resolve(
     db: Session = Depends(db_session),
 ):
     """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
-    tickets.resolve(db, ticket_id=ticket_id, agent=agent)
-    _deliver(request, background, ticket_id)
+    delivery = request.app.state.deliveries.for_request()
+    tickets.resolve(db, ticket_id=ticket_id, agent=agent, before_commit=delivery.before_commit)
+    delivery.after_response(background)
     return _detail(request, db, tickets.get_ticket(db, ticket_id=ticket_id))
 
 

@@ -25,12 +25,13 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
 from bot.db import make_engine, make_session_factory
-from bot.helpdesk.rasa_bridge import DELIVERY_WORKERS, RETRY_INTERVAL_S, RasaBridge
+from bot.helpdesk.rasa_bridge import DELIVERY_WORKERS, RETRY_INTERVAL_S, LeasedLine, RasaBridge
 from bot.logging_setup import configure
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import BackgroundTasks
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,11 @@ class Deliveries:
         else:
             self.process.deliver(ticket_id)
 
+    def for_request(self) -> RequestDelivery:
+        """What one request that adds a line for the customer's chat passes as the ticket function's
+        ``before_commit``, then asks to deliver after its response."""
+        return RequestDelivery(self._bridge if self.process is None else None, self.process)
+
     def sweep(self) -> None:
         """Every :data:`RETRY_INTERVAL_S` from the helpdesk's retry loop: deliver the lines due for a retry,
         or see that the delivery process, which does that itself, still runs."""
@@ -177,3 +183,29 @@ class Deliveries:
             self._bridge.deliver_pending()
         else:
             self.process.ensure_running()
+
+
+class RequestDelivery:
+    """One request's line, delivered after its response. Delivering in this process (``bridge`` given), the
+    request's own transaction takes the delivery lease (:meth:`RasaBridge.lease_due_line`): on SQLite, whose
+    single writer bounds how many tickets agents can work, the line then costs one write transaction (the
+    record of its try) instead of two. The delivery process (``process`` given) takes its lease itself."""
+
+    def __init__(self, bridge: RasaBridge | None, process: DeliveryProcess | None):
+        self._bridge = bridge
+        self._process = process
+        self._ticket_id: int | None = None
+        self._leased: LeasedLine | None = None
+
+    def before_commit(self, session: Session, ticket_id: int) -> None:
+        self._ticket_id = ticket_id
+        if self._bridge is not None:
+            self._leased = self._bridge.lease_due_line(session, ticket_id)
+
+    def after_response(self, background: BackgroundTasks) -> None:
+        """Deliver the leased line and those after it. Without a lease nothing is due, or another worker
+        holds the ticket and sends the line after its own."""
+        if self._process is not None and self._ticket_id is not None:
+            self._process.deliver(self._ticket_id)
+        elif self._bridge is not None and self._leased is not None:
+            background.add_task(self._bridge.deliver_leased, self._leased)

@@ -151,6 +151,14 @@ class _Lease:
     until: datetime | None
 
 
+@dataclass(frozen=True)
+class LeasedLine:
+    """A ticket's first due line, with the delivery lease taken for it."""
+
+    lease: _Lease
+    line: PendingLine
+
+
 class RasaBridge:
     """Sends tickets' pending lines to Rasa; one instance per helpdesk process."""
 
@@ -208,14 +216,19 @@ class RasaBridge:
 
     def deliver_ticket(self, ticket_id: int) -> bool:
         """Deliver the ticket's due lines in order; False when one must wait for a later attempt."""
-        leased = self._acquire_lease(ticket_id)
+        with session_scope(self._session_factory) as session:
+            leased = self.lease_due_line(session, ticket_id)
         if leased is None:
             return True  # nothing due, or another worker holds the ticket and will see every line
-        lease, line = leased
+        return self.deliver_leased(leased)
+
+    def deliver_leased(self, leased: LeasedLine) -> bool:
+        """Deliver from a line :meth:`lease_due_line` leased in a transaction that has committed since;
+        False when one must wait for a later attempt."""
         try:
-            return self._deliver_while_leased(lease, line)
+            return self._deliver_while_leased(leased.lease, leased.line)
         except BaseException:
-            self._release_lease(lease)
+            self._release_lease(leased.lease)
             raise
 
     def _deliver_while_leased(self, lease: _Lease, line: PendingLine | None) -> bool:
@@ -261,26 +274,27 @@ class RasaBridge:
         except (requests.RequestException, ValueError, AttributeError):
             return False
 
-    def _acquire_lease(self, ticket_id: int) -> tuple[_Lease, PendingLine] | None:
-        """Take the ticket's delivery lease and, in the same transaction, read its first due line; None
-        when another worker holds the lease or no line is due (the lease is then let go at once).
+    def lease_due_line(self, session: Session, ticket_id: int) -> LeasedLine | None:
+        """Take the ticket's delivery lease and read its first due line in ``session``'s transaction, which
+        the caller commits before delivering (:meth:`deliver_leased`); None when another worker holds the
+        lease or no line is due (the lease is then let go in the same transaction).
 
-        One transaction, and no second look at the ticket after letting go: the lease's UPDATE comes
-        first, so it holds the ticket's row (PostgreSQL) or the database's write lock (SQLite) while
-        the line is read. A line committed after that read meets the lease still taken when its writer
-        comes to deliver it, and waits until this transaction has ended: it then finds the lease free,
-        or renewed by a worker that will read it next (:meth:`_record` takes the same order)."""
+        A request that adds a line takes the lease in its own transaction, so the line costs no
+        transaction of its own before it is sent. The lease's UPDATE comes first: it holds the ticket's row
+        (PostgreSQL) or the database's write lock (SQLite) while the line is read. A line committed after
+        that read meets the lease still taken when its writer comes to deliver it, and waits until this
+        transaction has ended: it then finds the lease free, or renewed by a worker that will read it next
+        (:meth:`_record` takes the same order)."""
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
-        with session_scope(self._session_factory) as session:
-            if not _set_lease(session, ticket_id, free, lease.until):
-                return None
-            line = _first_pending(session, ticket_id)
-            if line is None or not _is_due(line, now):
-                _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None)
-                return None
-            return lease, line
+        if not _set_lease(session, ticket_id, free, lease.until):
+            return None
+        line = _first_pending(session, ticket_id)
+        if line is None or not _is_due(line, now):
+            _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None)
+            return None
+        return LeasedLine(lease, line)
 
     def _release_lease(self, lease: _Lease) -> None:
         with session_scope(self._session_factory) as session:
@@ -292,15 +306,18 @@ class RasaBridge:
         due line or let it go. Returns that next line (None: none due, or the lease was lost).
 
         The lease is renewed first, before the next line is read, for the reason
-        :meth:`_acquire_lease` gives; that also checks it is still ours before anything is written."""
+        :meth:`lease_due_line` gives; that also checks it is still ours before anything is written. What
+        only needs reading is read before that: on SQLite, writers wait in line from their first write to
+        their commit, so a transaction's reads before its first write cost the others nothing."""
         ticket_id = lease.ticket_id
-        until = utcnow() + self._lease_length
         with session_scope(self._session_factory) as session:
+            # With its agent: the event below shows who wrote the line.
+            message = session.get_one(TicketMessage, line.id, options=[joinedload(TicketMessage.agent)])
+            reach = _chat_reach(session, line.conversation_id) if outcome.delivered else None
+            until = utcnow() + self._lease_length
             if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, until):
                 lease.until = None
                 return None  # our lease ran out and another worker holds the ticket now
-            # With its agent: the event below shows who wrote the line.
-            message = session.get_one(TicketMessage, line.id, options=[joinedload(TicketMessage.agent)])
             message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
             message.delivered = outcome.delivered
             message.delivery_error = outcome.failed
@@ -310,8 +327,8 @@ class RasaBridge:
                                             failed_for_good=outcome.failed is not None)
             if emailed is not None:
                 message.reached = "email"
-            if outcome.delivered:
-                _record_reach(session, self._settings, message, line.conversation_id)
+            if reach is not None:
+                _record_reach(session, self._settings, message, reach)
             session.flush()
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
@@ -348,13 +365,18 @@ class _Outcome:
         return self.failed is None and self.retry_at is None
 
 
-def _record_reach(session: Session, settings: Settings, message: TicketMessage, conversation_id: str) -> None:
-    """Record where a line the conversation now holds got to, so the console never says Delivered for
-    a line nobody saw. A line already e-mailed stays ``email`` unless the customer is in the chat now.
+def _chat_reach(session: Session, conversation_id: str) -> str:
+    """Where a line the conversation now holds got to (:func:`bot.customers.identity.chat_reach`).
 
     ``conversation_id`` is the ticket's, passed in: loading the ticket for it was an eighth of a
     delivery's CPU."""
-    where = "nobody" if is_email_conversation(conversation_id) else chat_reach(session, conversation_id)
+    return "nobody" if is_email_conversation(conversation_id) else chat_reach(session, conversation_id)
+
+
+def _record_reach(session: Session, settings: Settings, message: TicketMessage, where: str) -> None:
+    """Record where a line the conversation now holds got to (``where``, from :func:`_chat_reach`), so the
+    console never says Delivered for a line nobody saw. A line already e-mailed stays ``email`` unless the
+    customer is in the chat now."""
     if where == "chat" or message.reached != "email":
         message.reached = where
     unseen = message.reached in ("chat_later", "nobody")

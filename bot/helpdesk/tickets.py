@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select, update
@@ -59,13 +59,16 @@ QUEUE_ORDER = (Ticket.priority_rank, Ticket.created_at, Ticket.id)
 # (bot.helpdesk.zendesk_records) is counted in reports but worked in Zendesk, so no agent here may take it.
 IN_CONSOLE = Ticket.backend == "helpdesk"
 REFERENCE_OFFSET = 1000
-# How many of the most urgent waiting tickets concurrent claim-next calls spread over.
-CLAIM_WINDOW = 10
 # Used for wait estimates until enough tickets have been handled to take a median.
 DEFAULT_HANDLING_MINUTES = 10
 HANDLING_SAMPLE_SIZE = 50
 MIN_HANDLING_SAMPLES = 3
 HANDLING_LOOKBACK = timedelta(days=30)
+# Called with the session and the ticket's id just before the commit that adds a line for the customer's
+# chat: the helpdesk API takes the line's delivery lease there (RasaBridge.lease_due_line), in the same
+# transaction, so the line costs no transaction of its own before it is sent.
+BeforeCommit = Callable[[Session, int], object]
+
 REASON_TEXTS = {
     "customer_request": "The customer asked for a person.",
     "kb_missed_twice": "The knowledge base did not answer the question twice.",
@@ -243,7 +246,10 @@ def detail(session: Session, *, ticket: Ticket) -> TicketDetail:
 # ---------------------------------------------------------------- agent actions
 
 
-def claim_ticket(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Ticket:
+def claim_ticket(
+    session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> Ticket:
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id=ticket_id)
@@ -253,38 +259,43 @@ def claim_ticket(session: Session, *, ticket_id: int, agent: Agent, now: datetim
             holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name if ticket.assignee else "another agent"
             raise Conflict(f"{ticket.reference} is already claimed by {holder}")
         raise Conflict(f"{ticket.reference} is {ticket.status}, not waiting in the queue")
-    return _after_claim(session, ticket_id, agent, now)
+    return _after_claim(session, ticket_id, agent, now, before_commit)
 
 
-def claim_next(session: Session, *, agent: Agent, now: datetime | None = None) -> Ticket | None:
-    """Claim the first waiting ticket that nobody else claims first; None when the queue is empty.
+def claim_next(
+    session: Session, *, agent: Agent, now: datetime | None = None, before_commit: BeforeCommit | None = None
+) -> Ticket | None:
+    """Claim the most urgent waiting ticket; None when the queue is empty.
 
-    Tickets in the languages the agent speaks come first (in queue order); when none waits, the
-    queue order as it is, so an agent is never idle while customers wait. Everyone tries the head
-    first; whoever loses that race goes on at a different ticket among the next most urgent few
-    (by agent id) instead of all racing for the same next one.
+    Tickets in the languages the agent speaks come first (in queue order); when none waits, the queue
+    order as it is, so an agent is never idle while customers wait. One UPDATE picks the ticket and takes
+    it, so concurrent claims never lose a race and retry: SQLite's single writer runs them one after the
+    other, each finding the last one's ticket taken, and on PostgreSQL the pick passes over a ticket another
+    claim holds (``FOR UPDATE SKIP LOCKED``). A lost race used to cost a write transaction of its own, and
+    with 50 agents claiming at once most claims lost one or two.
     """
     now = now or utcnow()
     languages = list(agent.languages or ())
-    while True:
-        head = _claim_window(session, languages) or _claim_window(session, None)
-        session.rollback()  # end the read so the claim below starts a fresh transaction
-        if not head:
-            return None
-        first, *others = [ticket_id for ticket_id, rank in head if rank == head[0].priority_rank]
-        start = agent.id % len(others) if others else 0
-        for ticket_id in [first] + others[start:] + others[:start]:
-            if _try_claim(session, ticket_id, agent, now):
-                return _after_claim(session, ticket_id, agent, now)
-            session.rollback()
+    ticket_id = (languages and _claim_first(session, agent, now, languages)) or _claim_first(session, agent, now, None)
+    if ticket_id is None:
+        session.rollback()
+        return None
+    return _after_claim(session, ticket_id, agent, now, before_commit)
 
 
-def _claim_window(session: Session, languages: list[str] | None) -> Sequence:
-    """The most urgent waiting tickets (id, rank), only those in ``languages`` unless it is None."""
-    query = select(Ticket.id, Ticket.priority_rank).where(Ticket.status == "waiting", IN_CONSOLE)
+def _claim_first(session: Session, agent: Agent, now: datetime, languages: list[str] | None) -> int | None:
+    """Assign the most urgent waiting ticket (only those in ``languages`` unless it is None); its id."""
+    pick = select(Ticket.id).where(Ticket.status == "waiting", IN_CONSOLE)
     if languages is not None:
-        query = query.where(Ticket.language.in_(languages))
-    return session.execute(query.order_by(*QUEUE_ORDER).limit(CLAIM_WINDOW)).all()
+        pick = pick.where(Ticket.language.in_(languages))
+    first = pick.order_by(*QUEUE_ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    return session.execute(
+        update(Ticket)
+        .where(Ticket.id == first, Ticket.status == "waiting")
+        .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
 
 
 def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> bool:
@@ -298,7 +309,9 @@ def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) ->
     return claimed == 1
 
 
-def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket:
+def _after_claim(
+    session: Session, ticket_id: int, agent: Agent, now: datetime, before_commit: BeforeCommit | None
+) -> Ticket:
     ticket = session.get_one(Ticket, ticket_id, populate_existing=True)
     message = _to_customer(
         session,
@@ -311,12 +324,13 @@ def _after_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) 
         agent,
     )
     events.record(session, kind="ticket_claimed", ticket=ticket, message=message)
-    session.commit()
+    _commit(session, ticket_id, before_commit)
     return ticket
 
 
 def reply(
-    session: Session, *, ticket_id: int, agent: Agent, text: str, now: datetime | None = None
+    session: Session, *, ticket_id: int, agent: Agent, text: str, now: datetime | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> TicketMessage:
     """An agent's answer to the customer, delivered to their chat; only the assignee may reply."""
     now = now or utcnow()
@@ -328,7 +342,7 @@ def reply(
         session, ticket, "agent", body, AGENT_MESSAGE, {"agent_message": body, "agent_name": agent.name}, now, agent
     )
     events.record(session, kind="message_created", ticket=ticket, message=message)
-    session.commit()
+    _commit(session, ticket_id, before_commit)
     return message
 
 
@@ -379,7 +393,10 @@ def transfer(
     return ticket
 
 
-def resolve(session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None) -> Resolution:
+def resolve(
+    session: Session, *, ticket_id: int, agent: Agent, now: datetime | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> Resolution:
     """Resolve the ticket and hand the conversation back to the bot (which then asks for the effort score).
 
     Each resolve is its own :class:`Resolution` (keyed by ``bot.ces.store.ticket_resolution_key``),
@@ -408,7 +425,7 @@ def resolve(session: Session, *, ticket_id: int, agent: Agent, now: datetime | N
         session, ticket, "system", f"{agent.name} resolved the ticket", TICKET_RESOLVED, entities, now, agent
     )
     events.record(session, kind="ticket_resolved", ticket=ticket, message=message)
-    session.commit()
+    _commit(session, ticket_id, before_commit)
     return resolution
 
 
@@ -581,6 +598,12 @@ def _to_customer(
             created_at=now,
         ),
     )
+
+
+def _commit(session: Session, ticket_id: int, before_commit: BeforeCommit | None) -> None:
+    if before_commit is not None:
+        before_commit(session, ticket_id)
+    session.commit()
 
 
 def _add_line(session: Session, message: TicketMessage) -> TicketMessage:

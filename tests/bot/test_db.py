@@ -1,15 +1,20 @@
-"""The database engine: SQLite writers of one process wait in line (bot.db.SqliteWriterQueue)."""
+"""The database engine: SQLite writers wait in line, the threads of a process and the processes sharing the
+file (bot.db.SqliteWriterQueue)."""
 
 from __future__ import annotations
 
+import fcntl
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from bot.db import make_engine
+from bot.db import WRITER_LOCK_SUFFIX, make_engine
 
 metadata = MetaData()
 counters = Table("counters", metadata, Column("id", Integer, primary_key=True), Column("value", Integer, nullable=False))
@@ -96,3 +101,69 @@ def test_the_write_turn_is_given_back_however_a_transaction_ends(engine, ending:
     connection.close()
     assert finished, "the next writer is still waiting for its turn"
     assert _value(engine) == (2 if ending is _commit else 1)
+
+
+def _add_in_another_process(database: str, writes: int) -> None:
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        for _ in range(writes):
+            with engine.begin() as connection:
+                _add_one(connection)
+    finally:
+        engine.dispose()
+
+
+def test_writers_in_several_processes_all_commit_and_lose_nothing(engine, tmp_path):
+    database = str(tmp_path / "queue.db")
+    context = multiprocessing.get_context("spawn")
+    others = [context.Process(target=_add_in_another_process, args=(database, WRITES_EACH)) for _ in range(2)]
+    for process in others:
+        process.start()
+    _add_in_another_process(database, WRITES_EACH)
+    for process in others:
+        process.join(timeout=120)
+    assert [process.exitcode for process in others] == [0, 0]
+    assert _value(engine) == 3 * WRITES_EACH
+
+
+def _file_lock_free(path: Path) -> bool:
+    """Whether another process could take the writers' file lock now (a descriptor of our own stands in)."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
+@pytest.mark.parametrize("ending", [_commit, _roll_back, _close_unfinished, _throw_away])
+def test_other_processes_wait_while_a_transaction_writes_and_not_after_it_ends(engine, tmp_path, ending):
+    lock_file = tmp_path / f"queue.db{WRITER_LOCK_SUFFIX}"
+    connection = engine.connect()
+    transaction = connection.begin()
+    connection.execute(select(counters.c.value))
+    assert _file_lock_free(lock_file), "a read takes no turn"
+    _add_one(connection)
+    held_while_writing = not _file_lock_free(lock_file)
+    ending(connection)
+    if transaction.is_active:
+        transaction.rollback()
+    connection.close()
+    assert held_while_writing
+    assert _file_lock_free(lock_file)
+
+
+def test_an_in_memory_database_queues_its_threads_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite://")
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(insert(counters).values(id=1, value=0))
+            _add_one(connection)
+        assert _value(engine) == 1
+    finally:
+        engine.dispose()
+    assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.db import session_scope
 from bot.helpdesk import accounts, tickets
@@ -84,6 +84,28 @@ def test_twenty_agents_claiming_ten_tickets_at_once(database):
     assert owners == {ticket_id: agent_id for agent_id, ticket_id in wins}  # the database agrees with the winners
     assert statuses == {"assigned": TICKETS}
     assert set(joined.values()) == {1}  # one "agent joined" per ticket, no double side effects
+
+
+def test_claims_at_once_never_lose_a_race_each_is_one_update(database):
+    """One UPDATE picks and takes the ticket, so no claim loses a race and tries again (each lost race was a
+    write transaction of its own, queued behind the others on SQLite)."""
+    _, session_factory = database
+    agent_ids = seed(session_factory, AGENTS, TICKETS)
+    claim_updates: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        if statement.startswith("UPDATE tickets SET status"):
+            claim_updates.append(statement)
+
+    engine = session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        wins = [result for result in all_at_once(AGENTS, claims_next(session_factory, agent_ids)) if result]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(wins) == TICKETS
+    # A winner's one UPDATE; a claim that finds the queue empty tries the agent's languages, then the rest.
+    assert len(claim_updates) == TICKETS + 2 * (AGENTS - TICKETS)
 
 
 def test_agents_preferring_their_languages_claiming_at_once_never_share_a_ticket(database):

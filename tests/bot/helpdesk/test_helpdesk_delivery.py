@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, select, update
 
 from bot.customers.identity import adjust_presence
 from bot.db import session_scope, utcnow
 from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
-from bot.models import TicketMessage
+from bot.models import Ticket, TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
@@ -80,6 +80,34 @@ def test_the_whole_handoff_reaches_the_customers_conversation(desk, rasa):
     assert isinstance(rasa.calls[2]["entities"]["resolution_id"], int)
     assert {(c["conversation_id"], c["output_channel"]) for c in rasa.calls} == {("chat-42", "latest")}
     assert all(m["delivered"] for m in messages(desk, anna, ticket_id))
+
+
+def test_a_reply_takes_its_lines_delivery_lease_in_its_own_transaction(desk, rasa):
+    """The request that writes a line also takes the ticket's delivery lease (one write transaction fewer
+    per line); the line then reaches Rasa, the lease is let go, and no other line was sent for it."""
+    anna, ticket_id = claimed_ticket(desk, "chat-lease")
+    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    commits: list[tuple[bool, bool]] = []  # (the reply's line is there, the lease is held) at each commit
+
+    def before_commit(connection):
+        commits.append(connection.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM ticket_messages WHERE ticket_id = ? AND body = ?),"
+            " delivery_lease_until IS NOT NULL FROM tickets WHERE id = ?",
+            (ticket_id, "Leased with the reply", ticket_id)).one())
+
+    engine = desk.client.app.state.engine
+    event.listen(engine, "commit", before_commit)
+    try:
+        reply(desk, anna, ticket_id, "Leased with the reply")
+        wait_until(lambda: line(desk, anna, ticket_id, "Leased with the reply")["delivered"], what="the reply")
+    finally:
+        event.remove(engine, "commit", before_commit)
+    _, leased = next((there, held) for there, held in commits if there)
+    assert leased  # the commit that added the line held the lease
+    assert [call["entities"]["agent_message"] for call in rasa.calls
+            if call["intent"] == "EXTERNAL_agent_message"] == ["Leased with the reply"]
+    with session_scope(desk.sessions) as session:
+        assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
 
 
 def test_a_namespaced_conversation_id_reaches_that_conversation(desk, rasa):
