@@ -20,6 +20,12 @@ from typing import Any
 
 SUPPORTED_LANGUAGES = ("en", "he", "ar", "cs")
 
+# Hebrew and Arabic write prepositions, "and" and "the" joined to the next word ("לעורך דין" = to a lawyer,
+# "بمحامي" = with a lawyer, "للموظف" = to the employee): what a word may start with before the word itself.
+# Up to two of "ו ה ב ל מ ש כ"; up to two of "و ف ب ل ك", then the article "ال" or not ("لل" is ل with ال).
+HEBREW_ATTACHED_PREFIX = "[והבלמשכ]{0,2}"
+ARABIC_ATTACHED_PREFIX = "[وفبلك]{0,2}(?:ال)?"
+
 _HEBREW = re.compile(r"[\u0590-\u05FF\uFB1D-\uFB4F]")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")

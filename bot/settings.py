@@ -217,7 +217,8 @@ class Settings(BaseSettings):
     helpdesk_port: Port = _setting("HELPDESK_PORT", 8000, "port of the helpdesk service (agent console and API)")
     helpdesk_workers: ProcessCount = _setting(
         "HELPDESK_WORKERS", 1,
-        "helpdesk processes (uvicorn workers) sharing its port; up to one per core for many agents (see "
+        "helpdesk processes (uvicorn workers) sharing its port; up to one per core for many agents, on SQLite "
+        "too (see "
         "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
     profile: Annotated[str, AfterValidator(_one_of(PROFILES))] = _setting(
         "EFFORTLESS_PROFILE", "local", "`production` uses `endpoints.production.yml` (Redis lock store)")

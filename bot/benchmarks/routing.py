@@ -18,8 +18,8 @@ the KB's questions it counts the **outcome** a customer sees: ``person`` (read a
 person: the escalation starts), ``frustration_escalation`` (read as a question, but the KB action finds it
 frustrated, ``bot.escalation.triggers``, and starts the escalation instead of answering; read as withdrawing a
 request, it offers a person), ``request_escalation`` (the same, for a question that asks for a person
-outright), ``article`` (the knowledge base answers, asks or abstains) or ``fixed_reply``. A complaint or a request for a person should not end at an article, a
-calm question not at a person.
+outright), ``article`` (the knowledge base answers, asks or abstains) or ``fixed_reply``. A complaint or a
+request for a person should not end at an article, a calm question not at a person.
 
 The questions are split by their position in their language's list into an even and an odd half, so a
 change tuned on one half can be read on the other (docs/knowledge-base.md, "Questions that look like

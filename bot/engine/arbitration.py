@@ -53,6 +53,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.language import ARABIC_ATTACHED_PREFIX, HEBREW_ATTACHED_PREFIX
+
 ARBITRATED_INTENTS = (
     "cancel", "deny", "check_ticket_status", "bot_challenge", "switch_language", "restart",
     "greet", "goodbye", "thank", "rate_effort", "reject_suggestions", "complain", "request_human",
@@ -98,7 +100,7 @@ PERSON_STEMS = (
 )
 """Beginnings of words that name a person or the way to reach one, whatever follows ("اكلمه", talk to him;
 "člověkem", "operátorku"); not "كلم", which begins "كلمة" (word, as in password)."""
-_PREFIXED = re.compile(r"^(?:[והבלמשכ]{1,2}|[وفبلك]{0,2}ال|لل|[وفبلك]{1,2})")
+_PREFIXED = re.compile(f"{HEBREW_ATTACHED_PREFIX}|{ARABIC_ATTACHED_PREFIX}")
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -174,8 +176,8 @@ def names_a_person(word: str) -> bool:
 
 
 def _unprefixed(word: str) -> list[str]:
-    """``word`` and what is left of it after each attached prefix it may start with (one or two of "ו ה ב ל מ
-    ש כ"; "و ف ب ل ك" and the article "ال"), so "למישהו" gives "מישהו" as well as "ישהו"."""
+    """``word`` and what is left of it after each attached prefix it may start with
+    (:data:`bot.language.HEBREW_ATTACHED_PREFIX`), so "למישהו" gives "מישהו" as well as "ישהו"."""
     return [word] + [word[end:] for end in range(1, min(len(word), 5)) if _PREFIXED.fullmatch(word[:end])]
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.language import ARABIC_ATTACHED_PREFIX, HEBREW_ATTACHED_PREFIX
+
 log = logging.getLogger(__name__)
 
 # Words and phrases that signal an angry customer, matched on whole words after normalising; a
@@ -101,18 +103,13 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", kept).split())
 
 
-# Hebrew and Arabic write prepositions, "and" and "the" joined to the next word ("לעורך דין" = to
-# a lawyer, "بمحامي" = with a lawyer), so a phrase in those scripts may start after such a prefix.
-_HEBREW_PREFIX = "[והבלמשכ]{0,2}"
-_ARABIC_PREFIX = "[وفبلك]{0,2}(?:ال)?"
-
-
 def _attached_prefix(phrase: str) -> str:
+    """What a phrase in Hebrew or Arabic may start after (:data:`bot.language.HEBREW_ATTACHED_PREFIX`)."""
     first = phrase[:1]
     if "\u0590" <= first <= "\u05ff":
-        return _HEBREW_PREFIX
+        return HEBREW_ATTACHED_PREFIX
     if "\u0600" <= first <= "\u06ff":
-        return _ARABIC_PREFIX
+        return ARABIC_ATTACHED_PREFIX
     return ""
 
 

@@ -40,9 +40,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -305,19 +304,22 @@ class RasaBridge:
         """Record one send's outcome and, in the same transaction, keep the lease for the ticket's next
         due line or let it go. Returns that next line (None: none due, or the lease was lost).
 
-        The lease is renewed first, before the next line is read, for the reason
-        :meth:`lease_due_line` gives; that also checks it is still ours before anything is written. What
-        only needs reading is read before that: on SQLite, writers wait in line from their first write to
-        their commit, so a transaction's reads before its first write cost the others nothing."""
+        The lease is let go first, by an UPDATE that checks it is still ours before anything is written,
+        and taken again when the line read after it is due: the UPDATE holds the ticket for the reason
+        :meth:`lease_due_line` gives, and a ticket with nothing more to send (the common case) needs no
+        second one. What only needs reading is read before it: on SQLite, writers wait in line from their
+        first write to their commit, so a transaction's reads before its first write cost the others
+        nothing."""
         ticket_id = lease.ticket_id
         with session_scope(self._session_factory) as session:
             # With its agent: the event below shows who wrote the line.
             message = session.get_one(TicketMessage, line.id, options=[joinedload(TicketMessage.agent)])
             reach = _chat_reach(session, line.conversation_id) if outcome.delivered else None
-            until = utcnow() + self._lease_length
-            if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, until):
+            ticket_values = {"unreachable_reason": outcome.unreachable} if outcome.unreachable else {}
+            if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None, **ticket_values):
                 lease.until = None
                 return None  # our lease ran out and another worker holds the ticket now
+            lease.until = None
             message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
             message.delivered = outcome.delivered
             message.delivery_error = outcome.failed
@@ -333,18 +335,9 @@ class RasaBridge:
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
                 next_line = None
-            if next_line is not None and outcome.unreachable:  # read before the ticket's UPDATE below
-                next_line = replace(next_line, unreachable_reason=outcome.unreachable)
-            ticket_values: dict[str, Any] = {}
-            if outcome.unreachable:
-                ticket_values["unreachable_reason"] = outcome.unreachable
-            if next_line is None or ticket_values:
-                session.execute(
-                    update(Ticket)
-                    .where(Ticket.id == ticket_id)
-                    .values(delivery_lease_until=until if next_line is not None else None, **ticket_values)
-                    .execution_options(synchronize_session=False)
-                )
+            until = utcnow() + self._lease_length
+            if next_line is not None:  # free since our UPDATE above, and held by this transaction
+                _set_lease(session, ticket_id, Ticket.delivery_lease_until.is_(None), until)
             events.record(session, kind="message_updated", message=message)
         lease.until = until if next_line is not None else None
         return next_line
@@ -396,13 +389,13 @@ def _is_due(line: PendingLine, now: datetime) -> bool:
     return line.due_at is None or line.due_at <= now
 
 
-def _set_lease(session: Session, ticket_id: int, condition, until: datetime | None) -> bool:
-    """Set the ticket's delivery lease when ``condition`` holds; whether it did."""
+def _set_lease(session: Session, ticket_id: int, condition, until: datetime | None, **ticket_values) -> bool:
+    """Set the ticket's delivery lease (and ``ticket_values``) when ``condition`` holds; whether it did."""
     changed = rows_changed(
         session,
         update(Ticket)
         .where(Ticket.id == ticket_id, condition)
-        .values(delivery_lease_until=until)
+        .values(delivery_lease_until=until, **ticket_values)
         .execution_options(synchronize_session=False),
     )
     return changed == 1

@@ -19,7 +19,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -253,13 +253,14 @@ def claim_ticket(
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id=ticket_id)
-    if not _try_claim(session, ticket_id, agent, now):
+    claimed = _try_claim(session, ticket_id, agent, now)
+    if claimed is None:
         session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
             holder = "you" if ticket.assignee_id == agent.id else ticket.assignee.name if ticket.assignee else "another agent"
             raise Conflict(f"{ticket.reference} is already claimed by {holder}")
         raise Conflict(f"{ticket.reference} is {ticket.status}, not waiting in the queue")
-    return _after_claim(session, ticket_id, agent, now, before_commit)
+    return _after_claim(session, claimed, agent, now, before_commit)
 
 
 def claim_next(
@@ -276,43 +277,41 @@ def claim_next(
     """
     now = now or utcnow()
     languages = list(agent.languages or ())
-    ticket_id = (languages and _claim_first(session, agent, now, languages)) or _claim_first(session, agent, now, None)
-    if ticket_id is None:
+    ticket = (languages and _claim_first(session, agent, now, languages)) or _claim_first(session, agent, now, None)
+    if ticket is None:
         session.rollback()
         return None
-    return _after_claim(session, ticket_id, agent, now, before_commit)
+    return _after_claim(session, ticket, agent, now, before_commit)
 
 
-def _claim_first(session: Session, agent: Agent, now: datetime, languages: list[str] | None) -> int | None:
-    """Assign the most urgent waiting ticket (only those in ``languages`` unless it is None); its id."""
+def _claim_first(session: Session, agent: Agent, now: datetime, languages: list[str] | None) -> Ticket | None:
+    """Assign the most urgent waiting ticket (only those in ``languages`` unless it is None); the ticket."""
     pick = select(Ticket.id).where(Ticket.status == "waiting", IN_CONSOLE)
     if languages is not None:
         pick = pick.where(Ticket.language.in_(languages))
     first = pick.order_by(*QUEUE_ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    return _updated(session, update(Ticket).where(Ticket.id == first, Ticket.status == "waiting")
+                    .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now))
+
+
+def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket | None:
+    return _updated(session, update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
+                    .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now))
+
+
+def _updated(session: Session, statement: Update) -> Ticket | None:
+    """Run a conditional UPDATE of one ticket; the ticket as it now is, or None when the condition failed.
+
+    RETURNING gives the row the UPDATE wrote, so no second statement reads it back: on SQLite a transaction
+    holds the database's one writer from its first write, and a read after it kept the others waiting."""
     return session.execute(
-        update(Ticket)
-        .where(Ticket.id == first, Ticket.status == "waiting")
-        .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now)
-        .returning(Ticket.id)
-        .execution_options(synchronize_session=False)
+        statement.returning(Ticket).execution_options(synchronize_session=False, populate_existing=True)
     ).scalar_one_or_none()
 
 
-def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> bool:
-    claimed = rows_changed(
-        session,
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now)
-        .execution_options(synchronize_session=False),
-    )
-    return claimed == 1
-
-
 def _after_claim(
-    session: Session, ticket_id: int, agent: Agent, now: datetime, before_commit: BeforeCommit | None
+    session: Session, ticket: Ticket, agent: Agent, now: datetime, before_commit: BeforeCommit | None
 ) -> Ticket:
-    ticket = session.get_one(Ticket, ticket_id, populate_existing=True)
     message = _to_customer(
         session,
         ticket,
@@ -324,7 +323,7 @@ def _after_claim(
         agent,
     )
     events.record(session, kind="ticket_claimed", ticket=ticket, message=message)
-    _commit(session, ticket_id, before_commit)
+    _commit(session, ticket.id, before_commit)
     return ticket
 
 
@@ -557,21 +556,14 @@ def _guarded_update(
     The UPDATE also locks the row until commit, so a concurrent change waits and then sees ours.
     """
     values["updated_at"] = now
-    changed = rows_changed(
-        session,
-        update(Ticket)
-        .where(
-            Ticket.id == ticket.id,
-            Ticket.status == expected_status,
-            Ticket.assignee_id == (assignee.id if assignee else None),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False),
-    )
-    if changed != 1:
+    updated = _updated(session, update(Ticket).where(
+        Ticket.id == ticket.id,
+        Ticket.status == expected_status,
+        Ticket.assignee_id == (assignee.id if assignee else None),
+    ).values(**values))
+    if updated is None:
         session.rollback()
         raise Conflict(f"{ticket.reference} was changed by someone else meanwhile; reload it and try again")
-    session.refresh(ticket)
 
 
 def _to_customer(
