@@ -319,7 +319,6 @@ class RasaBridge:
             if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None, **ticket_values):
                 lease.until = None
                 return None  # our lease ran out and another worker holds the ticket now
-            lease.until = None
             message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
             message.delivered = outcome.delivered
             message.delivery_error = outcome.failed
@@ -335,11 +334,13 @@ class RasaBridge:
             next_line = None if outcome.retry_at is not None else _first_pending(session, ticket_id)
             if next_line is not None and not _is_due(next_line, utcnow()):
                 next_line = None
-            until = utcnow() + self._lease_length
+            until = None
             if next_line is not None:  # free since our UPDATE above, and held by this transaction
+                until = utcnow() + self._lease_length
                 _set_lease(session, ticket_id, Ticket.delivery_lease_until.is_(None), until)
             events.record(session, kind="message_updated", message=message)
-        lease.until = until if next_line is not None else None
+        # Only once committed: should the transaction fail, the lease is still ours to let go (deliver_leased).
+        lease.until = until
         return next_line
 
 

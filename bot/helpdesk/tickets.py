@@ -19,7 +19,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Update, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -253,7 +253,7 @@ def claim_ticket(
     """Assign a waiting ticket to ``agent``; :class:`Conflict` if someone else got it first."""
     now = now or utcnow()
     ticket = get_ticket(session, ticket_id=ticket_id)
-    claimed = _try_claim(session, ticket_id, agent, now)
+    claimed = _assign_waiting(session, Ticket.id == ticket_id, agent, now)
     if claimed is None:
         session.rollback()  # also expires ``ticket``, so the lines below see who won
         if ticket.status == "assigned":
@@ -290,12 +290,12 @@ def _claim_first(session: Session, agent: Agent, now: datetime, languages: list[
     if languages is not None:
         pick = pick.where(Ticket.language.in_(languages))
     first = pick.order_by(*QUEUE_ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery()
-    return _updated(session, update(Ticket).where(Ticket.id == first, Ticket.status == "waiting")
-                    .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now))
+    return _assign_waiting(session, Ticket.id == first, agent, now)
 
 
-def _try_claim(session: Session, ticket_id: int, agent: Agent, now: datetime) -> Ticket | None:
-    return _updated(session, update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "waiting")
+def _assign_waiting(session: Session, which: ColumnElement[bool], agent: Agent, now: datetime) -> Ticket | None:
+    """Assign the waiting ticket ``which`` names to ``agent``; the ticket, or None when it is not waiting."""
+    return _updated(session, update(Ticket).where(which, Ticket.status == "waiting")
                     .values(status="assigned", assignee_id=agent.id, assigned_at=now, updated_at=now))
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import event, select, update
 
 from bot.customers.identity import adjust_presence
 from bot.db import session_scope, utcnow
+from bot.helpdesk import events, tickets
 from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
-from bot.models import Ticket, TicketMessage
+from bot.models import Agent, Ticket, TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
@@ -106,6 +107,28 @@ def test_a_reply_takes_its_lines_delivery_lease_in_its_own_transaction(desk, ras
     assert leased  # the commit that added the line held the lease
     assert [call["entities"]["agent_message"] for call in rasa.calls
             if call["intent"] == "EXTERNAL_agent_message"] == ["Leased with the reply"]
+    with session_scope(desk.sessions) as session:
+        assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
+
+
+def test_a_try_whose_record_fails_lets_the_lease_go(desk, rasa, monkeypatch):
+    """Recording a try lets the lease go in its first UPDATE; should that transaction fail later on, it is
+    rolled back, and the lease is still let go at once rather than left to run out."""
+    anna, ticket_id = claimed_ticket(desk, "chat-record-fails")
+    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    bridge = desk.client.app.state.bridge
+    with session_scope(desk.sessions) as session:  # a line written without a delivery after it
+        tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, anna.id), text="Recorded or not")
+    with session_scope(desk.sessions) as session:
+        leased = bridge.lease_due_line(session, ticket_id)
+    assert leased is not None
+
+    def fails(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(events, "record", fails)
+    with pytest.raises(RuntimeError):
+        bridge.deliver_leased(leased)
     with session_scope(desk.sessions) as session:
         assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
 
