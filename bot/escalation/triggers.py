@@ -74,23 +74,40 @@ _ASKING = ("i want", "i need", "need", "want", "get me", "give me", "i d like", 
            "can i get", "could i get", "can i have", "could i have", "please get")
 _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human", "an actual person", "an actual human",
              "a live agent", "a live person", "a representative", "a rep", "a manager", "a supervisor", "an operator",
-             "an employee", "a staff member", "a support agent", "a customer service agent", "a human being")
+             "an employee", "a staff member", "a support agent", "a customer service agent", "a human being",
+             "a customer service representative", "a customer service rep", "a support representative")
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
            "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
-_IS_THERE = ("someone", "somebody", "a person", "a human", "an agent", "a real person", "a representative")
+_IS_THERE = ("someone", "somebody", "anyone", "anybody", "a person", "a human", "an agent", "a real person",
+             "a representative")
 PERSON_REQUEST_PHRASES = (
-    "any human*", "a human please", "human please", "real person please",
+    "any human*", "a human please", "human please", "real person", "real human", "live person", "actual person",
+    "actual human", "human being", "call me", "ring me", "phone me", "give me a call", "who can i speak to",
+    "who can i talk to", "who do i speak to", "who do i talk to", "who should i speak to", "who should i talk to",
+    "who can i contact", "who do i contact", "anyone available", "anybody available", "anyone there",
+    "anybody there", "a call back", "a callback",
     # Hebrew
     "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
-    "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור",
+    "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור", "חברו אותי", "תחברו אותי",
+    "מישהו מהצוות", "מישהו מהשירות", "מישהו מהתמיכה", "תתקשרו אלי", "שיתקשרו אלי", "תחזרו אלי", "שיחזרו אלי",
+    "תתקשרו אליי", "שיתקשרו אליי", "תחזרו אליי", "שיחזרו אליי", "רוצה מנהל", "תביאו מנהל", "תנו לי מנהל",
+    "עם מי אני מדבר", "עם מי מדברים", "עם מי אפשר לדבר", "עם מי לדבר",
     # Arabic
     "موظف*", "انسان حقيقي", "شخص حقيقي", "ممثل خدمة", "اكلم حد", "اكلم حدا", "اكلم احد", "اكلم شخص",
     "اتكلم مع حد", "اتكلم مع حدا", "احكي مع حد", "احكي مع حدا", "اتحدث مع شخص", "التحدث مع شخص",
     "حد يتصل", "حدا يتصل", "احد يتصل", "حد يكلمني", "حدا يكلمني", "احد يكلمني", "حولني", "حولوني", "وصلوني ب*",
+    "التحدث مع مسؤول", "اتكلم مع مسؤول", "احكي مع مسؤول", "اكلم مسؤول", "مندوب خدمة", "احد من خدمة", "حد من خدمة",
+    "حدا من خدمة", "احد من الدعم", "حد من الدعم", "حدا من الدعم", "اتصلوا بي", "اتصلوا فيني", "كلموني",
+    "اكلمه", "اكلمها", "اكلم المدير", "اكلم مدير", "اتكلم مع المدير", "احكي مع المدير", "حد يساعدني",
+    "حدا يساعدني", "احد يساعدني", "حدا بيقدر يساعدني", "حد يقدر يساعدني", "احد يقدر يساعدني",
     # Czech (diacritics folded)
     "operator*", "ziveho cloveka", "zivy clovek", "zivym clovekem", "zivou osobu", "zivou osobou", "s clovekem",
     "s nekym", "mluvit s", "promluvit s", "probrat s", "prepojte me", "prepojit na", "pracovnik*", "zamestnanc*",
-    "vedoucim", "vedouciho", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi",
+    "vedoucim", "vedouciho", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi", "mi zavolat", "zavolat mi",
+    "mi zavolejte", "nekoho z podpory", "nekdo z podpory", "cloveka z podpory", "nejakeho cloveka", "je tam nekdo",
+    "je tu nekdo", "nekdo od vas", "nekoho od vas", "s kym muzu mluvit", "s kym muzu probrat", "s kym mam mluvit",
+    "s kym mluvit", "nejakyho cloveka", "skutecneho cloveka", "skutecnyho cloveka", "opravdoveho cloveka",
+    "opravdovyho cloveka", "zpetne zavolani", "zavolani zpet",
 )
 SHOUTING_MIN_LETTERS = 8
 SHOUTING_UPPER_SHARE = 0.7
@@ -123,7 +140,7 @@ def _contains_phrase(normalised_text: str, phrase: str) -> bool:
     return re.search(_phrase_pattern(phrase), normalised_text) is not None
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)
 def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
     """All the phrases in one pattern, and each on its own, compiled once: about 250 patterns would not
     stay in ``re``'s cache, and compiling them again for every question cost 2.5 ms of the action server."""
@@ -139,8 +156,8 @@ def _person_request_pattern() -> re.Pattern[str]:
         return "(?:" + "|".join(re.escape(word) for word in words) + ")"
     english = (rf"(?<!\w)(?:{one_of(_REACHING)} {one_of(_A_PERSON + _ANYONE)}|{one_of(_ASKING)} {one_of(_A_PERSON)}"
                rf"|is there {one_of(_IS_THERE)})(?!\w)")
-    phrases, _ = _phrase_patterns(PERSON_REQUEST_PHRASES)
-    return re.compile(f"{english}|{phrases.pattern}")
+    phrases = "|".join(_phrase_pattern(phrase) for phrase in PERSON_REQUEST_PHRASES)
+    return re.compile(f"{english}|{phrases}")
 
 
 def asks_for_a_person(text: str) -> bool:

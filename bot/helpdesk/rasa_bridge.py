@@ -282,8 +282,8 @@ class RasaBridge:
         transaction of its own before it is sent. The lease's UPDATE comes first: it holds the ticket's row
         (PostgreSQL) or the database's write lock (SQLite) while the line is read. A line committed after
         that read meets the lease still taken when its writer comes to deliver it, and waits until this
-        transaction has ended: it then finds the lease free, or renewed by a worker that will read it next
-        (:meth:`_record` takes the same order)."""
+        transaction has ended: it then finds the lease free, or taken again by a worker that will read it
+        next (:meth:`_record` lets the lease go and takes it again in the same order)."""
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)

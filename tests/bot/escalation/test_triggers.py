@@ -115,6 +115,17 @@ def test_the_calm_questions_of_the_routing_benchmark_are_never_frustration():
     "عايز اكلم حد بخصوص الشحنة",
     "chci mluvit s člověkem o vrácení peněz",
     "přepojte mě na operátora, platba mi neprošla",
+    # Asking without a verb of reaching: a real person, a call, who to talk to, anyone there.
+    "can a real person check my invoice",
+    "please call me about my exchange",
+    "who do I talk to about a faulty charger",
+    "is anyone available, my order never came",
+    "תחזרו אליי לגבי ההחזר",
+    "עם מי מדברים על חיוב כפול",
+    "مين اكلمه عن الفاتورة",
+    "حدا يساعدني بالاسترجاع",
+    "může mi někdo od vás zavolat kvůli reklamaci",
+    "s kým můžu mluvit o faktuře",
 ])
 def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_topic(text):
     assert asks_for_a_person(text)
@@ -131,6 +142,12 @@ def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_top
     "ما هو الحد الاقصى للسحب",
     "jak smažu svoje osobní údaje",
     "mluvíte česky?",
+    "the courier said he would call back",
+    "what do you call the blue colour in the catalogue",
+    "someone else signed for my parcel, who was it",
+    "המספר טלפון שלי השתנה",
+    "المندوب اتصل علي وما رديت",
+    "kurýr mi volal, ale nikdo nebyl doma",
 ])
 def test_a_question_that_mentions_people_does_not_ask_for_one(text):
     assert not asks_for_a_person(text)
