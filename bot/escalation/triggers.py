@@ -65,8 +65,10 @@ FRUSTRATION_PHRASES = (
 # A person asked for outright, in a message read as a question ("I need to speak to someone about my refund":
 # the refund is the topic, DIET reads a question, and the customer got the refund article). In English a way of
 # reaching joined to a person ("talk to" + "someone", "get me" + "a manager"), since "agent" or "someone" alone
-# are also in calm questions ("someone else signed for my parcel", "the delivery agent"); in Hebrew, Arabic and
-# Czech the words for a representative, a live person or talking with one, which calm questions do not use.
+# are also in calm questions ("someone else signed for my parcel", "the delivery agent"), and the phrases that
+# ask for one by themselves ("call me back", "who can I speak to", "anyone available"); in Hebrew, Arabic and
+# Czech the words for a representative, a live person, talking with one or being called back, which calm
+# questions do not use.
 _REACHING = ("talk to", "talk with", "speak to", "speak with", "speaking to", "speaking with", "chat with", "chat to",
              "connect me to", "connect me with", "put me through to", "transfer me to", "escalate this to",
              "escalate it to", "pass me to")
@@ -78,14 +80,19 @@ _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human",
              "a customer service representative", "a customer service rep", "a support representative")
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
            "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
+# A person named without a way of reaching ("can a real person look at my order"): a request unless the message
+# asks what the bot is ("are you a real person?", which the bot answers itself and then offers one).
+_A_REAL_PERSON = ("real person", "real human", "live person", "actual person", "actual human", "human being")
+_ABOUT_THE_BOT = re.compile(r"(?<!\w)(?:are you|r u|you are|you re|is this|am i talking|am i speaking|am i chatting)(?!\w)")
 _IS_THERE = ("someone", "somebody", "anyone", "anybody", "a person", "a human", "an agent", "a real person",
              "a representative")
 PERSON_REQUEST_PHRASES = (
-    "any human*", "a human please", "human please", "real person", "real human", "live person", "actual person",
-    "actual human", "human being", "call me", "ring me", "phone me", "give me a call", "who can i speak to",
-    "who can i talk to", "who do i speak to", "who do i talk to", "who should i speak to", "who should i talk to",
-    "who can i contact", "who do i contact", "anyone available", "anybody available", "anyone there",
-    "anybody there", "a call back", "a callback",
+    "any human*", "a human please", "human please", "call me back", "call me about", "call me regarding",
+    "call me asap", "call me please", "call me pls", "call me today", "call me on", "call me at", "ring me back",
+    "ring me about", "phone me back", "phone me about", "give me a call", "someone call me", "somebody call me",
+    "someone to call me", "somebody to call me", "who can i speak to", "who can i talk to", "who do i speak to",
+    "who do i talk to", "who should i speak to", "who should i talk to", "who can i contact", "who do i contact",
+    "anyone available", "anybody available", "anyone there", "anybody there", "a call back", "a callback",
     # Hebrew
     "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
     "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור", "חברו אותי", "תחברו אותי",
@@ -160,10 +167,18 @@ def _person_request_pattern() -> re.Pattern[str]:
     return re.compile(f"{english}|{phrases}")
 
 
+@functools.lru_cache(maxsize=1)
+def _a_real_person_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(_phrase_pattern(phrase) for phrase in _A_REAL_PERSON))
+
+
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks for a person outright (a way of reaching joined to a person in English,
-    :data:`PERSON_REQUEST_PHRASES`), whatever else it says."""
-    return _person_request_pattern().search(normalise(text)) is not None
+    :data:`PERSON_REQUEST_PHRASES`, a real person named unless it asks what the bot is), whatever else it says."""
+    normalised = normalise(text)
+    if _person_request_pattern().search(normalised) is not None:
+        return True
+    return _a_real_person_pattern().search(normalised) is not None and _ABOUT_THE_BOT.search(normalised) is None
 
 
 def is_shouting(text: str) -> bool:
