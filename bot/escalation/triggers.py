@@ -81,40 +81,36 @@ _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human",
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
            "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
 # A person named without a way of reaching ("can a real person look at my order"): a request unless the message
-# asks what the bot is ("are you a real person?", which the bot answers itself and then offers one).
+# asks whether the bot is one ("are you a real person?", "is this a bot or a human being?", which the bot answers
+# itself and then offers one). "is this where...", "are you able to..." ask something else.
 _A_REAL_PERSON = ("real person", "real human", "live person", "actual person", "actual human", "human being")
-_ABOUT_THE_BOT = re.compile(r"(?<!\w)(?:are you|r u|you are|you re|is this|am i talking|am i speaking|am i chatting)(?!\w)")
+_ABOUT_THE_BOT = re.compile(r"(?<!\w)(?:are you|r u|you are|you re|is this|am i talking|am i speaking|am i chatting)"
+                            r"(?! (?:where|how|the place|the way|able|going|gonna|willing)(?!\w))(?!\w)")
 _IS_THERE = ("someone", "somebody", "anyone", "anybody", "a person", "a human", "an agent", "a real person",
              "a representative")
 PERSON_REQUEST_PHRASES = (
-    "any human*", "a human please", "human please", "call me back", "call me about", "call me regarding",
-    "call me asap", "call me please", "call me pls", "call me today", "call me on", "call me at", "ring me back",
-    "ring me about", "phone me back", "phone me about", "give me a call", "someone call me", "somebody call me",
-    "someone to call me", "somebody to call me", "who can i speak to", "who can i talk to", "who do i speak to",
-    "who do i talk to", "who should i speak to", "who should i talk to", "who can i contact", "who do i contact",
-    "anyone available", "anybody available", "anyone there", "anybody there", "a call back", "a callback",
+    "any human*", "a human please", "human please", "call me {back,about,regarding,asap,please,pls,today,on,at}",
+    "{ring,phone} me {back,about}", "give me a call", "{someone,somebody} call me",
+    "{someone,somebody} to call me", "who {can,do,should} i {speak,talk} to", "who {can,do} i contact",
+    "{anyone,anybody} {available,there}", "a call back", "a callback",
     # Hebrew
     "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
-    "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור", "חברו אותי", "תחברו אותי",
-    "מישהו מהצוות", "מישהו מהשירות", "מישהו מהתמיכה", "תתקשרו אלי", "שיתקשרו אלי", "תחזרו אלי", "שיחזרו אלי",
-    "תתקשרו אליי", "שיתקשרו אליי", "תחזרו אליי", "שיחזרו אליי", "רוצה מנהל", "תביאו מנהל", "תנו לי מנהל",
-    "עם מי אני מדבר", "עם מי מדברים", "עם מי אפשר לדבר", "עם מי לדבר",
+    "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור", "{,ת}חברו אותי",
+    "מישהו {מהצוות,מהשירות,מהתמיכה}", "{ת,שי}{תקשרו,חזרו} אלי{,י}", "{רוצה,תביאו,תנו לי} מנהל",
+    "עם מי {אני מדבר,מדברים,אפשר לדבר,לדבר}",
     # Arabic
-    "موظف*", "انسان حقيقي", "شخص حقيقي", "ممثل خدمة", "اكلم حد", "اكلم حدا", "اكلم احد", "اكلم شخص",
-    "اتكلم مع حد", "اتكلم مع حدا", "احكي مع حد", "احكي مع حدا", "اتحدث مع شخص", "التحدث مع شخص",
-    "حد يتصل", "حدا يتصل", "احد يتصل", "حد يكلمني", "حدا يكلمني", "احد يكلمني", "حولني", "حولوني", "وصلوني ب*",
-    "التحدث مع مسؤول", "اتكلم مع مسؤول", "احكي مع مسؤول", "اكلم مسؤول", "مندوب خدمة", "احد من خدمة", "حد من خدمة",
-    "حدا من خدمة", "احد من الدعم", "حد من الدعم", "حدا من الدعم", "اتصلوا بي", "اتصلوا فيني", "كلموني",
-    "اكلمه", "اكلمها", "اكلم المدير", "اكلم مدير", "اتكلم مع المدير", "احكي مع المدير", "حد يساعدني",
-    "حدا يساعدني", "احد يساعدني", "حدا بيقدر يساعدني", "حد يقدر يساعدني", "احد يقدر يساعدني",
+    "موظف*", "{انسان,شخص} حقيقي", "ممثل خدمة", "اكلم {حد,حدا,احد,شخص,مسؤول,المدير,مدير}", "{اتكلم,احكي} مع {حد,حدا,مسؤول,المدير}",
+    "التحدث مع {شخص,مسؤول}", "اتحدث مع شخص", "{حد,حدا,احد} يتصل", "{حد,حدا,احد} يكلمني", "حولني", "حولوني", "وصلوني ب*",
+    "مندوب خدمة", "{احد,حد,حدا} من {خدمة,الدعم}", "اتصلوا {بي,فيني}",
+    "كلموني", "اكلم{ه,ها}", "{حد,حدا,احد} يساعدني",
+    "{حدا بيقدر,حد يقدر,احد يقدر} يساعدني",
     # Czech (diacritics folded)
-    "operator*", "ziveho cloveka", "zivy clovek", "zivym clovekem", "zivou osobu", "zivou osobou", "s clovekem",
+    "operator*", "ziveho cloveka", "zivy clovek", "zivym clovekem", "zivou {osobu,osobou}", "s clovekem",
     "s nekym", "mluvit s", "promluvit s", "probrat s", "prepojte me", "prepojit na", "pracovnik*", "zamestnanc*",
-    "vedoucim", "vedouciho", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi", "mi zavolat", "zavolat mi",
-    "mi zavolejte", "nekoho z podpory", "nekdo z podpory", "cloveka z podpory", "nejakeho cloveka", "je tam nekdo",
-    "je tu nekdo", "nekdo od vas", "nekoho od vas", "s kym muzu mluvit", "s kym muzu probrat", "s kym mam mluvit",
-    "s kym mluvit", "nejakyho cloveka", "skutecneho cloveka", "skutecnyho cloveka", "opravdoveho cloveka",
-    "opravdovyho cloveka", "zpetne zavolani", "zavolani zpet",
+    "vedouci{m,ho}", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi", "mi zavolat", "zavolat mi",
+    "mi zavolejte", "{nekoho,nekdo,cloveka} z podpory", "je {tam,tu} nekdo",
+    "{nekdo,nekoho} od vas", "s kym muzu {mluvit,probrat}", "s kym mam mluvit", "s kym mluvit",
+    "{nejak,skutecn,opravdov}{e,y}ho cloveka", "zpetne zavolani", "zavolani zpet",
 )
 SHOUTING_MIN_LETTERS = 8
 SHOUTING_UPPER_SHARE = 0.7
@@ -138,9 +134,33 @@ def _attached_prefix(phrase: str) -> str:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    wanted = normalise(phrase)
-    ending = r"\w*" if phrase.endswith("*") else r"(?!\w)"
+    """A phrase as a pattern: whole words, ``*`` at the end for any ending, ``{a,b}`` for variants
+    (``"who {can,do} i contact"``, ``"אלי{,י}"``), each of which must match whole like a phrase of its own."""
+    return _any_of((phrase,))
+
+
+def _any_of(phrases: Iterable[str]) -> str:
+    """One pattern for whichever of the phrases comes first, their variants spelled out (a flat alternation
+    is faster for ``re`` than nested ones)."""
+    return "(?:" + "|".join(_spelled_pattern(spelled) for phrase in phrases for spelled in _spelled_out(phrase)) + ")"
+
+
+def _spelled_pattern(spelled: str) -> str:
+    wanted = normalise(spelled)
+    ending = r"\w*" if spelled.endswith("*") else r"(?!\w)"
     return rf"(?<!\w){_attached_prefix(wanted)}{re.escape(wanted)}{ending}"
+
+
+_VARIANTS = re.compile(r"\{([^{}]*)\}")
+
+
+def _spelled_out(phrase: str) -> tuple[str, ...]:
+    """Every phrase ``{a,b}`` groups stand for: ``"x{a,b}y {c,d}"`` gives xay c, xay d, xby c, xby d."""
+    group = _VARIANTS.search(phrase)
+    if group is None:
+        return (phrase,)
+    head, tail = phrase[:group.start()], phrase[group.end():]
+    return tuple(spelled for variant in group.group(1).split(",") for spelled in _spelled_out(head + variant + tail))
 
 
 def _contains_phrase(normalised_text: str, phrase: str) -> bool:
@@ -152,7 +172,7 @@ def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[t
     """All the phrases in one pattern, and each on its own, compiled once: about 250 patterns would not
     stay in ``re``'s cache, and compiling them again for every question cost 2.5 ms of the action server."""
     each = tuple((phrase, re.compile(_phrase_pattern(phrase))) for phrase in phrases)
-    return re.compile("|".join(pattern.pattern for _, pattern in each)), each
+    return re.compile(_any_of(phrases)), each
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,13 +183,12 @@ def _person_request_pattern() -> re.Pattern[str]:
         return "(?:" + "|".join(re.escape(word) for word in words) + ")"
     english = (rf"(?<!\w)(?:{one_of(_REACHING)} {one_of(_A_PERSON + _ANYONE)}|{one_of(_ASKING)} {one_of(_A_PERSON)}"
                rf"|is there {one_of(_IS_THERE)})(?!\w)")
-    phrases = "|".join(_phrase_pattern(phrase) for phrase in PERSON_REQUEST_PHRASES)
-    return re.compile(f"{english}|{phrases}")
+    return re.compile(f"{english}|{_any_of(PERSON_REQUEST_PHRASES)}")
 
 
 @functools.lru_cache(maxsize=1)
 def _a_real_person_pattern() -> re.Pattern[str]:
-    return re.compile("|".join(_phrase_pattern(phrase) for phrase in _A_REAL_PERSON))
+    return re.compile(_any_of(_A_REAL_PERSON))
 
 
 def asks_for_a_person(text: str) -> bool:

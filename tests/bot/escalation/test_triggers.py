@@ -126,6 +126,9 @@ def test_the_calm_questions_of_the_routing_benchmark_are_never_frustration():
     "حدا يساعدني بالاسترجاع",
     "může mi někdo od vás zavolat kvůli reklamaci",
     "s kým můžu mluvit o faktuře",
+    # Asking whether this is the place to get one is not asking what the bot is.
+    "is this where I get a real person? my card was charged twice",
+    "are you able to put a real person on, the app keeps crashing",
 ])
 def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_topic(text):
     assert asks_for_a_person(text)
@@ -153,6 +156,23 @@ def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_top
     "kurýr mi volal, ale nikdo nebyl doma",
 ])
 def test_a_question_that_mentions_people_does_not_ask_for_one(text):
+    assert not asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("spellings", [
+    ("תחזרו אלי בבקשה", "תחזרו אליי בבקשה"),
+    ("שיתקשרו אלי היום", "שיתקשרו אליי היום"),
+    ("chci nějakého člověka", "chci nějakýho člověka"),
+    ("dejte mi skutečného člověka", "dejte mi skutečnýho člověka"),
+    ("اكلم حد", "اكلم حدا", "اكلم احد"),
+    ("who can I contact about billing", "who do I contact about billing"),
+])
+def test_each_spelling_of_a_phrase_with_variants_is_a_request(spellings):
+    assert all(asks_for_a_person(text) for text in spellings)
+
+
+@pytest.mark.parametrize("text", ["תחזרו אליהם", "nějakého zboží", "who can I thank"])
+def test_a_variant_phrase_still_matches_whole_words_only(text):
     assert not asks_for_a_person(text)
 
 
