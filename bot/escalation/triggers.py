@@ -71,46 +71,65 @@ FRUSTRATION_PHRASES = (
 # questions do not use.
 _REACHING = ("talk to", "talk with", "speak to", "speak with", "speaking to", "speaking with", "chat with", "chat to",
              "connect me to", "connect me with", "put me through to", "transfer me to", "escalate this to",
-             "escalate it to", "pass me to")
+             "escalate it to", "pass me to", "get me")
 _ASKING = ("i want", "i need", "need", "want", "get me", "give me", "i d like", "i would like", "i d rather have",
-           "can i get", "could i get", "can i have", "could i have", "please get")
+           "can i get", "could i get", "can i have", "could i have", "please get", "can you get", "can u get",
+           "could you get")
 _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human", "an actual person", "an actual human",
              "a live agent", "a live person", "a representative", "a rep", "a manager", "a supervisor", "an operator",
              "an employee", "a staff member", "a support agent", "a customer service agent", "a human being",
              "a customer service representative", "a customer service rep", "a support representative")
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
-           "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor")
+           "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor",
+           "support", "live support", "live chat", "a live chat", "your support", "the support team")
 # A person named without a way of reaching ("can a real person look at my order"): a request unless the message
 # asks whether the bot is one ("are you a real person?", "is this a bot or a human being?", which the bot answers
 # itself and then offers one). "is this where...", "are you able to..." ask something else.
 _A_REAL_PERSON = ("real person", "real human", "live person", "actual person", "actual human", "human being")
 _ABOUT_THE_BOT = re.compile(r"(?<!\w)(?:are you|r u|you are|you re|is this|am i talking|am i speaking|am i chatting)"
                             r"(?! (?:where|how|the place|the way|able|going|gonna|willing)(?!\w))(?!\w)")
+# A message that opens with the bare word, as callers say it to a phone menu: "agent. subscription cancel",
+# "human pls - payment issue", "representative!".
+_OPENS_WITH_A_PERSON = re.compile(
+    r"^\W*(?:an? )?(?:live |real )?(?:agent|human|person|representative|rep|operator)(?: (?:please|pls|plz|now))?"
+    r"\s*(?:[.!:;,\-\u2013\u2014]|$)", re.IGNORECASE)
 _IS_THERE = ("someone", "somebody", "anyone", "anybody", "a person", "a human", "an agent", "a real person",
              "a representative")
 PERSON_REQUEST_PHRASES = (
-    "any human*", "a human please", "human please", "call me {back,about,regarding,asap,please,pls,today,on,at}",
+    "any human*", "{a ,}human {please,pls,plz}", "{someone,somebody,anyone,anybody} from {your team,the team,your staff,your support,support,tech support,customer service,customer support}",
+    "a member of {your,the} {staff,team}", "{someone,somebody} {to ,}{contact,get in touch with,reach out to,call} me",
+    "please {phone,ring} me", "give me a {ring,bell}", "with a {manager,supervisor,representative}",
+    "{anyone,anybody,any staff,any agent,any agents,any humans} {available,there,online,around,here}",
+    "call me {back,about,regarding,asap,please,pls,today,on,at}",
     "{ring,phone} me {back,about}", "give me a call", "{someone,somebody} call me",
     "{someone,somebody} to call me", "who {can,do,should} i {speak,talk} to", "who {can,do} i contact",
-    "{anyone,anybody} {available,there}", "a call back", "a callback",
+    "a call back", "a callback",
     # Hebrew
-    "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
+    "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "{מישהו,אדם} אמיתי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו", "לדבר עם מנהל*",
     "לדבר עם אחראי", "מנהל משמרת", "אחראי משמרת", "שמישהו יתקשר", "שמישהו יחזור", "{,ת}חברו אותי",
-    "מישהו {מהצוות,מהשירות,מהתמיכה}", "{ת,שי}{תקשרו,חזרו} אלי{,י}", "{רוצה,תביאו,תנו לי} מנהל",
+    "מישהו {מהצוות,מהשירות,מהתמיכה,ממחלקת,מהמחלקה}", "יש {פה,כאן} {מישהו,מישו}",
+    "{מישהו,מישו} {זמין,פה,כאן}", "למי {אני פונה,לפנות,פונים,אפשר לפנות}", "מספר של מישהו", "מוקד{ן,נ*}", "שיחה חוזרת", "{ת,שי}{תקשרו,חזרו} אלי{,י}", "{רוצה,תביאו,תנו לי} מנהל",
     "עם מי {אני מדבר,מדברים,אפשר לדבר,לדבר}",
     # Arabic
-    "موظف*", "{انسان,شخص} حقيقي", "ممثل خدمة", "اكلم {حد,حدا,احد,شخص,مسؤول,المدير,مدير}", "{اتكلم,احكي} مع {حد,حدا,مسؤول,المدير}",
-    "التحدث مع {شخص,مسؤول}", "اتحدث مع شخص", "{حد,حدا,احد} يتصل", "{حد,حدا,احد} يكلمني", "حولني", "حولوني", "وصلوني ب*",
-    "مندوب خدمة", "{احد,حد,حدا} من {خدمة,الدعم}", "اتصلوا {بي,فيني}",
+    "موظف*", "{انسان,شخص} حقيقي", "ممثل خدمة", "اكلم {حد,حدا,احد,شخص,مسؤول,المدير,مدير,المشرف,مشرف,مين}",
+    "{اتكلم,احكي,نهضر,نهدر,نتكلم,نحكي,التحدث,للتحدث,اتحدث} مع {حد,حدا,مسؤول,المدير,المشرف,مشرف,شي واحد,بنادم,مختص,عبد,شخص}",
+    "{ابي,ابغى,عايز,بدي,اريد} {مشرف,المشرف,مدير,المدير}", "{فيه,في} {احد,حد,حدا} {موجود,اونلاين,هنا}",
+    "مين {اكلم,احكي معه}", "{احد,حد} المشرفين", "تحويل {المحادثة,الشات}", "{تتصلوا,اتصلوا} {فيي,بي,فيني}",
+    "تتصلوا {علي,عليا}", "{كاين,فيه} شي حد", "{شي حد,شي واحد} {نتكلم,نهضر,نحكي} معاه", "{بني,بنى} ادم", "بنادم",
+    "{احد,حد,حدا} من {الفريق,فريقكم}", "{a ,a,e}kalem 7ad*", "{حدا,حد,احد} {يرن,يدق} علي",
+    "{حد,حدا,احد} يتصل", "{حد,حدا,احد} يكلمني", "حولني", "حولوني", "وصلوني ب*",
+    "مندوب خدمة", "{احد,حد,حدا} من {خدمة,الدعم}",
     "كلموني", "اكلم{ه,ها}", "{حد,حدا,احد} يساعدني",
     "{حدا بيقدر,حد يقدر,احد يقدر} يساعدني",
     # Czech (diacritics folded)
-    "operator*", "ziveho cloveka", "zivy clovek", "zivym clovekem", "zivou {osobu,osobou}", "s clovekem",
+    "operator*", "zivy clovek", "zivym clovekem", "zivou {osobu,osobou}", "s clovekem",
     "s nekym", "mluvit s", "promluvit s", "probrat s", "prepojte me", "prepojit na", "pracovnik*", "zamestnanc*",
-    "vedouci{m,ho}", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi", "mi zavolat", "zavolat mi",
-    "mi zavolejte", "{nekoho,nekdo,cloveka} z podpory", "je {tam,tu} nekdo",
+    "vedouci{m,ho,mu}", "nadrizen*", "nekdo zavol*", "mi nekdo zavola*", "zavolejte mi", "mi zavolat", "zavolat mi",
+    "mi zavolejte", "{nekoho,nekdo,nekym,cloveka} z {podpory,obsluhy,vaseho tymu,vasich lidi}", "je {tam,tu} nekdo",
+    "je nekdo {online,tu,tam}", "na koho se {mam,muzu,mohu,da} obratit", "na koho se obratit", "cislo na nekoho",
+    "{sezente,sezenete,najdete} mi nekoho",
     "{nekdo,nekoho} od vas", "s kym muzu {mluvit,probrat}", "s kym mam mluvit", "s kym mluvit",
-    "{nejak,skutecn,opravdov}{e,y}ho cloveka", "zpetne zavolani", "zavolani zpet",
+    "{nejak,skutecn,opravdov,ziv}{e,y}ho cloveka", "normalniho cloveka", "zpetne zavolani", "zavolani zpet",
 )
 SHOUTING_MIN_LETTERS = 8
 SHOUTING_UPPER_SHARE = 0.7
@@ -193,9 +212,10 @@ def _a_real_person_pattern() -> re.Pattern[str]:
 
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks for a person outright (a way of reaching joined to a person in English,
-    :data:`PERSON_REQUEST_PHRASES`, a real person named unless it asks what the bot is), whatever else it says."""
+    :data:`PERSON_REQUEST_PHRASES`, a real person named unless it asks what the bot is, or a message that opens with
+    the bare word), whatever else it says."""
     normalised = normalise(text)
-    if _person_request_pattern().search(normalised) is not None:
+    if _person_request_pattern().search(normalised) is not None or _OPENS_WITH_A_PERSON.match(text) is not None:
         return True
     return _a_real_person_pattern().search(normalised) is not None and _ABOUT_THE_BOT.search(normalised) is None
 
