@@ -80,7 +80,7 @@ _A_PERSON = ("a person", "a human", "an agent", "a real person", "a real human",
              "an employee", "a staff member", "a support agent", "a customer service agent", "a human being",
              "a customer service representative", "a customer service rep", "a support representative")
 _ANYONE = ("someone", "somebody", "anyone", "anybody", "a real", "an actual", "customer service", "customer support",
-           "your team", "support team", "agent", "human", "person", "representative", "manager", "supervisor",
+           "your team", "agent", "human", "person", "representative", "manager", "supervisor",
            "support", "live support", "live chat", "a live chat", "your support", "the support team")
 # A person named without a way of reaching ("can a real person look at my order"): a request unless the message
 # asks whether the bot is one ("are you a real person?", "is this a bot or a human being?", which the bot answers
@@ -161,7 +161,15 @@ def _phrase_pattern(phrase: str) -> str:
 def _any_of(phrases: Iterable[str]) -> str:
     """One pattern for whichever of the phrases comes first, their variants spelled out (a flat alternation
     is faster for ``re`` than nested ones)."""
-    return "(?:" + "|".join(_spelled_pattern(spelled) for phrase in phrases for spelled in _spelled_out(phrase)) + ")"
+    return _alternation(pattern for phrase in phrases for pattern in _spelled_patterns(phrase))
+
+
+def _alternation(patterns: Iterable[str]) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+def _spelled_patterns(phrase: str) -> list[str]:
+    return [_spelled_pattern(spelled) for spelled in _spelled_out(phrase)]
 
 
 def _spelled_pattern(spelled: str) -> str:
@@ -190,8 +198,9 @@ def _contains_phrase(normalised_text: str, phrase: str) -> bool:
 def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
     """All the phrases in one pattern, and each on its own, compiled once: about 250 patterns would not
     stay in ``re``'s cache, and compiling them again for every question cost 2.5 ms of the action server."""
-    each = tuple((phrase, re.compile(_phrase_pattern(phrase))) for phrase in phrases)
-    return re.compile(_any_of(phrases)), each
+    spelled = [(phrase, _spelled_patterns(phrase)) for phrase in phrases]
+    each = tuple((phrase, re.compile(_alternation(patterns))) for phrase, patterns in spelled)
+    return re.compile(_alternation(pattern for _, patterns in spelled for pattern in patterns)), each
 
 
 @functools.lru_cache(maxsize=1)
