@@ -103,7 +103,7 @@ PERSON_REQUEST_PHRASES = (
     "please {phone,ring} me", "give me a {call,ring,bell}", "with a {manager,supervisor,representative}",
     "{anyone,anybody,any staff,any agent,any agents,any humans} {available,there,online,around,here}",
     "call me {back,about,regarding,asap,please,pls,today,on,at}", "{ring,phone} me {back,about}",
-    "{someone,somebody} call me", "who {can,do,should} i {speak,talk} to", "who {can,do} i contact", "a call back",
+    "{someone,somebody} call me", "who {can,do,should} i {speak,talk,turn} to", "who {can,do} i contact", "a call back",
     "a callback",
     # Hebrew
     "נציג*", "בן אדם", "בנאדם", "מישהו אנושי", "{מישהו,אדם} אמיתי", "גורם אנושי", "מענה אנושי", "לדבר עם מישהו",
