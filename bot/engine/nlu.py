@@ -2,7 +2,9 @@
 base, a short message that shares no word with the intent DIET picked (a name, a stray word) is not that
 intent, a guide button's words typed ("next", "כל השלבים") are that button (bot.engine.typed_buttons), and a
 message that is only a ticket reference ("T-1007", "#t-1007", "ticket T-1007", "פנייה T-1007") asks for that
-ticket's status (:func:`reference_only`; DIET read "T-1007" as out of scope).
+ticket's status (:func:`reference_only`; DIET read "T-1007" as out of scope), and a message that only says who
+the customer is ("please call me Jim", "קוראים לי נועה") introduces them, with the name as the ``customer_name``
+entity (``bot.engine.introductions``; DIET read "please call me Jim" as a request for a person).
 
 Placed after DIETClassifier and FallbackClassifier in config.yml. It learns each intent's words from the
 training examples (from which ``bot.engine.arbitration`` derives the words so many intents use that they are
@@ -23,7 +25,19 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
@@ -41,6 +55,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
+from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name
 from bot.engine.typed_buttons import typed_button_intent
 
 logger = logging.getLogger(__name__)
@@ -141,6 +156,12 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message is a ticket reference", name, confidence)
                 _overrule(message, CHECK_TICKET_STATUS, 1.0)
                 continue
+            introduced = introduced_name(text)
+            if introduced is not None:
+                logger.debug("'%s' (%.3f) overruled: the message says who the customer is", name, confidence)
+                _overrule(message, INTRODUCE_SELF, 1.0)
+                _set_customer_name(message, *introduced)
+                continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
@@ -158,3 +179,11 @@ def _overrule(message: Message, intent: str, confidence: float) -> None:
     ranking = [ranked for ranked in message.get(INTENT_RANKING_KEY) or [] if ranked.get(INTENT_NAME_KEY) != intent]
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [dict(chosen), *ranking], add_to_output=True)
+
+
+def _set_customer_name(message: Message, name: str, start: int, end: int) -> None:
+    """The introduced name as the ``customer_name`` entity (the slot's mapping keeps it), replacing what DIET
+    extracted from a message that only says who the customer is."""
+    entity = {ENTITY_ATTRIBUTE_TYPE: CUSTOMER_NAME, ENTITY_ATTRIBUTE_VALUE: name, ENTITY_ATTRIBUTE_START: start,
+              ENTITY_ATTRIBUTE_END: end, EXTRACTOR: ControlIntentArbiter.__name__}
+    message.set(ENTITIES, [entity], add_to_output=True)

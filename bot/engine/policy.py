@@ -18,7 +18,8 @@ these as anything from a KB question to an effort score, and "هل من جديد
 which would have wiped the conversation: that one gets the status even without a ticket (which then
 says it finds none).
 
-ConversationSlotsPolicy sets ``language`` and ``company`` inside Rasa (see its docstring).
+ConversationSlotsPolicy sets ``language`` and ``company`` inside Rasa, and IntroductionPolicy greets by name a
+customer who only said who they are (see their docstrings).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
+from bot.engine.introductions import INTRODUCE_SELF
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
 
@@ -52,6 +54,7 @@ LEAVING_MIN_CONFIDENCE = 0.8
 LANGUAGE_SLOT = "language"
 COMPANY_SLOT = "company"
 COMPANY_NAME_VARIABLE = "COMPANY_NAME"
+GREET_BY_NAME_ACTION = "utter_nice_to_meet_you"
 
 
 class UntrainedPolicy(Policy):
@@ -61,15 +64,10 @@ class UntrainedPolicy(Policy):
         return self._resource
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class HandoffPolicy(UntrainedPolicy):
-    """Predicts the relay action for customer messages during a live handoff, and the ticket's status
-    for a question about the wait outside one."""
+class ActionRulePolicy(UntrainedPolicy):
+    """Predicts one of its own actions when :meth:`_next_action` says so, and listening after any of them."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        # Above RulePolicy (6) so an intent's rule never speaks over the agent.
-        return {"priority": 7}
+    own_actions: tuple[str, ...] = ()
 
     def predict_action_probabilities(
         self,
@@ -82,9 +80,26 @@ class HandoffPolicy(UntrainedPolicy):
         next_action = self._next_action(tracker)
         if next_action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(next_action)] = 1.0
-        elif tracker.latest_action_name in (RELAY_ACTION, WITHDRAW_ACTION, STATUS_ACTION):
+        elif tracker.latest_action_name in self.own_actions:
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         return self._prediction(probabilities)
+
+    @staticmethod
+    def _next_action(tracker: DialogueStateTracker) -> str | None:
+        raise NotImplementedError
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class HandoffPolicy(ActionRulePolicy):
+    """Predicts the relay action for customer messages during a live handoff, and the ticket's status
+    for a question about the wait outside one."""
+
+    own_actions = (RELAY_ACTION, WITHDRAW_ACTION, STATUS_ACTION)
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # Above RulePolicy (6) so an intent's rule never speaks over the agent.
+        return {"priority": 7}
 
     @staticmethod
     def _next_action(tracker: DialogueStateTracker) -> str | None:
@@ -151,6 +166,32 @@ class ConversationSlotsPolicy(UntrainedPolicy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         return self._prediction(self._default_predictions(domain), events=slot_events(tracker, os.environ))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class IntroductionPolicy(ActionRulePolicy):
+    """Greets by name a customer who only said who they are (``introduce_self``, read by
+    ``bot.engine.introductions``; the ``customer_name`` slot's mapping keeps the name for a ticket).
+
+    A policy rather than a rule: a rule naming the intent adds it to what DIET trains on, and that moved
+    DIET's readings of unrelated borderline messages (five conversation tests, "hi, good day to you" read as
+    goodbye). During a handoff the agent gets the message (HandoffPolicy); while a form asks something, the
+    form takes it (the name asked for, "my name is Dana", is Dana).
+    """
+
+    own_actions = (GREET_BY_NAME_ACTION,)
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 6}
+
+    @staticmethod
+    def _next_action(tracker: DialogueStateTracker) -> str | None:
+        introduced = (tracker.latest_action_name == ACTION_LISTEN_NAME
+                      and (tracker.latest_message.intent or {}).get("name") == INTRODUCE_SELF)
+        if introduced and not tracker.active_loop_name and not tracker.get_slot(HANDOFF_SLOT):
+            return GREET_BY_NAME_ACTION
+        return None
 
 
 def slot_events(tracker: DialogueStateTracker, env: Mapping[str, str]) -> list[SlotSet]:

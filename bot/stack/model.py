@@ -53,8 +53,9 @@ def train_if_needed(models_dir: Path = PROJECT_ROOT / "models", env: Mapping[str
         return model
     logger.info("training data changed: training %s (this takes a few minutes)", model.name)
     # A first run's output is mostly these; they are Rasa's notes on this design, not faults.
-    logger.info("expected in Rasa's output: warnings that responses and EXTERNAL_* intents are used in no story "
-                "or rule (our actions and the helpdesk use them), and libraries' deprecation warnings")
+    logger.info("expected in Rasa's output: warnings that responses and the EXTERNAL_* and introduce_self intents are "
+                "used in no story or rule (our actions, policies and the helpdesk use them), and libraries' deprecation "
+                "warnings")
     started = time.monotonic()
     command = [
         str(engine_bin("rasa")), "train",

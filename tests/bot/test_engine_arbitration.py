@@ -364,3 +364,37 @@ def test_a_message_that_is_only_a_ticket_reference_asks_for_that_tickets_status(
             assert processed["intent"]["name"] != "check_ticket_status", text
     # DIET's own reading, when it was right, is not listed twice.
     assert result["already"] == [{"name": "check_ticket_status", "confidence": 1.0}]
+
+
+# --- a message that only says who the customer is, in the engine env ----------------------------
+
+INTRODUCTION_HARNESS = """
+import json, sys
+from rasa.shared.nlu.training_data.message import Message
+from bot.engine.nlu import ControlIntentArbiter
+
+arbiter = ControlIntentArbiter(ControlIntentArbiter.get_default_config(), None, None)
+read = []
+for text in json.loads(sys.argv[1]):
+    prediction = {"name": "request_human", "confidence": 0.97}
+    message = Message(data={"text": text, "intent": prediction, "intent_ranking": [prediction], "entities": []})
+    arbiter.process([message])
+    read.append({"intent": message.get("intent")["name"], "entities": message.get("entities")})
+print(json.dumps(read))
+"""
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_that_only_says_who_the_customer_is_introduces_them_with_the_name_as_an_entity():
+    texts = ["please call me Jim", "קוראים לי נועה", "please call me back"]
+    completed = subprocess.run([str(ENGINE_PYTHON), "-c", INTRODUCTION_HARNESS, json.dumps(texts)], capture_output=True,
+                               text=True, cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    jim, noa, call_back = json.loads(completed.stdout.strip().splitlines()[-1])
+
+    # DIET read "please call me Jim" as a request for a person, and a ticket was opened.
+    assert jim == {"intent": "introduce_self", "entities": [
+        {"entity": "customer_name", "value": "Jim", "start": 15, "end": 18, "extractor": "ControlIntentArbiter"}]}
+    assert noa["intent"] == "introduce_self" and noa["entities"][0]["value"] == "נועה"
+    assert call_back == {"intent": "request_human", "entities": []}

@@ -56,6 +56,15 @@ def test_a_conversation_handed_to_a_person_starts_the_escalation_form_at_once(st
     assert len(said) == 2 and FORM_QUESTION.search(said[1]), said
 
 
+def test_a_customer_who_said_their_name_is_greeted_by_it_and_not_asked_it_again(stack, sender):
+    # DIET read "please call me Jim" as a request for a person, and a ticket was opened.
+    assert bot_texts_after(stack, sender, ["please call me Jim"]) == ["Nice to meet you, Jim! What can I help you with?"]
+    said = bot_texts_after(stack, sender, ["I want to talk to a person"])
+    assert "connect you with a person" in said[0], said
+    assert len(said) == 2 and re.search(r"e-?mail", said[1], re.IGNORECASE) and "name" not in said[1], said
+    assert stack.tracker(sender)["slots"]["customer_name"] == "Jim"
+
+
 def test_escalation_live_handoff_and_handback(stack, standins, agent):
     customer = Customer(stack, standins)
     customer.say("how do I reset my password")

@@ -1,7 +1,8 @@
 """HandoffPolicy (bot/engine/policy.py) in the engine env, on the project's domain: during a handoff a
 customer message is relayed, except a button's /withdraw_request or a short, confidently read leaving
 intent, which goes to action_withdraw_handoff; helpdesk events and "keep waiting" follow the rules.
-Outside a handoff, a question about the wait in a conversation with a ticket gets the ticket's status."""
+Outside a handoff, a question about the wait in a conversation with a ticket gets the ticket's status.
+IntroductionPolicy greets by name a customer who only said who they are."""
 from __future__ import annotations
 
 import json
@@ -22,11 +23,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from bot.engine.policy import HandoffPolicy
+from bot.engine import policy as policies
 
 domain = Domain.load("domain.yml")
-policy = HandoffPolicy.create(HandoffPolicy.get_default_config(), LocalModelStorage(Path(tempfile.mkdtemp())),
-                              Resource("handoff"), ExecutionContext(GraphSchema({}), "test"))
+chosen = getattr(policies, sys.argv[1])
+policy = chosen.create(chosen.get_default_config(), LocalModelStorage(Path(tempfile.mkdtemp())),
+                       Resource("policy"), ExecutionContext(GraphSchema({}), "test"))
 answers = []
 for case in json.loads(sys.stdin.read()):
     events = [ActionExecuted("action_listen"), SlotSet("handoff_active", case["handoff"]),
@@ -81,11 +83,31 @@ CASES = [
 FIELDS = ("text", "intent", "confidence", "handoff", "after", "ticket", "loop")
 
 
-@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
-def test_the_policy_withdraws_only_on_a_button_or_a_short_confident_leaving_message():
-    payload = [{**dict.fromkeys(FIELDS), **dict(zip(FIELDS, case, strict=False))} for case, _ in CASES]
-    result = subprocess.run([str(ENGINE_PYTHON), "-c", PREDICT], input=json.dumps(payload), capture_output=True,
+INTRODUCTION_CASES = [
+    # a customer who only said who they are is greeted by name, then the bot listens
+    (("please call me Jim", "introduce_self", 1.0, False, None), "utter_nice_to_meet_you"),
+    (("please call me Jim", "introduce_self", 1.0, False, "utter_nice_to_meet_you"), "action_listen"),
+    # ... but the agent gets it during a handoff, a form asking something takes it, other intents are the rules'
+    (("please call me Jim", "introduce_self", 1.0, True, None), None),
+    (("my name is Dana", "introduce_self", 1.0, False, None, None, "escalation_form"), None),
+    (("hello", "greet", 0.97, False, None), None),
+]
+
+
+def predictions(policy: str, cases: list) -> list:
+    """What ``policy`` predicts for each case, run in the engine env."""
+    payload = [{**dict.fromkeys(FIELDS), **dict(zip(FIELDS, case, strict=False))} for case, _ in cases]
+    result = subprocess.run([str(ENGINE_PYTHON), "-c", PREDICT, policy], input=json.dumps(payload), capture_output=True,
                             text=True, cwd=PROJECT_ROOT, env={"PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    predicted = json.loads(result.stdout.strip().splitlines()[-1])
-    assert list(zip([case[0] for case, _ in CASES], predicted, strict=True)) == [(case[0], want) for case, want in CASES]
+    return list(zip([case[0] for case, _ in cases], json.loads(result.stdout.strip().splitlines()[-1]), strict=True))
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
+def test_the_policy_withdraws_only_on_a_button_or_a_short_confident_leaving_message():
+    assert predictions("HandoffPolicy", CASES) == [(case[0], want) for case, want in CASES]
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
+def test_a_customer_who_only_said_who_they_are_is_greeted_by_name_outside_a_handoff_and_a_form():
+    assert predictions("IntroductionPolicy", INTRODUCTION_CASES) == [(case[0], want) for case, want in INTRODUCTION_CASES]

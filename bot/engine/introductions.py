@@ -1,0 +1,81 @@
+"""A message that only says who the customer is: "my name is Dana", "please call me Jim", "Hi, I'm Tom",
+"קוראים לי נועה", "اسمي أحمد", "jmenuju se Petr".
+
+DIET read "please call me Jim" as a request for a call and opened a ticket. Read here instead, by rule, the
+bot greets the customer by name and keeps it, so an escalation later does not ask for it again. Only the whole
+message counts: "my name is Dana and my order is late" is a question, and "my name is wrong on the invoice",
+"call me back" or "I'm waiting" name nobody. A sentence that merely starts like one ("I am" / "this is" /
+"jsem") counts only before capitalised words ("I'm Tom", not "I'm stuck").
+
+Engine code: ``bot.engine.nlu.ControlIntentArbiter`` sets the intent and the ``customer_name`` entity.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+INTRODUCE_SELF = "introduce_self"
+CUSTOMER_NAME = "customer_name"
+MAX_NAME_WORDS = 3
+MAX_NAME_CHARS = 40
+
+_GREETING = r"(?:(?:hi|hello|hey|שלום|היי|مرحبا|مرحباً|أهلا|اهلا|ahoj|dobr[ýy]\s+den)[\s,،!.]+)?"
+_SAYS_THE_NAME = (
+    r"my\s+name\s+is|my\s+name['’]s|the\s+name\s+is|(?:you\s+can\s+|please\s+|just\s+)?call\s+me"
+    r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי"
+    r"|(?:أنا\s+|انا\s+)?(?:اسمي|إسمي)(?:\s+هو)?|ناديني"
+    r"|jmenuji\s+se|jmenuju\s+se|(?:moje|m[ée])\s+jm[ée]no\s+je|[řr][íi]kejte\s+mi"
+)
+_BEFORE_A_CAPITALISED_NAME = r"i\s+am|i['’]m|this\s+is|jsem"
+_WORD = r"[^\W\d_][\w'’.-]*"
+_NAME = rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,{MAX_NAME_WORDS - 1}}})"
+_THANKS = r"(?:[\s,.!]+(?:thanks|thank\s+you|thx|please|תודה|شكرا|شكراً|شكرًا|d[íi]ky|d[ěe]kuji))?"
+_END = r"[\s.!,:)]*$"
+_INTRODUCTION = re.compile(rf"^\s*{_GREETING}(?:{_SAYS_THE_NAME})[\s,:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+_CAPITALISED_INTRODUCTION = re.compile(
+    rf"^\s*{_GREETING}(?:{_BEFORE_A_CAPITALISED_NAME})\s+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+
+NOT_A_NAME = frozenset({
+    # English: what follows "call me" or "my name is" when it is not a name.
+    "back", "about", "asap", "please", "pls", "now", "later", "today", "tomorrow", "tonight", "again", "when",
+    "if", "on", "at", "soon", "right", "regarding", "re", "urgently", "immediately", "maybe", "sometime",
+    "anytime", "instead", "wrong", "misspelled", "incorrect", "not", "spelled", "missing", "different", "changed",
+    "shown", "in", "the", "a", "an", "and", "but", "is", "was", "by", "my", "what", "who", "how",
+    # Hebrew: "שמי לא מופיע", "השם שלי שגוי", "קוראים לי בחזרה".
+    "לא", "שגוי", "נכתב", "מופיע", "השתנה", "מאוית", "בחזרה", "עכשיו", "מחר", "היום", "על",
+    # Arabic: "اسمي غلط", "اسمي مكتوب غلط", "اسمي مش ظاهر".
+    "غلط", "خطأ", "خطا", "مكتوب", "مش", "ما", "لا", "ليس", "غير", "ظاهر", "موجود",
+    # Czech (diacritics folded): "moje jméno je špatně", "jsem naštvaný" is caught by the capital rule.
+    "spatne", "chybne", "ne", "neni", "zpet", "zitra", "dnes", "hned",
+})
+
+
+def introduced_name(text: str | None) -> tuple[str, int, int] | None:
+    """The name the message introduces and where it stands in ``text`` (start, end), or None when the message
+    is not only an introduction. A name typed all in lower case is capitalised ("call me jim" is Jim)."""
+    text = text or ""
+    if len(text) > 200:
+        return None
+    match = _INTRODUCTION.match(text) or _capitalised_introduction(text)
+    if match is None:
+        return None
+    name = match.group("name").rstrip(".-'’")
+    if len(name) > MAX_NAME_CHARS or any(_folded(word) in NOT_A_NAME for word in name.split()):
+        return None
+    start = match.start("name")
+    shown = name.title() if name == name.lower() and name != name.upper() else name
+    return shown, start, start + len(name)
+
+
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def _capitalised_introduction(text: str) -> re.Match[str] | None:
+    """"I'm Tom", "This is Anna Lee", "Jsem Petr", but not "I'm stuck" nor shouting ("THIS IS RIDICULOUS")."""
+    match = _CAPITALISED_INTRODUCTION.match(text)
+    if match is None:
+        return None
+    name = match.group("name")
+    return match if all(word[:1].isupper() for word in name.split()) and name != name.upper() else None

@@ -1,0 +1,58 @@
+"""A message that only says who the customer is (bot/engine/introductions.py)."""
+import pytest
+
+from bot.engine.introductions import introduced_name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("please call me Jim", "Jim"),
+    ("you can call me Sarah", "Sarah"),
+    ("call me jim", "Jim"),  # typed in lower case: capitalised
+    ("My name is Mike O'Brien", "Mike O'Brien"),
+    ("my name's dana cohen.", "Dana Cohen"),
+    ("Hi, I'm Tom", "Tom"),
+    ("hello! this is Anna Lee", "Anna Lee"),
+    ("I am Jana, thanks", "Jana"),
+    ("קוראים לי נועה", "נועה"),
+    ("שלום, שמי דנה לוי", "דנה לוי"),
+    ("השם שלי הוא אבי", "אבי"),
+    ("اسمي أحمد", "أحمد"),
+    ("مرحبا، انا اسمي محمد علي", "محمد علي"),
+    ("jmenuju se Petr", "Petr"),
+    ("Dobrý den, jmenuji se Jana Nováková", "Jana Nováková"),
+    ("říkejte mi Honzo", "Honzo"),
+    ("Jsem Petr", "Petr"),
+])
+def test_a_message_that_only_says_who_the_customer_is_introduces_them(text, name):
+    found = introduced_name(text)
+    assert found is not None, text
+    shown, start, end = found
+    assert shown == name
+    assert text[start:end].casefold() == name.casefold()  # where the name stands, for the entity
+
+
+@pytest.mark.parametrize("text", [
+    "please call me back",
+    "call me about my refund",
+    "can you call me tomorrow",
+    "call me at 555 1234",
+    "call me ASAP",
+    "call me by my name",  # CLINC150 asks what the assistant calls the user
+    "my name is what",
+    "my name is wrong on the invoice",
+    "my name is Dana and my order is late",  # a question after the name: the knowledge base's
+    "I'm stuck",
+    "i'm waiting for my refund",
+    "THIS IS RIDICULOUS",
+    "I'm Dana from the accounting team of a big company",  # more than a name
+    "שמי לא מופיע בחשבונית",
+    "اسمي غلط",
+    "moje jméno je špatně",
+    "jsem naštvaný",
+    "",
+    "my name is",
+    "my name is 12345",
+    "call me " + "a" * 300,
+])
+def test_a_message_that_names_nobody_introduces_nobody(text):
+    assert introduced_name(text) is None
