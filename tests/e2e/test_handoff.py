@@ -65,6 +65,14 @@ def test_a_customer_who_said_their_name_is_greeted_by_it_and_not_asked_it_again(
     assert stack.tracker(sender)["slots"]["customer_name"] == "Jim"
 
 
+def test_an_introduction_answering_the_name_question_gives_the_name(stack, sender):
+    said = bot_texts_after(stack, sender, ["I want to talk to a person"])
+    assert "your name" in said[-1], said
+    said = bot_texts_after(stack, sender, ["my name is Dana Cohen"])  # read as an introduction: the form takes it
+    assert re.search(r"e-?mail", said[-1], re.IGNORECASE) and "Nice to meet you" not in " ".join(said), said
+    assert stack.tracker(sender)["slots"]["customer_name"] == "Dana Cohen"
+
+
 def test_escalation_live_handoff_and_handback(stack, standins, agent):
     customer = Customer(stack, standins)
     customer.say("how do I reset my password")
