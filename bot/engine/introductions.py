@@ -5,7 +5,9 @@ DIET read "please call me Jim" as a request for a call and opened a ticket. Read
 bot greets the customer by name and keeps it, so an escalation later does not ask for it again. Only the whole
 message counts: "my name is Dana and my order is late" is a question, and "my name is wrong on the invoice",
 "call me back" or "I'm waiting" name nobody. A sentence that merely starts like one ("I am" / "this is" /
-"jsem") counts only before capitalised words ("I'm Tom", not "I'm stuck").
+"jsem") counts only before capitalised words ("I'm Tom", not "I'm stuck"), so Hebrew and Arabic "I am X" ("אני
+יוסי", "أنا فهد"), which have no capitals to tell a name from "אני מחכה", are not read (docs/escalation-and-handoff.md
+gives the figures).
 
 Engine code: ``bot.engine.nlu.ControlIntentArbiter`` sets the intent and the ``customer_name`` entity.
 """
@@ -19,21 +21,37 @@ CUSTOMER_NAME = "customer_name"
 MAX_NAME_WORDS = 3
 MAX_NAME_CHARS = 40
 
-_GREETING = r"(?:(?:hi|hello|hey|שלום|היי|مرحبا|مرحباً|أهلا|اهلا|ahoj|dobr[ýy]\s+den)[\s,،!.]+)?"
-_SAYS_THE_NAME = (
-    r"my\s+name\s+is|my\s+name['’]s|the\s+name\s+is|(?:you\s+can\s+|please\s+|just\s+)?call\s+me"
-    r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי"
-    r"|(?:أنا\s+|انا\s+)?(?:اسمي|إسمي)(?:\s+هو)?|ناديني"
-    r"|jmenuji\s+se|jmenuju\s+se|(?:moje|m[ée])\s+jm[ée]no\s+je|[řr][íi]kejte\s+mi"
+_GREETINGS = (
+    r"hi(?:\s+there)?|hello(?:\s+there)?|hey(?:\s+there)?|good\s+(?:morning|afternoon|evening|day)"
+    r"|שלום(?:\s+רב)?|היי|הי|בוקר\s+טוב|ערב\s+טוב|צהריים\s+טובים"
+    r"|مرحبا|مرحباً|أهلا|أهلاً|أهلًا|اهلا|اهلاً|اهلين|أهلين|هلا(?:\s+والله)?|السلام\s+عليكم|السلام|سلام|صباح\s+الخير|مساء\s+الخير|تحية\s+طيبة"
+    r"|ازيك|عسلامة|يعطيك\s+العافية"
+    r"|ahoj|[čc]au|zdrav[íi]m|dobr[ýy]\s+den|dobr[ée]\s+r[áa]no|dobr[ée]\s+odpoledne|dobr[ýy]\s+ve[čc]er"
 )
-_BEFORE_A_CAPITALISED_NAME = r"i\s+am|i['’]m|this\s+is|jsem"
-_WORD = r"[^\W\d_][\w'’.-]*"
+_GREETING = rf"(?:(?:{_GREETINGS})[\s,،!.]+){{0,2}}"
+_SAYS_THE_NAME = (
+    r"my\s+name\s+is|my\s+name['’]s|(?:the\s+)?name\s+is|(?:you\s+can\s+|please\s+|just\s+)?call\s+me"
+    r"|(?:you\s+can\s+|please\s+)?address\s+me\s+as"
+    r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי|(?:אפשר\s+|תוכלו\s+)?לקרוא\s+לי|תקראו\s+לי|תפנו\s+אלי(?:י)?\s+בתור"
+    r"|(?:أنا\s+|انا\s+)?(?:اسمي|إسمي|اسمى)(?:\s+الكامل)?(?:\s+هو)?|سميتي|ناديني|معك|معاك"
+    r"|jmenuji\s+se|jmenuju\s+se|(?:moje|m[ée])\s+jm[ée]no\s+je|[řr][íi]kejte\s+mi|oslovujte\s+m[ěe](?:\s+pros[íi]m)?"
+)
+# Only before capitalised words: "I'm Tom", "Tady Martin Svoboda" ("here is"), "píše vám Eva" ("Eva writing to you").
+_BEFORE_A_CAPITALISED_NAME = r"i\s+am|i['’]m|it['’]s|this\s+is|(?:j[áa]\s+)?jsem|tady|p[íi][šs]e\s+v[áa]m"
+_WORD = r"(?!(?:here|speaking)\b)[^\W\d_][\w'’.״-]*"
 _NAME = rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,{MAX_NAME_WORDS - 1}}})"
-_THANKS = r"(?:[\s,.!]+(?:thanks|thank\s+you|thx|please|תודה|شكرا|شكراً|شكرًا|d[íi]ky|d[ěe]kuji))?"
-_END = r"[\s.!,:)]*$"
-_INTRODUCTION = re.compile(rf"^\s*{_GREETING}(?:{_SAYS_THE_NAME})[\s,:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
-_CAPITALISED_INTRODUCTION = re.compile(
-    rf"^\s*{_GREETING}(?:{_BEFORE_A_CAPITALISED_NAME})\s+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+# "Tom here", "Maria Garcia speaking".
+_SPEAKING = r"(?:here|speaking)"
+# Thanks or "nice to meet you" after the name, in the four languages.
+_THANKS = (r"(?:[\s,،.!-]+(?:thanks|thank\s+you|thx|please|nice\s+to\s+meet\s+you|תודה(?:\s+רבה)?|נעים\s+מאוד|נעים\s+להכיר"
+           r"|בבקשה|شكرا|شكراً|شكرًا|تشرفنا|تشرفت|من\s+فضلك|d[íi]ky|d[ěe]kuji|pros[íi]m|t[ěe][šs][íi]\s+m[ěe]))?")
+_END = r"[\s.!,،:)]*$"
+_INTRODUCTION = re.compile(rf"^\s*{_GREETING}(?:{_SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+_CAPITALISED_INTRODUCTIONS = (
+    re.compile(rf"^\s*{_GREETING}(?:{_BEFORE_A_CAPITALISED_NAME})\s+{_NAME}(?:\s+{_SPEAKING})?{_THANKS}{_END}",
+               re.IGNORECASE),
+    re.compile(rf"^\s*{_GREETING}{_NAME}\s+{_SPEAKING}{_THANKS}{_END}", re.IGNORECASE),
+)
 
 NOT_A_NAME = frozenset({
     # English: what follows "call me" or "my name is" when it is not a name.
@@ -74,7 +92,7 @@ def _folded(word: str) -> str:
 
 def _capitalised_introduction(text: str) -> re.Match[str] | None:
     """"I'm Tom", "This is Anna Lee", "Jsem Petr", but not "I'm stuck" nor shouting ("THIS IS RIDICULOUS")."""
-    match = _CAPITALISED_INTRODUCTION.match(text)
+    match = next(filter(None, (pattern.match(text) for pattern in _CAPITALISED_INTRODUCTIONS)), None)
     if match is None:
         return None
     name = match.group("name")

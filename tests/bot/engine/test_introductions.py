@@ -22,6 +22,18 @@ from bot.engine.introductions import introduced_name
     ("Dobrý den, jmenuji se Jana Nováková", "Jana Nováková"),
     ("říkejte mi Honzo", "Honzo"),
     ("Jsem Petr", "Petr"),
+    # Greetings, titles, "here" / "speaking", pleasantries, Arabic punctuation.
+    ("Good morning! I'm Alice Walker", "Alice Walker"),
+    ("Hello, Tom here.", "Tom"),
+    ("Sarah Jones speaking", "Sarah Jones"),
+    ("please address me as Ms. Carter", "Ms. Carter"),
+    ("my name is Dan, nice to meet you", "Dan"),
+    ("בוקר טוב, שמי אורית", "אורית"),
+    ("תפנו אליי בתור גברת כהן, בבקשה", "גברת כהן"),
+    ("أهلاً، معك رنا، تشرفنا", "رنا"),
+    ("السلام عليكم، سميتي ياسين", "ياسين"),
+    ("Tady Karel Dvořák, děkuji", "Karel Dvořák"),
+    ("Oslovujte mě paní Malá", "paní Malá"),
 ])
 def test_a_message_that_only_says_who_the_customer_is_introduces_them(text, name):
     found = introduced_name(text)
@@ -49,6 +61,12 @@ def test_a_message_that_only_says_who_the_customer_is_introduces_them(text, name
     "اسمي غلط",
     "moje jméno je špatně",
     "jsem naštvaný",
+    "hi im stuck",
+    "Tom here placed the order, where is it?",
+    "here is my order number",
+    "אני מחכה כבר שבוע",  # "אני" + a word is not an introduction: Hebrew has no capitals to tell
+    "أنا زعلان",
+    "tady je problém s platbou",
     "",
     "my name is",
     "my name is 12345",
