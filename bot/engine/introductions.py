@@ -48,9 +48,10 @@ _THANKS = (r"(?:[\s,،.!-]+(?:thanks|thank\s+you|thx|please|nice\s+to\s+meet\s+y
 _END = r"[\s.!,،:)]*$"
 _INTRODUCTION = re.compile(rf"^\s*{_GREETING}(?:{_SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
 _CAPITALISED_INTRODUCTIONS = (
-    re.compile(rf"^\s*{_GREETING}(?:{_BEFORE_A_CAPITALISED_NAME})\s+{_NAME}(?:\s+{_SPEAKING})?{_THANKS}{_END}",
+    re.compile(rf"^\s*{_GREETING}(?P<intro>{_BEFORE_A_CAPITALISED_NAME})\s+{_NAME}(?:\s+{_SPEAKING})?{_THANKS}{_END}",
                re.IGNORECASE),
-    re.compile(rf"^\s*{_GREETING}{_NAME}\s+{_SPEAKING}{_THANKS}{_END}", re.IGNORECASE),
+    # After a greeting only: "Anyone here", "Still here" are no names.
+    re.compile(rf"^\s*(?:(?:{_GREETINGS})[\s,،!.]+){{1,2}}{_NAME}\s+{_SPEAKING}{_THANKS}{_END}", re.IGNORECASE),
 )
 
 NOT_A_NAME = frozenset({
@@ -59,6 +60,8 @@ NOT_A_NAME = frozenset({
     "if", "on", "at", "soon", "right", "regarding", "re", "urgently", "immediately", "maybe", "sometime",
     "anytime", "instead", "wrong", "misspelled", "incorrect", "not", "spelled", "missing", "different", "changed",
     "shown", "in", "the", "a", "an", "and", "but", "is", "was", "by", "my", "what", "who", "how",
+    "anyone", "anybody", "someone", "somebody", "nobody", "everyone", "agent", "human", "person", "still",
+    "i", "we", "you", "it", "everything", "nothing", "problem",
     # Hebrew: "שמי לא מופיע", "השם שלי שגוי", "קוראים לי בחזרה".
     "לא", "שגוי", "נכתב", "מופיע", "השתנה", "מאוית", "בחזרה", "עכשיו", "מחר", "היום", "על",
     # Arabic: "اسمي غلط", "اسمي مكتوب غلط", "اسمي مش ظاهر".
@@ -91,9 +94,12 @@ def _folded(word: str) -> str:
 
 
 def _capitalised_introduction(text: str) -> re.Match[str] | None:
-    """"I'm Tom", "This is Anna Lee", "Jsem Petr", but not "I'm stuck" nor shouting ("THIS IS RIDICULOUS")."""
+    """"I'm Tom", "This is Anna Lee", "Jsem Petr", but not "I'm stuck", "I'm Waiting", shouting ("THIS IS
+    RIDICULOUS") nor a message in title case ("This Is Urgent")."""
     match = next(filter(None, (pattern.match(text) for pattern in _CAPITALISED_INTRODUCTIONS)), None)
     if match is None:
         return None
-    name = match.group("name")
-    return match if all(word[:1].isupper() for word in name.split()) and name != name.upper() else None
+    name, intro = match.group("name"), (match.groupdict().get("intro") or "").split()
+    title_case = len(intro) > 1 and intro[-1][:1].isupper()  # "This Is Urgent", "I Am Waiting": every word capitalised
+    capitalised = all(word[:1].isupper() for word in name.split()) and name != name.upper()
+    return match if capitalised and not title_case and not name.casefold().endswith("ing") else None

@@ -25,7 +25,7 @@ from bot.engine.introductions import introduced_name
     # Greetings, titles, "here" / "speaking", pleasantries, Arabic punctuation.
     ("Good morning! I'm Alice Walker", "Alice Walker"),
     ("Hello, Tom here.", "Tom"),
-    ("Sarah Jones speaking", "Sarah Jones"),
+    ("Hi, Sarah Jones speaking", "Sarah Jones"),
     ("please address me as Ms. Carter", "Ms. Carter"),
     ("my name is Dan, nice to meet you", "Dan"),
     ("בוקר טוב, שמי אורית", "אורית"),
@@ -62,6 +62,11 @@ def test_a_message_that_only_says_who_the_customer_is_introduces_them(text, name
     "moje jméno je špatně",
     "jsem naštvaný",
     "hi im stuck",
+    "This Is Urgent",
+    "I Am Waiting",
+    "I'm Waiting",
+    "Anyone here",
+    "Hi, Still here",
     "Tom here placed the order, where is it?",
     "here is my order number",
     "אני מחכה כבר שבוע",  # "אני" + a word is not an introduction: Hebrew has no capitals to tell
