@@ -1,5 +1,7 @@
 """Through the real trained model: questions that read as intents with a fixed reply reach the knowledge base,
 short control messages stay controls (bot.engine.nlu.ControlIntentArbiter), and "None of these" is a miss."""
+import uuid
+
 import pytest
 import requests
 
@@ -50,8 +52,12 @@ def kb_built(stack):
     "ابي الغي حسابي ما عاد ابي اتسوق عندكم", "بدي بدل اللون", "open an account with acme",
 ])
 def test_a_question_that_reads_as_a_control_intent_goes_to_the_knowledge_base(stack, question):
-    parsed = parse(stack, question)
-    assert parsed["intent"]["name"] in KB_INTENTS, parsed["intent_ranking"][:3]
+    # What the customer gets, not the reading: a model trained on another CPU reads some of these otherwise
+    # (docs/testing.md, "Readings that depend on the CPU"), and "withdrawing a request" with no request waiting
+    # is answered from the knowledge base too when it is sure. Every knowledge-base lookup keeps the question.
+    sender = f"rest:kb-{uuid.uuid4().hex[:12]}"
+    stack.say(sender, question)
+    assert stack.tracker(sender)["slots"]["kb_question"] == question, parse(stack, question)["intent_ranking"][:3]
 
 
 @pytest.mark.parametrize("text, intent", [
