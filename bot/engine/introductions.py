@@ -62,6 +62,9 @@ NOT_A_NAME = frozenset({
     "shown", "in", "the", "a", "an", "and", "but", "is", "was", "by", "my", "what", "who", "how",
     "anyone", "anybody", "someone", "somebody", "nobody", "everyone", "agent", "human", "person", "still",
     "i", "we", "you", "it", "everything", "nothing", "problem",
+    # A form's error pasted: "Name is required", "name is too long", "my name is already taken".
+    "required", "invalid", "empty", "blank", "taken", "mandatory", "too", "already", "used", "unavailable",
+    "incomplete", "needed",
     # Hebrew: "שמי לא מופיע", "השם שלי שגוי", "קוראים לי בחזרה".
     "לא", "שגוי", "נכתב", "מופיע", "השתנה", "מאוית", "בחזרה", "עכשיו", "מחר", "היום", "על",
     # Arabic: "اسمي غلط", "اسمي مكتوب غلط", "اسمي مش ظاهر".

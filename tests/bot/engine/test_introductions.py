@@ -52,6 +52,8 @@ def test_a_message_that_only_says_who_the_customer_is_introduces_them(text, name
     "call me by my name",  # CLINC150 asks what the assistant calls the user
     "my name is what",
     "my name is wrong on the invoice",
+    "Name is required.",  # a form's error, pasted
+    "name is too long",
     "my name is Dana and my order is late",  # a question after the name: the knowledge base's
     "I'm stuck",
     "i'm waiting for my refund",
