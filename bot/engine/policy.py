@@ -183,7 +183,8 @@ class IntroductionPolicy(ActionRulePolicy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"priority": 6}
+        # A priority of its own (RulePolicy has 6): ties are broken by priority, and equal ones by config order.
+        return {"priority": 5}
 
     @staticmethod
     def _next_action(tracker: DialogueStateTracker) -> str | None:
