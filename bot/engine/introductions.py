@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
+
+from bot.engine.arbitration import words
 
 INTRODUCE_SELF = "introduce_self"
 CUSTOMER_NAME = "customer_name"
@@ -28,7 +29,8 @@ _GREETINGS = (
     r"|ازيك|عسلامة|يعطيك\s+العافية"
     r"|ahoj|[čc]au|zdrav[íi]m|dobr[ýy]\s+den|dobr[ée]\s+r[áa]no|dobr[ée]\s+odpoledne|dobr[ýy]\s+ve[čc]er"
 )
-_GREETING = rf"(?:(?:{_GREETINGS})[\s,،!.]+){{0,2}}"
+# Up to two greetings before an introduction; bot.escalation.details strips them from a name too.
+GREETING = rf"(?:(?:{_GREETINGS})[\s,،!.]+){{0,2}}"
 _SAYS_THE_NAME = (
     r"my\s+name\s+is|my\s+name['’]s|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|(?:you\s+can\s+|please\s+)?address\s+me\s+as"
     r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי|תפנו\s+אלי(?:י)?\s+בתור"
@@ -36,17 +38,17 @@ _SAYS_THE_NAME = (
     r"|jmenuji\s+se|jmenuju\s+se|(?:moje|m[ée])\s+jm[ée]no\s+je|[řr][íi]kejte\s+mi|oslovujte\s+m[ěe](?:\s+pros[íi]m)?"
 )
 # Thanks after the name, in the four languages: never part of it ("my name is Dana thanks").
-_THANKS_WORDS = (r"thanks|thank\s+you|thx|please|nice\s+to\s+meet\s+you|תודה(?:\s+רבה)?|נעים\s+מאוד|נעים\s+להכיר"
+THANKS_WORDS = (r"thanks|thank\s+you|thx|please|nice\s+to\s+meet\s+you|תודה(?:\s+רבה)?|נעים\s+מאוד|נעים\s+להכיר"
                  r"|בבקשה|شكرا|شكراً|شكرًا|تشرفنا|تشرفت|من\s+فضلك|d[íi]ky|d[ěe]kuji|pros[íi]m|t[ěe][šs][íi]\s+m[ěe]")
-_WORD = rf"(?!(?:{_THANKS_WORDS})(?!\w))[^\W\d_][\w'’.״-]*"
+_WORD = rf"(?!(?:{THANKS_WORDS})(?!\w))[^\W\d_][\w'’.״-]*"
 _NAME = rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,{MAX_NAME_WORDS - 1}}})"
-_THANKS = rf"(?:[\s,،.!-]+(?:{_THANKS_WORDS}))?"
+_THANKS = rf"(?:[\s,،.!-]+(?:{THANKS_WORDS}))?"
 _END = r"[\s.!,،:)]*$"
-_INTRODUCTION = re.compile(rf"^\s*{_GREETING}(?:{_SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+_INTRODUCTION = re.compile(rf"^\s*{GREETING}(?:{_SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
 
 NOT_A_NAME = frozenset({
     # English: what follows "call me" or "my name is" when it is not a name.
-    "back", "about", "asap", "please", "pls", "now", "later", "today", "tomorrow", "tonight", "again", "when",
+    "back", "about", "asap", "pls", "now", "later", "today", "tomorrow", "tonight", "again", "when",
     "if", "on", "at", "soon", "right", "regarding", "re", "urgently", "immediately", "maybe", "sometime",
     "anytime", "instead", "wrong", "misspelled", "incorrect", "not", "spelled", "missing", "different", "changed",
     "shown", "in", "the", "a", "an", "and", "but", "is", "was", "by", "my", "what", "who", "how",
@@ -65,7 +67,7 @@ NOT_A_NAME = frozenset({
     "מישהו",
     # Arabic: "اسمي غلط", "اسمي مكتوب غلط", "اسمي مش ظاهر".
     "غلط", "خطأ", "خطا", "خاطئ", "ناقص", "في", "مو", "صحيح", "مكتوب", "مش", "ما", "لا", "ليس", "غير", "ظاهر", "موجود",
-    # Czech (diacritics folded): "moje jméno je špatně", "jsem naštvaný" is caught by the capital rule.
+    # Czech (diacritics folded): "moje jméno je špatně", "oslovujte mě zítra".
     "spatne", "chybne", "ne", "neni", "zpet", "zitra", "dnes", "hned", "jine", "na", "v", "ve",
 })
 
@@ -81,7 +83,7 @@ def introduced_name(text: str | None) -> tuple[str, int, int] | None:
         return None
     name = match.group("name").rstrip(".-'’")
     # Every word, split at punctuation too: "call me back. Thanks" names nobody.
-    if len(name) > MAX_NAME_CHARS or any(_folded(word) in _not_a_name() for word in re.findall(r"\w+", name)):
+    if len(name) > MAX_NAME_CHARS or any(word in _not_a_name() for word in words(name)):
         return None
     start = match.start("name")
     shown = name.title() if name == name.lower() and name != name.upper() else name
@@ -91,9 +93,4 @@ def introduced_name(text: str | None) -> tuple[str, int, int] | None:
 @functools.cache
 def _not_a_name() -> frozenset[str]:
     """:data:`NOT_A_NAME` folded as the words it is compared with ("خاطئ" loses its hamza)."""
-    return frozenset(_folded(word) for word in NOT_A_NAME)
-
-
-def _folded(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return frozenset(folded for word in NOT_A_NAME for folded in words(word))

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.engine.channels.trust import from_customer, shown_buttons
+from bot.engine.introductions import GREETING, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -37,11 +38,11 @@ def clean_email(text: str | None) -> str | None:
 
 
 # How customers introduce themselves when asked their name ("my name is Mike", "קוראים לי נועה", "اسمي أحمد",
-# "jmenuju se Petr"), after an optional greeting: the introduction is not part of the name. "im" only in
-# lower case, as typed in a hurry ("Im" is also a surname).
-_GREETING = r"^(?:(?:hi|hello|hey|שלום|היי|مرحبا|مرحباً|أهلا|اهلا|ahoj|dobr[ýy] den)[\s,،!.]+)?"
+# "jmenuju se Petr"), after greetings: the introduction is not part of the name. Wider than
+# bot.engine.introductions on purpose ("I am", "אני", "أنا", "jsem" are safe only as the answer to "What's your
+# name?"); "im" only in lower case, as typed in a hurry ("Im" is also a surname).
 _INTRODUCTION = re.compile(
-    _GREETING + r"(?:(?:my\s+name\s+is|my\s+name's|the\s+name\s+is|name\s*:|i\s+am|i'm|i’m|it's|it’s|its|it\s+is"
+    "^" + GREETING + r"(?:(?:my\s+name\s+is|my\s+name's|the\s+name\s+is|name\s*:|i\s+am|i'm|i’m|it's|it’s|its|it\s+is"
     r"|this\s+is|call\s+me|you\s+can\s+call\s+me|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי|אני"
     r"|أنا\s+اسمي|انا\s+اسمي|اسمي\s+هو|اسمي|إسمي|أنا|انا|معك|معاك"
     r"|jmenuji\s+se|jmenuju\s+se|moje\s+jm[ée]no\s+je|m[ée]\s+jm[ée]no\s+je|jm[ée]no\s*:|jsem|[řr][íi]kejte\s+mi)"
@@ -49,8 +50,7 @@ _INTRODUCTION = re.compile(
     re.IGNORECASE,
 )
 # Thanks after the name ("Dana, thanks"), in the four languages.
-_TRAILING_THANKS = re.compile(
-    r"[\s,.!]+(?:thanks|thank\s+you|thx|please|תודה(?:\s+רבה)?|شكرا|شكراً|شكرًا|d[íi]ky|d[ěe]kuji)[\s.!]*$", re.IGNORECASE)
+_TRAILING_THANKS = re.compile(rf"[\s,،.!]+(?:{THANKS_WORDS})[\s.!]*$", re.IGNORECASE)
 
 
 def clean_name(text: str | None) -> str | None:

@@ -98,6 +98,11 @@ def test_a_usable_name_is_tidied(text, name):
     ("jmenuju se Petr Novák", "Petr Novák"),
     ("Dobrý den, jmenuji se Jana Nováková", "Jana Nováková"),
     ("Dana its me", "Dana its me"),  # only an introduction at the start is taken off
+    # The greetings and thanks the bot's own introduction reading knows (bot.engine.introductions).
+    ("good evening, my name is Jan Novák, děkuji", "Jan Novák"),
+    ("السلام عليكم اسمي أحمد شكرا", "أحمد"),
+    ("Dana, nice to meet you", "Dana"),
+    ("Salam Ahmad", "Salam Ahmad"),  # a greeting word is a name unless an introduction follows it
 ])
 def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
     assert clean_name(text) == name
