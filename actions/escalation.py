@@ -18,6 +18,7 @@ from bot.escalation.details import (
     clean_description,
     clean_email,
     clean_name,
+    customer_spoke_since,
     last_customer_words,
     last_unanswered_question,
     transcript_from_events,
@@ -32,6 +33,7 @@ from bot.language import normalize_language
 logger = logging.getLogger(__name__)
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
+START_ESCALATION = "action_start_escalation"
 # next_step while the customer chooses between English now and waiting for an agent who speaks theirs.
 CHOOSE_LANGUAGE = "choose_language"
 # This conversation's escalation is handled (or, kept in the outbox, will be): a new request starts afresh.
@@ -60,7 +62,7 @@ class ActionStartEscalation(Action):
     """
 
     def name(self) -> str:
-        return "action_start_escalation"
+        return START_ESCALATION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
@@ -286,7 +288,8 @@ class ActionCreateTicket(Action):
     The request is recorded in the escalation outbox first (:mod:`bot.escalation.outbox`): when the
     ticket backend cannot be reached, the customer is told so, and the helpdesk creates the ticket
     later and tells them its reference in this chat, whatever restarts in between. When the ticket was
-    created as the escalation began (nobody was here), the form only added details: say so.
+    created as the escalation began (nobody was here), the form only added details: say so, unless it
+    asked nothing (the name and e-mail were known).
     """
 
     def name(self) -> str:
@@ -297,6 +300,8 @@ class ActionCreateTicket(Action):
         if not escalation_id or tracker.get_slot("handoff_active"):
             return []  # nothing to create, or a late re-run after the ticket was created
         reference = tracker.get_slot("details_for_ticket")
+        if reference and not customer_spoke_since(tracker.events, START_ESCALATION):
+            return _waiting_for_reply()  # every detail was known: the notice of the opened ticket said it all
         if reference:
             email = tracker.get_slot("customer_email") if email_enabled(services().settings) else None
             dispatcher.utter_message(response="utter_ticket_details_added_email" if email else "utter_ticket_details_added",

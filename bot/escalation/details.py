@@ -162,6 +162,18 @@ def earlier_complaints(events: Iterable[dict[str, Any]]) -> int:
     return sum(1 for event in earlier if _intent_name(event) == "complain")
 
 
+def customer_spoke_since(events: Iterable[dict[str, Any]], action_name: str) -> bool:
+    """Whether the customer wrote after the last run of ``action_name`` (true when it never ran): a form
+    whose every slot was known when it started asked nothing, and has nothing to thank them for."""
+    spoke = True
+    for event in events:
+        if event.get("event") == "action" and event.get("name") == action_name:
+            spoke = False
+        elif from_customer(event):
+            spoke = True
+    return spoke
+
+
 def customer_has_left(events: Iterable[dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
     """True when the customer said goodbye last or has been silent for ``idle_seconds``.
 

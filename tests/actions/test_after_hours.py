@@ -201,6 +201,18 @@ def test_with_e_mail_off_an_address_given_is_not_promised_a_reply(closed_helpdes
     assert responses(dispatcher) == ["utter_ticket_details_added"]
 
 
+def test_a_form_that_asked_nothing_thanks_for_nothing(closed_helpdesk, dispatcher, domain):
+    """The name was known (the customer introduced themselves) and e-mail is off: the form asked nothing,
+    so no "Thanks, I've added that to your ticket" after the notice of the opened ticket."""
+    started = [{"event": "action", "name": "action_start_escalation"}, {"event": "action", "name": "escalation_form"}]
+    tracker = make_tracker(domain, "I want a person", "request_human", slots=details_slots("T-3", customer_name="Noa"),
+                           trailing=started)
+    events = run(ActionCreateTicket(), dispatcher, tracker, domain)
+    assert responses(dispatcher) == []
+    assert slots_set(events)["handoff_active"] is True  # what they write now goes to the ticket
+    assert slots_set(events)["details_for_ticket"] is None
+
+
 def test_cancel_while_adding_details_keeps_the_ticket_open(closed_helpdesk, dispatcher, domain):
     events = run(ActionCancelEscalation(), dispatcher, make_tracker(domain, "cancel", "cancel",
                                                                     slots=details_slots("T-7")), domain)

@@ -7,6 +7,7 @@ from bot.escalation.details import (
     clean_email,
     clean_name,
     customer_has_left,
+    customer_spoke_since,
     earlier_complaints,
     last_customer_words,
     last_unanswered_question,
@@ -364,3 +365,24 @@ def test_the_customers_last_words_are_their_latest_typed_message_on_one_line():
     assert last_customer_words(events) == "my parcel never came"
     assert last_customer_words([user("/request_human", "request_human"), bot("Sure")]) is None
     assert last_customer_words([]) is None
+
+
+# --- what the customer said since an action ------------------------------------------------------
+
+
+def action(name):
+    return {"event": "action", "name": name}
+
+
+def test_the_customer_spoke_since_an_action_only_with_a_message_of_their_own_after_it():
+    asked = [user("I want a person"), action("action_start_escalation"), action("utter_ask_customer_name")]
+    assert not customer_spoke_since(asked, "action_start_escalation")
+    assert customer_spoke_since([*asked, user("Noa")], "action_start_escalation")
+    # A line the helpdesk triggered is not the customer's.
+    assert not customer_spoke_since([*asked, external("EXTERNAL_agent_joined")], "action_start_escalation")
+    # A second escalation starts counting again.
+    assert not customer_spoke_since([*asked, user("Noa"), action("action_start_escalation")], "action_start_escalation")
+
+
+def test_the_customer_spoke_since_an_action_that_never_ran():
+    assert customer_spoke_since([user("hello")], "action_start_escalation")
