@@ -41,12 +41,13 @@ ESCALATION_HANDED_OVER: tuple[EventType, ...] = (SlotSet("escalation_id", None),
 
 
 def _channel_identity(tracker: Tracker) -> dict[str, str]:
-    """Name and email the channel already knows (e.g. Telegram's profile, a logged-in site)."""
+    """Name and email the channel already knows (e.g. Telegram's profile, a logged-in site). A name the
+    customer gave in this conversation ("please call me Jim") is how they want to be addressed: it stays."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     known = {}
     name = clean_name(metadata.get("customer_name"))
     email = clean_email(metadata.get("customer_email"))
-    if name:
+    if name and not tracker.get_slot("customer_name"):
         known["customer_name"] = name
     if email:
         known["customer_email"] = email

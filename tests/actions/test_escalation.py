@@ -120,6 +120,17 @@ def test_name_and_email_the_channel_knows_are_not_asked_again(dispatcher, domain
     assert (slots["customer_name"], slots["customer_email"]) == ("Noa Cohen", "noa@example.com")
 
 
+def test_the_name_the_customer_gave_wins_over_the_channel_profile(dispatcher, domain):
+    """ "please call me Jim" from a Telegram user whose profile says James Smith: they are Jim to the agent."""
+    metadata = {"customer_name": "James Smith", "customer_email": "james@example.com"}
+    tracker = make_tracker(domain, "agent", "request_human", metadata=metadata, slots={"customer_name": "Jim"})
+
+    slots = slots_set(run(ActionStartEscalation(), dispatcher, tracker, domain))
+
+    assert "customer_name" not in slots  # the slot keeps Jim
+    assert slots["customer_email"] == "james@example.com"
+
+
 def test_unusable_channel_details_are_ignored(dispatcher, domain):
     metadata = {"customer_name": "/restart", "customer_email": "not-an-email"}
     slots = slots_set(run(ActionStartEscalation(), dispatcher, make_tracker(domain, "agent", "request_human",
