@@ -133,6 +133,32 @@ def test_a_try_whose_record_fails_lets_the_lease_go(desk, rasa, monkeypatch):
         assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
 
 
+def test_a_try_recorded_after_its_lease_ran_out_writes_nothing(desk, rasa):
+    """Another worker took the ticket's lease meanwhile: this try's outcome is not written (no attempt, no
+    event, no e-mail); the other worker sends the line and records it."""
+    anna, ticket_id = claimed_ticket(desk, "chat-lease-lost")
+    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    bridge = desk.client.app.state.bridge
+    with session_scope(desk.sessions) as session:  # a line written without a delivery after it
+        written = tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, anna.id), text="Sent twice?")
+        written_id = written.id
+    with session_scope(desk.sessions) as session:
+        leased = bridge.lease_due_line(session, ticket_id)
+    assert leased is not None
+    other_workers_lease = utcnow() + timedelta(minutes=5)
+    with session_scope(desk.sessions) as session:
+        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(delivery_lease_until=other_workers_lease))
+        last_event = events.latest_event_id(session)
+
+    assert bridge.deliver_leased(leased) is True  # sent, but nothing left for this worker to do
+
+    with session_scope(desk.sessions) as session:
+        message = session.get_one(TicketMessage, written_id)
+        assert (message.delivered, message.delivery_attempts, message.reached) == (False, 0, None)
+        assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is not None
+        assert [e.kind for e in events.events_after(session, after_id=last_event)] == []
+
+
 def test_a_namespaced_conversation_id_reaches_that_conversation(desk, rasa):
     anna, ticket_id = claimed_ticket(desk, "telegram:6187884022")
     reply(desk, anna, ticket_id, "hello")
