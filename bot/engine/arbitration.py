@@ -101,6 +101,26 @@ PERSON_STEMS = (
 """Beginnings of words that name a person or the way to reach one, whatever follows ("اكلمه", talk to him;
 "člověkem", "operátorku"); not "كلم", which begins "كلمة" (word, as in password)."""
 _PREFIXED = re.compile(f"{HEBREW_ATTACHED_PREFIX}|{ARABIC_ATTACHED_PREFIX}")
+PERSON_NOUNS = frozenset({
+    "human", "person", "agent", "representative", "rep", "operator", "someone", "somebody", "staff", "manager",
+    "supervisor", "employee",
+    "נציג", "נציגה", "בנאדם", "אדם", "מישהו", "מישהי", "מנהל", "מנהלת",
+    "موظف", "موظفة", "انسان", "شخص", "بنادم", "ادم", "مدير", "مسوول", "ممثل", "مندوب",
+    "osoba", "osobu", "nekdo", "nekoho", "zamestnance", "pracovnika", "vedouciho", "manazera",
+})
+"""What a customer types alone to get a person, as to a phone menu ("ČLOVĚK!!!", "נציג!", "موظف"), folded
+as :func:`words` folds them; with :data:`PERSON_NOUN_STEMS` ("člověka", "operátorku")."""
+PERSON_NOUN_STEMS = ("clovek", "operator")
+DEMAND_WORDS = frozenset({
+    "a", "an", "the", "real", "live", "actual", "please", "pls", "plz", "now", "asap", "i", "want", "need",
+    "אני", "בן", "אמיתי", "אנושי", "בבקשה", "עכשיו", "רוצה", "צריך", "צריכה",
+    "انا", "بني", "حقيقي", "بشري", "من", "فضلك", "لو", "سمحت", "الان", "ابي", "ابغى", "اريد", "بدي", "عايز", "ابغي",
+    "zivy", "ziveho", "zivou", "skutecny", "skutecneho", "opravdoveho", "nejakeho", "prosim", "ted", "hned", "chci", "ja",
+    "potrebuju", "potrebuji",
+})
+"""Words that may stand next to the person demanded and add no question ("a real person please", "chci
+člověka", "ابي موظف")."""
+MAX_DEMAND_WORDS = 4
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -167,6 +187,23 @@ def own_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]
     intents_using = _intents_using(vocabularies)
     return {intent: frozenset(word for word in vocabularies.get(intent, frozenset()) if intents_using[word] == 1)
             for intent in intents}
+
+
+def demands_a_person(text: str | None) -> bool:
+    """Whether the message only names a person (:data:`PERSON_NOUNS`, with :data:`DEMAND_WORDS`): a request
+    for one. DIET read the Czech "ČLOVĚK!!!" (a person!) as asking whether the bot is human, whose examples
+    say "člověk" too; a question ("human?", "člověk?", "مين معي؟") is left to DIET, which tells those apart."""
+    text = text or ""
+    if "?" in text or "؟" in text:
+        return False
+    found = words(text)
+    if not 0 < len(found) <= MAX_DEMAND_WORDS or not any(_is_person_noun(word) for word in found):
+        return False
+    return all(word in DEMAND_WORDS or _is_person_noun(word) for word in found)
+
+
+def _is_person_noun(word: str) -> bool:
+    return any(form in PERSON_NOUNS or form.startswith(PERSON_NOUN_STEMS) for form in _unprefixed(word))
 
 
 def names_a_person(word: str) -> bool:

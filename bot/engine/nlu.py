@@ -49,6 +49,7 @@ from bot.engine.arbitration import (
     OWN_WORD_INTENTS,
     PERSON_WORD_INTENTS,
     Arbitration,
+    demands_a_person,
     intent_vocabularies,
     known_words,
     own_words,
@@ -61,6 +62,7 @@ from bot.engine.typed_buttons import typed_button_intent
 logger = logging.getLogger(__name__)
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 CHECK_TICKET_STATUS = "check_ticket_status"
+REQUEST_HUMAN = "request_human"
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 """``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
 engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
@@ -94,7 +96,8 @@ def reference_only(text: str | None) -> bool:
 class ControlIntentArbiter(GraphComponent, IntentClassifier):
     """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question,
     any intent with a guide button's when the message is that button's words (bot.engine.typed_buttons), and
-    any intent with ``check_ticket_status`` when the message is only a ticket reference."""
+    any intent with ``check_ticket_status`` when the message is only a ticket reference, ``introduce_self`` when it
+    only says who the customer is, and ``request_human`` when it only names a person ("ČLOVĚK!!!")."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -161,6 +164,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message says who the customer is", name, confidence)
                 _overrule(message, INTRODUCE_SELF, 1.0)
                 _set_customer_name(message, *introduced)
+                continue
+            if name != REQUEST_HUMAN and demands_a_person(text):
+                logger.debug("'%s' (%.3f) overruled: the message only names a person", name, confidence)
+                _overrule(message, REQUEST_HUMAN, 1.0)
                 continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)

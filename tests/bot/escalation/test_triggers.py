@@ -140,6 +140,7 @@ def test_the_calm_questions_of_the_routing_benchmark_are_never_frustration():
     "ابي مشرف بخصوص الفاتورة",
     "بغيت نهضر مع شي واحد على الطلبية",
     "potřebuju, aby to se mnou probral někdo z obsluhy",
+    "ČLOVĚK!!! strhli mi peníze dvakrát",
 ])
 def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_topic(text):
     assert asks_for_a_person(text)
@@ -169,6 +170,8 @@ def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_top
     "human resources email?",
     "someone from my family will sign for it",
     "person who signed for it is not me",
+    "Člověk by čekal, že vrácení peněz půjde rychleji",  # the generic "one", not a person wanted
+    "Člověk, který mi volal, nevěděl nic o objednávce",
 ])
 def test_a_question_that_mentions_people_does_not_ask_for_one(text):
     assert not asks_for_a_person(text)
