@@ -104,22 +104,24 @@ _PREFIXED = re.compile(f"{HEBREW_ATTACHED_PREFIX}|{ARABIC_ATTACHED_PREFIX}")
 PERSON_NOUNS = frozenset({
     "human", "person", "agent", "representative", "rep", "operator", "someone", "somebody", "staff", "manager",
     "supervisor", "employee",
-    "נציג", "נציגה", "בנאדם", "אדם", "מישהו", "מישהי", "מנהל", "מנהלת",
-    "موظف", "موظفة", "انسان", "شخص", "بنادم", "ادم", "مدير", "مسوول", "ممثل", "مندوب",
+    "נציג", "נציגה", "בנאדם", "מישהו", "מישהי", "מנהל", "מנהלת",
+    "موظف", "موظفة", "انسان", "شخص", "بنادم", "مدير", "مسوول", "ممثل", "مندوب",
     "osoba", "osobu", "nekdo", "nekoho", "zamestnance", "pracovnika", "vedouciho", "manazera",
 })
 """What a customer types alone to get a person, as to a phone menu ("ČLOVĚK!!!", "נציג!", "موظف"), folded
-as :func:`words` folds them; with :data:`PERSON_NOUN_STEMS` ("člověka", "operátorku")."""
+as :func:`words` folds them; with :data:`PERSON_NOUN_STEMS` ("člověka", "operátorku"). Not "אדם" nor "آدم"
+(a person, and the name Adam: the answer to "What's your name?")."""
 PERSON_NOUN_STEMS = ("clovek", "operator")
 DEMAND_WORDS = frozenset({
     "a", "an", "the", "real", "live", "actual", "please", "pls", "plz", "now", "asap", "i", "want", "need",
-    "אני", "בן", "אמיתי", "אנושי", "בבקשה", "עכשיו", "רוצה", "צריך", "צריכה",
-    "انا", "بني", "حقيقي", "بشري", "من", "فضلك", "لو", "سمحت", "الان", "ابي", "ابغى", "اريد", "بدي", "عايز", "ابغي",
-    "zivy", "ziveho", "zivou", "skutecny", "skutecneho", "opravdoveho", "nejakeho", "prosim", "ted", "hned", "chci", "ja",
+    "בן", "אמיתי", "אנושי", "בבקשה", "עכשיו", "רוצה", "צריך", "צריכה",
+    "بني", "حقيقي", "بشري", "لو", "سمحت", "الان", "ابغى", "اريد", "بدي", "عايز", "ابغي",
+    "zivy", "ziveho", "zivou", "skutecny", "skutecneho", "opravdoveho", "nejakeho", "prosim", "ted", "hned", "chci",
     "potrebuju", "potrebuji",
 })
 """Words that may stand next to the person demanded and add no question ("a real person please", "chci
-člověka", "ابي موظف")."""
+člověka", "اريد موظف"). Not "I" in Hebrew, Arabic or Czech, which have no "am" ("אני מנהל", "انا موظف": I am
+a manager, an employee), nor "من" (please, but also who) and "ابي" (I want, but also my father)."""
 MAX_DEMAND_WORDS = 4
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",

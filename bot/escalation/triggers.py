@@ -90,10 +90,11 @@ _ABOUT_THE_BOT = re.compile(r"(?<!\w)(?:are you|r u|you are|you re|is this|am i 
                             r"(?! (?:where|how|the place|the way|able|going|gonna|willing)(?!\w))(?!\w)")
 # A message that opens with the bare word, as callers say it to a phone menu: "agent. subscription cancel",
 # "human pls - payment issue", "representative!".
-# In Czech only when shouted: "ČLOVĚK!!! strhli mi peníze dvakrát"; "Člověk by čekal…" is the generic "one".
+# In Czech only when shouted ("ČLOVĚK!!! strhli mi peníze dvakrát", two or more "!"): "Člověk by čekal…" is the
+# generic "one", and "Člověk! Kolik stojí doprava?" an exclamation.
 _OPENS_WITH_A_PERSON = re.compile(
     r"^\W*(?:(?:an? )?(?:live |real )?(?:agent|human|person|representative|rep|operator)(?: (?:please|pls|plz|now))?"
-    r"\s*(?:[.!:;,\-\u2013\u2014]|$)|(?:živého |živýho |zivyho |ziveho )?[čc]lov[ěe]ka?\s*!)", re.IGNORECASE)
+    r"\s*(?:[.!:;,\-\u2013\u2014]|$)|(?:živého |živýho |zivyho |ziveho )?[čc]lov[ěe]ka?\s*!!)", re.IGNORECASE)
 _IS_THERE = ("someone", "somebody", "anyone", "anybody", "a person", "a human", "an agent", "a real person",
              "a representative")
 PERSON_REQUEST_PHRASES = (

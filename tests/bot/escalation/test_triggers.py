@@ -172,6 +172,7 @@ def test_a_message_that_asks_for_a_person_outright_is_a_request_whatever_its_top
     "person who signed for it is not me",
     "Člověk by čekal, že vrácení peněz půjde rychleji",  # the generic "one", not a person wanted
     "Člověk, který mi volal, nevěděl nic o objednávce",
+    "Člověk! Kolik stojí doprava?",  # an exclamation, not shouting for one
 ])
 def test_a_question_that_mentions_people_does_not_ask_for_one(text):
     assert not asks_for_a_person(text)
