@@ -205,13 +205,19 @@ def demands_a_person(text: str | None) -> bool:
 
 
 def _is_person_noun(word: str) -> bool:
-    return any(form in PERSON_NOUNS or form.startswith(PERSON_NOUN_STEMS) for form in _unprefixed(word))
+    return _is_one_of(word, PERSON_NOUNS, PERSON_NOUN_STEMS)
 
 
 def names_a_person(word: str) -> bool:
     """Whether ``word`` (as :func:`words` gives it) is one of :data:`PERSON_WORDS`, also behind attached
     prefixes, or begins like one of :data:`PERSON_STEMS`."""
-    return any(form in PERSON_WORDS or form.startswith(PERSON_STEMS) for form in _unprefixed(word))
+    return _is_one_of(word, PERSON_WORDS, PERSON_STEMS)
+
+
+def _is_one_of(word: str, whole: frozenset[str], stems: tuple[str, ...]) -> bool:
+    """Whether ``word``, or what is left of it after an attached prefix, is one of ``whole`` or begins like
+    one of ``stems``."""
+    return any(form in whole or form.startswith(stems) for form in _unprefixed(word))
 
 
 def _unprefixed(word: str) -> list[str]:
