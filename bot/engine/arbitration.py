@@ -75,32 +75,6 @@ PERSON_WORD_INTENTS = ("request_human",)
 "I need to speak to someone about my refund" names a topic and is still a request for a person. A list rather
 than the words only their examples use: those are few ("representative") and miss the common ones ("someone",
 "person", "talk"), which other intents' examples use too ("am I talking to a person?")."""
-PERSON_WORDS = frozenset({
-    # English
-    "person", "human", "humans", "agent", "agents", "representative", "rep", "operator", "someone", "somebody",
-    "anyone", "anybody", "staff", "manager", "supervisor", "employee", "advisor", "adviser", "talk", "talking",
-    "speak", "speaking", "call", "callback", "connect", "transfer", "through", "escalate", "live",
-    # Hebrew
-    "נציג", "נציגה", "נציגים", "נציגת", "אדם", "בנאדם", "אנושי", "אנושית", "מישהו", "מישהי", "מנהל", "מנהלת", "אחראי",
-    "לדבר", "ידבר", "תדבר", "להתקשר", "יתקשר", "יתקשרו", "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות",
-    # Arabic (hamza folded: "مسؤول" is "مسوول"). "حد" and "احد" (someone) are also "limit" and "Sunday" ("الحد",
-    # "الاحد"): a question read as a request for a person that says them stays one, as before this check
-    "موظف", "موظفة", "موظفين", "شخص", "انسان", "بشري", "حد", "حدا", "حدن", "احد", "مدير", "مسوول", "ممثل", "مندوب",
-    "اتحدث", "التحدث", "اتواصل", "حولني", "حولوني", "تحولني", "وصلوني", "فريق",
-    # Czech (diacritics folded)
-    "osoba", "osobu", "osobou", "osobe", "nekdo", "nekoho", "nekym", "nekomu", "mluvit", "promluvit", "hovorit",
-    "zavolat", "spojte", "spojit", "zivy", "ziva", "zivou", "zivym", "ziveho",
-})
-"""Words that name a person or the way to reach one, as :func:`words` folds them, also behind Hebrew and
-Arabic attached prefixes ("לנציג", "שמישהו", "بموظف", "الموظف"). Not "phone" ("lost my phone") nor "תחבר"
-(connect me), which is also "להתחבר", to log in."""
-PERSON_STEMS = (
-    "اكلم", "يكلم", "تكلم", "اتكلم", "احكي", "يتصل", "اتصلو", "كلموني",
-    "clovek", "operator", "zamestnan", "pracovnik", "pracovnic", "vedouci", "manazer", "zavolej", "prepoj",
-)
-"""Beginnings of words that name a person or the way to reach one, whatever follows ("اكلمه", talk to him;
-"člověkem", "operátorku"); not "كلم", which begins "كلمة" (word, as in password)."""
-_PREFIXED = re.compile(f"{HEBREW_ATTACHED_PREFIX}|{ARABIC_ATTACHED_PREFIX}")
 PERSON_NOUNS = frozenset({
     "human", "person", "agent", "representative", "rep", "operator", "someone", "somebody", "staff", "manager",
     "supervisor", "employee",
@@ -112,6 +86,34 @@ PERSON_NOUNS = frozenset({
 as :func:`words` folds them; with :data:`PERSON_NOUN_STEMS` ("člověka", "operátorku"). Not "אדם" nor "آدم"
 (a person, and the name Adam: the answer to "What's your name?")."""
 PERSON_NOUN_STEMS = ("clovek", "operator")
+PERSON_WORDS = PERSON_NOUNS | frozenset({
+    # English
+    "humans", "agents", "anyone", "anybody", "advisor", "adviser", "talk", "talking", "speak", "speaking", "call",
+    "callback", "connect", "transfer", "through", "escalate", "live",
+    # Hebrew
+    "נציגים", "נציגת", "אדם", "אנושי", "אנושית", "אחראי", "לדבר", "ידבר", "תדבר", "להתקשר", "יתקשר", "יתקשרו",
+    "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות",
+    # Arabic (hamza folded: "مسؤول" is "مسوول"). "حد" and "احد" (someone) are also "limit" and "Sunday" ("الحد",
+    # "الاحد"): a question read as a request for a person that says them stays one, as before this check
+    "موظفين", "بشري", "حد", "حدا", "حدن", "احد", "اتحدث", "التحدث", "اتواصل", "حولني", "حولوني", "تحولني", "وصلوني",
+    "فريق",
+    # Czech (diacritics folded)
+    "osobou", "osobe", "nekym", "nekomu", "mluvit", "promluvit", "hovorit", "zavolat", "spojte", "spojit", "zivy",
+    "ziva", "zivou", "zivym", "ziveho",
+})
+"""Words that name a person (:data:`PERSON_NOUNS`) or the way to reach one, as :func:`words` folds them, also
+behind Hebrew and Arabic attached prefixes ("לנציג", "שמישהו", "بموظف", "الموظف"). Not "phone" ("lost my
+phone") nor "תחבר" (connect me), which is also "להתחבר", to log in."""
+PERSON_STEMS = PERSON_NOUN_STEMS + (
+    "اكلم", "يكلم", "تكلم", "اتكلم", "احكي", "يتصل", "اتصلو", "كلموني",
+    "zamestnan", "pracovnik", "pracovnic", "vedouci", "manazer", "zavolej", "prepoj",
+)
+"""Beginnings of words that name a person or the way to reach one, whatever follows ("اكلمه", talk to him;
+"člověkem", "operátorku"); not "كلم", which begins "كلمة" (word, as in password)."""
+_PREFIXED = re.compile(f"{HEBREW_ATTACHED_PREFIX}|{ARABIC_ATTACHED_PREFIX}")
+_TO_OR_THE = re.compile("ל|ה|ال|ل|لل")
+"""The attached prefixes a person demanded alone may have ("לנציג!", to an agent; "الموظف", the employee); not
+"from", "as", "with" or "and" ("ממנהל", from a manager; "كشخص", as a person)."""
 DEMAND_WORDS = frozenset({
     "a", "an", "the", "real", "live", "actual", "please", "pls", "plz", "now", "asap", "i", "want", "need",
     "בן", "אמיתי", "אנושי", "בבקשה", "עכשיו", "רוצה", "צריך", "צריכה",
@@ -194,9 +196,10 @@ def own_words(vocabularies: Mapping[str, frozenset[str]], intents: Iterable[str]
 def demands_a_person(text: str | None) -> bool:
     """Whether the message only names a person (:data:`PERSON_NOUNS`, with :data:`DEMAND_WORDS`): a request
     for one. DIET read the Czech "ČLOVĚK!!!" (a person!) as asking whether the bot is human, whose examples
-    say "člověk" too; a question ("human?", "člověk?", "مين معي؟") is left to DIET, which tells those apart."""
+    say "člověk" too; a question ("human?", "člověk?", "مين معي؟") is left to DIET, which tells those apart, and
+    so is a message with a number ("agent 2", "employee 4471": a menu's choice, someone's id)."""
     text = text or ""
-    if "?" in text or "؟" in text:
+    if any(mark in text for mark in "?؟") or any(ch.isdigit() for ch in text):
         return False
     found = words(text)
     if not 0 < len(found) <= MAX_DEMAND_WORDS or not any(_is_person_noun(word) for word in found):
@@ -205,7 +208,7 @@ def demands_a_person(text: str | None) -> bool:
 
 
 def _is_person_noun(word: str) -> bool:
-    return _is_one_of(word, PERSON_NOUNS, PERSON_NOUN_STEMS)
+    return _is_one_of(word, PERSON_NOUNS, PERSON_NOUN_STEMS, prefixes=_TO_OR_THE)
 
 
 def names_a_person(word: str) -> bool:
@@ -214,16 +217,16 @@ def names_a_person(word: str) -> bool:
     return _is_one_of(word, PERSON_WORDS, PERSON_STEMS)
 
 
-def _is_one_of(word: str, whole: frozenset[str], stems: tuple[str, ...]) -> bool:
-    """Whether ``word``, or what is left of it after an attached prefix, is one of ``whole`` or begins like
+def _is_one_of(word: str, whole: frozenset[str], stems: tuple[str, ...], prefixes: re.Pattern = _PREFIXED) -> bool:
+    """Whether ``word``, or what is left of it after one of ``prefixes``, is one of ``whole`` or begins like
     one of ``stems``."""
-    return any(form in whole or form.startswith(stems) for form in _unprefixed(word))
+    return any(form in whole or form.startswith(stems) for form in _unprefixed(word, prefixes))
 
 
-def _unprefixed(word: str) -> list[str]:
-    """``word`` and what is left of it after each attached prefix it may start with
-    (:data:`bot.language.HEBREW_ATTACHED_PREFIX`), so "למישהו" gives "מישהו" as well as "ישהו"."""
-    return [word] + [word[end:] for end in range(1, min(len(word), 5)) if _PREFIXED.fullmatch(word[:end])]
+def _unprefixed(word: str, prefixes: re.Pattern) -> list[str]:
+    """``word`` and what is left of it after each attached prefix it may start with (``prefixes``, by default
+    :data:`bot.language.HEBREW_ATTACHED_PREFIX` and its Arabic twin), so "למישהו" gives "מישהו" as well as "ישהו"."""
+    return [word] + [word[end:] for end in range(1, min(len(word), 5)) if prefixes.fullmatch(word[:end])]
 
 
 def _one_edit_apart(word: str, known: str) -> bool:

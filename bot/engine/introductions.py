@@ -31,7 +31,7 @@ _GREETINGS = (
 )
 # Up to two greetings before an introduction; bot.escalation.details strips them from a name too.
 GREETING = rf"(?:(?:{_GREETINGS})[\s,،!.]+){{0,2}}"
-_SAYS_THE_NAME = (
+SAYS_THE_NAME = (
     r"my\s+name\s+is|my\s+name['’]s|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|(?:you\s+can\s+|please\s+)?address\s+me\s+as"
     r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי|תפנו\s+אלי(?:י)?\s+בתור"
     r"|(?:أنا\s+|انا\s+)?(?:اسمي|إسمي|اسمى)(?:\s+الكامل)?(?:\s+هو)?|سميتي"
@@ -44,7 +44,7 @@ _WORD = rf"(?!(?:{THANKS_WORDS})(?!\w))[^\W\d_][\w'’.״-]*"
 _NAME = rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,{MAX_NAME_WORDS - 1}}})"
 _THANKS = rf"(?:[\s,،.!-]+(?:{THANKS_WORDS}))?"
 _END = r"[\s.!,،:)]*$"
-_INTRODUCTION = re.compile(rf"^\s*{GREETING}(?:{_SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
+_INTRODUCTION = re.compile(rf"^\s*{GREETING}(?:{SAYS_THE_NAME})[\s,،:]+{_NAME}{_THANKS}{_END}", re.IGNORECASE)
 
 NOT_A_NAME = frozenset({
     # English: what follows "call me" or "my name is" when it is not a name.

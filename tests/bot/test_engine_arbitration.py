@@ -409,12 +409,16 @@ def test_a_message_that_only_says_who_the_customer_is_introduces_them_with_the_n
 
 
 DEMANDS = ["ČLOVĚK!!!", "CLOVEK!!!", "chci člověka", "živého člověka prosím", "operátora!", "HUMAN!!!", "a real person please",
-           "נציג!", "רוצה נציג", "בנאדם!!", "موظف", "اريد موظف", "الموظف لو سمحت"]
+           "נציג!", "רוצה נציג", "בנאדם!!", "לנציג!!", "موظف", "اريد موظف", "الموظف لو سمحت", "للموظف"]
 NOT_DEMANDS = ["human?", "člověk?", "jsi člověk", "are you a person", "موظف؟", "את בן אדם?", "the agent fee",
                "Člověk by čekal, že to půjde rychleji", "transfer", "call",
                # Adam, the answer to "What's your name?"; "I am a manager / an employee"; "who is the manager";
                # "my father is an employee"
-               "אדם", "آدم", "אני אדם", "אני מנהל", "انا موظف", "من المدير", "ابي موظف", "ja osoba"]
+               "אדם", "آدم", "אני אדם", "אני מנהל", "انا موظف", "من المدير", "ابي موظف", "ja osoba",
+               # from a manager; as a person; with an employee: a word of a sentence, not a person asked for
+               "ממנהל", "كشخص", "بموظف",
+               # a menu's choice, an employee's number
+               "agent 2", "employee 4471"]
 
 
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")

@@ -104,6 +104,13 @@ def test_a_usable_name_is_tidied(text, name):
     ("السلام عليكم اسمي أحمد شكرا", "أحمد"),
     ("Dana, nice to meet you", "Dana"),
     ("Salam Ahmad", "Salam Ahmad"),  # a greeting word is a name unless an introduction follows it
+    # And its ways of saying the name.
+    ("please call me jim", "Jim"),
+    ("Good afternoon. Please address me as Mrs. Patel.", "Mrs. Patel."),
+    ("שמי הוא דן", "דן"),
+    ("اهلا انا اسمى محمود", "محمود"),
+    ("تحية طيبة، اسمي الكامل عبد الله الحربي", "عبد الله الحربي"),
+    ("Oslovujte mě prosím paní Horáková", "paní Horáková"),
 ])
 def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
     assert clean_name(text) == name
