@@ -10,6 +10,7 @@ from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
+from bot.engine.arbitration import asks_for_help_only
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
@@ -18,6 +19,7 @@ from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     ANYTHING_ELSE,
+    ASK_WHAT_ABOUT,
     DID_YOU_MEAN,
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
@@ -100,6 +102,10 @@ class ActionAnswerQuestion(Action):
         reason = await _reason_for_a_person(question, tracker)
         if reason is not None:
             return _escalate(reason, question)
+        if asks_for_help_only(question):
+            # Nothing to look up ("help", "I have a problem"): ask what it is about, as a miss, so that a
+            # second message saying nothing more offers a person instead of asking again.
+            return [SlotSet("next_step", None)] + _missed(dispatcher, tracker, ASK_WHAT_ABOUT)
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)

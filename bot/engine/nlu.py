@@ -49,6 +49,7 @@ from bot.engine.arbitration import (
     OWN_WORD_INTENTS,
     PERSON_WORD_INTENTS,
     Arbitration,
+    asks_for_help_only,
     demands_a_person,
     intent_vocabularies,
     known_words,
@@ -63,6 +64,10 @@ logger = logging.getLogger(__name__)
 INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 CHECK_TICKET_STATUS = "check_ticket_status"
 REQUEST_HUMAN = "request_human"
+ASK_QUESTION = "ask_question"
+HELP_ASKED_ALREADY = frozenset({ASK_QUESTION, "greet", "affirm"})
+"""Readings of a bare request for help that already lead to the right reply: the knowledge base's action (which
+asks what it is about), "Hi! How can I help?", and a yes ("نعم ساعدني", yes, help me: to the offer of a person)."""
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 """``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
 engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
@@ -168,6 +173,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             if name != REQUEST_HUMAN and demands_a_person(text):
                 logger.debug("'%s' (%.3f) overruled: the message only names a person", name, confidence)
                 _overrule(message, REQUEST_HUMAN, 1.0)
+                continue
+            if name not in HELP_ASKED_ALREADY and asks_for_help_only(text):
+                logger.debug("'%s' (%.3f) overruled: the message asks for help without saying with what", name, confidence)
+                _overrule(message, ASK_QUESTION, 1.0)
                 continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)

@@ -9,7 +9,9 @@ Three honest messages (their wording is in domain.yml, in all four languages):
 - unsure (clarify): "Did you mean …?" with up to three titles and "None of these", which is a miss too,
   as is a typed "no" to it.
 
-A miss asks the customer to put it another way; the second miss in a row offers a person.
+A miss asks the customer to put it another way; the second miss in a row offers a person. A request for help
+that says nothing of what about ("help", "I have a problem") is looked up nowhere: the bot asks what it is about,
+and counts it as a miss so that it never asks twice in a row.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ MISSES_BEFORE_OFFERING_A_PERSON = 2
 OFFER_A_PERSON = "utter_offer_human"
 DID_YOU_MEAN = "utter_kb_did_you_mean"
 REPHRASE = "utter_kb_rephrase"
+ASK_WHAT_ABOUT = "utter_kb_ask_what_about"
 # The bot's lines that end "Is there anything else I can help with?": a yes or no after them answers that,
 # not an earlier "Did that help?".
 ANYTHING_ELSE = frozenset({"utter_anything_else", "utter_withdraw_nothing_pending", "utter_verification_cancelled"})

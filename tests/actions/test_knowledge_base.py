@@ -199,6 +199,39 @@ def test_a_second_miss_in_a_row_offers_a_person(dispatcher, domain, kb_decides):
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
 
 
+@pytest.mark.parametrize(("question", "language"), [
+    ("help", "en"), ("I have a problem", "en"), ("יש לי בעיה", "he"), ("عندي سؤال", "ar"), ("potřebuju pomoct", "cs"),
+])
+def test_a_request_for_help_that_says_nothing_of_what_about_is_asked_what_it_is_about(action_services, dispatcher,
+                                                                                      domain, question, language):
+    tracker = make_tracker(domain, question, "ask_question", slots={"language": language})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+    slots = slots_after(tracker, events)
+    assert (slots["next_step"], slots["kb_misses"], slots["escalation_reason"]) == (None, 1, None)
+    # Nothing was looked up, so nothing is missing from the KB: the KB-gap report does not see it.
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
+def test_a_second_request_for_help_that_says_nothing_more_offers_a_person(dispatcher, domain):
+    tracker = make_tracker(domain, "I'm stuck", "ask_question", slots={"kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_a_frustrated_cry_for_help_still_goes_to_a_person(dispatcher, domain):
+    tracker = make_tracker(domain, "I NEED HELP!!!!", "ask_question")
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert slots_after(tracker, events)["next_step"] == "escalate"
+
+
 @pytest.mark.parametrize("question", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE kb_queries;--",
                                       "\x00\x01\x02", "password " * 12_000])
 def test_odd_messages_get_an_answer_and_are_logged_safely(action_services, dispatcher, domain, question):

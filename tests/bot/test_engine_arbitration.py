@@ -15,6 +15,8 @@ from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
     DEMAND_WORDS,
     EMAIL_WORD,
+    HELP_FILLER_WORDS,
+    HELP_WORDS,
     KNOWN_WORD_INTENTS,
     OWN_WORD_INTENTS,
     PERSON_NOUN_STEMS,
@@ -22,6 +24,7 @@ from bot.engine.arbitration import (
     PERSON_STEMS,
     PERSON_WORDS,
     Arbitration,
+    asks_for_help_only,
     common_words,
     demands_a_person,
     intent_vocabularies,
@@ -444,3 +447,39 @@ def test_a_question_or_a_sentence_naming_a_person_is_no_demand(text):
 def test_person_nouns_and_demand_words_are_written_as_words_folds_them():
     for word in [*PERSON_NOUNS, *PERSON_NOUN_STEMS, *DEMAND_WORDS]:
         assert words(word) == [word], word
+
+
+HELP_ONLY = ["help", "HELP!!!", "I have a problem", "im stuck", "I'm stuck", "I need help", "can you help me?",
+             "I have a question", "אני צריך עזרה", "יש לי בעיה", "عندي مشكلة", "أحتاج مساعدة من فضلك",
+             "potřebuju pomoct", "Dobrý den, mám dotaz"]
+NOT_HELP_ONLY = ["no problem", "still stuck", "I have a problem with my order", "help me reset my password",
+                 "I need a person to help", "ahoj", "אין בעיה", "لا مشكلة", "žádný problém", "",
+                 "help " * 9]
+
+
+@pytest.mark.parametrize("text", HELP_ONLY)
+def test_a_request_for_help_that_says_nothing_of_what_about_asks_for_help_only(text):
+    assert asks_for_help_only(text)
+
+
+@pytest.mark.parametrize("text", NOT_HELP_ONLY)
+def test_a_topic_an_answer_or_a_greeting_is_more_than_a_request_for_help(text):
+    assert not asks_for_help_only(text)
+
+
+def test_help_words_are_written_as_words_folds_them():
+    for word in [*HELP_WORDS, *HELP_FILLER_WORDS]:
+        assert words(word) == [word], word
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_bare_request_for_help_goes_to_the_knowledge_base_whatever_diet_read():
+    """DIET read "im stuck" as a goodbye, "I have a problem" as "never mind, it's sorted" and "help" as a
+    complaint (a ticket at once); the knowledge base's action asks what it is about."""
+    for diet_reads in ("goodbye", "withdraw_request", "complain", "request_human"):
+        assert {r["intent"] for r in arbiter_reads(HELP_ONLY, diet_reads)} == {"ask_question"}, diet_reads
+    # Readings that already lead to the right reply are not overruled by it: a greeting asks how it can help, and
+    # "yes, help me" answers the offer of a person. (Without the trained vocabularies, the arbiter's later check
+    # sends them to the knowledge base's fallback; the trained model keeps them, as the conversation tests show.)
+    for diet_reads in ("greet", "affirm"):
+        assert "ask_question" not in {r["intent"] for r in arbiter_reads(["hello, i need some help", "نعم ساعدني"], diet_reads)}
