@@ -306,15 +306,20 @@ def _rejected_articles(tracker: Tracker, question: str) -> frozenset[str]:
     """The articles the customer said did not help, which a search for ``question`` should not offer again.
 
     While a "did that help?" is open, a message that opens with "no" rejects the articles shown; one that
-    does not ("and can I pay with paypal?") is a follow-up, which the same article may well answer. After
+    does not ("and can I pay with paypal?") is a follow-up, which the article just shown may well answer, but
+    not one the customer already said no to in this run of misses ("no" to the late-parcel article, then the
+    next best, then "still hasn't arrived, it's been two weeks" got the late-parcel article again). After
     "can you describe it in other words?" (a miss), the articles of that miss stay rejected: a rephrased
     question that finds only them has missed again, and the same article again would be a wall.
     """
-    tried = frozenset(tracker.get_slot("kb_tried") or [])
+    tried = tracker.get_slot("kb_tried") or []
+    missed = int(tracker.get_slot("kb_misses") or 0) > 0
     if tracker.get_slot("awaiting_feedback"):
-        return tried if opens_with_no(question) else frozenset()
+        if opens_with_no(question):
+            return frozenset(tried)
+        return frozenset(tried[:-1]) if missed else frozenset()
     asked_to_rephrase = last_bot_response(tracker.events) == REPHRASE
-    return tried if asked_to_rephrase and int(tracker.get_slot("kb_misses") or 0) > 0 else frozenset()
+    return frozenset(tried) if asked_to_rephrase and missed else frozenset()
 
 
 def _offers_only(result: SearchResult, articles: frozenset[str]) -> bool:

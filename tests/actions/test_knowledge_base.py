@@ -573,6 +573,32 @@ def test_no_written_out_again_after_an_earlier_miss_offers_a_person(dispatcher, 
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
 
 
+def test_a_follow_up_that_finds_an_article_already_said_no_to_is_a_second_miss(dispatcher, domain, kb_decides):
+    """"no" to the late-parcel article, the next best shown, then "still hasn't arrived, it's been two weeks"
+    (found in Hebrew): until 6 December the customer got the late-parcel article again."""
+    kb_decides(CANCEL_ORDER_FIRST)
+    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots={
+        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
+        "awaiting_feedback": True, "kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_a_follow_up_after_a_miss_may_still_be_answered_by_the_article_just_shown(dispatcher, domain, kb_decides):
+    kb_decides(SearchResult("answer", CANCEL_ORDER_FIRST.candidates[::-1], "confident", "en", 0.9))
+    tracker = make_tracker(domain, "and can I do that in the app?", "ask_question", slots={
+        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
+        "awaiting_feedback": True, "kb_misses": 1})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_kb_answer"
+    assert slots_after(tracker, events)["kb_article_id"] == "cancel-subscription"
+
+
 ASKED_TO_REPHRASE = {"event": "bot", "text": "Sorry. Could you describe the problem in other words?",
                      "metadata": {"utter_action": REPHRASE}}
 REJECTED_CANCEL_ORDER = {"kb_tried": ["cancel-order"], "kb_article_id": "cancel-order", "awaiting_feedback": False,
