@@ -13,6 +13,7 @@ from actions.handoff import tell_widget
 from actions.services import in_session, in_thread, reopening_at, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
+from bot.engine.arbitration import asks_for_help_only
 from bot.escalation import outbox
 from bot.escalation.details import (
     clean_description,
@@ -207,7 +208,8 @@ class ValidateEscalationForm(FormValidationAction):
         suggested = tracker.get_slot("suggested_description")
         if suggested and tracker.get_intent_of_latest_message() == "affirm":
             return {"issue_description": suggested}
-        description = clean_description(value)
+        # "I have a problem" describes none: asked again.
+        description = None if isinstance(value, str) and asks_for_help_only(value) else clean_description(value)
         if description is None:
             dispatcher.utter_message(response="utter_invalid_description")
         return {"issue_description": description}

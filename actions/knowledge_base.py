@@ -103,9 +103,7 @@ class ActionAnswerQuestion(Action):
         if reason is not None:
             return _escalate(reason, question)
         if asks_for_help_only(question):
-            # Nothing to look up ("help", "I have a problem"): ask what it is about, as a miss, so that a
-            # second message saying nothing more offers a person instead of asking again.
-            return [SlotSet("next_step", None)] + _missed(dispatcher, tracker, ASK_WHAT_ABOUT)
+            return await _help_without_a_topic(dispatcher, tracker)
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
@@ -264,7 +262,7 @@ class ActionKbFeedback(Action):
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
                 return await self._helped(dispatcher, tracker)
-            return await self._did_not_help(dispatcher, tracker)
+            return await _did_not_help(dispatcher, tracker)
         if not said_yes and asked == DID_YOU_MEAN:
             return await _none_of_these(dispatcher, tracker)  # "no" to "Did you mean …?"
         if tracker.get_slot("escalation_reason"):  # a person was offered
@@ -295,11 +293,28 @@ class ActionKbFeedback(Action):
         dispatcher.utter_message(response="utter_anything_else")
         return events + [SlotSet("next_step", None)]
 
-    async def _did_not_help(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        await _mark_helped(tracker, helped=False)
-        question = tracker.get_slot("kb_question") or ""
-        language = tracker.get_slot("language") or "en"
-        return [SlotSet("next_step", None)] + await _after_a_miss(dispatcher, tracker, question, language)
+
+async def _did_not_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A no to "Did that answer your question?": the article is a miss; the next best for the question, or more."""
+    await _mark_helped(tracker, helped=False)
+    question = tracker.get_slot("kb_question") or ""
+    language = tracker.get_slot("language") or "en"
+    return [SlotSet("next_step", None)] + await _after_a_miss(dispatcher, tracker, question, language)
+
+
+async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A request for help that says nothing of what about ("help", "I have a problem"): nothing to look up.
+    Under "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"); right after
+    "What is it about?" it offers a person rather than asking again; else it asks what it is about. Not a miss
+    of the knowledge base: the count of misses that leads to a person is left as it was."""
+    if tracker.get_slot("awaiting_feedback"):
+        return await _did_not_help(dispatcher, tracker)
+    events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]
+    if last_bot_response(tracker.events) == ASK_WHAT_ABOUT:
+        dispatcher.utter_message(response=OFFER_A_PERSON)
+        return events + [SlotSet("escalation_reason", "kb_missed_twice")]
+    dispatcher.utter_message(response=ASK_WHAT_ABOUT)
+    return events
 
 
 def _rejected_articles(tracker: Tracker, question: str) -> frozenset[str]:

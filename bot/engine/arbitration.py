@@ -127,26 +127,35 @@ a manager, an employee), nor "من" (please, but also who) and "ابي" (I want,
 MAX_DEMAND_WORDS = 4
 HELP_WORDS = frozenset({
     "help", "problem", "problems", "issue", "issues", "stuck", "trouble", "question", "questions", "assistance",
-    "עזרה", "בעיה", "בעייה", "בעיות", "תקוע", "תקועה", "שאלה", "שאלות", "לעזור", "תעזור", "תעזרי", "תעזרו", "עזרו",
-    "مساعدة", "مساعده", "مشكلة", "مشكله", "مشاكل", "ساعدني", "ساعدوني", "تساعدني", "سوال", "استفسار", "عالق", "عالقة",
-    "pomoc", "pomoct", "pomoci", "pomozte", "pomuzete", "problemu", "problemy", "dotaz", "otazku",
-    "zaseknuty", "zasekl", "zasekla",
+    "עזרה", "בעיה", "בעייה", "בעיות", "תקוע", "תקועה", "נתקעתי", "שאלה", "שאלות", "לעזור", "תעזור", "תעזרי", "תעזרו",
+    "עזרו",
+    "مساعدة", "مساعده", "المساعدة", "مساعدتك", "مشكلة", "مشكله", "مشاكل", "ساعدوني", "تساعدني", "سوال", "اسيلة",
+    "استفسار", "عالق", "عالقة",
+    "pomoc", "pomoct", "pomoci", "pomozte", "pomuzete", "poradit", "problemu", "problemy", "dotaz", "dotazy", "dotazu",
+    "otazku", "zaseknuty", "zasekl", "zasekla",
 })
 """What a customer says to ask for help before saying with what ("help", "I'm stuck", "יש לי בעיה", "عندي سؤال",
-"mám problém"), folded as :func:`words` folds them."""
+"mám problém"), folded as :func:`words` folds them. Not "ساعدني", which is "help me" and also "it helped me" (a yes
+to "Did that help?")."""
 HELP_FILLER_WORDS = frozenset({
-    "i", "im", "m", "ive", "ve", "am", "a", "an", "have", "got", "need", "with", "something", "please", "pls", "plz", "can",
-    "could", "you", "me", "there", "is", "hi", "hello", "hey", "some", "small", "quick", "little", "want", "would",
-    "like", "yes", "another", "one", "more", "so",
-    "אני", "יש", "לי", "צריך", "צריכה", "רוצה", "בבקשה", "היי", "שלום", "אפשר", "קצת", "משהו", "כן", "עוד", "אחת",
-    "انا", "عندي", "عندى", "لدي", "محتاج", "محتاجة", "احتاج", "ابغى", "ابي", "اريد", "بدي", "ممكن", "من", "فضلك", "لو", "سمحت",
-    "مرحبا", "اهلا", "السلام", "عليكم", "لي", "نعم", "كمان", "اخر", "عندنا",
-    "mam", "potrebuju", "potrebuji", "chci", "prosim", "dobry", "den", "ahoj", "muzete", "mi", "jsem", "se", "nejaky",
-    "nejakou", "jeden", "jednu", "maly", "ano", "jeste", "dalsi",
+    "i", "im", "m", "ive", "ve", "s", "am", "a", "an", "have", "having", "got", "need", "with", "something", "please",
+    "pls", "plz", "can", "could", "you", "your", "me", "there", "is", "hi", "hello", "hey", "some", "small", "quick",
+    "little", "want", "would", "like", "yes", "another", "one", "more", "so",
+    "אני", "יש", "לי", "צריך", "צריכה", "רוצה", "בבקשה", "היי", "שלום", "אפשר", "קצת", "משהו", "כן", "עוד", "אחת", "כמה",
+    "קטנה",
+    "انا", "عندي", "عندى", "لدي", "محتاج", "محتاجة", "احتاج", "الى", "ابغى", "ابي", "اريد", "بدي", "ممكن", "من", "فضلك",
+    "لو", "سمحت", "مرحبا", "اهلا", "السلام", "عليكم", "لي", "نعم", "كمان", "اخر", "عندنا", "صغيرة",
+    "mam", "potrebuju", "potrebuji", "chci", "prosim", "o", "dobry", "den", "ahoj", "muzete", "mi", "jsem", "se",
+    "nejaky", "nejakou", "jeden", "jednu", "maly", "malou", "ano", "jeste", "dalsi", "par",
 })
 """Words that may stand around :data:`HELP_WORDS` and name no topic ("I need some help please", "أحتاج مساعدة
 من فضلك"). Not "no", "still" or "not" ("no problem", "still stuck": an answer to the bot, or a miss)."""
 MAX_HELP_WORDS = 8
+YES_WORDS = frozenset({
+    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "כן", "בטח", "בטוח", "نعم", "ايوه", "ايوا", "اه", "اكيد", "ano",
+    "jo", "jasne", "urcite",
+})
+"""A yes, as :func:`words` folds it: "yes, I have another question" answers "Anything else?"."""
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -233,6 +242,8 @@ def asks_for_help_only(text: str | None) -> bool:
     """Whether the message asks for help without saying with what ("help", "I have a problem", "im stuck",
     "אני צריך עזרה", "عندي مشكلة", "potřebuju pomoct"): the bot should ask what it is about. DIET read these as
     a complaint (a ticket at once), a goodbye or "never mind, it's sorted"."""
+    if any(ch.isdigit() for ch in text or ""):
+        return False  # an order or ticket number is a topic ("problem with 4471")
     found = words(text or "")
     return (0 < len(found) <= MAX_HELP_WORDS and any(word in HELP_WORDS for word in found)
             and all(word in HELP_WORDS or word in HELP_FILLER_WORDS for word in found))

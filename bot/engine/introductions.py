@@ -31,6 +31,7 @@ _GREETINGS = (
 )
 # Up to two greetings before an introduction; bot.escalation.details strips them from a name too.
 GREETING = rf"(?:(?:{_GREETINGS})[\s,،!.]+){{0,2}}"
+_OPENS_WITH_A_GREETING = re.compile(rf"^\W*(?:{_GREETINGS})(?!\w)", re.IGNORECASE)
 SAYS_THE_NAME = (
     r"my\s+name\s+is|my\s+name['’]s|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|(?:you\s+can\s+|please\s+)?address\s+me\s+as"
     r"|קוראים\s+לי|השם\s+שלי\s+הוא|השם\s+שלי|שמי\s+הוא|שמי|תפנו\s+אלי(?:י)?\s+בתור"
@@ -88,6 +89,11 @@ def introduced_name(text: str | None) -> tuple[str, int, int] | None:
     start = match.start("name")
     shown = name.title() if name == name.lower() and name != name.upper() else name
     return shown, start, start + len(name)
+
+
+def opens_with_a_greeting(text: str | None) -> bool:
+    """Whether the message begins with a greeting ("hi, I need help", "שלום, יש לי שאלה", "dobrý den, mám dotaz")."""
+    return _OPENS_WITH_A_GREETING.match(text or "") is not None
 
 
 @functools.cache

@@ -48,6 +48,7 @@ from bot.engine.arbitration import (
     MIN_TOPIC_WORDS,
     OWN_WORD_INTENTS,
     PERSON_WORD_INTENTS,
+    YES_WORDS,
     Arbitration,
     asks_for_help_only,
     demands_a_person,
@@ -57,7 +58,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
-from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name
+from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name, opens_with_a_greeting
 from bot.engine.typed_buttons import typed_button_intent
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,6 @@ INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 CHECK_TICKET_STATUS = "check_ticket_status"
 REQUEST_HUMAN = "request_human"
 ASK_QUESTION = "ask_question"
-HELP_ASKED_ALREADY = frozenset({ASK_QUESTION, "greet", "affirm"})
-"""Readings of a bare request for help that already lead to the right reply: the knowledge base's action (which
-asks what it is about), "Hi! How can I help?", and a yes ("نعم ساعدني", yes, help me: to the offer of a person)."""
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 """``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
 engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
@@ -102,7 +100,8 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
     """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question,
     any intent with a guide button's when the message is that button's words (bot.engine.typed_buttons), and
     any intent with ``check_ticket_status`` when the message is only a ticket reference, ``introduce_self`` when it
-    only says who the customer is, and ``request_human`` when it only names a person ("ČLOVĚK!!!")."""
+    only says who the customer is, ``request_human`` when it only names a person ("ČLOVĚK!!!"), and ``ask_question``
+    when it asks for help without saying with what ("I have a problem")."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -174,7 +173,7 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message only names a person", name, confidence)
                 _overrule(message, REQUEST_HUMAN, 1.0)
                 continue
-            if name not in HELP_ASKED_ALREADY and asks_for_help_only(text):
+            if asks_for_help_only(text) and not _right_for_a_bare_request_for_help(name, text):
                 logger.debug("'%s' (%.3f) overruled: the message asks for help without saying with what", name, confidence)
                 _overrule(message, ASK_QUESTION, 1.0)
                 continue
@@ -186,6 +185,20 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 continue
             _overrule(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, confidence)
         return messages
+
+
+def _right_for_a_bare_request_for_help(intent: str, text: str) -> bool:
+    """Whether DIET's reading of a request for help that says nothing of what about already leads to the right
+    reply: the knowledge base's action (which asks what it is about), a person (DIET read "ممكن تساعدني", can you
+    help me, so; and inside a form it stops the form rather than becoming its answer), a greeting that is one
+    ("hi, I need help": the welcome asks what it is about) or a yes that is one ("yes, one more question", to
+    "Anything else?"). Not a greeting or a yes without the word: DIET read "עזרה בבקשה" as a greeting and
+    "עזרו לי" (help me) as a yes."""
+    if intent in (ASK_QUESTION, REQUEST_HUMAN):
+        return True
+    if intent == "greet":
+        return opens_with_a_greeting(text)
+    return intent == "affirm" and any(word in YES_WORDS for word in words(text))
 
 
 def _overrule(message: Message, intent: str, confidence: float) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.engine.arbitration import asks_for_help_only
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
@@ -49,7 +50,7 @@ _TRAILING_THANKS = re.compile(rf"[\s,،.!]+(?:{THANKS_WORDS})[\s.!]*$", re.IGNOR
 
 
 def clean_name(text: str | None) -> str | None:
-    """A display name: printable, 1..100 characters, not a command or an email; without the introduction
+    """A display name: printable, 1..100 characters, not a command, an email or a cry for help; without the introduction
     around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised when typed all in lower
     case ("its sarah" is Sarah)."""
     if not text:
@@ -58,7 +59,7 @@ def clean_name(text: str | None) -> str | None:
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name):
+    if not any(ch.isalpha() for ch in name) or asks_for_help_only(name):  # "help" is no name: ask again
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 
@@ -134,8 +135,8 @@ def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
     A complaint right after a question is about that question's answer ("where is my parcel?", then
     "i already did all that. get me a human"): both, the question first, since it names the problem."""
     typed = _typed_by_customer(events)
-    candidates = [index for index, event in enumerate(typed)
-                  if _intent_name(event) in (*_QUESTION_INTENTS, "complain")]
+    candidates = [index for index, event in enumerate(typed)  # "help" alone names no problem
+                  if _intent_name(event) in (*_QUESTION_INTENTS, "complain") and not asks_for_help_only(event.get("text"))]
     if not candidates:
         return None
     latest = candidates[-1]

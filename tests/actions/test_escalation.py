@@ -197,6 +197,14 @@ def test_a_typed_description_replaces_the_suggestion(dispatcher, domain):
     assert slots_set(events)["issue_description"] == "Actually it is about a double charge on my card"
 
 
+@pytest.mark.parametrize("text", ["I have a problem", "help", "יש לי בעיה", "عندي مشكلة", "mám problém"])
+def test_a_request_for_help_is_no_description_and_the_question_is_asked_again(dispatcher, domain, text):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "issue_description", text), domain)
+
+    assert slots_set(events)["issue_description"] is None
+    assert responses(dispatcher) == ["utter_invalid_description"]
+
+
 def test_a_button_instead_of_a_description_is_refused(dispatcher, domain):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "issue_description", "/deny", intent="deny"),
                  domain)

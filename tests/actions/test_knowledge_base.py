@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from actions.knowledge_base import ActionAnswerQuestion, ActionKbFeedback, ActionRejectSuggestions, ActionShowArticle
 from bot.db import session_scope
-from bot.kb.replies import DID_YOU_MEAN, NONE_OF_THESE_PAYLOAD, REPHRASE
+from bot.kb.replies import ASK_WHAT_ABOUT, DID_YOU_MEAN, NONE_OF_THESE_PAYLOAD, REPHRASE
 from bot.kb.search import Candidate, SearchResult
 from bot.models import KbQuery, Resolution
 from tests.actions.conftest import make_tracker, responses, run, slots_after, slots_set, user_event
@@ -210,18 +210,44 @@ def test_a_request_for_help_that_says_nothing_of_what_about_is_asked_what_it_is_
 
     assert responses(dispatcher) == ["utter_kb_ask_what_about"]
     slots = slots_after(tracker, events)
-    assert (slots["next_step"], slots["kb_misses"], slots["escalation_reason"]) == (None, 1, None)
-    # Nothing was looked up, so nothing is missing from the KB: the KB-gap report does not see it.
+    assert (slots["next_step"], slots["escalation_reason"]) == (None, None)
+    # Nothing was looked up, so nothing is missing from the KB: no miss counted, no query for the KB-gap report.
+    assert "kb_misses" not in slots_set(events)
     assert kb_queries(action_services, tracker.sender_id) == []
 
 
+ASKED_WHAT_ABOUT = {"event": "bot", "text": "I'm here to help. What do you need help with?",
+                    "metadata": {"utter_action": ASK_WHAT_ABOUT}}
+
+
 def test_a_second_request_for_help_that_says_nothing_more_offers_a_person(dispatcher, domain):
-    tracker = make_tracker(domain, "I'm stuck", "ask_question", slots={"kb_misses": 1})
+    tracker = make_tracker(domain, "I'm stuck", "ask_question", history=[ASKED_WHAT_ABOUT])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_offer_human"]
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_a_request_for_help_between_questions_does_not_bring_the_offer_of_a_person_closer(dispatcher, domain):
+    """"help", then a question answered, then "no": the next best article, as without the "help" (until the
+    review of 6 December the "help" counted as a miss, and that "no" offered a person at once)."""
+    tracker = make_tracker(domain, "help", "ask_question")
+    slots = slots_after(tracker, run(ActionAnswerQuestion(), dispatcher, tracker, domain))
+
+    assert int(slots.get("kb_misses") or 0) == 0
+
+
+def test_a_request_for_help_under_did_that_help_is_a_no(action_services, dispatcher, domain):
+    """"I need more help", "mám ještě problém" (I still have a problem) after an answer: the article did not help."""
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "mám ještě problém", "ask_question", slots=slots, sender_id=sender)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    assert slots_set(events)["kb_misses"] == 1
+    assert kb_queries(action_services, sender)[0].helped is False
 
 
 def test_a_frustrated_cry_for_help_still_goes_to_a_person(dispatcher, domain):

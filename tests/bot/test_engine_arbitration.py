@@ -23,6 +23,7 @@ from bot.engine.arbitration import (
     PERSON_NOUNS,
     PERSON_STEMS,
     PERSON_WORDS,
+    YES_WORDS,
     Arbitration,
     asks_for_help_only,
     common_words,
@@ -380,7 +381,10 @@ import json, sys
 from rasa.shared.nlu.training_data.message import Message
 from bot.engine.nlu import ControlIntentArbiter
 
-arbiter = ControlIntentArbiter(ControlIntentArbiter.get_default_config(), None, None)
+# With a second argument, the file of the trained vocabularies (what the model stores), else none.
+vocabularies = ({intent: frozenset(words) for intent, words in json.load(open(sys.argv[2])).items()}
+                if len(sys.argv) > 2 else None)
+arbiter = ControlIntentArbiter(ControlIntentArbiter.get_default_config(), None, None, vocabularies)
 read = []
 for text, intent in json.loads(sys.argv[1]):
     prediction = {"name": intent, "confidence": 0.97}
@@ -391,9 +395,11 @@ print(json.dumps(read))
 """
 
 
-def arbiter_reads(texts: list[str], diet_reads: str) -> list[dict]:
-    """What the arbiter makes of each text that DIET read as ``diet_reads`` (intent and entities)."""
-    completed = subprocess.run([str(ENGINE_PYTHON), "-c", ARBITER_HARNESS, json.dumps([[t, diet_reads] for t in texts])],
+def arbiter_reads(texts: list[str], diet_reads: str, vocabularies_file: Path | None = None) -> list[dict]:
+    """What the arbiter makes of each text that DIET read as ``diet_reads`` (intent and entities), with the
+    training data's vocabularies when given their file (:func:`trained_vocabularies`)."""
+    argv = [str(ENGINE_PYTHON), "-c", ARBITER_HARNESS, json.dumps([[t, diet_reads] for t in texts])]
+    completed = subprocess.run(argv + ([str(vocabularies_file)] if vocabularies_file else []),
                                capture_output=True, text=True, cwd=PROJECT_ROOT,
                                env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -450,11 +456,13 @@ def test_person_nouns_and_demand_words_are_written_as_words_folds_them():
 
 
 HELP_ONLY = ["help", "HELP!!!", "I have a problem", "im stuck", "I'm stuck", "I need help", "can you help me?",
-             "I have a question", "אני צריך עזרה", "יש לי בעיה", "عندي مشكلة", "أحتاج مساعدة من فضلك",
-             "potřebuju pomoct", "Dobrý den, mám dotaz"]
+             "I have a question", "I need your help", "There's a problem", "אני צריך עזרה", "יש לי בעיה", "נתקעתי",
+             "عندي مشكلة", "أحتاج مساعدة من فضلك", "أحتاج إلى مساعدة", "potřebuju pomoct", "prosím o pomoc",
+             "Dobrý den, mám dotaz"]
 NOT_HELP_ONLY = ["no problem", "still stuck", "I have a problem with my order", "help me reset my password",
-                 "I need a person to help", "ahoj", "אין בעיה", "لا مشكلة", "žádný problém", "",
-                 "help " * 9]
+                 "I need a person to help", "ahoj", "אין בעיה", "لا مشكلة", "žádný problém", "", "help " * 9,
+                 # an order number is a topic; "ساعدني" is also "it helped me", a yes to "Did that help?"
+                 "problem with 4471", "ساعدني"]
 
 
 @pytest.mark.parametrize("text", HELP_ONLY)
@@ -467,19 +475,37 @@ def test_a_topic_an_answer_or_a_greeting_is_more_than_a_request_for_help(text):
     assert not asks_for_help_only(text)
 
 
-def test_help_words_are_written_as_words_folds_them():
-    for word in [*HELP_WORDS, *HELP_FILLER_WORDS]:
+def test_help_and_yes_words_are_written_as_words_folds_them():
+    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS]:
         assert words(word) == [word], word
 
 
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
 def test_a_bare_request_for_help_goes_to_the_knowledge_base_whatever_diet_read():
-    """DIET read "im stuck" as a goodbye, "I have a problem" as "never mind, it's sorted" and "help" as a
-    complaint (a ticket at once); the knowledge base's action asks what it is about."""
-    for diet_reads in ("goodbye", "withdraw_request", "complain", "request_human"):
-        assert {r["intent"] for r in arbiter_reads(HELP_ONLY, diet_reads)} == {"ask_question"}, diet_reads
-    # Readings that already lead to the right reply are not overruled by it: a greeting asks how it can help, and
-    # "yes, help me" answers the offer of a person. (Without the trained vocabularies, the arbiter's later check
-    # sends them to the knowledge base's fallback; the trained model keeps them, as the conversation tests show.)
-    for diet_reads in ("greet", "affirm"):
-        assert "ask_question" not in {r["intent"] for r in arbiter_reads(["hello, i need some help", "نعم ساعدني"], diet_reads)}
+    """DIET read "im stuck" as a goodbye, "I have a problem" as "never mind, it's sorted", "help" as a
+    complaint (a ticket at once), "עזרה בבקשה" as a greeting and "עזרו לי" (help me) as a yes; the knowledge
+    base's action asks what it is about."""
+    for diet_reads in ("goodbye", "withdraw_request", "complain", "greet", "affirm"):
+        assert {r["intent"] for r in arbiter_reads(HELP_ONLY[:-1], diet_reads)} == {"ask_question"}, diet_reads
+    assert [r["intent"] for r in arbiter_reads(["עזרה בבקשה", "עזרו לי"], "greet")] == ["ask_question"] * 2
+
+
+@pytest.fixture(scope="module")
+def trained_vocabularies(tmp_path_factory) -> Path:
+    """The file of every intent's words as training gives them to the arbiter."""
+    path = tmp_path_factory.mktemp("arbiter") / "vocabularies.json"
+    vocabularies = intent_vocabularies((intent, text) for intent, text, _language in all_examples())
+    path.write_text(json.dumps({intent: sorted(found) for intent, found in vocabularies.items()}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_greeting_a_yes_or_a_person_asked_for_with_help_keep_their_reading(trained_vocabularies):
+    """A greeting's welcome asks what it is about; a yes answers "Anything else?"; a person asked for stops a form
+    rather than becoming its answer ("ممكن تساعدني", can you help me, inside the e-mail question)."""
+    greetings = ["hello, i need some help", "שלום, אני צריך עזרה", "مرحبا محتاج مساعدة", "Dobrý den, mám dotaz"]
+    yeses = ["yes, one more question", "כן, יש לי עוד שאלה", "نعم عندي سؤال", "ano, ještě jeden dotaz"]
+    people = ["I need help", "ممكن تساعدني"]
+    for texts, diet_reads in ((greetings, "greet"), (yeses, "affirm"), (people, "request_human")):
+        read = arbiter_reads(texts, diet_reads, trained_vocabularies)
+        assert [r["intent"] for r in read] == [diet_reads] * len(texts), diet_reads

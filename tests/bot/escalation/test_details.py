@@ -118,7 +118,7 @@ def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
 
 @pytest.mark.parametrize("text", [
     None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
-    "x" * 101, HUGE, "\u202e\u200f\u2066",
+    "x" * 101, HUGE, "\u202e\u200f\u2066", "help", "I need help", "יש לי בעיה", "مساعدة", "pomoc",
 ])
 def test_an_unusable_name_is_refused(text):
     assert clean_name(text) is None
@@ -301,6 +301,13 @@ def test_a_complaint_about_an_answer_comes_with_the_question_it_answered():
     # A complaint after something else stands alone.
     assert last_unanswered_question([user("hi", "greet"), user("my refund never came, this is a joke", "complain")]) == (
         "my refund never came, this is a joke")
+
+
+def test_a_request_for_help_that_names_no_problem_is_not_offered_as_the_description():
+    events = [user("my parcel never arrived", "ask_question"), bot("Most late parcels..."), user("help", "ask_question")]
+
+    assert last_unanswered_question(events) == "my parcel never arrived"
+    assert last_unanswered_question([user("I have a problem", "ask_question")]) is None
 
 
 def test_no_unanswered_question_in_small_talk():
