@@ -10,11 +10,11 @@ from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
-from bot.engine.arbitration import asks_for_help_only
+from bot.engine.arbitration import announces_a_question, asks_for_help_only
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
-from bot.kb.delivery import GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
+from bot.kb.delivery import ASK_HELPED, GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
@@ -103,7 +103,7 @@ class ActionAnswerQuestion(Action):
         if reason is not None:
             return _escalate(reason, question)
         if asks_for_help_only(question):
-            return await _help_without_a_topic(dispatcher, tracker)
+            return await _help_without_a_topic(dispatcher, tracker, question)
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
@@ -125,7 +125,8 @@ class ActionAnswerQuestion(Action):
         if response is not None:  # not a gap in our KB, so not a miss that leads to offering a person
             dispatcher.utter_message(response=response, other_company=result.other_company)
             return events + [SlotSet("awaiting_feedback", False)]
-        return events + _missed(dispatcher, tracker, "utter_kb_no_article")
+        # A new question the KB does not cover starts a run of misses of its own: earlier answers were not turned down.
+        return events + _missed(dispatcher, tracker, "utter_kb_no_article") + [SlotSet("kb_tried", _tried_in_this_run_of_misses(tracker))]
 
 
 async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -187,7 +188,14 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge_base: 
             in_article_language=in_language(result.article_language, language),
         )
     _utter_article(dispatcher, tracker, article)
-    return _answered(article, query_id, [])
+    # In a run of misses the articles turned down stay tried: a follow-up that finds one is a miss, not it again.
+    return _answered(article, query_id, _tried_in_this_run_of_misses(tracker))
+
+
+def _tried_in_this_run_of_misses(tracker: Tracker) -> list[str]:
+    """The articles shown since the customer last had an answer that helped, while misses are running; none
+    once nothing has missed."""
+    return list(tracker.get_slot("kb_tried") or []) if int(tracker.get_slot("kb_misses") or 0) > 0 else []
 
 
 def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> list[EventType]:
@@ -302,17 +310,24 @@ async def _did_not_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     return [SlotSet("next_step", None)] + await _after_a_miss(dispatcher, tracker, question, language)
 
 
-async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list[EventType]:
     """A request for help that says nothing of what about ("help", "I have a problem"): nothing to look up.
-    Under "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"); right after
-    "What is it about?" it offers a person rather than asking again; else it asks what it is about. Not a miss
-    of the knowledge base: the count of misses that leads to a person is left as it was."""
-    if tracker.get_slot("awaiting_feedback"):
+
+    Right after "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"), unless it
+    announces another question ("one more question"); while a person is offered it is a yes ("help me"); right
+    after "What do you need help with?" it offers a person rather than asking again; else it asks that. Not a
+    miss of the knowledge base: no query is logged, and the misses that lead to a person are left as they were.
+    """
+    asked = last_bot_response(tracker.events)
+    if asked == ASK_HELPED and not announces_a_question(question):
         return await _did_not_help(dispatcher, tracker)
+    if tracker.get_slot("escalation_reason"):  # a person was offered and not declined
+        return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]
-    if last_bot_response(tracker.events) == ASK_WHAT_ABOUT:
+    if asked == ASK_WHAT_ABOUT:
         dispatcher.utter_message(response=OFFER_A_PERSON)
-        return events + [SlotSet("escalation_reason", "kb_missed_twice")]
+        # "The bot did not understand the customer": no question reached the knowledge base, so no KB gap.
+        return events + [SlotSet("escalation_reason", "fallback")]
     dispatcher.utter_message(response=ASK_WHAT_ABOUT)
     return events
 

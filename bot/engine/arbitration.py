@@ -125,14 +125,17 @@ DEMAND_WORDS = frozenset({
 člověka", "اريد موظف"). Not "I" in Hebrew, Arabic or Czech, which have no "am" ("אני מנהל", "انا موظف": I am
 a manager, an employee), nor "من" (please, but also who) and "ابي" (I want, but also my father)."""
 MAX_DEMAND_WORDS = 4
-HELP_WORDS = frozenset({
-    "help", "problem", "problems", "issue", "issues", "stuck", "trouble", "question", "questions", "assistance",
-    "עזרה", "בעיה", "בעייה", "בעיות", "תקוע", "תקועה", "נתקעתי", "שאלה", "שאלות", "לעזור", "תעזור", "תעזרי", "תעזרו",
-    "עזרו",
-    "مساعدة", "مساعده", "المساعدة", "مساعدتك", "مشكلة", "مشكله", "مشاكل", "ساعدوني", "تساعدني", "سوال", "اسيلة",
-    "استفسار", "عالق", "عالقة",
-    "pomoc", "pomoct", "pomoci", "pomozte", "pomuzete", "poradit", "problemu", "problemy", "dotaz", "dotazy", "dotazu",
-    "otazku", "zaseknuty", "zasekl", "zasekla",
+QUESTION_WORDS = frozenset({
+    "question", "questions", "שאלה", "שאלות", "سوال", "اسيلة", "استفسار", "dotaz", "dotazy", "dotazu", "otazku",
+})
+"""A question announced before it is asked ("I have a question", "עוד שאלה", "ještě jeden dotaz"), folded as
+:func:`words` folds them: a new question, never a no to the last answer."""
+HELP_WORDS = QUESTION_WORDS | frozenset({
+    "help", "problem", "problems", "issue", "issues", "stuck", "trouble", "assistance",
+    "עזרה", "בעיה", "בעייה", "בעיות", "תקוע", "תקועה", "נתקעתי", "לעזור", "תעזור", "תעזרי", "תעזרו", "עזרו",
+    "مساعدة", "مساعده", "المساعدة", "مساعدتك", "مشكلة", "مشكله", "مشاكل", "ساعدوني", "تساعدني", "عالق", "عالقة",
+    "pomoc", "pomoct", "pomoci", "pomozte", "pomuzete", "poradit", "problemu", "problemy", "zaseknuty", "zasekl",
+    "zasekla",
 })
 """What a customer says to ask for help before saying with what ("help", "I'm stuck", "יש לי בעיה", "عندي سؤال",
 "mám problém"), folded as :func:`words` folds them. Not "ساعدني", which is "help me" and also "it helped me" (a yes
@@ -247,6 +250,11 @@ def asks_for_help_only(text: str | None) -> bool:
     found = words(text or "")
     return (0 < len(found) <= MAX_HELP_WORDS and any(word in HELP_WORDS for word in found)
             and all(word in HELP_WORDS or word in HELP_FILLER_WORDS for word in found))
+
+
+def announces_a_question(text: str | None) -> bool:
+    """Whether the message announces a question (:data:`QUESTION_WORDS`) rather than a problem."""
+    return any(word in QUESTION_WORDS for word in words(text or ""))
 
 
 def _is_person_noun(word: str) -> bool:

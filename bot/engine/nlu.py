@@ -189,12 +189,12 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
 
 def _right_for_a_bare_request_for_help(intent: str, text: str) -> bool:
     """Whether DIET's reading of a request for help that says nothing of what about already leads to the right
-    reply: the knowledge base's action (which asks what it is about), a person (DIET read "ممكن تساعدني", can you
-    help me, so; and inside a form it stops the form rather than becoming its answer), a greeting that is one
-    ("hi, I need help": the welcome asks what it is about) or a yes that is one ("yes, one more question", to
-    "Anything else?"). Not a greeting or a yes without the word: DIET read "עזרה בבקשה" as a greeting and
-    "עזרו לי" (help me) as a yes."""
-    if intent in (ASK_QUESTION, REQUEST_HUMAN):
+    reply: the knowledge base's action (which asks what it is about), a greeting that is one ("hi, I need help":
+    the welcome asks what it is about) or a yes that is one ("yes, one more question", to "Anything else?"). Not
+    a greeting or a yes without the word (DIET read "עזרה בבקשה" as a greeting, "עזרו לי", help me, as a yes), nor
+    a request for a person ("I need help", "ممكن تساعدني", can you help me): outside hours that opened a ticket
+    saying nothing, and inside a form the form asks its question again."""
+    if intent == ASK_QUESTION:
         return True
     if intent == "greet":
         return opens_with_a_greeting(text)

@@ -141,8 +141,10 @@ def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
         return None
     latest = candidates[-1]
     text = typed[latest]["text"]
-    if _intent_name(typed[latest]) == "complain" and latest > 0 and _intent_name(typed[latest - 1]) in _QUESTION_INTENTS:
-        text = f"{typed[latest - 1]['text']} — {text}"
+    before = typed[latest - 1] if latest > 0 else None
+    if (before is not None and _intent_name(typed[latest]) == "complain" and _intent_name(before) in _QUESTION_INTENTS
+            and not asks_for_help_only(before.get("text"))):
+        text = f"{before['text']} — {text}"
     return clean_description(text)
 
 

@@ -10,8 +10,8 @@ Three honest messages (their wording is in domain.yml, in all four languages):
   as is a typed "no" to it.
 
 A miss asks the customer to put it another way; the second miss in a row offers a person. A request for help
-that says nothing of what about ("help", "I have a problem") is looked up nowhere: the bot asks what it is about,
-and counts it as a miss so that it never asks twice in a row.
+that says nothing of what about ("help", "I have a problem") is looked up nowhere: the bot asks what it is about
+(:data:`ASK_WHAT_ABOUT`), and a second one right after offers a person.
 """
 from __future__ import annotations
 

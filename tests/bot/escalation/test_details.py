@@ -308,6 +308,8 @@ def test_a_request_for_help_that_names_no_problem_is_not_offered_as_the_descript
 
     assert last_unanswered_question(events) == "my parcel never arrived"
     assert last_unanswered_question([user("I have a problem", "ask_question")]) is None
+    assert last_unanswered_question([user("help", "ask_question"), user("my refund never came, this is a joke", "complain")]) == (
+        "my refund never came, this is a joke")
 
 
 def test_no_unanswered_question_in_small_talk():
