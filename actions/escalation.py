@@ -327,7 +327,8 @@ class ActionCancelEscalation(Action):
         reference = tracker.get_slot("details_for_ticket")
         if not reference:
             dispatcher.utter_message(response="utter_escalation_cancelled")
-            return []
+            # Nothing is pending: a later escalation (a complaint, say) must not take this one's reason.
+            return list(ESCALATION_HANDED_OVER)
         dispatcher.utter_message(response="utter_ticket_details_skipped", ticket_reference=reference)
         return _waiting_for_reply()
 

@@ -24,6 +24,7 @@ from bot.kb.replies import (
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
+    OFFERS_OF_A_PERSON,
     REPHRASE,
     WHAT_ELSE,
     abstention_response,
@@ -125,8 +126,9 @@ class ActionAnswerQuestion(Action):
         if response is not None:  # not a gap in our KB, so not a miss that leads to offering a person
             dispatcher.utter_message(response=response, other_company=result.other_company)
             return events + [SlotSet("awaiting_feedback", False)]
-        # A new question the KB does not cover starts a run of misses of its own: earlier answers were not turned down.
-        return events + _missed(dispatcher, tracker, "utter_kb_no_article") + [SlotSet("kb_tried", _tried_in_this_run_of_misses(tracker))]
+        # Unless it rephrases one, a question the KB does not cover owes nothing to the articles shown before.
+        tried = _tried_before_this_rephrasing(tracker)
+        return events + _missed(dispatcher, tracker, "utter_kb_no_article") + [SlotSet("kb_tried", tried)]
 
 
 async def answer_if_known(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -188,14 +190,14 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge_base: 
             in_article_language=in_language(result.article_language, language),
         )
     _utter_article(dispatcher, tracker, article)
-    # In a run of misses the articles turned down stay tried: a follow-up that finds one is a miss, not it again.
-    return _answered(article, query_id, _tried_in_this_run_of_misses(tracker))
+    return _answered(article, query_id, _tried_before_this_rephrasing(tracker))
 
 
-def _tried_in_this_run_of_misses(tracker: Tracker) -> list[str]:
-    """The articles shown since the customer last had an answer that helped, while misses are running; none
-    once nothing has missed."""
-    return list(tracker.get_slot("kb_tried") or []) if int(tracker.get_slot("kb_misses") or 0) > 0 else []
+def _tried_before_this_rephrasing(tracker: Tracker) -> list[str]:
+    """The articles the customer turned down before being asked to put the question in other words, which the
+    rephrasing's answer keeps (a follow-up that finds one is a miss); none for any other new question."""
+    rephrasing = last_bot_response(tracker.events) == REPHRASE and int(tracker.get_slot("kb_misses") or 0) > 0
+    return list(tracker.get_slot("kb_tried") or []) if rephrasing else []
 
 
 def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> list[EventType]:
@@ -321,7 +323,7 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
     asked = last_bot_response(tracker.events)
     if asked == ASK_HELPED and not announces_a_question(question):
         return await _did_not_help(dispatcher, tracker)
-    if tracker.get_slot("escalation_reason"):  # a person was offered and not declined
+    if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]
     if asked == ASK_WHAT_ABOUT:
@@ -347,7 +349,8 @@ def _rejected_articles(tracker: Tracker, question: str) -> frozenset[str]:
     if tracker.get_slot("awaiting_feedback"):
         if opens_with_no(question):
             return frozenset(tried)
-        return frozenset(tried[:-1]) if missed else frozenset()
+        still_open = last_bot_response(tracker.events) == ASK_HELPED  # not after "You're welcome! Anything else?"
+        return frozenset(tried[:-1]) if missed and still_open else frozenset()
     asked_to_rephrase = last_bot_response(tracker.events) == REPHRASE
     return frozenset(tried) if asked_to_rephrase and missed else frozenset()
 

@@ -23,6 +23,9 @@ from bot.kb.search import Candidate
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
 OFFER_A_PERSON = "utter_offer_human"
+# Every line that offers a person, to which a yes (or "help me") starts the escalation.
+OFFERS_OF_A_PERSON = frozenset({OFFER_A_PERSON, "utter_offer_human_instead", "utter_low_effort_followup",
+                                "utter_cannot_verify_email"})
 DID_YOU_MEAN = "utter_kb_did_you_mean"
 REPHRASE = "utter_kb_rephrase"
 ASK_WHAT_ABOUT = "utter_kb_ask_what_about"
@@ -58,11 +61,14 @@ def after_a_miss(misses_before: int, first_response: str) -> tuple[int, str]:
 
 def last_bot_response(events: Iterable[dict[str, Any]]) -> str | None:
     """The response the bot said last in the conversation (Rasa names it in the message's metadata), so a
-    bare "no" can be read as the answer to that question; None when the last message was none."""
+    bare "no" can be read as the answer to that question; None when the last message was none, or was said
+    before the session began (a question asked yesterday is no longer open)."""
     last = None
     for event in events:
         if event.get("event") == "bot":
             last = (event.get("metadata") or {}).get("utter_action")
+        elif event.get("event") == "session_started":
+            last = None
     return last
 
 

@@ -221,9 +221,11 @@ def test_cancel_while_adding_details_keeps_the_ticket_open(closed_helpdesk, disp
     assert slots_set(events)["handoff_active"] is True
 
 
-def test_cancel_before_any_ticket_says_none_was_created(closed_helpdesk, dispatcher, domain):
-    events = run(ActionCancelEscalation(), dispatcher, make_tracker(domain, "cancel", "cancel"), domain)
-    assert (responses(dispatcher), events) == (["utter_escalation_cancelled"], [])
+def test_cancel_before_any_ticket_says_none_was_created_and_forgets_the_escalation(closed_helpdesk, dispatcher, domain):
+    tracker = make_tracker(domain, "cancel", "cancel", slots={"escalation_id": "e-1", "escalation_reason": "fallback"})
+    events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_escalation_cancelled"]
+    assert (slots_set(events)["escalation_id"], slots_set(events)["escalation_reason"]) == (None, None)
 
 
 # --- asking about the wait while the team is away ----------------------------------------------

@@ -273,8 +273,8 @@ def test_another_question_announced_after_an_answer_is_no_no_to_it(action_servic
 
 
 def test_a_request_for_help_after_the_bot_said_something_else_is_no_no_to_an_older_answer(dispatcher, domain):
-    """The answer's "Did that help?" stays open in the slots after "thanks" or a greeting, even into the next
-    session: "I have a problem" then is a new problem."""
+    """The answer's "Did that help?" stays open in the slots after "thanks" or a greeting: "I have a problem"
+    then is a new problem."""
     sender, slots = answered(domain, question="can I cancel")
     tracker = make_tracker(domain, "I have a problem", "ask_question", slots=slots, sender_id=sender, history=[GREETED])
 
@@ -291,6 +291,31 @@ def test_a_request_for_help_while_a_person_is_offered_takes_the_offer(dispatcher
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert slots_set(events)["next_step"] == "escalate"
+
+
+@pytest.mark.parametrize("said_last", ["utter_escalation_cancelled", "utter_anything_else", "utter_ask_kb_helped"])
+def test_a_reason_left_from_an_earlier_escalation_or_offer_does_not_make_help_a_yes(dispatcher, domain, said_last):
+    """A cancelled escalation, or an offer the customer let pass, leaves its reason in the slots: "I have a
+    question" later is asked what it is about, not escalated (a review found it opened an empty ticket)."""
+    tracker = make_tracker(domain, "I have a question", "ask_question", slots={"escalation_reason": "customer_request"},
+                           history=[{"event": "bot", "metadata": {"utter_action": said_last}}])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+    assert slots_after(tracker, events)["next_step"] is None
+
+
+def test_a_request_for_help_in_a_new_session_is_no_no_to_yesterdays_answer(action_services, dispatcher, domain):
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "I have a problem", "ask_question", slots=slots, sender_id=sender,
+                           history=[ASKED_IF_IT_HELPED, {"event": "session_started"}])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+    assert "kb_misses" not in slots_set(events)
+    assert kb_queries(action_services, sender)[0].helped is None
 
 
 def test_a_frustrated_cry_for_help_still_goes_to_a_person(dispatcher, domain):
@@ -648,7 +673,7 @@ def test_a_follow_up_that_finds_an_article_already_said_no_to_is_a_second_miss(d
     kb_decides(CANCEL_ORDER_FIRST)
     tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots={
         "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1})
+        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -660,7 +685,7 @@ def test_a_follow_up_after_a_miss_may_still_be_answered_by_the_article_just_show
     kb_decides(SearchResult("answer", CANCEL_ORDER_FIRST.candidates[::-1], "confident", "en", 0.9))
     tracker = make_tracker(domain, "and can I do that in the app?", "ask_question", slots={
         "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1})
+        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -684,7 +709,8 @@ def test_an_article_turned_down_before_a_rephrasing_stays_turned_down(dispatcher
     assert slots["kb_tried"] == ["cancel-order", "cancel-subscription"]
 
     kb_decides(CANCEL_ORDER_FIRST)
-    follow_up = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots=slots)
+    follow_up = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots=slots,
+                             history=[ASKED_IF_IT_HELPED])
     events = run(ActionAnswerQuestion(), dispatcher, follow_up, domain)
 
     assert responses(dispatcher) == ["utter_offer_human"]
@@ -698,6 +724,21 @@ def test_a_new_question_the_kb_does_not_cover_forgets_the_articles_of_earlier_an
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert slots_after(tracker, events)["kb_tried"] == []
+
+
+def test_after_you_are_welcome_a_new_question_may_find_an_article_turned_down_earlier(dispatcher, domain, kb_decides):
+    """"No" to one article, the next best shown, "thanks", then a new question: the "Did that help?" slot is
+    still open, but the customer moved on; the article is answered, nothing is marked unhelpful."""
+    kb_decides(CANCEL_ORDER_FIRST)
+    welcomed = {"event": "bot", "metadata": {"utter_action": "utter_you_are_welcome"}}
+    tracker = make_tracker(domain, "how do i cancel an order", "ask_question", slots={
+        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
+        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED, welcomed])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_kb_answer"
+    assert slots_after(tracker, events)["kb_tried"] == ["cancel-order"]  # a new question starts afresh
 
 
 def test_a_rephrased_question_that_finds_only_the_rejected_article_offers_a_person(action_services, dispatcher,

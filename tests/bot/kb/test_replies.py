@@ -102,3 +102,10 @@ def test_a_message_that_answers_no_first_opens_with_no(text):
                                   "nefunguje mi to", "notifications", "and can I pay with paypal?", "", None])
 def test_a_negation_or_anything_else_does_not(text):
     assert not opens_with_no(text)
+
+
+def test_a_question_asked_before_the_session_began_is_no_longer_the_last_bot_response():
+    asked = {"event": "bot", "text": "Did that answer your question?", "metadata": {"utter_action": "utter_ask_kb_helped"}}
+
+    assert last_bot_response([asked, {"event": "session_started"}]) is None
+    assert last_bot_response([{"event": "session_started"}, asked]) == "utter_ask_kb_helped"
