@@ -14,7 +14,7 @@ from bot.engine.arbitration import announces_a_question, asks_for_help_only
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
-from bot.kb.delivery import ASK_HELPED, GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
+from bot.kb.delivery import ANSWER_STILL_OPEN, ASK_HELPED, GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
 from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
@@ -126,8 +126,8 @@ class ActionAnswerQuestion(Action):
         if response is not None:  # not a gap in our KB, so not a miss that leads to offering a person
             dispatcher.utter_message(response=response, other_company=result.other_company)
             return events + [SlotSet("awaiting_feedback", False)]
-        # Unless it rephrases one, a question the KB does not cover owes nothing to the articles shown before.
-        tried = _tried_before_this_rephrasing(tracker)
+        # Unless it goes on from one turned down, a question the KB does not cover owes nothing to earlier articles.
+        tried = _tried_in_this_run(tracker)
         return events + _missed(dispatcher, tracker, "utter_kb_no_article") + [SlotSet("kb_tried", tried)]
 
 
@@ -190,14 +190,15 @@ def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, knowledge_base: 
             in_article_language=in_language(result.article_language, language),
         )
     _utter_article(dispatcher, tracker, article)
-    return _answered(article, query_id, _tried_before_this_rephrasing(tracker))
+    return _answered(article, query_id, _tried_in_this_run(tracker))
 
 
-def _tried_before_this_rephrasing(tracker: Tracker) -> list[str]:
-    """The articles the customer turned down before being asked to put the question in other words, which the
-    rephrasing's answer keeps (a follow-up that finds one is a miss); none for any other new question."""
-    rephrasing = last_bot_response(tracker.events) == REPHRASE and int(tracker.get_slot("kb_misses") or 0) > 0
-    return list(tracker.get_slot("kb_tried") or []) if rephrasing else []
+def _tried_in_this_run(tracker: Tracker) -> list[str]:
+    """The articles tried since the customer first turned one down, which an answer to their rephrasing or to a
+    follow-up keeps (a later follow-up that finds one is a miss); none for a new question."""
+    said_last = last_bot_response(tracker.events, this_session=True)
+    in_a_run = said_last == REPHRASE or said_last in ANSWER_STILL_OPEN
+    return list(tracker.get_slot("kb_tried") or []) if in_a_run and int(tracker.get_slot("kb_misses") or 0) > 0 else []
 
 
 def _missed(dispatcher: CollectingDispatcher, tracker: Tracker, first_response: str) -> list[EventType]:
@@ -320,7 +321,7 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
     after "What do you need help with?" it offers a person rather than asking again; else it asks that. Not a
     miss of the knowledge base: no query is logged, and the misses that lead to a person are left as they were.
     """
-    asked = last_bot_response(tracker.events)
+    asked = last_bot_response(tracker.events, this_session=True)
     if asked == ASK_HELPED and not announces_a_question(question):
         return await _did_not_help(dispatcher, tracker)
     if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):
@@ -349,9 +350,10 @@ def _rejected_articles(tracker: Tracker, question: str) -> frozenset[str]:
     if tracker.get_slot("awaiting_feedback"):
         if opens_with_no(question):
             return frozenset(tried)
-        still_open = last_bot_response(tracker.events) == ASK_HELPED  # not after "You're welcome! Anything else?"
+        # Not after "You're welcome! Anything else?", nor in a new session: the customer has moved on.
+        still_open = last_bot_response(tracker.events, this_session=True) in ANSWER_STILL_OPEN
         return frozenset(tried[:-1]) if missed and still_open else frozenset()
-    asked_to_rephrase = last_bot_response(tracker.events) == REPHRASE
+    asked_to_rephrase = last_bot_response(tracker.events, this_session=True) == REPHRASE
     return frozenset(tried) if asked_to_rephrase and missed else frozenset()
 
 

@@ -25,6 +25,10 @@ CHANNELS_WITHOUT_BUTTONS = frozenset({"twilio"})
 
 GUIDE_CHOOSE = "utter_guide_choose"
 """The question a guide opens with: all its steps at once, or one at a time."""
+GUIDE_STEP = "utter_guide_step"
+ANSWER_STILL_OPEN = frozenset({ASK_HELPED, GUIDE_CHOOSE, GUIDE_STEP})
+"""The bot's last lines after which the article shown is still what the conversation is about: a follow-up
+("it still hasn't arrived") is about it, not a new question."""
 
 
 @dataclass(frozen=True)
@@ -74,4 +78,4 @@ def step_replies(article: Article, number: int) -> list[Reply]:
     fields = {"number": number, "count": count, "step": article.steps[number - 1]}
     if number == count:
         return [Reply("utter_guide_last_step", fields), Reply(ASK_HELPED)]
-    return [Reply("utter_guide_step", fields)]
+    return [Reply(GUIDE_STEP, fields)]

@@ -31,7 +31,8 @@ REPHRASE = "utter_kb_rephrase"
 ASK_WHAT_ABOUT = "utter_kb_ask_what_about"
 # The bot's lines that end "Is there anything else I can help with?": a yes or no after them answers that,
 # not an earlier "Did that help?".
-ANYTHING_ELSE = frozenset({"utter_anything_else", "utter_withdraw_nothing_pending", "utter_verification_cancelled"})
+ANYTHING_ELSE = frozenset({"utter_anything_else", "utter_withdraw_nothing_pending", "utter_verification_cancelled",
+                           "utter_you_are_welcome"})
 WHAT_ELSE = "utter_what_else"
 GOODBYE = "utter_goodbye"
 NONE_OF_THESE_PAYLOAD = "/reject_suggestions"
@@ -59,15 +60,15 @@ def after_a_miss(misses_before: int, first_response: str) -> tuple[int, str]:
     return misses, OFFER_A_PERSON if misses >= MISSES_BEFORE_OFFERING_A_PERSON else first_response
 
 
-def last_bot_response(events: Iterable[dict[str, Any]]) -> str | None:
+def last_bot_response(events: Iterable[dict[str, Any]], this_session: bool = False) -> str | None:
     """The response the bot said last in the conversation (Rasa names it in the message's metadata), so a
-    bare "no" can be read as the answer to that question; None when the last message was none, or was said
-    before the session began (a question asked yesterday is no longer open)."""
+    bare "no" can be read as the answer to that question; None when the last message was none, or, with
+    ``this_session``, was said before the session began (a question asked yesterday is no longer open)."""
     last = None
     for event in events:
         if event.get("event") == "bot":
             last = (event.get("metadata") or {}).get("utter_action")
-        elif event.get("event") == "session_started":
+        elif this_session and event.get("event") == "session_started":
             last = None
     return last
 

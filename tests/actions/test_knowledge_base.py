@@ -463,15 +463,18 @@ ASKED_ANYTHING_ELSE = {"event": "bot", "text": "Okay. Is there anything else I c
                       "metadata": {"utter_action": "utter_anything_else"}}
 
 
+@pytest.mark.parametrize("asked", ["utter_anything_else", "utter_you_are_welcome"])
 @pytest.mark.parametrize("text, intent, reply", [("no thats all thanks", "deny", "utter_goodbye"),
                                                  ("yes", "affirm", "utter_what_else")])
 def test_yes_or_no_after_anything_else_answers_that_not_the_earlier_did_that_help(action_services, domain,
-                                                                                   text, intent, reply):
+                                                                                   text, intent, reply, asked):
     """ "can i pay with apple pay" → "Did that help?" → "7" → "Okay. Anything else?" → "no" was read as "the
-    answer did not help" ("Could you describe the problem in other words?") until 5 December."""
-    sender = "rest:anything-else"
+    answer did not help" ("Could you describe the problem in other words?") until 5 December; after "thanks" →
+    "You're welcome! Anything else I can help with?" until a review of 6 December."""
+    sender = f"rest:anything-else-{asked}"
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(domain, text, intent, sender_id=sender, history=[ASKED_ANYTHING_ELSE],
+    tracker = make_tracker(domain, text, intent, sender_id=sender,
+                           history=[{**ASKED_ANYTHING_ELSE, "metadata": {"utter_action": asked}}],
                            slots={"awaiting_feedback": True, "kb_article_id": "payment-methods", "kb_query_id": "q-1"})
 
     events = run(ActionKbFeedback(), dispatcher, tracker, domain)
@@ -724,6 +727,37 @@ def test_a_new_question_the_kb_does_not_cover_forgets_the_articles_of_earlier_an
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert slots_after(tracker, events)["kb_tried"] == []
+
+
+@pytest.mark.parametrize("said_last", ["utter_guide_choose", "utter_guide_step"])
+def test_a_follow_up_under_a_guide_that_finds_an_article_already_said_no_to_is_a_second_miss(dispatcher, domain,
+                                                                                              kb_decides, said_last):
+    """The next best article was a guide: its "all at once or step by step?" or a step is the bot's last line."""
+    kb_decides(CANCEL_ORDER_FIRST)
+    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots={
+        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
+        "awaiting_feedback": True, "kb_misses": 1}, history=[{"event": "bot", "metadata": {"utter_action": said_last}}])
+
+    run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+
+
+def test_an_answered_follow_up_keeps_the_articles_turned_down_before_it(dispatcher, domain, kb_decides):
+    """"No" to the first article, the next best shown, a follow-up answered by a third, then a follow-up that
+    finds the first: a second miss."""
+    kb_decides(SearchResult("answer", [Candidate("payment-methods", "Payment methods we accept", 0.9)], "confident", "en", 0.9))
+    follow_up = make_tracker(domain, "and can I pay by card?", "ask_question", slots={
+        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
+        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
+    slots = slots_after(follow_up, run(ActionAnswerQuestion(), CollectingDispatcher(), follow_up, domain))
+    assert slots["kb_tried"] == ["cancel-order", "cancel-subscription", slots["kb_article_id"]]
+
+    kb_decides(CANCEL_ORDER_FIRST)
+    run(ActionAnswerQuestion(), dispatcher,
+        make_tracker(domain, "it still isn't cancelled", "ask_question", slots=slots, history=[ASKED_IF_IT_HELPED]), domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
 
 
 def test_after_you_are_welcome_a_new_question_may_find_an_article_turned_down_earlier(dispatcher, domain, kb_decides):

@@ -107,5 +107,7 @@ def test_a_negation_or_anything_else_does_not(text):
 def test_a_question_asked_before_the_session_began_is_no_longer_the_last_bot_response():
     asked = {"event": "bot", "text": "Did that answer your question?", "metadata": {"utter_action": "utter_ask_kb_helped"}}
 
-    assert last_bot_response([asked, {"event": "session_started"}]) is None
-    assert last_bot_response([{"event": "session_started"}, asked]) == "utter_ask_kb_helped"
+    assert last_bot_response([asked, {"event": "session_started"}], this_session=True) is None
+    assert last_bot_response([{"event": "session_started"}, asked], this_session=True) == "utter_ask_kb_helped"
+    # Without it, the last line of the conversation: "Anything else?" yesterday still makes today's "no" a goodbye.
+    assert last_bot_response([asked, {"event": "session_started"}]) == "utter_ask_kb_helped"
