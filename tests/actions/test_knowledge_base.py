@@ -670,13 +670,17 @@ def test_no_written_out_again_after_an_earlier_miss_offers_a_person(dispatcher, 
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
 
 
+NEXT_BEST_SHOWN_AFTER_A_NO = {"kb_tried": ["cancel-order", "cancel-subscription"],
+                              "kb_article_id": "cancel-subscription", "awaiting_feedback": True, "kb_misses": 1}
+""""No" to the cancel-order article, and the next best (cancel-subscription) shown: a run of one miss."""
+
+
 def test_a_follow_up_that_finds_an_article_already_said_no_to_is_a_second_miss(dispatcher, domain, kb_decides):
     """"no" to the late-parcel article, the next best shown, then "still hasn't arrived, it's been two weeks"
     (found in Hebrew): until 6 December the customer got the late-parcel article again."""
     kb_decides(CANCEL_ORDER_FIRST)
-    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots={
-        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
+    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question",
+                           slots=NEXT_BEST_SHOWN_AFTER_A_NO, history=[ASKED_IF_IT_HELPED])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -686,9 +690,8 @@ def test_a_follow_up_that_finds_an_article_already_said_no_to_is_a_second_miss(d
 
 def test_a_follow_up_after_a_miss_may_still_be_answered_by_the_article_just_shown(dispatcher, domain, kb_decides):
     kb_decides(SearchResult("answer", CANCEL_ORDER_FIRST.candidates[::-1], "confident", "en", 0.9))
-    tracker = make_tracker(domain, "and can I do that in the app?", "ask_question", slots={
-        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
+    tracker = make_tracker(domain, "and can I do that in the app?", "ask_question", slots=NEXT_BEST_SHOWN_AFTER_A_NO,
+                           history=[ASKED_IF_IT_HELPED])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -734,9 +737,8 @@ def test_a_follow_up_under_a_guide_that_finds_an_article_already_said_no_to_is_a
                                                                                               kb_decides, said_last):
     """The next best article was a guide: its "all at once or step by step?" or a step is the bot's last line."""
     kb_decides(CANCEL_ORDER_FIRST)
-    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question", slots={
-        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1}, history=[{"event": "bot", "metadata": {"utter_action": said_last}}])
+    tracker = make_tracker(domain, "it still isn't cancelled, two weeks now", "ask_question",
+                           slots=NEXT_BEST_SHOWN_AFTER_A_NO, history=[{"event": "bot", "metadata": {"utter_action": said_last}}])
 
     run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
@@ -747,9 +749,8 @@ def test_an_answered_follow_up_keeps_the_articles_turned_down_before_it(dispatch
     """"No" to the first article, the next best shown, a follow-up answered by a third, then a follow-up that
     finds the first: a second miss."""
     kb_decides(SearchResult("answer", [Candidate("payment-methods", "Payment methods we accept", 0.9)], "confident", "en", 0.9))
-    follow_up = make_tracker(domain, "and can I pay by card?", "ask_question", slots={
-        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED])
+    follow_up = make_tracker(domain, "and can I pay by card?", "ask_question", slots=NEXT_BEST_SHOWN_AFTER_A_NO,
+                             history=[ASKED_IF_IT_HELPED])
     slots = slots_after(follow_up, run(ActionAnswerQuestion(), CollectingDispatcher(), follow_up, domain))
     assert slots["kb_tried"] == ["cancel-order", "cancel-subscription", slots["kb_article_id"]]
 
@@ -765,9 +766,8 @@ def test_after_you_are_welcome_a_new_question_may_find_an_article_turned_down_ea
     still open, but the customer moved on; the article is answered, nothing is marked unhelpful."""
     kb_decides(CANCEL_ORDER_FIRST)
     welcomed = {"event": "bot", "metadata": {"utter_action": "utter_you_are_welcome"}}
-    tracker = make_tracker(domain, "how do i cancel an order", "ask_question", slots={
-        "kb_tried": ["cancel-order", "cancel-subscription"], "kb_article_id": "cancel-subscription",
-        "awaiting_feedback": True, "kb_misses": 1}, history=[ASKED_IF_IT_HELPED, welcomed])
+    tracker = make_tracker(domain, "how do i cancel an order", "ask_question", slots=NEXT_BEST_SHOWN_AFTER_A_NO,
+                           history=[ASKED_IF_IT_HELPED, welcomed])
 
     events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
