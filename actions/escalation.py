@@ -22,6 +22,7 @@ from bot.escalation.details import (
     customer_spoke_since,
     last_customer_words,
     last_unanswered_question,
+    set_since_customer_wrote,
     transcript_from_events,
 )
 from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, wait_text
@@ -29,6 +30,7 @@ from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
+from bot.kb.replies import OFFERS_OF_A_PERSON, last_bot_response
 from bot.language import normalize_language
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class ActionStartEscalation(Action):
     When nobody can answer now (outside business hours, or no agent online), the customer hears that
     first, and the ticket is created at once from what the bot already knows, so they can leave
     straight away; the form then only offers to add an e-mail and a name (:func:`_open_ticket_now`).
+    Unless the customer has asked nothing yet ("help", then yes to a person): a ticket without its
+    problem helps nobody, so the form asks the details and the problem as when someone is here.
     """
 
     def name(self) -> str:
@@ -68,7 +72,7 @@ class ActionStartEscalation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
-        reason = tracker.get_slot("escalation_reason") or REASON_BY_INTENT.get(intent or "", "customer_request")
+        reason = _pending_reason(tracker) or REASON_BY_INTENT.get(intent or "", "customer_request")
         slots: dict[str, Any] = {
             "escalation_id": uuid.uuid4().hex,
             "escalation_reason": reason,
@@ -86,11 +90,28 @@ class ActionStartEscalation(Action):
             availability = await in_thread(services().tickets.availability)
         except (HelpdeskUnavailable, HelpdeskRejected):
             availability = None  # ticket creation at the end of the form meets the outage and keeps the request
-        if availability is not None and availability.live_handoff and not _someone_here(availability):
-            slots.update(await _open_ticket_now(dispatcher, tracker, slots, availability))
-        else:
+        if availability is None or not availability.live_handoff or _someone_here(availability):
             dispatcher.utter_message(response="utter_escalation_intro")
+        elif slots["suggested_description"]:
+            slots.update(await _open_ticket_now(dispatcher, tracker, slots, availability))
+        else:  # nobody here and nothing asked yet ("help"): a ticket needs the problem, which the form asks
+            language = normalize_language(tracker.get_slot("language"))
+            dispatcher.utter_message(
+                response="utter_escalation_intro_nobody_here", offline_reason=offline_reason(language, availability.open_now),
+                back_text=back_text(language, reopening_at(availability)),
+            )
         return [SlotSet(slot, value) for slot, value in slots.items()]
+
+
+def _pending_reason(tracker: Tracker) -> str | None:
+    """The reason in the slots when it is this escalation's: set this turn (a frustrated message, a low
+    score) or by the offer of a person the bot made last, which this turn takes up. An offer the customer
+    let pass leaves its reason behind; a complaint later is a complaint, not that offer."""
+    reason = tracker.get_slot("escalation_reason")
+    if reason and (set_since_customer_wrote(tracker.events, "escalation_reason")
+                   or last_bot_response(tracker.events) in OFFERS_OF_A_PERSON):
+        return reason
+    return None
 
 
 def _someone_here(availability: Availability) -> bool:

@@ -276,13 +276,16 @@ class ActionKbFeedback(Action):
             return await _did_not_help(dispatcher, tracker)
         if not said_yes and asked == DID_YOU_MEAN:
             return await _none_of_these(dispatcher, tracker)  # "no" to "Did you mean …?"
-        if tracker.get_slot("escalation_reason"):  # a person was offered
+        if not said_yes and asked == REPHRASE:  # "no" to "Could you describe it in other words?": it cannot
+            return _missed(dispatcher, tracker, REPHRASE)
+        if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):  # a person was offered
             if said_yes:
                 return [SlotSet("next_step", "escalate")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]
         dispatcher.utter_message(response="utter_anything_else")
-        return [SlotSet("next_step", None)]
+        # An offer of a person let pass earlier is no longer open: a yes now takes up nothing.
+        return [SlotSet("next_step", None), SlotSet("escalation_reason", None)]
 
     async def _helped(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         svc = services()

@@ -172,6 +172,18 @@ def customer_spoke_since(events: Iterable[dict[str, Any]], action_name: str) -> 
     return spoke
 
 
+def set_since_customer_wrote(events: Iterable[dict[str, Any]], slot: str) -> bool:
+    """Whether ``slot`` got a value after the customer's last message: set by this turn's actions, not
+    left from an earlier turn."""
+    set_now = False
+    for event in events:
+        if from_customer(event):
+            set_now = False
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            set_now = event.get("value") is not None
+    return set_now
+
+
 def customer_has_left(events: Iterable[dict[str, Any]], now: float, idle_seconds: float = 3600) -> bool:
     """True when the customer said goodbye last or has been silent for ``idle_seconds``.
 

@@ -19,6 +19,7 @@ from actions.escalation import (
 )
 from actions.handoff import ActionRelayToAgent
 from bot.db import session_scope
+from bot.escalation.wording import offline_reason
 from bot.models import Ticket
 from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
@@ -125,6 +126,27 @@ def test_with_an_agent_online_the_details_come_first_as_before(action_services, 
     assert slots_set(events)["details_for_ticket"] is None
     with session_scope(action_services.sessions) as session:
         assert session.scalars(select(Ticket).where(Ticket.conversation_id == tracker.sender_id)).all() == []
+
+
+@pytest.mark.parametrize("language", ["en", "he", "ar", "cs"])
+def test_a_customer_who_has_not_said_the_problem_yet_is_asked_it_before_the_ticket(closed_helpdesk, dispatcher,
+                                                                                 domain, language):
+    """"help", "What do you need help with?", "help", yes to a person: until 6 December a ticket was opened at
+    once with no description, and the customer was told it held "your question". The form now asks the
+    details and the problem as when someone is here, and creates the ticket at its end."""
+    history = [user_event("help", "ask_question"), user_event("help", "ask_question")]
+    tracker = make_tracker(domain, "yes", "affirm", history=history, slots={"language": language})
+
+    events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_escalation_intro_nobody_here"]
+    said = dispatcher.messages[0]
+    assert said["offline_reason"] == offline_reason(language, open_now=False)
+    assert said["back_text"].endswith(("CET.", "CEST."))  # when the team is back, in the business time zone
+    assert ticket_of_all(closed_helpdesk.sessions, tracker.sender_id) == []
+    slots = slots_set(events)
+    assert (slots["suggested_description"], slots["details_for_ticket"]) == (None, None)
+    assert required(domain, slots) == ["customer_name", "customer_email", "issue_description"]
 
 
 def test_with_e_mail_on_the_reply_by_e_mail_is_offered(closed_env, dispatcher, domain):

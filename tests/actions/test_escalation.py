@@ -90,11 +90,38 @@ def test_each_escalation_gets_a_new_id(action_services, domain):
     assert first != second
 
 
-def test_a_reason_decided_earlier_is_kept(action_services, dispatcher, domain):
-    tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "sensitive_topic"})
+OFFERED_A_PERSON = {"event": "bot", "text": "Would you like me to connect you with a person?",
+                    "metadata": {"utter_action": "utter_offer_human_instead"}}
+
+
+def test_a_reason_decided_with_the_offer_of_a_person_is_kept_when_the_customer_takes_it_up(
+        action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "sensitive_topic"},
+                           history=[OFFERED_A_PERSON])
     with an_agent_online(action_services):
         events = run(ActionStartEscalation(), dispatcher, tracker, domain)
     assert slots_set(events)["escalation_reason"] == "sensitive_topic"
+
+
+def test_a_reason_decided_this_turn_is_kept(action_services, dispatcher, domain):
+    decided = {"event": "slot", "timestamp": None, "name": "escalation_reason", "value": "frustration"}
+    tracker = make_tracker(domain, "this is the third time I ask", "ask_question",
+                           slots={"escalation_reason": "frustration"}, trailing=[decided])
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "frustration"
+
+
+def test_a_complaint_after_an_offer_let_pass_escalates_as_a_complaint_not_as_that_offer(
+        action_services, dispatcher, domain):
+    """Until 6 December the reason an earlier offer left in the slots ("two misses") went on the ticket."""
+    answered_since = [OFFERED_A_PERSON, user_event("how do I reset my password?", "ask_question"),
+                      {"event": "bot", "text": "Did that answer your question?", "metadata": {"utter_action": "utter_ask_kb_helped"}}]
+    tracker = make_tracker(domain, "THIS IS RIDICULOUS", "complain", slots={"escalation_reason": "kb_missed_twice"},
+                           history=answered_since)
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "frustration"
 
 
 def test_a_complaint_escalates_as_frustration_with_an_apology_first(action_services, dispatcher, domain):

@@ -338,7 +338,8 @@ def test_a_question_read_as_withdrawing_on_a_topic_for_a_person_is_offered_a_per
     assert (slots["escalation_reason"], slots["kb_question"], slots["awaiting_feedback"]) == (reason, text, False)
     assert "kb_article_id" not in slots_set(events)
 
-    said_yes = make_tracker(domain, "yes", "affirm", slots=slots)
+    offered = {"event": "bot", "text": dispatcher.messages[0].get("text"), "metadata": {"utter_action": "utter_offer_human_instead"}}
+    said_yes = make_tracker(domain, "yes", "affirm", slots=slots, history=[offered])
     assert slots_set(run(ActionKbFeedback(), CollectingDispatcher(), said_yes, domain)) == {"next_step": "escalate"}
 
 

@@ -449,6 +449,21 @@ def test_no_to_did_you_mean_after_an_earlier_miss_offers_a_person(dispatcher, do
     assert slots_after(tracker, events)["escalation_reason"] == "kb_missed_twice"
 
 
+@pytest.mark.parametrize("no", ["no", "לא", "لا", "ne"])
+def test_no_to_describe_it_in_other_words_offers_a_person(dispatcher, domain, no):
+    """The customer cannot put it another way: until 6 December the bot said "Okay. Anything else?" and left
+    them with their problem."""
+    asked_to_rephrase = {"event": "bot", "text": "Could you describe the problem in other words?",
+                         "metadata": {"utter_action": "utter_kb_rephrase"}}
+    tracker = make_tracker(domain, no, "deny", slots={"kb_misses": 1, "kb_question": "my parcel never arrived"},
+                           history=[asked_to_rephrase])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_after(tracker, events)["escalation_reason"] == "kb_missed_twice"
+
+
 def test_yes_to_did_you_mean_is_not_a_miss(dispatcher, domain):
     sender, slots = clarified(domain)
     tracker = make_tracker(domain, "yes", "affirm", slots=slots, sender_id=sender, history=[ASKED_DID_YOU_MEAN])
@@ -833,8 +848,13 @@ def test_no_after_an_earlier_miss_offers_a_person(dispatcher, domain):
     assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
 
 
+OFFERED_A_PERSON = {"event": "bot", "text": "Would you like me to connect you with a person?",
+                    "metadata": {"utter_action": "utter_offer_human"}}
+
+
 def test_yes_after_a_person_was_offered_escalates(dispatcher, domain):
-    tracker = make_tracker(domain, "/affirm", "affirm", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2})
+    tracker = make_tracker(domain, "/affirm", "affirm", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2},
+                           history=[OFFERED_A_PERSON])
 
     events = run(ActionKbFeedback(), dispatcher, tracker, domain)
 
@@ -843,12 +863,26 @@ def test_yes_after_a_person_was_offered_escalates(dispatcher, domain):
 
 
 def test_no_after_a_person_was_offered_moves_on(dispatcher, domain):
-    tracker = make_tracker(domain, "/deny", "deny", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2})
+    tracker = make_tracker(domain, "/deny", "deny", slots={"escalation_reason": "kb_missed_twice", "kb_misses": 2},
+                           history=[OFFERED_A_PERSON])
 
     events = run(ActionKbFeedback(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_anything_else"]
     assert slots_set(events) == {"escalation_reason": None, "kb_misses": 0}  # next_step was already None
+
+
+def test_a_yes_after_an_offer_of_a_person_was_let_pass_takes_up_nothing(dispatcher, domain):
+    """The offer, then another question answered and rated: until 6 December a later "ok" with nothing
+    open opened a ticket with the offer's reason, which had stayed in the slots."""
+    let_pass = [OFFERED_A_PERSON, user_event("how do I reset my password?", "ask_question"),
+                {"event": "bot", "text": "Thanks for the feedback!", "metadata": {"utter_action": "utter_effort_thanks"}}]
+    tracker = make_tracker(domain, "ok", "affirm", slots={"escalation_reason": "kb_missed_twice"}, history=let_pass)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_anything_else"]
+    assert slots_set(events) == {"escalation_reason": None}  # forgotten, not escalated
 
 
 def test_yes_or_no_out_of_context_just_moves_on(dispatcher, domain):

@@ -11,6 +11,7 @@ from bot.escalation.details import (
     earlier_complaints,
     last_customer_words,
     last_unanswered_question,
+    set_since_customer_wrote,
     ticket_reference_in,
     transcript_from_events,
 )
@@ -402,3 +403,17 @@ def test_the_customer_spoke_since_an_action_only_with_a_message_of_their_own_aft
 
 def test_the_customer_spoke_since_an_action_that_never_ran():
     assert customer_spoke_since([user("hello")], "action_start_escalation")
+
+
+def slot(name, value):
+    return {"event": "slot", "name": name, "value": value}
+
+
+def test_a_slot_is_set_since_the_customer_wrote_only_by_this_turns_actions():
+    offered = [user("my parcel is late"), slot("escalation_reason", "kb_missed_twice")]
+    assert set_since_customer_wrote(offered, "escalation_reason")
+    assert not set_since_customer_wrote([*offered, user("what about returns?")], "escalation_reason")
+    assert not set_since_customer_wrote([*offered, slot("escalation_reason", None)], "escalation_reason")  # cleared
+    assert not set_since_customer_wrote(offered, "next_step")
+    # A line the helpdesk triggered is not the customer's: the slot its turn set still counts.
+    assert set_since_customer_wrote([*offered, external("EXTERNAL_agent_joined")], "escalation_reason")
