@@ -11,11 +11,11 @@ from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
 from bot.engine.arbitration import announces_a_question, asks_for_help_only
+from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
 from bot.kb.delivery import ANSWER_STILL_OPEN, ASK_HELPED, GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
-from bot.kb.feedback_words import says_it_helped
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     ANYTHING_ELSE,
@@ -103,7 +103,7 @@ class ActionAnswerQuestion(Action):
         reason = await _reason_for_a_person(question, tracker)
         if reason is not None:
             return _escalate(reason, question)
-        if asks_for_help_only(question):
+        if asks_for_help_only(question) or says_it_did_not_help(question):
             return await _help_without_a_topic(dispatcher, tracker, question)
 
         knowledge_base, result = await _search(question, language)
@@ -317,16 +317,26 @@ async def _did_not_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
 
 async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list[EventType]:
-    """A request for help that says nothing of what about ("help", "I have a problem"): nothing to look up.
+    """A request for help that says nothing of what about ("help", "I have a problem"), or a message that only says
+    the answer did not work ("still not working"): nothing to look up.
 
     Right after "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"), unless it
-    announces another question ("one more question"); while a person is offered it is a yes ("help me"); right
-    after "What do you need help with?" it offers a person rather than asking again; else it asks that. Not a
-    miss of the knowledge base: no query is logged, and the misses that lead to a person are left as they were.
+    announces another question ("one more question"); "still not working" is a no to a guide's steps too, to
+    "Did you mean …?" ("None of these") and to "describe it in other words". While a person is offered it is a
+    yes ("help me"); right after "What do you need help with?" it offers a person rather than asking again;
+    else it asks that. Not a miss of the knowledge base when it asks: no query is logged, and the misses that
+    lead to a person are left as they were.
     """
     asked = last_bot_response(tracker.events, this_session=True)
     if asked == ASK_HELPED and not announces_a_question(question):
         return await _did_not_help(dispatcher, tracker)
+    if says_it_did_not_help(question):  # "still not working": a no to whatever the bot just tried
+        if asked in ANSWER_STILL_OPEN:
+            return await _did_not_help(dispatcher, tracker)
+        if asked == DID_YOU_MEAN:
+            return await _none_of_these(dispatcher, tracker)
+        if asked == REPHRASE:
+            return _missed(dispatcher, tracker, REPHRASE)
     if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]

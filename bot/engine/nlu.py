@@ -58,6 +58,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
+from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name, opens_with_a_greeting
 from bot.engine.typed_buttons import typed_button_intent
 
@@ -66,6 +67,10 @@ INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 CHECK_TICKET_STATUS = "check_ticket_status"
 REQUEST_HUMAN = "request_human"
 ASK_QUESTION = "ask_question"
+# "Still not working" is a no, which the KB's action and the yes/no action both read so; DIET also read it as
+# withdrawing the request ("Glad it's sorted!"), cancelling, out of scope, or a complaint (a ticket at once:
+# the KB's action still takes an angry one to a person).
+READINGS_OF_NOT_HELPED = frozenset({ASK_QUESTION, "deny"})
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 """``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
 engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
@@ -175,6 +180,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 continue
             if asks_for_help_only(text) and not _right_for_a_bare_request_for_help(name, text):
                 logger.debug("'%s' (%.3f) overruled: the message asks for help without saying with what", name, confidence)
+                _overrule(message, ASK_QUESTION, 1.0)
+                continue
+            if says_it_did_not_help(text) and name not in READINGS_OF_NOT_HELPED:
+                logger.debug("'%s' (%.3f) overruled: the message only says the answer did not work", name, confidence)
                 _overrule(message, ASK_QUESTION, 1.0)
                 continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):

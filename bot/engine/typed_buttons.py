@@ -23,9 +23,12 @@ SHOW_ALL_STEPS = "show_all_steps"
 
 NEXT_STEP_WORDS = frozenset({
     "next", "next step", "next please", "ok next", "go on", "continue", "step by step",
-    "הבא", "השלב הבא", "לשלב הבא", "הלאה", "המשך", "שלב אחר שלב",
-    "التالي", "الخطوة التالية", "استمر", "تابع", "خطوة بخطوة",
-    "další", "dalsi", "další krok", "dalsi krok", "pokračuj", "pokracuj", "krok za krokem",
+    # the question's own words ("…all at once, or go step by step?"), and how people say it
+    "go step by step", "step by step please", "one by one", "one at a time", "one step at a time",
+    "הבא", "השלב הבא", "לשלב הבא", "הלאה", "המשך", "שלב אחר שלב", "אחד אחד", "אחד אחרי השני", "שלב שלב",
+    "التالي", "الخطوة التالية", "استمر", "تابع", "خطوة بخطوة", "خطوة خطوة", "واحدة واحدة",
+    "další", "dalsi", "další krok", "dalsi krok", "pokračuj", "pokracuj", "krok za krokem", "krok po kroku",
+    "postupně", "postupne", "po krocích", "po krocich",
 })
 ALL_STEPS_WORDS = frozenset({
     "all steps", "show all steps", "all the steps", "show me all the steps",
@@ -33,6 +36,10 @@ ALL_STEPS_WORDS = frozenset({
     "كل الخطوات", "اعرض كل الخطوات", "عرض كل الخطوات", "جميع الخطوات",
     "všechny kroky", "vsechny kroky", "ukaž všechny kroky", "ukaz vsechny kroky",
     "zobrazit všechny kroky", "zobrazit vsechny kroky", "zobraz všechny kroky", "zobraz vsechny kroky",
+    "all at once", "all of them", "show them all", "show me all", "all of them at once",
+    "בבת אחת", "את כולם", "את כולם בבת אחת", "הכל בבת אחת", "להציג את כולם",
+    "دفعة واحدة", "كلها دفعة واحدة", "اعرضها كلها", "كلها مرة وحدة", "مرة وحدة",
+    "všechny najednou", "vsechny najednou", "najednou", "všechno najednou", "vsechno najednou",
 })
 _NOT_WORD = re.compile(r"[^\w\s]+")
 

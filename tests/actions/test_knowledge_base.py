@@ -259,6 +259,54 @@ def test_a_request_for_help_right_after_did_that_help_is_a_no(action_services, d
     assert kb_queries(action_services, sender)[0].helped is False
 
 
+@pytest.mark.parametrize(("said_last", "text"), [
+    ("utter_ask_kb_helped", "still not working"), ("utter_guide_step", "ועדיין לא עובד"),
+    ("utter_guide_choose", "لسه مش شغال"), ("utter_ask_kb_helped", "pořád to nefunguje"),
+])
+def test_still_not_working_after_an_answer_or_its_steps_is_a_no(action_services, dispatcher, domain, said_last, text):
+    """Until 6 December it was searched for: "Did you mean …?" with articles that had nothing to do with it."""
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, text, "ask_question", slots=slots, sender_id=sender,
+                           history=[{"event": "bot", "metadata": {"utter_action": said_last}}])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    assert slots_set(events)["kb_misses"] == 1
+    assert kb_queries(action_services, sender)[0].helped is False
+
+
+def test_still_not_working_under_did_you_mean_is_none_of_these(action_services, dispatcher, domain):
+    sender, slots = clarified(domain)
+    tracker = make_tracker(domain, "still not working", "ask_question", slots=slots, sender_id=sender,
+                           history=[ASKED_DID_YOU_MEAN])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_rephrase"]
+    assert slots_set(events)["kb_misses"] == 1
+
+
+def test_still_not_working_when_asked_to_put_it_in_other_words_offers_a_person(dispatcher, domain):
+    asked_to_rephrase = {"event": "bot", "metadata": {"utter_action": "utter_kb_rephrase"}}
+    tracker = make_tracker(domain, "same problem", "ask_question", slots={"kb_misses": 1}, history=[asked_to_rephrase])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert slots_set(events)["escalation_reason"] == "kb_missed_twice"
+
+
+def test_still_not_working_with_nothing_tried_asks_what_about(action_services, dispatcher, domain):
+    tracker = make_tracker(domain, "still not working", "ask_question", history=[GREETED])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+    assert "kb_misses" not in slots_set(events)
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
 @pytest.mark.parametrize("text", ["I have another question", "one more question", "עוד שאלה", "سؤال آخر",
                                   "ještě jeden dotaz"])
 def test_another_question_announced_after_an_answer_is_no_no_to_it(action_services, dispatcher, domain, text):

@@ -490,6 +490,19 @@ def test_a_bare_request_for_help_goes_to_the_knowledge_base_whatever_diet_read()
     assert [r["intent"] for r in arbiter_reads(["עזרה בבקשה", "עזרו לי"], "greet")] == ["ask_question"] * 2
 
 
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_that_only_says_the_answer_did_not_work_goes_to_the_knowledge_base_unless_read_as_a_no(
+        trained_vocabularies):
+    """DIET read "same problem", "still not fixed", "لسه مش شغال" as withdrawing the request ("Glad it's
+    sorted!"), "nothing changed" as cancelling, "still the same" as out of scope; a complaint opened a ticket."""
+    texts = ["same problem", "still not fixed", "لسه مش شغال", "nothing changed", "furt to nejde"]
+    for diet_reads in ("withdraw_request", "cancel", "out_of_scope", "check_ticket_status", "goodbye", "complain"):
+        assert {r["intent"] for r in arbiter_reads(texts, diet_reads)} == {"ask_question"}, diet_reads
+    # A no, as DIET reads those it was trained on, stays one: the yes/no action takes it as the KB's action would.
+    said_no = ["that didn't help", "לא עזר", "ما ساعدني", "nepomohlo to"]
+    assert {r["intent"] for r in arbiter_reads(said_no, "deny", trained_vocabularies)} == {"deny"}
+
+
 @pytest.fixture(scope="module")
 def trained_vocabularies(tmp_path_factory) -> Path:
     """The file of every intent's words as training gives them to the arbiter."""

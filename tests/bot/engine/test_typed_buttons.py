@@ -25,14 +25,17 @@ def test_every_guide_button_title_typed_is_that_button():
 
 
 @pytest.mark.parametrize("typed", ["next", "Next step!", "  NEXT  please ", "הבא", "השלב הבא", "التالي", "الخطوة التالية",
-                                   "další", "Dalsi krok", "step by step", "שלב אחר שלב", "خطوة بخطوة", "krok za krokem"])
+                                   "další", "Dalsi krok", "step by step", "שלב אחר שלב", "خطوة بخطوة", "krok za krokem",
+                                   "one by one", "one at a time", "אחד אחד",
+                                   "واحدة واحدة", "postupně"])
 def test_a_typed_next_or_step_by_step_is_the_next_step_button(typed):
     assert typed_button_intent(typed) == NEXT_GUIDE_STEP
 
 
 @pytest.mark.parametrize("typed", ["all steps", "Show all steps.", "show me all the steps", "כל השלבים",
                                    "הצג את כל השלבים", "كل الخطوات", "اعرض كل الخطوات", "جميع الخطوات",
-                                   "všechny kroky", "ukaž všechny kroky", "zobraz všechny kroky"])
+                                   "všechny kroky", "ukaž všechny kroky", "zobraz všechny kroky",
+                                   "all at once", "All of them!", "בבת אחת", "دفعة واحدة", "všechny najednou"])
 def test_a_typed_all_steps_is_the_show_all_steps_button(typed):
     assert typed_button_intent(typed) == SHOW_ALL_STEPS
 

@@ -1,0 +1,57 @@
+"""A "yes" that also says the answer was enough, told apart from a bare "yes", and a message that only says the
+answer did not work, told apart from a question, in the four languages."""
+import pytest
+
+from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
+
+
+@pytest.mark.parametrize("text", [
+    "yes thanks that helped", "Yes, that’s all I needed", "ok got it, thanks", "that worked!", "all good thanks",
+    "כן תודה זה עזר", "הבנתי, תודה", "זה מספיק לי",
+    "نعم شكرا هذا ساعدني", "تمام فهمت", "مفيد جدا",
+    "ano díky, to pomohlo", "ano, to staci", "už to mám, díky", "vyřešeno",
+])
+def test_a_yes_that_says_it_helped(text):
+    assert says_it_helped(text)
+
+
+@pytest.mark.parametrize("text", [
+    "yes", "yes please", "sure, show me", "ok", "yes it didn't help", "that doesn't help",
+    "כן", "כן בבקשה", "לא עזר",
+    "نعم", "نعم من فضلك", "ما ساعد",
+    "ano", "jo, ukaž", "ano prosím", "",
+    None,
+])
+def test_a_plain_yes_or_a_negated_help_is_not_that_helped(text):
+    assert not says_it_helped(text)
+
+
+def test_words_that_only_contain_a_phrase_do_not_count():
+    assert not says_it_helped("unsolved")
+
+
+NOT_HELPED = [
+    "still not working", "it still doesn't work", "I still have a problem", "same problem", "nothing changed",
+    "still the same", "I tried that and it didn't work", "still not fixed",
+    "פעמיים ניסיתי ועדיין לא עובד", "עדיין לא עובד", "זה לא עזר", "עדיין יש לי בעיה",
+    "لسه مش شغال", "ما زال لا يعمل", "ما ساعدني", "المشكلة لسه",
+    "pořád to nefunguje", "nefunguje", "nepomohlo to", "furt to nejde", "stále stejný problém",
+]
+
+
+@pytest.mark.parametrize("text", NOT_HELPED)
+def test_a_message_that_only_says_the_answer_did_not_work(text):
+    assert says_it_did_not_help(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a topic makes it a question for the knowledge base
+    "the app doesn't work", "my parcel still hasn't arrived", "login still not working", "error 404 still",
+    "האפליקציה לא עובדת", "التطبيق مش شغال", "aplikace nefunguje",
+    # a request for help, a yes, a no, or thanks, is not it
+    "help", "I have a problem", "no", "still", "it works", "thanks that helped", "לא", "عندي مشكلة", "", None,
+    # a problem denied is thanks
+    "not a problem", "that's not an issue", "لا مشكلة", "مش مشكلة",
+])
+def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
+    assert not says_it_did_not_help(text)
