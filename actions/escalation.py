@@ -13,7 +13,6 @@ from actions.handoff import tell_widget
 from actions.services import in_session, in_thread, reopening_at, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
-from bot.engine.arbitration import asks_for_help_only
 from bot.escalation import outbox
 from bot.escalation.details import (
     clean_description,
@@ -22,6 +21,7 @@ from bot.escalation.details import (
     customer_spoke_since,
     last_customer_words,
     last_unanswered_question,
+    names_no_problem,
     set_since_customer_wrote,
     transcript_from_events,
 )
@@ -30,7 +30,7 @@ from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
-from bot.kb.replies import OFFERS_OF_A_PERSON, last_bot_response
+from bot.kb.replies import offered_a_person_last
 from bot.language import normalize_language
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,10 @@ class ActionStartEscalation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
-        reason = _pending_reason(tracker) or REASON_BY_INTENT.get(intent or "", "customer_request")
+        if intent == "complain":  # a complaint is one, whatever offer of a person it answers
+            reason = REASON_BY_INTENT[intent]
+        else:
+            reason = _pending_reason(tracker) or REASON_BY_INTENT.get(intent or "", "customer_request")
         slots: dict[str, Any] = {
             "escalation_id": uuid.uuid4().hex,
             "escalation_reason": reason,
@@ -104,12 +107,13 @@ class ActionStartEscalation(Action):
 
 
 def _pending_reason(tracker: Tracker) -> str | None:
-    """The reason in the slots when it is this escalation's: set this turn (a frustrated message, a low
-    score) or by the offer of a person the bot made last, which this turn takes up. An offer the customer
-    let pass leaves its reason behind; a complaint later is a complaint, not that offer."""
+    """The reason in the slots when it is this escalation's: decided this turn (a frustrated message, a
+    topic a person handles; the reason may equal one left earlier, so it is the decision to escalate that
+    shows it) or by the offer of a person the bot made last, which this turn takes up. An offer the customer
+    let pass leaves its reason behind, which a later request for a person does not take."""
     reason = tracker.get_slot("escalation_reason")
-    if reason and (set_since_customer_wrote(tracker.events, "escalation_reason")
-                   or last_bot_response(tracker.events) in OFFERS_OF_A_PERSON):
+    decided_now = any(set_since_customer_wrote(tracker.events, slot) for slot in ("escalation_reason", "next_step"))
+    if reason and (decided_now or offered_a_person_last(tracker.events)):
         return reason
     return None
 
@@ -229,8 +233,8 @@ class ValidateEscalationForm(FormValidationAction):
         suggested = tracker.get_slot("suggested_description")
         if suggested and tracker.get_intent_of_latest_message() == "affirm":
             return {"issue_description": suggested}
-        # "I have a problem" describes none: asked again.
-        description = None if isinstance(value, str) and asks_for_help_only(value) else clean_description(value)
+        # "I have a problem", "still not working" describe none: asked again.
+        description = None if isinstance(value, str) and names_no_problem(value) else clean_description(value)
         if description is None:
             dispatcher.utter_message(response="utter_invalid_description")
         return {"issue_description": description}

@@ -10,7 +10,7 @@ from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
-from bot.engine.arbitration import announces_a_question, asks_for_help_only
+from bot.engine.arbitration import announces_a_question, asks_for_help_only, says_help_me
 from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
@@ -24,13 +24,13 @@ from bot.kb.replies import (
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
-    OFFERS_OF_A_PERSON,
     REPHRASE,
     WHAT_ELSE,
     abstention_response,
     after_a_miss,
     clarify_buttons,
     last_bot_response,
+    offered_a_person_last,
     opens_with_no,
 )
 from bot.kb.search import Article, Candidate, KnowledgeBase, SearchResult
@@ -278,11 +278,14 @@ class ActionKbFeedback(Action):
             return await _none_of_these(dispatcher, tracker)  # "no" to "Did you mean …?"
         if not said_yes and asked == REPHRASE:  # "no" to "Could you describe it in other words?": it cannot
             return _missed(dispatcher, tracker, REPHRASE)
-        if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):  # a person was offered
+        if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):  # a person was offered
             if said_yes:
                 return [SlotSet("next_step", "escalate")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]
+        text = tracker.latest_message.get("text") or ""
+        if said_yes and (says_help_me(text) or asks_for_help_only(text)):  # "ساعدني" (help me) with nothing open
+            return await _help_without_a_topic(dispatcher, tracker, text)
         dispatcher.utter_message(response="utter_anything_else")
         # An offer of a person let pass earlier is no longer open: a yes now takes up nothing.
         return [SlotSet("next_step", None), SlotSet("escalation_reason", None)]
@@ -337,7 +340,7 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
             return await _none_of_these(dispatcher, tracker)
         if asked == REPHRASE:
             return _missed(dispatcher, tracker, REPHRASE)
-    if asked in OFFERS_OF_A_PERSON and tracker.get_slot("escalation_reason"):
+    if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]
     if asked == ASK_WHAT_ABOUT:

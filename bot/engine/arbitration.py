@@ -147,7 +147,8 @@ HELP_FILLER_WORDS = frozenset({
     "אני", "יש", "לי", "צריך", "צריכה", "רוצה", "בבקשה", "היי", "שלום", "אפשר", "קצת", "משהו", "כן", "עוד", "אחת", "כמה",
     "קטנה",
     "انا", "عندي", "عندى", "لدي", "محتاج", "محتاجة", "احتاج", "الى", "ابغى", "ابي", "اريد", "بدي", "ممكن", "من", "فضلك",
-    "لو", "سمحت", "مرحبا", "اهلا", "السلام", "عليكم", "لي", "نعم", "كمان", "اخر", "عندنا", "صغيرة",
+    "لو", "سمحت", "مرحبا", "اهلا", "السلام", "عليكم", "لي", "نعم", "كمان", "اخر", "عندنا", "صغيرة", "ارجوك", "رجاء",
+    "بليز",
     "mam", "potrebuju", "potrebuji", "chci", "prosim", "o", "dobry", "den", "ahoj", "muzete", "mi", "jsem", "se",
     "nejaky", "nejakou", "jeden", "jednu", "maly", "malou", "ano", "jeste", "dalsi", "par",
 })
@@ -155,10 +156,17 @@ HELP_FILLER_WORDS = frozenset({
 من فضلك"). Not "no", "still" or "not" ("no problem", "still stuck": an answer to the bot, or a miss)."""
 MAX_HELP_WORDS = 8
 YES_WORDS = frozenset({
-    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "כן", "בטח", "בטוח", "نعم", "ايوه", "ايوا", "اه", "اكيد", "ano",
-    "jo", "jasne", "urcite",
+    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "okey", "alright", "fine",
+    "כן", "בטח", "בטוח", "אוקיי", "אוקי", "בסדר", "סבבה",
+    "نعم", "ايوه", "ايوا", "اه", "اكيد", "اوكي", "تمام", "طيب", "ماشي",
+    "ano", "jo", "jasne", "urcite", "dobre", "dobra",
 })
-"""A yes, as :func:`words` folds it: "yes, I have another question" answers "Anything else?"."""
+"""A yes or an okay, as :func:`words` folds it: "yes, I have another question" answers "Anything else?"."""
+MAX_YES_WORDS = 3
+HELP_ME = frozenset({"ساعدني", "ساعدنى"})
+""""Help me", which is also "it helped me" (a yes to "Did that help?"): a request for help only beside a word
+that asks (:data:`ASKING_WORDS`), or with nothing open to answer."""
+ASKING_WORDS = frozenset({"فضلك", "سمحت", "ممكن", "ارجوك", "رجاء", "بليز"})
 KNOWN_WORD_INTENTS = (
     "greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "cancel", "restart", "request_human",
     "complain", "check_ticket_status", "reject_suggestions", "switch_language", "rate_effort",
@@ -248,8 +256,26 @@ def asks_for_help_only(text: str | None) -> bool:
     if any(ch.isdigit() for ch in text or ""):
         return False  # an order or ticket number is a topic ("problem with 4471")
     found = words(text or "")
-    return (0 < len(found) <= MAX_HELP_WORDS and any(word in HELP_WORDS for word in found)
-            and all(word in HELP_WORDS or word in HELP_FILLER_WORDS for word in found))
+    asking = any(word in ASKING_WORDS for word in found)
+    help_words = HELP_WORDS | HELP_ME if asking else HELP_WORDS  # "ساعدني من فضلك": help me, please
+    return (0 < len(found) <= MAX_HELP_WORDS and any(word in help_words for word in found)
+            and all(word in help_words or word in HELP_FILLER_WORDS for word in found))
+
+
+def says_help_me(text: str | None) -> bool:
+    """Whether the message is "help me" (:data:`HELP_ME`) with nothing more, which with no question open is a
+    request for help, not the yes DIET reads."""
+    found = words(text or "")
+    return (0 < len(found) <= MAX_HELP_WORDS and any(word in HELP_ME for word in found)
+            and all(word in HELP_ME or word in HELP_FILLER_WORDS for word in found))
+
+
+def only_says_yes(text: str | None) -> bool:
+    """Whether the message is only a yes or an okay ("okay", "אוקיי", "تمام", "dobře", "ok sure"): DIET read
+    "okay" and "אוקיי" as nothing it knew (the KB then said it was out of scope), "בסדר" as a rating, "fine" as
+    withdrawing the request."""
+    found = words(text or "")
+    return 0 < len(found) <= MAX_YES_WORDS and all(word in YES_WORDS for word in found)
 
 
 def announces_a_question(text: str | None) -> bool:

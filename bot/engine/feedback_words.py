@@ -16,15 +16,25 @@ from bot.engine.typed_text import fold_typed
 HELPED_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in (
     "helped", "helpful", "that helps", "got it", "that's all", "thats all", "that's enough", "all good", "sorted",
     "solved", "it worked", "that worked", "works now", "all set",
-    "עזר", "עזרת", "עזרתם", "עוזר", "הסתדרתי", "הבנתי", "זה מספיק", "נפתר", "עובד",
+    "עזר", "עזרת", "עזרתם", "עוזר", "הסתדרתי", "הבנתי", "זה מספיק", "נפתר", "עובד", "עבד", "עבדה",
     "ساعد", "ساعدني", "ساعدتني", "مفيد", "فهمت", "انحلت", "اتحلت", "اشتغل", "يكفي", "كفاية",
     "pomohlo", "pomohl", "pomohla", "pomohli", "staci", "vyreseno", "uz to mam", "rozumim", "funguje", "to je vse",
+    "to jde", "uz jde",
 ))
 NEGATIONS = frozenset(fold_typed(word) for word in {
     "not", "didn't", "didnt", "doesn't", "doesnt", "wasn't", "wasnt", "isn't", "isnt", "never", "hasn't",
     "לא", "ما", "لم", "لا", "مش", "مو", "غير", "ne",
 })
 _WORD = re.compile(r"[\w']+")
+_AND = ("ו", "و")  # "ולא עובד", "وما اشتغل": "and" is written onto the next word
+_NO = frozenset({"no", "nope", "nah"})
+
+
+def says_it_helped_plainly(text: str | None) -> bool:
+    """Whether the message says the answer helped with no "no" or "not" anywhere ("هذا ساعدني", this helped
+    me, which DIET read as a no)."""
+    words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
+    return says_it_helped(text) and not any(word in NEGATIONS or word in _NO for word in words)
 
 
 def says_it_helped(text: str | None) -> bool:
@@ -32,63 +42,83 @@ def says_it_helped(text: str | None) -> bool:
     words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
     for start in range(len(words)):
         for phrase in HELPED_PHRASES:
-            if tuple(words[start:start + len(phrase)]) == phrase and (start == 0 or words[start - 1] not in NEGATIONS):
+            if tuple(words[start:start + len(phrase)]) == phrase and (start == 0 or not _negation(words[start - 1])):
                 return True
     return False
+
+
+def _negation(word: str) -> bool:
+    """Whether ``word`` is a negation, also with "and" written onto it ("ולא", "وما")."""
+    return word in NEGATIONS or (word.startswith(_AND) and word[1:] in NEGATIONS)
 
 
 def _folded(*words: str) -> frozenset[str]:
     return frozenset(fold_typed(word) for word in words)
 
 
-# "Still not working" says what an answer did, nothing of a topic: a word that it failed or persists, and a
-# word for what should have happened ("work", "help", "the problem"); nothing else but small words. A topic
-# word ("the app still doesn't work") makes it a question for the knowledge base.
-_FAILED = NEGATIONS | _folded(
-    "don't", "dont", "won't", "wont", "can't", "cant", "cannot", "nothing", "still", "same", "again",
-    "עדיין", "ועדיין", "אותה", "אותו", "כלום", "שוב",
-    "مازال", "زال", "يزال", "لسه", "لسا", "ولسه", "بعد", "نفس", "لن", "ليس", "ولا",
-    "porad", "stale", "furt", "jeste", "zase", "nic", "stejne", "stejny", "stejna",
+# "Still not working" says what an answer did, nothing of a topic, in one of three ways: a negation and what
+# should have happened ("not working", "didn't fix it", "nothing changed"); a word that the problem persists
+# and the problem ("same problem", "still the same", "עדיין יש לי בעיה"); or a Czech negated verb, which is
+# both ("nefunguje"). Nothing else but small words: a topic word ("the app still doesn't work") makes it a
+# question for the knowledge base. "still" or "again" with no negation and no problem is no complaint ("it
+# works again"), and a message that says it helped never is ("problem solved, thanks again").
+_NEGATING = NEGATIONS | _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "nothing", "כלום",
+                                "لن", "ليس", "nic", "ani")
+_PERSISTING = _folded(
+    "still", "again", "עדיין", "שוב", "מזה", "مازال", "مازالت", "زال", "زالت", "يزال", "تزال", "مازلت", "لسه", "لسا",
+    "لساتها", "porad", "stale", "furt", "jeste", "zase",
+    # "the same" is both: the problem, still there
+    "same", "אותה", "אותו", "نفس", "stejne", "stejny", "stejna", "stejnej",
 )
+_PROBLEMS = _folded("problem", "problems", "issue", "error", "same", "בעיה", "הבעיה", "תקלה", "התקלה", "אותה", "אותו",
+                    "مشكلة", "المشكلة", "مشكلتي", "نفس", "problem", "problemu", "chyba", "stejne", "stejny",
+                    "stejna", "stejnej")
 _OUTCOMES = _folded(
     "work", "works", "working", "worked", "help", "helps", "helped", "helping", "helpful", "fix", "fixed", "solve",
-    "solved", "resolved", "problem", "problems", "issue", "error", "changed", "change", "happening", "same", "luck",
-    "difference",
-    "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "בעיה", "הבעיה", "מצליח", "מצליחה",
-    "הצליח", "השתנה",
+    "solved", "resolved", "changed", "change", "happening", "luck", "difference",
+    "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "פתר", "מצליח", "מצליחה", "הצליח", "השתנה",
     "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
-    "اتحلت", "انحل", "مشكلة", "المشكلة", "مشكلتي", "تغير",
-    "funguje", "fungovalo", "jde", "pomohlo", "pomohl", "pomohla", "vyresilo", "vyreseno", "problem", "problemu",
-    "zmenilo",
+    "اتحلت", "انحل", "تحل", "تنحل", "تغير",
+    "funguje", "fungovalo", "jde", "pomohlo", "pomohl", "pomohla", "vyresilo", "vyreseno", "zmenilo",
 )
-_PROBLEMS = _folded("problem", "problems", "issue", "בעיה", "הבעיה", "مشكلة", "المشكلة")
 # Czech says "not" inside the verb: "nefunguje" alone is the whole message.
 _FAILED_OUTCOMES = _folded("nefunguje", "nefungovalo", "nejde", "nepomohlo", "nepomohl", "nepomohla", "nepomohli",
                            "nevyresilo", "nezmenilo")
 _SMALL_WORDS = _folded(
     "it", "it's", "its", "that", "that's", "thats", "this", "the", "i", "i'm", "im", "have", "has", "had", "a", "my",
     "me", "for", "but", "unfortunately", "sorry", "yet", "tried", "try", "did", "do", "does", "is", "was", "at", "all",
-    "really", "just", "and", "so", "ok", "okay", "well", "there", "any", "to", "already", "twice", "thanks",
+    "really", "just", "and", "so", "ok", "okay", "well", "there", "to", "already", "twice", "thanks", "no", "nope",
     "זה", "את", "לי", "אבל", "ניסיתי", "פעמיים", "כבר", "גם", "אני", "יש", "לצערי", "עשיתי", "באמת", "תודה", "אוקיי",
+    "בכלל", "עם",
     "هذا", "هذه", "هاد", "هيك", "ده", "دي", "انا", "عندي", "لي", "بس", "لكن", "جربت", "حاولت", "مرتين", "كمان",
-    "برضو", "ايضا", "للاسف", "عملت", "سويت", "شكرا", "الحين", "هلق",
+    "برضو", "ايضا", "للاسف", "عملت", "سويت", "شكرا", "الحين", "هلق", "موجودة", "موجود", "هي", "هو", "ابدا", "خالص",
     "to", "mi", "se", "ale", "jsem", "zkusil", "zkusila", "dvakrat", "uz", "bohuzel", "diky", "mam", "i", "a", "tak",
+    "vubec",
 )
+_NOT_HELPED_WORDS = _NEGATING | _PERSISTING | _PROBLEMS | _OUTCOMES | _FAILED_OUTCOMES | _SMALL_WORDS
 MAX_NOT_HELPED_WORDS = 10
+
+
+def _unprefixed(word: str) -> str:
+    """``word`` as :data:`_NOT_HELPED_WORDS` lists it, without an attached "and" when that makes it one."""
+    if word not in _NOT_HELPED_WORDS and word.startswith(_AND) and word[1:] in _NOT_HELPED_WORDS:
+        return word[1:]
+    return word
 
 
 def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
     folded = fold_typed(text or "").replace("\u2019", "'")
-    words = _WORD.findall(folded)
+    words = [_unprefixed(word) for word in _WORD.findall(folded)]
     if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in folded):
         return False
-    if any(word not in _FAILED | _OUTCOMES | _FAILED_OUTCOMES | _SMALL_WORDS for word in words):
+    if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(text):
         return False
     without_articles = [word for word in words if word not in ("a", "an")]
     if any(word in _PROBLEMS and before in NEGATIONS for before, word in pairwise(without_articles)):
         return False  # "not a problem", "لا مشكلة": thanks, not a complaint
-    failed = any(word in _FAILED for word in words)
-    outcome = any(word in _OUTCOMES for word in words)
-    return any(word in _FAILED_OUTCOMES for word in words) or (failed and outcome)
+    negated = any(word in _NEGATING for word in words)
+    return (any(word in _FAILED_OUTCOMES for word in words)
+            or (negated and any(word in _OUTCOMES for word in words))
+            or (any(word in _PERSISTING for word in words) and any(word in _PROBLEMS for word in words)))

@@ -54,11 +54,12 @@ from bot.engine.arbitration import (
     demands_a_person,
     intent_vocabularies,
     known_words,
+    only_says_yes,
     own_words,
     unknown_to_intent,
     words,
 )
-from bot.engine.feedback_words import says_it_did_not_help
+from bot.engine.feedback_words import says_it_did_not_help, says_it_helped_plainly
 from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name, opens_with_a_greeting
 from bot.engine.typed_buttons import typed_button_intent
 
@@ -67,10 +68,12 @@ INTENT_VOCABULARIES_FILE = "intent_vocabularies.json"
 CHECK_TICKET_STATUS = "check_ticket_status"
 REQUEST_HUMAN = "request_human"
 ASK_QUESTION = "ask_question"
+AFFIRM = "affirm"
+DENY = "deny"
 # "Still not working" is a no, which the KB's action and the yes/no action both read so; DIET also read it as
 # withdrawing the request ("Glad it's sorted!"), cancelling, out of scope, or a complaint (a ticket at once:
 # the KB's action still takes an angry one to a person).
-READINGS_OF_NOT_HELPED = frozenset({ASK_QUESTION, "deny"})
+READINGS_OF_NOT_HELPED = frozenset({ASK_QUESTION, DENY})
 TICKET_REFERENCE = re.compile(r"\bT-?(\d{1,9})\b", re.IGNORECASE)
 """``bot.escalation.details.TICKET_REFERENCE``, which the status action reads the reference with, mirrored: the
 engine imports nothing of bot/ beyond bot/engine/ and bot/language.py (the engine image holds nothing else).
@@ -186,6 +189,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message only says the answer did not work", name, confidence)
                 _overrule(message, ASK_QUESTION, 1.0)
                 continue
+            if name != AFFIRM and (only_says_yes(text) or (name == DENY and says_it_helped_plainly(text))):
+                logger.debug("'%s' (%.3f) overruled: the message is a yes", name, confidence)
+                _overrule(message, AFFIRM, 1.0)
+                continue
             if self._arbitration.reads_as_question(text, name, self._known, self._own):
                 logger.debug("'%s' (%.3f) overruled: the message reads as a question for the knowledge base", name, confidence)
             elif unknown_to_intent(text, name, self._intent_vocabularies):
@@ -207,7 +214,7 @@ def _right_for_a_bare_request_for_help(intent: str, text: str) -> bool:
         return True
     if intent == "greet":
         return opens_with_a_greeting(text)
-    return intent == "affirm" and any(word in YES_WORDS for word in words(text))
+    return intent == AFFIRM and any(word in YES_WORDS for word in words(text))
 
 
 def _overrule(message: Message, intent: str, confidence: float) -> None:

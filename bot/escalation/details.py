@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.engine.arbitration import asks_for_help_only
 from bot.engine.channels.trust import from_customer, shown_buttons
+from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
@@ -49,6 +50,12 @@ _INTRODUCTION = re.compile(rf"^{GREETING}(?:{SAYS_THE_NAME}|{_ANSWERS_WHAT_IS_YO
 _TRAILING_THANKS = re.compile(rf"[\s,،.!]+(?:{THANKS_WORDS})[\s.!]*$", re.IGNORECASE)
 
 
+def names_no_problem(text: str | None) -> bool:
+    """Whether the message asks for help or says an answer did not work, and names no problem ("help", "I have
+    a problem", "still not working"): no description of a ticket, nor a name."""
+    return asks_for_help_only(text) or says_it_did_not_help(text)
+
+
 def clean_name(text: str | None) -> str | None:
     """A display name: printable, 1..100 characters, not a command, an email or a cry for help; without the introduction
     around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised when typed all in lower
@@ -59,7 +66,7 @@ def clean_name(text: str | None) -> str | None:
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name) or asks_for_help_only(name):  # "help" is no name: ask again
+    if not any(ch.isalpha() for ch in name) or names_no_problem(name):  # "help" is no name: ask again
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 
@@ -136,14 +143,14 @@ def last_unanswered_question(events: Iterable[dict[str, Any]]) -> str | None:
     "i already did all that. get me a human"): both, the question first, since it names the problem."""
     typed = _typed_by_customer(events)
     candidates = [index for index, event in enumerate(typed)  # "help" alone names no problem
-                  if _intent_name(event) in (*_QUESTION_INTENTS, "complain") and not asks_for_help_only(event.get("text"))]
+                  if _intent_name(event) in (*_QUESTION_INTENTS, "complain") and not names_no_problem(event.get("text"))]
     if not candidates:
         return None
     latest = candidates[-1]
     text = typed[latest]["text"]
     before = typed[latest - 1] if latest > 0 else None
     if (before is not None and _intent_name(typed[latest]) == "complain" and _intent_name(before) in _QUESTION_INTENTS
-            and not asks_for_help_only(before.get("text"))):
+            and not names_no_problem(before.get("text"))):
         text = f"{before['text']} — {text}"
     return clean_description(text)
 

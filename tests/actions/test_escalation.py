@@ -112,6 +112,27 @@ def test_a_reason_decided_this_turn_is_kept(action_services, dispatcher, domain)
     assert slots_set(events)["escalation_reason"] == "frustration"
 
 
+def test_a_reason_decided_again_this_turn_is_kept_though_the_slot_held_it_already(action_services, dispatcher, domain):
+    """A topic a person handles, offered and let pass, then raised again: the KB's action decides to escalate
+    with the same reason, so only next_step changes (Rasa drops a slot set to the value it has)."""
+    decided = {"event": "slot", "timestamp": None, "name": "next_step", "value": "escalate"}
+    tracker = make_tracker(domain, "I want to close my account, I will get a lawyer", "ask_question",
+                           slots={"escalation_reason": "sensitive_topic", "next_step": "escalate"}, trailing=[decided])
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "sensitive_topic"
+
+
+def test_a_complaint_right_after_an_offer_of_a_person_is_a_complaint_with_the_apology(action_services, dispatcher,
+                                                                                     domain):
+    tracker = make_tracker(domain, "this is useless", "complain", slots={"escalation_reason": "kb_missed_twice"},
+                           history=[OFFERED_A_PERSON])
+    with an_agent_online(action_services):
+        events = run(ActionStartEscalation(), dispatcher, tracker, domain)
+    assert slots_set(events)["escalation_reason"] == "frustration"
+    assert responses(dispatcher) == ["utter_escalation_apology", "utter_escalation_intro"]
+
+
 def test_a_complaint_after_an_offer_let_pass_escalates_as_a_complaint_not_as_that_offer(
         action_services, dispatcher, domain):
     """Until 6 December the reason an earlier offer left in the slots ("two misses") went on the ticket."""
@@ -224,7 +245,8 @@ def test_a_typed_description_replaces_the_suggestion(dispatcher, domain):
     assert slots_set(events)["issue_description"] == "Actually it is about a double charge on my card"
 
 
-@pytest.mark.parametrize("text", ["I have a problem", "help", "יש לי בעיה", "عندي مشكلة", "mám problém"])
+@pytest.mark.parametrize("text", ["I have a problem", "help", "יש לי בעיה", "عندي مشكلة", "mám problém",
+                                  "still not working", "same problem", "עדיין לא עובד"])
 def test_a_request_for_help_is_no_description_and_the_question_is_asked_again(dispatcher, domain, text):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "issue_description", text), domain)
 

@@ -920,6 +920,27 @@ def test_no_after_a_person_was_offered_moves_on(dispatcher, domain):
     assert slots_set(events) == {"escalation_reason": None, "kb_misses": 0}  # next_step was already None
 
 
+@pytest.mark.parametrize("aside", ["utter_language_switched", "utter_iamabot"])
+def test_a_yes_after_an_aside_still_takes_up_the_offer_of_a_person(dispatcher, domain, aside):
+    """The offer, "עברית בבקשה" (Hebrew please) or "are you a bot?", then "כן": the offer is still open."""
+    said = [OFFERED_A_PERSON, user_event("עברית בבקשה", "switch_language"), {"event": "bot", "metadata": {"utter_action": aside}}]
+    tracker = make_tracker(domain, "כן", "affirm", slots={"escalation_reason": "kb_missed_twice"}, history=said)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert slots_set(events) == {"next_step": "escalate"}
+
+
+def test_a_yes_the_day_after_an_offer_of_a_person_takes_up_nothing(dispatcher, domain):
+    said = [OFFERED_A_PERSON, {"event": "session_started"}]
+    tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "kb_missed_twice"}, history=said)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_anything_else"]
+    assert slots_set(events) == {"escalation_reason": None}
+
+
 def test_a_yes_after_an_offer_of_a_person_was_let_pass_takes_up_nothing(dispatcher, domain):
     """The offer, then another question answered and rated: until 6 December a later "ok" with nothing
     open opened a ticket with the offer's reason, which had stayed in the slots."""
@@ -931,6 +952,25 @@ def test_a_yes_after_an_offer_of_a_person_was_let_pass_takes_up_nothing(dispatch
 
     assert responses(dispatcher) == ["utter_anything_else"]
     assert slots_set(events) == {"escalation_reason": None}  # forgotten, not escalated
+
+
+def test_help_me_read_as_a_yes_with_nothing_open_asks_what_about(dispatcher, domain):
+    """"ساعدني" is "help me" and "it helped me": DIET reads a yes. At the start of a chat it got "Okay. Is there
+    anything else I can help with?" until 6 December."""
+    tracker = make_tracker(domain, "ساعدني", "affirm", slots={"language": "ar"}, history=[GREETED])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+
+
+def test_help_me_right_after_did_that_help_is_that_it_helped(action_services, dispatcher, domain):
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "ساعدني", "affirm", slots=slots, sender_id=sender, history=[ASKED_IF_IT_HELPED])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
 
 
 def test_yes_or_no_out_of_context_just_moves_on(dispatcher, domain):

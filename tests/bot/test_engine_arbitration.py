@@ -13,9 +13,11 @@ import pytest
 
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
+    ASKING_WORDS,
     DEMAND_WORDS,
     EMAIL_WORD,
     HELP_FILLER_WORDS,
+    HELP_ME,
     HELP_WORDS,
     KNOWN_WORD_INTENTS,
     OWN_WORD_INTENTS,
@@ -31,7 +33,9 @@ from bot.engine.arbitration import (
     intent_vocabularies,
     known_words,
     names_a_person,
+    only_says_yes,
     own_words,
+    says_help_me,
     topic_words,
     unknown_to_intent,
     words,
@@ -458,11 +462,12 @@ def test_person_nouns_and_demand_words_are_written_as_words_folds_them():
 HELP_ONLY = ["help", "HELP!!!", "I have a problem", "im stuck", "I'm stuck", "I need help", "can you help me?",
              "I have a question", "I need your help", "There's a problem", "אני צריך עזרה", "יש לי בעיה", "נתקעתי",
              "عندي مشكلة", "أحتاج مساعدة من فضلك", "أحتاج إلى مساعدة", "potřebuju pomoct", "prosím o pomoc",
-             "Dobrý den, mám dotaz"]
+             "ساعدني من فضلك", "ممكن ساعدني", "ساعدني لو سمحت",
+             "Dobrý den, mám dotaz"]  # last: a greeting that opens with one, whose reading stays
 NOT_HELP_ONLY = ["no problem", "still stuck", "I have a problem with my order", "help me reset my password",
                  "I need a person to help", "ahoj", "אין בעיה", "لا مشكلة", "žádný problém", "", "help " * 9,
                  # an order number is a topic; "ساعدني" is also "it helped me", a yes to "Did that help?"
-                 "problem with 4471", "ساعدني"]
+                 "problem with 4471", "ساعدني", "هذا ساعدني"]
 
 
 @pytest.mark.parametrize("text", HELP_ONLY)
@@ -475,8 +480,36 @@ def test_a_topic_an_answer_or_a_greeting_is_more_than_a_request_for_help(text):
     assert not asks_for_help_only(text)
 
 
+def test_help_me_alone_is_help_me_but_not_this_helped_me():
+    assert says_help_me("ساعدني") and says_help_me("ساعدني من فضلك")
+    assert not says_help_me("هذا ساعدني") and not says_help_me("ساعدني في تغيير كلمة المرور") and not says_help_me("")
+
+
+@pytest.mark.parametrize("text", ["okay", "OK!", "ok sure", "אוקיי", "בסדר", "סבבה", "تمام", "أوكي", "طيب", "dobře",
+                                  "jasně", "alright", "fine"])
+def test_an_okay_alone_only_says_yes(text):
+    assert only_says_yes(text)
+
+
+@pytest.mark.parametrize("text", ["ok thanks", "okay but it still fails", "fine print", "בסדר גמור תודה רבה לך",
+                                  "تمام الحمد لله", "", "ok ok ok ok"])
+def test_an_okay_with_more_is_not_only_a_yes(text):
+    assert not only_says_yes(text)
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_an_okay_or_it_helped_is_a_yes_whatever_diet_read(trained_vocabularies):
+    """DIET read "okay" and "אוקיי" as nothing it knew (after an answer the KB said they were out of scope),
+    "בסדר" as a rating, "fine" as withdrawing the request, and "هذا ساعدني" (this helped me) as a no."""
+    for diet_reads in ("nlu_fallback", "rate_effort", "withdraw_request", "greet"):
+        read = arbiter_reads(["okay", "אוקיי", "בסדר", "fine", "dobře"], diet_reads)
+        assert {r["intent"] for r in read} == {"affirm"}, diet_reads
+    assert [r["intent"] for r in arbiter_reads(["هذا ساعدني", "that helped", "لا ما ساعدني", "that didn't help"], "deny",
+                                                trained_vocabularies)] == ["affirm", "affirm", "deny", "deny"]
+
+
 def test_help_and_yes_words_are_written_as_words_folds_them():
-    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS]:
+    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS, *HELP_ME, *ASKING_WORDS]:
         assert words(word) == [word], word
 
 

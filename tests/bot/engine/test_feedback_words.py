@@ -2,7 +2,7 @@
 answer did not work, told apart from a question, in the four languages."""
 import pytest
 
-from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
+from bot.engine.feedback_words import says_it_did_not_help, says_it_helped, says_it_helped_plainly
 
 
 @pytest.mark.parametrize("text", [
@@ -36,6 +36,10 @@ NOT_HELPED = [
     "פעמיים ניסיתי ועדיין לא עובד", "עדיין לא עובד", "זה לא עזר", "עדיין יש לי בעיה",
     "لسه مش شغال", "ما زال لا يعمل", "ما ساعدني", "المشكلة لسه",
     "pořád to nefunguje", "nefunguje", "nepomohlo to", "furt to nejde", "stále stejný problém",
+    # a "no" first, "and" written onto the next word, more ways of saying it
+    "no, still not working", "nope, still the same", "ניסיתי ולא עבד", "וזה לא עובד", "לא עובד בכלל", "לא פתר",
+    "עדיין תקלה", "جربت وما اشتغل", "جربت ولم ينفع", "مازالت المشكلة", "لم تحل", "ani to nepomohlo",
+    "pořád stejná chyba",
 ]
 
 
@@ -51,7 +55,16 @@ def test_a_message_that_only_says_the_answer_did_not_work(text):
     # a request for help, a yes, a no, or thanks, is not it
     "help", "I have a problem", "no", "still", "it works", "thanks that helped", "לא", "عندي مشكلة", "", None,
     # a problem denied is thanks
-    "not a problem", "that's not an issue", "لا مشكلة", "مش مشكلة",
+    "not a problem", "that's not an issue", "لا مشكلة", "مش مشكلة", "I don't have any problems",
+    # "again" or "still" in thanks, and anything that says it worked (a review found these read as a no)
+    "it works again, thanks", "thanks again, it worked", "problem solved, thanks again", "I tried again and it worked",
+    "עובד שוב", "שוב תודה, זה עבד", "נפתר, תודה שוב", "díky, zase to jde", "اشتغل بعد ما جربت مرتين", "still waiting",
 ])
 def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
     assert not says_it_did_not_help(text)
+
+
+def test_it_helped_plainly_has_no_no_in_it():
+    assert says_it_helped_plainly("هذا ساعدني") and says_it_helped_plainly("that helped, thanks")
+    assert not says_it_helped_plainly("no, it helped") and not says_it_helped_plainly("لا ما ساعدني")
+    assert not says_it_helped_plainly("it helped but not with the refund")

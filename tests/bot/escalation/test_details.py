@@ -313,6 +313,16 @@ def test_a_request_for_help_that_names_no_problem_is_not_offered_as_the_descript
         "my refund never came, this is a joke")
 
 
+def test_an_answer_did_not_work_names_no_problem_either():
+    """"my parcel is late", "same problem", "still not working", yes to a person: a review found the ticket
+    opened with "still not working" as its description."""
+    events = [user("my parcel is late", "ask_question"), user("same problem", "ask_question"),
+              user("still not working", "ask_question")]
+
+    assert last_unanswered_question(events) == "my parcel is late"
+    assert last_unanswered_question([user("ועדיין לא עובד", "ask_question")]) is None
+
+
 def test_no_unanswered_question_in_small_talk():
     events = [user("hi", "greet"), user("thanks", "thank"), user("/affirm", "affirm")]
     assert last_unanswered_question(events) is None
