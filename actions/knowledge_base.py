@@ -10,15 +10,25 @@ from actions.services import in_session, in_thread, services
 from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
-from bot.engine.arbitration import announces_a_question, asks_for_help_only, says_help_me
+from bot.engine.arbitration import announces_a_question, asks_for_help_only, says_help_me, says_yes
 from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
-from bot.kb.delivery import ANSWER_STILL_OPEN, ASK_HELPED, GUIDE_CHOOSE, Reply, all_steps_replies, answer_replies, step_replies
+from bot.kb.delivery import (
+    ANSWER_STILL_OPEN,
+    ASK_HELPED,
+    GUIDE_CHOOSE,
+    GUIDE_STEP,
+    Reply,
+    all_steps_replies,
+    answer_replies,
+    step_replies,
+)
 from bot.kb.query_log import mark_helped
 from bot.kb.replies import (
     ANYTHING_ELSE,
+    ASIDES,
     ASK_WHAT_ABOUT,
     DID_YOU_MEAN,
     GOODBYE,
@@ -266,9 +276,10 @@ class ActionKbFeedback(Action):
         if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?"
             dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
             return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
-        # "All at once, or step by step?": yes is "show me", unless it says the answer was enough.
-        if said_yes and asked == GUIDE_CHOOSE and not says_it_helped(tracker.latest_message.get("text")):
-            shown = await _guide_step(dispatcher, tracker, show_all=True)
+        # "All at once, or step by step?": yes is "show me", unless it says the answer was enough; after a step
+        # that is not the last, "ok" is "go on" (not "that helped" at step 2 of 5).
+        if said_yes and asked in (GUIDE_CHOOSE, GUIDE_STEP) and not says_it_helped(tracker.latest_message.get("text")):
+            shown = await _guide_step(dispatcher, tracker, show_all=asked == GUIDE_CHOOSE)
             return [*shown, SlotSet("next_step", None)]
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
@@ -279,7 +290,8 @@ class ActionKbFeedback(Action):
         if not said_yes and asked == REPHRASE:  # "no" to "Could you describe it in other words?": it cannot
             return _missed(dispatcher, tracker, REPHRASE)
         if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):  # a person was offered
-            if said_yes:
+            # After an aside ("Sure, I'll continue in Hebrew"), "סבבה" acknowledges the aside: only a yes takes it up.
+            if said_yes and (asked not in ASIDES or says_yes(tracker.latest_message.get("text"))):
                 return [SlotSet("next_step", "escalate")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]

@@ -156,12 +156,15 @@ HELP_FILLER_WORDS = frozenset({
 من فضلك"). Not "no", "still" or "not" ("no problem", "still stuck": an answer to the bot, or a miss)."""
 MAX_HELP_WORDS = 8
 YES_WORDS = frozenset({
-    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "okey", "alright", "fine",
-    "כן", "בטח", "בטוח", "אוקיי", "אוקי", "בסדר", "סבבה",
-    "نعم", "ايوه", "ايوا", "اه", "اكيد", "اوكي", "تمام", "طيب", "ماشي",
-    "ano", "jo", "jasne", "urcite", "dobre", "dobra",
+    "yes", "yeah", "yep", "yup", "sure", "כן", "בטח", "בטוח", "نعم", "ايوه", "ايوا", "اه", "اكيد", "ano", "jo",
+    "jasne", "urcite",
 })
-"""A yes or an okay, as :func:`words` folds it: "yes, I have another question" answers "Anything else?"."""
+"""A yes, as :func:`words` folds it: "yes, I have another question" answers "Anything else?"."""
+OKAY_WORDS = frozenset({
+    "ok", "okay", "okey", "alright", "fine", "אוקיי", "אוקי", "בסדר", "סבבה", "اوكي", "تمام", "طيب", "ماشي",
+    "dobre", "dobra",
+})
+"""An okay: a yes to a question, or only an acknowledgement ("סבבה" to "Sure, I'll continue in Hebrew")."""
 MAX_YES_WORDS = 3
 HELP_ME = frozenset({"ساعدني", "ساعدنى"})
 """"Help me", which is also "it helped me" (a yes to "Did that help?"): a request for help only beside a word
@@ -271,11 +274,18 @@ def says_help_me(text: str | None) -> bool:
 
 
 def only_says_yes(text: str | None) -> bool:
-    """Whether the message is only a yes or an okay ("okay", "אוקיי", "تمام", "dobře", "ok sure"): DIET read
-    "okay" and "אוקיי" as nothing it knew (the KB then said it was out of scope), "בסדר" as a rating, "fine" as
-    withdrawing the request."""
+    """Whether the message is only a yes or an okay ("okay", "אוקיי", "تمام", "dobře", "ok sure"), not asked
+    ("בטוח?", are you sure?): DIET read "okay" and "אוקיי" as nothing it knew (the KB then said it was out of
+    scope), "בסדר" as a rating, "fine" as withdrawing the request."""
+    if "?" in (text or "") or "؟" in (text or ""):
+        return False
     found = words(text or "")
-    return 0 < len(found) <= MAX_YES_WORDS and all(word in YES_WORDS for word in found)
+    return 0 < len(found) <= MAX_YES_WORDS and all(word in YES_WORDS or word in OKAY_WORDS for word in found)
+
+
+def says_yes(text: str | None) -> bool:
+    """Whether the message has a yes in it (:data:`YES_WORDS`), not only an okay."""
+    return any(word in YES_WORDS for word in words(text or ""))
 
 
 def announces_a_question(text: str | None) -> bool:

@@ -27,14 +27,28 @@ NEGATIONS = frozenset(fold_typed(word) for word in {
 })
 _WORD = re.compile(r"[\w']+")
 _AND = ("ו", "و")  # "ולא עובד", "وما اشتغل": "and" is written onto the next word
-_NO = frozenset({"no", "nope", "nah"})
+# Articles and adverbs a negation may stand before: "didn't really work", "לא ממש עובד".
+_BETWEEN = frozenset(fold_typed(word) for word in (
+    "a", "an", "the", "really", "even", "quite", "any", "ממש", "בכלל", "خالص", "ابدا", "vubec", "moc",
+))
+# Words that may stand around "it helped" in a message that says only that ("that helped, thanks", "هذا
+# ساعدني"): no negation can hide among them ("I don't think it helped", "nemyslím, že to pomohlo").
+_AROUND_HELPED = frozenset(fold_typed(word) for word in (
+    "it", "that", "this", "really", "very", "so", "much", "a", "lot", "thanks", "thank", "you", "great", "yes",
+    "זה", "ממש", "מאוד", "תודה", "כן", "הרבה",
+    "هذا", "هذه", "ده", "دي", "هاد", "جدا", "كثير", "شكرا", "نعم", "فعلا",
+    "to", "mi", "moc", "dik", "diky", "dekuji", "ano", "opravdu", "velmi",
+))
+MAX_PLAIN_HELPED_WORDS = 6
 
 
 def says_it_helped_plainly(text: str | None) -> bool:
-    """Whether the message says the answer helped with no "no" or "not" anywhere ("هذا ساعدني", this helped
-    me, which DIET read as a no)."""
+    """Whether the message says only that the answer helped ("هذا ساعدني", this helped me, which DIET read as a
+    no): a phrase of :data:`HELPED_PHRASES` among a few words that cannot negate it."""
     words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
-    return says_it_helped(text) and not any(word in NEGATIONS or word in _NO for word in words)
+    helped = {word for phrase in HELPED_PHRASES for word in phrase}
+    return (says_it_helped(text) and len(words) <= MAX_PLAIN_HELPED_WORDS
+            and all(word in helped or word in _AROUND_HELPED for word in words))
 
 
 def says_it_helped(text: str | None) -> bool:
@@ -42,9 +56,15 @@ def says_it_helped(text: str | None) -> bool:
     words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
     for start in range(len(words)):
         for phrase in HELPED_PHRASES:
-            if tuple(words[start:start + len(phrase)]) == phrase and (start == 0 or not _negation(words[start - 1])):
+            if tuple(words[start:start + len(phrase)]) == phrase and not _negated_before(words, start):
                 return True
     return False
+
+
+def _negated_before(words: list[str], start: int) -> bool:
+    """Whether the word before ``words[start]`` (articles and adverbs aside) is a negation."""
+    before = [word for word in words[:start] if word not in _BETWEEN]
+    return bool(before) and _negation(before[-1])
 
 
 def _negation(word: str) -> bool:
@@ -95,7 +115,9 @@ _SMALL_WORDS = _folded(
     "to", "mi", "se", "ale", "jsem", "zkusil", "zkusila", "dvakrat", "uz", "bohuzel", "diky", "mam", "i", "a", "tak",
     "vubec",
 )
-_NOT_HELPED_WORDS = _NEGATING | _PERSISTING | _PROBLEMS | _OUTCOMES | _FAILED_OUTCOMES | _SMALL_WORDS
+_DENYING = NEGATIONS | _folded("no", "nope", "never", "nothing", "none", "אין", "בלי", "bez", "zadny", "zadna",
+                                "zadne")
+_NOT_HELPED_WORDS = _NEGATING | _PERSISTING | _PROBLEMS | _OUTCOMES | _FAILED_OUTCOMES | _SMALL_WORDS | _BETWEEN
 MAX_NOT_HELPED_WORDS = 10
 
 
@@ -115,10 +137,10 @@ def says_it_did_not_help(text: str | None) -> bool:
         return False
     if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(text):
         return False
-    without_articles = [word for word in words if word not in ("a", "an")]
-    if any(word in _PROBLEMS and before in NEGATIONS for before, word in pairwise(without_articles)):
-        return False  # "not a problem", "لا مشكلة": thanks, not a complaint
-    negated = any(word in _NEGATING for word in words)
+    # Articles and adverbs aside, what a negation stands right before is what it negates.
+    close = [word for word in words if word not in _BETWEEN]
+    if any(word in _PROBLEMS and before in _DENYING for before, word in pairwise(close)):
+        return False  # "not a problem", "still no error", "لا مشكلة": thanks, not a complaint
     return (any(word in _FAILED_OUTCOMES for word in words)
-            or (negated and any(word in _OUTCOMES for word in words))
+            or any(before in _NEGATING and word in _OUTCOMES for before, word in pairwise(close))
             or (any(word in _PERSISTING for word in words) and any(word in _PROBLEMS for word in words)))

@@ -46,6 +46,7 @@ from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
     IRREVERSIBLE_INTENTS,
     MIN_TOPIC_WORDS,
+    OKAY_WORDS,
     OWN_WORD_INTENTS,
     PERSON_WORD_INTENTS,
     YES_WORDS,
@@ -214,7 +215,7 @@ def _right_for_a_bare_request_for_help(intent: str, text: str) -> bool:
         return True
     if intent == "greet":
         return opens_with_a_greeting(text)
-    return intent == AFFIRM and any(word in YES_WORDS for word in words(text))
+    return intent == AFFIRM and any(word in YES_WORDS or word in OKAY_WORDS for word in words(text))
 
 
 def _overrule(message: Message, intent: str, confidence: float) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.engine.arbitration import asks_for_help_only
+from bot.engine.arbitration import asks_for_help_only, only_says_yes
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
@@ -51,9 +51,9 @@ _TRAILING_THANKS = re.compile(rf"[\s,،.!]+(?:{THANKS_WORDS})[\s.!]*$", re.IGNOR
 
 
 def names_no_problem(text: str | None) -> bool:
-    """Whether the message asks for help or says an answer did not work, and names no problem ("help", "I have
-    a problem", "still not working"): no description of a ticket, nor a name."""
-    return asks_for_help_only(text) or says_it_did_not_help(text)
+    """Whether the message asks for help, says an answer did not work or only says okay, and names no problem
+    ("help", "I have a problem", "still not working", "בסדר"): no description of a ticket, nor a name."""
+    return asks_for_help_only(text) or says_it_did_not_help(text) or only_says_yes(text)
 
 
 def clean_name(text: str | None) -> str | None:

@@ -218,7 +218,7 @@ def test_an_email_among_other_words_is_accepted(dispatcher, domain):
 
 
 @pytest.mark.parametrize("value, expected", [("  Dana   Levi ", "Dana Levi"), ("דנה לוי", "דנה לוי"), ("12345", None),
-                                             ("dana@example.com", None)])
+                                             ("dana@example.com", None), ("okay", None), ("בסדר", None)])
 def test_the_name_is_tidied_or_refused(dispatcher, domain, value, expected):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
 
@@ -246,7 +246,7 @@ def test_a_typed_description_replaces_the_suggestion(dispatcher, domain):
 
 
 @pytest.mark.parametrize("text", ["I have a problem", "help", "יש לי בעיה", "عندي مشكلة", "mám problém",
-                                  "still not working", "same problem", "עדיין לא עובד"])
+                                  "still not working", "same problem", "עדיין לא עובד", "okay", "تمام"])
 def test_a_request_for_help_is_no_description_and_the_question_is_asked_again(dispatcher, domain, text):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "issue_description", text), domain)
 

@@ -931,6 +931,16 @@ def test_a_yes_after_an_aside_still_takes_up_the_offer_of_a_person(dispatcher, d
     assert slots_set(events) == {"next_step": "escalate"}
 
 
+def test_an_okay_after_an_aside_acknowledges_the_aside_and_takes_up_no_offer(dispatcher, domain):
+    said = [OFFERED_A_PERSON, user_event("עברית בבקשה", "switch_language"),
+            {"event": "bot", "metadata": {"utter_action": "utter_language_switched"}}]
+    tracker = make_tracker(domain, "סבבה", "affirm", slots={"escalation_reason": "kb_missed_twice"}, history=said)
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert "next_step" not in slots_set(events)  # no escalation, no ticket
+
+
 def test_a_yes_the_day_after_an_offer_of_a_person_takes_up_nothing(dispatcher, domain):
     said = [OFFERED_A_PERSON, {"event": "session_started"}]
     tracker = make_tracker(domain, "yes", "affirm", slots={"escalation_reason": "kb_missed_twice"}, history=said)

@@ -20,6 +20,7 @@ from bot.engine.arbitration import (
     HELP_ME,
     HELP_WORDS,
     KNOWN_WORD_INTENTS,
+    OKAY_WORDS,
     OWN_WORD_INTENTS,
     PERSON_NOUN_STEMS,
     PERSON_NOUNS,
@@ -492,7 +493,7 @@ def test_an_okay_alone_only_says_yes(text):
 
 
 @pytest.mark.parametrize("text", ["ok thanks", "okay but it still fails", "fine print", "בסדר גמור תודה רבה לך",
-                                  "تمام الحمد لله", "", "ok ok ok ok"])
+                                  "تمام الحمد لله", "", "ok ok ok ok", "בטוח?", "okay?", "تمام؟"])
 def test_an_okay_with_more_is_not_only_a_yes(text):
     assert not only_says_yes(text)
 
@@ -509,7 +510,7 @@ def test_an_okay_or_it_helped_is_a_yes_whatever_diet_read(trained_vocabularies):
 
 
 def test_help_and_yes_words_are_written_as_words_folds_them():
-    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS, *HELP_ME, *ASKING_WORDS]:
+    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS, *OKAY_WORDS, *HELP_ME, *ASKING_WORDS]:
         assert words(word) == [word], word
 
 

@@ -39,7 +39,7 @@ NOT_HELPED = [
     # a "no" first, "and" written onto the next word, more ways of saying it
     "no, still not working", "nope, still the same", "ניסיתי ולא עבד", "וזה לא עובד", "לא עובד בכלל", "לא פתר",
     "עדיין תקלה", "جربت وما اشتغل", "جربت ولم ينفع", "مازالت المشكلة", "لم تحل", "ani to nepomohlo",
-    "pořád stejná chyba",
+    "pořád stejná chyba", "it didn't really work", "לא ממש עובד",
 ]
 
 
@@ -59,12 +59,24 @@ def test_a_message_that_only_says_the_answer_did_not_work(text):
     # "again" or "still" in thanks, and anything that says it worked (a review found these read as a no)
     "it works again, thanks", "thanks again, it worked", "problem solved, thanks again", "I tried again and it worked",
     "עובד שוב", "שוב תודה, זה עבד", "נפתר, תודה שוב", "díky, zase to jde", "اشتغل بعد ما جربت مرتين", "still waiting",
+    # a problem denied by "no", or "nothing" that negates nothing (a second review)
+    "no problem, thanks again", "thanks again, no problem", "still no error", "no issue again", "nothing, it works",
+    "nothing to fix",
 ])
 def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
     assert not says_it_did_not_help(text)
 
 
-def test_it_helped_plainly_has_no_no_in_it():
-    assert says_it_helped_plainly("هذا ساعدني") and says_it_helped_plainly("that helped, thanks")
-    assert not says_it_helped_plainly("no, it helped") and not says_it_helped_plainly("لا ما ساعدني")
-    assert not says_it_helped_plainly("it helped but not with the refund")
+@pytest.mark.parametrize("text", ["هذا ساعدني", "that helped, thanks", "זה עזר", "to pomohlo", "thanks, that really helped"])
+def test_it_helped_plainly(text):
+    assert says_it_helped_plainly(text)
+
+
+@pytest.mark.parametrize("text", [
+    "no, it helped", "لا ما ساعدني", "it helped but not with the refund", "I don't think it helped", "nothing helped",
+    "none of that helped", "can't say it helped", "you weren't helpful", "ولا شي ساعد", "nemyslím si, že to pomohlo",
+    "nevím jestli to pomohlo", "it didn't really help",
+])
+def test_a_helped_with_anything_that_may_negate_it_is_not_plainly_that(text):
+    """DIET reads these as a no, and a no they stay (a review found "I don't think it helped" made a yes)."""
+    assert not says_it_helped_plainly(text)
