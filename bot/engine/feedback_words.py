@@ -82,7 +82,7 @@ def _folded(*words: str) -> frozenset[str]:
 # both ("nefunguje"). Nothing else but small words: a topic word ("the app still doesn't work") makes it a
 # question for the knowledge base. "still" or "again" with no negation and no problem is no complaint ("it
 # works again"), and a message that says it helped never is ("problem solved, thanks again").
-_NEGATING = NEGATIONS | _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "nothing", "כלום",
+_NEGATING = NEGATIONS | _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "nothing", "no", "כלום", "אין",
                                 "لن", "ليس", "nic", "ani")
 _PERSISTING = _folded(
     "still", "again", "עדיין", "שוב", "מזה", "مازال", "مازالت", "زال", "زالت", "يزال", "تزال", "مازلت", "لسه", "لسا",
@@ -90,13 +90,14 @@ _PERSISTING = _folded(
     # "the same" is both: the problem, still there
     "same", "אותה", "אותו", "نفس", "stejne", "stejny", "stejna", "stejnej",
 )
-_PROBLEMS = _folded("problem", "problems", "issue", "error", "same", "בעיה", "הבעיה", "תקלה", "התקלה", "אותה", "אותו",
+_PROBLEMS = _folded("problem", "problems", "issue", "error", "same", "thing", "דבר", "الشي", "الشيء", "בעיה", "הבעיה", "תקלה", "התקלה", "אותה", "אותו",
                     "مشكلة", "المشكلة", "مشكلتي", "نفس", "problem", "problemu", "chyba", "stejne", "stejny",
                     "stejna", "stejnej")
 _OUTCOMES = _folded(
     "work", "works", "working", "worked", "help", "helps", "helped", "helping", "helpful", "fix", "fixed", "solve",
-    "solved", "resolved", "changed", "change", "happening", "luck", "difference",
+    "solved", "resolved", "changed", "change", "happening", "happened", "luck", "difference",
     "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "פתר", "מצליח", "מצליחה", "הצליח", "השתנה",
+    "שינוי",
     "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
     "اتحلت", "انحل", "تحل", "تنحل", "تغير",
     "funguje", "fungovalo", "jde", "pomohlo", "pomohl", "pomohla", "vyresilo", "vyreseno", "zmenilo",
@@ -107,11 +108,13 @@ _FAILED_OUTCOMES = _folded("nefunguje", "nefungovalo", "nejde", "nepomohlo", "ne
 _SMALL_WORDS = _folded(
     "it", "it's", "its", "that", "that's", "thats", "this", "the", "i", "i'm", "im", "have", "has", "had", "a", "my",
     "me", "for", "but", "unfortunately", "sorry", "yet", "tried", "try", "did", "do", "does", "is", "was", "at", "all",
-    "really", "just", "and", "so", "ok", "okay", "well", "there", "to", "already", "twice", "thanks", "no", "nope",
+    "really", "just", "and", "so", "ok", "okay", "well", "there", "to", "already", "twice", "thanks", "nope",
+    "either",
     "זה", "את", "לי", "אבל", "ניסיתי", "פעמיים", "כבר", "גם", "אני", "יש", "לצערי", "עשיתי", "באמת", "תודה", "אוקיי",
     "בכלל", "עם",
     "هذا", "هذه", "هاد", "هيك", "ده", "دي", "انا", "عندي", "لي", "بس", "لكن", "جربت", "حاولت", "مرتين", "كمان",
     "برضو", "ايضا", "للاسف", "عملت", "سويت", "شكرا", "الحين", "هلق", "موجودة", "موجود", "هي", "هو", "ابدا", "خالص",
+    "شي", "شيء",
     "to", "mi", "se", "ale", "jsem", "zkusil", "zkusila", "dvakrat", "uz", "bohuzel", "diky", "mam", "i", "a", "tak",
     "vubec",
 )

@@ -39,7 +39,8 @@ NOT_HELPED = [
     # a "no" first, "and" written onto the next word, more ways of saying it
     "no, still not working", "nope, still the same", "ניסיתי ולא עבד", "וזה לא עובד", "לא עובד בכלל", "לא פתר",
     "עדיין תקלה", "جربت وما اشتغل", "جربت ولم ينفع", "مازالت المشكلة", "لم تحل", "ani to nepomohlo",
-    "pořád stejná chyba", "it didn't really work", "לא ממש עובד",
+    "pořád stejná chyba", "it didn't really work", "לא ממש עובד", "no change", "nothing happened", "didn't work either",
+    "same thing", "אותו דבר", "אין שינוי", "ما تغير شي", "نفس الشي", "no luck",
 ]
 
 
@@ -61,7 +62,7 @@ def test_a_message_that_only_says_the_answer_did_not_work(text):
     "עובד שוב", "שוב תודה, זה עבד", "נפתר, תודה שוב", "díky, zase to jde", "اشتغل بعد ما جربت مرتين", "still waiting",
     # a problem denied by "no", or "nothing" that negates nothing (a second review)
     "no problem, thanks again", "thanks again, no problem", "still no error", "no issue again", "nothing, it works",
-    "nothing to fix",
+    "nothing to fix", "no thanks", "the same thing happened to my friend",
 ])
 def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
     assert not says_it_did_not_help(text)
