@@ -11,7 +11,7 @@ from actions.slots import only_changes
 from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
 from bot.engine.arbitration import announces_a_question, asks_for_help_only, says_help_me, says_yes
-from bot.engine.feedback_words import says_it_did_not_help, says_it_helped
+from bot.engine.feedback_words import opens_with_no, says_it_did_not_help, says_it_helped
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
@@ -41,7 +41,6 @@ from bot.kb.replies import (
     clarify_buttons,
     last_bot_response,
     offered_a_person_last,
-    opens_with_no,
 )
 from bot.kb.search import Article, Candidate, KnowledgeBase, SearchResult
 from bot.language import in_language
@@ -277,9 +276,13 @@ class ActionKbFeedback(Action):
             dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
             return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
         # "All at once, or step by step?": yes is "show me", unless it says the answer was enough; after a step
-        # that is not the last, "ok" is "go on" (not "that helped" at step 2 of 5).
-        if said_yes and asked in (GUIDE_CHOOSE, GUIDE_STEP) and not says_it_helped(tracker.latest_message.get("text")):
-            shown = await _guide_step(dispatcher, tracker, show_all=asked == GUIDE_CHOOSE)
+        # that is not the last, "ok" or "got it" is "go on" (not "that helped" at step 2 of 5). Not a guide of
+        # yesterday's session.
+        in_guide = last_bot_response(tracker.events, this_session=True)
+        text = tracker.latest_message.get("text")
+        if said_yes and in_guide in (GUIDE_CHOOSE, GUIDE_STEP) \
+                and not says_it_helped(text, understood_is_enough=in_guide == GUIDE_CHOOSE):
+            shown = await _guide_step(dispatcher, tracker, show_all=in_guide == GUIDE_CHOOSE)
             return [*shown, SlotSet("next_step", None)]
         if tracker.get_slot("awaiting_feedback"):
             if said_yes:
@@ -291,13 +294,12 @@ class ActionKbFeedback(Action):
             return _missed(dispatcher, tracker, REPHRASE)
         if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):  # a person was offered
             # After an aside ("Sure, I'll continue in Hebrew"), "סבבה" acknowledges the aside: only a yes takes it up.
-            if said_yes and (asked not in ASIDES or says_yes(tracker.latest_message.get("text"))):
+            if said_yes and (asked not in ASIDES or says_yes(text)):
                 return [SlotSet("next_step", "escalate")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]
-        text = tracker.latest_message.get("text") or ""
         if said_yes and (says_help_me(text) or asks_for_help_only(text)):  # "ساعدني" (help me) with nothing open
-            return await _help_without_a_topic(dispatcher, tracker, text)
+            return await _help_without_a_topic(dispatcher, tracker, text or "")
         dispatcher.utter_message(response="utter_anything_else")
         # An offer of a person let pass earlier is no longer open: a yes now takes up nothing.
         return [SlotSet("next_step", None), SlotSet("escalation_reason", None)]

@@ -13,12 +13,14 @@ from itertools import pairwise
 
 from bot.engine.typed_text import fold_typed
 
-HELPED_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in (
-    "helped", "helpful", "that helps", "got it", "that's all", "thats all", "that's enough", "all good", "sorted",
-    "solved", "it worked", "that worked", "works now", "all set",
-    "עזר", "עזרת", "עזרתם", "עוזר", "הסתדרתי", "הבנתי", "זה מספיק", "נפתר", "עובד", "עבד", "עבדה",
-    "ساعد", "ساعدني", "ساعدتني", "مفيد", "فهمت", "انحلت", "اتحلت", "اشتغل", "يكفي", "كفاية",
-    "pomohlo", "pomohl", "pomohla", "pomohli", "staci", "vyreseno", "uz to mam", "rozumim", "funguje", "to je vse",
+UNDERSTOOD_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in ("got it", "הבנתי", "فهمت", "rozumim"))
+""""Got it": under an answer, that it helped; under one step of a guide, only that step."""
+HELPED_PHRASES = UNDERSTOOD_PHRASES + tuple(tuple(fold_typed(phrase).split()) for phrase in (
+    "helped", "helpful", "that helps", "that's all", "thats all", "that's enough", "all good", "sorted",
+    "solved", "it worked", "that worked", "works now", "all set", "fixed", "working now", "it's working",
+    "עזר", "עזרת", "עזרתם", "עוזר", "הסתדרתי", "זה מספיק", "נפתר", "עובד", "עבד", "עבדה",
+    "ساعد", "ساعدني", "ساعدتني", "مفيد", "انحلت", "اتحلت", "اشتغل", "يكفي", "كفاية",
+    "pomohlo", "pomohl", "pomohla", "pomohli", "staci", "vyreseno", "uz to mam", "funguje", "to je vse",
     "to jde", "uz jde",
 ))
 NEGATIONS = frozenset(fold_typed(word) for word in {
@@ -51,11 +53,13 @@ def says_it_helped_plainly(text: str | None) -> bool:
             and all(word in helped or word in _AROUND_HELPED for word in words))
 
 
-def says_it_helped(text: str | None) -> bool:
-    """Whether the message says the answer helped or was enough, not merely yes."""
+def says_it_helped(text: str | None, understood_is_enough: bool = True) -> bool:
+    """Whether the message says the answer helped or was enough, not merely yes; with ``understood_is_enough``
+    false, "got it" does not count (under one step of a guide it acknowledges the step)."""
     words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
+    phrases = HELPED_PHRASES if understood_is_enough else HELPED_PHRASES[len(UNDERSTOOD_PHRASES):]
     for start in range(len(words)):
-        for phrase in HELPED_PHRASES:
+        for phrase in phrases:
             if tuple(words[start:start + len(phrase)]) == phrase and not _negated_before(words, start):
                 return True
     return False
@@ -131,18 +135,30 @@ def _unprefixed(word: str) -> str:
     return word
 
 
+_OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
+
+
+def opens_with_no(text: str | None) -> bool:
+    """Whether a message begins by answering "no" ("no, both amounts were taken", "לא, עדיין…", "ne."), as
+    opposed to beginning with a negation ("לא מצליח להתחבר", "no one answers"): the word set off by
+    punctuation, or "nope"/"nah"."""
+    return bool(_OPENING_NO.match(text or ""))
+
+
 def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
     folded = fold_typed(text or "").replace("\u2019", "'")
-    words = [_unprefixed(word) for word in _WORD.findall(folded)]
+    # A "no" that answers the bot comes first and is set off ("no, fixed", "ne, nefunguje"): what follows says how.
+    words = [_unprefixed(word) for word in _WORD.findall(folded)][1 if opens_with_no(folded) else 0:]
     if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in folded):
         return False
-    if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(text):
+    if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(" ".join(words)):
         return False
-    # Articles and adverbs aside, what a negation stands right before is what it negates.
+    # Articles and adverbs aside, what a negation stands right before is what it negates ("the same" is a
+    # problem still there, never one denied).
     close = [word for word in words if word not in _BETWEEN]
-    if any(word in _PROBLEMS and before in _DENYING for before, word in pairwise(close)):
+    if any(word in _PROBLEMS and word not in _PERSISTING and before in _DENYING for before, word in pairwise(close)):
         return False  # "not a problem", "still no error", "لا مشكلة": thanks, not a complaint
     return (any(word in _FAILED_OUTCOMES for word in words)
             or any(before in _NEGATING and word in _OUTCOMES for before, word in pairwise(close))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.engine.arbitration import asks_for_help_only, only_says_yes
+from bot.engine.arbitration import asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
@@ -52,8 +52,22 @@ _TRAILING_THANKS = re.compile(rf"[\s,،.!]+(?:{THANKS_WORDS})[\s.!]*$", re.IGNOR
 
 def names_no_problem(text: str | None) -> bool:
     """Whether the message asks for help, says an answer did not work or only says okay, and names no problem
-    ("help", "I have a problem", "still not working", "בסדר"): no description of a ticket, nor a name."""
+    ("help", "I have a problem", "still not working", "בסדר"): no description of a ticket."""
     return asks_for_help_only(text) or says_it_did_not_help(text) or only_says_yes(text)
+
+
+# Answers to "What's your name?" that are no name. Not every yes: "Jo", "Ano", "Dobrá" are names too.
+_NOT_NAMES = frozenset({
+    "ok", "okay", "okey", "fine", "sure", "yes", "yeah", "yep", "alright", "כן", "בסדר", "סבבה", "אוקיי", "אוקי",
+    "نعم", "تمام", "طيب", "اوكي", "ماشي",
+})
+
+
+def _no_name(name: str) -> bool:
+    """Whether what was typed as a name asks for help, says an answer did not work, or is only an okay."""
+    found = words(name)
+    return (asks_for_help_only(name) or says_it_did_not_help(name)
+            or (bool(found) and all(word in _NOT_NAMES for word in found)))
 
 
 def clean_name(text: str | None) -> str | None:
@@ -66,7 +80,7 @@ def clean_name(text: str | None) -> str | None:
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name) or names_no_problem(name):  # "help" is no name: ask again
+    if not any(ch.isalpha() for ch in name) or _no_name(name):  # "help" is no name: ask again
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 

@@ -15,7 +15,6 @@ that says nothing of what about ("help", "I have a problem") is looked up nowher
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -87,11 +86,3 @@ def offered_a_person_last(events: Iterable[dict[str, Any]]) -> bool:
     return last_bot_response(events, this_session=True, skipping=ASIDES) in OFFERS_OF_A_PERSON
 
 
-_OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
-
-
-def opens_with_no(text: str | None) -> bool:
-    """Whether a message begins by answering "no" ("no, both amounts were taken", "לא, עדיין…", "ne."), as
-    opposed to beginning with a negation ("לא מצליח להתחבר", "no one answers"): the word set off by
-    punctuation, or "nope"/"nah"."""
-    return bool(_OPENING_NO.match(text or ""))

@@ -218,7 +218,8 @@ def test_an_email_among_other_words_is_accepted(dispatcher, domain):
 
 
 @pytest.mark.parametrize("value, expected", [("  Dana   Levi ", "Dana Levi"), ("דנה לוי", "דנה לוי"), ("12345", None),
-                                             ("dana@example.com", None), ("okay", None), ("בסדר", None)])
+                                             ("dana@example.com", None), ("okay", None), ("בסדר", None),
+                                             ("Jo", "Jo"), ("Dobrá", "Dobrá"), ("my name is Ano", "Ano")])
 def test_the_name_is_tidied_or_refused(dispatcher, domain, value, expected):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
 

@@ -117,7 +117,7 @@ def test_yes_after_the_steps_is_that_helped(dispatcher, domain):
     assert responses(dispatcher)[0] == "utter_glad_it_helped"
 
 
-@pytest.mark.parametrize("text", ["ok", "okay", "בסדר", "تمام", "dobře"])
+@pytest.mark.parametrize("text", ["ok", "okay", "בסדר", "تمام", "dobře", "ok got it", "הבנתי", "فهمت", "rozumím"])
 def test_an_okay_after_a_step_that_is_not_the_last_is_go_on(dispatcher, domain, text):
     """Until 6 December "ok" at step 1 of 3 was "that helped": a resolution and the survey, two steps early."""
     step_one = {"event": "bot", "text": "Step 1 of 3: Open the sign-in page.", "metadata": {"utter_action": "utter_guide_step"}}
@@ -128,6 +128,15 @@ def test_an_okay_after_a_step_that_is_not_the_last_is_go_on(dispatcher, domain, 
     assert responses(dispatcher) == ["utter_guide_step"]
     assert dispatcher.messages[0]["number"] == 2
     assert slots_set(events)["guide_step"] == 2
+
+
+def test_yes_it_works_after_a_step_is_that_it_helped(dispatcher, domain):
+    step_one = {"event": "bot", "text": "Step 1 of 3: Open the sign-in page.", "metadata": {"utter_action": "utter_guide_step"}}
+    tracker = guide_tracker(domain, "affirm", "yes that fixed it", step=1, history=[step_one])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
 
 
 def test_step_by_step_walks_the_steps_then_asks_if_it_helped(domain):

@@ -2,7 +2,7 @@
 answer did not work, told apart from a question, in the four languages."""
 import pytest
 
-from bot.engine.feedback_words import says_it_did_not_help, says_it_helped, says_it_helped_plainly
+from bot.engine.feedback_words import opens_with_no, says_it_did_not_help, says_it_helped, says_it_helped_plainly
 
 
 @pytest.mark.parametrize("text", [
@@ -41,6 +41,8 @@ NOT_HELPED = [
     "עדיין תקלה", "جربت وما اشتغل", "جربت ولم ينفع", "مازالت المشكلة", "لم تحل", "ani to nepomohlo",
     "pořád stejná chyba", "it didn't really work", "לא ממש עובד", "no change", "nothing happened", "didn't work either",
     "same thing", "אותו דבר", "אין שינוי", "ما تغير شي", "نفس الشي", "no luck",
+    # a "no" that answers the bot, then the same problem (a third review: read as "no problem")
+    "no, same problem", "nope, same issue", "לא, אותה בעיה", "لا، نفس المشكلة", "ne, stejný problém",
 ]
 
 
@@ -59,10 +61,12 @@ def test_a_message_that_only_says_the_answer_did_not_work(text):
     "not a problem", "that's not an issue", "لا مشكلة", "مش مشكلة", "I don't have any problems",
     # "again" or "still" in thanks, and anything that says it worked (a review found these read as a no)
     "it works again, thanks", "thanks again, it worked", "problem solved, thanks again", "I tried again and it worked",
-    "עובד שוב", "שוב תודה, זה עבד", "נפתר, תודה שוב", "díky, zase to jde", "اشتغل بعد ما جربت مرتين", "still waiting",
+    "עובד שוב", "שוב תודה, זה עבד", "נפתר, תודה שוב", "díky, zase to jde", "اشتغل بعد ما جربت مرتين",
     # a problem denied by "no", or "nothing" that negates nothing (a second review)
     "no problem, thanks again", "thanks again, no problem", "still no error", "no issue again", "nothing, it works",
-    "nothing to fix", "no thanks", "the same thing happened to my friend",
+    "nothing to fix", "no thanks",
+    # a "no" that answers the bot, then that it works (a third review: read as "not working")
+    "no, fixed", "no, resolved", "no, works", "no, the fix worked", "ne, funguje", "لا، اشتغل", "לא, עובד",
 ])
 def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
     assert not says_it_did_not_help(text)
@@ -81,3 +85,26 @@ def test_it_helped_plainly(text):
 def test_a_helped_with_anything_that_may_negate_it_is_not_plainly_that(text):
     """DIET reads these as a no, and a no they stay (a review found "I don't think it helped" made a yes)."""
     assert not says_it_helped_plainly(text)
+
+
+@pytest.mark.parametrize("text", ["no, both amounts were taken from my card", "No. Still nothing", "nope still broken",
+                                  "Nah", "לא, עדיין לא הגיע", "لا، لم يصلني شيء", "ne, pořád nic", "  no!"])
+def test_a_message_that_answers_no_first_opens_with_no(text):
+    assert opens_with_no(text)
+
+
+@pytest.mark.parametrize("text", ["no one answers my emails", "לא מצליח להתחבר", "لا أستطيع تسجيل الدخول",
+                                  "nefunguje mi to", "notifications", "and can I pay with paypal?", "", None])
+def test_a_negation_or_anything_else_does_not(text):
+    assert not opens_with_no(text)
+
+
+@pytest.mark.parametrize("text", ["got it", "ok got it", "הבנתי", "فهمت", "rozumím"])
+def test_got_it_is_that_it_helped_except_under_one_step_of_a_guide(text):
+    assert says_it_helped(text)
+    assert not says_it_helped(text, understood_is_enough=False)
+
+
+@pytest.mark.parametrize("text", ["yes that fixed it", "yes, it's working now", "yes it worked"])
+def test_that_it_works_is_that_it_helped_even_under_a_step(text):
+    assert says_it_helped(text, understood_is_enough=False)

@@ -9,7 +9,6 @@ from bot.kb.replies import (
     after_a_miss,
     clarify_buttons,
     last_bot_response,
-    opens_with_no,
 )
 from bot.kb.search import Candidate
 from bot.settings import PROJECT_ROOT
@@ -92,16 +91,6 @@ def test_a_bot_message_without_a_named_response_or_no_message_names_none():
     assert last_bot_response([]) is None
 
 
-@pytest.mark.parametrize("text", ["no, both amounts were taken from my card", "No. Still nothing", "nope still broken",
-                                  "Nah", "לא, עדיין לא הגיע", "لا، لم يصلني شيء", "ne, pořád nic", "  no!"])
-def test_a_message_that_answers_no_first_opens_with_no(text):
-    assert opens_with_no(text)
-
-
-@pytest.mark.parametrize("text", ["no one answers my emails", "לא מצליח להתחבר", "لا أستطيع تسجيل الدخول",
-                                  "nefunguje mi to", "notifications", "and can I pay with paypal?", "", None])
-def test_a_negation_or_anything_else_does_not(text):
-    assert not opens_with_no(text)
 
 
 def test_a_question_asked_before_the_session_began_is_no_longer_the_last_bot_response():
