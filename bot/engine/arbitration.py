@@ -53,6 +53,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.engine.feedback_words import UNDERSTOOD_PHRASES
 from bot.language import ARABIC_ATTACHED_PREFIX, HEBREW_ATTACHED_PREFIX
 
 ARBITRATED_INTENTS = (
@@ -166,6 +167,7 @@ OKAY_WORDS = frozenset({
 })
 """An okay: a yes to a question, or only an acknowledgement ("סבבה" to "Sure, I'll continue in Hebrew")."""
 MAX_YES_WORDS = 3
+_UNDERSTOOD_WORDS = frozenset(word for phrase in UNDERSTOOD_PHRASES for word in phrase)
 HELP_ME = frozenset({"ساعدني", "ساعدنى"})
 """"Help me", which is also "it helped me" (a yes to "Did that help?"): a request for help only beside a word
 that asks (:data:`ASKING_WORDS`), or with nothing open to answer."""
@@ -274,13 +276,18 @@ def says_help_me(text: str | None) -> bool:
 
 
 def only_says_yes(text: str | None) -> bool:
-    """Whether the message is only a yes or an okay ("okay", "אוקיי", "تمام", "dobře", "ok sure"), not asked
-    ("בטוח?", are you sure?): DIET read "okay" and "אוקיי" as nothing it knew (the KB then said it was out of
-    scope), "בסדר" as a rating, "fine" as withdrawing the request."""
+    """Whether the message is only a yes, an okay or a "got it" ("okay", "אוקיי", "تمام", "dobře", "ok got it",
+    "הבנתי"), not asked ("בטוח?", are you sure?): DIET read "okay" and "אוקיי" as nothing it knew (the KB then
+    said it was out of scope, also in the middle of a guide's steps), "בסדר" as a rating, "fine" as withdrawing
+    the request."""
     if "?" in (text or "") or "؟" in (text or ""):
         return False
     found = words(text or "")
-    return 0 < len(found) <= MAX_YES_WORDS and all(word in YES_WORDS or word in OKAY_WORDS for word in found)
+    understood = any(tuple(found[start:start + len(phrase)]) == phrase
+                     for phrase in UNDERSTOOD_PHRASES for start in range(len(found)))
+    return (0 < len(found) <= MAX_YES_WORDS
+            and all(word in YES_WORDS or word in OKAY_WORDS or word in _UNDERSTOOD_WORDS for word in found)
+            and (understood or any(word in YES_WORDS or word in OKAY_WORDS for word in found)))
 
 
 def says_yes(text: str | None) -> bool:

@@ -487,13 +487,13 @@ def test_help_me_alone_is_help_me_but_not_this_helped_me():
 
 
 @pytest.mark.parametrize("text", ["okay", "OK!", "ok sure", "אוקיי", "בסדר", "סבבה", "تمام", "أوكي", "طيب", "dobře",
-                                  "jasně", "alright", "fine"])
+                                  "jasně", "alright", "fine", "ok got it", "got it", "הבנתי", "فهمت", "rozumím"])
 def test_an_okay_alone_only_says_yes(text):
     assert only_says_yes(text)
 
 
 @pytest.mark.parametrize("text", ["ok thanks", "okay but it still fails", "fine print", "בסדר גמור תודה רבה לך",
-                                  "تمام الحمد لله", "", "ok ok ok ok", "בטוח?", "okay?", "تمام؟"])
+                                  "تمام الحمد لله", "", "ok ok ok ok", "בטוח?", "okay?", "تمام؟", "it", "got it?"])
 def test_an_okay_with_more_is_not_only_a_yes(text):
     assert not only_says_yes(text)
 
