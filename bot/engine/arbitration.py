@@ -263,16 +263,19 @@ def asks_for_help_only(text: str | None) -> bool:
     found = words(text or "")
     asking = any(word in ASKING_WORDS for word in found)
     help_words = HELP_WORDS | HELP_ME if asking else HELP_WORDS  # "ساعدني من فضلك": help me, please
-    return (0 < len(found) <= MAX_HELP_WORDS and any(word in help_words for word in found)
-            and all(word in help_words or word in HELP_FILLER_WORDS for word in found))
+    return _only_asks_with(found, help_words)
 
 
 def says_help_me(text: str | None) -> bool:
     """Whether the message is "help me" (:data:`HELP_ME`) with nothing more, which with no question open is a
     request for help, not the yes DIET reads."""
-    found = words(text or "")
-    return (0 < len(found) <= MAX_HELP_WORDS and any(word in HELP_ME for word in found)
-            and all(word in HELP_ME or word in HELP_FILLER_WORDS for word in found))
+    return _only_asks_with(words(text or ""), HELP_ME)
+
+
+def _only_asks_with(found: list[str], help_words: frozenset[str]) -> bool:
+    """Whether the words are a few of ``help_words`` among :data:`HELP_FILLER_WORDS` and nothing else."""
+    return (0 < len(found) <= MAX_HELP_WORDS and any(word in help_words for word in found)
+            and all(word in help_words or word in HELP_FILLER_WORDS for word in found))
 
 
 def only_says_yes(text: str | None) -> bool:

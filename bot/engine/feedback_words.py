@@ -13,6 +13,11 @@ from itertools import pairwise
 
 from bot.engine.typed_text import fold_typed
 
+
+def _folded(*words: str) -> frozenset[str]:
+    return frozenset(fold_typed(word) for word in words)
+
+
 UNDERSTOOD_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in ("got it", "הבנתי", "فهمت", "rozumim"))
 """"Got it": under an answer, that it helped; under one step of a guide, only that step."""
 HELPED_PHRASES = UNDERSTOOD_PHRASES + tuple(tuple(fold_typed(phrase).split()) for phrase in (
@@ -23,40 +28,43 @@ HELPED_PHRASES = UNDERSTOOD_PHRASES + tuple(tuple(fold_typed(phrase).split()) fo
     "pomohlo", "pomohl", "pomohla", "pomohli", "staci", "vyreseno", "uz to mam", "funguje", "to je vse",
     "to jde", "uz jde",
 ))
-NEGATIONS = frozenset(fold_typed(word) for word in {
+NEGATIONS = _folded(
     "not", "didn't", "didnt", "doesn't", "doesnt", "wasn't", "wasnt", "isn't", "isnt", "never", "hasn't",
     "לא", "ما", "لم", "لا", "مش", "مو", "غير", "ne",
-})
+)
 _WORD = re.compile(r"[\w']+")
 _AND = ("ו", "و")  # "ולא עובד", "وما اشتغل": "and" is written onto the next word
 # Articles and adverbs a negation may stand before: "didn't really work", "לא ממש עובד".
-_BETWEEN = frozenset(fold_typed(word) for word in (
-    "a", "an", "the", "really", "even", "quite", "any", "ממש", "בכלל", "خالص", "ابدا", "vubec", "moc",
-))
+_BETWEEN = _folded("a", "an", "the", "really", "even", "quite", "any", "ממש", "בכלל", "خالص", "ابدا", "vubec", "moc")
 # Words that may stand around "it helped" in a message that says only that ("that helped, thanks", "هذا
 # ساعدني"): no negation can hide among them ("I don't think it helped", "nemyslím, že to pomohlo").
-_AROUND_HELPED = frozenset(fold_typed(word) for word in (
+_AROUND_HELPED = _folded(
     "it", "that", "this", "really", "very", "so", "much", "a", "lot", "thanks", "thank", "you", "great", "yes",
     "זה", "ממש", "מאוד", "תודה", "כן", "הרבה",
     "هذا", "هذه", "ده", "دي", "هاد", "جدا", "كثير", "شكرا", "نعم", "فعلا",
     "to", "mi", "moc", "dik", "diky", "dekuji", "ano", "opravdu", "velmi",
-))
+)
+_HELPED_WORDS = frozenset(word for phrase in HELPED_PHRASES for word in phrase)
 MAX_PLAIN_HELPED_WORDS = 6
+
+
+def _typed_words(text: str | None) -> list[str]:
+    """The message's words, folded as the closed word lists are, with a typographic apostrophe made plain."""
+    return _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
 
 
 def says_it_helped_plainly(text: str | None) -> bool:
     """Whether the message says only that the answer helped ("هذا ساعدني", this helped me, which DIET read as a
     no): a phrase of :data:`HELPED_PHRASES` among a few words that cannot negate it."""
-    words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
-    helped = {word for phrase in HELPED_PHRASES for word in phrase}
+    words = _typed_words(text)
     return (says_it_helped(text) and len(words) <= MAX_PLAIN_HELPED_WORDS
-            and all(word in helped or word in _AROUND_HELPED for word in words))
+            and all(word in _HELPED_WORDS or word in _AROUND_HELPED for word in words))
 
 
 def says_it_helped(text: str | None, understood_is_enough: bool = True) -> bool:
     """Whether the message says the answer helped or was enough, not merely yes; with ``understood_is_enough``
     false, "got it" does not count (under one step of a guide it acknowledges the step)."""
-    words = _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
+    words = _typed_words(text)
     phrases = HELPED_PHRASES if understood_is_enough else HELPED_PHRASES[len(UNDERSTOOD_PHRASES):]
     for start in range(len(words)):
         for phrase in phrases:
@@ -74,10 +82,6 @@ def _negated_before(words: list[str], start: int) -> bool:
 def _negation(word: str) -> bool:
     """Whether ``word`` is a negation, also with "and" written onto it ("ולא", "وما")."""
     return word in NEGATIONS or (word.startswith(_AND) and word[1:] in NEGATIONS)
-
-
-def _folded(*words: str) -> frozenset[str]:
-    return frozenset(fold_typed(word) for word in words)
 
 
 # "Still not working" says what an answer did, nothing of a topic, in one of three ways: a negation and what
@@ -148,10 +152,9 @@ def opens_with_no(text: str | None) -> bool:
 def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
-    folded = fold_typed(text or "").replace("\u2019", "'")
     # A "no" that answers the bot comes first and is set off ("no, fixed", "ne, nefunguje"): what follows says how.
-    words = [_unprefixed(word) for word in _WORD.findall(folded)][1 if opens_with_no(folded) else 0:]
-    if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in folded):
+    words = [_unprefixed(word) for word in _typed_words(text)][1 if opens_with_no(text) else 0:]
+    if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in text or ""):
         return False
     if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(" ".join(words)):
         return False

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.engine.arbitration import asks_for_help_only, only_says_yes, words
+from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
@@ -56,11 +56,8 @@ def names_no_problem(text: str | None) -> bool:
     return asks_for_help_only(text) or says_it_did_not_help(text) or only_says_yes(text)
 
 
-# Answers to "What's your name?" that are no name. Not every yes: "Jo", "Ano", "Dobrá" are names too.
-_NOT_NAMES = frozenset({
-    "ok", "okay", "okey", "fine", "sure", "yes", "yeah", "yep", "alright", "כן", "בסדר", "סבבה", "אוקיי", "אוקי",
-    "نعم", "تمام", "طيب", "اوكي", "ماشي",
-})
+# Answers to "What's your name?" that are no name: a yes or an okay, except those that are names too.
+_NOT_NAMES = (YES_WORDS | OKAY_WORDS) - {"jo", "ano", "dobra"}  # Jo, Ano, Dobrá
 
 
 def _no_name(name: str) -> bool:

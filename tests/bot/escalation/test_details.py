@@ -81,6 +81,7 @@ def test_anything_but_exactly_one_valid_email_is_refused(text):
     ("x" * 100, "X" + "x" * 99),  # the longest name; typed all in lower case, so capitalised
     ("Noa\u202e moc.knab", "Noa moc.knab"),  # bidi controls would reorder the console's text around it
     ("\u2067נועה\u2069 \u200fכהן", "נועה כהן"),
+    ("Jo", "Jo"), ("Ano", "Ano"), ("Dobrá", "Dobrá"),  # a Czech yes or okay, and a name too
 ])
 def test_a_usable_name_is_tidied(text, name):
     assert clean_name(text) == name
@@ -120,6 +121,7 @@ def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
 @pytest.mark.parametrize("text", [
     None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
     "x" * 101, HUGE, "\u202e\u200f\u2066", "help", "I need help", "יש לי בעיה", "مساعدة", "pomoc",
+    "okay", "yes sure", "בסדר", "تمام", "Jasně",  # a yes or an okay to "What's your name?"
 ])
 def test_an_unusable_name_is_refused(text):
     assert clean_name(text) is None
