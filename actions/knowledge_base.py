@@ -117,7 +117,7 @@ class ActionAnswerQuestion(Action):
 
         knowledge_base, result = await _search(question, language)
         events = _looked_up(question)
-        rejected = _rejected_articles(tracker, question)
+        rejected = knowledge_base.with_translations(_rejected_articles(tracker, question))
         if _offers_only(result, rejected):
             # "no, both amounts were taken from my card": only the article just shown, which did not help.
             await _mark_helped(tracker, helped=False)
@@ -403,7 +403,7 @@ async def _after_a_miss(dispatcher: CollectingDispatcher, tracker: Tracker, ques
         return _missed(dispatcher, tracker, REPHRASE)
     knowledge_base, result = searched or await _search(question, language)
     tried = list(tracker.get_slot("kb_tried") or [])
-    runner_up = result.next_best(tried)
+    runner_up = result.next_best(knowledge_base.with_translations(tried))
     if runner_up is None:
         dispatcher.utter_message(response=REPHRASE)
         return [SlotSet("kb_misses", misses), SlotSet("awaiting_feedback", False)]

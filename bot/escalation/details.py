@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
+from bot.engine.arbitration import asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
@@ -56,15 +56,14 @@ def names_no_problem(text: str | None) -> bool:
     return asks_for_help_only(text) or says_it_did_not_help(text) or only_says_yes(text)
 
 
-# Answers to "What's your name?" that are no name: a yes or an okay, except those that are names too.
-_NOT_NAMES = (YES_WORDS | OKAY_WORDS) - {"jo", "ano", "dobra"}  # Jo, Ano, Dobrá
+_YES_THAT_ARE_NAMES = frozenset({"jo", "ano", "dobra"})  # Jo, Ano, Dobrá: a Czech yes or okay, and a name
 
 
 def _no_name(name: str) -> bool:
-    """Whether what was typed as a name asks for help, says an answer did not work, or is only an okay."""
-    found = words(name)
+    """Whether what was typed as a name asks for help, says an answer did not work, or is only a yes, an okay
+    or a "got it" (a name that is a yes word too aside)."""
     return (asks_for_help_only(name) or says_it_did_not_help(name)
-            or (bool(found) and all(word in _NOT_NAMES for word in found)))
+            or (only_says_yes(name) and not set(words(name)) <= _YES_THAT_ARE_NAMES))
 
 
 def clean_name(text: str | None) -> str | None:

@@ -18,6 +18,7 @@ customer's language are searched after it, see :meth:`KnowledgeBase._search_untr
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +46,9 @@ class KnowledgeBase:
             language: frozenset(a.translation_key for a in self._articles.values() if a.language == language)
             for language in SUPPORTED_LANGUAGES
         }
+        self._versions: dict[str, set[str]] = defaultdict(set)  # an article's id in every language, by translation key
+        for article in self._articles.values():
+            self._versions[article.translation_key].add(article.id)
 
     @classmethod
     def build(
@@ -90,10 +94,17 @@ class KnowledgeBase:
         """The article with this id, or ``None`` (an unknown id, e.g. a stale button after a reload)."""
         return self._articles.get(article_id) if isinstance(article_id, str) else None
 
+    def with_translations(self, article_ids: Iterable[str]) -> frozenset[str]:
+        """The articles and every version of them in another language: an article that did not help in
+        English is no next best in Hebrew after the customer switched languages."""
+        found = frozenset(article_ids)
+        return found.union(*(self._versions[a.translation_key] for a in map(self.article, found) if a is not None))
+
     def search(self, question: str, language: str = "en", exclude_ids: Iterable[str] = ()) -> SearchResult:
         """Decide how to answer ``question`` from the articles in ``language``.
 
-        ``exclude_ids``: articles already offered that did not help; they are treated as absent.
+        ``exclude_ids``: articles already offered that did not help; they and their translations are
+        treated as absent.
         When no article in ``language`` answers it, an article that exists only in another language
         can (see :meth:`_search_untranslated`); the result's ``article_language`` says so.
         """
@@ -104,7 +115,7 @@ class KnowledgeBase:
             return SearchResult("abstain", [], "empty question", language or str(requested), coverage="out_of_domain")
         if not language:
             return SearchResult("abstain", [], f"unsupported language {requested!r}", str(requested), coverage="not_covered")
-        excluded = set(exclude_ids or ())
+        excluded = set(self.with_translations(exclude_ids or ()))
         index = self._indexes.get(language)
         if index is None:
             reason = "the knowledge base is empty" if not self._articles else f"no articles in language {language}"

@@ -209,6 +209,7 @@ def kb_decides(action_services, monkeypatch):
     """Make every search return ``result``: the situation is set exactly, whatever the search would decide."""
     def decide(result: SearchResult) -> None:
         real = action_services.knowledge_base.current()
-        stub = SimpleNamespace(search=lambda question, language="en", exclude_ids=(): result, article=real.article)
+        stub = SimpleNamespace(search=lambda question, language="en", exclude_ids=(): result, article=real.article,
+                               with_translations=real.with_translations)
         monkeypatch.setattr(action_services.knowledge_base, "current", lambda: stub)
     return decide

@@ -681,6 +681,36 @@ def test_no_written_out_finds_the_article_just_shown_and_gets_the_next_best_inst
     assert kb_queries(action_services, sender)[0].helped is False  # the first answer is a miss now
 
 
+def test_still_not_working_in_another_language_skips_the_translation_of_the_article_that_did_not_help(
+        action_services, dispatcher, domain, kb_decides):
+    """English answer, then "ועדיין לא עובד" (and still not working): the Hebrew copy of the same article was
+    the next best until 7 December."""
+    kb_decides(SearchResult("answer", [Candidate("reset-password-he", "איך לאפס את הסיסמה", 0.9),
+                                       Candidate("track-order-he", "מעקב אחר הזמנה", 0.5)], "confident", "he", 0.9))
+    tracker = make_tracker(domain, "ועדיין לא עובד", "ask_question",
+                           slots={"kb_tried": ["reset-password"], "kb_article_id": "reset-password",
+                                  "awaiting_feedback": True, "kb_question": ANSWERED, "language": "he"},
+                           history=[{"event": "bot", "metadata": {"utter_action": "utter_ask_kb_helped"}}])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    assert slots_set(events)["kb_article_id"] == "track-order-he"
+
+
+def test_a_question_whose_answer_is_a_translation_of_the_article_just_shown_is_a_no(dispatcher, domain, kb_decides):
+    kb_decides(SearchResult("answer", [Candidate("reset-password-he", "איך לאפס את הסיסמה", 0.9),
+                                       Candidate("track-order-he", "מעקב אחר הזמנה", 0.5)], "confident", "he", 0.9))
+    tracker = make_tracker(domain, "לא, עדיין לא מצליח להיכנס לחשבון", "ask_question",
+                           slots={"kb_tried": ["reset-password"], "kb_article_id": "reset-password",
+                                  "awaiting_feedback": True, "language": "he"})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_try_next", "utter_kb_answer", "utter_ask_kb_helped"]
+    assert slots_set(events)["kb_article_id"] == "track-order-he"
+
+
 def test_a_follow_up_the_same_article_answers_gets_it_again(dispatcher, domain, kb_decides):
     """"and can I pay with paypal" after the payment methods: a question, not a no."""
     kb_decides(CANCEL_ORDER_FIRST)

@@ -81,6 +81,16 @@ def test_excluded_articles_are_never_offered_again(demo_kb: KnowledgeBase):
     assert demo_kb.search("where is my order", "en", exclude_ids=everything).reason == "every article was already offered"
 
 
+def test_an_article_that_did_not_help_is_excluded_in_every_language(demo_kb: KnowledgeBase):
+    """A customer who switched to Hebrew after the English article did not help gets no Hebrew copy of it."""
+    assert demo_kb.with_translations(["reset-password", "unknown-id"]) == {
+        "reset-password", "reset-password-he", "reset-password-ar", "reset-password-cs", "unknown-id"}
+    assert demo_kb.with_translations([]) == frozenset()
+    assert demo_kb.search("שכחתי את הסיסמה", "he").top.article_id == "reset-password-he"
+    again = demo_kb.search("שכחתי את הסיסמה", "he", exclude_ids=["reset-password"])
+    assert "reset-password-he" not in {c.article_id for c in again.candidates}
+
+
 def test_after_a_no_the_runner_up_is_offered_only_when_it_was_plausible(demo_kb: KnowledgeBase):
     cancel = demo_kb.search("how do I cancel", "en")
     assert cancel.top.article_id == "cancel-order"
