@@ -12,6 +12,7 @@ from bot.ces.store import kb_resolution_key, record_resolution, should_ask
 from bot.ces.surveys import asked_this_session
 from bot.engine.arbitration import announces_a_question, asks_for_help_only, says_help_me, says_yes
 from bot.engine.feedback_words import opens_with_no, says_it_did_not_help, says_it_helped
+from bot.engine.reactions import says_nothing
 from bot.engine.typed_buttons import SHOW_ALL_STEPS
 from bot.escalation.details import earlier_complaints
 from bot.escalation.triggers import always_human_topic, asks_for_a_person, is_frustrated
@@ -112,7 +113,7 @@ class ActionAnswerQuestion(Action):
         reason = await _reason_for_a_person(question, tracker)
         if reason is not None:
             return _escalate(reason, question)
-        if asks_for_help_only(question) or says_it_did_not_help(question):
+        if asks_for_help_only(question) or says_it_did_not_help(question) or says_nothing(question):
             return await _help_without_a_topic(dispatcher, tracker, question)
 
         knowledge_base, result = await _search(question, language)
@@ -298,7 +299,8 @@ class ActionKbFeedback(Action):
                 return [SlotSet("next_step", "escalate")]
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("next_step", None), SlotSet("escalation_reason", None), SlotSet("kb_misses", 0)]
-        if said_yes and (says_help_me(text) or asks_for_help_only(text)):  # "ساعدني" (help me) with nothing open
+        # "ساعدني" (help me), or a "👍" or "😡" that answers nothing: what is it about?
+        if (said_yes and (says_help_me(text) or asks_for_help_only(text))) or says_nothing(text):
             return await _help_without_a_topic(dispatcher, tracker, text or "")
         dispatcher.utter_message(response="utter_anything_else")
         # An offer of a person let pass earlier is no longer open: a yes now takes up nothing.
@@ -334,8 +336,9 @@ async def _did_not_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
 
 async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list[EventType]:
-    """A request for help that says nothing of what about ("help", "I have a problem"), or a message that only says
-    the answer did not work ("still not working"): nothing to look up.
+    """A request for help that says nothing of what about ("help", "I have a problem"), a message that only says
+    the answer did not work ("still not working"), or one without a word ("??", "😡" with nothing open): nothing
+    to look up.
 
     Right after "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"), unless it
     announces another question ("one more question"); "still not working" is a no to a guide's steps too, to

@@ -62,6 +62,7 @@ from bot.engine.arbitration import (
 )
 from bot.engine.feedback_words import says_it_did_not_help, says_it_helped_plainly
 from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name, opens_with_a_greeting
+from bot.engine.reactions import reaction_intent, says_nothing
 from bot.engine.typed_buttons import typed_button_intent
 
 logger = logging.getLogger(__name__)
@@ -171,6 +172,13 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             if reference_only(text):
                 logger.debug("'%s' (%.3f) overruled: the message is a ticket reference", name, confidence)
                 _overrule(message, CHECK_TICKET_STATUS, 1.0)
+                continue
+            reaction = reaction_intent(text)
+            if reaction is not None or says_nothing(text):
+                # DIET reads every message without a word as a no; a reaction is a yes or a no, the rest says nothing.
+                if name != (reaction or DEFAULT_NLU_FALLBACK_INTENT_NAME):
+                    logger.debug("'%s' (%.3f) overruled: the message has no word", name, confidence)
+                    _overrule(message, reaction or DEFAULT_NLU_FALLBACK_INTENT_NAME, 1.0 if reaction else confidence)
                 continue
             introduced = introduced_name(text)
             if introduced is not None:

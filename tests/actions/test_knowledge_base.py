@@ -374,8 +374,20 @@ def test_a_frustrated_cry_for_help_still_goes_to_a_person(dispatcher, domain):
     assert slots_after(tracker, events)["next_step"] == "escalate"
 
 
-@pytest.mark.parametrize("question", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE kb_queries;--",
-                                      "\x00\x01\x02", "password " * 12_000])
+@pytest.mark.parametrize("question", ["", "   ", "??", "...", "😀😀😀", "🤷", "\x00\x01\x02"])
+def test_a_message_without_a_word_is_asked_what_it_is_about_and_looked_up_nowhere(action_services, dispatcher, domain,
+                                                                                  question):
+    """Until 7 December it was looked up: "Sorry, that's outside what I can help with here"."""
+    tracker = make_tracker(domain, question, "nlu_fallback", history=[GREETED])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+    assert slots_after(tracker, events)["next_step"] is None
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
+@pytest.mark.parametrize("question", ["<script>alert(1)</script>", "'; DROP TABLE kb_queries;--", "password " * 12_000])
 def test_odd_messages_get_an_answer_and_are_logged_safely(action_services, dispatcher, domain, question):
     tracker = make_tracker(domain, question, "ask_question")
 
@@ -1002,6 +1014,25 @@ def test_help_me_read_as_a_yes_with_nothing_open_asks_what_about(dispatcher, dom
     run(ActionKbFeedback(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+
+
+@pytest.mark.parametrize(("text", "intent"), [("😡😡😡", "deny"), ("👍", "affirm"), ("🙏", "affirm")])
+def test_a_reaction_that_answers_nothing_asks_what_about(dispatcher, domain, text, intent):
+    """"😡" as a first message got "Okay. Is there anything else I can help with?" until 7 December."""
+    tracker = make_tracker(domain, text, intent, history=[GREETED])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_kb_ask_what_about"]
+
+
+def test_a_thumbs_up_right_after_did_that_help_is_that_it_helped(action_services, dispatcher, domain):
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "👍🏽", "affirm", slots=slots, sender_id=sender, history=[ASKED_IF_IT_HELPED])
+
+    run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
 
 
 def test_help_me_right_after_did_that_help_is_that_it_helped(action_services, dispatcher, domain):

@@ -537,6 +537,18 @@ def test_a_message_that_only_says_the_answer_did_not_work_goes_to_the_knowledge_
     assert {r["intent"] for r in arbiter_reads(said_no, "deny", trained_vocabularies)} == {"deny"}
 
 
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_without_a_word_is_a_reaction_or_says_nothing_whatever_diet_read():
+    """DIET read every message without a letter as a no (0.996): "👍" under "Did that answer your question?"
+    marked the article a miss until 7 December."""
+    for diet_reads in ("deny", "affirm", "rate_effort"):
+        read = arbiter_reads(["👍", "❤️", "👎", "😡😡", "??", "...", "🤷"], diet_reads)
+        assert [r["intent"] for r in read] == ["affirm", "affirm", "deny", "deny"] + ["nlu_fallback"] * 3, diet_reads
+    # A rating, a ticket reference or a word keeps its reading.
+    assert [r["intent"] for r in arbiter_reads(["6", "٦"], "rate_effort")] == ["rate_effort"] * 2
+    assert [r["intent"] for r in arbiter_reads(["no 👎"], "deny")] == ["deny"]
+
+
 @pytest.fixture(scope="module")
 def trained_vocabularies(tmp_path_factory) -> Path:
     """The file of every intent's words as training gives them to the arbiter."""
