@@ -271,16 +271,17 @@ class ActionKbFeedback(Action):
         return only_changes(tracker, await self._feedback(dispatcher, tracker))
 
     async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        said_yes = tracker.get_intent_of_latest_message() == "affirm"
+        # A thank-you reaches this action only right under "Did that answer your question?" (ThanksForAnAnswerPolicy).
+        said_yes = tracker.get_intent_of_latest_message() in ("affirm", "thank")
         asked = last_bot_response(tracker.events)
-        if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?"
-            dispatcher.utter_message(response=WHAT_ELSE if said_yes else GOODBYE)
+        text = tracker.latest_message.get("text")
+        if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?": a "👍" or "🙏" there is thanks, bye
+            dispatcher.utter_message(response=WHAT_ELSE if said_yes and not says_nothing(text) else GOODBYE)
             return [SlotSet("awaiting_feedback", False), SlotSet("next_step", None)]
         # "All at once, or step by step?": yes is "show me", unless it says the answer was enough; after a step
         # that is not the last, "ok" or "got it" is "go on" (not "that helped" at step 2 of 5). Not a guide of
         # yesterday's session.
         in_guide = last_bot_response(tracker.events, this_session=True)
-        text = tracker.latest_message.get("text")
         if said_yes and in_guide in (GUIDE_CHOOSE, GUIDE_STEP) \
                 and not says_it_helped(text, understood_is_enough=in_guide == GUIDE_CHOOSE):
             shown = await _guide_step(dispatcher, tracker, show_all=in_guide == GUIDE_CHOOSE)

@@ -18,6 +18,8 @@ def _folded(*words: str) -> frozenset[str]:
     return frozenset(fold_typed(word) for word in words)
 
 
+ASK_HELPED = "utter_ask_kb_helped"
+""""Did that answer your question?", under every answer of the knowledge base (the engine's policies see it too)."""
 UNDERSTOOD_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in ("got it", "הבנתי", "فهمت", "rozumim"))
 """"Got it": under an answer, that it helped; under one step of a guide, only that step."""
 HELPED_PHRASES = UNDERSTOOD_PHRASES + tuple(tuple(fold_typed(phrase).split()) for phrase in (
@@ -153,7 +155,7 @@ def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
     # A "no" that answers the bot comes first and is set off ("no, fixed", "ne, nefunguje"): what follows says how.
-    words = [_unprefixed(word) for word in _typed_words(text)][1 if opens_with_no(text) else 0:]
+    words = [_unprefixed(word) for word in _typed_words(text)][1 if opens_with_no(fold_typed(text or "")) else 0:]
     if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in text or ""):
         return False
     if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(" ".join(words)):

@@ -32,11 +32,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
+from bot.engine.feedback_words import ASK_HELPED
 from bot.engine.introductions import INTRODUCE_SELF
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
@@ -55,6 +56,9 @@ LANGUAGE_SLOT = "language"
 COMPANY_SLOT = "company"
 COMPANY_NAME_VARIABLE = "COMPANY_NAME"
 GREET_BY_NAME_ACTION = "utter_nice_to_meet_you"
+FEEDBACK_ACTION = "action_kb_feedback"
+EFFORT_FORM = "ces_form"
+THANK_INTENT = "thank"
 
 
 class UntrainedPolicy(Policy):
@@ -193,6 +197,60 @@ class IntroductionPolicy(ActionRulePolicy):
         if introduced and not tracker.active_loop_name and not tracker.get_slot(HANDOFF_SLOT):
             return GREET_BY_NAME_ACTION
         return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class ThanksForAnAnswerPolicy(ActionRulePolicy):
+    """A thank-you right under "Did that answer your question?" says that it did: the yes/no action takes it as a
+    yes (the answer counts as resolved by the bot, and the effort question may follow), where the small-talk rule
+    said "You're welcome! Anything else?" and left the answer unrated. Customers thank far more often than they
+    press Yes.
+
+    A policy rather than a rule: a rule cannot see the question the knowledge base's action asked (a message it
+    sent, not an action of its own). Only for the turn it starts: the effort form it opens is the rules' after.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # Above RulePolicy (6), whose small-talk rule answers every thank-you; never during a handoff (HandoffPolicy).
+        return {"priority": 7}
+
+    @staticmethod
+    def _next_action(tracker: DialogueStateTracker) -> str | None:
+        """The yes/no action, then the effort form or listening, in the turn of such a thank-you; None otherwise
+        (no own actions: after the yes/no action or the form in other turns, the rules decide)."""
+        if (tracker.latest_message.intent or {}).get("name") != THANK_INTENT or tracker.get_slot(HANDOFF_SLOT):
+            return None
+        run = _actions_since_the_customer_spoke(tracker)
+        if not run:
+            answered = not tracker.active_loop_name and _last_bot_response(tracker) == ASK_HELPED
+            return FEEDBACK_ACTION if answered else None
+        if run[0] != FEEDBACK_ACTION:
+            return None  # a turn this policy did not start
+        if run == [FEEDBACK_ACTION] and tracker.get_slot("next_step") == "ask_effort":
+            return EFFORT_FORM
+        return ACTION_LISTEN_NAME if run[-1] in (FEEDBACK_ACTION, EFFORT_FORM) else None
+
+
+def _actions_since_the_customer_spoke(tracker: DialogueStateTracker) -> list[str]:
+    """The actions run since the latest customer message, oldest first."""
+    run: list[str] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, ActionExecuted) and event.action_name:
+            run.append(event.action_name)
+    return run[::-1]
+
+
+def _last_bot_response(tracker: DialogueStateTracker) -> str | None:
+    """The response the bot's latest message came from, in this session (Rasa names it in the metadata)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            return None
+        if isinstance(event, BotUttered):
+            return (event.metadata or {}).get("utter_action")
+    return None
 
 
 def slot_events(tracker: DialogueStateTracker, env: Mapping[str, str]) -> list[SlotSet]:

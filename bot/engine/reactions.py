@@ -7,10 +7,13 @@ message got "Okay. Anything else?". The NLU component (:mod:`bot.engine.nlu`) re
 """
 from __future__ import annotations
 
+import unicodedata
+
 # What a reaction may carry besides its emoji: skin tones, the presentation selectors, the joiner and the
-# gender signs it joins ("🤦‍♀️").
+# gender signs it joins ("🤦‍♀️"). Direction marks (right-to-left keyboards) and punctuation ("👍!") go too.
 _MODIFIERS = frozenset("\ufe0f\ufe0e\u200d\u2640\u2642") | frozenset(chr(code) for code in range(0x1F3FB, 0x1F400))
-APPROVING = frozenset("👍👌✅✔☑🆗🙂😊😀😃😄😁☺🥰😍🤩😎🤗😇🙌👏🎉💯💪🙏🤝❤♥💙💚💜🧡💛🤍🖤")
+_EMOTICONS = {":)": "affirm", ":-)": "affirm", "(:": "affirm", ":(": "deny", ":-(": "deny", ":'(": "deny", "):": "deny"}
+APPROVING = frozenset("👍👌✅✔✓☑🆗🙂😊😀😃😄😁☺🥰😍🤩😎🤗😇🙌👏🎉💯💪🙏🤝✌🫶❤♥💙💚💜🧡💛🤍🖤")
 """A yes: under "Did that answer your question?" it helped; "🙏" is thanks."""
 DISAPPROVING = frozenset("👎❌✖✗🙁☹😕😞😟😔😢😭😠😡🤬😤😩😫😒😖😣💔🤦")
 """A no: under "Did that answer your question?" it did not help, whether sad or angry."""
@@ -22,13 +25,21 @@ def says_nothing(text: str | None) -> bool:
 
 
 def reaction_intent(text: str | None) -> str | None:
-    """``affirm`` for a message of approving emoji only ("👍", "👍🏽👍", "❤️"), ``deny`` for disapproving ones
-    ("👎", "😡😡"), else None (mixed, other emoji, punctuation or any word)."""
+    """``affirm`` for a message of approving emoji only ("👍", "👍🏽👍!", "❤️", ":)"), ``deny`` for disapproving
+    ones ("👎", "😡😡", ":("), else None (mixed, other emoji, punctuation alone or any word)."""
     if not says_nothing(text):
         return None
-    marks = {ch for ch in text or "" if not ch.isspace() and ch not in _MODIFIERS}
+    emoticon = _EMOTICONS.get("".join((text or "").split()))
+    if emoticon is not None:
+        return emoticon
+    marks = {ch for ch in text or "" if not ch.isspace() and ch not in _MODIFIERS and not _mark_or_punctuation(ch)}
     if marks and marks <= APPROVING:
         return "affirm"
     if marks and marks <= DISAPPROVING:
         return "deny"
     return None
+
+
+def _mark_or_punctuation(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category == "Cf" or category.startswith("P")

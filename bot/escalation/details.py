@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.engine.arbitration import asks_for_help_only, only_says_yes, words
+from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
-from bot.engine.feedback_words import says_it_did_not_help
+from bot.engine.feedback_words import UNDERSTOOD_PHRASES, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
@@ -56,14 +56,17 @@ def names_no_problem(text: str | None) -> bool:
     return asks_for_help_only(text) or says_it_did_not_help(text) or only_says_yes(text)
 
 
-_YES_THAT_ARE_NAMES = frozenset({"jo", "ano", "dobra"})  # Jo, Ano, Dobrá: a Czech yes or okay, and a name
+# Answers to "What's your name?" that are no name: yes, okay and "got it" words, except the Czech yes and okay that
+# are names too (Jo, Ano, Dobrá).
+_NO_NAME_WORDS = (YES_WORDS | OKAY_WORDS | {word for phrase in UNDERSTOOD_PHRASES for word in phrase}) - {"jo", "ano", "dobra"}
 
 
 def _no_name(name: str) -> bool:
     """Whether what was typed as a name asks for help, says an answer did not work, or is only a yes, an okay
     or a "got it" (a name that is a yes word too aside)."""
+    found = words(name)
     return (asks_for_help_only(name) or says_it_did_not_help(name)
-            or (only_says_yes(name) and not set(words(name)) <= _YES_THAT_ARE_NAMES))
+            or (bool(found) and all(word in _NO_NAME_WORDS for word in found)))
 
 
 def clean_name(text: str | None) -> str | None:

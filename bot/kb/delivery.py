@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.engine.feedback_words import ASK_HELPED
 from bot.kb.loader import Article, plain_text
 
-ASK_HELPED = "utter_ask_kb_helped"
 FAQ_MAX_CHARS = 600
 """A ``faq`` longer than this (as plain text) is sent as its short answer and link instead."""
 CHANNELS_WITHOUT_BUTTONS = frozenset({"twilio"})

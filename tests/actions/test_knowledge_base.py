@@ -540,7 +540,8 @@ ASKED_ANYTHING_ELSE = {"event": "bot", "text": "Okay. Is there anything else I c
 
 @pytest.mark.parametrize("asked", ["utter_anything_else", "utter_you_are_welcome"])
 @pytest.mark.parametrize("text, intent, reply", [("no thats all thanks", "deny", "utter_goodbye"),
-                                                 ("yes", "affirm", "utter_what_else")])
+                                                 ("yes", "affirm", "utter_what_else"),
+                                                 ("👍", "affirm", "utter_goodbye"), ("🙏", "affirm", "utter_goodbye")])
 def test_yes_or_no_after_anything_else_answers_that_not_the_earlier_did_that_help(action_services, domain,
                                                                                    text, intent, reply, asked):
     """ "can i pay with apple pay" → "Did that help?" → "7" → "Okay. Anything else?" → "no" was read as "the
@@ -1033,6 +1034,19 @@ def test_a_thumbs_up_right_after_did_that_help_is_that_it_helped(action_services
     run(ActionKbFeedback(), dispatcher, tracker, domain)
 
     assert responses(dispatcher)[0] == "utter_glad_it_helped"
+
+
+def test_a_thank_you_right_after_did_that_help_is_that_it_helped(action_services, dispatcher, domain):
+    """"You're welcome! Anything else?" left the answer unrated until 7 December (ThanksForAnAnswerPolicy now
+    brings a thank-you here)."""
+    sender, slots = answered(domain, question="can I cancel")
+    tracker = make_tracker(domain, "תודה רבה!", "thank", slots=slots, sender_id=sender, history=[ASKED_IF_IT_HELPED])
+
+    events = run(ActionKbFeedback(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher)[0] == "utter_glad_it_helped"
+    assert slots_set(events)["awaiting_feedback"] is False
+    assert kb_queries(action_services, sender)[0].helped is True
 
 
 def test_help_me_right_after_did_that_help_is_that_it_helped(action_services, dispatcher, domain):

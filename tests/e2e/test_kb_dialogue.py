@@ -178,6 +178,20 @@ def test_a_score_in_a_sentence_is_stored_before_the_comment_question(stack, kb_b
     assert ratings(stack, sender) == [("ces", 2, True)]
 
 
+@pytest.mark.parametrize(("question", "reaction"), [("how much does shipping cost", "thanks!"),
+                                                     ("how much does shipping cost", "👍🏽")])
+def test_a_thank_you_or_a_thumbs_up_under_did_that_help_is_that_it_helped(stack, kb_built, sender, question, reaction):
+    answer = stack.say(sender, question)
+    assert last_bot_response(stack.tracker(sender)["events"]) == "utter_ask_kb_helped", answer
+
+    replies = texts(stack.say(sender, reaction))
+
+    # Until 7 December: "You're welcome! Anything else?" (the answer left unrated), and for "👍" the "No" (a miss).
+    assert any("glad that helped" in text for text in replies), replies
+    assert any("made it easy for me" in text for text in replies), replies
+    assert stack.tracker(sender)["active_loop"].get("name") == "ces_form"
+
+
 def test_no_after_anything_else_is_goodbye_not_a_miss(stack, kb_built, sender):
     stack.say(sender, "can i pay with apple pay")
     assert any("anything else" in text for text in texts(stack.say(sender, "7"))), "a score with no survey open"

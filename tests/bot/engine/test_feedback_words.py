@@ -43,6 +43,8 @@ NOT_HELPED = [
     "same thing", "אותו דבר", "אין שינוי", "ما تغير شي", "نفس الشي", "no luck",
     # a "no" that answers the bot, then the same problem (a third review: read as "no problem")
     "no, same problem", "nope, same issue", "לא, אותה בעיה", "لا، نفس المشكلة", "ne, stejný problém",
+    # the "no" as typed with a hamza or vowel marks, folded like every word
+    "لأ، المشكلة لسه موجودة", "לֹא, אותה בעיה",
 ]
 
 
@@ -67,6 +69,7 @@ def test_a_message_that_only_says_the_answer_did_not_work(text):
     "nothing to fix", "no thanks",
     # a "no" that answers the bot, then that it works (a third review: read as "not working")
     "no, fixed", "no, resolved", "no, works", "no, the fix worked", "ne, funguje", "لا، اشتغل", "לא, עובד",
+    "لأ، انحلت المشكلة", "لأ، اشتغل الحين", "לֹא, עובד שוב",
 ])
 def test_a_topic_or_a_plain_no_is_not_only_that_it_did_not_work(text):
     assert not says_it_did_not_help(text)

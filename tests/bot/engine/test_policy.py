@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from bot.engine.feedback_words import ASK_HELPED
 from bot.settings import PROJECT_ROOT
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
@@ -21,7 +22,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from bot.engine import policy as policies
 
@@ -32,10 +33,15 @@ policy = chosen.create(chosen.get_default_config(), LocalModelStorage(Path(tempf
 answers = []
 for case in json.loads(sys.stdin.read()):
     events = [ActionExecuted("action_listen"), SlotSet("handoff_active", case["handoff"]),
-              SlotSet("ticket_reference", case["ticket"]), ActiveLoop(case["loop"]), ActionExecuted("action_listen"),
-              UserUttered(case["text"], {"name": case["intent"], "confidence": case["confidence"]})]
-    if case["after"]:
-        events.append(ActionExecuted(case["after"]))
+              SlotSet("ticket_reference", case["ticket"]), ActiveLoop(case["loop"])]
+    if case["said"]:  # the bot's latest message, from this response
+        events.append(BotUttered("...", metadata={"utter_action": case["said"]}))
+    events += [ActionExecuted("action_listen"),
+               UserUttered(case["text"], {"name": case["intent"], "confidence": case["confidence"]})]
+    for action in (case["after"] or "").split():  # actions run since, in order
+        events.append(ActionExecuted(action))
+    if case["next_step"]:
+        events.append(SlotSet("next_step", case["next_step"]))
     tracker = DialogueStateTracker.from_events("c", events, slots=domain.slots)
     probabilities = policy.predict_action_probabilities(tracker, domain).probabilities
     best = max(range(len(probabilities)), key=probabilities.__getitem__)
@@ -80,7 +86,7 @@ CASES = [
     (("how long does a refund take?", "ask_question", 0.9, False, None, "T-1042"), None),
     (("any update?", "ask_question", 0.6, False, None, "T-1042", "escalation_form"), None),
 ]
-FIELDS = ("text", "intent", "confidence", "handoff", "after", "ticket", "loop")
+FIELDS = ("text", "intent", "confidence", "handoff", "after", "ticket", "loop", "said", "next_step")
 
 
 INTRODUCTION_CASES = [
@@ -91,6 +97,23 @@ INTRODUCTION_CASES = [
     (("please call me Jim", "introduce_self", 1.0, True, None), None),
     (("my name is Dana", "introduce_self", 1.0, False, None, None, "escalation_form"), None),
     (("hello", "greet", 0.97, False, None), None),
+]
+
+
+ASKED = ASK_HELPED
+THANKS_CASES = [
+    # a thank-you right under "Did that answer your question?" is a yes, then the effort question or listening
+    (("thanks!", "thank", 0.99, False, None, None, None, ASKED), "action_kb_feedback"),
+    (("תודה רבה", "thank", 0.99, False, "action_kb_feedback", None, None, ASKED, "ask_effort"), "ces_form"),
+    (("díky", "thank", 0.99, False, "action_kb_feedback", None, None, ASKED), "action_listen"),
+    (("شكرا", "thank", 0.99, False, "action_kb_feedback ces_form", None, None, ASKED, "ask_effort"), "action_listen"),
+    # ... not under another line, during a handoff or a form, for a yes, nor in a turn it did not start
+    (("thanks!", "thank", 0.99, False, None, None, None, "utter_greet"), None),
+    (("thanks!", "thank", 0.99, False, None, None, None, None), None),
+    (("thanks!", "thank", 0.99, True, None, None, None, ASKED), None),
+    (("thanks!", "thank", 0.99, False, None, None, "ces_form", ASKED), None),
+    (("yes", "affirm", 0.99, False, None, None, None, ASKED), None),
+    (("thanks!", "thank", 0.99, False, "ces_form", None, "ces_form", ASKED), None),
 ]
 
 
@@ -111,3 +134,8 @@ def test_the_policy_withdraws_only_on_a_button_or_a_short_confident_leaving_mess
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
 def test_a_customer_who_only_said_who_they_are_is_greeted_by_name_outside_a_handoff_and_a_form():
     assert predictions("IntroductionPolicy", INTRODUCTION_CASES) == [(case[0], want) for case, want in INTRODUCTION_CASES]
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="needs the engine env (.venv-engine)")
+def test_a_thank_you_right_under_did_that_answer_your_question_is_a_yes():
+    assert predictions("ThanksForAnAnswerPolicy", THANKS_CASES) == [(case[0], want) for case, want in THANKS_CASES]

@@ -4,18 +4,21 @@ import pytest
 from bot.engine.reactions import APPROVING, DISAPPROVING, reaction_intent, says_nothing
 
 
-@pytest.mark.parametrize("text", ["👍", "👍🏽", "👍 👍", "👌", "✅", "❤️", "🙂", "😊", "🙏", "🙏🏾", "💯"])
+@pytest.mark.parametrize("text", ["👍", "👍🏽", "👍 👍", "👌", "✅", "❤️", "🙂", "😊", "🙏", "🙏🏾", "💯", "🫶", "✌️", ":)", ": )",
+                                  # with punctuation, or the direction mark a right-to-left keyboard adds
+                                  "👍!", "❤️!", "🙏.", "\u200f👍", "\u200e🙏\u061c"])
 def test_an_approving_reaction_is_a_yes(text):
     assert reaction_intent(text) == "affirm"
 
 
-@pytest.mark.parametrize("text", ["👎", "👎🏻", "❌", "🙁", "😕", "😭😭", "😡😡😡", "🤬", "🤦‍♀️"])
+@pytest.mark.parametrize("text", ["👎", "👎🏻", "❌", "🙁", "😕", "😭😭", "😡😡😡", "🤬", "🤦‍♀️", "👎!", "\u200f😡", ":(", ":'("])
 def test_a_disapproving_reaction_is_a_no(text):
     assert reaction_intent(text) == "deny"
 
 
 @pytest.mark.parametrize("text", [
     None, "", "   ", "??", "...", "🤷", "🍕", "👍👎", "👍 ok", "ok 👍", "👍2", "thanks 🙏", "כן 👍", "6", "/affirm",
+    "\u200f", "!?", ":", ":D",
 ])
 def test_mixed_other_or_worded_messages_are_no_reaction(text):
     assert reaction_intent(text) is None

@@ -121,7 +121,7 @@ def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
 @pytest.mark.parametrize("text", [
     None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
     "x" * 101, HUGE, "\u202e\u200f\u2066", "help", "I need help", "יש לי בעיה", "مساعدة", "pomoc",
-    "okay", "yes sure", "בסדר", "تمام", "Jasně", "got it", "ok got it", "הבנתי",  # a yes, okay or "got it"
+    "okay", "yes sure", "בסדר", "تمام", "Jasně", "got it", "ok got it", "הבנתי", "Okay?", "ok ok ok ok",  # a yes, okay or "got it"
 ])
 def test_an_unusable_name_is_refused(text):
     assert clean_name(text) is None
