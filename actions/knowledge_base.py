@@ -271,9 +271,10 @@ class ActionKbFeedback(Action):
         return only_changes(tracker, await self._feedback(dispatcher, tracker))
 
     async def _feedback(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        # A thank-you reaches this action only right under "Did that answer your question?" (ThanksForAnAnswerPolicy).
-        said_yes = tracker.get_intent_of_latest_message() in ("affirm", "thank")
         asked = last_bot_response(tracker.events)
+        # A thank-you alone right under "Did that answer your question?" is a yes (ThanksForAnAnswerPolicy).
+        intent = tracker.get_intent_of_latest_message()
+        said_yes = intent == "affirm" or (intent == "thank" and asked == ASK_HELPED)
         text = tracker.latest_message.get("text")
         if asked in ANYTHING_ELSE:  # "Is there anything else I can help with?": a "👍" or "🙏" there is thanks, bye
             dispatcher.utter_message(response=WHAT_ELSE if said_yes and not says_nothing(text) else GOODBYE)

@@ -41,6 +41,8 @@ _CZECH_WORDS = frozenset(
     neni nevim od po pro proc prosim se si tak uz vam ve za ze zda chci potrebuji potrebuju
     protoze jestli taky tady moc nic vas vase ahoj dekuji dekuju diky dobry den
     heslo ucet objednavka objednavku platba platbu vratit zrusit zmenit
+    kolik stoji doprava dopravu doruceni zasilka zasilku balik balicek faktura fakturu penize vraceni
+    reklamace reklamaci predplatne objednat zaplatit kdo kam mohu muzete dobirka dobirku
     """.split()
 )
 _ENGLISH_WORDS = frozenset(

@@ -48,11 +48,28 @@ _AROUND_HELPED = _folded(
 )
 _HELPED_WORDS = frozenset(word for phrase in HELPED_PHRASES for word in phrase)
 MAX_PLAIN_HELPED_WORDS = 6
+# A thank-you and nothing else ("thanks a lot!", "תודה רבה", "يعطيك العافية", "díky moc"): not "thanks anyway",
+# "thanks for trying", "شكرا على كل حال" or "díky i tak", which thank for an answer that did not help.
+_THANKS = _folded("thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciated", "appreciate", "תודה", "תנקס",
+                  "شكرا", "مشكور", "مشكورة", "يعطيك", "العافية", "تسلم", "تسلمي", "يسلمو", "diky", "dik", "dekuji",
+                  "dekuju")
+_AROUND_THANKS = _folded("you", "so", "very", "much", "a", "lot", "many", "really", "great", "awesome", "perfect", "ok",
+                         "okay", "it", "רבה", "רבות", "ענקית", "אחי", "מעולה", "סבבה", "جزيلا", "كتير", "كثير", "الله",
+                         "ايدك", "ممتاز", "moc", "mockrat", "mnohokrat", "vam", "super", "skvele")
+MAX_THANKS_WORDS = 6
 
 
 def _typed_words(text: str | None) -> list[str]:
     """The message's words, folded as the closed word lists are, with a typographic apostrophe made plain."""
     return _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
+
+
+def only_thanks(text: str | None) -> bool:
+    """Whether the message is a thank-you and nothing else, which under "Did that answer your question?" says it
+    did (:data:`_THANKS` among a few of :data:`_AROUND_THANKS`)."""
+    words = _typed_words(text)
+    return (0 < len(words) <= MAX_THANKS_WORDS and any(word in _THANKS for word in words)
+            and all(word in _THANKS or word in _AROUND_THANKS for word in words))
 
 
 def says_it_helped_plainly(text: str | None) -> bool:

@@ -37,7 +37,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
-from bot.engine.feedback_words import ASK_HELPED
+from bot.engine.feedback_words import ASK_HELPED, only_thanks
 from bot.engine.introductions import INTRODUCE_SELF
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
@@ -224,12 +224,12 @@ class ThanksForAnAnswerPolicy(ActionRulePolicy):
         run = _actions_since_the_customer_spoke(tracker)
         if not run:
             answered = not tracker.active_loop_name and _last_bot_response(tracker) == ASK_HELPED
-            return FEEDBACK_ACTION if answered else None
+            return FEEDBACK_ACTION if answered and only_thanks(tracker.latest_message.text) else None
         if run[0] != FEEDBACK_ACTION:
             return None  # a turn this policy did not start
-        if run == [FEEDBACK_ACTION] and tracker.get_slot("next_step") == "ask_effort":
-            return EFFORT_FORM
-        return ACTION_LISTEN_NAME if run[-1] in (FEEDBACK_ACTION, EFFORT_FORM) else None
+        if run == [FEEDBACK_ACTION]:
+            return {"ask_effort": EFFORT_FORM, None: ACTION_LISTEN_NAME}.get(tracker.get_slot("next_step"))
+        return ACTION_LISTEN_NAME if run == [FEEDBACK_ACTION, EFFORT_FORM] else None
 
 
 def _actions_since_the_customer_spoke(tracker: DialogueStateTracker) -> list[str]:

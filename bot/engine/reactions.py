@@ -27,12 +27,13 @@ def says_nothing(text: str | None) -> bool:
 def reaction_intent(text: str | None) -> str | None:
     """``affirm`` for a message of approving emoji only ("👍", "👍🏽👍!", "❤️", ":)"), ``deny`` for disapproving
     ones ("👎", "😡😡", ":("), else None (mixed, other emoji, punctuation alone or any word)."""
-    if not says_nothing(text):
+    text = text or ""
+    if not says_nothing(text) or "?" in text or "؟" in text:  # "👍?" asks
         return None
-    emoticon = _EMOTICONS.get("".join((text or "").split()))
+    emoticon = _EMOTICONS.get("".join(text.split()))
     if emoticon is not None:
         return emoticon
-    marks = {ch for ch in text or "" if not ch.isspace() and ch not in _MODIFIERS and not _mark_or_punctuation(ch)}
+    marks = {ch for ch in text if not ch.isspace() and ch not in _MODIFIERS and not _mark_or_punctuation(ch)}
     if marks and marks <= APPROVING:
         return "affirm"
     if marks and marks <= DISAPPROVING:

@@ -541,6 +541,7 @@ ASKED_ANYTHING_ELSE = {"event": "bot", "text": "Okay. Is there anything else I c
 @pytest.mark.parametrize("asked", ["utter_anything_else", "utter_you_are_welcome"])
 @pytest.mark.parametrize("text, intent, reply", [("no thats all thanks", "deny", "utter_goodbye"),
                                                  ("yes", "affirm", "utter_what_else"),
+                                                 ("thanks", "thank", "utter_goodbye"),
                                                  ("👍", "affirm", "utter_goodbye"), ("🙏", "affirm", "utter_goodbye")])
 def test_yes_or_no_after_anything_else_answers_that_not_the_earlier_did_that_help(action_services, domain,
                                                                                    text, intent, reply, asked):

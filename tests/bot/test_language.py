@@ -43,6 +43,10 @@ RLM, LRM, RLE, PDF, RLI, PDI = "\u200f", "\u200e", "\u202b", "\u202c", "\u2067",
         (f"{RLE}where is my order{PDF}", "en"),
         (f"{RLI}مرحبا{PDI} {RLM}", "ar"),
         ("objednavka noa@example.com nefunguje", "cs"),  # the address is not Latin-script evidence
+        # a customer's everyday Czech words (until 7 December "kolik stojí doprava" was English, and out of scope)
+        ("kolik stojí doprava", "cs"),
+        ("kam mi prijde balik", "cs"),
+        ("kdo mi vrati penize", "cs"),
     ],
 )
 def test_detects_the_customers_language(text: str, expected: str):

@@ -2,7 +2,13 @@
 answer did not work, told apart from a question, in the four languages."""
 import pytest
 
-from bot.engine.feedback_words import opens_with_no, says_it_did_not_help, says_it_helped, says_it_helped_plainly
+from bot.engine.feedback_words import (
+    only_thanks,
+    opens_with_no,
+    says_it_did_not_help,
+    says_it_helped,
+    says_it_helped_plainly,
+)
 
 
 @pytest.mark.parametrize("text", [
@@ -111,3 +117,21 @@ def test_got_it_is_that_it_helped_except_under_one_step_of_a_guide(text):
 @pytest.mark.parametrize("text", ["yes that fixed it", "yes, it's working now", "yes it worked"])
 def test_that_it_works_is_that_it_helped_even_under_a_step(text):
     assert says_it_helped(text, understood_is_enough=False)
+
+
+@pytest.mark.parametrize("text", ["thanks!", "Thank you so much", "thx", "cheers", "תודה רבה!", "תודה אחי", "شكرا جزيلا",
+                                  "يعطيك العافية", "الله يعطيك العافية", "تسلم ايدك", "díky moc", "Děkuji mockrát",
+                                  "děkuju, super"])
+def test_a_thank_you_alone(text):
+    assert only_thanks(text)
+
+
+@pytest.mark.parametrize("text", [
+    # thanks for an answer that did not help (a review found these counted as "it helped")
+    "thanks anyway", "thanks for trying", "thanks for nothing", "thanks i guess", "cheers anyway",
+    "thanks, I will contact support", "شكرا على كل حال", "díky i tak", "תודה בכל זאת",
+    # more than thanks, or no thanks at all
+    "thanks but how do I get a refund", "no thanks", "ok", "great", "", None, "👍",
+])
+def test_a_thank_you_with_anything_else_is_not_one_alone(text):
+    assert not only_thanks(text)

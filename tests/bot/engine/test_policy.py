@@ -113,6 +113,11 @@ THANKS_CASES = [
     (("thanks!", "thank", 0.99, True, None, None, None, ASKED), None),
     (("thanks!", "thank", 0.99, False, None, None, "ces_form", ASKED), None),
     (("yes", "affirm", 0.99, False, None, None, None, ASKED), None),
+    # ... nor for thanks that say it did not help
+    (("thanks anyway", "thank", 0.99, False, None, None, None, ASKED), None),
+    (("شكرا على كل حال", "thank", 0.99, False, None, None, None, ASKED), None),
+    # after the yes/no action, anything but the effort question or nothing next is the rules' to follow
+    (("thanks!", "thank", 0.99, False, "action_kb_feedback", None, None, ASKED, "escalate"), None),
     (("thanks!", "thank", 0.99, False, "ces_form", None, "ces_form", ASKED), None),
 ]
 

@@ -18,7 +18,7 @@ def test_a_disapproving_reaction_is_a_no(text):
 
 @pytest.mark.parametrize("text", [
     None, "", "   ", "??", "...", "🤷", "🍕", "👍👎", "👍 ok", "ok 👍", "👍2", "thanks 🙏", "כן 👍", "6", "/affirm",
-    "\u200f", "!?", ":", ":D",
+    "\u200f", "!?", ":", ":D", "👍?", "👍؟",
 ])
 def test_mixed_other_or_worded_messages_are_no_reaction(text):
     assert reaction_intent(text) is None
