@@ -102,8 +102,9 @@ class HandoffPolicy(ActionRulePolicy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # Above RulePolicy (6) so an intent's rule never speaks over the agent.
-        return {"priority": 7}
+        # Above RulePolicy (6) so an intent's rule never speaks over the agent, and above every other policy (Rasa
+        # warns when two share a priority).
+        return {"priority": 8}
 
     @staticmethod
     def _next_action(tracker: DialogueStateTracker) -> str | None:
@@ -212,7 +213,8 @@ class ThanksForAnAnswerPolicy(ActionRulePolicy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # Above RulePolicy (6), whose small-talk rule answers every thank-you; never during a handoff (HandoffPolicy).
+        # Above RulePolicy (6), whose small-talk rule answers every thank-you; below HandoffPolicy (8), and it steps
+        # aside during a handoff anyway.
         return {"priority": 7}
 
     @staticmethod

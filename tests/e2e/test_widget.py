@@ -116,10 +116,12 @@ def test_a_reload_keeps_the_history_and_continues_the_same_rasa_conversation(sta
 
     expect(chat.root.locator(".ec-panel")).to_be_visible()
     assert chat.all_bubble_texts() == before_reload
-    chat.send("thank you")
-    chat.wait_for_bot(r"you're welcome")
+    chat.send("thank you")  # under "Did that answer your question?": that it did
+    chat.wait_for_bot(r"glad that helped")
     assert chat.conversation_id() == conversation_id
-    assert user_texts_in_tracker(stack, conversation_id)[-3:] == [KB_QUESTION, "/show_all_steps", "thank you"]
+    # The turn goes on (the effort question) after the first bubble; the tracker is saved at its end.
+    assert stack.wait_for(lambda: user_texts_in_tracker(stack, conversation_id)[-3:]
+                          == [KB_QUESTION, "/show_all_steps", "thank you"])
 
     chat.root.get_by_role("button", name="New conversation").click()
 
@@ -166,7 +168,7 @@ def test_the_conversation_survives_a_network_drop(stack, open_page):
     chat.tab.context.set_offline(False)
 
     expect(status).to_be_hidden(timeout=BOT_REPLY_TIMEOUT_MS)
-    chat.wait_for_bot(r"you're welcome")
+    chat.wait_for_bot(r"glad that helped")  # the thank-you, under "Did that answer your question?", is a yes
     expect(chat.root.locator(".ec-pending")).to_have_count(0)
     # The browser itself logs the requests that failed while offline; nothing else may appear.
     assert [error for error in chat.tab.console_errors if "ERR_INTERNET_DISCONNECTED" not in error] == []
