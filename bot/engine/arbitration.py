@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.engine.feedback_words import UNDERSTOOD_PHRASES
+from bot.engine.feedback_words import UNDERSTOOD_PHRASES, UNDERSTOOD_WORDS
 from bot.language import ARABIC_ATTACHED_PREFIX, HEBREW_ATTACHED_PREFIX
 
 ARBITRATED_INTENTS = (
@@ -167,7 +167,6 @@ OKAY_WORDS = frozenset({
 })
 """An okay: a yes to a question, or only an acknowledgement ("סבבה" to "Sure, I'll continue in Hebrew")."""
 MAX_YES_WORDS = 3
-_UNDERSTOOD_WORDS = frozenset(word for phrase in UNDERSTOOD_PHRASES for word in phrase)
 HELP_ME = frozenset({"ساعدني", "ساعدنى"})
 """"Help me", which is also "it helped me" (a yes to "Did that help?"): a request for help only beside a word
 that asks (:data:`ASKING_WORDS`), or with nothing open to answer."""
@@ -289,7 +288,7 @@ def only_says_yes(text: str | None) -> bool:
     understood = any(tuple(found[start:start + len(phrase)]) == phrase
                      for phrase in UNDERSTOOD_PHRASES for start in range(len(found)))
     return (0 < len(found) <= MAX_YES_WORDS
-            and all(word in YES_WORDS or word in OKAY_WORDS or word in _UNDERSTOOD_WORDS for word in found)
+            and all(word in YES_WORDS or word in OKAY_WORDS or word in UNDERSTOOD_WORDS for word in found)
             and (understood or any(word in YES_WORDS or word in OKAY_WORDS for word in found)))
 
 

@@ -22,6 +22,9 @@ ASK_HELPED = "utter_ask_kb_helped"
 """"Did that answer your question?", under every answer of the knowledge base (the engine's policies see it too)."""
 UNDERSTOOD_PHRASES = tuple(tuple(fold_typed(phrase).split()) for phrase in ("got it", "הבנתי", "فهمت", "rozumim"))
 """"Got it": under an answer, that it helped; under one step of a guide, only that step."""
+UNDERSTOOD_WORDS = frozenset(word for phrase in UNDERSTOOD_PHRASES for word in phrase)
+"""The words of :data:`UNDERSTOOD_PHRASES` one by one, for word lists a "got it" belongs in ("ok got it" is only a yes,
+and no name): :func:`bot.engine.arbitration.words`, which such lists are compared with, folds them alike."""
 HELPED_PHRASES = UNDERSTOOD_PHRASES + tuple(tuple(fold_typed(phrase).split()) for phrase in (
     "helped", "helpful", "that helps", "that's all", "thats all", "that's enough", "all good", "sorted",
     "solved", "it worked", "that worked", "works now", "all set", "fixed", "working now", "it's working",
@@ -60,8 +63,13 @@ MAX_THANKS_WORDS = 6
 
 
 def _typed_words(text: str | None) -> list[str]:
-    """The message's words, folded as the closed word lists are, with a typographic apostrophe made plain."""
-    return _WORD.findall(fold_typed(text or "").replace("\u2019", "'"))
+    """The message's words, folded as the closed word lists are."""
+    return _folded_words(fold_typed(text or ""))
+
+
+def _folded_words(folded: str) -> list[str]:
+    """The words of a text already folded (:func:`fold_typed`), with a typographic apostrophe made plain."""
+    return _WORD.findall(folded.replace("\u2019", "'"))
 
 
 def only_thanks(text: str | None) -> bool:
@@ -76,14 +84,18 @@ def says_it_helped_plainly(text: str | None) -> bool:
     """Whether the message says only that the answer helped ("هذا ساعدني", this helped me, which DIET read as a
     no): a phrase of :data:`HELPED_PHRASES` among a few words that cannot negate it."""
     words = _typed_words(text)
-    return (says_it_helped(text) and len(words) <= MAX_PLAIN_HELPED_WORDS
+    return (_has_helped_phrase(words) and len(words) <= MAX_PLAIN_HELPED_WORDS
             and all(word in _HELPED_WORDS or word in _AROUND_HELPED for word in words))
 
 
 def says_it_helped(text: str | None, understood_is_enough: bool = True) -> bool:
     """Whether the message says the answer helped or was enough, not merely yes; with ``understood_is_enough``
     false, "got it" does not count (under one step of a guide it acknowledges the step)."""
-    words = _typed_words(text)
+    return _has_helped_phrase(_typed_words(text), understood_is_enough)
+
+
+def _has_helped_phrase(words: list[str], understood_is_enough: bool = True) -> bool:
+    """:func:`says_it_helped` for the message's folded words."""
     phrases = HELPED_PHRASES if understood_is_enough else HELPED_PHRASES[len(UNDERSTOOD_PHRASES):]
     for start in range(len(words)):
         for phrase in phrases:
@@ -172,10 +184,11 @@ def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
     # A "no" that answers the bot comes first and is set off ("no, fixed", "ne, nefunguje"): what follows says how.
-    words = [_unprefixed(word) for word in _typed_words(text)][1 if opens_with_no(fold_typed(text or "")) else 0:]
+    folded = fold_typed(text or "")
+    words = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
     if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in text or ""):
         return False
-    if any(word not in _NOT_HELPED_WORDS for word in words) or says_it_helped(" ".join(words)):
+    if any(word not in _NOT_HELPED_WORDS for word in words) or _has_helped_phrase(words):
         return False
     # Articles and adverbs aside, what a negation stands right before is what it negates ("the same" is a
     # problem still there, never one denied).

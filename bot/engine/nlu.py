@@ -173,9 +173,9 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 logger.debug("'%s' (%.3f) overruled: the message is a ticket reference", name, confidence)
                 _overrule(message, CHECK_TICKET_STATUS, 1.0)
                 continue
-            reaction = reaction_intent(text)
-            if reaction is not None or says_nothing(text):
+            if says_nothing(text):
                 # DIET reads every message without a word as a no; a reaction is a yes or a no, the rest says nothing.
+                reaction = reaction_intent(text)
                 if name != (reaction or DEFAULT_NLU_FALLBACK_INTENT_NAME):
                     logger.debug("'%s' (%.3f) overruled: the message has no word", name, confidence)
                     _overrule(message, reaction or DEFAULT_NLU_FALLBACK_INTENT_NAME, 1.0 if reaction else confidence)

@@ -32,13 +32,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Standard library only, like bot/engine/channels/payloads.py: the one other part of bot/ the engine may import.
 from bot.engine.feedback_words import ASK_HELPED, only_thanks
 from bot.engine.introductions import INTRODUCE_SELF
+from bot.engine.last_response import last_bot_response
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.language import conversation_language, has_written_words, language_from_entities
 
@@ -225,8 +226,10 @@ class ThanksForAnAnswerPolicy(ActionRulePolicy):
             return None
         run = _actions_since_the_customer_spoke(tracker)
         if not run:
-            answered = not tracker.active_loop_name and _last_bot_response(tracker) == ASK_HELPED
-            return FEEDBACK_ACTION if answered and only_thanks(tracker.latest_message.text) else None
+            thanks_an_answer = (only_thanks(tracker.latest_message.text) and not tracker.active_loop_name
+                                and last_bot_response([event.as_dict() for event in tracker.events],
+                                                      this_session=True) == ASK_HELPED)
+            return FEEDBACK_ACTION if thanks_an_answer else None
         if run[0] != FEEDBACK_ACTION:
             return None  # a turn this policy did not start
         if run == [FEEDBACK_ACTION]:
@@ -243,16 +246,6 @@ def _actions_since_the_customer_spoke(tracker: DialogueStateTracker) -> list[str
         if isinstance(event, ActionExecuted) and event.action_name:
             run.append(event.action_name)
     return run[::-1]
-
-
-def _last_bot_response(tracker: DialogueStateTracker) -> str | None:
-    """The response the bot's latest message came from, in this session (Rasa names it in the metadata)."""
-    for event in reversed(tracker.events):
-        if isinstance(event, SessionStarted):
-            return None
-        if isinstance(event, BotUttered):
-            return (event.metadata or {}).get("utter_action")
-    return None
 
 
 def slot_events(tracker: DialogueStateTracker, env: Mapping[str, str]) -> list[SlotSet]:

@@ -26,9 +26,10 @@ def says_nothing(text: str | None) -> bool:
 
 def reaction_intent(text: str | None) -> str | None:
     """``affirm`` for a message of approving emoji only ("👍", "👍🏽👍!", "❤️", ":)"), ``deny`` for disapproving
-    ones ("👎", "😡😡", ":("), else None (mixed, other emoji, punctuation alone or any word)."""
+    ones ("👎", "😡😡", ":("), else None (mixed, other emoji, punctuation alone, or any word: no emoji or emoticon
+    is a letter or digit)."""
     text = text or ""
-    if not says_nothing(text) or "?" in text or "؟" in text:  # "👍?" asks
+    if "?" in text or "؟" in text:  # "👍?" asks
         return None
     emoticon = _EMOTICONS.get("".join(text.split()))
     if emoticon is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
-from bot.engine.feedback_words import UNDERSTOOD_PHRASES, says_it_did_not_help
+from bot.engine.feedback_words import UNDERSTOOD_WORDS, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
@@ -58,7 +58,7 @@ def names_no_problem(text: str | None) -> bool:
 
 # Answers to "What's your name?" that are no name: yes, okay and "got it" words, except the Czech yes and okay that
 # are names too (Jo, Ano, Dobrá).
-_NO_NAME_WORDS = (YES_WORDS | OKAY_WORDS | {word for phrase in UNDERSTOOD_PHRASES for word in phrase}) - {"jo", "ano", "dobra"}
+_NO_NAME_WORDS = (YES_WORDS | OKAY_WORDS | UNDERSTOOD_WORDS) - {"jo", "ano", "dobra"}
 
 
 def _no_name(name: str) -> bool:

@@ -15,9 +15,10 @@ that says nothing of what about ("help", "I have a problem") is looked up nowher
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from bot.engine.last_response import last_bot_response
 from bot.kb.search import Candidate
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
@@ -59,28 +60,12 @@ def after_a_miss(misses_before: int, first_response: str) -> tuple[int, str]:
     return misses, OFFER_A_PERSON if misses >= MISSES_BEFORE_OFFERING_A_PERSON else first_response
 
 
-def last_bot_response(events: Iterable[dict[str, Any]], this_session: bool = False,
-                      skipping: frozenset[str] = frozenset()) -> str | None:
-    """The response the bot said last in the conversation (Rasa names it in the message's metadata), so a
-    bare "no" can be read as the answer to that question; None when the last message was none, or, with
-    ``this_session``, was said before the session began (a question asked yesterday is no longer open).
-    Responses in ``skipping`` are passed over, as if not said."""
-    last = None
-    for event in events:
-        if event.get("event") == "bot":
-            said = (event.get("metadata") or {}).get("utter_action")
-            last = last if said in skipping else said
-        elif this_session and event.get("event") == "session_started":
-            last = None
-    return last
-
-
 ASIDES = frozenset({"utter_language_switched", "utter_iamabot"})
 """Lines said in passing ("Sure, I'll continue in Hebrew", "I'm a virtual assistant"), which leave the
 question before them open."""
 
 
-def offered_a_person_last(events: Iterable[dict[str, Any]]) -> bool:
+def offered_a_person_last(events: Sequence[dict[str, Any]]) -> bool:
     """Whether the bot's last question in this session is the offer of a person, which a yes now takes up
     (an aside after it does not close it; a question since, or a new session, does)."""
     return last_bot_response(events, this_session=True, skipping=ASIDES) in OFFERS_OF_A_PERSON

@@ -41,6 +41,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
+from bot.engine.feedback_words import UNDERSTOOD_WORDS
 from bot.escalation.details import TICKET_REFERENCE
 from bot.settings import PROJECT_ROOT
 from tests.helpers.nlu_data import all_examples
@@ -510,7 +511,7 @@ def test_an_okay_or_it_helped_is_a_yes_whatever_diet_read(trained_vocabularies):
 
 
 def test_help_and_yes_words_are_written_as_words_folds_them():
-    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS, *OKAY_WORDS, *HELP_ME, *ASKING_WORDS]:
+    for word in [*HELP_WORDS, *HELP_FILLER_WORDS, *YES_WORDS, *OKAY_WORDS, *UNDERSTOOD_WORDS, *HELP_ME, *ASKING_WORDS]:
         assert words(word) == [word], word
 
 
