@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -125,13 +125,16 @@ def open_session(session: Session, *, agent: Agent, now: datetime | None = None)
     return token, agent_session
 
 
+# With its agent in the same query, and built once: every API request runs it (building a statement costs
+# SQLAlchemy more than running it).
+_SESSION_BY_TOKEN = select(AgentSession).options(joinedload(AgentSession.agent)).where(
+    AgentSession.token_hash == bindparam("token_hash"))
+
+
 def session_for_token(session: Session, *, token: str, now: datetime | None = None) -> AgentSession | None:
     """The live session of this token (not revoked, not expired, agent still active), else None."""
     now = now or utcnow()
-    # With its agent in the same query: every API request runs this.
-    found = session.scalar(
-        select(AgentSession).options(joinedload(AgentSession.agent)).where(AgentSession.token_hash == _token_hash(token))
-    )
+    found = session.scalar(_SESSION_BY_TOKEN, {"token_hash": _token_hash(token)})
     if found is None or found.revoked_at is not None or found.expires_at <= now or not found.agent.is_active:
         return None
     return found

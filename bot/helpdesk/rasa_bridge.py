@@ -45,11 +45,11 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from bot.customers.identity import chat_reach
-from bot.db import rows_changed, session_scope, utcnow
+from bot.db import session_scope, utcnow
 from bot.email import notify
 from bot.email.inbound import is_email_conversation
 from bot.email.outbound import email_enabled
@@ -286,18 +286,17 @@ class RasaBridge:
         next (:meth:`_record` lets the lease go and takes it again in the same order)."""
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
-        free = (Ticket.delivery_lease_until.is_(None)) | (Ticket.delivery_lease_until < now)
-        if not _set_lease(session, ticket_id, free, lease.until):
+        if not _set_lease(session, _TAKE_FREE_LEASE, ticket_id=ticket_id, now=now, until=lease.until):
             return None
         line = _first_pending(session, ticket_id)
         if line is None or not _is_due(line, now):
-            _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None)
+            _set_lease(session, _SET_OWN_LEASE, ticket_id=ticket_id, ours=lease.until, until=None)
             return None
         return LeasedLine(lease, line)
 
     def _release_lease(self, lease: _Lease) -> None:
         with session_scope(self._session_factory) as session:
-            _set_lease(session, lease.ticket_id, Ticket.delivery_lease_until == lease.until, None)
+            _set_lease(session, _SET_OWN_LEASE, ticket_id=lease.ticket_id, ours=lease.until, until=None)
         lease.until = None
 
     def _record(self, line: PendingLine, outcome: _Outcome, lease: _Lease) -> PendingLine | None:
@@ -312,11 +311,11 @@ class RasaBridge:
         nothing."""
         ticket_id = lease.ticket_id
         with session_scope(self._session_factory) as session:
-            # With its agent: the event below shows who wrote the line.
-            message = session.get_one(TicketMessage, line.id, options=[joinedload(TicketMessage.agent)])
+            message = session.execute(_LINE_WITH_AGENT, {"message_id": line.id}).unique().scalar_one()
             reach = _chat_reach(session, line.conversation_id) if outcome.delivered else None
-            ticket_values = {"unreachable_reason": outcome.unreachable} if outcome.unreachable else {}
-            if not _set_lease(session, ticket_id, Ticket.delivery_lease_until == lease.until, None, **ticket_values):
+            let_go = {"unreachable": outcome.unreachable} if outcome.unreachable else {}
+            if not _set_lease(session, _SET_OWN_LEASE_UNREACHABLE if let_go else _SET_OWN_LEASE,
+                              ticket_id=ticket_id, ours=lease.until, until=None, **let_go):
                 lease.until = None
                 return None  # our lease ran out and another worker holds the ticket now
             message.delivery_attempts = line.attempts + (0 if line.unreachable_reason else 1)
@@ -337,7 +336,7 @@ class RasaBridge:
             until = None
             if next_line is not None:  # free since our UPDATE above, and held by this transaction
                 until = utcnow() + self._lease_length
-                _set_lease(session, ticket_id, Ticket.delivery_lease_until.is_(None), until)
+                _set_lease(session, _TAKE_LET_GO_LEASE, ticket_id=ticket_id, until=until)
             events.record(session, kind="message_updated", message=message)
         # Only once committed: should the transaction fail, the lease is still ours to let go (deliver_leased).
         lease.until = until
@@ -390,42 +389,59 @@ def _is_due(line: PendingLine, now: datetime) -> bool:
     return line.due_at is None or line.due_at <= now
 
 
-def _set_lease(session: Session, ticket_id: int, condition, until: datetime | None, **ticket_values) -> bool:
-    """Set the ticket's delivery lease (and ``ticket_values``) when ``condition`` holds; whether it did."""
-    changed = rows_changed(
-        session,
-        update(Ticket)
-        .where(Ticket.id == ticket_id, condition)
-        .values(delivery_lease_until=until, **ticket_values)
-        .execution_options(synchronize_session=False),
+def _lease_update(condition, **more_values) -> Update:
+    """The ticket's delivery lease set to ``:until`` when ``condition`` holds (and ``more_values``)."""
+    return (update(Ticket).where(Ticket.id == bindparam("ticket_id"), condition)
+            .values(delivery_lease_until=bindparam("until"), **more_values)
+            .execution_options(synchronize_session=False))
+
+
+# Built once, as every statement a delivery runs: SQLAlchemy builds and keys a statement in 3× the time it
+# then takes to run it (about 250 µs against 90), and this path runs about fifteen statements per ticket.
+_TAKE_FREE_LEASE = _lease_update(Ticket.delivery_lease_until.is_(None) | (Ticket.delivery_lease_until < bindparam("now")))
+_TAKE_LET_GO_LEASE = _lease_update(Ticket.delivery_lease_until.is_(None))
+_SET_OWN_LEASE = _lease_update(Ticket.delivery_lease_until == bindparam("ours"))
+_SET_OWN_LEASE_UNREACHABLE = _lease_update(Ticket.delivery_lease_until == bindparam("ours"),
+                                           unreachable_reason=bindparam("unreachable"))
+
+
+def _set_lease(session: Session, statement: Update, **parameters) -> bool:
+    """Run one of the lease statements above; whether it changed the ticket (its condition held).
+
+    On the session's connection: they need nothing of the ORM, whose handling of an UPDATE copies the statement
+    and keys it again (about 110 µs more per run)."""
+    return session.connection().execute(statement, parameters).rowcount == 1
+
+
+_FIRST_PENDING = (
+    select(
+        TicketMessage.id,
+        Ticket.conversation_id,
+        TicketMessage.rasa_intent,
+        TicketMessage.rasa_entities,
+        TicketMessage.delivery_attempts,
+        TicketMessage.next_delivery_at,
+        Ticket.unreachable_reason,
     )
-    return changed == 1
+    .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+    .where(
+        TicketMessage.ticket_id == bindparam("ticket_id"),
+        TicketMessage.delivered.is_(False),
+        TicketMessage.delivery_error.is_(None),
+        TicketMessage.rasa_intent.is_not(None),
+    )
+    .order_by(TicketMessage.id)
+    .limit(1)
+)
+# With its agent: the event a try records shows who wrote the line.
+_LINE_WITH_AGENT = select(TicketMessage).options(joinedload(TicketMessage.agent)).where(
+    TicketMessage.id == bindparam("message_id"))
 
 
 def _first_pending(session: Session, ticket_id: int) -> PendingLine | None:
     """The ticket's oldest line still to deliver (not failed), with its ticket's unreachable reason."""
-    row = session.execute(
-        select(
-            TicketMessage.id,
-            Ticket.conversation_id,
-            TicketMessage.rasa_intent,
-            TicketMessage.rasa_entities,
-            TicketMessage.delivery_attempts,
-            TicketMessage.next_delivery_at,
-            Ticket.unreachable_reason,
-        )
-        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-        .where(
-            TicketMessage.ticket_id == ticket_id,
-            TicketMessage.delivered.is_(False),
-            TicketMessage.delivery_error.is_(None),
-            TicketMessage.rasa_intent.is_not(None),
-        )
-        .order_by(TicketMessage.id)
-        .limit(1)
-    ).first()
+    row = session.connection().execute(_FIRST_PENDING, {"ticket_id": ticket_id}).first()  # as _set_lease does
     if row is None:
         return None
     message_id, conversation_id, intent, entities, attempts, due_at, unreachable = row
     return PendingLine(message_id, conversation_id, intent, entities or {}, attempts or 0, due_at, unreachable)
-
