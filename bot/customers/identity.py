@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session, object_session
 
 from bot.customers.store import (
@@ -100,12 +100,17 @@ def chat_reach(session: Session, conversation_id: str) -> str:
     :func:`adjust_presence`); the REST channel never (it answers each request and cannot push an agent's
     reply); a messaging app always (its reply window is the channel's own concern).
     """
-    conversation = session.get(Conversation, conversation_id)
+    conversation = session.execute(_CHAT_OF_CONVERSATION, {"conversation_id": conversation_id}).first()
     if conversation is not None and conversation.channel in PULL_CHANNELS:
         return "nobody"
     if channel_identity(conversation_id)[0] == "web" or (conversation is not None and conversation.channel in WEB_CHANNELS):
         return "chat" if conversation is not None and conversation.open_sockets > 0 else "chat_later"
     return "chat"
+
+
+# Two columns by a statement built once: every delivered agent line asks (loading the conversation cost more).
+_CHAT_OF_CONVERSATION = select(Conversation.channel, Conversation.open_sockets).where(
+    Conversation.id == bindparam("conversation_id"))
 
 
 def connected(session: Session, conversation_id: str) -> bool:
