@@ -335,10 +335,10 @@ _ANSWERED = b'{"tracker": {"events": [{"event": "user"}, {"event": "bot"}]}}'
 
 class AcceptingRasa:
     """Stands in for Rasa's trigger_intent: accepts every delivery and counts it, and the connections
-    they came on. It keeps connections alive (HTTP/1.1) as Rasa's Sanic does, so the helpdesk's
-    connection reuse counts here as it would against Rasa."""
+    they came on. It keeps connections alive (HTTP/1.1) until they idle for ``idle_close_s``, as Rasa's Sanic
+    does, so the helpdesk's connection reuse counts here as it would against Rasa."""
 
-    def __init__(self):
+    def __init__(self, idle_close_s: float = 5.0):
         rasa = self
         self.count = 0
         self._peers: set[tuple[str, int]] = set()
@@ -346,6 +346,7 @@ class AcceptingRasa:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = idle_close_s  # a connection idle this long is closed, as Sanic's keep-alive timeout does
 
             def do_POST(self):  # http.server's naming
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))

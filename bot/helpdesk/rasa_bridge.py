@@ -55,7 +55,8 @@ from bot.email.inbound import is_email_conversation
 from bot.email.outbound import email_enabled
 from bot.helpdesk import events
 from bot.helpdesk.http import (
-    KeepAlive,
+    HttpAnswer,
+    HttpClientKeepAlive,
     ServiceUnavailable,
     error_detail,
     request_with_retries,
@@ -93,7 +94,7 @@ class DeliveryFailed(Exception):
         self.unanswered = unanswered
 
 
-def unreachable_reason(response: requests.Response) -> str | None:
+def unreachable_reason(response: HttpAnswer) -> str | None:
     """``recipient unreachable: <reason>`` from a Rasa error answer, else None.
 
     Rasa wraps a connector's exception as ``{"message": "An unexpected error occurred. Error: ..."}``.
@@ -109,7 +110,7 @@ def unreachable_reason(response: requests.Response) -> str | None:
     return text[start:].strip()[:MAX_ERROR_CHARS] if start >= 0 else None
 
 
-def bot_answered(response: requests.Response) -> bool:
+def bot_answered(response: HttpAnswer) -> bool:
     """Whether the triggered turn made the bot say something (every action our lines trigger does).
 
     Rasa answers 200 with the conversation's events even when the action could not run (the action
@@ -168,7 +169,7 @@ class RasaBridge:
         self._timeout = settings.http_timeout_s
         self._session_factory = session_factory
         self._redact = Redactor([settings.rasa_token])
-        self._keep_alive = KeepAlive()
+        self._keep_alive = HttpClientKeepAlive()
         # One look at the conversation and one send per hold (see _send), and a margin.
         self._lease_length = timedelta(seconds=2 * worst_call_s(self._timeout, 0) + 10)
 

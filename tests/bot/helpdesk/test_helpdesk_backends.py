@@ -1,5 +1,5 @@
 """The ticket backends the actions use: the built-in helpdesk's client against the real service,
-and the Zendesk backend against a stand-in speaking Zendesk's Tickets API; plus outbound retries."""
+and the Zendesk backend against a stand-in speaking Zendesk's Tickets API."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import pytest
 
 from bot.helpdesk.backends import ZendeskBackend, conversation_tag, make_backend
 from bot.helpdesk.client import HelpdeskClient, HelpdeskRejected, HelpdeskUnavailable
-from bot.helpdesk.http import ServiceUnavailable, request_with_retries
 from bot.helpdesk.schemas import TicketCreate
 from bot.settings import SettingsError, load_settings
 from tests.bot.helpdesk.conftest import SERVICE_TOKEN
-from tests.bot.helpdesk.standins import StandIn, ZendeskStandIn
+from tests.bot.helpdesk.standins import ZendeskStandIn
 from tests.helpers.postgres import free_port
 
 ZENDESK_EMAIL = "bot@example.com"
@@ -191,39 +190,3 @@ def test_zendesk_with_a_wrong_api_token_is_rejected_without_showing_it(zendesk, 
     with pytest.raises(HelpdeskRejected, match="HTTP 401.*Couldn't authenticate you") as failure:
         backend.create_ticket(escalation())
     assert "wrong-token-123" not in str(failure.value)
-
-
-# ---------------------------------------------------------------- outbound retries
-
-
-class Flaky(StandIn):
-    """Fails the first ``failures`` requests (503), optionally answers slowly."""
-
-    def __init__(self, failures: int, delay_s: float = 0.0):
-        super().__init__()
-        self.failures, self.delay_s, self.seen = failures, delay_s, 0
-
-    def handle(self, method, path, query, headers, body):
-        self.seen += 1
-        time.sleep(self.delay_s)
-        return (503, {"detail": "busy"}) if self.seen <= self.failures else (200, {"ok": True})
-
-
-def test_retries_recover_from_a_brief_outage():
-    server = Flaky(failures=2).start()
-    try:
-        response = request_with_retries("GET", server.base_url + "/x", timeout_s=2, retries=2)
-        assert (response.status_code, server.seen) == (200, 3)
-    finally:
-        server.stop()
-
-
-def test_a_slow_service_times_out_within_bounds():
-    server = Flaky(failures=0, delay_s=1.5).start()
-    try:
-        started = time.monotonic()
-        with pytest.raises(ServiceUnavailable, match=r"no answer within 0.3 s \(tried 2 times\)"):
-            request_with_retries("GET", server.base_url + "/x?token=secret", timeout_s=0.3, retries=1)
-        assert time.monotonic() - started < 2
-    finally:
-        server.stop()
