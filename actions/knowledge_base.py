@@ -35,6 +35,7 @@ from bot.kb.replies import (
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
+    OFFERS_OF_A_CODE,
     REPHRASE,
     WHAT_ELSE,
     abstention_response,
@@ -359,6 +360,9 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
             return await _none_of_these(dispatcher, tracker)
         if asked == REPHRASE:
             return _missed(dispatcher, tracker, REPHRASE)
+    if asked in OFFERS_OF_A_CODE and says_nothing(question):
+        dispatcher.utter_message(response=asked)  # "??" under "Shall I send a code?": the question again, still open
+        return []
     if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]

@@ -26,6 +26,8 @@ OFFER_A_PERSON = "utter_offer_human"
 # Every line that offers a person, to which a yes (or "help me") starts the escalation.
 OFFERS_OF_A_PERSON = frozenset({OFFER_A_PERSON, "utter_offer_human_instead", "utter_low_effort_followup",
                                 "utter_cannot_verify_email"})
+# The offers of a one-time code to prove an e-mail address ("Shall I?"), open until a yes or a no.
+OFFERS_OF_A_CODE = frozenset({"utter_offer_email_verification", "utter_offer_address_verification"})
 DID_YOU_MEAN = "utter_kb_did_you_mean"
 REPHRASE = "utter_kb_rephrase"
 ASK_WHAT_ABOUT = "utter_kb_ask_what_about"

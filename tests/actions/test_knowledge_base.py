@@ -387,6 +387,23 @@ def test_a_message_without_a_word_is_asked_what_it_is_about_and_looked_up_nowher
     assert kb_queries(action_services, tracker.sender_id) == []
 
 
+@pytest.mark.parametrize("offer", ["utter_offer_email_verification", "utter_offer_address_verification"])
+@pytest.mark.parametrize("question", ["??", "🤷", "..."])
+def test_a_message_without_a_word_under_the_offer_of_a_code_asks_again_and_keeps_it_open(action_services, dispatcher,
+                                                                                         domain, offer, question):
+    """Until 7 December "??" under "Shall I send a code?" was asked what it was about, and the offer was gone."""
+    offered = {"event": "bot", "text": "… Shall I?", "metadata": {"utter_action": offer}}
+    tracker = make_tracker(domain, question, "nlu_fallback", history=[offered],
+                           slots={"next_step": "verify_email", "verification_email": "dana@example.com"})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == [offer]
+    assert (slots_after(tracker, events)["next_step"], slots_after(tracker, events)["verification_email"]) == (
+        "verify_email", "dana@example.com")
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
 @pytest.mark.parametrize("question", ["<script>alert(1)</script>", "'; DROP TABLE kb_queries;--", "password " * 12_000])
 def test_odd_messages_get_an_answer_and_are_logged_safely(action_services, dispatcher, domain, question):
     tracker = make_tracker(domain, question, "ask_question")
