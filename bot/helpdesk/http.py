@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json as jsonlib
 import select
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
-from urllib.parse import SplitResult, urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 import requests
 
@@ -83,13 +84,15 @@ class HttpClientKeepAlive:
 
     For the helpdesk's busiest call, an agent's line to Rasa (three per ticket): ``requests`` spent 1.9 ms of
     CPU on such a call and ``http.client`` 0.8 (both ends of a local call counted; docs/performance.md). It
-    sends only what these calls need (a query, a JSON body) and, unlike ``requests``, takes no proxy from the
-    environment: the services it calls are the deployment's own. A connection the server closed while idle
-    (Rasa's Sanic after 5 s) is seen before it is used and opened again.
+    sends only what these calls need (a query, a JSON body, the URL's user and password as Basic auth) and,
+    unlike ``requests``, takes no proxy from the environment: the services it calls are the deployment's own.
+    A connection idle for :data:`IDLE_S` is closed before the server would close it (Rasa's Sanic after 5 s),
+    and one the server closed anyway (a restart) is seen; either is opened again before a request goes out.
     """
 
     def __init__(self):
         self._local = threading.local()
+        self._tls: ssl.SSLContext | None = None  # built at the first https connection, then shared
 
     def request(self, method: str, url: str, *, timeout: float, params: Mapping[str, str] | None = None,
                 json: Any = None) -> Answer:
@@ -98,47 +101,62 @@ class HttpClientKeepAlive:
         target = (parts.path or "/") + (f"?{query}" if query else "")
         body = None if json is None else jsonlib.dumps(json).encode()
         headers = {} if body is None else {"Content-Type": "application/json"}
-        connection = self._connection(parts, timeout)
-        try:
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        connection: http.client.HTTPConnection | None = None
+        try:  # the connection is this thread's alone until it is kept again below
+            connection = self._connection(parts, timeout)
             connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             answer = Answer(response.status, response.read())
-        except BaseException:
-            self._drop(parts)
+        except BaseException as failure:
+            if connection is not None:
+                connection.close()
+            if isinstance(failure, ValueError):  # a URL http.client cannot use (a bad port): requests' InvalidURL
+                raise http.client.InvalidURL(str(failure)) from failure
             raise
         if response.will_close:
-            self._drop(parts)
+            connection.close()
+        else:
+            self._connections()[parts.netloc] = (connection, time.monotonic())
         return answer
 
+    def _connections(self) -> dict[str, tuple[http.client.HTTPConnection, float]]:
+        """This thread's connections by server, each with when its last answer was read."""
+        return self._local.__dict__.setdefault("connections", {})
+
     def _connection(self, parts: SplitResult, timeout: float) -> http.client.HTTPConnection:
-        connections: dict[str, http.client.HTTPConnection] = self._local.__dict__.setdefault("connections", {})
-        connection = connections.get(parts.netloc)
-        if connection is not None and connection.sock is not None and _closed_by_peer(connection.sock):
-            connection.close()  # the next request opens it again
-        if connection is None:
-            port = parts.port
-            if parts.scheme == "https":
-                connection = http.client.HTTPSConnection(parts.hostname or "", port, timeout=timeout,
-                                                         context=ssl.create_default_context())
-            else:
-                connection = http.client.HTTPConnection(parts.hostname or "", port, timeout=timeout)
-            connections[parts.netloc] = connection
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
-        return connection
-
-    def _drop(self, parts: SplitResult) -> None:
-        connection = self._local.__dict__.get("connections", {}).pop(parts.netloc, None)
-        if connection is not None:
+        kept = self._connections().pop(parts.netloc, None)
+        if kept is not None:
+            connection, last_used = kept
+            if time.monotonic() - last_used < IDLE_S and not _closed_by_peer(connection):
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                return connection
             connection.close()
+        if parts.scheme == "https":
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
+            return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout, context=self._tls)
+        return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
 
 
-def _closed_by_peer(sock) -> bool:
-    """Whether an idle kept-alive socket has something to read: the server's close (or data it should not
-    have sent), so it cannot carry a request."""
-    readable, _, _ = select.select([sock], [], [], 0)
-    return bool(readable)
+IDLE_S = 2.0
+"""How long :class:`HttpClientKeepAlive` keeps an idle connection: well before Sanic (5 s) or nginx (75 s) close
+theirs, as bot/engine/kept_alive.py does for Rasa's own calls to the action server."""
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Whether a kept connection's socket has something to read while idle: the server's close (or data it
+    should not have sent), so it cannot carry a request. ``poll``, as urllib3 does: ``select`` fails on a
+    descriptor above 1023, which a busy process reaches."""
+    if connection.sock is None:
+        return True
+    poller = select.poll()
+    poller.register(connection.sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def backoff_s(attempt: int) -> float:

@@ -42,9 +42,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.client import HTTPException
 from urllib.parse import quote
 
-import requests
 from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -264,14 +264,15 @@ class RasaBridge:
 
     def _already_shown(self, line: PendingLine) -> bool:
         """Whether an earlier try put the line in the chat; when Rasa cannot tell us, we send (again)."""
-        try:
-            response = requests.get(
+        try:  # by the same route as the line itself, so the two calls succeed or fail together
+            response = self._keep_alive.request(
+                "GET",
                 f"{self._rasa_url}/conversations/{quote(line.conversation_id, safe=PATH_SAFE)}/tracker",
                 params={"token": self._token, "include_events": "AFTER_RESTART"},
                 timeout=self._timeout,
             )
-            return response.ok and shown_in(response.json().get("events") or [], line.id)
-        except (requests.RequestException, ValueError, AttributeError):
+            return response.status_code < 400 and shown_in(response.json().get("events") or [], line.id)
+        except (OSError, HTTPException, ValueError, AttributeError):
             return False
 
     def lease_due_line(self, session: Session, ticket_id: int) -> LeasedLine | None:
@@ -285,6 +286,7 @@ class RasaBridge:
         that read meets the lease still taken when its writer comes to deliver it, and waits until this
         transaction has ended: it then finds the lease free, or taken again by a worker that will read it
         next (:meth:`_record` lets the lease go and takes it again in the same order)."""
+        session.flush()  # the lease and the line are read on the session's connection, past the ORM's autoflush
         now = utcnow()
         lease = _Lease(ticket_id, now + self._lease_length)
         if not _set_lease(session, _TAKE_FREE_LEASE, ticket_id=ticket_id, now=now, until=lease.until):
@@ -397,8 +399,8 @@ def _lease_update(condition, **more_values) -> Update:
             .execution_options(synchronize_session=False))
 
 
-# Built once, as every statement a delivery runs: SQLAlchemy builds and keys a statement in 3× the time it
-# then takes to run it (about 250 µs against 90), and this path runs about fifteen statements per ticket.
+# Built once, as the other statements a delivery runs most (below): SQLAlchemy builds and keys a statement in 3×
+# the time it then takes to run it (about 250 µs against 90), and a ticket's deliveries run about fifteen.
 _TAKE_FREE_LEASE = _lease_update(Ticket.delivery_lease_until.is_(None) | (Ticket.delivery_lease_until < bindparam("now")))
 _TAKE_LET_GO_LEASE = _lease_update(Ticket.delivery_lease_until.is_(None))
 _SET_OWN_LEASE = _lease_update(Ticket.delivery_lease_until == bindparam("ours"))

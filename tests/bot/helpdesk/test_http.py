@@ -3,6 +3,7 @@ connections the deliveries to Rasa use."""
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Iterator
@@ -63,6 +64,14 @@ RASA_TOKEN = "rasa-token"
 
 @pytest.fixture
 def rasa() -> Iterator[AcceptingRasa]:
+    stand_in = AcceptingRasa()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def hasty_rasa() -> Iterator[AcceptingRasa]:
+    """Closes a connection idle for 0.3 s, as a restarted server would have closed it."""
     stand_in = AcceptingRasa(idle_close_s=0.3)
     yield stand_in
     stand_in.stop()
@@ -91,14 +100,53 @@ def test_requests_to_one_server_share_one_connection(rasa):
     assert (rasa.count, rasa.connections) == (4, 1)
 
 
-def test_a_connection_the_server_closed_while_idle_is_opened_again(rasa):
+def test_a_connection_the_server_closed_while_idle_is_opened_again(hasty_rasa):
     connections = HttpClientKeepAlive()
-    url = f"{rasa.url}/conversations/c1/trigger_intent"
+    url = f"{hasty_rasa.url}/conversations/c1/trigger_intent"
     assert connections.request("POST", url, timeout=2, json={}).status_code == 200
     time.sleep(0.8)  # the stand-in closes a connection idle for 0.3 s
 
     assert connections.request("POST", url, timeout=2, json={}).status_code == 200
+    assert (hasty_rasa.count, hasty_rasa.connections) == (2, 2)
+
+
+def test_a_connection_idle_for_long_is_closed_before_the_server_would(rasa, monkeypatch):
+    monkeypatch.setattr("bot.helpdesk.http.IDLE_S", 0.2)
+    connections = HttpClientKeepAlive()
+    url = f"{rasa.url}/conversations/c1/trigger_intent"
+    connections.request("POST", url, timeout=2, json={})
+    time.sleep(0.4)
+
+    assert connections.request("POST", url, timeout=2, json={}).status_code == 200
     assert (rasa.count, rasa.connections) == (2, 2)
+
+
+class Recorder(StandIn):
+    """Answers 200 and keeps each request's headers."""
+
+    def __init__(self):
+        super().__init__()
+        self.headers: list[dict[str, str]] = []
+
+    def handle(self, method, path, query, headers, body):
+        self.headers.append(headers)
+        return 200, {"ok": True}
+
+
+def test_a_user_and_password_in_the_url_go_as_basic_auth():
+    server = Recorder().start()
+    try:
+        HttpClientKeepAlive().request("GET", server.base_url.replace("//", "//rasa:s%40cret@") + "/x", timeout=2)
+    finally:
+        server.stop()
+
+    assert server.headers[0]["Authorization"] == "Basic " + base64.b64encode(b"rasa:s@cret").decode()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_url_with_an_impossible_port_is_reported_as_unavailable(transport):
+    with pytest.raises(ServiceUnavailable, match=r"cannot connect \(InvalidURL\)"):
+        request_with_retries("POST", "http://127.0.0.1:99999/x", timeout_s=1, retries=0, keep_alive=transport(), json={})
 
 
 def test_each_thread_has_its_own_connection(rasa):
