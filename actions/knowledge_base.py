@@ -35,9 +35,9 @@ from bot.kb.replies import (
     GOODBYE,
     MISSES_BEFORE_OFFERING_A_PERSON,
     OFFER_A_PERSON,
-    OFFERS_OF_A_CODE,
     REPHRASE,
     WHAT_ELSE,
+    YES_NO_OFFERS,
     abstention_response,
     after_a_miss,
     clarify_buttons,
@@ -345,8 +345,9 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
 
     Right after "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"), unless it
     announces another question ("one more question"); "still not working" is a no to a guide's steps too, to
-    "Did you mean …?" ("None of these") and to "describe it in other words". While a person is offered it is a
-    yes ("help me"); right after "What do you need help with?" it offers a person rather than asking again;
+    "Did you mean …?" ("None of these") and to "describe it in other words". A message without a word under an
+    open offer (a person, a code) answers neither yes nor no: the offer is made again. While a person is
+    offered, anything else here is a yes ("help me"); right after "What do you need help with?" it offers a person rather than asking again;
     else it asks that. Not a miss of the knowledge base when it asks: no query is logged, and the misses that
     lead to a person are left as they were.
     """
@@ -360,9 +361,12 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
             return await _none_of_these(dispatcher, tracker)
         if asked == REPHRASE:
             return _missed(dispatcher, tracker, REPHRASE)
-    if asked in OFFERS_OF_A_CODE and says_nothing(question):
-        dispatcher.utter_message(response=asked)  # "??" under "Shall I send a code?": the question again, still open
-        return []
+    if says_nothing(question):
+        offered = last_bot_response(tracker.events, this_session=True, skipping=ASIDES)
+        if offered in YES_NO_OFFERS:
+            # "??" under "Shall I send a code?" or "Would you like a person?" is neither yes nor no: ask again.
+            dispatcher.utter_message(response=offered)
+            return []
     if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]

@@ -13,6 +13,7 @@ from bot.email.outbound import email_enabled, send_one
 from bot.escalation.details import ticket_reference_in
 from bot.escalation.wording import status_line
 from bot.helpdesk.client import HelpdeskUnavailable
+from bot.kb.replies import CANNOT_VERIFY_OFFER_A_PERSON, OFFER_A_CODE_TO_AN_ADDRESS, OFFER_A_CODE_TO_THE_ADDRESS
 
 VERIFY_EMAIL = "verify_email"
 """next_step while the customer decides whether to get a code (yes starts verification_form)."""
@@ -79,11 +80,11 @@ async def report_ticket_status(dispatcher: CollectingDispatcher, tracker: Tracke
 def _offer_verification(dispatcher: CollectingDispatcher, email: str | None, *, asked_for_address: bool) -> list[EventType]:
     """A code for the address the customer typed, or (``email`` None) for one the form will ask for."""
     if email_enabled(services().settings):
-        dispatcher.utter_message(response="utter_offer_email_verification" if email else "utter_offer_address_verification")
+        dispatcher.utter_message(response=OFFER_A_CODE_TO_THE_ADDRESS if email else OFFER_A_CODE_TO_AN_ADDRESS)
         return [SlotSet("next_step", VERIFY_EMAIL), SlotSet("verification_email", email)]
     if not asked_for_address:
         return []  # no code can be sent: the bot does not bring addresses up itself
-    dispatcher.utter_message(response="utter_cannot_verify_email")
+    dispatcher.utter_message(response=CANNOT_VERIFY_OFFER_A_PERSON)
     # A yes goes to action_kb_feedback, which escalates when a person was offered (escalation_reason).
     return [SlotSet("escalation_reason", "customer_request"), SlotSet("awaiting_feedback", False)]
 

@@ -24,7 +24,7 @@ customer who only said who they are (see their docstrings).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Reversible
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -32,7 +32,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -227,14 +227,27 @@ class ThanksForAnAnswerPolicy(ActionRulePolicy):
         run = _actions_since_the_customer_spoke(tracker)
         if not run:
             thanks_an_answer = (only_thanks(tracker.latest_message.text) and not tracker.active_loop_name
-                                and last_bot_response([event.as_dict() for event in tracker.events],
-                                                      this_session=True) == ASK_HELPED)
+                                and last_bot_response(_EventsAsDicts(tracker.events), this_session=True) == ASK_HELPED)
             return FEEDBACK_ACTION if thanks_an_answer else None
         if run[0] != FEEDBACK_ACTION:
             return None  # a turn this policy did not start
         if run == [FEEDBACK_ACTION]:
             return {"ask_effort": EFFORT_FORM, None: ACTION_LISTEN_NAME}.get(tracker.get_slot("next_step"))
         return ACTION_LISTEN_NAME if run == [FEEDBACK_ACTION, EFFORT_FORM] else None
+
+
+class _EventsAsDicts:
+    """A tracker's events as the dicts :func:`last_bot_response` reads, each converted only when reached from
+    the end (a long conversation's every event was converted on each thank-you)."""
+
+    def __init__(self, events: Reversible[Event]) -> None:
+        self._events = events
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (event.as_dict() for event in self._events)
+
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        return (event.as_dict() for event in reversed(self._events))
 
 
 def _actions_since_the_customer_spoke(tracker: DialogueStateTracker) -> list[str]:

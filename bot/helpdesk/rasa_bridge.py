@@ -314,7 +314,7 @@ class RasaBridge:
         nothing."""
         ticket_id = lease.ticket_id
         with session_scope(self._session_factory) as session:
-            message = session.execute(_LINE_WITH_AGENT, {"message_id": line.id}).unique().scalar_one()
+            message = session.execute(_LINE_WITH_AGENT, {"message_id": line.id}).scalar_one()
             reach = _chat_reach(session, line.conversation_id) if outcome.delivered else None
             let_go = {"unreachable": outcome.unreachable} if outcome.unreachable else {}
             if not _set_lease(session, _SET_OWN_LEASE_UNREACHABLE if let_go else _SET_OWN_LEASE,

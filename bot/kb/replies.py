@@ -23,11 +23,18 @@ from bot.kb.search import Candidate
 
 MISSES_BEFORE_OFFERING_A_PERSON = 2
 OFFER_A_PERSON = "utter_offer_human"
+# No code can be sent (no e-mail configured): the tickets of this chat only, and a person offered instead.
+CANNOT_VERIFY_OFFER_A_PERSON = "utter_cannot_verify_email"
 # Every line that offers a person, to which a yes (or "help me") starts the escalation.
 OFFERS_OF_A_PERSON = frozenset({OFFER_A_PERSON, "utter_offer_human_instead", "utter_low_effort_followup",
-                                "utter_cannot_verify_email"})
-# The offers of a one-time code to prove an e-mail address ("Shall I?"), open until a yes or a no.
-OFFERS_OF_A_CODE = frozenset({"utter_offer_email_verification", "utter_offer_address_verification"})
+                                CANNOT_VERIFY_OFFER_A_PERSON})
+# The offers of a one-time code to prove an e-mail address ("Shall I?"): to the address the customer typed,
+# or to one the bot will ask for.
+OFFER_A_CODE_TO_THE_ADDRESS = "utter_offer_email_verification"
+OFFER_A_CODE_TO_AN_ADDRESS = "utter_offer_address_verification"
+OFFERS_OF_A_CODE = frozenset({OFFER_A_CODE_TO_THE_ADDRESS, OFFER_A_CODE_TO_AN_ADDRESS})
+# The offers a yes or a no answers; a message without a word answers neither, so they stay open.
+YES_NO_OFFERS = OFFERS_OF_A_PERSON | OFFERS_OF_A_CODE
 DID_YOU_MEAN = "utter_kb_did_you_mean"
 REPHRASE = "utter_kb_rephrase"
 ASK_WHAT_ABOUT = "utter_kb_ask_what_about"

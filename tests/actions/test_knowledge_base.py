@@ -404,6 +404,37 @@ def test_a_message_without_a_word_under_the_offer_of_a_code_asks_again_and_keeps
     assert kb_queries(action_services, tracker.sender_id) == []
 
 
+@pytest.mark.parametrize("offer", ["utter_offer_human", "utter_offer_human_instead", "utter_low_effort_followup",
+                                   "utter_cannot_verify_email"])
+@pytest.mark.parametrize("question", ["??", "🤷", "؟؟"])
+def test_a_message_without_a_word_under_the_offer_of_a_person_asks_again_and_opens_no_ticket(action_services,
+                                                                                            dispatcher, domain,
+                                                                                            offer, question):
+    """Until 7 December "??" under "Would you like me to connect you with a person?" was a yes: outside hours it
+    opened a ticket (found live, in English and Arabic)."""
+    offered = {"event": "bot", "text": "… Would you like me to connect you?", "metadata": {"utter_action": offer}}
+    tracker = make_tracker(domain, question, "nlu_fallback", history=[offered],
+                           slots={"escalation_reason": "kb_missed_twice"})
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == [offer]
+    assert events == []  # the offer and its reason stay as they were, for the yes or no that follows
+    assert kb_queries(action_services, tracker.sender_id) == []
+
+
+def test_a_message_without_a_word_after_an_aside_asks_the_open_offer_again(dispatcher, domain):
+    """The offer, "are you a bot?", "I'm a virtual assistant", then "??": the offer, not the aside, is repeated."""
+    said = [OFFERED_A_PERSON, user_event("are you a bot?", "bot_challenge"),
+            {"event": "bot", "metadata": {"utter_action": "utter_iamabot"}}]
+    tracker = make_tracker(domain, "??", "nlu_fallback", slots={"escalation_reason": "kb_missed_twice"}, history=said)
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_offer_human"]
+    assert events == []
+
+
 @pytest.mark.parametrize("question", ["<script>alert(1)</script>", "'; DROP TABLE kb_queries;--", "password " * 12_000])
 def test_odd_messages_get_an_answer_and_are_logged_safely(action_services, dispatcher, domain, question):
     tracker = make_tracker(domain, question, "ask_question")
