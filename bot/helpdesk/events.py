@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.db import rows_changed
+from bot.db import rows_changed, utcnow
 from bot.helpdesk.schemas import MessageOut, TicketSummary
 from bot.models import HelpdeskEvent, Ticket, TicketMessage
 
@@ -40,19 +40,36 @@ def record(
     ticket: Ticket | None = None,
     message: TicketMessage | None = None,
     extra: dict | None = None,
-) -> HelpdeskEvent:
+) -> None:
     """Add an event for ``kind`` (flushing first so the ticket and message have their ids)."""
-    assert kind in KINDS, kind
     session.flush()
+    add(session, event_row(kind=kind, ticket=ticket, message=message, extra=extra))
+
+
+def event_row(
+    *, kind: str, ticket: Ticket | None = None, message: TicketMessage | None = None, extra: dict | None = None
+) -> dict:
+    """The event for ``kind`` as :func:`add` writes it, from objects that have their ids. Built apart from the
+    write so a transaction can build it before its first write: on SQLite the database's one writer is held
+    from then until the commit, and every other writer waits."""
+    assert kind in KINDS, kind
     payload: dict = dict(extra or {})
     if ticket is not None:
         payload["ticket"] = TicketSummary.model_validate(ticket).model_dump(mode="json")
     if message is not None:
         payload["message"] = MessageOut.model_validate(message).model_dump(mode="json")
     ticket_id = ticket.id if ticket is not None else message.ticket_id if message is not None else None
-    event = HelpdeskEvent(kind=kind, ticket_id=ticket_id, payload=payload)
-    session.add(event)
-    return event
+    return {"kind": kind, "ticket_id": ticket_id, "payload": payload}
+
+
+def add(session: Session, row: dict) -> None:
+    """Write an event built by :func:`event_row` in ``session``'s transaction."""
+    session.connection().execute(_ADD_EVENT, {**row, "created_at": utcnow()})
+
+
+# On the session's connection, built once: every change of a ticket records an event, and the ORM's unit of
+# work is not needed to insert one row that nothing reads back.
+_ADD_EVENT = insert(HelpdeskEvent)
 
 
 def latest_event_id(session: Session) -> int:

@@ -20,9 +20,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import ClauseElement, ColumnElement, Update, and_, bindparam, func, or_, select, update
+from sqlalchemy import ClauseElement, ColumnElement, Update, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.ces.store import new_resolution, ticket_resolution_key
 from bot.customers.store import customer_for_conversation
@@ -613,20 +613,23 @@ def _to_customer(
     now: datetime,
     agent: Agent,
 ) -> TicketMessage:
-    """A transcript line that must also reach the customer's chat (delivered later, in id order)."""
-    return _add_line(
-        session,
-        TicketMessage(
-            ticket=ticket,
-            author_type=author_type,
-            agent=agent,
-            body=body,
-            rasa_intent=intent,
-            rasa_entities=entities,
-            delivered=False,
-            created_at=now,
-        ),
-    )
+    """A transcript line that must also reach the customer's chat (delivered later, in id order).
+
+    Written by a statement built once and kept in the session as if loaded: the ORM's unit of work took about
+    0.6 ms of CPU more per line (its relationships and change tracking), and claim, reply and resolve each
+    write one while holding the database's one writer (SQLite), which every other writer waits for."""
+    values = {"ticket_id": ticket.id, "author_type": author_type, "agent_id": agent.id, "body": body,
+              "client_message_id": None, "rasa_intent": intent, "rasa_entities": entities, "delivered": False,
+              "delivery_error": None, "delivery_attempts": 0, "next_delivery_at": None, "last_delivery_error": None,
+              "reached": None, "email_skipped": None, "created_at": now}
+    message_id = session.connection().execute(_ADD_LINE_TO_CUSTOMER, values).scalar_one()
+    message = TicketMessage(id=message_id, agent=agent, **values)
+    make_transient_to_detached(message)  # every column is set: nothing to load, nothing to write
+    session.add(message)
+    return message
+
+
+_ADD_LINE_TO_CUSTOMER = insert(TicketMessage).returning(TicketMessage.id)
 
 
 def _commit(session: Session, ticket_id: int, before_commit: BeforeCommit | None) -> None:

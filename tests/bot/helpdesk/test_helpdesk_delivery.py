@@ -126,7 +126,7 @@ def test_a_try_whose_record_fails_lets_the_lease_go(desk, rasa, monkeypatch):
     def fails(*_args, **_kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(events, "record", fails)
+    monkeypatch.setattr(events, "add", fails)  # the last write of the transaction
     with pytest.raises(RuntimeError):
         bridge.deliver_leased(leased)
     with session_scope(desk.sessions) as session:
