@@ -24,6 +24,7 @@ from bot.kb.delivery import (
     Reply,
     all_steps_replies,
     answer_replies,
+    guide_choice,
     step_replies,
 )
 from bot.kb.query_log import mark_helped
@@ -346,7 +347,8 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
     Right after "Did that answer your question?" it is a no ("I need more help", "mám ještě problém"), unless it
     announces another question ("one more question"); "still not working" is a no to a guide's steps too, to
     "Did you mean …?" ("None of these") and to "describe it in other words". A message without a word under an
-    open offer (a person, a code) answers neither yes nor no: the offer is made again. While a person is
+    open offer (a person, a code) answers neither yes nor no: the offer is made again; in the middle of a guide,
+    its last message ("all at once or step by step?", or the step shown) comes again. While a person is
     offered, anything else here is a yes ("help me"); right after "What do you need help with?" it offers a person rather than asking again;
     else it asks that. Not a miss of the knowledge base when it asks: no query is logged, and the misses that
     lead to a person are left as they were.
@@ -367,6 +369,8 @@ async def _help_without_a_topic(dispatcher: CollectingDispatcher, tracker: Track
             # "??" under "Shall I send a code?" or "Would you like a person?" is neither yes nor no: ask again.
             dispatcher.utter_message(response=offered)
             return []
+        if asked in (GUIDE_CHOOSE, GUIDE_STEP):  # mid-guide: the guide's last message again, its buttons open
+            return await _guide_again(dispatcher, tracker, asked)
     if offered_a_person_last(tracker.events) and tracker.get_slot("escalation_reason"):
         return [SlotSet("next_step", "escalate")]
     events: list[EventType] = [SlotSet("next_step", None), SlotSet("awaiting_feedback", False)]
@@ -439,18 +443,36 @@ class ActionGuideStep(Action):
         return await _guide_step(dispatcher, tracker, show_all=tracker.get_intent_of_latest_message() == SHOW_ALL_STEPS)
 
 
-async def _guide_step(dispatcher: CollectingDispatcher, tracker: Tracker, show_all: bool) -> list[EventType]:
-    """All the open guide's steps, or its next one; a clear message when no guide is open or it changed."""
-    svc = services()
+async def _open_guide(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[Article | None, list[EventType]]:
+    """The guide the conversation is in; else None, having said so, with the events that close it."""
     article_id = tracker.get_slot("guide_article_id")
     if not article_id:
         dispatcher.utter_message(response="utter_guide_not_open")
-        return []
-    knowledge_base = await in_thread(svc.knowledge_base.current)
+        return None, []
+    knowledge_base = await in_thread(services().knowledge_base.current)
     article = knowledge_base.article(article_id)
     if article is None or not article.steps:  # removed or rewritten since it was sent
         dispatcher.utter_message(response="utter_guide_unavailable")
-        return [SlotSet("guide_article_id", None), SlotSet("guide_step", 0)]
+        return None, [SlotSet("guide_article_id", None), SlotSet("guide_step", 0)]
+    return article, []
+
+
+async def _guide_again(dispatcher: CollectingDispatcher, tracker: Tracker, said_last: str) -> list[EventType]:
+    """The guide's question ("all at once or step by step?") or the step shown last, once more."""
+    article, closed = await _open_guide(dispatcher, tracker)
+    if article is None:
+        return closed
+    shown = int(tracker.get_slot("guide_step") or 0)
+    _send(dispatcher, [guide_choice(article)] if said_last == GUIDE_CHOOSE or not shown else step_replies(article, shown))
+    return []
+
+
+async def _guide_step(dispatcher: CollectingDispatcher, tracker: Tracker, show_all: bool) -> list[EventType]:
+    """All the open guide's steps, or its next one; a clear message when no guide is open or it changed."""
+    svc = services()
+    article, closed = await _open_guide(dispatcher, tracker)
+    if article is None:
+        return closed
     if show_all:
         _send(dispatcher, all_steps_replies(article, svc.settings.public_helpdesk_url))
         return [SlotSet("guide_step", len(article.steps))]

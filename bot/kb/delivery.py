@@ -51,12 +51,17 @@ def answer_replies(article: Article, channel: str | None, public_helpdesk_url: s
     if article.kind == "guide" and article.steps:
         if channel in CHANNELS_WITHOUT_BUTTONS:
             return all_steps_replies(article, public_helpdesk_url)
-        return [Reply(GUIDE_CHOOSE, {"answer": article.chat_answer(), "count": len(article.steps)})]
+        return [guide_choice(article)]
     if article.kind == "faq":
         whole = plain_text(article.body)
         if whole and len(whole) <= FAQ_MAX_CHARS:
             return [Reply("utter_kb_answer_no_link", {"answer": whole}), Reply(ASK_HELPED)]
     return [Reply("utter_kb_answer", {"answer": article.chat_answer(), "url": link}), Reply(ASK_HELPED)]
+
+
+def guide_choice(article: Article) -> Reply:
+    """The answer a guide opens with, then "all its steps at once, or step by step?"."""
+    return Reply(GUIDE_CHOOSE, {"answer": article.chat_answer(), "count": len(article.steps)})
 
 
 def all_steps_replies(article: Article, public_helpdesk_url: str) -> list[Reply]:

@@ -183,3 +183,38 @@ def test_a_question_about_a_next_step_is_a_question_not_a_step(dispatcher, domai
     run(ActionAnswerQuestion(), dispatcher, tracker, domain)
 
     assert "utter_guide_step" not in responses(dispatcher)
+
+
+@pytest.mark.parametrize("text", ["??", "🤷", "؟"])
+def test_a_message_without_a_word_under_all_at_once_or_step_by_step_asks_it_again(action_services, dispatcher, domain,
+                                                                                   text):
+    """Until 7 December "??" there was asked what it was about ("What do you need help with?"): the guide was
+    left half-open and its buttons no longer applied."""
+    tracker = guide_tracker(domain, "nlu_fallback", text, history=[ASKED_HOW_TO_SEE_THE_STEPS])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_guide_choose"]
+    assert dispatcher.messages[0]["count"] == 3
+    assert events == []  # still in the guide, before its first step, its answer still awaiting feedback
+
+
+def test_a_message_without_a_word_after_a_step_shows_that_step_again(dispatcher, domain):
+    step_two = {"event": "bot", "text": f"Step 2 of 3: {STEPS[1]}", "metadata": {"utter_action": "utter_guide_step"}}
+    tracker = guide_tracker(domain, "nlu_fallback", "??", step=2, history=[step_two])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_guide_step"]
+    assert (dispatcher.messages[0]["number"], dispatcher.messages[0]["step"]) == (2, STEPS[1])
+    assert events == []
+
+
+def test_a_message_without_a_word_in_a_guide_that_is_gone_says_it_is_unavailable(dispatcher, domain):
+    tracker = guide_tracker(domain, "nlu_fallback", "??", article_id="removed-guide", history=[ASKED_HOW_TO_SEE_THE_STEPS])
+
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_guide_unavailable"]
+    slots = slots_after(tracker, events)
+    assert (slots["guide_article_id"], slots["guide_step"]) == (None, 0)
