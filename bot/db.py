@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
 
 from bot.settings import Settings
@@ -135,7 +136,34 @@ def _take_file_lock(path: Path, deadline: float, poll_s: float) -> int | None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "after_rollback", _kept_rows_rolled_back)
+    event.listen(factory, "after_commit", _kept_rows_committed)
+    return factory
+
+
+# The objects keep_as_loaded attached in the session's current transaction.
+_KEPT_AS_LOADED = "effortless_kept_as_loaded"
+
+
+def keep_as_loaded(session: Session, obj: Any) -> None:
+    """Keep ``obj``, whose row a statement of the caller's just inserted with every column ``obj`` holds, in
+    ``session`` as if loaded: the unit of work neither reads it back nor writes it again (it took several times
+    the statement's CPU to insert one row). Should the transaction roll back, ``obj`` leaves the session as an
+    object the unit of work inserted would (transient, its values kept), not as a loaded row that is gone."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    session.info.setdefault(_KEPT_AS_LOADED, []).append(obj)
+
+
+def _kept_rows_rolled_back(session: Session) -> None:
+    for obj in session.info.pop(_KEPT_AS_LOADED, ()):
+        if obj in session:
+            make_transient(obj)
+
+
+def _kept_rows_committed(session: Session) -> None:
+    session.info.pop(_KEPT_AS_LOADED, None)
 
 
 @contextmanager

@@ -87,14 +87,19 @@ def _queue_receipt(settings: Settings, sessions: sessionmaker, ticket_id: int, n
     return True
 
 
+def may_email_after_chat(settings: Settings, intent: str | None) -> bool:
+    """Whether :func:`after_chat_try` may queue an e-mail for a line of this kind (it writes when it does)."""
+    return (intent or "") in KIND_OF_LINE and email_enabled(settings)
+
+
 def after_chat_try(
     session: Session, settings: Settings, *, line: TicketMessage, failed_for_good: bool, now: datetime | None = None
 ) -> EmailMessage | None:
     """E-mail an agent reply or a resolution whose chat line was just tried, when the customer will
     not see it in the chat; the queued e-mail, or None. Part of the caller's transaction."""
-    kind = KIND_OF_LINE.get(line.rasa_intent or "")
-    if kind is None or not email_enabled(settings):
+    if not may_email_after_chat(settings, line.rasa_intent):
         return None
+    kind = KIND_OF_LINE[line.rasa_intent or ""]
     ticket = line.ticket
     in_reach = not is_email_conversation(ticket.conversation_id) and connected(session, ticket.conversation_id)
     if in_reach and not failed_for_good:

@@ -22,11 +22,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import ClauseElement, ColumnElement, Update, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from bot.ces.store import new_resolution, ticket_resolution_key
 from bot.customers.store import customer_for_conversation
-from bot.db import rows_changed, utcnow
+from bot.db import keep_as_loaded, rows_changed, utcnow
 from bot.helpdesk import events
 from bot.helpdesk.accounts import MAX_DB_ID, ONLINE_WINDOW, get_agent
 from bot.helpdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -624,8 +624,7 @@ def _to_customer(
               "reached": None, "email_skipped": None, "created_at": now}
     message_id = session.connection().execute(_ADD_LINE_TO_CUSTOMER, values).scalar_one()
     message = TicketMessage(id=message_id, agent=agent, **values)
-    make_transient_to_detached(message)  # every column is set: nothing to load, nothing to write
-    session.add(message)
+    keep_as_loaded(session, message)  # every column is set: nothing to load, nothing to write
     return message
 
 

@@ -10,14 +10,17 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from bot.customers.identity import adjust_presence
 from bot.db import session_scope, utcnow
-from bot.helpdesk import events, tickets
+from bot.email import notify
+from bot.helpdesk import accounts, events, rasa_bridge, tickets
 from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
+from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
-from bot.models import Agent, Ticket, TicketMessage
+from bot.helpdesk.ticket_rules import HelpdeskPolicy
+from bot.models import Agent, EmailMessage, Ticket, TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
@@ -399,3 +402,93 @@ def test_a_triggered_line_counts_as_shown_only_when_the_bot_answered_it():
     assert not shown_in([line_event, customer, bot], 7)  # the bot answered the customer, not the line
     assert not shown_in([other_line, bot], 7)
     assert shown_in([line_event, customer, line_event, bot], 7)  # a later try was answered
+
+
+def test_a_withdrawal_while_a_line_is_tried_stays_when_the_try_is_recorded(database, rasa, monkeypatch):
+    """The customer withdraws after the "agent joined" line was read for its try and before the try is written:
+    the withdrawal's mark on the line stays, so it is never sent. A review found it overwritten (7 December),
+    when the try wrote every column it may set rather than those it changed."""
+    settings, sessions = database
+    with session_scope(sessions) as session:
+        agent_id = accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent",
+                                         password="long enough password").id
+    with session_scope(sessions) as session:
+        ticket, _ = tickets.create_ticket(session, data=TicketCreate(
+            idempotency_key="k-withdraw-race", conversation_id="chat-withdraw-race", reason="customer_request"),
+            policy=HelpdeskPolicy.from_settings(settings))
+        ticket_id = ticket.id
+    with session_scope(sessions) as session:  # claimed without a delivery: its line waits
+        tickets.claim_ticket(session, ticket_id=ticket_id, agent=session.get_one(Agent, agent_id))
+    bridge = RasaBridge(settings, sessions)
+    with session_scope(sessions) as session:
+        leased = bridge.lease_due_line(session, ticket_id)
+    assert leased is not None and leased.line.intent == "EXTERNAL_agent_joined"
+    taking_the_lease = rasa_bridge._set_lease
+
+    def customer_withdraws_first(session, statement, **parameters):
+        if statement is rasa_bridge._SET_OWN_LEASE and not withdrawn:
+            withdrawn.append(True)
+            with session_scope(sessions) as other:
+                tickets.withdraw(other, conversation_id="chat-withdraw-race")
+        return taking_the_lease(session, statement, **parameters)
+
+    withdrawn: list[bool] = []
+    monkeypatch.setattr(rasa_bridge, "_set_lease", customer_withdraws_first)
+    rasa.status = 503  # the try fails for now: tried again later, unless the line was withdrawn
+
+    assert bridge.deliver_leased(leased) is False
+    assert withdrawn
+    with session_scope(sessions) as session:
+        message = session.get_one(TicketMessage, leased.line.id)
+        assert (message.delivered, message.delivery_error) == (False, tickets.WITHDRAWN_TEXT)
+        assert message.delivery_attempts == 1  # the try itself is recorded
+        assert list(tickets.due_delivery_ticket_ids(session, now=utcnow() + timedelta(hours=1))) == []
+
+
+def test_a_try_of_a_line_to_e_mail_whose_lease_was_lost_writes_nothing_even_if_the_other_worker_e_mailed_it(
+        database, settings_env, rasa, monkeypatch):
+    """An agent's reply the customer will not see in the chat goes by e-mail, queued in the transaction that
+    records the try. A worker whose lease ran out must not queue it too: the lease is checked before that write
+    (a review found the e-mail queued first, which failed on the other worker's e-mail of the same line)."""
+    settings, sessions = database
+    settings = load_settings({**settings_env, "DATABASE_URL": settings.database_url,
+                              "SMTP_URL": "smtp://127.0.0.1:9", "EMAIL_FROM": "Acme <support@acme.example>",
+                              "PUBLIC_HELPDESK_URL": "https://help.acme.example"})
+    with session_scope(sessions) as session:
+        agent_id = accounts.create_agent(session, email="anna@example.com", name="Anna", role="agent",
+                                         password="long enough password").id
+    with session_scope(sessions) as session:
+        ticket, _ = tickets.create_ticket(session, data=TicketCreate(
+            idempotency_key="k-email-race", conversation_id="chat-email-race", reason="customer_request",
+            customer_email="dana@example.com"), policy=HelpdeskPolicy.from_settings(settings))
+        ticket_id = ticket.id
+    with session_scope(sessions) as session:
+        tickets.claim_ticket(session, ticket_id=ticket_id, agent=session.get_one(Agent, agent_id))
+        session.flush()
+        session.execute(update(TicketMessage).where(TicketMessage.ticket_id == ticket_id).values(delivered=True))
+    with session_scope(sessions) as session:
+        reply_id = tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, agent_id), text="By e-mail?").id
+    bridge = RasaBridge(settings, sessions)
+    with session_scope(sessions) as session:
+        leased = bridge.lease_due_line(session, ticket_id)
+    assert leased is not None and leased.line.id == reply_id
+    with session_scope(sessions) as session:  # our lease ran out; another worker took the ticket
+        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(delivery_lease_until=utcnow() + timedelta(hours=1)))
+    previous_email = notify._previous_email
+
+    def the_other_worker_e_mails_it_meanwhile(session, ticket_id):
+        if not e_mailed:
+            with session_scope(sessions) as other:
+                e_mailed.append(notify.after_chat_try(other, settings, line=other.get_one(TicketMessage, reply_id),
+                                                      failed_for_good=False))
+        return previous_email(session, ticket_id)
+
+    e_mailed: list = []
+    monkeypatch.setattr(notify, "_previous_email", the_other_worker_e_mails_it_meanwhile)
+
+    assert bridge.deliver_leased(leased) is True  # sent (nobody in the chat to see it), nothing left for this worker
+
+    with session_scope(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(EmailMessage)) == len([e for e in e_mailed if e])
+        message = session.get_one(TicketMessage, reply_id)
+        assert (message.delivered, message.delivery_attempts) == (False, 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import inspect, select
 
 from bot.customers.store import customer_for_conversation
 from bot.db import session_scope
@@ -152,6 +153,32 @@ def test_claiming_tells_the_customer_who_joined(db):
         {"agent_name": "Anna"},
         False,
     )
+
+
+def test_a_reply_rolled_back_leaves_its_line_unsaved_and_the_session_can_reply_again(db):
+    """A line for the customer is written by a statement of its own (not the unit of work); should its
+    transaction roll back, the line is left as an unsaved one, as the unit of work would leave it, not as a
+    loaded row that is gone (a review found reading it failed, and the next reply clashed with its id)."""
+    anna = make_agent(db, "Anna")
+    ticket, _ = tickets.create_ticket(db, data=escalation("c-rollback"), policy=POLICY, now=T0)
+    tickets.claim_ticket(db, ticket_id=ticket.id, agent=anna)
+
+    written = []
+
+    def fails(session, _ticket_id):  # the transaction fails after the line was written
+        written.extend(obj for obj in session.identity_map.values() if isinstance(obj, TicketMessage))
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        tickets.reply(db, ticket_id=ticket.id, agent=anna, text="lost reply", before_commit=fails)
+    db.rollback()
+
+    lost = next(line for line in written if line.body == "lost reply")
+    assert inspect(lost).transient
+    kept = tickets.reply(db, ticket_id=ticket.id, agent=anna, text="kept reply")
+    assert kept.body == "kept reply"
+    bodies = db.scalars(select(TicketMessage.body).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id))
+    assert list(bodies)[-1] == "kept reply"
 
 
 # ---------------------------------------------------------------- life cycle
