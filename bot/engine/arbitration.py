@@ -312,6 +312,34 @@ def names_a_person(word: str) -> bool:
     return _is_one_of(word, PERSON_WORDS, PERSON_STEMS)
 
 
+TALK_WORDS = frozenset({
+    "talk", "talking", "speak", "speaking", "לדבר", "ידבר", "תדבר", "اتحدث", "التحدث", "mluvit", "promluvit",
+    "hovorit",
+})
+"""The words of :data:`PERSON_WORDS` that only say talking, with :data:`TALK_STEMS`: "with whom" names a person,
+"about what" a topic."""
+TALK_STEMS = ("اكلم", "يكلم", "تكلم", "اتكلم", "احكي")
+ABOUT_WORDS = frozenset({"about", "על", "عن", "حول", "بخصوص", "بشان", "o", "ohledne"})
+"""What follows talking about a topic ("talk about my invoice", "לדבר על", "التحدث عن الفاتورة", "mluvit o
+faktuře"), folded as :func:`words` folds them."""
+MAX_WORDS_BETWEEN_TALK_AND_ABOUT = 2
+""""talk to you about", "mluvit s vámi o": the words between name nobody (the bot), or name a person themselves."""
+
+
+def names_a_person_in(message_words: list[str]) -> bool:
+    """Whether a word of the message names a person or the way to reach one (:func:`names_a_person`), talking
+    about something aside: "أريد التحدث عن الفاتورة" (I want to talk about the invoice) and "chci mluvit o
+    faktuře" are questions about invoices, which DIET read as requests for a person; in "talk to someone about
+    my invoice" the someone still names one."""
+    return any(names_a_person(word) and not _talks_about(message_words, index)
+               for index, word in enumerate(message_words))
+
+
+def _talks_about(message_words: list[str], index: int) -> bool:
+    following = message_words[index + 1:index + 2 + MAX_WORDS_BETWEEN_TALK_AND_ABOUT]
+    return _is_one_of(message_words[index], TALK_WORDS, TALK_STEMS) and any(word in ABOUT_WORDS for word in following)
+
+
 def _is_one_of(word: str, whole: frozenset[str], stems: tuple[str, ...], prefixes: re.Pattern = _PREFIXED) -> bool:
     """Whether ``word``, or what is left of it after one of ``prefixes``, is one of ``whole`` or begins like
     one of ``stems``."""
@@ -377,6 +405,6 @@ class Arbitration:
         if intent not in self.intents or len(topic_words(text, known.get(intent, frozenset()))) < enough:
             return False
         message_words = words(text)
-        if intent in self.person_word_intents and any(map(names_a_person, message_words)):
+        if intent in self.person_word_intents and names_a_person_in(message_words):
             return False
         return intent not in self.own_word_intents or not own.get(intent, frozenset()).intersection(message_words)

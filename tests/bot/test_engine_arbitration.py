@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.arbitration import (
+    ABOUT_WORDS,
     ARBITRATED_INTENTS,
     ASKING_WORDS,
     DEMAND_WORDS,
@@ -26,6 +27,8 @@ from bot.engine.arbitration import (
     PERSON_NOUNS,
     PERSON_STEMS,
     PERSON_WORDS,
+    TALK_STEMS,
+    TALK_WORDS,
     YES_WORDS,
     Arbitration,
     asks_for_help_only,
@@ -185,6 +188,11 @@ def test_intents_that_are_not_arbitrated_are_never_overruled(intent):
     "chci zrušit svůj účet",
     "open an account with acme",
     "רוצה חודשי במקום שנתי",  # (I) want monthly instead of yearly
+    # Talking about a topic, not to a person (7 December: the customer got the escalation form).
+    "أريد التحدث عن مشكلة في الفاتورة",  # I want to talk about a problem with the invoice
+    "أريد التحدث عن الفاتورة",
+    "chci mluvit o faktuře",
+    "chci si s vámi promluvit o vrácení peněz",
 ])
 def test_a_question_read_as_a_request_for_a_person_goes_to_the_knowledge_base(text):
     assert ARBITRATION.reads_as_question(text, "request_human", KNOWN, OWN), topic_words(text, KNOWN["request_human"])
@@ -204,6 +212,10 @@ def test_a_question_read_as_a_request_for_a_person_goes_to_the_knowledge_base(te
     "můžete mě přepojit na operátora kvůli objednávce",
     # Too short to be a question: honoured as it is.
     "ابي اكلم موظف", "i want help", "spojte mě prosím",
+    # Talking about a topic with a person: the person is asked for.
+    "أريد التحدث مع موظف عن الفاتورة",
+    "chci mluvit s člověkem o faktuře",
+    "I want to talk to a manager about my invoice",
 ])
 def test_a_request_for_a_person_stays_one_when_it_names_a_person_or_has_no_topic(text):
     assert not ARBITRATION.reads_as_question(text, "request_human", KNOWN, OWN), topic_words(text, KNOWN["request_human"])
@@ -230,7 +242,7 @@ def test_words_that_only_look_like_a_person_do_not_name_one(word):
 
 def test_person_words_are_written_as_words_folds_them():
     """A word with a diacritic or hamza left in it would never match a message."""
-    for word in [*PERSON_WORDS, *PERSON_STEMS]:
+    for word in [*PERSON_WORDS, *PERSON_STEMS, *TALK_WORDS, *TALK_STEMS, *ABOUT_WORDS]:
         assert words(word) == [word], word
 
 
