@@ -347,9 +347,12 @@ def resolve(
 ):
     """Resolve: the conversation goes back to the bot, which closes politely and asks for the effort score."""
     delivery = request.app.state.deliveries.for_request()
+    # Held here for the answer: the session keeps a ticket only while something refers to it, and reading it
+    # again after the resolve cost a statement per resolve.
+    ticket = tickets.get_ticket(db, ticket_id=ticket_id)
     tickets.resolve(db, ticket_id=ticket_id, agent=agent, before_commit=delivery.before_commit)
     delivery.after_response(background)
-    return _detail(request, db, tickets.get_ticket(db, ticket_id=ticket_id))
+    return _detail(request, db, ticket)
 
 
 @router.post("/tickets/{ticket_id}/reopen", response_model=TicketDetail, tags=["tickets"], responses=STATE_ERRORS)

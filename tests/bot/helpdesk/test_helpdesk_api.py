@@ -7,7 +7,8 @@ import json
 import pytest
 import requests
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from bot.db import session_scope
 from bot.helpdesk import accounts
@@ -223,6 +224,26 @@ def test_reply_notes_transfer_resolve_reopen(desk, rasa):
         "/api/tickets", params={"reference": resolved["reference"].lower()}, headers=anna.headers
     )
     assert [t["id"] for t in by_reference.json()] == [ticket_id]
+
+
+def test_a_resolve_reads_its_ticket_once_and_answers_with_it_resolved(desk):
+    """Agents resolve all day: the answer is the ticket the resolve wrote, not a second read of it."""
+    anna = desk.agent("Anna")
+    ticket_id = desk.ticket_id(desk.escalate("conv-1")["reference"])
+    desk.client.post(f"/api/tickets/{ticket_id}/claim", headers=anna.headers)
+    reads: list[str] = []
+
+    def remember_ticket_reads(_connection, _cursor, statement, *_args):
+        if statement.startswith("SELECT tickets."):
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", remember_ticket_reads)
+    try:
+        resolved = desk.client.post(f"/api/tickets/{ticket_id}/resolve", headers=anna.headers).json()
+    finally:
+        event.remove(Engine, "before_cursor_execute", remember_ticket_reads)
+    assert len(reads) == 1
+    assert (resolved["status"], resolved["messages"][-1]["body"]) == ("resolved", "Anna resolved the ticket")
 
 
 @pytest.mark.parametrize(
