@@ -22,6 +22,7 @@ from bot.escalation.details import (
     last_customer_words,
     last_unanswered_question,
     names_no_problem,
+    says_more_than_a_name,
     set_since_customer_wrote,
     transcript_from_events,
 )
@@ -206,6 +207,8 @@ class ValidateEscalationForm(FormValidationAction):
         if tracker.get_slot("details_for_ticket") and means_skip(value):
             return _skipped(tracker, "customer_name")
         name = clean_name(value)
+        if name is None and isinstance(value, str) and says_more_than_a_name(value):
+            return await _noted_instead_of_a_name(dispatcher, tracker, value)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_name")
         elif tracker.get_slot("details_for_ticket"):
@@ -238,6 +241,29 @@ class ValidateEscalationForm(FormValidationAction):
         if description is None:
             dispatcher.utter_message(response="utter_invalid_description")
         return {"issue_description": description}
+
+
+async def _noted_instead_of_a_name(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> dict[str, Any]:
+    """A sentence typed as the answer to "What's your name?" is the customer telling more of the problem: it goes
+    on the open ticket (nobody was here), else it becomes the problem's description unless one was given (the
+    ticket's transcript has it either way); the name is asked again."""
+    slots: dict[str, Any] = {"customer_name": None}
+    if tracker.get_slot("details_for_ticket"):
+        message_id = (tracker.latest_message or {}).get("message_id")
+        try:
+            added = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", message_id)
+        except (HelpdeskUnavailable, HelpdeskRejected) as failed:
+            logger.warning("could not add the customer's words to the ticket of %s: %s", tracker.sender_id, failed)
+            dispatcher.utter_message(response="utter_relay_failed")
+            return slots
+        # Not added: the ticket was closed meanwhile, and the conversation holds the words.
+        dispatcher.utter_message(response="utter_added_to_ticket_instead_of_a_name" if added
+                                 else "utter_noted_instead_of_a_name")
+        return slots
+    if not tracker.get_slot("issue_description"):
+        slots["issue_description"] = clean_description(text)
+    dispatcher.utter_message(response="utter_noted_instead_of_a_name")
+    return slots
 
 
 def _skipped(tracker: Tracker, slot: str) -> dict[str, Any]:

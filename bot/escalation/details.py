@@ -61,6 +61,34 @@ def names_no_problem(text: str | None) -> bool:
 _NO_NAME_WORDS = (YES_WORDS | OKAY_WORDS | UNDERSTOOD_WORDS) - {"jo", "ano", "dobra"}
 
 
+MAX_NAME_WORDS = 10
+"""The most words a name has, with room ("محمد بن عبد الله بن عبد العزيز آل سعود" has eight)."""
+SENTENCE_WORDS = frozenset({
+    "i", "my", "is", "are", "was", "were", "not", "never", "the", "this", "that", "have", "has", "had", "want",
+    "need", "can", "cant", "cannot", "dont", "didnt", "doesnt", "still", "why", "how", "what", "when", "where",
+    "order", "parcel", "package", "refund", "problem", "account", "password", "arrived", "working", "because",
+    "לא", "של", "שלי", "לי", "זה", "יש", "אין", "רוצה", "צריך", "צריכה", "ההזמנה", "הזמנה", "החבילה", "חבילה",
+    "הגיע", "הגיעה", "עובד", "עובדת", "למה", "איך", "מתי", "איפה", "אפשר", "כי", "אבל", "בעיה",
+    "لا", "لم", "ما", "في", "على", "هذا", "هذه", "اريد", "ابي", "ابغى", "بدي", "عندي", "طلبي", "الطلب", "طلب",
+    "الطرد", "وصل", "وصلني", "وصلت", "مشكلة", "لماذا", "كيف", "متى", "وين", "ليش", "ليه", "لكن", "يشتغل",
+    "je", "mi", "mam", "moje", "muj", "se", "si", "na", "ze", "ale", "neni", "nejde", "nefunguje", "nedorazil",
+    "nedorazila", "nedoslo", "nemam", "nevim", "chci", "potrebuji", "potrebuju", "protoze", "proc", "jak", "kdy",
+    "kde", "objednavka", "objednavku", "balik", "uz", "jeste",
+})
+"""Words a sentence has and a name never does, folded as :func:`bot.engine.arbitration.words` folds them: "my
+parcel never arrived", "ההזמנה שלי לא הגיעה", "الطلب ما وصلني", "balík mi nedorazil" typed as the answer to
+"What's your name?" are the customer's problem (not "me" nor "its": "Dana its me" is a name)."""
+
+
+def says_more_than_a_name(text: str) -> bool:
+    """Whether the answer to "What's your name?" is a question or a sentence rather than a name: with a
+    question mark, more than :data:`MAX_NAME_WORDS` words, or two or more with one of :data:`SENTENCE_WORDS`.
+    Outside hours the customer's problem typed there became their name on the ticket."""
+    typed = len(text.split())  # numbers count here ("order 88812"), though they are no words
+    return ("?" in text or "؟" in text or typed > MAX_NAME_WORDS
+            or (typed >= 2 and any(word in SENTENCE_WORDS for word in words(text))))
+
+
 def _no_name(name: str) -> bool:
     """Whether what was typed as a name asks for help, says an answer did not work, or is only a yes, an okay
     or a "got it" (a name that is a yes word too aside)."""
@@ -70,16 +98,16 @@ def _no_name(name: str) -> bool:
 
 
 def clean_name(text: str | None) -> str | None:
-    """A display name: printable, 1..100 characters, not a command, an email or a cry for help; without the introduction
-    around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised when typed all in lower
-    case ("its sarah" is Sarah)."""
+    """A display name: printable, 1..100 characters, not a command, an email, a cry for help or a sentence;
+    without the introduction around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised
+    when typed all in lower case ("its sarah" is Sarah)."""
     if not text:
         return None
     name = _one_line(text)
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name) or _no_name(name):  # "help" is no name: ask again
+    if not any(ch.isalpha() for ch in name) or _no_name(name) or says_more_than_a_name(name):
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 

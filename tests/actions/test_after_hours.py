@@ -217,6 +217,29 @@ def test_what_the_customer_adds_goes_on_the_open_ticket_at_once(closed_env, doma
     assert len(ticket_of_all(built.sessions, sender)) == 1  # the end of the form creates no second ticket
 
 
+@pytest.mark.parametrize("words", [
+    "it was supposed to arrive last Monday, the order number is 88812",
+    "ההזמנה שלי לא הגיעה עד היום",  # my order has not arrived to this day
+    "الطلب ما وصلني لحد الآن",  # the order has not reached me yet
+    "balík mi pořád nedorazil",  # the parcel still has not reached me
+])
+def test_more_of_the_problem_typed_as_the_name_goes_on_the_ticket_and_the_name_is_asked_again(closed_env, domain, words):
+    """Outside hours the customer's problem, typed in answer to "What's your name?", was their name on the ticket."""
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    with configured_services(closed_env) as built:
+        start = run(ActionStartEscalation(), CollectingDispatcher(), asks_for_a_person(domain, sender_id=sender), domain)
+        slots = {key: value for key, value in slots_set(start).items() if key != "requested_slot"}
+        dispatcher = CollectingDispatcher()
+        events = run(ValidateEscalationForm(), dispatcher,
+                     form_turn(domain, "customer_name", words, slots=slots, sender_id=sender), domain)
+        ticket = ticket_of(built.sessions, sender)
+
+    assert responses(dispatcher) == ["utter_added_to_ticket_instead_of_a_name"]
+    assert (slots_set(events)["customer_name"], slots_set(events)["requested_slot"]) == (None, "customer_name")
+    assert ticket.customer_name is None
+    assert [line.body for line in ticket.messages if line.author_type == "customer"][-1] == words
+
+
 def test_with_e_mail_off_an_address_given_is_not_promised_a_reply(closed_helpdesk, dispatcher, domain):
     done = details_slots("T-1", customer_email="noa@example.com", customer_name="Noa")
     run(ActionCreateTicket(), dispatcher, make_tracker(domain, "Noa", slots=done), domain)

@@ -227,6 +227,26 @@ def test_the_name_is_tidied_or_refused(dispatcher, domain, value, expected):
     assert responses(dispatcher) == ([] if expected else ["utter_invalid_name"])
 
 
+def test_the_problem_typed_as_the_name_is_its_description_and_the_name_is_asked_again(dispatcher, domain):
+    events = run(ValidateEscalationForm(), dispatcher,
+                 form_turn(domain, "customer_name", "my parcel never arrived and I want my money back"), domain)
+
+    assert responses(dispatcher) == ["utter_noted_instead_of_a_name"]
+    assert slots_set(events)["customer_name"] is None
+    assert slots_set(events)["issue_description"] == "my parcel never arrived and I want my money back"
+
+
+def test_more_words_after_the_description_leave_it_as_it_was(dispatcher, domain):
+    tracker = form_turn(domain, "customer_name", "it was meant to come on Monday",
+                        slots={"issue_description": "my parcel never arrived"})
+
+    events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_noted_instead_of_a_name"]
+    assert slots_set(events)["customer_name"] is None
+    assert "issue_description" not in slots_set(events)  # the transcript has the rest
+
+
 def test_yes_takes_the_suggested_description(dispatcher, domain):
     tracker = form_turn(domain, "issue_description", "/affirm", intent="affirm",
                         slots={"suggested_description": "my parcel never arrived"})
