@@ -170,6 +170,29 @@ def _unprefixed(word: str) -> str:
     return word
 
 
+# What a customer expected to happen besides an answer working: a parcel or a refund arriving, being able to.
+_ARRIVALS = _folded(
+    "arrived", "arrive", "came", "come", "received", "receive", "got",
+    "הגיע", "הגיעה", "הגיעו", "קיבלתי", "נכנס", "נכנסה", "מצליחה",
+    "وصل", "وصلت", "وصلني", "وصلتني", "وصلنا", "رجع", "رجعت", "نزل", "نزلت", "قدرت", "اقدر", "قادر", "يفتح",
+    "dorazil", "dorazila", "dorazilo", "prislo", "prisly", "prisel", "doslo",
+)
+_FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", "neprisly", "neprisel", "nedoslo")
+# Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
+_NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
+
+
+def says_something_does_not_work(text: str | None) -> bool:
+    """Whether the message says, anywhere in it, that something does not work or did not arrive ("the app is not
+    working now", "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): a
+    negation right before what should have happened, or a Czech negated verb. A customer saying it is solved
+    ("it works now", "اشتغل الحين") negates no such word, however they say they no longer need help ("לא צריך
+    נציג", "ما ابي انتظر")."""
+    words = [word for word in map(_unprefixed, _typed_words(text)) if word not in _NEGATED_SPAN]
+    return (any(word in _FAILED_OUTCOMES or word in _FAILED_ARRIVALS for word in words)
+            or any(_negation(before) and (word in _OUTCOMES or word in _ARRIVALS) for before, word in pairwise(words)))
+
+
 _OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
 
 

@@ -60,7 +60,7 @@ from bot.engine.arbitration import (
     unknown_to_intent,
     words,
 )
-from bot.engine.feedback_words import says_it_did_not_help, says_it_helped_plainly
+from bot.engine.feedback_words import says_it_did_not_help, says_it_helped_plainly, says_something_does_not_work
 from bot.engine.introductions import CUSTOMER_NAME, INTRODUCE_SELF, introduced_name, opens_with_a_greeting
 from bot.engine.reactions import reaction_intent, says_nothing
 from bot.engine.typed_buttons import typed_button_intent
@@ -72,6 +72,10 @@ REQUEST_HUMAN = "request_human"
 ASK_QUESTION = "ask_question"
 AFFIRM = "affirm"
 DENY = "deny"
+WITHDRAW_REQUEST = "withdraw_request"
+"""Read by DIET for "التطبيق ما يشتغل الحين" (the app does not work now) and "האפליקציה לא עובדת עכשיו" as for
+"it works now" at 1.0: in the escalation form that dropped the escalation, so a message saying something does
+not work is a question instead (:func:`bot.engine.feedback_words.says_something_does_not_work`)."""
 # "Still not working" is a no, which the KB's action and the yes/no action both read so; DIET also read it as
 # withdrawing the request ("Glad it's sorted!"), cancelling, out of scope, or a complaint (a ticket at once:
 # the KB's action still takes an angry one to a person).
@@ -196,6 +200,10 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
                 continue
             if says_it_did_not_help(text) and name not in READINGS_OF_NOT_HELPED:
                 logger.debug("'%s' (%.3f) overruled: the message only says the answer did not work", name, confidence)
+                _overrule(message, ASK_QUESTION, 1.0)
+                continue
+            if name == WITHDRAW_REQUEST and says_something_does_not_work(text):
+                logger.debug("'%s' (%.3f) overruled: the message says something does not work", name, confidence)
                 _overrule(message, ASK_QUESTION, 1.0)
                 continue
             if name != AFFIRM and (only_says_yes(text) or (name == DENY and says_it_helped_plainly(text))):

@@ -551,6 +551,16 @@ def test_a_message_that_only_says_the_answer_did_not_work_goes_to_the_knowledge_
 
 
 @pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_saying_something_does_not_work_withdraws_nothing(trained_vocabularies):
+    """DIET read "التطبيق ما يشتغل الحين" (the app does not work now) and "האפליקציה לא עובדת עכשיו" as "it works now",
+    at 1.0: typed in the escalation form, that dropped the escalation (7 December)."""
+    problems = ["التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "האפליקציה לא עובדת עכשיו"]
+    assert {r["intent"] for r in arbiter_reads(problems, "withdraw_request", trained_vocabularies)} == {"ask_question"}
+    withdrawals = ["it works now", "اشتغل الحين", "לא צריך נציג", "už nepotřebuju pomoc"]
+    assert {r["intent"] for r in arbiter_reads(withdrawals, "withdraw_request", trained_vocabularies)} == {"withdraw_request"}
+
+
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
 def test_a_message_without_a_word_is_a_reaction_or_says_nothing_whatever_diet_read():
     """DIET read every message without a letter as a no (0.996): "👍" under "Did that answer your question?"
     marked the article a miss until 7 December."""

@@ -8,6 +8,7 @@ from bot.engine.feedback_words import (
     says_it_did_not_help,
     says_it_helped,
     says_it_helped_plainly,
+    says_something_does_not_work,
 )
 
 
@@ -135,3 +136,25 @@ def test_a_thank_you_alone(text):
 ])
 def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     assert not only_thanks(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the app is not working now", "it still doesn't work", "my refund never came",
+    "האפליקציה לא עובדת עכשיו", "ההזמנה עדיין לא הגיעה", "החבילה לא ממש הגיעה",
+    "التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "طلبي لسه ما وصل", "ما قدرت ادخل حسابي الحين", "ولسه ما اشتغل",
+    "balík mi pořád nedorazil", "aplikace pořád nefunguje",
+])
+def test_something_that_does_not_work_or_did_not_arrive(text):
+    assert says_something_does_not_work(text)
+
+
+@pytest.mark.parametrize("text", [
+    # withdrawals: solved, or no longer needing help (what they negate is the need, not what should have happened)
+    "it works now", "no, it's working now", "never mind i found it", "i don't need help anymore", "no longer needed",
+    "זה עובד עכשיו", "לא צריך נציג", "לא רוצה לחכות", "כבר לא צריך עזרה",
+    "اشتغل الحين", "ما ابي انتظر", "خلاص ما احتاج", "مش محتاج مساعدة خلاص", "ما عدت محتاج موظف",
+    "už to funguje", "už nepotřebuju pomoc", "nechci už čekat",
+    "", None,
+])
+def test_a_withdrawal_says_nothing_does_not_work(text):
+    assert not says_something_does_not_work(text)
