@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import tell_widget
+from actions.handoff import tell_widget, withdraw_or_ask
 from actions.services import in_session, in_thread, reopening_at, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
@@ -37,6 +37,7 @@ from bot.language import normalize_language
 logger = logging.getLogger(__name__)
 
 REASON_BY_INTENT = {"complain": "frustration", "request_human": "customer_request"}
+WITHDRAW_REQUEST = "withdraw_request"
 START_ESCALATION = "action_start_escalation"
 # next_step while the customer chooses between English now and waiting for an agent who speaks theirs.
 CHOOSE_LANGUAGE = "choose_language"
@@ -369,7 +370,9 @@ class ActionCreateTicket(Action):
 
 class ActionCancelEscalation(Action):
     """"Cancel" during the escalation form: nothing was created, or (nobody was here) the ticket already
-    exists and stays open: the customer is told which."""
+    exists and stays open: the customer is told which. "I solved it" or the widget's "Stop waiting" there is
+    about the ticket, as in a handoff: the button withdraws it, the typed words go on it and are asked to
+    confirm (until 7 December the customer heard that the ticket stays open)."""
 
     def name(self) -> str:
         return "action_cancel_escalation"
@@ -380,6 +383,8 @@ class ActionCancelEscalation(Action):
             dispatcher.utter_message(response="utter_escalation_cancelled")
             # Nothing is pending: a later escalation (a complaint, say) must not take this one's reason.
             return list(ESCALATION_HANDED_OVER)
+        if tracker.get_intent_of_latest_message() == WITHDRAW_REQUEST:
+            return [*_waiting_for_reply(), *await withdraw_or_ask(dispatcher, tracker, in_handoff=True)]
         dispatcher.utter_message(response="utter_ticket_details_skipped", ticket_reference=reference)
         return _waiting_for_reply()
 

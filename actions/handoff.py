@@ -107,31 +107,41 @@ class ActionWithdrawHandoff(Action):
         return "action_withdraw_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        pressed_button = ((tracker.latest_message or {}).get("text") or "").startswith("/")
         in_handoff = bool(tracker.get_slot("handoff_active"))
-        if not pressed_button:
-            if not in_handoff:  # nobody to stop waiting for: a KB question ("withdraw cookie consent"), or "I solved it"
-                answer = await answer_if_known(dispatcher, tracker)
-                if answer is not None:
-                    return answer
-                dispatcher.utter_message(response="utter_withdraw_nothing_pending")
-                return []
-            ended = await _relay_to_agent(dispatcher, tracker)
-            if not ended:
-                dispatcher.utter_message(response="utter_ask_withdraw")
-            return ended
-        try:
-            reference = await in_thread(services().tickets.withdraw, tracker.sender_id)
-        except HelpdeskUnavailable:
-            dispatcher.utter_message(response="utter_withdraw_failed")
+        if not _pressed_button(tracker) and not in_handoff:
+            # nobody to stop waiting for: a KB question ("withdraw cookie consent"), or "I solved it"
+            answer = await answer_if_known(dispatcher, tracker)
+            if answer is not None:
+                return answer
+            dispatcher.utter_message(response="utter_withdraw_nothing_pending")
             return []
-        if reference is None:
-            dispatcher.utter_message(response="utter_handoff_ended" if in_handoff else "utter_withdraw_nothing_pending")
-            tell_widget(dispatcher, tracker, handoff_active=False)
-            return [SlotSet("handoff_active", False)]
-        dispatcher.utter_message(response="utter_request_withdrawn", ticket_reference=reference)
+        return await withdraw_or_ask(dispatcher, tracker, in_handoff)
+
+
+def _pressed_button(tracker: Tracker) -> bool:
+    return ((tracker.latest_message or {}).get("text") or "").startswith("/")
+
+
+async def withdraw_or_ask(dispatcher: CollectingDispatcher, tracker: Tracker, in_handoff: bool) -> list[EventType]:
+    """The customer's ticket withdrawn at a button's ``/withdraw_request``; a typed "I solved it" goes to the ticket
+    and is asked to confirm with buttons (:class:`ActionWithdrawHandoff`)."""
+    if not _pressed_button(tracker):
+        ended = await _relay_to_agent(dispatcher, tracker)
+        if not ended:
+            dispatcher.utter_message(response="utter_ask_withdraw")
+        return ended
+    try:
+        reference = await in_thread(services().tickets.withdraw, tracker.sender_id)
+    except HelpdeskUnavailable:
+        dispatcher.utter_message(response="utter_withdraw_failed")
+        return []
+    if reference is None:
+        dispatcher.utter_message(response="utter_handoff_ended" if in_handoff else "utter_withdraw_nothing_pending")
         tell_widget(dispatcher, tracker, handoff_active=False)
-        return [SlotSet("handoff_active", False), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]
+        return [SlotSet("handoff_active", False)]
+    dispatcher.utter_message(response="utter_request_withdrawn", ticket_reference=reference)
+    tell_widget(dispatcher, tracker, handoff_active=False)
+    return [SlotSet("handoff_active", False), SlotSet("ticket_reference", reference), SlotSet("next_step", None)]
 
 
 class ActionAgentJoined(Action):

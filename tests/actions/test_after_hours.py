@@ -217,22 +217,28 @@ def test_what_the_customer_adds_goes_on_the_open_ticket_at_once(closed_env, doma
     assert len(ticket_of_all(built.sessions, sender)) == 1  # the end of the form creates no second ticket
 
 
+def opened_while_nobody_was_here(domain, sender):
+    """The slots of a conversation whose ticket the escalation opened at once, its form asking the details."""
+    start = run(ActionStartEscalation(), CollectingDispatcher(), asks_for_a_person(domain, sender_id=sender), domain)
+    return {key: value for key, value in slots_set(start).items() if key != "requested_slot"}
+
+
 @pytest.mark.parametrize("words", [
     "it was supposed to arrive last Monday, the order number is 88812",
     "ההזמנה שלי לא הגיעה עד היום",  # my order has not arrived to this day
     "الطلب ما وصلني لحد الآن",  # the order has not reached me yet
     "balík mi pořád nedorazil",  # the parcel still has not reached me
 ])
-def test_more_of_the_problem_typed_as_the_name_goes_on_the_ticket_and_the_name_is_asked_again(closed_env, domain, words):
+def test_more_of_the_problem_typed_as_the_name_goes_on_the_ticket_and_the_name_is_asked_again(closed_helpdesk, dispatcher,
+                                                                                            domain, words):
     """Outside hours the customer's problem, typed in answer to "What's your name?", was their name on the ticket."""
     sender = f"test-{uuid.uuid4().hex[:12]}"
-    with configured_services(closed_env) as built:
-        start = run(ActionStartEscalation(), CollectingDispatcher(), asks_for_a_person(domain, sender_id=sender), domain)
-        slots = {key: value for key, value in slots_set(start).items() if key != "requested_slot"}
-        dispatcher = CollectingDispatcher()
-        events = run(ValidateEscalationForm(), dispatcher,
-                     form_turn(domain, "customer_name", words, slots=slots, sender_id=sender), domain)
-        ticket = ticket_of(built.sessions, sender)
+    slots = opened_while_nobody_was_here(domain, sender)
+
+    events = run(ValidateEscalationForm(), dispatcher,
+                 form_turn(domain, "customer_name", words, slots=slots, sender_id=sender), domain)
+
+    ticket = ticket_of(closed_helpdesk.sessions, sender)
 
     assert responses(dispatcher) == ["utter_added_to_ticket_instead_of_a_name"]
     assert (slots_set(events)["customer_name"], slots_set(events)["requested_slot"]) == (None, "customer_name")
@@ -264,6 +270,34 @@ def test_cancel_while_adding_details_keeps_the_ticket_open(closed_helpdesk, disp
     assert responses(dispatcher) == ["utter_ticket_details_skipped"]  # not "no ticket was created"
     assert dispatcher.messages[0]["ticket_reference"] == "T-7"
     assert slots_set(events)["handoff_active"] is True
+
+
+def test_solved_while_adding_details_goes_on_the_ticket_and_asks_to_withdraw_it(closed_helpdesk, dispatcher, domain):
+    """"It works now" there is about the ticket: until 7 December the customer heard it stays open."""
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    slots = opened_while_nobody_was_here(domain, sender)
+
+    events = run(ActionCancelEscalation(), dispatcher,
+                 make_tracker(domain, "it works now", "withdraw_request", slots=slots, sender_id=sender), domain)
+
+    assert responses(dispatcher) == ["utter_ask_withdraw"]  # its buttons withdraw it (ActionWithdrawHandoff)
+    assert slots_set(events)["handoff_active"] is True
+    ticket = ticket_of(closed_helpdesk.sessions, sender)
+    assert (ticket.status, ticket.messages[-1].body) == ("waiting", "it works now")
+
+
+def test_stop_waiting_while_adding_details_withdraws_the_ticket(closed_helpdesk, dispatcher, domain):
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    slots = opened_while_nobody_was_here(domain, sender)
+
+    events = run(ActionCancelEscalation(), dispatcher,
+                 make_tracker(domain, "/withdraw_request", "withdraw_request", slots=slots, sender_id=sender), domain)
+
+    ticket = ticket_of(closed_helpdesk.sessions, sender)
+    assert responses(dispatcher) == ["utter_request_withdrawn"]
+    assert dispatcher.messages[0]["ticket_reference"] == ticket.reference
+    assert ticket.status == "withdrawn"
+    assert slots_set(events)["handoff_active"] is False
 
 
 def test_cancel_before_any_ticket_says_none_was_created_and_forgets_the_escalation(closed_helpdesk, dispatcher, domain):
