@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import tell_widget, withdraw_or_ask
+from actions.handoff import add_to_ticket, pass_on, tell_widget, withdraw_or_ask
 from actions.services import in_session, in_thread, reopening_at, services
 from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
@@ -22,8 +22,8 @@ from bot.escalation.details import (
     last_customer_words,
     last_unanswered_question,
     names_no_problem,
-    says_more_than_a_name,
     set_since_customer_wrote,
+    tells_more_of_the_problem,
     transcript_from_events,
 )
 from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, wait_text
@@ -207,13 +207,13 @@ class ValidateEscalationForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("details_for_ticket") and means_skip(value):
             return _skipped(tracker, "customer_name")
-        name = clean_name(value)
-        if name is None and isinstance(value, str) and says_more_than_a_name(value):
+        if isinstance(value, str) and tells_more_of_the_problem(value):
             return await _noted_instead_of_a_name(dispatcher, tracker, value)
+        name = clean_name(value)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_name")
         elif tracker.get_slot("details_for_ticket"):
-            await _add_to_ticket(tracker, name=name)
+            await add_to_ticket(tracker, name=name)
         return {"customer_name": name}
 
     async def validate_customer_email(
@@ -225,7 +225,7 @@ class ValidateEscalationForm(FormValidationAction):
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
         elif tracker.get_slot("details_for_ticket"):
-            await _add_to_ticket(tracker, email=email)
+            await add_to_ticket(tracker, email=email)
         return {"customer_email": email}
 
     def validate_issue_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -246,38 +246,26 @@ class ValidateEscalationForm(FormValidationAction):
 
 async def _noted_instead_of_a_name(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> dict[str, Any]:
     """A sentence typed as the answer to "What's your name?" is the customer telling more of the problem: it goes
-    on the open ticket (nobody was here), else it becomes the problem's description unless one was given (the
-    ticket's transcript has it either way); the name is asked again."""
+    on the open ticket (nobody was here), else it is offered as the problem's description when the form asks for
+    one, unless the customer's question already is (the transcript has both); the name is asked again."""
     slots: dict[str, Any] = {"customer_name": None}
     if tracker.get_slot("details_for_ticket"):
-        message_id = (tracker.latest_message or {}).get("message_id")
-        try:
-            added = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", message_id)
-        except (HelpdeskUnavailable, HelpdeskRejected) as failed:
-            logger.warning("could not add the customer's words to the ticket of %s: %s", tracker.sender_id, failed)
+        added = await pass_on(tracker)
+        if added is None:
             dispatcher.utter_message(response="utter_relay_failed")
             return slots
         # Not added: the ticket was closed meanwhile, and the conversation holds the words.
         dispatcher.utter_message(response="utter_added_to_ticket_instead_of_a_name" if added
                                  else "utter_noted_instead_of_a_name")
         return slots
-    if not tracker.get_slot("issue_description"):
-        slots["issue_description"] = clean_description(text)
+    if not tracker.get_slot("suggested_description"):
+        slots["suggested_description"] = clean_description(text)
     dispatcher.utter_message(response="utter_noted_instead_of_a_name")
     return slots
 
 
 def _skipped(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {slot: None, "details_skipped": [*(tracker.get_slot("details_skipped") or []), slot]}
-
-
-async def _add_to_ticket(tracker: Tracker, name: str | None = None, email: str | None = None) -> None:
-    """Put a detail given late on the open ticket. When that fails, the ticket keeps what it had (the
-    question and the transcript) and the conversation goes on."""
-    try:
-        await in_thread(services().tickets.add_customer_details, tracker.sender_id, name, email)
-    except (HelpdeskUnavailable, HelpdeskRejected) as failed:
-        logger.warning("could not add the customer's details to the ticket of %s: %s", tracker.sender_id, failed)
 
 
 def _ticket_request(

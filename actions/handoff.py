@@ -1,4 +1,5 @@
 """The live handoff: customer messages go to the agent, agent messages and events come back."""
+import logging
 import time
 import uuid
 from typing import Any
@@ -12,11 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.knowledge_base import answer_if_known
 from actions.services import in_session, in_thread, services, team_back_at
 from bot.ces.store import already_rated, should_ask
+from bot.engine.introductions import introduced_name
 from bot.engine.wait_questions import asks_about_the_wait
 from bot.escalation.details import customer_has_left
 from bot.escalation.wording import agent_or_anyone, queue_place, wait_text
-from bot.helpdesk.client import HelpdeskUnavailable
+from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.tickets import store_customer_line
+
+logger = logging.getLogger(__name__)
 
 # socket.io delivers a bot message's `custom` payload as-is, so the web widget can show agent
 # messages as the agent's; channels without that see the agent's name in front of the text.
@@ -43,29 +47,41 @@ class ActionRelayToAgent(Action):
 
 async def _relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Pass the customer's latest message to the agent; the events that end the handoff when it is over."""
-    message = tracker.latest_message or {}
-    text = message.get("text") or "[message without text]"
-    # Rasa's message id makes a retried action (or the fallback below) store the line only once.
-    line_id = message.get("message_id") or uuid.uuid4().hex
-    try:
-        delivered = await in_thread(services().tickets.relay_message, tracker.sender_id, text, "customer", line_id)
-    except HelpdeskUnavailable:
-        if services().settings.ticket_backend != "builtin":
-            dispatcher.utter_message(response="utter_relay_failed")
-            return []
-        try:  # the helpdesk service is down, its database need not be
-            delivered = await in_session(store_customer_line, conversation_id=tracker.sender_id, text=text,
-                                         client_message_id=line_id)
-        except SQLAlchemyError:
-            dispatcher.utter_message(response="utter_relay_failed")
-            return []
+    delivered = await pass_on(tracker)
+    if delivered is None:
+        dispatcher.utter_message(response="utter_relay_failed")
+        return []
     if not delivered:  # the ticket was closed while we were not told: the bot takes over again
         dispatcher.utter_message(response="utter_handoff_ended")
         tell_widget(dispatcher, tracker, handoff_active=False)
         return [SlotSet("handoff_active", False)]
-    if asks_about_the_wait(text):
+    introduced = introduced_name(_typed(tracker))
+    if introduced is not None:  # "btw I'm Dana": the ticket, the console and the reports name them from now on
+        await add_to_ticket(tracker, name=introduced[0])
+    if asks_about_the_wait(_typed(tracker)):
         await _tell_the_wait(dispatcher, tracker)
     return []
+
+
+def _typed(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or "[message without text]"
+
+
+async def pass_on(tracker: Tracker) -> bool | None:
+    """Put the customer's latest message on their open ticket, for the agent: True when it is there, False when
+    the conversation has no open ticket, None when it cannot be passed on now (the customer should hear so)."""
+    # Rasa's message id makes a retried action (or the fallback below) store the line only once.
+    line_id = (tracker.latest_message or {}).get("message_id") or uuid.uuid4().hex
+    try:
+        return await in_thread(services().tickets.relay_message, tracker.sender_id, _typed(tracker), "customer", line_id)
+    except HelpdeskUnavailable:
+        if services().settings.ticket_backend != "builtin":
+            return None
+        try:  # the helpdesk service is down, its database need not be
+            return await in_session(store_customer_line, conversation_id=tracker.sender_id, text=_typed(tracker),
+                                    client_message_id=line_id)
+        except SQLAlchemyError:
+            return None
 
 
 async def _tell_the_wait(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -83,6 +99,15 @@ async def _tell_the_wait(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         dispatcher.utter_message(response="utter_wait_update", ticket_reference=waiting.reference,
                                  queue_place=queue_place(language, waiting.queue_position),
                                  wait_text=wait_text(language, waiting.wait_estimate_minutes, back_at))
+
+
+async def add_to_ticket(tracker: Tracker, name: str | None = None, email: str | None = None) -> None:
+    """Put a detail given late on the open ticket. When that fails, the ticket keeps what it had (the
+    question and the transcript) and the conversation goes on."""
+    try:
+        await in_thread(services().tickets.add_customer_details, tracker.sender_id, name, email)
+    except (HelpdeskUnavailable, HelpdeskRejected) as failed:
+        logger.warning("could not add the customer's details to the ticket of %s: %s", tracker.sender_id, failed)
 
 
 def tell_widget(dispatcher: CollectingDispatcher, tracker: Tracker, handoff_active: bool) -> None:

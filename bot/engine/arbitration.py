@@ -90,16 +90,17 @@ PERSON_NOUN_STEMS = ("clovek", "operator")
 PERSON_WORDS = PERSON_NOUNS | frozenset({
     # English
     "humans", "agents", "anyone", "anybody", "advisor", "adviser", "talk", "talking", "speak", "speaking", "call",
-    "callback", "connect", "transfer", "through", "escalate", "live",
+    "callback", "connect", "transfer", "through", "escalate", "live", "support", "team",
     # Hebrew
     "נציגים", "נציגת", "אדם", "אנושי", "אנושית", "אחראי", "לדבר", "ידבר", "תדבר", "להתקשר", "יתקשר", "יתקשרו",
-    "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות",
+    "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות", "תמיכה",
     # Arabic (hamza folded: "مسؤول" is "مسوول"). "حد" and "احد" (someone) are also "limit" and "Sunday" ("الحد",
     # "الاحد"): a question read as a request for a person that says them stays one, as before this check
     "موظفين", "بشري", "حد", "حدا", "حدن", "احد", "اتحدث", "التحدث", "اتواصل", "حولني", "حولوني", "تحولني", "وصلوني",
-    "فريق",
+    "فريق", "دعم",
     # Czech (diacritics folded)
     "osobou", "osobe", "nekym", "nekomu", "mluvit", "promluvit", "hovorit", "zavolat", "spojte", "spojit", "zivy",
+    "podpora", "podporu", "podporou", "podpore",
     "ziva", "zivou", "zivym", "ziveho",
 })
 """Words that name a person (:data:`PERSON_NOUNS`) or the way to reach one, as :func:`words` folds them, also
@@ -322,8 +323,10 @@ TALK_STEMS = ("اكلم", "يكلم", "تكلم", "اتكلم", "احكي")
 ABOUT_WORDS = frozenset({"about", "על", "عن", "حول", "بخصوص", "بشان", "o", "ohledne"})
 """What follows talking about a topic ("talk about my invoice", "לדבר על", "التحدث عن الفاتورة", "mluvit o
 faktuře"), folded as :func:`words` folds them."""
-MAX_WORDS_BETWEEN_TALK_AND_ABOUT = 2
-""""talk to you about", "mluvit s vámi o": the words between name nobody (the bot), or name a person themselves."""
+TO_THE_BOT = frozenset({"to", "with", "you", "u", "ya", "guys", "s", "vami", "tebou", "איתך", "אתך", "איתכם", "معك",
+                        "معاك", "معكم", "si"})
+"""What may stand between talking and "about" and name nobody but the bot ("talk to you about", "mluvit s vámi
+o", "promluvit si o"); any other word names someone ("talk to support about my invoice")."""
 
 
 def names_a_person_in(message_words: list[str]) -> bool:
@@ -336,8 +339,14 @@ def names_a_person_in(message_words: list[str]) -> bool:
 
 
 def _talks_about(message_words: list[str], index: int) -> bool:
-    following = message_words[index + 1:index + 2 + MAX_WORDS_BETWEEN_TALK_AND_ABOUT]
-    return _is_one_of(message_words[index], TALK_WORDS, TALK_STEMS) and any(word in ABOUT_WORDS for word in following)
+    if not _is_one_of(message_words[index], TALK_WORDS, TALK_STEMS):
+        return False
+    for word in message_words[index + 1:]:
+        if word in ABOUT_WORDS:
+            return True
+        if word not in TO_THE_BOT:
+            return False
+    return False
 
 
 def _is_one_of(word: str, whole: frozenset[str], stems: tuple[str, ...], prefixes: re.Pattern = _PREFIXED) -> bool:

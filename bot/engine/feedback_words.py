@@ -170,27 +170,41 @@ def _unprefixed(word: str) -> str:
     return word
 
 
-# What a customer expected to happen besides an answer working: a parcel or a refund arriving, being able to.
+# What a customer expected to happen besides an answer working: a parcel or a refund arriving, an app opening,
+# being able to.
 _ARRIVALS = _folded(
-    "arrived", "arrive", "came", "come", "received", "receive", "got",
-    "הגיע", "הגיעה", "הגיעו", "קיבלתי", "נכנס", "נכנסה", "מצליחה",
-    "وصل", "وصلت", "وصلني", "وصلتني", "وصلنا", "رجع", "رجعت", "نزل", "نزلت", "قدرت", "اقدر", "قادر", "يفتح",
+    "arrived", "arrive", "came", "come", "received", "receive", "got", "open", "opens", "load", "loads", "loading",
+    "הגיע", "הגיעה", "הגיעו", "קיבלתי", "נכנס", "נכנסה", "נפתח", "נפתחת", "נטען", "נטענת",
+    "وصل", "وصلت", "وصلني", "وصلتني", "وصلنا", "رجع", "رجعت", "نزل", "نزلت", "قدرت", "اقدر", "قادر", "يفتح", "يحمل",
     "dorazil", "dorazila", "dorazilo", "prislo", "prisly", "prisel", "doslo",
 )
-_FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", "neprisly", "neprisel", "nedoslo")
+_FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", "neprisly", "neprisel", "nedoslo",
+                           "neotevre", "nenacte")
+_EXPECTED = _OUTCOMES | _ARRIVALS | _folded("fine")  # "it wasn't working before but it's fine now"
+_FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
+# Negations written as one word with the verb's helper ("the app won't open", "don't work").
+_CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
 # Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
 _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
 
 
 def says_something_does_not_work(text: str | None) -> bool:
-    """Whether the message says, anywhere in it, that something does not work or did not arrive ("the app is not
-    working now", "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): a
-    negation right before what should have happened, or a Czech negated verb. A customer saying it is solved
-    ("it works now", "اشتغل الحين") negates no such word, however they say they no longer need help ("לא צריך
-    נציג", "ما ابي انتظر")."""
-    words = [word for word in map(_unprefixed, _typed_words(text)) if word not in _NEGATED_SPAN]
-    return (any(word in _FAILED_OUTCOMES or word in _FAILED_ARRIVALS for word in words)
-            or any(_negation(before) and (word in _OUTCOMES or word in _ARRIVALS) for before, word in pairwise(words)))
+    """Whether the message says that something does not work or did not arrive ("the app is not working now",
+    "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): the last thing
+    it says of what should have happened is negated, or a Czech negated verb; a "no" opening it answers the bot.
+    A customer saying it is solved ("it works now", "اشتغل الحين", "it wasn't working, now it works") negates no
+    such word last, however they say they no longer need help ("לא צריך נציג", "ما ابي انتظر")."""
+    folded = fold_typed(text or "")
+    # A "no" set off at the start answers the bot ("לא, עובד עכשיו": no, it works now).
+    typed = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
+    words = [word for word in typed if word not in _NEGATED_SPAN]
+    # What the message says last of what should have happened: "it wasn't working, but now it works" is solved.
+    said = [index for index, word in enumerate(words) if word in _EXPECTED or word in _FAILED]
+    if not said:
+        return False
+    last = said[-1]
+    before = words[last - 1] if last else ""
+    return words[last] in _FAILED or _negation(before) or before in _CONTRACTED_NEGATIONS
 
 
 _OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)

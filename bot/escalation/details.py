@@ -61,32 +61,54 @@ def names_no_problem(text: str | None) -> bool:
 _NO_NAME_WORDS = (YES_WORDS | OKAY_WORDS | UNDERSTOOD_WORDS) - {"jo", "ano", "dobra"}
 
 
+QUESTION_MARKS = ("?", "؟", "？")
 MAX_NAME_WORDS = 10
 """The most words a name has, with room ("محمد بن عبد الله بن عبد العزيز آل سعود" has eight)."""
+MIN_SENTENCE_WORDS = 3
 SENTENCE_WORDS = frozenset({
-    "i", "my", "is", "are", "was", "were", "not", "never", "the", "this", "that", "have", "has", "had", "want",
-    "need", "can", "cant", "cannot", "dont", "didnt", "doesnt", "still", "why", "how", "what", "when", "where",
-    "order", "parcel", "package", "refund", "problem", "account", "password", "arrived", "working", "because",
-    "לא", "של", "שלי", "לי", "זה", "יש", "אין", "רוצה", "צריך", "צריכה", "ההזמנה", "הזמנה", "החבילה", "חבילה",
-    "הגיע", "הגיעה", "עובד", "עובדת", "למה", "איך", "מתי", "איפה", "אפשר", "כי", "אבל", "בעיה",
-    "لا", "لم", "ما", "في", "على", "هذا", "هذه", "اريد", "ابي", "ابغى", "بدي", "عندي", "طلبي", "الطلب", "طلب",
-    "الطرد", "وصل", "وصلني", "وصلت", "مشكلة", "لماذا", "كيف", "متى", "وين", "ليش", "ليه", "لكن", "يشتغل",
-    "je", "mi", "mam", "moje", "muj", "se", "si", "na", "ze", "ale", "neni", "nejde", "nefunguje", "nedorazil",
-    "nedorazila", "nedoslo", "nemam", "nevim", "chci", "potrebuji", "potrebuju", "protoze", "proc", "jak", "kdy",
-    "kde", "objednavka", "objednavku", "balik", "uz", "jeste",
+    "my", "is", "are", "was", "were", "this", "that", "have", "has", "had", "want", "need", "why", "how",
+    "what", "when", "where", "order", "parcel", "package", "refund", "problem", "account", "password", "arrived",
+    "working", "because", "supposed",
+    "זה", "יש", "רוצה", "צריך", "צריכה", "ההזמנה", "הזמנה", "החבילה", "חבילה", "הגיע", "הגיעה", "עובדת", "למה",
+    "איך", "איפה", "אפשר", "אבל", "בעיה", "החשבון", "הסיסמה",
+    "في", "هذا", "هذه", "اريد", "ابي", "ابغى", "بدي", "عندي", "طلبي", "الطلب", "الطرد", "وصل", "وصلني", "وصلت",
+    "مشكلة", "لماذا", "كيف", "متى", "وين", "ليش", "ليه", "لكن", "يشتغل", "حسابي",
+    "mam", "moje", "muj", "neni", "chci", "potrebuji", "potrebuju", "protoze", "proc", "kde", "objednavka",
+    "objednavku", "objednavky", "uz", "jeste", "heslo", "ucet", "zasilka",
 })
-"""Words a sentence has and a name never does, folded as :func:`bot.engine.arbitration.words` folds them: "my
-parcel never arrived", "ההזמנה שלי לא הגיעה", "الطلب ما وصلني", "balík mi nedorazil" typed as the answer to
-"What's your name?" are the customer's problem (not "me" nor "its": "Dana its me" is a name)."""
+"""Words of a sentence, folded as :func:`bot.engine.arbitration.words` folds them: "my parcel never arrived",
+"ההזמנה שלי לא הגיעה", "الطلب ما وصلني", "objednávka mi pořád nedorazila". Not the short words that are names
+too ("I", "the", "can", "לי", "שלי", "מתי", "עובד", "على", "je", "na", "balík", "ale"), and two are needed."""
+NEGATING_WORDS = frozenset({
+    "not", "never", "dont", "didnt", "doesnt", "cant", "cannot", "wont", "isnt", "hasnt", "havent", "wasnt",
+    "לא", "אין", "ما", "لا", "لم", "مش", "ليس",
+    "nejde", "nefunguje", "nedorazil", "nedorazila", "nedorazilo", "nedoslo", "neprislo", "nemam", "nevim",
+    "nemuzu", "nemohu",
+})
+"""Negations, which no name has: one is enough ("balík mi nedorazil")."""
+ABOUT_THE_NAME = frozenset({
+    "name", "named", "say", "tell", "share", "שם", "שמי", "השם", "להגיד", "לומר", "اسم", "اسمي", "الاسم", "اقول",
+    "jmeno", "jmenuju", "jmenuji", "rict",
+})
+"""Words of an answer about the name itself ("my full name is Dana Cohen", "I'd rather not say"): no problem."""
 
 
-def says_more_than_a_name(text: str) -> bool:
-    """Whether the answer to "What's your name?" is a question or a sentence rather than a name: with a
-    question mark, more than :data:`MAX_NAME_WORDS` words, or two or more with one of :data:`SENTENCE_WORDS`.
-    Outside hours the customer's problem typed there became their name on the ticket."""
+def tells_more_of_the_problem(text: str) -> bool:
+    """Whether the answer to "What's your name?" is a sentence about the problem rather than a name: at least
+    :data:`MIN_SENTENCE_WORDS` words, not a question (asked again as any answer that is no name), an e-mail
+    address, a cry for help without a topic or about the name itself (:data:`ABOUT_THE_NAME`), and with a
+    negation or two of :data:`SENTENCE_WORDS`; or more than
+    :data:`MAX_NAME_WORDS` words. Outside hours the customer's problem typed there became their name on the
+    ticket."""
     typed = len(text.split())  # numbers count here ("order 88812"), though they are no words
-    return ("?" in text or "؟" in text or typed > MAX_NAME_WORDS
-            or (typed >= 2 and any(word in SENTENCE_WORDS for word in words(text))))
+    if (typed < MIN_SENTENCE_WORDS or "@" in text or any(mark in text for mark in QUESTION_MARKS)
+            or names_no_problem(text)):
+        return False
+    found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
+    if any(word in ABOUT_THE_NAME for word in found):
+        return False
+    return (typed > MAX_NAME_WORDS or any(word in NEGATING_WORDS for word in found)
+            or sum(word in SENTENCE_WORDS for word in found) >= 2)
 
 
 def _no_name(name: str) -> bool:
@@ -98,7 +120,7 @@ def _no_name(name: str) -> bool:
 
 
 def clean_name(text: str | None) -> str | None:
-    """A display name: printable, 1..100 characters, not a command, an email, a cry for help or a sentence;
+    """A display name: printable, 1..100 characters, not a command, an email, a cry for help or a question;
     without the introduction around it ("my name is Mike O'Brien, thanks" is Mike O'Brien), and capitalised
     when typed all in lower case ("its sarah" is Sarah)."""
     if not text:
@@ -107,7 +129,7 @@ def clean_name(text: str | None) -> str | None:
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name) or _no_name(name) or says_more_than_a_name(name):
+    if not any(ch.isalpha() for ch in name) or _no_name(name) or any(mark in name for mark in QUESTION_MARKS):
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 

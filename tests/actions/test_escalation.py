@@ -227,24 +227,34 @@ def test_the_name_is_tidied_or_refused(dispatcher, domain, value, expected):
     assert responses(dispatcher) == ([] if expected else ["utter_invalid_name"])
 
 
-def test_the_problem_typed_as_the_name_is_its_description_and_the_name_is_asked_again(dispatcher, domain):
+def test_the_problem_typed_as_the_name_is_offered_as_its_description_and_the_name_is_asked_again(dispatcher, domain):
     events = run(ValidateEscalationForm(), dispatcher,
                  form_turn(domain, "customer_name", "my parcel never arrived and I want my money back"), domain)
 
     assert responses(dispatcher) == ["utter_noted_instead_of_a_name"]
     assert slots_set(events)["customer_name"] is None
-    assert slots_set(events)["issue_description"] == "my parcel never arrived and I want my money back"
+    # The form still asks for the description, offering these words (action_ask_issue_description).
+    assert slots_set(events)["suggested_description"] == "my parcel never arrived and I want my money back"
+    assert "issue_description" not in slots_set(events)
 
 
-def test_more_words_after_the_description_leave_it_as_it_was(dispatcher, domain):
-    tracker = form_turn(domain, "customer_name", "it was meant to come on Monday",
-                        slots={"issue_description": "my parcel never arrived"})
+def test_the_problem_typed_as_the_name_leaves_the_customers_question_the_suggestion(dispatcher, domain):
+    tracker = form_turn(domain, "customer_name", "it was meant to come on Monday, it never did",
+                        slots={"suggested_description": "where is my parcel?"})
 
     events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_noted_instead_of_a_name"]
     assert slots_set(events)["customer_name"] is None
-    assert "issue_description" not in slots_set(events)  # the transcript has the rest
+    assert "suggested_description" not in slots_set(events)  # the transcript has the rest
+
+
+@pytest.mark.parametrize("value", ["why do you need my name?", "my full name is Dana Cohen?", "Dana?"])
+def test_a_question_typed_as_the_name_is_no_name_and_no_problem(dispatcher, domain, value):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
+
+    assert responses(dispatcher) == ["utter_invalid_name"]
+    assert slots_set(events)["customer_name"] is None
 
 
 def test_yes_takes_the_suggested_description(dispatcher, domain):

@@ -81,6 +81,22 @@ def test_with_an_open_ticket_the_message_reaches_the_agent_silently(action_servi
         assert ticket.messages[-1].author_type == "customer"
 
 
+@pytest.mark.parametrize(("text", "name"), [("my name is Noa Cohen", "Noa Cohen"), ("קוראים לי נועה", "נועה"),
+                                         ("اسمي أحمد", "أحمد"), ("jmenuju se Petr", "Petr")])
+def test_an_introduction_while_waiting_names_the_ticket_and_reaches_the_agent(action_services, dispatcher, domain,
+                                                                              text, name):
+    sender_id = escalated_conversation(domain)
+
+    run(ActionRelayToAgent(), dispatcher,
+        make_tracker(domain, text, "introduce_self", slots={"handoff_active": True}, sender_id=sender_id), domain)
+
+    with session_scope(action_services.sessions) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one()
+        assert ticket.customer_name == name  # it was "Dana", from the form
+        assert text in [line.body for line in ticket.messages]
+    assert dispatcher.messages == []
+
+
 @pytest.mark.parametrize(("language", "text", "place"), [
     ("en", "how long will it take?", "You're number "), ("he", "כמה זמן עוד?", "מספרך בתור: "),
     ("ar", "هل من جديد؟", "ترتيبك "), ("cs", "jak dlouho ještě?", "Jste "),

@@ -29,6 +29,7 @@ from bot.engine.arbitration import (
     PERSON_WORDS,
     TALK_STEMS,
     TALK_WORDS,
+    TO_THE_BOT,
     YES_WORDS,
     Arbitration,
     asks_for_help_only,
@@ -216,6 +217,8 @@ def test_a_question_read_as_a_request_for_a_person_goes_to_the_knowledge_base(te
     "أريد التحدث مع موظف عن الفاتورة",
     "chci mluvit s člověkem o faktuře",
     "I want to talk to a manager about my invoice",
+    "I want to talk to support about my invoice", "أريد التحدث مع الدعم عن الاسترداد", "chci mluvit s podporou o vrácení peněz",
+    "אני רוצה לדבר עם התמיכה על החשבונית",
 ])
 def test_a_request_for_a_person_stays_one_when_it_names_a_person_or_has_no_topic(text):
     assert not ARBITRATION.reads_as_question(text, "request_human", KNOWN, OWN), topic_words(text, KNOWN["request_human"])
@@ -242,7 +245,7 @@ def test_words_that_only_look_like_a_person_do_not_name_one(word):
 
 def test_person_words_are_written_as_words_folds_them():
     """A word with a diacritic or hamza left in it would never match a message."""
-    for word in [*PERSON_WORDS, *PERSON_STEMS, *TALK_WORDS, *TALK_STEMS, *ABOUT_WORDS]:
+    for word in [*PERSON_WORDS, *PERSON_STEMS, *TALK_WORDS, *TALK_STEMS, *ABOUT_WORDS, *TO_THE_BOT]:
         assert words(word) == [word], word
 
 

@@ -143,6 +143,8 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     "האפליקציה לא עובדת עכשיו", "ההזמנה עדיין לא הגיעה", "החבילה לא ממש הגיעה",
     "التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "طلبي لسه ما وصل", "ما قدرت ادخل حسابي الحين", "ولسه ما اشتغل",
     "balík mi pořád nedorazil", "aplikace pořád nefunguje",
+    "the app won't open now", "the app don't work now", "האפליקציה לא נפתחת עכשיו",
+    "it works now but the parcel never arrived",  # what it says last
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)
@@ -154,6 +156,9 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     "זה עובד עכשיו", "לא צריך נציג", "לא רוצה לחכות", "כבר לא צריך עזרה",
     "اشتغل الحين", "ما ابي انتظر", "خلاص ما احتاج", "مش محتاج مساعدة خلاص", "ما عدت محتاج موظف",
     "už to funguje", "už nepotřebuju pomoc", "nechci už čekat",
+    # a "no" answering the bot, then that it works; or what failed before, solved now
+    "לא, עובד עכשיו", "لا، اشتغل الحين", "ne, funguje to už", "no, fixed",
+    "it wasn't working but now it works, thanks", "never mind, it wasn't working before but it's fine now",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):

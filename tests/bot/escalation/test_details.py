@@ -12,6 +12,7 @@ from bot.escalation.details import (
     last_customer_words,
     last_unanswered_question,
     set_since_customer_wrote,
+    tells_more_of_the_problem,
     ticket_reference_in,
     transcript_from_events,
 )
@@ -122,9 +123,38 @@ def test_the_introduction_around_a_name_is_not_part_of_it(text, name):
     None, "", "   \n\t ", "/affirm", "/request_human", "dana@example.com", "12345", "😀😀", "!!!", "\x00\x01",
     "x" * 101, HUGE, "\u202e\u200f\u2066", "help", "I need help", "יש לי בעיה", "مساعدة", "pomoc",
     "okay", "yes sure", "בסדר", "تمام", "Jasně", "got it", "ok got it", "הבנתי", "Okay?", "ok ok ok ok",  # a yes, okay or "got it"
+    "why do you need my name?", "Dana?", "למה?", "لماذا؟", "Dana？",  # a question
 ])
 def test_an_unusable_name_is_refused(text):
     assert clean_name(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "my parcel never arrived and I want my money back",
+    "it was supposed to arrive last Monday, the order number is 88812",
+    "I was charged twice for one order",
+    "the app doesn't work",
+    "ההזמנה שלי לא הגיעה עד היום",
+    "الطلب ما وصلني لحد الآن",
+    "balík mi nedorazil",
+    "objednávka mi pořád nedorazila, číslo 4411",
+])
+def test_the_problem_typed_as_the_name_tells_more_of_it(text):
+    assert tells_more_of_the_problem(text)
+
+
+@pytest.mark.parametrize("text", [
+    # names, some of whose words are sentence words elsewhere
+    "Dana Levi", "לי כהן", "מתי כספי", "עובד כהן", "שלי לוי", "Petr Balík", "Václav Je", "Eva Se", "Can Yılmaz",
+    "John I. Smith", "Nguyen The Anh", "Andrew Still", "Tran Thi My", "على حسن", "Maria de la Cruz",
+    "محمد بن عبد الله بن عبد العزيز آل سعود", "Robert'); DROP TABLE students;--", "Dana its me",
+    # about the name, an address, a question, or help without a topic: not more of the problem
+    "my name is Dana Cohen", "my full name is Dana Cohen", "já se jmenuju Petr", "I'd rather not say",
+    "קוראים לי נועה כהן", "my email is dana@example.com", "why do you need my name?", "I need help", "still not working",
+    "", "😀 😀 😀",
+])
+def test_a_name_or_an_answer_about_it_tells_nothing_of_the_problem(text):
+    assert not tells_more_of_the_problem(text)
 
 
 # --- description -----------------------------------------------------------------------------
