@@ -15,6 +15,7 @@ from actions.verification import report_ticket_status
 from bot.email.outbound import email_enabled
 from bot.escalation import outbox
 from bot.escalation.details import (
+    asks_something,
     clean_description,
     clean_email,
     clean_name,
@@ -205,14 +206,16 @@ class ValidateEscalationForm(FormValidationAction):
     async def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("details_for_ticket") and means_skip(value):
+        for_ticket = bool(tracker.get_slot("details_for_ticket"))
+        if for_ticket and means_skip(value):
             return _skipped(tracker, "customer_name")
-        if isinstance(value, str) and tells_more_of_the_problem(value):
+        # A question there is for the ticket too ("is my order 88812 going to arrive today?").
+        if isinstance(value, str) and (tells_more_of_the_problem(value) or (for_ticket and asks_something(value))):
             return await _noted_instead_of_a_name(dispatcher, tracker, value)
         name = clean_name(value)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_name")
-        elif tracker.get_slot("details_for_ticket"):
+        elif for_ticket:
             await add_to_ticket(tracker, name=name)
         return {"customer_name": name}
 

@@ -15,7 +15,7 @@ from actions.services import in_session, in_thread, services, team_back_at
 from bot.ces.store import already_rated, should_ask
 from bot.engine.introductions import introduced_name
 from bot.engine.wait_questions import asks_about_the_wait
-from bot.escalation.details import customer_has_left
+from bot.escalation.details import customer_has_left, says_the_name
 from bot.escalation.wording import agent_or_anyone, queue_place, wait_text
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.tickets import store_customer_line
@@ -47,20 +47,34 @@ class ActionRelayToAgent(Action):
 
 async def _relay_to_agent(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Pass the customer's latest message to the agent; the events that end the handoff when it is over."""
-    delivered = await pass_on(tracker)
-    if delivered is None:
-        dispatcher.utter_message(response="utter_relay_failed")
-        return []
-    if not delivered:  # the ticket was closed while we were not told: the bot takes over again
-        dispatcher.utter_message(response="utter_handoff_ended")
-        tell_widget(dispatcher, tracker, handoff_active=False)
-        return [SlotSet("handoff_active", False)]
+    not_passed_on = await _pass_on_or_say_why(dispatcher, tracker)
+    if not_passed_on is not None:
+        return not_passed_on
     introduced = introduced_name(_typed(tracker))
-    if introduced is not None:  # "btw I'm Dana": the ticket, the console and the reports name them from now on
+    if introduced is not None and says_the_name(_typed(tracker)):
+        # "my name is Noa Cohen": the ticket, the console and the reports name them from now on ("call me around
+        # noon" is no name)
         await add_to_ticket(tracker, name=introduced[0])
     if asks_about_the_wait(_typed(tracker)):
         await _tell_the_wait(dispatcher, tracker)
     return []
+
+
+async def _pass_on_or_say_why(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Pass the customer's latest message on (:func:`pass_on`): None when it is on the ticket, else the events
+    that end the action, the customer having heard why."""
+    delivered = await pass_on(tracker)
+    if delivered is None:
+        dispatcher.utter_message(response="utter_relay_failed")
+        return []
+    return None if delivered else _handoff_over(dispatcher, tracker)
+
+
+def _handoff_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The ticket was closed while we were not told: the bot takes over again."""
+    dispatcher.utter_message(response="utter_handoff_ended")
+    tell_widget(dispatcher, tracker, handoff_active=False)
+    return [SlotSet("handoff_active", False)]
 
 
 def _typed(tracker: Tracker) -> str:
@@ -74,6 +88,9 @@ async def pass_on(tracker: Tracker) -> bool | None:
     line_id = (tracker.latest_message or {}).get("message_id") or uuid.uuid4().hex
     try:
         return await in_thread(services().tickets.relay_message, tracker.sender_id, _typed(tracker), "customer", line_id)
+    except HelpdeskRejected as rejected:
+        logger.warning("the helpdesk refused the message of %s: %s", tracker.sender_id, rejected)
+        return None
     except HelpdeskUnavailable:
         if services().settings.ticket_backend != "builtin":
             return None
@@ -151,10 +168,11 @@ async def withdraw_or_ask(dispatcher: CollectingDispatcher, tracker: Tracker, in
     """The customer's ticket withdrawn at a button's ``/withdraw_request``; a typed "I solved it" goes to the ticket
     and is asked to confirm with buttons (:class:`ActionWithdrawHandoff`)."""
     if not _pressed_button(tracker):
-        ended = await _relay_to_agent(dispatcher, tracker)
-        if not ended:
-            dispatcher.utter_message(response="utter_ask_withdraw")
-        return ended
+        not_passed_on = await _pass_on_or_say_why(dispatcher, tracker)
+        if not_passed_on is not None:
+            return not_passed_on
+        dispatcher.utter_message(response="utter_ask_withdraw")  # "… your message has been passed on as well"
+        return []
     try:
         reference = await in_thread(services().tickets.withdraw, tracker.sender_id)
     except HelpdeskUnavailable:

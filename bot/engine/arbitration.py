@@ -90,17 +90,16 @@ PERSON_NOUN_STEMS = ("clovek", "operator")
 PERSON_WORDS = PERSON_NOUNS | frozenset({
     # English
     "humans", "agents", "anyone", "anybody", "advisor", "adviser", "talk", "talking", "speak", "speaking", "call",
-    "callback", "connect", "transfer", "through", "escalate", "live", "support", "team",
+    "callback", "connect", "transfer", "through", "escalate", "live",
     # Hebrew
     "נציגים", "נציגת", "אדם", "אנושי", "אנושית", "אחראי", "לדבר", "ידבר", "תדבר", "להתקשר", "יתקשר", "יתקשרו",
-    "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות", "תמיכה",
+    "תתקשרו", "תעביר", "תעבירו", "תעבירי", "צוות",
     # Arabic (hamza folded: "مسؤول" is "مسوول"). "حد" and "احد" (someone) are also "limit" and "Sunday" ("الحد",
     # "الاحد"): a question read as a request for a person that says them stays one, as before this check
     "موظفين", "بشري", "حد", "حدا", "حدن", "احد", "اتحدث", "التحدث", "اتواصل", "حولني", "حولوني", "تحولني", "وصلوني",
-    "فريق", "دعم",
+    "فريق",
     # Czech (diacritics folded)
     "osobou", "osobe", "nekym", "nekomu", "mluvit", "promluvit", "hovorit", "zavolat", "spojte", "spojit", "zivy",
-    "podpora", "podporu", "podporou", "podpore",
     "ziva", "zivou", "zivym", "ziveho",
 })
 """Words that name a person (:data:`PERSON_NOUNS`) or the way to reach one, as :func:`words` folds them, also

@@ -180,8 +180,7 @@ _ARRIVALS = _folded(
 )
 _FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", "neprisly", "neprisel", "nedoslo",
                            "neotevre", "nenacte")
-_EXPECTED = _OUTCOMES | _ARRIVALS | _folded("fine")  # "it wasn't working before but it's fine now"
-_FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
+_WORKING = _OUTCOMES | _folded("fine")  # "it wasn't working before but it's fine now"
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
 _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
 # Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
@@ -190,21 +189,23 @@ _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
 
 def says_something_does_not_work(text: str | None) -> bool:
     """Whether the message says that something does not work or did not arrive ("the app is not working now",
-    "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): the last thing
-    it says of what should have happened is negated, or a Czech negated verb; a "no" opening it answers the bot.
-    A customer saying it is solved ("it works now", "اشتغل الحين", "it wasn't working, now it works") negates no
-    such word last, however they say they no longer need help ("לא צריך נציג", "ما ابي انتظر")."""
+    "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): something that
+    should have arrived or opened negated anywhere, or the last word about it working negated (or a Czech negated
+    verb); a "no" opening the message answers the bot. A customer saying it is solved ("it works now", "اشتغل
+    الحين", "it wasn't working, now it works") negates neither, however they say they no longer need help ("לא
+    צריך נציג", "ما ابي انتظر")."""
     folded = fold_typed(text or "")
     # A "no" set off at the start answers the bot ("לא, עובד עכשיו": no, it works now).
     typed = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
     words = [word for word in typed if word not in _NEGATED_SPAN]
-    # What the message says last of what should have happened: "it wasn't working, but now it works" is solved.
-    said = [index for index, word in enumerate(words) if word in _EXPECTED or word in _FAILED]
-    if not said:
-        return False
-    last = said[-1]
-    before = words[last - 1] if last else ""
-    return words[last] in _FAILED or _negation(before) or before in _CONTRACTED_NEGATIONS
+    negated = [index for index, word in enumerate(words)
+               if index and (_negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS)]
+    # Something that did not arrive or open counts wherever it is said ("it didn't arrive, the tracking says it
+    # arrived"); of whether it works, what the message says last ("it wasn't working, but now it works" is solved).
+    if any(word in _FAILED_ARRIVALS for word in words) or any(words[index] in _ARRIVALS for index in negated):
+        return True
+    said = [index for index, word in enumerate(words) if word in _WORKING or word in _FAILED_OUTCOMES]
+    return bool(said) and (words[said[-1]] in _FAILED_OUTCOMES or said[-1] in negated)
 
 
 _OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)

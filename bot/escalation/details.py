@@ -65,50 +65,75 @@ QUESTION_MARKS = ("?", "؟", "？")
 MAX_NAME_WORDS = 10
 """The most words a name has, with room ("محمد بن عبد الله بن عبد العزيز آل سعود" has eight)."""
 MIN_SENTENCE_WORDS = 3
-SENTENCE_WORDS = frozenset({
-    "my", "is", "are", "was", "were", "this", "that", "have", "has", "had", "want", "need", "why", "how",
-    "what", "when", "where", "order", "parcel", "package", "refund", "problem", "account", "password", "arrived",
-    "working", "because", "supposed",
-    "זה", "יש", "רוצה", "צריך", "צריכה", "ההזמנה", "הזמנה", "החבילה", "חבילה", "הגיע", "הגיעה", "עובדת", "למה",
-    "איך", "איפה", "אפשר", "אבל", "בעיה", "החשבון", "הסיסמה",
-    "في", "هذا", "هذه", "اريد", "ابي", "ابغى", "بدي", "عندي", "طلبي", "الطلب", "الطرد", "وصل", "وصلني", "وصلت",
-    "مشكلة", "لماذا", "كيف", "متى", "وين", "ليش", "ليه", "لكن", "يشتغل", "حسابي",
-    "mam", "moje", "muj", "neni", "chci", "potrebuji", "potrebuju", "protoze", "proc", "kde", "objednavka",
-    "objednavku", "objednavky", "uz", "jeste", "heslo", "ucet", "zasilka",
+TOPIC_WORDS = frozenset({
+    "order", "parcel", "package", "refund", "problem", "account", "password", "arrived", "working", "invoice",
+    "charged", "wrong", "error", "delivered", "tracking",
+    "ההזמנה", "הזמנה", "החבילה", "חבילה", "הגיע", "הגיעה", "עובדת", "בעיה", "החשבון", "הסיסמה", "החשבונית",
+    "חשבונית", "ההחזר", "החזר",
+    "طلبي", "الطلب", "الطرد", "وصل", "وصلني", "وصلت", "مشكلة", "يشتغل", "حسابي", "الفاتورة", "فاتورة", "غلط",
+    "المبلغ", "الاسترداد",
+    "objednavka", "objednavku", "objednavky", "heslo", "ucet", "zasilka", "faktura", "fakture", "fakturu",
+    "spatne", "penize", "vraceni",
 })
-"""Words of a sentence, folded as :func:`bot.engine.arbitration.words` folds them: "my parcel never arrived",
-"ההזמנה שלי לא הגיעה", "الطلب ما وصلني", "objednávka mi pořád nedorazila". Not the short words that are names
-too ("I", "the", "can", "לי", "שלי", "מתי", "עובד", "على", "je", "na", "balík", "ale"), and two are needed."""
+"""What a problem is about, folded as :func:`bot.engine.arbitration.words` folds them; no name has them."""
+SENTENCE_WORDS = TOPIC_WORDS | frozenset({
+    "my", "is", "are", "was", "were", "this", "that", "have", "has", "had", "want", "need", "why", "how", "what",
+    "when", "where", "because", "supposed",
+    "זה", "יש", "רוצה", "צריך", "צריכה", "למה", "איך", "איפה", "אפשר", "אבל",
+    "في", "هذا", "هذه", "اريد", "ابي", "ابغى", "بدي", "عندي", "لماذا", "كيف", "متى", "وين", "ليش", "ليه", "لكن",
+    "mam", "moje", "muj", "neni", "chci", "potrebuji", "potrebuju", "protoze", "proc", "kde", "uz", "jeste",
+})
+"""Words of a sentence ("my parcel never arrived", "ההזמנה שלי לא הגיעה", "الطلب ما وصلني", "objednávka mi pořád
+nedorazila"), two of which are needed. Not the short words that are names too ("I", "the", "can", "לי", "שלי",
+"מתי", "עובד", "على", "je", "na", "balík", "ale")."""
 NEGATING_WORDS = frozenset({
     "not", "never", "dont", "didnt", "doesnt", "cant", "cannot", "wont", "isnt", "hasnt", "havent", "wasnt",
     "לא", "אין", "ما", "لا", "لم", "مش", "ليس",
-    "nejde", "nefunguje", "nedorazil", "nedorazila", "nedorazilo", "nedoslo", "neprislo", "nemam", "nevim",
-    "nemuzu", "nemohu",
+    "nejde", "nefunguje", "nedorazil", "nedorazila", "nedorazilo", "nedoslo", "neprislo", "nemam", "nemuzu", "nemohu",
 })
-"""Negations, which no name has: one is enough ("balík mi nedorazil")."""
-ABOUT_THE_NAME = frozenset({
-    "name", "named", "say", "tell", "share", "שם", "שמי", "השם", "להגיד", "לומר", "اسم", "اسمي", "الاسم", "اقول",
-    "jmeno", "jmenuju", "jmenuji", "rict",
+"""Negations, which no name has: with one more word, enough ("balík nedorazil", "ולא הגיע")."""
+NAME_WORDS = frozenset({"name", "named", "שם", "שמי", "השם", "קוראים", "اسم", "اسمي", "الاسم", "jmeno", "jmenuju",
+                        "jmenuji"})
+"""An answer about the name itself ("my full name is Dana Cohen"), unless it says what is wrong with it ("my name
+is wrong on the invoice")."""
+DECLINING_WORDS = frozenset({
+    "say", "tell", "telling", "share", "give", "rather", "prefer", "know", "להגיד", "לומר", "לשתף", "מעדיף",
+    "מעדיפה", "יודע", "יודעת", "اقول", "اعطي", "افضل", "اعرف", "ادري", "rict", "radsi", "nevim",
 })
-"""Words of an answer about the name itself ("my full name is Dana Cohen", "I'd rather not say"): no problem."""
+"""Declining to give a name ("I'd rather not say", "לא רוצה להגיד", "nevím"): no problem told."""
 
 
 def tells_more_of_the_problem(text: str) -> bool:
-    """Whether the answer to "What's your name?" is a sentence about the problem rather than a name: at least
-    :data:`MIN_SENTENCE_WORDS` words, not a question (asked again as any answer that is no name), an e-mail
-    address, a cry for help without a topic or about the name itself (:data:`ABOUT_THE_NAME`), and with a
-    negation or two of :data:`SENTENCE_WORDS`; or more than
-    :data:`MAX_NAME_WORDS` words. Outside hours the customer's problem typed there became their name on the
-    ticket."""
+    """Whether the answer to "What's your name?" is a sentence about the problem rather than a name: with a
+    negation and another word, or at least :data:`MIN_SENTENCE_WORDS` words two of which are
+    :data:`SENTENCE_WORDS`, or more than :data:`MAX_NAME_WORDS` words; never a question, an e-mail address,
+    a cry for help without a topic, an answer about the name or declining to give it, unless it names a topic
+    (:data:`TOPIC_WORDS`). Outside hours the customer's problem typed there became their name on the ticket."""
     typed = len(text.split())  # numbers count here ("order 88812"), though they are no words
-    if (typed < MIN_SENTENCE_WORDS or "@" in text or any(mark in text for mark in QUESTION_MARKS)
-            or names_no_problem(text)):
+    if "@" in text or any(mark in text for mark in QUESTION_MARKS) or names_no_problem(text):
         return False
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
-    if any(word in ABOUT_THE_NAME for word in found):
+    negated = any(word in NEGATING_WORDS or (word[:1] in _AND and word[1:] in NEGATING_WORDS) for word in found)
+    if not any(word in TOPIC_WORDS for word in found) and (
+            any(word in DECLINING_WORDS for word in found) or (not negated and any(word in NAME_WORDS for word in found))):
         return False
-    return (typed > MAX_NAME_WORDS or any(word in NEGATING_WORDS for word in found)
-            or sum(word in SENTENCE_WORDS for word in found) >= 2)
+    return (typed > MAX_NAME_WORDS or (negated and typed >= 2)
+            or (typed >= MIN_SENTENCE_WORDS and sum(word in SENTENCE_WORDS for word in found) >= 2))
+
+
+def says_the_name(text: str) -> bool:
+    """Whether the message says it is giving a name ("my name is Noa Cohen", "קוראים לי נועה", "اسمي أحمد",
+    "jmenuju se Petr"), not only how to be called ("call me around noon")."""
+    return any(word in NAME_WORDS for word in words(text))
+
+
+def asks_something(text: str) -> bool:
+    """Whether the answer to "What's your name?" is a question of a few words ("is my order going to arrive
+    today?"): no name, and once the ticket exists, for it."""
+    return any(mark in text for mark in QUESTION_MARKS) and len(text.split()) >= MIN_SENTENCE_WORDS
+
+
+_AND = ("ו", "و")  # "ולא הגיע", "وما وصل": "and" is written onto the next word
 
 
 def _no_name(name: str) -> bool:

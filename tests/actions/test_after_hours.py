@@ -228,6 +228,7 @@ def opened_while_nobody_was_here(domain, sender):
     "ההזמנה שלי לא הגיעה עד היום",  # my order has not arrived to this day
     "الطلب ما وصلني لحد الآن",  # the order has not reached me yet
     "balík mi pořád nedorazil",  # the parcel still has not reached me
+    "is my order 88812 going to arrive today?",  # a question, for the ticket too
 ])
 def test_more_of_the_problem_typed_as_the_name_goes_on_the_ticket_and_the_name_is_asked_again(closed_helpdesk, dispatcher,
                                                                                             domain, words):

@@ -97,6 +97,17 @@ def test_an_introduction_while_waiting_names_the_ticket_and_reaches_the_agent(ac
     assert dispatcher.messages == []
 
 
+def test_how_to_be_called_is_no_new_name_for_the_ticket(action_services, dispatcher, domain):
+    sender_id = escalated_conversation(domain)
+
+    run(ActionRelayToAgent(), dispatcher,
+        make_tracker(domain, "call me around noon", "introduce_self", slots={"handoff_active": True}, sender_id=sender_id),
+        domain)
+
+    with session_scope(action_services.sessions) as session:
+        assert session.scalars(select(Ticket).where(Ticket.conversation_id == sender_id)).one().customer_name == "Dana"
+
+
 @pytest.mark.parametrize(("language", "text", "place"), [
     ("en", "how long will it take?", "You're number "), ("he", "כמה זמן עוד?", "מספרך בתור: "),
     ("ar", "هل من جديد؟", "ترتيبك "), ("cs", "jak dlouho ještě?", "Jste "),

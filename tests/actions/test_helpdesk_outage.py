@@ -6,7 +6,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.escalation import ActionAnnounceTicket, ActionCreateTicket, ActionTicketStatus
+from actions.escalation import ActionAnnounceTicket, ActionCreateTicket, ActionTicketStatus, ValidateEscalationForm
 from actions.handoff import ActionRelayToAgent
 from actions.services import services
 from bot.db import session_scope
@@ -112,6 +112,22 @@ def test_a_line_for_the_agent_goes_straight_into_the_ticket_while_the_helpdesk_i
 
     assert (responses(dispatcher), events) == ([], [])  # nothing to admit: the agent will see it
     assert customer_lines(tracker.sender_id).count("are you still there?") == 1
+
+
+def test_the_problem_typed_as_the_name_goes_into_the_ticket_once_while_the_helpdesk_is_down(helpdesk_port, dispatcher,
+                                                                                              domain):
+    words = "it was supposed to arrive last Monday, the order number is 88812"
+    tracker = make_tracker(domain, words, "inform", slots={"details_for_ticket": "T-1", "requested_slot": "customer_name"},
+                           active_loop={"name": "escalation_form"},
+                           trailing=[{"event": "slot", "timestamp": None, "name": "customer_name", "value": words}])
+    tracker.latest_message["message_id"] = "rasa-message-2"
+    open_ticket(tracker.sender_id)
+
+    run(ValidateEscalationForm(), dispatcher, tracker, domain)
+    run(ValidateEscalationForm(), CollectingDispatcher(), tracker, domain)  # Rasa retrying the same message
+
+    assert responses(dispatcher) == ["utter_added_to_ticket_instead_of_a_name"]
+    assert customer_lines(tracker.sender_id).count(words) == 1
 
 
 def test_with_no_open_ticket_the_bot_takes_the_conversation_back_even_while_the_helpdesk_is_down(

@@ -144,7 +144,10 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     "التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "طلبي لسه ما وصل", "ما قدرت ادخل حسابي الحين", "ولسه ما اشتغل",
     "balík mi pořád nedorazil", "aplikace pořád nefunguje",
     "the app won't open now", "the app don't work now", "האפליקציה לא נפתחת עכשיו",
-    "it works now but the parcel never arrived",  # what it says last
+    "it works now but the parcel never arrived",
+    # what did not arrive counts wherever it is said
+    "the parcel didn't arrive, the tracking says it arrived", "it doesn't work, I got an error",
+    "ההזמנה לא הגיעה, קיבלתי הודעה שנמסרה", "الطلب ما وصل، وصلتني رسالة انه تم التسليم", "balík nedorazil, přišel mi jen e-mail",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)

@@ -3,6 +3,7 @@ import pytest
 
 from bot.escalation.details import (
     MAX_DESCRIPTION_CHARS,
+    asks_something,
     clean_description,
     clean_email,
     clean_name,
@@ -11,6 +12,7 @@ from bot.escalation.details import (
     earlier_complaints,
     last_customer_words,
     last_unanswered_question,
+    says_the_name,
     set_since_customer_wrote,
     tells_more_of_the_problem,
     ticket_reference_in,
@@ -138,6 +140,11 @@ def test_an_unusable_name_is_refused(text):
     "الطلب ما وصلني لحد الآن",
     "balík mi nedorazil",
     "objednávka mi pořád nedorazila, číslo 4411",
+    # short, or "and" written onto the negation
+    "לא הגיע", "ما وصل", "لم يصل", "never arrived", "balík nedorazil", "הזמנתי לפני שבוע ולא הגיע", "طلبت من اسبوع وما وصل",
+    # about the name, but what is wrong with it
+    "my name is wrong on the invoice", "השם שלי לא נכון בחשבונית", "اسمي غلط في الفاتورة", "moje jméno je na faktuře špatně",
+    "they say my parcel was delivered but I never got it",
 ])
 def test_the_problem_typed_as_the_name_tells_more_of_it(text):
     assert tells_more_of_the_problem(text)
@@ -152,6 +159,9 @@ def test_the_problem_typed_as_the_name_tells_more_of_it(text):
     "my name is Dana Cohen", "my full name is Dana Cohen", "já se jmenuju Petr", "I'd rather not say",
     "קוראים לי נועה כהן", "my email is dana@example.com", "why do you need my name?", "I need help", "still not working",
     "", "😀 😀 😀",
+    # declining to give it
+    "I prefer not to", "not telling you", "I don't want to give it", "לא רוצה להגיד", "לא יודע", "ما ابي اقول اسمي",
+    "nechci říct", "nevím",
 ])
 def test_a_name_or_an_answer_about_it_tells_nothing_of_the_problem(text):
     assert not tells_more_of_the_problem(text)
@@ -459,3 +469,19 @@ def test_a_slot_is_set_since_the_customer_wrote_only_by_this_turns_actions():
     assert not set_since_customer_wrote(offered, "next_step")
     # A line the helpdesk triggered is not the customer's: the slot its turn set still counts.
     assert set_since_customer_wrote([*offered, external("EXTERNAL_agent_joined")], "escalation_reason")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("is my order 88812 going to arrive today?", True), ("هل سيصل طلبي اليوم؟", True), ("Dana?", False),
+    ("my parcel never arrived", False),
+])
+def test_a_question_of_a_few_words_asks_something(text, expected):
+    assert asks_something(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my name is Noa Cohen", True), ("קוראים לי נועה", True), ("اسمي أحمد", True), ("jmenuju se Petr", True),
+    ("call me around noon", False), ("please call me Jim", False),
+])
+def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
+    assert says_the_name(text) is expected
