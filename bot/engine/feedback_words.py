@@ -173,14 +173,18 @@ def _unprefixed(word: str) -> str:
 # What a customer expected to happen besides an answer working: a parcel or a refund arriving, an app opening,
 # being able to.
 _ARRIVALS = _folded(
-    "arrived", "arrive", "came", "come", "received", "receive", "got", "open", "opens", "load", "loads", "loading",
+    "arrived", "arrive", "came", "come", "received", "receive", "open", "opens", "load", "loads", "loading",
     "הגיע", "הגיעה", "הגיעו", "קיבלתי", "נכנס", "נכנסה", "נפתח", "נפתחת", "נטען", "נטענת",
-    "وصل", "وصلت", "وصلني", "وصلتني", "وصلنا", "رجع", "رجعت", "نزل", "نزلت", "قدرت", "اقدر", "قادر", "يفتح", "يحمل",
+    "وصل", "وصلت", "وصلني", "وصلتني", "وصلنا", "يصل", "يوصل", "رجع", "رجعت", "نزل", "نزلت", "يفتح", "يحمل",
     "dorazil", "dorazila", "dorazilo", "prislo", "prisly", "prisel", "doslo",
 )
 _FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", "neprisly", "neprisel", "nedoslo",
                            "neotevre", "nenacte")
-_WORKING = _OUTCOMES | _folded("fine")  # "it wasn't working before but it's fine now"
+_EXPECTED = _OUTCOMES | _ARRIVALS | _folded("fine")  # "it wasn't working before but it's fine now"
+_FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
+# What turns a failure into the past: "…but now it works", "…אבל היום הגיע", "…بس وصل اليوم", "…ale dnes už přišel".
+_SINCE = _folded("but", "now", "today", "finally", "אבל", "עכשיו", "היום", "בסוף", "بس", "لكن", "الحين", "الان", "اليوم",
+                 "اخيرا", "ale", "ted", "dnes", "nakonec")
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
 _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
 # Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
@@ -189,33 +193,33 @@ _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
 
 def says_something_does_not_work(text: str | None) -> bool:
     """Whether the message says that something does not work or did not arrive ("the app is not working now",
-    "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): something that
-    should have arrived or opened negated anywhere, or the last word about it working negated (or a Czech negated
-    verb); a "no" opening the message answers the bot. A customer saying it is solved ("it works now", "اشتغل
-    الحين", "it wasn't working, now it works") negates neither, however they say they no longer need help ("לא
-    צריך נציג", "ما ابي انتظر")."""
+    "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): what should have
+    happened, negated (or a Czech negated verb), and not happened since ("…but it arrived today", "…now it
+    works"; "the tracking says it arrived" is no since); a "no" opening the message answers the bot. A customer
+    saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
+    help ("לא צריך נציג", "ما ابي انتظر")."""
     folded = fold_typed(text or "")
     # A "no" set off at the start answers the bot ("לא, עובד עכשיו": no, it works now).
     typed = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
     words = [word for word in typed if word not in _NEGATED_SPAN]
-    negated = [index for index, word in enumerate(words)
-               if index and (_negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS)]
-    # Something that did not arrive or open counts wherever it is said ("it didn't arrive, the tracking says it
-    # arrived"); of whether it works, what the message says last ("it wasn't working, but now it works" is solved).
-    if any(word in _FAILED_ARRIVALS for word in words) or any(words[index] in _ARRIVALS for index in negated):
-        return True
-    said = [index for index, word in enumerate(words) if word in _WORKING or word in _FAILED_OUTCOMES]
-    return bool(said) and (words[said[-1]] in _FAILED_OUTCOMES or said[-1] in negated)
+    failed = [index for index, word in enumerate(words) if word in _FAILED or (index and word in _EXPECTED and (
+        _negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS))]
+    if not failed:
+        return False
+    # Solved since: "it didn't arrive yesterday, but it arrived today", "it wasn't working, now it works".
+    after = words[failed[-1] + 1:]
+    since = next((index for index, word in enumerate(after) if word in _SINCE), None)
+    return since is None or not any(word in _EXPECTED for word in after[since + 1:])
 
 
-_OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
+OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
 
 
 def opens_with_no(text: str | None) -> bool:
     """Whether a message begins by answering "no" ("no, both amounts were taken", "לא, עדיין…", "ne."), as
     opposed to beginning with a negation ("לא מצליח להתחבר", "no one answers"): the word set off by
     punctuation, or "nope"/"nah"."""
-    return bool(_OPENING_NO.match(text or ""))
+    return bool(OPENING_NO.match(text or ""))
 
 
 def says_it_did_not_help(text: str | None) -> bool:

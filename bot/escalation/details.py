@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
-from bot.engine.feedback_words import UNDERSTOOD_WORDS, says_it_did_not_help
+from bot.engine.feedback_words import OPENING_NO, UNDERSTOOD_WORDS, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
@@ -69,7 +69,7 @@ TOPIC_WORDS = frozenset({
     "order", "parcel", "package", "refund", "problem", "account", "password", "arrived", "working", "invoice",
     "charged", "wrong", "error", "delivered", "tracking",
     "ההזמנה", "הזמנה", "החבילה", "חבילה", "הגיע", "הגיעה", "עובדת", "בעיה", "החשבון", "הסיסמה", "החשבונית",
-    "חשבונית", "ההחזר", "החזר",
+    "חשבונית", "בחשבונית", "ההחזר", "החזר", "נכון",
     "طلبي", "الطلب", "الطرد", "وصل", "وصلني", "وصلت", "مشكلة", "يشتغل", "حسابي", "الفاتورة", "فاتورة", "غلط",
     "المبلغ", "الاسترداد",
     "objednavka", "objednavku", "objednavky", "heslo", "ucet", "zasilka", "faktura", "fakture", "fakturu",
@@ -89,35 +89,58 @@ nedorazila"), two of which are needed. Not the short words that are names too ("
 NEGATING_WORDS = frozenset({
     "not", "never", "dont", "didnt", "doesnt", "cant", "cannot", "wont", "isnt", "hasnt", "havent", "wasnt",
     "לא", "אין", "ما", "لا", "لم", "مش", "ليس",
-    "nejde", "nefunguje", "nedorazil", "nedorazila", "nedorazilo", "nedoslo", "neprislo", "nemam", "nemuzu", "nemohu",
 })
-"""Negations, which no name has: with one more word, enough ("balík nedorazil", "ולא הגיע")."""
-NAME_WORDS = frozenset({"name", "named", "שם", "שמי", "השם", "קוראים", "اسم", "اسمي", "الاسم", "jmeno", "jmenuju",
-                        "jmenuji"})
+"""Negations: with what should have happened ("לא הגיע", "ما وصل", "never arrived"), or in a sentence."""
+NEGATED_VERBS = frozenset({"nejde", "nefunguje", "nedorazil", "nedorazila", "nedorazilo", "nedoslo", "neprislo",
+                           "nemuzu", "nemohu"})
+"""Czech says "not" inside the verb: "balík nedorazil"."""
+EXPECTED_WORDS = frozenset({
+    "arrived", "arrive", "came", "come", "work", "works", "working", "הגיע", "הגיעה", "הגיעו", "עובד", "עובדת",
+    "وصل", "وصلت", "وصلني", "يصل", "يوصل", "يشتغل", "اشتغل", "dorazil", "dorazila", "funguje",
+})
+"""What should have happened, which a negation beside it makes a problem in two words ("Brian Cant" is a name)."""
+NAME_WORDS = frozenset({"name", "named", "שם", "שמי", "השם", "קוראים", "اسم", "اسمي", "اسمى", "سميتي", "الاسم", "jmeno",
+                        "jmenuju", "jmenuji"})
 """An answer about the name itself ("my full name is Dana Cohen"), unless it says what is wrong with it ("my name
 is wrong on the invoice")."""
 DECLINING_WORDS = frozenset({
-    "say", "tell", "telling", "share", "give", "rather", "prefer", "know", "להגיד", "לומר", "לשתף", "מעדיף",
-    "מעדיפה", "יודע", "יודעת", "اقول", "اعطي", "افضل", "اعرف", "ادري", "rict", "radsi", "nevim",
+    "i", "id", "d", "dont", "do", "not", "no", "want", "wanna", "to", "it", "that", "my", "name", "you", "rather",
+    "prefer", "would", "say", "give", "tell", "telling", "share", "know", "needed", "now", "matter", "doesnt", "is",
+    "important", "thanks", "sorry",
+    "לא", "רוצה", "מעדיף", "מעדיפה", "להגיד", "לומר", "לשתף", "יודע", "יודעת", "את", "זה", "השם", "שלי", "תודה",
+    "משנה", "חשוב", "צריך", "אין", "צורך",
+    "ما", "ابي", "ابغى", "بدي", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
+    "يهم",
+    "nechci", "rict", "nevim", "radsi", "ne", "jmeno", "sve", "diky", "je", "dulezite",
 })
-"""Declining to give a name ("I'd rather not say", "לא רוצה להגיד", "nevím"): no problem told."""
+"""Every word of declining to give a name or dismissing the question ("I'd rather not say", "לא רוצה להגיד",
+"لا يهم", "nevím"): no problem told, however it negates."""
 
 
 def tells_more_of_the_problem(text: str) -> bool:
-    """Whether the answer to "What's your name?" is a sentence about the problem rather than a name: with a
-    negation and another word, or at least :data:`MIN_SENTENCE_WORDS` words two of which are
-    :data:`SENTENCE_WORDS`, or more than :data:`MAX_NAME_WORDS` words; never a question, an e-mail address,
-    a cry for help without a topic, an answer about the name or declining to give it, unless it names a topic
-    (:data:`TOPIC_WORDS`). Outside hours the customer's problem typed there became their name on the ticket."""
-    typed = len(text.split())  # numbers count here ("order 88812"), though they are no words
+    """Whether the answer to "What's your name?" is a sentence about the problem rather than a name: a negation
+    with what should have happened or a Czech negated verb ("לא הגיע", "balík nedorazil"), a negation in three
+    words or more, three words two of which are :data:`SENTENCE_WORDS`, or more than :data:`MAX_NAME_WORDS`
+    words; judged without the introduction ("my name is Brian Cant" is a name), and never a question, an
+    e-mail address, a cry for help without a topic, only declining (:data:`DECLINING_WORDS`), or an answer
+    about the name that names no topic (:data:`NAME_WORDS`, :data:`TOPIC_WORDS`). Outside hours the customer's problem typed there became their name
+    on the ticket."""
     if "@" in text or any(mark in text for mark in QUESTION_MARKS) or names_no_problem(text):
         return False
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
-    negated = any(word in NEGATING_WORDS or (word[:1] in _AND and word[1:] in NEGATING_WORDS) for word in found)
-    if not any(word in TOPIC_WORDS for word in found) and (
-            any(word in DECLINING_WORDS for word in found) or (not negated and any(word in NAME_WORDS for word in found))):
+    if all(word in DECLINING_WORDS for word in found):
         return False
-    return (typed > MAX_NAME_WORDS or (negated and typed >= 2)
+    if not any(word in TOPIC_WORDS for word in found) and any(word in NAME_WORDS for word in found):
+        return False
+    # Judged without the introduction, and without a "no" answering the bot ("لا، اسمي أحمد").
+    rest = _INTRODUCTION.sub("", OPENING_NO.sub("", _one_line(text), count=1), count=1)
+    found = words(rest.replace("'", "").replace("’", ""))
+    typed = len(rest.split())  # numbers count here ("order 88812"), though they are no words
+    negations = [index for index, word in enumerate(found)
+                 if word in NEGATING_WORDS or (word[:1] in _AND and word[1:] in NEGATING_WORDS)]
+    expected_negated = any(found[index + 1:index + 2] and found[index + 1] in EXPECTED_WORDS for index in negations)
+    return (typed > MAX_NAME_WORDS or expected_negated or any(word in NEGATED_VERBS for word in found)
+            or (bool(negations) and typed >= MIN_SENTENCE_WORDS)
             or (typed >= MIN_SENTENCE_WORDS and sum(word in SENTENCE_WORDS for word in found) >= 2))
 
 
@@ -128,9 +151,10 @@ def says_the_name(text: str) -> bool:
 
 
 def asks_something(text: str) -> bool:
-    """Whether the answer to "What's your name?" is a question of a few words ("is my order going to arrive
-    today?"): no name, and once the ticket exists, for it."""
-    return any(mark in text for mark in QUESTION_MARKS) and len(text.split()) >= MIN_SENTENCE_WORDS
+    """Whether the answer to "What's your name?" is a question about the problem ("is my order 88812 going to
+    arrive today?"): a question with a topic word or a number, not about the name ("why do you need my name?")."""
+    return (any(mark in text for mark in QUESTION_MARKS) and len(text.split()) >= MIN_SENTENCE_WORDS
+            and (any(ch.isdigit() for ch in text) or any(word in TOPIC_WORDS for word in words(text))))
 
 
 _AND = ("ו", "و")  # "ולא הגיע", "وما وصل": "and" is written onto the next word

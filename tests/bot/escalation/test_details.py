@@ -145,6 +145,9 @@ def test_an_unusable_name_is_refused(text):
     # about the name, but what is wrong with it
     "my name is wrong on the invoice", "השם שלי לא נכון בחשבונית", "اسمي غلط في الفاتورة", "moje jméno je na faktuře špatně",
     "they say my parcel was delivered but I never got it",
+    # not knowing something, which is not declining a name
+    "I still don't know where my stuff is, I ordered it two weeks ago and nobody answers", "nevím, kde je můj balík",
+    "לא יודעת למה לא קיבלתי כלום", "ما ادري وين الشحنة", "I know it was sent but I never got it",
 ])
 def test_the_problem_typed_as_the_name_tells_more_of_it(text):
     assert tells_more_of_the_problem(text)
@@ -161,7 +164,9 @@ def test_the_problem_typed_as_the_name_tells_more_of_it(text):
     "", "😀 😀 😀",
     # declining to give it
     "I prefer not to", "not telling you", "I don't want to give it", "לא רוצה להגיד", "לא יודע", "ما ابي اقول اسمي",
-    "nechci říct", "nevím",
+    "nechci říct", "nevím", "לא משנה", "لا يهم", "doesn't matter", "my name is not important",
+    # a negation in a name, or a "no" answering the bot before the name
+    "Brian Cant", "my name is Brian Cant", "Wont Lee", "Jan Nejedlý", "لا، اسمي أحمد",
 ])
 def test_a_name_or_an_answer_about_it_tells_nothing_of_the_problem(text):
     assert not tells_more_of_the_problem(text)
@@ -473,7 +478,7 @@ def test_a_slot_is_set_since_the_customer_wrote_only_by_this_turns_actions():
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("is my order 88812 going to arrive today?", True), ("هل سيصل طلبي اليوم؟", True), ("Dana?", False),
-    ("my parcel never arrived", False),
+    ("my parcel never arrived", False), ("why do you need my name?", False), ("can I skip this?", False),
 ])
 def test_a_question_of_a_few_words_asks_something(text, expected):
     assert asks_something(text) is expected
