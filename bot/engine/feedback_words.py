@@ -38,7 +38,7 @@ NEGATIONS = _folded(
     "לא", "ما", "لم", "لا", "مش", "مو", "غير", "ne",
 )
 _WORD = re.compile(r"[\w']+")
-_AND = ("ו", "و")  # "ולא עובד", "وما اشتغل": "and" is written onto the next word
+AND_PREFIXES = ("ו", "و")  # "ולא עובד", "وما اشتغل": "and" is written onto the next word
 # Articles and adverbs a negation may stand before: "didn't really work", "לא ממש עובד".
 _BETWEEN = _folded("a", "an", "the", "really", "even", "quite", "any", "ממש", "בכלל", "خالص", "ابدا", "vubec", "moc")
 # Words that may stand around "it helped" in a message that says only that ("that helped, thanks", "هذا
@@ -112,7 +112,7 @@ def _negated_before(words: list[str], start: int) -> bool:
 
 def _negation(word: str) -> bool:
     """Whether ``word`` is a negation, also with "and" written onto it ("ולא", "وما")."""
-    return word in NEGATIONS or (word.startswith(_AND) and word[1:] in NEGATIONS)
+    return word in NEGATIONS or (word.startswith(AND_PREFIXES) and word[1:] in NEGATIONS)
 
 
 # "Still not working" says what an answer did, nothing of a topic, in one of three ways: a negation and what
@@ -165,7 +165,7 @@ MAX_NOT_HELPED_WORDS = 10
 
 def _unprefixed(word: str) -> str:
     """``word`` as :data:`_NOT_HELPED_WORDS` lists it, without an attached "and" when that makes it one."""
-    if word not in _NOT_HELPED_WORDS and word.startswith(_AND) and word[1:] in _NOT_HELPED_WORDS:
+    if word not in _NOT_HELPED_WORDS and word.startswith(AND_PREFIXES) and word[1:] in _NOT_HELPED_WORDS:
         return word[1:]
     return word
 
@@ -198,10 +198,7 @@ def says_something_does_not_work(text: str | None) -> bool:
     works"; "the tracking says it arrived" is no since); a "no" opening the message answers the bot. A customer
     saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
     help ("לא צריך נציג", "ما ابي انتظر")."""
-    folded = fold_typed(text or "")
-    # A "no" set off at the start answers the bot ("לא, עובד עכשיו": no, it works now).
-    typed = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
-    words = [word for word in typed if word not in _NEGATED_SPAN]
+    words = [word for word in _words_after_a_no(text) if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
     failed = [index for index, word in enumerate(words) if word in _FAILED or (index and word in _EXPECTED and (
         _negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS))]
     if not failed:
@@ -210,6 +207,13 @@ def says_something_does_not_work(text: str | None) -> bool:
     after = words[failed[-1] + 1:]
     since = next((index for index, word in enumerate(after) if word in _SINCE), None)
     return since is None or not any(word in _EXPECTED for word in after[since + 1:])
+
+
+def _words_after_a_no(text: str | None) -> list[str]:
+    """The message's words (:func:`_unprefixed`), without a "no" that answers the bot, first and set off ("no,
+    fixed", "ne, nefunguje", "לא, עובד עכשיו"): what follows says how it went."""
+    folded = fold_typed(text or "")
+    return [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
 
 
 OPENING_NO = re.compile(r"^\W*(?:(?:no|לא|لا|ne)\s*[,.!;:،—–-]|(?:nope|nah)\b)", re.IGNORECASE)
@@ -225,9 +229,7 @@ def opens_with_no(text: str | None) -> bool:
 def says_it_did_not_help(text: str | None) -> bool:
     """Whether the message only says the answer did not work ("still not working", "ועדיין לא עובד",
     "لسه مش شغال", "pořád to nefunguje"): the customer's "no", though NLU reads a question."""
-    # A "no" that answers the bot comes first and is set off ("no, fixed", "ne, nefunguje"): what follows says how.
-    folded = fold_typed(text or "")
-    words = [_unprefixed(word) for word in _folded_words(folded)][1 if opens_with_no(folded) else 0:]
+    words = _words_after_a_no(text)
     if not 0 < len(words) <= MAX_NOT_HELPED_WORDS or any(ch.isdigit() for ch in text or ""):
         return False
     if any(word not in _NOT_HELPED_WORDS for word in words) or _has_helped_phrase(words):

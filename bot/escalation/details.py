@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, only_says_yes, words
 from bot.engine.channels.trust import from_customer, shown_buttons
-from bot.engine.feedback_words import OPENING_NO, UNDERSTOOD_WORDS, says_it_did_not_help
+from bot.engine.feedback_words import AND_PREFIXES, OPENING_NO, UNDERSTOOD_WORDS, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
 from bot.helpdesk.text import without_bidi_controls
 
@@ -125,7 +125,7 @@ def tells_more_of_the_problem(text: str) -> bool:
     e-mail address, a cry for help without a topic, only declining (:data:`DECLINING_WORDS`), or an answer
     about the name that names no topic (:data:`NAME_WORDS`, :data:`TOPIC_WORDS`). Outside hours the customer's problem typed there became their name
     on the ticket."""
-    if "@" in text or any(mark in text for mark in QUESTION_MARKS) or names_no_problem(text):
+    if "@" in text or _is_asked(text) or names_no_problem(text):
         return False
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
     if all(word in DECLINING_WORDS for word in found):
@@ -137,7 +137,7 @@ def tells_more_of_the_problem(text: str) -> bool:
     found = words(rest.replace("'", "").replace("’", ""))
     typed = len(rest.split())  # numbers count here ("order 88812"), though they are no words
     negations = [index for index, word in enumerate(found)
-                 if word in NEGATING_WORDS or (word[:1] in _AND and word[1:] in NEGATING_WORDS)]
+                 if word in NEGATING_WORDS or (word.startswith(AND_PREFIXES) and word[1:] in NEGATING_WORDS)]
     expected_negated = any(found[index + 1:index + 2] and found[index + 1] in EXPECTED_WORDS for index in negations)
     return (typed > MAX_NAME_WORDS or expected_negated or any(word in NEGATED_VERBS for word in found)
             or (bool(negations) and typed >= MIN_SENTENCE_WORDS)
@@ -153,11 +153,12 @@ def says_the_name(text: str) -> bool:
 def asks_something(text: str) -> bool:
     """Whether the answer to "What's your name?" is a question about the problem ("is my order 88812 going to
     arrive today?"): a question with a topic word or a number, not about the name ("why do you need my name?")."""
-    return (any(mark in text for mark in QUESTION_MARKS) and len(text.split()) >= MIN_SENTENCE_WORDS
+    return (_is_asked(text) and len(text.split()) >= MIN_SENTENCE_WORDS
             and (any(ch.isdigit() for ch in text) or any(word in TOPIC_WORDS for word in words(text))))
 
 
-_AND = ("ו", "و")  # "ולא הגיע", "وما وصل": "and" is written onto the next word
+def _is_asked(text: str) -> bool:
+    return any(mark in text for mark in QUESTION_MARKS)
 
 
 def _no_name(name: str) -> bool:
@@ -178,7 +179,7 @@ def clean_name(text: str | None) -> str | None:
     if not name or len(name) > MAX_NAME_CHARS or name.startswith("/") or "@" in name:
         return None
     name = _TRAILING_THANKS.sub("", _INTRODUCTION.sub("", name, count=1)).rstrip(",!").strip()
-    if not any(ch.isalpha() for ch in name) or _no_name(name) or any(mark in name for mark in QUESTION_MARKS):
+    if not any(ch.isalpha() for ch in name) or _no_name(name) or _is_asked(name):
         return None
     return name.title() if name == name.lower() and name != name.upper() else name
 
