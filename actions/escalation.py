@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,6 +20,7 @@ from bot.escalation.details import (
     clean_email,
     clean_name,
     customer_spoke_since,
+    declines_to_give,
     last_customer_words,
     last_unanswered_question,
     names_no_problem,
@@ -27,7 +28,7 @@ from bot.escalation.details import (
     tells_more_of_the_problem,
     transcript_from_events,
 )
-from bot.escalation.wording import back_text, means_skip, next_open_text, offline_reason, wait_text
+from bot.escalation.wording import all_right, back_text, next_open_text, offline_reason, thanks, wait_text
 from bot.helpdesk.backends import escalation_key
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
@@ -207,8 +208,8 @@ class ValidateEscalationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         for_ticket = bool(tracker.get_slot("details_for_ticket"))
-        if for_ticket and means_skip(value):
-            return _skipped(tracker, "customer_name")
+        if isinstance(value, str) and declines_to_give(value):
+            return _declined(dispatcher, tracker, "customer_name")
         # A question there is for the ticket too ("is my order 88812 going to arrive today?").
         if isinstance(value, str) and (tells_more_of_the_problem(value) or (for_ticket and asks_something(value))):
             return await _noted_instead_of_a_name(dispatcher, tracker, value)
@@ -222,8 +223,8 @@ class ValidateEscalationForm(FormValidationAction):
     async def validate_customer_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("details_for_ticket") and means_skip(value):
-            return _skipped(tracker, "customer_email")
+        if isinstance(value, str) and declines_to_give(value):
+            return _declined(dispatcher, tracker, "customer_email")
         email = clean_email(value)
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
@@ -267,8 +268,29 @@ async def _noted_instead_of_a_name(dispatcher: CollectingDispatcher, tracker: Tr
     return slots
 
 
+def _declined(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
+    """A name or an e-mail address the customer will not give is skipped, as Intercom or Zendesk let a visitor stay
+    anonymous: once the ticket exists, quietly (the next question or the ticket's summary follows); while a person
+    is about to take the chat, with a word that it goes on without it."""
+    if not tracker.get_slot("details_for_ticket"):
+        dispatcher.utter_message(response="utter_detail_declined")
+    return _skipped(tracker, slot)
+
+
 def _skipped(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {slot: None, "details_skipped": [*(tracker.get_slot("details_skipped") or []), slot]}
+
+
+DECLINABLE_DETAILS = ("customer_name", "customer_email")
+
+
+def _declined_detail(tracker: Tracker) -> str | None:
+    """The detail the form had asked for when the customer's words declined to give it ("I'd rather not say"),
+    which DIET reads as cancelling; None for anything else."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    asked = next((event.get("value") for event in reversed(tracker.events)
+                  if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value")), None)
+    return asked if asked in DECLINABLE_DETAILS and declines_to_give(text) else None
 
 
 def _ticket_request(
@@ -363,13 +385,18 @@ class ActionCancelEscalation(Action):
     """"Cancel" during the escalation form: nothing was created, or (nobody was here) the ticket already
     exists and stays open: the customer is told which. "I solved it" or the widget's "Stop waiting" there is
     about the ticket, as in a handoff: the button withdraws it, the typed words go on it and are asked to
-    confirm (until 7 December the customer heard that the ticket stays open)."""
+    confirm (until 7 December the customer heard that the ticket stays open). Declining the name or e-mail
+    asked before a ticket exists ("I'd rather not say") cancels nothing: that detail is skipped."""
 
     def name(self) -> str:
         return "action_cancel_escalation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = tracker.get_slot("details_for_ticket")
+        declined = None if reference else _declined_detail(tracker)
+        if declined is not None:  # the form goes on without it; the loop's rule runs it next
+            slots = _declined(dispatcher, tracker, declined)
+            return [*(SlotSet(slot, value) for slot, value in slots.items()), ActiveLoop("escalation_form")]
         if not reference:
             dispatcher.utter_message(response="utter_escalation_cancelled")
             # Nothing is pending: a later escalation (a complaint, say) must not take this one's reason.
@@ -410,15 +437,15 @@ def announce_ticket(
     agents answer here. When agents are online but none speaks the customer's language, they hear it
     before they wait, with the choice of English now (``language_chosen``: the language they chose then)."""
     language = language_chosen or normalize_language(tracker.get_slot("language"))
-    name, email = tracker.get_slot("customer_name") or "", tracker.get_slot("customer_email") or ""
-    common: dict[str, Any] = {"customer_name": name, "ticket_reference": created.reference}
+    name, email = tracker.get_slot("customer_name"), tracker.get_slot("customer_email") or ""
+    common: dict[str, Any] = {"thanks": thanks(language, name), "ticket_reference": created.reference}
     handed_over = [*ESCALATION_HANDED_OVER, SlotSet("ticket_reference", created.reference), SlotSet("kb_misses", 0)]
     uncovered = created.live_handoff and created.open_now and bool(created.agents_online) and not created.language_covered
     if uncovered and not language_chosen:  # the bot keeps the chat until they choose
         dispatcher.utter_message(response="utter_no_agent_speaks_language", **common)
         return [*handed_over, SlotSet("handoff_active", False), SlotSet("next_step", CHOOSE_LANGUAGE)]
     if uncovered:
-        dispatcher.utter_message(response="utter_ticket_language_kept", **common)
+        dispatcher.utter_message(response="utter_ticket_language_kept", all_right=all_right(language, name), **common)
     elif not created.live_handoff:  # an external helpdesk: its agents answer by email
         dispatcher.utter_message(response="utter_ticket_created_email", customer_email=email, **common)
     elif created.open_now and created.agents_online is None:  # Zendesk answering here: no queue figures

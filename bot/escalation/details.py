@@ -11,6 +11,7 @@ from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, on
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import AND_PREFIXES, OPENING_NO, UNDERSTOOD_WORDS, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
+from bot.escalation.wording import means_skip
 from bot.helpdesk.text import without_bidi_controls
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -106,15 +107,21 @@ is wrong on the invoice")."""
 DECLINING_WORDS = frozenset({
     "i", "id", "d", "dont", "do", "not", "no", "want", "wanna", "to", "it", "that", "my", "name", "you", "rather",
     "prefer", "would", "say", "give", "tell", "telling", "share", "know", "needed", "now", "matter", "doesnt", "is",
-    "important", "thanks", "sorry",
-    "לא", "רוצה", "מעדיף", "מעדיפה", "להגיד", "לומר", "לשתף", "יודע", "יודעת", "את", "זה", "השם", "שלי", "תודה",
+    "important", "thanks", "sorry", "have", "a", "an", "any",
+    "לא", "רוצה", "לי", "לתת", "מעדיף", "מעדיפה", "להגיד", "לומר", "לשתף", "יודע", "יודעת", "את", "זה", "השם", "שלי", "תודה",
     "משנה", "חשוב", "צריך", "אין", "צורך",
-    "ما", "ابي", "ابغى", "بدي", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
-    "يهم",
-    "nechci", "rict", "nevim", "radsi", "ne", "jmeno", "sve", "diky", "je", "dulezite",
+    "ما", "ابي", "ابغى", "بدي", "اريد", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
+    "يهم", "عندي",
+    "nechci", "nemam", "dat", "rict", "nevim", "radsi", "ne", "jmeno", "sve", "diky", "je", "dulezite",
 })
 """Every word of declining to give a name or dismissing the question ("I'd rather not say", "לא רוצה להגיד",
 "لا يهم", "nevím"): no problem told, however it negates."""
+EMAIL_WORDS = frozenset({"email", "e", "mail", "address", "מייל", "המייל", "אימייל", "האימייל", "כתובת", "ايميل",
+                         "الايميل", "بريدي", "البريد", "الالكتروني", "emailu", "adresu"})
+"""What the e-mail question is about, in a refusal to answer it ("I'd rather not give my email")."""
+REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "לא", "מעדיף", "מעדיפה", "אין", "ما",
+                            "مش", "لا", "افضل", "nechci", "nemam", "ne", "radsi", "nevim"})
+"""The words that make a message of :data:`DECLINING_WORDS` a refusal ("my name" alone is none)."""
 
 
 def tells_more_of_the_problem(text: str) -> bool:
@@ -142,6 +149,17 @@ def tells_more_of_the_problem(text: str) -> bool:
     return (typed > MAX_NAME_WORDS or expected_negated or any(word in NEGATED_VERBS for word in found)
             or (bool(negations) and typed >= MIN_SENTENCE_WORDS)
             or (typed >= MIN_SENTENCE_WORDS and sum(word in SENTENCE_WORDS for word in found) >= 2))
+
+
+def declines_to_give(text: str) -> bool:
+    """Whether the answer to "What's your name?" or "Which e-mail address…?" declines to give it ("skip", "I'd rather
+    not say", "לא רוצה להגיד", "لا أريد أقول", "nechci"): the detail is skipped. DIET reads most of these as
+    ``cancel``, which used to cancel the whole escalation while a person was waiting to help."""
+    if means_skip(text):
+        return True
+    found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
+    return (any(word in REFUSING_WORDS for word in found)
+            and all(word in DECLINING_WORDS or word in EMAIL_WORDS for word in found))
 
 
 def says_the_name(text: str) -> bool:

@@ -70,6 +70,25 @@ def queue_place(language: str | None, position: int | None) -> str:
     return unknown if position is None else known.format(position=position)
 
 
+_THANKS = {"en": "Thanks", "he": "תודה", "ar": "شكرًا", "cs": "Děkuji"}
+_ALL_RIGHT = {"en": "All right", "he": "בסדר", "ar": "حسنًا", "cs": "Dobře"}
+
+
+def thanks(language: str | None, name: str | None) -> str:
+    """ "Thanks, Dana." or, for a customer who gave no name, "Thanks." (not "Thanks, .")."""
+    return _addressed(_THANKS, language, name)
+
+
+def all_right(language: str | None, name: str | None) -> str:
+    return _addressed(_ALL_RIGHT, language, name)
+
+
+def _addressed(words: dict[str, str], language: str | None, name: str | None) -> str:
+    language = normalize_language(language)
+    comma = "، " if language == "ar" else ", "
+    return f"{words[language]}{comma}{name.strip()}." if name and name.strip() else f"{words[language]}."
+
+
 def offline_reason(language: str | None, open_now: bool) -> str:
     outside_hours, nobody_online = _OFFLINE[normalize_language(language)]
     return outside_hours if not open_now else nobody_online

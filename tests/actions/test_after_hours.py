@@ -308,6 +308,34 @@ def test_cancel_before_any_ticket_says_none_was_created_and_forgets_the_escalati
     assert (slots_set(events)["escalation_id"], slots_set(events)["escalation_reason"]) == (None, None)
 
 
+def asked(slot):
+    return {"event": "slot", "timestamp": None, "name": "requested_slot", "value": slot}
+
+
+@pytest.mark.parametrize(("slot", "value"), [("customer_name", "I'd rather not say"), ("customer_email", "לא רוצה לתת מייל")])
+def test_declining_the_detail_asked_before_any_ticket_skips_it_and_the_form_goes_on(dispatcher, domain, slot, value):
+    """DIET reads these as cancel: the rule stops the form, and this action starts it again without the detail."""
+    tracker = make_tracker(domain, value, "cancel", slots={"escalation_id": "e-1", "escalation_reason": "customer_request"},
+                           history=[asked(slot)], trailing=[asked(None)])
+
+    events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_detail_declined"]  # not "no ticket was created"
+    assert slots_set(events)["details_skipped"] == [slot]
+    assert [event["name"] for event in events if event["event"] == "active_loop"] == ["escalation_form"]
+    assert "escalation_id" not in slots_set(events)  # the escalation is kept
+
+
+def test_cancelling_at_the_name_still_cancels(dispatcher, domain):
+    tracker = make_tracker(domain, "never mind", "cancel", slots={"escalation_id": "e-1"},
+                           history=[asked("customer_name")], trailing=[asked(None)])
+
+    events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_escalation_cancelled"]
+    assert not [event for event in events if event["event"] == "active_loop"]
+
+
 # --- asking about the wait while the team is away ----------------------------------------------
 
 

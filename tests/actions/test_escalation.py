@@ -257,6 +257,31 @@ def test_a_question_typed_as_the_name_is_no_name_and_no_problem(dispatcher, doma
     assert slots_set(events)["customer_name"] is None
 
 
+@pytest.mark.parametrize(("slot", "value", "asked_next"), [
+    ("customer_name", "I'd rather not say", "customer_email"), ("customer_name", "skip", "customer_email"),
+    ("customer_name", "לא רוצה להגיד", "customer_email"), ("customer_name", "لا أريد أقول اسمي", "customer_email"),
+    ("customer_name", "nechci", "customer_email"), ("customer_email", "I'd rather not give my email", "issue_description"),
+    ("customer_email", "אין לי מייל", "issue_description"), ("customer_email", "ما عندي ايميل", "issue_description"),
+    ("customer_email", "nemám e-mail", "issue_description"),
+])
+def test_a_detail_the_customer_will_not_give_is_skipped_while_a_person_waits(dispatcher, domain, slot, value, asked_next):
+    """Intercom and Zendesk let a visitor stay anonymous; "I'd rather not say" used to end the escalation."""
+    given = {"customer_name": "Dana"} if slot == "customer_email" else {}
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, slot, value, slots=given), domain)
+
+    assert responses(dispatcher) == ["utter_detail_declined"]
+    assert (slots_set(events)[slot], slots_set(events)["details_skipped"]) == (None, [slot])
+    assert slots_set(events)["requested_slot"] == asked_next
+
+
+@pytest.mark.parametrize("value", ["my name", "Noa", "no, my name is Noa", "never mind"])
+def test_only_a_refusal_skips_the_name(dispatcher, domain, value):
+    events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
+
+    assert "details_skipped" not in slots_set(events)
+    assert "utter_detail_declined" not in responses(dispatcher)
+
+
 def test_yes_takes_the_suggested_description(dispatcher, domain):
     tracker = form_turn(domain, "issue_description", "/affirm", intent="affirm",
                         slots={"suggested_description": "my parcel never arrived"})
@@ -310,7 +335,7 @@ def test_a_ticket_is_created_with_the_conversation_and_the_customer_told(action_
     assert dispatcher.messages[1]["custom"] == {"data": {"handoff": "active"}}  # the widget's "Stop waiting"
     message = dispatcher.messages[0]
     assert message["ticket_reference"] == ticket.reference
-    assert (message["customer_name"], message["customer_email"]) == ("Dana Levi", "dana@example.com")
+    assert (message["thanks"], message["customer_email"]) == ("Thanks, Dana Levi.", "dana@example.com")
     assert message["offline_reason"] == "No one from our team is online right now."
     assert message["next_open_text"] == "as soon as possible"
     slots = slots_set(events)
@@ -388,6 +413,20 @@ def test_with_an_agent_online_the_customer_hears_the_queue_position(action_servi
     assert "נציג" in message["wait_text"]  # in the customer's language
     [ticket] = tickets_of(action_services, tracker.sender_id)
     assert ticket.language == "he"
+
+
+def test_a_customer_who_gave_no_name_is_thanked_without_one(action_services, dispatcher, domain):
+    """Not "Thanks, . Your ticket is T-1001"."""
+    slots = escalation_slots(customer_name=None, customer_email=None, details_skipped=["customer_name", "customer_email"])
+    tracker = make_tracker(domain, "my parcel never arrived", "inform", slots=slots)
+
+    with an_agent_online(action_services):
+        run(ActionCreateTicket(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_created"]
+    assert dispatcher.messages[0]["thanks"] == "Thanks."
+    [ticket] = tickets_of(action_services, tracker.sender_id)
+    assert (ticket.customer_name, ticket.customer_email) == (None, None)
 
 
 # --- no agent online speaks the customer's language ----------------------------------------------

@@ -9,6 +9,7 @@ from bot.escalation.details import (
     clean_name,
     customer_has_left,
     customer_spoke_since,
+    declines_to_give,
     earlier_complaints,
     last_customer_words,
     last_unanswered_question,
@@ -490,3 +491,21 @@ def test_a_question_of_a_few_words_asks_something(text, expected):
 ])
 def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
     assert says_the_name(text) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "not now", "I don't have an email",
+    "לא רוצה להגיד", "מעדיפה שלא", "אין לי מייל", "לא משנה",
+    "لا أريد", "ما ابي اقول اسمي", "ما عندي ايميل", "لا يهم",
+    "nechci", "radši ne", "nemám e-mail", "nevím",
+])
+def test_declining_to_give_a_name_or_an_address(text):
+    assert declines_to_give(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Noa", "my name", "my name is Noa", "no, it's Noa", "never mind", "cancel", "I don't want to wait", "dana@example.com",
+    "לא הגיע", "אני לא רוצה לחכות", "لا أريد الانتظار", "nechci čekat", "", "😀", "/cancel",
+])
+def test_a_name_a_cancel_or_a_complaint_is_no_refusal(text):
+    assert not declines_to_give(text)

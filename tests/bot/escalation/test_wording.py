@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.escalation.wording import agent_or_anyone, back_text, next_open_text, offline_reason, status_line, wait_text
+from bot.escalation.wording import (
+    agent_or_anyone,
+    all_right,
+    back_text,
+    next_open_text,
+    offline_reason,
+    status_line,
+    thanks,
+    wait_text,
+)
 from bot.helpdesk.schemas import TicketStatusName
 from bot.language import SUPPORTED_LANGUAGES
 
@@ -221,3 +230,16 @@ def test_an_agent_without_a_name_is_called_an_agent_in_the_customers_language(la
 def test_the_english_unnamed_agent_starts_a_sentence():
     assert agent_or_anyone("en", None) == "An agent"
     assert agent_or_anyone("cs", None) == "Operátor"
+
+
+@pytest.mark.parametrize(("language", "name", "expected"), [
+    ("en", "Dana Levi", "Thanks, Dana Levi."), ("en", None, "Thanks."), ("en", "  ", "Thanks."),
+    ("he", "נועה", "תודה, נועה."), ("he", None, "תודה."), ("ar", "أحمد", "شكرًا، أحمد."), ("ar", None, "شكرًا."),
+    ("cs", "Jana", "Děkuji, Jana."), ("cs", None, "Děkuji."),
+])
+def test_the_customer_is_thanked_by_name_or_without_one(language, name, expected):
+    assert thanks(language, name) == expected
+
+
+def test_all_right_without_a_name_has_no_stray_comma():
+    assert (all_right("en", None), all_right("cs", "Petr"), all_right("xx", None)) == ("All right.", "Dobře, Petr.", "All right.")
