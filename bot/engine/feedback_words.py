@@ -136,6 +136,7 @@ _OUTCOMES = _folded(
     "work", "works", "working", "worked", "help", "helps", "helped", "helping", "helpful", "fix", "fixed", "solve",
     "solved", "resolved", "changed", "change", "happening", "happened", "luck", "difference",
     "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "פתר", "מצליח", "מצליחה", "הצליח", "השתנה",
+    "הצלחתי",
     "שינוי",
     "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
     "اتحلت", "انحل", "تحل", "تنحل", "تغير",
@@ -186,7 +187,16 @@ _FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
 _SINCE = _folded("but", "now", "today", "finally", "אבל", "עכשיו", "היום", "בסוף", "بس", "لكن", "الحين", "الان", "اليوم",
                  "اخيرا", "ale", "ted", "dnes", "nakonec")
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
-_CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
+_CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent",
+                                "couldn't", "couldnt")
+# Getting in is what should have happened too ("I can't log in", "לא הצלחתי להתחבר"), and being able to only
+# before getting in: "ما قدرت ادخل حسابي" is a problem, "I can't wait any longer" or "ما اقدر انتظر" a withdrawal.
+_GETTING_IN = _folded("log", "login", "sign", "access", "enter", "להיכנס", "להתחבר", "ادخل", "اسجل", "افتح",
+                      "prihlasit", "otevrit", "dostat")
+_ABILITIES = _folded("can", "could", "able", "יכול", "יכולה", "יכולים", "قدرت", "قدرنا", "اقدر", "نقدر", "يقدر",
+                     "قادر", "قادرة")
+_NEGATED_ABILITIES = _folded("nemuzu", "nemohu", "nemohl", "nemohla", "nemuzeme")
+_BEFORE_A_VERB = _folded("to", "se", "me")  # "not able to log in", "nemůžu se přihlásit"
 # Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
 _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
 
@@ -199,14 +209,26 @@ def says_something_does_not_work(text: str | None) -> bool:
     saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
     help ("לא צריך נציג", "ما ابي انتظر")."""
     words = [word for word in _words_after_a_no(text) if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
-    failed = [index for index, word in enumerate(words) if word in _FAILED or (index and word in _EXPECTED and (
-        _negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS))]
+    failed = [index for index in range(len(words)) if _fails_at(words, index)]
     if not failed:
         return False
     # Solved since: "it didn't arrive yesterday, but it arrived today", "it wasn't working, now it works".
     after = words[failed[-1] + 1:]
     since = next((index for index, word in enumerate(after) if word in _SINCE), None)
-    return since is None or not any(word in _EXPECTED for word in after[since + 1:])
+    return since is None or not any(word in _EXPECTED or word in _GETTING_IN for word in after[since + 1:])
+
+
+def _fails_at(words: list[str], index: int) -> bool:
+    """Whether ``words[index]`` says something failed: a Czech failed verb, or what should have happened
+    (getting in too) negated, or not being able to get in or make it work ("nemůžu se přihlásit")."""
+    word = words[index]
+    if word in _FAILED:
+        return True
+    negated = index > 0 and (_negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS)
+    if word in _NEGATED_ABILITIES or (negated and word in _ABILITIES):
+        following = [later for later in words[index + 1:index + 3] if later not in _BEFORE_A_VERB]
+        return bool(following) and (following[0] in _GETTING_IN or following[0] in _EXPECTED)
+    return negated and (word in _EXPECTED or word in _GETTING_IN)
 
 
 def _words_after_a_no(text: str | None) -> list[str]:

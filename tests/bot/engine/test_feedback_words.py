@@ -148,6 +148,9 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     # what did not arrive counts wherever it is said
     "the parcel didn't arrive, the tracking says it arrived", "it doesn't work, I got an error",
     "ההזמנה לא הגיעה, קיבלתי הודעה שנמסרה", "الطلب ما وصل، وصلتني رسالة انه تم التسليم", "balík nedorazil, přišel mi jen e-mail",
+    # not getting in, or not being able to: DIET read "ما قدرت ادخل حسابي الحين" as a withdrawal
+    "ما قدرت ادخل حسابي الحين", "ما اقدر افتح التطبيق", "I couldn't log in", "I can't log in to my account",
+    "I'm not able to sign in", "לא יכול להתחבר לחשבון", "לא הצלחתי להיכנס", "nemůžu se přihlásit",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)
@@ -165,6 +168,9 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     "it didn't arrive yesterday but it arrived today", "לא הגיע אתמול אבל היום הגיע, תודה",
     "ما وصل امس بس وصل اليوم الحمد لله", "balík nedorazil včas, ale dnes už přišel, díky",
     "the link didn't work, but I received a new email, thanks", "I received it, thanks", "وصل الحمد لله",
+    # not being able to wait is no failure; getting in since is a solution
+    "I can't wait any longer", "ما اقدر انتظر اكثر", "לא יכול לחכות יותר", "nemůžu čekat", "הצלחתי, תודה",
+    "I couldn't log in but now I can log in", "never mind, I can log in now", "قدرت ادخل الحين", "no, I could log in",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):
