@@ -1,5 +1,5 @@
 """The database engine: SQLite writers wait in line, the threads of a process and the processes sharing the
-file (bot.db.SqliteWriterQueue)."""
+file (bot.db.SqliteWriterQueue); and a row a statement inserted, kept in the session as if loaded."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import registry
 
-from bot.db import WRITER_LOCK_SUFFIX, make_engine
+from bot.db import WRITER_LOCK_SUFFIX, keep_as_loaded, make_engine, make_session_factory, session_scope
 
 metadata = MetaData()
 counters = Table("counters", metadata, Column("id", Integer, primary_key=True), Column("value", Integer, nullable=False))
+notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("body", String, nullable=False))
 WRITERS = 12
 WRITES_EACH = 25
 
@@ -167,3 +169,69 @@ def test_an_in_memory_database_queues_its_threads_without_a_file(tmp_path, monke
     finally:
         engine.dispose()
     assert list(tmp_path.iterdir()) == []
+
+
+# --- rows a statement inserted, kept in the session as if loaded (bot.db.keep_as_loaded) ------------------------
+
+
+class Note:
+    def __init__(self, id: int, body: str):  # noqa: A002 - the column's name
+        self.id, self.body = id, body
+
+
+registry().map_imperatively(Note, notes)
+
+
+def _insert_kept(session, note_id=1, body="hello") -> Note:
+    session.execute(insert(notes).values(id=note_id, body=body))
+    note = Note(note_id, body)
+    keep_as_loaded(session, note)
+    return note
+
+
+def test_a_row_kept_as_loaded_is_neither_read_back_nor_written_again(engine):
+    factory = make_session_factory(engine)
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *rest) -> None:
+        statements.append(statement)
+
+    with session_scope(factory) as session:
+        note = _insert_kept(session)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert session.get(Note, 1) is note
+            assert note.body == "hello"  # no lazy load of an expired attribute either
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
+    with engine.connect() as connection:
+        assert connection.execute(select(notes.c.body)).scalars().all() == ["hello"]  # inserted once
+
+
+def test_a_row_kept_as_loaded_whose_transaction_rolls_back_leaves_as_a_new_object(engine):
+    factory = make_session_factory(engine)
+    session = factory()
+    try:
+        note = _insert_kept(session)
+        session.rollback()
+        assert inspect(note).transient  # not a loaded row that is gone
+        assert note.body == "hello"
+        assert session.get(Note, 1) is None
+    finally:
+        session.close()
+
+
+def test_a_committed_row_kept_as_loaded_stays_when_a_later_transaction_rolls_back(engine):
+    factory = make_session_factory(engine)
+    session = factory()
+    try:
+        note = _insert_kept(session)
+        session.commit()
+        session.execute(update(notes).values(body="changed"))
+        session.rollback()
+        assert inspect(note).persistent
+        assert session.get(Note, 1) is note
+    finally:
+        session.close()
