@@ -136,7 +136,6 @@ _OUTCOMES = _folded(
     "work", "works", "working", "worked", "help", "helps", "helped", "helping", "helpful", "fix", "fixed", "solve",
     "solved", "resolved", "changed", "change", "happening", "happened", "luck", "difference",
     "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "פתר", "מצליח", "מצליחה", "הצליח", "השתנה",
-    "הצלחתי",
     "שינוי",
     "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
     "اتحلت", "انحل", "تحل", "تنحل", "تغير",
@@ -187,16 +186,24 @@ _FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
 _SINCE = _folded("but", "now", "today", "finally", "אבל", "עכשיו", "היום", "בסוף", "بس", "لكن", "الحين", "الان", "اليوم",
                  "اخيرا", "ale", "ted", "dnes", "nakonec")
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
-_CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent",
-                                "couldn't", "couldnt")
-# Getting in is what should have happened too ("I can't log in", "לא הצלחתי להתחבר"), and being able to only
-# before getting in: "ما قدرت ادخل حسابي" is a problem, "I can't wait any longer" or "ما اقدر انتظر" a withdrawal.
-_GETTING_IN = _folded("log", "login", "sign", "access", "enter", "להיכנס", "להתחבר", "ادخل", "اسجل", "افتح",
-                      "prihlasit", "otevrit", "dostat")
-_ABILITIES = _folded("can", "could", "able", "יכול", "יכולה", "יכולים", "قدرت", "قدرنا", "اقدر", "نقدر", "يقدر",
-                     "قادر", "قادرة")
-_NEGATED_ABILITIES = _folded("nemuzu", "nemohu", "nemohl", "nemohla", "nemuzeme")
-_BEFORE_A_VERB = _folded("to", "se", "me")  # "not able to log in", "nemůžu se přihlásit"
+_CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
+# Not getting in is a problem ("I can't log in", "ما قدرت ادخل حسابي", "לא הצלחתי להתחבר", "nemůžu se přihlásit"),
+# said with an inability and a getting-in verb: "I can't wait any longer", "ما اقدر انتظر", "don't sign me up" or
+# "I couldn't help it" stay withdrawals.
+_GETTING_IN = _folded("log", "login", "sign", "access", "enter", "להיכנס", "להכנס", "להתחבר", "ادخل", "يدخل", "ندخل",
+                      "اسجل", "افتح", "تسجيل", "الدخول", "prihlasit", "otevrit")
+_ABILITIES = _folded("can", "could", "able", "יכול", "יכולה", "יכולים", "יכולתי", "הצלחתי", "הצלחנו", "قدرت", "قدرنا",
+                     "اقدر", "نقدر", "يقدر", "قادر", "قادرة", "استطيع", "نستطيع", "اتمكن", "تمكنت", "عارف", "عارفة")
+_INABILITIES = _folded("can't", "cant", "cannot", "couldn't", "couldnt", "unable", "nemuzu", "nemohu", "nemohl", "nemohla",
+                       "nemuzeme", "nedari")
+# What may stand between an inability and its verb: "not able to log in", "can't seem to", "nemohl jsem se přihlásit".
+_BEFORE_A_VERB = _folded("to", "seem", "me", "se", "mi", "jsem", "uz", "עוד", "من")
+# Said after a "but" or "now": it works since ("…but it's sorted now", "…אבל עכשיו הסתדרתי", "…بس الحين تمام").
+# "Managed" or "sorted" says so alone: "couldn't log in, managed now".
+_SORTED_OUT = _folded("managed", "sorted", "הסתדרתי", "הסתדר", "zvladl", "zvladla")
+_RECOVERED = _SORTED_OUT | _folded("ok", "okay", "تمام", "jde")
+_RECOVERED_OUTCOME = _EXPECTED | _RECOVERED
+_RECOVERED_GETTING_IN = _EXPECTED | _RECOVERED | _GETTING_IN | _ABILITIES | _folded("muzu", "mohu")
 # Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
 _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
 
@@ -209,26 +216,44 @@ def says_something_does_not_work(text: str | None) -> bool:
     saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
     help ("לא צריך נציג", "ما ابي انتظر")."""
     words = [word for word in _words_after_a_no(text) if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
-    failed = [index for index in range(len(words)) if _fails_at(words, index)]
-    if not failed:
+    failures = [failure for index in range(len(words)) if (failure := _failure_at(words, index)) is not None]
+    if not failures:
         return False
-    # Solved since: "it didn't arrive yesterday, but it arrived today", "it wasn't working, now it works".
-    after = words[failed[-1] + 1:]
+    # Solved since: "it didn't arrive yesterday, but it arrived today", "I couldn't log in but now I can".
+    end, recovered_by = failures[-1]
+    after = words[end + 1:]
     since = next((index for index, word in enumerate(after) if word in _SINCE), None)
-    return since is None or not any(word in _EXPECTED or word in _GETTING_IN for word in after[since + 1:])
+    if any(word in _SORTED_OUT for word in after):
+        return False
+    if since is None:
+        return True
+    rest = after[since + 1:]
+    return not any(word in recovered_by and not (position + 1 < len(rest) and _negation(rest[position + 1]))
+                   for position, word in enumerate(rest))  # "…but now I can not log in" recovers nothing
 
 
-def _fails_at(words: list[str], index: int) -> bool:
-    """Whether ``words[index]`` says something failed: a Czech failed verb, or what should have happened
-    (getting in too) negated, or not being able to get in or make it work ("nemůžu se přihlásit")."""
+def _failure_at(words: list[str], index: int) -> tuple[int, frozenset[str]] | None:
+    """The failure ``words[index]`` begins, if any: where it ends, and the words that say it works since. A Czech
+    failed verb, what should have happened negated, or an inability and a getting-in verb after it."""
     word = words[index]
     if word in _FAILED:
-        return True
+        return index, _RECOVERED_OUTCOME
     negated = index > 0 and (_negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS)
-    if word in _NEGATED_ABILITIES or (negated and word in _ABILITIES):
-        following = [later for later in words[index + 1:index + 3] if later not in _BEFORE_A_VERB]
-        return bool(following) and (following[0] in _GETTING_IN or following[0] in _EXPECTED)
-    return negated and (word in _EXPECTED or word in _GETTING_IN)
+    if word in _INABILITIES or (word in _ABILITIES and (negated or words[index + 1:index + 2] == ["not"])):
+        verb = _getting_in_after(words, index)
+        return None if verb is None else (verb, _RECOVERED_GETTING_IN)
+    return (index, _RECOVERED_OUTCOME) if negated and word in _EXPECTED else None
+
+
+def _getting_in_after(words: list[str], index: int) -> int | None:
+    """Where the getting-in verb stands a few words after an inability ("not able to log in", "ما قدرت الحين ادخل")."""
+    for later in range(index + 1, min(index + 5, len(words))):
+        word = words[later]
+        if word in _GETTING_IN:
+            return later
+        if not (word in _BEFORE_A_VERB or word in _SINCE or _negation(word)):
+            return None
+    return None
 
 
 def _words_after_a_no(text: str | None) -> list[str]:

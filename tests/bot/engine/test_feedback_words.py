@@ -151,6 +151,11 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     # not getting in, or not being able to: DIET read "ما قدرت ادخل حسابي الحين" as a withdrawal
     "ما قدرت ادخل حسابي الحين", "ما اقدر افتح التطبيق", "I couldn't log in", "I can't log in to my account",
     "I'm not able to sign in", "לא יכול להתחבר לחשבון", "לא הצלחתי להיכנס", "nemůžu se přihlásit",
+    "I'm unable to log in", "I can't seem to log in", "I can not log in", "לא יכולתי להתחבר", "לא יכול עוד להתחבר",
+    "ما قدرت الحين ادخل", "ما يقدر يدخل", "لا أستطيع تسجيل الدخول إلى حسابي", "لم أتمكن من تسجيل الدخول", "مش قادر افتح الحساب",
+    "nemohl jsem se přihlásit", "nemůžu se teď přihlásit", "nedaří se mi přihlásit",
+    # what works since must be the same kind of thing
+    "the app doesn't open, but I can log in on the website", "I could log in yesterday but now I can't log in",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)
@@ -171,6 +176,12 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     # not being able to wait is no failure; getting in since is a solution
     "I can't wait any longer", "ما اقدر انتظر اكثر", "לא יכול לחכות יותר", "nemůžu čekat", "הצלחתי, תודה",
     "I couldn't log in but now I can log in", "never mind, I can log in now", "قدرت ادخل الحين", "no, I could log in",
+    "I couldn't log in but now I can, thanks", "couldn't log in, managed now", "I couldn't log in but it's sorted now",
+    "לא הצלחתי להיכנס אבל עכשיו אני יכול, תודה", "ما قدرت ادخل بس الحين تمام", "nemůžu se přihlásit, ale teď už můžu",
+    # a choice, or an inability to do something other than get in
+    "never mind, don't sign me up", "never mind, I won't log in again", "never mind, I didn't enter my card details yet",
+    "never mind, the bot couldn't help, I'll call", "never mind, you're not able to help", "לא הצלחתי לחכות יותר, לא צריך",
+    "خلاص الحين كل ما ادخل يشتغل", "nevadí, stejně nemůžu dostat slevu, zrušte to",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):
