@@ -29,7 +29,7 @@ from bot.escalation.details import (
     transcript_from_events,
 )
 from bot.escalation.wording import all_right, back_text, next_open_text, offline_reason, thanks, wait_text
-from bot.helpdesk.backends import escalation_key
+from bot.helpdesk.backends import escalation_key, replies_in_the_chat
 from bot.helpdesk.client import HelpdeskRejected, HelpdeskUnavailable
 from bot.helpdesk.schemas import Availability, TicketCreate, TicketReceipt
 from bot.kb.query_log import kb_attempts_for_conversation
@@ -208,7 +208,7 @@ class ValidateEscalationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         for_ticket = bool(tracker.get_slot("details_for_ticket"))
-        if isinstance(value, str) and declines_to_give(value):
+        if _declines_the_question(tracker, "customer_name", value):
             return _declined(dispatcher, tracker, "customer_name")
         # A question there is for the ticket too ("is my order 88812 going to arrive today?").
         if isinstance(value, str) and (tells_more_of_the_problem(value) or (for_ticket and asks_something(value))):
@@ -223,7 +223,7 @@ class ValidateEscalationForm(FormValidationAction):
     async def validate_customer_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if isinstance(value, str) and declines_to_give(value):
+        if _declines_the_question(tracker, "customer_email", value):
             return _declined(dispatcher, tracker, "customer_email")
         email = clean_email(value)
         if email is None:
@@ -268,12 +268,23 @@ async def _noted_instead_of_a_name(dispatcher: CollectingDispatcher, tracker: Tr
     return slots
 
 
+def _declines_the_question(tracker: Tracker, slot: str, value: Any) -> bool:
+    """Whether the customer's answer to the question for ``slot`` declines it (not a name the channel knew, which
+    the form checks when it starts)."""
+    return tracker.get_slot("requested_slot") == slot and isinstance(value, str) and declines_to_give(value)
+
+
 def _declined(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
     """A name or an e-mail address the customer will not give is skipped, as Intercom or Zendesk let a visitor stay
     anonymous: once the ticket exists, quietly (the next question or the ticket's summary follows); while a person
-    is about to take the chat, with a word that it goes on without it."""
-    if not tracker.get_slot("details_for_ticket"):
-        dispatcher.utter_message(response="utter_detail_declined")
+    is about to take the chat, with a word that it goes on without it. Where the team answers by e-mail only, the
+    address is what the reply needs: the customer hears why, and is asked again."""
+    if tracker.get_slot("details_for_ticket"):
+        return _skipped(tracker, slot)
+    if slot == "customer_email" and not replies_in_the_chat(services().settings):
+        dispatcher.utter_message(response="utter_email_needed_for_reply")
+        return {slot: None}
+    dispatcher.utter_message(response="utter_detail_declined")
     return _skipped(tracker, slot)
 
 
@@ -286,7 +297,9 @@ DECLINABLE_DETAILS = ("customer_name", "customer_email")
 
 def _declined_detail(tracker: Tracker) -> str | None:
     """The detail the form had asked for when the customer's words declined to give it ("I'd rather not say"),
-    which DIET reads as cancelling; None for anything else."""
+    which DIET reads as cancelling; None for anything else, and for a withdrawal ("I don't need help any more")."""
+    if tracker.get_intent_of_latest_message() == WITHDRAW_REQUEST:
+        return None
     text = (tracker.latest_message or {}).get("text") or ""
     asked = next((event.get("value") for event in reversed(tracker.events)
                   if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value")), None)
@@ -394,7 +407,7 @@ class ActionCancelEscalation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference = tracker.get_slot("details_for_ticket")
         declined = None if reference else _declined_detail(tracker)
-        if declined is not None:  # the form goes on without it; the loop's rule runs it next
+        if declined is not None:  # the form goes on (without it); the loop's rule runs it next
             slots = _declined(dispatcher, tracker, declined)
             return [*(SlotSet(slot, value) for slot, value in slots.items()), ActiveLoop("escalation_form")]
         if not reference:

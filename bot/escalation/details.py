@@ -107,21 +107,32 @@ is wrong on the invoice")."""
 DECLINING_WORDS = frozenset({
     "i", "id", "d", "dont", "do", "not", "no", "want", "wanna", "to", "it", "that", "my", "name", "you", "rather",
     "prefer", "would", "say", "give", "tell", "telling", "share", "know", "needed", "now", "matter", "doesnt", "is",
-    "important", "thanks", "sorry", "have", "a", "an", "any",
-    "לא", "רוצה", "לי", "לתת", "מעדיף", "מעדיפה", "להגיד", "לומר", "לשתף", "יודע", "יודעת", "את", "זה", "השם", "שלי", "תודה",
+    "important", "thanks", "sorry", "have", "a", "an", "any", "this", "please", "question", "the",
+    "לא", "רוצה", "לי", "לתת", "אני", "לך", "אותו", "על", "בבקשה", "השאלה", "שלא", "מעדיף", "מעדיפה", "להגיד", "לומר", "לשתף", "יודע", "יודעת", "את", "זה", "השם", "שלי", "תודה",
     "משנה", "חשוב", "צריך", "אין", "צורך",
     "ما", "ابي", "ابغى", "بدي", "اريد", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
-    "يهم", "عندي",
-    "nechci", "nemam", "dat", "rict", "nevim", "radsi", "ne", "jmeno", "sve", "diky", "je", "dulezite",
+    "يهم", "عندي", "انا", "ان", "ليس", "لدي", "هذا", "السؤال", "بريد",
+    "nechci", "nemam", "dat", "rict", "rikat", "uvest", "uvadet", "nevim", "radsi", "ne", "jmeno", "sve", "svuj", "diky",
+    "je", "dulezite", "ho", "vam", "zadny", "prosim",
 })
 """Every word of declining to give a name or dismissing the question ("I'd rather not say", "לא רוצה להגיד",
 "لا يهم", "nevím"): no problem told, however it negates."""
 EMAIL_WORDS = frozenset({"email", "e", "mail", "address", "מייל", "המייל", "אימייל", "האימייל", "כתובת", "ايميل",
-                         "الايميل", "بريدي", "البريد", "الالكتروني", "emailu", "adresu"})
-"""What the e-mail question is about, in a refusal to answer it ("I'd rather not give my email")."""
-REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "לא", "מעדיף", "מעדיפה", "אין", "ما",
+                         "الايميل", "بريدي", "البريد", "الالكتروني", "الكتروني", "דוא", "ל", "emailu", "adresu"})
+"""What the e-mail question is about, in a refusal to answer it ("I'd rather not give my email", "אין לי דוא"ל")."""
+REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "לא", "מעדיף", "מעדיפה", "אין", "ما", "ليس",
                             "مش", "لا", "افضل", "nechci", "nemam", "ne", "radsi", "nevim"})
 """The words that make a message of :data:`DECLINING_WORDS` a refusal ("my name" alone is none)."""
+SKIPPING_WORDS = frozenset({"skip", "pass", "none", "דלג", "תדלג", "לדלג", "تخطي", "تخطى", "تجاوز", "سكيب", "preskoc",
+                            "preskocit", "vynech", "vynechat"})
+"""Skipping the question, also with "this" or "please" ("skip this", "דלג על זה", "přeskoč to"): DIET reads them as
+``cancel``."""
+REFUSING_ALONE = frozenset({"nechci", "nevim", "nemam"})
+"""The one-word refusals besides "skip" and "no" (:func:`bot.escalation.wording.means_skip`); "Rather" or "أفضل"
+alone may be a name."""
+DISMISSING_WORDS = frozenset({"matter", "needed", "important", "משנה", "חשוב", "צריך", "צורך", "مهم", "يهم", "dulezite"})
+""""It doesn't matter" declines the detail only when it names it ("my name doesn't matter"): alone, "לא משנה" or
+"not needed" is "never mind", which cancels."""
 
 
 def tells_more_of_the_problem(text: str) -> bool:
@@ -158,8 +169,13 @@ def declines_to_give(text: str) -> bool:
     if means_skip(text):
         return True
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
-    return (any(word in REFUSING_WORDS for word in found)
-            and all(word in DECLINING_WORDS or word in EMAIL_WORDS for word in found))
+    if len(found) == 1:
+        return found[0] in SKIPPING_WORDS or found[0] in REFUSING_ALONE
+    if any(word in DISMISSING_WORDS for word in found) and not any(word in NAME_WORDS or word in EMAIL_WORDS
+                                                                  for word in found):
+        return False
+    return (any(word in REFUSING_WORDS or word in SKIPPING_WORDS for word in found)
+            and all(word in DECLINING_WORDS or word in EMAIL_WORDS or word in SKIPPING_WORDS for word in found))
 
 
 def says_the_name(text: str) -> bool:

@@ -68,6 +68,12 @@ class TicketBackend(Protocol):
         """Business hours and whether a person can answer now."""
 
 
+def replies_in_the_chat(settings: Settings) -> bool:
+    """Whether agents answer in the customer's chat: not with Zendesk without its webhook, whose agents answer by
+    e-mail (the escalation then needs the customer's address)."""
+    return settings.ticket_backend != "zendesk" or bool(settings.zendesk_webhook_secret)
+
+
 def make_backend(settings: Settings, sessions: sessionmaker) -> TicketBackend:
     """The backend ``TICKET_BACKEND`` names; the built-in helpdesk's client already speaks the interface.
     ``sessions`` (the process's database) is where Zendesk escalations are recorded locally."""
@@ -122,7 +128,7 @@ class ZendeskBackend:
         self._checked = self._service.json
         self._policy = HelpdeskPolicy.from_settings(settings)
         # With the webhook, agents' public replies reach the chat, so the bot hands the chat over.
-        self._live_handoff = bool(settings.zendesk_webhook_secret)
+        self._live_handoff = replies_in_the_chat(settings)
 
     # ------------------------------------------------------------ the interface
 

@@ -326,13 +326,29 @@ def test_declining_the_detail_asked_before_any_ticket_skips_it_and_the_form_goes
     assert "escalation_id" not in slots_set(events)  # the escalation is kept
 
 
-def test_cancelling_at_the_name_still_cancels(dispatcher, domain):
-    tracker = make_tracker(domain, "never mind", "cancel", slots={"escalation_id": "e-1"},
-                           history=[asked("customer_name")], trailing=[asked(None)])
+@pytest.mark.parametrize(("text", "intent", "slot"), [
+    ("never mind", "cancel", "customer_name"), ("לא משנה", "cancel", "customer_name"),  # Hebrew's "never mind"
+    ("not needed", "cancel", "customer_email"),
+    ("I'd rather not say", "cancel", "issue_description"),  # the problem is what the ticket is for
+    ("I don't want to", "withdraw_request", "customer_name"),  # DIET: no longer needing help
+])
+def test_cancelling_or_withdrawing_at_a_question_still_cancels(dispatcher, domain, text, intent, slot):
+    tracker = make_tracker(domain, text, intent, slots={"escalation_id": "e-1"}, history=[asked(slot)],
+                           trailing=[asked(None)])
 
     events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
 
     assert responses(dispatcher) == ["utter_escalation_cancelled"]
+    assert not [event for event in events if event["event"] == "active_loop"]
+
+
+def test_declining_once_the_ticket_exists_ends_the_questions_as_before(closed_helpdesk, dispatcher, domain):
+    tracker = make_tracker(domain, "I'd rather not say", "cancel", slots=details_slots("T-8"),
+                           history=[asked("customer_name")], trailing=[asked(None)])
+
+    events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_ticket_details_skipped"]
     assert not [event for event in events if event["event"] == "active_loop"]
 
 

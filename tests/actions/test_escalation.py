@@ -274,7 +274,19 @@ def test_a_detail_the_customer_will_not_give_is_skipped_while_a_person_waits(dis
     assert slots_set(events)["requested_slot"] == asked_next
 
 
-@pytest.mark.parametrize("value", ["my name", "Noa", "no, my name is Noa", "never mind"])
+def test_a_name_the_channel_gave_is_not_read_as_declining_when_the_form_starts(dispatcher, domain):
+    """The form checks a name the channel knew when it starts, while no question has been answered."""
+    tracker = make_tracker(domain, "I want a person", "request_human", slots={"customer_name": "No Thanks"},
+                           active_loop={"name": "escalation_form"},
+                           trailing=[{"event": "slot", "timestamp": None, "name": "customer_name", "value": "No Thanks"}])
+
+    events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
+
+    assert "details_skipped" not in slots_set(events)
+    assert "utter_detail_declined" not in responses(dispatcher)
+
+
+@pytest.mark.parametrize("value", ["my name", "Noa", "no, my name is Noa", "never mind", "Rather", "أفضل"])
 def test_only_a_refusal_skips_the_name(dispatcher, domain, value):
     events = run(ValidateEscalationForm(), dispatcher, form_turn(domain, "customer_name", value), domain)
 

@@ -5,9 +5,18 @@ import uuid
 
 import pytest
 
-from actions.escalation import ActionCreateTicket
+from actions.escalation import ActionCancelEscalation, ActionCreateTicket, ValidateEscalationForm
 from bot.helpdesk.backends import conversation_from_escalation_key
-from tests.actions.conftest import action_server_env, configured_services, make_tracker, responses, run, slots_set
+from tests.actions.conftest import (
+    action_server_env,
+    configured_services,
+    make_tracker,
+    responses,
+    run,
+    slots_after,
+    slots_set,
+)
+from tests.actions.test_escalation import form_turn
 from tests.bot.helpdesk.standins import ZendeskStandIn
 
 EMAIL, TOKEN = "bot@acme.example", "zendesk-api-token"
@@ -53,3 +62,26 @@ def test_with_zendesks_webhook_the_team_answers_in_the_chat(zendesk, dispatcher,
     assert conversation_from_escalation_key(ticket["external_id"]) == tracker.sender_id
     assert responses(dispatcher) == ["utter_ticket_created_team"]
     assert slots_set(events)["handoff_active"] is True  # customer messages now go to the Zendesk ticket
+
+
+def test_where_the_team_answers_by_email_the_address_cannot_be_declined(zendesk, dispatcher, domain):
+    """It is where the reply goes: skipping it left "…our team will reply by email to ." and a reply nobody gets."""
+    tracker = form_turn(domain, "customer_email", "I'd rather not give my email", slots={"customer_name": "Dana"})
+
+    events = run(ValidateEscalationForm(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_email_needed_for_reply"]
+    slots = slots_after(tracker, events)
+    assert (slots["customer_email"], slots["requested_slot"], slots["details_skipped"]) == (None, "customer_email", None)
+
+
+def test_where_the_team_answers_by_email_declining_the_address_asks_it_again_instead_of_cancelling(zendesk, dispatcher,
+                                                                                                  domain):
+    asked = [{"event": "slot", "timestamp": None, "name": "requested_slot", "value": "customer_email"}]
+    tracker = make_tracker(domain, "skip this", "cancel", slots={"escalation_id": "e-1"}, history=asked)
+
+    events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_email_needed_for_reply"]
+    assert "details_skipped" not in slots_set(events)
+    assert [event["name"] for event in events if event["event"] == "active_loop"] == ["escalation_form"]

@@ -495,9 +495,15 @@ def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
 
 @pytest.mark.parametrize("text", [
     "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "not now", "I don't have an email",
-    "לא רוצה להגיד", "מעדיפה שלא", "אין לי מייל", "לא משנה",
-    "لا أريد", "ما ابي اقول اسمي", "ما عندي ايميل", "لا يهم",
+    "לא רוצה להגיד", "מעדיפה שלא", "אין לי מייל",
+    "لا أريد", "ما ابي اقول اسمي", "ما عندي ايميل",
     "nechci", "radši ne", "nemám e-mail", "nevím",
+    # skipping the question, which DIET reads as cancel
+    "skip this", "skip it", "skip the name", "דלג על זה", "přeskoč to", "vynechat", "سكيب", "none",
+    # with the words each language needs around the refusal
+    "אני לא רוצה להגיד", "אני מעדיפה שלא", "לא רוצה לתת לך את השם", "אין לי דוא\"ל", "لا أريد أن أقول اسمي",
+    "انا ما ابي اقول", "ليس لدي بريد إلكتروني", "nechci to říkat", "nechci uvést jméno", "nemám žádný e-mail",
+    "my name doesn't matter",
 ])
 def test_declining_to_give_a_name_or_an_address(text):
     assert declines_to_give(text)
@@ -506,6 +512,8 @@ def test_declining_to_give_a_name_or_an_address(text):
 @pytest.mark.parametrize("text", [
     "Noa", "my name", "my name is Noa", "no, it's Noa", "never mind", "cancel", "I don't want to wait", "dana@example.com",
     "לא הגיע", "אני לא רוצה לחכות", "لا أريد الانتظار", "nechci čekat", "", "😀", "/cancel",
+    # "never mind" in other words, which cancels; names that are refusal words elsewhere
+    "לא משנה", "not needed", "doesn't matter", "لا يهم", "مش مهم", "אין צורך", "Rather", "أفضل",
 ])
 def test_a_name_a_cancel_or_a_complaint_is_no_refusal(text):
     assert not declines_to_give(text)
