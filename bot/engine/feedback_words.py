@@ -137,7 +137,7 @@ _OUTCOMES = _folded(
     "solved", "resolved", "changed", "change", "happening", "happened", "luck", "difference",
     "עובד", "עובדת", "עבד", "עבדה", "עוזר", "עזר", "עזרו", "נפתר", "נפתרה", "פתר", "מצליח", "מצליחה", "הצליח", "השתנה",
     "שינוי",
-    "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
+    "يعمل", "يشتغل", "شغال", "شغالة", "اشتغل", "اشتغلت", "زبط", "ساعد", "ساعدني", "ساعدتني", "نفع", "ينفع", "انحلت",
     "اتحلت", "انحل", "تحل", "تنحل", "تغير",
     "funguje", "fungovalo", "jde", "pomohlo", "pomohl", "pomohla", "vyresilo", "vyreseno", "zmenilo",
 )
@@ -183,8 +183,9 @@ _FAILED_ARRIVALS = _folded("nedorazil", "nedorazila", "nedorazilo", "neprislo", 
 _EXPECTED = _OUTCOMES | _ARRIVALS | _folded("fine")  # "it wasn't working before but it's fine now"
 _FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
 # What turns a failure into the past: "…but now it works", "…אבל היום הגיע", "…بس وصل اليوم", "…ale dnes už přišel".
-_SINCE = _folded("but", "now", "today", "finally", "אבל", "עכשיו", "היום", "בסוף", "بس", "لكن", "الحين", "الان", "اليوم",
-                 "اخيرا", "ale", "ted", "dnes", "nakonec")
+_NOW = _folded("now", "today", "finally", "עכשיו", "היום", "בסוף", "الحين", "الان", "اليوم", "اخيرا", "ted", "dnes",
+               "nakonec", "uz")
+_SINCE = _NOW | _folded("but", "אבל", "بس", "لكن", "ale")
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
 _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
 # Not getting in is a problem ("I can't log in", "ما قدرت ادخل حسابي", "לא הצלחתי להתחבר", "nemůžu se přihlásit"),
@@ -192,20 +193,53 @@ _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant
 # "I couldn't help it" stay withdrawals.
 _GETTING_IN = _folded("log", "login", "sign", "access", "enter", "להיכנס", "להכנס", "להתחבר", "ادخل", "يدخل", "ندخل",
                       "اسجل", "افتح", "تسجيل", "الدخول", "prihlasit", "otevrit")
-_ABILITIES = _folded("can", "could", "able", "יכול", "יכולה", "יכולים", "יכולתי", "הצלחתי", "הצלחנו", "قدرت", "قدرنا",
-                     "اقدر", "نقدر", "يقدر", "قادر", "قادرة", "استطيع", "نستطيع", "اتمكن", "تمكنت", "عارف", "عارفة")
-_INABILITIES = _folded("can't", "cant", "cannot", "couldn't", "couldnt", "unable", "nemuzu", "nemohu", "nemohl", "nemohla",
-                       "nemuzeme", "nedari")
+# Getting-in verbs only with the next word: "get into my account" (not "get a refund"), "sign in" (not "sign up").
+_GETTING_IN_WITH = {"get": _folded("in", "into"), "dostat": _folded("do"), "sign": _folded("in", "into", "on")}
+_ABILITIES = _folded("can", "could", "able", "let", "נותן", "נותנת", "יכול", "יכולה", "יכולים", "יכולתי", "הצלחתי", "הצלחנו", "قدرت",
+                     "قدرنا", "اقدر", "نقدر", "يقدر", "قادر", "قادرة", "استطيع", "نستطيع", "اتمكن", "تمكنت", "يمكنني",
+                     "عارف", "عارفة")
+_INABILITIES = _folded("can't", "cant", "cannot", "couldn't", "couldnt", "unable", "ماقدرت", "nemuzu", "nemohu", "nemohl",
+                       "nemohla", "nemuzeme", "nedari")
 # What may stand between an inability and its verb: "not able to log in", "can't seem to", "nemohl jsem se přihlásit".
-_BEFORE_A_VERB = _folded("to", "seem", "me", "se", "mi", "jsem", "uz", "עוד", "من")
-# Said after a "but" or "now": it works since ("…but it's sorted now", "…אבל עכשיו הסתדרתי", "…بس الحين تمام").
-# "Managed" or "sorted" says so alone: "couldn't log in, managed now".
-_SORTED_OUT = _folded("managed", "sorted", "הסתדרתי", "הסתדר", "zvladl", "zvladla")
-_RECOVERED = _SORTED_OUT | _folded("ok", "okay", "تمام", "jde")
+_BEFORE_A_VERB = _folded("to", "seem", "me", "se", "mi", "jsem", "nyni", "עוד", "לי", "من", "اسوي")
+# "Managed" or "sorted" after a failure says it works now ("couldn't log in, managed now"), unless negated or
+# followed by what was managed ("I haven't managed to reset it", "I managed to reach the courier").
+_SORTED_OUT = _folded("managed", "sorted", "figured", "הסתדרתי", "הסתדר", "zvladl", "zvladla")
+# After a "but" or "now": "…but it's all good now", "…אבל עכשיו זה בסדר", "…بس الحين تمام", "…ale teď už to jde".
+_RECOVERED = _SORTED_OUT | _folded("ok", "okay", "good", "בסדר", "تمام", "زبط", "jde")
 _RECOVERED_OUTCOME = _EXPECTED | _RECOVERED
-_RECOVERED_GETTING_IN = _EXPECTED | _RECOVERED | _GETTING_IN | _ABILITIES | _folded("muzu", "mohu")
-# Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not".
-_NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS)
+# A getting-in failure recovers by getting in, or by working, never by help ("…but I need help").
+_RECOVERED_GETTING_IN = _RECOVERED | _GETTING_IN | _folded(
+    "logged", "signed", "התחברתי", "נכנסתי", "دخلت", "سجلت", "prihlasil", "prihlasila", "prihlaseny", "prihlasena",
+    "work", "works", "working", "worked", "fine", "solved", "fixed", "resolved", "עובד", "עובדת", "נפתר", "נפתרה",
+    "يشتغل", "اشتغل", "انحلت", "اتحلت", "انحل", "funguje", "vyreseno", "muzu", "mohu")
+# "…now I'm in", "…now I got in".
+_IN = _folded("in", "into")
+_GOT = _folded("got", "i'm", "im")
+# A request for help after a failure is no recovery: "the app doesn't work now, help me".
+_ASKING_FOR_HELP = _folded("help", "ساعدني", "ساعد", "עזרה", "pomoc", "pomozte")
+# Being able to again counts only when said of now ("…but now I can"; not "…but I could yesterday") and not asked
+# of someone ("…now, can you help?", "…אני יכול לקבל עזרה?").
+_ASKED_OF = _folded("you", "someone", "somebody", "anyone", "i", "we", "מישהו", "אתה", "את", "לקבל", "احد")
+# Words that may stand between a negation and what it negates: "לא ממש עובד", "لسه ما وصل" reads "still not",
+# "I haven't been able to", "ما عم اقدر".
+_NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS) | _folded("been", "عم")
+
+
+# "Never mind" says the customer lets it go, whatever else they say: "never mind, I can't access it from work anyway".
+_DISMISSALS = tuple(tuple(fold_typed(word) for word in phrase.split()) for phrase in (
+    "never mind", "nevermind", "forget it", "don't bother", "dont bother", "nevadí", "לא משנה", "עזוב", "עזבי", "انسى",
+    "انسي"))
+_NO_MATTER_WHAT = _folded("מה", "כמה", "איך", "what", "how")  # "לא משנה מה אני עושה, זה לא עובד" is a problem
+
+
+def _dismisses(words: list[str]) -> bool:
+    for start in range(len(words)):
+        for phrase in _DISMISSALS:
+            end = start + len(phrase)
+            if tuple(words[start:end]) == phrase and not (end < len(words) and words[end] in _NO_MATTER_WHAT):
+                return True
+    return False
 
 
 def says_something_does_not_work(text: str | None) -> bool:
@@ -216,20 +250,40 @@ def says_something_does_not_work(text: str | None) -> bool:
     saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
     help ("לא צריך נציג", "ما ابي انتظر")."""
     words = [word for word in _words_after_a_no(text) if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
+    if _dismisses(words):
+        return False
     failures = [failure for index in range(len(words)) if (failure := _failure_at(words, index)) is not None]
     if not failures:
         return False
-    # Solved since: "it didn't arrive yesterday, but it arrived today", "I couldn't log in but now I can".
     end, recovered_by = failures[-1]
     after = words[end + 1:]
-    since = next((index for index, word in enumerate(after) if word in _SINCE), None)
-    if any(word in _SORTED_OUT for word in after):
+    if any(word in _SORTED_OUT and not _negated_at(after, position) and after[position + 1:position + 2] != ["to"]
+           for position, word in enumerate(after)):
         return False
+    # Solved since: "it didn't arrive yesterday, but it arrived today", "I couldn't log in but now I can".
+    since = next((index for index, word in enumerate(after) if word in _SINCE), None)
     if since is None:
         return True
     rest = after[since + 1:]
-    return not any(word in recovered_by and not (position + 1 < len(rest) and _negation(rest[position + 1]))
-                   for position, word in enumerate(rest))  # "…but now I can not log in" recovers nothing
+    said_of_now = any(word in _NOW for word in after)
+    return not any(_recovers(rest, position, recovered_by, said_of_now) for position in range(len(rest)))
+
+
+def _recovers(rest: list[str], position: int, recovered_by: frozenset[str], said_of_now: bool) -> bool:
+    """Whether ``rest[position]``, after a "but" or "now", says the failure is over: not negated ("…but now I can
+    not log in"), and being able to only of now and not asked of someone."""
+    word, following = rest[position], rest[position + 1:position + 2]
+    if _negated_at(rest, position) or (following and _negation(following[0])) or word in _ASKING_FOR_HELP:
+        return False
+    if word in recovered_by or (word in _IN and position and rest[position - 1] in _GOT):
+        return True
+    able_again = recovered_by is _RECOVERED_GETTING_IN and word in _ABILITIES
+    return able_again and said_of_now and not (following and following[0] in _ASKED_OF)
+
+
+def _negated_at(words: list[str], position: int) -> bool:
+    before = words[position - 1] if position else ""
+    return _negation(before) or before in _CONTRACTED_NEGATIONS
 
 
 def _failure_at(words: list[str], index: int) -> tuple[int, frozenset[str]] | None:
@@ -238,7 +292,7 @@ def _failure_at(words: list[str], index: int) -> tuple[int, frozenset[str]] | No
     word = words[index]
     if word in _FAILED:
         return index, _RECOVERED_OUTCOME
-    negated = index > 0 and (_negation(words[index - 1]) or words[index - 1] in _CONTRACTED_NEGATIONS)
+    negated = _negated_at(words, index)
     if word in _INABILITIES or (word in _ABILITIES and (negated or words[index + 1:index + 2] == ["not"])):
         verb = _getting_in_after(words, index)
         return None if verb is None else (verb, _RECOVERED_GETTING_IN)
@@ -248,7 +302,9 @@ def _failure_at(words: list[str], index: int) -> tuple[int, frozenset[str]] | No
 def _getting_in_after(words: list[str], index: int) -> int | None:
     """Where the getting-in verb stands a few words after an inability ("not able to log in", "ما قدرت الحين ادخل")."""
     for later in range(index + 1, min(index + 5, len(words))):
-        word = words[later]
+        word, following = words[later], words[later + 1:later + 2]
+        if word in _GETTING_IN_WITH:
+            return later if following and following[0] in _GETTING_IN_WITH[word] else None
         if word in _GETTING_IN:
             return later
         if not (word in _BEFORE_A_VERB or word in _SINCE or _negation(word)):

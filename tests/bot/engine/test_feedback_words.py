@@ -156,6 +156,13 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     "nemohl jsem se přihlásit", "nemůžu se teď přihlásit", "nedaří se mi přihlásit",
     # what works since must be the same kind of thing
     "the app doesn't open, but I can log in on the website", "I could log in yesterday but now I can't log in",
+    "I haven't been able to log in", "I can't get into my account", "it won't let me log in", "nemůžu se dostat do účtu",
+    "لا يمكنني تسجيل الدخول", "ما عم اقدر ادخل", "ما زبط معي الدخول", "לא נותן לי להתחבר",
+    # what comes after is no recovery: a request for help, a negated "managed", being able to on another day
+    "I can't log in now, can you help?", "I can't log in, but I need help", "ما اقدر ادخل الحين ساعدني",
+    "לא יכול להתחבר עכשיו, אני יכול לקבל עזרה?", "I can't log in but I could yesterday", "the app doesn't work now, help me",
+    "I can't log in, I haven't managed to reset it", "the parcel didn't arrive, I managed to reach the courier",
+    "האפליקציה לא עובדת, ניסיתי לאפס וזה לא הסתדר", "לא משנה מה אני עושה, האפליקציה לא עובדת",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)
@@ -182,6 +189,12 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     "never mind, don't sign me up", "never mind, I won't log in again", "never mind, I didn't enter my card details yet",
     "never mind, the bot couldn't help, I'll call", "never mind, you're not able to help", "לא הצלחתי לחכות יותר, לא צריך",
     "خلاص الحين كل ما ادخل يشتغل", "nevadí, stejně nemůžu dostat slevu, zrušte to",
+    "I couldn't log in but now I'm in", "I couldn't log in, now I got in", "couldn't log in earlier, figured it out",
+    "לא הצלחתי להתחבר אבל עכשיו התחברתי", "ما قدرت ادخل بس انحلت", "nemohl jsem se přihlásit, ale už jsem přihlášený",
+    "never mind, I can't sign up today",
+    # letting it go, whatever else is said
+    "never mind, I can't access the site from work anyway", "don't bother, I can't access it from here, I'll call instead",
+    "לא משנה, אני לא יכול להיכנס לשיחה עכשיו", "nevadí, teď se nemůžu přihlásit, zkusím to zítra",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):
