@@ -101,7 +101,7 @@ EXPECTED_WORDS = frozenset({
 })
 """What should have happened, which a negation beside it makes a problem in two words ("Brian Cant" is a name)."""
 NAME_WORDS = frozenset({"name", "named", "שם", "שמי", "השם", "קוראים", "اسم", "اسمي", "اسمى", "سميتي", "الاسم", "jmeno",
-                        "jmenuju", "jmenuji"})
+                        "jmena", "jmenuju", "jmenuji"})
 """An answer about the name itself ("my full name is Dana Cohen"), unless it says what is wrong with it ("my name
 is wrong on the invoice")."""
 DECLINING_WORDS = frozenset({
@@ -113,21 +113,28 @@ DECLINING_WORDS = frozenset({
     "ما", "ابي", "ابغى", "بدي", "اريد", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
     "يهم", "عندي", "انا", "ان", "ليس", "لدي", "هذا", "السؤال", "بريد",
     "nechci", "nemam", "dat", "rict", "rikat", "uvest", "uvadet", "nevim", "radsi", "ne", "jmeno", "sve", "svuj", "diky",
-    "je", "dulezite", "ho", "vam", "zadny", "prosim",
+    "je", "dulezite", "ho", "vam", "zadny", "prosim", "neni",
 })
 """Every word of declining to give a name or dismissing the question ("I'd rather not say", "לא רוצה להגיד",
 "لا يهم", "nevím"): no problem told, however it negates."""
 EMAIL_WORDS = frozenset({"email", "e", "mail", "address", "מייל", "המייל", "אימייל", "האימייל", "כתובת", "ايميل",
                          "الايميل", "بريدي", "البريد", "الالكتروني", "الكتروني", "דוא", "ל", "emailu", "adresu"})
 """What the e-mail question is about, in a refusal to answer it ("I'd rather not give my email", "אין לי דוא"ל")."""
-REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "לא", "מעדיף", "מעדיפה", "אין", "ما", "ليس",
-                            "مش", "لا", "افضل", "nechci", "nemam", "ne", "radsi", "nevim"})
+REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "without", "לא", "מעדיף", "מעדיפה", "אין",
+                            "בלי", "ما", "ليس", "مش", "لا", "افضل", "بدون", "nechci", "nemam", "ne", "radsi", "nevim",
+                            "nereknu", "neni", "bez"})
 """The words that make a message of :data:`DECLINING_WORDS` a refusal ("my name" alone is none)."""
+TELLING_WORDS = frozenset({"say", "give", "tell", "telling", "share", "know", "comment", "להגיד", "לומר", "לשתף", "לתת",
+                           "אגיד", "יודע", "יודעת", "اقول", "قول", "اعطي", "اعطيك", "اعرف", "ادري", "rict", "rikat", "uvest",
+                           "uvadet", "dat", "nereknu"})
+PREFERRING_WORDS = frozenset({"rather", "prefer", "מעדיף", "מעדיפה", "מעוניין", "מעוניינת", "افضل", "ارغب", "radsi"})
+"""A refusal says what it refuses: the detail (:data:`NAME_WORDS`, :data:`EMAIL_WORDS`), telling it
+(:data:`TELLING_WORDS`), a preference or skipping; "I don't want this" or "אני לא רוצה" is cancelling."""
 SKIPPING_WORDS = frozenset({"skip", "pass", "none", "דלג", "תדלג", "לדלג", "تخطي", "تخطى", "تجاوز", "سكيب", "preskoc",
                             "preskocit", "vynech", "vynechat"})
 """Skipping the question, also with "this" or "please" ("skip this", "דלג על זה", "přeskoč to"): DIET reads them as
 ``cancel``."""
-REFUSING_ALONE = frozenset({"nechci", "nevim", "nemam"})
+REFUSING_ALONE = frozenset({"nechci", "nevim", "nemam", "anonymous", "anonymne"})
 """The one-word refusals besides "skip" and "no" (:func:`bot.escalation.wording.means_skip`); "Rather" or "أفضل"
 alone may be a name."""
 DISMISSING_WORDS = frozenset({"matter", "needed", "important", "משנה", "חשוב", "צריך", "צורך", "مهم", "يهم", "dulezite"})
@@ -162,20 +169,24 @@ def tells_more_of_the_problem(text: str) -> bool:
             or (typed >= MIN_SENTENCE_WORDS and sum(word in SENTENCE_WORDS for word in found) >= 2))
 
 
-def declines_to_give(text: str) -> bool:
+def declines_to_give(text: str, dismissing_declines: bool = True) -> bool:
     """Whether the answer to "What's your name?" or "Which e-mail address…?" declines to give it ("skip", "I'd rather
     not say", "לא רוצה להגיד", "لا أريد أقول", "nechci"): the detail is skipped. DIET reads most of these as
-    ``cancel``, which used to cancel the whole escalation while a person was waiting to help."""
+    ``cancel``, which used to cancel the whole escalation while a person was waiting to help. "It doesn't matter"
+    declines the detail as the answer to its question; read as cancelling, it is "never mind" unless it names the
+    detail (``dismissing_declines=False``: "לא משנה" cancels, "my name doesn't matter" does not)."""
     if means_skip(text):
         return True
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
     if len(found) == 1:
         return found[0] in SKIPPING_WORDS or found[0] in REFUSING_ALONE
-    if any(word in DISMISSING_WORDS for word in found) and not any(word in NAME_WORDS or word in EMAIL_WORDS
-                                                                  for word in found):
-        return False
-    return (any(word in REFUSING_WORDS or word in SKIPPING_WORDS for word in found)
-            and all(word in DECLINING_WORDS or word in EMAIL_WORDS or word in SKIPPING_WORDS for word in found))
+    names_it = any(word in NAME_WORDS or word in EMAIL_WORDS for word in found)
+    dismissing = dismissing_declines and any(word in DISMISSING_WORDS for word in found)
+    allowed = DECLINING_WORDS | REFUSING_WORDS | NAME_WORDS | EMAIL_WORDS | SKIPPING_WORDS | TELLING_WORDS | PREFERRING_WORDS
+    says_what = names_it or dismissing or any(
+        word in SKIPPING_WORDS or word in TELLING_WORDS or word in PREFERRING_WORDS for word in found)
+    return (says_what and any(word in REFUSING_WORDS or word in SKIPPING_WORDS for word in found)
+            and all(word in allowed for word in found))
 
 
 def says_the_name(text: str) -> bool:

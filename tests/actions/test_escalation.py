@@ -260,7 +260,8 @@ def test_a_question_typed_as_the_name_is_no_name_and_no_problem(dispatcher, doma
 @pytest.mark.parametrize(("slot", "value", "asked_next"), [
     ("customer_name", "I'd rather not say", "customer_email"), ("customer_name", "skip", "customer_email"),
     ("customer_name", "לא רוצה להגיד", "customer_email"), ("customer_name", "لا أريد أقول اسمي", "customer_email"),
-    ("customer_name", "nechci", "customer_email"), ("customer_email", "I'd rather not give my email", "issue_description"),
+    ("customer_name", "nechci", "customer_email"), ("customer_name", "it doesn't matter", "customer_email"),
+    ("customer_email", "I'd rather not give my email", "issue_description"),
     ("customer_email", "אין לי מייל", "issue_description"), ("customer_email", "ما عندي ايميل", "issue_description"),
     ("customer_email", "nemám e-mail", "issue_description"),
 ])

@@ -494,7 +494,7 @@ def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "not now", "I don't have an email",
+    "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "I don't have an email",
     "לא רוצה להגיד", "מעדיפה שלא", "אין לי מייל",
     "لا أريد", "ما ابي اقول اسمي", "ما عندي ايميل",
     "nechci", "radši ne", "nemám e-mail", "nevím",
@@ -503,17 +503,32 @@ def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
     # with the words each language needs around the refusal
     "אני לא רוצה להגיד", "אני מעדיפה שלא", "לא רוצה לתת לך את השם", "אין לי דוא\"ל", "لا أريد أن أقول اسمي",
     "انا ما ابي اقول", "ليس لدي بريد إلكتروني", "nechci to říkat", "nechci uvést jméno", "nemám žádný e-mail",
-    "my name doesn't matter",
+    "my name doesn't matter", "בלי שם", "بدون اسم", "bez jména", "no comment", "anonymous", "to neřeknu",
+    "jméno není důležité", "לא רוצה לומר את שמי", "ما ابغى اعطيك اسمي",
+    # as the answer to its question, "it doesn't matter" declines the detail
+    "it doesn't matter", "not important", "לא חשוב", "זה לא משנה לי", "مش مهم", "لا يهم",
 ])
 def test_declining_to_give_a_name_or_an_address(text):
     assert declines_to_give(text)
 
 
+@pytest.mark.parametrize("text", ["לא משנה", "not needed", "it doesn't matter", "مش مهم", "לא צריך"])
+def test_read_as_cancelling_it_does_not_matter_is_never_mind(text):
+    assert not declines_to_give(text, dismissing_declines=False)
+
+
+def test_a_detail_named_as_unimportant_is_declined_even_read_as_cancelling():
+    assert declines_to_give("my name doesn't matter", dismissing_declines=False)
+
+
 @pytest.mark.parametrize("text", [
     "Noa", "my name", "my name is Noa", "no, it's Noa", "never mind", "cancel", "I don't want to wait", "dana@example.com",
     "לא הגיע", "אני לא רוצה לחכות", "لا أريد الانتظار", "nechci čekat", "", "😀", "/cancel",
-    # "never mind" in other words, which cancels; names that are refusal words elsewhere
-    "לא משנה", "not needed", "doesn't matter", "لا يهم", "مش مهم", "אין צורך", "Rather", "أفضل",
+    # names that are refusal words elsewhere
+    "Rather", "أفضل",
+    # refusing without saying what: cancelling
+    "I don't want to do this", "I don't want this", "no please", "please don't", "אני לא רוצה", "לא בבקשה",
+    "ما ابي هذا", "انا ما ابي", "nechci ho", "ne prosím",
 ])
 def test_a_name_a_cancel_or_a_complaint_is_no_refusal(text):
     assert not declines_to_give(text)
