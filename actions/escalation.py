@@ -303,7 +303,7 @@ def _declined_detail(tracker: Tracker) -> str | None:
     text = (tracker.latest_message or {}).get("text") or ""
     asked = next((event.get("value") for event in reversed(tracker.events)
                   if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value")), None)
-    return asked if asked in DECLINABLE_DETAILS and declines_to_give(text, dismissing_declines=False) else None
+    return asked if asked in DECLINABLE_DETAILS and declines_to_give(text, read_as_cancelling=True) else None
 
 
 def _ticket_request(

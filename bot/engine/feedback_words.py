@@ -184,7 +184,7 @@ _EXPECTED = _OUTCOMES | _ARRIVALS | _folded("fine")  # "it wasn't working before
 _FAILED = _FAILED_OUTCOMES | _FAILED_ARRIVALS
 # What turns a failure into the past: "…but now it works", "…אבל היום הגיע", "…بس وصل اليوم", "…ale dnes už přišel".
 _NOW = _folded("now", "today", "finally", "עכשיו", "היום", "בסוף", "الحين", "الان", "اليوم", "اخيرا", "ted", "dnes",
-               "nakonec", "uz")
+               "nakonec")
 _SINCE = _NOW | _folded("but", "אבל", "بس", "لكن", "ale")
 # Negations written as one word with the verb's helper ("the app won't open", "don't work").
 _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant", "cannot", "haven't", "havent")
@@ -192,32 +192,39 @@ _CONTRACTED_NEGATIONS = _folded("don't", "dont", "won't", "wont", "can't", "cant
 # said with an inability and a getting-in verb: "I can't wait any longer", "ما اقدر انتظر", "don't sign me up" or
 # "I couldn't help it" stay withdrawals.
 _GETTING_IN = _folded("log", "login", "sign", "access", "enter", "להיכנס", "להכנס", "להתחבר", "ادخل", "يدخل", "ندخل",
-                      "اسجل", "افتح", "تسجيل", "الدخول", "prihlasit", "otevrit")
-# Getting-in verbs only with the next word: "get into my account" (not "get a refund"), "sign in" (not "sign up").
-_GETTING_IN_WITH = {"get": _folded("in", "into"), "dostat": _folded("do"), "sign": _folded("in", "into", "on")}
+                      "اسجل", "افتح", "تسجيل", "prihlasit", "otevrit")
+# Getting-in verbs only with the next word: "get into my account" (not "get a refund"), "الدخول الى حسابي" (not "…في
+# التفاصيل", into the details).
+_GETTING_IN_WITH = {"get": _folded("in", "into"), "dostat": _folded("do"), "sign": _folded("in", "into", "on", "up"),
+                    "الدخول": _folded("الى", "على", "لحسابي", "للحساب", "للتطبيق", "للموقع")}
 _ABILITIES = _folded("can", "could", "able", "let", "נותן", "נותנת", "יכול", "יכולה", "יכולים", "יכולתי", "הצלחתי", "הצלחנו", "قدرت",
                      "قدرنا", "اقدر", "نقدر", "يقدر", "قادر", "قادرة", "استطيع", "نستطيع", "اتمكن", "تمكنت", "يمكنني",
                      "عارف", "عارفة")
 _INABILITIES = _folded("can't", "cant", "cannot", "couldn't", "couldnt", "unable", "ماقدرت", "nemuzu", "nemohu", "nemohl",
                        "nemohla", "nemuzeme", "nedari")
 # What may stand between an inability and its verb: "not able to log in", "can't seem to", "nemohl jsem se přihlásit".
-_BEFORE_A_VERB = _folded("to", "seem", "me", "se", "mi", "jsem", "nyni", "עוד", "לי", "من", "اسوي")
+_BEFORE_A_VERB = _folded("to", "seem", "me", "se", "mi", "jsem", "nyni", "uz", "עוד", "לי", "من", "اسوي")
 # "Managed" or "sorted" after a failure says it works now ("couldn't log in, managed now"), unless negated or
-# followed by what was managed ("I haven't managed to reset it", "I managed to reach the courier").
-_SORTED_OUT = _folded("managed", "sorted", "figured", "הסתדרתי", "הסתדר", "zvladl", "zvladla")
-# After a "but" or "now": "…but it's all good now", "…אבל עכשיו זה בסדר", "…بس الحين تمام", "…ale teď už to jde".
-_RECOVERED = _SORTED_OUT | _folded("ok", "okay", "good", "בסדר", "تمام", "زبط", "jde")
+# followed by what was managed ("I haven't managed to reset it", "I managed to reach the courier"); "figured"
+# only as "figured it out" ("…figured I'd ask" is none).
+_SORTED_OUT = _folded("managed", "sorted", "הסתדרתי", "הסתדר", "zvladl", "zvladla")
+_FIGURED_IT_OUT = ("figured", "it", "out")
+# After a "but" or "now": "…but it's ok now", "…بس الحين تمام", "…ale teď to jde".
+_RECOVERED = _SORTED_OUT | _folded("ok", "okay", "تمام", "زبط", "jde")
 _RECOVERED_OUTCOME = _EXPECTED | _RECOVERED
-# A getting-in failure recovers by getting in, or by working, never by help ("…but I need help").
-_RECOVERED_GETTING_IN = _RECOVERED | _GETTING_IN | _folded(
+# Help after a failure is asked for, not had: "the app doesn't work now, help me", "…but I need help".
+_HELP_WORDS = _folded("help", "helps", "helped", "helping", "helpful", "עוזר", "עזר", "עזרו", "עזרה", "ساعد", "ساعدني",
+                      "ساعدتني", "pomoc", "pomozte", "change", "changed")
+# A getting-in failure recovers by getting in, being able to, or working ("…now it loads", "…עכשיו זה עבד").
+_RECOVERED_GETTING_IN = (_EXPECTED - _HELP_WORDS) | _RECOVERED | _GETTING_IN | _folded(
     "logged", "signed", "התחברתי", "נכנסתי", "دخلت", "سجلت", "prihlasil", "prihlasila", "prihlaseny", "prihlasena",
-    "work", "works", "working", "worked", "fine", "solved", "fixed", "resolved", "עובד", "עובדת", "נפתר", "נפתרה",
-    "يشتغل", "اشتغل", "انحلت", "اتحلت", "انحل", "funguje", "vyreseno", "muzu", "mohu")
-# "…now I'm in", "…now I got in".
+    "muzu", "mohu", "good", "בסדר")  # "…but it's all good now" (of the app or a parcel it may be something else's)
+# "…now I'm in", "…now I got in" (said last, or before "now" or thanks: not "I'm in a hurry").
 _IN = _folded("in", "into")
 _GOT = _folded("got", "i'm", "im")
-# A request for help after a failure is no recovery: "the app doesn't work now, help me".
-_ASKING_FOR_HELP = _folded("help", "ساعدني", "ساعد", "עזרה", "pomoc", "pomozte")
+_AFTER_IN = _NOW | _folded("thanks", "thank", "thx")
+# "It lets me" or "נותן" after a failure is no recovery: "…עכשיו, נותן שגיאה" (it gives an error).
+_LETTING = _folded("let", "נותן", "נותנת")
 # Being able to again counts only when said of now ("…but now I can"; not "…but I could yesterday") and not asked
 # of someone ("…now, can you help?", "…אני יכול לקבל עזרה?").
 _ASKED_OF = _folded("you", "someone", "somebody", "anyone", "i", "we", "מישהו", "אתה", "את", "לקבל", "احد")
@@ -226,18 +233,19 @@ _ASKED_OF = _folded("you", "someone", "somebody", "anyone", "i", "we", "מישה
 _NEGATED_SPAN = _BETWEEN | (_PERSISTING - _PROBLEMS) | _folded("been", "عم")
 
 
-# "Never mind" says the customer lets it go, whatever else they say: "never mind, I can't access it from work anyway".
+# "Never mind" says the customer lets it go, whatever else they say: "never mind, I can't access it from work anyway";
+# not "never mind the code, it doesn't work" or "nevadí mi čekat, ale…". Hebrew's "לא משנה" is as often "no matter if"
+# and "changes nothing", so it is not among them.
 _DISMISSALS = tuple(tuple(fold_typed(word) for word in phrase.split()) for phrase in (
-    "never mind", "nevermind", "forget it", "don't bother", "dont bother", "nevadí", "לא משנה", "עזוב", "עזבי", "انسى",
-    "انسي"))
-_NO_MATTER_WHAT = _folded("מה", "כמה", "איך", "what", "how")  # "לא משנה מה אני עושה, זה לא עובד" is a problem
+    "never mind", "nevermind", "forget it", "don't bother", "dont bother", "nevadí"))
+_NOT_DISMISSING_AFTER = _folded("the", "about", "that", "my", "this", "mi", "ze", "že")
 
 
 def _dismisses(words: list[str]) -> bool:
     for start in range(len(words)):
         for phrase in _DISMISSALS:
             end = start + len(phrase)
-            if tuple(words[start:end]) == phrase and not (end < len(words) and words[end] in _NO_MATTER_WHAT):
+            if tuple(words[start:end]) == phrase and not (end < len(words) and words[end] in _NOT_DISMISSING_AFTER):
                 return True
     return False
 
@@ -249,16 +257,17 @@ def says_something_does_not_work(text: str | None) -> bool:
     works"; "the tracking says it arrived" is no since); a "no" opening the message answers the bot. A customer
     saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
     help ("לא צריך נציג", "ما ابي انتظر")."""
-    words = [word for word in _words_after_a_no(text) if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
-    if _dismisses(words):
+    typed = _words_after_a_no(text)
+    if _dismisses(typed):
         return False
+    words = [word for word in typed if word not in _NEGATED_SPAN]  # "לא, עובד עכשיו": it works
     failures = [failure for index in range(len(words)) if (failure := _failure_at(words, index)) is not None]
     if not failures:
         return False
     end, recovered_by = failures[-1]
     after = words[end + 1:]
     if any(word in _SORTED_OUT and not _negated_at(after, position) and after[position + 1:position + 2] != ["to"]
-           for position, word in enumerate(after)):
+           for position, word in enumerate(after)) or _contains(after, _FIGURED_IT_OUT):
         return False
     # Solved since: "it didn't arrive yesterday, but it arrived today", "I couldn't log in but now I can".
     since = next((index for index, word in enumerate(after) if word in _SINCE), None)
@@ -273,12 +282,18 @@ def _recovers(rest: list[str], position: int, recovered_by: frozenset[str], said
     """Whether ``rest[position]``, after a "but" or "now", says the failure is over: not negated ("…but now I can
     not log in"), and being able to only of now and not asked of someone."""
     word, following = rest[position], rest[position + 1:position + 2]
-    if _negated_at(rest, position) or (following and _negation(following[0])) or word in _ASKING_FOR_HELP:
+    if _negated_at(rest, position) or (following and _negation(following[0])) or word in _HELP_WORDS:
         return False
-    if word in recovered_by or (word in _IN and position and rest[position - 1] in _GOT):
+    if word in recovered_by:
         return True
-    able_again = recovered_by is _RECOVERED_GETTING_IN and word in _ABILITIES
+    if word in _IN and position and rest[position - 1] in _GOT:
+        return not following or following[0] in _AFTER_IN
+    able_again = recovered_by is _RECOVERED_GETTING_IN and word in _ABILITIES and word not in _LETTING
     return able_again and said_of_now and not (following and following[0] in _ASKED_OF)
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    return any(tuple(words[start:start + len(phrase)]) == phrase for start in range(len(words)))
 
 
 def _negated_at(words: list[str], position: int) -> bool:

@@ -113,7 +113,7 @@ DECLINING_WORDS = frozenset({
     "ما", "ابي", "ابغى", "بدي", "اريد", "اقول", "اعطي", "اسمي", "افضل", "اعرف", "ادري", "مش", "عايز", "لا", "شكرا", "مهم",
     "يهم", "عندي", "انا", "ان", "ليس", "لدي", "هذا", "السؤال", "بريد",
     "nechci", "nemam", "dat", "rict", "rikat", "uvest", "uvadet", "nevim", "radsi", "ne", "jmeno", "sve", "svuj", "diky",
-    "je", "dulezite", "ho", "vam", "zadny", "prosim", "neni",
+    "je", "dulezite", "ho", "vam", "zadny", "prosim", "neni", "מעוניין", "מעוניינת", "ارغب",
 })
 """Every word of declining to give a name or dismissing the question ("I'd rather not say", "לא רוצה להגיד",
 "لا يهم", "nevím"): no problem told, however it negates."""
@@ -127,7 +127,7 @@ REFUSING_WORDS = frozenset({"no", "not", "dont", "doesnt", "rather", "prefer", "
 TELLING_WORDS = frozenset({"say", "give", "tell", "telling", "share", "know", "comment", "להגיד", "לומר", "לשתף", "לתת",
                            "אגיד", "יודע", "יודעת", "اقول", "قول", "اعطي", "اعطيك", "اعرف", "ادري", "rict", "rikat", "uvest",
                            "uvadet", "dat", "nereknu"})
-PREFERRING_WORDS = frozenset({"rather", "prefer", "מעדיף", "מעדיפה", "מעוניין", "מעוניינת", "افضل", "ارغب", "radsi"})
+PREFERRING_WORDS = frozenset({"rather", "prefer", "מעדיף", "מעדיפה", "افضل", "radsi"})
 """A refusal says what it refuses: the detail (:data:`NAME_WORDS`, :data:`EMAIL_WORDS`), telling it
 (:data:`TELLING_WORDS`), a preference or skipping; "I don't want this" or "אני לא רוצה" is cancelling."""
 SKIPPING_WORDS = frozenset({"skip", "pass", "none", "דלג", "תדלג", "לדלג", "تخطي", "تخطى", "تجاوز", "سكيب", "preskoc",
@@ -169,24 +169,26 @@ def tells_more_of_the_problem(text: str) -> bool:
             or (typed >= MIN_SENTENCE_WORDS and sum(word in SENTENCE_WORDS for word in found) >= 2))
 
 
-def declines_to_give(text: str, dismissing_declines: bool = True) -> bool:
+def declines_to_give(text: str, read_as_cancelling: bool = False) -> bool:
     """Whether the answer to "What's your name?" or "Which e-mail address…?" declines to give it ("skip", "I'd rather
-    not say", "לא רוצה להגיד", "لا أريد أقول", "nechci"): the detail is skipped. DIET reads most of these as
-    ``cancel``, which used to cancel the whole escalation while a person was waiting to help. "It doesn't matter"
-    declines the detail as the answer to its question; read as cancelling, it is "never mind" unless it names the
-    detail (``dismissing_declines=False``: "לא משנה" cancels, "my name doesn't matter" does not)."""
+    not say", "לא רוצה להגיד", "لا أريد أقول", "nechci", "it doesn't matter"): the detail is skipped.
+
+    DIET reads many of these as ``cancel``, which used to cancel the whole escalation while a person was waiting
+    to help. Read so (``read_as_cancelling``), a refusal must say what it refuses, the detail, telling it, a
+    preference or skipping: "I don't want this", "אני לא רוצה" or "לא משנה" (Hebrew's never mind) cancel. Read
+    otherwise, any refusal is one: "לא רוצה" or "not now" would else become the customer's name."""
     if means_skip(text):
         return True
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
     if len(found) == 1:
         return found[0] in SKIPPING_WORDS or found[0] in REFUSING_ALONE
-    names_it = any(word in NAME_WORDS or word in EMAIL_WORDS for word in found)
-    dismissing = dismissing_declines and any(word in DISMISSING_WORDS for word in found)
     allowed = DECLINING_WORDS | REFUSING_WORDS | NAME_WORDS | EMAIL_WORDS | SKIPPING_WORDS | TELLING_WORDS | PREFERRING_WORDS
-    says_what = names_it or dismissing or any(
-        word in SKIPPING_WORDS or word in TELLING_WORDS or word in PREFERRING_WORDS for word in found)
-    return (says_what and any(word in REFUSING_WORDS or word in SKIPPING_WORDS for word in found)
-            and all(word in allowed for word in found))
+    refuses = (any(word in REFUSING_WORDS or word in SKIPPING_WORDS for word in found)
+               and all(word in allowed for word in found))
+    if not read_as_cancelling:
+        return refuses
+    return refuses and any(word in NAME_WORDS or word in EMAIL_WORDS or word in SKIPPING_WORDS or word in TELLING_WORDS
+                           or word in PREFERRING_WORDS for word in found)
 
 
 def says_the_name(text: str) -> bool:

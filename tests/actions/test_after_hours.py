@@ -328,7 +328,7 @@ def test_declining_the_detail_asked_before_any_ticket_skips_it_and_the_form_goes
 
 @pytest.mark.parametrize(("text", "intent", "slot"), [
     ("never mind", "cancel", "customer_name"), ("לא משנה", "cancel", "customer_name"),  # Hebrew's "never mind"
-    ("not needed", "cancel", "customer_email"),
+    ("not needed", "cancel", "customer_email"), ("I don't want this", "cancel", "customer_name"),
     ("I'd rather not say", "cancel", "issue_description"),  # the problem is what the ticket is for
     ("I don't want to", "withdraw_request", "customer_name"),  # DIET: no longer needing help
 ])

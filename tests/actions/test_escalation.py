@@ -261,6 +261,9 @@ def test_a_question_typed_as_the_name_is_no_name_and_no_problem(dispatcher, doma
     ("customer_name", "I'd rather not say", "customer_email"), ("customer_name", "skip", "customer_email"),
     ("customer_name", "לא רוצה להגיד", "customer_email"), ("customer_name", "لا أريد أقول اسمي", "customer_email"),
     ("customer_name", "nechci", "customer_email"), ("customer_name", "it doesn't matter", "customer_email"),
+    # DIET reads these as deny, so they reach the question: they were stored as the name
+    ("customer_name", "לא רוצה", "customer_email"), ("customer_name", "not now", "customer_email"),
+    ("customer_name", "ما ابي", "customer_email"), ("customer_name", "ne, nechci", "customer_email"),
     ("customer_email", "I'd rather not give my email", "issue_description"),
     ("customer_email", "אין לי מייל", "issue_description"), ("customer_email", "ما عندي ايميل", "issue_description"),
     ("customer_email", "nemám e-mail", "issue_description"),

@@ -163,6 +163,10 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     "לא יכול להתחבר עכשיו, אני יכול לקבל עזרה?", "I can't log in but I could yesterday", "the app doesn't work now, help me",
     "I can't log in, I haven't managed to reset it", "the parcel didn't arrive, I managed to reach the courier",
     "האפליקציה לא עובדת, ניסיתי לאפס וזה לא הסתדר", "לא משנה מה אני עושה, האפליקציה לא עובדת",
+    "לא משנה אם אני מנסה עכשיו, לא עובד", "never mind the code, it doesn't work now", "עזוב את הקוד, אני לא יכול להתחבר עכשיו",
+    "nevadí mi čekat, ale aplikace pořád nefunguje", "كل مرة انسى كلمة السر وما اقدر ادخل", "I can't sign up now",
+    "the app doesn't work now, figured I'd let you know", "לא יכול להתחבר עכשיו, נותן שגיאה", "I can't log in now, I'm in a hurry",
+    "האפליקציה לא עובדת, אבל האתר בסדר",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)
@@ -194,7 +198,9 @@ def test_something_that_does_not_work_or_did_not_arrive(text):
     "never mind, I can't sign up today",
     # letting it go, whatever else is said
     "never mind, I can't access the site from work anyway", "don't bother, I can't access it from here, I'll call instead",
-    "לא משנה, אני לא יכול להיכנס לשיחה עכשיו", "nevadí, teď se nemůžu přihlásit, zkusím to zítra",
+    "nevadí, teď se nemůžu přihlásit, zkusím to zítra",
+    "לא הצלחתי להתחבר אבל עכשיו זה עבד", "ما قدرت ادخل بس الحين اشتغلت، شكرا", "I couldn't sign in but now it loads, thanks",
+    "لا يمكنني الدخول في التفاصيل الحين، بعدين", "I couldn't log in but it's all good now", "לא הצלחתי להתחבר אבל עכשיו זה בסדר",
     "", None,
 ])
 def test_a_withdrawal_says_nothing_does_not_work(text):

@@ -494,7 +494,7 @@ def test_saying_the_name_is_told_from_saying_how_to_be_called(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "I don't have an email",
+    "I'd rather not say", "I don't want to give my name", "no", "skip", "rather not", "not now", "I don't have an email",
     "לא רוצה להגיד", "מעדיפה שלא", "אין לי מייל",
     "لا أريد", "ما ابي اقول اسمي", "ما عندي ايميل",
     "nechci", "radši ne", "nemám e-mail", "nevím",
@@ -512,13 +512,20 @@ def test_declining_to_give_a_name_or_an_address(text):
     assert declines_to_give(text)
 
 
-@pytest.mark.parametrize("text", ["לא משנה", "not needed", "it doesn't matter", "مش مهم", "לא צריך"])
-def test_read_as_cancelling_it_does_not_matter_is_never_mind(text):
-    assert not declines_to_give(text, dismissing_declines=False)
+@pytest.mark.parametrize("text", [
+    "לא משנה", "not needed", "it doesn't matter", "مش مهم", "לא צריך",  # never mind
+    "I don't want to do this", "I don't want this", "no please", "אני לא רוצה", "לא בבקשה", "ما ابي هذا", "انا ما ابي",
+    "nechci ho", "ne prosím", "لا ارغب",
+])
+def test_read_as_cancelling_a_refusal_that_says_not_what_it_refuses_cancels(text):
+    assert not declines_to_give(text, read_as_cancelling=True)
+    assert declines_to_give(text)  # as the answer to the question it declines: else it became the name
 
 
-def test_a_detail_named_as_unimportant_is_declined_even_read_as_cancelling():
-    assert declines_to_give("my name doesn't matter", dismissing_declines=False)
+@pytest.mark.parametrize("text", ["my name doesn't matter", "I'd rather not say", "skip this", "לא רוצה להגיד",
+                                  "ما ابي اقول اسمي", "nechci uvést jméno", "no comment"])
+def test_read_as_cancelling_a_refusal_of_the_detail_still_declines(text):
+    assert declines_to_give(text, read_as_cancelling=True)
 
 
 @pytest.mark.parametrize("text", [
@@ -526,9 +533,6 @@ def test_a_detail_named_as_unimportant_is_declined_even_read_as_cancelling():
     "לא הגיע", "אני לא רוצה לחכות", "لا أريد الانتظار", "nechci čekat", "", "😀", "/cancel",
     # names that are refusal words elsewhere
     "Rather", "أفضل",
-    # refusing without saying what: cancelling
-    "I don't want to do this", "I don't want this", "no please", "please don't", "אני לא רוצה", "לא בבקשה",
-    "ما ابي هذا", "انا ما ابي", "nechci ho", "ne prosím",
 ])
 def test_a_name_a_cancel_or_a_complaint_is_no_refusal(text):
     assert not declines_to_give(text)
