@@ -44,6 +44,7 @@ from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from bot.engine.arbitration import (
     ARBITRATED_INTENTS,
+    EMAIL_WORD,
     IRREVERSIBLE_INTENTS,
     MIN_TOPIC_WORDS,
     OKAY_WORDS,
@@ -109,6 +110,13 @@ def reference_only(text: str | None) -> bool:
     return not any(ch.isdigit() for ch in rest) and all(word in REFERENCE_WORDS for word in words(rest))
 
 
+def only_an_email_address(text: str | None) -> bool:
+    """Whether the message is one e-mail address and nothing else: the answer to "Which e-mail address…?", never
+    an intent. The training data has no address, so DIET reads its letters: "erase-aeded6f5@example.com" was
+    withdraw_request at 0.99, and the escalation form cancelled the request the customer was giving it for."""
+    return words(text or "") == [EMAIL_WORD]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ControlIntentArbiter(GraphComponent, IntentClassifier):
     """Overrules an intent with a fixed reply with ``nlu_fallback`` when the message reads as a KB question,
@@ -172,6 +180,11 @@ class ControlIntentArbiter(GraphComponent, IntentClassifier):
             if button is not None:
                 logger.debug("'%s' (%.3f) overruled: the message is a guide button's words", name, confidence)
                 _overrule(message, button, 1.0)
+                continue
+            if only_an_email_address(text):
+                if name != DEFAULT_NLU_FALLBACK_INTENT_NAME:
+                    logger.debug("'%s' (%.3f) overruled: the message is an e-mail address", name, confidence)
+                    _overrule(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, confidence)
                 continue
             if reference_only(text):
                 logger.debug("'%s' (%.3f) overruled: the message is a ticket reference", name, confidence)

@@ -438,6 +438,19 @@ def test_a_message_that_only_says_who_the_customer_is_introduces_them_with_the_n
     assert call_back == {"intent": "request_human", "entities": []}
 
 
+@pytest.mark.skipif(not ENGINE_PYTHON.exists(), reason="the engine env (.venv-engine) is not installed")
+def test_a_message_that_is_only_an_e_mail_address_is_no_withdrawal_or_cancel():
+    """DIET read "erase-aeded6f5@example.com", typed where the form asks the address, as withdraw_request at 0.99:
+    the escalation was cancelled."""
+    addresses = ["erase-aeded6f5@example.com", "  Noa.Cohen+help@example.co.il ", "ידע@דוגמה.קום"]
+    sentences = ["my email is dana@example.com, cancel the ticket", "cancel dana@example.com"]
+    withdrawn = arbiter_reads(addresses + sentences, "withdraw_request")
+    cancelled = arbiter_reads(addresses, "cancel")
+
+    assert [read["intent"] for read in withdrawn[:len(addresses)] + cancelled] == ["nlu_fallback"] * 2 * len(addresses)
+    assert [read["intent"] for read in withdrawn[len(addresses):]] == ["withdraw_request"] * len(sentences)  # DIET's
+
+
 DEMANDS = ["ČLOVĚK!!!", "CLOVEK!!!", "chci člověka", "živého člověka prosím", "operátora!", "HUMAN!!!", "a real person please",
            "נציג!", "רוצה נציג", "בנאדם!!", "לנציג!!", "موظف", "اريد موظف", "الموظف لو سمحت", "للموظف"]
 NOT_DEMANDS = ["human?", "člověk?", "jsi člověk", "are you a person", "موظف؟", "את בן אדם?", "the agent fee",
