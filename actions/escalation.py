@@ -20,6 +20,7 @@ from bot.escalation.details import (
     clean_email,
     clean_name,
     customer_spoke_since,
+    declined_detail,
     declines_to_give,
     last_customer_words,
     last_unanswered_question,
@@ -292,18 +293,11 @@ def _skipped(tracker: Tracker, slot: str) -> dict[str, Any]:
     return {slot: None, "details_skipped": [*(tracker.get_slot("details_skipped") or []), slot]}
 
 
-DECLINABLE_DETAILS = ("customer_name", "customer_email")
-
-
 def _declined_detail(tracker: Tracker) -> str | None:
-    """The detail the form had asked for when the customer's words declined to give it ("I'd rather not say"),
-    which DIET reads as cancelling; None for anything else, and for a withdrawal ("I don't need help any more")."""
+    """:func:`declined_detail`, unless the customer withdrew ("I'd rather not say" read as no longer needing help)."""
     if tracker.get_intent_of_latest_message() == WITHDRAW_REQUEST:
         return None
-    text = (tracker.latest_message or {}).get("text") or ""
-    asked = next((event.get("value") for event in reversed(tracker.events)
-                  if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value")), None)
-    return asked if asked in DECLINABLE_DETAILS and declines_to_give(text, read_as_cancelling=True) else None
+    return declined_detail(tracker.events, (tracker.latest_message or {}).get("text") or "")
 
 
 def _ticket_request(
@@ -399,7 +393,8 @@ class ActionCancelEscalation(Action):
     exists and stays open: the customer is told which. "I solved it" or the widget's "Stop waiting" there is
     about the ticket, as in a handoff: the button withdraws it, the typed words go on it and are asked to
     confirm (until 7 December the customer heard that the ticket stays open). Declining the name or e-mail
-    asked before a ticket exists ("I'd rather not say") cancels nothing: that detail is skipped."""
+    asked before a ticket exists ("I'd rather not say") cancels nothing: that detail is skipped (or, where the
+    team answers by e-mail only, the address asked again)."""
 
     def name(self) -> str:
         return "action_cancel_escalation"

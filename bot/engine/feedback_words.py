@@ -9,6 +9,7 @@ phrases tell them apart, matched as whole words after the folding every closed w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import pairwise
 
 from bot.engine.typed_text import fold_typed
@@ -97,11 +98,15 @@ def says_it_helped(text: str | None, understood_is_enough: bool = True) -> bool:
 def _has_helped_phrase(words: list[str], understood_is_enough: bool = True) -> bool:
     """:func:`says_it_helped` for the message's folded words."""
     phrases = HELPED_PHRASES if understood_is_enough else HELPED_PHRASES[len(UNDERSTOOD_PHRASES):]
+    return any(not _negated_before(words, start) for start, _ in _phrases_in(words, phrases))
+
+
+def _phrases_in(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> Iterator[tuple[int, int]]:
+    """Where each of ``phrases`` stands in ``words``: its start and end."""
     for start in range(len(words)):
         for phrase in phrases:
-            if tuple(words[start:start + len(phrase)]) == phrase and not _negated_before(words, start):
-                return True
-    return False
+            if tuple(words[start:start + len(phrase)]) == phrase:
+                yield start, start + len(phrase)
 
 
 def _negated_before(words: list[str], start: int) -> bool:
@@ -212,17 +217,20 @@ _FIGURED_IT_OUT = ("figured", "it", "out")
 # After a "but" or "now": "…but it's ok now", "…بس الحين تمام", "…ale teď to jde".
 _RECOVERED = _SORTED_OUT | _folded("ok", "okay", "تمام", "زبط", "jde")
 _RECOVERED_OUTCOME = _EXPECTED | _RECOVERED
-# Help after a failure is asked for, not had: "the app doesn't work now, help me", "…but I need help".
-_HELP_WORDS = _folded("help", "helps", "helped", "helping", "helpful", "עוזר", "עזר", "עזרו", "עזרה", "ساعد", "ساعدني",
-                      "ساعدتني", "pomoc", "pomozte", "change", "changed")
-# A getting-in failure recovers by getting in, being able to, or working ("…now it loads", "…עכשיו זה עבד").
-_RECOVERED_GETTING_IN = (_EXPECTED - _HELP_WORDS) | _RECOVERED | _GETTING_IN | _folded(
+# Help or a change after a failure is asked for or wanted, not had: "the app doesn't work now, help me", "…but I
+# need help", "…but I want to change my email".
+_ASKED_FOR = _folded("help", "helps", "helped", "helping", "helpful", "עוזר", "עזר", "עזרו", "עזרה", "ساعد", "ساعدني",
+                     "ساعدتني", "pomoc", "pomozte", "change", "changed")
+# A getting-in failure recovers by getting in, being able to, working or loading ("…now it loads", "…עכשיו זה עבד"),
+# not by a parcel arriving ("I can't log in, but my parcel arrived today").
+_RECOVERED_GETTING_IN = _OUTCOMES | _RECOVERED | _GETTING_IN | _folded(
+    "fine", "open", "opens", "load", "loads", "loading", "נפתח", "נפתחת", "נטען", "נטענת", "يفتح", "يحمل",
     "logged", "signed", "התחברתי", "נכנסתי", "دخلت", "سجلت", "prihlasil", "prihlasila", "prihlaseny", "prihlasena",
     "muzu", "mohu", "good", "בסדר")  # "…but it's all good now" (of the app or a parcel it may be something else's)
 # "…now I'm in", "…now I got in" (said last, or before "now" or thanks: not "I'm in a hurry").
 _IN = _folded("in", "into")
 _GOT = _folded("got", "i'm", "im")
-_AFTER_IN = _NOW | _folded("thanks", "thank", "thx")
+_AFTER_IN = _NOW | _THANKS
 # "It lets me" or "נותן" after a failure is no recovery: "…עכשיו, נותן שגיאה" (it gives an error).
 _LETTING = _folded("let", "נותן", "נותנת")
 # Being able to again counts only when said of now ("…but now I can"; not "…but I could yesterday") and not asked
@@ -242,21 +250,18 @@ _NOT_DISMISSING_AFTER = _folded("the", "about", "that", "my", "this", "mi", "ze"
 
 
 def _dismisses(words: list[str]) -> bool:
-    for start in range(len(words)):
-        for phrase in _DISMISSALS:
-            end = start + len(phrase)
-            if tuple(words[start:end]) == phrase and not (end < len(words) and words[end] in _NOT_DISMISSING_AFTER):
-                return True
-    return False
+    return any(not (end < len(words) and words[end] in _NOT_DISMISSING_AFTER) for _, end in _phrases_in(words, _DISMISSALS))
 
 
 def says_something_does_not_work(text: str | None) -> bool:
     """Whether the message says that something does not work or did not arrive ("the app is not working now",
     "האפליקציה לא עובדת עכשיו", "التطبيق ما يشتغل الحين", "طلبي لسه ما وصل", "balík nedorazil"): what should have
     happened, negated (or a Czech negated verb), and not happened since ("…but it arrived today", "…now it
-    works"; "the tracking says it arrived" is no since); a "no" opening the message answers the bot. A customer
-    saying it is solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need
-    help ("לא צריך נציג", "ما ابي انتظر")."""
+    works"; "the tracking says it arrived" is no since); a "no" opening the message answers the bot. Not getting
+    in is one too ("I can't log in", "ما قدرت ادخل"), and recovers by getting in or being able to of now ("…but now
+    I can"); "managed", "sorted" or "figured it out" after a failure say it works now. A customer saying it is
+    solved ("it works now", "اشتغل الحين") negates nothing, however they say they no longer need help ("לא צריך
+    נציג", "ما ابي انتظر"), and one letting it go ("never mind, …") withdraws whatever else they say."""
     typed = _words_after_a_no(text)
     if _dismisses(typed):
         return False
@@ -264,10 +269,10 @@ def says_something_does_not_work(text: str | None) -> bool:
     failures = [failure for index in range(len(words)) if (failure := _failure_at(words, index)) is not None]
     if not failures:
         return False
-    end, recovered_by = failures[-1]
+    end, getting_in = failures[-1]
     after = words[end + 1:]
     if any(word in _SORTED_OUT and not _negated_at(after, position) and after[position + 1:position + 2] != ["to"]
-           for position, word in enumerate(after)) or _contains(after, _FIGURED_IT_OUT):
+           for position, word in enumerate(after)) or any(_phrases_in(after, (_FIGURED_IT_OUT,))):
         return False
     # Solved since: "it didn't arrive yesterday, but it arrived today", "I couldn't log in but now I can".
     since = next((index for index, word in enumerate(after) if word in _SINCE), None)
@@ -275,43 +280,42 @@ def says_something_does_not_work(text: str | None) -> bool:
         return True
     rest = after[since + 1:]
     said_of_now = any(word in _NOW for word in after)
-    return not any(_recovers(rest, position, recovered_by, said_of_now) for position in range(len(rest)))
+    return not any(_recovers(rest, position, getting_in, said_of_now) for position in range(len(rest)))
 
 
-def _recovers(rest: list[str], position: int, recovered_by: frozenset[str], said_of_now: bool) -> bool:
+def _recovers(rest: list[str], position: int, getting_in: bool, said_of_now: bool) -> bool:
     """Whether ``rest[position]``, after a "but" or "now", says the failure is over: not negated ("…but now I can
     not log in"), and being able to only of now and not asked of someone."""
     word, following = rest[position], rest[position + 1:position + 2]
-    if _negated_at(rest, position) or (following and _negation(following[0])) or word in _HELP_WORDS:
+    if _negated_at(rest, position) or (following and _negation(following[0])) or word in _ASKED_FOR:
         return False
-    if word in recovered_by:
+    if word in (_RECOVERED_GETTING_IN if getting_in else _RECOVERED_OUTCOME):
         return True
     if word in _IN and position and rest[position - 1] in _GOT:
         return not following or following[0] in _AFTER_IN
-    able_again = recovered_by is _RECOVERED_GETTING_IN and word in _ABILITIES and word not in _LETTING
+    able_again = getting_in and word in _ABILITIES and word not in _LETTING
     return able_again and said_of_now and not (following and following[0] in _ASKED_OF)
 
 
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    return any(tuple(words[start:start + len(phrase)]) == phrase for start in range(len(words)))
-
-
 def _negated_at(words: list[str], position: int) -> bool:
+    """Whether the very word before ``words[position]`` negates it (:func:`_negated_before` looks past articles
+    and adverbs; here they were taken out of the words already)."""
     before = words[position - 1] if position else ""
     return _negation(before) or before in _CONTRACTED_NEGATIONS
 
 
-def _failure_at(words: list[str], index: int) -> tuple[int, frozenset[str]] | None:
-    """The failure ``words[index]`` begins, if any: where it ends, and the words that say it works since. A Czech
-    failed verb, what should have happened negated, or an inability and a getting-in verb after it."""
+def _failure_at(words: list[str], index: int) -> tuple[int, bool] | None:
+    """The failure ``words[index]`` begins, if any: where it ends, and whether it is not getting in (which recovers
+    by other words). A Czech failed verb, what should have happened negated, or an inability and a getting-in
+    verb after it."""
     word = words[index]
     if word in _FAILED:
-        return index, _RECOVERED_OUTCOME
+        return index, False
     negated = _negated_at(words, index)
     if word in _INABILITIES or (word in _ABILITIES and (negated or words[index + 1:index + 2] == ["not"])):
         verb = _getting_in_after(words, index)
-        return None if verb is None else (verb, _RECOVERED_GETTING_IN)
-    return (index, _RECOVERED_OUTCOME) if negated and word in _EXPECTED else None
+        return None if verb is None else (verb, True)
+    return (index, False) if negated and word in _EXPECTED else None
 
 
 def _getting_in_after(words: list[str], index: int) -> int | None:

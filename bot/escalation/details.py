@@ -11,7 +11,6 @@ from bot.engine.arbitration import OKAY_WORDS, YES_WORDS, asks_for_help_only, on
 from bot.engine.channels.trust import from_customer, shown_buttons
 from bot.engine.feedback_words import AND_PREFIXES, OPENING_NO, UNDERSTOOD_WORDS, says_it_did_not_help
 from bot.engine.introductions import GREETING, SAYS_THE_NAME, THANKS_WORDS
-from bot.escalation.wording import means_skip
 from bot.helpdesk.text import without_bidi_controls
 
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -135,11 +134,24 @@ SKIPPING_WORDS = frozenset({"skip", "pass", "none", "דלג", "תדלג", "לד�
 """Skipping the question, also with "this" or "please" ("skip this", "דלג על זה", "přeskoč to"): DIET reads them as
 ``cancel``."""
 REFUSING_ALONE = frozenset({"nechci", "nevim", "nemam", "anonymous", "anonymne"})
-"""The one-word refusals besides "skip" and "no" (:func:`bot.escalation.wording.means_skip`); "Rather" or "أفضل"
-alone may be a name."""
-DISMISSING_WORDS = frozenset({"matter", "needed", "important", "משנה", "חשוב", "צריך", "צורך", "مهم", "يهم", "dulezite"})
-""""It doesn't matter" declines the detail only when it names it ("my name doesn't matter"): alone, "לא משנה" or
-"not needed" is "never mind", which cancels."""
+"""The one-word refusals besides :data:`SKIPPING_WORDS`, also read as cancelling (DIET reads "nechci" so at 1.0);
+"Rather" or "أفضل" alone may be a name."""
+SKIP_ANSWERS = frozenset({
+    "no", "no thanks", "no thank you", "nope", "rather not", "id rather not",
+    "לא", "לא תודה", "אין", "בלי", "מעדיף שלא", "מעדיפה שלא",
+    "لا", "لا شكرا", "لا اريد", "بدون",
+    "ne", "ne diky", "nechci", "radsi ne",
+})
+"""Whole answers that leave a detail out as the answer to its question ("no thanks", "לא תודה", "لا أريد", "nechci"),
+compared without case, accents or punctuation (DIET reads most of them as deny)."""
+DECLINABLE_DETAILS = ("customer_name", "customer_email")
+"""The details a customer may keep to themselves; the problem's description is what the ticket is for."""
+
+
+def _is_a_skip_answer(text: str) -> bool:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and (ch.isalnum() or ch.isspace()))
+    return " ".join(letters.split()) in SKIP_ANSWERS
 
 
 def tells_more_of_the_problem(text: str) -> bool:
@@ -177,7 +189,7 @@ def declines_to_give(text: str, read_as_cancelling: bool = False) -> bool:
     to help. Read so (``read_as_cancelling``), a refusal must say what it refuses, the detail, telling it, a
     preference or skipping: "I don't want this", "אני לא רוצה" or "לא משנה" (Hebrew's never mind) cancel. Read
     otherwise, any refusal is one: "לא רוצה" or "not now" would else become the customer's name."""
-    if means_skip(text):
+    if not read_as_cancelling and _is_a_skip_answer(text):
         return True
     found = words(text.replace("'", "").replace("’", ""))  # "don't" is "dont"
     if len(found) == 1:
@@ -189,6 +201,14 @@ def declines_to_give(text: str, read_as_cancelling: bool = False) -> bool:
         return refuses
     return refuses and any(word in NAME_WORDS or word in EMAIL_WORDS or word in SKIPPING_WORDS or word in TELLING_WORDS
                            or word in PREFERRING_WORDS for word in found)
+
+
+def declined_detail(events: Iterable[dict[str, Any]], text: str) -> str | None:
+    """The detail the form had asked for (the last ``requested_slot`` set) when ``text``, read as cancelling,
+    declines to give it ("I'd rather not say", "skip this"): the form goes on without it instead; else None."""
+    asked = next((event.get("value") for event in reversed(list(events))
+                  if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value")), None)
+    return asked if asked in DECLINABLE_DETAILS and declines_to_give(text, read_as_cancelling=True) else None
 
 
 def says_the_name(text: str) -> bool:

@@ -5,7 +5,6 @@ dates need grammar that a template cannot express.
 """
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Protocol
 
@@ -70,13 +69,13 @@ def queue_place(language: str | None, position: int | None) -> str:
     return unknown if position is None else known.format(position=position)
 
 
-_THANKS = {"en": "Thanks", "he": "תודה", "ar": "شكرًا", "cs": "Děkuji"}
+_THANK_YOU = {"en": "Thanks", "he": "תודה", "ar": "شكرًا", "cs": "Děkuji"}
 _ALL_RIGHT = {"en": "All right", "he": "בסדר", "ar": "حسنًا", "cs": "Dobře"}
 
 
 def thanks(language: str | None, name: str | None) -> str:
     """ "Thanks, Dana." or, for a customer who gave no name, "Thanks." (not "Thanks, .")."""
-    return _addressed(_THANKS, language, name)
+    return _addressed(_THANK_YOU, language, name)
 
 
 def all_right(language: str | None, name: str | None) -> str:
@@ -122,22 +121,6 @@ def back_text(language: str | None, next_open: datetime | None) -> str:
     language = normalize_language(language)
     at_opening, when_free = _BACK[language]
     return at_opening.format(when=_moment(language, next_open)) if next_open else when_free
-
-
-# What a customer types to leave out an optional detail (compared without case, accents or punctuation).
-_SKIP_WORDS = frozenset({
-    "skip", "no", "no thanks", "no thank you", "nope", "pass", "rather not", "id rather not",
-    "דלג", "לדלג", "לא", "לא תודה", "אין", "בלי", "מעדיף שלא", "מעדיפה שלא",
-    "تخطي", "تخطى", "تجاوز", "لا", "لا شكرا", "لا اريد", "بدون",
-    "preskocit", "preskoc", "ne", "ne diky", "nechci", "radsi ne",
-})
-
-
-def means_skip(text: str | None) -> bool:
-    """The customer declines to give an optional detail ("skip", "no thanks", "דלג", "تخطي", "přeskočit")."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and (ch.isalnum() or ch.isspace()))
-    return " ".join(letters.split()) in _SKIP_WORDS
 
 
 _STATUS = {

@@ -98,6 +98,20 @@ def make_tracker(domain: DomainDict, text: str = "", intent: str | None = None, 
     })
 
 
+def form_turn(domain, slot, value, intent="inform", slots=None, sender_id=None):
+    """The tracker the escalation form's validation sees after the customer answered ``slot``."""
+    return make_tracker(
+        domain, value, intent, slots={"requested_slot": slot, **(slots or {})}, sender_id=sender_id,
+        active_loop={"name": "escalation_form"},
+        trailing=[{"event": "slot", "timestamp": None, "name": slot, "value": value}],
+    )
+
+
+def asked_for(slot: str | None) -> dict:
+    """The event of a form asking for ``slot`` (None: the form stopped)."""
+    return {"event": "slot", "timestamp": None, "name": "requested_slot", "value": slot}
+
+
 @pytest.fixture(scope="session")
 def domain() -> DomainDict:
     return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -25,7 +25,9 @@ from bot.stack.assembly import run_helpdesk
 from bot.stack.supervisor import free_port
 from tests.actions.conftest import (
     action_server_env,
+    asked_for,
     configured_services,
+    form_turn,
     helpdesk_env,
     make_tracker,
     responses,
@@ -33,7 +35,7 @@ from tests.actions.conftest import (
     slots_set,
     user_event,
 )
-from tests.actions.test_escalation import an_agent_online, form_turn
+from tests.actions.test_escalation import an_agent_online
 
 E_MAIL_ON = {"SMTP_URL": "smtp://127.0.0.1:1", "EMAIL_FROM": "support@example.com"}  # only read, never dialled here
 QUESTION = "my parcel arrived damaged, what now?"
@@ -308,15 +310,11 @@ def test_cancel_before_any_ticket_says_none_was_created_and_forgets_the_escalati
     assert (slots_set(events)["escalation_id"], slots_set(events)["escalation_reason"]) == (None, None)
 
 
-def asked(slot):
-    return {"event": "slot", "timestamp": None, "name": "requested_slot", "value": slot}
-
-
 @pytest.mark.parametrize(("slot", "value"), [("customer_name", "I'd rather not say"), ("customer_email", "לא רוצה לתת מייל")])
 def test_declining_the_detail_asked_before_any_ticket_skips_it_and_the_form_goes_on(dispatcher, domain, slot, value):
     """DIET reads these as cancel: the rule stops the form, and this action starts it again without the detail."""
     tracker = make_tracker(domain, value, "cancel", slots={"escalation_id": "e-1", "escalation_reason": "customer_request"},
-                           history=[asked(slot)], trailing=[asked(None)])
+                           history=[asked_for(slot)], trailing=[asked_for(None)])
 
     events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
 
@@ -330,11 +328,11 @@ def test_declining_the_detail_asked_before_any_ticket_skips_it_and_the_form_goes
     ("never mind", "cancel", "customer_name"), ("לא משנה", "cancel", "customer_name"),  # Hebrew's "never mind"
     ("not needed", "cancel", "customer_email"), ("I don't want this", "cancel", "customer_name"),
     ("I'd rather not say", "cancel", "issue_description"),  # the problem is what the ticket is for
-    ("I don't want to", "withdraw_request", "customer_name"),  # DIET: no longer needing help
+    ("I'd rather not say", "withdraw_request", "customer_name"),  # DIET: no longer needing help
 ])
 def test_cancelling_or_withdrawing_at_a_question_still_cancels(dispatcher, domain, text, intent, slot):
-    tracker = make_tracker(domain, text, intent, slots={"escalation_id": "e-1"}, history=[asked(slot)],
-                           trailing=[asked(None)])
+    tracker = make_tracker(domain, text, intent, slots={"escalation_id": "e-1"}, history=[asked_for(slot)],
+                           trailing=[asked_for(None)])
 
     events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
 
@@ -344,7 +342,7 @@ def test_cancelling_or_withdrawing_at_a_question_still_cancels(dispatcher, domai
 
 def test_declining_once_the_ticket_exists_ends_the_questions_as_before(closed_helpdesk, dispatcher, domain):
     tracker = make_tracker(domain, "I'd rather not say", "cancel", slots=details_slots("T-8"),
-                           history=[asked("customer_name")], trailing=[asked(None)])
+                           history=[asked_for("customer_name")], trailing=[asked_for(None)])
 
     events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
 

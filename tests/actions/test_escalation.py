@@ -19,7 +19,7 @@ from bot.db import session_scope
 from bot.helpdesk import accounts
 from bot.kb.query_log import record_query
 from bot.models import Agent, Ticket
-from tests.actions.conftest import make_tracker, responses, run, slots_set, user_event
+from tests.actions.conftest import form_turn, make_tracker, responses, run, slots_set, user_event
 from tests.helpers.sessions import in_session
 
 
@@ -34,15 +34,6 @@ def tickets_of(action_services, conversation_id):
         for ticket in tickets:
             ticket.messages  # noqa: B018 - load the transcript while the session is open
         return tickets
-
-
-def form_turn(domain, slot, value, intent="inform", slots=None, sender_id=None):
-    """The tracker the escalation form's validation sees after the customer answered ``slot``."""
-    return make_tracker(
-        domain, value, intent, slots={"requested_slot": slot, **(slots or {})}, sender_id=sender_id,
-        active_loop={"name": "escalation_form"},
-        trailing=[{"event": "slot", "timestamp": None, "name": slot, "value": value}],
-    )
 
 
 def escalation_slots(**overrides):

@@ -9,14 +9,15 @@ from actions.escalation import ActionCancelEscalation, ActionCreateTicket, Valid
 from bot.helpdesk.backends import conversation_from_escalation_key
 from tests.actions.conftest import (
     action_server_env,
+    asked_for,
     configured_services,
+    form_turn,
     make_tracker,
     responses,
     run,
     slots_after,
     slots_set,
 )
-from tests.actions.test_escalation import form_turn
 from tests.bot.helpdesk.standins import ZendeskStandIn
 
 EMAIL, TOKEN = "bot@acme.example", "zendesk-api-token"
@@ -77,8 +78,8 @@ def test_where_the_team_answers_by_email_the_address_cannot_be_declined(zendesk,
 
 def test_where_the_team_answers_by_email_declining_the_address_asks_it_again_instead_of_cancelling(zendesk, dispatcher,
                                                                                                   domain):
-    asked = [{"event": "slot", "timestamp": None, "name": "requested_slot", "value": "customer_email"}]
-    tracker = make_tracker(domain, "skip this", "cancel", slots={"escalation_id": "e-1"}, history=asked)
+    tracker = make_tracker(domain, "skip this", "cancel", slots={"escalation_id": "e-1"},
+                           history=[asked_for("customer_email")])
 
     events = run(ActionCancelEscalation(), dispatcher, tracker, domain)
 

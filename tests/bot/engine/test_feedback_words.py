@@ -166,7 +166,7 @@ def test_a_thank_you_with_anything_else_is_not_one_alone(text):
     "לא משנה אם אני מנסה עכשיו, לא עובד", "never mind the code, it doesn't work now", "עזוב את הקוד, אני לא יכול להתחבר עכשיו",
     "nevadí mi čekat, ale aplikace pořád nefunguje", "كل مرة انسى كلمة السر وما اقدر ادخل", "I can't sign up now",
     "the app doesn't work now, figured I'd let you know", "לא יכול להתחבר עכשיו, נותן שגיאה", "I can't log in now, I'm in a hurry",
-    "האפליקציה לא עובדת, אבל האתר בסדר",
+    "האפליקציה לא עובדת, אבל האתר בסדר", "I can't log in, but my parcel arrived today",
 ])
 def test_something_that_does_not_work_or_did_not_arrive(text):
     assert says_something_does_not_work(text)

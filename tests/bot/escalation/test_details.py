@@ -9,6 +9,7 @@ from bot.escalation.details import (
     clean_name,
     customer_has_left,
     customer_spoke_since,
+    declined_detail,
     declines_to_give,
     earlier_complaints,
     last_customer_words,
@@ -523,7 +524,7 @@ def test_read_as_cancelling_a_refusal_that_says_not_what_it_refuses_cancels(text
 
 
 @pytest.mark.parametrize("text", ["my name doesn't matter", "I'd rather not say", "skip this", "לא רוצה להגיד",
-                                  "ما ابي اقول اسمي", "nechci uvést jméno", "no comment"])
+                                  "ما ابي اقول اسمي", "nechci uvést jméno", "no comment", "nechci", "skip"])
 def test_read_as_cancelling_a_refusal_of_the_detail_still_declines(text):
     assert declines_to_give(text, read_as_cancelling=True)
 
@@ -536,3 +537,21 @@ def test_read_as_cancelling_a_refusal_of_the_detail_still_declines(text):
 ])
 def test_a_name_a_cancel_or_a_complaint_is_no_refusal(text):
     assert not declines_to_give(text)
+
+
+def asked(slot):
+    return {"event": "slot", "name": "requested_slot", "value": slot}
+
+
+def test_the_detail_declined_is_the_one_the_form_asked_last():
+    events = [asked("customer_name"), user("Dana"), asked("customer_email"), user("I'd rather not give my email"),
+              asked(None)]  # the cancel rule stopped the form
+    assert declined_detail(events, "I'd rather not give my email") == "customer_email"
+
+
+@pytest.mark.parametrize(("slot", "text"), [
+    ("issue_description", "I'd rather not say"),  # the problem is what the ticket is for
+    ("customer_name", "never mind"), ("customer_name", "אני לא רוצה"), (None, "I'd rather not say"),
+])
+def test_nothing_is_declined_by_a_cancel_the_problem_or_outside_the_form(slot, text):
+    assert declined_detail([asked(slot), user(text)], text) is None
