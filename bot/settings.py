@@ -171,6 +171,7 @@ def _no_trailing_slash(value: str) -> str:
 
 Port = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 65535))]
 ProcessCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 64))]
+ThreadCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1, 256))]
 ByteCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_between(1024, 10**10))]
 Url = Annotated[str, AfterValidator(_no_trailing_slash)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
@@ -219,6 +220,11 @@ class Settings(BaseSettings):
         "HELPDESK_WORKERS", 1,
         "helpdesk processes (uvicorn workers) sharing its port; up to one per core for many agents, on SQLite "
         "too (see "
+        "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
+    helpdesk_threads: ThreadCount = _setting(
+        "HELPDESK_THREADS", 8,
+        "requests each helpdesk process works on at once in worker threads (the rest wait their turn); more add "
+        "contention for the interpreter and the database, not throughput (see "
         "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
     profile: Annotated[str, AfterValidator(_one_of(PROFILES))] = _setting(
         "EFFORTLESS_PROFILE", "local", "`production` uses `endpoints.production.yml` (Redis lock store)")

@@ -30,6 +30,7 @@ def test_defaults_give_a_working_laptop_install(env, tmp_path):
     assert settings.action_server_url == "http://127.0.0.1:5055/webhook"
     assert settings.action_host == "127.0.0.1"
     assert settings.restart_limit_per_minute == 5
+    assert (settings.helpdesk_workers, settings.helpdesk_threads) == (1, 8)
     assert settings.profile == "local"
     assert settings.log_level == "INFO"
     assert settings.log_dir == var / "log"
@@ -55,6 +56,8 @@ def test_every_variable_is_read(tmp_path):
         "RASA_PORT": "6005",
         "ACTION_PORT": "6055",
         "HELPDESK_PORT": " 9000 ",
+        "HELPDESK_WORKERS": "3",
+        "HELPDESK_THREADS": "16",
         "DATABASE_URL": "postgresql://effortless:pw@db.internal:5432/effortless",
         "TRACKER_STORE_URL": "postgresql://rasa:pw2@db.internal/tracker",
         "LOCK_STORE_URL": "redis://cache:6379/2",
@@ -97,6 +100,7 @@ def test_every_variable_is_read(tmp_path):
     assert settings.var_dir == (tmp_path / "elsewhere").resolve()
     assert (settings.host, settings.action_host) == ("0.0.0.0", "10.0.0.7")
     assert (settings.rasa_port, settings.action_port, settings.helpdesk_port) == (6005, 6055, 9000)
+    assert (settings.helpdesk_workers, settings.helpdesk_threads) == (3, 16)
     assert settings.database_url == env["DATABASE_URL"]
     assert settings.tracker_store_url == env["TRACKER_STORE_URL"]
     assert settings.lock_store_url == env["LOCK_STORE_URL"]
@@ -204,6 +208,9 @@ def test_cookie_secure_accepts_the_usual_spellings(env, value, expected):
     ("RESTART_LIMIT_PER_MINUTE", "-1"),
     ("RESTART_LIMIT_PER_MINUTE", "61"),
     ("RESTART_LIMIT_PER_MINUTE", "often"),
+    ("HELPDESK_THREADS", "0"),
+    ("HELPDESK_THREADS", "257"),
+    ("HELPDESK_THREADS", "many"),
 ])
 def test_unusable_values_are_refused_naming_the_variable(env, variable, value):
     with pytest.raises(SettingsError) as error:
