@@ -223,8 +223,9 @@ class Settings(BaseSettings):
         "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
     helpdesk_threads: ThreadCount = _setting(
         "HELPDESK_THREADS", 8,
-        "requests each helpdesk process works on at once in worker threads (the rest wait their turn); more add "
-        "contention for the interpreter and the database, not throughput (see "
+        "worker threads of each helpdesk process for the sync routes' work (database, authentication, responses); "
+        "more add contention for the interpreter and SQLite's one writer, not throughput; what waits on Rasa, the "
+        "action server or Zendesk has threads of its own (see "
         "[Helpdesk: claim and reply latency](benchmarks.md#helpdesk-claim-and-reply-latency))")
     profile: Annotated[str, AfterValidator(_one_of(PROFILES))] = _setting(
         "EFFORTLESS_PROFILE", "local", "`production` uses `endpoints.production.yml` (Redis lock store)")

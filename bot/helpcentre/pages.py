@@ -34,6 +34,7 @@ from bot.helpcentre.markdown import render
 from bot.helpcentre.search import SearchUnavailable, search_kb
 from bot.helpcentre.texts import LANGUAGE_NAMES, LANGUAGE_NAMES_IN, category_name, texts_for
 from bot.helpdesk.auth import SessionReleasingRoute, db_session
+from bot.helpdesk.http import OutboundThreads
 from bot.kb.files import Fingerprint, kb_fingerprint
 from bot.kb.loader import Article, KbLoadError, load_articles
 from bot.kb.query_log import HELP_CENTRE, record_query
@@ -53,16 +54,18 @@ NO_STORE = "no-store"
 CSS_CACHE = "public, max-age=31536000, immutable"  # its URL carries the file's hash
 VOTE_COOKIE_PREFIX = "help-voted-"
 VOTE_MEMORY_S = 24 * 3600
+SEARCH_THREADS = 4  # searches waiting on the action server at once, per helpdesk process; more wait their turn
 FEEDBACK_ANSWERS = {"yes": True, "no": False}
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffd\ufeff\u200b]+")
 
 
 class HelpCentre:
     """What the help centre keeps per app: the articles (read on first use, never at start-up, and again
-    when the files change) and the HTTP session for searches on the action server."""
+    when the files change), the HTTP session for searches on the action server and the threads they wait in."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.search_threads = OutboundThreads(SEARCH_THREADS, "help-centre-search")
         self._read: tuple[Catalogue, str] | None = None
         self._fingerprint: Fingerprint | None = None
         self._lock = threading.Lock()
@@ -194,8 +197,13 @@ def home(language: str, request: Request, db: Session = Depends(db_session)):
 
 
 @router.get("/help/{language}/search")
-def search(language: str, request: Request, q: str | None = None, db: Session = Depends(db_session)):
-    """Ranked articles for ``q`` from the bot's own engine, or an honest "no article" with the ways on."""
+async def search(language: str, request: Request, q: str | None = None, db: Session = Depends(db_session)):
+    """Ranked articles for ``q`` from the bot's own engine, or an honest "no article" with the ways on. Made in
+    the help centre's own threads: a slow action server holds those, never the ones agents' requests need."""
+    return await _help_centre(request).search_threads.run(_search_page, language, request, q, db)
+
+
+def _search_page(language: str, request: Request, q: str | None, db: Session) -> HTMLResponse:
     if language not in SUPPORTED_LANGUAGES:
         return not_found(request)
     texts = texts_for(language)

@@ -14,19 +14,18 @@ one: the pipe's other end closes. ``DELIVERY_PROCESS=false`` delivers in the req
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
 from bot.db import make_engine, make_session_factory
+from bot.helpdesk.http import OutboundThreads
 from bot.helpdesk.rasa_bridge import DELIVERY_WORKERS, RETRY_INTERVAL_S, LeasedLine, RasaBridge
 from bot.logging_setup import configure
 from bot.settings import Settings
@@ -151,34 +150,6 @@ def _deliver_logged(bridge: RasaBridge, ticket_id: int) -> None:
         log.exception("delivering ticket %s's lines failed; the next sweep retries", ticket_id)
 
 
-class DeliveryThreads:
-    """Threads of their own for the lines a request's process delivers after the response: a Rasa that
-    answers slowly then holds these, not the pool the agents' requests need (``HELPDESK_THREADS``)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def after_response(self, background: BackgroundTasks, deliver: Callable[..., object], *args: object) -> None:
-        background.add_task(self._run, deliver, *args)
-
-    async def _run(self, deliver: Callable[..., object], *args: object) -> None:
-        await asyncio.wrap_future(self._executor().submit(deliver, *args))
-
-    def _executor(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=DELIVERY_WORKERS, thread_name_prefix="delivery")
-            return self._pool
-
-    def stop(self) -> None:
-        """Wait for the deliveries under way; a later one starts new threads."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
-
-
 class Deliveries:
     """How a request gets its ticket's new lines sent: through the :class:`DeliveryProcess`, or with
     ``DELIVERY_PROCESS=false`` in the request's own process right after the response."""
@@ -186,7 +157,7 @@ class Deliveries:
     def __init__(self, settings: Settings, bridge: RasaBridge):
         self._bridge = bridge
         self.process = DeliveryProcess(settings) if settings.delivery_process else None
-        self._threads = DeliveryThreads()
+        self.threads = OutboundThreads(DELIVERY_WORKERS, "delivery")
 
     def start(self) -> None:
         if self.process is not None:
@@ -195,11 +166,11 @@ class Deliveries:
     def stop(self) -> None:
         if self.process is not None:
             self.process.stop()
-        self._threads.stop()
+        self.threads.stop()
 
     def after_response(self, ticket_id: int, background: BackgroundTasks) -> None:
         if self.process is None:
-            self._threads.after_response(background, self._bridge.deliver_ticket, ticket_id)
+            self.threads.after_response(background, self._bridge.deliver_ticket, ticket_id)
         else:
             self.process.deliver(ticket_id)
 
@@ -207,7 +178,7 @@ class Deliveries:
         """What one request that adds a line for the customer's chat passes as the ticket function's
         ``before_commit``, then asks to deliver after its response."""
         if self.process is None:
-            return RequestDelivery(self._bridge, None, self._threads)
+            return RequestDelivery(self._bridge, None, self.threads)
         return RequestDelivery(None, self.process, None)
 
     def sweep(self) -> None:
@@ -225,7 +196,7 @@ class RequestDelivery:
     single writer bounds how many tickets agents can work, the line then costs one write transaction (the
     record of its try) instead of two. The delivery process (``process`` given) takes its lease itself."""
 
-    def __init__(self, bridge: RasaBridge | None, process: DeliveryProcess | None, threads: DeliveryThreads | None):
+    def __init__(self, bridge: RasaBridge | None, process: DeliveryProcess | None, threads: OutboundThreads | None):
         self._bridge = bridge
         self._process = process
         self._threads = threads

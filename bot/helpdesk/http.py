@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import http.client
 import json as jsonlib
@@ -12,11 +13,15 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 import requests
+
+if TYPE_CHECKING:
+    from starlette.background import BackgroundTasks
 
 # Worth retrying: the server is overloaded, restarting or timed out.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -40,6 +45,7 @@ class HttpAnswer(Protocol):
 
 AnswerT_co = TypeVar("AnswerT_co", bound=HttpAnswer, covariant=True)
 AnswerT = TypeVar("AnswerT", bound=HttpAnswer)
+ResultT = TypeVar("ResultT")
 
 
 class Transport(Protocol[AnswerT_co]):
@@ -214,3 +220,34 @@ def error_detail(response: HttpAnswer) -> str:
             if body.get(key):
                 return str(body[key])[:500]
     return str(body)[:200]
+
+
+class OutboundThreads:
+    """Threads of their own for work that waits on another service (Rasa, the action server, Zendesk): however
+    slowly that service answers, it holds these, never the pool that runs the agents' requests
+    (``HELPDESK_THREADS``). Work beyond ``workers`` waits its turn. Thread-safe, and usable from any event loop."""
+
+    def __init__(self, workers: int, name: str):
+        self._workers = workers
+        self._name = name
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def run(self, work: Callable[..., ResultT], *args: Any) -> ResultT:
+        """``work(*args)`` in one of these threads; its result, or its exception."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=self._name)
+            future = self._pool.submit(work, *args)  # under the lock: :meth:`stop` cannot come in between
+        return await asyncio.wrap_future(future)
+
+    def after_response(self, background: BackgroundTasks, work: Callable[..., object], *args: Any) -> None:
+        """Run ``work(*args)`` here once the response has gone out."""
+        background.add_task(self.run, work, *args)
+
+    def stop(self) -> None:
+        """Wait for the work under way; work asked for later starts new threads."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)

@@ -42,7 +42,8 @@ async def zendesk_webhook(request: Request, background: BackgroundTasks):
     )
     ticket_id = ticket_id_from_body(body)
     await run_in_threadpool(zendesk.note_change, ticket_id)
-    background.add_task(zendesk.sync, ticket_id)  # answer Zendesk now; its webhook has a short timeout
+    # Answer Zendesk now (its webhook has a short timeout); the sync reads Zendesk and writes to the chat.
+    request.app.state.deliveries.threads.after_response(background, zendesk.sync, ticket_id)
     return {"status": "accepted", "ticket_id": ticket_id}
 
 

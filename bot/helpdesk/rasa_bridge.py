@@ -171,8 +171,9 @@ class RasaBridge:
         self._session_factory = session_factory
         self._redact = Redactor([settings.rasa_token])
         self._keep_alive = HttpClientKeepAlive()
-        # One look at the conversation and one send per hold (see _send), and a margin.
-        self._lease_length = timedelta(seconds=2 * worst_call_s(self._timeout, 0) + 10)
+        # A try of a line at the worst: one look at the conversation and one send (see _send).
+        self._try_time = timedelta(seconds=2 * worst_call_s(self._timeout, 0))
+        self._lease_length = self._try_time + timedelta(seconds=10)  # and a margin
 
     def trigger_intent(self, conversation_id: str, intent: str, entities: dict) -> None:
         """One external intent, with timeout and retries; raises :class:`DeliveryFailed` (token masked)."""
@@ -225,7 +226,12 @@ class RasaBridge:
 
     def deliver_leased(self, leased: LeasedLine) -> bool:
         """Deliver from a line :meth:`lease_due_line` leased in a transaction that has committed since;
-        False when one must wait for a later attempt."""
+        False when one must wait for a later attempt. A line that waited its turn until its lease has no time
+        left for a try (deliveries queued behind a slow Rasa) is left to the next sweep: sent now, it could
+        reach the chat after the sweep took the lease again and sent it too."""
+        if leased.lease.until is not None and utcnow() + self._try_time >= leased.lease.until:
+            self._release_lease(leased.lease)
+            return False
         try:
             return self._deliver_while_leased(leased.lease, leased.line)
         except BaseException:

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     external_backend = make_backend(settings, session_factory) if settings.ticket_backend != "builtin" else None
     drainer = EscalationDrainer(settings, session_factory, bridge, policy, external_backend)
+    help_centre = HelpCentre(settings)  # its KB index is built on the first help-centre request
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with suppress(asyncio.CancelledError):
                     await task
             await run_in_threadpool(deliveries.stop)
+            await run_in_threadpool(help_centre.search_threads.stop)
             engine.dispose()
 
     app = FastAPI(
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bridge = bridge
     app.state.deliveries = deliveries
     app.state.zendesk_sync = zendesk_sync
-    app.state.help_centre = HelpCentre(settings)  # its KB index is built on the first help-centre request
+    app.state.help_centre = help_centre
 
     # FastAPI's decorator form: Starlette's add_exception_handler is typed for handlers of any Exception.
     app.exception_handler(HelpdeskError)(_helpdesk_error)
@@ -216,19 +218,20 @@ async def _redeliver_forever(
 ) -> None:
     """Every few seconds, create the tickets of escalations the action server could not hand over,
     deliver the chat lines that are due (or see that the delivery process doing so still runs), and bring
-    Zendesk tickets not yet in the chat to it; now and then prune old events."""
+    Zendesk tickets not yet in the chat to it; now and then prune old events. In asyncio's threads, like the
+    e-mail and retention loops: waiting on Rasa or Zendesk, they hold none of the agents' request threads."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
-            await run_in_threadpool(drainer.drain_due)
-            await run_in_threadpool(deliveries.sweep)
+            await asyncio.to_thread(drainer.drain_due)
+            await asyncio.to_thread(deliveries.sweep)
             if zendesk_sync is not None:
-                await run_in_threadpool(zendesk_sync.sync_pending)
+                await asyncio.to_thread(zendesk_sync.sync_pending)
             if loop.time() - last_prune >= PRUNE_EVERY_S:
                 last_prune = loop.time()
-                await run_in_threadpool(_prune, session_factory)
+                await asyncio.to_thread(_prune, session_factory)
         except Exception:  # keep retrying whatever went wrong this round; the log says what
             log.exception("re-delivering agent messages failed; will retry")
 

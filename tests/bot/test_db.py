@@ -7,13 +7,13 @@ import fcntl
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, registry
 
 from bot.db import WRITER_LOCK_SUFFIX, keep_as_loaded, make_engine, make_session_factory, session_scope
 
@@ -25,7 +25,7 @@ WRITES_EACH = 25
 
 
 @pytest.fixture
-def engine(tmp_path) -> Engine:
+def engine(tmp_path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
     metadata.create_all(engine)
     with engine.begin() as connection:
@@ -182,6 +182,13 @@ class Note:
 registry().map_imperatively(Note, notes)
 
 
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session whose transactions each test ends itself."""
+    with make_session_factory(engine)() as session:
+        yield session
+
+
 def _insert_kept(session, note_id=1, body="hello") -> Note:
     session.execute(insert(notes).values(id=note_id, body=body))
     note = Note(note_id, body)
@@ -210,28 +217,20 @@ def test_a_row_kept_as_loaded_is_neither_read_back_nor_written_again(engine):
         assert connection.execute(select(notes.c.body)).scalars().all() == ["hello"]  # inserted once
 
 
-def test_a_row_kept_as_loaded_whose_transaction_rolls_back_leaves_as_a_new_object(engine):
-    factory = make_session_factory(engine)
-    session = factory()
-    try:
-        note = _insert_kept(session)
-        session.rollback()
-        assert inspect(note).transient  # not a loaded row that is gone
-        assert note.body == "hello"
-        assert session.get(Note, 1) is None
-    finally:
-        session.close()
+def test_a_row_kept_as_loaded_whose_transaction_rolls_back_leaves_as_a_new_object(session):
+    note = _insert_kept(session)
+    session.rollback()
+
+    assert inspect(note).transient  # not a loaded row that is gone
+    assert note.body == "hello"
+    assert session.get(Note, 1) is None
 
 
-def test_a_committed_row_kept_as_loaded_stays_when_a_later_transaction_rolls_back(engine):
-    factory = make_session_factory(engine)
-    session = factory()
-    try:
-        note = _insert_kept(session)
-        session.commit()
-        session.execute(update(notes).values(body="changed"))
-        session.rollback()
-        assert inspect(note).persistent
-        assert session.get(Note, 1) is note
-    finally:
-        session.close()
+def test_a_committed_row_kept_as_loaded_stays_when_a_later_transaction_rolls_back(session):
+    note = _insert_kept(session)
+    session.commit()
+    session.execute(update(notes).values(body="changed"))
+    session.rollback()
+
+    assert inspect(note).persistent
+    assert session.get(Note, 1) is note

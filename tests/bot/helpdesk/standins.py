@@ -37,6 +37,24 @@ class StandIn:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._server: ThreadingHTTPServer | None = None
+        self.door = threading.Event()  # cleared: requests wait at it until it is set again (a service that hangs)
+        self.door.set()
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait at the closed :attr:`door`."""
+        return self._waiting
+
+    def _pass_the_door(self) -> None:
+        if self.door.is_set():
+            return
+        with self._waiting_lock:
+            self._waiting += 1
+        self.door.wait(60)
+        with self._waiting_lock:
+            self._waiting -= 1
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any) -> Reply:
         raise NotImplementedError
@@ -47,6 +65,7 @@ class StandIn:
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stand_in._pass_the_door()
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 body = json.loads(raw) if raw else None

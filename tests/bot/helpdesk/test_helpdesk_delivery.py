@@ -16,14 +16,14 @@ from bot.customers.identity import adjust_presence
 from bot.db import session_scope, utcnow
 from bot.email import notify
 from bot.helpdesk import accounts, events, rasa_bridge, tickets
-from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, RasaBridge
+from bot.helpdesk.rasa_bridge import MAX_UNANSWERED_ATTEMPTS, LeasedLine, RasaBridge
 from bot.helpdesk.schemas import TicketCreate
 from bot.helpdesk.shown_lines import LINE_ENTITY, shown_in
 from bot.helpdesk.ticket_rules import HelpdeskPolicy
 from bot.models import Agent, EmailMessage, Ticket, TicketMessage
 from bot.settings import load_settings
 from bot.web.app import create_app
-from tests.bot.helpdesk.conftest import RASA_TOKEN, Desk
+from tests.bot.helpdesk.conftest import RASA_TOKEN, AgentLogin, Desk
 from tests.bot.helpdesk.standins import RasaStandIn, wait_until
 from tests.helpers.postgres import free_port
 from tests.helpers.sessions import in_session
@@ -114,17 +114,24 @@ def test_a_reply_takes_its_lines_delivery_lease_in_its_own_transaction(desk, ras
         assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
 
 
+def leased_line(desk: Desk, conversation_id: str, text: str) -> tuple[AgentLogin, int, LeasedLine]:
+    """A claimed ticket whose joining line reached the chat, then the agent's ``text`` written without a delivery
+    after it and leased as a request leases it: the agent, the ticket's id and the leased line."""
+    anna, ticket_id = claimed_ticket(desk, conversation_id)
+    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    with session_scope(desk.sessions) as session:
+        tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, anna.id), text=text)
+    with session_scope(desk.sessions) as session:
+        leased = desk.client.app.state.bridge.lease_due_line(session, ticket_id)
+    assert leased is not None
+    return anna, ticket_id, leased
+
+
 def test_a_try_whose_record_fails_lets_the_lease_go(desk, rasa, monkeypatch):
     """Recording a try lets the lease go in its first UPDATE; should that transaction fail later on, it is
     rolled back, and the lease is still let go at once rather than left to run out."""
-    anna, ticket_id = claimed_ticket(desk, "chat-record-fails")
-    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    _, ticket_id, leased = leased_line(desk, "chat-record-fails", "Recorded or not")
     bridge = desk.client.app.state.bridge
-    with session_scope(desk.sessions) as session:  # a line written without a delivery after it
-        tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, anna.id), text="Recorded or not")
-    with session_scope(desk.sessions) as session:
-        leased = bridge.lease_due_line(session, ticket_id)
-    assert leased is not None
 
     def fails(*_args, **_kwargs):
         raise RuntimeError("the database went away")
@@ -139,15 +146,8 @@ def test_a_try_whose_record_fails_lets_the_lease_go(desk, rasa, monkeypatch):
 def test_a_try_recorded_after_its_lease_ran_out_writes_nothing(desk, rasa):
     """Another worker took the ticket's lease meanwhile: this try's outcome is not written (no attempt, no
     event, no e-mail); the other worker sends the line and records it."""
-    anna, ticket_id = claimed_ticket(desk, "chat-lease-lost")
-    wait_until(lambda: line(desk, anna, ticket_id, "Anna joined the conversation")["delivered"], what="the claim's line")
+    _, ticket_id, leased = leased_line(desk, "chat-lease-lost", "Sent twice?")
     bridge = desk.client.app.state.bridge
-    with session_scope(desk.sessions) as session:  # a line written without a delivery after it
-        written = tickets.reply(session, ticket_id=ticket_id, agent=session.get_one(Agent, anna.id), text="Sent twice?")
-        written_id = written.id
-    with session_scope(desk.sessions) as session:
-        leased = bridge.lease_due_line(session, ticket_id)
-    assert leased is not None
     other_workers_lease = utcnow() + timedelta(minutes=5)
     with session_scope(desk.sessions) as session:
         session.execute(update(Ticket).where(Ticket.id == ticket_id).values(delivery_lease_until=other_workers_lease))
@@ -156,10 +156,31 @@ def test_a_try_recorded_after_its_lease_ran_out_writes_nothing(desk, rasa):
     assert bridge.deliver_leased(leased) is True  # sent, but nothing left for this worker to do
 
     with session_scope(desk.sessions) as session:
-        message = session.get_one(TicketMessage, written_id)
+        message = session.get_one(TicketMessage, leased.line.id)
         assert (message.delivered, message.delivery_attempts, message.reached) == (False, 0, None)
         assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is not None
         assert [e.kind for e in events.events_after(session, after_id=last_event)] == []
+
+
+def test_a_line_that_waited_in_line_until_its_lease_had_no_time_left_is_left_to_the_sweep(desk, rasa):
+    """Deliveries queued behind a slow Rasa: a leased line whose lease no longer covers a try is not sent (the
+    sweep could take the lease once it ran out and send the line too); the lease is let go, and the sweep
+    sends the line, once."""
+    anna, ticket_id, leased = leased_line(desk, "chat-waited", "Waited its turn")
+    bridge = desk.client.app.state.bridge
+    almost_over = utcnow() + timedelta(seconds=1)  # as if it had waited for most of its lease
+    with session_scope(desk.sessions) as session:
+        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(delivery_lease_until=almost_over))
+    leased.lease.until = almost_over
+
+    assert bridge.deliver_leased(leased) is False
+    assert rasa.intents("chat-waited") == ["EXTERNAL_agent_joined"]
+    with session_scope(desk.sessions) as session:
+        assert session.execute(select(Ticket.delivery_lease_until).where(Ticket.id == ticket_id)).scalar() is None
+
+    bridge.deliver_pending()
+    assert rasa.intents("chat-waited") == ["EXTERNAL_agent_joined", "EXTERNAL_agent_message"]
+    assert line(desk, anna, ticket_id, "Waited its turn")["delivered"]
 
 
 def test_a_namespaced_conversation_id_reaches_that_conversation(desk, rasa):

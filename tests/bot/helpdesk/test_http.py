@@ -3,6 +3,7 @@ connections the deliveries to Rasa use."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import time
@@ -11,7 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from bot.benchmarks.helpdesk import AcceptingRasa
-from bot.helpdesk.http import HttpClientKeepAlive, KeepAlive, ServiceUnavailable, request_with_retries
+from bot.helpdesk.http import (
+    HttpClientKeepAlive,
+    KeepAlive,
+    OutboundThreads,
+    ServiceUnavailable,
+    request_with_retries,
+)
 from tests.bot.helpdesk.standins import RasaStandIn, StandIn
 
 TRANSPORTS = [pytest.param(KeepAlive, id="requests"), pytest.param(HttpClientKeepAlive, id="http.client")]
@@ -160,3 +167,15 @@ def test_each_thread_has_its_own_connection(rasa):
         thread.join()
 
     assert (rasa.count, rasa.connections) == (9, 3)
+
+
+def test_outbound_threads_give_back_results_and_errors_from_any_event_loop_and_start_again_after_a_stop():
+    threads = OutboundThreads(2, "outbound-test")
+
+    assert asyncio.run(threads.run(lambda: threading.current_thread().name)).startswith("outbound-test")
+    assert asyncio.run(threads.run(divmod, 7, 2)) == (3, 1)  # another event loop, the same threads
+    with pytest.raises(ValueError, match="invalid literal"):
+        asyncio.run(threads.run(int, "seven"))
+    threads.stop()
+    assert asyncio.run(threads.run(divmod, 9, 4)) == (2, 1)
+    threads.stop()
