@@ -24,9 +24,9 @@ import requests
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import utcnow
+from bot.db import session_scope, utcnow
 from bot.helpcentre import catalogue
 from bot.helpcentre import templates as t
 from bot.helpcentre.catalogue import Catalogue
@@ -197,21 +197,23 @@ def home(language: str, request: Request, db: Session = Depends(db_session)):
 
 
 @router.get("/help/{language}/search")
-async def search(language: str, request: Request, q: str | None = None, db: Session = Depends(db_session)):
-    """Ranked articles for ``q`` from the bot's own engine, or an honest "no article" with the ways on. Made in
-    the help centre's own threads: a slow action server holds those, never the ones agents' requests need."""
-    return await _help_centre(request).search_threads.run(_search_page, language, request, q, db)
-
-
-def _search_page(language: str, request: Request, q: str | None, db: Session) -> HTMLResponse:
+async def search(language: str, request: Request, q: str | None = None):
+    """Ranked articles for ``q`` from the bot's own engine, or an honest "no article" with the ways on. The
+    search waits on the action server in the help centre's own threads: a slow action server holds those,
+    never the ones agents' requests need; the pages that need no search are answered at once."""
     if language not in SUPPORTED_LANGUAGES:
         return not_found(request)
     texts = texts_for(language)
-    settings = request.app.state.settings
-    question, shortened = clean_query(q or "", settings.max_message_chars)
+    question, shortened = clean_query(q or "", request.app.state.settings.max_message_chars)
     if not question:
         return _page(request, language, texts.search_label, f"<h1>{escape(texts.search_label)}</h1>"
                      f"<p>{escape(texts.empty_query)}</p>")
+    return await _help_centre(request).search_threads.run(_search_page, language, request, question, shortened)
+
+
+def _search_page(language: str, request: Request, question: str, shortened: bool) -> HTMLResponse:
+    texts = texts_for(language)
+    settings = request.app.state.settings
     help_centre = _help_centre(request)
     knowledge_base, _ = help_centre.knowledge_base()
     try:
@@ -220,7 +222,7 @@ def _search_page(language: str, request: Request, q: str | None, db: Session) ->
         return _page(request, language, texts.search_label, f"<h1>{escape(texts.search_label)}</h1>"
                      f'<p class="notice">{escape(texts.search_unavailable)}</p>'
                      f"{t.still_need_help(language, question)}", query=question, status_code=503)
-    _log_search(db, question, language, result.decision, result.top)
+    _log_search(request.app.state.session_factory, question, language, result.decision, result.top)
     minimum = DecisionPolicy().offer_min
     found = [
         article for article in (
@@ -262,18 +264,18 @@ def _result_list(articles: list[Article], language: str) -> str:
     return f'<ol class="articles results">{"".join(items)}</ol>'
 
 
-def _log_search(db: Session, question: str, language: str, decision: str, top) -> None:
-    """One ``kb_queries`` row per search; a database problem costs the log entry, not the reader's results."""
+def _log_search(sessions: sessionmaker, question: str, language: str, decision: str, top) -> None:
+    """One ``kb_queries`` row per search, in a session of its own (the search's thread, not the request's);
+    a database problem costs the log entry, not the reader's results."""
     try:
-        record_query(
-            db, conversation_id=HELP_CENTRE, channel=HELP_CENTRE, question=question,
-            language=language, outcome=decision,
-            article_id=top.article_id if top is not None and decision == "answer" else None,
-            score=top.score if top is not None else None,
-        )
-        db.commit()
+        with session_scope(sessions) as db:
+            record_query(
+                db, conversation_id=HELP_CENTRE, channel=HELP_CENTRE, question=question,
+                language=language, outcome=decision,
+                article_id=top.article_id if top is not None and decision == "answer" else None,
+                score=top.score if top is not None else None,
+            )
     except SQLAlchemyError:
-        db.rollback()
         log.exception("help centre: could not log the search")
 
 

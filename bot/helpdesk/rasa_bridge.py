@@ -222,16 +222,19 @@ class RasaBridge:
             leased = self.lease_due_line(session, ticket_id)
         if leased is None:
             return True  # nothing due, or another worker holds the ticket and will see every line
-        return self.deliver_leased(leased)
+        return self._deliver_from(leased)
 
     def deliver_leased(self, leased: LeasedLine) -> bool:
-        """Deliver from a line :meth:`lease_due_line` leased in a transaction that has committed since;
-        False when one must wait for a later attempt. A line that waited its turn until its lease has no time
-        left for a try (deliveries queued behind a slow Rasa) is left to the next sweep: sent now, it could
-        reach the chat after the sweep took the lease again and sent it too."""
+        """Deliver from a line a request leased (:meth:`lease_due_line`) in its transaction, which has committed
+        since; False when one must wait for a later attempt. A line that waited its turn after the response until
+        its lease has no time left for a try (deliveries queued behind a slow Rasa) is left to the next sweep:
+        sent now, it could reach the chat after the sweep took the lease again and sent it too."""
         if leased.lease.until is not None and utcnow() + self._try_time >= leased.lease.until:
             self._release_lease(leased.lease)
             return False
+        return self._deliver_from(leased)
+
+    def _deliver_from(self, leased: LeasedLine) -> bool:
         try:
             return self._deliver_while_leased(leased.lease, leased.line)
         except BaseException:

@@ -15,10 +15,11 @@ import html
 import json
 import logging
 import re
+from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -218,20 +219,25 @@ async def _redeliver_forever(
 ) -> None:
     """Every few seconds, create the tickets of escalations the action server could not hand over,
     deliver the chat lines that are due (or see that the delivery process doing so still runs), and bring
-    Zendesk tickets not yet in the chat to it; now and then prune old events. In asyncio's threads, like the
-    e-mail and retention loops: waiting on Rasa or Zendesk, they hold none of the agents' request threads."""
+    Zendesk tickets not yet in the chat to it; now and then prune old events. In a thread of its own: waiting
+    on Rasa or Zendesk, it holds none of the agents' request threads; stopped, it finishes the step under way."""
     last_prune = 0.0
     loop = asyncio.get_running_loop()
+    own_thread = CapacityLimiter(1)
+
+    async def step(work: Callable[..., object], *args: object) -> None:
+        await to_thread.run_sync(work, *args, limiter=own_thread)
+
     while True:
         await asyncio.sleep(RETRY_INTERVAL_S)
         try:
-            await asyncio.to_thread(drainer.drain_due)
-            await asyncio.to_thread(deliveries.sweep)
+            await step(drainer.drain_due)
+            await step(deliveries.sweep)
             if zendesk_sync is not None:
-                await asyncio.to_thread(zendesk_sync.sync_pending)
+                await step(zendesk_sync.sync_pending)
             if loop.time() - last_prune >= PRUNE_EVERY_S:
                 last_prune = loop.time()
-                await asyncio.to_thread(_prune, session_factory)
+                await step(_prune, session_factory)
         except Exception:  # keep retrying whatever went wrong this round; the log says what
             log.exception("re-delivering agent messages failed; will retry")
 

@@ -71,4 +71,5 @@ def help_site(settings_env: dict, tmp_path: Path, search_server: Service) -> Ite
     migrate(settings)
     app = create_app(settings)
     yield HelpSite(TestClient(app), app.state.session_factory, kb_dir)  # no lifespan: no background loops
+    app.state.help_centre.search_threads.stop()
     app.state.engine.dispose()

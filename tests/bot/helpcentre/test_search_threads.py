@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bot.db import migrate
+from bot.helpcentre import search as search_module
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.bot.helpcentre.conftest import ACTION_SERVER_TOKEN, write_help_kb
@@ -22,7 +23,8 @@ class UnavailableSearch(StandIn):
         return 503, {"error": "the stand-in's index is not ready"}
 
 
-def test_searches_held_by_a_hanging_action_server_hold_up_no_other_page(settings_env, tmp_path):
+def test_searches_held_by_a_hanging_action_server_hold_up_no_other_page(settings_env, tmp_path, monkeypatch):
+    monkeypatch.setattr(search_module, "SEARCH_TIMEOUT_S", 60.0)  # held at the door, not given up on
     search = UnavailableSearch().start()
     settings = load_settings({
         **settings_env, "KB_DIR": str(write_help_kb(tmp_path / "kb")), "KB_EMBEDDING_MODEL": "",
