@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -161,23 +162,41 @@ def _phrase_pattern(phrase: str) -> str:
 
 
 def _any_of(phrases: Iterable[str]) -> str:
-    """One pattern for whichever of the phrases comes first, their variants spelled out (a flat alternation
-    is faster for ``re`` than nested ones)."""
-    return _alternation(pattern for phrase in phrases for pattern in _spelled_patterns(phrase))
+    """One pattern for whichever of the phrases comes first, their variants spelled out and shared as a trie:
+    at every word start ``re`` tries an alternation's branches one by one, so 900 flat branches cost 1.4 ms on a
+    110-character message, where branches that share their first letters share one test."""
+    by_prefix: dict[str, list[tuple[str, str]]] = {}
+    for phrase in phrases:
+        for spelled in _spelled_out(phrase):
+            wanted = normalise(spelled)
+            by_prefix.setdefault(_attached_prefix(wanted), []).append((wanted, _ending(spelled)))
+    return r"(?<!\w)" + _alternation(prefix + _trie(spellings) for prefix, spellings in by_prefix.items())
+
+
+def _trie(spellings: list[tuple[str, str]]) -> str:
+    """The spellings (text, what may follow it) as nested groups, one branch per next letter."""
+    root: dict[str | None, Any] = {}
+    for text, ending in spellings:
+        node = root
+        for letter in text:
+            node = node.setdefault(letter, {})
+        node.setdefault(None, set()).add(ending)
+    return _node_pattern(root)
+
+
+def _node_pattern(node: dict[str | None, Any]) -> str:
+    branches = [re.escape(letter) + _node_pattern(child) for letter, child in node.items() if letter is not None]
+    branches += sorted(node.get(None, ()))
+    return branches[0] if len(branches) == 1 else _alternation(branches)
 
 
 def _alternation(patterns: Iterable[str]) -> str:
     return "(?:" + "|".join(patterns) + ")"
 
 
-def _spelled_patterns(phrase: str) -> list[str]:
-    return [_spelled_pattern(spelled) for spelled in _spelled_out(phrase)]
-
-
-def _spelled_pattern(spelled: str) -> str:
-    wanted = normalise(spelled)
-    ending = r"\w*" if spelled.endswith("*") else r"(?!\w)"
-    return rf"(?<!\w){_attached_prefix(wanted)}{re.escape(wanted)}{ending}"
+def _ending(spelled: str) -> str:
+    """What may follow a phrase: with ``*`` any ending, else the word ends."""
+    return r"\w*" if spelled.endswith("*") else r"(?!\w)"
 
 
 _VARIANTS = re.compile(r"\{([^{}]*)\}")
@@ -192,17 +211,12 @@ def _spelled_out(phrase: str) -> tuple[str, ...]:
     return tuple(spelled for variant in group.group(1).split(",") for spelled in _spelled_out(head + variant + tail))
 
 
-def _contains_phrase(normalised_text: str, phrase: str) -> bool:
-    return re.search(_phrase_pattern(phrase), normalised_text) is not None
-
-
 @functools.lru_cache(maxsize=1)
 def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
     """All the phrases in one pattern, and each on its own, compiled once: about 250 patterns would not
     stay in ``re``'s cache, and compiling them again for every question cost 2.5 ms of the action server."""
-    spelled = [(phrase, _spelled_patterns(phrase)) for phrase in phrases]
-    each = tuple((phrase, re.compile(_alternation(patterns))) for phrase, patterns in spelled)
-    return re.compile(_alternation(pattern for _, patterns in spelled for pattern in patterns)), each
+    each = tuple((phrase, re.compile(_phrase_pattern(phrase))) for phrase in phrases)
+    return re.compile(_any_of(phrases)), each
 
 
 @functools.lru_cache(maxsize=1)
@@ -275,6 +289,11 @@ class Topic:
     name: str
     phrases: Sequence[str]
 
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Any of the phrases, compiled once for each version of the topic file."""
+        return re.compile(_any_of(self.phrases))
+
 
 class TopicFileError(ValueError):
     """The always-human topic file cannot be used; the message names the file and the problem."""
@@ -307,7 +326,7 @@ def matching_topic(text: str, topics: Iterable[Topic]) -> str | None:
     """The first always-human topic whose phrase occurs in ``text``, or None."""
     normalised = normalise(text)
     for topic in topics:
-        if any(_contains_phrase(normalised, phrase) for phrase in topic.phrases):
+        if topic.pattern.search(normalised) is not None:
             return topic.name
     return None
 

@@ -155,7 +155,7 @@ class Deliveries:
     ``DELIVERY_PROCESS=false`` in the request's own process right after the response."""
 
     def __init__(self, settings: Settings, bridge: RasaBridge):
-        self._bridge = bridge
+        self.bridge = bridge
         self.process = DeliveryProcess(settings) if settings.delivery_process else None
         self.threads = OutboundThreads(DELIVERY_WORKERS, "delivery")
 
@@ -170,48 +170,46 @@ class Deliveries:
 
     def after_response(self, ticket_id: int, background: BackgroundTasks) -> None:
         if self.process is None:
-            self.threads.after_response(background, self._bridge.deliver_ticket, ticket_id)
+            self.threads.after_response(background, self.bridge.deliver_ticket, ticket_id)
         else:
             self.process.deliver(ticket_id)
 
     def for_request(self) -> RequestDelivery:
         """What one request that adds a line for the customer's chat passes as the ticket function's
         ``before_commit``, then asks to deliver after its response."""
-        if self.process is None:
-            return RequestDelivery(self._bridge, None, self.threads)
-        return RequestDelivery(None, self.process, None)
+        return RequestDelivery(self)
 
     def sweep(self) -> None:
         """Every :data:`RETRY_INTERVAL_S` from the helpdesk's retry loop: deliver the lines due for a retry,
         or see that the delivery process, which does that itself, still runs."""
         if self.process is None:
-            self._bridge.deliver_pending()
+            self.bridge.deliver_pending()
         else:
             self.process.ensure_running()
 
 
 class RequestDelivery:
-    """One request's line, delivered after its response. Delivering in this process (``bridge`` given), the
+    """One request's line, delivered after its response. Delivering in this process (no delivery process), the
     request's own transaction takes the delivery lease (:meth:`RasaBridge.lease_due_line`): on SQLite, whose
     single writer bounds how many tickets agents can work, the line then costs one write transaction (the
-    record of its try) instead of two. The delivery process (``process`` given) takes its lease itself."""
+    record of its try) instead of two. The delivery process takes its lease itself."""
 
-    def __init__(self, bridge: RasaBridge | None, process: DeliveryProcess | None, threads: OutboundThreads | None):
-        self._bridge = bridge
-        self._process = process
-        self._threads = threads
+    def __init__(self, deliveries: Deliveries):
+        self._deliveries = deliveries
         self._ticket_id: int | None = None
         self._leased: LeasedLine | None = None
 
     def before_commit(self, session: Session, ticket_id: int) -> None:
         self._ticket_id = ticket_id
-        if self._bridge is not None:
-            self._leased = self._bridge.lease_due_line(session, ticket_id)
+        if self._deliveries.process is None:
+            self._leased = self._deliveries.bridge.lease_due_line(session, ticket_id)
 
     def after_response(self, background: BackgroundTasks) -> None:
         """Deliver the leased line and those after it. Without a lease nothing is due, or another worker
         holds the ticket and sends the line after its own."""
-        if self._process is not None and self._ticket_id is not None:
-            self._process.deliver(self._ticket_id)
-        elif self._bridge is not None and self._threads is not None and self._leased is not None:
-            self._threads.after_response(background, self._bridge.deliver_leased, self._leased)
+        deliveries = self._deliveries
+        if deliveries.process is not None:
+            if self._ticket_id is not None:
+                deliveries.process.deliver(self._ticket_id)
+        elif self._leased is not None:
+            deliveries.threads.after_response(background, deliveries.bridge.deliver_leased, self._leased)

@@ -7,6 +7,7 @@ import yaml
 
 from bot.benchmarks.routing import COMPLAINTS, load_message_sets
 from bot.escalation.triggers import (
+    Topic,
     TopicFileError,
     always_human_topic,
     asks_for_a_person,
@@ -345,6 +346,30 @@ def test_normalise_folds_case_accents_and_punctuation():
 ])
 def test_shipped_topics_match_in_every_language(shipped_topics, text, topic):
     assert matching_topic(text, shipped_topics) == topic
+
+
+# The phrases of a topic, or of the frustration and person lists, are one pattern whose phrases share their first
+# letters: each must still match as a phrase of its own would.
+ALIKE = Topic("money", ("refund", "refund request", "chargeback*", "one-off", "החזר", "استرداد", "vrácení peněz"))
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("I want a refund", "money"),  # the shorter of two phrases that begin alike
+    ("where is my refund request?", "money"),  # the longer
+    ("refunding takes long", None),  # without "*" the word ends where the phrase does
+    ("refunds", None),
+    ("a prefund", None),  # nor does it begin inside a word
+    ("two CHARGEBACKS", "money"),  # with "*" it goes on
+    ("a one off fee", "money"),  # punctuation inside a phrase is a space, as in the message
+    ("וההחזר לא הגיע", "money"),  # Hebrew prepositions and "the" attach to the word
+    ("والاسترداد", "money"),  # so do Arabic ones
+    ("brefund", None),  # a Latin phrase takes no attached letters
+    ("Vrácení peněz prosím", "money"),
+    ("vraceni penez", "money"),  # without diacritics
+    ("vrácení", None),  # half a phrase
+])
+def test_phrases_that_begin_alike_each_match_as_a_phrase_of_their_own(text, topic):
+    assert matching_topic(text, [ALIKE]) == topic
 
 
 @pytest.mark.parametrize("text", [

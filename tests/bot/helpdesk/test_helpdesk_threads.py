@@ -20,7 +20,7 @@ def settings_env(settings_env: dict) -> dict:
     return {**settings_env, "HELPDESK_THREADS": "2", "HTTP_TIMEOUT_S": "30"}
 
 
-def test_a_process_works_on_as_many_requests_at_once_as_the_setting_says(client):
+def test_a_process_has_as_many_worker_threads_as_the_setting_says(client):
     async def worker_threads() -> float:
         return to_thread.current_default_thread_limiter().total_tokens
 
