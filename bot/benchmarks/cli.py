@@ -17,13 +17,15 @@ from bot.settings import PROJECT_ROOT
 
 
 def stack_main(argv: list[str] | None = None) -> int:
-    """``python -m bot bench-stack [--messages N] [--handoff-rounds N] [--cold] [--train] [--conversations N
+    """``python -m bot bench-stack [--messages N] [--action-calls N] [--handoff-rounds N] [--cold] [--train] [--conversations N
     [--clients N]] [--json OUT]``."""
     from bot.benchmarks import stack
 
     parser = argparse.ArgumentParser(prog="python -m bot bench-stack", description=stack.__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--action-calls", type=int, default=300,
+                        help="replays of Rasa's request for the KB action, for each of two questions")
     parser.add_argument("--handoff-rounds", type=int, default=20)
     parser.add_argument("--cold", action="store_true", help="also time `make run` in a fresh clone (installs everything)")
     parser.add_argument("--train", action="store_true", help="also time a full `rasa train`")
@@ -32,10 +34,11 @@ def stack_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="customers talking at once for --conversations")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if args.messages < 1 or args.handoff_rounds < 1 or args.clients < 1 or args.conversations < 0:
-        parser.error("--messages, --handoff-rounds and --clients must be at least 1, --conversations at least 0")
+    if min(args.messages, args.action_calls, args.handoff_rounds, args.clients) < 1 or args.conversations < 0:
+        parser.error("--messages, --action-calls, --handoff-rounds and --clients must be at least 1, "
+                     "--conversations at least 0")
     results = stack.run_benchmark(args.messages, args.handoff_rounds, cold=args.cold, train=args.train,
-                                  conversations=args.conversations, clients=args.clients)
+                                  conversations=args.conversations, clients=args.clients, action_calls=args.action_calls)
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

@@ -1,6 +1,6 @@
 """Benchmark of the whole stack: start-up, training, memory, reply latency.
 
-``python -m bot bench-stack [--messages 200] [--cold] [--train] [--conversations N] [--json OUT]`` prints one
+``python -m bot bench-stack [--messages 200] [--action-calls 300] [--cold] [--train] [--conversations N] [--json OUT]`` prints one
 JSON object:
 
 - ``warm_start_s``: ``python -m bot run`` to "ready" with venvs and a model already there;
@@ -9,6 +9,8 @@ JSON object:
 - ``training_s`` (``--train``): ``rasa train`` of the current data with an empty training cache;
 - ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
 - ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time;
+- ``action_call_ms``: Rasa's own request for the KB action replayed to the action server ``--action-calls``
+  times for a short and a long question, a new conversation each time (:mod:`bot.benchmarks.action_call`);
 - ``handoff_ms``: during a live handoff, customer message → visible in the agent's ticket, and agent
   reply → in the customer's conversation (``--handoff-rounds`` of each);
 - ``conversations`` (``--conversations N``): ``python -m bot run`` as a user starts it, then N conversations
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import requests
 
+from bot.benchmarks.action_call import measure_action_calls
 from bot.benchmarks.load import online_agent
 from bot.benchmarks.processes import percentile, tree_rss_kb
 from bot.settings import PROJECT_ROOT, load_settings
@@ -163,7 +166,7 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
     return {"rounds": rounds, "customer_to_agent": summary(to_agent), "agent_to_customer": summary(to_customer)}
 
 
-def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str, object]:
+def measure_running(work: Path, messages: int, handoff_rounds: int, action_calls: int) -> dict[str, object]:
     env = _isolated_env(work / "running")
     with start_stack(env) as stack:
         rss_ready = {s.name: round(tree_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
@@ -176,8 +179,10 @@ def measure_running(work: Path, messages: int, handoff_rounds: int) -> dict[str,
                 response.raise_for_status()
                 latencies.append((time.perf_counter() - started) * 1000)
         rss_after = {s.name: round(tree_rss_kb(s.running.pid) / 1024) for s in stack.supervisor.services}
+        action_call = measure_action_calls(stack.settings, action_calls)
         handoff = measure_handoff(stack, env, handoff_rounds)
     return {
+        "action_call_ms": action_call,
         "handoff_ms": handoff,
         "rss_mb": {"ready": rss_ready, "after_messages": rss_after},
         "latency_ms": {"messages": messages, "p50": round(statistics.median(latencies), 1),
@@ -294,7 +299,7 @@ def measure_conversations(work: Path, conversations: int, clients: int) -> dict[
 
 
 def run_benchmark(messages: int, handoff_rounds: int, cold: bool = False, train: bool = False,
-                  conversations: int = 0, clients: int = 4) -> dict[str, object]:
+                  conversations: int = 0, clients: int = 4, action_calls: int = 300) -> dict[str, object]:
     """Every figure above as a JSON-ready dict; ``cold``, ``train`` and ``conversations`` add the slow ones."""
     results: dict[str, object] = {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="effortless-bench-") as tmp:
@@ -307,5 +312,5 @@ def run_benchmark(messages: int, handoff_rounds: int, cold: bool = False, train:
         if train:
             results["training_s"] = round(measure_training(work), 1)
         results["warm_start_s"] = round(measure_warm(work), 1)
-        results.update(measure_running(work, messages, handoff_rounds))
+        results.update(measure_running(work, messages, handoff_rounds, action_calls))
     return results
