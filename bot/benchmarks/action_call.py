@@ -8,6 +8,7 @@ static-vs-kb mode sends them) with a pause between calls as between a customer's
 """
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 import uuid
@@ -32,20 +33,24 @@ PAUSE_S = 0.015
 between a customer's turns."""
 
 
-class NotAKbTurn(RuntimeError):
-    """The question's turn did not run the KB action, so there is no request of Rasa's to replay."""
+class ActionCallError(RuntimeError):
+    """The KB action's call could not be measured: the question's turn did not run it, or a replay got no answer."""
 
 
 @dataclass(frozen=True)
 class KbActionRequest:
-    """Rasa's request for the KB action in the conversation ``sender_id``: its tracker as it was when the action ran."""
+    """Rasa's request for the KB action in the conversation ``sender_id``: its tracker as Rasa sent it (the
+    events and slots up to the action, which Rasa logs after the call), and Rasa's ``version``."""
 
     sender_id: str
     tracker: dict[str, Any]
+    version: str
 
     def body(self, sender_id: str) -> dict[str, Any]:
-        """The request for a conversation of its own (its first contact costs what a new customer's does)."""
-        return {"next_action": KB_ACTION, "sender_id": sender_id, "tracker": {**self.tracker, "sender_id": sender_id}}
+        """The request for a conversation of its own (its first contact costs what a new customer's does). No
+        domain: the endpoint's ``enable_selective_domain`` leaves it out of every call but the form validators'."""
+        return {"next_action": KB_ACTION, "sender_id": sender_id, "tracker": {**self.tracker, "sender_id": sender_id},
+                "version": self.version}
 
 
 def kb_action_request(settings: Settings, question: str, http: requests.Session) -> KbActionRequest:
@@ -53,15 +58,29 @@ def kb_action_request(settings: Settings, question: str, http: requests.Session)
     sender = f"rest:bench-action-{uuid.uuid4().hex[:8]}"
     http.post(f"{settings.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": question},
               timeout=30).raise_for_status()
-    answer = http.get(f"{settings.rasa_url}/conversations/{sender}/tracker", params={"token": settings.rasa_token},
-                      timeout=10)
-    answer.raise_for_status()
-    tracker = answer.json()
-    events = tracker["events"]
-    runs = [index for index, event in enumerate(events) if event.get("event") == "action" and event.get("name") == KB_ACTION]
+    events = _tracker(settings, sender, http)["events"]
+    runs = [index for index, event in enumerate(events) if _is_the_kb_action(event)]
     if not runs:
-        raise NotAKbTurn(f"{question!r} was not answered by {KB_ACTION}: nothing to replay")
-    return KbActionRequest(sender, {**tracker, "events": events[:runs[-1] + 1], "latest_action_name": KB_ACTION})
+        raise ActionCallError(f"{question!r} was not answered by {KB_ACTION}: nothing to replay")
+    tracker = _tracker(settings, sender, http, until=events[runs[-1] - 1]["timestamp"])
+    tracker["events"] = list(itertools.takewhile(lambda event: not _is_the_kb_action(event), tracker["events"]))
+    version = http.get(f"{settings.rasa_url}/version", timeout=10)
+    version.raise_for_status()
+    return KbActionRequest(sender, tracker, version.json()["version"])
+
+
+def _tracker(settings: Settings, sender: str, http: requests.Session, until: float | None = None) -> dict[str, Any]:
+    """The conversation's tracker as Rasa's API gives it, every event, up to ``until`` when given."""
+    params: dict[str, Any] = {"token": settings.rasa_token, "include_events": "ALL"}
+    if until is not None:
+        params["until"] = until
+    answer = http.get(f"{settings.rasa_url}/conversations/{sender}/tracker", params=params, timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _is_the_kb_action(event: dict[str, Any]) -> bool:
+    return event.get("event") == "action" and event.get("name") == KB_ACTION
 
 
 def replay(settings: Settings, request: KbActionRequest, calls: int, http: requests.Session,
@@ -77,7 +96,7 @@ def replay(settings: Settings, request: KbActionRequest, calls: int, http: reque
         durations.append((time.perf_counter() - started) * 1000)
         answer.raise_for_status()
         if not answer.json().get("responses"):
-            raise NotAKbTurn(f"the replayed {KB_ACTION} said nothing: {answer.text[:200]}")
+            raise ActionCallError(f"the replayed {KB_ACTION} said nothing: {answer.text[:200]}")
         time.sleep(pause_s)
     return durations
 

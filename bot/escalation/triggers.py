@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,32 +162,42 @@ def _phrase_pattern(phrase: str) -> str:
 
 
 def _any_of(phrases: Iterable[str]) -> str:
-    """One pattern for whichever of the phrases comes first, their variants spelled out and shared as a trie:
-    at every word start ``re`` tries an alternation's branches one by one, so 900 flat branches cost 1.4 ms on a
-    110-character message, where branches that share their first letters share one test."""
+    """One pattern for whichever of the phrases comes first (none: a pattern that never matches), their variants
+    spelled out and shared as a trie: at every word start ``re`` tries an alternation's branches one by one, so
+    900 flat branches cost 1.4 ms on a 110-character message, where branches that share their first letters
+    share one test."""
     by_prefix: dict[str, list[tuple[str, str]]] = {}
     for phrase in phrases:
         for spelled in _spelled_out(phrase):
             wanted = normalise(spelled)
             by_prefix.setdefault(_attached_prefix(wanted), []).append((wanted, _ending(spelled)))
+    if not by_prefix:
+        return "(?!)"
     return r"(?<!\w)" + _alternation(prefix + _trie(spellings) for prefix, spellings in by_prefix.items())
 
 
 def _trie(spellings: list[tuple[str, str]]) -> str:
-    """The spellings (text, what may follow it) as nested groups, one branch per next letter."""
+    """The spellings (text, what may follow it) as nested groups, one branch per next letter. Built without
+    recursion, so a phrase of any length in the topic file cannot exhaust Python's stack."""
     root: dict[str | None, Any] = {}
     for text, ending in spellings:
         node = root
         for letter in text:
             node = node.setdefault(letter, {})
         node.setdefault(None, set()).add(ending)
-    return _node_pattern(root)
-
-
-def _node_pattern(node: dict[str | None, Any]) -> str:
-    branches = [re.escape(letter) + _node_pattern(child) for letter, child in node.items() if letter is not None]
-    branches += sorted(node.get(None, ()))
-    return branches[0] if len(branches) == 1 else _alternation(branches)
+    patterns: dict[int, str] = {}  # id of a node → its pattern, children before parents
+    pending: list[tuple[dict[str | None, Any], bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        children = [(letter, child) for letter, child in node.items() if letter is not None]
+        if not children_done:
+            pending.append((node, True))
+            pending.extend((child, False) for _, child in children)
+            continue
+        branches = [re.escape(letter) + patterns.pop(id(child)) for letter, child in children]
+        branches += sorted(node.get(None, ()))
+        patterns[id(node)] = branches[0] if len(branches) == 1 else _alternation(branches)
+    return patterns[id(root)]
 
 
 def _alternation(patterns: Iterable[str]) -> str:
@@ -288,11 +298,11 @@ def is_frustrated(text: str, earlier_complaints: int = 0) -> bool:
 class Topic:
     name: str
     phrases: Sequence[str]
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    """Any of the phrases, compiled with the topic (once for each version of the topic file)."""
 
-    @functools.cached_property
-    def pattern(self) -> re.Pattern[str]:
-        """Any of the phrases, compiled once for each version of the topic file."""
-        return re.compile(_any_of(self.phrases))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", re.compile(_any_of(self.phrases)))
 
 
 class TopicFileError(ValueError):
@@ -318,7 +328,10 @@ def load_topics(path: Path) -> list[Topic]:
     for name, phrases in topics.items():
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
             raise TopicFileError(f"{path}: topic {name!r} must be a list of non-empty phrases")
-        result.append(Topic(name=str(name), phrases=tuple(phrases)))
+        try:
+            result.append(Topic(name=str(name), phrases=tuple(phrases)))
+        except (re.error, RecursionError) as exc:  # the file's error, logged once, not every question's
+            raise TopicFileError(f"{path}: topic {name!r} has phrases that cannot be matched ({exc})") from None
     return result
 
 

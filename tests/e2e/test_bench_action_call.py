@@ -4,7 +4,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot.benchmarks.action_call import NotAKbTurn, kb_action_request, measure_action_calls, replay
+from bot.benchmarks.action_call import ActionCallError, kb_action_request, measure_action_calls, replay
 from bot.db import make_engine
 from bot.models import KbQuery
 
@@ -31,10 +31,23 @@ def test_each_replay_is_a_conversation_of_its_own_as_in_the_load_test(stack):
         with engine.connect() as connection:
             return connection.scalar(replayed)
 
-    assert stack.wait_for(lambda: logged() == 3)  # the query log's writer runs after each answer
-    engine.dispose()
+    try:
+        assert stack.wait_for(lambda: logged() == 3)  # the query log's writer runs after each answer
+    finally:
+        engine.dispose()
 
 
 def test_a_turn_the_kb_action_did_not_answer_has_nothing_to_replay(stack):
-    with requests.Session() as http, pytest.raises(NotAKbTurn, match="'hello' was not answered by action_answer_question"):
+    with requests.Session() as http, pytest.raises(ActionCallError, match="'hello' was not answered by action_answer_question"):
         kb_action_request(stack.running.settings, "hello", http)
+
+
+def test_the_replayed_tracker_is_the_one_rasa_sent_before_the_action_ran(stack):
+    with requests.Session() as http:
+        request = kb_action_request(stack.running.settings, "how do I reset my password?", http)
+
+    assert not any(event.get("event") == "action" and event.get("name") == "action_answer_question"
+                   for event in request.tracker["events"])  # Rasa logs the action after its call
+    assert request.tracker["latest_message"]["text"] == "how do I reset my password?"
+    assert request.tracker["slots"].get("kb_query_id") is None  # what the action sets is not there yet
+    assert request.version.startswith("3.6.")

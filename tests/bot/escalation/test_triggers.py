@@ -414,6 +414,23 @@ def test_an_empty_file_means_no_topics(tmp_path, content):
     assert load_topics(path) == []
 
 
+def test_a_topic_emptied_by_a_support_lead_matches_nothing(tmp_path):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics:\n  legal: []\n  account_closure:\n    - close my account\n", encoding="utf-8")
+
+    assert always_human_topic("where is my order?", path) is None
+    assert always_human_topic("please close my account", path) == "account_closure"
+
+
+def test_a_phrase_of_thousands_of_characters_is_matched_like_any_other(tmp_path):
+    pasted = " ".join(["the parcel never came"] * 150)  # 3,299 characters, as a pasted paragraph would be
+    path = tmp_path / "topics.yml"
+    path.write_text(f"topics:\n  pasted:\n    - {pasted}\n", encoding="utf-8")
+
+    assert always_human_topic(f"so: {pasted}!", path) == "pasted"
+    assert always_human_topic("the parcel never came", path) is None
+
+
 @pytest.mark.parametrize("content, problem", [
     ("topics:\n  legal: [lawyer\n", "not valid YAML"),
     ("topics:\n\tlegal: x\n", "not valid YAML"),
