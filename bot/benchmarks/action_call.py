@@ -62,7 +62,7 @@ def kb_action_request(settings: Settings, question: str, http: requests.Session)
     runs = [index for index, event in enumerate(events) if _is_the_kb_action(event)]
     if not runs:
         raise ActionCallError(f"{question!r} was not answered by {KB_ACTION}: nothing to replay")
-    tracker = _tracker(settings, sender, http, until=events[runs[-1] - 1]["timestamp"])
+    tracker = _tracker(settings, sender, http, until=events[runs[0] - 1]["timestamp"])
     tracker["events"] = list(itertools.takewhile(lambda event: not _is_the_kb_action(event), tracker["events"]))
     version = http.get(f"{settings.rasa_url}/version", timeout=10)
     version.raise_for_status()

@@ -328,9 +328,12 @@ def load_topics(path: Path) -> list[Topic]:
     for name, phrases in topics.items():
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
             raise TopicFileError(f"{path}: topic {name!r} must be a list of non-empty phrases")
+        wordless = next((p for p in phrases if any(not normalise(s) for s in _spelled_out(p))), None)
+        if wordless is not None:  # "*" or "!!!" would match every message
+            raise TopicFileError(f"{path}: topic {name!r} has a phrase without a word: {wordless!r}")
         try:
             result.append(Topic(name=str(name), phrases=tuple(phrases)))
-        except (re.error, RecursionError) as exc:  # the file's error, logged once, not every question's
+        except (re.error, RecursionError) as exc:  # the file's error, not each question's
             raise TopicFileError(f"{path}: topic {name!r} has phrases that cannot be matched ({exc})") from None
     return result
 
@@ -346,8 +349,13 @@ def matching_topic(text: str, topics: Iterable[Topic]) -> str | None:
 
 @functools.lru_cache(maxsize=4)
 def _topics_of_version(path: Path, version: tuple[int, ...]) -> tuple[Topic, ...]:
-    """The topics of one version of the file (``version`` is its fingerprint: only the cache key)."""
-    return tuple(load_topics(path))
+    """The topics of one version of the file (``version`` is its fingerprint: only the cache key). A broken
+    version is logged once and read as no topics until the file changes."""
+    try:
+        return tuple(load_topics(path))
+    except TopicFileError as exc:
+        log.error("always-human topics ignored until the file is fixed: %s", exc)
+        return ()
 
 
 def _file_version(path: Path) -> tuple[int, ...]:
@@ -366,9 +374,4 @@ def always_human_topic(text: str, path: Path) -> str | None:
     and not for every question: parsing the YAML cost about as much as the KB search itself. A broken
     file is logged and treated as empty, so a support lead's typo never stops the bot answering.
     """
-    try:
-        topics = _topics_of_version(path, _file_version(path))
-    except TopicFileError as exc:
-        log.error("always-human topics ignored until the file is fixed: %s", exc)
-        return None
-    return matching_topic(text, topics)
+    return matching_topic(text, _topics_of_version(path, _file_version(path)))

@@ -440,6 +440,9 @@ def test_a_phrase_of_thousands_of_characters_is_matched_like_any_other(tmp_path)
     ("topics:\n  legal: lawyer\n", "'legal' must be a list"),
     ("topics:\n  legal:\n    - lawyer\n    - ''\n", "'legal' must be a list of non-empty phrases"),
     ("topics:\n  legal:\n    - 42\n", "'legal' must be a list"),
+    ("topics:\n  legal:\n    - lawyer\n    - '*'\n", "'legal' has a phrase without a word: '*'"),  # would match anything
+    ("topics:\n  legal:\n    - '!!!'\n", "'legal' has a phrase without a word: '!!!'"),
+    ("topics:\n  legal:\n    - 'court{,!}'\n    - '{,}'\n", "'legal' has a phrase without a word: '{,}'"),
     ("topics:\n  legal:\n    - {nested: map}\n", "'legal' must be a list"),
     ("topics:\n  legal:\n", "'legal' must be a list"),
 ])
@@ -495,6 +498,19 @@ def test_an_unchanged_topic_file_is_parsed_once_not_for_every_question(tmp_path,
 
     assert answers == ["press", None, None]
     assert len(parsed) == 1
+
+
+def test_a_broken_file_is_logged_once_not_for_every_question_until_it_is_fixed(tmp_path, caplog):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics:\n  legal: ['*']\n", encoding="utf-8")
+
+    with caplog.at_level(logging.ERROR, logger="bot.escalation.triggers"):
+        answers = [always_human_topic(question, path) for question in ("where is my order?", "I will sue you", "hi")]
+    path.write_text("topics:\n  legal: [sue]\n", encoding="utf-8")
+
+    assert answers == [None, None, None]
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+    assert always_human_topic("I will sue you", path) == "legal"
 
 
 def test_a_broken_file_is_logged_and_ignored_so_the_bot_keeps_answering(tmp_path, caplog):
