@@ -9,7 +9,6 @@ static-vs-kb mode sends them) with a pause between calls as between a customer's
 from __future__ import annotations
 
 import itertools
-import statistics
 import time
 import uuid
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 import requests
 
-from bot.benchmarks.processes import percentile
+from bot.benchmarks.processes import latency_summary
 from bot.settings import Settings
 
 KB_ACTION = "action_answer_question"
@@ -110,6 +109,5 @@ def measure_action_calls(settings: Settings, calls: int,
             request = kb_action_request(settings, question, http)
             replay(settings, request, 5, http)  # connections open, caches warm
             durations = replay(settings, request, calls, http)
-            figures[name] = {"p50": round(statistics.median(durations), 2),
-                             "p95": round(percentile(durations, 0.95), 2), "max": round(max(durations), 2)}
+            figures[name] = latency_summary(durations, digits=2)
     return figures

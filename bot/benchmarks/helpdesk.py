@@ -43,7 +43,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.benchmarks.processes import percentile, tree_cpu_seconds
+from bot.benchmarks.processes import latency_summary, tree_cpu_seconds
 from bot.ces.store import ticket_resolution_key
 from bot.db import make_engine, make_session_factory, migrate, safe_url, session_scope, utcnow
 from bot.helpdesk import accounts, tickets
@@ -235,7 +235,7 @@ def _time_reads(base_url: str, agent_token: str, service_token: str) -> dict[str
                 started = time.perf_counter()
                 http.get(base_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
                 elapsed.append((time.perf_counter() - started) * 1000)
-            timings[name] = _summary(elapsed)
+            timings[name] = latency_summary(elapsed)
     return timings
 
 
@@ -320,13 +320,9 @@ def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] |
         "delivery_lag_s": round(wall_s - (agents_done - started), 2),
         "undelivered": max(0, LINES_PER_TICKET * len(claimed) - delivered()),
         "tickets_per_s": round(len(claimed) / wall_s, 1),
-        **{f"{kind}_ms": _summary(values) for kind, values in latencies.items()},
+        **{f"{kind}_ms": latency_summary(values) for kind, values in latencies.items()},
     }
 
-
-def _summary(values: list[float]) -> dict[str, float]:
-    return {"count": len(values), **{name: round(percentile(values, share), 1)
-                                     for name, share in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))}}
 
 
 # What Rasa answers when the bot showed the line: the triggered intent, then the bot's message.

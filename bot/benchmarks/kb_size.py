@@ -113,7 +113,7 @@ def load_and_search(kb_dir: Path, var_dir: Path, embedding_model: str | None, la
                     questions: Sequence[str]) -> dict:
     """Load the index :func:`build` cached and search ``questions`` (at most :data:`SEARCHES`) one at a time:
     the load's time, the searches' latency and the memory the process then holds."""
-    from bot.benchmarks.processes import percentile, tree_rss_kb
+    from bot.benchmarks.processes import latency_summary, tree_rss_kb
     from bot.kb.store import build_knowledge_base
 
     started = time.perf_counter()
@@ -128,7 +128,6 @@ def load_and_search(kb_dir: Path, var_dir: Path, embedding_model: str | None, la
         "example_questions": sum(len(article.questions) for article in knowledge_base.articles
                                  if article.language == language),
         "cached_load_s": round(cached_load_s, 2),
-        "search_ms": {"count": len(latencies), "p50": round(percentile(latencies, 0.5), 2),
-                      "p95": round(percentile(latencies, 0.95), 2)},
+        "search_ms": latency_summary(latencies, digits=2),
         "serving_rss_mb": round(tree_rss_kb(os.getpid()) / 1024),
     }

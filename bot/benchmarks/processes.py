@@ -79,3 +79,9 @@ def percentile(values: Sequence[float], share: float) -> float:
     benchmark's figure is always a number."""
     found = nearest_rank_percentile(values, share)
     return 0.0 if found is None else found
+
+
+def latency_summary(durations_ms: Sequence[float], digits: int = 1) -> dict[str, float]:
+    """How every benchmark reports a list of durations (milliseconds): their count, p50, p95 and max."""
+    shares = (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
+    return {"count": len(durations_ms), **{name: round(percentile(durations_ms, share), digits) for name, share in shares}}

@@ -8,7 +8,7 @@ JSON object:
   pip's download cache is whatever the machine has, Rasa's training cache is empty);
 - ``training_s`` (``--train``): ``rasa train`` of the current data with an empty training cache;
 - ``rss_mb``: resident memory of each process (with its children) once ready and after the messages;
-- ``latency_ms``: p50/p95 of ``--messages`` simple messages through the REST channel, one at a time;
+- ``latency_ms``: count, p50, p95 and max of ``--messages`` simple messages through the REST channel, one at a time;
 - ``action_call_ms``: Rasa's own request for the KB action replayed to the action server ``--action-calls``
   times for a short and a long question, a new conversation each time (:mod:`bot.benchmarks.action_call`);
 - ``handoff_ms``: during a live handoff, customer message → visible in the agent's ticket, and agent
@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import requests
 
 from bot.benchmarks.action_call import measure_action_calls
 from bot.benchmarks.load import online_agent
-from bot.benchmarks.processes import percentile, tree_rss_kb
+from bot.benchmarks.processes import latency_summary, tree_rss_kb
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.stack.assembly import start_stack
 from bot.stack.model import TRAINING_DATA_DIRS
@@ -160,10 +159,8 @@ def measure_handoff(stack, env: dict[str, str], rounds: int) -> dict[str, object
         agent.post(f"{helpdesk}/api/tickets/{ticket['id']}/messages", json={"text": agent_text}, timeout=30)
         to_customer.append((time.perf_counter() - started + _wait(lambda text=agent_text: conversation_has(text))) * 1000)
 
-    def summary(values: list[float]) -> dict[str, float]:
-        return {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1)}
-
-    return {"rounds": rounds, "customer_to_agent": summary(to_agent), "agent_to_customer": summary(to_customer)}
+    return {"rounds": rounds, "customer_to_agent": latency_summary(to_agent),
+            "agent_to_customer": latency_summary(to_customer)}
 
 
 def measure_running(work: Path, messages: int, handoff_rounds: int, action_calls: int) -> dict[str, object]:
@@ -185,8 +182,7 @@ def measure_running(work: Path, messages: int, handoff_rounds: int, action_calls
         "action_call_ms": action_call,
         "handoff_ms": handoff,
         "rss_mb": {"ready": rss_ready, "after_messages": rss_after},
-        "latency_ms": {"messages": messages, "p50": round(statistics.median(latencies), 1),
-                       "p95": round(percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
+        "latency_ms": latency_summary(latencies),
     }
 
 

@@ -375,3 +375,17 @@ def always_human_topic(text: str, path: Path) -> str | None:
     file is logged and treated as empty, so a support lead's typo never stops the bot answering.
     """
     return matching_topic(text, _topics_of_version(path, _file_version(path)))
+
+
+def reason_for_a_person(text: str, earlier_complaints: int, topics_path: Path) -> str | None:
+    """Why a person, not the KB, should answer ``text``: a topic a person always handles (``sensitive_topic``,
+    per the file at ``topics_path``), a frustrated customer (``frustration``), or a person asked for outright
+    (``customer_request``: "I need to speak to someone about my refund" reads as a refund question); None when
+    nothing says so. The reasons are the ticket's (bot.helpdesk.ticket_rules.REASONS)."""
+    if always_human_topic(text, topics_path) is not None:
+        return "sensitive_topic"
+    if is_frustrated(text, earlier_complaints):
+        return "frustration"
+    if asks_for_a_person(text):
+        return "customer_request"
+    return None

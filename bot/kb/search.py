@@ -108,6 +108,15 @@ class KnowledgeBase:
         When no article in ``language`` answers it, an article that exists only in another language
         can (see :meth:`_search_untranslated`); the result's ``article_language`` says so.
         """
+        # scikit-learn checks every array it is given for NaN and every argument's type: about a sixth of a
+        # search's time (docs/performance.md). Here the arrays are the index's own and the question's, made by
+        # our code and the embedding model, never a caller's, so the checks are skipped.
+        from sklearn import config_context
+
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            return self._search(question, language, exclude_ids)
+
+    def _search(self, question: str, language: str, exclude_ids: Iterable[str]) -> SearchResult:
         requested = language
         language = normalize_language(requested, default="")
         cleaned = kbtext.clean(question or "")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.benchmarks.processes import percentile, process_tree, tree_cpu_seconds, tree_rss_kb
+from bot.benchmarks.processes import latency_summary, percentile, process_tree, tree_cpu_seconds, tree_rss_kb
 
 GONE_PID = 2**22 + 12345  # above Linux's pid_max
 
@@ -61,3 +61,10 @@ def test_a_process_that_is_gone_counts_nothing():
 ])
 def test_the_percentile_is_the_nearest_rank(values, share, expected):
     assert percentile(values, share) == expected
+
+
+def test_a_latency_summary_gives_count_nearest_rank_p50_p95_and_max_rounded():
+    durations = [float(ms) + 0.123 for ms in range(100, 0, -1)]
+    assert latency_summary(durations) == {"count": 100, "p50": 50.1, "p95": 95.1, "max": 100.1}
+    assert latency_summary(durations, digits=2)["p95"] == 95.12
+    assert latency_summary([]) == {"count": 0, "p50": 0.0, "p95": 0.0, "max": 0.0}

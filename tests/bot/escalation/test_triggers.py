@@ -17,6 +17,7 @@ from bot.escalation.triggers import (
     load_topics,
     matching_topic,
     normalise,
+    reason_for_a_person,
 )
 from bot.kb.loader import load_articles
 from bot.settings import PROJECT_ROOT
@@ -521,3 +522,16 @@ def test_a_broken_file_is_logged_and_ignored_so_the_bot_keeps_answering(tmp_path
         assert always_human_topic("I will sue you", path) is None
 
     assert str(path) in caplog.text
+
+
+@pytest.mark.parametrize("text, earlier, reason", [
+    ("I'm so angry, I will sue you and close my account", 0, "sensitive_topic"),  # a topic comes first
+    ("This is RIDICULOUS, let me talk to a human", 0, "frustration"),  # frustration before the request
+    ("can I speak to someone about my refund?", 0, "customer_request"),
+    ("אני רוצה לדבר עם נציג", 0, "customer_request"),
+    ("the parcel still has not arrived!!!", 1, "frustration"),  # mild, but not the first complaint
+    ("the parcel still has not arrived!!!", 0, None),
+    ("how do I reset my password?", 3, None),
+])
+def test_the_reason_for_a_person_is_the_first_that_applies_of_topic_frustration_and_request(text, earlier, reason):
+    assert reason_for_a_person(text, earlier, SHIPPED_TOPICS) == reason

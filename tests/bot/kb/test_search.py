@@ -204,3 +204,27 @@ def test_the_gates_boosted_trees_give_scikit_learns_own_predictions():
     ).fit(x, y)
     probe = rng.normal(size=(500, 6))
     np.testing.assert_allclose(trees.logit(probe), reference.decision_function(probe), rtol=1e-6, atol=1e-6)
+
+
+def test_a_search_skips_scikit_learns_checks_of_its_own_arrays_and_decides_the_same(demo_kb: KnowledgeBase, monkeypatch):
+    """The arrays a search hands scikit-learn are the index's and the embedding model's: its NaN scan and
+    argument checks cost about a sixth of a search (docs/performance.md) and change nothing it decides."""
+    import sklearn
+    import sklearn.utils.validation as validation
+
+    questions = [("I can't remember my password", "en"), ("I want to cancel", "en"), ("will it snow tomorrow", "en"),
+                 ("מתי תגיע החבילה שלי", "he"), ("نسيت كلمه المرور", "ar"), ("Kdy dorazí můj balík?", "cs")]
+    with sklearn.config_context(assume_finite=False, skip_parameter_validation=False):
+        checked = [demo_kb._search(question, language, ()) for question, language in questions]
+
+    checks = []
+    check = validation._assert_all_finite
+
+    def scan_unless_told_not_to(*args, **kwargs):
+        checks.append(sklearn.get_config()["assume_finite"])
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "_assert_all_finite", scan_unless_told_not_to)
+    assert [demo_kb.search(question, language) for question, language in questions] == checked
+    assert checks and all(checks), "a search let scikit-learn scan its arrays for NaN"
+    assert sklearn.get_config()["assume_finite"] is False  # the caller's settings are left as they were
