@@ -102,7 +102,7 @@ def replay(settings: Settings, request: KbActionRequest, calls: int, http: reque
 
 def measure_action_calls(settings: Settings, calls: int,
                          questions: Mapping[str, str] = QUESTIONS) -> dict[str, object]:
-    """p50/p95/max of the replayed call for each of ``questions``, after a few unmeasured calls."""
+    """The replayed call's :func:`latency_summary` for each of ``questions``, after a few unmeasured calls."""
     figures: dict[str, object] = {"calls": calls}
     with requests.Session() as http:
         for name, question in questions.items():

@@ -324,7 +324,6 @@ def _run_agents(base_url: str, tokens: list[str], think_s: tuple[float, float] |
     }
 
 
-
 # What Rasa answers when the bot showed the line: the triggered intent, then the bot's message.
 _ANSWERED = b'{"tracker": {"events": [{"event": "user"}, {"event": "bot"}]}}'
 

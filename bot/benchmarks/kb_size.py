@@ -9,7 +9,7 @@ different articles, as a real KB's are, though more alike than a real KB's. For 
 - a fresh process builds the index into an empty cache (``build_s``): what the first start and every edit of
   the KB pay, in the child process the action server fits it in, while the previous index keeps answering;
 - another fresh process loads it back from the cache (``cached_load_s``): what a restart pays, and
-  searches the original articles' example questions, one at a time (``search_ms`` p50/p95);
+  searches the original articles' example questions, one at a time (``search_ms``: count, p50, p95, max);
 - reports the build's peak resident memory (``build_peak_rss_mb``) and what the process holds once it has loaded
   the index and searched (``serving_rss_mb``: the index, the embedding model and the code, about what an
   action server holds for search).

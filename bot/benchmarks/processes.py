@@ -1,5 +1,5 @@
 """What the benchmarks read of running processes from Linux's /proc: a process tree, its CPU time and
-its resident memory, and the percentile they report.
+its resident memory, and how they summarise durations.
 
 A tree is found from every process's parent (``/proc/<pid>/stat``), not from
 ``/proc/<pid>/task/<pid>/children``, which lists only the children the main thread started. A process
@@ -82,6 +82,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 def latency_summary(durations_ms: Sequence[float], digits: int = 1) -> dict[str, float]:
-    """How every benchmark reports a list of durations (milliseconds): their count, p50, p95 and max."""
+    """How the benchmarks report a list of durations (milliseconds): their count, and the nearest-rank p50, p95
+    and max (a p50 of an even count is the lower middle value, not the mean of the two)."""
     shares = (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
     return {"count": len(durations_ms), **{name: round(percentile(durations_ms, share), digits) for name, share in shares}}

@@ -21,7 +21,7 @@ Metrics (one JSON object on stdout):
 - ``none_of_these_rate``: rows where the customer would have to pick "None of these": a "Did you mean …?"
   whose options do not include the right article (every clarification of an out-of-scope row);
 - ``accuracy``: all rows, an in-scope row correct when a hit, an out-of-scope row when abstained;
-- ``answer``/``clarify``/``abstain``: decision counts; ``build_s``; ``latency_ms`` p50/p95 per question.
+- ``answer``/``clarify``/``abstain``: decision counts; ``build_s``; ``latency_ms`` per question (count, p50, p95, max).
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.benchmarks.processes import latency_summary
 from bot.kb.loader import load_articles
 from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
@@ -113,10 +114,7 @@ def evaluate(kb: KnowledgeBase, rows: Sequence[tuple[str, str | None]], language
         "none_of_these_rate": round(none_of_these / len(rows), 4) if rows else None,
         "accuracy": round((hits + abstained_out) / len(rows), 4) if rows else None,
         **counts,
-        "latency_ms": {
-            "p50": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
-            "p95": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
-        },
+        "latency_ms": latency_summary(latencies, digits=2),
     }
 
 

@@ -20,7 +20,7 @@ from bot.kb.embeddings import embedding_status
 from bot.kb.files import BuildReport, Fingerprint, kb_fingerprint, log, reload_stamp_path
 from bot.kb.index_cache import IndexCache
 from bot.kb.loader import KbLoadError, load_articles
-from bot.kb.search import KnowledgeBase
+from bot.kb.search import KnowledgeBase, SearchResult
 from bot.settings import Settings
 
 __all__ = ["BuildReport", "KnowledgeBaseStore", "build_knowledge_base", "kb_fingerprint", "reload_stamp_path"]
@@ -121,6 +121,11 @@ class KnowledgeBaseStore:
                 self.refresh()
         assert self._knowledge_base is not None
         return self._knowledge_base
+
+    def search(self, question: str, language: str) -> tuple[KnowledgeBase, SearchResult]:
+        """The latest good index and its answer to ``question`` (the index also shows the chosen article)."""
+        knowledge_base = self.current()
+        return knowledge_base, knowledge_base.search(question, language)
 
     def current_with_source(self) -> tuple[KnowledgeBase, Fingerprint]:
         """:meth:`current`, with the fingerprint of the files that index was built from (the help centre's

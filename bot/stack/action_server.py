@@ -47,7 +47,7 @@ def create_app(settings: Settings, knowledge_base: KnowledgeBaseStore) -> Sanic:
         question, language = body.get("question"), body.get("language")
         if not isinstance(question, str) or not isinstance(language, str):
             return response.json({"error": 'send JSON: {"question": "<text>", "language": "<code>"}'}, status=400)
-        result = await asyncio.to_thread(lambda: knowledge_base.current().search(question, language))
+        _, result = await asyncio.to_thread(knowledge_base.search, question, language)
         return response.json(dataclasses.asdict(result))
 
     app.add_route(search, KB_SEARCH_PATH, methods=["POST"])

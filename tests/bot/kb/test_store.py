@@ -37,6 +37,14 @@ def test_the_index_is_built_lazily_on_first_use(kb_settings):
     assert store.last_report.ok and store.last_report.articles == 5
 
 
+def test_a_search_of_the_store_answers_from_the_index_it_returns(kb_settings):
+    """The article a search chose is looked up in the same index, even when an edit rebuilt it meanwhile."""
+    store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
+    knowledge_base, result = store.search("where is my order", "en")
+    assert knowledge_base is store.current()
+    assert result.decision == "answer" and knowledge_base.article(result.top.article_id).title == "Where is my order?"
+
+
 def test_an_edited_article_is_served_without_a_restart(kb_settings):
     store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
     before = store.current()
