@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.benchmarks.processes import latency_summary
 from bot.kb.loader import load_articles
 from bot.kb.search import Article, KnowledgeBase
 from bot.kb.threads import answer_questions_single_threaded
@@ -78,6 +77,8 @@ def build_articles(
 
 def evaluate(kb: KnowledgeBase, rows: Sequence[tuple[str, str | None]], language: str) -> dict:
     """Run every (text, expected article id or None for out-of-scope) row through ``kb.search``."""
+    from bot.benchmarks.processes import latency_summary  # it loads the ORM (bot.ces.report): only when a benchmark runs
+
     counts = {"answer": 0, "clarify": 0, "abstain": 0}
     hits = abstained_in = abstained_out = wrong_answers = top_right = answered_right = none_of_these = 0
     latencies = []

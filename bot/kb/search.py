@@ -108,7 +108,7 @@ class KnowledgeBase:
         When no article in ``language`` answers it, an article that exists only in another language
         can (see :meth:`_search_untranslated`); the result's ``article_language`` says so.
         """
-        # scikit-learn checks every array it is given for NaN and every argument's type: 0.5-0.8 ms of a 4-7 ms
+        # scikit-learn checks every array it is given for NaN and every argument's type: 0.5-1 ms of a 4-7 ms
         # search (docs/performance.md). Here the arrays are the index's own and the question's, made by our code
         # and the embedding model (whose vectors are normalised, never NaN), not a caller's: the checks are skipped.
         from sklearn import config_context

@@ -38,7 +38,7 @@ def test_the_index_is_built_lazily_on_first_use(kb_settings):
 
 
 def test_a_search_of_the_store_answers_from_the_index_it_returns(kb_settings):
-    """The article a search chose is looked up in the same index, even when an edit rebuilt it meanwhile."""
+    """The store gives the index it searched with the result, so the action shows the chosen article from it."""
     store = KnowledgeBaseStore(kb_settings, check_interval_s=0)
     knowledge_base, result = store.search("where is my order", "en")
     assert knowledge_base is store.current()
