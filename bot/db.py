@@ -9,13 +9,13 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import TextClause, create_engine, event, text
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
@@ -180,13 +180,13 @@ def session_scope(factory: sessionmaker) -> Iterator[Session]:
         session.close()
 
 
-def rows_changed(session: Session, statement: UpdateBase) -> int:
-    """Run an UPDATE or DELETE and return how many rows it changed.
+def rows_changed(session: Session, statement: UpdateBase | TextClause, parameters: Mapping[str, Any] | None = None) -> int:
+    """Run an INSERT, UPDATE or DELETE (with ``parameters`` for its bound values) and return how many rows it changed.
 
     ``Session.execute`` is typed as returning a ``Result``; for these statements it is a
     ``CursorResult``, which has the count.
     """
-    result = session.execute(statement)
+    result = session.execute(statement, parameters)
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(statement).__name__} returned {type(result).__name__}, not a CursorResult")
     return result.rowcount

@@ -8,11 +8,10 @@ record already proved, a signed identity from the company's site, or an agent wh
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows_changed, utcnow
@@ -124,8 +123,18 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
 def _insert_if_absent(session: Session, model, **values) -> bool:
     """INSERT that leaves an existing row (same primary or unique key) alone, on SQLite and PostgreSQL;
     whether it inserted the row (so the caller need not read it back to know whose it is)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return rows_changed(session, insert(model).values(**values).on_conflict_do_nothing()) == 1
+    return rows_changed(session, _insert_ignoring_conflicts(model, tuple(values)), values) == 1
+
+
+@functools.cache
+def _insert_ignoring_conflicts(model, columns: tuple[str, ...]) -> TextClause:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``model``'s table, SQLite and PostgreSQL spelling it alike;
+    built once per set of columns. Why not SQLAlchemy's dialect inserts: they are never in its statement cache
+    (``inherit_cache = False``), so each was compiled again, about 0.3 ms, twice per first contact."""
+    table = model.__table__
+    statement = text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join(':' + column for column in columns)}) ON CONFLICT DO NOTHING")
+    return statement.bindparams(*(bindparam(column, type_=table.c[column].type) for column in columns))
 
 
 def link_proven_email(session: Session, *, customer: Customer, email: str, proof: str) -> Customer:
