@@ -8,7 +8,7 @@ record already proved, a signed identity from the company's site, or an agent wh
 """
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import TextClause, bindparam, select, text, update
@@ -89,8 +89,8 @@ def customer_for_conversation(
     if conversation is None:
         kind, value = channel_identity(conversation_id)
         customer = find_by_identity(session, kind, value) or _first_contact(session, kind, value, language, now)
-        if _insert_if_absent(session, Conversation, id=conversation_id, customer_id=customer.id, channel=channel,
-                             language=language, open_sockets=0, started_at=now, last_message_at=now):
+        if _insert_if_absent(session, _INSERT_CONVERSATION_IF_ABSENT, id=conversation_id, customer_id=customer.id,
+                             channel=channel, language=language, open_sockets=0, started_at=now, last_message_at=now):
             customer.last_seen_at = now
             session.flush()
             return customer
@@ -108,7 +108,7 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
     created = Customer(language=language, created_at=now, updated_at=now, last_seen_at=now)
     session.add(created)
     session.flush()
-    if not _insert_if_absent(session, CustomerIdentity, customer_id=created.id, kind=kind, value=value,
+    if not _insert_if_absent(session, _INSERT_IDENTITY_IF_ABSENT, customer_id=created.id, kind=kind, value=value,
                              proof="channel", created_at=now):  # another process linked the identity first: theirs it is
         holder = find_by_identity(session, kind, value)
         session.delete(created)
@@ -120,21 +120,32 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
     return created
 
 
-def _insert_if_absent(session: Session, model, **values) -> bool:
-    """INSERT that leaves an existing row (same primary or unique key) alone, on SQLite and PostgreSQL;
-    whether it inserted the row (so the caller need not read it back to know whose it is)."""
-    return rows_changed(session, _insert_ignoring_conflicts(model, tuple(values)), values) == 1
+def _insert_if_absent(session: Session, statement: TextClause, **values) -> bool:
+    """Run one of the "insert if absent" statements below: an existing row (same primary or unique key) is
+    left alone. Whether it inserted the row (so the caller need not read it back to know whose it is)."""
+    return rows_changed(session, statement, values) == 1
 
 
-@functools.cache
-def _insert_ignoring_conflicts(model, columns: tuple[str, ...]) -> TextClause:
-    """``INSERT … ON CONFLICT DO NOTHING`` into ``model``'s table, SQLite and PostgreSQL spelling it alike;
-    built once per set of columns. Why not SQLAlchemy's dialect inserts: they are never in its statement cache
-    (``inherit_cache = False``), so each was compiled again, about 0.3 ms, twice per first contact."""
+def _insert_ignoring_conflicts(model, columns: Sequence[str]) -> TextClause:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``columns`` (attribute names) into ``model``'s table; SQLite and
+    PostgreSQL spell it alike, and the names need no quoting.
+
+    Text, because SQLAlchemy keeps its dialects' on-conflict inserts out of its statement cache (their
+    ``inherit_cache = False``), so each first contact built and compiled both again. As text it fills no
+    Python-side default and does not flush the session first: its callers give every column, and flush the
+    row it refers to.
+    """
     table = model.__table__
-    statement = text(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                     f"VALUES ({', '.join(':' + column for column in columns)}) ON CONFLICT DO NOTHING")
-    return statement.bindparams(*(bindparam(column, type_=table.c[column].type) for column in columns))
+    names = ", ".join(table.c[column].name for column in columns)
+    placeholders = ", ".join(f":{column}" for column in columns)
+    return text(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders}) ON CONFLICT DO NOTHING").bindparams(
+        *(bindparam(column, type_=table.c[column].type) for column in columns))
+
+
+_INSERT_IDENTITY_IF_ABSENT = _insert_ignoring_conflicts(
+    CustomerIdentity, ("customer_id", "kind", "value", "proof", "created_at"))
+_INSERT_CONVERSATION_IF_ABSENT = _insert_ignoring_conflicts(
+    Conversation, ("id", "customer_id", "channel", "language", "open_sockets", "started_at", "last_message_at"))
 
 
 def link_proven_email(session: Session, *, customer: Customer, email: str, proof: str) -> Customer:

@@ -34,28 +34,6 @@ def test_first_contact_creates_the_customer_and_the_conversation_once(session):
     assert find_by_identity(session, "web", "abc").id == first.id
 
 
-def test_a_first_contact_compiles_no_statement_once_one_has_run(session, monkeypatch):
-    """Every first contact (a KB question, a ticket, the web chat's presence) used to compile its two "insert
-    if absent" statements again, about 0.3 ms each: SQLAlchemy keeps its dialects' on-conflict inserts out of
-    its statement cache. Now the second customer's statements are all compiled ones."""
-    from sqlalchemy.sql.compiler import SQLCompiler
-
-    customer_for_conversation(session, conversation_id="web:first", channel="socketio")
-    compiled: list[str] = []
-    compile_statement = SQLCompiler.__init__
-
-    def counted(compiler, dialect, statement, *args, **kwargs):
-        compiled.append(type(statement).__name__)
-        compile_statement(compiler, dialect, statement, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "__init__", counted)
-    second = customer_for_conversation(session, conversation_id="web:second", channel="socketio")
-
-    assert compiled == []
-    assert find_by_identity(session, "web", "second").id == second.id
-    assert session.get(Conversation, "web:second").customer_id == second.id
-
-
 def another_process_commits_after_first_call(monkeypatch, name: str, commit_rival_work):
     """Run ``commit_rival_work()`` (another process, its own session, committed) right after the first
     call of ``bot.customers.store.<name>``: as when two replicas meet a new conversation at once."""
@@ -95,7 +73,7 @@ def committed_customer(sessions, *, identity: tuple[str, str] | None = None, con
 @pytest.fixture
 def racing_sessions(empty_database_url, settings_env):
     """A session factory on a freshly migrated database of each kind: the races below are decided by
-    each database's answer to "INSERT ... ON CONFLICT DO NOTHING"."""
+    each database's answer to "INSERT ... ON CONFLICT DO NOTHING" (and the test of those statements runs on both)."""
     migrate(load_settings({**settings_env, "DATABASE_URL": empty_database_url}))
     engine = make_engine(empty_database_url)
     yield make_session_factory(engine)
@@ -128,6 +106,29 @@ def test_a_conversation_another_process_recorded_first_keeps_its_customer(monkey
         assert customer.id == rival[0]
         conversation = session.get(Conversation, "web:abc")
         assert (conversation.customer_id, conversation.language) == (rival[0], "cs")  # this process's message counts
+
+
+def test_a_first_contact_compiles_no_statement_once_one_has_run(racing_sessions, monkeypatch):
+    """Every first contact (a KB question, a ticket, the web chat's presence) used to build and compile its two
+    "insert if absent" statements again: SQLAlchemy keeps its dialects' on-conflict inserts out of its statement
+    cache. Now the second customer's statements are all compiled ones, on SQLite and PostgreSQL."""
+    from sqlalchemy.sql.compiler import SQLCompiler
+
+    with racing_sessions() as session:
+        customer_for_conversation(session, conversation_id="web:first", channel="socketio")
+        compiled: list[str] = []
+        compile_statement = SQLCompiler.__init__
+
+        def counted(compiler, dialect, statement, *args, **kwargs):
+            compiled.append(type(statement).__name__)
+            compile_statement(compiler, dialect, statement, *args, **kwargs)
+
+        monkeypatch.setattr(SQLCompiler, "__init__", counted)
+        second = customer_for_conversation(session, conversation_id="web:second", channel="socketio")
+
+        assert compiled == []
+        assert find_by_identity(session, "web", "second").id == second.id
+        assert session.get(Conversation, "web:second").customer_id == second.id
 
 
 def test_a_whatsapp_number_is_proven_by_the_channel(session):
