@@ -102,8 +102,9 @@ def replay(settings: Settings, request: KbActionRequest, calls: int, http: reque
 
 def measure_action_calls(settings: Settings, calls: int,
                          questions: Mapping[str, str] = QUESTIONS) -> dict[str, object]:
-    """The replayed call's :func:`latency_summary` for each of ``questions``, after a few unmeasured calls."""
-    figures: dict[str, object] = {"calls": calls}
+    """The replayed call's :func:`latency_summary` (its ``count`` is ``calls``) for each of ``questions``, after a
+    few unmeasured calls."""
+    figures: dict[str, object] = {}
     with requests.Session() as http:
         for name, question in questions.items():
             request = kb_action_request(settings, question, http)
