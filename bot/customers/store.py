@@ -121,13 +121,13 @@ def _first_contact(session: Session, kind: str, value: str, language: str, now: 
 
 
 def _insert_if_absent(session: Session, statement: TextClause, **values) -> bool:
-    """Run one of the "insert if absent" statements below: an existing row (same primary or unique key) is
-    left alone. Whether it inserted the row (so the caller need not read it back to know whose it is)."""
+    """Run ``_INSERT_IDENTITY_IF_ABSENT`` or ``_INSERT_CONVERSATION_IF_ABSENT``: an existing row (same primary or
+    unique key) is left alone. Whether it inserted the row (so the caller need not read it back to know whose it is)."""
     return rows_changed(session, statement, values) == 1
 
 
 def _insert_ignoring_conflicts(model, columns: Sequence[str]) -> TextClause:
-    """``INSERT … ON CONFLICT DO NOTHING`` of ``columns`` (attribute names) into ``model``'s table; SQLite and
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``columns`` (the table's column keys) into ``model``'s table; SQLite and
     PostgreSQL spell it alike, and the names need no quoting.
 
     Text, because SQLAlchemy keeps its dialects' on-conflict inserts out of its statement cache (their

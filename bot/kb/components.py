@@ -36,10 +36,10 @@ def tfidf_row(vectorizer, features: Sequence[str]) -> tuple[np.ndarray, np.ndarr
     indices and weights: what its ``transform`` computes with this module's settings (``sublinear_tf=True``,
     the default ``norm="l2"``): 1 + log of each count, times the IDF, of unit length."""
     vocabulary = vectorizer.vocabulary_
-    counts = Counter(vocabulary[feature] for feature in features if feature in vocabulary)
-    columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
-    weights = np.log(np.fromiter((counts[column] for column in columns), dtype=np.float64, count=len(columns))) + 1.0
-    return columns, unit_length(weights * vectorizer.idf_[columns])
+    counted = sorted(Counter(vocabulary[feature] for feature in features if feature in vocabulary).items())
+    columns = np.fromiter((column for column, _ in counted), dtype=np.int32, count=len(counted))
+    counts = np.fromiter((count for _, count in counted), dtype=np.float64, count=len(counted))
+    return columns, unit_length((np.log(counts) + 1.0) * vectorizer.idf_[columns])
 
 
 def unit_length(vector: np.ndarray) -> np.ndarray:
@@ -81,6 +81,7 @@ class LexicalComponent:
         self.language = language
         self.n_articles = data.n_articles
         corpus = data.texts + data.documents
+        # :func:`tfidf_row` computes what these settings mean (sublinear counts, L2 norm): change both together.
         self.word_vectorizer = TfidfVectorizer(analyzer=self._word_features, sublinear_tf=True)
         self.char_vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=False
@@ -101,10 +102,10 @@ class LexicalComponent:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The texts' TF-IDF rows: word features, then character n-grams, each part and the whole of unit length.
 
-        The same matrix as ``normalize(hstack([word_vectorizer.transform(texts), char_vectorizer.transform(…)]))``,
-        worked out from the vectorizers' vocabularies and weights, because scikit-learn's ``transform`` checks
-        and converts its input and output on every call: 0.35–0.65 ms of a one-question search, against
-        0.1–0.2 ms here (docs/performance.md).
+        ``normalize(hstack([word_vectorizer.transform(texts), char_vectorizer.transform(…)]))`` to rounding (the
+        test compares them), worked out from the fitted vectorizers' vocabularies and weights: scikit-learn's
+        ``transform`` checks and converts its input and output on every call, most of a question's TF-IDF time
+        (docs/performance.md). No texts are no rows (scikit-learn refused an empty list).
         """
         words, chars = self.word_vectorizer.build_analyzer(), self.char_vectorizer.build_analyzer()
         offset = len(self.word_vectorizer.vocabulary_)
