@@ -54,10 +54,13 @@ def current(session: Session, customer: Customer) -> Customer:
     return customer
 
 
+_CUSTOMER_BY_IDENTITY = select(Customer).join(CustomerIdentity).where(
+    CustomerIdentity.kind == bindparam("kind"), CustomerIdentity.value == bindparam("value"))
+"""Built once: every first contact asks it, and building a statement costs SQLAlchemy about as much as running it."""
+
+
 def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
-    customer = session.scalar(
-        select(Customer).join(CustomerIdentity).where(CustomerIdentity.kind == kind, CustomerIdentity.value == value)
-    )
+    customer = session.scalar(_CUSTOMER_BY_IDENTITY, {"kind": kind, "value": value})
     return current(session, customer) if customer else None
 
 
