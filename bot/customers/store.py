@@ -56,10 +56,11 @@ def current(session: Session, customer: Customer) -> Customer:
 
 _CUSTOMER_BY_IDENTITY = select(Customer).join(CustomerIdentity).where(
     CustomerIdentity.kind == bindparam("kind"), CustomerIdentity.value == bindparam("value"))
-"""Built once: every first contact asks it, and building a statement costs SQLAlchemy about as much as running it."""
+"""Built once, as every first contact asks it: SQLAlchemy otherwise builds the statement and its cache key each time."""
 
 
 def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
+    """The record holding the identity ``kind``/``value`` now (merges followed), or None for a stranger."""
     customer = session.scalar(_CUSTOMER_BY_IDENTITY, {"kind": kind, "value": value})
     return current(session, customer) if customer else None
 

@@ -60,8 +60,9 @@ def query_fields(
 
 
 _INSERT_QUERY = insert(KbQuery.metadata.tables[KbQuery.__tablename__])
-"""A lookup's row as one cached statement: the ORM's unit of work for it cost the writer about 0.4 ms a lookup
-(docs/performance.md); :func:`query_fields` gives every column."""
+"""A lookup's row as one cached Core statement on the table (``KbQuery.__table__``, typed as the Table it is):
+the ORM object it replaces was flushed by the unit of work, and ``insert(KbQuery)`` takes the ORM's slower path
+too (docs/performance.md, "A lookup's row without the ORM's unit of work")."""
 
 
 def store_query(session: Session, fields: dict[str, Any]) -> str:

@@ -95,6 +95,15 @@ def test_attempts_of_one_conversation_in_order_for_the_ticket(sessions, demo_kb)
     assert in_session(sessions, kb_attempts_for_conversation, conversation_id="nobody") == []
 
 
+def test_a_lookup_without_a_language_or_channel_is_stored_with_the_defaults(sessions):
+    key = _record(sessions, conversation_id="c-bare", language="", channel="")
+
+    with session_scope(sessions) as session:
+        row = _row(session, key)
+        assert (row.language, row.channel, row.helped) == ("en", None, None)
+        assert session.get(Conversation, "c-bare").channel == "unknown"
+
+
 def test_a_question_makes_the_conversation_a_customers_and_a_second_one_keeps_that_customer(sessions):
     _record(sessions, conversation_id="telegram:52", channel="telegram")
     _record(sessions, conversation_id="telegram:52", channel="telegram", language="he")
